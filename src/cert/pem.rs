@@ -1,0 +1,1 @@
+//! A tolerant PEM scanner.

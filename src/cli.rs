@@ -1,0 +1,396 @@
+//! Command-line definitions.
+//!
+//! Everything a user can type is declared here, once: the binary parses it,
+//! and [`crate::docs`] renders man pages and shell completions from it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Top-level command line of `ccert`.
+#[derive(Debug, Parser)]
+#[command(
+    name = "ccert",
+    version,
+    about = "Manage Postfix TLS client-certificate relay tables",
+    long_about = "ccert manages the table Postfix consults for permit_tls_clientcerts \
+                  (relay_clientcerts): it computes certificate fingerprints exactly as \
+                  Postfix and openssl do, edits the clientcerts source file without \
+                  touching the lines you wrote, and compiles it into hash:, lmdb:, cdb: \
+                  and sqlite: tables that Postfix reads, without postmap.",
+    after_help = "Exit status: 0 on success, 1 on errors and when `query` finds nothing \
+                  (as postmap).\n\nSee `ccert <command> --help` and ccert(1)."
+)]
+pub struct Cli {
+    /// Postfix configuration directory (as postmap -c).
+    ///
+    /// Used to find main.cf and master.cf, the effective
+    /// smtpd_tls_fingerprint_digest, relay_clientcerts and default_database_type.
+    #[arg(
+        short = 'c',
+        long = "config-dir",
+        global = true,
+        value_name = "DIR",
+        env = "MAIL_CONFIG",
+        default_value = "/etc/postfix"
+    )]
+    pub config_dir: PathBuf,
+
+    /// The clientcerts source file that add, remove, list and rehash edit.
+    ///
+    /// Default: the file named by relay_clientcerts in the Postfix
+    /// configuration, else <config-dir>/clientcerts.
+    #[arg(long = "map", global = true, value_name = "PATH")]
+    pub map: Option<PathBuf>,
+
+    /// The subcommand to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands of `ccert`.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print certificate or public-key fingerprints as Postfix computes them.
+    Fingerprint(FingerprintArgs),
+    /// Add certificates to the clientcerts source file (and recompile its tables).
+    Add(AddArgs),
+    /// Remove entries from the clientcerts source file (and recompile its tables).
+    Remove(RemoveArgs),
+    /// List the entries of the clientcerts source file as postmap reads them.
+    List(ListArgs),
+    /// Compile a source map into hash:, lmdb:, cdb: or sqlite: tables (like postmap).
+    Compile(CompileArgs),
+    /// Look up a key in a compiled table (like postmap -q).
+    Query(QueryArgs),
+    /// Print every key and value of a compiled table (like postmap -s).
+    Dump(DumpArgs),
+    /// Audit the client-certificate relay setup of a Postfix configuration.
+    Doctor(DoctorArgs),
+    /// Rewrite every entry to another digest or to public-key fingerprints.
+    Rehash(RehashArgs),
+    /// Create a self-signed client certificate and key for a workstation.
+    Issue(IssueArgs),
+    /// Print the client configuration for relaying through this server with a certificate.
+    ClientConfig(ClientConfigArgs),
+    /// Print the main.cf and master.cf lines for certificate-based relaying.
+    ServerConfig(ServerConfigArgs),
+    /// Print a shell completion script.
+    Completions(CompletionsArgs),
+}
+
+/// Digest names Postfix's smtpd_tls_fingerprint_digest accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DigestArg {
+    /// MD5 (Postfix default below compatibility_level 3.6)
+    Md5,
+    /// SHA-1
+    Sha1,
+    /// SHA-224
+    Sha224,
+    /// SHA-256 (Postfix default from compatibility_level 3.6)
+    Sha256,
+    /// SHA-384
+    Sha384,
+    /// SHA-512
+    Sha512,
+}
+
+/// Output formats of `ccert fingerprint`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum FingerprintFormat {
+    /// One line per certificate: digest, fingerprint, source and subject
+    #[default]
+    Text,
+    /// Exactly the line `openssl x509 -noout -fingerprint` prints
+    Openssl,
+    /// A ready-to-paste `<fingerprint> <name>` source-map line (name: subject CN)
+    Map,
+    /// A JSON array of objects, for scripts
+    Json,
+}
+
+/// Arguments of `ccert fingerprint`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  ccert fingerprint host.pem\n  \
+                  ccert fingerprint --digest sha1 --format openssl host.pem\n  \
+                  ccert fingerprint --pubkey --format map bundle.pem >> /etc/postfix/clientcerts")]
+pub struct FingerprintArgs {
+    /// Digest to use [default: the effective smtpd_tls_fingerprint_digest, else sha256]
+    #[arg(short, long, value_enum)]
+    pub digest: Option<DigestArg>,
+    /// Fingerprint the public key (SubjectPublicKeyInfo), which survives renewal with the same key
+    #[arg(short, long)]
+    pub pubkey: bool,
+    /// Output format
+    #[arg(short, long, value_enum, default_value_t)]
+    pub format: FingerprintFormat,
+    /// PEM or DER certificate files; `-` reads standard input
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
+/// Arguments of `ccert add`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  ccert add chinacat.pem --name chinacat\n  \
+                  ccert add --pubkey --digest sha256 laptop.pem")]
+pub struct AddArgs {
+    /// Certificate files (PEM or DER) to add
+    #[arg(required = true, value_name = "CERT")]
+    pub certs: Vec<PathBuf>,
+    /// Value stored for the entry [default: the certificate's subject CN]
+    #[arg(short, long)]
+    pub name: Option<String>,
+    /// Digest to use [default: the effective smtpd_tls_fingerprint_digest]
+    #[arg(short, long, value_enum)]
+    pub digest: Option<DigestArg>,
+    /// Add the public-key fingerprint instead of the certificate fingerprint
+    #[arg(short, long)]
+    pub pubkey: bool,
+    /// Replace the name of an entry whose fingerprint is already present
+    #[arg(long)]
+    pub replace: bool,
+    /// Do not rebuild the compiled tables next to the source file
+    #[arg(long)]
+    pub no_compile: bool,
+}
+
+/// Arguments of `ccert remove`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  ccert remove --name chinacat\n  \
+                  ccert remove --fingerprint 3a:5f:...\n  ccert remove old-laptop.pem --yes")]
+pub struct RemoveArgs {
+    /// Remove every entry whose value is NAME
+    #[arg(short, long, conflicts_with_all = ["fingerprint", "certs"])]
+    pub name: Option<String>,
+    /// Remove the entry with this fingerprint (any case, colons optional)
+    #[arg(short, long, conflicts_with = "certs", value_name = "FP")]
+    pub fingerprint: Option<String>,
+    /// Remove the entries of these certificates
+    #[arg(value_name = "CERT", required_unless_present_any = ["name", "fingerprint"])]
+    pub certs: Vec<PathBuf>,
+    /// Digest used to fingerprint CERT [default: every digest]
+    #[arg(short, long, value_enum)]
+    pub digest: Option<DigestArg>,
+    /// Do not ask for confirmation (required when standard input is not a terminal)
+    #[arg(short, long)]
+    pub yes: bool,
+    /// Do not rebuild the compiled tables next to the source file
+    #[arg(long)]
+    pub no_compile: bool,
+}
+
+/// Output formats of `ccert list`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ListFormat {
+    /// A table for people
+    #[default]
+    Table,
+    /// A JSON array of objects, for scripts
+    Json,
+    /// `<fingerprint> <name>` lines, as postmap reads them
+    Plain,
+}
+
+/// Arguments of `ccert list`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  ccert list\n  ccert list --format json\n  \
+                  ccert list --expiring 30")]
+pub struct ListArgs {
+    /// Output format
+    #[arg(short, long, value_enum, default_value_t)]
+    pub format: ListFormat,
+    /// Show only entries whose certificate expires within DAYS; exit 1 if any does
+    #[arg(long, value_name = "DAYS")]
+    pub expiring: Option<u32>,
+}
+
+/// Lookup-table types ccert can write and read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ValueEnum)]
+pub enum MapTypeArg {
+    /// Berkeley DB hash (FILE.db)
+    Hash,
+    /// LMDB (FILE.lmdb)
+    Lmdb,
+    /// tinycdb constant database (FILE.cdb)
+    Cdb,
+    /// SQLite database FILE.sqlite plus sqlite_table(5) file FILE.sqlite.cf
+    Sqlite,
+}
+
+/// Arguments of `ccert compile`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "The table type comes from the TYPE: prefix, else -t, else the type \
+                  relay_clientcerts uses for this file, else default_database_type, else lmdb.\n\n\
+                  Examples:\n  ccert compile /etc/postfix/clientcerts\n  \
+                  ccert compile hash:/etc/postfix/clientcerts\n  \
+                  ccert compile -t cdb -r /etc/postfix/access"
+)]
+pub struct CompileArgs {
+    /// Table type for FILEs without a TYPE: prefix
+    #[arg(short = 't', long = "type", value_enum)]
+    pub map_type: Option<MapTypeArg>,
+    /// On duplicate keys the last value wins, silently (postmap -r)
+    #[arg(short = 'r', conflicts_with = "ignore_duplicates")]
+    pub replace_duplicates: bool,
+    /// On duplicate keys the first value wins, silently (postmap -w)
+    #[arg(short = 'w')]
+    pub ignore_duplicates: bool,
+    /// Source files, optionally as TYPE:FILE
+    #[arg(required = true, value_name = "[TYPE:]FILE")]
+    pub maps: Vec<String>,
+}
+
+/// Arguments of `ccert query`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  ccert query 3A:5F:... hash:/etc/postfix/clientcerts\n  \
+                  ccert query - lmdb:/etc/postfix/clientcerts < keys.txt"
+)]
+pub struct QueryArgs {
+    /// Key to look up (folded to lower case); `-` reads keys from standard input
+    pub key: String,
+    /// The table, as TYPE:FILE or FILE
+    #[arg(value_name = "[TYPE:]FILE")]
+    pub map: String,
+}
+
+/// Arguments of `ccert dump`.
+#[derive(Debug, Args)]
+#[command(after_help = "Example:\n  ccert dump cdb:/etc/postfix/clientcerts")]
+pub struct DumpArgs {
+    /// The table, as TYPE:FILE or FILE
+    #[arg(value_name = "[TYPE:]FILE")]
+    pub map: String,
+}
+
+/// Output formats of `ccert doctor`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum DoctorFormat {
+    /// Findings for people
+    #[default]
+    Text,
+    /// A JSON array of findings, for scripts
+    Json,
+}
+
+/// Arguments of `ccert doctor`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Exit status: 0 when the setup is sound, 1 when any problem is found.\n\n\
+                  Example:\n  ccert -c /etc/postfix doctor"
+)]
+pub struct DoctorArgs {
+    /// Output format
+    #[arg(short, long, value_enum, default_value_t)]
+    pub format: DoctorFormat,
+}
+
+/// Arguments of `ccert rehash`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Needs the certificate copies ccert add keeps in <source>.d/.\n\n\
+                  Example:\n  ccert rehash --digest sha256 --pubkey"
+)]
+pub struct RehashArgs {
+    /// The new digest
+    #[arg(short, long, value_enum, required = true)]
+    pub digest: Option<DigestArg>,
+    /// Use public-key fingerprints
+    #[arg(short, long)]
+    pub pubkey: bool,
+    /// Do not rebuild the compiled tables next to the source file
+    #[arg(long)]
+    pub no_compile: bool,
+}
+
+/// Key types for `ccert issue`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum KeyType {
+    /// ECDSA P-256
+    #[default]
+    Ec,
+    /// RSA 2048
+    Rsa,
+    /// Ed25519
+    Ed25519,
+}
+
+/// Arguments of `ccert issue`.
+#[derive(Debug, Args)]
+#[command(after_help = "Example:\n  ccert issue chinacat --out /root/chinacat --add")]
+pub struct IssueArgs {
+    /// Host name; becomes the certificate CN and the file names
+    pub name: String,
+    /// Key type
+    #[arg(short, long, value_enum, default_value_t)]
+    pub key_type: KeyType,
+    /// Validity in days
+    #[arg(long, default_value_t = 825)]
+    pub days: u32,
+    /// Directory for NAME.pem and NAME.key
+    #[arg(short, long, default_value = ".")]
+    pub out: PathBuf,
+    /// Also add the certificate to the clientcerts source file
+    #[arg(long)]
+    pub add: bool,
+}
+
+/// Arguments of `ccert client-config`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Example:\n  ccert client-config --cert /etc/postfix/chinacat.pem \
+                  --key /etc/postfix/chinacat.key --relay mail.example.com:587"
+)]
+pub struct ClientConfigArgs {
+    /// Client certificate file
+    #[arg(long, value_name = "FILE")]
+    pub cert: PathBuf,
+    /// Client private key file
+    #[arg(long, value_name = "FILE")]
+    pub key: PathBuf,
+    /// Relay server as HOST[:PORT] [default port: 587]
+    #[arg(long, value_name = "HOST[:PORT]")]
+    pub relay: String,
+    /// Print Postfix (smarthost client) settings (the default)
+    #[arg(long, conflicts_with = "ssmtp")]
+    pub postfix: bool,
+    /// Print ssmtp.conf settings
+    #[arg(long)]
+    pub ssmtp: bool,
+}
+
+/// Arguments of `ccert server-config`.
+#[derive(Debug, Args)]
+#[command(after_help = "Example:\n  ccert server-config >> /tmp/review-me.txt")]
+pub struct ServerConfigArgs {}
+
+/// Shells `ccert completions` can write for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ShellArg {
+    /// Bash
+    Bash,
+    /// Zsh
+    Zsh,
+    /// Fish
+    Fish,
+    /// Elvish
+    Elvish,
+    /// PowerShell
+    Powershell,
+}
+
+/// Arguments of `ccert completions`.
+#[derive(Debug, Args)]
+#[command(after_help = "Example:\n  ccert completions bash > /etc/bash_completion.d/ccert")]
+pub struct CompletionsArgs {
+    /// The shell
+    #[arg(value_enum)]
+    pub shell: ShellArg,
+}
+
+/// The clap command tree, for man pages and completions.
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}

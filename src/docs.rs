@@ -1,0 +1,57 @@
+//! Man pages and shell completions, generated from the clap definitions.
+//!
+//! The committed copies in `man/` and `completions/` are checked against this
+//! output by the test suite; refresh them with
+//! `CCERT_UPDATE_DOCS=1 cargo test --test integration docs`.
+
+use clap_complete::Shell;
+
+use crate::cli::{ShellArg, command};
+
+/// The file name of the committed completion script for a shell.
+pub fn completion_file_name(shell: ShellArg) -> &'static str {
+    match shell {
+        ShellArg::Bash => "ccert.bash",
+        ShellArg::Zsh => "_ccert",
+        ShellArg::Fish => "ccert.fish",
+        ShellArg::Elvish => "ccert.elv",
+        ShellArg::Powershell => "_ccert.ps1",
+    }
+}
+
+/// The completion script for a shell.
+pub fn completion_script(shell: ShellArg) -> Vec<u8> {
+    let shell = match shell {
+        ShellArg::Bash => Shell::Bash,
+        ShellArg::Zsh => Shell::Zsh,
+        ShellArg::Fish => Shell::Fish,
+        ShellArg::Elvish => Shell::Elvish,
+        ShellArg::Powershell => Shell::PowerShell,
+    };
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut command(), "ccert", &mut out);
+    out
+}
+
+/// Every man page as `(file name, roff)`: `ccert.1` and `ccert-<sub>.1`.
+pub fn man_pages() -> std::io::Result<Vec<(String, Vec<u8>)>> {
+    let cmd = command();
+    let mut pages = Vec::new();
+    let mut top = Vec::new();
+    clap_mangen::Man::new(cmd.clone()).render(&mut top)?;
+    pages.push(("ccert.1".to_string(), top));
+    for sub in cmd.get_subcommands() {
+        if sub.get_name() == "help" {
+            continue;
+        }
+        let name = format!("ccert-{}", sub.get_name());
+        let sub = sub
+            .clone()
+            .display_name(name.clone())
+            .bin_name(name.clone());
+        let mut page = Vec::new();
+        clap_mangen::Man::new(sub).render(&mut page)?;
+        pages.push((format!("{name}.1"), page));
+    }
+    Ok(pages)
+}

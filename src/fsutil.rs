@@ -1,0 +1,287 @@
+//! Atomic file replacement, ownership and mode rules, and Postfix-compatible locks.
+//!
+//! Every file ccert writes under /etc/postfix goes through [`AtomicFile`]: the
+//! new content is written to an exclusively created temp file with an
+//! unpredictable name in the target's directory, fsynced, given its owner and
+//! mode, and renamed over the target; then the directory is fsynced. A crash at
+//! any point leaves either the old or the new file, never a mix.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+/// Prefix of every temp file ccert creates, so a later run can recognise and
+/// remove leftovers of a killed run (`.ccert-<target>.<random>`).
+pub const TEMP_PREFIX: &str = ".ccert-";
+
+/// A temp file beside a target that becomes the target on [`AtomicFile::commit`].
+///
+/// Dropping it without committing removes the temp file.
+#[derive(Debug)]
+pub struct AtomicFile {
+    temp: tempfile::NamedTempFile,
+    target: PathBuf,
+}
+
+impl AtomicFile {
+    /// Creates an empty temp file (mode 0600, `O_EXCL`, random name) in the
+    /// directory of `target`.
+    pub fn new(target: &Path) -> io::Result<Self> {
+        let dir = parent_dir(target);
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let temp = tempfile::Builder::new()
+            .prefix(&format!("{TEMP_PREFIX}{name}."))
+            .tempfile_in(dir)?;
+        Ok(Self {
+            temp,
+            target: target.to_path_buf(),
+        })
+    }
+
+    /// The temp file's path, for writers that must open it by name (LMDB, SQLite).
+    pub fn path(&self) -> &Path {
+        self.temp.path()
+    }
+
+    /// The open temp file.
+    pub fn file(&mut self) -> &mut File {
+        self.temp.as_file_mut()
+    }
+
+    /// The final path.
+    pub fn target(&self) -> &Path {
+        &self.target
+    }
+
+    /// fsyncs the content, applies `perms`, renames over the target and fsyncs
+    /// the directory.
+    pub fn commit(self, perms: &Permissions) -> io::Result<()> {
+        let file = self.temp.as_file();
+        file.sync_all()?;
+        perms.apply(file)?;
+        let target = self.target.clone();
+        self.temp.persist(&target).map_err(|e| e.error)?;
+        sync_dir(parent_dir(&target))
+    }
+}
+
+/// Writes `bytes` to `target` atomically with the given permissions.
+pub fn write_atomic(target: &Path, bytes: &[u8], perms: &Permissions) -> io::Result<()> {
+    let mut file = AtomicFile::new(target)?;
+    file.file().write_all(bytes)?;
+    file.commit(perms)
+}
+
+/// Owner and mode for a file ccert (re)creates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Permissions {
+    /// Permission bits (`0o644` …).
+    pub mode: u32,
+    /// Owner to set, when running as root; `None` keeps the creating user.
+    pub owner: Option<(u32, u32)>,
+}
+
+impl Permissions {
+    /// Keeps the owner and mode of an existing file (used when a file is edited
+    /// or replaced, so ccert never widens a mode an admin narrowed).
+    pub fn of_existing(path: &Path) -> io::Result<Self> {
+        let meta = fs::metadata(path)?;
+        Ok(Self {
+            mode: meta.mode() & 0o7777,
+            owner: Some((meta.uid(), meta.gid())),
+        })
+    }
+
+    /// postmap's rule for a table built from `source`: mode 0644 narrowed by
+    /// the source's group/other restrictions (umask `022 | (~source_mode & 077)`),
+    /// owned by the source's owner when running as root.
+    ///
+    /// When the table already exists its owner and mode are kept instead,
+    /// as postmap keeps them when it rewrites hash and lmdb files in place.
+    pub fn for_table(source: &Path, existing_table: &Path) -> io::Result<Self> {
+        if let Ok(kept) = Self::of_existing(existing_table) {
+            return Ok(kept);
+        }
+        let meta = fs::metadata(source)?;
+        let umask = 0o022 | (!meta.mode() & 0o077);
+        Ok(Self {
+            mode: 0o644 & !umask,
+            owner: Some((meta.uid(), meta.gid())),
+        })
+    }
+
+    /// Applies owner (only as root, and only when it differs) and mode to an open file.
+    pub fn apply(&self, file: &File) -> io::Result<()> {
+        if let Some((uid, gid)) = self.owner {
+            let meta = file.metadata()?;
+            // SAFETY: geteuid has no preconditions.
+            let euid = unsafe { libc::geteuid() };
+            if euid == 0 && (meta.uid() != uid || meta.gid() != gid) {
+                std::os::unix::fs::fchown(file, Some(uid), Some(gid))?;
+            }
+        }
+        file.set_permissions(fs::Permissions::from_mode(self.mode))
+    }
+}
+
+/// The directory a path lives in (`.` for a bare file name).
+pub fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+/// fsyncs a directory so a rename in it is durable.
+pub fn sync_dir(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+/// Removes temp files a killed ccert run left beside `target`
+/// (`.ccert-<name>.*` older than one hour, so a concurrent run's temp file
+/// is never touched).
+pub fn remove_stale_temps(target: &Path) {
+    let Some(name) = target.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+        return;
+    };
+    let prefix = format!("{TEMP_PREFIX}{name}.");
+    let Ok(entries) = fs::read_dir(parent_dir(target)) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let fname = entry.file_name();
+        if !fname.to_string_lossy().starts_with(&prefix) {
+            continue;
+        }
+        let old = entry
+            .metadata()
+            .ok()
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age.as_secs() > 3600);
+        if old {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Kind of lock, matching what Postfix uses for each table type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockKind {
+    /// BSD `flock()` (hash, btree, cdb, and ccert's own source-file lock).
+    Flock,
+    /// POSIX `fcntl()` whole-file record lock (lmdb).
+    Fcntl,
+}
+
+/// An exclusive lock held until dropped.
+#[derive(Debug)]
+pub struct ExclusiveLock {
+    file: File,
+    kind: LockKind,
+}
+
+impl ExclusiveLock {
+    /// Opens (creating if needed, mode 0600) `path` and waits for an exclusive lock of `kind`.
+    pub fn acquire(path: &Path, kind: LockKind) -> io::Result<Self> {
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode_0600()
+            .open(path)?;
+        Self::on(file, kind)
+    }
+
+    /// Waits for an exclusive lock of `kind` on an already open file.
+    pub fn on(file: File, kind: LockKind) -> io::Result<Self> {
+        lock(&file, kind, true)?;
+        Ok(Self { file, kind })
+    }
+
+    /// The locked file.
+    pub fn file(&self) -> &File {
+        &self.file
+    }
+}
+
+impl Drop for ExclusiveLock {
+    fn drop(&mut self) {
+        let _ = unlock(&self.file, self.kind);
+    }
+}
+
+/// Waits for a lock (exclusive or shared) of `kind` on `file`.
+pub fn lock(file: &File, kind: LockKind, exclusive: bool) -> io::Result<()> {
+    let fd = file.as_raw_fd();
+    loop {
+        let rc = match kind {
+            LockKind::Flock => {
+                let op = if exclusive {
+                    libc::LOCK_EX
+                } else {
+                    libc::LOCK_SH
+                };
+                // SAFETY: fd is a valid open descriptor owned by `file`.
+                unsafe { libc::flock(fd, op) }
+            }
+            LockKind::Fcntl => {
+                let lock_type = if exclusive {
+                    libc::F_WRLCK
+                } else {
+                    libc::F_RDLCK
+                };
+                fcntl_setlkw(fd, lock_type as libc::c_short)
+            }
+        };
+        if rc == 0 {
+            return Ok(());
+        }
+        let err = io::Error::last_os_error();
+        if err.kind() != io::ErrorKind::Interrupted {
+            return Err(err);
+        }
+    }
+}
+
+/// Releases a lock of `kind` on `file`.
+pub fn unlock(file: &File, kind: LockKind) -> io::Result<()> {
+    let fd = file.as_raw_fd();
+    let rc = match kind {
+        // SAFETY: fd is a valid open descriptor owned by `file`.
+        LockKind::Flock => unsafe { libc::flock(fd, libc::LOCK_UN) },
+        LockKind::Fcntl => fcntl_setlkw(fd, libc::F_UNLCK as libc::c_short),
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+fn fcntl_setlkw(fd: libc::c_int, lock_type: libc::c_short) -> libc::c_int {
+    // SAFETY: an all-zero `flock` struct is valid; we set the fields we need.
+    let mut fl: libc::flock = unsafe { std::mem::zeroed() };
+    fl.l_type = lock_type;
+    fl.l_whence = libc::SEEK_SET as libc::c_short;
+    fl.l_start = 0;
+    fl.l_len = 0; // whole file, as Postfix's myflock(MYFLOCK_STYLE_FCNTL)
+    // SAFETY: fd is valid and `fl` is a properly initialised flock struct.
+    unsafe { libc::fcntl(fd, libc::F_SETLKW, &fl) }
+}
+
+trait OpenOptionsExt0600 {
+    fn mode_0600(&mut self) -> &mut Self;
+}
+
+impl OpenOptionsExt0600 for OpenOptions {
+    fn mode_0600(&mut self) -> &mut Self {
+        std::os::unix::fs::OpenOptionsExt::mode(self, 0o600)
+    }
+}

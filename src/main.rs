@@ -1,0 +1,26 @@
+//! The `ccert` binary: parse the command line, dispatch, map errors to exit codes.
+//!
+//! Exit codes follow postmap: 0 success, 1 for errors and for a `query` miss.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = match ccert::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            // --help and --version are not errors; everything else exits 1 like postmap.
+            let code = if err.use_stderr() { 1 } else { 0 };
+            let _ = err.print();
+            return ExitCode::from(code);
+        }
+    };
+    match ccert::cmd::run(&cli) {
+        Ok(outcome) => outcome.exit_code(),
+        Err(err) => {
+            eprintln!("ccert: error: {err:#}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,236 @@
+//! Lookup tables Postfix reads: one module per backend behind [`Backend`].
+//!
+//! The backends receive entries already prepared as postmap prepares them
+//! (keys case-folded, duplicates resolved, see [`prepare`]) and decide
+//! themselves on the trailing NUL (hash and lmdb append one, cdb does not).
+//! Readers try `key\0` then `key`, as Postfix does, and strip one trailing NUL
+//! from what they return.
+
+pub mod cdb;
+pub mod hash;
+pub mod lmdb;
+pub mod prepare;
+pub mod sqlite;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+/// Errors writing or reading a table. Every variant names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum MapError {
+    /// An I/O error on a table file.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The table file is damaged or not of the expected type.
+    #[error("{path}: corrupt or unsupported table: {message}")]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// An entry cannot be stored in this table type (e.g. an LMDB key over 511 bytes).
+    #[error("{path}:{line}: {message}")]
+    Entry {
+        /// The source file.
+        path: PathBuf,
+        /// 1-based source line.
+        line: usize,
+        /// What is wrong and what to do.
+        message: String,
+    },
+    /// A backend-specific failure (LMDB, SQLite) with its message.
+    #[error("{path}: {message}")]
+    Backend {
+        /// The file.
+        path: PathBuf,
+        /// The library's message.
+        message: String,
+    },
+}
+
+/// Table types ccert writes and reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MapType {
+    /// Berkeley DB hash, version 9 (`FILE.db`).
+    Hash,
+    /// LMDB 0.9 (`FILE.lmdb`).
+    Lmdb,
+    /// tinycdb (`FILE.cdb`).
+    Cdb,
+    /// SQLite (`FILE.sqlite`, read through `FILE.sqlite.cf`).
+    Sqlite,
+}
+
+impl MapType {
+    /// Every type ccert supports.
+    pub const ALL: [MapType; 4] = [Self::Hash, Self::Lmdb, Self::Cdb, Self::Sqlite];
+
+    /// The Postfix type name (`hash`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Hash => "hash",
+            Self::Lmdb => "lmdb",
+            Self::Cdb => "cdb",
+            Self::Sqlite => "sqlite",
+        }
+    }
+
+    /// The file a table built from `source` lives in (`source.db`, …).
+    pub fn table_path(self, source: &Path) -> PathBuf {
+        let suffix = match self {
+            Self::Hash => ".db",
+            Self::Lmdb => ".lmdb",
+            Self::Cdb => ".cdb",
+            Self::Sqlite => ".sqlite",
+        };
+        let mut s = source.as_os_str().to_owned();
+        s.push(suffix);
+        PathBuf::from(s)
+    }
+
+    /// The name Postfix is configured with for a table built from `source`:
+    /// `hash:/etc/postfix/clientcerts`, or for sqlite the `.cf` file.
+    pub fn postfix_name(self, source: &Path) -> String {
+        match self {
+            Self::Sqlite => {
+                let mut cf = self.table_path(source).into_os_string();
+                cf.push(".cf");
+                format!("sqlite:{}", Path::new(&cf).display())
+            }
+            _ => format!("{}:{}", self.name(), source.display()),
+        }
+    }
+}
+
+impl fmt::Display for MapType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A table type name ccert does not support.
+#[derive(Debug, thiserror::Error)]
+#[error("unsupported map type {0:?}: ccert writes hash, lmdb, cdb and sqlite")]
+pub struct UnknownMapType(pub String);
+
+impl FromStr for MapType {
+    type Err = UnknownMapType;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|t| t.name() == s)
+            .ok_or_else(|| UnknownMapType(s.to_string()))
+    }
+}
+
+impl From<crate::cli::MapTypeArg> for MapType {
+    fn from(arg: crate::cli::MapTypeArg) -> Self {
+        use crate::cli::MapTypeArg;
+        match arg {
+            MapTypeArg::Hash => Self::Hash,
+            MapTypeArg::Lmdb => Self::Lmdb,
+            MapTypeArg::Cdb => Self::Cdb,
+            MapTypeArg::Sqlite => Self::Sqlite,
+        }
+    }
+}
+
+/// A map named on the command line: `[type:]path`, as postmap takes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MapName {
+    /// The type, when the name had a `type:` prefix.
+    pub map_type: Option<MapType>,
+    /// The path after the prefix.
+    pub path: PathBuf,
+}
+
+impl MapName {
+    /// Splits `type:path`. A prefix is only taken when it is made of letters
+    /// (so `./a:b` stays a path); an unknown type is an error.
+    pub fn parse(text: &str) -> Result<Self, UnknownMapType> {
+        if let Some((prefix, rest)) = text.split_once(':') {
+            if !prefix.is_empty() && prefix.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                return Ok(Self {
+                    map_type: Some(prefix.parse()?),
+                    path: PathBuf::from(rest),
+                });
+            }
+        }
+        Ok(Self {
+            map_type: None,
+            path: PathBuf::from(text),
+        })
+    }
+}
+
+/// One key/value pair ready for a table: key folded, no trailing NUL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// Folded key bytes.
+    pub key: Vec<u8>,
+    /// Value bytes.
+    pub value: Vec<u8>,
+    /// 1-based source line, for error messages (0 when unknown).
+    pub line: usize,
+}
+
+/// A table writer and reader for one type.
+pub trait Backend {
+    /// The type this backend handles.
+    fn map_type(&self) -> MapType;
+
+    /// Builds the table for `source` from `entries` (already prepared) and
+    /// atomically replaces the table file(s), holding the lock Postfix uses
+    /// for this type while replacing. Returns the table path written.
+    fn write(&self, source: &Path, entries: &[Entry]) -> Result<PathBuf, MapError>;
+
+    /// Opens the table built from `source` (the path without suffix) for lookups.
+    fn open(&self, source: &Path) -> Result<Box<dyn Table>, MapError>;
+}
+
+/// An open table.
+pub trait Table {
+    /// Looks up a folded key as Postfix does (`key\0`, then `key`); the
+    /// value is returned without a trailing NUL.
+    fn get(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>, MapError>;
+
+    /// Every entry in storage order, keys and values without trailing NUL
+    /// (as `postmap -s` prints them).
+    fn entries(&mut self) -> Result<Vec<(Vec<u8>, Vec<u8>)>, MapError>;
+}
+
+/// The backend for a type.
+pub fn backend(map_type: MapType) -> Box<dyn Backend> {
+    match map_type {
+        MapType::Hash => Box::new(hash::HashBackend),
+        MapType::Lmdb => Box::new(lmdb::LmdbBackend),
+        MapType::Cdb => Box::new(cdb::CdbBackend),
+        MapType::Sqlite => Box::new(sqlite::SqliteBackend),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_map_names() {
+        let n = MapName::parse("hash:/etc/postfix/clientcerts").unwrap();
+        assert_eq!(n.map_type, Some(MapType::Hash));
+        assert_eq!(n.path, PathBuf::from("/etc/postfix/clientcerts"));
+        assert_eq!(MapName::parse("/etc/x").unwrap().map_type, None);
+        assert!(MapName::parse("btreex:/x").is_err());
+        assert_eq!(
+            MapType::Sqlite.postfix_name(Path::new("/e/c")),
+            "sqlite:/e/c.sqlite.cf"
+        );
+    }
+}

@@ -1,0 +1,10 @@
+//! The one integration test binary: runs the real `ccert` binary.
+//!
+//! Each area has its own module; shared helpers live in [`test`] (the fluent
+//! command builder) and [`oracle`] (the real Postfix/OpenSSL tools, skipped
+//! with a printed reason when missing unless `CCERT_INTEROP=1`).
+
+mod oracle;
+mod test;
+
+mod cli_basics;

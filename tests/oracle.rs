@@ -1,0 +1,63 @@
+//! The real tools ccert is checked against (postmap, openssl, db5.3_verify, …).
+//!
+//! A test that needs one calls [`require`]: when the tool is missing it prints
+//! why the test is skipped and returns `None`, unless `CCERT_INTEROP=1`, where
+//! a missing tool fails the test.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Whether interop tests are mandatory (`CCERT_INTEROP=1`).
+pub fn interop_required() -> bool {
+    std::env::var("CCERT_INTEROP").is_ok_and(|v| v == "1")
+}
+
+/// Finds `tool` on PATH or in /usr/sbin and /sbin (postmap lives there).
+pub fn find(tool: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain([PathBuf::from("/usr/sbin"), PathBuf::from("/sbin")])
+        .map(|dir| dir.join(tool))
+        .find(|p| p.is_file())
+}
+
+/// The path of `tool`, or `None` after printing why the calling test is
+/// skipped. Panics instead when `CCERT_INTEROP=1`.
+pub fn require(tool: &str, test: &str) -> Option<PathBuf> {
+    match find(tool) {
+        Some(p) => Some(p),
+        None if interop_required() => {
+            panic!("{test}: CCERT_INTEROP=1 but `{tool}` is not installed")
+        }
+        None => {
+            eprintln!(
+                "skipping {test}: `{tool}` is not installed (set CCERT_INTEROP=1 to make this a failure)"
+            );
+            None
+        }
+    }
+}
+
+/// Runs a tool and returns its output; panics when it cannot be started.
+pub fn run(tool: &Path, args: &[&str]) -> Output {
+    Command::new(tool)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("running {}: {e}", tool.display()))
+}
+
+/// Runs a tool, asserts success and returns stdout as text.
+pub fn run_ok(tool: &Path, args: &[&str]) -> String {
+    let out = run(tool, args);
+    assert!(
+        out.status.success(),
+        "{} {:?} failed: {}\n{}",
+        tool.display(),
+        args,
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
