@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::prepare::{Duplicate, DuplicatePolicy};
 use super::{Backend, Entry, MapError, MapType, Table};
 
 /// Writes and reads `lmdb:` tables.
@@ -13,8 +14,14 @@ impl Backend for LmdbBackend {
         MapType::Lmdb
     }
 
-    fn write(&self, source: &Path, entries: &[Entry]) -> Result<PathBuf, MapError> {
-        let _ = (source, entries);
+    fn write(
+        &self,
+        source: &Path,
+        entries: &mut dyn Iterator<Item = Result<Entry, MapError>>,
+        policy: DuplicatePolicy,
+        duplicate: &mut dyn FnMut(Duplicate),
+    ) -> Result<PathBuf, MapError> {
+        let _ = (source, entries, policy, duplicate);
         unimplemented!("maps helper")
     }
 

@@ -7,6 +7,7 @@
 //! from what they return.
 
 pub mod cdb;
+pub mod compile;
 pub mod hash;
 pub mod lmdb;
 pub mod prepare;
@@ -187,10 +188,20 @@ pub trait Backend {
     /// The type this backend handles.
     fn map_type(&self) -> MapType;
 
-    /// Builds the table for `source` from `entries` (already prepared) and
-    /// atomically replaces the table file(s), holding the lock Postfix uses
-    /// for this type while replacing. Returns the table path written.
-    fn write(&self, source: &Path, entries: &[Entry]) -> Result<PathBuf, MapError>;
+    /// Builds the table for `source` from `entries` (keys already folded, in
+    /// source order, duplicates still present) and atomically replaces the
+    /// table file(s), holding the lock Postfix uses for this type while
+    /// replacing. Duplicate keys are resolved by `policy`; each duplicate
+    /// dropped or replaced is reported through `duplicate` (the caller decides
+    /// whether to print it). Entries stream in so a backend can bound its
+    /// memory. Returns the table path written.
+    fn write(
+        &self,
+        source: &Path,
+        entries: &mut dyn Iterator<Item = Result<Entry, MapError>>,
+        policy: prepare::DuplicatePolicy,
+        duplicate: &mut dyn FnMut(prepare::Duplicate),
+    ) -> Result<PathBuf, MapError>;
 
     /// Opens the table built from `source` (the path without suffix) for lookups.
     fn open(&self, source: &Path) -> Result<Box<dyn Table>, MapError>;

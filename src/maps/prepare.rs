@@ -1,5 +1,5 @@
 //! Turning source records into table entries as postmap does: case folding
-//! and duplicate handling.
+//! and the duplicate-key policy.
 
 use crate::source::Record;
 
@@ -17,18 +17,26 @@ pub enum DuplicatePolicy {
     Ignore,
 }
 
-/// A duplicate key found while preparing, for postmap's warning.
+/// A duplicate key found while building a table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Duplicate {
     /// The folded key.
     pub key: Vec<u8>,
-    /// 1-based line of the repeated record.
+    /// 1-based source line of the repeated record.
     pub line: usize,
 }
 
-/// Folds keys and resolves duplicates. Returns the entries in first-seen
-/// order and the duplicates found (empty unless the policy is `Warn`).
-pub fn prepare(records: &[Record], policy: DuplicatePolicy) -> (Vec<Entry>, Vec<Duplicate>) {
-    let _ = (records, policy);
+/// Folds a key as postmap does for fixed-case tables (`DICT_FLAG_FOLD_FIX`).
+pub fn fold_key(key: &[u8]) -> Vec<u8> {
+    let _ = key;
     unimplemented!("maps helper")
+}
+
+/// A source record as a table entry (key folded, value kept).
+pub fn entry(record: Record) -> Entry {
+    Entry {
+        key: fold_key(&record.key),
+        value: record.value,
+        line: record.line,
+    }
 }

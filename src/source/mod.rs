@@ -8,6 +8,7 @@
 //! and blanks between them), double-quoted keys, CR of CRLF stripped with the
 //! value's trailing whitespace.
 
+use std::io::BufRead;
 use std::ops::Range;
 
 /// One logical record as postmap reads it.
@@ -53,6 +54,37 @@ impl SourceFile {
     /// The records postmap would store, in file order (duplicates included),
     /// and the lines it would skip with its warnings.
     pub fn records(&self) -> (Vec<Record>, Vec<Problem>) {
+        unimplemented!("source helper")
+    }
+}
+
+/// One item from [`RecordReader`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Item {
+    /// A record postmap would store.
+    Record(Record),
+    /// A line postmap would skip.
+    Problem(Problem),
+}
+
+/// Streams records from a source without holding the whole file, with the
+/// same rules as [`SourceFile::records`] (compile uses it so memory stays
+/// bounded on million-line maps).
+pub struct RecordReader<R: BufRead> {
+    _input: R,
+}
+
+impl<R: BufRead> RecordReader<R> {
+    /// Reads from `input`.
+    pub fn new(input: R) -> Self {
+        Self { _input: input }
+    }
+}
+
+impl<R: BufRead> Iterator for RecordReader<R> {
+    type Item = std::io::Result<Item>;
+
+    fn next(&mut self) -> Option<Self::Item> {
         unimplemented!("source helper")
     }
 }
