@@ -252,7 +252,8 @@ pub struct QueryArgs {
     /// Key to look up (folded to lower case); `-` reads keys from standard input
     pub key: String,
     /// The table, as TYPE:FILE or FILE
-    #[arg(value_name = "[TYPE:]FILE")]
+    // id: the global `--map` option already uses the id "map".
+    #[arg(id = "table", value_name = "[TYPE:]FILE")]
     pub map: String,
 }
 
@@ -261,7 +262,8 @@ pub struct QueryArgs {
 #[command(after_help = "Example:\n  ccert dump cdb:/etc/postfix/clientcerts")]
 pub struct DumpArgs {
     /// The table, as TYPE:FILE or FILE
-    #[arg(value_name = "[TYPE:]FILE")]
+    // id: the global `--map` option already uses the id "map".
+    #[arg(id = "table", value_name = "[TYPE:]FILE")]
     pub map: String,
 }
 
