@@ -9,3 +9,4 @@ mod test;
 
 mod cli_basics;
 mod postfix_config;
+mod doctor;

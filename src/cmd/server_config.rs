@@ -159,14 +159,11 @@ pub fn render(cfg: &PostfixConfig, source: &str) -> String {
         ("smtpd_tls_security_level".into(), "encrypt".into()),
         ("smtpd_tls_ask_ccert".into(), "yes".into()),
     ];
-    let relay_value = existing
-        .map(|s| cfg.effective_for_service(s, "smtpd_relay_restrictions"))
-        .unwrap_or_default()
-        .unwrap_or_default();
-    let relay = if restrictions::items(&relay_value)
-        .iter()
-        .any(|i| i == PERMIT_SASL)
-    {
+    // Keep password (SASL) relaying where the existing service offers it.
+    let sasl = existing
+        .and_then(|s| cfg.effective_for_service(s, "smtpd_sasl_auth_enable"))
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("yes"));
+    let relay = if sasl {
         format!("{PERMIT_SASL},{PERMIT_CERTS},reject")
     } else {
         format!("{PERMIT_CERTS},reject")
