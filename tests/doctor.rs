@@ -55,7 +55,10 @@ fn setup(main: &str, master: &str, source: &str) -> Test {
     Test::new()
         .file("postfix-config/main.cf", main)
         .file("postfix-config/master.cf", master)
-        .file("postfix-config/mx.pem", "server key and chain would be here\n")
+        .file(
+            "postfix-config/mx.pem",
+            "server key and chain would be here\n",
+        )
         .file("postfix-config/clientcerts", source)
 }
 
@@ -138,15 +141,21 @@ fn missing_main_cf_is_a_finding() {
 
 #[test]
 fn unset_relay_clientcerts() {
-    let main = SOUND_MAIN.replace("relay_clientcerts = hash:$config_directory/clientcerts\n", "");
+    let main = SOUND_MAIN.replace(
+        "relay_clientcerts = hash:$config_directory/clientcerts\n",
+        "",
+    );
     let (out, findings) = doctor_json(setup(&main, SOUND_MASTER, ""), 1);
     let f = find(&findings, "error", "relay_clientcerts is empty");
-    assert_eq!(f["file"], out.path("postfix-config/main.cf").display().to_string());
+    assert_eq!(
+        f["file"],
+        out.path("postfix-config/main.cf").display().to_string()
+    );
     assert!(
-        f["fix"]
-            .as_str()
-            .unwrap()
-            .starts_with(&format!("relay_clientcerts = hash:{}/clientcerts", out.path("postfix-config").display())),
+        f["fix"].as_str().unwrap().starts_with(&format!(
+            "relay_clientcerts = hash:{}/clientcerts",
+            out.path("postfix-config").display()
+        )),
         "{f}"
     );
 }
@@ -155,11 +164,20 @@ fn unset_relay_clientcerts() {
 fn missing_and_stale_tables() {
     // No table at all.
     let (_, findings) = doctor_json(
-        setup(SOUND_MAIN, SOUND_MASTER, &entry(DigestAlgorithm::Sha256, "a", "a")),
+        setup(
+            SOUND_MAIN,
+            SOUND_MASTER,
+            &entry(DigestAlgorithm::Sha256, "a", "a"),
+        ),
         1,
     );
     let f = find(&findings, "error", "is missing");
-    assert!(f["fix"].as_str().unwrap().starts_with("ccert compile hash:"));
+    assert!(
+        f["fix"]
+            .as_str()
+            .unwrap()
+            .starts_with("ccert compile hash:")
+    );
 
     // A table older than its source.
     let Some(t) = with_table(
@@ -289,7 +307,10 @@ fn md5_entries_after_compatibility_level_3_6() {
     let f = find(&findings, "error", "2 md5 fingerprint(s)");
     assert_eq!(f["line"], 1);
     let message = f["message"].as_str().unwrap();
-    assert!(message.contains("smtpd_tls_fingerprint_digest is sha256"), "{message}");
+    assert!(
+        message.contains("smtpd_tls_fingerprint_digest is sha256"),
+        "{message}"
+    );
     assert!(message.contains("compatibility_level = 3.6"), "{message}");
     assert!(
         f["fix"]
@@ -323,7 +344,10 @@ fn source_entries_postmap_would_skip_duplicate_or_expire() {
     let (_, findings) = doctor_json(setup(SOUND_MAIN, SOUND_MASTER, &source), 1);
     assert_eq!(find(&findings, "warning", "duplicate key")["line"], 2);
     assert_eq!(find(&findings, "error", "is not a fingerprint")["line"], 3);
-    assert_eq!(find(&findings, "error", "postmap skips this line")["line"], 4);
+    assert_eq!(
+        find(&findings, "error", "postmap skips this line")["line"],
+        4
+    );
     assert_eq!(find(&findings, "error", "expired on")["line"], 6);
     let soon = find(&findings, "warning", "expires on");
     assert_eq!(soon["line"], 8);
@@ -372,9 +396,13 @@ fn server_config_output_passes_doctor() {
     };
     let base_main = "compatibility_level = 3.6\nsmtpd_tls_chain_files = $config_directory/mx.pem\nsmtpd_tls_security_level = may\n";
     let base_master = "smtp inet n - y - - smtpd\n";
-    let out = setup(base_main, base_master, &entry(DigestAlgorithm::Sha256, "ws", "ws"))
-        .arg("server-config")
-        .run();
+    let out = setup(
+        base_main,
+        base_master,
+        &entry(DigestAlgorithm::Sha256, "ws", "ws"),
+    )
+    .arg("server-config")
+    .run();
     let (main_part, master_part) = out.stdout.split_once("# ---- master.cf ----").unwrap();
     let conf = out.path("postfix-config");
     let main: String = main_part

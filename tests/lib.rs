@@ -8,5 +8,5 @@ mod oracle;
 mod test;
 
 mod cli_basics;
-mod postfix_config;
 mod doctor;
+mod postfix_config;

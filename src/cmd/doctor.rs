@@ -179,28 +179,28 @@ impl Scope<'_> {
     }
 
     fn origin(&self, cfg: &PostfixConfig, name: &str) -> Origin {
-        if let Some(s) = self.service {
-            if let Some(o) = s.override_for(name) {
-                // `-o smtpd_x=$mua_x`: the list lives in main.cf.
-                let v = o.value.trim();
-                let referenced = v
-                    .strip_prefix("${")
-                    .and_then(|r| r.strip_suffix('}'))
-                    .or_else(|| v.strip_prefix('$'))
-                    .filter(|r| r.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
-                if let Some(r) = referenced {
-                    if let Some(line) = cfg.main_cf_line(r) {
-                        return Origin::Main {
-                            name: r.to_string(),
-                            line,
-                        };
-                    }
-                }
-                return Origin::Override {
-                    service: s.id(),
-                    line: o.line,
+        if let Some(s) = self.service
+            && let Some(o) = s.override_for(name)
+        {
+            // `-o smtpd_x=$mua_x`: the list lives in main.cf.
+            let v = o.value.trim();
+            let referenced = v
+                .strip_prefix("${")
+                .and_then(|r| r.strip_suffix('}'))
+                .or_else(|| v.strip_prefix('$'))
+                .filter(|r| r.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
+            if let Some(r) = referenced
+                && let Some(line) = cfg.main_cf_line(r)
+            {
+                return Origin::Main {
+                    name: r.to_string(),
+                    line,
                 };
             }
+            return Origin::Override {
+                service: s.id(),
+                line: o.line,
+            };
         }
         match cfg.main_cf_line(name) {
             Some(line) => Origin::Main {
@@ -331,10 +331,10 @@ impl Doctor {
             }
         }
         let mut sources = self.check_tables(cfg);
-        if let Some(map) = map {
-            if !sources.iter().any(|s| s == map) {
-                sources.push(map.to_path_buf());
-            }
+        if let Some(map) = map
+            && !sources.iter().any(|s| s == map)
+        {
+            sources.push(map.to_path_buf());
         }
         for source in sources {
             self.check_source(cfg, &source, &algorithms);
@@ -594,9 +594,10 @@ impl Doctor {
                 );
                 continue;
             };
-            if let Some(types) = &supported {
-                if !types.iter().any(|t| t == kind) {
-                    self.push(
+            if let Some(types) = &supported
+                && !types.iter().any(|t| t == kind)
+            {
+                self.push(
                         Severity::Error,
                         Some(&main),
                         line,
@@ -609,8 +610,7 @@ impl Doctor {
                             "install the Postfix package for {kind} (Debian: apt install postfix-{kind}) or use relay_clientcerts = {default_type}:{name}"
                         )),
                     );
-                    continue;
-                }
+                continue;
             }
             let source = PathBuf::from(name);
             let suffix = match kind {
@@ -654,9 +654,7 @@ impl Doctor {
                             None,
                             None,
                             format!("relay_clientcerts names sqlite:{name}, which does not exist"),
-                            Some(format!(
-                                "ccert compile sqlite:SOURCE writes SOURCE.sqlite and SOURCE.sqlite.cf; then relay_clientcerts = sqlite:SOURCE.sqlite.cf"
-                            )),
+                            Some("ccert compile sqlite:SOURCE writes SOURCE.sqlite and SOURCE.sqlite.cf; then relay_clientcerts = sqlite:SOURCE.sqlite.cf".to_string()),
                         );
                     }
                     match name.strip_suffix(".sqlite.cf").map(PathBuf::from) {
@@ -712,21 +710,21 @@ impl Doctor {
                 }),
             ),
             (Some(t), Some(s)) => {
-                if let (Ok(tm), Ok(sm)) = (t.modified(), s.modified()) {
-                    if sm > tm {
-                        self.push(
-                            Severity::Error,
-                            Some(table),
-                            None,
-                            None,
-                            format!(
-                                "{} is older than its source {}: Postfix uses the old entries",
-                                table.display(),
-                                source.display()
-                            ),
-                            Some(compile),
-                        );
-                    }
+                if let (Ok(tm), Ok(sm)) = (t.modified(), s.modified())
+                    && sm > tm
+                {
+                    self.push(
+                        Severity::Error,
+                        Some(table),
+                        None,
+                        None,
+                        format!(
+                            "{} is older than its source {}: Postfix uses the old entries",
+                            table.display(),
+                            source.display()
+                        ),
+                        Some(compile),
+                    );
                 }
             }
             (Some(_), None) => self.push(
@@ -828,12 +826,11 @@ impl Doctor {
             if !algorithms.is_empty() && !algorithms.iter().any(|(a, _)| *a == fp.algorithm) {
                 mismatched.entry(fp.algorithm).or_default().push(r.line);
             }
-            if r.lines.start > 0 {
-                if let Some(a) = Annotation::parse(file.line(r.lines.start - 1)) {
-                    if a.describes(&r.key) {
-                        self.check_expiry(path, r.line, &key, &a, now);
-                    }
-                }
+            if r.lines.start > 0
+                && let Some(a) = Annotation::parse(file.line(r.lines.start - 1))
+                && a.describes(&r.key)
+            {
+                self.check_expiry(path, r.line, &key, &a, now);
             }
         }
         for (alg, lines) in mismatched {

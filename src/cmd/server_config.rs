@@ -177,13 +177,13 @@ pub fn render(cfg: &PostfixConfig, source: &str) -> String {
     .unwrap_or_default();
     let items = restrictions::items(&recipient);
     let certs_at = items.iter().position(|i| i == PERMIT_CERTS);
-    if let Some(r) = first_refusing(&items) {
-        if certs_at.is_none_or(|c| c > r) {
-            wanted.push((
-                "smtpd_recipient_restrictions".into(),
-                restrictions::with_certs_permitted(&items).join(","),
-            ));
-        }
+    if let Some(r) = first_refusing(&items)
+        && certs_at.is_none_or(|c| c > r)
+    {
+        wanted.push((
+            "smtpd_recipient_restrictions".into(),
+            restrictions::with_certs_permitted(&items).join(","),
+        ));
     }
 
     let mut lines: Vec<(String, String)> = Vec::new();
