@@ -8,3 +8,5 @@ mod oracle;
 mod test;
 
 mod cli_basics;
+mod edit;
+mod source_model;
