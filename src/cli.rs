@@ -253,7 +253,7 @@ pub struct QueryArgs {
     pub key: String,
     /// The table, as TYPE:FILE or FILE
     #[arg(value_name = "[TYPE:]FILE")]
-    pub map: String,
+    pub table: String,
 }
 
 /// Arguments of `ccert dump`.
@@ -262,7 +262,7 @@ pub struct QueryArgs {
 pub struct DumpArgs {
     /// The table, as TYPE:FILE or FILE
     #[arg(value_name = "[TYPE:]FILE")]
-    pub map: String,
+    pub table: String,
 }
 
 /// Output formats of `ccert doctor`.
@@ -393,4 +393,12 @@ pub struct CompletionsArgs {
 /// The clap command tree, for man pages and completions.
 pub fn command() -> clap::Command {
     <Cli as clap::CommandFactory>::command()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn command_definition_is_consistent() {
+        super::command().debug_assert();
+    }
 }

@@ -8,4 +8,5 @@ mod oracle;
 mod test;
 
 mod cli_basics;
+mod docs;
 mod fingerprint;
