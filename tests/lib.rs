@@ -8,5 +8,7 @@ mod oracle;
 mod test;
 
 mod cli_basics;
+mod docs;
 mod edit;
+mod fingerprint;
 mod source_model;
