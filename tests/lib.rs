@@ -8,5 +8,9 @@ mod oracle;
 mod test;
 
 mod cli_basics;
+mod docs;
 mod doctor;
+mod edit;
+mod fingerprint;
 mod postfix_config;
+mod source_model;
