@@ -420,3 +420,24 @@ fn server_config_output_passes_doctor() {
     postmap(&tool, &conf);
     out.then().arg("doctor").status(0).run();
 }
+
+#[test]
+fn configuration_postfix_refuses_is_a_finding() {
+    let (_, findings) = doctor_json(
+        setup(
+            "compatibility_level = 3.6\nsmtpd_banner\n",
+            SOUND_MASTER,
+            "",
+        ),
+        1,
+    );
+    let f = find(
+        &findings,
+        "error",
+        "main.cf:2: missing '=' after parameter name",
+    );
+    assert!(
+        f["message"].as_str().unwrap().contains("smtpd_banner"),
+        "{f}"
+    );
+}
