@@ -441,3 +441,32 @@ fn configuration_postfix_refuses_is_a_finding() {
         "{f}"
     );
 }
+
+#[test]
+fn port_25_setup_with_proxy_table_and_reinjection_service_is_sound() {
+    let main = "\
+compatibility_level = 3.6
+smtpd_tls_chain_files = $config_directory/mx.pem
+smtpd_tls_security_level = may
+smtpd_tls_ask_ccert = yes
+relay_clientcerts = proxy:hash:$config_directory/clientcerts
+smtpd_relay_restrictions = permit_mynetworks, permit_tls_clientcerts, reject_unauth_destination
+";
+    let master = "\
+smtp      inet  n       -       y       -       -       smtpd
+127.0.0.1:10025 inet n - n - - smtpd -o content_filter=
+  -o smtpd_tls_security_level=none
+";
+    let Some(t) = with_table(
+        "port_25_setup_with_proxy_table_and_reinjection_service_is_sound",
+        main,
+        master,
+        &entry(DigestAlgorithm::Sha256, "ws", "ws"),
+    ) else {
+        return;
+    };
+    t.arg("doctor")
+        .status(0)
+        .stdout_contains("looks sound")
+        .run();
+}

@@ -267,11 +267,22 @@ impl Doctor {
         let mut digests: Vec<DigestUse> = Vec::new();
         let mut any_certs = false;
         for scope in &scopes {
-            let uses_certs = LISTS.iter().any(|l| {
-                restrictions::items(&scope.value(cfg, l))
-                    .iter()
-                    .any(|i| i == PERMIT_CERTS)
+            // A service that deliberately runs without TLS, or only listens
+            // on loopback (content-filter re-injection), inherits
+            // permit_tls_clientcerts harmlessly: only the order is checked there.
+            let internal = scope.service.is_some_and(|s| {
+                s.override_for("smtpd_tls_security_level")
+                    .is_some_and(|o| o.value.trim() == "none")
+                    || ["127.", "localhost:", "[::1]", "::1:"]
+                        .iter()
+                        .any(|p| s.name.starts_with(p))
             });
+            let uses_certs = !internal
+                && LISTS.iter().any(|l| {
+                    restrictions::items(&scope.value(cfg, l))
+                        .iter()
+                        .any(|i| i == PERMIT_CERTS)
+                });
             any_certs |= uses_certs;
             self.check_lists(cfg, scope, uses_certs);
             if uses_certs {
@@ -593,6 +604,11 @@ impl Doctor {
                     Some(format!("relay_clientcerts = {default_type}:{table}")),
                 );
                 continue;
+            };
+            // proxy:TYPE:NAME is read through proxymap; the table is TYPE:NAME.
+            let (kind, name) = match (kind, name.split_once(':')) {
+                ("proxy", Some(inner)) => inner,
+                _ => (kind, name),
             };
             if let Some(types) = &supported
                 && !types.iter().any(|t| t == kind)
