@@ -245,3 +245,130 @@ fn fixtures_without_oracle() {
         "postfix/relay"
     );
 }
+
+/// A small deterministic generator (no external randomness: reproducible).
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, n: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((self.0 >> 33) % n as u64) as usize
+    }
+
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.next(items.len())]
+    }
+}
+
+const NAMES: &[&str] = &[
+    "h0",
+    "h1",
+    "h2",
+    "empty",
+    "undefined_zz",
+    "compatibility_level",
+    "smtpd_tls_key_file",
+];
+const WORDS: &[&str] = &["a", "b c", "x-y", ",", " ", "permit_mynetworks", "1", "3.6"];
+const LEVELS: &[&str] = &[
+    "0",
+    "1",
+    "2",
+    "3.6",
+    "3.10",
+    "3.6.1",
+    "$compatibility_level",
+];
+const PLAIN: &[&str] = &["1", "01", "10", "9", "abc", "abd", "", "$h0", "3.10", "3.6"];
+
+fn gen_expr(rng: &mut Lcg, depth: usize) -> String {
+    let count = 1 + rng.next(3);
+    (0..count).map(|_| gen_atom(rng, depth)).collect()
+}
+
+fn gen_atom(rng: &mut Lcg, depth: usize) -> String {
+    let choice = if depth == 0 {
+        rng.next(5)
+    } else {
+        rng.next(11)
+    };
+    let name = rng.pick(NAMES);
+    match choice {
+        0 | 1 => rng.pick(WORDS).to_string(),
+        2 => format!("${name} "),
+        3 => format!("${{{name}}}"),
+        4 => "$$".to_string(),
+        5 => format!("$({name})"),
+        6 => format!("${{{name}?{{{}}}}}", gen_expr(rng, depth - 1)),
+        7 => format!("${{{name}:{{{}}}}}", gen_expr(rng, depth - 1)),
+        8 => format!(
+            "${{{name} ? {{{}}} : {{{}}}}}",
+            gen_expr(rng, depth - 1),
+            gen_expr(rng, depth - 1)
+        ),
+        9 => {
+            let op = rng.pick(&[
+                "<level", "<=level", ">level", ">=level", "==level", "!=level",
+            ]);
+            format!(
+                "${{{{{}}} {op} {{{}}} ? {{{}}} : {{{}}}}}",
+                rng.pick(LEVELS),
+                rng.pick(LEVELS),
+                gen_expr(rng, depth - 1),
+                gen_expr(rng, depth - 1)
+            )
+        }
+        _ => {
+            let op = rng.pick(&["==", "!=", "<", "<=", ">", ">="]);
+            format!(
+                "${{{{{}}}{op}{{{}}}?{{{}}}:{{{}}}}}",
+                rng.pick(PLAIN),
+                rng.pick(PLAIN),
+                gen_expr(rng, depth - 1),
+                gen_expr(rng, depth - 1)
+            )
+        }
+    }
+}
+
+/// 400 generated expressions (references, conditionals, relational and
+/// compatibility-level operators, nested) expand exactly as postconf -x.
+#[test]
+fn generated_expressions_match_postconf() {
+    let Some(tool) = oracle::require("postconf", "generated_expressions_match_postconf") else {
+        return;
+    };
+    let mut rng = Lcg(20261123);
+    let count = 400;
+    let mut main = String::from(
+        "compatibility_level = 3.6\nempty =\nh0 = hello\nh1 = $h0 world\nh2 = ${h1?{[$h1]}}\n",
+    );
+    let names: Vec<String> = (0..count).map(|i| format!("t{i}")).collect();
+    main.push_str("smtpd_banner =");
+    for n in &names {
+        main.push_str(&format!(" ${n}"));
+    }
+    main.push('\n');
+    for n in &names {
+        main.push_str(&format!("{n} = {}\n", gen_expr(&mut rng, 3)));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("main.cf"), &main).unwrap();
+    std::fs::write(dir.path().join("master.cf"), "").unwrap();
+    let cfg = PostfixConfig::load(dir.path()).unwrap();
+    let mut args = vec!["-x"];
+    args.extend(names.iter().map(String::as_str));
+    let expected = name_values(&postconf(&tool, dir.path(), &args));
+    assert_eq!(expected.len(), count);
+    for n in &names {
+        let raw = cfg.raw(n).unwrap();
+        assert_eq!(
+            words(&cfg.get(n).unwrap()),
+            expected[n.as_str()],
+            "{n} = {raw}"
+        );
+    }
+}
