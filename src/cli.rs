@@ -99,22 +99,35 @@ pub enum DigestArg {
 /// Output formats of `ccert fingerprint`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum FingerprintFormat {
-    /// One line per certificate: digest, fingerprint, source and subject
+    /// One line per certificate: digest (`sha256`, `sha256-pubkey`), fingerprint, FILE or
+    /// FILE[N], subject
     #[default]
     Text,
-    /// Exactly the line `openssl x509 -noout -fingerprint` prints
+    /// `sha256 Fingerprint=AB:CD:...`, as `openssl x509 -noout -fingerprint -sha256` prints it
+    /// (OpenSSL 3); with --pubkey the same form
     Openssl,
-    /// A ready-to-paste `<fingerprint> <name>` source-map line (name: subject CN)
+    /// A ready-to-paste `<fingerprint> <name>` source-map line (name: the subject CN)
     Map,
-    /// A JSON array of objects, for scripts
+    /// A JSON array of objects (file, index, fingerprint, subject, dates, serial, ...), for scripts
     Json,
 }
 
 /// Arguments of `ccert fingerprint`.
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  ccert fingerprint host.pem\n  \
+#[command(
+    after_help = "Fingerprints are uppercase hex pairs joined by `:`, as openssl and \
+                  Postfix print them. Every certificate of a file is printed (the Nth of a file \
+                  with several shows as FILE[N]); keys, requests and other PEM blocks are \
+                  skipped. With --pubkey, text lines say `sha256-pubkey` and openssl lines keep \
+                  the `sha256 Fingerprint=` form (openssl itself prints none for public keys). \
+                  For --format map, a certificate without a subject CN is an error: add it \
+                  with `ccert add FILE --name NAME`. A file that cannot be read is reported and \
+                  the others are still printed; the exit status is then 1.\n\n\
+                  Examples:\n  ccert fingerprint host.pem\n  \
                   ccert fingerprint --digest sha1 --format openssl host.pem\n  \
-                  ccert fingerprint --pubkey --format map bundle.pem >> /etc/postfix/clientcerts")]
+                  ccert fingerprint --pubkey --format map bundle.pem >> /etc/postfix/clientcerts\n  \
+                  openssl x509 -in host.pem -text | ccert fingerprint -"
+)]
 pub struct FingerprintArgs {
     /// Digest to use [default: the effective smtpd_tls_fingerprint_digest, else sha256]
     #[arg(short, long, value_enum)]
@@ -125,7 +138,7 @@ pub struct FingerprintArgs {
     /// Output format
     #[arg(short, long, value_enum, default_value_t)]
     pub format: FingerprintFormat,
-    /// PEM or DER certificate files; `-` reads standard input
+    /// PEM (text around the blocks allowed) or DER certificate files; `-` reads standard input
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
 }
@@ -252,9 +265,8 @@ pub struct QueryArgs {
     /// Key to look up (folded to lower case); `-` reads keys from standard input
     pub key: String,
     /// The table, as TYPE:FILE or FILE
-    // id: the global `--map` option already uses the id "map".
-    #[arg(id = "table", value_name = "[TYPE:]FILE")]
-    pub map: String,
+    #[arg(value_name = "[TYPE:]FILE")]
+    pub table: String,
 }
 
 /// Arguments of `ccert dump`.
@@ -262,9 +274,8 @@ pub struct QueryArgs {
 #[command(after_help = "Example:\n  ccert dump cdb:/etc/postfix/clientcerts")]
 pub struct DumpArgs {
     /// The table, as TYPE:FILE or FILE
-    // id: the global `--map` option already uses the id "map".
-    #[arg(id = "table", value_name = "[TYPE:]FILE")]
-    pub map: String,
+    #[arg(value_name = "[TYPE:]FILE")]
+    pub table: String,
 }
 
 /// Output formats of `ccert doctor`.
@@ -280,8 +291,18 @@ pub enum DoctorFormat {
 /// Arguments of `ccert doctor`.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Exit status: 0 when the setup is sound, 1 when any problem is found.\n\n\
-                  Example:\n  ccert -c /etc/postfix doctor"
+    after_help = "Checks, for every smtpd service in master.cf (with its -o overrides):\n  \
+                  relay_clientcerts set, its table present, newer than its source and of a \
+                  type this Postfix has (postconf -m);\n  \
+                  permit_tls_clientcerts in the restriction lists and before any \
+                  reject/defer(_unauth_destination), also where permit_sasl_authenticated is;\n  \
+                  smtpd_tls_ask_ccert = yes, TLS on and a server certificate;\n  \
+                  source entries: fingerprints of the effective smtpd_tls_fingerprint_digest \
+                  (md5 vs sha256 after compatibility_level 3.6), duplicates, lines postmap \
+                  skips, certificates ccert recorded as expired or expiring within 30 days.\n\n\
+                  Every finding names the file and line (or service) and the line that fixes it.\n\n\
+                  Exit status: 0 when the setup is sound, 1 when any error or warning is found.\n\n\
+                  Examples:\n  ccert -c /etc/postfix doctor\n  ccert doctor --format json"
 )]
 pub struct DoctorArgs {
     /// Output format
@@ -365,7 +386,15 @@ pub struct ClientConfigArgs {
 
 /// Arguments of `ccert server-config`.
 #[derive(Debug, Args)]
-#[command(after_help = "Example:\n  ccert server-config >> /tmp/review-me.txt")]
+#[command(
+    after_help = "Prints relay_clientcerts (default_database_type and the clientcerts source), \
+                  smtpd_tls_fingerprint_digest, smtpd_tls_ask_ccert and a submission service \
+                  (-o smtpd_tls_security_level=encrypt -o smtpd_tls_ask_ccert=yes \
+                  -o smtpd_relay_restrictions=permit_tls_clientcerts,reject), adapted to the \
+                  configuration in -c DIR; lines already set are marked, an existing submission \
+                  service is merged. Nothing is written.\n\n\
+                  Example:\n  ccert server-config >> /tmp/review-me.txt"
+)]
 pub struct ServerConfigArgs {}
 
 /// Shells `ccert completions` can write for.
@@ -395,4 +424,12 @@ pub struct CompletionsArgs {
 /// The clap command tree, for man pages and completions.
 pub fn command() -> clap::Command {
     <Cli as clap::CommandFactory>::command()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn command_definition_is_consistent() {
+        super::command().debug_assert();
+    }
 }

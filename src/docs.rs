@@ -36,22 +36,29 @@ pub fn completion_script(shell: ShellArg) -> Vec<u8> {
 /// Every man page as `(file name, roff)`: `ccert.1` and `ccert-<sub>.1`.
 pub fn man_pages() -> std::io::Result<Vec<(String, Vec<u8>)>> {
     let cmd = command();
-    let mut pages = Vec::new();
-    let mut top = Vec::new();
-    clap_mangen::Man::new(cmd.clone()).render(&mut top)?;
-    pages.push(("ccert.1".to_string(), top));
+    let mut pages = vec![("ccert.1".to_string(), render(cmd.clone(), "ccert")?)];
     for sub in cmd.get_subcommands() {
         if sub.get_name() == "help" {
             continue;
         }
-        let name = format!("ccert-{}", sub.get_name());
-        let sub = sub
-            .clone()
-            .display_name(name.clone())
-            .bin_name(name.clone());
-        let mut page = Vec::new();
-        clap_mangen::Man::new(sub).render(&mut page)?;
-        pages.push((format!("{name}.1"), page));
+        let page = format!("ccert-{}", sub.get_name());
+        // Global options (-c, --map) belong on every page: they change what each command reads.
+        let mut sub = sub.clone().bin_name(format!("ccert {}", sub.get_name()));
+        for arg in cmd.get_arguments().filter(|a| a.is_global_set()) {
+            sub = sub.arg(arg.clone());
+        }
+        pages.push((format!("{page}.1"), render(sub, &page)?));
     }
     Ok(pages)
+}
+
+fn render(cmd: clap::Command, title: &str) -> std::io::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    clap_mangen::Man::new(cmd)
+        .title(title.to_string())
+        .section("1")
+        .source(format!("ccert {}", env!("CARGO_PKG_VERSION")))
+        .manual("ccert manual")
+        .render(&mut out)?;
+    Ok(out)
 }

@@ -19,4 +19,5 @@ pub mod docs;
 pub mod fsutil;
 pub mod maps;
 pub mod postfix;
+pub mod selfsigned;
 pub mod source;

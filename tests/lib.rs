@@ -9,4 +9,10 @@ mod test;
 
 mod cli_basics;
 mod compile;
+mod docs;
+mod doctor;
+mod edit;
+mod fingerprint;
 mod maps_interop;
+mod postfix_config;
+mod source_model;

@@ -1,11 +1,83 @@
-//! `ccert issue`.
+//! `ccert issue`: a self-signed client certificate and key for a workstation.
 
-use crate::cli::IssueArgs;
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
+
+use anyhow::{Context as _, bail};
+
+use crate::cert::parse_certificates;
+use crate::cli::{AddArgs, IssueArgs};
+use crate::selfsigned::{KeyAlgorithm, issue};
 
 use super::{Context, Outcome};
 
 /// Runs `ccert issue`.
 pub fn run(args: &IssueArgs, ctx: &Context) -> anyhow::Result<Outcome> {
-    let _ = (args, ctx);
-    anyhow::bail!("not implemented yet")
+    let cert_path = args.out.join(format!("{}.pem", args.name));
+    let key_path = args.out.join(format!("{}.key", args.name));
+    for path in [&cert_path, &key_path] {
+        if path.exists() || path.is_symlink() {
+            bail!(
+                "{}: already exists; ccert issue never overwrites (choose another --out or name)",
+                path.display()
+            );
+        }
+    }
+    if !args.out.is_dir() {
+        bail!(
+            "{}: no such directory; create it or choose another --out",
+            args.out.display()
+        );
+    }
+    let issued = issue(&args.name, KeyAlgorithm::from(args.key_type), args.days)?;
+
+    // The key first, 0600 from the start (never briefly readable), created exclusively.
+    write_new(&key_path, issued.key_pem.as_bytes(), 0o600)?;
+    if let Err(e) = write_new(&cert_path, issued.cert_pem.as_bytes(), 0o644) {
+        let _ = std::fs::remove_file(&key_path);
+        return Err(e);
+    }
+
+    let digest = ctx.default_digest()?;
+    let cert = parse_certificates(issued.cert_pem.as_bytes(), &cert_path)?
+        .into_iter()
+        .next()
+        .context("the generated certificate could not be read back")?;
+    let fp = cert.fingerprint(digest, false);
+    println!("certificate: {}", cert_path.display());
+    println!("private key: {} (mode 0600)", key_path.display());
+    println!("{digest} fingerprint: {fp}");
+    if args.add {
+        let add = AddArgs {
+            certs: vec![cert_path.clone()],
+            name: Some(args.name.clone()),
+            digest: None,
+            pubkey: false,
+            replace: false,
+            no_compile: false,
+        };
+        return super::add::run(&add, ctx);
+    } else {
+        println!(
+            "add it on the server with: ccert add {} --name {}",
+            cert_path.display(),
+            args.name
+        );
+    }
+    Ok(Outcome::Success)
+}
+
+fn write_new(path: &Path, bytes: &[u8], mode: u32) -> anyhow::Result<()> {
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(mode)
+        .open(path)
+        .with_context(|| format!("{}: cannot create", path.display()))?;
+    file.write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .with_context(|| format!("{}: cannot write", path.display()))?;
+    Ok(())
 }

@@ -1,0 +1,262 @@
+
+using namespace System.Management.Automation
+using namespace System.Management.Automation.Language
+
+Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+
+    $commandElements = $commandAst.CommandElements
+    $command = @(
+        'ccert'
+        for ($i = 1; $i -lt $commandElements.Count; $i++) {
+            $element = $commandElements[$i]
+            if ($element -isnot [StringConstantExpressionAst] -or
+                $element.StringConstantType -ne [StringConstantType]::BareWord -or
+                $element.Value.StartsWith('-') -or
+                $element.Value -eq $wordToComplete) {
+                break
+        }
+        $element.Value
+    }) -join ';'
+
+    $completions = @(switch ($command) {
+        'ccert' {
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
+            [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('fingerprint', 'fingerprint', [CompletionResultType]::ParameterValue, 'Print certificate or public-key fingerprints as Postfix computes them')
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Add certificates to the clientcerts source file (and recompile its tables)')
+            [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Remove entries from the clientcerts source file (and recompile its tables)')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the entries of the clientcerts source file as postmap reads them')
+            [CompletionResult]::new('compile', 'compile', [CompletionResultType]::ParameterValue, 'Compile a source map into hash:, lmdb:, cdb: or sqlite: tables (like postmap)')
+            [CompletionResult]::new('query', 'query', [CompletionResultType]::ParameterValue, 'Look up a key in a compiled table (like postmap -q)')
+            [CompletionResult]::new('dump', 'dump', [CompletionResultType]::ParameterValue, 'Print every key and value of a compiled table (like postmap -s)')
+            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Audit the client-certificate relay setup of a Postfix configuration')
+            [CompletionResult]::new('rehash', 'rehash', [CompletionResultType]::ParameterValue, 'Rewrite every entry to another digest or to public-key fingerprints')
+            [CompletionResult]::new('issue', 'issue', [CompletionResultType]::ParameterValue, 'Create a self-signed client certificate and key for a workstation')
+            [CompletionResult]::new('client-config', 'client-config', [CompletionResultType]::ParameterValue, 'Print the client configuration for relaying through this server with a certificate')
+            [CompletionResult]::new('server-config', 'server-config', [CompletionResultType]::ParameterValue, 'Print the main.cf and master.cf lines for certificate-based relaying')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'ccert;fingerprint' {
+            [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Digest to use [default: the effective smtpd_tls_fingerprint_digest, else sha256]')
+            [CompletionResult]::new('--digest', '--digest', [CompletionResultType]::ParameterName, 'Digest to use [default: the effective smtpd_tls_fingerprint_digest, else sha256]')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
+            [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Fingerprint the public key (SubjectPublicKeyInfo), which survives renewal with the same key')
+            [CompletionResult]::new('--pubkey', '--pubkey', [CompletionResultType]::ParameterName, 'Fingerprint the public key (SubjectPublicKeyInfo), which survives renewal with the same key')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'ccert;add' {
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Value stored for the entry [default: the certificate''s subject CN]')
+            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'Value stored for the entry [default: the certificate''s subject CN]')
+            [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Digest to use [default: the effective smtpd_tls_fingerprint_digest]')
+            [CompletionResult]::new('--digest', '--digest', [CompletionResultType]::ParameterName, 'Digest to use [default: the effective smtpd_tls_fingerprint_digest]')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
+            [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Add the public-key fingerprint instead of the certificate fingerprint')
+            [CompletionResult]::new('--pubkey', '--pubkey', [CompletionResultType]::ParameterName, 'Add the public-key fingerprint instead of the certificate fingerprint')
+            [CompletionResult]::new('--replace', '--replace', [CompletionResultType]::ParameterName, 'Replace the name of an entry whose fingerprint is already present')
+            [CompletionResult]::new('--no-compile', '--no-compile', [CompletionResultType]::ParameterName, 'Do not rebuild the compiled tables next to the source file')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'ccert;remove' {
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Remove every entry whose value is NAME')
+            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'Remove every entry whose value is NAME')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Remove the entry with this fingerprint (any case, colons optional)')
+            [CompletionResult]::new('--fingerprint', '--fingerprint', [CompletionResultType]::ParameterName, 'Remove the entry with this fingerprint (any case, colons optional)')
+            [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Digest used to fingerprint CERT [default: every digest]')
+            [CompletionResult]::new('--digest', '--digest', [CompletionResultType]::ParameterName, 'Digest used to fingerprint CERT [default: every digest]')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
+            [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (required when standard input is not a terminal)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (required when standard input is not a terminal)')
+            [CompletionResult]::new('--no-compile', '--no-compile', [CompletionResultType]::ParameterName, 'Do not rebuild the compiled tables next to the source file')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'ccert;list' {
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--expiring', '--expiring', [CompletionResultType]::ParameterName, 'Show only entries whose certificate expires within DAYS; exit 1 if any does')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
+            [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'ccert;compile' {
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Table type for FILEs without a TYPE: prefix')
+            [CompletionResult]::new('--type', '--type', [CompletionResultType]::ParameterName, 'Table type for FILEs without a TYPE: prefix')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
+            [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit')
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'On duplicate keys the last value wins, silently (postmap -r)')
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'On duplicate keys the first value wins, silently (postmap -w)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'ccert;query' {
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
+            [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'ccert;dump' {
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
+            [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'ccert;doctor' {
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
+            [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'ccert;rehash' {
+            [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'The new digest')
+            [CompletionResult]::new('--digest', '--digest', [CompletionResultType]::ParameterName, 'The new digest')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
+            [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Use public-key fingerprints')
+            [CompletionResult]::new('--pubkey', '--pubkey', [CompletionResultType]::ParameterName, 'Use public-key fingerprints')
+            [CompletionResult]::new('--no-compile', '--no-compile', [CompletionResultType]::ParameterName, 'Do not rebuild the compiled tables next to the source file')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'ccert;issue' {
+            [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'Key type')
+            [CompletionResult]::new('--key-type', '--key-type', [CompletionResultType]::ParameterName, 'Key type')
+            [CompletionResult]::new('--days', '--days', [CompletionResultType]::ParameterName, 'Validity in days')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Directory for NAME.pem and NAME.key')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Directory for NAME.pem and NAME.key')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
+            [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit')
+            [CompletionResult]::new('--add', '--add', [CompletionResultType]::ParameterName, 'Also add the certificate to the clientcerts source file')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'ccert;client-config' {
+            [CompletionResult]::new('--cert', '--cert', [CompletionResultType]::ParameterName, 'Client certificate file')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Client private key file')
+            [CompletionResult]::new('--relay', '--relay', [CompletionResultType]::ParameterName, 'Relay server as HOST[:PORT] [default port: 587]')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
+            [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit')
+            [CompletionResult]::new('--postfix', '--postfix', [CompletionResultType]::ParameterName, 'Print Postfix (smarthost client) settings (the default)')
+            [CompletionResult]::new('--ssmtp', '--ssmtp', [CompletionResultType]::ParameterName, 'Print ssmtp.conf settings')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'ccert;server-config' {
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
+            [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'ccert;completions' {
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
+            [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'ccert;help' {
+            [CompletionResult]::new('fingerprint', 'fingerprint', [CompletionResultType]::ParameterValue, 'Print certificate or public-key fingerprints as Postfix computes them')
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Add certificates to the clientcerts source file (and recompile its tables)')
+            [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Remove entries from the clientcerts source file (and recompile its tables)')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the entries of the clientcerts source file as postmap reads them')
+            [CompletionResult]::new('compile', 'compile', [CompletionResultType]::ParameterValue, 'Compile a source map into hash:, lmdb:, cdb: or sqlite: tables (like postmap)')
+            [CompletionResult]::new('query', 'query', [CompletionResultType]::ParameterValue, 'Look up a key in a compiled table (like postmap -q)')
+            [CompletionResult]::new('dump', 'dump', [CompletionResultType]::ParameterValue, 'Print every key and value of a compiled table (like postmap -s)')
+            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Audit the client-certificate relay setup of a Postfix configuration')
+            [CompletionResult]::new('rehash', 'rehash', [CompletionResultType]::ParameterValue, 'Rewrite every entry to another digest or to public-key fingerprints')
+            [CompletionResult]::new('issue', 'issue', [CompletionResultType]::ParameterValue, 'Create a self-signed client certificate and key for a workstation')
+            [CompletionResult]::new('client-config', 'client-config', [CompletionResultType]::ParameterValue, 'Print the client configuration for relaying through this server with a certificate')
+            [CompletionResult]::new('server-config', 'server-config', [CompletionResultType]::ParameterValue, 'Print the main.cf and master.cf lines for certificate-based relaying')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'ccert;help;fingerprint' {
+            break
+        }
+        'ccert;help;add' {
+            break
+        }
+        'ccert;help;remove' {
+            break
+        }
+        'ccert;help;list' {
+            break
+        }
+        'ccert;help;compile' {
+            break
+        }
+        'ccert;help;query' {
+            break
+        }
+        'ccert;help;dump' {
+            break
+        }
+        'ccert;help;doctor' {
+            break
+        }
+        'ccert;help;rehash' {
+            break
+        }
+        'ccert;help;issue' {
+            break
+        }
+        'ccert;help;client-config' {
+            break
+        }
+        'ccert;help;server-config' {
+            break
+        }
+        'ccert;help;completions' {
+            break
+        }
+        'ccert;help;help' {
+            break
+        }
+    })
+
+    $completions.Where{ $_.CompletionText -like "$wordToComplete*" } |
+        Sort-Object -Property ListItemText
+}

@@ -1,0 +1,228 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[ccert] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'ccert'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'ccert'= {
+            cand -c 'Postfix configuration directory (as postmap -c)'
+            cand --config-dir 'Postfix configuration directory (as postmap -c)'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand fingerprint 'Print certificate or public-key fingerprints as Postfix computes them'
+            cand add 'Add certificates to the clientcerts source file (and recompile its tables)'
+            cand remove 'Remove entries from the clientcerts source file (and recompile its tables)'
+            cand list 'List the entries of the clientcerts source file as postmap reads them'
+            cand compile 'Compile a source map into hash:, lmdb:, cdb: or sqlite: tables (like postmap)'
+            cand query 'Look up a key in a compiled table (like postmap -q)'
+            cand dump 'Print every key and value of a compiled table (like postmap -s)'
+            cand doctor 'Audit the client-certificate relay setup of a Postfix configuration'
+            cand rehash 'Rewrite every entry to another digest or to public-key fingerprints'
+            cand issue 'Create a self-signed client certificate and key for a workstation'
+            cand client-config 'Print the client configuration for relaying through this server with a certificate'
+            cand server-config 'Print the main.cf and master.cf lines for certificate-based relaying'
+            cand completions 'Print a shell completion script'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ccert;fingerprint'= {
+            cand -d 'Digest to use [default: the effective smtpd_tls_fingerprint_digest, else sha256]'
+            cand --digest 'Digest to use [default: the effective smtpd_tls_fingerprint_digest, else sha256]'
+            cand -f 'Output format'
+            cand --format 'Output format'
+            cand -c 'Postfix configuration directory (as postmap -c)'
+            cand --config-dir 'Postfix configuration directory (as postmap -c)'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand -p 'Fingerprint the public key (SubjectPublicKeyInfo), which survives renewal with the same key'
+            cand --pubkey 'Fingerprint the public key (SubjectPublicKeyInfo), which survives renewal with the same key'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'ccert;add'= {
+            cand -n 'Value stored for the entry [default: the certificate''s subject CN]'
+            cand --name 'Value stored for the entry [default: the certificate''s subject CN]'
+            cand -d 'Digest to use [default: the effective smtpd_tls_fingerprint_digest]'
+            cand --digest 'Digest to use [default: the effective smtpd_tls_fingerprint_digest]'
+            cand -c 'Postfix configuration directory (as postmap -c)'
+            cand --config-dir 'Postfix configuration directory (as postmap -c)'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand -p 'Add the public-key fingerprint instead of the certificate fingerprint'
+            cand --pubkey 'Add the public-key fingerprint instead of the certificate fingerprint'
+            cand --replace 'Replace the name of an entry whose fingerprint is already present'
+            cand --no-compile 'Do not rebuild the compiled tables next to the source file'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'ccert;remove'= {
+            cand -n 'Remove every entry whose value is NAME'
+            cand --name 'Remove every entry whose value is NAME'
+            cand -f 'Remove the entry with this fingerprint (any case, colons optional)'
+            cand --fingerprint 'Remove the entry with this fingerprint (any case, colons optional)'
+            cand -d 'Digest used to fingerprint CERT [default: every digest]'
+            cand --digest 'Digest used to fingerprint CERT [default: every digest]'
+            cand -c 'Postfix configuration directory (as postmap -c)'
+            cand --config-dir 'Postfix configuration directory (as postmap -c)'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand -y 'Do not ask for confirmation (required when standard input is not a terminal)'
+            cand --yes 'Do not ask for confirmation (required when standard input is not a terminal)'
+            cand --no-compile 'Do not rebuild the compiled tables next to the source file'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'ccert;list'= {
+            cand -f 'Output format'
+            cand --format 'Output format'
+            cand --expiring 'Show only entries whose certificate expires within DAYS; exit 1 if any does'
+            cand -c 'Postfix configuration directory (as postmap -c)'
+            cand --config-dir 'Postfix configuration directory (as postmap -c)'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'ccert;compile'= {
+            cand -t 'Table type for FILEs without a TYPE: prefix'
+            cand --type 'Table type for FILEs without a TYPE: prefix'
+            cand -c 'Postfix configuration directory (as postmap -c)'
+            cand --config-dir 'Postfix configuration directory (as postmap -c)'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand -r 'On duplicate keys the last value wins, silently (postmap -r)'
+            cand -w 'On duplicate keys the first value wins, silently (postmap -w)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'ccert;query'= {
+            cand -c 'Postfix configuration directory (as postmap -c)'
+            cand --config-dir 'Postfix configuration directory (as postmap -c)'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'ccert;dump'= {
+            cand -c 'Postfix configuration directory (as postmap -c)'
+            cand --config-dir 'Postfix configuration directory (as postmap -c)'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'ccert;doctor'= {
+            cand -f 'Output format'
+            cand --format 'Output format'
+            cand -c 'Postfix configuration directory (as postmap -c)'
+            cand --config-dir 'Postfix configuration directory (as postmap -c)'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'ccert;rehash'= {
+            cand -d 'The new digest'
+            cand --digest 'The new digest'
+            cand -c 'Postfix configuration directory (as postmap -c)'
+            cand --config-dir 'Postfix configuration directory (as postmap -c)'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand -p 'Use public-key fingerprints'
+            cand --pubkey 'Use public-key fingerprints'
+            cand --no-compile 'Do not rebuild the compiled tables next to the source file'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'ccert;issue'= {
+            cand -k 'Key type'
+            cand --key-type 'Key type'
+            cand --days 'Validity in days'
+            cand -o 'Directory for NAME.pem and NAME.key'
+            cand --out 'Directory for NAME.pem and NAME.key'
+            cand -c 'Postfix configuration directory (as postmap -c)'
+            cand --config-dir 'Postfix configuration directory (as postmap -c)'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --add 'Also add the certificate to the clientcerts source file'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'ccert;client-config'= {
+            cand --cert 'Client certificate file'
+            cand --key 'Client private key file'
+            cand --relay 'Relay server as HOST[:PORT] [default port: 587]'
+            cand -c 'Postfix configuration directory (as postmap -c)'
+            cand --config-dir 'Postfix configuration directory (as postmap -c)'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --postfix 'Print Postfix (smarthost client) settings (the default)'
+            cand --ssmtp 'Print ssmtp.conf settings'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'ccert;server-config'= {
+            cand -c 'Postfix configuration directory (as postmap -c)'
+            cand --config-dir 'Postfix configuration directory (as postmap -c)'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'ccert;completions'= {
+            cand -c 'Postfix configuration directory (as postmap -c)'
+            cand --config-dir 'Postfix configuration directory (as postmap -c)'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'ccert;help'= {
+            cand fingerprint 'Print certificate or public-key fingerprints as Postfix computes them'
+            cand add 'Add certificates to the clientcerts source file (and recompile its tables)'
+            cand remove 'Remove entries from the clientcerts source file (and recompile its tables)'
+            cand list 'List the entries of the clientcerts source file as postmap reads them'
+            cand compile 'Compile a source map into hash:, lmdb:, cdb: or sqlite: tables (like postmap)'
+            cand query 'Look up a key in a compiled table (like postmap -q)'
+            cand dump 'Print every key and value of a compiled table (like postmap -s)'
+            cand doctor 'Audit the client-certificate relay setup of a Postfix configuration'
+            cand rehash 'Rewrite every entry to another digest or to public-key fingerprints'
+            cand issue 'Create a self-signed client certificate and key for a workstation'
+            cand client-config 'Print the client configuration for relaying through this server with a certificate'
+            cand server-config 'Print the main.cf and master.cf lines for certificate-based relaying'
+            cand completions 'Print a shell completion script'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ccert;help;fingerprint'= {
+        }
+        &'ccert;help;add'= {
+        }
+        &'ccert;help;remove'= {
+        }
+        &'ccert;help;list'= {
+        }
+        &'ccert;help;compile'= {
+        }
+        &'ccert;help;query'= {
+        }
+        &'ccert;help;dump'= {
+        }
+        &'ccert;help;doctor'= {
+        }
+        &'ccert;help;rehash'= {
+        }
+        &'ccert;help;issue'= {
+        }
+        &'ccert;help;client-config'= {
+        }
+        &'ccert;help;server-config'= {
+        }
+        &'ccert;help;completions'= {
+        }
+        &'ccert;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

@@ -1,0 +1,102 @@
+//! Self-signed TLS client certificates for workstations (`ccert issue`).
+//!
+//! The certificate carries the host name as subject CN and DNS subjectAltName,
+//! `extendedKeyUsage = clientAuth` and `keyUsage = digitalSignature`, which is
+//! what a Postfix smarthost client presents; the server identifies it by
+//! fingerprint, so no CA is involved.
+
+use rcgen::{
+    CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, KeyPair,
+    KeyUsagePurpose, SanType,
+};
+use time::{Duration, OffsetDateTime};
+
+/// Key algorithms `ccert issue` can generate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyAlgorithm {
+    /// ECDSA on P-256 with SHA-256.
+    EcdsaP256,
+    /// RSA 2048 with SHA-256.
+    Rsa2048,
+    /// Ed25519.
+    Ed25519,
+}
+
+impl From<crate::cli::KeyType> for KeyAlgorithm {
+    fn from(k: crate::cli::KeyType) -> Self {
+        match k {
+            crate::cli::KeyType::Ec => Self::EcdsaP256,
+            crate::cli::KeyType::Rsa => Self::Rsa2048,
+            crate::cli::KeyType::Ed25519 => Self::Ed25519,
+        }
+    }
+}
+
+/// Errors generating a certificate.
+#[derive(Debug, thiserror::Error)]
+pub enum IssueError {
+    /// The name cannot be a certificate CN / DNS name.
+    #[error("invalid host name {0:?}: use letters, digits, '-', '_' and '.' only")]
+    InvalidName(String),
+    /// Key or certificate generation failed.
+    #[error("generating the certificate: {0}")]
+    Generate(String),
+}
+
+/// A generated certificate and its private key, both PEM.
+#[derive(Debug, Clone)]
+pub struct Issued {
+    /// The certificate, PEM.
+    pub cert_pem: String,
+    /// The PKCS#8 private key, PEM.
+    pub key_pem: String,
+}
+
+/// Generates a self-signed client certificate for `name`, valid from one
+/// hour ago (tolerating clock skew) for `days` days.
+pub fn issue(name: &str, algorithm: KeyAlgorithm, days: u32) -> Result<Issued, IssueError> {
+    let valid_name = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    if !valid_name {
+        return Err(IssueError::InvalidName(name.to_string()));
+    }
+    let gen_err = |e: &dyn std::fmt::Display| IssueError::Generate(e.to_string());
+    let key = match algorithm {
+        KeyAlgorithm::EcdsaP256 => {
+            KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(|e| gen_err(&e))?
+        }
+        KeyAlgorithm::Ed25519 => {
+            KeyPair::generate_for(&rcgen::PKCS_ED25519).map_err(|e| gen_err(&e))?
+        }
+        KeyAlgorithm::Rsa2048 => {
+            use rsa::pkcs8::EncodePrivateKey;
+            let rsa =
+                rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048).map_err(|e| gen_err(&e))?;
+            let pem = rsa
+                .to_pkcs8_pem(rsa::pkcs8::LineEnding::LF)
+                .map_err(|e| gen_err(&e))?;
+            KeyPair::from_pem_and_sign_algo(&pem, &rcgen::PKCS_RSA_SHA256)
+                .map_err(|e| gen_err(&e))?
+        }
+    };
+    let mut params = CertificateParams::new(vec![name.to_string()]).map_err(|e| gen_err(&e))?;
+    let mut dn = DistinguishedName::new();
+    dn.push(DnType::CommonName, name);
+    params.distinguished_name = dn;
+    params.subject_alt_names = vec![SanType::DnsName(
+        name.try_into().map_err(|e: rcgen::Error| gen_err(&e))?,
+    )];
+    params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    let now = OffsetDateTime::now_utc();
+    params.not_before = now - Duration::hours(1);
+    params.not_after = now + Duration::days(i64::from(days.max(1)));
+    let cert = params.self_signed(&key).map_err(|e| gen_err(&e))?;
+    Ok(Issued {
+        cert_pem: cert.pem(),
+        key_pem: key.serialize_pem(),
+    })
+}
