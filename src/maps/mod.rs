@@ -158,13 +158,14 @@ impl MapName {
     /// Splits `type:path`. A prefix is only taken when it is made of letters
     /// (so `./a:b` stays a path); an unknown type is an error.
     pub fn parse(text: &str) -> Result<Self, UnknownMapType> {
-        if let Some((prefix, rest)) = text.split_once(':') {
-            if !prefix.is_empty() && prefix.bytes().all(|b| b.is_ascii_alphanumeric()) {
-                return Ok(Self {
-                    map_type: Some(prefix.parse()?),
-                    path: PathBuf::from(rest),
-                });
-            }
+        if let Some((prefix, rest)) = text.split_once(':')
+            && !prefix.is_empty()
+            && prefix.bytes().all(|b| b.is_ascii_alphanumeric())
+        {
+            return Ok(Self {
+                map_type: Some(prefix.parse()?),
+                path: PathBuf::from(rest),
+            });
         }
         Ok(Self {
             map_type: None,
@@ -216,6 +217,7 @@ pub trait Table {
 
     /// Every entry in storage order, keys and values without trailing NUL
     /// (as `postmap -s` prints them).
+    #[allow(clippy::type_complexity)]
     fn entries(&mut self) -> Result<Vec<(Vec<u8>, Vec<u8>)>, MapError>;
 }
 
