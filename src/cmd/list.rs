@@ -122,8 +122,8 @@ fn print(entries: &[Entry], format: ListFormat) -> anyhow::Result<()> {
                 .set_header(["FINGERPRINT", "NAME", "DIGEST", "NOT AFTER", "LINE", "NOTE"]);
             for e in entries {
                 table.add_row([
-                    e.fingerprint.clone(),
-                    e.name.clone(),
+                    visible(&e.fingerprint),
+                    visible(&e.name),
                     match (&e.digest, e.pubkey) {
                         (Some(d), Some(true)) => format!("{d} (pubkey)"),
                         (Some(d), _) => d.clone(),
@@ -141,6 +141,14 @@ fn print(entries: &[Entry], format: ListFormat) -> anyhow::Result<()> {
     }
     out.flush()?;
     Ok(())
+}
+
+/// Text for a table cell: control characters (a CR kept inside a joined
+/// value, a TAB in a quoted key) shown as `?` so they cannot garble the table.
+fn visible(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
 }
 
 /// Folds a key as postmap does before storing: ASCII lower case (for
