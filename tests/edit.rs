@@ -358,6 +358,52 @@ fn remove_without_terminal_refuses_unless_yes() {
 }
 
 #[test]
+fn remove_on_a_terminal_asks_first() {
+    // util-linux `script` runs ccert on a pseudo-terminal and feeds it our answer.
+    let Some(script) = oracle::require("script", "remove_on_a_terminal_asks_first") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    copy_fixture(dir, "rsa.pem");
+    ok(dir, &["add", "rsa.pem"]);
+    let before = std::fs::read(dir.join("clientcerts")).unwrap();
+    let remove = |answer: &str| {
+        let command = format!(
+            "{} --map clientcerts remove --name rsa.example",
+            ccert_bin().display()
+        );
+        let mut child = Command::new(&script)
+            .current_dir(dir)
+            .env("MAIL_CONFIG", dir.join("postfix-config"))
+            .args(["-qec", &command, "/dev/null"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write as _;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(answer.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (status, shown) = remove("n");
+    assert_eq!(status, Some(1), "{shown}");
+    assert!(shown.contains("Remove it?"), "{shown}");
+    assert_eq!(std::fs::read(dir.join("clientcerts")).unwrap(), before);
+    let (status, shown) = remove("y");
+    assert_eq!(status, Some(0), "{shown}");
+    assert_eq!(std::fs::read(dir.join("clientcerts")).unwrap(), b"");
+}
+
+#[test]
 fn add_creates_a_missing_file_but_no_directory() {
     let out = Test::new()
         .fixture("nocn.pem")

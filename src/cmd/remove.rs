@@ -73,7 +73,11 @@ pub fn run(args: &RemoveArgs, ctx: &Context) -> anyhow::Result<Outcome> {
             );
         }
         let confirmed = dialoguer::Confirm::new()
-            .with_prompt("Remove them?")
+            .with_prompt(if matching.len() == 1 {
+                "Remove it?"
+            } else {
+                "Remove them?"
+            })
             .default(false)
             .interact()
             .context("asking for confirmation")?;
