@@ -8,3 +8,4 @@ mod oracle;
 mod test;
 
 mod cli_basics;
+mod hash_interop;

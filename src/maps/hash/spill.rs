@@ -21,6 +21,8 @@ const RECORD_HEADER: usize = 4 + 8 + 8 + 4 + 4;
 /// One spilled record, borrowed from a loaded partition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Record<'a> {
+    /// Offset of the record in its partition's bytes (see [`record_at`]).
+    pub at: usize,
     /// `func5` of the stored key.
     pub hash: u32,
     /// Position in the input stream (0-based), to order duplicates.
@@ -127,34 +129,39 @@ fn len32(n: usize) -> io::Result<u32> {
 
 /// Parses the records of a partition's bytes (as written by [`Spill::push`]).
 pub fn records(bytes: &[u8]) -> io::Result<Vec<Record<'_>>> {
-    let bad = || io::Error::new(io::ErrorKind::InvalidData, "spill file truncated");
     let mut out = Vec::new();
-    let mut rest = bytes;
-    while !rest.is_empty() {
-        if rest.len() < RECORD_HEADER {
-            return Err(bad());
-        }
-        let u32_at = |o: usize| u32::from_le_bytes(rest[o..o + 4].try_into().expect("4 bytes"));
-        let u64_at = |o: usize| u64::from_le_bytes(rest[o..o + 8].try_into().expect("8 bytes"));
-        let hash = u32_at(0);
-        let seq = u64_at(4);
-        let line = u64_at(12);
-        let klen = u32_at(20) as usize;
-        let vlen = u32_at(24) as usize;
-        let body = &rest[RECORD_HEADER..];
-        if body.len() < klen + vlen {
-            return Err(bad());
-        }
-        out.push(Record {
-            hash,
-            seq,
-            line,
-            key: &body[..klen],
-            value: &body[klen..klen + vlen],
-        });
-        rest = &body[klen + vlen..];
+    let mut at = 0;
+    while at < bytes.len() {
+        let rec = record_at(bytes, at)?;
+        at += RECORD_HEADER + rec.key.len() + rec.value.len();
+        out.push(rec);
     }
     Ok(out)
+}
+
+/// The record starting at offset `at` of a partition's bytes.
+pub fn record_at(bytes: &[u8], at: usize) -> io::Result<Record<'_>> {
+    let bad = || io::Error::new(io::ErrorKind::InvalidData, "spill file truncated");
+    let rest = bytes.get(at..).ok_or_else(bad)?;
+    if rest.len() < RECORD_HEADER {
+        return Err(bad());
+    }
+    let u32_at = |o: usize| u32::from_le_bytes(rest[o..o + 4].try_into().expect("4 bytes"));
+    let u64_at = |o: usize| u64::from_le_bytes(rest[o..o + 8].try_into().expect("8 bytes"));
+    let klen = u32_at(20) as usize;
+    let vlen = u32_at(24) as usize;
+    let body = &rest[RECORD_HEADER..];
+    if body.len() < klen + vlen {
+        return Err(bad());
+    }
+    Ok(Record {
+        at,
+        hash: u32_at(0),
+        seq: u64_at(4),
+        line: u64_at(12),
+        key: &body[..klen],
+        value: &body[klen..klen + vlen],
+    })
 }
 
 #[cfg(test)]
