@@ -623,3 +623,53 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn hash_reads_berkeley_db_files_of_every_page_size() {
+    let Some(load) = oracle::require("db5.3_load", "hash_reads_berkeley_db_files_of_every_page_size")
+    else {
+        return;
+    };
+    // Keys and values with Postfix's trailing NUL, some big enough for
+    // overflow pages even with 64 KiB pages, some off-page keys.
+    let mut pairs: Vec<(String, String)> = (0..3000)
+        .map(|i| (format!("key-{i:04}"), format!("value {i}")))
+        .collect();
+    pairs.push(("huge".into(), "H".repeat(70_000)));
+    pairs.push(("K".repeat(600), "offpage key on small pages".into()));
+    let text: String = pairs
+        .iter()
+        .map(|(k, v)| format!("{k}\\00\n{v}\\00\n"))
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.txt");
+    fs::write(&input, text).unwrap();
+    for pagesize in [512, 1024, 8192, 16384, 65536] {
+        // A small fill factor makes Berkeley DB split buckets often.
+        for ffactor in [0, 4] {
+            let name = format!("p{pagesize}f{ffactor}");
+            let db = dir.path().join(format!("{name}.db"));
+            let mut args = vec![
+                "-T".to_string(),
+                "-t".into(),
+                "hash".into(),
+                "-c".into(),
+                format!("db_pagesize={pagesize}"),
+            ];
+            if ffactor > 0 {
+                args.extend(["-c".into(), format!("h_ffactor={ffactor}")]);
+            }
+            args.extend(["-f".into(), input.to_str().unwrap().into()]);
+            args.push(db.to_str().unwrap().into());
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            oracle::run_ok(&load, &args);
+            let mut table = HashBackend.open(&dir.path().join(&name)).unwrap();
+            let got: BTreeMap<Vec<u8>, Vec<u8>> = table.entries().unwrap().into_iter().collect();
+            assert_eq!(got.len(), pairs.len(), "{name}");
+            for (k, v) in &pairs {
+                assert_eq!(got.get(k.as_bytes()), Some(&v.as_bytes().to_vec()), "{name}");
+                assert_eq!(table.get(k.as_bytes()).unwrap(), Some(v.as_bytes().to_vec()), "{name}");
+            }
+        }
+    }
+}
