@@ -1,4 +1,5 @@
-//! Partitioned spill files for the bulk writer.
+//! Partitioned spill file for the bulk writer, and the record format it and
+//! the writer's sorted runs share.
 //!
 //! Records are spread over partitions by the low bits of their key hash. Each
 //! partition buffers [`FLUSH_AT`] bytes, then appends the chunk to one shared

@@ -1,11 +1,13 @@
-//! The bulk writer: streams entries into hash partitions, then lays out one
-//! partition's buckets at a time (shared doc §5.7).
+//! The bulk writer (shared doc §5.7): streams entries into hash partitions,
+//! sorts each partition into a run, then writes the buckets in order.
 //!
 //! Layout: `nbuckets` (a power of two) bucket pages at pages `1..=nbuckets`
 //! (bucket b on page 1 + b), then chained bucket pages and overflow pages in
-//! allocation order. Because `nbuckets` is at least the partition count when
-//! partitions are processed one by one, every bucket lies in exactly one
-//! partition (`bucket & (partitions − 1) == partition`).
+//! allocation order. When `nbuckets` is at least the partition count, every
+//! bucket lies in exactly one partition (`bucket & (partitions − 1) ==
+//! partition`), so partitions are sorted one at a time and memory stays
+//! bounded by one partition (about 1/256 of the data) plus fixed buffers;
+//! smaller tables are sorted in one piece.
 
 use std::fs::File;
 use std::io;
