@@ -24,6 +24,9 @@ use crate::maps::{MapError, Table};
 /// Magic of a Berkeley DB btree, to name it in the error.
 const BTREE_MAGIC: u32 = 0x0005_3162;
 
+/// A stored key and its value.
+pub type Pair = (Vec<u8>, Vec<u8>);
+
 /// An open hash table.
 #[derive(Debug)]
 pub struct HashTable {
@@ -190,7 +193,7 @@ impl HashTable {
         }
         let n = header.entries as usize;
         let index_end = PAGE_HEADER + 2 * n;
-        if n % 2 != 0 || index_end > self.pagesize {
+        if !n.is_multiple_of(2) || index_end > self.pagesize {
             return Err(self.corrupt(format!("page {pgno} has an impossible entry count {n}")));
         }
         let mut items = Vec::with_capacity(n);
@@ -260,7 +263,8 @@ impl HashTable {
                 "overflow item of {tlen} bytes is larger than the file"
             )));
         }
-        let mut out = Vec::with_capacity(tlen);
+        // Grow as pages are really read: a hostile tlen must not allocate up front.
+        let mut out = Vec::with_capacity(tlen.min(1 << 20));
         let mut page = Vec::new();
         let mut next = u64::from(pgno);
         let mut steps = 0u64;
@@ -269,10 +273,10 @@ impl HashTable {
             if steps > self.npages {
                 return Err(self.corrupt(format!("overflow chain from page {pgno} loops")));
             }
-            if let Some(v) = visited.as_deref_mut() {
-                if !v.mark(next) {
-                    return Err(self.corrupt(format!("page {next} is referenced twice")));
-                }
+            if let Some(v) = visited.as_deref_mut()
+                && !v.mark(next)
+            {
+                return Err(self.corrupt(format!("page {next} is referenced twice")));
             }
             self.read_page(next, &mut page)?;
             let h = Header::decode(&page, self.order);
@@ -352,7 +356,7 @@ impl HashTable {
     }
 
     /// Every stored pair, bucket by bucket, with stored bytes (NULs kept).
-    pub fn raw_entries(&self) -> Result<Vec<(Vec<u8>, Vec<u8>)>, MapError> {
+    pub fn raw_entries(&self) -> Result<Vec<Pair>, MapError> {
         let mut out = Vec::new();
         let mut visited = Visited::new(self.npages);
         for bucket in 0..=self.meta.max_bucket {
@@ -378,24 +382,41 @@ impl HashTable {
     }
 }
 
-/// Pages seen during a full walk, so loops and shared pages are caught in one pass.
-struct Visited(Vec<u64>);
+/// Pages seen during a full walk, so loops and shared pages are caught in one
+/// pass: a bitmap for ordinary files, a set for huge (e.g. sparse) ones so a
+/// hostile page count cannot make us allocate much.
+enum Visited {
+    Bits(Vec<u64>),
+    Set(std::collections::HashSet<u64>),
+}
 
 impl Visited {
+    /// Pages up to which a bitmap is used (2 MiB of bits).
+    const BITMAP_PAGES: u64 = 1 << 24;
+
     fn new(npages: u64) -> Self {
-        Self(vec![0; npages.div_ceil(64) as usize])
+        if npages <= Self::BITMAP_PAGES {
+            Self::Bits(vec![0; npages.div_ceil(64) as usize])
+        } else {
+            Self::Set(std::collections::HashSet::new())
+        }
     }
 
-    /// Marks a page; false when it was already marked (or is outside the file).
+    /// Marks a page; false when it was already marked.
     fn mark(&mut self, pgno: u64) -> bool {
-        let Some(word) = self.0.get_mut((pgno / 64) as usize) else {
-            // read_page reports it as outside the file.
-            return true;
-        };
-        let bit = 1u64 << (pgno % 64);
-        let fresh = *word & bit == 0;
-        *word |= bit;
-        fresh
+        match self {
+            Self::Bits(words) => {
+                let Some(word) = words.get_mut((pgno / 64) as usize) else {
+                    // Outside the file: read_page reports it.
+                    return true;
+                };
+                let bit = 1u64 << (pgno % 64);
+                let fresh = *word & bit == 0;
+                *word |= bit;
+                fresh
+            }
+            Self::Set(set) => set.insert(pgno),
+        }
     }
 }
 
