@@ -8,5 +8,6 @@ mod oracle;
 mod test;
 
 mod cli_basics;
+mod client_side;
 mod docs;
 mod fingerprint;

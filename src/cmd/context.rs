@@ -59,17 +59,14 @@ impl Context {
         if let Some(map) = &self.map {
             return Ok(map.clone());
         }
-        if let Some(value) = self.postfix()?.get("relay_clientcerts") {
-            if let Some(first) = value.split([',', ' ', '\t']).find(|s| !s.is_empty()) {
-                if let Ok(name) = MapName::parse(first) {
-                    if name
-                        .map_type
-                        .is_some_and(|t| t != crate::maps::MapType::Sqlite)
-                    {
-                        return Ok(name.path);
-                    }
-                }
-            }
+        if let Some(value) = self.postfix()?.get("relay_clientcerts")
+            && let Some(first) = value.split([',', ' ', '\t']).find(|s| !s.is_empty())
+            && let Ok(name) = MapName::parse(first)
+            && name
+                .map_type
+                .is_some_and(|t| t != crate::maps::MapType::Sqlite)
+        {
+            return Ok(name.path);
         }
         Ok(self.config_dir.join("clientcerts"))
     }

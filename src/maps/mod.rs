@@ -157,13 +157,14 @@ impl MapName {
     /// Splits `type:path`. A prefix is only taken when it is made of letters
     /// (so `./a:b` stays a path); an unknown type is an error.
     pub fn parse(text: &str) -> Result<Self, UnknownMapType> {
-        if let Some((prefix, rest)) = text.split_once(':') {
-            if !prefix.is_empty() && prefix.bytes().all(|b| b.is_ascii_alphanumeric()) {
-                return Ok(Self {
-                    map_type: Some(prefix.parse()?),
-                    path: PathBuf::from(rest),
-                });
-            }
+        if let Some((prefix, rest)) = text.split_once(':')
+            && !prefix.is_empty()
+            && prefix.bytes().all(|b| b.is_ascii_alphanumeric())
+        {
+            return Ok(Self {
+                map_type: Some(prefix.parse()?),
+                path: PathBuf::from(rest),
+            });
         }
         Ok(Self {
             map_type: None,
@@ -182,6 +183,9 @@ pub struct Entry {
     /// 1-based source line, for error messages (0 when unknown).
     pub line: usize,
 }
+
+/// A stored key and value, as bytes without trailing NUL.
+pub type Pair = (Vec<u8>, Vec<u8>);
 
 /// A table writer and reader for one type.
 pub trait Backend {
@@ -215,7 +219,7 @@ pub trait Table {
 
     /// Every entry in storage order, keys and values without trailing NUL
     /// (as `postmap -s` prints them).
-    fn entries(&mut self) -> Result<Vec<(Vec<u8>, Vec<u8>)>, MapError>;
+    fn entries(&mut self) -> Result<Vec<Pair>, MapError>;
 }
 
 /// The backend for a type.
