@@ -94,11 +94,11 @@ fn client_config_prints_postfix_and_ssmtp_settings() {
         ])
         .stdout_contains("relayhost = [mx.example.com]:587\n")
         .stdout_contains("smtp_tls_security_level = encrypt\n")
-        .stdout_contains(&format!(
+        .stdout_contains(format!(
             "smtp_tls_cert_file = {}/chinacat.pem\n",
             dir.display()
         ))
-        .stdout_contains(&format!(
+        .stdout_contains(format!(
             "smtp_tls_key_file = {}/chinacat.key\n",
             dir.display()
         ))
