@@ -10,4 +10,8 @@ mod test;
 mod cli_basics;
 mod client_side;
 mod docs;
+mod doctor;
+mod edit;
 mod fingerprint;
+mod postfix_config;
+mod source_model;
