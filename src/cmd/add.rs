@@ -50,7 +50,7 @@ pub fn run(args: &AddArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     locked
         .commit(&source)
         .with_context(|| format!("writing {}", path.display()))?;
-    drop_lock_after_rebuild(locked, changed && !args.no_compile, &path)?;
+    rebuild_then_unlock(locked, changed && !args.no_compile, &path)?;
     Ok(Outcome::Success)
 }
 
@@ -169,7 +169,7 @@ fn apply(source: &mut SourceFile, p: &Planned, replace: bool, path: &Path) -> an
 
 /// Rebuilds the tables next to the source (while still holding the source
 /// lock, so rebuilds of concurrent edits happen in order), then unlocks.
-pub(crate) fn drop_lock_after_rebuild(
+pub(crate) fn rebuild_then_unlock(
     locked: LockedSource,
     rebuild: bool,
     path: &Path,
@@ -182,7 +182,9 @@ pub(crate) fn drop_lock_after_rebuild(
 }
 
 /// Rebuilds the compiled tables that exist next to `source`, printing
-/// postmap's warnings.
+/// postmap-style warnings (as `ccert compile` does) once: every table is
+/// built from the same source, so its skipped lines and duplicates are the
+/// same for each.
 pub(crate) fn rebuild_tables(source: &Path) -> anyhow::Result<()> {
     let reports = crate::maps::compile::rebuild_existing(source).with_context(|| {
         format!(
@@ -192,26 +194,30 @@ pub(crate) fn rebuild_tables(source: &Path) -> anyhow::Result<()> {
         )
     })?;
     let mut err = std::io::stderr().lock();
-    for report in reports {
-        for p in &report.problems {
-            let _ = writeln!(
-                err,
-                "ccert: warning: {}:{}: {}",
-                source.display(),
-                p.line,
-                p.message
-            );
+    if let Some(report) = reports.first() {
+        let mut warnings: Vec<(usize, String)> = report
+            .problems
+            .iter()
+            .map(|p| {
+                let text = format!("{}, line {}: {}", source.display(), p.line, p.message);
+                (p.line, text)
+            })
+            .chain(report.duplicates.iter().map(|d| {
+                let text = format!(
+                    "duplicate entry: \"{}\" ({}, line {}: the first value is kept)",
+                    String::from_utf8_lossy(&d.key),
+                    source.display(),
+                    d.line
+                );
+                (d.line, text)
+            }))
+            .collect();
+        warnings.sort_by_key(|(line, _)| *line);
+        for (_, text) in warnings {
+            let _ = writeln!(err, "ccert: warning: {text}");
         }
-        for d in &report.duplicates {
-            let _ = writeln!(
-                err,
-                "ccert: warning: {}: duplicate entry: \"{}\" ({}:{} ignored)",
-                report.table.display(),
-                String::from_utf8_lossy(&d.key),
-                source.display(),
-                d.line
-            );
-        }
+    }
+    for report in &reports {
         let _ = writeln!(err, "ccert: rebuilt {}", report.table.display());
     }
     Ok(())

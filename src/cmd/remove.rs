@@ -73,7 +73,11 @@ pub fn run(args: &RemoveArgs, ctx: &Context) -> anyhow::Result<Outcome> {
             );
         }
         let confirmed = dialoguer::Confirm::new()
-            .with_prompt("Remove them?")
+            .with_prompt(if matching.len() == 1 {
+                "Remove it?"
+            } else {
+                "Remove them?"
+            })
             .default(false)
             .interact()
             .context("asking for confirmation")?;
@@ -96,7 +100,7 @@ pub fn run(args: &RemoveArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         if matching.len() == 1 { "y" } else { "ies" },
         path.display()
     );
-    super::add::drop_lock_after_rebuild(locked, !args.no_compile, &path)?;
+    super::add::rebuild_then_unlock(locked, !args.no_compile, &path)?;
     Ok(Outcome::Success)
 }
 
