@@ -14,4 +14,5 @@ mod doctor;
 mod edit;
 mod fingerprint;
 mod postfix_config;
+mod rehash;
 mod source_model;
