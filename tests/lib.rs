@@ -13,6 +13,7 @@ mod docs;
 mod doctor;
 mod edit;
 mod fingerprint;
+mod hash_interop;
 mod postfix_config;
 mod rehash;
 mod source_model;
