@@ -9,3 +9,4 @@ mod test;
 
 mod cli_basics;
 mod docs;
+mod e2e_postfix;
