@@ -1,9 +1,34 @@
 //! The `lmdb:` backend.
+//!
+//! Postfix opens `FILE.lmdb` as a single file (`MDB_NOSUBDIR | MDB_NOLOCK`),
+//! uses the unnamed main database, stores keys and values with one trailing
+//! NUL and protects every transaction with an fcntl lock on the file instead
+//! of LMDB's lock file (doc §2.1). ccert writes with heed 0.22.1 (LMDB data
+//! version 1, readable by Debian's liblmdb 0.9.24) into a temp file beside
+//! the table, then renames it over the table while holding an fcntl write
+//! lock on the old file, so a Postfix reader never sees a half-built table.
 
+use std::fs::{File, OpenOptions};
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
+
+use heed::types::Bytes;
+use heed::{Database, Env, EnvFlags, EnvOpenOptions, MdbError, PutFlags};
 
 use super::prepare::{Duplicate, DuplicatePolicy};
 use super::{Backend, Entry, MapError, MapType, Table};
+use crate::fsutil::{self, AtomicFile, ExclusiveLock, LockKind, Permissions};
+
+/// Largest key LMDB 0.9 stores (`MDB_MAXKEYSIZE`), trailing NUL included.
+pub const MAX_KEY_SIZE: usize = 511;
+
+/// Entry bytes buffered per write transaction. A batch is kept until it is
+/// committed so it can be replayed after growing the map on `MDB_MAP_FULL`;
+/// it also bounds memory on million-entry maps.
+const BATCH_BYTES: usize = 48 << 20;
+
+/// Smallest map size (Postfix's `lmdb_map_size` default, 16 MiB).
+const MIN_MAP_SIZE: usize = 16 << 20;
 
 /// Writes and reads `lmdb:` tables.
 #[derive(Debug, Clone, Copy, Default)]
@@ -21,12 +46,582 @@ impl Backend for LmdbBackend {
         policy: DuplicatePolicy,
         duplicate: &mut dyn FnMut(Duplicate),
     ) -> Result<PathBuf, MapError> {
-        let _ = (source, entries, policy, duplicate);
-        unimplemented!("maps helper")
+        let target = MapType::Lmdb.table_path(source);
+        fsutil::remove_stale_temps(&target);
+        let perms = Permissions::for_table(source, &target).map_err(|e| io_err(source, e))?;
+        let temp = AtomicFile::new(&target).map_err(|e| io_err(&target, e))?;
+        // The map size is virtual address space, not disk space: start from a
+        // generous estimate (8x the source covers LMDB's per-entry overhead at
+        // half-full pages even for tiny records) and double on MDB_MAP_FULL.
+        let source_len = std::fs::metadata(source).map(|m| m.len()).unwrap_or(0);
+        let estimate = usize::try_from(source_len.saturating_mul(8)).unwrap_or(usize::MAX / 2);
+        let mut builder = Builder::open(temp.path(), &target, estimate)?;
+        let mut batch = Batch::default();
+        for entry in entries {
+            let entry = entry?;
+            if entry.key.len() + 1 > MAX_KEY_SIZE {
+                return Err(MapError::Entry {
+                    path: source.to_path_buf(),
+                    line: entry.line,
+                    message: format!(
+                        "key is {} bytes long; lmdb tables allow at most {} bytes per key \
+                         (use hash or cdb for longer keys)",
+                        entry.key.len(),
+                        MAX_KEY_SIZE - 1
+                    ),
+                });
+            }
+            batch.push(&entry);
+            if batch.data.len() >= BATCH_BYTES {
+                builder.insert(&mut batch, policy, duplicate)?;
+                batch.clear();
+            }
+        }
+        builder.insert(&mut batch, policy, duplicate)?;
+        builder.close();
+
+        // Postfix readers take an fcntl read lock on the table around each
+        // lookup; the write lock makes the rename wait for them.
+        let _lock = lock_existing(&target)?;
+        temp.commit(&perms).map_err(|e| io_err(&target, e))?;
+        Ok(target)
     }
 
     fn open(&self, source: &Path) -> Result<Box<dyn Table>, MapError> {
-        let _ = source;
-        unimplemented!("maps helper")
+        let path = MapType::Lmdb.table_path(source);
+        Ok(Box::new(LmdbTable::open(&path)?))
+    }
+}
+
+/// Opens the existing table for writing and takes the fcntl write lock
+/// Postfix's writers and readers honour; `None` when there is no table yet.
+fn lock_existing(target: &Path) -> Result<Option<ExclusiveLock>, MapError> {
+    match OpenOptions::new().read(true).write(true).open(target) {
+        Ok(file) => ExclusiveLock::on(file, LockKind::Fcntl)
+            .map(Some)
+            .map_err(|e| io_err(target, e)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(io_err(target, e)),
+    }
+}
+
+/// Entries waiting for their write transaction, packed into one buffer
+/// (`key\0value\0` each) to keep the per-entry overhead small.
+#[derive(Default)]
+struct Batch {
+    data: Vec<u8>,
+    items: Vec<Item>,
+}
+
+#[derive(Clone, Copy)]
+struct Item {
+    start: usize,
+    key_len: u32,
+    value_len: u32,
+    line: usize,
+}
+
+impl Batch {
+    fn push(&mut self, entry: &Entry) {
+        let start = self.data.len();
+        self.data.extend_from_slice(&entry.key);
+        self.data.push(0);
+        self.data.extend_from_slice(&entry.value);
+        self.data.push(0);
+        self.items.push(Item {
+            start,
+            key_len: entry.key.len() as u32 + 1,
+            value_len: entry.value.len() as u32 + 1,
+            line: entry.line,
+        });
+    }
+
+    fn key(&self, item: &Item) -> &[u8] {
+        &self.data[item.start..item.start + item.key_len as usize]
+    }
+
+    fn value(&self, item: &Item) -> &[u8] {
+        let start = item.start + item.key_len as usize;
+        &self.data[start..start + item.value_len as usize]
+    }
+
+    fn clear(&mut self) {
+        self.data.clear();
+        self.items.clear();
+    }
+}
+
+/// An LMDB environment on the temp file being built.
+struct Builder {
+    env: Option<Env>,
+    db: Database<Bytes, Bytes>,
+    map_size: usize,
+    target: PathBuf,
+}
+
+impl Builder {
+    fn open(temp: &Path, target: &Path, estimate: usize) -> Result<Self, MapError> {
+        let page = page_size();
+        let map_size = estimate.max(MIN_MAP_SIZE).div_ceil(page) * page;
+        let mut options = EnvOpenOptions::new();
+        options.map_size(map_size);
+        // SAFETY: NO_LOCK and NO_SYNC are safe here: the temp file has a random
+        // name no other process opens, this process opens it once, and the file
+        // is fsynced by AtomicFile::commit before it becomes the table.
+        unsafe {
+            options.flags(EnvFlags::NO_SUB_DIR | EnvFlags::NO_LOCK | EnvFlags::NO_SYNC);
+        }
+        // SAFETY: see above; nothing else maps or modifies the temp file.
+        let env = unsafe { options.open(temp) }.map_err(|e| backend_err(target, e))?;
+        let mut wtxn = env.write_txn().map_err(|e| backend_err(target, e))?;
+        let db = env
+            .create_database::<Bytes, Bytes>(&mut wtxn, None)
+            .map_err(|e| backend_err(target, e))?;
+        wtxn.commit().map_err(|e| backend_err(target, e))?;
+        Ok(Self {
+            env: Some(env),
+            db,
+            map_size,
+            target: target.to_path_buf(),
+        })
+    }
+
+    /// Inserts a batch in one transaction, growing the map and retrying the
+    /// whole batch when it does not fit. Duplicates are reported only once
+    /// the batch is committed, in source order.
+    fn insert(
+        &mut self,
+        batch: &mut Batch,
+        policy: DuplicatePolicy,
+        duplicate: &mut dyn FnMut(Duplicate),
+    ) -> Result<(), MapError> {
+        if batch.items.is_empty() {
+            return Ok(());
+        }
+        // Inserting in key order touches each leaf page once per batch instead
+        // of at random; the stable sort keeps equal keys in source order, so
+        // "first wins" and "last wins" are unchanged.
+        let mut order = std::mem::take(&mut batch.items);
+        order.sort_by(|a, b| batch.key(a).cmp(batch.key(b)));
+        batch.items = order;
+        loop {
+            let mut dups = Vec::new();
+            match self.try_insert(batch, policy, &mut dups) {
+                Ok(()) => {
+                    dups.sort_by_key(|d: &Duplicate| d.line);
+                    dups.into_iter().for_each(&mut *duplicate);
+                    return Ok(());
+                }
+                Err(heed::Error::Mdb(MdbError::MapFull)) => {
+                    self.map_size = self.map_size.checked_mul(2).ok_or_else(|| {
+                        MapError::Backend {
+                            path: self.target.clone(),
+                            message: "the table does not fit in the address space".into(),
+                        }
+                    })?;
+                    let env = self.env.as_ref().expect("open environment");
+                    // SAFETY: no transaction is active (try_insert's was aborted).
+                    unsafe { env.resize(self.map_size) }
+                        .map_err(|e| backend_err(&self.target, e))?;
+                }
+                Err(e) => return Err(backend_err(&self.target, e)),
+            }
+        }
+    }
+
+    fn try_insert(
+        &self,
+        batch: &Batch,
+        policy: DuplicatePolicy,
+        dups: &mut Vec<Duplicate>,
+    ) -> Result<(), heed::Error> {
+        let env = self.env.as_ref().expect("open environment");
+        let mut wtxn = env.write_txn()?;
+        for item in &batch.items {
+            let key = batch.key(item);
+            let value = batch.value(item);
+            match self
+                .db
+                .put_with_flags(&mut wtxn, PutFlags::NO_OVERWRITE, key, value)
+            {
+                Ok(()) => {}
+                Err(heed::Error::Mdb(MdbError::KeyExist)) => {
+                    dups.push(Duplicate {
+                        key: key[..key.len() - 1].to_vec(),
+                        line: item.line,
+                    });
+                    if policy == DuplicatePolicy::Replace {
+                        self.db.put(&mut wtxn, key, value)?;
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        wtxn.commit()
+    }
+
+    /// Closes the environment so the file can be committed.
+    fn close(mut self) {
+        self.env.take();
+    }
+}
+
+/// An open `lmdb:` table.
+pub struct LmdbTable {
+    env: Env,
+    db: Database<Bytes, Bytes>,
+    path: PathBuf,
+    // Holds the fcntl read lock while the table is open, as Postfix's
+    // readers do around their lookups.
+    _lock: File,
+}
+
+impl LmdbTable {
+    /// Opens `path` (the `.lmdb` file) read-only.
+    pub fn open(path: &Path) -> Result<Self, MapError> {
+        let mut file = File::open(path).map_err(|e| io_err(path, e))?;
+        fsutil::lock(&file, LockKind::Fcntl, false).map_err(|e| io_err(path, e))?;
+        check_header(path, &mut file)?;
+        let mut options = EnvOpenOptions::new();
+        // SAFETY: NO_LOCK is how Postfix opens its tables; the fcntl read lock
+        // taken above keeps cooperating writers (postmap, ccert) out, and
+        // ccert replaces tables by rename, never by writing into them.
+        unsafe {
+            options.flags(EnvFlags::NO_SUB_DIR | EnvFlags::NO_LOCK | EnvFlags::READ_ONLY);
+        }
+        // SAFETY: as above.
+        let env = unsafe { options.open(path) }.map_err(|e| read_err(path, e))?;
+        let rtxn = env.read_txn().map_err(|e| read_err(path, e))?;
+        let db = env
+            .open_database::<Bytes, Bytes>(&rtxn, None)
+            .map_err(|e| read_err(path, e))?
+            .ok_or_else(|| MapError::Corrupt {
+                path: path.to_path_buf(),
+                message: "no main database".into(),
+            })?;
+        drop(rtxn);
+        Ok(Self {
+            env,
+            db,
+            path: path.to_path_buf(),
+            _lock: file,
+        })
+    }
+}
+
+impl Table for LmdbTable {
+    fn get(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>, MapError> {
+        let rtxn = self.env.read_txn().map_err(|e| read_err(&self.path, e))?;
+        let mut with_nul = key.to_vec();
+        with_nul.push(0);
+        for candidate in [&with_nul[..], key] {
+            if candidate.is_empty() || candidate.len() > MAX_KEY_SIZE {
+                continue;
+            }
+            if let Some(value) = self
+                .db
+                .get(&rtxn, candidate)
+                .map_err(|e| read_err(&self.path, e))?
+            {
+                return Ok(Some(strip_nul(value).to_vec()));
+            }
+        }
+        Ok(None)
+    }
+
+    fn entries(&mut self) -> Result<Vec<(Vec<u8>, Vec<u8>)>, MapError> {
+        let rtxn = self.env.read_txn().map_err(|e| read_err(&self.path, e))?;
+        let mut out = Vec::new();
+        for item in self.db.iter(&rtxn).map_err(|e| read_err(&self.path, e))? {
+            let (k, v) = item.map_err(|e| read_err(&self.path, e))?;
+            out.push((strip_nul(k).to_vec(), strip_nul(v).to_vec()));
+        }
+        Ok(out)
+    }
+}
+
+/// Validates the two LMDB meta pages before mapping the file: LMDB itself
+/// would crash (SIGBUS) on a file shorter than its meta page claims.
+fn check_header(path: &Path, file: &mut File) -> Result<(), MapError> {
+    let corrupt = |message: String| MapError::Corrupt {
+        path: path.to_path_buf(),
+        message,
+    };
+    let len = file.metadata().map_err(|e| io_err(path, e))?.len();
+    let mut first = vec![0u8; 4096];
+    read_at_most(file, &mut first).map_err(|e| io_err(path, e))?;
+    let meta0 = Meta::parse(&first).ok_or_else(|| corrupt("not an LMDB file".into()))?;
+    if meta0.version != 1 {
+        return Err(corrupt(format!(
+            "LMDB data version {} (Postfix's LMDB 0.9 reads version 1)",
+            meta0.version
+        )));
+    }
+    let psize = meta0.page_size as u64;
+    if !(512..=65536).contains(&psize) || !psize.is_power_of_two() {
+        return Err(corrupt(format!("bad page size {psize}")));
+    }
+    let mut second = vec![0u8; 160];
+    let meta1 = if len >= psize + 160 {
+        use std::os::unix::fs::FileExt;
+        file.read_exact_at(&mut second, psize)
+            .map_err(|e| io_err(path, e))?;
+        Meta::parse(&second)
+    } else {
+        None
+    };
+    let meta = match meta1 {
+        Some(m) if m.txnid > meta0.txnid => m,
+        _ => meta0,
+    };
+    let needed = meta
+        .last_page
+        .checked_add(1)
+        .and_then(|n| n.checked_mul(psize))
+        .ok_or_else(|| corrupt("bad last page number".into()))?;
+    if len < needed {
+        return Err(corrupt(format!(
+            "truncated: {len} bytes, but the table needs {needed}"
+        )));
+    }
+    Ok(())
+}
+
+/// The fields of an LMDB meta page (64-bit layout) this module checks.
+struct Meta {
+    version: u32,
+    page_size: u32,
+    last_page: u64,
+    txnid: u64,
+}
+
+impl Meta {
+    const MAGIC: u32 = 0xBEEF_C0DE;
+
+    fn parse(page: &[u8]) -> Option<Self> {
+        if page.len() < 152 {
+            return None;
+        }
+        let u32_at = |o: usize| u32::from_le_bytes(page[o..o + 4].try_into().unwrap());
+        let u64_at = |o: usize| u64::from_le_bytes(page[o..o + 8].try_into().unwrap());
+        if u32_at(16) != Self::MAGIC {
+            return None;
+        }
+        Some(Self {
+            version: u32_at(20),
+            // The free database's md_pad holds the page size.
+            page_size: u32_at(40),
+            last_page: u64_at(136),
+            txnid: u64_at(144),
+        })
+    }
+}
+
+fn read_at_most(file: &mut File, buf: &mut Vec<u8>) -> io::Result<()> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match file.read(&mut buf[filled..])? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    buf.truncate(filled);
+    Ok(())
+}
+
+fn strip_nul(bytes: &[u8]) -> &[u8] {
+    bytes.strip_suffix(&[0]).unwrap_or(bytes)
+}
+
+fn page_size() -> usize {
+    // SAFETY: sysconf has no preconditions.
+    let n = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    if n > 0 { n as usize } else { 4096 }
+}
+
+fn io_err(path: &Path, source: io::Error) -> MapError {
+    MapError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn backend_err(path: &Path, e: heed::Error) -> MapError {
+    match e {
+        heed::Error::Io(source) => io_err(path, source),
+        other => MapError::Backend {
+            path: path.to_path_buf(),
+            message: format!("LMDB: {other}"),
+        },
+    }
+}
+
+/// Errors while reading: damage reported by LMDB is `Corrupt`.
+fn read_err(path: &Path, e: heed::Error) -> MapError {
+    match e {
+        heed::Error::Mdb(
+            m @ (MdbError::Corrupted
+            | MdbError::Invalid
+            | MdbError::VersionMismatch
+            | MdbError::PageNotFound
+            | MdbError::Incompatible
+            | MdbError::BadValSize),
+        ) => MapError::Corrupt {
+            path: path.to_path_buf(),
+            message: format!("LMDB: {m}"),
+        },
+        other => backend_err(path, other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entries(pairs: &[(&str, &str)]) -> Vec<Result<Entry, MapError>> {
+        pairs
+            .iter()
+            .enumerate()
+            .map(|(i, (k, v))| {
+                Ok(Entry {
+                    key: k.as_bytes().to_vec(),
+                    value: v.as_bytes().to_vec(),
+                    line: i + 1,
+                })
+            })
+            .collect()
+    }
+
+    fn build(
+        dir: &Path,
+        pairs: &[(&str, &str)],
+        policy: DuplicatePolicy,
+    ) -> (PathBuf, Vec<Duplicate>) {
+        let source = dir.join("map");
+        std::fs::write(&source, "source").unwrap();
+        let mut dups = Vec::new();
+        let written = LmdbBackend
+            .write(
+                &source,
+                &mut entries(pairs).into_iter(),
+                policy,
+                &mut |d| dups.push(d),
+            )
+            .unwrap();
+        assert_eq!(written, dir.join("map.lmdb"));
+        (source, dups)
+    }
+
+    #[test]
+    fn round_trip_with_trailing_nuls_and_no_lock_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let (source, dups) = build(
+            dir.path(),
+            &[("ab:cd", "host one"), ("ef:01", "two")],
+            DuplicatePolicy::Warn,
+        );
+        assert!(dups.is_empty());
+        let mut table = LmdbBackend.open(&source).unwrap();
+        assert_eq!(table.get(b"ab:cd").unwrap(), Some(b"host one".to_vec()));
+        assert_eq!(table.get(b"zz").unwrap(), None);
+        assert_eq!(
+            table.entries().unwrap(),
+            vec![
+                (b"ab:cd".to_vec(), b"host one".to_vec()),
+                (b"ef:01".to_vec(), b"two".to_vec())
+            ]
+        );
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert!(!names.iter().any(|n| n.ends_with("-lock")), "{names:?}");
+        assert!(!names.iter().any(|n| n.starts_with(".ccert-")), "{names:?}");
+    }
+
+    #[test]
+    fn duplicate_policies() {
+        let pairs = [("k", "first"), ("x", "y"), ("k", "second")];
+        for (policy, expected) in [
+            (DuplicatePolicy::Warn, "first"),
+            (DuplicatePolicy::Ignore, "first"),
+            (DuplicatePolicy::Replace, "second"),
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            let (source, dups) = build(dir.path(), &pairs, policy);
+            assert_eq!(
+                dups,
+                vec![Duplicate {
+                    key: b"k".to_vec(),
+                    line: 3
+                }]
+            );
+            let mut table = LmdbBackend.open(&source).unwrap();
+            assert_eq!(table.get(b"k").unwrap(), Some(expected.as_bytes().to_vec()));
+        }
+    }
+
+    #[test]
+    fn grows_the_map_when_full() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = dir.path().join("map");
+        // A tiny source file makes the initial estimate far too small.
+        std::fs::write(&source, "x").unwrap();
+        let big = "v".repeat(3000);
+        let mut input = (0..20_000).map(|i| {
+            Ok(Entry {
+                key: format!("key{i:06}").into_bytes(),
+                value: big.clone().into_bytes(),
+                line: i + 1,
+            })
+        });
+        LmdbBackend
+            .write(&source, &mut input, DuplicatePolicy::Warn, &mut |_| {})
+            .unwrap();
+        let mut table = LmdbBackend.open(&source).unwrap();
+        assert_eq!(table.get(b"key019999").unwrap(), Some(big.into_bytes()));
+        assert_eq!(table.entries().unwrap().len(), 20_000);
+    }
+
+    #[test]
+    fn long_key_is_an_error_and_nothing_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = dir.path().join("map");
+        std::fs::write(&source, "x").unwrap();
+        let long = "a".repeat(511);
+        let err = LmdbBackend
+            .write(
+                &source,
+                &mut entries(&[("ok", "1"), (&long, "2")]).into_iter(),
+                DuplicatePolicy::Warn,
+                &mut |_| {},
+            )
+            .unwrap_err();
+        assert!(matches!(err, MapError::Entry { line: 2, .. }), "{err}");
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(names.len(), 1, "only the source remains");
+    }
+
+    #[test]
+    fn truncated_and_garbage_files_are_corrupt() {
+        let dir = tempfile::tempdir().unwrap();
+        let (source, _) = build(dir.path(), &[("a", "b")], DuplicatePolicy::Warn);
+        let table = dir.path().join("map.lmdb");
+        let bytes = std::fs::read(&table).unwrap();
+        std::fs::write(&table, &bytes[..bytes.len() - 4096]).unwrap();
+        assert!(matches!(
+            LmdbBackend.open(&source).err().unwrap(),
+            MapError::Corrupt { .. }
+        ));
+        std::fs::write(&table, b"garbage").unwrap();
+        assert!(matches!(
+            LmdbBackend.open(&source).err().unwrap(),
+            MapError::Corrupt { .. }
+        ));
+        std::fs::write(&table, b"").unwrap();
+        assert!(matches!(
+            LmdbBackend.open(&source).err().unwrap(),
+            MapError::Corrupt { .. }
+        ));
     }
 }

@@ -6,10 +6,23 @@
 //! lines (first non-blank character `#`), blank lines, whitespace-led
 //! continuation lines that join the previous logical line (skipping comments
 //! and blanks between them), double-quoted keys, CR of CRLF stripped with the
-//! value's trailing whitespace.
+//! value's trailing whitespace. A logical line is read up to its first NUL
+//! byte (postmap handles C strings), and a non-ASCII logical line that is not
+//! valid UTF-8 is skipped (`smtputf8_enable = yes`, Debian's default).
+//!
+//! The rules live once, in `rules`, and both [`SourceFile::records`] and the
+//! streaming [`RecordReader`] use them.
 
+pub mod annotation;
+pub mod locked;
+mod rules;
+
+use std::collections::VecDeque;
 use std::io::BufRead;
 use std::ops::Range;
+
+pub use rules::ALIAS_FORMAT_WARNING;
+use rules::{Joiner, LineKind, LogicalLine, Parsed, classify, parse_logical};
 
 /// One logical record as postmap reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,6 +38,10 @@ pub struct Record {
 }
 
 /// A line postmap would skip, with its warning.
+///
+/// One warning does not skip anything: a key ending in `:` yields a problem
+/// with the message [`ALIAS_FORMAT_WARNING`] *and* the record, as postmap
+/// warns and still stores it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
     /// 1-based physical line number.
@@ -33,28 +50,291 @@ pub struct Problem {
     pub message: String,
 }
 
+impl Problem {
+    /// Whether postmap skips the line (false only for the `key: value` warning).
+    pub fn skips_line(&self) -> bool {
+        self.message != ALIAS_FORMAT_WARNING
+    }
+}
+
+/// Errors of the editing API.
+#[derive(Debug, thiserror::Error)]
+pub enum EditError {
+    /// The lines given do not hold a record.
+    #[error("line {line}: no record there")]
+    NoRecord {
+        /// 1-based line.
+        line: usize,
+    },
+    /// A value postmap would not store unchanged.
+    #[error("value {value:?}: {reason}")]
+    BadValue {
+        /// The value.
+        value: String,
+        /// Why.
+        reason: &'static str,
+    },
+}
+
 /// The parsed file.
 #[derive(Debug, Clone, Default)]
 pub struct SourceFile {
-    _private: (),
+    bytes: Vec<u8>,
+    /// Byte offset where each physical line starts.
+    starts: Vec<usize>,
 }
 
 impl SourceFile {
     /// Parses file content (any bytes; nothing is rejected).
     pub fn parse(bytes: &[u8]) -> Self {
-        let _ = bytes;
-        unimplemented!("source helper")
+        let mut file = Self {
+            bytes: bytes.to_vec(),
+            starts: Vec::new(),
+        };
+        file.reindex();
+        file
+    }
+
+    fn reindex(&mut self) {
+        self.starts.clear();
+        let mut start = 0;
+        while start < self.bytes.len() {
+            self.starts.push(start);
+            start = match memchr_nl(&self.bytes[start..]) {
+                Some(i) => start + i + 1,
+                None => self.bytes.len(),
+            };
+        }
     }
 
     /// The file content, byte-identical to the input when unedited.
     pub fn to_bytes(&self) -> Vec<u8> {
-        unimplemented!("source helper")
+        self.bytes.clone()
+    }
+
+    /// The file content, borrowed.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// Number of physical lines (a last line without `\n` counts).
+    pub fn line_count(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// Byte range of physical line `index` including its `\n`.
+    fn full_span(&self, index: usize) -> Range<usize> {
+        let start = self.starts[index];
+        let end = self
+            .starts
+            .get(index + 1)
+            .copied()
+            .unwrap_or(self.bytes.len());
+        start..end
+    }
+
+    /// Physical line `index` (0-based) without its `\n` (a CR stays).
+    pub fn line(&self, index: usize) -> &[u8] {
+        let span = self.full_span(index);
+        let line = &self.bytes[span];
+        line.strip_suffix(b"\n").unwrap_or(line)
+    }
+
+    /// Whether the file is empty or ends with `\n`.
+    pub fn ends_with_newline(&self) -> bool {
+        self.bytes.is_empty() || self.bytes.ends_with(b"\n")
+    }
+
+    /// The file's line ending: CRLF when its first terminated line ends with
+    /// `\r\n`, else LF.
+    pub fn line_ending(&self) -> &'static [u8] {
+        match memchr_nl(&self.bytes) {
+            Some(i) if i > 0 && self.bytes[i - 1] == b'\r' => b"\r\n",
+            _ => b"\n",
+        }
     }
 
     /// The records postmap would store, in file order (duplicates included),
     /// and the lines it would skip with its warnings.
     pub fn records(&self) -> (Vec<Record>, Vec<Problem>) {
-        unimplemented!("source helper")
+        let mut records = Vec::new();
+        let mut problems = Vec::new();
+        let mut sink = |item: Item| match item {
+            Item::Record(r) => records.push(r),
+            Item::Problem(p) => problems.push(p),
+        };
+        let mut joiner = Joiner::default();
+        for index in 0..self.line_count() {
+            if let Some(logical) = joiner.push(index, self.line(index)) {
+                interpret(logical, &mut sink);
+            }
+        }
+        if let Some(logical) = joiner.finish() {
+            interpret(logical, &mut sink);
+        }
+        (records, problems)
+    }
+
+    /// Appends lines (given without line endings) at the end of the file,
+    /// with the file's line ending. A file without a final newline keeps
+    /// having none (the separator goes before each new line), so removing
+    /// the new lines again restores the exact bytes. Returns the 0-based
+    /// range of the new lines.
+    pub fn append_lines<I, S>(&mut self, lines: I) -> Range<usize>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<[u8]>,
+    {
+        let first = self.line_count();
+        let eol = self.line_ending();
+        let terminated = self.ends_with_newline();
+        let mut out = std::mem::take(&mut self.bytes);
+        for line in lines {
+            if terminated {
+                out.extend_from_slice(line.as_ref());
+                out.extend_from_slice(eol);
+            } else {
+                out.extend_from_slice(eol);
+                out.extend_from_slice(line.as_ref());
+            }
+        }
+        self.bytes = out;
+        self.reindex();
+        first..self.line_count()
+    }
+
+    /// Removes physical lines `range` (0-based). When they end the file and
+    /// the file has no final newline, the line ending before them goes too,
+    /// so the file still ends without one (the inverse of [`Self::append_lines`]).
+    pub fn remove_lines(&mut self, range: Range<usize>) {
+        if range.is_empty() {
+            return;
+        }
+        let end = self.full_span(range.end - 1).end;
+        let mut start = self.starts[range.start];
+        if end == self.bytes.len() && !self.ends_with_newline() && range.start > 0 {
+            // Back to the end of the previous line's content, without its line ending.
+            let eol = self.line_ending();
+            let prev = self.full_span(range.start - 1);
+            start = if self.bytes[prev.clone()].ends_with(eol) {
+                prev.end - eol.len()
+            } else {
+                prev.end - 1
+            };
+        }
+        self.bytes.drain(start..end);
+        self.reindex();
+    }
+
+    /// Replaces the value of the record on `lines` (a [`Record::lines`])
+    /// with `value`, touching only the value's bytes (for a value spread
+    /// over continuation lines, everything from its start to its end).
+    pub fn replace_value(&mut self, lines: Range<usize>, value: &[u8]) -> Result<(), EditError> {
+        check_value(value)?;
+        let no_record = EditError::NoRecord {
+            line: lines.start + 1,
+        };
+        if lines.is_empty() || lines.end > self.line_count() {
+            return Err(no_record);
+        }
+        // Rebuild the logical line, remembering where each piece came from.
+        let mut text = Vec::new();
+        let mut pieces: Vec<(usize, usize, usize)> = Vec::new(); // (logical start, physical start, len)
+        for index in lines.clone() {
+            let kind = classify(self.line(index));
+            let wanted = if index == lines.start {
+                kind == LineKind::Start
+            } else {
+                kind == LineKind::Continuation
+            };
+            if index == lines.start && !wanted {
+                return Err(no_record);
+            }
+            if wanted {
+                let line = self.line(index);
+                pieces.push((text.len(), self.starts[index], line.len()));
+                text.extend_from_slice(line);
+            }
+        }
+        let Parsed::Record { value: range, .. } = parse_logical(&text) else {
+            return Err(no_record);
+        };
+        let to_physical = |offset: usize, is_end: bool| {
+            pieces
+                .iter()
+                .find(|(l, _, n)| {
+                    if is_end {
+                        *l < offset && offset <= l + n
+                    } else {
+                        *l <= offset && offset < l + n
+                    }
+                })
+                .map(|(l, p, _)| p + (offset - l))
+        };
+        let (Some(start), Some(end)) = (
+            to_physical(range.start, false),
+            to_physical(range.end, true),
+        ) else {
+            return Err(no_record);
+        };
+        self.bytes.splice(start..end, value.iter().copied());
+        self.reindex();
+        Ok(())
+    }
+}
+
+/// Checks that postmap would store `value` exactly as given when it is
+/// written after a key and a space: not empty, no leading or trailing
+/// whitespace, no line breaks, NUL or other control characters, valid UTF-8.
+pub fn check_value(value: &[u8]) -> Result<(), EditError> {
+    let bad = |reason| {
+        Err(EditError::BadValue {
+            value: String::from_utf8_lossy(value).into_owned(),
+            reason,
+        })
+    };
+    if value.iter().all(|&b| rules::is_space(b)) {
+        return bad("a Postfix table value must not be empty or only whitespace");
+    }
+    let Ok(text) = std::str::from_utf8(value) else {
+        return bad("a value must be valid UTF-8");
+    };
+    if text.chars().any(char::is_control) {
+        return bad("a value must not contain line breaks, tabs or other control characters");
+    }
+    if text.starts_with(' ') || text.ends_with(' ') {
+        return bad("postmap would drop leading or trailing spaces; remove them");
+    }
+    Ok(())
+}
+
+fn memchr_nl(bytes: &[u8]) -> Option<usize> {
+    bytes.iter().position(|&b| b == b'\n')
+}
+
+/// Turns one logical line into items (a problem, a record, or both).
+fn interpret(logical: LogicalLine, sink: &mut impl FnMut(Item)) {
+    let line = logical.first + 1;
+    match parse_logical(&logical.text) {
+        Parsed::Skip(message) => sink(Item::Problem(Problem { line, message })),
+        Parsed::Record {
+            key,
+            value,
+            alias_warning,
+        } => {
+            if alias_warning {
+                sink(Item::Problem(Problem {
+                    line,
+                    message: ALIAS_FORMAT_WARNING.to_string(),
+                }));
+            }
+            sink(Item::Record(Record {
+                key: logical.text[key].to_vec(),
+                value: logical.text[value].to_vec(),
+                line,
+                lines: logical.first..logical.last + 1,
+            }));
+        }
     }
 }
 
@@ -71,13 +351,25 @@ pub enum Item {
 /// same rules as [`SourceFile::records`] (compile uses it so memory stays
 /// bounded on million-line maps).
 pub struct RecordReader<R: BufRead> {
-    _input: R,
+    input: R,
+    joiner: Joiner,
+    line: Vec<u8>,
+    index: usize,
+    pending: VecDeque<Item>,
+    done: bool,
 }
 
 impl<R: BufRead> RecordReader<R> {
     /// Reads from `input`.
     pub fn new(input: R) -> Self {
-        Self { _input: input }
+        Self {
+            input,
+            joiner: Joiner::default(),
+            line: Vec::new(),
+            index: 0,
+            pending: VecDeque::new(),
+            done: false,
+        }
     }
 }
 
@@ -85,6 +377,109 @@ impl<R: BufRead> Iterator for RecordReader<R> {
     type Item = std::io::Result<Item>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        unimplemented!("source helper")
+        loop {
+            if let Some(item) = self.pending.pop_front() {
+                return Some(Ok(item));
+            }
+            if self.done {
+                return None;
+            }
+            self.line.clear();
+            let logical = match self.input.read_until(b'\n', &mut self.line) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(e));
+                }
+                Ok(0) => {
+                    self.done = true;
+                    self.joiner.finish()
+                }
+                Ok(_) => {
+                    let content = self.line.strip_suffix(b"\n").unwrap_or(&self.line);
+                    let logical = self.joiner.push(self.index, content);
+                    self.index += 1;
+                    logical
+                }
+            };
+            if let Some(logical) = logical {
+                let pending = &mut self.pending;
+                interpret(logical, &mut |item| pending.push_back(item));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn joins_continuations_across_comments_and_blanks() {
+        let f = SourceFile::parse(b"key1 value\n# comment\n\n  more\n\tk2 orphan\nz w");
+        let (records, problems) = f.records();
+        assert!(problems.is_empty());
+        assert_eq!(records.len(), 2);
+        assert_eq!(records[0].key, b"key1");
+        assert_eq!(records[0].value, b"value  more\tk2 orphan");
+        assert_eq!(records[0].lines, 0..5);
+        assert_eq!(records[1].line, 6);
+    }
+
+    #[test]
+    fn orphan_continuation_is_one_problem() {
+        let f = SourceFile::parse(b"  x\n  y\n#c\nk v\n");
+        let (records, problems) = f.records();
+        assert_eq!(records.len(), 1);
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].line, 1);
+    }
+
+    #[test]
+    fn append_and_remove_keep_bytes() {
+        for original in [&b""[..], b"a b", b"a b\n", b"a b\r\nc d", b"a b\r\n"] {
+            let mut f = SourceFile::parse(original);
+            let added = f.append_lines(["# c", "K V"]);
+            let (records, _) = f.records();
+            assert_eq!(records.last().unwrap().key, b"K");
+            assert_eq!(records.last().unwrap().value, b"V");
+            f.remove_lines(added);
+            assert_eq!(f.to_bytes(), original);
+        }
+        let mut f = SourceFile::parse(b"a b\r\n");
+        f.append_lines(["x y"]);
+        assert_eq!(f.to_bytes(), b"a b\r\nx y\r\n");
+    }
+
+    #[test]
+    fn replace_value_touches_only_the_value() {
+        let mut f = SourceFile::parse(b"# c\nk  old  \r\nz w\n");
+        f.replace_value(1..2, b"new").unwrap();
+        assert_eq!(f.to_bytes(), b"# c\nk  new  \r\nz w\n");
+        let mut f = SourceFile::parse(b"k\n  old\n  # c\n  part\nz w\n");
+        f.replace_value(0..4, b"new").unwrap();
+        assert_eq!(f.to_bytes(), b"k\n  new\nz w\n");
+        assert!(f.replace_value(1..2, b"x").is_err());
+    }
+
+    #[test]
+    fn reader_reads_like_records() {
+        let input = b"a b\n  c\n\"x\nk: v\n\0\nz w";
+        let (records, problems) = SourceFile::parse(input).records();
+        let items: Vec<Item> = RecordReader::new(&input[..]).map(Result::unwrap).collect();
+        assert_eq!(
+            items
+                .iter()
+                .filter(|i| matches!(i, Item::Record(_)))
+                .count(),
+            records.len()
+        );
+        assert_eq!(
+            items
+                .iter()
+                .filter(|i| matches!(i, Item::Problem(_)))
+                .count(),
+            problems.len()
+        );
     }
 }

@@ -1,0 +1,180 @@
+//! The comment line `ccert add` writes before each entry, and its parser.
+//!
+//! ```text
+//! # ccert: added=2026-11-23 digest=sha256 type=cert fp=AB:CD:EF:01 notAfter=2031-01-01T00:00:00Z subject=CN=host.example, O=Example
+//! AB:CD:EF:01:… host
+//! ```
+//!
+//! The comment is an ordinary postmap comment. It belongs to the entry on the
+//! very next line, and only when its `fp=` prefix matches that entry's key, so
+//! an admin editing around it (inserting, deleting or moving lines) can never
+//! make ccert attribute it to another entry. Unknown `name=value` fields are
+//! ignored; `subject=` is last and takes the rest of the line.
+
+use time::format_description::well_known::Rfc3339;
+use time::{Date, OffsetDateTime};
+
+use crate::cert::{DigestAlgorithm, Fingerprint};
+
+/// The marker that starts a ccert comment (after `#` and blanks).
+pub const MARKER: &str = "ccert:";
+
+/// How many fingerprint bytes the `fp=` field records.
+const FP_PREFIX_BYTES: usize = 4;
+
+/// What ccert recorded about an entry.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Annotation {
+    /// The day the entry was added (UTC).
+    pub added: Option<Date>,
+    /// The digest of the fingerprint.
+    pub digest: Option<DigestAlgorithm>,
+    /// Whether it is a public-key fingerprint.
+    pub pubkey: Option<bool>,
+    /// The first bytes of the fingerprint (`AB:CD:EF:01`), tying the comment to its entry.
+    pub fp_prefix: Option<String>,
+    /// The certificate's notAfter.
+    pub not_after: Option<OffsetDateTime>,
+    /// The certificate's subject.
+    pub subject: Option<String>,
+}
+
+impl Annotation {
+    /// The annotation for a new entry.
+    pub fn new(
+        fingerprint: &Fingerprint,
+        pubkey: bool,
+        not_after: OffsetDateTime,
+        subject: &str,
+        added: Date,
+    ) -> Self {
+        let text = fingerprint.to_string();
+        let prefix: String = text.chars().take(FP_PREFIX_BYTES * 3 - 1).collect();
+        Self {
+            added: Some(added),
+            digest: Some(fingerprint.algorithm),
+            pubkey: Some(pubkey),
+            fp_prefix: Some(prefix),
+            not_after: Some(not_after),
+            subject: Some(subject.to_string()),
+        }
+    }
+
+    /// The comment line (without line ending).
+    pub fn to_line(&self) -> String {
+        let mut out = format!("# {MARKER}");
+        if let Some(d) = self.added {
+            out.push_str(&format!(
+                " added={:04}-{:02}-{:02}",
+                d.year(),
+                u8::from(d.month()),
+                d.day()
+            ));
+        }
+        if let Some(d) = self.digest {
+            out.push_str(&format!(" digest={d}"));
+        }
+        if let Some(p) = self.pubkey {
+            out.push_str(if p { " type=pubkey" } else { " type=cert" });
+        }
+        if let Some(fp) = &self.fp_prefix {
+            out.push_str(&format!(" fp={fp}"));
+        }
+        if let Some(t) = self.not_after {
+            if let Ok(s) = t.to_offset(time::UtcOffset::UTC).format(&Rfc3339) {
+                out.push_str(&format!(" notAfter={s}"));
+            }
+        }
+        if let Some(s) = &self.subject {
+            // One line, printable: control characters would end the comment.
+            let clean: String = s
+                .chars()
+                .map(|c| if c.is_control() { '?' } else { c })
+                .collect();
+            out.push_str(&format!(" subject={clean}"));
+        }
+        out
+    }
+
+    /// Parses a physical line; `None` unless it is a ccert comment.
+    pub fn parse(line: &[u8]) -> Option<Self> {
+        let text = std::str::from_utf8(line).ok()?;
+        let rest = text.trim_start().strip_prefix('#')?.trim_start();
+        let mut rest = rest.strip_prefix(MARKER)?.trim_end();
+        let mut out = Self::default();
+        loop {
+            rest = rest.trim_start();
+            if rest.is_empty() {
+                break;
+            }
+            if let Some(subject) = rest.strip_prefix("subject=") {
+                out.subject = Some(subject.to_string());
+                break;
+            }
+            let (field, tail) = rest.split_once(' ').unwrap_or((rest, ""));
+            rest = tail;
+            let Some((name, value)) = field.split_once('=') else {
+                continue;
+            };
+            match name {
+                "added" => {
+                    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+                    out.added = Date::parse(value, &fmt).ok();
+                }
+                "digest" => out.digest = value.parse().ok(),
+                "type" => out.pubkey = Some(value == "pubkey"),
+                "fp" => out.fp_prefix = Some(value.to_string()),
+                "notAfter" => out.not_after = OffsetDateTime::parse(value, &Rfc3339).ok(),
+                _ => {}
+            }
+        }
+        Some(out)
+    }
+
+    /// Whether this annotation can describe the entry with `key`: its `fp=`
+    /// prefix (when recorded) starts the key, ignoring case, and its digest
+    /// (when recorded) matches the key's fingerprint length.
+    pub fn describes(&self, key: &[u8]) -> bool {
+        let key = String::from_utf8_lossy(key).to_ascii_lowercase();
+        if let Some(prefix) = &self.fp_prefix {
+            if !key.starts_with(&prefix.to_ascii_lowercase()) {
+                return false;
+            }
+        }
+        if let Some(digest) = self.digest {
+            if Fingerprint::parse(&key).map(|f| f.algorithm) != Some(digest) {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips() {
+        let fp = Fingerprint::compute(DigestAlgorithm::Sha256, b"x");
+        let a = Annotation::new(
+            &fp,
+            false,
+            time::macros::datetime!(2031-01-01 00:00 UTC),
+            "CN=host.example, O=Example Inc",
+            time::macros::date!(2026 - 11 - 23),
+        );
+        let line = a.to_line();
+        assert!(line.starts_with("# ccert: added=2026-11-23 digest=sha256 type=cert fp="));
+        assert!(
+            line.contains(" notAfter=2031-01-01T00:00:00Z subject=CN=host.example, O=Example Inc")
+        );
+        assert_eq!(Annotation::parse(line.as_bytes()), Some(a.clone()));
+        assert!(a.describes(fp.to_map_key().as_bytes()));
+        assert!(a.describes(fp.to_string().as_bytes()));
+        let other = Fingerprint::compute(DigestAlgorithm::Sha256, b"y");
+        assert!(!a.describes(other.to_string().as_bytes()));
+        assert_eq!(Annotation::parse(b"# plain comment"), None);
+        assert!(Annotation::parse(b"  #ccert: junk x=1 notAfter=bad\r").is_some());
+    }
+}

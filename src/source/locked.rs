@@ -1,0 +1,166 @@
+//! A source file opened for a read-modify-write under an exclusive lock.
+//!
+//! The lock is a `flock(LOCK_EX)` on the source file itself. Because an edit
+//! replaces the file by rename, a waiter may end up holding the lock on an
+//! inode that is no longer linked; after locking it therefore checks that the
+//! path still names the locked inode, and re-opens when it does not. A
+//! missing file is created exclusively (`O_EXCL`) before it is locked, so two
+//! concurrent creators cannot both believe they created it.
+
+use std::fs::{self, OpenOptions};
+use std::io::{self, Read};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+use super::SourceFile;
+use crate::fsutil::{self, ExclusiveLock, LockKind, Permissions};
+
+/// Errors opening, locking or writing the source file.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    /// An I/O error on the source file.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: io::Error,
+    },
+    /// The source file does not exist.
+    #[error(
+        "{path}: no such file; add an entry with `ccert add` first, or name the file with --map"
+    )]
+    Missing {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The directory for a new source file does not exist.
+    #[error(
+        "cannot create {path}: directory {dir} does not exist; create it first or choose another file with --map"
+    )]
+    NoDirectory {
+        /// The file.
+        path: PathBuf,
+        /// Its missing directory.
+        dir: PathBuf,
+    },
+}
+
+/// The source file, locked, with its content as read under the lock.
+#[derive(Debug)]
+pub struct LockedSource {
+    path: PathBuf,
+    original: Vec<u8>,
+    created: bool,
+    committed: bool,
+    _lock: ExclusiveLock,
+}
+
+impl LockedSource {
+    /// Opens and locks `path`, waiting for other ccert runs. With `create`,
+    /// a missing file is created empty (mode 0644 before the umask); its
+    /// directory must exist.
+    pub fn open(path: &Path, create: bool) -> Result<Self, SourceError> {
+        let io_err = |source| SourceError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        loop {
+            let (file, created) = match OpenOptions::new().read(true).open(path) {
+                Ok(f) => (f, false),
+                Err(e) if e.kind() == io::ErrorKind::NotFound && create => {
+                    let dir = fsutil::parent_dir(path);
+                    if !dir.is_dir() {
+                        return Err(SourceError::NoDirectory {
+                            path: path.to_path_buf(),
+                            dir: dir.to_path_buf(),
+                        });
+                    }
+                    match OpenOptions::new()
+                        .read(true)
+                        .write(true)
+                        .create_new(true)
+                        .mode(0o644)
+                        .open(path)
+                    {
+                        Ok(f) => (f, true),
+                        // Someone else created it meanwhile: open theirs.
+                        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+                        Err(e) => return Err(io_err(e)),
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                    return Err(SourceError::Missing {
+                        path: path.to_path_buf(),
+                    });
+                }
+                Err(e) => return Err(io_err(e)),
+            };
+            let lock = ExclusiveLock::on(file, LockKind::Flock).map_err(io_err)?;
+            let locked = lock.file().metadata().map_err(io_err)?;
+            match fs::metadata(path) {
+                Ok(now) if now.dev() == locked.dev() && now.ino() == locked.ino() => {}
+                // Replaced or removed while we waited: lock the current file instead.
+                _ => continue,
+            }
+            let mut original = Vec::new();
+            let mut reader = lock.file();
+            reader.read_to_end(&mut original).map_err(io_err)?;
+            return Ok(Self {
+                path: path.to_path_buf(),
+                original,
+                created,
+                committed: false,
+                _lock: lock,
+            });
+        }
+    }
+
+    /// The path as given.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Whether this run created the (empty) file.
+    pub fn created(&self) -> bool {
+        self.created
+    }
+
+    /// The content read under the lock, parsed.
+    pub fn source(&self) -> SourceFile {
+        SourceFile::parse(&self.original)
+    }
+
+    /// Writes `edited` atomically (keeping the file's owner and mode) while
+    /// the lock is still held. Writes nothing when the content is unchanged.
+    pub fn commit(&mut self, edited: &SourceFile) -> Result<(), SourceError> {
+        self.committed = true;
+        if edited.as_bytes() == self.original.as_slice() {
+            return Ok(());
+        }
+        let io_err = |source| SourceError::Io {
+            path: self.path.clone(),
+            source,
+        };
+        // Edit the file a symlink points to rather than replacing the link.
+        let target = fs::canonicalize(&self.path).map_err(io_err)?;
+        fsutil::remove_stale_temps(&target);
+        let perms = Permissions::of_existing(&target).map_err(io_err)?;
+        fsutil::write_atomic(&target, edited.as_bytes(), &perms).map_err(io_err)
+    }
+}
+
+impl Drop for LockedSource {
+    fn drop(&mut self) {
+        // A file this run created but never filled goes away again, so a
+        // failed `add` leaves no trace. (Still locked here: no one else
+        // has written to it.)
+        if self.created && !self.committed {
+            if let Ok(meta) = fs::metadata(&self.path) {
+                if meta.len() == 0 {
+                    let _ = fs::remove_file(&self.path);
+                }
+            }
+        }
+    }
+}
