@@ -52,19 +52,19 @@ impl DigestAlgorithm {
         }
     }
 
-    /// The label `openssl x509 -fingerprint` prints (`SHA256 Fingerprint=…`).
+    /// The label `openssl x509 -noout -fingerprint -<name>` prints before
+    /// `Fingerprint=`. OpenSSL 3 echoes the digest option as typed, so for
+    /// `-sha256` it prints `sha256 Fingerprint=…` (checked against OpenSSL
+    /// 3.0 for all six digests; OpenSSL 1.1 printed the upper-case short
+    /// name, `SHA256`). Only a bare `-fingerprint` without a digest option
+    /// prints `SHA1`.
     pub fn openssl_label(self) -> &'static str {
-        match self {
-            Self::Md5 => "MD5",
-            Self::Sha1 => "SHA1",
-            Self::Sha224 => "SHA224",
-            Self::Sha256 => "SHA256",
-            Self::Sha384 => "SHA384",
-            Self::Sha512 => "SHA512",
-        }
+        self.name()
     }
 
     /// Digest length in bytes.
+    // A digest is never empty; an `is_empty` would only invite confusion.
+    #[allow(clippy::len_without_is_empty)]
     pub fn len(self) -> usize {
         match self {
             Self::Md5 => 16,
@@ -172,7 +172,7 @@ impl Fingerprint {
         } else {
             text.as_bytes().to_vec()
         };
-        if hex.is_empty() || hex.len() % 2 != 0 {
+        if hex.is_empty() || !hex.len().is_multiple_of(2) {
             return None;
         }
         let bytes = hex

@@ -3,20 +3,34 @@
 //! * [`digest`]: the digest algorithms Postfix accepts and the fingerprint
 //!   text format (`AB:CD:…`, uppercase hex pairs joined by `:`).
 //! * [`pem`]: a tolerant PEM scanner (text around blocks, CRLF, trusted certificates).
+//! * [`der`]: the extent of a DER certificate (for trust data, truncation, trailing garbage).
+//! * [`name`]: distinguished names as one readable line.
 //! * [`Certificate`]: one parsed certificate with the DER bytes Postfix hashes.
 
+pub mod der;
 pub mod digest;
+pub mod name;
 pub mod pem;
 
 pub use digest::{DigestAlgorithm, Fingerprint};
 
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
-/// Errors reading certificates.
+use x509_parser::prelude::{FromDer as _, X509Certificate};
+
+/// The largest input ccert reads (a certificate bundle is a few hundred kilobytes).
+pub const MAX_INPUT: u64 = 64 * 1024 * 1024;
+
+/// The advice every "no certificate here" error ends with.
+const EXPECTED: &str = "expected a PEM CERTIFICATE block or DER X.509";
+
+/// Errors reading certificates. Every message names the file (`standard
+/// input` for `-`) and says what is wrong.
 #[derive(Debug, thiserror::Error)]
 pub enum CertError {
     /// The file could not be read.
-    #[error("{path}: {source}")]
+    #[error("{}: cannot read: {source}", shown(path))]
     Io {
         /// The file.
         path: PathBuf,
@@ -24,13 +38,113 @@ pub enum CertError {
         source: std::io::Error,
     },
     /// The file holds no certificate, or a malformed one.
-    #[error("{path}: {message}")]
+    #[error("{}: {message}", shown(path))]
     Invalid {
         /// The file (`-` for standard input).
         path: PathBuf,
         /// What is wrong and what to do.
         message: String,
     },
+    /// The file is larger than [`MAX_INPUT`].
+    #[error("{}: larger than {} MiB; this is not a certificate file", shown(path), MAX_INPUT >> 20)]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The file is empty (or only whitespace).
+    #[error("{}: the file is empty; {EXPECTED}", shown(path))]
+    Empty {
+        /// The file.
+        path: PathBuf,
+    },
+    /// Neither a PEM certificate block nor DER: random data, or only keys or requests.
+    #[error(
+        "{}: no certificate found; {EXPECTED}{}",
+        shown(path),
+        found_hint(found)
+    )]
+    NoCertificate {
+        /// The file.
+        path: PathBuf,
+        /// Labels of the PEM blocks that were found instead (`PRIVATE KEY`, …).
+        found: Vec<String>,
+    },
+    /// Broken PEM structure or base64.
+    #[error("{}:{}: {source}", shown(path), source.line())]
+    Pem {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        source: pem::PemError,
+    },
+    /// A DER certificate (in a DER file, or decoded from a PEM block) whose header is broken.
+    #[error("{}{}: {source}; the file is damaged or cut short", shown(path), at_line(*line))]
+    Der {
+        /// The file.
+        path: PathBuf,
+        /// The BEGIN line of the PEM block, for PEM input.
+        line: Option<usize>,
+        /// What is wrong.
+        source: der::DerError,
+    },
+    /// Bytes after the certificate that are not another certificate.
+    #[error(
+        "{}{}: {len} bytes of trailing garbage after the certificate ending at offset {offset}; \
+         the file is damaged or not a certificate",
+        shown(path), at_line(*line)
+    )]
+    TrailingData {
+        /// The file.
+        path: PathBuf,
+        /// The BEGIN line of the PEM block, for PEM input.
+        line: Option<usize>,
+        /// Where the garbage starts.
+        offset: usize,
+        /// How many bytes follow.
+        len: usize,
+    },
+    /// A well-framed DER object that is not a valid X.509 certificate.
+    #[error(
+        "{}{}: not a valid X.509 certificate ({reason}){}",
+        shown(path), at_line(*line),
+        if line.is_none() { "; is this DER file a key or a request?" } else { "" }
+    )]
+    NotX509 {
+        /// The file.
+        path: PathBuf,
+        /// The BEGIN line of the PEM block, for PEM input.
+        line: Option<usize>,
+        /// The parser's complaint.
+        reason: String,
+    },
+}
+
+/// How a path appears in messages: `-` is standard input.
+fn shown(path: &Path) -> String {
+    if path == Path::new("-") {
+        "standard input".to_string()
+    } else {
+        path.display().to_string()
+    }
+}
+
+fn at_line(line: Option<usize>) -> String {
+    line.map(|l| format!(":{l}")).unwrap_or_default()
+}
+
+fn found_hint(found: &[String]) -> String {
+    if found.is_empty() {
+        return String::new();
+    }
+    let kinds = found.join(", ");
+    let what = if found.iter().any(|l| l.contains("KEY")) {
+        "; a key is not a certificate: give the certificate file"
+    } else if found.iter().any(|l| l.contains("REQUEST")) {
+        "; a certificate request is not a certificate: give the certificate issued for it"
+    } else {
+        ""
+    };
+    format!(" (the file holds only: {kinds}){what}")
 }
 
 /// One certificate, with the DER encodings Postfix hashes.
@@ -40,7 +154,7 @@ pub struct Certificate {
     pub der: Vec<u8>,
     /// DER of the SubjectPublicKeyInfo (what `i2d_X509_PUBKEY` yields): the public-key fingerprint input.
     pub spki_der: Vec<u8>,
-    /// Subject in OpenSSL's one-line form (`CN=host, O=Example`).
+    /// Subject on one line, RFC 4514 order (`CN=host, O=Example`; see [`name`]).
     pub subject: String,
     /// Issuer in the same form.
     pub issuer: String,
@@ -58,17 +172,185 @@ impl Certificate {
         let input = if pubkey { &self.spki_der } else { &self.der };
         Fingerprint::compute(algorithm, input)
     }
+
+    /// The serial number as `openssl x509 -serial` prints it (upper-case hex,
+    /// no separators, without DER's sign-padding zero byte), or `None` if the
+    /// DER no longer parses.
+    pub fn serial(&self) -> Option<String> {
+        let (_, x509) = X509Certificate::from_der(&self.der).ok()?;
+        let raw = x509.raw_serial();
+        let raw = match raw {
+            [0, rest @ ..] if !rest.is_empty() => rest,
+            _ => raw,
+        };
+        Some(raw.iter().map(|b| format!("{b:02X}")).collect())
+    }
+
+    /// Whether the certificate has expired at `now`.
+    pub fn is_expired_at(&self, now: time::OffsetDateTime) -> bool {
+        now > self.not_after
+    }
 }
 
 /// Reads every certificate in `bytes` (PEM with any text around blocks, or
 /// DER), in order. `path` is only used in error messages.
+///
+/// PEM blocks `CERTIFICATE`, `X509 CERTIFICATE` and `TRUSTED CERTIFICATE`
+/// (whose trust data after the certificate is not hashed) are read; other
+/// blocks (keys, requests, CRLs, parameters) are skipped. A DER file may hold
+/// several certificates back to back.
 pub fn parse_certificates(bytes: &[u8], path: &Path) -> Result<Vec<Certificate>, CertError> {
-    let _ = (bytes, path);
-    unimplemented!("cert helper")
+    if bytes.trim_ascii().is_empty() {
+        return Err(CertError::Empty {
+            path: path.to_path_buf(),
+        });
+    }
+    if der::looks_like_der(bytes) {
+        return parse_der_file(bytes, path);
+    }
+    if pem::looks_like_pem(bytes) {
+        return parse_pem_file(bytes, path);
+    }
+    Err(CertError::NoCertificate {
+        path: path.to_path_buf(),
+        found: Vec::new(),
+    })
 }
 
 /// Reads every certificate in a file; `-` reads standard input.
 pub fn read_certificates(path: &Path) -> Result<Vec<Certificate>, CertError> {
-    let _ = path;
-    unimplemented!("cert helper")
+    let io = |source| CertError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut bytes = Vec::new();
+    if path == Path::new("-") {
+        std::io::stdin()
+            .lock()
+            .take(MAX_INPUT + 1)
+            .read_to_end(&mut bytes)
+            .map_err(io)?;
+    } else {
+        std::fs::File::open(path)
+            .map_err(io)?
+            .take(MAX_INPUT + 1)
+            .read_to_end(&mut bytes)
+            .map_err(io)?;
+    }
+    if bytes.len() as u64 > MAX_INPUT {
+        return Err(CertError::TooLarge {
+            path: path.to_path_buf(),
+        });
+    }
+    parse_certificates(&bytes, path)
+}
+
+fn parse_der_file(bytes: &[u8], path: &Path) -> Result<Vec<Certificate>, CertError> {
+    let mut certs = Vec::new();
+    let mut offset = 0;
+    while offset < bytes.len() {
+        let rest = &bytes[offset..];
+        // After the first certificate, only more certificates may follow.
+        if offset > 0 && !der::looks_like_der(rest) {
+            return Err(CertError::TrailingData {
+                path: path.to_path_buf(),
+                line: None,
+                offset,
+                len: rest.len(),
+            });
+        }
+        let len = der::sequence_len(rest, offset).map_err(|source| CertError::Der {
+            path: path.to_path_buf(),
+            line: None,
+            source,
+        })?;
+        let cert = from_der(&rest[..len]).map_err(|reason| {
+            if offset > 0 {
+                CertError::TrailingData {
+                    path: path.to_path_buf(),
+                    line: None,
+                    offset,
+                    len: rest.len(),
+                }
+            } else {
+                CertError::NotX509 {
+                    path: path.to_path_buf(),
+                    line: None,
+                    reason,
+                }
+            }
+        })?;
+        certs.push(cert);
+        offset += len;
+    }
+    Ok(certs)
+}
+
+fn parse_pem_file(bytes: &[u8], path: &Path) -> Result<Vec<Certificate>, CertError> {
+    let pem_err = |source| CertError::Pem {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut certs = Vec::new();
+    let mut skipped = Vec::new();
+    for block in pem::scan(bytes).map_err(pem_err)? {
+        let trusted = match block.label.as_str() {
+            "CERTIFICATE" | "X509 CERTIFICATE" => false,
+            "TRUSTED CERTIFICATE" => true,
+            _ => {
+                skipped.push(block.label.clone());
+                continue;
+            }
+        };
+        let line = Some(block.begin_line);
+        let der = block.decode().map_err(pem_err)?;
+        let len = der::sequence_len(&der, 0).map_err(|source| CertError::Der {
+            path: path.to_path_buf(),
+            line,
+            source,
+        })?;
+        // A trusted certificate is followed by OpenSSL's trust data; a plain one by nothing.
+        if !trusted && len < der.len() {
+            return Err(CertError::TrailingData {
+                path: path.to_path_buf(),
+                line,
+                offset: len,
+                len: der.len() - len,
+            });
+        }
+        let cert = from_der(&der[..len]).map_err(|reason| CertError::NotX509 {
+            path: path.to_path_buf(),
+            line,
+            reason,
+        })?;
+        certs.push(cert);
+    }
+    if certs.is_empty() {
+        skipped.dedup();
+        return Err(CertError::NoCertificate {
+            path: path.to_path_buf(),
+            found: skipped,
+        });
+    }
+    Ok(certs)
+}
+
+/// Parses exactly one DER certificate (the whole of `der`).
+fn from_der(der: &[u8]) -> Result<Certificate, String> {
+    let (rest, x509) = X509Certificate::from_der(der).map_err(|e| match e {
+        x509_parser::nom::Err::Error(e) | x509_parser::nom::Err::Failure(e) => e.to_string(),
+        x509_parser::nom::Err::Incomplete(_) => "incomplete data".to_string(),
+    })?;
+    if !rest.is_empty() {
+        return Err(format!("{} bytes after the certificate", rest.len()));
+    }
+    Ok(Certificate {
+        der: der.to_vec(),
+        spki_der: x509.public_key().raw.to_vec(),
+        subject: name::format_name(x509.subject()),
+        issuer: name::format_name(x509.issuer()),
+        common_name: name::common_name(x509.subject()),
+        not_before: x509.validity().not_before.to_datetime(),
+        not_after: x509.validity().not_after.to_datetime(),
+    })
 }
