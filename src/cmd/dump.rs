@@ -11,10 +11,10 @@ use super::{Context, Outcome};
 
 /// Runs `ccert dump`: one `key<TAB>value` line per entry, in storage order.
 pub fn run(args: &DumpArgs, ctx: &Context) -> anyhow::Result<Outcome> {
-    let mut table = open_table(&args.map, ctx)?;
+    let mut table = open_table(&args.table, ctx)?;
     let entries = table
         .entries()
-        .with_context(|| format!("reading {}", args.map))?;
+        .with_context(|| format!("reading {}", args.table))?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     for (key, value) in entries {

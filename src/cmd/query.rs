@@ -13,7 +13,7 @@ use super::{Context, Outcome};
 
 /// Runs `ccert query`: exit 0 when a key was found, 1 (silently) when not.
 pub fn run(args: &QueryArgs, ctx: &Context) -> anyhow::Result<Outcome> {
-    let mut table = open_table(&args.map, ctx)?;
+    let mut table = open_table(&args.table, ctx)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut found = false;
@@ -34,7 +34,7 @@ pub fn run(args: &QueryArgs, ctx: &Context) -> anyhow::Result<Outcome> {
             if line.last() == Some(&b'\n') {
                 line.pop();
             }
-            if let Some(value) = lookup(table.as_mut(), &line, &args.map)? {
+            if let Some(value) = lookup(table.as_mut(), &line, &args.table)? {
                 found = true;
                 out.write_all(&line)?;
                 out.write_all(b"\t")?;
@@ -42,7 +42,7 @@ pub fn run(args: &QueryArgs, ctx: &Context) -> anyhow::Result<Outcome> {
                 out.write_all(b"\n")?;
             }
         }
-    } else if let Some(value) = lookup(table.as_mut(), args.key.as_bytes(), &args.map)? {
+    } else if let Some(value) = lookup(table.as_mut(), args.key.as_bytes(), &args.table)? {
         found = true;
         out.write_all(&value)?;
         out.write_all(b"\n")?;
