@@ -22,7 +22,6 @@ use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 use crate::oracle;
-#[allow(unused_imports)]
 use crate::test::ccert_bin;
 
 const TEST: &str = "e2e_postfix";
@@ -33,7 +32,6 @@ const TYPES: [&str; 4] = ["hash", "lmdb", "cdb", "sqlite"];
 /// The tools the test drives.
 struct Tools {
     postfix: PathBuf,
-    postmap: PathBuf,
     swaks: PathBuf,
     openssl: PathBuf,
 }
@@ -42,7 +40,6 @@ struct Tools {
 /// instead when `CCERT_INTEROP=1`).
 fn tools() -> Option<Tools> {
     let postfix = oracle::require("postfix", TEST)?;
-    let postmap = oracle::require("postmap", TEST)?;
     let swaks = oracle::require("swaks", TEST)?;
     let openssl = oracle::require("openssl", TEST)?;
     let problem = if unsafe { libc::geteuid() } != 0 {
@@ -67,7 +64,6 @@ fn tools() -> Option<Tools> {
     }
     Some(Tools {
         postfix,
-        postmap,
         swaks,
         openssl,
     })
@@ -406,81 +402,51 @@ fn rcpt(swaks: &Path, port: u16, client: Option<&Client>) -> Reply {
     Reply { code, transcript }
 }
 
-/// Builds the four tables from the source file.
-///
-/// Development step: postmap and sqlite3 until `ccert compile` exists.
-fn build_tables_with_postmap(tools: &Tools, inst: &Instance, entries: &[(String, &str)]) {
-    let text: String = entries
-        .iter()
-        .map(|(fp, name)| format!("{fp} {name}\n"))
-        .collect();
-    fs::write(inst.source(), text).unwrap();
-    for t in ["hash", "lmdb", "cdb"] {
-        run_ok(
-            Command::new(&tools.postmap)
-                .arg("-c")
-                .arg(inst.conf())
-                .arg(format!("{t}:{}", inst.source().display())),
-        );
-    }
-    let db = inst.path("conf/clientcerts.sqlite");
-    // In place, in one transaction: a running smtpd keeps its open sqlite
-    // file and never sees a replaced one.
-    let mut sql = String::from(
-        "BEGIN; CREATE TABLE IF NOT EXISTS relay_clientcerts (fingerprint TEXT PRIMARY KEY NOT NULL, comment TEXT NOT NULL); DELETE FROM relay_clientcerts;",
+/// Runs `ccert -c <instance config dir> ARGS` and returns its output,
+/// panicking (with the Postfix log) unless it succeeds.
+fn ccert(inst: &Instance, args: &[&str]) -> Output {
+    let out = output(
+        Command::new(ccert_bin())
+            .arg("-c")
+            .arg(inst.conf())
+            .args(args)
+            .env_remove("MAIL_CONFIG")
+            .stdin(Stdio::null()),
     );
-    for (fp, name) in entries {
-        sql.push_str(&format!(
-            "INSERT INTO relay_clientcerts VALUES('{}','{name}');",
-            fp.to_lowercase()
-        ));
-    }
-    sql.push_str("COMMIT;");
-    run_ok(Command::new("sqlite3").arg(&db).arg(sql));
-    fs::write(
-        inst.path("conf/clientcerts.sqlite.cf"),
-        format!(
-            "dbpath = {}\nquery = SELECT comment FROM relay_clientcerts WHERE fingerprint = '%s'\nexpansion_limit = 1\n",
-            db.display()
-        ),
-    )
-    .unwrap();
+    assert!(
+        out.status.success(),
+        "ccert {args:?} failed: {}\n--- stdout\n{}--- stderr\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
 }
 
-/// sha256 fingerprint (certificate or public key) computed by openssl.
-fn openssl_fp(openssl: &Path, cert: &Path, pubkey: bool) -> String {
+/// `<fingerprint> <name>` for a certificate, as `ccert fingerprint` prints it.
+fn map_line(inst: &Instance, cert: &Path, pubkey: bool, name: &str) -> String {
+    let cert = cert.to_str().unwrap();
+    let mut args = vec!["fingerprint", "--format", "map"];
     if pubkey {
-        let pem = run_ok(
-            Command::new(openssl)
-                .args(["x509", "-noout", "-pubkey", "-in"])
-                .arg(cert),
-        )
-        .stdout;
-        let der_path = cert.with_extension("spki");
-        let mut c = Command::new(openssl);
-        c.args(["pkey", "-pubin", "-outform", "DER", "-out"])
-            .arg(&der_path)
-            .stdin(Stdio::piped());
-        let mut child = c.spawn().unwrap();
-        use std::io::Write;
-        child.stdin.take().unwrap().write_all(&pem).unwrap();
-        assert!(child.wait().unwrap().success());
-        let out = run_ok(
-            Command::new(openssl)
-                .args(["dgst", "-sha256", "-c"])
-                .arg(&der_path),
-        );
-        let s = String::from_utf8_lossy(&out.stdout);
-        s.trim().rsplit_once("= ").unwrap().1.to_string()
-    } else {
-        let out = run_ok(
-            Command::new(openssl)
-                .args(["x509", "-noout", "-fingerprint", "-sha256", "-in"])
-                .arg(cert),
-        );
-        let s = String::from_utf8_lossy(&out.stdout);
-        s.trim().split_once('=').unwrap().1.to_string()
+        args.push("--pubkey");
     }
+    args.push(cert);
+    let out = ccert(inst, &args);
+    let text = String::from_utf8(out.stdout).unwrap();
+    let fp = text.split_whitespace().next().expect("a fingerprint");
+    format!("{fp} {name}\n")
+}
+
+/// Compiles the source file into all four table types with `ccert compile`.
+fn compile_all(inst: &Instance) {
+    let source = inst.source();
+    let maps: Vec<String> = TYPES
+        .iter()
+        .map(|t| format!("{t}:{}", source.display()))
+        .collect();
+    let mut args = vec!["compile"];
+    args.extend(maps.iter().map(String::as_str));
+    ccert(inst, &args);
 }
 
 #[test]
@@ -508,13 +474,12 @@ fn e2e_postfix() {
             .arg(&renewed.cert),
     );
 
-    let listed_fp = openssl_fp(&tools.openssl, &listed.cert, false);
-    let pk_fp = openssl_fp(&tools.openssl, &pk.cert, true);
-    build_tables_with_postmap(
-        &tools,
-        &inst,
-        &[(listed_fp.clone(), "listed"), (pk_fp.clone(), "pk")],
-    );
+    // The source file comes from `ccert fingerprint`, the tables from
+    // `ccert compile` (no postmap anywhere).
+    let listed_line = map_line(&inst, &listed.cert, false, "listed");
+    let pk_line = map_line(&inst, &pk.cert, true, "pk");
+    fs::write(inst.source(), format!("{listed_line}{pk_line}")).unwrap();
+    compile_all(&inst);
 
     inst.start();
 
@@ -545,7 +510,8 @@ fn e2e_postfix() {
     );
 
     // 4. After removal the running Postfix refuses the certificate.
-    build_tables_with_postmap(&tools, &inst, &[(pk_fp.clone(), "pk")]);
+    fs::write(inst.source(), &pk_line).unwrap();
+    compile_all(&inst);
     for (map_type, port) in &inst.listeners {
         // An smtpd that already waits for the next client may serve one more
         // session from the old table before it notices the change: retry a
