@@ -141,6 +141,15 @@ impl Instance {
         // Postfix daemons run as `postfix` and must traverse every directory
         // above the queue, data and configuration directories.
         fs::set_permissions(root.path(), fs::Permissions::from_mode(0o755)).unwrap();
+        for dir in root.path().ancestors().skip(1) {
+            let mode = fs::metadata(dir).unwrap().permissions().mode();
+            assert!(
+                mode & 0o001 != 0,
+                "{TEST}: {} (mode {mode:o}) is not traversable by the postfix user; \
+                 set TMPDIR to a directory every user can enter, such as /tmp",
+                dir.display()
+            );
+        }
         for dir in ["conf", "queue", "log", "certs"] {
             let d = root.path().join(dir);
             fs::create_dir(&d).unwrap();
@@ -517,13 +526,16 @@ fn e2e_postfix() {
         // session from the old table before it notices the change: retry a
         // few times (bounded).
         let mut reply = rcpt(&tools.swaks, *port, Some(&listed));
-        for _ in 0..5 {
-            if reply.code != 250 {
-                break;
-            }
+        let mut sessions = 1;
+        while reply.code == 250 && sessions < 6 {
             std::thread::sleep(Duration::from_millis(300));
             reply = rcpt(&tools.swaks, *port, Some(&listed));
+            sessions += 1;
         }
+        eprintln!(
+            "{TEST}: {map_type}: RCPT reply {} in session {sessions} after the removal",
+            reply.code
+        );
         assert_eq!(
             reply.code,
             554,
@@ -536,6 +548,10 @@ fn e2e_postfix() {
     expect(&inst, "the public-key-listed certificate", Some(&pk), 250);
 
     let log = inst.log();
+    // How the daemons noticed (hash, cdb: "table … has changed -- restarting").
+    for line in log.lines().filter(|l| l.contains("has changed")) {
+        eprintln!("{TEST}: postfix log: {line}");
+    }
     let bad: Vec<&str> = log
         .lines()
         .filter(|l| l.contains(" fatal: ") || l.contains(" panic: "))

@@ -95,7 +95,10 @@ pub fn resolve_type(
     }
     let config = ctx.postfix()?;
     if let Some(relay) = config.get("relay_clientcerts") {
-        for item in relay.split([',', ' ', '\t', '\n']).filter(|s| !s.is_empty()) {
+        for item in relay
+            .split([',', ' ', '\t', '\n'])
+            .filter(|s| !s.is_empty())
+        {
             let Ok(configured) = MapName::parse(item) else {
                 continue;
             };

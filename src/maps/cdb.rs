@@ -27,9 +27,9 @@ const NONE: u32 = u32::MAX;
 
 /// The cdb hash (djb's "times 33, xor").
 pub fn cdb_hash(bytes: &[u8]) -> u32 {
-    bytes
-        .iter()
-        .fold(5381u32, |h, &c| (h.wrapping_shl(5).wrapping_add(h)) ^ u32::from(c))
+    bytes.iter().fold(5381u32, |h, &c| {
+        (h.wrapping_shl(5).wrapping_add(h)) ^ u32::from(c)
+    })
 }
 
 /// Writes and reads `cdb:` tables.
@@ -220,7 +220,10 @@ impl Writer {
     /// after them.
     fn compact(mut self, file: File) -> Result<Self, MapError> {
         self.out.flush().map_err(|e| self.io(e))?;
-        let mut old = self.out.into_inner().map_err(|e| io_err(&self.path, e.into_error()))?;
+        let mut old = self
+            .out
+            .into_inner()
+            .map_err(|e| io_err(&self.path, e.into_error()))?;
         old.seek(SeekFrom::Start(HEADER))
             .map_err(|e| io_err(&self.path, e))?;
         let mut input = BufReader::with_capacity(1 << 20, old);
@@ -536,7 +539,11 @@ mod tests {
     #[test]
     fn layout_of_a_one_record_table() {
         let dir = tempfile::tempdir().unwrap();
-        build(dir.path(), &[("ab:cd:ef:01", "host")], DuplicatePolicy::Warn);
+        build(
+            dir.path(),
+            &[("ab:cd:ef:01", "host")],
+            DuplicatePolicy::Warn,
+        );
         let bytes = std::fs::read(dir.path().join("map.cdb")).unwrap();
         let u32_at = |o: usize| u32::from_le_bytes(bytes[o..o + 4].try_into().unwrap());
         let eod = 2048 + 8 + 11 + 4;
@@ -589,7 +596,10 @@ mod tests {
         let mut table = CdbBackend.open(&dir.path().join("map")).unwrap();
         assert_eq!(table.get(b"x").unwrap(), None);
         assert!(table.entries().unwrap().is_empty());
-        assert_eq!(std::fs::metadata(dir.path().join("map.cdb")).unwrap().len(), 2048);
+        assert_eq!(
+            std::fs::metadata(dir.path().join("map.cdb")).unwrap().len(),
+            2048
+        );
     }
 
     #[test]

@@ -213,12 +213,13 @@ impl Builder {
                     return Ok(());
                 }
                 Err(heed::Error::Mdb(MdbError::MapFull)) => {
-                    self.map_size = self.map_size.checked_mul(2).ok_or_else(|| {
-                        MapError::Backend {
-                            path: self.target.clone(),
-                            message: "the table does not fit in the address space".into(),
-                        }
-                    })?;
+                    self.map_size =
+                        self.map_size
+                            .checked_mul(2)
+                            .ok_or_else(|| MapError::Backend {
+                                path: self.target.clone(),
+                                message: "the table does not fit in the address space".into(),
+                            })?;
                     let env = self.env.as_ref().expect("open environment");
                     // SAFETY: no transaction is active (try_insert's was aborted).
                     unsafe { env.resize(self.map_size) }
@@ -501,12 +502,9 @@ mod tests {
         std::fs::write(&source, "source").unwrap();
         let mut dups = Vec::new();
         let written = LmdbBackend
-            .write(
-                &source,
-                &mut entries(pairs).into_iter(),
-                policy,
-                &mut |d| dups.push(d),
-            )
+            .write(&source, &mut entries(pairs).into_iter(), policy, &mut |d| {
+                dups.push(d)
+            })
             .unwrap();
         assert_eq!(written, dir.join("map.lmdb"));
         (source, dups)

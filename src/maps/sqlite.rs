@@ -84,7 +84,9 @@ impl Backend for SqliteBackend {
                 .map_err(|e| sql_err(&target, e))?;
             conn.execute_batch(SCHEMA)
                 .map_err(|e| sql_err(&target, e))?;
-            fill(&mut conn, &target, source, false, entries, policy, duplicate)?;
+            fill(
+                &mut conn, &target, source, false, entries, policy, duplicate,
+            )?;
             conn.close().map_err(|(_, e)| sql_err(&target, e))?;
             temp.commit(&perms).map_err(|e| io_err(&target, e))?;
         }
@@ -358,8 +360,13 @@ mod tests {
 
         let cf = std::fs::read_to_string(dir.path().join("map.sqlite.cf")).unwrap();
         assert!(cf.starts_with(CF_MARKER));
-        let abs = std::fs::canonicalize(dir.path()).unwrap().join("map.sqlite");
-        assert!(cf.contains(&format!("dbpath = {}\n", abs.display())), "{cf}");
+        let abs = std::fs::canonicalize(dir.path())
+            .unwrap()
+            .join("map.sqlite");
+        assert!(
+            cf.contains(&format!("dbpath = {}\n", abs.display())),
+            "{cf}"
+        );
         assert!(cf.contains("expansion_limit = 1\n"));
     }
 
