@@ -61,24 +61,30 @@ fn compile_one(
     Ok(())
 }
 
-/// Prints postmap-style warnings for a compile: skipped lines and duplicates.
+/// Prints postmap-style warnings for a compile, in source line order:
+/// skipped lines and duplicate keys.
 pub fn print_warnings(source: &Path, report: &Report) {
-    for problem in &report.problems {
-        eprintln!(
-            "ccert: warning: {}, line {}: {}",
-            source.display(),
-            problem.line,
-            problem.message
-        );
-    }
-    for dup in &report.duplicates {
-        eprintln!(
-            "ccert: warning: {}: duplicate entry: \"{}\" ({}, line {}: the first value is kept)",
-            report.table.display(),
-            String::from_utf8_lossy(&dup.key),
-            source.display(),
-            dup.line
-        );
+    let mut warnings: Vec<(usize, String)> = report
+        .problems
+        .iter()
+        .map(|p| {
+            let text = format!("{}, line {}: {}", source.display(), p.line, p.message);
+            (p.line, text)
+        })
+        .chain(report.duplicates.iter().map(|d| {
+            let text = format!(
+                "{}: duplicate entry: \"{}\" ({}, line {}: the first value is kept)",
+                report.table.display(),
+                String::from_utf8_lossy(&d.key),
+                source.display(),
+                d.line
+            );
+            (d.line, text)
+        }))
+        .collect();
+    warnings.sort_by_key(|(line, _)| *line);
+    for (_, text) in warnings {
+        eprintln!("ccert: warning: {text}");
     }
 }
 
