@@ -10,3 +10,4 @@ mod test;
 mod cli_basics;
 mod docs;
 mod e2e_postfix;
+mod fingerprint;
