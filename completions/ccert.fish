@@ -48,10 +48,10 @@ sha224\t'SHA-224'
 sha256\t'SHA-256 (Postfix default from compatibility_level 3.6)'
 sha384\t'SHA-384'
 sha512\t'SHA-512'"
-complete -c ccert -n "__fish_ccert_using_subcommand fingerprint" -s f -l format -d 'Output format' -r -f -a "text\t'One line per certificate: digest, fingerprint, source and subject'
-openssl\t'Exactly the line `openssl x509 -noout -fingerprint` prints'
-map\t'A ready-to-paste `<fingerprint> <name>` source-map line (name: subject CN)'
-json\t'A JSON array of objects, for scripts'"
+complete -c ccert -n "__fish_ccert_using_subcommand fingerprint" -s f -l format -d 'Output format' -r -f -a "text\t'One line per certificate: digest (`sha256`, `sha256-pubkey`), fingerprint, FILE or FILE[N], subject'
+openssl\t'`sha256 Fingerprint=AB:CD:...`, as `openssl x509 -noout -fingerprint -sha256` prints it (OpenSSL 3); with --pubkey the same form'
+map\t'A ready-to-paste `<fingerprint> <name>` source-map line (name: the subject CN)'
+json\t'A JSON array of objects (file, index, fingerprint, subject, dates, serial, ...), for scripts'"
 complete -c ccert -n "__fish_ccert_using_subcommand fingerprint" -s c -l config-dir -d 'Postfix configuration directory (as postmap -c)' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand fingerprint" -l map -d 'The clientcerts source file that add, remove, list and rehash edit' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand fingerprint" -s p -l pubkey -d 'Fingerprint the public key (SubjectPublicKeyInfo), which survives renewal with the same key'

@@ -99,22 +99,35 @@ pub enum DigestArg {
 /// Output formats of `ccert fingerprint`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum FingerprintFormat {
-    /// One line per certificate: digest, fingerprint, source and subject
+    /// One line per certificate: digest (`sha256`, `sha256-pubkey`), fingerprint, FILE or
+    /// FILE[N], subject
     #[default]
     Text,
-    /// Exactly the line `openssl x509 -noout -fingerprint` prints
+    /// `sha256 Fingerprint=AB:CD:...`, as `openssl x509 -noout -fingerprint -sha256` prints it
+    /// (OpenSSL 3); with --pubkey the same form
     Openssl,
-    /// A ready-to-paste `<fingerprint> <name>` source-map line (name: subject CN)
+    /// A ready-to-paste `<fingerprint> <name>` source-map line (name: the subject CN)
     Map,
-    /// A JSON array of objects, for scripts
+    /// A JSON array of objects (file, index, fingerprint, subject, dates, serial, ...), for scripts
     Json,
 }
 
 /// Arguments of `ccert fingerprint`.
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  ccert fingerprint host.pem\n  \
+#[command(
+    after_help = "Fingerprints are uppercase hex pairs joined by `:`, as openssl and \
+                  Postfix print them. Every certificate of a file is printed (the Nth of a file \
+                  with several shows as FILE[N]); keys, requests and other PEM blocks are \
+                  skipped. With --pubkey, text lines say `sha256-pubkey` and openssl lines keep \
+                  the `sha256 Fingerprint=` form (openssl itself prints none for public keys). \
+                  For --format map, a certificate without a subject CN is an error: add it \
+                  with `ccert add FILE --name NAME`. A file that cannot be read is reported and \
+                  the others are still printed; the exit status is then 1.\n\n\
+                  Examples:\n  ccert fingerprint host.pem\n  \
                   ccert fingerprint --digest sha1 --format openssl host.pem\n  \
-                  ccert fingerprint --pubkey --format map bundle.pem >> /etc/postfix/clientcerts")]
+                  ccert fingerprint --pubkey --format map bundle.pem >> /etc/postfix/clientcerts\n  \
+                  openssl x509 -in host.pem -text | ccert fingerprint -"
+)]
 pub struct FingerprintArgs {
     /// Digest to use [default: the effective smtpd_tls_fingerprint_digest, else sha256]
     #[arg(short, long, value_enum)]
@@ -125,7 +138,7 @@ pub struct FingerprintArgs {
     /// Output format
     #[arg(short, long, value_enum, default_value_t)]
     pub format: FingerprintFormat,
-    /// PEM or DER certificate files; `-` reads standard input
+    /// PEM (text around the blocks allowed) or DER certificate files; `-` reads standard input
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
 }

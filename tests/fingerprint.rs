@@ -31,8 +31,14 @@ const CERT_FIXTURES: &[(&str, usize)] = &[
 
 /// Fixtures that are not certificate files, with a phrase the error must contain.
 const BAD_FIXTURES: &[(&str, &str)] = &[
-    ("truncated.pem", "truncated.pem:1: `-----BEGIN CERTIFICATE-----` has no"),
-    ("badbase64.pem", "badbase64.pem:3: the `CERTIFICATE` block is not valid base64"),
+    (
+        "truncated.pem",
+        "truncated.pem:1: `-----BEGIN CERTIFICATE-----` has no",
+    ),
+    (
+        "badbase64.pem",
+        "badbase64.pem:3: the `CERTIFICATE` block is not valid base64",
+    ),
     ("random.bin", "random.bin: no certificate found"),
     ("key.pem", "key.pem: no certificate found"),
     ("csr.pem", "csr.pem: no certificate found"),
@@ -48,7 +54,10 @@ type Expected = BTreeMap<(String, usize, String, String), String>;
 fn expected() -> Expected {
     let text = fs::read_to_string(fixtures().join("expected-fingerprints.txt")).unwrap();
     let mut map = Expected::new();
-    for line in text.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
+    for line in text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+    {
         let f: Vec<&str> = line.split(' ').collect();
         assert_eq!(f.len(), 5, "bad line {line:?}");
         let key = (
@@ -178,7 +187,8 @@ fn openssl_format_byte_equals_live_openssl() {
         let parts = openssl_parts(tmp.path(), file);
         assert_eq!(parts.len(), *count, "{file}");
         for digest in DIGESTS {
-            let ours = fingerprint_in_fixtures(&["--format", "openssl", "--digest", digest], &[file]);
+            let ours =
+                fingerprint_in_fixtures(&["--format", "openssl", "--digest", digest], &[file]);
             let ours: Vec<&str> = ours.stdout.lines().collect();
             assert_eq!(ours.len(), *count, "{file}");
             for (i, (part, inform)) in parts.iter().enumerate() {
@@ -244,7 +254,8 @@ fn pubkey_fingerprints_equal_live_openssl_spki_pipeline() {
             })
             .collect();
         for digest in DIGESTS {
-            let out = fingerprint_in_fixtures(&["--pubkey", "--format", "json", "-d", digest], &[file]);
+            let out =
+                fingerprint_in_fixtures(&["--pubkey", "--format", "json", "-d", digest], &[file]);
             let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
             for (i, der) in spki.iter().enumerate() {
                 let dgst = oracle::run_ok(&openssl, &["dgst", &format!("-{digest}"), "-c", der]);
@@ -446,7 +457,14 @@ fn json_format_fields() {
 #[test]
 fn stdin_is_read_for_dash() {
     let exp = expected();
-    for file in ["rsa.pem", "rsa.der", "trusted.pem", "bundle.pem"] {
+    for file in [
+        "rsa.pem",
+        "rsa.der",
+        "trusted.pem",
+        "bundle.pem",
+        "text.pem",
+        "crlf.pem",
+    ] {
         let bytes = fs::read(fixtures().join(file)).unwrap();
         let out = Test::new()
             .stdin(bytes)
@@ -482,7 +500,11 @@ fn bad_inputs_exit_1_name_the_file_and_the_rest_is_still_processed() {
                 .status(1)
                 .stderr_contains(format!("ccert: error: {message}"))
                 .run();
-            assert!(out.stdout.contains(good.as_str()), "{bad} {format}: {}", out.stdout);
+            assert!(
+                out.stdout.contains(good.as_str()),
+                "{bad} {format}: {}",
+                out.stdout
+            );
             assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
         }
     }
@@ -491,7 +513,13 @@ fn bad_inputs_exit_1_name_the_file_and_the_rest_is_still_processed() {
         .fixture("empty.pem")
         .fixture("rsa.pem")
         .fixture("key.pem")
-        .args(["fingerprint", "empty.pem", "rsa.pem", "missing.pem", "key.pem"])
+        .args([
+            "fingerprint",
+            "empty.pem",
+            "rsa.pem",
+            "missing.pem",
+            "key.pem",
+        ])
         .status(1)
         .run();
     let errors: Vec<&str> = out.stderr.lines().collect();
@@ -614,7 +642,16 @@ fn no_colon_hex_but_fingerprints_in_text_map_openssl() {
 #[test]
 fn help_documents_the_formats() {
     let out = Test::new().args(["fingerprint", "--help"]).run();
-    for s in ["--pubkey", "openssl", "map", "json", "sha256", "-"] {
+    for s in [
+        "--pubkey",
+        "sha256-pubkey",
+        "FILE[N]",
+        "sha256 Fingerprint=",
+        "map",
+        "json",
+        "ccert add FILE --name NAME",
+        "standard input",
+    ] {
         assert!(out.stdout.contains(s), "help lacks {s}");
     }
 }
@@ -647,10 +684,16 @@ fn library_reads_every_fixture_like_openssl() {
 }
 
 fn fixture_bytes() -> Vec<Vec<u8>> {
-    ["rsa.pem", "rsa.der", "bundle.pem", "trusted.pem", "text.pem"]
-        .iter()
-        .map(|f| fs::read(fixtures().join(f)).unwrap())
-        .collect()
+    [
+        "rsa.pem",
+        "rsa.der",
+        "bundle.pem",
+        "trusted.pem",
+        "text.pem",
+    ]
+    .iter()
+    .map(|f| fs::read(fixtures().join(f)).unwrap())
+    .collect()
 }
 
 proptest! {

@@ -10,4 +10,6 @@ mod test;
 mod cli_basics;
 mod docs;
 mod e2e_postfix;
+mod edit;
 mod fingerprint;
+mod source_model;

@@ -354,3 +354,108 @@ fn from_der(der: &[u8]) -> Result<Certificate, String> {
         not_after: x509.validity().not_after.to_datetime(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(bytes: &[u8]) -> Result<Vec<Certificate>, CertError> {
+        parse_certificates(bytes, Path::new("f.pem"))
+    }
+
+    #[test]
+    fn fixtures_in_every_wrapping_give_the_same_der() {
+        let der = include_bytes!("../../fixtures/rsa.der");
+        for pem in [
+            &include_bytes!("../../fixtures/rsa.pem")[..],
+            include_bytes!("../../fixtures/text.pem"),
+        ] {
+            let certs = parse(pem).unwrap();
+            assert_eq!(certs.len(), 1);
+            assert_eq!(certs[0].der, der);
+        }
+        let plain = parse(include_bytes!("../../fixtures/ed25519.pem")).unwrap();
+        let trusted = parse(include_bytes!("../../fixtures/trusted.pem")).unwrap();
+        assert_eq!(plain[0].der, trusted[0].der);
+        let ecdsa = parse(include_bytes!("../../fixtures/ecdsa.pem")).unwrap();
+        let crlf = parse(include_bytes!("../../fixtures/crlf.pem")).unwrap();
+        let keyed = parse(include_bytes!("../../fixtures/key-and-cert.pem")).unwrap();
+        assert_eq!(ecdsa[0].der, crlf[0].der);
+        assert_eq!(ecdsa[0].der, keyed[0].der);
+        // The SPKI is a slice of the certificate.
+        let c = &ecdsa[0];
+        assert!(c.der.windows(c.spki_der.len()).any(|w| w == c.spki_der));
+        assert_eq!(c.common_name.as_deref(), Some("ecdsa.example"));
+    }
+
+    #[test]
+    fn names_and_dates() {
+        let c = &parse(include_bytes!("../../fixtures/expired.pem")).unwrap()[0];
+        assert_eq!(c.subject, "O=ccert tests, CN=expired.example");
+        assert_eq!(c.issuer, c.subject);
+        assert_eq!(c.not_before, time::macros::datetime!(2020-01-01 0:00 UTC));
+        assert_eq!(c.not_after, time::macros::datetime!(2021-01-01 0:00 UTC));
+        assert!(c.is_expired_at(time::macros::datetime!(2021-01-01 0:00:01 UTC)));
+        assert!(!c.is_expired_at(c.not_after));
+        assert_eq!(c.serial().as_deref(), Some("01"));
+        let u = &parse(include_bytes!("../../fixtures/utf8.pem")).unwrap()[0];
+        assert_eq!(u.common_name.as_deref(), Some("Mailhost Zürich"));
+        let n = &parse(include_bytes!("../../fixtures/nocn.pem")).unwrap()[0];
+        assert_eq!(n.common_name, None);
+    }
+
+    #[test]
+    fn typed_errors() {
+        assert!(matches!(parse(b""), Err(CertError::Empty { .. })));
+        assert!(matches!(parse(b" \n\r\n"), Err(CertError::Empty { .. })));
+        assert!(matches!(
+            parse(b"hello"),
+            Err(CertError::NoCertificate { found, .. }) if found.is_empty()
+        ));
+        assert!(matches!(
+            parse(include_bytes!("../../fixtures/key.pem")),
+            Err(CertError::NoCertificate { found, .. }) if found == ["PRIVATE KEY"]
+        ));
+        assert!(matches!(
+            parse(include_bytes!("../../fixtures/truncated.pem")),
+            Err(CertError::Pem {
+                source: pem::PemError::Unterminated { line: 1, .. },
+                ..
+            })
+        ));
+        assert!(matches!(
+            parse(include_bytes!("../../fixtures/badbase64.pem")),
+            Err(CertError::Pem {
+                source: pem::PemError::Base64 { line: 3, .. },
+                ..
+            })
+        ));
+        assert!(matches!(
+            parse(include_bytes!("../../fixtures/truncated.der")),
+            Err(CertError::Der {
+                line: None,
+                source: der::DerError::Truncated { .. },
+                ..
+            })
+        ));
+        // A well-framed SEQUENCE that is not a certificate.
+        let mut junk = vec![0x30, 0x81, 0x80];
+        junk.extend([0u8; 0x80]);
+        assert!(matches!(
+            parse(&junk),
+            Err(CertError::NotX509 { line: None, .. })
+        ));
+        // An empty CERTIFICATE block.
+        let empty = b"-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n";
+        assert!(matches!(
+            parse(empty),
+            Err(CertError::Der { line: Some(1), .. })
+        ));
+    }
+
+    #[test]
+    fn stdin_is_named_in_messages() {
+        let err = parse_certificates(b"x", Path::new("-")).unwrap_err();
+        assert!(err.to_string().starts_with("standard input: "), "{err}");
+    }
+}

@@ -1,11 +1,224 @@
 //! `ccert add`.
 
+use std::io::Write as _;
+use std::path::Path;
+
+use anyhow::{Context as _, bail};
+use time::OffsetDateTime;
+
+use crate::cert::{Certificate, DigestAlgorithm, Fingerprint};
 use crate::cli::AddArgs;
+use crate::source::annotation::Annotation;
+use crate::source::locked::LockedSource;
+use crate::source::{SourceFile, check_value};
 
 use super::{Context, Outcome};
 
+/// One entry to add.
+struct Planned {
+    cert_path: String,
+    fingerprint: Fingerprint,
+    name: String,
+    annotation: Annotation,
+}
+
 /// Runs `ccert add`.
 pub fn run(args: &AddArgs, ctx: &Context) -> anyhow::Result<Outcome> {
-    let _ = (args, ctx);
-    anyhow::bail!("not implemented yet")
+    let path = ctx.source_path()?;
+    let digest: DigestAlgorithm = match args.digest {
+        Some(d) => d.into(),
+        None => ctx.default_digest()?,
+    };
+    if let Some(name) = &args.name {
+        check_value(name.as_bytes()).context("--name: choose another name")?;
+    }
+    // Everything that can be wrong with the input is checked before the
+    // source file is even opened, so bad input never touches it.
+    let now = OffsetDateTime::now_utc();
+    let mut planned = Vec::new();
+    for cert_path in &args.certs {
+        planned.push(plan(cert_path, args, digest, now)?);
+    }
+
+    let mut locked = LockedSource::open(&path, true)
+        .with_context(|| format!("opening the clientcerts source {}", path.display()))?;
+    let mut source = locked.source();
+    let mut changed = false;
+    for p in &planned {
+        changed |= apply(&mut source, p, args.replace, &path)?;
+    }
+    locked
+        .commit(&source)
+        .with_context(|| format!("writing {}", path.display()))?;
+    rebuild_then_unlock(locked, changed && !args.no_compile, &path)?;
+    Ok(Outcome::Success)
+}
+
+/// Reads a certificate file and decides the entry for it.
+fn plan(
+    cert_path: &Path,
+    args: &AddArgs,
+    digest: DigestAlgorithm,
+    now: OffsetDateTime,
+) -> anyhow::Result<Planned> {
+    let shown = cert_path.display().to_string();
+    let certs = crate::cert::read_certificates(cert_path)
+        .with_context(|| format!("reading the certificate {shown}"))?;
+    let Some(cert) = certs.first() else {
+        bail!("{shown}: no certificate found; give a PEM or DER certificate file");
+    };
+    if certs.len() > 1 {
+        eprintln!(
+            "ccert: notice: {shown}: using the first of {} certificates (the others look like its chain)",
+            certs.len()
+        );
+    }
+    let name = match (&args.name, &cert.common_name) {
+        (Some(name), _) => name.clone(),
+        (None, Some(cn)) => {
+            check_value(cn.as_bytes()).with_context(|| {
+                format!("{shown}: the subject CN cannot be the entry's name; give one with --name")
+            })?;
+            cn.clone()
+        }
+        (None, None) => {
+            bail!("{shown}: the certificate has no subject CN; give a name with --name")
+        }
+    };
+    warn_validity(cert, &shown, now);
+    let fingerprint = cert.fingerprint(digest, args.pubkey);
+    let annotation = Annotation::new(
+        &fingerprint,
+        args.pubkey,
+        cert.not_after,
+        &cert.subject,
+        now.date(),
+    );
+    Ok(Planned {
+        cert_path: shown,
+        fingerprint,
+        name,
+        annotation,
+    })
+}
+
+fn warn_validity(cert: &Certificate, shown: &str, now: OffsetDateTime) {
+    let fmt = &time::format_description::well_known::Rfc3339;
+    if cert.not_after < now {
+        eprintln!(
+            "ccert: warning: {shown}: the certificate expired on {}; adding it anyway",
+            cert.not_after.format(fmt).unwrap_or_default()
+        );
+    } else if cert.not_before > now {
+        eprintln!(
+            "ccert: warning: {shown}: the certificate is not valid before {}; adding it anyway",
+            cert.not_before.format(fmt).unwrap_or_default()
+        );
+    }
+}
+
+/// Applies one planned entry to the model; returns whether it changed.
+fn apply(source: &mut SourceFile, p: &Planned, replace: bool, path: &Path) -> anyhow::Result<bool> {
+    let text = p.fingerprint.to_string();
+    let (records, _) = source.records();
+    // postmap keeps the first of duplicate (folded) keys: that one decides.
+    if let Some(existing) = records
+        .iter()
+        .find(|r| r.key.eq_ignore_ascii_case(text.as_bytes()))
+    {
+        if existing.value == p.name.as_bytes() {
+            eprintln!(
+                "ccert: notice: {}: {} is already in {} (line {}) as {:?}; nothing to do",
+                p.cert_path,
+                text,
+                path.display(),
+                existing.line,
+                p.name
+            );
+            return Ok(false);
+        }
+        let old = String::from_utf8_lossy(&existing.value).into_owned();
+        if !replace {
+            bail!(
+                "{}:{}: {} is already present with the name {:?}, not {:?}; nothing changed \
+                 (use --replace to rename it)",
+                path.display(),
+                existing.line,
+                text,
+                old,
+                p.name
+            );
+        }
+        source
+            .replace_value(existing.lines.clone(), p.name.as_bytes())
+            .with_context(|| format!("{}: renaming the entry", path.display()))?;
+        println!(
+            "renamed {} from {:?} to {:?} in {} (line {})",
+            text,
+            old,
+            p.name,
+            path.display(),
+            existing.line
+        );
+        return Ok(true);
+    }
+    source.append_lines([p.annotation.to_line(), format!("{text} {}", p.name)]);
+    println!("added {text} {} to {}", p.name, path.display());
+    Ok(true)
+}
+
+/// Rebuilds the tables next to the source (while still holding the source
+/// lock, so rebuilds of concurrent edits happen in order), then unlocks.
+pub(crate) fn rebuild_then_unlock(
+    locked: LockedSource,
+    rebuild: bool,
+    path: &Path,
+) -> anyhow::Result<()> {
+    if rebuild {
+        rebuild_tables(path)?;
+    }
+    drop(locked);
+    Ok(())
+}
+
+/// Rebuilds the compiled tables that exist next to `source`, printing
+/// postmap-style warnings (as `ccert compile` does) once: every table is
+/// built from the same source, so its skipped lines and duplicates are the
+/// same for each.
+pub(crate) fn rebuild_tables(source: &Path) -> anyhow::Result<()> {
+    let reports = crate::maps::compile::rebuild_existing(source).with_context(|| {
+        format!(
+            "{} was updated, but rebuilding its tables failed; fix the problem and run `ccert compile {}`",
+            source.display(),
+            source.display()
+        )
+    })?;
+    let mut err = std::io::stderr().lock();
+    if let Some(report) = reports.first() {
+        let mut warnings: Vec<(usize, String)> = report
+            .problems
+            .iter()
+            .map(|p| {
+                let text = format!("{}, line {}: {}", source.display(), p.line, p.message);
+                (p.line, text)
+            })
+            .chain(report.duplicates.iter().map(|d| {
+                let text = format!(
+                    "duplicate entry: \"{}\" ({}, line {}: the first value is kept)",
+                    String::from_utf8_lossy(&d.key),
+                    source.display(),
+                    d.line
+                );
+                (d.line, text)
+            }))
+            .collect();
+        warnings.sort_by_key(|(line, _)| *line);
+        for (_, text) in warnings {
+            let _ = writeln!(err, "ccert: warning: {text}");
+        }
+    }
+    for report in &reports {
+        let _ = writeln!(err, "ccert: rebuilt {}", report.table.display());
+    }
+    Ok(())
 }

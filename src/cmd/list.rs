@@ -1,11 +1,162 @@
 //! `ccert list`.
 
-use crate::cli::ListArgs;
+use std::collections::HashMap;
+use std::io::Write as _;
+
+use anyhow::Context as _;
+use serde::Serialize;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::cert::Fingerprint;
+use crate::cli::{ListArgs, ListFormat};
+use crate::source::SourceFile;
+use crate::source::annotation::Annotation;
 
 use super::{Context, Outcome};
 
+/// One entry as `list` shows it.
+#[derive(Debug, Serialize)]
+struct Entry {
+    /// The key as written (postmap folds it to lower case when compiling).
+    fingerprint: String,
+    /// The value.
+    name: String,
+    /// The digest the key's length implies, when the key is a fingerprint.
+    digest: Option<String>,
+    /// Whether ccert recorded it as a public-key fingerprint.
+    pubkey: Option<bool>,
+    /// The certificate's notAfter (RFC 3339), when ccert recorded it.
+    not_after: Option<String>,
+    #[serde(skip)]
+    expires: Option<OffsetDateTime>,
+    /// The certificate's subject, when ccert recorded it.
+    subject: Option<String>,
+    /// 1-based first line.
+    line: usize,
+    /// An earlier entry has the same (folded) key, so postmap ignores this one.
+    duplicate: bool,
+    /// The line of that earlier entry.
+    duplicate_of: Option<usize>,
+    #[serde(skip)]
+    raw: (Vec<u8>, Vec<u8>),
+}
+
 /// Runs `ccert list`.
 pub fn run(args: &ListArgs, ctx: &Context) -> anyhow::Result<Outcome> {
-    let _ = (args, ctx);
-    anyhow::bail!("not implemented yet")
+    let path = ctx.source_path()?;
+    let bytes = std::fs::read(&path).with_context(|| {
+        format!(
+            "reading the clientcerts source {} (name another file with --map)",
+            path.display()
+        )
+    })?;
+    let source = SourceFile::parse(&bytes);
+    let (records, problems) = source.records();
+    for p in &problems {
+        eprintln!(
+            "ccert: warning: {}:{}: {}",
+            path.display(),
+            p.line,
+            p.message
+        );
+    }
+    let mut first_line: HashMap<Vec<u8>, usize> = HashMap::new();
+    let mut entries = Vec::new();
+    for r in records {
+        let earlier = *first_line.entry(fold(&r.key)).or_insert(r.line);
+        let annotation = (r.lines.start > 0)
+            .then(|| Annotation::parse(source.line(r.lines.start - 1)))
+            .flatten()
+            .filter(|a| a.describes(&r.key));
+        let annotation = annotation.unwrap_or_default();
+        let digest = std::str::from_utf8(&r.key)
+            .ok()
+            .and_then(Fingerprint::parse)
+            .map(|f| f.algorithm.name().to_string());
+        entries.push(Entry {
+            fingerprint: String::from_utf8_lossy(&r.key).into_owned(),
+            name: String::from_utf8_lossy(&r.value).into_owned(),
+            digest,
+            pubkey: annotation.pubkey,
+            not_after: annotation.not_after.and_then(|t| t.format(&Rfc3339).ok()),
+            expires: annotation.not_after,
+            subject: annotation.subject,
+            line: r.line,
+            duplicate: earlier != r.line,
+            duplicate_of: (earlier != r.line).then_some(earlier),
+            raw: (r.key, r.value),
+        });
+    }
+    if let Some(days) = args.expiring {
+        let cutoff = OffsetDateTime::now_utc() + time::Duration::days(i64::from(days));
+        entries.retain(|e| e.expires.is_some_and(|t| t <= cutoff));
+    }
+    print(&entries, args.format)?;
+    Ok(if args.expiring.is_some() && !entries.is_empty() {
+        Outcome::Failure
+    } else {
+        Outcome::Success
+    })
+}
+
+fn print(entries: &[Entry], format: ListFormat) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match format {
+        ListFormat::Plain => {
+            for e in entries {
+                out.write_all(&e.raw.0)?;
+                out.write_all(b" ")?;
+                out.write_all(&e.raw.1)?;
+                out.write_all(b"\n")?;
+            }
+        }
+        ListFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, entries)?;
+            out.write_all(b"\n")?;
+        }
+        ListFormat::Table => {
+            let mut table = comfy_table::Table::new();
+            table
+                .load_preset(comfy_table::presets::UTF8_HORIZONTAL_ONLY)
+                .set_header(["FINGERPRINT", "NAME", "DIGEST", "NOT AFTER", "LINE", "NOTE"]);
+            for e in entries {
+                table.add_row([
+                    visible(&e.fingerprint),
+                    visible(&e.name),
+                    match (&e.digest, e.pubkey) {
+                        (Some(d), Some(true)) => format!("{d} (pubkey)"),
+                        (Some(d), _) => d.clone(),
+                        (None, _) => "-".to_string(),
+                    },
+                    e.not_after.clone().unwrap_or_else(|| "-".to_string()),
+                    e.line.to_string(),
+                    e.duplicate_of
+                        .map(|l| format!("duplicate of line {l}: ignored"))
+                        .unwrap_or_default(),
+                ]);
+            }
+            writeln!(out, "{table}")?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// Text for a table cell: control characters (a CR kept inside a joined
+/// value, a TAB in a quoted key) shown as `?` so they cannot garble the table.
+fn visible(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
+}
+
+/// Folds a key as postmap does before storing: ASCII lower case (for
+/// non-ASCII UTF-8 postmap uses full Unicode case folding, approximated
+/// here with Unicode lower case).
+fn fold(key: &[u8]) -> Vec<u8> {
+    match std::str::from_utf8(key) {
+        Ok(s) if !s.is_ascii() => s.to_lowercase().into_bytes(),
+        _ => key.to_ascii_lowercase(),
+    }
 }

@@ -1,11 +1,185 @@
 //! `ccert remove`.
 
+use std::io::IsTerminal as _;
+use std::ops::Range;
+
+use anyhow::{Context as _, bail};
+
+use crate::cert::{DigestAlgorithm, Fingerprint};
 use crate::cli::RemoveArgs;
+use crate::source::annotation::Annotation;
+use crate::source::locked::LockedSource;
+use crate::source::{Record, SourceFile};
 
 use super::{Context, Outcome};
 
+/// Which entries to remove.
+enum Matcher {
+    /// Entries whose value is this name.
+    Name(Vec<u8>),
+    /// Entries whose key is one of these fingerprints.
+    Fingerprints(Vec<Fingerprint>),
+}
+
+impl Matcher {
+    fn matches(&self, record: &Record) -> bool {
+        match self {
+            Self::Name(name) => record.value == *name,
+            Self::Fingerprints(fps) => std::str::from_utf8(&record.key)
+                .ok()
+                .and_then(Fingerprint::parse)
+                .is_some_and(|fp| fps.contains(&fp)),
+        }
+    }
+}
+
 /// Runs `ccert remove`.
 pub fn run(args: &RemoveArgs, ctx: &Context) -> anyhow::Result<Outcome> {
-    let _ = (args, ctx);
-    anyhow::bail!("not implemented yet")
+    let path = ctx.source_path()?;
+    let (matcher, wanted) = matcher(args)?;
+
+    let mut locked = LockedSource::open(&path, false)
+        .with_context(|| format!("opening the clientcerts source {}", path.display()))?;
+    let mut source = locked.source();
+    let (records, _) = source.records();
+    let matching: Vec<&Record> = records.iter().filter(|r| matcher.matches(r)).collect();
+    if matching.is_empty() {
+        bail!(
+            "{}: no entry matches {wanted}; nothing removed (see `ccert list`)",
+            path.display()
+        );
+    }
+    eprintln!(
+        "ccert: {} entr{} in {} match{} {wanted}:",
+        matching.len(),
+        if matching.len() == 1 { "y" } else { "ies" },
+        path.display(),
+        if matching.len() == 1 { "es" } else { "" },
+    );
+    for r in &matching {
+        eprintln!(
+            "  line {}: {} {}",
+            r.line,
+            String::from_utf8_lossy(&r.key),
+            String::from_utf8_lossy(&r.value)
+        );
+    }
+    if !args.yes {
+        if !std::io::stdin().is_terminal() {
+            bail!(
+                "{}: refusing to remove without confirmation: standard input is not a terminal; \
+                 pass --yes to remove these entries",
+                path.display()
+            );
+        }
+        let confirmed = dialoguer::Confirm::new()
+            .with_prompt(if matching.len() == 1 {
+                "Remove it?"
+            } else {
+                "Remove them?"
+            })
+            .default(false)
+            .interact()
+            .context("asking for confirmation")?;
+        if !confirmed {
+            eprintln!("ccert: nothing removed");
+            return Ok(Outcome::Failure);
+        }
+    }
+
+    let ranges = ranges_to_remove(&source, &matching);
+    for range in ranges.into_iter().rev() {
+        source.remove_lines(range);
+    }
+    locked
+        .commit(&source)
+        .with_context(|| format!("writing {}", path.display()))?;
+    println!(
+        "removed {} entr{} from {}",
+        matching.len(),
+        if matching.len() == 1 { "y" } else { "ies" },
+        path.display()
+    );
+    super::add::rebuild_then_unlock(locked, !args.no_compile, &path)?;
+    Ok(Outcome::Success)
+}
+
+/// Builds the matcher (reading certificates and parsing the fingerprint
+/// before the source is opened) and a description for messages.
+fn matcher(args: &RemoveArgs) -> anyhow::Result<(Matcher, String)> {
+    if let Some(name) = &args.name {
+        return Ok((
+            Matcher::Name(name.as_bytes().to_vec()),
+            format!("the name {name:?}"),
+        ));
+    }
+    if let Some(text) = &args.fingerprint {
+        let Some(fp) = Fingerprint::parse(text) else {
+            bail!(
+                "--fingerprint {text:?} is not a fingerprint: give the hex digest of an md5, sha1, \
+                 sha224, sha256, sha384 or sha512 fingerprint (any case, colons optional)"
+            );
+        };
+        return Ok((Matcher::Fingerprints(vec![fp.clone()]), format!("{fp}")));
+    }
+    let digests: Vec<DigestAlgorithm> = match args.digest {
+        Some(d) => vec![d.into()],
+        None => DigestAlgorithm::ALL.to_vec(),
+    };
+    let mut fps = Vec::new();
+    let mut shown = Vec::new();
+    for cert_path in &args.certs {
+        let certs = crate::cert::read_certificates(cert_path)
+            .with_context(|| format!("reading the certificate {}", cert_path.display()))?;
+        if certs.is_empty() {
+            bail!(
+                "{}: no certificate found; give a PEM or DER certificate file",
+                cert_path.display()
+            );
+        }
+        for cert in &certs {
+            for &digest in &digests {
+                for pubkey in [false, true] {
+                    fps.push(cert.fingerprint(digest, pubkey));
+                }
+            }
+        }
+        shown.push(cert_path.display().to_string());
+    }
+    let what = match args.digest {
+        Some(d) => format!(
+            "the {} fingerprints of {}",
+            DigestAlgorithm::from(d),
+            shown.join(", ")
+        ),
+        None => format!("the fingerprints of {}", shown.join(", ")),
+    };
+    Ok((Matcher::Fingerprints(fps), what))
+}
+
+/// The line ranges to delete: each entry with the ccert comment right
+/// before it (when that comment describes this entry), merged and sorted.
+fn ranges_to_remove(source: &SourceFile, matching: &[&Record]) -> Vec<Range<usize>> {
+    let mut ranges: Vec<Range<usize>> = matching
+        .iter()
+        .map(|r| {
+            let mut start = r.lines.start;
+            if start > 0 {
+                let above = source.line(start - 1);
+                if Annotation::parse(above).is_some_and(|a| a.describes(&r.key)) {
+                    start -= 1;
+                }
+            }
+            start..r.lines.end
+        })
+        .collect();
+    ranges.sort_by_key(|r| r.start);
+    let mut merged: Vec<Range<usize>> = Vec::new();
+    for r in ranges {
+        match merged.last_mut() {
+            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+            _ => merged.push(r),
+        }
+    }
+    merged
 }

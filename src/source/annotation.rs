@@ -80,10 +80,10 @@ impl Annotation {
         if let Some(fp) = &self.fp_prefix {
             out.push_str(&format!(" fp={fp}"));
         }
-        if let Some(t) = self.not_after {
-            if let Ok(s) = t.to_offset(time::UtcOffset::UTC).format(&Rfc3339) {
-                out.push_str(&format!(" notAfter={s}"));
-            }
+        if let Some(t) = self.not_after
+            && let Ok(s) = t.to_offset(time::UtcOffset::UTC).format(&Rfc3339)
+        {
+            out.push_str(&format!(" notAfter={s}"));
         }
         if let Some(s) = &self.subject {
             // One line, printable: control characters would end the comment.
@@ -136,17 +136,14 @@ impl Annotation {
     /// (when recorded) matches the key's fingerprint length.
     pub fn describes(&self, key: &[u8]) -> bool {
         let key = String::from_utf8_lossy(key).to_ascii_lowercase();
-        if let Some(prefix) = &self.fp_prefix {
-            if !key.starts_with(&prefix.to_ascii_lowercase()) {
-                return false;
-            }
-        }
-        if let Some(digest) = self.digest {
-            if Fingerprint::parse(&key).map(|f| f.algorithm) != Some(digest) {
-                return false;
-            }
-        }
-        true
+        let prefix_ok = self
+            .fp_prefix
+            .as_ref()
+            .is_none_or(|p| key.starts_with(&p.to_ascii_lowercase()));
+        let digest_ok = self
+            .digest
+            .is_none_or(|d| Fingerprint::parse(&key).map(|f| f.algorithm) == Some(d));
+        prefix_ok && digest_ok
     }
 }
 

@@ -155,12 +155,11 @@ impl Drop for LockedSource {
         // A file this run created but never filled goes away again, so a
         // failed `add` leaves no trace. (Still locked here: no one else
         // has written to it.)
-        if self.created && !self.committed {
-            if let Ok(meta) = fs::metadata(&self.path) {
-                if meta.len() == 0 {
-                    let _ = fs::remove_file(&self.path);
-                }
-            }
+        if self.created
+            && !self.committed
+            && fs::metadata(&self.path).is_ok_and(|meta| meta.len() == 0)
+        {
+            let _ = fs::remove_file(&self.path);
         }
     }
 }

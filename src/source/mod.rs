@@ -213,9 +213,15 @@ impl SourceFile {
         let end = self.full_span(range.end - 1).end;
         let mut start = self.starts[range.start];
         if end == self.bytes.len() && !self.ends_with_newline() && range.start > 0 {
-            // Back to the end of the previous line's content, without its line ending.
-            let eol = self.line_ending();
+            // Back to the end of the previous line's content, without its
+            // line ending: the file's style as `append_lines` saw it, i.e.
+            // LF when that separator is the file's first `\n`.
             let prev = self.full_span(range.start - 1);
+            let eol: &[u8] = if memchr_nl(&self.bytes) < Some(prev.end - 1) {
+                self.line_ending()
+            } else {
+                b"\n"
+            };
             start = if self.bytes[prev.clone()].ends_with(eol) {
                 prev.end - eol.len()
             } else {
