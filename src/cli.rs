@@ -291,8 +291,18 @@ pub enum DoctorFormat {
 /// Arguments of `ccert doctor`.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Exit status: 0 when the setup is sound, 1 when any problem is found.\n\n\
-                  Example:\n  ccert -c /etc/postfix doctor"
+    after_help = "Checks, for every smtpd service in master.cf (with its -o overrides):\n  \
+                  relay_clientcerts set, its table present, newer than its source and of a \
+                  type this Postfix has (postconf -m);\n  \
+                  permit_tls_clientcerts in the restriction lists and before any \
+                  reject/defer(_unauth_destination), also where permit_sasl_authenticated is;\n  \
+                  smtpd_tls_ask_ccert = yes, TLS on and a server certificate;\n  \
+                  source entries: fingerprints of the effective smtpd_tls_fingerprint_digest \
+                  (md5 vs sha256 after compatibility_level 3.6), duplicates, lines postmap \
+                  skips, certificates ccert recorded as expired or expiring within 30 days.\n\n\
+                  Every finding names the file and line (or service) and the line that fixes it.\n\n\
+                  Exit status: 0 when the setup is sound, 1 when any error or warning is found.\n\n\
+                  Examples:\n  ccert -c /etc/postfix doctor\n  ccert doctor --format json"
 )]
 pub struct DoctorArgs {
     /// Output format
@@ -376,7 +386,15 @@ pub struct ClientConfigArgs {
 
 /// Arguments of `ccert server-config`.
 #[derive(Debug, Args)]
-#[command(after_help = "Example:\n  ccert server-config >> /tmp/review-me.txt")]
+#[command(
+    after_help = "Prints relay_clientcerts (default_database_type and the clientcerts source), \
+                  smtpd_tls_fingerprint_digest, smtpd_tls_ask_ccert and a submission service \
+                  (-o smtpd_tls_security_level=encrypt -o smtpd_tls_ask_ccert=yes \
+                  -o smtpd_relay_restrictions=permit_tls_clientcerts,reject), adapted to the \
+                  configuration in -c DIR; lines already set are marked, an existing submission \
+                  service is merged. Nothing is written.\n\n\
+                  Example:\n  ccert server-config >> /tmp/review-me.txt"
+)]
 pub struct ServerConfigArgs {}
 
 /// Shells `ccert completions` can write for.

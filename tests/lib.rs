@@ -9,7 +9,9 @@ mod test;
 
 mod cli_basics;
 mod docs;
+mod doctor;
 mod e2e_postfix;
 mod edit;
 mod fingerprint;
+mod postfix_config;
 mod source_model;

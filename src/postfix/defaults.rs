@@ -74,6 +74,8 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     ("command_directory", "/usr/sbin"),
     ("data_directory", "/var/lib/postfix"),
     ("mail_version", "3.7.11"),
+    ("mail_name", "Postfix"),
+    ("multi_instance_name", ""),
 ];
 
 /// The default text of `name`, if ccert knows it (not for computed ones).

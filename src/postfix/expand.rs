@@ -97,13 +97,11 @@ impl Op {
 /// Parses a compatibility level (`3`, `3.6`, `3.6.1`) into comparable parts.
 pub fn parse_level(s: &str) -> Option<[u64; 3]> {
     let mut parts = [0u64; 3];
-    let mut count = 0;
-    for part in s.split('.') {
+    for (count, part) in s.split('.').enumerate() {
         if count == 3 || part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }
         parts[count] = part.parse().ok()?;
-        count += 1;
     }
     Some(parts)
 }

@@ -69,15 +69,15 @@ impl Service {
         let mut args = self.args.iter();
         while let Some(arg) = args.next() {
             out.push(' ');
-            if arg == "-o" {
-                if let Some(next) = args.next() {
-                    out.push_str("-o ");
-                    match split_override(next) {
-                        Some((n, v)) => out.push_str(&brace_if_needed(&format!("{n}={v}"))),
-                        None => out.push_str(next),
-                    }
-                    continue;
+            if arg == "-o"
+                && let Some(next) = args.next()
+            {
+                out.push_str("-o ");
+                match split_override(next) {
+                    Some((n, v)) => out.push_str(&brace_if_needed(&format!("{n}={v}"))),
+                    None => out.push_str(next),
                 }
+                continue;
             }
             out.push_str(arg);
         }

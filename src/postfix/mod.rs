@@ -5,6 +5,7 @@
 //! * [`expand`]: `$name`, `${name?…}`, `${{a} <level {b} ? {…} : {…}}` …
 //!   evaluated as `postconf -x` does.
 //! * [`defaults`]: Postfix 3.7's built-in defaults of the parameters ccert reads.
+//! * [`restrictions`]: smtpd restriction lists and where `permit_tls_clientcerts` belongs.
 //!
 //! Nothing here runs Postfix: the configuration is read from the files, so
 //! ccert works on a machine without Postfix (for example against a copy of
@@ -14,6 +15,7 @@ pub mod defaults;
 pub mod expand;
 pub mod main_cf;
 pub mod master_cf;
+pub mod restrictions;
 
 use std::path::{Path, PathBuf};
 

@@ -1,0 +1,125 @@
+//! smtpd restriction lists (`smtpd_relay_restrictions = a, b, c`) as far as
+//! client-certificate relaying cares.
+
+/// The restriction lists smtpd evaluates, in the order of the SMTP dialogue.
+pub const LISTS: [&str; 8] = [
+    "smtpd_client_restrictions",
+    "smtpd_helo_restrictions",
+    "smtpd_sender_restrictions",
+    "smtpd_relay_restrictions",
+    "smtpd_recipient_restrictions",
+    "smtpd_data_restrictions",
+    "smtpd_end_of_data_restrictions",
+    "smtpd_etrn_restrictions",
+];
+
+/// The restriction that lets a client with a listed certificate relay.
+pub const PERMIT_CERTS: &str = "permit_tls_clientcerts";
+
+/// The restriction that lets a SASL-authenticated client relay.
+pub const PERMIT_SASL: &str = "permit_sasl_authenticated";
+
+/// Restrictions that refuse relaying (or everything), so that a
+/// `permit_tls_clientcerts` after them is never reached for relayed mail.
+pub const REFUSING: [&str; 4] = [
+    "reject",
+    "defer",
+    "reject_unauth_destination",
+    "defer_unauth_destination",
+];
+
+/// Splits a list value into its items: separated by commas or whitespace,
+/// `{…}` groups kept whole (`check_ccert_access { hash:x, {…} }` is one item
+/// after its name).
+pub fn items(value: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut level = 0usize;
+    for c in value.chars() {
+        if level == 0 && (c == ',' || c.is_ascii_whitespace()) {
+            if !current.is_empty() {
+                out.push(std::mem::take(&mut current));
+            }
+            continue;
+        }
+        match c {
+            '{' => level += 1,
+            '}' => level = level.saturating_sub(1),
+            _ => {}
+        }
+        current.push(c);
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+/// Index of the first refusing restriction.
+pub fn first_refusing(items: &[String]) -> Option<usize> {
+    items.iter().position(|i| REFUSING.contains(&i.as_str()))
+}
+
+/// The list with `permit_tls_clientcerts` placed right before the first
+/// refusing restriction (or appended when there is none), other items kept.
+pub fn with_certs_permitted(items: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = items
+        .iter()
+        .filter(|i| i.as_str() != PERMIT_CERTS)
+        .cloned()
+        .collect();
+    let at = first_refusing(&out).unwrap_or(out.len());
+    out.insert(at, PERMIT_CERTS.to_string());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(s: &[&str]) -> Vec<String> {
+        s.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn splits_items() {
+        assert_eq!(
+            items("permit_mynetworks permit_sasl_authenticated,\n\tdefer_unauth_destination"),
+            v(&[
+                "permit_mynetworks",
+                "permit_sasl_authenticated",
+                "defer_unauth_destination"
+            ])
+        );
+        assert_eq!(
+            items("check_ccert_access { hash:/x, { search_order = cert_fingerprint } }, reject"),
+            v(&[
+                "check_ccert_access",
+                "{ hash:/x, { search_order = cert_fingerprint } }",
+                "reject"
+            ])
+        );
+    }
+
+    #[test]
+    fn places_permit_before_refusal() {
+        assert_eq!(
+            with_certs_permitted(&v(&[
+                "permit_mynetworks",
+                "permit_sasl_authenticated",
+                "reject_unauth_destination",
+                "permit_tls_clientcerts"
+            ])),
+            v(&[
+                "permit_mynetworks",
+                "permit_sasl_authenticated",
+                "permit_tls_clientcerts",
+                "reject_unauth_destination"
+            ])
+        );
+        assert_eq!(
+            with_certs_permitted(&v(&["permit_sasl_authenticated"])),
+            v(&["permit_sasl_authenticated", "permit_tls_clientcerts"])
+        );
+    }
+}

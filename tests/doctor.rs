@@ -1,0 +1,472 @@
+//! `ccert doctor` and `ccert server-config` on sample configurations: broken
+//! ones produce the expected findings and exit 1, a sound one exits 0.
+
+use std::path::Path;
+
+use ccert::cert::{DigestAlgorithm, Fingerprint};
+use ccert::source::annotation::Annotation;
+use serde_json::Value;
+
+use crate::oracle;
+use crate::test::{Finished, Test};
+
+/// A sha256 (or other) fingerprint entry line, lower-case as ccert writes them.
+fn entry(alg: DigestAlgorithm, seed: &str, name: &str) -> String {
+    format!(
+        "{} {name}\n",
+        Fingerprint::compute(alg, seed.as_bytes()).to_map_key()
+    )
+}
+
+/// The ccert comment for an entry whose certificate ends `days` from now.
+fn annotated(seed: &str, name: &str, days: i64) -> String {
+    let fp = Fingerprint::compute(DigestAlgorithm::Sha256, seed.as_bytes());
+    let now = time::OffsetDateTime::now_utc();
+    let a = Annotation::new(
+        &fp,
+        false,
+        now + time::Duration::days(days),
+        &format!("CN={name}"),
+        now.date(),
+    );
+    format!("{}\n{} {name}\n", a.to_line(), fp.to_map_key())
+}
+
+const SOUND_MAIN: &str = "\
+compatibility_level = 3.6
+myhostname = mx.example.net
+smtpd_tls_chain_files = $config_directory/mx.pem
+smtpd_tls_security_level = may
+relay_clientcerts = hash:$config_directory/clientcerts
+";
+
+const SOUND_MASTER: &str = "\
+smtp      inet  n       -       y       -       -       smtpd
+submission inet n       -       y       -       -       smtpd
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_tls_ask_ccert=yes
+  -o smtpd_relay_restrictions=permit_tls_clientcerts,reject
+pickup    unix  n       -       y       60      1       pickup
+";
+
+/// A scratch configuration: main.cf, master.cf, a dummy server certificate
+/// file, and a clientcerts source.
+fn setup(main: &str, master: &str, source: &str) -> Test {
+    Test::new()
+        .file("postfix-config/main.cf", main)
+        .file("postfix-config/master.cf", master)
+        .file(
+            "postfix-config/mx.pem",
+            "server key and chain would be here\n",
+        )
+        .file("postfix-config/clientcerts", source)
+}
+
+/// Builds `hash:<conf>/clientcerts` with the real postmap.
+fn postmap(postmap: &Path, conf: &Path) {
+    oracle::run_ok(
+        postmap,
+        &[
+            "-c",
+            conf.to_str().unwrap(),
+            &format!("hash:{}/clientcerts", conf.display()),
+        ],
+    );
+}
+
+/// Runs doctor --format json in an existing scratch dir; returns the findings.
+fn doctor_json(test: Test, status: i32) -> (Finished, Vec<Value>) {
+    let out = test
+        .args(["doctor", "--format", "json"])
+        .status(status)
+        .run();
+    let findings: Vec<Value> = serde_json::from_str(&out.stdout)
+        .unwrap_or_else(|e| panic!("doctor json: {e}\n{}", out.stdout));
+    (out, findings)
+}
+
+fn find<'a>(findings: &'a [Value], severity: &str, text: &str) -> &'a Value {
+    findings
+        .iter()
+        .find(|f| f["severity"] == severity && f["message"].as_str().unwrap().contains(text))
+        .unwrap_or_else(|| {
+            panic!(
+                "no {severity} finding with {text:?} in\n{}",
+                serde_json::to_string_pretty(findings).unwrap()
+            )
+        })
+}
+
+/// Prepares a scratch configuration whose table postmap built; `None` (test
+/// skipped) without postmap.
+fn with_table(name: &str, main: &str, master: &str, source: &str) -> Option<Test> {
+    let tool = oracle::require("postmap", name)?;
+    let t = setup(main, master, source);
+    postmap(&tool, &t.dir().join("postfix-config"));
+    Some(t)
+}
+
+#[test]
+fn sound_configuration_exits_0() {
+    let source = format!(
+        "# workstations\n{}{}",
+        annotated("chinacat", "chinacat", 400),
+        entry(DigestAlgorithm::Sha256, "laptop", "laptop")
+    );
+    let Some(t) = with_table(
+        "sound_configuration_exits_0",
+        SOUND_MAIN,
+        SOUND_MASTER,
+        &source,
+    ) else {
+        return;
+    };
+    let out = t.arg("doctor").status(0).run();
+    assert!(out.stdout.contains("looks sound"), "{}", out.stdout);
+    let (_, findings) = doctor_json(out.then(), 0);
+    assert!(
+        findings.iter().all(|f| f["severity"] == "info"),
+        "{findings:?}"
+    );
+}
+
+#[test]
+fn missing_main_cf_is_a_finding() {
+    Test::new()
+        .arg("doctor")
+        .status(1)
+        .stdout_contains("no main.cf")
+        .run();
+}
+
+#[test]
+fn unset_relay_clientcerts() {
+    let main = SOUND_MAIN.replace(
+        "relay_clientcerts = hash:$config_directory/clientcerts\n",
+        "",
+    );
+    let (out, findings) = doctor_json(setup(&main, SOUND_MASTER, ""), 1);
+    let f = find(&findings, "error", "relay_clientcerts is empty");
+    assert_eq!(
+        f["file"],
+        out.path("postfix-config/main.cf").display().to_string()
+    );
+    assert!(
+        f["fix"].as_str().unwrap().starts_with(&format!(
+            "relay_clientcerts = hash:{}/clientcerts",
+            out.path("postfix-config").display()
+        )),
+        "{f}"
+    );
+}
+
+#[test]
+fn missing_and_stale_tables() {
+    // No table at all.
+    let (_, findings) = doctor_json(
+        setup(
+            SOUND_MAIN,
+            SOUND_MASTER,
+            &entry(DigestAlgorithm::Sha256, "a", "a"),
+        ),
+        1,
+    );
+    let f = find(&findings, "error", "is missing");
+    assert!(
+        f["fix"]
+            .as_str()
+            .unwrap()
+            .starts_with("ccert compile hash:")
+    );
+
+    // A table older than its source.
+    let Some(t) = with_table(
+        "missing_and_stale_tables",
+        SOUND_MAIN,
+        SOUND_MASTER,
+        &entry(DigestAlgorithm::Sha256, "a", "a"),
+    ) else {
+        return;
+    };
+    let source = t.dir().join("postfix-config/clientcerts");
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(60);
+    std::fs::File::options()
+        .append(true)
+        .open(&source)
+        .unwrap()
+        .set_modified(later)
+        .unwrap();
+    let (_, findings) = doctor_json(t, 1);
+    find(&findings, "error", "is older than its source");
+}
+
+#[test]
+fn table_type_this_postfix_lacks() {
+    if oracle::require("postconf", "table_type_this_postfix_lacks").is_none() {
+        return;
+    }
+    let main = SOUND_MAIN.replace("hash:$config_directory", "nosuchtype:$config_directory");
+    let (_, findings) = doctor_json(setup(&main, SOUND_MASTER, ""), 1);
+    let f = find(&findings, "error", "table type nosuchtype");
+    assert_eq!(f["line"], 5);
+}
+
+#[test]
+fn permit_after_reject_in_main_cf() {
+    let main = format!(
+        "{SOUND_MAIN}smtpd_recipient_restrictions =\n    permit_mynetworks,\n    reject_unauth_destination,\n    permit_tls_clientcerts\n"
+    );
+    let (_, findings) = doctor_json(setup(&main, SOUND_MASTER, ""), 1);
+    let f = find(
+        &findings,
+        "error",
+        "smtpd_recipient_restrictions: permit_tls_clientcerts comes after reject_unauth_destination",
+    );
+    assert_eq!(f["line"], 6);
+    assert_eq!(
+        f["fix"],
+        "smtpd_recipient_restrictions = permit_mynetworks, permit_tls_clientcerts, reject_unauth_destination"
+    );
+}
+
+#[test]
+fn sasl_without_certs_and_default_relay_list() {
+    // Certificates permitted only in the recipient list: the (default)
+    // relay list defers them first; and the SASL-only submission list.
+    let main = "\
+compatibility_level = 3.6
+smtpd_tls_chain_files = $config_directory/mx.pem
+smtpd_tls_security_level = may
+smtpd_tls_ask_ccert = yes
+relay_clientcerts = hash:$config_directory/clientcerts
+smtpd_recipient_restrictions = permit_tls_clientcerts, reject_unauth_destination
+";
+    let master = "\
+smtp      inet  n       -       y       -       -       smtpd
+submission inet n       -       y       -       -       smtpd
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_recipient_restrictions=permit_sasl_authenticated,reject
+";
+    let (_, findings) = doctor_json(setup(main, master, ""), 1);
+    let f = find(
+        &findings,
+        "error",
+        "smtpd_relay_restrictions has no permit_tls_clientcerts",
+    );
+    assert!(f["line"].is_null(), "default, no line: {f}");
+    assert_eq!(
+        f["fix"],
+        "smtpd_relay_restrictions is Postfix's default here; add to main.cf: smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, permit_tls_clientcerts, defer_unauth_destination"
+    );
+    let f = find(
+        &findings,
+        "warning",
+        "smtpd_recipient_restrictions has permit_sasl_authenticated but no permit_tls_clientcerts",
+    );
+    assert_eq!(f["service"], "submission/inet");
+    assert_eq!(f["line"], 4);
+    assert_eq!(
+        f["fix"],
+        "change that line to: -o smtpd_recipient_restrictions=permit_sasl_authenticated,permit_tls_clientcerts,reject"
+    );
+}
+
+#[test]
+fn certificates_without_ask_ccert_or_tls() {
+    let main = "\
+compatibility_level = 3.6
+relay_clientcerts = hash:$config_directory/clientcerts
+";
+    let master = "\
+smtp      inet  n       -       y       -       -       smtpd
+submission inet n       -       y       -       -       smtpd
+  -o smtpd_relay_restrictions=permit_tls_clientcerts,reject
+";
+    let out = setup(main, master, "")
+        .arg("doctor")
+        .status(1)
+        .stdout_contains("smtpd_tls_ask_ccert = no")
+        .stdout_contains("add to service submission/inet in master.cf: -o smtpd_tls_ask_ccert=yes")
+        .stdout_contains("TLS is off")
+        .stdout_contains("-o smtpd_tls_security_level=encrypt")
+        .run();
+    let (_, findings) = doctor_json(out.then(), 1);
+    let f = find(&findings, "error", "smtpd_tls_ask_ccert = no");
+    assert_eq!(f["service"], "submission/inet");
+    assert_eq!(f["line"], 2);
+}
+
+#[test]
+fn md5_entries_after_compatibility_level_3_6() {
+    let source = format!(
+        "{}{}",
+        entry(DigestAlgorithm::Md5, "old1", "old1"),
+        entry(DigestAlgorithm::Md5, "old2", "old2")
+    );
+    let (_, findings) = doctor_json(setup(SOUND_MAIN, SOUND_MASTER, &source), 1);
+    let f = find(&findings, "error", "2 md5 fingerprint(s)");
+    assert_eq!(f["line"], 1);
+    let message = f["message"].as_str().unwrap();
+    assert!(
+        message.contains("smtpd_tls_fingerprint_digest is sha256"),
+        "{message}"
+    );
+    assert!(message.contains("compatibility_level = 3.6"), "{message}");
+    assert!(
+        f["fix"]
+            .as_str()
+            .unwrap()
+            .contains("smtpd_tls_fingerprint_digest = md5"),
+        "{f}"
+    );
+
+    // The same entries are fine when the level stayed below 3.6.
+    let main = SOUND_MAIN.replace("compatibility_level = 3.6", "compatibility_level = 2");
+    let (_, findings) = doctor_json(setup(&main, SOUND_MASTER, &source), 1);
+    assert!(
+        !findings
+            .iter()
+            .any(|f| f["message"].as_str().unwrap().contains("fingerprint(s)")),
+        "{findings:?}"
+    );
+}
+
+#[test]
+fn source_entries_postmap_would_skip_duplicate_or_expire() {
+    let dup = entry(DigestAlgorithm::Sha256, "dup", "first");
+    let source = format!(
+        "{dup}{}not-a-fingerprint host\n{}\n{}{}",
+        dup.replace("first", "second"),
+        Fingerprint::compute(DigestAlgorithm::Sha256, b"novalue").to_map_key(),
+        annotated("expired", "expired.example", -3),
+        annotated("soon", "soon.example", 10),
+    );
+    let (_, findings) = doctor_json(setup(SOUND_MAIN, SOUND_MASTER, &source), 1);
+    assert_eq!(find(&findings, "warning", "duplicate key")["line"], 2);
+    assert_eq!(find(&findings, "error", "is not a fingerprint")["line"], 3);
+    assert_eq!(
+        find(&findings, "error", "postmap skips this line")["line"],
+        4
+    );
+    assert_eq!(find(&findings, "error", "expired on")["line"], 6);
+    let soon = find(&findings, "warning", "expires on");
+    assert_eq!(soon["line"], 8);
+    assert!(soon["message"].as_str().unwrap().contains("soon.example"));
+}
+
+#[test]
+fn server_config_mentions_what_is_set() {
+    let master = "\
+smtp      inet  n       -       y       -       -       smtpd
+submission inet n       -       y       -       -       smtpd
+  -o syslog_name=postfix/submission
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_recipient_restrictions=permit_sasl_authenticated,reject
+";
+    let main = "compatibility_level = 3.6\nsmtpd_tls_ask_ccert = yes\n";
+    let out = setup(main, master, "")
+        .arg("server-config")
+        .stdout_contains("smtpd_tls_ask_ccert = yes\t# already set (main.cf line 2)")
+        .stdout_contains("smtpd_tls_fingerprint_digest = sha256")
+        .stdout_contains("# master.cf line 2 already defines submission/inet")
+        .stdout_contains("  -o smtpd_tls_security_level=encrypt\n")
+        .stdout_contains(
+            "  -o smtpd_relay_restrictions=permit_sasl_authenticated,permit_tls_clientcerts,reject\n",
+        )
+        .stdout_contains(
+            "  -o smtpd_recipient_restrictions=permit_sasl_authenticated,permit_tls_clientcerts,reject\n",
+        )
+        .run();
+    let conf = out.path("postfix-config");
+    assert!(
+        out.stdout.contains(&format!(
+            "relay_clientcerts = hash:{}/clientcerts\n",
+            conf.display()
+        )),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn server_config_output_passes_doctor() {
+    // Applying what server-config prints (plus a table) yields a sound setup.
+    let Some(tool) = oracle::require("postmap", "server_config_output_passes_doctor") else {
+        return;
+    };
+    let base_main = "compatibility_level = 3.6\nsmtpd_tls_chain_files = $config_directory/mx.pem\nsmtpd_tls_security_level = may\n";
+    let base_master = "smtp inet n - y - - smtpd\n";
+    let out = setup(
+        base_main,
+        base_master,
+        &entry(DigestAlgorithm::Sha256, "ws", "ws"),
+    )
+    .arg("server-config")
+    .run();
+    let (main_part, master_part) = out.stdout.split_once("# ---- master.cf ----").unwrap();
+    let conf = out.path("postfix-config");
+    let main: String = main_part
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let master: String = master_part
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(conf.join("main.cf"), format!("{base_main}{main}")).unwrap();
+    std::fs::write(conf.join("master.cf"), format!("{base_master}{master}")).unwrap();
+    postmap(&tool, &conf);
+    out.then().arg("doctor").status(0).run();
+}
+
+#[test]
+fn configuration_postfix_refuses_is_a_finding() {
+    let (_, findings) = doctor_json(
+        setup(
+            "compatibility_level = 3.6\nsmtpd_banner\n",
+            SOUND_MASTER,
+            "",
+        ),
+        1,
+    );
+    let f = find(
+        &findings,
+        "error",
+        "main.cf:2: missing '=' after parameter name",
+    );
+    assert!(
+        f["message"].as_str().unwrap().contains("smtpd_banner"),
+        "{f}"
+    );
+}
+
+#[test]
+fn port_25_setup_with_proxy_table_and_reinjection_service_is_sound() {
+    let main = "\
+compatibility_level = 3.6
+smtpd_tls_chain_files = $config_directory/mx.pem
+smtpd_tls_security_level = may
+smtpd_tls_ask_ccert = yes
+relay_clientcerts = proxy:hash:$config_directory/clientcerts
+smtpd_relay_restrictions = permit_mynetworks, permit_tls_clientcerts, reject_unauth_destination
+";
+    let master = "\
+smtp      inet  n       -       y       -       -       smtpd
+127.0.0.1:10025 inet n - n - - smtpd -o content_filter=
+  -o smtpd_tls_security_level=none
+";
+    let Some(t) = with_table(
+        "port_25_setup_with_proxy_table_and_reinjection_service_is_sound",
+        main,
+        master,
+        &entry(DigestAlgorithm::Sha256, "ws", "ws"),
+    ) else {
+        return;
+    };
+    t.arg("doctor")
+        .status(0)
+        .stdout_contains("looks sound")
+        .run();
+}
