@@ -8,10 +8,12 @@ mod oracle;
 mod test;
 
 mod cli_basics;
+mod compile;
 mod docs;
 mod doctor;
 mod e2e_postfix;
 mod edit;
 mod fingerprint;
+mod maps_interop;
 mod postfix_config;
 mod source_model;
