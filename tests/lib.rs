@@ -14,6 +14,7 @@ mod doctor;
 mod e2e_postfix;
 mod edit;
 mod fingerprint;
+mod hash_interop;
 mod maps_interop;
 mod postfix_config;
 mod source_model;
