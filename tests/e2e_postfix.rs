@@ -100,7 +100,7 @@ fn make_cert(openssl: &Path, dir: &Path, name: &str, key_alg: &[&str]) -> Client
     let key = dir.join(format!("{name}.key"));
     run_ok(
         Command::new(openssl)
-            .args(["req", "-x509", "-nodes", "-days", "30", "-newkey"])
+            .args(["req", "-x509", "-nodes", "-days", "365", "-newkey"])
             .args(key_alg)
             .arg("-keyout")
             .arg(&key)
@@ -225,9 +225,13 @@ impl Instance {
         );
         let mut master_cf =
             String::from("# service type private unpriv chroot wakeup maxproc command\n");
+        // Service names are bare ports, as in a real submission entry: the
+        // listeners bind to inet_interfaces (loopback-only, IPv4), i.e.
+        // 127.0.0.1. (`ccert doctor` treats services *named* 127.x as
+        // content-filter re-injection and would not check them.)
         for (map_type, port) in &self.listeners {
             master_cf.push_str(&format!(
-                "127.0.0.1:{port} inet n - n - - smtpd\n  \
+                "{port} inet n - n - - smtpd\n  \
                  -o syslog_name=postfix/{map_type}\n  \
                  -o smtpd_tls_security_level=encrypt\n  \
                  -o smtpd_tls_ask_ccert=yes\n  \
@@ -432,20 +436,6 @@ fn ccert(inst: &Instance, args: &[&str]) -> Output {
     out
 }
 
-/// `<fingerprint> <name>` for a certificate, as `ccert fingerprint` prints it.
-fn map_line(inst: &Instance, cert: &Path, pubkey: bool, name: &str) -> String {
-    let cert = cert.to_str().unwrap();
-    let mut args = vec!["fingerprint", "--format", "map"];
-    if pubkey {
-        args.push("--pubkey");
-    }
-    args.push(cert);
-    let out = ccert(inst, &args);
-    let text = String::from_utf8(out.stdout).unwrap();
-    let fp = text.split_whitespace().next().expect("a fingerprint");
-    format!("{fp} {name}\n")
-}
-
 /// Compiles the source file into all four table types with `ccert compile`.
 fn compile_all(inst: &Instance) {
     let source = inst.source();
@@ -476,19 +466,21 @@ fn e2e_postfix() {
     };
     run_ok(
         Command::new(&tools.openssl)
-            .args(["req", "-x509", "-new", "-days", "60", "-set_serial", "2"])
+            .args(["req", "-x509", "-new", "-days", "400", "-set_serial", "2"])
             .args(["-subj", "/CN=pk.example", "-key"])
             .arg(&pk.key)
             .arg("-out")
             .arg(&renewed.cert),
     );
 
-    // The source file comes from `ccert fingerprint`, the tables from
-    // `ccert compile` (no postmap anywhere).
-    let listed_line = map_line(&inst, &listed.cert, false, "listed");
-    let pk_line = map_line(&inst, &pk.cert, true, "pk");
-    fs::write(inst.source(), format!("{listed_line}{pk_line}")).unwrap();
+    // The source file is written only by `ccert add`, the tables only by
+    // `ccert compile` and the rebuild that add/remove do (no postmap).
+    let path = |c: &Client| c.cert.to_str().unwrap().to_string();
+    ccert(&inst, &["add", &path(&listed), "--name", "listed"]);
     compile_all(&inst);
+    // The tables exist now, so this add rebuilds all four: the public-key
+    // checks below fail unless it did.
+    ccert(&inst, &["add", "--pubkey", &path(&pk), "--name", "pk"]);
 
     inst.start();
 
@@ -519,8 +511,7 @@ fn e2e_postfix() {
     );
 
     // 4. After removal the running Postfix refuses the certificate.
-    fs::write(inst.source(), &pk_line).unwrap();
-    compile_all(&inst);
+    ccert(&inst, &["remove", &path(&listed), "--yes"]);
     for (map_type, port) in &inst.listeners {
         // An smtpd that already waits for the next client may serve one more
         // session from the old table before it notices the change: retry a
@@ -548,7 +539,8 @@ fn e2e_postfix() {
     expect(&inst, "the public-key-listed certificate", Some(&pk), 250);
 
     let log = inst.log();
-    // How the daemons noticed (hash, cdb: "table … has changed -- restarting").
+    // How the daemons noticed: a replaced hash/lmdb/cdb file makes smtpd log
+    // "table … has changed -- restarting"; sqlite is updated in place.
     for line in log.lines().filter(|l| l.contains("has changed")) {
         eprintln!("{TEST}: postfix log: {line}");
     }
@@ -557,6 +549,13 @@ fn e2e_postfix() {
         .filter(|l| l.contains(" fatal: ") || l.contains(" panic: "))
         .collect();
     assert!(bad.is_empty(), "Postfix logged errors:\n{}", bad.join("\n"));
+
+    // 5. The doctor finds nothing wrong with this instance's configuration.
+    let doctor = ccert(&inst, &["doctor"]);
+    eprintln!(
+        "{TEST}: ccert doctor:\n{}",
+        String::from_utf8_lossy(&doctor.stdout)
+    );
 
     inst.stop();
 }
