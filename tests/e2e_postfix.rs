@@ -12,7 +12,25 @@
 //!
 //! Needs root (Postfix's master runs as root), the `postfix` user, and the
 //! postfix, swaks and openssl tools; skips with a printed reason otherwise,
-//! unless `CCERT_INTEROP=1`.
+//! unless `CCERT_INTEROP=1`. Certificates are made with openssl at test time.
+//!
+//! Facts this relies on (checked on Debian 12, Postfix 3.7.11):
+//! - `postfix -c DIR start` run by root accepts any configuration directory;
+//!   `alternate_config_directories` only matters for set-gid commands run by
+//!   other users. No /etc/postfix/main.cf is needed.
+//! - `postfix start` creates the queue subdirectories and the data_directory
+//!   (owned by `postfix`); the log directory (maillog_file_prefixes) and the
+//!   queue directory itself must exist, and every directory above them must
+//!   be traversable by `postfix`. With the log directory missing, `postfix
+//!   start` fails silently (exit 1, nothing printed).
+//! - `postfix start` returns once the master listens; `postfix stop` returns
+//!   at once, the master exits shortly after.
+//! - After the tables change, hash/lmdb/cdb tables (replaced by rename) make
+//!   a running smtpd log "table … has changed -- restarting"; the sqlite
+//!   table is updated in place and the running smtpd sees the new rows on its
+//!   next query. A sqlite file replaced by rename is NOT seen by a running
+//!   smtpd (checked by hand: it kept admitting a removed certificate until
+//!   `postfix reload`).
 
 use std::fs;
 use std::net::{TcpListener, TcpStream};
@@ -42,6 +60,7 @@ fn tools() -> Option<Tools> {
     let postfix = oracle::require("postfix", TEST)?;
     let swaks = oracle::require("swaks", TEST)?;
     let openssl = oracle::require("openssl", TEST)?;
+    // SAFETY: geteuid has no preconditions.
     let problem = if unsafe { libc::geteuid() } != 0 {
         Some("it must run as root to start a Postfix instance")
     } else if !Command::new("id")
@@ -332,6 +351,7 @@ impl Instance {
                 .rsplit_once(')')
                 .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
             // Without /proc, ask the kernel whether the pid exists.
+            // SAFETY: signal 0 only checks; pid is this instance's master.
             Err(_) => (unsafe { libc::kill(pid, 0) }) == 0,
         }
     }
@@ -366,6 +386,7 @@ impl Instance {
             return;
         }
         eprintln!("{TEST}: killing master {pid}");
+        // SAFETY: plain syscall; pid comes from this instance's own pid file.
         unsafe { libc::kill(pid, libc::SIGKILL) };
         Self::wait_gone(pid);
     }
