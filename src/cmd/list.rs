@@ -15,21 +15,22 @@ use crate::source::annotation::Annotation;
 
 use super::{Context, Outcome};
 
-/// One entry as `list` shows it.
+/// One entry as `list` shows it (and as `--format json` writes it).
 #[derive(Debug, Serialize)]
 struct Entry {
     /// The key as written (postmap folds it to lower case when compiling).
-    fingerprint: String,
+    #[serde(rename = "fingerprint", serialize_with = "lossy")]
+    key: Vec<u8>,
     /// The value.
-    name: String,
+    #[serde(rename = "name", serialize_with = "lossy")]
+    value: Vec<u8>,
     /// The digest the key's length implies, when the key is a fingerprint.
-    digest: Option<String>,
+    digest: Option<&'static str>,
     /// Whether ccert recorded it as a public-key fingerprint.
     pubkey: Option<bool>,
-    /// The certificate's notAfter (RFC 3339), when ccert recorded it.
-    not_after: Option<String>,
-    #[serde(skip)]
-    expires: Option<OffsetDateTime>,
+    /// The certificate's notAfter, when ccert recorded it.
+    #[serde(serialize_with = "rfc3339")]
+    not_after: Option<OffsetDateTime>,
     /// The certificate's subject, when ccert recorded it.
     subject: Option<String>,
     /// 1-based first line.
@@ -38,8 +39,17 @@ struct Entry {
     duplicate: bool,
     /// The line of that earlier entry.
     duplicate_of: Option<usize>,
-    #[serde(skip)]
-    raw: (Vec<u8>, Vec<u8>),
+}
+
+fn lossy<S: serde::Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&String::from_utf8_lossy(bytes))
+}
+
+fn rfc3339<S: serde::Serializer>(t: &Option<OffsetDateTime>, s: S) -> Result<S::Ok, S::Error> {
+    match t.and_then(|t| t.format(&Rfc3339).ok()) {
+        Some(text) => s.serialize_str(&text),
+        None => s.serialize_none(),
+    }
 }
 
 /// Runs `ccert list`.
@@ -73,24 +83,22 @@ pub fn run(args: &ListArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         let digest = std::str::from_utf8(&r.key)
             .ok()
             .and_then(Fingerprint::parse)
-            .map(|f| f.algorithm.name().to_string());
+            .map(|f| f.algorithm.name());
         entries.push(Entry {
-            fingerprint: String::from_utf8_lossy(&r.key).into_owned(),
-            name: String::from_utf8_lossy(&r.value).into_owned(),
+            key: r.key,
+            value: r.value,
             digest,
             pubkey: annotation.pubkey,
-            not_after: annotation.not_after.and_then(|t| t.format(&Rfc3339).ok()),
-            expires: annotation.not_after,
+            not_after: annotation.not_after,
             subject: annotation.subject,
             line: r.line,
             duplicate: earlier != r.line,
             duplicate_of: (earlier != r.line).then_some(earlier),
-            raw: (r.key, r.value),
         });
     }
     if let Some(days) = args.expiring {
         let cutoff = OffsetDateTime::now_utc() + time::Duration::days(i64::from(days));
-        entries.retain(|e| e.expires.is_some_and(|t| t <= cutoff));
+        entries.retain(|e| e.not_after.is_some_and(|t| t <= cutoff));
     }
     print(&entries, args.format)?;
     Ok(if args.expiring.is_some() && !entries.is_empty() {
@@ -105,9 +113,9 @@ fn print(entries: &[Entry], format: ListFormat) -> anyhow::Result<()> {
     match format {
         ListFormat::Plain => {
             for e in entries {
-                out.write_all(&e.raw.0)?;
+                out.write_all(&e.key)?;
                 out.write_all(b" ")?;
-                out.write_all(&e.raw.1)?;
+                out.write_all(&e.value)?;
                 out.write_all(b"\n")?;
             }
         }
@@ -122,14 +130,16 @@ fn print(entries: &[Entry], format: ListFormat) -> anyhow::Result<()> {
                 .set_header(["FINGERPRINT", "NAME", "DIGEST", "NOT AFTER", "LINE", "NOTE"]);
             for e in entries {
                 table.add_row([
-                    visible(&e.fingerprint),
-                    visible(&e.name),
+                    visible(&e.key),
+                    visible(&e.value),
                     match (&e.digest, e.pubkey) {
                         (Some(d), Some(true)) => format!("{d} (pubkey)"),
-                        (Some(d), _) => d.clone(),
+                        (Some(d), _) => d.to_string(),
                         (None, _) => "-".to_string(),
                     },
-                    e.not_after.clone().unwrap_or_else(|| "-".to_string()),
+                    e.not_after
+                        .and_then(|t| t.format(&Rfc3339).ok())
+                        .unwrap_or_else(|| "-".to_string()),
                     e.line.to_string(),
                     e.duplicate_of
                         .map(|l| format!("duplicate of line {l}: ignored"))
@@ -145,8 +155,9 @@ fn print(entries: &[Entry], format: ListFormat) -> anyhow::Result<()> {
 
 /// Text for a table cell: control characters (a CR kept inside a joined
 /// value, a TAB in a quoted key) shown as `?` so they cannot garble the table.
-fn visible(text: &str) -> String {
-    text.chars()
+fn visible(text: &[u8]) -> String {
+    String::from_utf8_lossy(text)
+        .chars()
         .map(|c| if c.is_control() { '?' } else { c })
         .collect()
 }
