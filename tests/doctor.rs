@@ -470,3 +470,19 @@ smtp      inet  n       -       y       -       -       smtpd
         .stdout_contains("looks sound")
         .run();
 }
+
+#[test]
+fn digest_overridden_for_one_service() {
+    let master = SOUND_MASTER.replace(
+        "  -o smtpd_tls_ask_ccert=yes\n",
+        "  -o smtpd_tls_ask_ccert=yes\n  -o smtpd_tls_fingerprint_digest=sha1\n",
+    );
+    let source = entry(DigestAlgorithm::Sha256, "ws", "ws");
+    let (_, findings) = doctor_json(setup(SOUND_MAIN, &master, &source), 1);
+    let f = find(&findings, "error", "1 sha256 fingerprint(s)");
+    let message = f["message"].as_str().unwrap();
+    assert!(
+        message.contains("smtpd_tls_fingerprint_digest is sha1 for submission/inet"),
+        "{message}"
+    );
+}

@@ -807,8 +807,9 @@ impl Doctor {
             );
         }
         let mut first_seen: HashMap<String, usize> = HashMap::new();
-        // (fingerprint algorithm) → lines of entries no effective digest matches.
-        let mut mismatched: BTreeMap<DigestAlgorithm, Vec<usize>> = BTreeMap::new();
+        // (index of the digest in use, fingerprint algorithm) → lines of
+        // entries that digest can never match.
+        let mut mismatched: BTreeMap<(usize, DigestAlgorithm), Vec<usize>> = BTreeMap::new();
         let now = OffsetDateTime::now_utc();
         for r in &records {
             let key = String::from_utf8_lossy(&r.key).to_ascii_lowercase();
@@ -839,8 +840,13 @@ impl Doctor {
                 );
                 continue;
             };
-            if !algorithms.is_empty() && !algorithms.iter().any(|(a, _)| *a == fp.algorithm) {
-                mismatched.entry(fp.algorithm).or_default().push(r.line);
+            for (i, (a, _)) in algorithms.iter().enumerate() {
+                if *a != fp.algorithm {
+                    mismatched
+                        .entry((i, fp.algorithm))
+                        .or_default()
+                        .push(r.line);
+                }
             }
             if r.lines.start > 0
                 && let Some(a) = Annotation::parse(file.line(r.lines.start - 1))
@@ -849,8 +855,8 @@ impl Doctor {
                 self.check_expiry(path, r.line, &key, &a, now);
             }
         }
-        for (alg, lines) in mismatched {
-            let (want, usage) = algorithms[0];
+        for ((i, alg), lines) in mismatched {
+            let (want, usage) = algorithms[i];
             let shown: Vec<String> = lines.iter().take(10).map(|l| l.to_string()).collect();
             let more = if lines.len() > 10 { ", …" } else { "" };
             let mut message = format!(
