@@ -5,9 +5,10 @@
 #   benches/maps.sh                       # 1,000,000 entries, 3 runs each
 #   N=100000 REPEAT=5 benches/maps.sh     # another size / number of runs
 #   TYPES="lmdb" benches/maps.sh          # only some types
+#   UPPER=1 benches/maps.sh               # upper-case keys, as Postfix logs them
 #
-# Generates N random SHA-256 fingerprints as Postfix logs them (upper-case hex
-# with colons) with values `clientN.example.com` into benches/work/maps/
+# Generates N random SHA-256 fingerprints (hex with colons; lower-case unless
+# UPPER=1) with values `clientN.example.com` into benches/work/maps/
 # (gitignored), builds the release binary, then for each type removes the old
 # table and times `postmap TYPE:FILE` and `ccert compile -t TYPE FILE` with
 # /usr/bin/time (Debian package `time`): best wall time (s) and peak RSS (KiB)
@@ -31,15 +32,17 @@ for tool in /usr/bin/time postmap python3; do
     fi
 done
 
-src=$work/map$n
+upper=${UPPER:-0}
+src=$work/map$n-$upper
 if ! [ -s "$src" ]; then
     echo "generating $n entries into $src" >&2
-    python3 - "$n" "$src" <<'PY'
+    python3 - "$n" "$src" "$upper" <<'PY'
 import os, sys
-n, path = int(sys.argv[1]), sys.argv[2]
+n, path, upper = int(sys.argv[1]), sys.argv[2], sys.argv[3] == "1"
+fmt = "{:02X}" if upper else "{:02x}"
 with open(path, "w") as f:
     for i in range(n):
-        fp = ":".join(f"{b:02X}" for b in os.urandom(32))
+        fp = ":".join(fmt.format(b) for b in os.urandom(32))
         f.write(f"{fp} client{i}.example.com\n")
 PY
 fi
@@ -48,11 +51,13 @@ echo "building ccert (release)" >&2
 (cd "$root" && cargo build --release --quiet --bin ccert)
 ccert=$root/target/release/ccert
 
-# measure LABEL CLEANUP-GLOB COMMAND...: best wall time and peak RSS over $repeat runs.
+# measure LABEL TABLE COMMAND...: removes TABLE, runs COMMAND $repeat times;
+# prints the best wall time and peak RSS and leaves the best time in $best.
 measure() {
     local label=$1 table=$2
     shift 2
-    local best="" rss=0
+    local rss=0
+    best=""
     for _ in $(seq "$repeat"); do
         rm -f "$table" "$table.cf"
         sync
@@ -62,7 +67,6 @@ measure() {
         if [ "$kib" -gt "$rss" ]; then rss=$kib; fi
     done
     printf '%-28s %8s s %10s KiB\n' "$label" "$best" "$rss"
-    eval "result_$(echo "$label" | tr -c 'a-z0-9\n' '_')=$best"
 }
 
 echo "N=$n, best of $repeat runs; $(nproc) CPUs; $(uname -r)"
@@ -87,7 +91,11 @@ for t in $types; do
     lmdb)
         postmap -c "$work/cf" -s "lmdb:$work/pm-lmdb" | sort >"$work/pm.dump"
         postmap -c "$work/cf" -s "lmdb:$work/cc-lmdb" | sort >"$work/cc.dump"
-        if cmp -s "$work/pm.dump" "$work/cc.dump"; then
+        if [ "$upper" = 1 ] && grep -q '[A-F]' "$work/pm.dump"; then
+            # Postfix 3.7 loses key folding when a bulk lmdb build outgrows
+            # lmdb_map_size and restarts; its keys are then unusable.
+            echo "  postmap's table kept $(grep -c '[A-F]' "$work/pm.dump") upper-case keys (Postfix bug); ccert's: $(grep -c '[A-F]' "$work/cc.dump")"
+        elif cmp -s "$work/pm.dump" "$work/cc.dump"; then
             echo "  postmap -s: same $(wc -l <"$work/cc.dump") entries"
         else
             echo "  postmap -s: DIFFERENT" && exit 1

@@ -95,7 +95,9 @@ fn compile_query_dump_round_trip_for_every_type() {
         );
         let names = written(done.dir.path());
         assert!(
-            names.iter().all(|n| !n.starts_with(".ccert-") && !n.ends_with("-lock")),
+            names
+                .iter()
+                .all(|n| !n.starts_with(".ccert-") && !n.ends_with("-lock")),
             "{t}: leftovers {names:?}"
         );
     }
@@ -308,11 +310,7 @@ fn lmdb_key_too_long_fails_naming_the_line_and_keeps_the_old_table() {
     assert_eq!(done.read("clientcerts.lmdb"), before);
     assert_eq!(written(done.dir.path()), ["clientcerts.lmdb"]);
     // 510 bytes fit (511 with the trailing NUL).
-    fs::write(
-        done.path("clientcerts"),
-        format!("{} v\n", "a".repeat(510)),
-    )
-    .unwrap();
+    fs::write(done.path("clientcerts"), format!("{} v\n", "a".repeat(510))).unwrap();
     done.then().args(["compile", "lmdb:clientcerts"]).run();
 }
 
@@ -385,7 +383,7 @@ fn table_mode_follows_the_source_and_an_existing_table_keeps_its_mode() {
         }
         fs::set_permissions(&table, fs::Permissions::from_mode(0o600)).unwrap();
         fs::set_permissions(&src, fs::Permissions::from_mode(0o644)).unwrap();
-        let done = done.then().args(["compile", "-t", t, "clientcerts"]).run();
+        let _done = done.then().args(["compile", "-t", t, "clientcerts"]).run();
         assert_eq!(mode(&table), 0o600, "{t}: existing table keeps its mode");
 
         let test = Test::new().file("clientcerts", "k v\n");
@@ -404,7 +402,10 @@ fn table_is_not_older_than_the_source() {
             .file("clientcerts", "k v\n")
             .args(["compile", "-t", t, "clientcerts"])
             .run();
-        let src = fs::metadata(done.path("clientcerts")).unwrap().modified().unwrap();
+        let src = fs::metadata(done.path("clientcerts"))
+            .unwrap()
+            .modified()
+            .unwrap();
         let table = fs::metadata(done.path(table_file(t)))
             .unwrap()
             .modified()
@@ -497,10 +498,7 @@ fn sqlite_cf_is_kept_when_the_admin_removed_the_marker() {
         .join("clientcerts.sqlite");
     assert!(text.contains(&format!("dbpath = {}\n", dbpath.display())));
     fs::write(&cf, "# mine\ndbpath = /somewhere\n").unwrap();
-    let done = done
-        .then()
-        .args(["compile", "sqlite:clientcerts"])
-        .run();
+    let done = done.then().args(["compile", "sqlite:clientcerts"]).run();
     assert_eq!(
         fs::read_to_string(done.path("clientcerts.sqlite.cf")).unwrap(),
         "# mine\ndbpath = /somewhere\n"

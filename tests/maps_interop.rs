@@ -273,7 +273,11 @@ fn same_cdb(lab: &Lab, byte_identical: bool) {
     let keys = keys_of(&pm_dump);
     let expected = lab.postmap_query(&pm, &keys);
     assert!(!expected.is_empty());
-    assert_same("cdb: postmap -q -", &expected, &lab.postmap_query(&cc, &keys));
+    assert_same(
+        "cdb: postmap -q -",
+        &expected,
+        &lab.postmap_query(&cc, &keys),
+    );
     assert_same(
         "cdb: ccert query - on postmap's table",
         &expected,
@@ -289,7 +293,10 @@ fn same_cdb(lab: &Lab, byte_identical: bool) {
 /// `postmap -q -` output restricted to the lower-case (stored) keys.
 fn keys_values(query_output: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
-    for line in query_output.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+    for line in query_output
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+    {
         let key = line.split(|&b| b == b'\t').next().unwrap();
         if crate_fold(key) == key {
             out.extend_from_slice(line);
@@ -321,7 +328,11 @@ fn same_sqlite(lab: &Lab, flags: &[&str]) {
     let keys = keys_of(&pm_dump);
     let expected = lab.postmap_query(&pm, &keys);
     assert!(!expected.is_empty());
-    assert_same("sqlite: postmap -q -", &expected, &lab.postmap_query(&cc, &keys));
+    assert_same(
+        "sqlite: postmap -q -",
+        &expected,
+        &lab.postmap_query(&cc, &keys),
+    );
 }
 
 /// `postmap: warning: FILE, line N: TEXT` → `(N, TEXT)` for skipped lines.
@@ -471,7 +482,11 @@ fn large_maps_match_postmap() {
         .iter()
         .map(|&b| if b == b' ' { b'\t' } else { b })
         .collect();
-    assert_same("lmdb: postmap -q - of every key", &expected, &lab.postmap_query(&cc, &keys));
+    assert_same(
+        "lmdb: postmap -q - of every key",
+        &expected,
+        &lab.postmap_query(&cc, &keys),
+    );
 
     lab.source(&upper);
     lab.build_both("hash", &[]);

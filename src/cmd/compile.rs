@@ -116,17 +116,17 @@ pub fn resolve_type(
             }
         }
     }
-    if config.present {
-        if let Some(value) = config.get("default_database_type") {
-            return value.trim().parse().with_context(|| {
-                format!(
-                    "default_database_type = {} in {}: ccert writes hash, lmdb, cdb and \
-                     sqlite; name the type with -t TYPE or TYPE:FILE",
-                    value.trim(),
-                    ctx.config_dir.join("main.cf").display()
-                )
-            });
-        }
+    if config.present
+        && let Some(value) = config.get("default_database_type")
+    {
+        return value.trim().parse().with_context(|| {
+            format!(
+                "default_database_type = {} in {}: ccert writes hash, lmdb, cdb and \
+                 sqlite; name the type with -t TYPE or TYPE:FILE",
+                value.trim(),
+                ctx.config_dir.join("main.cf").display()
+            )
+        });
     }
     Ok(MapType::Lmdb)
 }
@@ -134,10 +134,10 @@ pub fn resolve_type(
 /// The source file a configured table name refers to: the path itself,
 /// except for sqlite, which Postfix names by its `.sqlite.cf` file.
 pub fn source_of(map_type: MapType, path: &Path) -> PathBuf {
-    if map_type == MapType::Sqlite {
-        if let Some(s) = path.to_str().and_then(|s| s.strip_suffix(".sqlite.cf")) {
-            return PathBuf::from(s);
-        }
+    if map_type == MapType::Sqlite
+        && let Some(s) = path.to_str().and_then(|s| s.strip_suffix(".sqlite.cf"))
+    {
+        return PathBuf::from(s);
     }
     path.to_path_buf()
 }

@@ -16,7 +16,7 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use super::prepare::{Duplicate, DuplicatePolicy};
-use super::{Backend, Entry, MapError, MapType, Table};
+use super::{Backend, Entry, MapError, MapType, Table, writeback};
 use crate::fsutil::{self, AtomicFile, ExclusiveLock, LockKind, Permissions};
 
 /// Size of the cdb header: 256 `(position, slot count)` pairs.
@@ -24,6 +24,30 @@ const HEADER: u64 = 2048;
 
 /// No record (end of a `same_hash` chain).
 const NONE: u32 = u32::MAX;
+
+/// Hashes the (already well mixed) cdb hash values used as map keys with one
+/// multiplication instead of SipHash.
+#[derive(Default)]
+struct CdbHashHasher(u64);
+
+impl std::hash::Hasher for CdbHashHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+        self.0 = self.0.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.0 = u64::from(n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+type HashIndex = HashMap<u32, u32, std::hash::BuildHasherDefault<CdbHashHasher>>;
 
 /// The cdb hash (djb's "times 33, xor").
 pub fn cdb_hash(bytes: &[u8]) -> u32 {
@@ -109,8 +133,9 @@ struct Writer {
     live: Vec<bool>,
     dead: usize,
     /// First record with a given hash, then `same_hash` links to the next.
-    by_hash: HashMap<u32, u32>,
+    by_hash: HashIndex,
     same_hash: Vec<u32>,
+    writeback: writeback::Tracker,
 }
 
 impl Writer {
@@ -124,8 +149,9 @@ impl Writer {
             slots: Vec::new(),
             live: Vec::new(),
             dead: 0,
-            by_hash: HashMap::new(),
+            by_hash: HashIndex::default(),
             same_hash: Vec::new(),
+            writeback: writeback::Tracker::default(),
         })
     }
 
@@ -207,6 +233,8 @@ impl Writer {
             out.write_all(&entry.value)
         };
         write(&mut self.out).map_err(|e| self.io(e))?;
+        let flushed = self.end - self.out.buffer().len() as u64;
+        self.writeback.advance(self.out.get_ref(), flushed);
         let index = u32::try_from(self.slots.len()).map_err(|_| self.too_big())?;
         self.slots.push(Slot { hash, pos });
         self.live.push(true);

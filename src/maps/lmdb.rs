@@ -7,25 +7,34 @@
 //! version 1, readable by Debian's liblmdb 0.9.24) into a temp file beside
 //! the table, then renames it over the table while holding an fcntl write
 //! lock on the old file, so a Postfix reader never sees a half-built table.
+//!
+//! Entries are sorted before they reach LMDB (in memory, or for big maps in
+//! sorted runs spilled to unnamed temp files and merged), duplicates are
+//! resolved on the sorted stream, and the unique keys are appended with
+//! `MDB_APPEND` in moderately sized transactions. Appending fills every page
+//! and touches only the right edge of the tree, so the file is compact, the
+//! build is fast, and memory stays bounded by the run and batch sizes.
 
 use std::fs::{File, OpenOptions};
-use std::io::{self, Read};
+use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 use heed::types::Bytes;
 use heed::{Database, Env, EnvFlags, EnvOpenOptions, MdbError, PutFlags};
 
 use super::prepare::{Duplicate, DuplicatePolicy};
-use super::{Backend, Entry, MapError, MapType, Table};
+use super::{Backend, Entry, MapError, MapType, Table, writeback};
 use crate::fsutil::{self, AtomicFile, ExclusiveLock, LockKind, Permissions};
 
 /// Largest key LMDB 0.9 stores (`MDB_MAXKEYSIZE`), trailing NUL included.
 pub const MAX_KEY_SIZE: usize = 511;
 
-/// Entry bytes buffered per write transaction. A batch is kept until it is
-/// committed so it can be replayed after growing the map on `MDB_MAP_FULL`;
-/// it also bounds memory on million-entry maps.
-const BATCH_BYTES: usize = 48 << 20;
+/// Entry bytes sorted in memory before a run is spilled to a temp file.
+const RUN_BYTES: usize = 24 << 20;
+
+/// Entry bytes appended per write transaction. The batch is kept until it is
+/// committed so it can be replayed after growing the map on `MDB_MAP_FULL`.
+const BATCH_BYTES: usize = 8 << 20;
 
 /// Smallest map size (Postfix's `lmdb_map_size` default, 16 MiB).
 const MIN_MAP_SIZE: usize = 16 << 20;
@@ -46,50 +55,125 @@ impl Backend for LmdbBackend {
         policy: DuplicatePolicy,
         duplicate: &mut dyn FnMut(Duplicate),
     ) -> Result<PathBuf, MapError> {
-        let target = MapType::Lmdb.table_path(source);
-        fsutil::remove_stale_temps(&target);
-        let perms = Permissions::for_table(source, &target).map_err(|e| io_err(source, e))?;
-        let temp = AtomicFile::new(&target).map_err(|e| io_err(&target, e))?;
-        // The map size is virtual address space, not disk space: start from a
-        // generous estimate (8x the source covers LMDB's per-entry overhead at
-        // half-full pages even for tiny records) and double on MDB_MAP_FULL.
-        let source_len = std::fs::metadata(source).map(|m| m.len()).unwrap_or(0);
-        let estimate = usize::try_from(source_len.saturating_mul(8)).unwrap_or(usize::MAX / 2);
-        let mut builder = Builder::open(temp.path(), &target, estimate)?;
-        let mut batch = Batch::default();
-        for entry in entries {
-            let entry = entry?;
-            if entry.key.len() + 1 > MAX_KEY_SIZE {
-                return Err(MapError::Entry {
-                    path: source.to_path_buf(),
-                    line: entry.line,
-                    message: format!(
-                        "key is {} bytes long; lmdb tables allow at most {} bytes per key \
-                         (use hash or cdb for longer keys)",
-                        entry.key.len(),
-                        MAX_KEY_SIZE - 1
-                    ),
-                });
-            }
-            batch.push(&entry);
-            if batch.data.len() >= BATCH_BYTES {
-                builder.insert(&mut batch, policy, duplicate)?;
-                batch.clear();
-            }
-        }
-        builder.insert(&mut batch, policy, duplicate)?;
-        builder.close();
-
-        // Postfix readers take an fcntl read lock on the table around each
-        // lookup; the write lock makes the rename wait for them.
-        let _lock = lock_existing(&target)?;
-        temp.commit(&perms).map_err(|e| io_err(&target, e))?;
-        Ok(target)
+        write_table(source, entries, policy, duplicate, RUN_BYTES)
     }
 
     fn open(&self, source: &Path) -> Result<Box<dyn Table>, MapError> {
         let path = MapType::Lmdb.table_path(source);
         Ok(Box::new(LmdbTable::open(&path)?))
+    }
+}
+
+/// [`LmdbBackend::write`], spilling a sorted run every `run_bytes`.
+fn write_table(
+    source: &Path,
+    entries: &mut dyn Iterator<Item = Result<Entry, MapError>>,
+    policy: DuplicatePolicy,
+    duplicate: &mut dyn FnMut(Duplicate),
+    run_bytes: usize,
+) -> Result<PathBuf, MapError> {
+    let target = MapType::Lmdb.table_path(source);
+    fsutil::remove_stale_temps(&target);
+    let perms = Permissions::for_table(source, &target).map_err(|e| io_err(source, e))?;
+    let dir = fsutil::parent_dir(&target);
+
+    // Phase 1: sorted runs.
+    let mut run = Batch::default();
+    let mut spilled = Vec::new();
+    let mut estimate = 0usize;
+    for entry in entries {
+        let entry = entry?;
+        if entry.key.len() + 1 > MAX_KEY_SIZE {
+            return Err(MapError::Entry {
+                path: source.to_path_buf(),
+                line: entry.line,
+                message: format!(
+                    "key is {} bytes long; lmdb tables allow at most {} bytes per key \
+                         (use hash or cdb for longer keys)",
+                    entry.key.len(),
+                    MAX_KEY_SIZE - 1
+                ),
+            });
+        }
+        estimate = estimate.saturating_add(page_bytes(entry.key.len(), entry.value.len()));
+        run.push(&entry.key, &entry.value, entry.line);
+        if run.data.len() >= run_bytes {
+            run.sort();
+            spilled.push(spill(&run, dir).map_err(|e| io_err(&target, e))?);
+            run.clear();
+        }
+    }
+    run.sort();
+
+    // Phase 2: merge, resolve duplicates, append.
+    let mut temp = AtomicFile::new(&target).map_err(|e| io_err(&target, e))?;
+    let file = temp.file().try_clone().map_err(|e| io_err(&target, e))?;
+    let mut builder = Builder::open(temp.path(), &target, estimate.saturating_mul(2), file)?;
+    let mut sources: Vec<RunReader<'_>> = spilled
+        .into_iter()
+        .map(RunReader::file)
+        .collect::<io::Result<_>>()
+        .map_err(|e| io_err(&target, e))?;
+    sources.push(RunReader::memory(&run));
+    let mut merged = Merge {
+        sources,
+        taken: None,
+    };
+    let mut batch = Batch::default();
+    let mut dups = Vec::new();
+    let mut group = Batch::default();
+    loop {
+        let next = merged.next().map_err(|e| io_err(&target, e))?;
+        let same = match (&next, group.items.first()) {
+            (Some((key, _, _)), Some(first)) => *key == group.key(first),
+            _ => false,
+        };
+        if !same && !group.items.is_empty() {
+            // A group of equal keys is complete: keep one, report the rest.
+            let keep = match policy {
+                DuplicatePolicy::Replace => *group.items.last().unwrap(),
+                DuplicatePolicy::Warn | DuplicatePolicy::Ignore => group.items[0],
+            };
+            for item in &group.items[1..] {
+                let key = group.key(item);
+                dups.push(Duplicate {
+                    key: key[..key.len() - 1].to_vec(),
+                    line: item.line,
+                });
+            }
+            batch.push_raw(group.key(&keep), group.value(&keep), keep.line);
+            group.clear();
+            if batch.data.len() >= BATCH_BYTES {
+                builder.append(&batch)?;
+                batch.clear();
+            }
+        }
+        match next {
+            Some((key, value, line)) => group.push_raw(key, value, line),
+            None => break,
+        }
+    }
+    builder.append(&batch)?;
+    builder.close();
+    dups.sort_by_key(|d| d.line);
+    dups.into_iter().for_each(&mut *duplicate);
+
+    // Postfix readers take an fcntl read lock on the table around each
+    // lookup; the write lock makes the rename wait for them.
+    let _lock = lock_existing(&target)?;
+    temp.commit(&perms).map_err(|e| io_err(&target, e))?;
+    Ok(target)
+}
+
+/// A generous bound on the bytes an entry takes in a full LMDB leaf page
+/// (node header, key and value with their NULs, index slot), or in overflow
+/// pages for big values; used to size the map.
+fn page_bytes(key: usize, value: usize) -> usize {
+    let node = 8 + key + 1 + value + 1 + 2;
+    if node > 2000 {
+        8 + key + 1 + 8 + 2 + (value + 1 + 16).div_ceil(4096) * 4096
+    } else {
+        node
     }
 }
 
@@ -105,8 +189,8 @@ fn lock_existing(target: &Path) -> Result<Option<ExclusiveLock>, MapError> {
     }
 }
 
-/// Entries waiting for their write transaction, packed into one buffer
-/// (`key\0value\0` each) to keep the per-entry overhead small.
+/// Entries packed into one buffer (`key\0value\0` each) to keep the
+/// per-entry overhead small.
 #[derive(Default)]
 struct Batch {
     data: Vec<u8>,
@@ -115,6 +199,9 @@ struct Batch {
 
 #[derive(Clone, Copy)]
 struct Item {
+    /// The first 8 key bytes, big-endian (zero-padded): most comparisons
+    /// while sorting are decided by it without touching the scattered data.
+    prefix: u64,
     start: usize,
     key_len: u32,
     value_len: u32,
@@ -122,17 +209,33 @@ struct Item {
 }
 
 impl Batch {
-    fn push(&mut self, entry: &Entry) {
+    /// Adds a key and value, appending their NULs.
+    fn push(&mut self, key: &[u8], value: &[u8], line: usize) {
         let start = self.data.len();
-        self.data.extend_from_slice(&entry.key);
+        self.data.extend_from_slice(key);
         self.data.push(0);
-        self.data.extend_from_slice(&entry.value);
+        self.data.extend_from_slice(value);
         self.data.push(0);
         self.items.push(Item {
+            prefix: prefix(&self.data[start..start + key.len() + 1]),
             start,
-            key_len: entry.key.len() as u32 + 1,
-            value_len: entry.value.len() as u32 + 1,
-            line: entry.line,
+            key_len: key.len() as u32 + 1,
+            value_len: value.len() as u32 + 1,
+            line,
+        });
+    }
+
+    /// Adds a key and value that already end in NUL.
+    fn push_raw(&mut self, key: &[u8], value: &[u8], line: usize) {
+        let start = self.data.len();
+        self.data.extend_from_slice(key);
+        self.data.extend_from_slice(value);
+        self.items.push(Item {
+            prefix: 0,
+            start,
+            key_len: key.len() as u32,
+            value_len: value.len() as u32,
+            line,
         });
     }
 
@@ -145,9 +248,161 @@ impl Batch {
         &self.data[start..start + item.value_len as usize]
     }
 
+    /// Sorts by key; equal keys stay in source order (their data is
+    /// stored in source order, so `start` breaks ties).
+    fn sort(&mut self) {
+        let mut items = std::mem::take(&mut self.items);
+        items.sort_unstable_by(|a, b| {
+            a.prefix
+                .cmp(&b.prefix)
+                .then_with(|| self.key(a).cmp(self.key(b)))
+                .then(a.start.cmp(&b.start))
+        });
+        self.items = items;
+    }
+
     fn clear(&mut self) {
         self.data.clear();
         self.items.clear();
+    }
+}
+
+/// The first 8 bytes of `bytes` as a big-endian number, zero-padded, so that
+/// numeric order agrees with byte-wise order on those bytes.
+fn prefix(bytes: &[u8]) -> u64 {
+    let mut buf = [0u8; 8];
+    let n = bytes.len().min(8);
+    buf[..n].copy_from_slice(&bytes[..n]);
+    u64::from_be_bytes(buf)
+}
+
+/// Writes a sorted run to an unnamed temp file in `dir` (removed by the
+/// kernel when closed, even if ccert is killed):
+/// `key_len u32, value_len u32, line u64, key, value` per entry.
+fn spill(run: &Batch, dir: &Path) -> io::Result<File> {
+    let file = tempfile::tempfile_in(dir)?;
+    let mut out = BufWriter::with_capacity(1 << 16, file);
+    for item in &run.items {
+        out.write_all(&item.key_len.to_le_bytes())?;
+        out.write_all(&item.value_len.to_le_bytes())?;
+        out.write_all(&(item.line as u64).to_le_bytes())?;
+        out.write_all(run.key(item))?;
+        out.write_all(run.value(item))?;
+    }
+    let mut file = out.into_inner().map_err(|e| e.into_error())?;
+    io::Seek::rewind(&mut file)?;
+    Ok(file)
+}
+
+/// An entry of a run: key and value (with their NULs) and source line.
+type Current<'a> = (&'a [u8], &'a [u8], usize);
+
+/// One sorted run being merged.
+enum RunReader<'a> {
+    Memory {
+        run: &'a Batch,
+        pos: usize,
+    },
+    File {
+        input: BufReader<File>,
+        key_len: usize,
+        entry: Vec<u8>,
+        line: usize,
+        done: bool,
+    },
+}
+
+impl<'a> RunReader<'a> {
+    fn memory(run: &'a Batch) -> Self {
+        Self::Memory { run, pos: 0 }
+    }
+
+    fn file(file: File) -> io::Result<Self> {
+        let mut reader = Self::File {
+            input: BufReader::with_capacity(1 << 16, file),
+            key_len: 0,
+            entry: Vec::new(),
+            line: 0,
+            done: false,
+        };
+        reader.advance()?;
+        Ok(reader)
+    }
+
+    fn current(&self) -> Option<Current<'_>> {
+        match self {
+            Self::Memory { run, pos } => run
+                .items
+                .get(*pos)
+                .map(|item| (run.key(item), run.value(item), item.line)),
+            Self::File {
+                key_len,
+                entry,
+                line,
+                done,
+                ..
+            } => (!done).then(|| (&entry[..*key_len], &entry[*key_len..], *line)),
+        }
+    }
+
+    fn advance(&mut self) -> io::Result<()> {
+        match self {
+            Self::Memory { pos, .. } => *pos += 1,
+            Self::File {
+                input,
+                key_len,
+                entry,
+                line,
+                done,
+            } => {
+                let mut head = [0u8; 16];
+                match input.read_exact(&mut head) {
+                    Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                        *done = true;
+                        return Ok(());
+                    }
+                    other => other?,
+                }
+                *key_len = u32::from_le_bytes(head[..4].try_into().unwrap()) as usize;
+                let value_len = u32::from_le_bytes(head[4..8].try_into().unwrap()) as usize;
+                *line = u64::from_le_bytes(head[8..].try_into().unwrap()) as usize;
+                entry.resize(*key_len + value_len, 0);
+                input.read_exact(entry)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Merges sorted runs; equal keys come out in source order (earlier runs
+/// hold earlier records, and each run is stably sorted).
+struct Merge<'a> {
+    sources: Vec<RunReader<'a>>,
+    /// The run whose current entry was handed out last.
+    taken: Option<usize>,
+}
+
+impl Merge<'_> {
+    /// The next entry: key and value (with NULs) and source line.
+    fn next(&mut self) -> io::Result<Option<Current<'_>>> {
+        if let Some(i) = self.taken.take() {
+            self.sources[i].advance()?;
+        }
+        // Few runs (one per 24 MiB of input): a linear scan is enough. Ties
+        // go to the earlier run, which holds the earlier records.
+        let mut best: Option<(usize, &[u8])> = None;
+        for (i, source) in self.sources.iter().enumerate() {
+            if let Some((key, _, _)) = source.current()
+                && best.is_none_or(|(_, b)| key < b)
+            {
+                best = Some((i, key));
+            }
+        }
+        let Some((i, _)) = best else {
+            return Ok(None);
+        };
+        self.taken = Some(i);
+        Ok(self.sources[i].current())
     }
 }
 
@@ -157,12 +412,18 @@ struct Builder {
     db: Database<Bytes, Bytes>,
     map_size: usize,
     target: PathBuf,
+    /// The temp file, to start writeback of committed pages early.
+    file: File,
+    written: u64,
 }
 
 impl Builder {
-    fn open(temp: &Path, target: &Path, estimate: usize) -> Result<Self, MapError> {
+    fn open(temp: &Path, target: &Path, estimate: usize, file: File) -> Result<Self, MapError> {
         let page = page_size();
-        let map_size = estimate.max(MIN_MAP_SIZE).div_ceil(page) * page;
+        let map_size = estimate
+            .saturating_add(MIN_MAP_SIZE)
+            .div_ceil(page)
+            .saturating_mul(page);
         let mut options = EnvOpenOptions::new();
         options.map_size(map_size);
         // SAFETY: NO_LOCK and NO_SYNC are safe here: the temp file has a random
@@ -183,35 +444,20 @@ impl Builder {
             db,
             map_size,
             target: target.to_path_buf(),
+            file,
+            written: 0,
         })
     }
 
-    /// Inserts a batch in one transaction, growing the map and retrying the
-    /// whole batch when it does not fit. Duplicates are reported only once
-    /// the batch is committed, in source order.
-    fn insert(
-        &mut self,
-        batch: &mut Batch,
-        policy: DuplicatePolicy,
-        duplicate: &mut dyn FnMut(Duplicate),
-    ) -> Result<(), MapError> {
+    /// Appends a batch of sorted, unique keys in one transaction, growing
+    /// the map and retrying the batch when it does not fit.
+    fn append(&mut self, batch: &Batch) -> Result<(), MapError> {
         if batch.items.is_empty() {
             return Ok(());
         }
-        // Inserting in key order touches each leaf page once per batch instead
-        // of at random; the stable sort keeps equal keys in source order, so
-        // "first wins" and "last wins" are unchanged.
-        let mut order = std::mem::take(&mut batch.items);
-        order.sort_by(|a, b| batch.key(a).cmp(batch.key(b)));
-        batch.items = order;
         loop {
-            let mut dups = Vec::new();
-            match self.try_insert(batch, policy, &mut dups) {
-                Ok(()) => {
-                    dups.sort_by_key(|d: &Duplicate| d.line);
-                    dups.into_iter().for_each(&mut *duplicate);
-                    return Ok(());
-                }
+            match self.try_append(batch) {
+                Ok(()) => break,
                 Err(heed::Error::Mdb(MdbError::MapFull)) => {
                     self.map_size =
                         self.map_size
@@ -221,42 +467,34 @@ impl Builder {
                                 message: "the table does not fit in the address space".into(),
                             })?;
                     let env = self.env.as_ref().expect("open environment");
-                    // SAFETY: no transaction is active (try_insert's was aborted).
+                    // SAFETY: no transaction is active (try_append's was aborted).
                     unsafe { env.resize(self.map_size) }
                         .map_err(|e| backend_err(&self.target, e))?;
                 }
                 Err(e) => return Err(backend_err(&self.target, e)),
             }
         }
+        // The committed pages are final: let the disk start on them.
+        if let Ok(meta) = self.file.metadata() {
+            let len = meta.len();
+            if len > self.written {
+                writeback::start(&self.file, self.written, len - self.written);
+                self.written = len;
+            }
+        }
+        Ok(())
     }
 
-    fn try_insert(
-        &self,
-        batch: &Batch,
-        policy: DuplicatePolicy,
-        dups: &mut Vec<Duplicate>,
-    ) -> Result<(), heed::Error> {
+    fn try_append(&self, batch: &Batch) -> Result<(), heed::Error> {
         let env = self.env.as_ref().expect("open environment");
         let mut wtxn = env.write_txn()?;
         for item in &batch.items {
-            let key = batch.key(item);
-            let value = batch.value(item);
-            match self
-                .db
-                .put_with_flags(&mut wtxn, PutFlags::NO_OVERWRITE, key, value)
-            {
-                Ok(()) => {}
-                Err(heed::Error::Mdb(MdbError::KeyExist)) => {
-                    dups.push(Duplicate {
-                        key: key[..key.len() - 1].to_vec(),
-                        line: item.line,
-                    });
-                    if policy == DuplicatePolicy::Replace {
-                        self.db.put(&mut wtxn, key, value)?;
-                    }
-                }
-                Err(e) => return Err(e),
-            }
+            self.db.put_with_flags(
+                &mut wtxn,
+                PutFlags::APPEND,
+                batch.key(item),
+                batch.value(item),
+            )?;
         }
         wtxn.commit()
     }
@@ -562,23 +800,58 @@ mod tests {
     #[test]
     fn grows_the_map_when_full() {
         let dir = tempfile::tempdir().unwrap();
-        let source = dir.path().join("map");
-        // A tiny source file makes the initial estimate far too small.
-        std::fs::write(&source, "x").unwrap();
+        let temp = dir.path().join("t.lmdb");
+        let file = File::create(&temp).unwrap();
+        // Estimate 0: the map starts at 16 MiB and must grow for 60 MB.
+        let mut builder = Builder::open(&temp, &temp, 0, file).unwrap();
         let big = "v".repeat(3000);
-        let mut input = (0..20_000).map(|i| {
-            Ok(Entry {
-                key: format!("key{i:06}").into_bytes(),
-                value: big.clone().into_bytes(),
-                line: i + 1,
-            })
-        });
-        LmdbBackend
-            .write(&source, &mut input, DuplicatePolicy::Warn, &mut |_| {})
-            .unwrap();
-        let mut table = LmdbBackend.open(&source).unwrap();
+        let mut batch = Batch::default();
+        for i in 0..20_000 {
+            batch.push(format!("key{i:06}").as_bytes(), big.as_bytes(), i + 1);
+        }
+        builder.append(&batch).unwrap();
+        builder.close();
+        let mut table = LmdbTable::open(&temp).unwrap();
         assert_eq!(table.get(b"key019999").unwrap(), Some(big.into_bytes()));
         assert_eq!(table.entries().unwrap().len(), 20_000);
+    }
+
+    #[test]
+    fn merges_spilled_runs_with_duplicates_across_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = dir.path().join("map");
+        std::fs::write(&source, "x").unwrap();
+        // Keys repeat every 700 records, so duplicates span runs.
+        let input: Vec<(String, String)> = (0..3000)
+            .map(|i| (format!("k{:04}", (i * 7919) % 700), format!("v{i}")))
+            .collect();
+        for policy in [DuplicatePolicy::Warn, DuplicatePolicy::Replace] {
+            let mut dups = Vec::new();
+            let mut entries = input.iter().enumerate().map(|(i, (k, v))| {
+                Ok(Entry {
+                    key: k.clone().into_bytes(),
+                    value: v.clone().into_bytes(),
+                    line: i + 1,
+                })
+            });
+            write_table(&source, &mut entries, policy, &mut |d| dups.push(d), 1000).unwrap();
+            assert_eq!(dups.len(), 3000 - 700);
+            assert!(dups.windows(2).all(|w| w[0].line < w[1].line));
+            let mut table = LmdbBackend.open(&source).unwrap();
+            let stored = table.entries().unwrap();
+            assert_eq!(stored.len(), 700);
+            for (key, value) in stored {
+                let key = String::from_utf8(key).unwrap();
+                let lines: Vec<usize> = (0..3000).filter(|&i| input[i].0 == key).collect();
+                let want = match policy {
+                    DuplicatePolicy::Replace => *lines.last().unwrap(),
+                    _ => lines[0],
+                };
+                assert_eq!(String::from_utf8(value).unwrap(), format!("v{want}"));
+            }
+        }
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(names.len(), 2, "no spill files left behind");
     }
 
     #[test]

@@ -38,18 +38,25 @@ pub struct Duplicate {
 /// difference never matters for client-certificate tables. Other bytes
 /// (invalid UTF-8, which postmap would skip) are ASCII-folded.
 pub fn fold_key(key: &[u8]) -> Vec<u8> {
-    if !key.is_ascii() {
-        if let Ok(text) = std::str::from_utf8(key) {
-            return text.to_lowercase().into_bytes();
-        }
+    if !key.is_ascii()
+        && let Ok(text) = std::str::from_utf8(key)
+    {
+        return text.to_lowercase().into_bytes();
     }
     key.to_ascii_lowercase()
 }
 
 /// A source record as a table entry (key folded, value kept).
 pub fn entry(record: Record) -> Entry {
+    let mut key = record.key;
+    if key.is_ascii() {
+        // The common case (every fingerprint), folded in place.
+        key.make_ascii_lowercase();
+    } else {
+        key = fold_key(&key);
+    }
     Entry {
-        key: fold_key(&record.key),
+        key,
         value: record.value,
         line: record.line,
     }
