@@ -3,6 +3,7 @@
 #
 #   benches/hash.sh            # 1,000,000 entries
 #   N=100000 benches/hash.sh   # another size
+#   RUNS=1 benches/hash.sh     # one build each instead of three
 #
 # Generates N random SHA-256 fingerprints (`<95-char lower hex with colons>
 # clientN.example.com`) into benches/work/hash/ (gitignored), builds the table
@@ -58,9 +59,15 @@ measure() { # label, command...
     printf '%-34s wall %6ss  peak RSS %8s KiB\n' "$label" $(tail -n1 "$work/time.out")
 }
 
-echo "== build $n entries"
-measure "postmap hash:" postmap -c "$work/cf" "hash:$work/pm"
-measure "ccert hash writer" "$bin" "$work/cc"
+runs=${RUNS:-3}
+echo "== build $n entries ($runs runs each; the machine's load: $(cut -d' ' -f1-3 /proc/loadavg))"
+for run in $(seq "$runs"); do
+    rm -f "$work/pm.db" "$work/cc.db"
+    sync
+    measure "postmap hash: (run $run)" postmap -c "$work/cf" "hash:$work/pm"
+    sync
+    measure "ccert hash writer (run $run)" "$bin" "$work/cc"
+done
 ls -l "$work/pm.db" "$work/cc.db" | awk '{print "   " $5 " bytes  " $9}'
 
 echo "== verify"

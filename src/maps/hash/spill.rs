@@ -1,4 +1,5 @@
-//! Partitioned spill files for the bulk writer.
+//! Partitioned spill file for the bulk writer, and the record format it and
+//! the writer's sorted runs share.
 //!
 //! Records are spread over partitions by the low bits of their key hash. Each
 //! partition buffers [`FLUSH_AT`] bytes, then appends the chunk to one shared
@@ -35,11 +36,30 @@ pub struct Record<'a> {
     pub value: &'a [u8],
 }
 
+/// One partition: its chunks in the shared temp file and its buffered tail.
 #[derive(Debug, Default)]
-struct Partition {
+pub struct Partition {
     buf: Vec<u8>,
     /// `(offset, length)` of the chunks already in the temp file.
     chunks: Vec<(u64, usize)>,
+}
+
+impl Partition {
+    /// Every byte of the partition (its chunks read from `file`, then its buffer).
+    pub fn load(self, file: Option<&File>) -> io::Result<Vec<u8>> {
+        let (Some(file), false) = (file, self.chunks.is_empty()) else {
+            return Ok(self.buf);
+        };
+        let total: usize = self.chunks.iter().map(|c| c.1).sum::<usize>() + self.buf.len();
+        let mut all = vec![0u8; total];
+        let mut at = 0;
+        for (offset, len) in self.chunks {
+            file.read_exact_at(&mut all[at..at + len], offset)?;
+            at += len;
+        }
+        all[at..].copy_from_slice(&self.buf);
+        Ok(all)
+    }
 }
 
 /// The set of partitions.
@@ -103,23 +123,32 @@ impl Spill {
         Ok(())
     }
 
-    /// Takes every byte of partition `p` (its chunks, then its buffer),
-    /// releasing its memory.
+    /// Takes every byte of partition `p`, releasing its memory.
     pub fn take(&mut self, p: usize) -> io::Result<Vec<u8>> {
-        let part = std::mem::take(&mut self.parts[p]);
-        let (Some(file), false) = (&self.file, part.chunks.is_empty()) else {
-            return Ok(part.buf);
-        };
-        let total: usize = part.chunks.iter().map(|c| c.1).sum::<usize>() + part.buf.len();
-        let mut all = vec![0u8; total];
-        let mut at = 0;
-        for (offset, len) in part.chunks {
-            file.read_exact_at(&mut all[at..at + len], offset)?;
-            at += len;
-        }
-        all[at..].copy_from_slice(&part.buf);
-        Ok(all)
+        std::mem::take(&mut self.parts[p]).load(self.file.as_ref())
     }
+
+    /// The shared temp file (if anything was spilled) and the partitions, so
+    /// several threads can load partitions at once.
+    pub fn into_parts(self) -> (Option<File>, Vec<Partition>) {
+        (self.file, self.parts)
+    }
+}
+
+/// Appends a record in spill format to `out` (`key` and `value` as stored, NULs included).
+pub fn encode(out: &mut Vec<u8>, r: &Record<'_>) {
+    out.extend_from_slice(&r.hash.to_le_bytes());
+    out.extend_from_slice(&r.seq.to_le_bytes());
+    out.extend_from_slice(&r.line.to_le_bytes());
+    out.extend_from_slice(&(r.key.len() as u32).to_le_bytes());
+    out.extend_from_slice(&(r.value.len() as u32).to_le_bytes());
+    out.extend_from_slice(r.key);
+    out.extend_from_slice(r.value);
+}
+
+/// Bytes a record takes in spill format.
+pub fn encoded_len(r: &Record<'_>) -> usize {
+    RECORD_HEADER + r.key.len() + r.value.len()
 }
 
 fn len32(n: usize) -> io::Result<u32> {
