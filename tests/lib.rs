@@ -12,6 +12,7 @@ mod client_side;
 mod compile;
 mod docs;
 mod doctor;
+mod e2e_postfix;
 mod edit;
 mod fingerprint;
 mod hash_interop;
