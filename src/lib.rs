@@ -13,6 +13,7 @@
 //! * [`fsutil`] holds the atomic-write and locking helpers every writer uses.
 
 pub mod cert;
+pub mod certstore;
 pub mod cli;
 pub mod cmd;
 pub mod docs;

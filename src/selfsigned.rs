@@ -95,8 +95,33 @@ pub fn issue(name: &str, algorithm: KeyAlgorithm, days: u32) -> Result<Issued, I
     params.not_before = now - Duration::hours(1);
     params.not_after = now + Duration::days(i64::from(days.max(1)));
     let cert = params.self_signed(&key).map_err(|e| gen_err(&e))?;
+    let key_pem = match algorithm {
+        KeyAlgorithm::Ed25519 => ed25519_pkcs8_v1_pem(&key.serialize_der())?,
+        _ => key.serialize_pem(),
+    };
     Ok(Issued {
         cert_pem: cert.pem(),
-        key_pem: key.serialize_pem(),
+        key_pem,
     })
+}
+
+/// Re-encodes an Ed25519 key as PKCS#8 version 1 (RFC 8410 without the
+/// optional public key). ring writes version 2 with the public key attached,
+/// which OpenSSL 3.0 — and therefore Postfix's smtp_tls_key_file — refuses.
+fn ed25519_pkcs8_v1_pem(v2_der: &[u8]) -> Result<String, IssueError> {
+    // The private key is the 32-byte seed inside `OCTET STRING { OCTET STRING (32) }`.
+    let seed = v2_der
+        .windows(4)
+        .position(|w| w == [0x04, 0x22, 0x04, 0x20])
+        .and_then(|i| v2_der.get(i + 4..i + 36))
+        .ok_or_else(|| IssueError::Generate("unexpected Ed25519 key encoding".into()))?;
+    let mut der = vec![
+        0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04,
+        0x20,
+    ];
+    der.extend_from_slice(seed);
+    let b64 = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &der);
+    Ok(format!(
+        "-----BEGIN PRIVATE KEY-----\n{b64}\n-----END PRIVATE KEY-----\n"
+    ))
 }

@@ -46,6 +46,9 @@ const BAD_FIXTURES: &[(&str, &str)] = &[
     ("truncated.der", "truncated.der: truncated DER"),
 ];
 
+/// The openssl name options that print names the way ccert does.
+const NAMEOPT: &str = "RFC2253,-esc_msb,sep_comma_plus_space,sname";
+
 const DIGESTS: [&str; 6] = ["md5", "sha1", "sha224", "sha256", "sha384", "sha512"];
 
 /// (file, index, digest, kind) → fingerprint, from fixtures/expected-fingerprints.txt.
@@ -292,6 +295,21 @@ fn json_serial_and_dates_equal_live_openssl() {
                 "{file}[{}]",
                 i + 1
             );
+            // Names: openssl's RFC 2253 form with `, ` separators and short names.
+            for (field, flag) in [("subject", "-subject"), ("issuer", "-issuer")] {
+                let name = oracle::run_ok(
+                    &openssl,
+                    &[
+                        "x509", "-inform", inform, "-in", part, "-noout", flag, "-nameopt", NAMEOPT,
+                    ],
+                );
+                assert_eq!(
+                    name,
+                    format!("{field}={}\n", json[i][field].as_str().unwrap()),
+                    "{file}[{}]",
+                    i + 1
+                );
+            }
             // -dateopt iso_8601 prints `notAfter=2126-10-30 19:39:26Z`.
             let dates = oracle::run_ok(
                 &openssl,
@@ -312,6 +330,64 @@ fn json_serial_and_dates_equal_live_openssl() {
                 i + 1
             );
         }
+    }
+}
+
+/// The system's CA bundle (~140 real certificates from many issuers, with
+/// every name oddity) read like openssl reads it, when it is there.
+#[test]
+fn system_ca_bundle_equals_live_openssl() {
+    let Some(openssl) = oracle::require("openssl", "system_ca_bundle_equals_live_openssl") else {
+        return;
+    };
+    let bundle = Path::new("/etc/ssl/certs/ca-certificates.crt");
+    if !bundle.is_file() {
+        eprintln!(
+            "skipping system_ca_bundle_equals_live_openssl: no {}",
+            bundle.display()
+        );
+        return;
+    }
+    let text = fs::read_to_string(bundle).unwrap();
+    let parts = split_pem(&text);
+    let out = Test::new()
+        .args(["fingerprint", "--format", "json", "-d", "sha1"])
+        .arg(bundle.display().to_string())
+        .run();
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let json = json.as_array().unwrap();
+    assert_eq!(json.len(), parts.len());
+    let tmp = tempfile::tempdir().unwrap();
+    for (i, pem) in parts.iter().enumerate() {
+        let p = tmp.path().join(format!("{i}.pem"));
+        fs::write(&p, pem).unwrap();
+        let p = p.display().to_string();
+        let theirs = oracle::run_ok(
+            &openssl,
+            &[
+                "x509",
+                "-in",
+                &p,
+                "-noout",
+                "-fingerprint",
+                "-sha1",
+                "-subject",
+                "-nameopt",
+                NAMEOPT,
+            ],
+        );
+        let ours = format!(
+            "sha1 Fingerprint={}\nsubject={}\n",
+            json[i]["fingerprint"].as_str().unwrap(),
+            json[i]["subject"].as_str().unwrap()
+        );
+        assert_eq!(
+            ours,
+            theirs,
+            "certificate {} of {}",
+            i + 1,
+            bundle.display()
+        );
     }
 }
 

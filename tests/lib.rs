@@ -8,12 +8,15 @@ mod oracle;
 mod test;
 
 mod cli_basics;
+mod client_side;
 mod compile;
 mod docs;
 mod doctor;
+mod e2e_postfix;
 mod edit;
 mod fingerprint;
 mod hash_interop;
 mod maps_interop;
 mod postfix_config;
+mod rehash;
 mod source_model;

@@ -454,6 +454,17 @@ mod tests {
     }
 
     #[test]
+    fn x509_certificate_label_and_skipped_blocks() {
+        let rsa = std::str::from_utf8(include_bytes!("../../fixtures/rsa.pem")).unwrap();
+        let old = rsa.replace("CERTIFICATE-----", "X509 CERTIFICATE-----");
+        let crl = "-----BEGIN X509 CRL-----\n!!not base64!!\n-----END X509 CRL-----\n";
+        let text = format!("{crl}{old}{crl}");
+        let certs = parse(text.as_bytes()).unwrap();
+        assert_eq!(certs.len(), 1);
+        assert_eq!(certs[0].der, include_bytes!("../../fixtures/rsa.der"));
+    }
+
+    #[test]
     fn stdin_is_named_in_messages() {
         let err = parse_certificates(b"x", Path::new("-")).unwrap_err();
         assert!(err.to_string().starts_with("standard input: "), "{err}");

@@ -1,8 +1,8 @@
 //! Distinguished names as one readable line.
 //!
-//! The form is RFC 4514's (as `openssl x509 -nameopt RFC2253` prints, with
-//! `, ` between attributes): most specific first, so the commonName leads —
-//! `CN=host.example, O=Example, C=DE`. Attribute types get their usual short
+//! The form is RFC 4514's, as `openssl x509 -subject -nameopt
+//! RFC2253,-esc_msb,sep_comma_plus_space,sname` prints it: last RDN first, so
+//! usually the commonName leads — `CN=host.example, O=Example, C=DE`. Attribute types get their usual short
 //! names; unknown ones their dotted OID. Special characters are escaped with
 //! `\`, control characters as `\XX`, so a name is always one line.
 
@@ -28,6 +28,10 @@ const SHORT_NAMES: &[(&str, &str)] = &[
     ("2.5.4.43", "initials"),
     ("2.5.4.46", "dnQualifier"),
     ("2.5.4.65", "pseudonym"),
+    ("2.5.4.97", "organizationIdentifier"),
+    ("1.3.6.1.4.1.311.60.2.1.1", "jurisdictionL"),
+    ("1.3.6.1.4.1.311.60.2.1.2", "jurisdictionST"),
+    ("1.3.6.1.4.1.311.60.2.1.3", "jurisdictionC"),
     ("0.9.2342.19200300.100.1.1", "UID"),
     ("0.9.2342.19200300.100.1.25", "DC"),
     ("1.2.840.113549.1.9.1", "emailAddress"),

@@ -7,6 +7,7 @@ use anyhow::{Context as _, bail};
 use time::OffsetDateTime;
 
 use crate::cert::{Certificate, DigestAlgorithm, Fingerprint};
+use crate::certstore::CertStore;
 use crate::cli::AddArgs;
 use crate::source::annotation::Annotation;
 use crate::source::locked::LockedSource;
@@ -17,6 +18,7 @@ use super::{Context, Outcome};
 /// One entry to add.
 struct Planned {
     cert_path: String,
+    cert: Certificate,
     fingerprint: Fingerprint,
     name: String,
     annotation: Annotation,
@@ -50,6 +52,17 @@ pub fn run(args: &AddArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     locked
         .commit(&source)
         .with_context(|| format!("writing {}", path.display()))?;
+    // Keep each certificate so `ccert rehash` can re-fingerprint it later.
+    let store = CertStore::for_source(&path);
+    for p in &planned {
+        store.save(&p.cert).with_context(|| {
+            format!(
+                "{}: keeping a copy of {} for rehash",
+                store.dir().display(),
+                p.cert_path
+            )
+        })?;
+    }
     rebuild_then_unlock(locked, changed && !args.no_compile, &path)?;
     Ok(Outcome::Success)
 }
@@ -95,6 +108,7 @@ fn plan(
         now.date(),
     );
     Ok(Planned {
+        cert: cert.clone(),
         cert_path: shown,
         fingerprint,
         name,

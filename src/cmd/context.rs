@@ -24,7 +24,10 @@ impl Context {
     /// Builds the context from the parsed command line.
     pub fn new(cli: &Cli) -> Self {
         Self {
-            config_dir: cli.config_dir.clone(),
+            // Postfix's config_directory is always absolute; so are the paths
+            // ccert derives from it (and prints for main.cf).
+            config_dir: std::path::absolute(&cli.config_dir)
+                .unwrap_or_else(|_| cli.config_dir.clone()),
             map: cli.map.clone(),
             config: Default::default(),
         }
@@ -59,17 +62,14 @@ impl Context {
         if let Some(map) = &self.map {
             return Ok(map.clone());
         }
-        if let Some(value) = self.postfix()?.get("relay_clientcerts") {
-            if let Some(first) = value.split([',', ' ', '\t']).find(|s| !s.is_empty()) {
-                if let Ok(name) = MapName::parse(first) {
-                    if name
-                        .map_type
-                        .is_some_and(|t| t != crate::maps::MapType::Sqlite)
-                    {
-                        return Ok(name.path);
-                    }
-                }
-            }
+        if let Some(value) = self.postfix()?.get("relay_clientcerts")
+            && let Some(first) = value.split([',', ' ', '\t']).find(|s| !s.is_empty())
+            && let Ok(name) = MapName::parse(first)
+            && name
+                .map_type
+                .is_some_and(|t| t != crate::maps::MapType::Sqlite)
+        {
+            return Ok(name.path);
         }
         Ok(self.config_dir.join("clientcerts"))
     }

@@ -37,6 +37,21 @@ struct JsonEntry {
 
 /// Runs `ccert fingerprint`.
 pub fn run(args: &FingerprintArgs, ctx: &Context) -> anyhow::Result<Outcome> {
+    match print_all(args, ctx) {
+        // The reader went away (`ccert fingerprint … | head`): stop quietly, as
+        // programs killed by SIGPIPE do, but not with success.
+        Err(err)
+            if err
+                .downcast_ref::<std::io::Error>()
+                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            Ok(Outcome::Failure)
+        }
+        other => other,
+    }
+}
+
+fn print_all(args: &FingerprintArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let digest: DigestAlgorithm = match args.digest {
         Some(d) => d.into(),
         None => ctx.default_digest()?,

@@ -6,6 +6,7 @@ use std::ops::Range;
 use anyhow::{Context as _, bail};
 
 use crate::cert::{DigestAlgorithm, Fingerprint};
+use crate::certstore::CertStore;
 use crate::cli::RemoveArgs;
 use crate::source::annotation::Annotation;
 use crate::source::locked::LockedSource;
@@ -94,6 +95,24 @@ pub fn run(args: &RemoveArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     locked
         .commit(&source)
         .with_context(|| format!("writing {}", path.display()))?;
+    // Drop the stored copies of certificates no remaining entry refers to.
+    let remaining: Vec<Fingerprint> = source
+        .records()
+        .0
+        .iter()
+        .filter_map(|r| {
+            std::str::from_utf8(&r.key)
+                .ok()
+                .and_then(Fingerprint::parse)
+        })
+        .collect();
+    let store = CertStore::for_source(&path);
+    store.prune(&remaining).with_context(|| {
+        format!(
+            "{}: removing unused certificate copies",
+            store.dir().display()
+        )
+    })?;
     println!(
         "removed {} entr{} from {}",
         matching.len(),

@@ -185,6 +185,9 @@ pub struct Entry {
     pub line: usize,
 }
 
+/// A stored key and value, as bytes without trailing NUL.
+pub type Pair = (Vec<u8>, Vec<u8>);
+
 /// A table writer and reader for one type.
 pub trait Backend {
     /// The type this backend handles.
@@ -217,8 +220,7 @@ pub trait Table {
 
     /// Every entry in storage order, keys and values without trailing NUL
     /// (as `postmap -s` prints them).
-    #[allow(clippy::type_complexity)]
-    fn entries(&mut self) -> Result<Vec<(Vec<u8>, Vec<u8>)>, MapError>;
+    fn entries(&mut self) -> Result<Vec<Pair>, MapError>;
 }
 
 /// The backend for a type.

@@ -232,6 +232,22 @@ impl SourceFile {
         self.reindex();
     }
 
+    /// Replaces the content of physical line `index` (its line ending is
+    /// kept). Used for whole-line rewrites such as a record's first line
+    /// with a new key, or a ccert comment.
+    pub fn replace_line(&mut self, index: usize, content: &[u8]) {
+        let start = self.starts[index];
+        let end = start + self.line(index).len();
+        // A CR of a CRLF line belongs to the line ending, not the content.
+        let end = if self.bytes[start..end].ends_with(b"\r") {
+            end - 1
+        } else {
+            end
+        };
+        self.bytes.splice(start..end, content.iter().copied());
+        self.reindex();
+    }
+
     /// Replaces the value of the record on `lines` (a [`Record::lines`])
     /// with `value`, touching only the value's bytes (for a value spread
     /// over continuation lines, everything from its start to its end).
