@@ -207,30 +207,10 @@ pub(crate) fn rebuild_tables(source: &Path) -> anyhow::Result<()> {
             source.display()
         )
     })?;
-    let mut err = std::io::stderr().lock();
     if let Some(report) = reports.first() {
-        let mut warnings: Vec<(usize, String)> = report
-            .problems
-            .iter()
-            .map(|p| {
-                let text = format!("{}, line {}: {}", source.display(), p.line, p.message);
-                (p.line, text)
-            })
-            .chain(report.duplicates.iter().map(|d| {
-                let text = format!(
-                    "duplicate entry: \"{}\" ({}, line {}: the first value is kept)",
-                    String::from_utf8_lossy(&d.key),
-                    source.display(),
-                    d.line
-                );
-                (d.line, text)
-            }))
-            .collect();
-        warnings.sort_by_key(|(line, _)| *line);
-        for (_, text) in warnings {
-            let _ = writeln!(err, "ccert: warning: {text}");
-        }
+        super::compile::print_warnings(source, report);
     }
+    let mut err = std::io::stderr().lock();
     for report in &reports {
         let _ = writeln!(err, "ccert: rebuilt {}", report.table.display());
     }
