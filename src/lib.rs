@@ -17,6 +17,7 @@ pub mod certstore;
 pub mod cli;
 pub mod cmd;
 pub mod docs;
+pub mod doctor;
 pub mod fsutil;
 pub mod maps;
 pub mod postfix;
