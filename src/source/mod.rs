@@ -165,13 +165,11 @@ impl SourceFile {
         };
         let mut joiner = Joiner::default();
         for index in 0..self.line_count() {
-            if let Some(logical) = joiner.push(index, self.line(index)) {
-                interpret(logical, &mut sink);
-            }
+            joiner.push(index, self.line(index), |logical| {
+                interpret(logical, &mut sink)
+            });
         }
-        if let Some(logical) = joiner.finish() {
-            interpret(logical, &mut sink);
-        }
+        joiner.finish(|logical| interpret(logical, &mut sink));
         (records, problems)
     }
 
@@ -331,13 +329,13 @@ pub fn check_value(value: &[u8]) -> Result<(), EditError> {
 }
 
 fn memchr_nl(bytes: &[u8]) -> Option<usize> {
-    bytes.iter().position(|&b| b == b'\n')
+    memchr::memchr(b'\n', bytes)
 }
 
 /// Turns one logical line into items (a problem, a record, or both).
-fn interpret(logical: LogicalLine, sink: &mut impl FnMut(Item)) {
+fn interpret(logical: LogicalLine<'_>, sink: &mut impl FnMut(Item)) {
     let line = logical.first + 1;
-    match parse_logical(&logical.text) {
+    match parse_logical(logical.text) {
         Parsed::Skip(message) => sink(Item::Problem(Problem { line, message })),
         Parsed::Record {
             key,
@@ -407,7 +405,10 @@ impl<R: BufRead> Iterator for RecordReader<R> {
                 return None;
             }
             self.line.clear();
-            let logical = match self.input.read_until(b'\n', &mut self.line) {
+            let pending = &mut self.pending;
+            let sink =
+                |logical: LogicalLine<'_>| interpret(logical, &mut |item| pending.push_back(item));
+            match self.input.read_until(b'\n', &mut self.line) {
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(e) => {
                     self.done = true;
@@ -415,18 +416,15 @@ impl<R: BufRead> Iterator for RecordReader<R> {
                 }
                 Ok(0) => {
                     self.done = true;
-                    self.joiner.finish()
+                    self.joiner.finish(sink);
                 }
                 Ok(_) => {
-                    let content = self.line.strip_suffix(b"\n").unwrap_or(&self.line);
-                    let logical = self.joiner.push(self.index, content);
+                    if self.line.last() == Some(&b'\n') {
+                        self.line.pop();
+                    }
+                    self.joiner.push_owned(self.index, &mut self.line, sink);
                     self.index += 1;
-                    logical
                 }
-            };
-            if let Some(logical) = logical {
-                let pending = &mut self.pending;
-                interpret(logical, &mut |item| pending.push_back(item));
             }
         }
     }
