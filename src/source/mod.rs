@@ -358,6 +358,29 @@ fn interpret(logical: LogicalLine<'_>, sink: &mut impl FnMut(Item)) {
     }
 }
 
+/// `BufRead::read_until(b'\n', line)` with the SIMD search of `memchr`
+/// (std's own line search is the reader's biggest cost on short lines).
+fn read_line(input: &mut impl BufRead, line: &mut Vec<u8>) -> std::io::Result<usize> {
+    let mut total = 0;
+    loop {
+        let buf = match input.fill_buf() {
+            Ok(buf) => buf,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        let (used, found) = match memchr_nl(buf) {
+            Some(i) => (i + 1, true),
+            None => (buf.len(), false),
+        };
+        line.extend_from_slice(&buf[..used]);
+        input.consume(used);
+        total += used;
+        if found || used == 0 {
+            return Ok(total);
+        }
+    }
+}
+
 /// One item from [`RecordReader`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Item {
@@ -408,7 +431,7 @@ impl<R: BufRead> Iterator for RecordReader<R> {
             let pending = &mut self.pending;
             let sink =
                 |logical: LogicalLine<'_>| interpret(logical, &mut |item| pending.push_back(item));
-            match self.input.read_until(b'\n', &mut self.line) {
+            match read_line(&mut self.input, &mut self.line) {
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(e) => {
                     self.done = true;
@@ -480,6 +503,18 @@ mod tests {
         f.replace_value(0..4, b"new").unwrap();
         assert_eq!(f.to_bytes(), b"k\n  new\nz w\n");
         assert!(f.replace_value(1..2, b"x").is_err());
+    }
+
+    #[test]
+    fn reader_handles_lines_across_buffer_refills() {
+        let input = b"k1 v1\n  cont\n# c\nk2 value two\r\n\nlast line-no-newline";
+        let want: Vec<Item> = RecordReader::new(&input[..]).map(Result::unwrap).collect();
+        assert_eq!(want.len(), 3);
+        for capacity in 1..8 {
+            let reader = std::io::BufReader::with_capacity(capacity, &input[..]);
+            let got: Vec<Item> = RecordReader::new(reader).map(Result::unwrap).collect();
+            assert_eq!(got, want, "capacity {capacity}");
+        }
     }
 
     #[test]
