@@ -51,7 +51,7 @@ pub fn entry(record: Record) -> Entry {
     let mut key = record.key;
     if key.is_ascii() {
         // The common case (every fingerprint), folded in place.
-        ascii_lowercase_in_place(&mut key);
+        key.make_ascii_lowercase();
     } else {
         key = fold_key(&key);
     }
@@ -62,24 +62,6 @@ pub fn entry(record: Record) -> Entry {
     }
 }
 
-/// `make_ascii_lowercase` for an all-ASCII `key`, eight bytes at a time
-/// (the byte loop is a noticeable share of compiling a million keys).
-fn ascii_lowercase_in_place(key: &mut [u8]) {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    let mut chunks = key.chunks_exact_mut(8);
-    for chunk in &mut chunks {
-        let x = u64::from_le_bytes((&*chunk).try_into().expect("8 bytes"));
-        // Every byte is below 0x80, so no addition carries into the next
-        // byte: the high bit says `b >= b'A'` resp. `b > b'Z'`.
-        let from_a = x + ONES * (0x80 - u64::from(b'A'));
-        let past_z = x + ONES * (0x80 - u64::from(b'Z') - 1);
-        let upper = from_a & !past_z & (ONES * 0x80);
-        // 0x80 >> 2 = 0x20, the ASCII case bit.
-        chunk.copy_from_slice(&(x | (upper >> 2)).to_le_bytes());
-    }
-    chunks.into_remainder().make_ascii_lowercase();
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,19 +70,6 @@ mod tests {
     fn folds_ascii_keys_to_lower_case() {
         assert_eq!(fold_key(b"AB:CD:eF"), b"ab:cd:ef");
         assert_eq!(fold_key(b"\"Quoted KEY\""), b"\"quoted key\"");
-    }
-
-    #[test]
-    fn word_wise_lowercase_matches_bytewise() {
-        let all: Vec<u8> = (0u8..0x80).collect();
-        for start in 0..all.len() {
-            for len in [0, 1, 7, 8, 9, 17, 40] {
-                let text = &all[start..(start + len).min(all.len())];
-                let mut fast = text.to_vec();
-                ascii_lowercase_in_place(&mut fast);
-                assert_eq!(fast, text.to_ascii_lowercase(), "{text:?}");
-            }
-        }
     }
 
     #[test]
