@@ -4,11 +4,12 @@
 #   benches/hash.sh            # 1,000,000 entries
 #   N=100000 benches/hash.sh   # another size
 #   RUNS=1 benches/hash.sh     # one build each instead of three
+#   CCERT=/path/to/ccert benches/hash.sh   # time that binary instead of building one
 #
 # Generates N random SHA-256 fingerprints (`<95-char lower hex with colons>
 # clientN.example.com`) into benches/work/hash/ (gitignored), builds the table
-# with `postmap hash:` and with `ccert compile -t hash`, and prints wall time (s) and peak RSS (KiB)
-# measured by /usr/bin/time (Debian package `time`). Then times one lookup and
+# with `postmap hash:` and with `ccert compile -t hash`, and prints wall time (s), CPU time
+# (user+sys, s) and peak RSS (KiB) measured by /usr/bin/time (Debian package `time`). Then times one lookup and
 # 200 lookups with `postmap -q` and with ccert's reader, and checks both
 # tables with db5.3_verify and that both answer the same.
 set -euo pipefail
@@ -40,9 +41,11 @@ with open(path, "w") as f:
 PY
 fi
 
-echo "building ccert (release)" >&2
-(cd "$root" && cargo build --release --quiet --bin ccert)
-ccert=$root/target/release/ccert
+if [ -z "${CCERT:-}" ]; then
+    echo "building ccert (release)" >&2
+    (cd "$root" && cargo build --release --quiet --bin ccert)
+fi
+ccert=${CCERT:-$root/target/release/ccert}
 
 cp "$src" "$work/pm"
 cp "$src" "$work/cc"
@@ -52,10 +55,12 @@ sync
 measure() { # label, command...
     local label=$1
     shift
-    /usr/bin/time -o "$work/time.out" -f '%e %M' "$@" >/dev/null 2>"$work/stderr.out" ||
+    /usr/bin/time -o "$work/time.out" -f '%e %M %U %S' "$@" >/dev/null 2>"$work/stderr.out" ||
         { echo "$label failed:" >&2; cat "$work/stderr.out" >&2; exit 1; }
-    # shellcheck disable=SC2046 # two numbers: seconds and KiB
-    printf '%-34s wall %6ss  peak RSS %8s KiB\n' "$label" $(tail -n1 "$work/time.out")
+    local wall kib user sys
+    read -r wall kib user sys < <(tail -n1 "$work/time.out")
+    printf '%-34s wall %6ss  CPU %6ss  peak RSS %8s KiB\n' "$label" "$wall" \
+        "$(awk "BEGIN{printf \"%.2f\", $user + $sys}")" "$kib"
 }
 
 runs=${RUNS:-3}

@@ -6,6 +6,7 @@
 #   N=100000 REPEAT=5 benches/maps.sh     # another size / number of runs
 #   TYPES="lmdb" benches/maps.sh          # only some types
 #   UPPER=1 benches/maps.sh               # upper-case keys, as Postfix logs them
+#   CCERT=/path/to/ccert benches/maps.sh  # time that binary instead of building one
 #
 # Generates N random SHA-256 fingerprints (hex with colons; lower-case unless
 # UPPER=1) with values `clientN.example.com` into benches/work/maps/
@@ -47,9 +48,11 @@ with open(path, "w") as f:
 PY
 fi
 
-echo "building ccert (release)" >&2
-(cd "$root" && cargo build --release --quiet --bin ccert)
-ccert=$root/target/release/ccert
+if [ -z "${CCERT:-}" ]; then
+    echo "building ccert (release)" >&2
+    (cd "$root" && cargo build --release --quiet --bin ccert)
+fi
+ccert=${CCERT:-$root/target/release/ccert}
 
 # measure LABEL TABLE COMMAND...: removes TABLE, runs COMMAND $repeat times;
 # prints the best wall time, the CPU time (user+sys) of that run and the

@@ -165,13 +165,11 @@ impl SourceFile {
         };
         let mut joiner = Joiner::default();
         for index in 0..self.line_count() {
-            if let Some(logical) = joiner.push(index, self.line(index)) {
-                interpret(logical, &mut sink);
-            }
+            joiner.push(index, self.line(index), |logical| {
+                interpret(logical, &mut sink)
+            });
         }
-        if let Some(logical) = joiner.finish() {
-            interpret(logical, &mut sink);
-        }
+        joiner.finish(|logical| interpret(logical, &mut sink));
         (records, problems)
     }
 
@@ -331,13 +329,13 @@ pub fn check_value(value: &[u8]) -> Result<(), EditError> {
 }
 
 fn memchr_nl(bytes: &[u8]) -> Option<usize> {
-    bytes.iter().position(|&b| b == b'\n')
+    memchr::memchr(b'\n', bytes)
 }
 
 /// Turns one logical line into items (a problem, a record, or both).
-fn interpret(logical: LogicalLine, sink: &mut impl FnMut(Item)) {
+fn interpret(logical: LogicalLine<'_>, sink: &mut impl FnMut(Item)) {
     let line = logical.first + 1;
-    match parse_logical(&logical.text) {
+    match parse_logical(logical.text) {
         Parsed::Skip(message) => sink(Item::Problem(Problem { line, message })),
         Parsed::Record {
             key,
@@ -356,6 +354,29 @@ fn interpret(logical: LogicalLine, sink: &mut impl FnMut(Item)) {
                 line,
                 lines: logical.first..logical.last + 1,
             }));
+        }
+    }
+}
+
+/// `BufRead::read_until(b'\n', line)` with the SIMD search of `memchr`
+/// (std's own line search is the reader's biggest cost on short lines).
+fn read_line(input: &mut impl BufRead, line: &mut Vec<u8>) -> std::io::Result<usize> {
+    let mut total = 0;
+    loop {
+        let buf = match input.fill_buf() {
+            Ok(buf) => buf,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        let (used, found) = match memchr_nl(buf) {
+            Some(i) => (i + 1, true),
+            None => (buf.len(), false),
+        };
+        line.extend_from_slice(&buf[..used]);
+        input.consume(used);
+        total += used;
+        if found || used == 0 {
+            return Ok(total);
         }
     }
 }
@@ -407,7 +428,10 @@ impl<R: BufRead> Iterator for RecordReader<R> {
                 return None;
             }
             self.line.clear();
-            let logical = match self.input.read_until(b'\n', &mut self.line) {
+            let pending = &mut self.pending;
+            let sink =
+                |logical: LogicalLine<'_>| interpret(logical, &mut |item| pending.push_back(item));
+            match read_line(&mut self.input, &mut self.line) {
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(e) => {
                     self.done = true;
@@ -415,18 +439,15 @@ impl<R: BufRead> Iterator for RecordReader<R> {
                 }
                 Ok(0) => {
                     self.done = true;
-                    self.joiner.finish()
+                    self.joiner.finish(sink);
                 }
                 Ok(_) => {
-                    let content = self.line.strip_suffix(b"\n").unwrap_or(&self.line);
-                    let logical = self.joiner.push(self.index, content);
+                    if self.line.last() == Some(&b'\n') {
+                        self.line.pop();
+                    }
+                    self.joiner.push_owned(self.index, &mut self.line, sink);
                     self.index += 1;
-                    logical
                 }
-            };
-            if let Some(logical) = logical {
-                let pending = &mut self.pending;
-                interpret(logical, &mut |item| pending.push_back(item));
             }
         }
     }
@@ -482,6 +503,18 @@ mod tests {
         f.replace_value(0..4, b"new").unwrap();
         assert_eq!(f.to_bytes(), b"k\n  new\nz w\n");
         assert!(f.replace_value(1..2, b"x").is_err());
+    }
+
+    #[test]
+    fn reader_handles_lines_across_buffer_refills() {
+        let input = b"k1 v1\n  cont\n# c\nk2 value two\r\n\nlast line-no-newline";
+        let want: Vec<Item> = RecordReader::new(&input[..]).map(Result::unwrap).collect();
+        assert_eq!(want.len(), 3);
+        for capacity in 1..8 {
+            let reader = std::io::BufReader::with_capacity(capacity, &input[..]);
+            let got: Vec<Item> = RecordReader::new(reader).map(Result::unwrap).collect();
+            assert_eq!(got, want, "capacity {capacity}");
+        }
     }
 
     #[test]
