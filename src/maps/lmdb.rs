@@ -16,13 +16,14 @@
 //! build is fast, and memory stays bounded by the run and batch sizes.
 
 use std::fs::{File, OpenOptions};
-use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use heed::types::Bytes;
 use heed::{Database, Env, EnvFlags, EnvOpenOptions, MdbError, PutFlags};
 
 use super::prepare::{Duplicate, DuplicatePolicy};
+use super::sorted::SortedEntries;
 use super::{Backend, Entry, MapError, MapType, Table, writeback};
 use crate::fsutil::{self, AtomicFile, ExclusiveLock, LockKind, Permissions};
 
@@ -78,8 +79,7 @@ fn write_table(
     let dir = fsutil::parent_dir(&target);
 
     // Phase 1: sorted runs.
-    let mut run = Batch::default();
-    let mut spilled = Vec::new();
+    let mut sorted = SortedEntries::new(dir, run_bytes);
     let mut estimate = 0usize;
     for entry in entries {
         let entry = entry?;
@@ -96,66 +96,30 @@ fn write_table(
             });
         }
         estimate = estimate.saturating_add(page_bytes(entry.key.len(), entry.value.len()));
-        run.push(&entry.key, &entry.value, entry.line);
-        if run.data.len() >= run_bytes {
-            run.sort();
-            spilled.push(spill(&run, dir).map_err(|e| io_err(&target, e))?);
-            run.clear();
-        }
+        sorted
+            .push(&entry.key, &entry.value, entry.line)
+            .map_err(|e| io_err(&target, e))?;
     }
-    run.sort();
 
     // Phase 2: merge, resolve duplicates, append.
     let mut temp = AtomicFile::new(&target).map_err(|e| io_err(&target, e))?;
     let file = temp.file().try_clone().map_err(|e| io_err(&target, e))?;
     let mut builder = Builder::open(temp.path(), &target, estimate.saturating_mul(2), file)?;
-    let mut sources: Vec<RunReader<'_>> = spilled
-        .into_iter()
-        .map(RunReader::file)
-        .collect::<io::Result<_>>()
-        .map_err(|e| io_err(&target, e))?;
-    sources.push(RunReader::memory(&run));
-    let mut merged = Merge {
-        sources,
-        taken: None,
-    };
     let mut batch = Batch::default();
-    let mut dups = Vec::new();
-    let mut group = Batch::default();
-    loop {
-        let next = merged.next().map_err(|e| io_err(&target, e))?;
-        let same = match (&next, group.items.first()) {
-            (Some((key, _, _)), Some(first)) => *key == group.key(first),
-            _ => false,
-        };
-        if !same && !group.items.is_empty() {
-            // A group of equal keys is complete: keep one, report the rest.
-            let keep = match policy {
-                DuplicatePolicy::Replace => *group.items.last().unwrap(),
-                DuplicatePolicy::Warn | DuplicatePolicy::Ignore => group.items[0],
-            };
-            for item in &group.items[1..] {
-                let key = group.key(item);
-                dups.push(Duplicate {
-                    key: key[..key.len() - 1].to_vec(),
-                    line: item.line,
-                });
-            }
-            batch.push_raw(group.key(&keep), group.value(&keep), keep.line);
-            group.clear();
+    let dups = sorted.for_each_unique(
+        policy,
+        |e| io_err(&target, e),
+        |key, value, _line| {
+            batch.push(key, value);
             if batch.data.len() >= BATCH_BYTES {
                 builder.append(&batch)?;
                 batch.clear();
             }
-        }
-        match next {
-            Some((key, value, line)) => group.push_raw(key, value, line),
-            None => break,
-        }
-    }
+            Ok(())
+        },
+    )?;
     builder.append(&batch)?;
     builder.close();
-    dups.sort_by_key(|d| d.line);
     dups.into_iter().for_each(&mut *duplicate);
 
     // Postfix readers take an fcntl read lock on the table around each
@@ -189,8 +153,8 @@ fn lock_existing(target: &Path) -> Result<Option<ExclusiveLock>, MapError> {
     }
 }
 
-/// Entries packed into one buffer (`key\0value\0` each) to keep the
-/// per-entry overhead small.
+/// Entries packed into one buffer (`key\0value\0` each), appended in one
+/// write transaction.
 #[derive(Default)]
 struct Batch {
     data: Vec<u8>,
@@ -199,43 +163,23 @@ struct Batch {
 
 #[derive(Clone, Copy)]
 struct Item {
-    /// The first 8 key bytes, big-endian (zero-padded): most comparisons
-    /// while sorting are decided by it without touching the scattered data.
-    prefix: u64,
     start: usize,
     key_len: u32,
     value_len: u32,
-    line: usize,
 }
 
 impl Batch {
     /// Adds a key and value, appending their NULs.
-    fn push(&mut self, key: &[u8], value: &[u8], line: usize) {
+    fn push(&mut self, key: &[u8], value: &[u8]) {
         let start = self.data.len();
         self.data.extend_from_slice(key);
         self.data.push(0);
         self.data.extend_from_slice(value);
         self.data.push(0);
         self.items.push(Item {
-            prefix: prefix(&self.data[start..start + key.len() + 1]),
             start,
             key_len: key.len() as u32 + 1,
             value_len: value.len() as u32 + 1,
-            line,
-        });
-    }
-
-    /// Adds a key and value that already end in NUL.
-    fn push_raw(&mut self, key: &[u8], value: &[u8], line: usize) {
-        let start = self.data.len();
-        self.data.extend_from_slice(key);
-        self.data.extend_from_slice(value);
-        self.items.push(Item {
-            prefix: 0,
-            start,
-            key_len: key.len() as u32,
-            value_len: value.len() as u32,
-            line,
         });
     }
 
@@ -248,161 +192,9 @@ impl Batch {
         &self.data[start..start + item.value_len as usize]
     }
 
-    /// Sorts by key; equal keys stay in source order (their data is
-    /// stored in source order, so `start` breaks ties).
-    fn sort(&mut self) {
-        let mut items = std::mem::take(&mut self.items);
-        items.sort_unstable_by(|a, b| {
-            a.prefix
-                .cmp(&b.prefix)
-                .then_with(|| self.key(a).cmp(self.key(b)))
-                .then(a.start.cmp(&b.start))
-        });
-        self.items = items;
-    }
-
     fn clear(&mut self) {
         self.data.clear();
         self.items.clear();
-    }
-}
-
-/// The first 8 bytes of `bytes` as a big-endian number, zero-padded, so that
-/// numeric order agrees with byte-wise order on those bytes.
-fn prefix(bytes: &[u8]) -> u64 {
-    let mut buf = [0u8; 8];
-    let n = bytes.len().min(8);
-    buf[..n].copy_from_slice(&bytes[..n]);
-    u64::from_be_bytes(buf)
-}
-
-/// Writes a sorted run to an unnamed temp file in `dir` (removed by the
-/// kernel when closed, even if ccert is killed):
-/// `key_len u32, value_len u32, line u64, key, value` per entry.
-fn spill(run: &Batch, dir: &Path) -> io::Result<File> {
-    let file = tempfile::tempfile_in(dir)?;
-    let mut out = BufWriter::with_capacity(1 << 16, file);
-    for item in &run.items {
-        out.write_all(&item.key_len.to_le_bytes())?;
-        out.write_all(&item.value_len.to_le_bytes())?;
-        out.write_all(&(item.line as u64).to_le_bytes())?;
-        out.write_all(run.key(item))?;
-        out.write_all(run.value(item))?;
-    }
-    let mut file = out.into_inner().map_err(|e| e.into_error())?;
-    io::Seek::rewind(&mut file)?;
-    Ok(file)
-}
-
-/// An entry of a run: key and value (with their NULs) and source line.
-type Current<'a> = (&'a [u8], &'a [u8], usize);
-
-/// One sorted run being merged.
-enum RunReader<'a> {
-    Memory {
-        run: &'a Batch,
-        pos: usize,
-    },
-    File {
-        input: BufReader<File>,
-        key_len: usize,
-        entry: Vec<u8>,
-        line: usize,
-        done: bool,
-    },
-}
-
-impl<'a> RunReader<'a> {
-    fn memory(run: &'a Batch) -> Self {
-        Self::Memory { run, pos: 0 }
-    }
-
-    fn file(file: File) -> io::Result<Self> {
-        let mut reader = Self::File {
-            input: BufReader::with_capacity(1 << 16, file),
-            key_len: 0,
-            entry: Vec::new(),
-            line: 0,
-            done: false,
-        };
-        reader.advance()?;
-        Ok(reader)
-    }
-
-    fn current(&self) -> Option<Current<'_>> {
-        match self {
-            Self::Memory { run, pos } => run
-                .items
-                .get(*pos)
-                .map(|item| (run.key(item), run.value(item), item.line)),
-            Self::File {
-                key_len,
-                entry,
-                line,
-                done,
-                ..
-            } => (!done).then(|| (&entry[..*key_len], &entry[*key_len..], *line)),
-        }
-    }
-
-    fn advance(&mut self) -> io::Result<()> {
-        match self {
-            Self::Memory { pos, .. } => *pos += 1,
-            Self::File {
-                input,
-                key_len,
-                entry,
-                line,
-                done,
-            } => {
-                let mut head = [0u8; 16];
-                match input.read_exact(&mut head) {
-                    Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
-                        *done = true;
-                        return Ok(());
-                    }
-                    other => other?,
-                }
-                *key_len = u32::from_le_bytes(head[..4].try_into().unwrap()) as usize;
-                let value_len = u32::from_le_bytes(head[4..8].try_into().unwrap()) as usize;
-                *line = u64::from_le_bytes(head[8..].try_into().unwrap()) as usize;
-                entry.resize(*key_len + value_len, 0);
-                input.read_exact(entry)?;
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Merges sorted runs; equal keys come out in source order (earlier runs
-/// hold earlier records, and each run is stably sorted).
-struct Merge<'a> {
-    sources: Vec<RunReader<'a>>,
-    /// The run whose current entry was handed out last.
-    taken: Option<usize>,
-}
-
-impl Merge<'_> {
-    /// The next entry: key and value (with NULs) and source line.
-    fn next(&mut self) -> io::Result<Option<Current<'_>>> {
-        if let Some(i) = self.taken.take() {
-            self.sources[i].advance()?;
-        }
-        // Few runs (one per 24 MiB of input): a linear scan is enough. Ties
-        // go to the earlier run, which holds the earlier records.
-        let mut best: Option<(usize, &[u8])> = None;
-        for (i, source) in self.sources.iter().enumerate() {
-            if let Some((key, _, _)) = source.current()
-                && best.is_none_or(|(_, b)| key < b)
-            {
-                best = Some((i, key));
-            }
-        }
-        let Some((i, _)) = best else {
-            return Ok(None);
-        };
-        self.taken = Some(i);
-        Ok(self.sources[i].current())
     }
 }
 
@@ -807,7 +599,7 @@ mod tests {
         let big = "v".repeat(3000);
         let mut batch = Batch::default();
         for i in 0..20_000 {
-            batch.push(format!("key{i:06}").as_bytes(), big.as_bytes(), i + 1);
+            batch.push(format!("key{i:06}").as_bytes(), big.as_bytes());
         }
         builder.append(&batch).unwrap();
         builder.close();

@@ -11,6 +11,7 @@ pub mod compile;
 pub mod hash;
 pub mod lmdb;
 pub mod prepare;
+mod sorted;
 pub mod sqlite;
 mod writeback;
 

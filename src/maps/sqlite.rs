@@ -35,14 +35,14 @@
 //! carries ccert's marker comment; an administrator who removes the marker
 //! keeps their own edits, and ccert then leaves the file alone.
 
-use std::fs::File;
-use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OpenFlags, params};
 
 use super::prepare::{Duplicate, DuplicatePolicy};
+use super::sorted::SortedEntries;
 use super::{Backend, Entry, MapError, MapType, Table};
 use crate::fsutil::{self, AtomicFile, Permissions};
 
@@ -188,40 +188,24 @@ fn fill_sorted(
     let dir = fsutil::parent_dir(target);
 
     // Phase 1: sorted runs, checked as they come (the first bad line fails).
-    let mut run = Run::default();
-    let mut spilled = Vec::new();
+    let mut sorted = SortedEntries::new(dir, run_bytes);
     for entry in entries {
         let entry = entry?;
         texts(source, &entry)?;
-        run.push(&entry.key, &entry.value, entry.line);
-        if run.data.len() >= run_bytes {
-            run.sort();
-            spilled.push(run.spill(dir).map_err(ioerr)?);
-            run.clear();
-        }
+        sorted
+            .push(&entry.key, &entry.value, entry.line)
+            .map_err(ioerr)?;
     }
-    run.sort();
 
     // Phase 2: merge, resolve duplicates, insert in key order.
-    let mut sources: Vec<RunReader<'_>> = spilled
-        .into_iter()
-        .map(RunReader::file)
-        .collect::<io::Result<_>>()
-        .map_err(ioerr)?;
-    sources.push(RunReader::Memory { run: &run, pos: 0 });
-    let mut merged = Merge {
-        sources,
-        taken: None,
-    };
     let tx = conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .map_err(err)?;
-    let mut dups = Vec::new();
-    {
+    let dups = {
         let mut insert = tx
             .prepare("INSERT INTO postfix_map (key, value) VALUES (?1, ?2)")
             .map_err(err)?;
-        let mut store = |key: &[u8], value: &[u8]| -> Result<(), MapError> {
+        sorted.for_each_unique(policy, ioerr, |key, value, _line| {
             let text = |bytes| {
                 std::str::from_utf8(bytes)
                     .map_err(|e| ioerr(io::Error::new(io::ErrorKind::InvalidData, e)))
@@ -230,222 +214,11 @@ fn fill_sorted(
                 .execute(params![text(key)?, text(value)?])
                 .map_err(err)?;
             Ok(())
-        };
-        // The key being grouped and the value kept for it.
-        let (mut key, mut value) = (Vec::new(), Vec::new());
-        let mut grouping = false;
-        while let Some((k, v, line)) = merged.next().map_err(ioerr)? {
-            if grouping && k == key.as_slice() {
-                dups.push(Duplicate {
-                    key: key.clone(),
-                    line,
-                });
-                if policy == DuplicatePolicy::Replace {
-                    value.clear();
-                    value.extend_from_slice(v);
-                }
-                continue;
-            }
-            if grouping {
-                store(&key, &value)?;
-            }
-            key.clear();
-            key.extend_from_slice(k);
-            value.clear();
-            value.extend_from_slice(v);
-            grouping = true;
-        }
-        if grouping {
-            store(&key, &value)?;
-        }
-    }
+        })?
+    };
     tx.commit().map_err(err)?;
-    dups.sort_by_key(|d| d.line);
     dups.into_iter().for_each(duplicate);
     Ok(())
-}
-
-/// Entries packed into one buffer (`key` then `value` each).
-#[derive(Default)]
-struct Run {
-    data: Vec<u8>,
-    items: Vec<RunItem>,
-}
-
-#[derive(Clone, Copy)]
-struct RunItem {
-    start: usize,
-    key_len: u32,
-    value_len: u32,
-    line: usize,
-}
-
-impl Run {
-    fn push(&mut self, key: &[u8], value: &[u8], line: usize) {
-        let start = self.data.len();
-        self.data.extend_from_slice(key);
-        self.data.extend_from_slice(value);
-        self.items.push(RunItem {
-            start,
-            // Source lines are far shorter than 4 GiB (BufRead lines in memory).
-            key_len: key.len() as u32,
-            value_len: value.len() as u32,
-            line,
-        });
-    }
-
-    fn key(&self, item: &RunItem) -> &[u8] {
-        &self.data[item.start..item.start + item.key_len as usize]
-    }
-
-    fn value(&self, item: &RunItem) -> &[u8] {
-        let start = item.start + item.key_len as usize;
-        &self.data[start..start + item.value_len as usize]
-    }
-
-    /// Sorts by key (SQLite's BINARY collation is byte order); the sort is
-    /// stable, so equal keys stay in source order.
-    fn sort(&mut self) {
-        let mut items = std::mem::take(&mut self.items);
-        items.sort_by(|a, b| self.key(a).cmp(self.key(b)));
-        self.items = items;
-    }
-
-    fn clear(&mut self) {
-        self.data.clear();
-        self.items.clear();
-    }
-
-    /// Writes the run to an unnamed temp file in `dir` (removed by the
-    /// kernel when closed, even if ccert is killed):
-    /// `key_len u32, value_len u32, line u64, key, value` per entry.
-    fn spill(&self, dir: &Path) -> io::Result<File> {
-        let file = tempfile::tempfile_in(dir)?;
-        let mut out = BufWriter::with_capacity(1 << 16, file);
-        for item in &self.items {
-            out.write_all(&item.key_len.to_le_bytes())?;
-            out.write_all(&item.value_len.to_le_bytes())?;
-            out.write_all(&(item.line as u64).to_le_bytes())?;
-            out.write_all(self.key(item))?;
-            out.write_all(self.value(item))?;
-        }
-        let mut file = out.into_inner().map_err(|e| e.into_error())?;
-        io::Seek::rewind(&mut file)?;
-        Ok(file)
-    }
-}
-
-/// An entry of a run: key, value and source line.
-type Current<'a> = (&'a [u8], &'a [u8], usize);
-
-/// One sorted run being merged.
-enum RunReader<'a> {
-    Memory {
-        run: &'a Run,
-        pos: usize,
-    },
-    File {
-        input: BufReader<File>,
-        key_len: usize,
-        entry: Vec<u8>,
-        line: usize,
-        done: bool,
-    },
-}
-
-impl RunReader<'_> {
-    fn file(file: File) -> io::Result<Self> {
-        let mut reader = Self::File {
-            input: BufReader::with_capacity(1 << 16, file),
-            key_len: 0,
-            entry: Vec::new(),
-            line: 0,
-            done: false,
-        };
-        reader.advance()?;
-        Ok(reader)
-    }
-
-    fn current(&self) -> Option<Current<'_>> {
-        match self {
-            Self::Memory { run, pos } => run
-                .items
-                .get(*pos)
-                .map(|item| (run.key(item), run.value(item), item.line)),
-            Self::File {
-                key_len,
-                entry,
-                line,
-                done,
-                ..
-            } => (!done).then(|| (&entry[..*key_len], &entry[*key_len..], *line)),
-        }
-    }
-
-    fn advance(&mut self) -> io::Result<()> {
-        match self {
-            Self::Memory { pos, .. } => *pos += 1,
-            Self::File {
-                input,
-                key_len,
-                entry,
-                line,
-                done,
-            } => {
-                let mut head = [0u8; 16];
-                match input.read_exact(&mut head) {
-                    Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
-                        *done = true;
-                        return Ok(());
-                    }
-                    other => other?,
-                }
-                let word = |range: std::ops::Range<usize>| {
-                    head[range]
-                        .iter()
-                        .rev()
-                        .fold(0usize, |n, &b| (n << 8) | usize::from(b))
-                };
-                *key_len = word(0..4);
-                let value_len = word(4..8);
-                *line = word(8..16);
-                entry.resize(*key_len + value_len, 0);
-                input.read_exact(entry)?;
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Merges sorted runs; equal keys come out in source order (earlier runs
-/// hold earlier records, and each run is stably sorted).
-struct Merge<'a> {
-    sources: Vec<RunReader<'a>>,
-    /// The run whose current entry was handed out last.
-    taken: Option<usize>,
-}
-
-impl Merge<'_> {
-    fn next(&mut self) -> io::Result<Option<Current<'_>>> {
-        if let Some(i) = self.taken.take() {
-            self.sources[i].advance()?;
-        }
-        // Few runs (one per 16 MiB of input): a linear scan is enough. Ties
-        // go to the earlier run, which holds the earlier records.
-        let mut best: Option<(usize, &[u8])> = None;
-        for (i, source) in self.sources.iter().enumerate() {
-            if let Some((key, _, _)) = source.current()
-                && best.is_none_or(|(_, b)| key < b)
-            {
-                best = Some((i, key));
-            }
-        }
-        let Some((i, _)) = best else {
-            return Ok(None);
-        };
-        self.taken = Some(i);
-        Ok(self.sources[i].current())
-    }
 }
 
 /// Refuses to overwrite a database ccert did not write.
