@@ -318,12 +318,12 @@ impl Merge<'_> {
 mod tests {
     use super::*;
 
-    /// Sorts `input` with tiny runs and returns what was stored and reported.
-    fn sort(
-        input: &[(&str, &str)],
-        policy: DuplicatePolicy,
-        run_bytes: usize,
-    ) -> (Vec<(String, String, usize)>, Vec<(String, usize)>) {
+    /// Stored entries (key, value, line) and reported repeats (key, line).
+    type Sorted = (Vec<(String, String, usize)>, Vec<(String, usize)>);
+
+    /// Sorts `input` with runs of `run_bytes` and returns what was stored
+    /// and reported.
+    fn sort(input: &[(&str, &str)], policy: DuplicatePolicy, run_bytes: usize) -> Sorted {
         let dir = tempfile::tempdir().unwrap();
         let mut sorted = SortedEntries::new(dir.path(), run_bytes);
         for (i, (k, v)) in input.iter().enumerate() {
