@@ -9,10 +9,12 @@ mod test;
 
 mod cli_basics;
 mod client_side;
+mod compile;
 mod docs;
 mod doctor;
 mod edit;
 mod fingerprint;
+mod maps_interop;
 mod postfix_config;
 mod rehash;
 mod source_model;

@@ -1,11 +1,82 @@
-//! `ccert query`.
+//! `ccert query`: look keys up as `postmap -q` does.
+
+use std::io::{BufRead, Write};
+
+use anyhow::Context as _;
 
 use crate::cli::QueryArgs;
+use crate::maps::prepare::fold_key;
+use crate::maps::{self, MapName, Table};
 
+use super::compile::{resolve_type, source_of};
 use super::{Context, Outcome};
 
-/// Runs `ccert query`.
+/// Runs `ccert query`: exit 0 when a key was found, 1 (silently) when not.
 pub fn run(args: &QueryArgs, ctx: &Context) -> anyhow::Result<Outcome> {
-    let _ = (args, ctx);
-    anyhow::bail!("not implemented yet")
+    let mut table = open_table(&args.table, ctx)?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut found = false;
+    if args.key == "-" {
+        // As postmap -q -: one key per line, taken verbatim; print
+        // `key<TAB>value` (the key as read) for each hit.
+        let stdin = std::io::stdin();
+        let mut input = stdin.lock();
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            let n = input
+                .read_until(b'\n', &mut line)
+                .context("reading keys from standard input")?;
+            if n == 0 {
+                break;
+            }
+            if line.last() == Some(&b'\n') {
+                line.pop();
+            }
+            if let Some(value) = lookup(table.as_mut(), &line, &args.table)? {
+                found = true;
+                out.write_all(&line)?;
+                out.write_all(b"\t")?;
+                out.write_all(&value)?;
+                out.write_all(b"\n")?;
+            }
+        }
+    } else if let Some(value) = lookup(table.as_mut(), args.key.as_bytes(), &args.table)? {
+        found = true;
+        out.write_all(&value)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    Ok(if found {
+        Outcome::Success
+    } else {
+        Outcome::Failure
+    })
+}
+
+fn lookup(table: &mut dyn Table, key: &[u8], map: &str) -> anyhow::Result<Option<Vec<u8>>> {
+    if key.is_empty() {
+        return Ok(None);
+    }
+    table
+        .get(&fold_key(key))
+        .with_context(|| format!("looking up a key in {map}"))
+}
+
+/// Opens the table named `[TYPE:]FILE` on the command line (type defaults
+/// as for compile; sqlite tables may be named by their `.sqlite.cf` file).
+pub fn open_table(spec: &str, ctx: &Context) -> anyhow::Result<Box<dyn Table>> {
+    let name = MapName::parse(spec)?;
+    let map_type = resolve_type(&name, None, ctx)?;
+    let source = source_of(map_type, &name.path);
+    maps::backend(map_type).open(&source).with_context(|| {
+        format!(
+            "cannot open {}:{} (build it with `ccert compile {}:{}`)",
+            map_type,
+            name.path.display(),
+            map_type,
+            source.display()
+        )
+    })
 }

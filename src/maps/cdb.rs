@@ -1,9 +1,60 @@
 //! The `cdb:` backend.
+//!
+//! The writer is our own, not the `cdb2` crate: the format is small (doc
+//! §4.1), we need the temp file from [`AtomicFile`] (cdb2 writes postmap's own
+//! `FILE.cdb.tmp` name, truncating it without postmap's lock, and never
+//! fsyncs), and we must resolve duplicates while streaming with little memory.
+//! Records are written in source order and the hash tables are filled exactly
+//! as tinycdb fills them, so for the same input the file is byte-identical to
+//! what `postmap cdb:` writes. Keys and values carry no trailing NUL
+//! (postmap's cdb default); readers try `key\0` then `key`.
 
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use super::prepare::{Duplicate, DuplicatePolicy};
-use super::{Backend, Entry, MapError, MapType, Table};
+use super::{Backend, Entry, MapError, MapType, Table, writeback};
+use crate::fsutil::{self, AtomicFile, ExclusiveLock, LockKind, Permissions};
+
+/// Size of the cdb header: 256 `(position, slot count)` pairs.
+const HEADER: u64 = 2048;
+
+/// No record (end of a `same_hash` chain).
+const NONE: u32 = u32::MAX;
+
+/// Hashes the (already well mixed) cdb hash values used as map keys with one
+/// multiplication instead of SipHash.
+#[derive(Default)]
+struct CdbHashHasher(u64);
+
+impl std::hash::Hasher for CdbHashHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+        self.0 = self.0.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.0 = u64::from(n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+type HashIndex = HashMap<u32, u32, std::hash::BuildHasherDefault<CdbHashHasher>>;
+
+/// The cdb hash (djb's "times 33, xor").
+pub fn cdb_hash(bytes: &[u8]) -> u32 {
+    bytes.iter().fold(5381u32, |h, &c| {
+        (h.wrapping_shl(5).wrapping_add(h)) ^ u32::from(c)
+    })
+}
 
 /// Writes and reads `cdb:` tables.
 #[derive(Debug, Clone, Copy, Default)]
@@ -21,12 +72,589 @@ impl Backend for CdbBackend {
         policy: DuplicatePolicy,
         duplicate: &mut dyn FnMut(Duplicate),
     ) -> Result<PathBuf, MapError> {
-        let _ = (source, entries, policy, duplicate);
-        unimplemented!("maps helper")
+        let target = MapType::Cdb.table_path(source);
+        fsutil::remove_stale_temps(&target);
+        let perms = Permissions::for_table(source, &target).map_err(|e| io_err(source, e))?;
+        let mut temp = AtomicFile::new(&target).map_err(|e| io_err(&target, e))?;
+        let file = temp.file().try_clone().map_err(|e| io_err(&target, e))?;
+        let mut writer = Writer::new(file, &target).map_err(|e| io_err(&target, e))?;
+        for entry in entries {
+            writer.add(&entry?, policy, duplicate)?;
+        }
+        let temp = if writer.dead > 0 {
+            // Replaced duplicates left dead records behind: copy the live ones
+            // into a fresh temp file so the table holds no garbage.
+            let mut compact = AtomicFile::new(&target).map_err(|e| io_err(&target, e))?;
+            let file = compact.file().try_clone().map_err(|e| io_err(&target, e))?;
+            writer = writer.compact(file)?;
+            drop(temp);
+            compact
+        } else {
+            temp
+        };
+        writer.finish()?;
+        // Cooperate with postmap and Postfix readers, which flock cdb files.
+        let _lock = lock_existing(&target)?;
+        temp.commit(&perms).map_err(|e| io_err(&target, e))?;
+        Ok(target)
     }
 
     fn open(&self, source: &Path) -> Result<Box<dyn Table>, MapError> {
-        let _ = source;
-        unimplemented!("maps helper")
+        let path = MapType::Cdb.table_path(source);
+        Ok(Box::new(CdbTable::open(&path)?))
+    }
+}
+
+fn lock_existing(target: &Path) -> Result<Option<ExclusiveLock>, MapError> {
+    match File::open(target) {
+        Ok(file) => ExclusiveLock::on(file, LockKind::Flock)
+            .map(Some)
+            .map_err(|e| io_err(target, e)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(io_err(target, e)),
+    }
+}
+
+/// One record already written: its hash and position. Kept for every record
+/// (8 bytes each) to build the hash tables at the end.
+#[derive(Clone, Copy)]
+struct Slot {
+    hash: u32,
+    pos: u32,
+}
+
+/// Streams records into the temp file and builds the tables at the end.
+struct Writer {
+    out: BufWriter<File>,
+    path: PathBuf,
+    end: u64,
+    slots: Vec<Slot>,
+    /// Whether each record is still live (false after `-r` replaced it).
+    live: Vec<bool>,
+    dead: usize,
+    /// First record with a given hash, then `same_hash` links to the next.
+    by_hash: HashIndex,
+    same_hash: Vec<u32>,
+    writeback: writeback::Tracker,
+}
+
+impl Writer {
+    fn new(file: File, path: &Path) -> io::Result<Self> {
+        let mut out = BufWriter::with_capacity(1 << 20, file);
+        out.write_all(&[0u8; HEADER as usize])?;
+        Ok(Self {
+            out,
+            path: path.to_path_buf(),
+            end: HEADER,
+            slots: Vec::new(),
+            live: Vec::new(),
+            dead: 0,
+            by_hash: HashIndex::default(),
+            same_hash: Vec::new(),
+            writeback: writeback::Tracker::default(),
+        })
+    }
+
+    fn too_big(&self) -> MapError {
+        MapError::Backend {
+            path: self.path.clone(),
+            message: "the table would exceed the 4 GiB limit of the cdb format; \
+                      use lmdb or hash for this map"
+                .into(),
+        }
+    }
+
+    fn io(&self, e: io::Error) -> MapError {
+        io_err(&self.path, e)
+    }
+
+    /// The live record with exactly this key, if any.
+    fn find(&mut self, hash: u32, key: &[u8]) -> Result<Option<u32>, MapError> {
+        let mut index = match self.by_hash.get(&hash) {
+            Some(&i) => i,
+            None => return Ok(None),
+        };
+        self.out.flush().map_err(|e| self.io(e))?;
+        let mut buf = Vec::new();
+        while index != NONE {
+            if self.live[index as usize] {
+                let pos = u64::from(self.slots[index as usize].pos);
+                let mut head = [0u8; 8];
+                self.out
+                    .get_ref()
+                    .read_exact_at(&mut head, pos)
+                    .map_err(|e| self.io(e))?;
+                let klen = u32::from_le_bytes(head[..4].try_into().unwrap()) as usize;
+                if klen == key.len() {
+                    buf.resize(klen, 0);
+                    self.out
+                        .get_ref()
+                        .read_exact_at(&mut buf, pos + 8)
+                        .map_err(|e| self.io(e))?;
+                    if buf == key {
+                        return Ok(Some(index));
+                    }
+                }
+            }
+            index = self.same_hash[index as usize];
+        }
+        Ok(None)
+    }
+
+    fn add(
+        &mut self,
+        entry: &Entry,
+        policy: DuplicatePolicy,
+        duplicate: &mut dyn FnMut(Duplicate),
+    ) -> Result<(), MapError> {
+        let hash = cdb_hash(&entry.key);
+        if let Some(old) = self.find(hash, &entry.key)? {
+            duplicate(Duplicate {
+                key: entry.key.clone(),
+                line: entry.line,
+            });
+            if policy != DuplicatePolicy::Replace {
+                return Ok(());
+            }
+            self.live[old as usize] = false;
+            self.dead += 1;
+        }
+        let pos = u32::try_from(self.end).map_err(|_| self.too_big())?;
+        let klen = u32::try_from(entry.key.len()).map_err(|_| self.too_big())?;
+        let vlen = u32::try_from(entry.value.len()).map_err(|_| self.too_big())?;
+        self.end += 8 + u64::from(klen) + u64::from(vlen);
+        if self.end > u64::from(u32::MAX) {
+            return Err(self.too_big());
+        }
+        let write = |out: &mut BufWriter<File>| -> io::Result<()> {
+            out.write_all(&klen.to_le_bytes())?;
+            out.write_all(&vlen.to_le_bytes())?;
+            out.write_all(&entry.key)?;
+            out.write_all(&entry.value)
+        };
+        write(&mut self.out).map_err(|e| self.io(e))?;
+        let flushed = self.end - self.out.buffer().len() as u64;
+        self.writeback.advance(self.out.get_ref(), flushed);
+        let index = u32::try_from(self.slots.len()).map_err(|_| self.too_big())?;
+        self.slots.push(Slot { hash, pos });
+        self.live.push(true);
+        let next = self.by_hash.insert(hash, index).unwrap_or(NONE);
+        // Chain newest first; `find` checks liveness, so order is irrelevant.
+        self.same_hash.push(next);
+        Ok(())
+    }
+
+    /// Copies the live records into `file`, returning a writer positioned
+    /// after them.
+    fn compact(mut self, file: File) -> Result<Self, MapError> {
+        self.out.flush().map_err(|e| self.io(e))?;
+        let mut old = self
+            .out
+            .into_inner()
+            .map_err(|e| io_err(&self.path, e.into_error()))?;
+        old.seek(SeekFrom::Start(HEADER))
+            .map_err(|e| io_err(&self.path, e))?;
+        let mut input = BufReader::with_capacity(1 << 20, old);
+        let mut fresh = Writer::new(file, &self.path).map_err(|e| io_err(&self.path, e))?;
+        let mut buf = Vec::new();
+        for (slot, live) in self.slots.iter().zip(&self.live) {
+            let mut head = [0u8; 8];
+            input
+                .read_exact(&mut head)
+                .map_err(|e| io_err(&self.path, e))?;
+            let klen = u32::from_le_bytes(head[..4].try_into().unwrap()) as usize;
+            let vlen = u32::from_le_bytes(head[4..].try_into().unwrap()) as usize;
+            buf.resize(klen + vlen, 0);
+            input
+                .read_exact(&mut buf)
+                .map_err(|e| io_err(&self.path, e))?;
+            if !live {
+                continue;
+            }
+            let pos = fresh.end as u32;
+            fresh.end += 8 + buf.len() as u64;
+            fresh
+                .out
+                .write_all(&head)
+                .and_then(|()| fresh.out.write_all(&buf))
+                .map_err(|e| io_err(&self.path, e))?;
+            fresh.slots.push(Slot {
+                hash: slot.hash,
+                pos,
+            });
+            fresh.live.push(true);
+        }
+        Ok(fresh)
+    }
+
+    /// Writes the 256 hash tables and the header, then flushes.
+    fn finish(mut self) -> Result<(), MapError> {
+        // Group live records by table, keeping record order within a table
+        // (tinycdb inserts each table's records in the order they were added).
+        let mut counts = [0usize; 256];
+        for (slot, live) in self.slots.iter().zip(&self.live) {
+            if *live {
+                counts[(slot.hash & 255) as usize] += 1;
+            }
+        }
+        let mut starts = [0usize; 256];
+        let mut acc = 0;
+        for t in 0..256 {
+            starts[t] = acc;
+            acc += counts[t];
+        }
+        let mut grouped = vec![Slot { hash: 0, pos: 0 }; acc];
+        let mut fill = starts;
+        for (slot, live) in self.slots.iter().zip(&self.live) {
+            if *live {
+                let t = (slot.hash & 255) as usize;
+                grouped[fill[t]] = *slot;
+                fill[t] += 1;
+            }
+        }
+        drop(std::mem::take(&mut self.slots));
+        drop(std::mem::take(&mut self.by_hash));
+        drop(std::mem::take(&mut self.same_hash));
+
+        let mut header = [0u8; HEADER as usize];
+        let mut pos = self.end;
+        let mut table: Vec<Slot> = Vec::new();
+        for t in 0..256 {
+            let n = counts[t] * 2;
+            let at = u32::try_from(pos).map_err(|_| self.too_big())?;
+            header[t * 8..t * 8 + 4].copy_from_slice(&at.to_le_bytes());
+            header[t * 8 + 4..t * 8 + 8].copy_from_slice(&(n as u32).to_le_bytes());
+            if n == 0 {
+                continue;
+            }
+            table.clear();
+            table.resize(n, Slot { hash: 0, pos: 0 });
+            for rec in &grouped[starts[t]..starts[t] + counts[t]] {
+                let mut i = (rec.hash >> 8) as usize % n;
+                while table[i].pos != 0 {
+                    i = (i + 1) % n;
+                }
+                table[i] = *rec;
+            }
+            let mut bytes = Vec::with_capacity(n * 8);
+            for s in &table {
+                bytes.extend_from_slice(&s.hash.to_le_bytes());
+                bytes.extend_from_slice(&s.pos.to_le_bytes());
+            }
+            self.out.write_all(&bytes).map_err(|e| self.io(e))?;
+            pos += n as u64 * 8;
+            if pos > u64::from(u32::MAX) {
+                return Err(self.too_big());
+            }
+        }
+        self.out.flush().map_err(|e| self.io(e))?;
+        self.out
+            .get_ref()
+            .write_all_at(&header, 0)
+            .map_err(|e| self.io(e))
+    }
+}
+
+/// An open `cdb:` table.
+pub struct CdbTable {
+    file: File,
+    path: PathBuf,
+    header: Vec<(u32, u32)>,
+    eod: u64,
+}
+
+impl CdbTable {
+    /// Opens `path` (the `.cdb` file), checking the header against the file size.
+    pub fn open(path: &Path) -> Result<Self, MapError> {
+        let file = File::open(path).map_err(|e| io_err(path, e))?;
+        let len = file.metadata().map_err(|e| io_err(path, e))?.len();
+        let corrupt = |message: String| MapError::Corrupt {
+            path: path.to_path_buf(),
+            message,
+        };
+        if len < HEADER {
+            return Err(corrupt(format!(
+                "{len} bytes, shorter than the 2048-byte cdb header"
+            )));
+        }
+        let mut raw = [0u8; HEADER as usize];
+        file.read_exact_at(&mut raw, 0)
+            .map_err(|e| io_err(path, e))?;
+        let header: Vec<(u32, u32)> = raw
+            .chunks_exact(8)
+            .map(|c| {
+                (
+                    u32::from_le_bytes(c[..4].try_into().unwrap()),
+                    u32::from_le_bytes(c[4..].try_into().unwrap()),
+                )
+            })
+            .collect();
+        let eod = u64::from(header[0].0);
+        if eod < HEADER || eod > len {
+            return Err(corrupt(format!(
+                "end of records {eod} outside the file ({len} bytes)"
+            )));
+        }
+        for (t, &(pos, n)) in header.iter().enumerate() {
+            let (pos, n) = (u64::from(pos), u64::from(n));
+            if n > 0 && (pos < eod || pos + n * 8 > len) {
+                return Err(corrupt(format!(
+                    "hash table {t} ({n} slots at {pos}) outside the table area"
+                )));
+            }
+        }
+        Ok(Self {
+            file,
+            path: path.to_path_buf(),
+            header,
+            eod,
+        })
+    }
+
+    fn corrupt(&self, message: String) -> MapError {
+        MapError::Corrupt {
+            path: self.path.clone(),
+            message,
+        }
+    }
+
+    fn read_at(&self, buf: &mut [u8], pos: u64) -> Result<(), MapError> {
+        self.file
+            .read_exact_at(buf, pos)
+            .map_err(|e| io_err(&self.path, e))
+    }
+
+    /// Reads the lengths of the record at `pos`, checking they fit the record area.
+    fn record_lengths(&self, pos: u64) -> Result<(u64, u64), MapError> {
+        if pos < HEADER || pos + 8 > self.eod {
+            return Err(self.corrupt(format!("record position {pos} out of range")));
+        }
+        let mut head = [0u8; 8];
+        self.read_at(&mut head, pos)?;
+        let klen = u64::from(u32::from_le_bytes(head[..4].try_into().unwrap()));
+        let vlen = u64::from(u32::from_le_bytes(head[4..].try_into().unwrap()));
+        if pos + 8 + klen + vlen > self.eod {
+            return Err(self.corrupt(format!("record at {pos} runs past the records")));
+        }
+        Ok((klen, vlen))
+    }
+
+    fn find(&self, key: &[u8]) -> Result<Option<Vec<u8>>, MapError> {
+        let hash = cdb_hash(key);
+        let (tpos, n) = self.header[(hash & 255) as usize];
+        let (tpos, n) = (u64::from(tpos), u64::from(n));
+        if n == 0 {
+            return Ok(None);
+        }
+        let start = u64::from(hash >> 8) % n;
+        let mut slot = [0u8; 8];
+        let mut buf = Vec::new();
+        for i in 0..n {
+            let at = tpos + ((start + i) % n) * 8;
+            self.read_at(&mut slot, at)?;
+            let shash = u32::from_le_bytes(slot[..4].try_into().unwrap());
+            let spos = u64::from(u32::from_le_bytes(slot[4..].try_into().unwrap()));
+            if spos == 0 {
+                return Ok(None);
+            }
+            if shash != hash {
+                continue;
+            }
+            let (klen, vlen) = self.record_lengths(spos)?;
+            if klen != key.len() as u64 {
+                continue;
+            }
+            buf.resize(klen as usize, 0);
+            self.read_at(&mut buf, spos + 8)?;
+            if buf == key {
+                let mut value = vec![0u8; vlen as usize];
+                self.read_at(&mut value, spos + 8 + klen)?;
+                return Ok(Some(value));
+            }
+        }
+        Ok(None)
+    }
+}
+
+impl Table for CdbTable {
+    fn get(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>, MapError> {
+        let mut with_nul = key.to_vec();
+        with_nul.push(0);
+        for candidate in [&with_nul[..], key] {
+            if let Some(mut value) = self.find(candidate)? {
+                if value.last() == Some(&0) {
+                    value.pop();
+                }
+                return Ok(Some(value));
+            }
+        }
+        Ok(None)
+    }
+
+    fn entries(&mut self) -> Result<Vec<(Vec<u8>, Vec<u8>)>, MapError> {
+        let mut out = Vec::new();
+        let mut pos = HEADER;
+        let mut input = BufReader::with_capacity(1 << 20, &self.file);
+        input
+            .seek(SeekFrom::Start(HEADER))
+            .map_err(|e| io_err(&self.path, e))?;
+        while pos < self.eod {
+            if pos + 8 > self.eod {
+                return Err(self.corrupt(format!("record position {pos} out of range")));
+            }
+            let mut head = [0u8; 8];
+            input
+                .read_exact(&mut head)
+                .map_err(|e| io_err(&self.path, e))?;
+            let klen = u64::from(u32::from_le_bytes(head[..4].try_into().unwrap()));
+            let vlen = u64::from(u32::from_le_bytes(head[4..].try_into().unwrap()));
+            if pos + 8 + klen + vlen > self.eod {
+                return Err(self.corrupt(format!("record at {pos} runs past the records")));
+            }
+            let mut key = vec![0u8; klen as usize];
+            let mut value = vec![0u8; vlen as usize];
+            input
+                .read_exact(&mut key)
+                .and_then(|()| input.read_exact(&mut value))
+                .map_err(|e| io_err(&self.path, e))?;
+            if key.last() == Some(&0) {
+                key.pop();
+            }
+            if value.last() == Some(&0) {
+                value.pop();
+            }
+            out.push((key, value));
+            pos += 8 + klen + vlen;
+        }
+        Ok(out)
+    }
+}
+
+fn io_err(path: &Path, source: io::Error) -> MapError {
+    MapError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn build(dir: &Path, pairs: &[(&str, &str)], policy: DuplicatePolicy) -> Vec<Duplicate> {
+        let source = dir.join("map");
+        std::fs::write(&source, "source").unwrap();
+        let mut dups = Vec::new();
+        let mut input = pairs.iter().enumerate().map(|(i, (k, v))| {
+            Ok(Entry {
+                key: k.as_bytes().to_vec(),
+                value: v.as_bytes().to_vec(),
+                line: i + 1,
+            })
+        });
+        CdbBackend
+            .write(&source, &mut input, policy, &mut |d| dups.push(d))
+            .unwrap();
+        dups
+    }
+
+    #[test]
+    fn hash_matches_the_documented_example() {
+        // doc §4.1: key `ab:cd:ef:01` hashes to 0x06cc96f9 (table 249).
+        assert_eq!(cdb_hash(b"ab:cd:ef:01"), 0x06cc_96f9);
+    }
+
+    #[test]
+    fn layout_of_a_one_record_table() {
+        let dir = tempfile::tempdir().unwrap();
+        build(
+            dir.path(),
+            &[("ab:cd:ef:01", "host")],
+            DuplicatePolicy::Warn,
+        );
+        let bytes = std::fs::read(dir.path().join("map.cdb")).unwrap();
+        let u32_at = |o: usize| u32::from_le_bytes(bytes[o..o + 4].try_into().unwrap());
+        let eod = 2048 + 8 + 11 + 4;
+        assert_eq!((u32_at(0), u32_at(4)), (eod, 0));
+        // Empty tables before 249 sit at the end of the records, after it
+        // past table 249's two slots.
+        assert_eq!((u32_at(248 * 8), u32_at(248 * 8 + 4)), (eod, 0));
+        assert_eq!((u32_at(249 * 8), u32_at(249 * 8 + 4)), (eod, 2));
+        assert_eq!((u32_at(250 * 8), u32_at(250 * 8 + 4)), (eod + 16, 0));
+        assert_eq!(bytes.len() as u32, eod + 16);
+        // (hash >> 8) % 2 == 0: the record sits in the first slot (as in
+        // the file postmap writes for this input).
+        let t = eod as usize;
+        assert_eq!((u32_at(t), u32_at(t + 4)), (0x06cc_96f9, 2048));
+        assert_eq!((u32_at(t + 8), u32_at(t + 12)), (0, 0));
+    }
+
+    #[test]
+    fn round_trip_and_policies() {
+        let pairs = [("k", "first"), ("x", "y"), ("k", "second"), ("k", "third")];
+        for (policy, expected) in [
+            (DuplicatePolicy::Warn, "first"),
+            (DuplicatePolicy::Ignore, "first"),
+            (DuplicatePolicy::Replace, "third"),
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            let dups = build(dir.path(), &pairs, policy);
+            assert_eq!(dups.iter().map(|d| d.line).collect::<Vec<_>>(), [3, 4]);
+            let mut table = CdbBackend.open(&dir.path().join("map")).unwrap();
+            assert_eq!(table.get(b"k").unwrap(), Some(expected.as_bytes().to_vec()));
+            assert_eq!(table.get(b"x").unwrap(), Some(b"y".to_vec()));
+            assert_eq!(table.get(b"nope").unwrap(), None);
+            let entries = table.entries().unwrap();
+            assert_eq!(entries.len(), 2, "no dead records");
+        }
+    }
+
+    #[test]
+    fn many_keys_and_empty_table() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys: Vec<String> = (0..5000).map(|i| format!("{i:x}:key")).collect();
+        let pairs: Vec<(&str, &str)> = keys.iter().map(|k| (k.as_str(), "v")).collect();
+        build(dir.path(), &pairs, DuplicatePolicy::Warn);
+        let mut table = CdbBackend.open(&dir.path().join("map")).unwrap();
+        for k in &keys {
+            assert_eq!(table.get(k.as_bytes()).unwrap(), Some(b"v".to_vec()));
+        }
+        let dir = tempfile::tempdir().unwrap();
+        build(dir.path(), &[], DuplicatePolicy::Warn);
+        let mut table = CdbBackend.open(&dir.path().join("map")).unwrap();
+        assert_eq!(table.get(b"x").unwrap(), None);
+        assert!(table.entries().unwrap().is_empty());
+        assert_eq!(
+            std::fs::metadata(dir.path().join("map.cdb")).unwrap().len(),
+            2048
+        );
+    }
+
+    #[test]
+    fn corrupt_files_are_errors_not_panics() {
+        let dir = tempfile::tempdir().unwrap();
+        build(dir.path(), &[("a", "b"), ("c", "d")], DuplicatePolicy::Warn);
+        let path = dir.path().join("map.cdb");
+        let good = std::fs::read(&path).unwrap();
+        let source = dir.path().join("map");
+        for len in [0, 100, 2048, good.len() - 1] {
+            std::fs::write(&path, &good[..len]).unwrap();
+            let result = CdbBackend.open(&source).and_then(|mut t| {
+                t.get(b"a")?;
+                t.entries()
+            });
+            assert!(matches!(result, Err(MapError::Corrupt { .. })), "len {len}");
+        }
+        // Flip every byte in turn: never a panic or a hang.
+        for i in 0..good.len() {
+            let mut bad = good.clone();
+            bad[i] ^= 0xff;
+            std::fs::write(&path, &bad).unwrap();
+            if let Ok(mut t) = CdbBackend.open(&source) {
+                let _ = t.get(b"a");
+                let _ = t.get(b"c");
+                let _ = t.entries();
+            }
+        }
     }
 }

@@ -1,11 +1,20 @@
 //! Compiling a source file into a table: the streaming path from source
 //! bytes through postmap's reading rules and case folding to a backend.
+//!
+//! Records stream from [`RecordReader`] straight into the backend, so memory
+//! stays bounded by what the backend keeps, not by the source size. Backends
+//! build into a temp file (or one transaction) and make it visible only after
+//! the last record was read, so the table always ends up newer than the
+//! source it was read from, and a source that cannot be read leaves the old
+//! table untouched.
 
+use std::fs::File;
+use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
-use super::prepare::{Duplicate, DuplicatePolicy};
+use super::prepare::{self, Duplicate, DuplicatePolicy};
 use super::{MapError, MapType};
-use crate::source::Problem;
+use crate::source::{Item, Problem, RecordReader};
 
 /// What a compile produced, besides the table.
 #[derive(Debug, Default)]
@@ -26,8 +35,47 @@ pub fn compile(
     map_type: MapType,
     policy: DuplicatePolicy,
 ) -> Result<Report, MapError> {
-    let _ = (source, map_type, policy);
-    unimplemented!("maps helper")
+    let io_err = |e| MapError::Io {
+        path: source.to_path_buf(),
+        source: e,
+    };
+    let file = File::open(source).map_err(io_err)?;
+    if file.metadata().map_err(io_err)?.is_dir() {
+        return Err(io_err(std::io::Error::from(
+            std::io::ErrorKind::IsADirectory,
+        )));
+    }
+    let mut problems = Vec::new();
+    let mut read = 0usize;
+    let mut duplicates = Vec::new();
+    let mut dropped = 0usize;
+    let table = {
+        let mut entries = RecordReader::new(BufReader::with_capacity(1 << 16, file)).filter_map(
+            |item| match item {
+                Ok(Item::Record(record)) => {
+                    read += 1;
+                    Some(Ok(prepare::entry(record)))
+                }
+                Ok(Item::Problem(problem)) => {
+                    problems.push(problem);
+                    None
+                }
+                Err(e) => Some(Err(io_err(e))),
+            },
+        );
+        super::backend(map_type).write(source, &mut entries, policy, &mut |dup| {
+            dropped += 1;
+            if policy == DuplicatePolicy::Warn {
+                duplicates.push(dup);
+            }
+        })?
+    };
+    Ok(Report {
+        table,
+        records: read - dropped,
+        problems,
+        duplicates,
+    })
 }
 
 /// Rebuilds every table of any type that already exists next to `source`

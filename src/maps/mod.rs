@@ -12,6 +12,7 @@ pub mod hash;
 pub mod lmdb;
 pub mod prepare;
 pub mod sqlite;
+mod writeback;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

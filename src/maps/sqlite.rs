@@ -1,9 +1,52 @@
 //! The `sqlite:` backend.
+//!
+//! Postfix reads a `sqlite:` table through a sqlite_table(5) file; ccert
+//! writes the database `FILE.sqlite` with one plain table
+//! `postfix_map (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)`, keys
+//! folded, and the configuration `FILE.sqlite.cf`:
+//!
+//! ```text
+//! dbpath = /etc/postfix/clientcerts.sqlite
+//! query = SELECT value FROM postfix_map WHERE key = '%s'
+//! expansion_limit = 1
+//! ```
+//!
+//! **Updating.** dict_sqlite keeps its connection open and never checks the
+//! file (doc §3.5): a database replaced by rename stays invisible to every
+//! running smtpd until it exits (max_idle/max_use), while a transaction in
+//! the existing file is seen on the next lookup. So a new database is built
+//! in a temp file and renamed into place (nothing half-built is ever visible
+//! under the final name), and an existing ccert database is updated in place
+//! with `DELETE` + `INSERT` in one transaction (readers see the old or the
+//! new content, never a mix; an error rolls everything back). The database
+//! uses the default rollback journal, never WAL: chrooted readers could not
+//! reach `-wal`/`-shm` files, and Debian 12's SQLite 3.40 reads the plain
+//! table format written here.
+//!
+//! **The `.cf` file** is written (atomically) when it is missing or still
+//! carries ccert's marker comment; an administrator who removes the marker
+//! keeps their own edits, and ccert then leaves the file alone.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, ErrorCode, OpenFlags, params};
 
 use super::prepare::{Duplicate, DuplicatePolicy};
 use super::{Backend, Entry, MapError, MapType, Table};
+use crate::fsutil::{self, AtomicFile, Permissions};
+
+/// The table ccert stores entries in.
+pub const TABLE: &str = "postfix_map";
+
+/// The query Postfix runs (sqlite_table(5) `query`), `%s` = the folded key.
+pub const QUERY: &str = "SELECT value FROM postfix_map WHERE key = '%s'";
+
+/// First line of a `.cf` file ccert owns.
+pub const CF_MARKER: &str = "# Written by `ccert compile`";
+
+const SCHEMA: &str =
+    "CREATE TABLE postfix_map (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)";
 
 /// Writes and reads `sqlite:` tables.
 #[derive(Debug, Clone, Copy, Default)]
@@ -21,12 +64,372 @@ impl Backend for SqliteBackend {
         policy: DuplicatePolicy,
         duplicate: &mut dyn FnMut(Duplicate),
     ) -> Result<PathBuf, MapError> {
-        let _ = (source, entries, policy, duplicate);
-        unimplemented!("maps helper")
+        let target = MapType::Sqlite.table_path(source);
+        let perms = Permissions::for_table(source, &target).map_err(|e| io_err(source, e))?;
+        if target.exists() {
+            let mut conn = Connection::open_with_flags(&target, OpenFlags::SQLITE_OPEN_READ_WRITE)
+                .map_err(|e| sql_err(&target, e))?;
+            check_schema(&conn, &target)?;
+            // Running smtpd processes may hold a shared lock for a lookup.
+            conn.busy_timeout(Duration::from_secs(30))
+                .map_err(|e| sql_err(&target, e))?;
+            fill(&mut conn, &target, source, true, entries, policy, duplicate)?;
+        } else {
+            fsutil::remove_stale_temps(&target);
+            let temp = AtomicFile::new(&target).map_err(|e| io_err(&target, e))?;
+            let mut conn = Connection::open(temp.path()).map_err(|e| sql_err(&target, e))?;
+            // A crash leaves only a temp file, so the build needs no journal;
+            // AtomicFile::commit fsyncs the result.
+            conn.execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;")
+                .map_err(|e| sql_err(&target, e))?;
+            conn.execute_batch(SCHEMA)
+                .map_err(|e| sql_err(&target, e))?;
+            fill(
+                &mut conn, &target, source, false, entries, policy, duplicate,
+            )?;
+            conn.close().map_err(|(_, e)| sql_err(&target, e))?;
+            temp.commit(&perms).map_err(|e| io_err(&target, e))?;
+        }
+        write_cf(source, &target, &perms)?;
+        Ok(target)
     }
 
     fn open(&self, source: &Path) -> Result<Box<dyn Table>, MapError> {
-        let _ = source;
-        unimplemented!("maps helper")
+        let path = MapType::Sqlite.table_path(source);
+        Ok(Box::new(SqliteTable::open(&path)?))
+    }
+}
+
+/// Inserts every entry in one transaction (replacing the old rows when `replace_all`).
+fn fill(
+    conn: &mut Connection,
+    target: &Path,
+    source: &Path,
+    replace_all: bool,
+    entries: &mut dyn Iterator<Item = Result<Entry, MapError>>,
+    policy: DuplicatePolicy,
+    duplicate: &mut dyn FnMut(Duplicate),
+) -> Result<(), MapError> {
+    let err = |e| sql_err(target, e);
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(err)?;
+    if replace_all {
+        tx.execute("DELETE FROM postfix_map", []).map_err(err)?;
+    }
+    {
+        let mut insert = tx
+            .prepare("INSERT OR IGNORE INTO postfix_map (key, value) VALUES (?1, ?2)")
+            .map_err(err)?;
+        let mut update = tx
+            .prepare("UPDATE postfix_map SET value = ?2 WHERE key = ?1")
+            .map_err(err)?;
+        for entry in entries {
+            let entry = entry?;
+            let text = |bytes: &[u8], what: &str| {
+                std::str::from_utf8(bytes)
+                    .map(str::to_owned)
+                    .map_err(|_| MapError::Entry {
+                        path: source.to_path_buf(),
+                        line: entry.line,
+                        message: format!(
+                            "the {what} is not valid UTF-8; sqlite tables hold text \
+                             (use hash, lmdb or cdb for this map)"
+                        ),
+                    })
+            };
+            let key = text(&entry.key, "key")?;
+            let value = text(&entry.value, "value")?;
+            if insert.execute(params![key, value]).map_err(err)? == 0 {
+                duplicate(Duplicate {
+                    key: entry.key.clone(),
+                    line: entry.line,
+                });
+                if policy == DuplicatePolicy::Replace {
+                    update.execute(params![key, value]).map_err(err)?;
+                }
+            }
+        }
+    }
+    tx.commit().map_err(err)
+}
+
+/// Refuses to overwrite a database ccert did not write.
+fn check_schema(conn: &Connection, path: &Path) -> Result<(), MapError> {
+    let sql: Option<String> = conn
+        .query_row(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?1",
+            [TABLE],
+            |row| row.get(0),
+        )
+        .map(Some)
+        .or_else(|e| match e {
+            rusqlite::Error::QueryReturnedNoRows => Ok(None),
+            e => Err(e),
+        })
+        .map_err(|e| sql_err(path, e))?;
+    match sql {
+        Some(_) => Ok(()),
+        None => Err(MapError::Corrupt {
+            path: path.to_path_buf(),
+            message: format!(
+                "no {TABLE} table, so ccert did not write this database; \
+                 move it away to let ccert create a new one"
+            ),
+        }),
+    }
+}
+
+/// The sqlite_table(5) file for `db`.
+pub fn cf_contents(source: &Path, db: &Path) -> String {
+    format!(
+        "{CF_MARKER} from {source}.\n\
+         # ccert rewrites this file while the line above is present;\n\
+         # delete that line to keep your own edits.\n\
+         dbpath = {db}\n\
+         query = {QUERY}\n\
+         expansion_limit = 1\n",
+        source = source.display(),
+        db = db.display()
+    )
+}
+
+fn write_cf(source: &Path, db: &Path, perms: &Permissions) -> Result<(), MapError> {
+    let mut cf = db.as_os_str().to_owned();
+    cf.push(".cf");
+    let cf = PathBuf::from(cf);
+    let abs_source = absolute(source).map_err(|e| io_err(source, e))?;
+    let abs_db = absolute(db).map_err(|e| io_err(db, e))?;
+    let wanted = cf_contents(&abs_source, &abs_db);
+    let perms = match std::fs::read_to_string(&cf) {
+        Ok(old) if old == wanted => return Ok(()),
+        Ok(old) if !old.starts_with(CF_MARKER) => return Ok(()),
+        Ok(_) => Permissions::of_existing(&cf).map_err(|e| io_err(&cf, e))?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => *perms,
+        // An unreadable or non-UTF-8 file is not ours.
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidData => return Ok(()),
+        Err(e) => return Err(io_err(&cf, e)),
+    };
+    fsutil::write_atomic(&cf, wanted.as_bytes(), &perms).map_err(|e| io_err(&cf, e))
+}
+
+/// An absolute path without resolving the final component (daemons run
+/// chrooted with another working directory, so `dbpath` must be absolute).
+fn absolute(path: &Path) -> std::io::Result<PathBuf> {
+    let dir = std::fs::canonicalize(fsutil::parent_dir(path))?;
+    Ok(match path.file_name() {
+        Some(name) => dir.join(name),
+        None => dir,
+    })
+}
+
+/// An open `sqlite:` table.
+pub struct SqliteTable {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl SqliteTable {
+    /// Opens `path` (the `.sqlite` database) read-only.
+    pub fn open(path: &Path) -> Result<Self, MapError> {
+        std::fs::metadata(path).map_err(|e| io_err(path, e))?;
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| sql_err(path, e))?;
+        check_schema(&conn, path)?;
+        Ok(Self {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+}
+
+impl Table for SqliteTable {
+    fn get(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>, MapError> {
+        // dict_sqlite skips keys that are not UTF-8.
+        let Ok(key) = std::str::from_utf8(key) else {
+            return Ok(None);
+        };
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT value FROM postfix_map WHERE key = ?1")
+            .map_err(|e| sql_err(&self.path, e))?;
+        let mut rows = stmt.query([key]).map_err(|e| sql_err(&self.path, e))?;
+        let mut values = Vec::new();
+        while let Some(row) = rows.next().map_err(|e| sql_err(&self.path, e))? {
+            let v: String = row.get(0).map_err(|e| sql_err(&self.path, e))?;
+            values.push(v);
+        }
+        // Postfix joins result rows with commas; an empty result is "not found".
+        let joined = values.join(",");
+        Ok((!joined.is_empty()).then(|| joined.into_bytes()))
+    }
+
+    fn entries(&mut self) -> Result<Vec<(Vec<u8>, Vec<u8>)>, MapError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT key, value FROM postfix_map ORDER BY rowid")
+            .map_err(|e| sql_err(&self.path, e))?;
+        let rows = stmt
+            .query_map([], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+            })
+            .map_err(|e| sql_err(&self.path, e))?;
+        rows.map(|r| {
+            r.map(|(k, v)| (k.into_bytes(), v.into_bytes()))
+                .map_err(|e| sql_err(&self.path, e))
+        })
+        .collect()
+    }
+}
+
+fn io_err(path: &Path, source: std::io::Error) -> MapError {
+    MapError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn sql_err(path: &Path, e: rusqlite::Error) -> MapError {
+    let corrupt = matches!(
+        e.sqlite_error_code(),
+        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt)
+    );
+    if corrupt {
+        MapError::Corrupt {
+            path: path.to_path_buf(),
+            message: format!("SQLite: {e}"),
+        }
+    } else {
+        MapError::Backend {
+            path: path.to_path_buf(),
+            message: format!("SQLite: {e}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn build(source: &Path, pairs: &[(&str, &str)], policy: DuplicatePolicy) -> Vec<Duplicate> {
+        let mut dups = Vec::new();
+        let mut input = pairs.iter().enumerate().map(|(i, (k, v))| {
+            Ok(Entry {
+                key: k.as_bytes().to_vec(),
+                value: v.as_bytes().to_vec(),
+                line: i + 1,
+            })
+        });
+        SqliteBackend
+            .write(source, &mut input, policy, &mut |d| dups.push(d))
+            .unwrap();
+        dups
+    }
+
+    #[test]
+    fn round_trip_policies_and_in_place_update() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = dir.path().join("map");
+        std::fs::write(&source, "x").unwrap();
+        let pairs = [("k", "first"), ("o'k", "quoted"), ("k", "second")];
+        let dups = build(&source, &pairs, DuplicatePolicy::Warn);
+        assert_eq!(dups.len(), 1);
+        assert_eq!(dups[0].line, 3);
+        let mut table = SqliteBackend.open(&source).unwrap();
+        assert_eq!(table.get(b"k").unwrap(), Some(b"first".to_vec()));
+        assert_eq!(table.get(b"o'k").unwrap(), Some(b"quoted".to_vec()));
+        assert_eq!(table.get(b"K").unwrap(), None);
+        let db = dir.path().join("map.sqlite");
+        let inode = std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(&db).unwrap());
+
+        build(&source, &pairs, DuplicatePolicy::Replace);
+        assert_eq!(table.get(b"k").unwrap(), Some(b"second".to_vec()));
+        assert_eq!(
+            table.entries().unwrap(),
+            vec![
+                (b"k".to_vec(), b"second".to_vec()),
+                (b"o'k".to_vec(), b"quoted".to_vec())
+            ]
+        );
+        // Updated in place: the open connection sees the new rows.
+        let inode2 = std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(&db).unwrap());
+        assert_eq!(inode, inode2);
+
+        let cf = std::fs::read_to_string(dir.path().join("map.sqlite.cf")).unwrap();
+        assert!(cf.starts_with(CF_MARKER));
+        let abs = std::fs::canonicalize(dir.path())
+            .unwrap()
+            .join("map.sqlite");
+        assert!(
+            cf.contains(&format!("dbpath = {}\n", abs.display())),
+            "{cf}"
+        );
+        assert!(cf.contains("expansion_limit = 1\n"));
+    }
+
+    #[test]
+    fn keeps_an_admin_edited_cf() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = dir.path().join("map");
+        std::fs::write(&source, "x").unwrap();
+        let cf = dir.path().join("map.sqlite.cf");
+        std::fs::write(&cf, "dbpath = /elsewhere\n").unwrap();
+        build(&source, &[("a", "b")], DuplicatePolicy::Warn);
+        assert_eq!(
+            std::fs::read_to_string(&cf).unwrap(),
+            "dbpath = /elsewhere\n"
+        );
+    }
+
+    #[test]
+    fn refuses_a_foreign_database_and_reports_corruption() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = dir.path().join("map");
+        std::fs::write(&source, "x").unwrap();
+        let db = dir.path().join("map.sqlite");
+        Connection::open(&db)
+            .unwrap()
+            .execute_batch("CREATE TABLE other (a)")
+            .unwrap();
+        let mut input = std::iter::empty();
+        let err = SqliteBackend
+            .write(&source, &mut input, DuplicatePolicy::Warn, &mut |_| {})
+            .unwrap_err();
+        assert!(matches!(err, MapError::Corrupt { .. }), "{err}");
+        std::fs::write(&db, vec![7u8; 5000]).unwrap();
+        assert!(matches!(
+            SqliteBackend.open(&source).err().unwrap(),
+            MapError::Corrupt { .. }
+        ));
+    }
+
+    #[test]
+    fn error_mid_stream_rolls_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = dir.path().join("map");
+        std::fs::write(&source, "x").unwrap();
+        build(&source, &[("a", "old")], DuplicatePolicy::Warn);
+        let mut input = vec![
+            Ok(Entry {
+                key: b"a".to_vec(),
+                value: b"new".to_vec(),
+                line: 1,
+            }),
+            Ok(Entry {
+                key: b"\xff".to_vec(),
+                value: b"x".to_vec(),
+                line: 2,
+            }),
+        ]
+        .into_iter();
+        let err = SqliteBackend
+            .write(&source, &mut input, DuplicatePolicy::Warn, &mut |_| {})
+            .unwrap_err();
+        assert!(matches!(err, MapError::Entry { line: 2, .. }), "{err}");
+        let mut table = SqliteBackend.open(&source).unwrap();
+        assert_eq!(table.get(b"a").unwrap(), Some(b"old".to_vec()));
     }
 }
