@@ -49,37 +49,36 @@ fn query(key: &str, source: &PathBuf) -> Result<ExitCode, String> {
 
 fn compile(source: &PathBuf) -> Result<ExitCode, String> {
     let file = File::open(source).map_err(|e| format!("{}: {e}", source.display()))?;
-    let mut lines = BufReader::with_capacity(1 << 16, file)
-        .split(b'\n')
-        .enumerate();
+    let mut input = BufReader::with_capacity(1 << 16, file);
     let path = source.clone();
+    let mut line = Vec::new();
+    let mut n = 0usize;
     let mut entries = std::iter::from_fn(|| {
-        for (n, line) in lines.by_ref() {
-            let line = match line {
-                Ok(l) => l,
+        loop {
+            line.clear();
+            match input.read_until(b'\n', &mut line) {
+                Ok(0) => return None,
+                Ok(_) => n += 1,
                 Err(source) => {
                     return Some(Err(MapError::Io {
                         path: path.clone(),
                         source,
                     }));
                 }
-            };
+            }
             let text = line.trim_ascii();
             if text.is_empty() || text[0] == b'#' {
                 continue;
             }
-            let split = text.iter().position(|b| b.is_ascii_whitespace());
-            let (key, value) = match split {
-                Some(i) => (&text[..i], text[i..].trim_ascii()),
-                None => continue,
+            let Some(split) = text.iter().position(|b| b.is_ascii_whitespace()) else {
+                continue;
             };
             return Some(Ok(Entry {
-                key: key.to_ascii_lowercase(),
-                value: value.to_vec(),
-                line: n + 1,
+                key: text[..split].to_ascii_lowercase(),
+                value: text[split..].trim_ascii().to_vec(),
+                line: n,
             }));
         }
-        None
     });
     let mut dups = 0usize;
     let target = HashBackend

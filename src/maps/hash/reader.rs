@@ -24,6 +24,9 @@ use crate::maps::{MapError, Table};
 /// Magic of a Berkeley DB btree, to name it in the error.
 const BTREE_MAGIC: u32 = 0x0005_3162;
 
+/// A stored key and its value.
+pub type Pair = (Vec<u8>, Vec<u8>);
+
 /// An open hash table.
 #[derive(Debug)]
 pub struct HashTable {
@@ -190,7 +193,7 @@ impl HashTable {
         }
         let n = header.entries as usize;
         let index_end = PAGE_HEADER + 2 * n;
-        if n % 2 != 0 || index_end > self.pagesize {
+        if !n.is_multiple_of(2) || index_end > self.pagesize {
             return Err(self.corrupt(format!("page {pgno} has an impossible entry count {n}")));
         }
         let mut items = Vec::with_capacity(n);
@@ -269,10 +272,10 @@ impl HashTable {
             if steps > self.npages {
                 return Err(self.corrupt(format!("overflow chain from page {pgno} loops")));
             }
-            if let Some(v) = visited.as_deref_mut() {
-                if !v.mark(next) {
-                    return Err(self.corrupt(format!("page {next} is referenced twice")));
-                }
+            if let Some(v) = visited.as_deref_mut()
+                && !v.mark(next)
+            {
+                return Err(self.corrupt(format!("page {next} is referenced twice")));
             }
             self.read_page(next, &mut page)?;
             let h = Header::decode(&page, self.order);
@@ -352,7 +355,7 @@ impl HashTable {
     }
 
     /// Every stored pair, bucket by bucket, with stored bytes (NULs kept).
-    pub fn raw_entries(&self) -> Result<Vec<(Vec<u8>, Vec<u8>)>, MapError> {
+    pub fn raw_entries(&self) -> Result<Vec<Pair>, MapError> {
         let mut out = Vec::new();
         let mut visited = Visited::new(self.npages);
         for bucket in 0..=self.meta.max_bucket {

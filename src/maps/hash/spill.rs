@@ -1,13 +1,16 @@
-//! Partitioned spill files for the bulk writer.
+//! Partitioned spill file for the bulk writer, and the record format it and
+//! the writer's sorted runs share.
 //!
-//! Records are spread over partitions by the low bits of their key hash and
-//! appended to one anonymous temp file per partition (created in the table's
-//! directory, unlinked at once), so the writer never holds the whole data set.
-//! Small tables never touch the disk: a partition's records stay in memory
-//! until its buffer passes [`FLUSH_AT`] bytes.
+//! Records are spread over partitions by the low bits of their key hash. Each
+//! partition buffers [`FLUSH_AT`] bytes, then appends the chunk to one shared
+//! anonymous temp file (created in the table's directory, unlinked at once)
+//! and remembers where it went, so the writer never holds the whole data set
+//! and needs one temp file, not one per partition. Small tables never touch
+//! the disk.
 
 use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::io;
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 /// Buffered bytes per partition before they are appended to its temp file.
@@ -19,6 +22,8 @@ const RECORD_HEADER: usize = 4 + 8 + 8 + 4 + 4;
 /// One spilled record, borrowed from a loaded partition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Record<'a> {
+    /// Offset of the record in its partition's bytes (see [`record_at`]).
+    pub at: usize,
     /// `func5` of the stored key.
     pub hash: u32,
     /// Position in the input stream (0-based), to order duplicates.
@@ -31,10 +36,30 @@ pub struct Record<'a> {
     pub value: &'a [u8],
 }
 
+/// One partition: its chunks in the shared temp file and its buffered tail.
 #[derive(Debug, Default)]
-struct Partition {
+pub struct Partition {
     buf: Vec<u8>,
-    file: Option<File>,
+    /// `(offset, length)` of the chunks already in the temp file.
+    chunks: Vec<(u64, usize)>,
+}
+
+impl Partition {
+    /// Every byte of the partition (its chunks read from `file`, then its buffer).
+    pub fn load(self, file: Option<&File>) -> io::Result<Vec<u8>> {
+        let (Some(file), false) = (file, self.chunks.is_empty()) else {
+            return Ok(self.buf);
+        };
+        let total: usize = self.chunks.iter().map(|c| c.1).sum::<usize>() + self.buf.len();
+        let mut all = vec![0u8; total];
+        let mut at = 0;
+        for (offset, len) in self.chunks {
+            file.read_exact_at(&mut all[at..at + len], offset)?;
+            at += len;
+        }
+        all[at..].copy_from_slice(&self.buf);
+        Ok(all)
+    }
 }
 
 /// The set of partitions.
@@ -42,6 +67,8 @@ struct Partition {
 pub struct Spill {
     dir: PathBuf,
     parts: Vec<Partition>,
+    file: Option<File>,
+    file_len: u64,
 }
 
 impl Spill {
@@ -51,6 +78,8 @@ impl Spill {
         Self {
             dir: dir.to_path_buf(),
             parts: (0..count).map(|_| Partition::default()).collect(),
+            file: None,
+            file_len: 0,
         }
     }
 
@@ -82,30 +111,44 @@ impl Spill {
         buf.extend_from_slice(value);
         buf.push(0);
         if buf.len() >= FLUSH_AT {
-            let file = match &mut part.file {
+            let file = match &mut self.file {
                 Some(f) => f,
-                None => part.file.insert(tempfile::tempfile_in(&self.dir)?),
+                None => self.file.insert(tempfile::tempfile_in(&self.dir)?),
             };
-            file.write_all(&part.buf)?;
+            file.write_all_at(&part.buf, self.file_len)?;
+            part.chunks.push((self.file_len, part.buf.len()));
+            self.file_len += part.buf.len() as u64;
             part.buf.clear();
         }
         Ok(())
     }
 
-    /// Takes every byte of partition `p` (file content then buffer), releasing
-    /// its memory and file.
+    /// Takes every byte of partition `p`, releasing its memory.
     pub fn take(&mut self, p: usize) -> io::Result<Vec<u8>> {
-        let part = std::mem::take(&mut self.parts[p]);
-        let Some(mut file) = part.file else {
-            return Ok(part.buf);
-        };
-        let len = file.seek(SeekFrom::End(0))?;
-        file.seek(SeekFrom::Start(0))?;
-        let mut all = Vec::with_capacity(len as usize + part.buf.len());
-        file.read_to_end(&mut all)?;
-        all.extend_from_slice(&part.buf);
-        Ok(all)
+        std::mem::take(&mut self.parts[p]).load(self.file.as_ref())
     }
+
+    /// The shared temp file (if anything was spilled) and the partitions, so
+    /// several threads can load partitions at once.
+    pub fn into_parts(self) -> (Option<File>, Vec<Partition>) {
+        (self.file, self.parts)
+    }
+}
+
+/// Appends a record in spill format to `out` (`key` and `value` as stored, NULs included).
+pub fn encode(out: &mut Vec<u8>, r: &Record<'_>) {
+    out.extend_from_slice(&r.hash.to_le_bytes());
+    out.extend_from_slice(&r.seq.to_le_bytes());
+    out.extend_from_slice(&r.line.to_le_bytes());
+    out.extend_from_slice(&(r.key.len() as u32).to_le_bytes());
+    out.extend_from_slice(&(r.value.len() as u32).to_le_bytes());
+    out.extend_from_slice(r.key);
+    out.extend_from_slice(r.value);
+}
+
+/// Bytes a record takes in spill format.
+pub fn encoded_len(r: &Record<'_>) -> usize {
+    RECORD_HEADER + r.key.len() + r.value.len()
 }
 
 fn len32(n: usize) -> io::Result<u32> {
@@ -115,34 +158,39 @@ fn len32(n: usize) -> io::Result<u32> {
 
 /// Parses the records of a partition's bytes (as written by [`Spill::push`]).
 pub fn records(bytes: &[u8]) -> io::Result<Vec<Record<'_>>> {
-    let bad = || io::Error::new(io::ErrorKind::InvalidData, "spill file truncated");
     let mut out = Vec::new();
-    let mut rest = bytes;
-    while !rest.is_empty() {
-        if rest.len() < RECORD_HEADER {
-            return Err(bad());
-        }
-        let u32_at = |o: usize| u32::from_le_bytes(rest[o..o + 4].try_into().expect("4 bytes"));
-        let u64_at = |o: usize| u64::from_le_bytes(rest[o..o + 8].try_into().expect("8 bytes"));
-        let hash = u32_at(0);
-        let seq = u64_at(4);
-        let line = u64_at(12);
-        let klen = u32_at(20) as usize;
-        let vlen = u32_at(24) as usize;
-        let body = &rest[RECORD_HEADER..];
-        if body.len() < klen + vlen {
-            return Err(bad());
-        }
-        out.push(Record {
-            hash,
-            seq,
-            line,
-            key: &body[..klen],
-            value: &body[klen..klen + vlen],
-        });
-        rest = &body[klen + vlen..];
+    let mut at = 0;
+    while at < bytes.len() {
+        let rec = record_at(bytes, at)?;
+        at += RECORD_HEADER + rec.key.len() + rec.value.len();
+        out.push(rec);
     }
     Ok(out)
+}
+
+/// The record starting at offset `at` of a partition's bytes.
+pub fn record_at(bytes: &[u8], at: usize) -> io::Result<Record<'_>> {
+    let bad = || io::Error::new(io::ErrorKind::InvalidData, "spill file truncated");
+    let rest = bytes.get(at..).ok_or_else(bad)?;
+    if rest.len() < RECORD_HEADER {
+        return Err(bad());
+    }
+    let u32_at = |o: usize| u32::from_le_bytes(rest[o..o + 4].try_into().expect("4 bytes"));
+    let u64_at = |o: usize| u64::from_le_bytes(rest[o..o + 8].try_into().expect("8 bytes"));
+    let klen = u32_at(20) as usize;
+    let vlen = u32_at(24) as usize;
+    let body = &rest[RECORD_HEADER..];
+    if body.len() < klen + vlen {
+        return Err(bad());
+    }
+    Ok(Record {
+        at,
+        hash: u32_at(0),
+        seq: u64_at(4),
+        line: u64_at(12),
+        key: &body[..klen],
+        value: &body[klen..klen + vlen],
+    })
 }
 
 #[cfg(test)]
