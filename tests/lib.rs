@@ -14,6 +14,7 @@ mod docs;
 mod doctor;
 mod edit;
 mod fingerprint;
+mod hardening;
 mod hash_interop;
 mod maps_interop;
 mod postfix_config;

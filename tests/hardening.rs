@@ -1,0 +1,432 @@
+//! Hardening: ccert under hostile sources, corrupt tables, concurrent
+//! edits, planted symlinks and narrowed modes.
+//!
+//! Every run here goes through [`run_guarded`]: the binary runs under
+//! `ulimit -v` (so a huge allocation fails instead of passing unnoticed)
+//! and is killed if it does not finish within a generous hang guard, which
+//! fails the test. A panic exits 101 and a crash is killed by a signal, so
+//! asserting the exit code (1 for an error) proves neither happened.
+
+use std::fs::{self, File};
+use std::os::unix::fs::{PermissionsExt, symlink};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::oracle;
+use crate::test::{ccert_bin, fixtures};
+
+/// Address-space limit for every guarded run, in KiB (ulimit -v). Large
+/// enough for the debug binary and its threads; far below what an
+/// allocation sized from a corrupt length field (2^31 buckets, 4 GiB
+/// records) would need.
+const MEM_LIMIT_KB: u64 = 1_500_000;
+
+/// A run that takes longer than this is taken for a hang (the slowest
+/// legitimate run here takes well under a second).
+const HANG_GUARD: Duration = Duration::from_secs(60);
+
+/// What a guarded run produced.
+#[derive(Debug)]
+pub struct Run {
+    /// Exit code; -N when killed by signal N.
+    pub code: i32,
+    /// Standard output.
+    pub stdout: Vec<u8>,
+    /// Standard error as text.
+    pub stderr: String,
+}
+
+impl Run {
+    fn show(&self, what: &str) -> String {
+        format!(
+            "{what}\n--- exit {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code,
+            String::from_utf8_lossy(&self.stdout[..self.stdout.len().min(2000)]),
+            self.stderr
+        )
+    }
+}
+
+/// A scratch directory with an empty Postfix configuration directory.
+pub fn scratch() -> tempfile::TempDir {
+    let dir = tempfile::Builder::new()
+        .prefix("ccert-harden")
+        .tempdir()
+        .unwrap();
+    fs::create_dir_all(dir.path().join("postfix-config")).unwrap();
+    dir
+}
+
+/// Runs ccert in `dir` under the memory limit and the hang guard.
+pub fn run_guarded(dir: &Path, args: &[&str]) -> Run {
+    let out_path = dir.join(".guarded-stdout");
+    let err_path = dir.join(".guarded-stderr");
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(format!("ulimit -v {MEM_LIMIT_KB}; exec \"$0\" \"$@\""))
+        .arg(ccert_bin())
+        .args(args)
+        .current_dir(dir)
+        .env("MAIL_CONFIG", dir.join("postfix-config"))
+        .env_remove("CCERT_INTEROP")
+        .stdin(Stdio::null())
+        .stdout(File::create(&out_path).unwrap())
+        .stderr(File::create(&err_path).unwrap())
+        .spawn()
+        .expect("spawning sh");
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > HANG_GUARD {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("ccert {args:?} hung (killed after {HANG_GUARD:?})");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    use std::os::unix::process::ExitStatusExt;
+    let code = status
+        .code()
+        .unwrap_or_else(|| -status.signal().unwrap_or(0));
+    let run = Run {
+        code,
+        stdout: fs::read(&out_path).unwrap(),
+        stderr: String::from_utf8_lossy(&fs::read(&err_path).unwrap()).into_owned(),
+    };
+    let _ = fs::remove_file(out_path);
+    let _ = fs::remove_file(err_path);
+    run
+}
+
+/// Asserts a run failed cleanly: exit 1, an error naming `file`, no panic.
+fn assert_clean_error(run: &Run, file: &str, what: &str) {
+    assert_eq!(run.code, 1, "{}", run.show(what));
+    assert!(
+        run.stderr.contains("ccert: error") && run.stderr.contains(file),
+        "error does not name {file}: {}",
+        run.show(what)
+    );
+    assert!(!run.stderr.contains("panicked"), "{}", run.show(what));
+}
+
+/// Asserts a run either succeeded or failed cleanly (a query on a damaged
+/// table may still find its key, or miss it silently).
+fn assert_no_crash(run: &Run, file: &str, what: &str) {
+    assert!(run.code == 0 || run.code == 1, "{}", run.show(what));
+    assert!(!run.stderr.contains("panicked"), "{}", run.show(what));
+    if run.stderr.contains("ccert: error") {
+        assert!(run.stderr.contains(file), "{}", run.show(what));
+    }
+}
+
+/// A small deterministic generator (xorshift64*), so failures reproduce.
+pub struct Rng(u64);
+
+impl Rng {
+    /// Seeded generator.
+    pub fn new(seed: u64) -> Self {
+        Self(seed.max(1))
+    }
+
+    /// Next 64 random bits.
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// `n` random bytes.
+    pub fn bytes(&mut self, n: usize) -> Vec<u8> {
+        (0..n).map(|_| self.next() as u8).collect()
+    }
+}
+
+/// The source every corrupt-table test starts from: 300 short entries and
+/// one 10,000-byte value (an overflow chain in hash files).
+fn table_source() -> Vec<u8> {
+    let mut s = String::new();
+    for i in 0..300 {
+        s.push_str(&format!("key{i} value{i}\n"));
+    }
+    s.push_str(&format!("longkey {}\n", "v".repeat(10_000)));
+    s.into_bytes()
+}
+
+/// Compiles `map` of `kind` in `dir` and returns the table's bytes.
+fn build_table(dir: &Path, kind: &str) -> Vec<u8> {
+    fs::write(dir.join("map"), table_source()).unwrap();
+    let run = run_guarded(dir, &["compile", &format!("{kind}:map")]);
+    assert_eq!(run.code, 0, "{}", run.show("compile"));
+    fs::read(dir.join(format!("map.{kind}"))).unwrap_or_else(|_| {
+        fs::read(dir.join(match kind {
+            "hash" => "map.db",
+            other => panic!("no table for {other}"),
+        }))
+        .unwrap()
+    })
+}
+
+/// Writes `bytes` as the table and runs `dump` and `query` on it.
+/// `strict`: the damage is one every read must notice (exit 1 naming the file).
+fn check_damaged(dir: &Path, kind: &str, table: &str, bytes: &[u8], what: &str, strict: bool) {
+    fs::write(dir.join(table), bytes).unwrap();
+    let map = format!("{kind}:map");
+    let dump = run_guarded(dir, &["dump", &map]);
+    let miss = run_guarded(dir, &["query", "no-such-key", &map]);
+    let hit = run_guarded(dir, &["query", "key7", &map]);
+    let long = run_guarded(dir, &["query", "longkey", &map]);
+    if strict {
+        assert_clean_error(&dump, table, &format!("dump, {what}"));
+        assert_clean_error(&miss, table, &format!("query miss, {what}"));
+        assert_clean_error(&hit, table, &format!("query hit, {what}"));
+        assert_clean_error(&long, table, &format!("query long, {what}"));
+    } else {
+        assert_no_crash(&dump, table, &format!("dump, {what}"));
+        assert_no_crash(&miss, table, &format!("query miss, {what}"));
+        assert_no_crash(&hit, table, &format!("query hit, {what}"));
+        assert_no_crash(&long, table, &format!("query long, {what}"));
+    }
+}
+
+/// Random files and truncations of a good table: every read fails cleanly.
+fn random_and_truncated(kind: &str, table: &str, good: &[u8], page: usize, dir: &Path) {
+    let mut rng = Rng::new(0x5eed ^ good.len() as u64);
+    for n in [1, 100, 511, 512, 2048, 4096, 3 * 4096, 40_000] {
+        let bytes = rng.bytes(n);
+        check_damaged(dir, kind, table, &bytes, &format!("{n} random bytes"), true);
+    }
+    let len = good.len();
+    let mut cuts = vec![0, 1, 100, page - 1, page, page + 1, len / 2, len - page, len - 1];
+    cuts.retain(|&c| c < len);
+    for cut in cuts {
+        check_damaged(
+            dir,
+            kind,
+            table,
+            &good[..cut],
+            &format!("truncated to {cut} of {len} bytes"),
+            true,
+        );
+    }
+}
+
+fn put_u32(bytes: &mut [u8], at: usize, v: u32) {
+    bytes[at..at + 4].copy_from_slice(&v.to_le_bytes());
+}
+
+fn get_u32(bytes: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap())
+}
+
+fn get_u16(bytes: &[u8], at: usize) -> usize {
+    u16::from_le_bytes(bytes[at..at + 2].try_into().unwrap()) as usize
+}
+
+#[test]
+fn corrupt_hash_tables_fail_cleanly() {
+    let dir = scratch();
+    let dir = dir.path();
+    let good = build_table(dir, "hash");
+    let ps = get_u32(&good, 20) as usize;
+    assert_eq!(good.len() % ps, 0);
+    random_and_truncated("hash", "map.db", &good, ps, dir);
+
+    // Meta pages claiming absurd geometry.
+    let meta = |f: &dyn Fn(&mut Vec<u8>)| {
+        let mut b = good.clone();
+        f(&mut b);
+        b
+    };
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        (
+            "2^31 buckets",
+            meta(&|b| {
+                put_u32(b, 72, 0x7fff_ffff);
+                put_u32(b, 76, 0xffff_ffff);
+                put_u32(b, 80, 0x7fff_ffff);
+            }),
+        ),
+        ("page size 0", meta(&|b| put_u32(b, 20, 0))),
+        ("page size 3", meta(&|b| put_u32(b, 20, 3))),
+        ("page size 2^20", meta(&|b| put_u32(b, 20, 1 << 20))),
+        ("last page 2^32-1", meta(&|b| put_u32(b, 32, u32::MAX))),
+        (
+            "masks wider than max_bucket",
+            meta(&|b| {
+                put_u32(b, 76, 0xffff_ffff);
+                put_u32(b, 80, 0xffff_ffff);
+            }),
+        ),
+        (
+            "spares pointing past the file",
+            meta(&|b| {
+                for i in 0..32 {
+                    put_u32(b, 96 + 4 * i, 0x7fff_0000);
+                }
+            }),
+        ),
+        ("version 7", meta(&|b| put_u32(b, 16, 7))),
+        ("bad magic", meta(&|b| put_u32(b, 12, 0x1234))),
+    ];
+    for (what, bytes) in &cases {
+        let strict = *what != "masks wider than max_bucket";
+        check_damaged(dir, "hash", "map.db", bytes, what, strict);
+    }
+
+    // Page-level damage, found by walking the pages ccert wrote.
+    let npages = good.len() / ps;
+    let kind_of = |b: &[u8], p: usize| b[p * ps + 25];
+    let mut looped = good.clone();
+    let mut shared = good.clone();
+    let mut long_overflow = good.clone();
+    let mut overfull = good.clone();
+    let mut overflow_loop = good.clone();
+    let (mut offpage_items, mut overflow_pages) = (0, 0);
+    for p in 1..npages {
+        let at = p * ps;
+        match kind_of(&good, p) {
+            2 | 13 => {
+                put_u32(&mut looped, at + 16, p as u32);
+                put_u32(&mut shared, at + 16, 1);
+                for i in 0..get_u16(&good, at + 20) {
+                    let item = at + get_u16(&good, at + 26 + 2 * i);
+                    if good[item] == 3 {
+                        put_u32(&mut long_overflow, item + 8, 0x7fff_ffff);
+                        offpage_items += 1;
+                    }
+                }
+            }
+            7 => {
+                overfull[at + 22..at + 24].copy_from_slice(&u16::MAX.to_le_bytes());
+                put_u32(&mut overflow_loop, at + 16, p as u32);
+                overflow_pages += 1;
+            }
+            _ => {}
+        }
+    }
+    assert!(offpage_items > 0 && overflow_pages > 1, "no overflow chain to damage");
+    check_damaged(dir, "hash", "map.db", &looped, "every chain loops", false);
+    check_damaged(dir, "hash", "map.db", &shared, "every chain joins page 1", false);
+    check_damaged(dir, "hash", "map.db", &long_overflow, "overflow length 2^31", false);
+    check_damaged(dir, "hash", "map.db", &overfull, "overflow page over-full", false);
+    check_damaged(dir, "hash", "map.db", &overflow_loop, "overflow chain loops", false);
+    for (what, bytes) in [
+        ("every chain loops", &looped),
+        ("every chain joins page 1", &shared),
+        ("overflow length 2^31", &long_overflow),
+        ("overflow page over-full", &overfull),
+        ("overflow chain loops", &overflow_loop),
+    ] {
+        fs::write(dir.join("map.db"), bytes).unwrap();
+        let dump = run_guarded(dir, &["dump", "hash:map"]);
+        assert_clean_error(&dump, "map.db", &format!("dump, {what}"));
+    }
+    // The long value sits on an overflow chain: damaged chains fail its lookup.
+    for (what, bytes) in [
+        ("overflow length 2^31", &long_overflow),
+        ("overflow page over-full", &overfull),
+        ("overflow chain loops", &overflow_loop),
+    ] {
+        fs::write(dir.join("map.db"), bytes).unwrap();
+        let run = run_guarded(dir, &["query", "longkey", "hash:map"]);
+        assert_clean_error(&run, "map.db", &format!("query longkey, {what}"));
+    }
+    // A miss must walk its chain to the end, so a loop is found.
+    fs::write(dir.join("map.db"), &looped).unwrap();
+    let run = run_guarded(dir, &["query", "no-such-key", "hash:map"]);
+    assert_clean_error(&run, "map.db", "query miss, every chain loops");
+
+    // Whole pages overwritten with random bytes.
+    let mut rng = Rng::new(99);
+    for p in (1..npages).step_by(npages.div_ceil(12).max(1)) {
+        let mut b = good.clone();
+        b[p * ps..(p + 1) * ps].copy_from_slice(&rng.bytes(ps));
+        check_damaged(dir, "hash", "map.db", &b, &format!("page {p} overwritten"), false);
+        let dump = run_guarded(dir, &["dump", "hash:map"]);
+        assert_clean_error(&dump, "map.db", &format!("dump, page {p} overwritten"));
+    }
+}
+
+#[test]
+fn corrupt_cdb_tables_fail_cleanly() {
+    let dir = scratch();
+    let dir = dir.path();
+    let good = build_table(dir, "cdb");
+    random_and_truncated("cdb", "map.cdb", &good, 2048, dir);
+    let eod = get_u32(&good, 0) as usize;
+    let with = |f: &dyn Fn(&mut Vec<u8>)| {
+        let mut b = good.clone();
+        f(&mut b);
+        b
+    };
+    let strict: Vec<(&str, Vec<u8>)> = vec![
+        (
+            "every table past the file",
+            with(&|b| {
+                for t in 0..256 {
+                    put_u32(b, 8 * t, 0xffff_fff0);
+                }
+            }),
+        ),
+        (
+            "2^29 slots per table",
+            with(&|b| {
+                for t in 0..256 {
+                    put_u32(b, 8 * t + 4, 0x2000_0000);
+                }
+            }),
+        ),
+        ("end of records 0", with(&|b| put_u32(b, 0, 0))),
+    ];
+    for (what, bytes) in &strict {
+        check_damaged(dir, "cdb", "map.cdb", bytes, what, true);
+    }
+    // Records claiming 4 GiB keys or values.
+    let huge_key = with(&|b| put_u32(b, 2048, u32::MAX));
+    let huge_value = with(&|b| put_u32(b, 2052, 0xffff_fff0));
+    for (what, bytes) in [("key length 2^32-1", &huge_key), ("value length 2^32-16", &huge_value)] {
+        check_damaged(dir, "cdb", "map.cdb", bytes, what, false);
+        fs::write(dir.join("map.cdb"), bytes).unwrap();
+        let dump = run_guarded(dir, &["dump", "cdb:map"]);
+        assert_clean_error(&dump, "map.cdb", &format!("dump, {what}"));
+    }
+    // Slots pointing anywhere, and records overwritten with random bytes.
+    let mut rng = Rng::new(7);
+    let mut slots = good.clone();
+    let noise = rng.bytes(good.len() - eod);
+    slots[eod..].copy_from_slice(&noise);
+    check_damaged(dir, "cdb", "map.cdb", &slots, "slots overwritten", false);
+    let all_ff = with(&|b| b[eod..].fill(0xff));
+    check_damaged(dir, "cdb", "map.cdb", &all_ff, "slots all 0xff", false);
+    let mut records = good.clone();
+    let noise = rng.bytes(eod - 2048);
+    records[2048..eod].copy_from_slice(&noise);
+    check_damaged(dir, "cdb", "map.cdb", &records, "records overwritten", false);
+}
+
+#[test]
+fn corrupt_lmdb_tables_fail_cleanly() {
+    let dir = scratch();
+    let dir = dir.path();
+    let good = build_table(dir, "lmdb");
+    random_and_truncated("lmdb", "map.lmdb", &good, 4096, dir);
+}
+
+#[test]
+fn corrupt_sqlite_tables_fail_cleanly() {
+    let dir = scratch();
+    let dir = dir.path();
+    let good = build_table(dir, "sqlite");
+    let page = u16::from_be_bytes([good[16], good[17]]) as usize;
+    let page = if page == 1 { 65536 } else { page };
+    random_and_truncated("sqlite", "map.sqlite", &good, page, dir);
+}
+
+/// What `fixtures()` holds, for tests that need a certificate.
+pub fn fixture(name: &str) -> PathBuf {
+    fixtures().join(name)
+}
