@@ -74,14 +74,17 @@ impl AtomicFile {
     }
 
     /// fsyncs the content, applies `perms`, renames over the target and fsyncs
-    /// the directory.
-    pub fn commit(self, perms: &Permissions) -> io::Result<()> {
+    /// the directory. Returns the file, now the target, still `flock()`ed
+    /// exclusively by this process until it is dropped (so a locked
+    /// read-modify-write can keep its lock across the rename).
+    pub fn commit(self, perms: &Permissions) -> io::Result<File> {
         let file = self.temp.as_file();
         file.sync_all()?;
         perms.apply(file)?;
         let target = self.target.clone();
-        self.temp.persist(&target).map_err(|e| e.error)?;
-        sync_dir(parent_dir(&target))
+        let file = self.temp.persist(&target).map_err(|e| e.error)?;
+        sync_dir(parent_dir(&target))?;
+        Ok(file)
     }
 }
 
@@ -89,7 +92,7 @@ impl AtomicFile {
 pub fn write_atomic(target: &Path, bytes: &[u8], perms: &Permissions) -> io::Result<()> {
     let mut file = AtomicFile::new(target)?;
     file.file().write_all(bytes)?;
-    file.commit(perms)
+    file.commit(perms).map(drop)
 }
 
 /// Owner and mode for a file ccert (re)creates.
@@ -336,11 +339,12 @@ mod tests {
         assert!(live.path().exists(), "live writer's temp file removed");
         assert!(fs::symlink_metadata(&link).is_ok());
         assert_eq!(fs::read(&victim).unwrap(), b"keep");
-        live.commit(&Permissions {
-            mode: 0o640,
-            owner: None,
-        })
-        .unwrap();
+        let _ = live
+            .commit(&Permissions {
+                mode: 0o640,
+                owner: None,
+            })
+            .unwrap();
         assert_eq!(fs::read(&target).unwrap(), b"in progress");
     }
 }
