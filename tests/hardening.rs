@@ -200,7 +200,17 @@ fn random_and_truncated(kind: &str, table: &str, good: &[u8], page: usize, dir: 
         check_damaged(dir, kind, table, &bytes, &format!("{n} random bytes"), true);
     }
     let len = good.len();
-    let mut cuts = vec![0, 1, 100, page - 1, page, page + 1, len / 2, len - page, len - 1];
+    let mut cuts = vec![
+        0,
+        1,
+        100,
+        page - 1,
+        page,
+        page + 1,
+        len / 2,
+        len - page,
+        len - 1,
+    ];
     cuts.retain(|&c| c < len);
     for cut in cuts {
         check_damaged(
@@ -308,12 +318,43 @@ fn corrupt_hash_tables_fail_cleanly() {
             _ => {}
         }
     }
-    assert!(offpage_items > 0 && overflow_pages > 1, "no overflow chain to damage");
+    assert!(
+        offpage_items > 0 && overflow_pages > 1,
+        "no overflow chain to damage"
+    );
     check_damaged(dir, "hash", "map.db", &looped, "every chain loops", false);
-    check_damaged(dir, "hash", "map.db", &shared, "every chain joins page 1", false);
-    check_damaged(dir, "hash", "map.db", &long_overflow, "overflow length 2^31", false);
-    check_damaged(dir, "hash", "map.db", &overfull, "overflow page over-full", false);
-    check_damaged(dir, "hash", "map.db", &overflow_loop, "overflow chain loops", false);
+    check_damaged(
+        dir,
+        "hash",
+        "map.db",
+        &shared,
+        "every chain joins page 1",
+        false,
+    );
+    check_damaged(
+        dir,
+        "hash",
+        "map.db",
+        &long_overflow,
+        "overflow length 2^31",
+        false,
+    );
+    check_damaged(
+        dir,
+        "hash",
+        "map.db",
+        &overfull,
+        "overflow page over-full",
+        false,
+    );
+    check_damaged(
+        dir,
+        "hash",
+        "map.db",
+        &overflow_loop,
+        "overflow chain loops",
+        false,
+    );
     for (what, bytes) in [
         ("every chain loops", &looped),
         ("every chain joins page 1", &shared),
@@ -345,7 +386,14 @@ fn corrupt_hash_tables_fail_cleanly() {
     for p in (1..npages).step_by(npages.div_ceil(12).max(1)) {
         let mut b = good.clone();
         b[p * ps..(p + 1) * ps].copy_from_slice(&rng.bytes(ps));
-        check_damaged(dir, "hash", "map.db", &b, &format!("page {p} overwritten"), false);
+        check_damaged(
+            dir,
+            "hash",
+            "map.db",
+            &b,
+            &format!("page {p} overwritten"),
+            false,
+        );
         let dump = run_guarded(dir, &["dump", "hash:map"]);
         assert_clean_error(&dump, "map.db", &format!("dump, page {p} overwritten"));
     }
@@ -388,7 +436,10 @@ fn corrupt_cdb_tables_fail_cleanly() {
     // Records claiming 4 GiB keys or values.
     let huge_key = with(&|b| put_u32(b, 2048, u32::MAX));
     let huge_value = with(&|b| put_u32(b, 2052, 0xffff_fff0));
-    for (what, bytes) in [("key length 2^32-1", &huge_key), ("value length 2^32-16", &huge_value)] {
+    for (what, bytes) in [
+        ("key length 2^32-1", &huge_key),
+        ("value length 2^32-16", &huge_value),
+    ] {
         check_damaged(dir, "cdb", "map.cdb", bytes, what, false);
         fs::write(dir.join("map.cdb"), bytes).unwrap();
         let dump = run_guarded(dir, &["dump", "cdb:map"]);
@@ -405,7 +456,14 @@ fn corrupt_cdb_tables_fail_cleanly() {
     let mut records = good.clone();
     let noise = rng.bytes(eod - 2048);
     records[2048..eod].copy_from_slice(&noise);
-    check_damaged(dir, "cdb", "map.cdb", &records, "records overwritten", false);
+    check_damaged(
+        dir,
+        "cdb",
+        "map.cdb",
+        &records,
+        "records overwritten",
+        false,
+    );
 }
 
 #[test]
@@ -429,4 +487,158 @@ fn corrupt_sqlite_tables_fail_cleanly() {
 /// What `fixtures()` holds, for tests that need a certificate.
 pub fn fixture(name: &str) -> PathBuf {
     fixtures().join(name)
+}
+
+/// Runs ccert to completion without the guard (for many concurrent runs).
+fn ccert_output(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(ccert_bin())
+        .args(args)
+        .current_dir(dir)
+        .env("MAIL_CONFIG", dir.join("postfix-config"))
+        .env_remove("CCERT_INTEROP")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn ccert_ok(dir: &Path, args: &[&str]) -> Vec<u8> {
+    let out = ccert_output(dir, args);
+    assert!(
+        out.status.success(),
+        "ccert {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// Sorted non-empty lines.
+fn sorted_lines(bytes: &[u8]) -> Vec<String> {
+    let mut lines: Vec<String> = String::from_utf8_lossy(bytes)
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect();
+    lines.sort();
+    lines
+}
+
+/// 8 processes adding and removing entries on one source at once, with
+/// compiles running alongside: no entry is lost and, once all finished,
+/// every table holds exactly what the source says.
+#[test]
+fn concurrent_add_remove_and_compile_lose_nothing() {
+    let scratch = scratch();
+    let dir = scratch.path();
+    let mut filler = String::new();
+    for i in 0..2000 {
+        filler.push_str(&format!("{:064x} filler{i}\n", i * 31));
+    }
+    fs::write(dir.join("map"), &filler).unwrap();
+    for kind in ["hash", "cdb", "lmdb"] {
+        ccert_ok(dir, &["compile", &format!("{kind}:map")]);
+    }
+    // Eight distinct certificates (the eighth by its public-key fingerprint).
+    let certs = [
+        ("rsa.pem", false),
+        ("ecdsa.pem", false),
+        ("ed25519.pem", false),
+        ("ca.pem", false),
+        ("expired.pem", false),
+        ("nocn.pem", false),
+        ("utf8.pem", false),
+        ("rsa.pem", true),
+    ];
+    for (file, _) in certs {
+        fs::copy(fixtures().join(file), dir.join(file)).unwrap();
+    }
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    /// Counts a finished worker even when it panics, so the compiler stops.
+    struct Done<'a>(&'a AtomicUsize);
+    impl Drop for Done<'_> {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+    let done = AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        let workers: Vec<_> = certs
+            .iter()
+            .enumerate()
+            .map(|(i, &(file, pubkey))| {
+                let done = &done;
+                s.spawn(move || {
+                    let _done = Done(done);
+                    let name = format!("worker{i}");
+                    let mut add = vec!["add", "--map", "map", "-d", "sha256", "--name", &name];
+                    if pubkey {
+                        add.push("--pubkey");
+                    }
+                    add.push(file);
+                    let remove = ["remove", "--map", "map", "--name", &name, "--yes"];
+                    for _ in 0..3 {
+                        ccert_ok(dir, &add);
+                        ccert_ok(dir, &remove);
+                    }
+                    ccert_ok(dir, &add);
+                    // Half the workers end without their entry.
+                    if i % 2 == 0 {
+                        ccert_ok(dir, &remove);
+                    }
+                })
+            })
+            .collect();
+        let done = &done;
+        let compiler = s.spawn(move || {
+            let mut runs = 0;
+            while done.load(Ordering::SeqCst) < certs.len() || runs < 3 {
+                for kind in ["hash", "cdb", "lmdb"] {
+                    ccert_ok(dir, &["compile", &format!("{kind}:map")]);
+                }
+                runs += 1;
+            }
+        });
+        compiler.join().unwrap();
+        for w in workers {
+            w.join().unwrap();
+        }
+    });
+
+    let listed = sorted_lines(&ccert_ok(
+        dir,
+        &["list", "--map", "map", "--format", "plain"],
+    ));
+    let named: Vec<&String> = listed.iter().filter(|l| l.contains("worker")).collect();
+    assert_eq!(named.len(), 4, "entries lost or left over: {named:#?}");
+    for i in [1, 3, 5, 7] {
+        assert!(
+            named.iter().any(|l| l.ends_with(&format!(" worker{i}"))),
+            "worker{i}'s entry lost: {named:#?}"
+        );
+    }
+    assert_eq!(listed.len(), 2004, "filler entries lost");
+    // Every table agrees with the source (postmap folds keys to lower case).
+    let expected: Vec<String> = sorted_lines(
+        listed
+            .iter()
+            .map(|l| {
+                let (k, v) = l.split_once(' ').unwrap();
+                format!("{}\t{v}\n", k.to_lowercase())
+            })
+            .collect::<String>()
+            .as_bytes(),
+    );
+    for kind in ["hash", "cdb", "lmdb"] {
+        let dumped = sorted_lines(&ccert_ok(dir, &["dump", &format!("{kind}:map")]));
+        assert_eq!(dumped, expected, "{kind} table disagrees with the source");
+    }
+    if let Some(postmap) =
+        oracle::require("postmap", "concurrent_add_remove_and_compile_lose_nothing")
+    {
+        let config = crate::source_model::postmap_config(dir);
+        for kind in ["hash", "lmdb"] {
+            let map = format!("{kind}:{}", dir.join("map").display());
+            let out = oracle::run_ok(&postmap, &["-c", config.to_str().unwrap(), "-s", &map]);
+            assert_eq!(sorted_lines(out.as_bytes()), expected, "postmap -s {map}");
+        }
+    }
 }

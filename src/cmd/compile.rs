@@ -49,6 +49,9 @@ fn compile_one(
     let name = MapName::parse(spec)?;
     let map_type = resolve_type(&name, explicit, ctx)?;
     let source = &name.path;
+    // Wait for a running add/remove to finish, and keep the next one from
+    // changing the source until this table is in place.
+    let _shared = crate::source::locked::lock_shared(source)?;
     let report = compile(source, map_type, policy).with_context(|| {
         format!(
             "{}:{} was not compiled; the old table, if any, is unchanged",
