@@ -10,6 +10,7 @@ mod test;
 mod cli_basics;
 mod client_side;
 mod compile;
+mod crash;
 mod docs;
 mod doctor;
 mod edit;
