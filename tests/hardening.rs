@@ -60,12 +60,18 @@ pub fn scratch() -> tempfile::TempDir {
 
 /// Runs ccert in `dir` under the memory limit and the hang guard.
 pub fn run_guarded(dir: &Path, args: &[&str]) -> Run {
+    run_program(dir, &ccert_bin(), args)
+}
+
+/// Runs `program` (ccert or a wrapper script that execs it) in `dir` under
+/// the memory limit and the hang guard.
+fn run_program(dir: &Path, program: &Path, args: &[&str]) -> Run {
     let out_path = dir.join(".guarded-stdout");
     let err_path = dir.join(".guarded-stderr");
     let mut child = Command::new("sh")
         .arg("-c")
         .arg(format!("ulimit -v {MEM_LIMIT_KB}; exec \"$0\" \"$@\""))
-        .arg(ccert_bin())
+        .arg(program)
         .args(args)
         .current_dir(dir)
         .env("MAIL_CONFIG", dir.join("postfix-config"))
@@ -641,4 +647,249 @@ fn concurrent_add_remove_and_compile_lose_nothing() {
             assert_eq!(sorted_lines(out.as_bytes()), expected, "postmap -s {map}");
         }
     }
+}
+
+fn mode_of(path: &Path) -> u32 {
+    fs::metadata(path).unwrap().permissions().mode() & 0o7777
+}
+
+fn set_mode(path: &Path, mode: u32) {
+    fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
+}
+
+const ALL_TYPES: [&str; 4] = ["hash", "lmdb", "cdb", "sqlite"];
+
+fn table_name(kind: &str) -> String {
+    match kind {
+        "hash" => "map.db".into(),
+        other => format!("map.{other}"),
+    }
+}
+
+/// Symlinks planted at every name a table writer might use for its temp
+/// file (ccert's prefix, postmap's and tinycdb's `.tmp`) are never followed:
+/// their targets keep content and mode. Temp files are made in the table's
+/// directory only (TMPDIR points nowhere).
+#[test]
+fn planted_symlinks_are_never_followed() {
+    let scratch = scratch();
+    let dir = scratch.path();
+    fs::write(dir.join("map"), table_source()).unwrap();
+    fs::copy(fixture("rsa.pem"), dir.join("rsa.pem")).unwrap();
+    let victims = dir.join("victims");
+    fs::create_dir(&victims).unwrap();
+    let mut planted = Vec::new();
+    for kind in ALL_TYPES {
+        let table = table_name(kind);
+        for name in [
+            format!("{table}.tmp"),
+            format!(".ccert-{table}.tmp"),
+            format!(".ccert-{table}.000000"),
+            format!(".ccert-{table}.XXXXXX"),
+            format!("{table}-journal"),
+            format!("{table}-lock"),
+            format!(".{table}.swp"),
+        ] {
+            // SQLite updates an existing table in place and refuses (safely)
+            // to run when its journal name is taken; that is tested apart.
+            if kind == "sqlite" && name.ends_with("-journal") {
+                continue;
+            }
+            let victim = victims.join(&name);
+            fs::write(&victim, b"victim\n").unwrap();
+            set_mode(&victim, 0o600);
+            symlink(&victim, dir.join(&name)).unwrap();
+            planted.push((dir.join(&name), victim));
+        }
+    }
+    for name in [".ccert-map.tmp", "map.tmp", ".ccert-map.000000"] {
+        let victim = victims.join(name);
+        fs::write(&victim, b"victim\n").unwrap();
+        set_mode(&victim, 0o600);
+        symlink(&victim, dir.join(name)).unwrap();
+        planted.push((dir.join(name), victim));
+    }
+    let add = [
+        "add", "--map", "map", "-d", "sha256", "--name", "h", "rsa.pem",
+    ];
+    let remove = ["remove", "--map", "map", "--name", "h", "--yes"];
+    for round in 0..2 {
+        for kind in ALL_TYPES {
+            // Round 0 builds new tables, round 1 replaces them.
+            let run = run_guarded_env(
+                dir,
+                &["compile", &format!("{kind}:map")],
+                "TMPDIR",
+                "/nonexistent",
+            );
+            assert_eq!(
+                run.code,
+                0,
+                "{}",
+                run.show(&format!("compile {kind}, round {round}"))
+            );
+        }
+        for args in [&add[..], &remove[..]] {
+            let run = run_guarded_env(dir, args, "TMPDIR", "/nonexistent");
+            assert_eq!(run.code, 0, "{}", run.show("add/remove"));
+        }
+    }
+    for (link, victim) in &planted {
+        assert!(
+            fs::symlink_metadata(link).is_ok_and(|m| m.file_type().is_symlink()),
+            "{} was replaced",
+            link.display()
+        );
+        assert_eq!(
+            fs::read(victim).unwrap(),
+            b"victim\n",
+            "{} written through",
+            link.display()
+        );
+        assert_eq!(mode_of(victim), 0o600, "{} mode changed", victim.display());
+    }
+    // Nothing else appeared beside the tables.
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| {
+            !planted
+                .iter()
+                .any(|(l, _)| l.file_name().unwrap().to_string_lossy() == *n)
+        })
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "map",
+            "map.cdb",
+            "map.d",
+            "map.db",
+            "map.lmdb",
+            "map.sqlite",
+            "map.sqlite.cf",
+            "postfix-config",
+            "rsa.pem",
+            "victims"
+        ]
+    );
+}
+
+/// Runs a guarded ccert with one extra environment variable.
+fn run_guarded_env(dir: &Path, args: &[&str], key: &str, value: &str) -> Run {
+    let wrapper = dir.join(".env-wrapper");
+    fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nexport {key}='{value}'\nexec \"{}\" \"$@\"\n",
+            ccert_bin().display()
+        ),
+    )
+    .unwrap();
+    set_mode(&wrapper, 0o700);
+    let run = run_program(dir, &wrapper, args);
+    fs::remove_file(wrapper).unwrap();
+    run
+}
+
+/// A private key `ccert issue` writes is 0600 even under umask 000, and a
+/// symlink planted at its name is refused, not followed.
+#[test]
+fn issued_private_keys_are_0600() {
+    let scratch = scratch();
+    let dir = scratch.path();
+    let wrapper = dir.join(".umask-wrapper");
+    fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\numask 000\nexec \"{}\" \"$@\"\n",
+            ccert_bin().display()
+        ),
+    )
+    .unwrap();
+    set_mode(&wrapper, 0o700);
+    fs::create_dir(dir.join("out")).unwrap();
+    let run = run_program(dir, &wrapper, &["issue", "ws1", "--out", "out"]);
+    assert_eq!(run.code, 0, "{}", run.show("issue"));
+    let keys: Vec<PathBuf> = fs::read_dir(dir.join("out"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| fs::read_to_string(p).unwrap().contains("PRIVATE KEY"))
+        .collect();
+    assert_eq!(keys.len(), 1, "one key file");
+    assert_eq!(mode_of(&keys[0]), 0o600, "{}", keys[0].display());
+    // A symlink at the key's name for the next host: refused, victim untouched.
+    let key_name = keys[0]
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .replace("ws1", "ws2");
+    let victim = dir.join("victim");
+    fs::write(&victim, b"victim\n").unwrap();
+    symlink(&victim, dir.join("out").join(&key_name)).unwrap();
+    let run = run_program(dir, &wrapper, &["issue", "ws2", "--out", "out"]);
+    assert_eq!(run.code, 1, "{}", run.show("issue over a symlink"));
+    assert_eq!(fs::read(&victim).unwrap(), b"victim\n");
+}
+
+/// ccert never widens the mode of a file it replaces: a 0600 table stays
+/// 0600 after a recompile and after an add's rebuild; a 0640 source stays
+/// 0640 after add and remove.
+#[test]
+fn replaced_files_keep_their_mode() {
+    let scratch = scratch();
+    let dir = scratch.path();
+    fs::write(dir.join("map"), table_source()).unwrap();
+    fs::copy(fixture("rsa.pem"), dir.join("rsa.pem")).unwrap();
+    for kind in ALL_TYPES {
+        let run = run_guarded(dir, &["compile", &format!("{kind}:map")]);
+        assert_eq!(run.code, 0, "{}", run.show("compile"));
+        set_mode(&dir.join(table_name(kind)), 0o600);
+    }
+    set_mode(&dir.join("map"), 0o640);
+    for kind in ALL_TYPES {
+        let run = run_guarded(dir, &["compile", &format!("{kind}:map")]);
+        assert_eq!(run.code, 0, "{}", run.show("recompile"));
+    }
+    for args in [
+        &[
+            "add", "--map", "map", "-d", "sha256", "--name", "h", "rsa.pem",
+        ][..],
+        &["remove", "--map", "map", "--name", "h", "--yes"][..],
+    ] {
+        let run = run_guarded(dir, args);
+        assert_eq!(run.code, 0, "{}", run.show("add/remove"));
+        assert_eq!(mode_of(&dir.join("map")), 0o640, "source after {args:?}");
+        for kind in ALL_TYPES {
+            assert_eq!(
+                mode_of(&dir.join(table_name(kind))),
+                0o600,
+                "{kind} after {args:?}"
+            );
+        }
+    }
+}
+
+/// SQLite updates an existing table in place; a symlink planted at its
+/// journal name makes the update fail cleanly, and its target stays untouched.
+#[test]
+fn sqlite_journal_symlink_is_refused() {
+    let scratch = scratch();
+    let dir = scratch.path();
+    fs::write(dir.join("map"), table_source()).unwrap();
+    let run = run_guarded(dir, &["compile", "sqlite:map"]);
+    assert_eq!(run.code, 0, "{}", run.show("compile"));
+    let victim = dir.join("victim");
+    fs::write(&victim, b"victim\n").unwrap();
+    symlink(&victim, dir.join("map.sqlite-journal")).unwrap();
+    let run = run_guarded(dir, &["compile", "sqlite:map"]);
+    assert_clean_error(&run, "map.sqlite", "recompile with a planted journal");
+    assert_eq!(fs::read(&victim).unwrap(), b"victim\n");
+    fs::remove_file(dir.join("map.sqlite-journal")).unwrap();
+    let run = run_guarded(dir, &["query", "key7", "sqlite:map"]);
+    assert_eq!(run.code, 0, "{}", run.show("query after"));
+    assert_eq!(run.stdout, b"value7\n");
 }
