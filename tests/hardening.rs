@@ -893,3 +893,124 @@ fn sqlite_journal_symlink_is_refused() {
     assert_eq!(run.code, 0, "{}", run.show("query after"));
     assert_eq!(run.stdout, b"value7\n");
 }
+
+/// Hostile source files: what postmap stores and warns about, ccert stores
+/// and warns about (same lines), without a panic and within the memory
+/// limit; `list` and `add` on them neither panic nor lose a byte.
+#[test]
+fn hostile_sources_are_read_as_postmap_reads_them() {
+    let scratch = scratch();
+    let dir = scratch.path();
+    let mut rng = Rng::new(2026);
+    let long_value = "v".repeat(200_000);
+    let long_key = "k".repeat(200_000);
+    let mut binary = rng.bytes(20_000);
+    binary.extend_from_slice(b"\nafter binary\n");
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("empty", Vec::new()),
+        ("comments only", b"# a comment\n\n   \n# another\n".to_vec()),
+        ("NUL bytes", b"a 1\nb\0x 2\n\0\nc 3\0tail\nd 4\n".to_vec()),
+        (
+            "invalid UTF-8",
+            b"good 1\nk\xff\xfe v\xc3\nbad\xc0\xaf 2\nvalue \xe2\x82\n\xf0\x9f\x98\x80 smile\n"
+                .to_vec(),
+        ),
+        (
+            "200,000-character value",
+            format!("long {long_value}\nafter 1\n").into_bytes(),
+        ),
+        (
+            "200,000-character key",
+            format!("{long_key} v\nafter 1\n").into_bytes(),
+        ),
+        (
+            "200,000-character line, no newline",
+            format!("last {long_value}").into_bytes(),
+        ),
+        ("random binary", binary),
+        ("only newlines and CRs", b"\r\n\n\r\r\n \n\t\n".to_vec()),
+    ];
+    let postmap = oracle::require("postmap", "hostile_sources_are_read_as_postmap_reads_them");
+    fs::copy(fixture("rsa.pem"), dir.join("rsa.pem")).unwrap();
+    for (what, bytes) in &cases {
+        fs::write(dir.join("map"), bytes).unwrap();
+        let run = run_guarded(dir, &["compile", "hash:map"]);
+        assert_eq!(run.code, 0, "{}", run.show(&format!("compile, {what}")));
+        let dump = run_guarded(dir, &["dump", "hash:map"]);
+        assert_eq!(dump.code, 0, "{}", dump.show(&format!("dump, {what}")));
+        let warned: Vec<&str> = run
+            .stderr
+            .lines()
+            .filter_map(|l| l.strip_prefix("ccert: warning: "))
+            .collect();
+        for w in &warned {
+            assert!(
+                w.starts_with("map"),
+                "{what}: warning does not name the file: {w}"
+            );
+        }
+        if let Some(postmap) = &postmap {
+            let pdir = dir.join("postmap");
+            fs::create_dir_all(&pdir).unwrap();
+            let (expected, pwarnings) = crate::source_model::postmap_dump(postmap, &pdir, &{
+                fs::write(pdir.join("map"), bytes).unwrap();
+                pdir.join("map")
+            });
+            let mut got: Vec<Vec<u8>> = dump
+                .stdout
+                .split(|&b| b == b'\n')
+                .filter(|l| !l.is_empty())
+                .map(<[u8]>::to_vec)
+                .collect();
+            got.sort();
+            assert_eq!(
+                got.len(),
+                expected.len(),
+                "{what}: entry count differs from postmap"
+            );
+            assert!(got == expected, "{what}: entries differ from postmap -s");
+            // The same lines are warned about, with the same line numbers.
+            let lines = |ws: &[&str]| -> Vec<Option<String>> {
+                ws.iter()
+                    .map(|w| {
+                        w.split(", line ")
+                            .nth(1)
+                            .map(|r| r.split(':').next().unwrap().to_string())
+                    })
+                    .collect()
+            };
+            let pw: Vec<&str> = pwarnings
+                .iter()
+                .filter_map(|l| l.strip_prefix("postmap: warning: "))
+                .collect();
+            assert_eq!(
+                lines(&warned),
+                lines(&pw),
+                "{what}: warnings differ:\nccert {warned:#?}\npostmap {pw:#?}"
+            );
+        }
+        // Editing keeps every byte of what was there.
+        let run = run_guarded(dir, &["list", "--map", "map", "--format", "plain"]);
+        assert_eq!(run.code, 0, "{}", run.show(&format!("list, {what}")));
+        let run = run_guarded(
+            dir,
+            &[
+                "add",
+                "--map",
+                "map",
+                "-d",
+                "sha256",
+                "--name",
+                "h",
+                "--no-compile",
+                "rsa.pem",
+            ],
+        );
+        assert_eq!(run.code, 0, "{}", run.show(&format!("add, {what}")));
+        let after = fs::read(dir.join("map")).unwrap();
+        assert!(
+            after.starts_with(bytes),
+            "{what}: add changed existing bytes"
+        );
+    }
+}
