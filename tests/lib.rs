@@ -17,6 +17,7 @@ mod edit;
 mod fingerprint;
 mod hardening;
 mod hash_interop;
+mod map_props;
 mod maps_interop;
 mod postfix_config;
 mod rehash;
