@@ -7,8 +7,7 @@
 #
 # Generates N random SHA-256 fingerprints (`<95-char lower hex with colons>
 # clientN.example.com`) into benches/work/hash/ (gitignored), builds the table
-# with `postmap hash:` and with ccert's writer (examples/compile_hash.rs, until
-# `ccert compile` replaces it), and prints wall time (s) and peak RSS (KiB)
+# with `postmap hash:` and with `ccert compile -t hash`, and prints wall time (s) and peak RSS (KiB)
 # measured by /usr/bin/time (Debian package `time`). Then times one lookup and
 # 200 lookups with `postmap -q` and with ccert's reader, and checks both
 # tables with db5.3_verify and that both answer the same.
@@ -41,9 +40,9 @@ with open(path, "w") as f:
 PY
 fi
 
-echo "building compile_hash (release)" >&2
-(cd "$root" && cargo build --release --quiet --example compile_hash)
-bin=$root/target/release/examples/compile_hash
+echo "building ccert (release)" >&2
+(cd "$root" && cargo build --release --quiet --bin ccert)
+ccert=$root/target/release/ccert
 
 cp "$src" "$work/pm"
 cp "$src" "$work/cc"
@@ -66,7 +65,7 @@ for run in $(seq "$runs"); do
     sync
     measure "postmap hash: (run $run)" postmap -c "$work/cf" "hash:$work/pm"
     sync
-    measure "ccert hash writer (run $run)" "$bin" "$work/cc"
+    measure "ccert compile -t hash (run $run)" "$ccert" -c "$work/cf" compile -t hash "$work/cc"
 done
 ls -l "$work/pm.db" "$work/cc.db" | awk '{print "   " $5 " bytes  " $9}'
 
@@ -76,14 +75,14 @@ measure "db5.3_verify (ccert's file)" db5.3_verify -q "$work/cc.db"
 
 key=$(sed -n "$((n / 2 + 1))p" "$src" | cut -d' ' -f1)
 want=$(postmap -c "$work/cf" -q "$key" "hash:$work/pm")
-got=$("$bin" --query "$key" "$work/cc")
+got=$("$ccert" -c "$work/cf" query "$key" "hash:$work/cc")
 [ "$want" = "$got" ] || { echo "MISMATCH for $key: postmap '$want', ccert '$got'" >&2; exit 1; }
 got_pm=$(postmap -c "$work/cf" -q "$key" "hash:$work/cc")
 [ "$want" = "$got_pm" ] || { echo "postmap reads ccert's table wrongly for $key" >&2; exit 1; }
 
 echo "== one lookup (process start included)"
 measure "postmap -q" postmap -c "$work/cf" -q "$key" "hash:$work/pm"
-measure "ccert reader" "$bin" --query "$key" "$work/cc"
+measure "ccert query" "$ccert" -c "$work/cf" query "$key" "hash:$work/cc"
 
 keys=$work/keys
 awk -v step=$((n / 200)) 'NR % step == 1 {print $1}' "$src" | head -n 200 >"$keys"
@@ -91,7 +90,7 @@ echo "== 200 lookups, one process each"
 start=$(date +%s.%N)
 while read -r k; do postmap -c "$work/cf" -q "$k" "hash:$work/pm" >/dev/null; done <"$keys"
 mid=$(date +%s.%N)
-while read -r k; do "$bin" --query "$k" "$work/cc" >/dev/null; done <"$keys"
+while read -r k; do "$ccert" -c "$work/cf" query "$k" "hash:$work/cc" >/dev/null; done <"$keys"
 end=$(date +%s.%N)
 awk -v a="$start" -v b="$mid" -v c="$end" \
-    'BEGIN { printf "postmap -q: %.3f s total\nccert reader: %.3f s total\n", b - a, c - b }'
+    'BEGIN { printf "postmap -q: %.3f s total\nccert query: %.3f s total\n", b - a, c - b }'

@@ -11,8 +11,8 @@
 # UPPER=1) with values `clientN.example.com` into benches/work/maps/
 # (gitignored), builds the release binary, then for each type removes the old
 # table and times `postmap TYPE:FILE` and `ccert compile -t TYPE FILE` with
-# /usr/bin/time (Debian package `time`): best wall time (s) and peak RSS (KiB)
-# over REPEAT runs. Finally checks that both tables hold the same entries
+# /usr/bin/time (Debian package `time`): best wall time (s), its CPU time
+# (user+sys, s) and peak RSS (KiB) over REPEAT runs. Finally checks that both tables hold the same entries
 # (`postmap -s` for lmdb, byte comparison for cdb).
 set -euo pipefail
 
@@ -52,25 +52,29 @@ echo "building ccert (release)" >&2
 ccert=$root/target/release/ccert
 
 # measure LABEL TABLE COMMAND...: removes TABLE, runs COMMAND $repeat times;
-# prints the best wall time and peak RSS and leaves the best time in $best.
+# prints the best wall time, the CPU time (user+sys) of that run and the
+# highest peak RSS, and leaves the best wall time in $best.
 measure() {
     local label=$1 table=$2
     shift 2
-    local rss=0
+    local rss=0 cpu=""
     best=""
     for _ in $(seq "$repeat"); do
         rm -f "$table" "$table.cf"
         sync
-        /usr/bin/time -f '%e %M' -o "$work/time.out" "$@" >/dev/null
-        read -r wall kib <"$work/time.out"
-        if [ -z "$best" ] || awk "BEGIN{exit !($wall < $best)}"; then best=$wall; fi
+        /usr/bin/time -f '%e %M %U %S' -o "$work/time.out" "$@" >/dev/null
+        read -r wall kib user sys <"$work/time.out"
+        if [ -z "$best" ] || awk "BEGIN{exit !($wall < $best)}"; then
+            best=$wall
+            cpu=$(awk "BEGIN{printf \"%.2f\", $user + $sys}")
+        fi
         if [ "$kib" -gt "$rss" ]; then rss=$kib; fi
     done
-    printf '%-28s %8s s %10s KiB\n' "$label" "$best" "$rss"
+    printf '%-28s %8s s %8s s %10s KiB\n' "$label" "$best" "$cpu" "$rss"
 }
 
 echo "N=$n, best of $repeat runs; $(nproc) CPUs; $(uname -r)"
-printf '%-28s %10s %14s\n' "command" "wall" "peak RSS"
+printf '%-28s %10s %10s %14s\n' "command" "wall" "CPU" "peak RSS"
 for t in $types; do
     case $t in
     lmdb) suffix=.lmdb ;;

@@ -236,6 +236,14 @@ pub enum MapTypeArg {
 #[command(
     after_help = "The table type comes from the TYPE: prefix, else -t, else the type \
                   relay_clientcerts uses for this file, else default_database_type, else lmdb.\n\n\
+                  Reads FILE with postmap's rules (comments, continuation lines, quoted keys), \
+                  folds keys to lower case and writes FILE.db, FILE.lmdb, FILE.cdb or \
+                  FILE.sqlite (plus FILE.sqlite.cf, rewritten only while it keeps ccert's \
+                  marker line) next to it, with postmap's owner and mode rules. The new table \
+                  replaces the old one atomically; on any error the old table is left as it \
+                  was. Skipped lines and duplicate keys are reported as postmap reports them. \
+                  Prints the name to use in main.cf, e.g. lmdb:/etc/postfix/clientcerts.\n\n\
+                  Exit status: 0 when every FILE was compiled, 1 otherwise.\n\n\
                   Examples:\n  ccert compile /etc/postfix/clientcerts\n  \
                   ccert compile hash:/etc/postfix/clientcerts\n  \
                   ccert compile -t cdb -r /etc/postfix/access"
@@ -258,7 +266,12 @@ pub struct CompileArgs {
 /// Arguments of `ccert query`.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  ccert query 3A:5F:... hash:/etc/postfix/clientcerts\n  \
+    after_help = "Prints the value, as postmap -q does. With `-`, reads one key per line \
+                  and prints `key<TAB>value` for each key found. FILE is the source file the \
+                  table was compiled from; for sqlite also FILE.sqlite.cf (ccert's own query \
+                  is used, not the one in the .cf file). The type defaults as for compile.\n\n\
+                  Exit status: 0 when a key was found, 1 when none was (no message) or on errors.\n\n\
+                  Examples:\n  ccert query 3A:5F:... hash:/etc/postfix/clientcerts\n  \
                   ccert query - lmdb:/etc/postfix/clientcerts < keys.txt"
 )]
 pub struct QueryArgs {
@@ -271,7 +284,12 @@ pub struct QueryArgs {
 
 /// Arguments of `ccert dump`.
 #[derive(Debug, Args)]
-#[command(after_help = "Example:\n  ccert dump cdb:/etc/postfix/clientcerts")]
+#[command(
+    after_help = "Prints `key<TAB>value` lines as postmap -s does, in the table's storage \
+                  order, also for cdb tables (which postmap cannot dump). Reads tables written \
+                  by postmap as well as by ccert.\n\n\
+                  Example:\n  ccert dump cdb:/etc/postfix/clientcerts"
+)]
 pub struct DumpArgs {
     /// The table, as TYPE:FILE or FILE
     #[arg(value_name = "[TYPE:]FILE")]

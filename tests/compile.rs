@@ -20,11 +20,12 @@ fn sorted(text: &str) -> Vec<&str> {
     lines
 }
 
-fn postfix_name(t: &str) -> String {
+/// What compile prints for main.cf: `TYPE:/abs/dir/NAME` (sqlite: the `.cf`).
+fn postfix_name(dir: &Path, t: &str, name: &str) -> String {
     if t == "sqlite" {
-        "sqlite:clientcerts.sqlite.cf\n".into()
+        format!("sqlite:{}/{name}.sqlite.cf\n", dir.display())
     } else {
-        format!("{t}:clientcerts\n")
+        format!("{t}:{}/{name}\n", dir.display())
     }
 }
 
@@ -55,10 +56,12 @@ fn written(dir: &Path) -> Vec<String> {
 #[test]
 fn compile_query_dump_round_trip_for_every_type() {
     for t in TYPES {
-        let done = Test::new()
+        let test = Test::new();
+        let dir = test.dir().to_path_buf();
+        let done = test
             .file("clientcerts", SOURCE)
             .args(["compile", "-t", t, "clientcerts"])
-            .stdout(postfix_name(t))
+            .stdout(postfix_name(&dir, t, "clientcerts"))
             .stderr("")
             .run();
         let done = done
@@ -191,14 +194,15 @@ fn duplicates_with_r_keep_the_last_value_and_w_the_first_silently() {
 
 #[test]
 fn bad_lines_warn_with_file_and_line_like_postmap() {
-    Test::new()
-        .file("clientcerts", "ok value\nlonely\n  \nk v\n\"unbalanced v\n")
+    let test = Test::new();
+    let dir = test.dir().to_path_buf();
+    test.file("clientcerts", "ok value\nlonely\n  \nk v\n\"unbalanced v\n")
         .args(["compile", "cdb:clientcerts"])
         .stderr_contains(
             "ccert: warning: clientcerts, line 2: expected format: key whitespace value\n",
         )
         .stderr_contains("ccert: warning: clientcerts, line 5: ")
-        .stdout("cdb:clientcerts\n")
+        .stdout(postfix_name(&dir, "cdb", "clientcerts"))
         .run()
         .then()
         .args(["dump", "cdb:clientcerts"])
@@ -208,14 +212,20 @@ fn bad_lines_warn_with_file_and_line_like_postmap() {
 
 #[test]
 fn type_comes_from_prefix_then_t_then_lmdb() {
-    let done = Test::new()
+    let test = Test::new();
+    let dir = test.dir().to_path_buf();
+    let done = test
         .file("a", "k v\n")
         .file("b", "k v\n")
         .args(["compile", "-t", "cdb", "hash:a", "b"])
-        .stdout("hash:a\ncdb:b\n")
+        .stdout(postfix_name(&dir, "hash", "a") + &postfix_name(&dir, "cdb", "b"))
         .run();
     assert_eq!(written(done.dir.path()), ["a", "a.db", "b", "b.cdb"]);
-    let done = done.then().args(["compile", "a"]).stdout("lmdb:a\n").run();
+    let done = done
+        .then()
+        .args(["compile", "a"])
+        .stdout(postfix_name(&dir, "lmdb", "a"))
+        .run();
     assert!(done.path("a.lmdb").is_file());
     // query and dump use the same default.
     done.then()
@@ -241,7 +251,7 @@ fn type_comes_from_relay_clientcerts_when_it_names_the_file() {
         .file("clientcerts", "k v\n")
         .file("other", "k v\n")
         .args(["compile", "clientcerts", "other"])
-        .stdout("cdb:clientcerts\nhash:other\n")
+        .stdout(postfix_name(&dir, "cdb", "clientcerts") + &postfix_name(&dir, "hash", "other"))
         .run();
     assert!(done.path("clientcerts.cdb").is_file());
     assert!(done.path("other.db").is_file());
@@ -258,7 +268,7 @@ fn sqlite_in_relay_clientcerts_names_the_cf_file() {
     test.file("postfix-config/main.cf", main_cf)
         .file("clientcerts", "k v\n")
         .args(["compile", "clientcerts"])
-        .stdout("sqlite:clientcerts.sqlite.cf\n")
+        .stdout(postfix_name(&dir, "sqlite", "clientcerts"))
         .run()
         .then()
         .args(["query", "k", "sqlite:clientcerts.sqlite.cf"])
@@ -433,11 +443,13 @@ fn recompiling_replaces_the_content() {
 
 #[test]
 fn several_files_continue_after_a_failure() {
-    let done = Test::new()
+    let test = Test::new();
+    let dir = test.dir().to_path_buf();
+    let done = test
         .file("a", "k v\n")
         .args(["compile", "cdb:missing", "cdb:a"])
         .status(1)
-        .stdout("cdb:a\n")
+        .stdout(postfix_name(&dir, "cdb", "a"))
         .stderr_contains("missing")
         .run();
     assert!(done.path("a.cdb").is_file());

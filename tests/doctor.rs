@@ -486,3 +486,28 @@ fn digest_overridden_for_one_service() {
         "{message}"
     );
 }
+
+#[test]
+fn loopback_service_that_permits_certificates_is_audited() {
+    // A listener bound to 127.0.0.1 that names permit_tls_clientcerts itself
+    // is for certificate clients (not content-filter re-injection): it must
+    // count as the relay service and be checked like any other.
+    let main = "\
+compatibility_level = 3.6
+relay_clientcerts = hash:$config_directory/clientcerts
+";
+    let master = "\
+127.0.0.1:10587 inet n  -       n       -       -       smtpd
+  -o smtpd_relay_restrictions=permit_tls_clientcerts,reject
+";
+    let out = setup(main, master, "")
+        .arg("doctor")
+        .status(1)
+        .stdout_contains("smtpd_tls_ask_ccert = no")
+        .run();
+    assert!(
+        !out.stdout.contains("no smtpd service has"),
+        "the loopback certificate service was ignored:\n{}",
+        out.stdout
+    );
+}

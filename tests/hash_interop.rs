@@ -626,8 +626,10 @@ proptest! {
 
 #[test]
 fn hash_reads_berkeley_db_files_of_every_page_size() {
-    let Some(load) = oracle::require("db5.3_load", "hash_reads_berkeley_db_files_of_every_page_size")
-    else {
+    let Some(load) = oracle::require(
+        "db5.3_load",
+        "hash_reads_berkeley_db_files_of_every_page_size",
+    ) else {
         return;
     };
     // Keys and values with Postfix's trailing NUL, some big enough for
@@ -667,8 +669,16 @@ fn hash_reads_berkeley_db_files_of_every_page_size() {
             let got: BTreeMap<Vec<u8>, Vec<u8>> = table.entries().unwrap().into_iter().collect();
             assert_eq!(got.len(), pairs.len(), "{name}");
             for (k, v) in &pairs {
-                assert_eq!(got.get(k.as_bytes()), Some(&v.as_bytes().to_vec()), "{name}");
-                assert_eq!(table.get(k.as_bytes()).unwrap(), Some(v.as_bytes().to_vec()), "{name}");
+                assert_eq!(
+                    got.get(k.as_bytes()),
+                    Some(&v.as_bytes().to_vec()),
+                    "{name}"
+                );
+                assert_eq!(
+                    table.get(k.as_bytes()).unwrap(),
+                    Some(v.as_bytes().to_vec()),
+                    "{name}"
+                );
             }
         }
     }

@@ -13,6 +13,7 @@ mod compile;
 mod crash;
 mod docs;
 mod doctor;
+mod e2e_postfix;
 mod edit;
 mod fingerprint;
 mod hardening;

@@ -60,7 +60,10 @@ fn compile_one(
         )
     })?;
     print_warnings(source, &report);
-    println!("{}", map_type.postfix_name(source));
+    // Absolute: Postfix daemons run in the queue directory, so the name
+    // printed for main.cf must not depend on where ccert ran.
+    let absolute = std::path::absolute(source).unwrap_or_else(|_| source.clone());
+    println!("{}", map_type.postfix_name(&absolute));
     Ok(())
 }
 

@@ -24,7 +24,10 @@ impl Context {
     /// Builds the context from the parsed command line.
     pub fn new(cli: &Cli) -> Self {
         Self {
-            config_dir: cli.config_dir.clone(),
+            // Postfix's config_directory is always absolute; so are the paths
+            // ccert derives from it (and prints for main.cf).
+            config_dir: std::path::absolute(&cli.config_dir)
+                .unwrap_or_else(|_| cli.config_dir.clone()),
             map: cli.map.clone(),
             config: Default::default(),
         }

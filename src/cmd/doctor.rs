@@ -270,12 +270,22 @@ impl Doctor {
             // A service that deliberately runs without TLS, or only listens
             // on loopback (content-filter re-injection), inherits
             // permit_tls_clientcerts harmlessly: only the order is checked there.
+            // A loopback service that names permit_tls_clientcerts in its own
+            // -o overrides is meant for certificate clients and is audited.
             let internal = scope.service.is_some_and(|s| {
+                let own_certs = LISTS.iter().any(|l| {
+                    s.override_for(l).is_some_and(|o| {
+                        restrictions::items(&o.value)
+                            .iter()
+                            .any(|i| i == PERMIT_CERTS)
+                    })
+                });
                 s.override_for("smtpd_tls_security_level")
                     .is_some_and(|o| o.value.trim() == "none")
-                    || ["127.", "localhost:", "[::1]", "::1:"]
-                        .iter()
-                        .any(|p| s.name.starts_with(p))
+                    || (!own_certs
+                        && ["127.", "localhost:", "[::1]", "::1:"]
+                            .iter()
+                            .any(|p| s.name.starts_with(p)))
             });
             let uses_certs = !internal
                 && LISTS.iter().any(|l| {

@@ -17,12 +17,20 @@ pub fn run(args: &DumpArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         .with_context(|| format!("reading {}", args.table))?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    for (key, value) in entries {
-        out.write_all(&key)?;
+    let written = entries.iter().try_for_each(|(key, value)| {
+        out.write_all(key)?;
         out.write_all(b"\t")?;
-        out.write_all(&value)?;
-        out.write_all(b"\n")?;
-    }
-    out.flush()?;
+        out.write_all(value)?;
+        out.write_all(b"\n")
+    });
+    finish_output(written.and_then(|()| out.flush()))?;
     Ok(Outcome::Success)
+}
+
+/// Standard output closed early (`ccert dump … | head`) is not an error.
+pub(crate) fn finish_output(result: std::io::Result<()>) -> anyhow::Result<()> {
+    match result {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("writing to standard output"),
+    }
 }

@@ -9,6 +9,7 @@ use crate::maps::prepare::fold_key;
 use crate::maps::{self, MapName, Table};
 
 use super::compile::{resolve_type, source_of};
+use super::dump::finish_output;
 use super::{Context, Outcome};
 
 /// Runs `ccert query`: exit 0 when a key was found, 1 (silently) when not.
@@ -36,18 +37,21 @@ pub fn run(args: &QueryArgs, ctx: &Context) -> anyhow::Result<Outcome> {
             }
             if let Some(value) = lookup(table.as_mut(), &line, &args.table)? {
                 found = true;
-                out.write_all(&line)?;
-                out.write_all(b"\t")?;
-                out.write_all(&value)?;
-                out.write_all(b"\n")?;
+                let written = [&line[..], b"\t", &value, b"\n"]
+                    .iter()
+                    .try_for_each(|part| out.write_all(part));
+                if written.is_err() {
+                    // Standard output closed early: stop reading keys.
+                    finish_output(written)?;
+                    break;
+                }
             }
         }
     } else if let Some(value) = lookup(table.as_mut(), args.key.as_bytes(), &args.table)? {
         found = true;
-        out.write_all(&value)?;
-        out.write_all(b"\n")?;
+        finish_output(out.write_all(&value).and_then(|()| out.write_all(b"\n")))?;
     }
-    out.flush()?;
+    finish_output(out.flush())?;
     Ok(if found {
         Outcome::Success
     } else {

@@ -263,7 +263,8 @@ impl HashTable {
                 "overflow item of {tlen} bytes is larger than the file"
             )));
         }
-        let mut out = Vec::with_capacity(tlen);
+        // Grow as pages are really read: a hostile tlen must not allocate up front.
+        let mut out = Vec::with_capacity(tlen.min(1 << 20));
         let mut page = Vec::new();
         let mut next = u64::from(pgno);
         let mut steps = 0u64;
@@ -381,24 +382,41 @@ impl HashTable {
     }
 }
 
-/// Pages seen during a full walk, so loops and shared pages are caught in one pass.
-struct Visited(Vec<u64>);
+/// Pages seen during a full walk, so loops and shared pages are caught in one
+/// pass: a bitmap for ordinary files, a set for huge (e.g. sparse) ones so a
+/// hostile page count cannot make us allocate much.
+enum Visited {
+    Bits(Vec<u64>),
+    Set(std::collections::HashSet<u64>),
+}
 
 impl Visited {
+    /// Pages up to which a bitmap is used (2 MiB of bits).
+    const BITMAP_PAGES: u64 = 1 << 24;
+
     fn new(npages: u64) -> Self {
-        Self(vec![0; npages.div_ceil(64) as usize])
+        if npages <= Self::BITMAP_PAGES {
+            Self::Bits(vec![0; npages.div_ceil(64) as usize])
+        } else {
+            Self::Set(std::collections::HashSet::new())
+        }
     }
 
-    /// Marks a page; false when it was already marked (or is outside the file).
+    /// Marks a page; false when it was already marked.
     fn mark(&mut self, pgno: u64) -> bool {
-        let Some(word) = self.0.get_mut((pgno / 64) as usize) else {
-            // read_page reports it as outside the file.
-            return true;
-        };
-        let bit = 1u64 << (pgno % 64);
-        let fresh = *word & bit == 0;
-        *word |= bit;
-        fresh
+        match self {
+            Self::Bits(words) => {
+                let Some(word) = words.get_mut((pgno / 64) as usize) else {
+                    // Outside the file: read_page reports it.
+                    return true;
+                };
+                let bit = 1u64 << (pgno % 64);
+                let fresh = *word & bit == 0;
+                *word |= bit;
+                fresh
+            }
+            Self::Set(set) => set.insert(pgno),
+        }
     }
 }
 
