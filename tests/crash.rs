@@ -66,11 +66,14 @@ fn run_ok(dir: &Path, args: &[&str]) -> Duration {
 }
 
 /// Starts ccert and SIGKILLs it after `delay` (if it is still running).
-fn run_killed(dir: &Path, args: &[&str], delay: Duration) {
+/// Returns whether it was killed (rather than finished first).
+fn run_killed(dir: &Path, args: &[&str], delay: Duration) -> bool {
     let mut child = ccert(dir).args(args).spawn().unwrap();
     std::thread::sleep(delay);
     let _ = child.kill();
-    child.wait().unwrap();
+    let status = child.wait().unwrap();
+    use std::os::unix::process::ExitStatusExt;
+    status.signal() == Some(9)
 }
 
 /// Replaces `path` with `bytes` by rename, as a fresh file.
@@ -205,12 +208,14 @@ fn recompile_killed_at_many_points(kind: &str) {
     let full = run_ok(dir, &["compile", &spec]);
     let source_mode = fs::metadata(dir.join("map")).unwrap().permissions();
 
-    let (mut saw_old, mut saw_new) = (0, 0);
+    let (mut saw_old, mut saw_new, mut finished) = (0, 0, 0);
     for k in 0..KILL_POINTS {
         restore(&table, &old_table);
         // Spread over 0..125% of a full run: the last kills land after it finished.
         let delay = full.mul_f64(1.25 * (f64::from(k) + 0.5) / f64::from(KILL_POINTS));
-        run_killed(dir, &["compile", &spec], delay);
+        if !run_killed(dir, &["compile", &spec], delay) {
+            finished += 1;
+        }
         let what = format!("{kind}, {n} entries, killed after {delay:?} of {full:?}");
         match oracles.query(kind, &dir.join("map"), "probe").as_deref() {
             Some("old") => saw_old += 1,
@@ -227,7 +232,7 @@ fn recompile_killed_at_many_points(kind: &str) {
         );
     }
     eprintln!(
-        "{test}: {n} entries, full run {full:?}, {KILL_POINTS} kills: {saw_old} old, {saw_new} new, {} leftover temp files before the clean run",
+        "{test}: {n} entries, full run {full:?}, {KILL_POINTS} kill points ({finished} after the run finished): {saw_old} old, {saw_new} new, {} leftover temp files before the clean run",
         leftovers(dir).len()
     );
 
