@@ -1014,3 +1014,34 @@ fn hostile_sources_are_read_as_postmap_reads_them() {
         );
     }
 }
+
+/// `ccert compile … 2>&1 | head`: with standard output and error closed
+/// early, a compile that warns about every line still builds the table and
+/// exits 0 (eprintln! used to panic: exit 101).
+#[test]
+fn compile_with_closed_output_does_not_panic() {
+    let scratch = scratch();
+    let dir = scratch.path();
+    let mut source = Vec::new();
+    for i in 0..20_000 {
+        source.extend_from_slice(format!("bad-line-{i}\n").as_bytes());
+    }
+    source.extend_from_slice(b"good value\n");
+    fs::write(dir.join("map"), &source).unwrap();
+    let mut child = Command::new(ccert_bin())
+        .args(["compile", "hash:map"])
+        .current_dir(dir)
+        .env("MAIL_CONFIG", dir.join("postfix-config"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Close the read ends at once: every write fails with EPIPE.
+    drop(child.stdout.take());
+    drop(child.stderr.take());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{status}");
+    let run = run_guarded(dir, &["query", "good", "hash:map"]);
+    assert_eq!(run.stdout, b"value\n", "{}", run.show("query"));
+}
