@@ -17,6 +17,9 @@ fuzz_target!(|data: &[u8]| {
             Item::Problem(p) => streamed_problems.push(p),
         }
     }
-    assert_eq!(records, streamed, "RecordReader disagrees with SourceFile::records");
+    assert_eq!(
+        records, streamed,
+        "RecordReader disagrees with SourceFile::records"
+    );
     assert_eq!(problems, streamed_problems, "problems disagree");
 });
