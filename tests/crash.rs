@@ -5,8 +5,9 @@
 //!
 //! Map size: `CCERT_CRASH_ENTRIES` entries (default 50,000, so the whole
 //! test stays well under a minute in a debug build; the 200,000
-//! runs with `CCERT_CRASH_ENTRIES=200000`). The kill points are spread over
-//! the duration of one uninterrupted run, measured first.
+//! runs with `CCERT_CRASH_ENTRIES=200000`). 20 kill points per table type
+//! (6 each for add and remove) are spread over 0–125% of the duration of one
+//! uninterrupted run, measured first, so the last ones land after it ended.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -18,7 +19,10 @@ use crate::oracle;
 use crate::source_model::postmap_config;
 use crate::test::{ccert_bin, fixtures};
 
+/// Kill points per recompile test.
 const KILL_POINTS: u32 = 20;
+/// Kill points for each of add and remove (they also rebuild the table).
+const EDIT_KILL_POINTS: u32 = 6;
 
 fn entries() -> usize {
     std::env::var("CCERT_CRASH_ENTRIES")
@@ -327,8 +331,8 @@ fn add_and_remove_killed_at_many_points() {
         );
         verify_format("hash", dir, test);
     };
-    for k in 0..KILL_POINTS / 2 {
-        let frac = (f64::from(k) + 0.5) / f64::from(KILL_POINTS / 2);
+    for k in 0..EDIT_KILL_POINTS {
+        let frac = 1.25 * (f64::from(k) + 0.5) / f64::from(EDIT_KILL_POINTS);
         restore(&dir.join("map"), &before);
         restore(&dir.join("map.db"), &table_before);
         let delay = add_time.mul_f64(frac);
