@@ -9,7 +9,7 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::os::fd::AsRawFd;
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 /// Prefix of every temp file ccert creates, so a later run can recognise and
@@ -28,19 +28,34 @@ pub struct AtomicFile {
 impl AtomicFile {
     /// Creates an empty temp file (mode 0600, `O_EXCL`, random name) in the
     /// directory of `target`.
+    ///
+    /// The temp file is `flock()`ed for as long as this process has it open,
+    /// which tells [`remove_stale_temps`] in other runs that its writer is
+    /// alive; a killed run's temp file is unlocked and gets removed.
     pub fn new(target: &Path) -> io::Result<Self> {
         let dir = parent_dir(target);
         let name = target
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let temp = tempfile::Builder::new()
-            .prefix(&format!("{TEMP_PREFIX}{name}."))
-            .tempfile_in(dir)?;
-        Ok(Self {
-            temp,
-            target: target.to_path_buf(),
-        })
+        loop {
+            let temp = tempfile::Builder::new()
+                .prefix(&format!("{TEMP_PREFIX}{name}."))
+                .tempfile_in(dir)?;
+            lock(temp.as_file(), LockKind::Flock, true)?;
+            // A cleaner that opened the file in the instant before we locked
+            // it took it for a leftover and removed it: start over.
+            let ours = temp.as_file().metadata()?;
+            match fs::symlink_metadata(temp.path()) {
+                Ok(now) if now.dev() == ours.dev() && now.ino() == ours.ino() => {
+                    return Ok(Self {
+                        temp,
+                        target: target.to_path_buf(),
+                    });
+                }
+                _ => continue,
+            }
+        }
     }
 
     /// The temp file's path, for writers that must open it by name (LMDB, SQLite).
@@ -59,14 +74,17 @@ impl AtomicFile {
     }
 
     /// fsyncs the content, applies `perms`, renames over the target and fsyncs
-    /// the directory.
-    pub fn commit(self, perms: &Permissions) -> io::Result<()> {
+    /// the directory. Returns the file, now the target, still `flock()`ed
+    /// exclusively by this process until it is dropped (so a locked
+    /// read-modify-write can keep its lock across the rename).
+    pub fn commit(self, perms: &Permissions) -> io::Result<File> {
         let file = self.temp.as_file();
         file.sync_all()?;
         perms.apply(file)?;
         let target = self.target.clone();
-        self.temp.persist(&target).map_err(|e| e.error)?;
-        sync_dir(parent_dir(&target))
+        let file = self.temp.persist(&target).map_err(|e| e.error)?;
+        sync_dir(parent_dir(&target))?;
+        Ok(file)
     }
 }
 
@@ -74,7 +92,7 @@ impl AtomicFile {
 pub fn write_atomic(target: &Path, bytes: &[u8], perms: &Permissions) -> io::Result<()> {
     let mut file = AtomicFile::new(target)?;
     file.file().write_all(bytes)?;
-    file.commit(perms)
+    file.commit(perms).map(drop)
 }
 
 /// Owner and mode for a file ccert (re)creates.
@@ -143,8 +161,9 @@ pub fn sync_dir(dir: &Path) -> io::Result<()> {
 }
 
 /// Removes temp files a killed ccert run left beside `target`
-/// (`.ccert-<name>.*` older than one hour, so a concurrent run's temp file
-/// is never touched).
+/// (`.ccert-<name>.*`). A temp file whose writer is alive is `flock()`ed
+/// (see [`AtomicFile::new`]) and kept; only regular files are touched, so a
+/// planted symlink is never followed.
 pub fn remove_stale_temps(target: &Path) {
     let Some(name) = target.file_name().map(|n| n.to_string_lossy().into_owned()) else {
         return;
@@ -158,14 +177,22 @@ pub fn remove_stale_temps(target: &Path) {
         if !fname.to_string_lossy().starts_with(&prefix) {
             continue;
         }
-        let old = entry
-            .metadata()
-            .ok()
-            .and_then(|m| m.modified().ok())
-            .and_then(|t| t.elapsed().ok())
-            .is_some_and(|age| age.as_secs() > 3600);
-        if old {
-            let _ = fs::remove_file(entry.path());
+        let path = entry.path();
+        let Ok(file) = OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+            .open(&path)
+        else {
+            continue;
+        };
+        if !file.metadata().is_ok_and(|m| m.is_file()) {
+            continue;
+        }
+        // SAFETY: the descriptor is valid and owned by `file`.
+        let free = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0;
+        if free {
+            // Still holding the lock, so no writer can have claimed it meanwhile.
+            let _ = fs::remove_file(&path);
         }
     }
 }
@@ -283,5 +310,41 @@ trait OpenOptionsExt0600 {
 impl OpenOptionsExt0600 for OpenOptions {
     fn mode_0600(&mut self) -> &mut Self {
         std::os::unix::fs::OpenOptionsExt::mode(self, 0o600)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn leftover_temps_go_and_live_ones_stay() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("map.db");
+        // A killed run's temp file: nobody holds its lock.
+        let dead = dir.path().join(format!("{TEMP_PREFIX}map.db.dead1"));
+        fs::write(&dead, b"half a table").unwrap();
+        // A planted symlink with a temp name: neither followed nor removed.
+        let victim = dir.path().join("victim");
+        fs::write(&victim, b"keep").unwrap();
+        let link = dir.path().join(format!("{TEMP_PREFIX}map.db.link1"));
+        std::os::unix::fs::symlink(&victim, &link).unwrap();
+        // A live writer's temp file.
+        let mut live = AtomicFile::new(&target).unwrap();
+        live.file().write_all(b"in progress").unwrap();
+
+        remove_stale_temps(&target);
+
+        assert!(!dead.exists(), "leftover of a dead run kept");
+        assert!(live.path().exists(), "live writer's temp file removed");
+        assert!(fs::symlink_metadata(&link).is_ok());
+        assert_eq!(fs::read(&victim).unwrap(), b"keep");
+        let _ = live
+            .commit(&Permissions {
+                mode: 0o640,
+                owner: None,
+            })
+            .unwrap();
+        assert_eq!(fs::read(&target).unwrap(), b"in progress");
     }
 }

@@ -19,7 +19,9 @@ fn main() -> ExitCode {
     match ccert::cmd::run(&cli) {
         Ok(outcome) => outcome.exit_code(),
         Err(err) => {
-            eprintln!("ccert: error: {err:#}");
+            // Not eprintln!: it panics when standard error is closed.
+            use std::io::Write as _;
+            let _ = writeln!(std::io::stderr(), "ccert: error: {err:#}");
             ExitCode::from(1)
         }
     }

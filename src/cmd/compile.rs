@@ -1,5 +1,6 @@
 //! `ccert compile`.
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
@@ -29,7 +30,7 @@ pub fn run(args: &CompileArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let mut failed = false;
     for spec in &args.maps {
         if let Err(err) = compile_one(spec, explicit, policy, ctx) {
-            eprintln!("ccert: error: {err:#}");
+            let _ = writeln!(std::io::stderr(), "ccert: error: {err:#}");
             failed = true;
         }
     }
@@ -49,6 +50,9 @@ fn compile_one(
     let name = MapName::parse(spec)?;
     let map_type = resolve_type(&name, explicit, ctx)?;
     let source = &name.path;
+    // Wait for a running add/remove to finish, and keep the next one from
+    // changing the source until this table is in place.
+    let _shared = crate::source::locked::lock_shared(source)?;
     let report = compile(source, map_type, policy).with_context(|| {
         format!(
             "{}:{} was not compiled; the old table, if any, is unchanged",
@@ -60,7 +64,8 @@ fn compile_one(
     // Absolute: Postfix daemons run in the queue directory, so the name
     // printed for main.cf must not depend on where ccert ran.
     let absolute = std::path::absolute(source).unwrap_or_else(|_| source.clone());
-    println!("{}", map_type.postfix_name(&absolute));
+    // The table is built: a closed standard output (`| true`) is no failure.
+    let _ = writeln!(std::io::stdout(), "{}", map_type.postfix_name(&absolute));
     Ok(())
 }
 
@@ -86,8 +91,13 @@ pub fn print_warnings(source: &Path, report: &Report) {
         }))
         .collect();
     warnings.sort_by_key(|(line, _)| *line);
+    // eprintln! would panic on a closed standard error (`2>&1 | head`),
+    // which hostile sources with thousands of warnings make likely.
+    let mut err = std::io::stderr().lock();
     for (_, text) in warnings {
-        eprintln!("ccert: warning: {text}");
+        if writeln!(err, "ccert: warning: {text}").is_err() {
+            break;
+        }
     }
 }
 

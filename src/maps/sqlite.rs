@@ -299,7 +299,7 @@ pub struct SqliteTable {
 impl SqliteTable {
     /// Opens `path` (the `.sqlite` database) read-only.
     pub fn open(path: &Path) -> Result<Self, MapError> {
-        std::fs::metadata(path).map_err(|e| io_err(path, e))?;
+        check_size(path)?;
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -350,6 +350,38 @@ impl Table for SqliteTable {
         })
         .collect()
     }
+}
+
+/// Refuses a database shorter than its header says: SQLite reads the
+/// missing pages as zeros, so a truncated table would silently lose keys
+/// instead of failing.
+fn check_size(path: &Path) -> Result<(), MapError> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).map_err(|e| io_err(path, e))?;
+    let len = file.metadata().map_err(|e| io_err(path, e))?.len();
+    let mut header = [0u8; 100];
+    if len < 100 || file.read_exact(&mut header).is_err() {
+        // Not even a header: SQLite itself reports what the file is.
+        return Ok(());
+    }
+    let be32 = |at: usize| u32::from_be_bytes(header[at..at + 4].try_into().unwrap());
+    let page = match u16::from_be_bytes([header[16], header[17]]) {
+        1 => 65_536,
+        p => u64::from(p),
+    };
+    // The page count is only valid when "version-valid-for" matches the
+    // change counter (SQLite >= 3.7.0 writers keep them equal).
+    let pages = u64::from(be32(28));
+    if header.starts_with(b"SQLite format 3\0") && be32(92) == be32(24) && pages * page > len {
+        return Err(MapError::Corrupt {
+            path: path.to_path_buf(),
+            message: format!(
+                "the database holds {pages} pages of {page} bytes but the file is only {len} bytes: \
+                 file truncated; rebuild it with `ccert compile`"
+            ),
+        });
+    }
+    Ok(())
 }
 
 fn io_err(path: &Path, source: io::Error) -> MapError {

@@ -5,10 +5,15 @@
 //! inode that is no longer linked; after locking it therefore checks that the
 //! path still names the locked inode, and re-opens when it does not. A
 //! missing file is created exclusively (`O_EXCL`) before it is locked, so two
-//! concurrent creators cannot both believe they created it.
+//! concurrent creators cannot both believe they created it. The new file is
+//! locked before it is renamed into place and the lock is held until the edit
+//! is complete, so a run that opens the new file waits too.
+//!
+//! `ccert compile` takes a shared lock ([`lock_shared`]) on the source, so its
+//! table is never built from a source an edit is about to replace.
 
 use std::fs::{self, OpenOptions};
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
@@ -53,7 +58,7 @@ pub struct LockedSource {
     original: Vec<u8>,
     created: bool,
     committed: bool,
-    _lock: ExclusiveLock,
+    lock: ExclusiveLock,
 }
 
 impl LockedSource {
@@ -111,7 +116,7 @@ impl LockedSource {
                 original,
                 created,
                 committed: false,
-                _lock: lock,
+                lock,
             });
         }
     }
@@ -146,7 +151,41 @@ impl LockedSource {
         let target = fs::canonicalize(&self.path).map_err(io_err)?;
         fsutil::remove_stale_temps(&target);
         let perms = Permissions::of_existing(&target).map_err(io_err)?;
-        fsutil::write_atomic(&target, edited.as_bytes(), &perms).map_err(io_err)
+        let mut temp = fsutil::AtomicFile::new(&target).map_err(io_err)?;
+        temp.file().write_all(edited.as_bytes()).map_err(io_err)?;
+        // The new file is locked before it becomes the source and stays
+        // locked until this edit is done (tables rebuilt, store pruned):
+        // a run that opens the new file waits, as one on the old file does.
+        let file = temp.commit(&perms).map_err(io_err)?;
+        self.lock = ExclusiveLock::on(file, LockKind::Flock).map_err(io_err)?;
+        Ok(())
+    }
+}
+
+/// Waits for a shared `flock()` on the source at `path` (re-opening when an
+/// edit replaced the file meanwhile) and returns the locked file; `None` when
+/// the file does not exist (the caller reports that). Held while compiling,
+/// it keeps a compile from overwriting the table of an edit that changed the
+/// source after the compile read it.
+pub fn lock_shared(path: &Path) -> Result<Option<fs::File>, SourceError> {
+    let io_err = |source| SourceError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    loop {
+        let file = match fs::File::open(path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(io_err(e)),
+        };
+        fsutil::lock(&file, LockKind::Flock, false).map_err(io_err)?;
+        let locked = file.metadata().map_err(io_err)?;
+        match fs::metadata(path) {
+            Ok(now) if now.dev() == locked.dev() && now.ino() == locked.ino() => {
+                return Ok(Some(file));
+            }
+            _ => continue,
+        }
     }
 }
 
