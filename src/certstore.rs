@@ -12,7 +12,7 @@ use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
 use crate::cert::{Certificate, DigestAlgorithm, Fingerprint, parse_certificates};
-use crate::fsutil::{Permissions, write_atomic};
+use crate::fsutil::{Permissions, TEMP_PREFIX, remove_stale_temps_in, write_atomic};
 
 /// The store of one source file.
 #[derive(Debug, Clone)]
@@ -61,6 +61,8 @@ impl CertStore {
         if path.exists() {
             return Ok(path);
         }
+        // A killed earlier `add` may have left a temp file here; drop it.
+        remove_stale_temps_in(&self.dir, TEMP_PREFIX);
         fs::DirBuilder::new()
             .recursive(true)
             .mode(0o755)

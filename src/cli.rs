@@ -79,6 +79,18 @@ pub enum Command {
     Completions(CompletionsArgs),
 }
 
+impl Command {
+    /// Whether the command writes files (the source, tables, keys). Such a
+    /// command must finish its work even when its output is closed; the
+    /// others may simply die of SIGPIPE like any Unix filter.
+    pub fn writes_files(&self) -> bool {
+        matches!(
+            self,
+            Self::Add(_) | Self::Remove(_) | Self::Compile(_) | Self::Rehash(_) | Self::Issue(_)
+        )
+    }
+}
+
 /// Digest names Postfix's smtpd_tls_fingerprint_digest accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum DigestArg {

@@ -168,13 +168,19 @@ pub fn remove_stale_temps(target: &Path) {
     let Some(name) = target.file_name().map(|n| n.to_string_lossy().into_owned()) else {
         return;
     };
-    let prefix = format!("{TEMP_PREFIX}{name}.");
-    let Ok(entries) = fs::read_dir(parent_dir(target)) else {
+    remove_stale_temps_in(parent_dir(target), &format!("{TEMP_PREFIX}{name}."));
+}
+
+/// Removes the leftover temp files in `dir` whose names start with `prefix`
+/// (a ccert temp prefix), under the same rules as [`remove_stale_temps`]:
+/// only files no live writer holds locked, never through a symlink.
+pub fn remove_stale_temps_in(dir: &Path, prefix: &str) {
+    let Ok(entries) = fs::read_dir(dir) else {
         return;
     };
     for entry in entries.flatten() {
         let fname = entry.file_name();
-        if !fname.to_string_lossy().starts_with(&prefix) {
+        if !fname.to_string_lossy().starts_with(prefix) {
             continue;
         }
         let path = entry.path();

@@ -16,6 +16,13 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    if !cli.command.writes_files() {
+        // Rust ignores SIGPIPE, which turns `ccert dump … | head` into a
+        // panic on the next write; a reading command should just stop, as
+        // postmap does.
+        // SAFETY: setting a signal disposition before any thread is started.
+        unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+    }
     match ccert::cmd::run(&cli) {
         Ok(outcome) => outcome.exit_code(),
         Err(err) => {

@@ -1045,3 +1045,52 @@ fn compile_with_closed_output_does_not_panic() {
     let run = run_guarded(dir, &["query", "good", "hash:map"]);
     assert_eq!(run.stdout, b"value\n", "{}", run.show("query"));
 }
+
+/// Editing commands finish their work (source written, tables rebuilt) even
+/// when nobody reads their output; reading commands stop quietly on a closed
+/// pipe (SIGPIPE, as postmap) instead of panicking.
+#[test]
+fn closed_output_never_half_finishes_an_edit() {
+    let scratch = scratch();
+    let dir = scratch.path();
+    fs::write(dir.join("map"), b"aa:bb first\n").unwrap();
+    fs::copy(crate::test::fixtures().join("rsa.pem"), dir.join("rsa.pem")).unwrap();
+    let compiled = run_guarded(dir, &["compile", "cdb:map"]);
+    assert_eq!(compiled.code, 0, "{}", compiled.show("compile"));
+    let mut child = Command::new(ccert_bin())
+        .args(["--map", "map", "add", "rsa.pem", "--name", "closed"])
+        .current_dir(dir)
+        .env("MAIL_CONFIG", dir.join("postfix-config"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    drop(child.stderr.take());
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    // The table was rebuilt after the source edit: the new entry is there.
+    let dumped = run_guarded(dir, &["dump", "cdb:map"]);
+    assert!(
+        String::from_utf8_lossy(&dumped.stdout).contains("\tclosed\n"),
+        "{}",
+        dumped.show("dump")
+    );
+
+    let mut child = Command::new(ccert_bin())
+        .args(["dump", "cdb:map"])
+        .current_dir(dir)
+        .env("MAIL_CONFIG", dir.join("postfix-config"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("panicked"),
+        "dump panicked on a closed pipe"
+    );
+    assert_ne!(out.status.code(), Some(101));
+}

@@ -81,7 +81,7 @@ fn plan(
         bail!("{shown}: no certificate found; give a PEM or DER certificate file");
     };
     if certs.len() > 1 {
-        eprintln!(
+        tell!(
             "ccert: notice: {shown}: using the first of {} certificates (the others look like its chain)",
             certs.len()
         );
@@ -119,12 +119,12 @@ fn plan(
 fn warn_validity(cert: &Certificate, shown: &str, now: OffsetDateTime) {
     let fmt = &time::format_description::well_known::Rfc3339;
     if cert.not_after < now {
-        eprintln!(
+        tell!(
             "ccert: warning: {shown}: the certificate expired on {}; adding it anyway",
             cert.not_after.format(fmt).unwrap_or_default()
         );
     } else if cert.not_before > now {
-        eprintln!(
+        tell!(
             "ccert: warning: {shown}: the certificate is not valid before {}; adding it anyway",
             cert.not_before.format(fmt).unwrap_or_default()
         );
@@ -141,7 +141,7 @@ fn apply(source: &mut SourceFile, p: &Planned, replace: bool, path: &Path) -> an
         .find(|r| r.key.eq_ignore_ascii_case(text.as_bytes()))
     {
         if existing.value == p.name.as_bytes() {
-            eprintln!(
+            tell!(
                 "ccert: notice: {}: {} is already in {} (line {}) as {:?}; nothing to do",
                 p.cert_path,
                 text,
@@ -166,7 +166,7 @@ fn apply(source: &mut SourceFile, p: &Planned, replace: bool, path: &Path) -> an
         source
             .replace_value(existing.lines.clone(), p.name.as_bytes())
             .with_context(|| format!("{}: renaming the entry", path.display()))?;
-        println!(
+        say!(
             "renamed {} from {:?} to {:?} in {} (line {})",
             text,
             old,
@@ -177,7 +177,7 @@ fn apply(source: &mut SourceFile, p: &Planned, replace: bool, path: &Path) -> an
         return Ok(true);
     }
     source.append_lines([p.annotation.to_line(), format!("{text} {}", p.name)]);
-    println!("added {text} {} to {}", p.name, path.display());
+    say!("added {text} {} to {}", p.name, path.display());
     Ok(true)
 }
 

@@ -46,9 +46,9 @@ pub fn run(args: &IssueArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         .next()
         .context("the generated certificate could not be read back")?;
     let fp = cert.fingerprint(digest, false);
-    println!("certificate: {}", cert_path.display());
-    println!("private key: {} (mode 0600)", key_path.display());
-    println!("{digest} fingerprint: {fp}");
+    say!("certificate: {}", cert_path.display());
+    say!("private key: {} (mode 0600)", key_path.display());
+    say!("{digest} fingerprint: {fp}");
     if args.add {
         let add = AddArgs {
             certs: vec![cert_path.clone()],
@@ -60,7 +60,7 @@ pub fn run(args: &IssueArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         };
         return super::add::run(&add, ctx);
     } else {
-        println!(
+        say!(
             "add it on the server with: ccert add {} --name {}",
             cert_path.display(),
             args.name

@@ -1,5 +1,22 @@
 //! One module per subcommand. Each exposes `run(args, ctx) -> anyhow::Result<Outcome>`.
 
+/// `println!` that never panics: a closed standard output (`ccert add … | head`)
+/// must not abort a command between writing the source and rebuilding its tables.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// `eprintln!` that never panics (see [`say!`]).
+macro_rules! tell {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 pub mod add;
 pub mod client_config;
 pub mod compile;

@@ -24,7 +24,7 @@ pub fn run(args: &RehashArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let mut locked = LockedSource::open(&path, false)
         .with_context(|| format!("opening the clientcerts source {}", path.display()))?;
     let mut source = locked.source();
-    let stored = store.load(&mut |w| eprintln!("ccert: warning: {w}"));
+    let stored = store.load(&mut |w| tell!("ccert: warning: {w}"));
     let (records, _) = source.records();
 
     let mut rewrites = Vec::new();
@@ -97,7 +97,7 @@ pub fn run(args: &RehashArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     } else {
         "certificate"
     };
-    println!(
+    say!(
         "rewrote {changed} of {} entries in {} to {digest} {kind} fingerprints",
         rewrites.len(),
         path.display()
@@ -107,7 +107,7 @@ pub fn run(args: &RehashArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let effective = ctx.postfix()?.fingerprint_digest();
     if ctx.postfix()?.present && effective != Some(digest) {
         let shown = effective.map_or_else(|| "unset".to_string(), |d| d.to_string());
-        println!(
+        say!(
             "note: Postfix in {} uses {shown}; make it match with: postconf -c {} -e \
              'smtpd_tls_fingerprint_digest = {digest}' && postfix reload",
             ctx.config_dir.display(),

@@ -50,7 +50,7 @@ pub fn run(args: &RemoveArgs, ctx: &Context) -> anyhow::Result<Outcome> {
             path.display()
         );
     }
-    eprintln!(
+    tell!(
         "ccert: {} entr{} in {} match{} {wanted}:",
         matching.len(),
         if matching.len() == 1 { "y" } else { "ies" },
@@ -58,7 +58,7 @@ pub fn run(args: &RemoveArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         if matching.len() == 1 { "es" } else { "" },
     );
     for r in &matching {
-        eprintln!(
+        tell!(
             "  line {}: {} {}",
             r.line,
             String::from_utf8_lossy(&r.key),
@@ -83,7 +83,7 @@ pub fn run(args: &RemoveArgs, ctx: &Context) -> anyhow::Result<Outcome> {
             .interact()
             .context("asking for confirmation")?;
         if !confirmed {
-            eprintln!("ccert: nothing removed");
+            tell!("ccert: nothing removed");
             return Ok(Outcome::Failure);
         }
     }
@@ -113,7 +113,7 @@ pub fn run(args: &RemoveArgs, ctx: &Context) -> anyhow::Result<Outcome> {
             store.dir().display()
         )
     })?;
-    println!(
+    say!(
         "removed {} entr{} from {}",
         matching.len(),
         if matching.len() == 1 { "y" } else { "ies" },
