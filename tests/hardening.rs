@@ -480,6 +480,117 @@ fn corrupt_lmdb_tables_fail_cleanly() {
     random_and_truncated("lmdb", "map.lmdb", &good, 4096, dir);
 }
 
+/// Source of the page-overwrite tests: 3,000 entries and one value long
+/// enough for a 3-page overflow run.
+fn big_lmdb_source() -> Vec<u8> {
+    let mut s = String::new();
+    for i in 0..3000 {
+        s.push_str(&format!("key{i} value{i}\n"));
+    }
+    s.push_str(&format!("longkey {}\n", "v".repeat(10_000)));
+    s.into_bytes()
+}
+
+/// Overwrites each page from 2 on of the table `good` (one at a time) with
+/// zeros, 0xFF bytes and three random patterns, and runs `dump` and
+/// `query` on each. Returns how many variants `dump` refused; every run
+/// exits 0 or 1 and an error names the file.
+fn overwrite_each_lmdb_page(dir: &Path, good: &[u8]) -> usize {
+    const PAGE: usize = 4096;
+    let mut rng = Rng::new(0x1d_b0 ^ good.len() as u64);
+    let mut refused = 0;
+    let mut codes = std::collections::BTreeMap::new();
+    for page in 2..good.len() / PAGE {
+        let mut fills = vec![vec![0u8; PAGE], vec![0xff; PAGE]];
+        fills.extend((0..3).map(|_| rng.bytes(PAGE)));
+        for (n, fill) in fills.iter().enumerate() {
+            let mut bytes = good.to_vec();
+            bytes[page * PAGE..(page + 1) * PAGE].copy_from_slice(fill);
+            fs::write(dir.join("map.lmdb"), &bytes).unwrap();
+            let what = format!("page {page} overwritten with pattern {n}");
+            let dump = run_guarded(dir, &["dump", "lmdb:map"]);
+            *codes.entry(("dump", dump.code)).or_insert(0) += 1;
+            assert_no_crash(&dump, "map.lmdb", &format!("dump, {what}"));
+            if dump.code == 1 {
+                assert_clean_error(&dump, "map.lmdb", &format!("dump, {what}"));
+                refused += 1;
+            }
+            for key in ["key2999", "longkey", "no-such-key"] {
+                let query = run_guarded(dir, &["query", key, "lmdb:map"]);
+                *codes.entry(("query", query.code)).or_insert(0) += 1;
+                assert_no_crash(&query, "map.lmdb", &format!("query {key}, {what}"));
+                if dump.code == 1 {
+                    // The open-time walk refuses the table for every read.
+                    assert_clean_error(&query, "map.lmdb", &format!("query {key}, {what}"));
+                }
+            }
+        }
+    }
+    let variants = 5 * (good.len() / PAGE - 2);
+    eprintln!("{variants} damaged variants, {refused} refused; exit codes {codes:?}");
+    refused
+}
+
+#[test]
+fn lmdb_pages_overwritten_fail_cleanly() {
+    let dir = scratch();
+    let dir = dir.path();
+    fs::write(dir.join("map"), big_lmdb_source()).unwrap();
+    let run = run_guarded(dir, &["compile", "lmdb:map"]);
+    assert_eq!(run.code, 0, "{}", run.show("compile"));
+    let good = fs::read(dir.join("map.lmdb")).unwrap();
+    let pages = good.len() / 4096;
+    let refused = overwrite_each_lmdb_page(dir, &good);
+    // ccert writes a compact file: every page from 2 on is a tree page or
+    // part of the one 3-page overflow run, whose two header-less tail pages
+    // are plain value bytes. Everything else must be refused.
+    assert_eq!(refused, 5 * (pages - 2 - 2), "{pages} pages");
+}
+
+#[test]
+fn lmdb_pages_overwritten_in_postmap_tables_fail_cleanly() {
+    let Some(postmap) = oracle::require("postmap", "lmdb_pages_overwritten_in_postmap_tables")
+    else {
+        return;
+    };
+    let dir = scratch();
+    let dir = dir.path();
+    fs::create_dir(dir.join("cf")).unwrap();
+    fs::write(dir.join("cf/main.cf"), "compatibility_level = 3.6\n").unwrap();
+    let cf = dir.join("cf").display().to_string();
+    fs::write(dir.join("map"), big_lmdb_source()).unwrap();
+    oracle::run_ok(
+        &postmap,
+        &["-c", &cf, &format!("lmdb:{}", dir.join("map").display())],
+    );
+    let good = fs::read(dir.join("map.lmdb")).unwrap();
+    let refused = overwrite_each_lmdb_page(dir, &good);
+    assert!(refused > 0);
+
+    // A valid 100,000-entry postmap table passes the walk and reads whole.
+    let mut s = String::new();
+    for i in 0..100_000 {
+        s.push_str(&format!("k{i} v{i}\n"));
+    }
+    fs::write(dir.join("big"), s).unwrap();
+    oracle::run_ok(
+        &postmap,
+        &["-c", &cf, &format!("lmdb:{}", dir.join("big").display())],
+    );
+    let dump = run_guarded(dir, &["dump", "lmdb:big"]);
+    assert_eq!(dump.code, 0, "{}", dump.show("dump big"));
+    assert_eq!(
+        dump.stdout
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.is_empty())
+            .count(),
+        100_000
+    );
+    let query = run_guarded(dir, &["query", "k99999", "lmdb:big"]);
+    assert_eq!(query.code, 0, "{}", query.show("query big"));
+    assert_eq!(query.stdout, b"v99999\n");
+}
+
 #[test]
 fn corrupt_sqlite_tables_fail_cleanly() {
     let dir = scratch();

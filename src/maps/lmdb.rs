@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 use heed::types::Bytes;
 use heed::{Database, Env, EnvFlags, EnvOpenOptions, MdbError, PutFlags};
 
+use super::lmdb_check::{self, Layout};
 use super::prepare::{Duplicate, DuplicatePolicy};
 use super::sorted::SortedEntries;
 use super::{Backend, Entry, MapError, MapType, Table, writeback};
@@ -312,7 +313,8 @@ impl LmdbTable {
     pub fn open(path: &Path) -> Result<Self, MapError> {
         let mut file = File::open(path).map_err(|e| io_err(path, e))?;
         fsutil::lock(&file, LockKind::Fcntl, false).map_err(|e| io_err(path, e))?;
-        check_header(path, &mut file)?;
+        let layout = check_header(path, &mut file)?;
+        lmdb_check::check_tree(path, &file, &layout)?;
         let mut options = EnvOpenOptions::new();
         // SAFETY: NO_LOCK is how Postfix opens its tables; the fcntl read lock
         // taken above keeps cooperating writers (postmap, ccert) out, and
@@ -373,7 +375,8 @@ impl Table for LmdbTable {
 
 /// Validates the two LMDB meta pages before mapping the file: LMDB itself
 /// would crash (SIGBUS) on a file shorter than its meta page claims.
-fn check_header(path: &Path, file: &mut File) -> Result<(), MapError> {
+/// Returns what the meta page LMDB will use says, for the tree walk.
+fn check_header(path: &Path, file: &mut File) -> Result<Layout, MapError> {
     let corrupt = |message: String| MapError::Corrupt {
         path: path.to_path_buf(),
         message,
@@ -415,7 +418,15 @@ fn check_header(path: &Path, file: &mut File) -> Result<(), MapError> {
             "truncated: {len} bytes, but the table needs {needed}"
         )));
     }
-    Ok(())
+    Ok(Layout {
+        psize,
+        last_page: meta.last_page,
+        free_root: meta.free_root,
+        main_root: meta.main_root,
+        main_depth: meta.main_depth,
+        main_flags: meta.main_flags,
+        main_entries: meta.main_entries,
+    })
 }
 
 /// The fields of an LMDB meta page (64-bit layout) this module checks.
@@ -424,6 +435,11 @@ struct Meta {
     page_size: u32,
     last_page: u64,
     txnid: u64,
+    free_root: u64,
+    main_flags: u16,
+    main_depth: u16,
+    main_entries: u64,
+    main_root: u64,
 }
 
 impl Meta {
@@ -435,6 +451,7 @@ impl Meta {
         }
         let u32_at = |o: usize| u32::from_le_bytes(page[o..o + 4].try_into().unwrap());
         let u64_at = |o: usize| u64::from_le_bytes(page[o..o + 8].try_into().unwrap());
+        let u16_at = |o: usize| u16::from_le_bytes([page[o], page[o + 1]]);
         if u32_at(16) != Self::MAGIC {
             return None;
         }
@@ -444,6 +461,14 @@ impl Meta {
             page_size: u32_at(40),
             last_page: u64_at(136),
             txnid: u64_at(144),
+            // mm_dbs[0] (free pages) at 40 and mm_dbs[1] (main) at 88, each
+            // {pad u32, flags u16, depth u16, branch, leaf, overflow pages,
+            // entries, root u64}.
+            free_root: u64_at(80),
+            main_flags: u16_at(92),
+            main_depth: u16_at(94),
+            main_entries: u64_at(120),
+            main_root: u64_at(128),
         })
     }
 }

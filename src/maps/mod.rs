@@ -10,6 +10,7 @@ pub mod cdb;
 pub mod compile;
 pub mod hash;
 pub mod lmdb;
+mod lmdb_check;
 pub mod prepare;
 mod sorted;
 pub mod sqlite;
