@@ -1139,15 +1139,7 @@ fn compile_with_closed_output_does_not_panic() {
     }
     source.extend_from_slice(b"good value\n");
     fs::write(dir.join("map"), &source).unwrap();
-    let mut child = Command::new(ccert_bin())
-        .args(["compile", "hash:map"])
-        .current_dir(dir)
-        .env("MAIL_CONFIG", dir.join("postfix-config"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_piped(dir, &["compile", "hash:map"]);
     // Close the read ends at once: every write fails with EPIPE.
     drop(child.stdout.take());
     drop(child.stderr.take());
@@ -1168,15 +1160,7 @@ fn closed_output_never_half_finishes_an_edit() {
     fs::copy(crate::test::fixtures().join("rsa.pem"), dir.join("rsa.pem")).unwrap();
     let compiled = run_guarded(dir, &["compile", "cdb:map"]);
     assert_eq!(compiled.code, 0, "{}", compiled.show("compile"));
-    let mut child = Command::new(ccert_bin())
-        .args(["--map", "map", "add", "rsa.pem", "--name", "closed"])
-        .current_dir(dir)
-        .env("MAIL_CONFIG", dir.join("postfix-config"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_piped(dir, &["--map", "map", "add", "rsa.pem", "--name", "closed"]);
     drop(child.stdout.take());
     drop(child.stderr.take());
     assert_eq!(child.wait().unwrap().code(), Some(0));
@@ -1188,15 +1172,7 @@ fn closed_output_never_half_finishes_an_edit() {
         dumped.show("dump")
     );
 
-    let mut child = Command::new(ccert_bin())
-        .args(["dump", "cdb:map"])
-        .current_dir(dir)
-        .env("MAIL_CONFIG", dir.join("postfix-config"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_piped(dir, &["dump", "cdb:map"]);
     drop(child.stdout.take());
     let out = child.wait_with_output().unwrap();
     assert!(
@@ -1204,4 +1180,18 @@ fn closed_output_never_half_finishes_an_edit() {
         "dump panicked on a closed pipe"
     );
     assert_ne!(out.status.code(), Some(101));
+}
+
+/// Starts ccert in `dir` with piped standard output and error, for tests
+/// that close the reading ends early.
+fn spawn_piped(dir: &Path, args: &[&str]) -> std::process::Child {
+    Command::new(ccert_bin())
+        .args(args)
+        .current_dir(dir)
+        .env("MAIL_CONFIG", dir.join("postfix-config"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
 }
