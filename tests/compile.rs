@@ -258,6 +258,29 @@ fn type_comes_from_relay_clientcerts_when_it_names_the_file() {
 }
 
 #[test]
+fn proxy_wrapped_relay_clientcerts_names_the_source_and_type() {
+    // `proxy:` (proxymap) wraps the real table: its type and file still count,
+    // both for compile's type and for the source add/list edit.
+    let test = Test::new();
+    let dir = test.dir().to_path_buf();
+    let main_cf = format!(
+        "relay_clientcerts = proxy:lmdb:{}/certs\ndefault_database_type = hash\n",
+        dir.display()
+    );
+    let done = test
+        .file("postfix-config/main.cf", main_cf)
+        .file("certs", "k v\n")
+        .args(["compile", "certs"])
+        .stdout(postfix_name(&dir, "lmdb", "certs"))
+        .run();
+    assert!(done.path("certs.lmdb").is_file());
+    done.then()
+        .args(["list", "--format", "plain"])
+        .stdout("k v\n")
+        .run();
+}
+
+#[test]
 fn sqlite_in_relay_clientcerts_names_the_cf_file() {
     let test = Test::new();
     let dir = test.dir().to_path_buf();

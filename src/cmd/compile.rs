@@ -114,13 +114,7 @@ pub fn resolve_type(
     }
     let config = ctx.postfix()?;
     if let Some(relay) = config.get("relay_clientcerts") {
-        for item in relay
-            .split([',', ' ', '\t', '\n'])
-            .filter(|s| !s.is_empty())
-        {
-            let Ok(configured) = MapName::parse(item) else {
-                continue;
-            };
+        for configured in crate::maps::tables_in_list(&relay) {
             let Some(t) = configured.map_type else {
                 continue;
             };

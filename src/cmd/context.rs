@@ -7,7 +7,6 @@ use anyhow::Context as _;
 
 use crate::cert::DigestAlgorithm;
 use crate::cli::Cli;
-use crate::maps::MapName;
 use crate::postfix::PostfixConfig;
 
 /// Global options, with the Postfix configuration loaded on first use.
@@ -63,11 +62,9 @@ impl Context {
             return Ok(map.clone());
         }
         if let Some(value) = self.postfix()?.get("relay_clientcerts")
-            && let Some(first) = value.split([',', ' ', '\t']).find(|s| !s.is_empty())
-            && let Ok(name) = MapName::parse(first)
-            && name
-                .map_type
-                .is_some_and(|t| t != crate::maps::MapType::Sqlite)
+            && let Some(name) = crate::maps::tables_in_list(&value)
+                .into_iter()
+                .find(|n| n.map_type != Some(crate::maps::MapType::Sqlite))
         {
             return Ok(name.path);
         }

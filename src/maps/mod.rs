@@ -176,6 +176,20 @@ impl MapName {
     }
 }
 
+/// The tables ccert can build named in a Postfix table list such as the
+/// value of `relay_clientcerts` (`hash:/etc/postfix/clientcerts,
+/// proxy:lmdb:/x`): separators are commas and whitespace, a `proxy:` wrapper
+/// (proxymap) is looked through, and names of other types are skipped.
+pub fn tables_in_list(value: &str) -> Vec<MapName> {
+    value
+        .split([',', ' ', '\t', '\n'])
+        .filter(|s| !s.is_empty())
+        .map(|item| item.strip_prefix("proxy:").unwrap_or(item))
+        .filter_map(|item| MapName::parse(item).ok())
+        .filter(|name| name.map_type.is_some())
+        .collect()
+}
+
 /// One key/value pair ready for a table: key folded, no trailing NUL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
