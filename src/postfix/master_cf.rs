@@ -104,33 +104,9 @@ fn split_override(arg: &str) -> Option<(String, String)> {
     Some((name.trim().to_string(), value.trim().to_string()))
 }
 
-/// Splits a logical line into fields with their byte offsets.
+/// Splits a logical line into whitespace-separated fields with their byte offsets.
 fn fields(text: &str) -> Vec<(usize, String)> {
-    let mut out = Vec::new();
-    let mut current = String::new();
-    let mut start = 0;
-    let mut level = 0usize;
-    for (i, c) in text.char_indices() {
-        if level == 0 && c.is_ascii_whitespace() {
-            if !current.is_empty() {
-                out.push((start, std::mem::take(&mut current)));
-            }
-            continue;
-        }
-        if current.is_empty() {
-            start = i;
-        }
-        match c {
-            '{' => level += 1,
-            '}' => level = level.saturating_sub(1),
-            _ => {}
-        }
-        current.push(c);
-    }
-    if !current.is_empty() {
-        out.push((start, current));
-    }
-    out
+    super::tokens::split_braced(text, |c| c.is_ascii_whitespace())
 }
 
 /// The parsed master.cf.

@@ -16,6 +16,7 @@ pub mod expand;
 pub mod main_cf;
 pub mod master_cf;
 pub mod restrictions;
+mod tokens;
 
 use std::path::{Path, PathBuf};
 

@@ -32,27 +32,10 @@ pub const REFUSING: [&str; 4] = [
 /// `{…}` groups kept whole (`check_ccert_access { hash:x, {…} }` is one item
 /// after its name).
 pub fn items(value: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut current = String::new();
-    let mut level = 0usize;
-    for c in value.chars() {
-        if level == 0 && (c == ',' || c.is_ascii_whitespace()) {
-            if !current.is_empty() {
-                out.push(std::mem::take(&mut current));
-            }
-            continue;
-        }
-        match c {
-            '{' => level += 1,
-            '}' => level = level.saturating_sub(1),
-            _ => {}
-        }
-        current.push(c);
-    }
-    if !current.is_empty() {
-        out.push(current);
-    }
-    out
+    super::tokens::split_braced(value, |c| c == ',' || c.is_ascii_whitespace())
+        .into_iter()
+        .map(|(_, item)| item)
+        .collect()
 }
 
 /// Index of the first refusing restriction.
