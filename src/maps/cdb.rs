@@ -545,13 +545,7 @@ mod tests {
         let source = dir.join("map");
         std::fs::write(&source, "source").unwrap();
         let mut dups = Vec::new();
-        let mut input = pairs.iter().enumerate().map(|(i, (k, v))| {
-            Ok(Entry {
-                key: k.as_bytes().to_vec(),
-                value: v.as_bytes().to_vec(),
-                line: i + 1,
-            })
-        });
+        let mut input = crate::maps::test_entries(pairs).into_iter();
         CdbBackend
             .write(&source, &mut input, policy, &mut |d| dups.push(d))
             .unwrap();

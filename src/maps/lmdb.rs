@@ -534,20 +534,6 @@ fn read_err(path: &Path, e: heed::Error) -> MapError {
 mod tests {
     use super::*;
 
-    fn entries(pairs: &[(&str, &str)]) -> Vec<Result<Entry, MapError>> {
-        pairs
-            .iter()
-            .enumerate()
-            .map(|(i, (k, v))| {
-                Ok(Entry {
-                    key: k.as_bytes().to_vec(),
-                    value: v.as_bytes().to_vec(),
-                    line: i + 1,
-                })
-            })
-            .collect()
-    }
-
     fn build(
         dir: &Path,
         pairs: &[(&str, &str)],
@@ -557,9 +543,12 @@ mod tests {
         std::fs::write(&source, "source").unwrap();
         let mut dups = Vec::new();
         let written = LmdbBackend
-            .write(&source, &mut entries(pairs).into_iter(), policy, &mut |d| {
-                dups.push(d)
-            })
+            .write(
+                &source,
+                &mut crate::maps::test_entries(pairs).into_iter(),
+                policy,
+                &mut |d| dups.push(d),
+            )
             .unwrap();
         assert_eq!(written, dir.join("map.lmdb"));
         (source, dups)
@@ -680,7 +669,7 @@ mod tests {
         let err = LmdbBackend
             .write(
                 &source,
-                &mut entries(&[("ok", "1"), (&long, "2")]).into_iter(),
+                &mut crate::maps::test_entries(&[("ok", "1"), (&long, "2")]).into_iter(),
                 DuplicatePolicy::Warn,
                 &mut |_| {},
             )

@@ -239,6 +239,23 @@ pub trait Table {
     fn entries(&mut self) -> Result<Vec<Pair>, MapError>;
 }
 
+/// Entries for backend unit tests: `pairs` as given (keys not folded), with
+/// 1-based line numbers in order.
+#[cfg(test)]
+pub(crate) fn test_entries(pairs: &[(&str, &str)]) -> Vec<Result<Entry, MapError>> {
+    pairs
+        .iter()
+        .enumerate()
+        .map(|(i, (k, v))| {
+            Ok(Entry {
+                key: k.as_bytes().to_vec(),
+                value: v.as_bytes().to_vec(),
+                line: i + 1,
+            })
+        })
+        .collect()
+}
+
 /// The backend for a type.
 pub fn backend(map_type: MapType) -> Box<dyn Backend> {
     match map_type {

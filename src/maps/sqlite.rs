@@ -415,13 +415,7 @@ mod tests {
 
     fn build(source: &Path, pairs: &[(&str, &str)], policy: DuplicatePolicy) -> Vec<Duplicate> {
         let mut dups = Vec::new();
-        let mut input = pairs.iter().enumerate().map(|(i, (k, v))| {
-            Ok(Entry {
-                key: k.as_bytes().to_vec(),
-                value: v.as_bytes().to_vec(),
-                line: i + 1,
-            })
-        });
+        let mut input = crate::maps::test_entries(pairs).into_iter();
         SqliteBackend
             .write(source, &mut input, policy, &mut |d| dups.push(d))
             .unwrap();
