@@ -18,6 +18,7 @@ mod edit;
 mod fingerprint;
 mod hardening;
 mod hash_interop;
+mod live;
 mod map_props;
 mod maps_interop;
 mod postfix_config;
