@@ -31,6 +31,7 @@ pub fn run(args: &AddArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         Some(d) => d.into(),
         None => ctx.default_digest()?,
     };
+    let pubkey = args.pubkey || ctx.default_pubkey()?;
     if let Some(name) = &args.name {
         check_value(name.as_bytes()).context("--name: choose another name")?;
     }
@@ -39,7 +40,7 @@ pub fn run(args: &AddArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let now = OffsetDateTime::now_utc();
     let mut planned = Vec::new();
     for cert_path in &args.certs {
-        planned.push(plan(cert_path, args, digest, now)?);
+        planned.push(plan(cert_path, args, digest, pubkey, now)?);
     }
 
     let mut locked = LockedSource::open(&path, true)
@@ -63,7 +64,10 @@ pub fn run(args: &AddArgs, ctx: &Context) -> anyhow::Result<Outcome> {
             )
         })?;
     }
-    rebuild_then_unlock(locked, changed && !args.no_compile, &path)?;
+    // A configured table that does not exist yet is built even when the
+    // source did not change (the entry may have been added by hand).
+    let rebuild = !args.no_compile && (changed || missing_table(ctx, &path)?);
+    rebuild_then_unlock(locked, rebuild, &path, ctx)?;
     Ok(Outcome::Success)
 }
 
@@ -72,6 +76,7 @@ fn plan(
     cert_path: &Path,
     args: &AddArgs,
     digest: DigestAlgorithm,
+    pubkey: bool,
     now: OffsetDateTime,
 ) -> anyhow::Result<Planned> {
     let shown = cert_path.display().to_string();
@@ -99,10 +104,10 @@ fn plan(
         }
     };
     warn_validity(cert, &shown, now);
-    let fingerprint = cert.fingerprint(digest, args.pubkey);
+    let fingerprint = cert.fingerprint(digest, pubkey);
     let annotation = Annotation::new(
         &fingerprint,
-        args.pubkey,
+        pubkey,
         cert.not_after,
         &cert.subject,
         now.date(),
@@ -187,26 +192,48 @@ pub(crate) fn rebuild_then_unlock(
     locked: LockedSource,
     rebuild: bool,
     path: &Path,
+    ctx: &Context,
 ) -> anyhow::Result<()> {
     if rebuild {
-        rebuild_tables(path)?;
+        rebuild_tables(path, ctx)?;
     }
     drop(locked);
     Ok(())
 }
 
-/// Rebuilds the compiled tables that exist next to `source`, printing
-/// postmap-style warnings (as `ccert compile` does) once: every table is
-/// built from the same source, so its skipped lines and duplicates are the
-/// same for each.
-pub(crate) fn rebuild_tables(source: &Path) -> anyhow::Result<()> {
-    let reports = crate::maps::compile::rebuild_existing(source).with_context(|| {
+/// Whether a table the configuration names for `source` is missing.
+fn missing_table(ctx: &Context, source: &Path) -> anyhow::Result<bool> {
+    Ok(ctx
+        .tables_of_source(source)?
+        .iter()
+        .any(|t| !t.table_path(source).exists()))
+}
+
+/// Rebuilds the compiled tables of `source` (those next to it and those the
+/// configuration names, as Postfix opens them), printing postmap-style
+/// warnings (as `ccert compile` does) once: every table is built from the
+/// same source, so its skipped lines and duplicates are the same for each.
+pub(crate) fn rebuild_tables(source: &Path, ctx: &Context) -> anyhow::Result<()> {
+    let failed = |e: &dyn std::fmt::Display| {
         format!(
-            "{} was updated, but rebuilding its tables failed; fix the problem and run `ccert compile {}`",
+            "{} was updated, but rebuilding its tables failed: {e}; fix the problem and run `ccert compile {}`",
             source.display(),
             source.display()
         )
-    })?;
+    };
+    let types = ctx
+        .tables_of_source(source)
+        .map_err(|e| anyhow::anyhow!(failed(&format!("{e:#}"))))?;
+    let mut reports = Vec::new();
+    for map_type in types {
+        let report = crate::maps::compile::compile(
+            source,
+            map_type,
+            crate::maps::prepare::DuplicatePolicy::Warn,
+        )
+        .map_err(|e| anyhow::anyhow!(failed(&e)))?;
+        reports.push(report);
+    }
     if let Some(report) = reports.first() {
         super::compile::print_warnings(source, report);
     }

@@ -1,14 +1,14 @@
 //! `ccert compile`.
 
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use anyhow::Context as _;
+use anyhow::{Context as _, bail};
 
 use crate::cli::CompileArgs;
+use crate::maps::MapType;
 use crate::maps::compile::{Report, compile};
 use crate::maps::prepare::DuplicatePolicy;
-use crate::maps::{MapName, MapType};
 
 use super::{Context, Outcome};
 
@@ -22,13 +22,18 @@ pub fn run(args: &CompileArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         DuplicatePolicy::Warn
     };
     let explicit = args.map_type.map(MapType::from);
-    if let [only] = args.maps.as_slice() {
+    let specs = if args.maps.is_empty() {
+        configured_specs(ctx)?
+    } else {
+        args.maps.clone()
+    };
+    if let [only] = specs.as_slice() {
         compile_one(only, explicit, policy, ctx)?;
         return Ok(Outcome::Success);
     }
     // Several files: compile each, report each failure, exit 1 if any failed.
     let mut failed = false;
-    for spec in &args.maps {
+    for spec in &specs {
         if let Err(err) = compile_one(spec, explicit, policy, ctx) {
             let _ = writeln!(std::io::stderr(), "ccert: error: {err:#}");
             failed = true;
@@ -47,9 +52,9 @@ fn compile_one(
     policy: DuplicatePolicy,
     ctx: &Context,
 ) -> anyhow::Result<()> {
-    let name = MapName::parse(spec)?;
-    let map_type = resolve_type(&name, explicit, ctx)?;
-    let source = &name.path;
+    let table = ctx.table(spec, explicit)?;
+    let map_type = table.map_type;
+    let source = &table.source;
     // Wait for a running add/remove to finish, and keep the next one from
     // changing the source until this table is in place.
     let _shared = crate::source::locked::lock_shared(source)?;
@@ -63,10 +68,29 @@ fn compile_one(
     print_warnings(source, &report);
     // Absolute: Postfix daemons run in the queue directory, so the name
     // printed for main.cf must not depend on where ccert ran.
-    let absolute = std::path::absolute(source).unwrap_or_else(|_| source.clone());
+    let absolute = std::path::absolute(source).unwrap_or_else(|_| source.to_path_buf());
     // The table is built: a closed standard output (`| true`) is no failure.
     let _ = writeln!(std::io::stdout(), "{}", map_type.postfix_name(&absolute));
     Ok(())
+}
+
+/// `ccert compile` without FILE: every file-based table relay_clientcerts
+/// and check_ccert_access name (texthash: needs no compiling).
+fn configured_specs(ctx: &Context) -> anyhow::Result<Vec<String>> {
+    let specs: Vec<String> = ctx
+        .configured_tables()?
+        .into_iter()
+        .filter(|c| matches!(c.type_name.as_str(), "hash" | "btree" | "lmdb" | "cdb" | "sqlite"))
+        .map(|c| format!("{}:{}", c.type_name, c.name))
+        .collect();
+    if specs.is_empty() {
+        bail!(
+            "{}: neither relay_clientcerts nor check_ccert_access names a table ccert can build; \
+             name the source: ccert compile [TYPE:]FILE",
+            ctx.config_dir.join("main.cf").display()
+        );
+    }
+    Ok(specs)
 }
 
 /// Prints postmap-style warnings for a compile, in source line order:
@@ -98,62 +122,5 @@ pub fn print_warnings(source: &Path, report: &Report) {
         if writeln!(err, "ccert: warning: {text}").is_err() {
             break;
         }
-    }
-}
-
-/// The table type for `name`: its `TYPE:` prefix, else `explicit` (-t), else
-/// the type relay_clientcerts uses for this file, else default_database_type
-/// (when a main.cf exists), else lmdb.
-pub fn resolve_type(
-    name: &MapName,
-    explicit: Option<MapType>,
-    ctx: &Context,
-) -> anyhow::Result<MapType> {
-    if let Some(t) = name.map_type.or(explicit) {
-        return Ok(t);
-    }
-    let config = ctx.postfix()?;
-    if let Some(relay) = config.get("relay_clientcerts") {
-        for configured in crate::maps::tables_in_list(&relay) {
-            let Some(t) = configured.map_type else {
-                continue;
-            };
-            if same_file(&source_of(t, &configured.path), &name.path) {
-                return Ok(t);
-            }
-        }
-    }
-    if config.present
-        && let Some(value) = config.get("default_database_type")
-    {
-        return value.trim().parse().with_context(|| {
-            format!(
-                "default_database_type = {} in {}: ccert writes hash, lmdb, cdb and \
-                 sqlite; name the type with -t TYPE or TYPE:FILE",
-                value.trim(),
-                ctx.config_dir.join("main.cf").display()
-            )
-        });
-    }
-    Ok(MapType::Lmdb)
-}
-
-/// The source file a configured table name refers to: the path itself,
-/// except for sqlite, which Postfix names by its `.sqlite.cf` file.
-pub fn source_of(map_type: MapType, path: &Path) -> PathBuf {
-    if map_type == MapType::Sqlite
-        && let Some(s) = path.to_str().and_then(|s| s.strip_suffix(".sqlite.cf"))
-    {
-        return PathBuf::from(s);
-    }
-    path.to_path_buf()
-}
-
-/// Whether two paths name the same file (resolved when both exist, else
-/// compared as absolute paths).
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => std::path::absolute(a).ok() == std::path::absolute(b).ok(),
     }
 }

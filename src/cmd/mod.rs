@@ -27,6 +27,7 @@ pub mod dump;
 pub mod fingerprint;
 pub mod issue;
 pub mod list;
+pub mod migrate;
 pub mod query;
 pub mod rehash;
 pub mod remove;
@@ -60,7 +61,12 @@ impl Outcome {
 
 /// Runs the parsed command line.
 pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
-    let ctx = Context::new(cli);
+    let choice = crate::postfix::Choice {
+        release: cli.postfix_version,
+        flavour: cli.postfix_build.map(Into::into),
+        lookup: crate::postfix::postconf::Lookup::from_env(),
+    };
+    let ctx = Context::new(&cli.config_dir, cli.map.clone(), choice);
     match &cli.command {
         Command::Fingerprint(args) => fingerprint::run(args, &ctx),
         Command::Add(args) => add::run(args, &ctx),
@@ -74,6 +80,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
         Command::Issue(args) => issue::run(args, &ctx),
         Command::ClientConfig(args) => client_config::run(args, &ctx),
         Command::ServerConfig(args) => server_config::run(args, &ctx),
+        Command::Migrate(args) => migrate::run(args, &ctx),
         Command::Completions(args) => completions::run(args, &ctx),
     }
 }

@@ -6,9 +6,8 @@ use anyhow::Context as _;
 
 use crate::cli::QueryArgs;
 use crate::maps::prepare::fold_key;
-use crate::maps::{self, MapName, Table};
+use crate::maps::{self, Table};
 
-use super::compile::{resolve_type, source_of};
 use super::dump::finish_output;
 use super::{Context, Outcome};
 
@@ -71,14 +70,13 @@ fn lookup(table: &mut dyn Table, key: &[u8], map: &str) -> anyhow::Result<Option
 /// Opens the table named `[TYPE:]FILE` on the command line (type defaults
 /// as for compile; sqlite tables may be named by their `.sqlite.cf` file).
 pub fn open_table(spec: &str, ctx: &Context) -> anyhow::Result<Box<dyn Table>> {
-    let name = MapName::parse(spec)?;
-    let map_type = resolve_type(&name, None, ctx)?;
-    let source = source_of(map_type, &name.path);
+    let table = ctx.table(spec, None)?;
+    let (map_type, source) = (table.map_type, table.source);
     maps::backend(map_type).open(&source).with_context(|| {
         format!(
             "cannot open {}:{} (build it with `ccert compile {}:{}`)",
             map_type,
-            name.path.display(),
+            source.display(),
             map_type,
             source.display()
         )
