@@ -58,7 +58,12 @@ pub struct Cli {
     pub postfix_version: Option<Release>,
 
     /// The build of the Postfix assumed with built-in defaults.
-    #[arg(long = "postfix-build", global = true, value_enum, value_name = "BUILD")]
+    #[arg(
+        long = "postfix-build",
+        global = true,
+        value_enum,
+        value_name = "BUILD"
+    )]
     pub postfix_build: Option<BuildArg>,
 
     /// The subcommand to run.
@@ -429,11 +434,12 @@ pub struct DoctorArgs {
 #[derive(Debug, Args)]
 #[command(
     after_help = "Needs the certificate copies ccert add keeps in <source>.d/.\n\n\
-                  Example:\n  ccert rehash --digest sha256 --pubkey"
+                  Examples:\n  ccert rehash --digest sha256\n  \
+                  ccert rehash --pubkey   (public-key entries in the digest Postfix uses)"
 )]
 pub struct RehashArgs {
-    /// The new digest
-    #[arg(short, long, value_enum, required = true)]
+    /// The new digest [default: the effective smtpd_tls_fingerprint_digest]
+    #[arg(short, long, value_enum)]
     pub digest: Option<DigestArg>,
     /// Use public-key fingerprints
     #[arg(short, long)]

@@ -125,7 +125,7 @@ fn sound_configuration_exits_0() {
     assert!(out.stdout.contains("looks sound"), "{}", out.stdout);
     let (_, findings) = doctor_json(out.then(), 0);
     assert!(
-        findings.iter().all(|f| f["severity"] == "info"),
+        findings.iter().all(|f| f["severity"] == "note"),
         "{findings:?}"
     );
 }

@@ -80,7 +80,12 @@ fn configured_specs(ctx: &Context) -> anyhow::Result<Vec<String>> {
     let specs: Vec<String> = ctx
         .configured_tables()?
         .into_iter()
-        .filter(|c| matches!(c.type_name.as_str(), "hash" | "btree" | "lmdb" | "cdb" | "sqlite"))
+        .filter(|c| {
+            matches!(
+                c.type_name.as_str(),
+                "hash" | "btree" | "lmdb" | "cdb" | "sqlite"
+            )
+        })
         .map(|c| format!("{}:{}", c.type_name, c.name))
         .collect();
     if specs.is_empty() {

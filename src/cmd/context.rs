@@ -10,7 +10,7 @@ use anyhow::{Context as _, bail};
 
 use crate::cert::DigestAlgorithm;
 use crate::maps::{MapName, MapType};
-use crate::postfix::{Choice, PostfixConfig, redirect, restrictions};
+use crate::postfix::{Choice, ConfiguredTable, PostfixConfig, redirect};
 
 /// Global options, with the Postfix configuration loaded on first use.
 #[derive(Debug)]
@@ -33,17 +33,6 @@ pub struct Table {
     pub map_type: MapType,
     /// The source file it is built from.
     pub source: PathBuf,
-}
-
-/// A table a Postfix setting names: `relay_clientcerts` or a `check_ccert_access`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfiguredTable {
-    /// The type as written in the configuration (`hash`, `btree`, `lmdb` …).
-    pub type_name: String,
-    /// The name after the type (a path for file-based types).
-    pub name: String,
-    /// Where it is named (`relay_clientcerts`, `submission/inet: smtpd_relay_restrictions`).
-    pub setting: String,
 }
 
 impl Context {
@@ -125,39 +114,10 @@ impl Context {
         Ok(self.config_dir.join("clientcerts"))
     }
 
-    /// Every table `relay_clientcerts` and `check_ccert_access` (in any
-    /// restriction list, of main.cf or of an smtpd service) name, once each,
-    /// `proxy:` looked through.
+    /// Every table `relay_clientcerts` and `check_ccert_access` name (see
+    /// [`PostfixConfig::configured_tables`]).
     pub fn configured_tables(&self) -> anyhow::Result<Vec<ConfiguredTable>> {
-        let cfg = self.postfix()?;
-        let mut out: Vec<ConfiguredTable> = Vec::new();
-        let mut push = |item: &str, setting: String| {
-            let item = item.strip_prefix("proxy:").unwrap_or(item);
-            if let Some((t, n)) = item.split_once(':')
-                && !out.iter().any(|c| c.type_name == t && c.name == n)
-            {
-                out.push(ConfiguredTable {
-                    type_name: t.to_string(),
-                    name: n.to_string(),
-                    setting,
-                });
-            }
-        };
-        for item in restrictions::items(&cfg.get("relay_clientcerts").unwrap_or_default()) {
-            push(&item, "relay_clientcerts".to_string());
-        }
-        for list in restrictions::LISTS {
-            for t in restrictions::ccert_access_tables(&cfg.get(list).unwrap_or_default()) {
-                push(&t, list.to_string());
-            }
-            for s in cfg.services().iter().filter(|s| s.is_smtpd()) {
-                let value = cfg.effective_for_service(s, list).unwrap_or_default();
-                for t in restrictions::ccert_access_tables(&value) {
-                    push(&t, format!("{}: {list}", s.id()));
-                }
-            }
-        }
-        Ok(out)
+        Ok(self.postfix()?.configured_tables())
     }
 
     /// The table a name from the command line (or the configuration) stands
@@ -187,6 +147,16 @@ impl Context {
         };
         let source = source_of(&type_name, &path);
         let mut opened = type_name.clone();
+        if matches!(type_name.as_str(), "hash" | "btree")
+            && let Some((setting, line)) = redirect::ignored_setting(cfg)
+        {
+            self.notice(&format!(
+                "{}:{line}: {setting} is unknown to Postfix {} and has no effect; writing {type_name}:{} as this Postfix opens it",
+                cfg.main_cf_path().display(),
+                cfg.release(),
+                source.display()
+            ));
+        }
         if let Some(r) = redirect::redirect(cfg, &type_name, &source.display().to_string())? {
             self.notice(&format!(
                 "{type_name}:{} is read as {}:{} ({})",

@@ -74,7 +74,13 @@ pub fn run(args: &MigrateArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Success);
     }
     for (i, c) in &changes {
-        say!("{}:{}:\n- {}\n+ {}", files[*i].display(), c.line, c.old, c.new);
+        say!(
+            "{}:{}:\n- {}\n+ {}",
+            files[*i].display(),
+            c.line,
+            c.old,
+            c.new
+        );
     }
     if !args.apply {
         say!(

@@ -19,7 +19,10 @@ use super::{Context, Outcome};
 /// Runs `ccert rehash`.
 pub fn run(args: &RehashArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let path = ctx.source_path()?;
-    let digest: DigestAlgorithm = args.digest.context("--digest is required")?.into();
+    let digest: DigestAlgorithm = match args.digest {
+        Some(d) => d.into(),
+        None => ctx.default_digest()?,
+    };
     let store = CertStore::for_source(&path);
     let mut locked = LockedSource::open(&path, false)
         .with_context(|| format!("opening the clientcerts source {}", path.display()))?;

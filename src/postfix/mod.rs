@@ -86,6 +86,17 @@ pub enum ConfigError {
     },
 }
 
+/// A table a Postfix setting names: `relay_clientcerts` or a `check_ccert_access`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfiguredTable {
+    /// The type as written in the configuration (`hash`, `btree`, `lmdb` …).
+    pub type_name: String,
+    /// The name after the type (a path for file-based types).
+    pub name: String,
+    /// Where it is named (`relay_clientcerts`, `submission/inet: smtpd_relay_restrictions`).
+    pub setting: String,
+}
+
 /// Which Postfix to take the values from.
 #[derive(Debug, Clone, Default)]
 pub struct Choice {
@@ -504,12 +515,14 @@ impl PostfixConfig {
         let Some(value) = self.try_get(name)? else {
             return Ok(None);
         };
-        parse_digest(value.trim()).map(Some).ok_or_else(|| ConfigError::UnknownDigest {
-            path: self.main_cf_path(),
-            line: self.main_cf_line(name),
-            name: name.to_string(),
-            value: value.trim().to_string(),
-        })
+        parse_digest(value.trim())
+            .map(Some)
+            .ok_or_else(|| ConfigError::UnknownDigest {
+                path: self.main_cf_path(),
+                line: self.main_cf_line(name),
+                name: name.to_string(),
+                value: value.trim().to_string(),
+            })
     }
 
     /// The effective `smtpd_tls_fingerprint_digest` of a service; an unknown
@@ -533,6 +546,40 @@ impl PostfixConfig {
                 value: value.trim().to_string(),
             },
         })
+    }
+
+    /// Every table `relay_clientcerts` and `check_ccert_access` (in any
+    /// restriction list, of main.cf or of an smtpd service) name, once each,
+    /// `proxy:` looked through, in that order.
+    pub fn configured_tables(&self) -> Vec<ConfiguredTable> {
+        let mut out: Vec<ConfiguredTable> = Vec::new();
+        let mut push = |item: &str, setting: String| {
+            let item = item.strip_prefix("proxy:").unwrap_or(item);
+            if let Some((t, n)) = item.split_once(':')
+                && !out.iter().any(|c| c.type_name == t && c.name == n)
+            {
+                out.push(ConfiguredTable {
+                    type_name: t.to_string(),
+                    name: n.to_string(),
+                    setting,
+                });
+            }
+        };
+        for item in restrictions::items(&self.get("relay_clientcerts").unwrap_or_default()) {
+            push(&item, "relay_clientcerts".to_string());
+        }
+        for list in restrictions::LISTS {
+            for t in restrictions::ccert_access_tables(&self.get(list).unwrap_or_default()) {
+                push(&t, list.to_string());
+            }
+            for s in self.services().iter().filter(|s| s.is_smtpd()) {
+                let value = self.effective_for_service(s, list).unwrap_or_default();
+                for t in restrictions::ccert_access_tables(&value) {
+                    push(&t, format!("{}: {list}", s.id()));
+                }
+            }
+        }
+        out
     }
 
     /// Whether raw public keys are on (`smtpd_tls_enable_rpk = yes` in main.cf
@@ -577,11 +624,15 @@ mod tests {
     #[test]
     fn digest_follows_compatibility_level() {
         assert_eq!(
-            config("compatibility_level = 3.6\n", "").fingerprint_digest().unwrap(),
+            config("compatibility_level = 3.6\n", "")
+                .fingerprint_digest()
+                .unwrap(),
             Some(DigestAlgorithm::Sha256)
         );
         assert_eq!(
-            config("compatibility_level = 2\n", "").fingerprint_digest().unwrap(),
+            config("compatibility_level = 2\n", "")
+                .fingerprint_digest()
+                .unwrap(),
             Some(DigestAlgorithm::Md5)
         );
         assert_eq!(
@@ -602,7 +653,12 @@ mod tests {
             .fingerprint_digest()
             .unwrap_err()
             .to_string();
-        assert!(err.starts_with("/etc/postfix/main.cf:2: smtpd_tls_fingerprint_digest = sha3-256: unknown digest"), "{err}");
+        assert!(
+            err.starts_with(
+                "/etc/postfix/main.cf:2: smtpd_tls_fingerprint_digest = sha3-256: unknown digest"
+            ),
+            "{err}"
+        );
     }
 
     #[test]

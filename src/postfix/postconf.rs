@@ -101,7 +101,11 @@ fn run(program: &Path, dir: &Path, args: &[&str]) -> Result<String, PostconfErro
             .to_string();
         return Err(PostconfError {
             program: program.to_path_buf(),
-            message: format!("`postconf -c {} {}`: {message}", dir.display(), args.join(" ")),
+            message: format!(
+                "`postconf -c {} {}`: {message}",
+                dir.display(),
+                args.join(" ")
+            ),
         });
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
@@ -183,6 +187,9 @@ mod tests {
     #[test]
     fn missing_program_is_an_error() {
         let err = query(Path::new("/nonexistent/postconf"), Path::new("/tmp")).unwrap_err();
-        assert!(err.to_string().starts_with("/nonexistent/postconf: "), "{err}");
+        assert!(
+            err.to_string().starts_with("/nonexistent/postconf: "),
+            "{err}"
+        );
     }
 }

@@ -149,7 +149,7 @@ mod tests {
 
     #[test]
     fn reads_inline_and_static_mappings() {
-        let t = "inline:{ hash:/etc/postfix/a = lmdb, {hash = cdb} }";
+        let t = "inline:{ hash:/etc/postfix/a=lmdb, { hash = cdb } }";
         assert_eq!(
             lookup_mapping(t, &["hash:/etc/postfix/a", "hash"]),
             Some(Some("lmdb".to_string()))
@@ -158,10 +158,7 @@ mod tests {
             lookup_mapping(t, &["hash:/etc/postfix/b", "hash"]),
             Some(Some("cdb".to_string()))
         );
-        assert_eq!(
-            lookup_mapping(t, &["btree:/x", "btree"]),
-            Some(None)
-        );
+        assert_eq!(lookup_mapping(t, &["btree:/x", "btree"]), Some(None));
         assert_eq!(
             lookup_mapping("static:lmdb", &["hash"]),
             Some(Some("lmdb".to_string()))

@@ -146,9 +146,27 @@ impl fmt::Display for Flavour {
 /// ccert deals with.
 pub fn table_types(flavour: Flavour) -> Vec<String> {
     let mut types = vec![
-        "cdb", "cidr", "environ", "fail", "inline", "internal", "lmdb", "memcache", "pcre",
-        "pgsql", "pipemap", "proxy", "randmap", "regexp", "socketmap", "sqlite", "static", "tcp",
-        "texthash", "unionmap", "unix",
+        "cdb",
+        "cidr",
+        "environ",
+        "fail",
+        "inline",
+        "internal",
+        "lmdb",
+        "memcache",
+        "pcre",
+        "pgsql",
+        "pipemap",
+        "proxy",
+        "randmap",
+        "regexp",
+        "socketmap",
+        "sqlite",
+        "static",
+        "tcp",
+        "texthash",
+        "unionmap",
+        "unix",
     ];
     if flavour.has_bdb() {
         types.extend(["btree", "hash"]);
@@ -169,7 +187,10 @@ pub fn defaults(release: Release, flavour: Flavour) -> Vec<(&'static str, String
         Some(slot) => slot.1 = value,
         None => out.push((name, value)),
     };
-    set("mail_version", release.to_string());
+    if release != Release::ASSUMED {
+        // DEFAULTS holds the full version of the assumed release (3.7.11).
+        set("mail_version", release.to_string());
+    }
     set(
         "default_database_type",
         flavour.default_database_type(release).to_string(),
@@ -190,7 +211,9 @@ pub fn defaults(release: Release, flavour: Flavour) -> Vec<(&'static str, String
         ] {
             set(
                 name,
-                format!("${{{{$compatibility_level}} < {{{level}}} ? {{{on_old}}} : {{{on_new}}}}}"),
+                format!(
+                    "${{{{$compatibility_level}} < {{{level}}} ? {{{on_old}}} : {{{on_new}}}}}"
+                ),
             );
         }
     }

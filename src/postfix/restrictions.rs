@@ -67,9 +67,7 @@ pub fn ccert_access_tables(value: &str) -> Vec<String> {
 /// Whether an item lets a client with a listed certificate pass:
 /// `permit_tls_clientcerts`, or `check_ccert_access` (whose table gives the action).
 pub fn permits_certs(items: &[String]) -> bool {
-    items
-        .iter()
-        .any(|i| i == PERMIT_CERTS || i == CHECK_CCERT)
+    items.iter().any(|i| i == PERMIT_CERTS || i == CHECK_CCERT)
 }
 
 /// Index of the first refusing restriction.
