@@ -24,6 +24,8 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit')
+            [CompletionResult]::new('--postfix-version', '--postfix-version', [CompletionResultType]::ParameterName, 'Use the built-in defaults of this Postfix release instead of asking postconf')
+            [CompletionResult]::new('--postfix-build', '--postfix-build', [CompletionResultType]::ParameterName, 'The build of the Postfix assumed with built-in defaults')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -40,6 +42,7 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('issue', 'issue', [CompletionResultType]::ParameterValue, 'Create a self-signed client certificate and key for a workstation')
             [CompletionResult]::new('client-config', 'client-config', [CompletionResultType]::ParameterValue, 'Print the client configuration for relaying through this server with a certificate')
             [CompletionResult]::new('server-config', 'server-config', [CompletionResultType]::ParameterValue, 'Print the main.cf and master.cf lines for certificate-based relaying')
+            [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Move relay_clientcerts and check_ccert_access tables off hash:/btree: (Berkeley DB)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -52,6 +55,8 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit')
+            [CompletionResult]::new('--postfix-version', '--postfix-version', [CompletionResultType]::ParameterName, 'Use the built-in defaults of this Postfix release instead of asking postconf')
+            [CompletionResult]::new('--postfix-build', '--postfix-build', [CompletionResultType]::ParameterName, 'The build of the Postfix assumed with built-in defaults')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Fingerprint the public key (SubjectPublicKeyInfo), which survives renewal with the same key')
             [CompletionResult]::new('--pubkey', '--pubkey', [CompletionResultType]::ParameterName, 'Fingerprint the public key (SubjectPublicKeyInfo), which survives renewal with the same key')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -66,6 +71,8 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit')
+            [CompletionResult]::new('--postfix-version', '--postfix-version', [CompletionResultType]::ParameterName, 'Use the built-in defaults of this Postfix release instead of asking postconf')
+            [CompletionResult]::new('--postfix-build', '--postfix-build', [CompletionResultType]::ParameterName, 'The build of the Postfix assumed with built-in defaults')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Add the public-key fingerprint instead of the certificate fingerprint')
             [CompletionResult]::new('--pubkey', '--pubkey', [CompletionResultType]::ParameterName, 'Add the public-key fingerprint instead of the certificate fingerprint')
             [CompletionResult]::new('--replace', '--replace', [CompletionResultType]::ParameterName, 'Replace the name of an entry whose fingerprint is already present')
@@ -84,6 +91,8 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit')
+            [CompletionResult]::new('--postfix-version', '--postfix-version', [CompletionResultType]::ParameterName, 'Use the built-in defaults of this Postfix release instead of asking postconf')
+            [CompletionResult]::new('--postfix-build', '--postfix-build', [CompletionResultType]::ParameterName, 'The build of the Postfix assumed with built-in defaults')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (required when standard input is not a terminal)')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (required when standard input is not a terminal)')
             [CompletionResult]::new('--no-compile', '--no-compile', [CompletionResultType]::ParameterName, 'Do not rebuild the compiled tables next to the source file')
@@ -98,6 +107,8 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit')
+            [CompletionResult]::new('--postfix-version', '--postfix-version', [CompletionResultType]::ParameterName, 'Use the built-in defaults of this Postfix release instead of asking postconf')
+            [CompletionResult]::new('--postfix-build', '--postfix-build', [CompletionResultType]::ParameterName, 'The build of the Postfix assumed with built-in defaults')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -108,6 +119,8 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit')
+            [CompletionResult]::new('--postfix-version', '--postfix-version', [CompletionResultType]::ParameterName, 'Use the built-in defaults of this Postfix release instead of asking postconf')
+            [CompletionResult]::new('--postfix-build', '--postfix-build', [CompletionResultType]::ParameterName, 'The build of the Postfix assumed with built-in defaults')
             [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'On duplicate keys the last value wins, silently (postmap -r)')
             [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'On duplicate keys the first value wins, silently (postmap -w)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -118,6 +131,8 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit')
+            [CompletionResult]::new('--postfix-version', '--postfix-version', [CompletionResultType]::ParameterName, 'Use the built-in defaults of this Postfix release instead of asking postconf')
+            [CompletionResult]::new('--postfix-build', '--postfix-build', [CompletionResultType]::ParameterName, 'The build of the Postfix assumed with built-in defaults')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -126,6 +141,8 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit')
+            [CompletionResult]::new('--postfix-version', '--postfix-version', [CompletionResultType]::ParameterName, 'Use the built-in defaults of this Postfix release instead of asking postconf')
+            [CompletionResult]::new('--postfix-build', '--postfix-build', [CompletionResultType]::ParameterName, 'The build of the Postfix assumed with built-in defaults')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -136,16 +153,21 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit')
+            [CompletionResult]::new('--postfix-version', '--postfix-version', [CompletionResultType]::ParameterName, 'Use the built-in defaults of this Postfix release instead of asking postconf')
+            [CompletionResult]::new('--postfix-build', '--postfix-build', [CompletionResultType]::ParameterName, 'The build of the Postfix assumed with built-in defaults')
+            [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'Exit 1 on warnings too')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'ccert;rehash' {
-            [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'The new digest')
-            [CompletionResult]::new('--digest', '--digest', [CompletionResultType]::ParameterName, 'The new digest')
+            [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'The new digest [default: the effective smtpd_tls_fingerprint_digest]')
+            [CompletionResult]::new('--digest', '--digest', [CompletionResultType]::ParameterName, 'The new digest [default: the effective smtpd_tls_fingerprint_digest]')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit')
+            [CompletionResult]::new('--postfix-version', '--postfix-version', [CompletionResultType]::ParameterName, 'Use the built-in defaults of this Postfix release instead of asking postconf')
+            [CompletionResult]::new('--postfix-build', '--postfix-build', [CompletionResultType]::ParameterName, 'The build of the Postfix assumed with built-in defaults')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Use public-key fingerprints')
             [CompletionResult]::new('--pubkey', '--pubkey', [CompletionResultType]::ParameterName, 'Use public-key fingerprints')
             [CompletionResult]::new('--no-compile', '--no-compile', [CompletionResultType]::ParameterName, 'Do not rebuild the compiled tables next to the source file')
@@ -162,6 +184,8 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit')
+            [CompletionResult]::new('--postfix-version', '--postfix-version', [CompletionResultType]::ParameterName, 'Use the built-in defaults of this Postfix release instead of asking postconf')
+            [CompletionResult]::new('--postfix-build', '--postfix-build', [CompletionResultType]::ParameterName, 'The build of the Postfix assumed with built-in defaults')
             [CompletionResult]::new('--add', '--add', [CompletionResultType]::ParameterName, 'Also add the certificate to the clientcerts source file')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -174,6 +198,8 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit')
+            [CompletionResult]::new('--postfix-version', '--postfix-version', [CompletionResultType]::ParameterName, 'Use the built-in defaults of this Postfix release instead of asking postconf')
+            [CompletionResult]::new('--postfix-build', '--postfix-build', [CompletionResultType]::ParameterName, 'The build of the Postfix assumed with built-in defaults')
             [CompletionResult]::new('--postfix', '--postfix', [CompletionResultType]::ParameterName, 'Print Postfix (smarthost client) settings (the default)')
             [CompletionResult]::new('--ssmtp', '--ssmtp', [CompletionResultType]::ParameterName, 'Print ssmtp.conf settings')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -184,6 +210,20 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit')
+            [CompletionResult]::new('--postfix-version', '--postfix-version', [CompletionResultType]::ParameterName, 'Use the built-in defaults of this Postfix release instead of asking postconf')
+            [CompletionResult]::new('--postfix-build', '--postfix-build', [CompletionResultType]::ParameterName, 'The build of the Postfix assumed with built-in defaults')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'ccert;migrate' {
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'The new table type')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
+            [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit')
+            [CompletionResult]::new('--postfix-version', '--postfix-version', [CompletionResultType]::ParameterName, 'Use the built-in defaults of this Postfix release instead of asking postconf')
+            [CompletionResult]::new('--postfix-build', '--postfix-build', [CompletionResultType]::ParameterName, 'The build of the Postfix assumed with built-in defaults')
+            [CompletionResult]::new('--apply', '--apply', [CompletionResultType]::ParameterName, 'Write main.cf and master.cf (with a backup) instead of printing the lines')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -192,6 +232,8 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit')
+            [CompletionResult]::new('--postfix-version', '--postfix-version', [CompletionResultType]::ParameterName, 'Use the built-in defaults of this Postfix release instead of asking postconf')
+            [CompletionResult]::new('--postfix-build', '--postfix-build', [CompletionResultType]::ParameterName, 'The build of the Postfix assumed with built-in defaults')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -209,6 +251,7 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('issue', 'issue', [CompletionResultType]::ParameterValue, 'Create a self-signed client certificate and key for a workstation')
             [CompletionResult]::new('client-config', 'client-config', [CompletionResultType]::ParameterValue, 'Print the client configuration for relaying through this server with a certificate')
             [CompletionResult]::new('server-config', 'server-config', [CompletionResultType]::ParameterValue, 'Print the main.cf and master.cf lines for certificate-based relaying')
+            [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Move relay_clientcerts and check_ccert_access tables off hash:/btree: (Berkeley DB)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -247,6 +290,9 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             break
         }
         'ccert;help;server-config' {
+            break
+        }
+        'ccert;help;migrate' {
             break
         }
         'ccert;help;completions' {

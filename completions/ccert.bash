@@ -46,6 +46,9 @@ _ccert() {
             ccert,list)
                 cmd="ccert__subcmd__list"
                 ;;
+            ccert,migrate)
+                cmd="ccert__subcmd__migrate"
+                ;;
             ccert,query)
                 cmd="ccert__subcmd__query"
                 ;;
@@ -88,6 +91,9 @@ _ccert() {
             ccert__subcmd__help,list)
                 cmd="ccert__subcmd__help__subcmd__list"
                 ;;
+            ccert__subcmd__help,migrate)
+                cmd="ccert__subcmd__help__subcmd__migrate"
+                ;;
             ccert__subcmd__help,query)
                 cmd="ccert__subcmd__help__subcmd__query"
                 ;;
@@ -107,7 +113,7 @@ _ccert() {
 
     case "${cmd}" in
         ccert)
-            opts="-c -h -V --config-dir --map --help --version fingerprint add remove list compile query dump doctor rehash issue client-config server-config completions help"
+            opts="-c -h -V --config-dir --map --postfix-version --postfix-build --help --version fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -125,6 +131,14 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --postfix-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --postfix-build)
+                    COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -133,7 +147,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__add)
-            opts="-n -d -p -c -h --name --digest --pubkey --replace --no-compile --config-dir --map --help"
+            opts="-n -d -p -c -h --name --digest --pubkey --replace --no-compile --config-dir --map --postfix-version --postfix-build --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -167,6 +181,14 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --postfix-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --postfix-build)
+                    COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -175,7 +197,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__client__subcmd__config)
-            opts="-c -h --cert --key --relay --postfix --ssmtp --config-dir --map --help"
+            opts="-c -h --cert --key --relay --postfix --ssmtp --config-dir --map --postfix-version --postfix-build --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -205,6 +227,14 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --postfix-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --postfix-build)
+                    COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -213,7 +243,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__compile)
-            opts="-t -r -w -c -h --type --config-dir --map --help"
+            opts="-t -r -w -c -h --type --config-dir --map --postfix-version --postfix-build --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -239,6 +269,14 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --postfix-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --postfix-build)
+                    COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -247,7 +285,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__completions)
-            opts="-c -h --config-dir --map --help bash zsh fish elvish powershell"
+            opts="-c -h --config-dir --map --postfix-version --postfix-build --help bash zsh fish elvish powershell"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -265,6 +303,14 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --postfix-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --postfix-build)
+                    COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -273,7 +319,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__doctor)
-            opts="-f -c -h --format --config-dir --map --help"
+            opts="-f -c -h --format --strict --config-dir --map --postfix-version --postfix-build --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -299,6 +345,14 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --postfix-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --postfix-build)
+                    COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -307,7 +361,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__dump)
-            opts="-c -h --config-dir --map --help"
+            opts="-c -h --config-dir --map --postfix-version --postfix-build --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -325,6 +379,14 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --postfix-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --postfix-build)
+                    COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -333,7 +395,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__fingerprint)
-            opts="-d -p -f -c -h --digest --pubkey --format --config-dir --map --help"
+            opts="-d -p -f -c -h --digest --pubkey --format --config-dir --map --postfix-version --postfix-build --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -367,6 +429,14 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --postfix-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --postfix-build)
+                    COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -375,7 +445,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__help)
-            opts="fingerprint add remove list compile query dump doctor rehash issue client-config server-config completions help"
+            opts="fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -528,6 +598,20 @@ _ccert() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ccert__subcmd__help__subcmd__migrate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ccert__subcmd__help__subcmd__query)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -585,7 +669,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__issue)
-            opts="-k -o -c -h --key-type --days --out --add --config-dir --map --help"
+            opts="-k -o -c -h --key-type --days --out --add --config-dir --map --postfix-version --postfix-build --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -623,6 +707,14 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --postfix-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --postfix-build)
+                    COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -631,7 +723,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__list)
-            opts="-f -c -h --format --expiring --config-dir --map --help"
+            opts="-f -c -h --format --expiring --config-dir --map --postfix-version --postfix-build --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -661,6 +753,52 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --postfix-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --postfix-build)
+                    COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccert__subcmd__migrate)
+            opts="-c -h --to --apply --config-dir --map --postfix-version --postfix-build --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --to)
+                    COMPREPLY=($(compgen -W "lmdb cdb" -- "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --map)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --postfix-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --postfix-build)
+                    COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -669,7 +807,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__query)
-            opts="-c -h --config-dir --map --help"
+            opts="-c -h --config-dir --map --postfix-version --postfix-build --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -687,6 +825,14 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --postfix-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --postfix-build)
+                    COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -695,7 +841,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__rehash)
-            opts="-d -p -c -h --digest --pubkey --no-compile --config-dir --map --help"
+            opts="-d -p -c -h --digest --pubkey --no-compile --config-dir --map --postfix-version --postfix-build --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -721,6 +867,14 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --postfix-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --postfix-build)
+                    COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -729,7 +883,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__remove)
-            opts="-n -f -d -y -c -h --name --fingerprint --digest --yes --no-compile --config-dir --map --help"
+            opts="-n -f -d -y -c -h --name --fingerprint --digest --yes --no-compile --config-dir --map --postfix-version --postfix-build --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -771,6 +925,14 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --postfix-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --postfix-build)
+                    COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -779,7 +941,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__server__subcmd__config)
-            opts="-c -h --config-dir --map --help"
+            opts="-c -h --config-dir --map --postfix-version --postfix-build --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -795,6 +957,14 @@ _ccert() {
                     ;;
                 --map)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --postfix-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --postfix-build)
+                    COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
                     return 0
                     ;;
                 *)

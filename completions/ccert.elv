@@ -21,6 +21,8 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
             cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
+            cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -37,6 +39,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand issue 'Create a self-signed client certificate and key for a workstation'
             cand client-config 'Print the client configuration for relaying through this server with a certificate'
             cand server-config 'Print the main.cf and master.cf lines for certificate-based relaying'
+            cand migrate 'Move relay_clientcerts and check_ccert_access tables off hash:/btree: (Berkeley DB)'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -48,6 +51,8 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
             cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
+            cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
             cand -p 'Fingerprint the public key (SubjectPublicKeyInfo), which survives renewal with the same key'
             cand --pubkey 'Fingerprint the public key (SubjectPublicKeyInfo), which survives renewal with the same key'
             cand -h 'Print help (see more with ''--help'')'
@@ -61,6 +66,8 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
             cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
+            cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
             cand -p 'Add the public-key fingerprint instead of the certificate fingerprint'
             cand --pubkey 'Add the public-key fingerprint instead of the certificate fingerprint'
             cand --replace 'Replace the name of an entry whose fingerprint is already present'
@@ -78,6 +85,8 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
             cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
+            cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
             cand -y 'Do not ask for confirmation (required when standard input is not a terminal)'
             cand --yes 'Do not ask for confirmation (required when standard input is not a terminal)'
             cand --no-compile 'Do not rebuild the compiled tables next to the source file'
@@ -91,6 +100,8 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
             cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
+            cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -100,6 +111,8 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
             cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
+            cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
             cand -r 'On duplicate keys the last value wins, silently (postmap -r)'
             cand -w 'On duplicate keys the first value wins, silently (postmap -w)'
             cand -h 'Print help (see more with ''--help'')'
@@ -109,6 +122,8 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
             cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
+            cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -116,6 +131,8 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
             cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
+            cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -125,15 +142,20 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
             cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
+            cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
+            cand --strict 'Exit 1 on warnings too'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
         &'ccert;rehash'= {
-            cand -d 'The new digest'
-            cand --digest 'The new digest'
+            cand -d 'The new digest [default: the effective smtpd_tls_fingerprint_digest]'
+            cand --digest 'The new digest [default: the effective smtpd_tls_fingerprint_digest]'
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
             cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
+            cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
             cand -p 'Use public-key fingerprints'
             cand --pubkey 'Use public-key fingerprints'
             cand --no-compile 'Do not rebuild the compiled tables next to the source file'
@@ -149,6 +171,8 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
             cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
+            cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
             cand --add 'Also add the certificate to the clientcerts source file'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -160,6 +184,8 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
             cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
+            cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
             cand --postfix 'Print Postfix (smarthost client) settings (the default)'
             cand --ssmtp 'Print ssmtp.conf settings'
             cand -h 'Print help (see more with ''--help'')'
@@ -169,6 +195,19 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
             cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
+            cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'ccert;migrate'= {
+            cand --to 'The new table type'
+            cand -c 'Postfix configuration directory (as postmap -c)'
+            cand --config-dir 'Postfix configuration directory (as postmap -c)'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
+            cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
+            cand --apply 'Write main.cf and master.cf (with a backup) instead of printing the lines'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -176,6 +215,8 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
             cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
+            cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -192,6 +233,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand issue 'Create a self-signed client certificate and key for a workstation'
             cand client-config 'Print the client configuration for relaying through this server with a certificate'
             cand server-config 'Print the main.cf and master.cf lines for certificate-based relaying'
+            cand migrate 'Move relay_clientcerts and check_ccert_access tables off hash:/btree: (Berkeley DB)'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -218,6 +260,8 @@ set edit:completion:arg-completer[ccert] = {|@words|
         &'ccert;help;client-config'= {
         }
         &'ccert;help;server-config'= {
+        }
+        &'ccert;help;migrate'= {
         }
         &'ccert;help;completions'= {
         }

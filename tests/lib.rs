@@ -15,6 +15,7 @@ mod docs;
 mod doctor;
 mod e2e_postfix;
 mod edit;
+mod effective_config;
 mod fingerprint;
 mod hardening;
 mod hash_interop;

@@ -129,7 +129,7 @@ impl Context {
     pub fn table(&self, spec: &str, explicit: Option<MapType>) -> anyhow::Result<Table> {
         let cfg = self.postfix()?;
         let (written_type, path) = match spec.split_once(':') {
-            Some((prefix, rest)) if prefix == "btree" => (Some("btree".to_string()), rest.into()),
+            Some(("btree", rest)) => (Some("btree".to_string()), rest.into()),
             _ => {
                 let name = MapName::parse(spec)?;
                 (name.map_type.map(|t| t.name().to_string()), name.path)
@@ -186,7 +186,10 @@ impl Context {
                 "{opened}:{}: ccert writes hash, lmdb, cdb and sqlite; name the type with -t TYPE or TYPE:FILE{}",
                 source.display(),
                 if written_type_is_default(cfg, &type_name) {
-                    format!(" (the type comes from default_database_type in {})", cfg.main_cf_path().display())
+                    format!(
+                        " (default_database_type = {type_name} in {})",
+                        cfg.main_cf_path().display()
+                    )
                 } else {
                     String::new()
                 }
@@ -215,7 +218,11 @@ impl Context {
             .collect();
         for c in self.configured_tables()? {
             let src = source_of(&c.type_name, Path::new(&c.name));
-            if !same_file(&src, source) || c.type_name == "texthash" {
+            let buildable = matches!(
+                c.type_name.as_str(),
+                "hash" | "btree" | "lmdb" | "cdb" | "sqlite"
+            );
+            if !buildable || !same_file(&src, source) {
                 continue;
             }
             let spec = format!("{}:{}", c.type_name, src.display());

@@ -14,6 +14,7 @@ use crate::maps::MapType;
 use crate::maps::compile::compile;
 use crate::maps::prepare::DuplicatePolicy;
 use crate::postfix::rewrite::{ChangedLine, rename_table};
+use crate::postfix::{PostfixConfig, restrictions};
 
 use super::{Context, Outcome};
 
@@ -56,13 +57,15 @@ pub fn run(args: &MigrateArgs, ctx: &Context) -> anyhow::Result<Outcome> {
             report.records,
             source.display()
         );
-        let from = format!("{}:{}", table.type_name, table.name);
-        let new = format!("{to}:{}", table.name);
-        for (i, text) in texts.iter_mut().enumerate() {
-            if let Some(t) = text {
-                let (renamed, changed) = rename_table(t, &from, &new);
-                *t = renamed;
-                changes.extend(changed.into_iter().map(|c| (i, c)));
+        let expanded = format!("{}:{}", table.type_name, table.name);
+        for from in written_names(cfg, &expanded) {
+            let new = format!("{to}:{}", &from[table.type_name.len() + 1..]);
+            for (i, text) in texts.iter_mut().enumerate() {
+                if let Some(t) = text {
+                    let (renamed, changed) = rename_table(t, &from, &new);
+                    *t = renamed;
+                    changes.extend(changed.into_iter().map(|c| (i, c)));
+                }
             }
         }
     }
@@ -106,6 +109,38 @@ pub fn run(args: &MigrateArgs, ctx: &Context) -> anyhow::Result<Outcome> {
             .join(", ")
     );
     Ok(Outcome::Success)
+}
+
+/// How the configuration files write the table whose expanded name is
+/// `expanded` (`hash:$config_directory/clientcerts` for
+/// `hash:/etc/postfix/clientcerts`): every main.cf value and master.cf
+/// override is split into items, and the items (also inside
+/// `check_ccert_access { … }`) that expand to it are kept.
+fn written_names(cfg: &PostfixConfig, expanded: &str) -> Vec<String> {
+    let values = cfg.main_cf().params.iter().map(|p| p.value.clone()).chain(
+        cfg.services()
+            .iter()
+            .flat_map(|s| s.overrides.iter().map(|o| o.value.clone())),
+    );
+    let mut out = vec![expanded.to_string()];
+    for value in values {
+        for item in restrictions::items(&value) {
+            let inner = item
+                .strip_prefix('{')
+                .and_then(|i| i.strip_suffix('}'))
+                .map(restrictions::items)
+                .unwrap_or_else(|| vec![item.clone()]);
+            for candidate in inner {
+                let candidate = candidate.strip_prefix("proxy:").unwrap_or(&candidate);
+                if cfg.expand(candidate).is_ok_and(|e| e == expanded)
+                    && !out.iter().any(|o| o == candidate)
+                {
+                    out.push(candidate.to_string());
+                }
+            }
+        }
+    }
+    out
 }
 
 /// `FILE.ccert-UNIXTIME`.

@@ -91,9 +91,9 @@ impl Doctor {
                 self.check_expiry(path, r.line, &key, &a, now);
                 if rpk && a.pubkey == Some(false) {
                     self.add(
-                        Finding::error(format!(
+                        Finding::error(
                             "smtpd_tls_enable_rpk = yes, but this entry is a certificate fingerprint: a client that sends a raw public key never matches it (Postfix logs \"Fragile access policy\" when one does)"
-                        ))
+                        )
                         .file(path)
                         .at(r.line)
                         .fix("ccert rehash --pubkey"),
