@@ -135,18 +135,6 @@ impl FromStr for MapType {
     }
 }
 
-impl From<crate::cli::MapTypeArg> for MapType {
-    fn from(arg: crate::cli::MapTypeArg) -> Self {
-        use crate::cli::MapTypeArg;
-        match arg {
-            MapTypeArg::Hash => Self::Hash,
-            MapTypeArg::Lmdb => Self::Lmdb,
-            MapTypeArg::Cdb => Self::Cdb,
-            MapTypeArg::Sqlite => Self::Sqlite,
-        }
-    }
-}
-
 /// A map named on the command line: `[type:]path`, as postmap takes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MapName {
