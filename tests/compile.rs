@@ -354,6 +354,7 @@ fn no_new_table_without_a_fresh_file_for_a_new_one_either() {
         .file("clientcerts", format!("k v\n{long} v\n"))
         .args(["compile", "lmdb:clientcerts"])
         .status(1)
+        .stderr_contains("clientcerts:2: key is 600 bytes long")
         .run();
     assert!(written(done.dir.path()).is_empty());
     // Other types take long keys.

@@ -353,6 +353,9 @@ fn remove_without_terminal_refuses_unless_yes() {
         .then()
         .args(["--map", "clientcerts", "remove", "--yes", "--fingerprint"])
         .arg(RSA_SHA256.replace(':', "").to_lowercase())
+        .stderr_contains(format!(
+            "1 entry in clientcerts matches {RSA_SHA256}:\n  line 2: {RSA_SHA256} rsa.example\n"
+        ))
         .run();
     assert_eq!(out.read("clientcerts"), b"");
 }
@@ -434,6 +437,7 @@ fn add_creates_a_missing_file_but_no_directory() {
         .fixture("random.bin")
         .args(["--map", "other", "add", "random.bin"])
         .status(1)
+        .stderr_contains("random.bin: no certificate found")
         .run();
     assert!(!out.path("other").exists());
 }
