@@ -247,14 +247,22 @@ impl Test {
             cmd.env(k, v);
         }
         let mut child = cmd.spawn().expect("spawning ccert");
-        if let Some(input) = &self.stdin {
-            child.stdin.take().unwrap().write_all(input).unwrap();
-        }
+        // Standard input is fed from another thread: a large input and a
+        // large output would otherwise block each other on full pipes.
+        let feeder = self.stdin.clone().map(|input| {
+            let mut pipe = child.stdin.take().unwrap();
+            std::thread::spawn(move || pipe.write_all(&input))
+        });
         let Output {
             status,
             stdout,
             stderr,
         } = child.wait_with_output().unwrap();
+        if let Some(feeder) = feeder {
+            // ccert may stop reading early (it exits on an error): a broken
+            // pipe is then no failure of the test.
+            let _ = feeder.join().unwrap();
+        }
         let stdout_bytes = stdout;
         let stdout = String::from_utf8_lossy(&stdout_bytes).into_owned();
         let stderr = String::from_utf8_lossy(&stderr).into_owned();
