@@ -2,6 +2,8 @@
 //!
 //! Everything a user can type is declared here, once: the binary parses it,
 //! and [`crate::docs`] renders man pages and shell completions from it.
+//! The value enums convert into the domain types here, so domain modules
+//! never depend on the command line.
 
 use std::path::PathBuf;
 
@@ -10,6 +12,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::cert::DigestAlgorithm;
 use crate::maps::MapType;
 use crate::postfix::{Flavour, Release};
+use crate::selfsigned::KeyAlgorithm;
 
 /// Top-level command line of `ccert`.
 #[derive(Debug, Parser)]
@@ -459,6 +462,16 @@ pub enum KeyType {
     Rsa,
     /// Ed25519
     Ed25519,
+}
+
+impl From<KeyType> for KeyAlgorithm {
+    fn from(k: KeyType) -> Self {
+        match k {
+            KeyType::Ec => Self::EcdsaP256,
+            KeyType::Rsa => Self::Rsa2048,
+            KeyType::Ed25519 => Self::Ed25519,
+        }
+    }
 }
 
 /// Arguments of `ccert issue`.

@@ -1,6 +1,5 @@
 //! `ccert add`.
 
-use std::io::Write as _;
 use std::path::Path;
 
 use anyhow::{Context as _, bail};
@@ -13,7 +12,7 @@ use crate::source::annotation::Annotation;
 use crate::source::locked::LockedSource;
 use crate::source::{SourceFile, check_value};
 
-use super::{Context, Outcome};
+use super::{Context, Outcome, rebuild_then_unlock};
 
 /// One entry to add.
 struct Planned {
@@ -186,60 +185,10 @@ fn apply(source: &mut SourceFile, p: &Planned, replace: bool, path: &Path) -> an
     Ok(true)
 }
 
-/// Rebuilds the tables next to the source (while still holding the source
-/// lock, so rebuilds of concurrent edits happen in order), then unlocks.
-pub(crate) fn rebuild_then_unlock(
-    locked: LockedSource,
-    rebuild: bool,
-    path: &Path,
-    ctx: &Context,
-) -> anyhow::Result<()> {
-    if rebuild {
-        rebuild_tables(path, ctx)?;
-    }
-    drop(locked);
-    Ok(())
-}
-
 /// Whether a table the configuration names for `source` is missing.
 fn missing_table(ctx: &Context, source: &Path) -> anyhow::Result<bool> {
     Ok(ctx
         .tables_of_source(source)?
         .iter()
         .any(|t| !t.table_path(source).exists()))
-}
-
-/// Rebuilds the compiled tables of `source` (those next to it and those the
-/// configuration names, as Postfix opens them), printing postmap-style
-/// warnings (as `ccert compile` does) once: every table is built from the
-/// same source, so its skipped lines and duplicates are the same for each.
-pub(crate) fn rebuild_tables(source: &Path, ctx: &Context) -> anyhow::Result<()> {
-    let failed = |e: &dyn std::fmt::Display| {
-        format!(
-            "{} was updated, but rebuilding its tables failed: {e}; fix the problem and run `ccert compile {}`",
-            source.display(),
-            source.display()
-        )
-    };
-    let types = ctx
-        .tables_of_source(source)
-        .map_err(|e| anyhow::anyhow!(failed(&format!("{e:#}"))))?;
-    let mut reports = Vec::new();
-    for map_type in types {
-        let report = crate::maps::compile::compile(
-            source,
-            map_type,
-            crate::maps::prepare::DuplicatePolicy::Warn,
-        )
-        .map_err(|e| anyhow::anyhow!(failed(&e)))?;
-        reports.push(report);
-    }
-    if let Some(report) = reports.first() {
-        super::compile::print_warnings(source, report);
-    }
-    let mut err = std::io::stderr().lock();
-    for report in &reports {
-        let _ = writeln!(err, "ccert: rebuilt {}", report.table.display());
-    }
-    Ok(())
 }

@@ -1,16 +1,15 @@
 //! `ccert compile`.
 
 use std::io::Write as _;
-use std::path::Path;
 
 use anyhow::{Context as _, bail};
 
 use crate::cli::CompileArgs;
 use crate::maps::MapType;
-use crate::maps::compile::{Report, compile};
+use crate::maps::compile::compile;
 use crate::maps::prepare::DuplicatePolicy;
 
-use super::{Context, Outcome};
+use super::{Context, Outcome, print_warnings};
 
 /// Runs `ccert compile`.
 pub fn run(args: &CompileArgs, ctx: &Context) -> anyhow::Result<Outcome> {
@@ -96,36 +95,4 @@ fn configured_specs(ctx: &Context) -> anyhow::Result<Vec<String>> {
         );
     }
     Ok(specs)
-}
-
-/// Prints postmap-style warnings for a compile, in source line order:
-/// skipped lines and duplicate keys.
-pub fn print_warnings(source: &Path, report: &Report) {
-    let mut warnings: Vec<(usize, String)> = report
-        .problems
-        .iter()
-        .map(|p| {
-            let text = format!("{}, line {}: {}", source.display(), p.line, p.message);
-            (p.line, text)
-        })
-        .chain(report.duplicates.iter().map(|d| {
-            let text = format!(
-                "{}: duplicate entry: \"{}\" ({}, line {}: the first value is kept)",
-                report.table.display(),
-                String::from_utf8_lossy(&d.key),
-                source.display(),
-                d.line
-            );
-            (d.line, text)
-        }))
-        .collect();
-    warnings.sort_by_key(|(line, _)| *line);
-    // eprintln! would panic on a closed standard error (`2>&1 | head`),
-    // which hostile sources with thousands of warnings make likely.
-    let mut err = std::io::stderr().lock();
-    for (_, text) in warnings {
-        if writeln!(err, "ccert: warning: {text}").is_err() {
-            break;
-        }
-    }
 }

@@ -244,12 +244,10 @@ fn written_type_is_default(cfg: &PostfixConfig, type_name: &str) -> bool {
 /// The source file a configured table name refers to: the path itself,
 /// except for sqlite, which Postfix names by its `.sqlite.cf` file.
 pub fn source_of(type_name: &str, path: &Path) -> PathBuf {
-    if type_name == "sqlite"
-        && let Some(s) = path.to_str().and_then(|s| s.strip_suffix(".sqlite.cf"))
-    {
-        return PathBuf::from(s);
+    match type_name.parse::<MapType>() {
+        Ok(t) => t.source_of(path),
+        Err(_) => path.to_path_buf(),
     }
-    path.to_path_buf()
 }
 
 /// Whether two paths name the same file (resolved when both exist, else
