@@ -281,6 +281,7 @@ fn migration_redirect_writes_what_postfix_opens() {
             "hash:postfix-config/clientcerts",
         ])
         .stdout("x\n")
+        .stderr_contains("is read as cdb:")
         .run();
     // add rebuilds the configured (redirected) table.
     let out = out
@@ -295,7 +296,15 @@ fn migration_redirect_writes_what_postfix_opens() {
             "--name",
             "e",
         ])
+        .stderr_contains("ccert: rebuilt ")
         .run();
+    assert_eq!(
+        out.stderr.matches("is read as").count(),
+        1,
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("clientcerts.cdb"), "{}", out.stderr);
     assert!(!out.path("postfix-config/clientcerts.db").exists());
     out.then()
         .env("CCERT_POSTCONF", "none")
@@ -306,6 +315,7 @@ fn migration_redirect_writes_what_postfix_opens() {
             "hash:postfix-config/clientcerts",
         ])
         .stdout_contains("\te\n")
+        .stderr_contains("is read as cdb:")
         .run();
 }
 
@@ -377,6 +387,7 @@ fn add_builds_the_missing_configured_table() {
         )
         .fixture("ecdsa.pem")
         .args(["add", "ecdsa.pem", "--name", "e"])
+        .stderr_contains("clientcerts.cdb")
         .run();
     assert!(out.path("postfix-config/clientcerts.cdb").exists());
 }

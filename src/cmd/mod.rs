@@ -189,9 +189,8 @@ fn rebuild_tables(source: &Path, ctx: &Context) -> anyhow::Result<()> {
         .map_err(|e| failed(&format!("{e:#}")))?;
     let mut reports = Vec::new();
     for map_type in types {
-        let report =
-            maps::compile::compile(source, map_type, maps::prepare::DuplicatePolicy::Warn)
-                .map_err(|e| failed(&e))?;
+        let report = maps::compile::compile(source, map_type, maps::prepare::DuplicatePolicy::Warn)
+            .map_err(|e| failed(&e))?;
         reports.push(report);
     }
     if let Some(report) = reports.first() {
