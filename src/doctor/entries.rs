@@ -61,6 +61,8 @@ impl Doctor {
             );
         }
         let rpk = cfg.rpk_enabled();
+        // Entries without a ccert comment: under RPK, their kind is unknown.
+        let mut unannotated = Vec::new();
         for r in &records {
             let key = String::from_utf8_lossy(&r.key).to_ascii_lowercase();
             if let Some(first) = first_seen.get(&key) {
@@ -99,7 +101,23 @@ impl Doctor {
                         .fix("ccert rehash --pubkey"),
                     );
                 }
+                continue;
             }
+            unannotated.push(r.line);
+        }
+        if rpk && !unannotated.is_empty() {
+            let shown: Vec<String> = unannotated.iter().take(10).map(|l| l.to_string()).collect();
+            self.add(
+                Finding::note(format!(
+                    "smtpd_tls_enable_rpk = yes: {} entr(ies) without a ccert comment (line {}{}) may be certificate fingerprints, which raw-public-key clients never match",
+                    unannotated.len(),
+                    shown.join(", "),
+                    if unannotated.len() > 10 { ", …" } else { "" }
+                ))
+                .file(path)
+                .at(unannotated[0])
+                .fix("compare with `ccert fingerprint --pubkey CLIENT.pem`; `ccert rehash --pubkey` rewrites entries ccert added"),
+            );
         }
         for ((i, alg), lines) in mismatched {
             let (want, usage) = algorithms[i];

@@ -175,9 +175,10 @@ impl PostfixConfig {
     }
 
     /// Reads the configuration files and takes the values from the Postfix
-    /// `choice` names: `--postfix-version`'s built-in defaults, else the
-    /// installed postconf, else (with a notice when a main.cf exists) the
-    /// built-in defaults of the assumed release.
+    /// `choice` names: `--postfix-version`'s built-in defaults, else (when
+    /// there is a main.cf) the installed postconf, else the built-in
+    /// defaults of the assumed release (with a notice when a main.cf exists
+    /// but postconf is missing or fails).
     pub fn open(config_dir: &Path, choice: &Choice) -> Result<Self, ConfigError> {
         let mut cfg = Self::read_files(config_dir)?;
         let flavour = choice.flavour.unwrap_or_default();
@@ -192,6 +193,17 @@ impl PostfixConfig {
                 flavour
             )
         };
+        if !cfg.present {
+            // Nothing to ask postconf about: every value is a default, and
+            // commands that run many times on plain files (compile -t,
+            // query, dump) should not start postconf each time.
+            cfg.use_builtin(
+                Release::ASSUMED,
+                flavour,
+                format!("no main.cf in {}", config_dir.display()),
+            );
+            return Ok(cfg);
+        }
         match choice.lookup.program() {
             Some(program) => match postconf::query(&program, config_dir) {
                 Ok(facts) => cfg.source = Source::Postconf(Box::new(facts)),
@@ -208,7 +220,7 @@ impl PostfixConfig {
                 } else {
                     "no postconf found".to_string()
                 };
-                if cfg.present && choice.lookup != postconf::Lookup::Disabled {
+                if choice.lookup != postconf::Lookup::Disabled {
                     cfg.notices
                         .push(format!("{}; using built-in defaults", assumed(&why)));
                 }

@@ -133,10 +133,16 @@ pub fn query(program: &Path, dir: &Path) -> Result<Facts, PostconfError> {
             program: program.to_path_buf(),
             message: format!("creating an empty configuration directory: {e}"),
         })?;
-        std::fs::write(stand_in.path().join("main.cf"), "").map_err(|e| PostconfError {
-            program: program.to_path_buf(),
-            message: format!("creating an empty main.cf: {e}"),
-        })?;
+        let main_cf = stand_in.path().join("main.cf");
+        // Postfix waits (300 ms at a time) for a configuration file modified
+        // within the last second to settle; a stand-in is settled at once.
+        let settled = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+        std::fs::File::create(&main_cf)
+            .and_then(|f| f.set_modified(settled))
+            .map_err(|e| PostconfError {
+                program: program.to_path_buf(),
+                message: format!("creating an empty main.cf: {e}"),
+            })?;
         (stand_in.path(), false)
     };
     let defaults = parse_name_values(&run(program, dir, &["-d"])?);
