@@ -18,6 +18,7 @@ mod edit;
 mod fingerprint;
 mod hardening;
 mod hash_interop;
+mod learn;
 mod live;
 mod map_props;
 mod maps_interop;

@@ -52,6 +52,7 @@ pub fn run(args: &IssueArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     if args.add {
         let add = AddArgs {
             certs: vec![cert_path.clone()],
+            fingerprint: None,
             name: Some(args.name.clone()),
             digest: None,
             pubkey: false,

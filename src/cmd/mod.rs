@@ -27,6 +27,8 @@ pub mod dump;
 pub mod fingerprint;
 pub mod issue;
 pub mod list;
+pub mod log;
+pub mod probe;
 pub mod query;
 pub mod rehash;
 pub mod remove;
@@ -74,6 +76,8 @@ pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
         Command::Issue(args) => issue::run(args, &ctx),
         Command::ClientConfig(args) => client_config::run(args, &ctx),
         Command::ServerConfig(args) => server_config::run(args, &ctx),
+        Command::Log(args) => log::run(args, &ctx),
+        Command::Probe(args) => probe::run(args, &ctx),
         Command::Completions(args) => completions::run(args, &ctx),
     }
 }

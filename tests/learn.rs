@@ -1,0 +1,424 @@
+//! `ccert log`, `ccert add --fingerprint` and `ccert probe` against a live
+//! Postfix ([`crate::live`]).
+//!
+//! Facts checked here on Debian 12 (Postfix 3.7.11, OpenSSL 3.0):
+//! - with `smtpd_tls_loglevel = 2`, smtpd logs
+//!   `name[addr]: subject_CN=…, issuer=…, fingerprint=…, pkey_fingerprint=…`
+//!   in `smtpd_tls_fingerprint_digest`, upper-case hex with colons;
+//! - `smtpd_tls_loglevel = 1, peercert` logs the same line (the keyword list
+//!   is parsed by tls_log_mask), and nothing else of level 2;
+//! - with `smtpd_client_port_logging = yes` the client is `name[addr]:port`.
+
+use std::process::Command;
+
+use crate::live::{self, Client, EC, Instance, make_cert, rcpt, run_ok};
+use crate::test::ccert_bin;
+
+const TEST: &str = "learn_live";
+
+/// openssl's fingerprint of a certificate (cert or public key), as Postfix logs it.
+fn openssl_fp(openssl: &std::path::Path, c: &Client, pubkey: bool) -> String {
+    if pubkey {
+        let der = run_ok(
+            Command::new(openssl)
+                .args(["x509", "-noout", "-pubkey", "-in"])
+                .arg(&c.cert),
+        );
+        let mut child = Command::new(openssl)
+            .args(["pkey", "-pubin", "-outform", "DER"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write as _;
+        child.stdin.take().unwrap().write_all(&der.stdout).unwrap();
+        let out = child.wait_with_output().unwrap();
+        let digest = Command::new("sha256sum")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut d = digest;
+        d.stdin.take().unwrap().write_all(&out.stdout).unwrap();
+        let hex = String::from_utf8(d.wait_with_output().unwrap().stdout).unwrap();
+        let hex = hex.split_whitespace().next().unwrap().to_ascii_uppercase();
+        hex.as_bytes()
+            .chunks(2)
+            .map(|p| std::str::from_utf8(p).unwrap())
+            .collect::<Vec<_>>()
+            .join(":")
+    } else {
+        let out = run_ok(
+            Command::new(openssl)
+                .args(["x509", "-noout", "-fingerprint", "-sha256", "-in"])
+                .arg(&c.cert),
+        );
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .trim()
+            .rsplit_once('=')
+            .unwrap()
+            .1
+            .to_string()
+    }
+}
+
+/// Runs `ccert -c CONF ARGS` and returns (exit code, stdout, stderr).
+fn ccert_status(inst: &Instance, args: &[&str]) -> (i32, String, String) {
+    let out = live::output(
+        Command::new(ccert_bin())
+            .arg("-c")
+            .arg(inst.conf())
+            .args(args)
+            .env_remove("MAIL_CONFIG")
+            .stdin(std::process::Stdio::null()),
+    );
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The `fingerprint=` and `pkey_fingerprint=` smtpd logged for `cn`.
+fn logged_fps(log: &str, cn: &str) -> (String, String) {
+    let line = log
+        .lines()
+        .find(|l| l.contains(&format!("subject_CN={cn},")))
+        .unwrap_or_else(|| panic!("smtpd logged no certificate line for {cn}:\n{log}"));
+    let field = |name: &str| {
+        line.split(&format!(" {name}="))
+            .nth(1)
+            .unwrap()
+            .split(',')
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    (field("fingerprint"), field("pkey_fingerprint"))
+}
+
+/// The clients `ccert log --format json` lists, by subject CN.
+fn log_json(inst: &Instance, extra: &[&str]) -> Vec<serde_json::Value> {
+    let logfile = inst.path("log/postfix.log");
+    let mut args = vec!["log", "--format", "json"];
+    args.extend_from_slice(extra);
+    args.push(logfile.to_str().unwrap());
+    let (_, out, err) = ccert_status(inst, &args);
+    serde_json::from_str::<serde_json::Value>(&out)
+        .unwrap_or_else(|e| panic!("ccert log: {e}\n{out}\n{err}"))
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+fn by_cn<'a>(rows: &'a [serde_json::Value], cn: &str) -> Option<&'a serde_json::Value> {
+    rows.iter().find(|r| r["subject_cn"] == cn)
+}
+
+#[test]
+fn log_then_add_by_fingerprint() {
+    let Some(tools) = live::tools(TEST) else {
+        return;
+    };
+    let mut inst = Instance::new(&tools, TEST);
+    let table = inst.table("hash");
+    let lvl2 = inst.listener("lvl2", &table, &["smtpd_tls_loglevel=2"]);
+    let peercert = inst.listener(
+        "peercert",
+        &table,
+        &[
+            "{smtpd_tls_loglevel=1, peercert}",
+            "smtpd_client_port_logging=yes",
+        ],
+    );
+    let lvl1 = inst.listener("lvl1", &table, &[]);
+    std::fs::write(inst.source(), "").unwrap();
+    inst.ccert(&["compile", &table]);
+    inst.start();
+
+    let certs = inst.path("certs");
+    let stranger = make_cert(&tools.openssl, &certs, "stranger", &EC);
+    let other = make_cert(&tools.openssl, &certs, "other", &EC);
+    let quiet = make_cert(&tools.openssl, &certs, "quiet", &EC);
+    assert_eq!(rcpt(&tools.swaks, lvl2, Some(&stranger)).code, 554);
+    assert_eq!(rcpt(&tools.swaks, lvl2, Some(&stranger)).code, 554);
+    assert_eq!(rcpt(&tools.swaks, peercert, Some(&other)).code, 554);
+    assert_eq!(rcpt(&tools.swaks, lvl1, Some(&quiet)).code, 554);
+    let log = inst.log();
+
+    // smtpd's own fingerprints are openssl's (sha256, upper case with colons).
+    let (fp, pkfp) = logged_fps(&log, "stranger.example");
+    assert_eq!(fp, openssl_fp(&tools.openssl, &stranger, false));
+    assert_eq!(pkfp, openssl_fp(&tools.openssl, &stranger, true));
+    // `1, peercert` shows the fingerprints (with the client port) and no level-2 chatter.
+    let (other_fp, other_pk) = logged_fps(&log, "other.example");
+    assert!(log.contains("localhost[127.0.0.1]:"), "{log}");
+    assert!(
+        !log.lines()
+            .any(|l| l.contains("postfix/peercert/") && l.contains("SSL_accept")),
+        "{log}"
+    );
+    // Level 1 shows none.
+    assert!(!log.contains("subject_CN=quiet.example"), "{log}");
+
+    // `ccert log` lists both unknown clients with exactly those fingerprints.
+    let rows = log_json(&inst, &[]);
+    let s = by_cn(&rows, "stranger.example").expect("stranger listed");
+    assert_eq!(s["cert_fingerprint"], fp.as_str());
+    assert_eq!(s["pkey_fingerprint"], pkfp.as_str());
+    assert_eq!(s["client"], "localhost[127.0.0.1]");
+    assert_eq!(s["syslog_name"], "postfix/lvl2");
+    assert_eq!(s["connections"], 2);
+    assert_eq!(s["rcpt_rejected"], 2);
+    assert_eq!(s["digest"], "sha256");
+    assert_eq!(s["listed_as"], serde_json::Value::Null);
+    let o = by_cn(&rows, "other.example").expect("other listed");
+    assert_eq!(o["cert_fingerprint"], other_fp.as_str());
+    assert_eq!(o["pkey_fingerprint"], other_pk.as_str());
+    assert_eq!(o["rcpt_rejected"], 1);
+    let (code, table_out, _) = ccert_status(
+        &inst,
+        &["log", inst.path("log/postfix.log").to_str().unwrap()],
+    );
+    assert_eq!(code, 1, "unknown clients make `ccert log` exit 1");
+    assert!(table_out.contains(&pkfp), "{table_out}");
+
+    // Standard input works too.
+    let piped = live::output(
+        Command::new(ccert_bin())
+            .arg("-c")
+            .arg(inst.conf())
+            .args(["log", "--format", "json", "-"])
+            .stdin(std::fs::File::open(inst.path("log/postfix.log")).unwrap()),
+    );
+    assert!(String::from_utf8_lossy(&piped.stdout).contains(&pkfp));
+
+    // A fingerprint of the wrong length for the digest is refused.
+    let (code, _, err) = ccert_status(
+        &inst,
+        &[
+            "add",
+            "--fingerprint",
+            "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01",
+            "--name",
+            "x",
+        ],
+    );
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("sha1 fingerprint, but the digest is sha256"),
+        "{err}"
+    );
+
+    // Adding the logged public-key fingerprint lets the next relay through.
+    inst.ccert(&[
+        "add",
+        "--fingerprint",
+        &pkfp,
+        "--pubkey",
+        "--name",
+        "stranger",
+    ]);
+    let source = std::fs::read_to_string(inst.source()).unwrap();
+    assert!(
+        source.contains("type=pubkey") && source.contains("from=fingerprint"),
+        "{source}"
+    );
+    let reply = rcpt(&tools.swaks, lvl2, Some(&stranger));
+    assert_eq!(reply.code, 250, "{}\n{}", reply.transcript, inst.log());
+    // Now listed: gone from the default view, marked in --all.
+    let rows = log_json(&inst, &[]);
+    assert!(by_cn(&rows, "stranger.example").is_none());
+    let all = log_json(&inst, &["--all"]);
+    let s = by_cn(&all, "stranger.example").unwrap();
+    assert_eq!(s["listed_as"], "stranger");
+    assert_eq!(s["listed_by_pubkey"], true);
+
+    // Same duplicate rules as `add CERT`.
+    let (code, _, err) = ccert_status(&inst, &["add", "--fingerprint", &pkfp, "--name", "renamed"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("already present with the name \"stranger\""),
+        "{err}"
+    );
+
+    // --approve refuses without a terminal ...
+    let (code, _, err) = ccert_status(
+        &inst,
+        &[
+            "log",
+            "--approve",
+            inst.path("log/postfix.log").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("standard input is not a terminal"), "{err}");
+    // ... and in a pseudo-terminal (script(1)) adds `other` by its certificate fingerprint.
+    approve_in_pty(&inst, &["y", "other-host\r", "n"]);
+    let source = std::fs::read_to_string(inst.source()).unwrap();
+    assert!(
+        source.contains(&format!("{other_fp} other-host")),
+        "{source}"
+    );
+    let reply = rcpt(&tools.swaks, peercert, Some(&other));
+    assert_eq!(reply.code, 250, "{}\n{}", reply.transcript, inst.log());
+
+    // rehash cannot re-fingerprint entries added by fingerprint.
+    let (code, _, err) = ccert_status(&inst, &["rehash", "--digest", "sha512"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("added by fingerprint"), "{err}");
+    let (code, _, err) = ccert_status(&inst, &["rehash", "--digest", "sha256", "--skip-unknown"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("--skip-unknown"), "{err}");
+}
+
+/// Runs `ccert log --approve` in a pseudo-terminal made by script(1),
+/// typing `keys` one answer at a time.
+fn approve_in_pty(inst: &Instance, keys: &[&str]) {
+    use std::io::Write as _;
+    let cmdline = format!(
+        "{} -c {} log --approve {}",
+        ccert_bin().display(),
+        inst.conf().display(),
+        inst.path("log/postfix.log").display()
+    );
+    let mut child = Command::new("script")
+        .args(["-q", "-e", "-c", &cmdline, "/dev/null"])
+        .env_remove("MAIL_CONFIG")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("script(1) from util-linux");
+    let mut stdin = child.stdin.take().unwrap();
+    for k in keys {
+        std::thread::sleep(std::time::Duration::from_millis(700));
+        stdin.write_all(k.as_bytes()).unwrap();
+        stdin.flush().unwrap();
+    }
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "ccert log --approve in a pty failed: {}\n{}{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn probe_verdicts() {
+    let Some(tools) = live::tools("probe_verdicts") else {
+        return;
+    };
+    let mut inst = Instance::new(&tools, "probe_verdicts");
+    let table = inst.table("hash");
+    let asks = inst.listener("asks", &table, &[]);
+    let no_ask = inst.listener("noask", &table, &["smtpd_tls_ask_ccert=no"]);
+    let missing = format!("hash:{}", inst.path("conf/missing").display());
+    let broken = inst.listener("broken", &missing, &[]);
+    let certs = inst.path("certs");
+    let listed = make_cert(&tools.openssl, &certs, "listed", &EC);
+    let unlisted = make_cert(&tools.openssl, &certs, "unlisted", &["rsa:2048"]);
+    inst.ccert(&["add", listed.cert.to_str().unwrap(), "--name", "listed"]);
+    inst.ccert(&["compile", &table]);
+    inst.start();
+
+    let probe = |port: u16, c: &Client| -> (i32, serde_json::Value) {
+        let (code, out, err) = ccert_status(
+            &inst,
+            &[
+                "probe",
+                &format!("127.0.0.1:{port}"),
+                "--cert",
+                c.cert.to_str().unwrap(),
+                "--key",
+                c.key.to_str().unwrap(),
+                "--format",
+                "json",
+            ],
+        );
+        let v = serde_json::from_str(&out)
+            .unwrap_or_else(|e| panic!("probe: {e}\n{out}\n{err}\n{}", inst.log()));
+        (code, v)
+    };
+    let (code, v) = probe(asks, &listed);
+    assert_eq!(
+        (code, v["verdict"].as_str()),
+        (0, Some("permitted")),
+        "{v:#}\n{}",
+        inst.log()
+    );
+    assert_eq!(v["client_cert_requested"], true);
+    assert_eq!(v["tls_version"], "TLSv1.3");
+    assert_eq!(
+        v["cert_fingerprint"],
+        openssl_fp(&tools.openssl, &listed, false).as_str()
+    );
+    assert_eq!(
+        v["pkey_fingerprint"],
+        openssl_fp(&tools.openssl, &listed, true).as_str()
+    );
+    assert_eq!(v["rcpt_reply"]["code"], 250);
+    assert!(
+        v["server_subject"]
+            .as_str()
+            .unwrap()
+            .contains("server.example"),
+        "{v:#}"
+    );
+
+    let (code, v) = probe(asks, &unlisted);
+    assert_eq!((code, v["verdict"].as_str()), (1, Some("refused")), "{v:#}");
+    assert_eq!(v["rcpt_reply"]["code"], 554);
+    assert!(
+        v["diagnosis"]
+            .as_str()
+            .unwrap()
+            .contains("add one of these sha256 fingerprints")
+    );
+
+    let (code, v) = probe(no_ask, &listed);
+    assert_eq!(
+        (code, v["verdict"].as_str()),
+        (1, Some("no-certificate-requested")),
+        "{v:#}"
+    );
+    assert_eq!(v["client_cert_requested"], false);
+    assert!(
+        v["diagnosis"]
+            .as_str()
+            .unwrap()
+            .contains("smtpd_tls_ask_ccert = yes")
+    );
+
+    let (code, v) = probe(broken, &listed);
+    assert_eq!(
+        (code, v["verdict"].as_str()),
+        (1, Some("temporary-failure")),
+        "{v:#}\n{}",
+        inst.log()
+    );
+    assert_eq!(v["rcpt_reply"]["code"], 451);
+
+    // A port where nothing speaks TLS: the text report, exit 1.
+    let (code, out, _) = ccert_status(
+        &inst,
+        &[
+            "probe",
+            &format!("127.0.0.1:{asks}"),
+            "--tls",
+            "--cert",
+            listed.cert.to_str().unwrap(),
+            "--key",
+            listed.key.to_str().unwrap(),
+            "--timeout",
+            "5",
+        ],
+    );
+    assert_eq!(code, 1);
+    assert!(out.contains("verdict:       tls-refused"), "{out}");
+}
