@@ -168,7 +168,7 @@ pub struct FingerprintArgs {
                   marked `from=fingerprint`, so `rehash` cannot re-fingerprint it.\n\n\
                   Examples:\n  ccert add chinacat.pem --name chinacat\n  \
                   ccert add --pubkey --digest sha256 laptop.pem\n  \
-                  ccert add --fingerprint 3A:5F:…:09 --pubkey --name laptop"
+                  ccert add --fingerprint 3A:5F:...:09 --pubkey --name laptop"
 )]
 pub struct AddArgs {
     /// Certificate files (PEM or DER) to add
@@ -467,16 +467,16 @@ pub enum LogFormat {
 #[derive(Debug, Args)]
 #[command(
     after_help = "Reads the lines smtpd writes at smtpd_tls_loglevel 2 (or `1, peercert`): \
-                  `subject_CN=…, issuer=…, fingerprint=…, pkey_fingerprint=…` (Postfix 3.8 and \
-                  older), `… cert fingerprint=…, pkey fingerprint=…` and `raw public key \
-                  fingerprint=…` (3.9 and newer), with traditional or RFC 3339 time stamps, and \
+                  `subject_CN=..., issuer=..., fingerprint=..., pkey_fingerprint=...` (Postfix 3.8 and \
+                  older), `... cert fingerprint=..., pkey fingerprint=...` and `raw public key \
+                  fingerprint=...` (3.9 and newer), with traditional or RFC 3339 time stamps, and \
                   counts the refused recipients (`reject: RCPT from`, such as `Relay access \
                   denied`) of the same smtpd process to the same client. The log does not name the digest: it is the \
                   smtpd_tls_fingerprint_digest of the master.cf service whose syslog_name logged \
                   the line (else main.cf's); fingerprints of another length are shown as \
                   unusable and never added.\n\n\
                   Without FILE: maillog_file when Postfix logs there itself, else \
-                  /var/log/mail.log, each with its rotated siblings (.1, .2.gz, …).\n\n\
+                  /var/log/mail.log, each with its rotated siblings (.1, .2.gz, ...).\n\n\
                   Exit status: 0 when no unknown client was seen (or all were added), 1 otherwise.\n\n\
                   Examples:\n  ccert log\n  ccert log --all --since 7d /var/log/mail.log\n  \
                   journalctl -u postfix -o short --since today | ccert log -\n  \

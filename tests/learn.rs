@@ -264,6 +264,27 @@ fn log_then_add_by_fingerprint() {
     let reply = rcpt(&tools.swaks, peercert, Some(&other));
     assert_eq!(reply.code, 250, "{}\n{}", reply.transcript, inst.log());
 
+    // doctor: the level-1 listener inherits main.cf's level, which hides fingerprints.
+    let (_, out, _) = ccert_status(&inst, &["doctor", "--format", "json"]);
+    let findings: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let notes: Vec<_> = findings
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| {
+            f["message"]
+                .as_str()
+                .unwrap()
+                .contains("smtpd_tls_loglevel")
+        })
+        .collect();
+    assert_eq!(notes.len(), 1, "{findings:#}");
+    assert_eq!(notes[0]["severity"], "info");
+    assert_eq!(
+        notes[0]["fix"],
+        "change that main.cf line to: smtpd_tls_loglevel = 1, peercert"
+    );
+
     // rehash cannot re-fingerprint entries added by fingerprint.
     let (code, _, err) = ccert_status(&inst, &["rehash", "--digest", "sha512"]);
     assert_eq!(code, 1);
