@@ -477,7 +477,8 @@ pub enum LogFormat {
                   unusable and never added.\n\n\
                   Without FILE: maillog_file when Postfix logs there itself, else \
                   /var/log/mail.log, each with its rotated siblings (.1, .2.gz, ...).\n\n\
-                  Exit status: 0 when no unknown client was seen (or all were added), 1 otherwise.\n\n\
+                  Exit status: 0 when every client seen is listed (with --approve: when \
+                  something was added or nothing was left to add), 1 otherwise.\n\n\
                   Examples:\n  ccert log\n  ccert log --all --since 7d /var/log/mail.log\n  \
                   journalctl -u postfix -o short --since today | ccert log -\n  \
                   ccert log --approve"

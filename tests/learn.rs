@@ -12,7 +12,7 @@
 use std::process::Command;
 
 use crate::live::{self, Client, EC, Instance, make_cert, rcpt, run_ok};
-use crate::test::ccert_bin;
+use crate::test::{Test, ccert_bin};
 
 const TEST: &str = "learn_live";
 
@@ -425,6 +425,45 @@ fn probe_verdicts() {
     );
     assert_eq!(v["rcpt_reply"]["code"], 451);
 
+    // The text report of a permitted relay.
+    let (code, out, _) = ccert_status(
+        &inst,
+        &[
+            "probe",
+            &format!("127.0.0.1:{asks}"),
+            "--cert",
+            listed.cert.to_str().unwrap(),
+            "--key",
+            listed.key.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("verdict:       permitted: relaying permitted"),
+        "{out}"
+    );
+    assert!(out.contains("client cert:   requested"), "{out}");
+
+    // --rpk against Postfix 3.7 (OpenSSL 3.0 cannot do RFC 7250).
+    let (code, out, err) = ccert_status(
+        &inst,
+        &[
+            "probe",
+            &format!("127.0.0.1:{asks}"),
+            "--rpk",
+            "--cert",
+            listed.cert.to_str().unwrap(),
+            "--key",
+            listed.key.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains("verdict:       tls-refused")
+            && out.contains("did not accept a raw public key"),
+        "{out}"
+    );
+
     // A port where nothing speaks TLS: the text report, exit 1.
     let (code, out, _) = ccert_status(
         &inst,
@@ -442,4 +481,131 @@ fn probe_verdicts() {
     );
     assert_eq!(code, 1);
     assert!(out.contains("verdict:       tls-refused"), "{out}");
+}
+
+const FP_A: &str = "B3:6D:99:77:D7:EB:F0:7E:3C:25:19:B9:88:2C:0F:6D:5D:81:60:CD:FF:5E:4A:A7:66:92:05:B6:FE:22:1E:FB";
+const PK_A: &str = "9A:EA:D9:91:62:0C:D0:C4:FF:61:8A:DF:0B:ED:59:02:5B:C6:89:47:30:0C:E0:C9:C4:2C:95:DA:12:EB:73:C7";
+const PK_C: &str = "11:22:33:44:55:66:77:88:99:00:AA:BB:CC:DD:EE:FF:11:22:33:44:55:66:77:88:99:00:AA:BB:CC:DD:EE:FF";
+
+fn gzip(text: &str) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(text.as_bytes()).unwrap();
+    gz.finish().unwrap()
+}
+
+/// Rotated and compressed logs found through maillog_file, both formats, the
+/// digest of the service that logged each line, listed entries, --since.
+#[test]
+fn log_reads_rotated_logs_with_each_services_digest() {
+    let a37 = |day: u8, pid: u32| {
+        format!(
+            "Nov {day} 10:00:00 mx postfix/submission/smtpd[{pid}]: laptop[192.0.2.1]: subject_CN=laptop, issuer=Example CA, fingerprint={FP_A}, pkey_fingerprint={PK_A}\n"
+        )
+    };
+    let reject = |day: u8, pid: u32| {
+        format!(
+            "Nov {day} 10:00:01 mx postfix/submission/smtpd[{pid}]: NOQUEUE: reject: RCPT from laptop[192.0.2.1]: 554 5.7.1 <a@b.example>: Relay access denied; from=<x@y> to=<a@b.example> proto=ESMTP helo=<laptop>\n"
+        )
+    };
+    let t = Test::new();
+    let dir = t.dir().to_path_buf();
+    let t = t
+        .file(
+            "postfix-config/main.cf",
+            format!(
+                "compatibility_level = 3.6\nmaillog_file = {}/log/mail.log\n",
+                dir.display()
+            ),
+        )
+        .file(
+            "postfix-config/master.cf",
+            "submission inet n - y - - smtpd\n  -o syslog_name=postfix/submission\n\
+             legacy inet n - y - - smtpd\n  -o syslog_name=postfix/legacy\n  -o smtpd_tls_fingerprint_digest=md5\n",
+        )
+        .file("log/mail.log.2.gz", gzip(&(a37(20, 7) + &reject(20, 7) + &reject(20, 8))))
+        .file("log/mail.log.1", a37(21, 9))
+        .file(
+            "log/mail.log",
+            format!(
+                // The md5 service logging a sha256-long fingerprint: unusable.
+                "Nov 22 10:00:00 mx postfix/legacy/smtpd[10]: old[192.0.2.2]: subject_CN=old, issuer=old, fingerprint={FP_A}, pkey_fingerprint={PK_C}\n\
+                 2026-01-02T03:04:05.000000+00:00 mx postfix/submission/smtpd[11]: rpk[2001:db8::7]:2525: raw public key fingerprint={PK_C}\n\
+                 Nov 22 10:00:02 mx postfix/submission/smtpd[12]: listed[192.0.2.3]: subject_CN=listed, issuer=x, cert fingerprint={PK_A}\n"
+            ),
+        )
+        .file("clientcerts", format!("{} listed-host\n", PK_A.to_ascii_lowercase()));
+    let done = t
+        .args(["--map", "clientcerts", "log", "--format", "json", "--all"])
+        .status(1)
+        .run();
+    let rows: serde_json::Value = serde_json::from_str(&done.stdout).unwrap();
+    let rows = rows.as_array().unwrap();
+    let laptop = by_cn(rows, "laptop").unwrap();
+    assert_eq!(laptop["connections"], 2, "{laptop:#}");
+    // The refusal of pid 8 has no certificate line in its session.
+    assert_eq!(laptop["rcpt_rejected"], 1);
+    assert!(
+        laptop["first_seen"]
+            .as_str()
+            .unwrap()
+            .contains("-11-20T10:00:00")
+    );
+    assert!(
+        laptop["last_seen"]
+            .as_str()
+            .unwrap()
+            .contains("-11-21T10:00:00")
+    );
+    assert_eq!(laptop["digest_from"], "service");
+    // Listed through its public key, though the row is shown (--all).
+    assert_eq!(laptop["listed_as"], "listed-host");
+    let old = by_cn(rows, "old").unwrap();
+    assert_eq!(old["digest"], "md5");
+    assert!(
+        old["unusable"].as_str().unwrap().contains("sha256 length"),
+        "{old:#}"
+    );
+    let rpk = rows.iter().find(|r| r["raw_public_key"] == true).unwrap();
+    assert_eq!(rpk["client"], "rpk[2001:db8::7]");
+    assert_eq!(rpk["pkey_fingerprint"], PK_C);
+
+    // Default view: only the unknown ones; --since drops the January line.
+    let done = done
+        .then()
+        .args([
+            "--map",
+            "clientcerts",
+            "log",
+            "--format",
+            "json",
+            "--since",
+            "2026-06-01",
+        ])
+        .status(1)
+        .run();
+    let rows: serde_json::Value = serde_json::from_str(&done.stdout).unwrap();
+    let rows = rows.as_array().unwrap();
+    assert!(by_cn(rows, "laptop").is_none());
+    assert!(by_cn(rows, "old").is_some());
+    assert!(
+        !rows.iter().any(|r| r["raw_public_key"] == true),
+        "{rows:#?}"
+    );
+    // A fingerprint too long for the digest is refused by add as well.
+    done.then()
+        .args([
+            "--map",
+            "clientcerts",
+            "add",
+            "--fingerprint",
+            PK_C,
+            "--name",
+            "x",
+            "--digest",
+            "md5",
+        ])
+        .status(1)
+        .stderr_contains("sha256 fingerprint, but the digest is md5")
+        .run();
 }

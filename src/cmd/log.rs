@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::io::{IsTerminal as _, Write as _};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context as _, bail};
 use serde::Serialize;
@@ -28,7 +28,8 @@ struct Row {
     /// The digest the fingerprints are taken to be in.
     #[serde(serialize_with = "digest_name")]
     digest: DigestAlgorithm,
-    /// Where that digest comes from: `service` (master.cf) or `main.cf`.
+    /// Where that digest comes from: `service` (master.cf), `main.cf`, or
+    /// `default` (no Postfix configuration in -c DIR: sha256).
     digest_from: &'static str,
     /// Why the fingerprints cannot be used (their length does not fit the digest).
     unusable: Option<String>,
@@ -88,17 +89,15 @@ pub fn run(args: &LogArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         .into_iter()
         .map(|s| classify(s, cfg, fallback, &listed))
         .collect();
-    let unknown = rows
-        .iter()
-        .filter(|r| r.listed_as.is_none() && r.unusable.is_none())
-        .count();
+    // Unusable fingerprints (another digest's length) are not listed either.
+    let unknown = rows.iter().filter(|r| r.listed_as.is_none()).count();
     if !args.all {
         rows.retain(|r| r.listed_as.is_none());
     }
     if args.approve {
         return approve(&rows, &source_path, args.no_compile);
     }
-    print(&rows, args.format, args.all)?;
+    print(&rows, args.format, args.all, offset)?;
     Ok(if unknown == 0 {
         Outcome::Success
     } else {
@@ -184,6 +183,7 @@ fn classify(
         digest_from: match source {
             DigestSource::Service(_) => "service",
             DigestSource::Main(_) => "main.cf",
+            DigestSource::Default(_) => "default",
         },
         unusable,
         listed_as,
@@ -220,17 +220,19 @@ fn parse_since(
     bail!("--since {text:?}: give a date (2026-11-25), an RFC 3339 time or an age (90m, 12h, 7d)")
 }
 
-fn stamp(t: Option<OffsetDateTime>) -> String {
+/// A time in the local offset, to the second.
+fn stamp(t: Option<OffsetDateTime>, offset: UtcOffset) -> String {
     t.and_then(|t| {
-        t.format(time::macros::format_description!(
-            "[year]-[month]-[day] [hour]:[minute]:[second]"
-        ))
-        .ok()
+        t.to_offset(offset)
+            .format(time::macros::format_description!(
+                "[year]-[month]-[day] [hour]:[minute]:[second]"
+            ))
+            .ok()
     })
     .unwrap_or_else(|| "-".to_string())
 }
 
-fn print(rows: &[Row], format: LogFormat, all: bool) -> anyhow::Result<()> {
+fn print(rows: &[Row], format: LogFormat, all: bool, offset: UtcOffset) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     match format {
         LogFormat::Json => {
@@ -272,7 +274,11 @@ fn print(rows: &[Row], format: LogFormat, all: bool) -> anyhow::Result<()> {
                     let kind = if s.raw_public_key { "raw key" } else { "pkey" };
                     fps.push(format!("{kind} {f}"));
                 }
-                fps.push(format!("({}, from {})", r.digest, r.digest_from));
+                fps.push(match r.digest_from {
+                    "service" => format!("({}, the service's digest)", r.digest),
+                    "main.cf" => format!("({}, from main.cf)", r.digest),
+                    _ => format!("({}, assumed: no main.cf)", r.digest),
+                });
                 let listed = match (&r.listed_as, r.listed_by_pubkey, &r.unusable) {
                     (_, _, Some(why)) => format!("unusable: {why}"),
                     (Some(name), Some(true), _) => format!("{name} (pkey)"),
@@ -284,7 +290,11 @@ fn print(rows: &[Row], format: LogFormat, all: bool) -> anyhow::Result<()> {
                     visible(&s.subject_cn),
                     visible(&s.issuer_cn),
                     fps.join("\n"),
-                    format!("{}\n{}", stamp(s.first_seen), stamp(s.last_seen)),
+                    format!(
+                        "{}\n{}",
+                        stamp(s.first_seen, offset),
+                        stamp(s.last_seen, offset)
+                    ),
                     s.connections.to_string(),
                     s.rcpt_rejected.to_string(),
                     listed,
@@ -304,7 +314,7 @@ fn visible(text: &str) -> String {
 }
 
 /// Asks per unknown client whether to add it, then adds the accepted ones in one edit.
-fn approve(rows: &[Row], path: &PathBuf, no_compile: bool) -> anyhow::Result<Outcome> {
+fn approve(rows: &[Row], path: &Path, no_compile: bool) -> anyhow::Result<Outcome> {
     let candidates: Vec<&Row> = rows
         .iter()
         .filter(|r| r.listed_as.is_none() && r.unusable.is_none())

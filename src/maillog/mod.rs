@@ -57,25 +57,30 @@ pub enum DigestSource {
     /// main.cf (no master.cf service has this `syslog_name`, or they disagree
     /// and main.cf's is used as the best guess).
     Main(DigestAlgorithm),
+    /// No Postfix configuration: the caller's default.
+    Default(DigestAlgorithm),
 }
 
 impl DigestSource {
     /// The algorithm.
     pub fn algorithm(self) -> DigestAlgorithm {
         match self {
-            Self::Service(d) | Self::Main(d) => d,
+            Self::Service(d) | Self::Main(d) | Self::Default(d) => d,
         }
     }
 }
 
 /// The effective `smtpd_tls_fingerprint_digest` of the smtpd services whose
 /// `syslog_name` is `syslog_name`; main.cf's (else `fallback`) when none or
-/// several disagreeing ones match.
+/// several disagreeing ones match; `fallback` without a configuration.
 pub fn digest_for(
     cfg: &PostfixConfig,
     syslog_name: &str,
     fallback: DigestAlgorithm,
 ) -> DigestSource {
+    if !cfg.present {
+        return DigestSource::Default(fallback);
+    }
     let digests: Vec<Option<DigestAlgorithm>> = cfg
         .services()
         .iter()

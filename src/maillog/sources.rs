@@ -39,7 +39,7 @@ pub fn with_rotated(base: &Path) -> Vec<PathBuf> {
         }
     }
     // mail.log.3.gz is older than mail.log.1, which is older than mail.log.
-    rotated.sort_by(|a, b| b.0.cmp(&a.0));
+    rotated.sort_by_key(|r| std::cmp::Reverse(r.0));
     let mut out: Vec<PathBuf> = rotated.into_iter().map(|(_, p)| p).collect();
     if base.exists() {
         out.push(base.to_path_buf());

@@ -212,9 +212,18 @@ fn dialogue(
     let conn = rustls::ClientConnection::new(config, server_name).map_err(|e| tls_refused(&e))?;
     let mut tls = rustls::StreamOwned::new(conn, tcp);
     while tls.conn.is_handshaking() {
-        tls.conn
-            .complete_io(&mut tls.sock)
-            .map_err(|e| tls_refused(&e))?;
+        tls.conn.complete_io(&mut tls.sock).map_err(|e| {
+            let (verdict, mut why) = tls_refused(&e);
+            if opts.rpk {
+                // A server that cannot take a raw key does not echo the
+                // client_certificate_type extension, and rustls gives up.
+                why.push_str(
+                    "; the server did not accept a raw public key (that needs Postfix 3.9+ \
+                     built with OpenSSL 3.2+ and smtpd_tls_enable_rpk = yes); probe without --rpk",
+                );
+            }
+            (verdict, why)
+        })?;
     }
     report.tls_version = tls.conn.protocol_version().map(|v| {
         v.as_str()
