@@ -341,6 +341,12 @@ fn probe_verdicts() {
     let no_ask = inst.listener("noask", &table, &["smtpd_tls_ask_ccert=no"]);
     let missing = format!("hash:{}", inst.path("conf/missing").display());
     let broken = inst.listener("broken", &missing, &[]);
+    // With smtpd_tls_CAfile, the CertificateRequest names its CAs.
+    let ca_file = format!(
+        "smtpd_tls_CAfile={}",
+        inst.path("certs/server.pem").display()
+    );
+    let with_ca = inst.listener("withca", &table, &[&ca_file]);
     let certs = inst.path("certs");
     let listed = make_cert(&tools.openssl, &certs, "listed", &EC);
     let unlisted = make_cert(&tools.openssl, &certs, "unlisted", &["rsa:2048"]);
@@ -389,6 +395,19 @@ fn probe_verdicts() {
             .as_str()
             .unwrap()
             .contains("server.example"),
+        "{v:#}"
+    );
+
+    assert_eq!(v["ca_names"], serde_json::json!([]));
+    let (code, v) = probe(with_ca, &listed);
+    assert_eq!(
+        (code, v["verdict"].as_str()),
+        (0, Some("permitted")),
+        "{v:#}"
+    );
+    assert_eq!(
+        v["ca_names"],
+        serde_json::json!(["CN=server.example"]),
         "{v:#}"
     );
 
@@ -608,4 +627,101 @@ fn log_reads_rotated_logs_with_each_services_digest() {
         .status(1)
         .stderr_contains("sha256 fingerprint, but the digest is md5")
         .run();
+}
+
+/// `add --fingerprint`: annotation, duplicate and --replace rules, digest
+/// fit; `rehash` explains such entries and leaves them only with --skip-unknown.
+#[test]
+fn add_by_fingerprint_then_rehash() {
+    let lower = PK_A.to_ascii_lowercase().replace(':', "");
+    let done = Test::new()
+        .fixture("rsa.pem")
+        .args([
+            "--map",
+            "clientcerts",
+            "add",
+            "--fingerprint",
+            &lower,
+            "--pubkey",
+            "--name",
+            "laptop",
+            "--no-compile",
+        ])
+        .stdout_contains(format!("added {PK_A} laptop"))
+        .run();
+    let text = String::from_utf8(done.read("clientcerts")).unwrap();
+    let mut lines = text.lines();
+    let note = lines.next().unwrap();
+    assert!(
+        note.starts_with("# ccert: added=")
+            && note.contains(" digest=sha256 type=pubkey fp=9A:EA:D9:91 from=fingerprint"),
+        "{text}"
+    );
+    assert_eq!(lines.next(), Some(format!("{PK_A} laptop").as_str()));
+    // `list` reads the annotation back.
+    let done = done
+        .then()
+        .args(["--map", "clientcerts", "list", "--format", "json"])
+        .stdout_contains("\"pubkey\": true")
+        .run();
+    let done = done
+        .then()
+        .args(["--map", "clientcerts", "add", "--fingerprint", PK_A, "--name", "laptop"])
+        .stderr_contains("already in")
+        .run()
+        .then()
+        .args(["--map", "clientcerts", "add", "--fingerprint", PK_A, "--name", "other"])
+        .status(1)
+        .stderr_contains("already present with the name \"laptop\", not \"other\"; nothing changed (use --replace")
+        .run()
+        .then()
+        .args(["--map", "clientcerts", "add", "--fingerprint", PK_A, "--name", "other", "--replace", "--no-compile"])
+        .stdout_contains("renamed")
+        .run()
+        .then()
+        .args(["--map", "clientcerts", "add", "--fingerprint", "not-hex", "--name", "x"])
+        .status(1)
+        .stderr_contains("not a fingerprint")
+        .run()
+        .then()
+        .args(["--map", "clientcerts", "add", "--fingerprint", PK_A])
+        .status(1)
+        .stderr_contains("--name")
+        .run();
+    // A certificate entry next to it, which rehash can redo.
+    let done = done
+        .then()
+        .args(["--map", "clientcerts", "add", "rsa.pem", "--no-compile"])
+        .run()
+        .then()
+        .args([
+            "--map",
+            "clientcerts",
+            "rehash",
+            "--digest",
+            "sha512",
+            "--no-compile",
+        ])
+        .status(1)
+        .stderr_contains("(added by fingerprint: there is no certificate to re-fingerprint)")
+        .stderr_contains("--skip-unknown")
+        .run();
+    let before = done.read("clientcerts");
+    let done = done
+        .then()
+        .args([
+            "--map",
+            "clientcerts",
+            "rehash",
+            "--digest",
+            "sha512",
+            "--skip-unknown",
+            "--no-compile",
+        ])
+        .stderr_contains("left as they are")
+        .stdout_contains("rewrote 1 of 1 entries")
+        .run();
+    let after = String::from_utf8(done.read("clientcerts")).unwrap();
+    assert_ne!(before, after.as_bytes());
+    assert!(after.contains(&format!("{PK_A} other")), "{after}");
 }
