@@ -18,7 +18,7 @@ use crate::source::annotation::Annotation;
 use crate::source::locked::LockedSource;
 use crate::source::upsert::{Upserted, upsert};
 
-use super::{Context, Outcome};
+use super::{Context, Outcome, rebuild_then_unlock};
 
 /// A sighting with what ccert knows about it.
 #[derive(Debug, Serialize)]
@@ -409,18 +409,6 @@ fn approve(rows: &[Row], path: &Path, no_compile: bool) -> anyhow::Result<Outcom
     locked
         .commit(&source)
         .with_context(|| format!("writing {}", path.display()))?;
-    if changed && !no_compile {
-        let reports = crate::maps::compile::rebuild_existing(path).with_context(|| {
-            format!(
-                "{} was updated, but rebuilding its tables failed; fix the problem and run `ccert compile {}`",
-                path.display(),
-                path.display()
-            )
-        })?;
-        for report in &reports {
-            tell!("ccert: rebuilt {}", report.table.display());
-        }
-    }
-    drop(locked);
+    rebuild_then_unlock(locked, changed && !no_compile, path)?;
     Ok(Outcome::Success)
 }
