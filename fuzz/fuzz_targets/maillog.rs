@@ -23,6 +23,7 @@ fuzz_target!(|data: &[u8]| {
                 }
                 Event::RawKey { pkey_fp, .. } => assert!(hex_pairs(pkey_fp)),
                 Event::RcptRejected { code, .. } => assert!((400..600).contains(&code)),
+                Event::Disconnect { .. } => {}
             }
         }
     }

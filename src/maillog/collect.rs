@@ -84,6 +84,12 @@ impl Collector {
                 pkey_fp,
             } => (peer, *subject_cn, *issuer_cn, *cert_fp, *pkey_fp, false),
             Event::RawKey { peer, pkey_fp } => (peer, "", "", None, Some(*pkey_fp), true),
+            Event::Disconnect { peer } => {
+                // The pid serves other clients next: forget this session.
+                self.sessions
+                    .remove(&(env.syslog_name.to_string(), env.pid, session_of(peer)));
+                return;
+            }
             Event::RcptRejected { peer, .. } => {
                 let key = (env.syslog_name.to_string(), env.pid, session_of(peer));
                 if let Some(&row) = self.sessions.get(&key) {

@@ -116,6 +116,11 @@ pub enum Event<'a> {
         /// Public-key fingerprint, as logged.
         pkey_fp: &'a str,
     },
+    /// `disconnect from NAMADDR …`: the end of a session.
+    Disconnect {
+        /// The client.
+        peer: Peer<'a>,
+    },
     /// `reject: RCPT from …` (relay access denied, or any other refusal of a recipient).
     RcptRejected {
         /// The client.
@@ -167,6 +172,10 @@ pub fn parse_message(message: &str) -> Option<Event<'_>> {
             .filter(|c| (400..600).contains(c))?;
         return Some(Event::RcptRejected { peer, code });
     }
+    if let Some(rest) = message.strip_prefix("disconnect from ") {
+        let (peer, rest) = parse_namaddr(rest)?;
+        return (rest.is_empty() || rest.starts_with(' ')).then_some(Event::Disconnect { peer });
+    }
     let (peer, rest) = parse_peer(message)?;
     if let Some(fp) = rest.strip_prefix("raw public key fingerprint=") {
         return is_fingerprint(fp).then_some(Event::RawKey { peer, pkey_fp: fp });
@@ -215,6 +224,12 @@ fn is_fingerprint(s: &str) -> bool {
 
 /// `name[addr]` or `name[addr]:port`, followed by `: `; returns the rest.
 fn parse_peer(text: &str) -> Option<(Peer<'_>, &str)> {
+    let (peer, rest) = parse_namaddr(text)?;
+    Some((peer, rest.strip_prefix(": ")?))
+}
+
+/// `name[addr]` or `name[addr]:port`; returns the rest after it.
+fn parse_namaddr(text: &str) -> Option<(Peer<'_>, &str)> {
     let open = text.find('[')?;
     let name = &text[..open];
     if name.is_empty() || name.contains([' ', ':', ']']) {
@@ -225,20 +240,34 @@ fn parse_peer(text: &str) -> Option<(Peer<'_>, &str)> {
     if addr.is_empty()
         || !addr
             .bytes()
-            .all(|b| b.is_ascii_hexdigit() || b":.%".contains(&b) || b.is_ascii_alphanumeric())
+            .all(|b| b.is_ascii_alphanumeric() || b":.%".contains(&b))
     {
         return None;
     }
     let after = &text[close + 1..];
-    let (port, rest) = match after.strip_prefix(": ") {
-        Some(rest) => (None, rest),
-        None => {
-            let after = after.strip_prefix(':')?;
-            let (port, rest) = after.split_once(": ")?;
-            (Some(port.parse().ok()?), rest)
-        }
-    };
-    Some((Peer { name, addr, port }, rest))
+    let digits = after
+        .strip_prefix(':')
+        .map(|p| p.bytes().take_while(u8::is_ascii_digit).count())
+        .unwrap_or(0);
+    if digits == 0 {
+        return Some((
+            Peer {
+                name,
+                addr,
+                port: None,
+            },
+            after,
+        ));
+    }
+    let port = after[1..=digits].parse().ok()?;
+    Some((
+        Peer {
+            name,
+            addr,
+            port: Some(port),
+        },
+        &after[1 + digits..],
+    ))
 }
 
 fn month(abbrev: &str) -> Option<Month> {
@@ -362,6 +391,11 @@ mod tests {
             ("127.0.0.1", Some(56304), 554)
         );
         assert_eq!(parse_line(V37_SUMMARY), None);
+        let bye = "Nov 25 19:05:58 ccert-live postfix/peercert/smtpd[8241]: disconnect from localhost[127.0.0.1]:56304 ehlo=2 starttls=1 mail=1 rcpt=0/1 quit=1 commands=5/6";
+        let Event::Disconnect { peer } = parse_line(bye).unwrap().event else {
+            panic!()
+        };
+        assert_eq!(peer.port, Some(56304));
     }
 
     #[test]

@@ -8,7 +8,6 @@
 pub mod smtp;
 pub mod tls;
 
-use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::Arc;
 use std::time::Duration;
@@ -81,8 +80,8 @@ pub struct Report {
     pub server_fingerprint: Option<String>,
     /// Whether the server sent a CertificateRequest.
     pub client_cert_requested: bool,
-    /// The CA names the server sent with it (may be empty: Postfix sends none
-    /// unless smtpd_tls_CAfile is set and smtpd_tls_req_ccert... permits).
+    /// The CA names the server sent with it (Postfix sends those of
+    /// smtpd_tls_CAfile; none when it is unset).
     pub ca_names: Vec<String>,
     /// Whether a raw public key was offered.
     pub raw_public_key: bool,
@@ -101,10 +100,6 @@ pub struct Report {
     /// What it means and what to do.
     pub diagnosis: String,
 }
-
-/// A stream that is either plain TCP or TLS over it.
-trait Stream: Read + Write {}
-impl<T: Read + Write> Stream for T {}
 
 /// Runs the probe. Connection problems become a [`Verdict::Failed`] or
 /// [`Verdict::TlsRefused`] report, not an error; errors are only for bad options.
@@ -242,8 +237,7 @@ fn dialogue(
         report.server_subject = Some(cert.subject.clone());
         report.server_fingerprint = Some(cert.fingerprint(opts.digest, false).to_string());
     }
-    let stream: &mut dyn Stream = &mut tls;
-    let mut stream = stream;
+    let mut stream = &mut tls;
     if opts.implicit_tls {
         let greeting = read_reply(&mut stream).map_err(|e| tls_refused(&e))?;
         if greeting.code != 220 {
