@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 /// come out in order. Only files that exist are returned.
 pub fn default_files(maillog_file: Option<&str>) -> Vec<PathBuf> {
     let base = match maillog_file.map(str::trim) {
-        Some(f) if !f.is_empty() => PathBuf::from(f),
+        // `/dev/stdout` (containers) is not a file to read back.
+        Some(f) if !f.is_empty() && !f.starts_with("/dev/") => PathBuf::from(f),
         _ => PathBuf::from("/var/log/mail.log"),
     };
     with_rotated(&base)
@@ -73,4 +74,37 @@ fn read_up_to(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
         }
     }
     Ok(filled)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rotated_siblings_oldest_first() {
+        let dir = tempfile::tempdir().unwrap();
+        for f in [
+            "mail.log",
+            "mail.log.1",
+            "mail.log.2.gz",
+            "mail.log.10.gz",
+            "mail.log.old",
+            "mail.err",
+        ] {
+            std::fs::write(dir.path().join(f), "").unwrap();
+        }
+        let base = dir.path().join("mail.log");
+        let names: Vec<String> = default_files(base.to_str())
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            names,
+            ["mail.log.10.gz", "mail.log.2.gz", "mail.log.1", "mail.log"]
+        );
+        assert_eq!(
+            default_files(Some("/dev/stdout")),
+            with_rotated(Path::new("/var/log/mail.log"))
+        );
+    }
 }
