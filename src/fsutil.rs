@@ -115,24 +115,6 @@ impl Permissions {
         })
     }
 
-    /// postmap's rule for a table built from `source`: mode 0644 narrowed by
-    /// the source's group/other restrictions (umask `022 | (~source_mode & 077)`),
-    /// owned by the source's owner when running as root.
-    ///
-    /// When the table already exists its owner and mode are kept instead,
-    /// as postmap keeps them when it rewrites hash and lmdb files in place.
-    pub fn for_table(source: &Path, existing_table: &Path) -> io::Result<Self> {
-        if let Ok(kept) = Self::of_existing(existing_table) {
-            return Ok(kept);
-        }
-        let meta = fs::metadata(source)?;
-        let umask = 0o022 | (!meta.mode() & 0o077);
-        Ok(Self {
-            mode: 0o644 & !umask,
-            owner: Some((meta.uid(), meta.gid())),
-        })
-    }
-
     /// Applies owner (only as root, and only when it differs) and mode to an open file.
     pub fn apply(&self, file: &File) -> io::Result<()> {
         if let Some((uid, gid)) = self.owner {
@@ -144,6 +126,26 @@ impl Permissions {
             }
         }
         file.set_permissions(fs::Permissions::from_mode(self.mode))
+    }
+}
+
+/// An I/O error in the words an administrator acts on, once: the common
+/// causes of a failed write said plainly, anything else as the OS says it
+/// without the "(os error N)" suffix.
+pub fn describe(e: &io::Error) -> String {
+    match e.raw_os_error() {
+        Some(libc::ENOSPC) => "no space left on the device".into(),
+        Some(libc::EDQUOT) => "disk quota exceeded".into(),
+        Some(libc::EROFS) => "read-only file system".into(),
+        Some(libc::EACCES | libc::EPERM) => "permission denied".into(),
+        Some(code) => {
+            let text = io::Error::from_raw_os_error(code).to_string();
+            match text.find(" (os error") {
+                Some(cut) => text[..cut].to_string(),
+                None => text,
+            }
+        }
+        None => e.to_string(),
     }
 }
 
@@ -220,18 +222,6 @@ pub struct ExclusiveLock {
 }
 
 impl ExclusiveLock {
-    /// Opens (creating if needed, mode 0600) `path` and waits for an exclusive lock of `kind`.
-    pub fn acquire(path: &Path, kind: LockKind) -> io::Result<Self> {
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode_0600()
-            .open(path)?;
-        Self::on(file, kind)
-    }
-
     /// Waits for an exclusive lock of `kind` on an already open file.
     pub fn on(file: File, kind: LockKind) -> io::Result<Self> {
         lock(&file, kind, true)?;
@@ -307,16 +297,6 @@ fn fcntl_setlkw(fd: libc::c_int, lock_type: libc::c_short) -> libc::c_int {
     fl.l_len = 0; // whole file, as Postfix's myflock(MYFLOCK_STYLE_FCNTL)
     // SAFETY: fd is valid and `fl` is a properly initialised flock struct.
     unsafe { libc::fcntl(fd, libc::F_SETLKW, &fl) }
-}
-
-trait OpenOptionsExt0600 {
-    fn mode_0600(&mut self) -> &mut Self;
-}
-
-impl OpenOptionsExt0600 for OpenOptions {
-    fn mode_0600(&mut self) -> &mut Self {
-        std::os::unix::fs::OpenOptionsExt::mode(self, 0o600)
-    }
 }
 
 #[cfg(test)]
