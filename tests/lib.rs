@@ -19,6 +19,7 @@ mod fingerprint;
 mod hardening;
 mod hash_interop;
 mod live;
+mod live_rebuild;
 mod map_props;
 mod maps_interop;
 mod postfix_config;

@@ -63,7 +63,7 @@ pub fn run(args: &AddArgs, ctx: &Context) -> anyhow::Result<Outcome> {
             )
         })?;
     }
-    rebuild_then_unlock(locked, changed && !args.no_compile, &path)?;
+    rebuild_then_unlock(locked, changed && !args.no_compile, &path, ctx)?;
     Ok(Outcome::Success)
 }
 
@@ -187,9 +187,11 @@ pub(crate) fn rebuild_then_unlock(
     locked: LockedSource,
     rebuild: bool,
     path: &Path,
+    ctx: &Context,
 ) -> anyhow::Result<()> {
     if rebuild {
         rebuild_tables(path)?;
+        super::note_sqlite_replaced(path, ctx);
     }
     drop(locked);
     Ok(())

@@ -61,6 +61,9 @@ fn compile_one(
         )
     })?;
     print_warnings(source, &report);
+    if map_type == MapType::Sqlite {
+        super::note_sqlite_replaced(source, ctx);
+    }
     // Absolute: Postfix daemons run in the queue directory, so the name
     // printed for main.cf must not depend on where ccert ran.
     let absolute = std::path::absolute(source).unwrap_or_else(|_| source.clone());

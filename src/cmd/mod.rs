@@ -77,3 +77,18 @@ pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
         Command::Completions(args) => completions::run(args, &ctx),
     }
 }
+
+/// After a sqlite table built from `source` was replaced: tells the
+/// administrator of a running Postfix that its smtpd processes keep the
+/// previous database until they exit (they never notice a replaced sqlite
+/// file; see [`crate::running`]).
+pub(crate) fn note_sqlite_replaced(source: &std::path::Path, ctx: &Context) {
+    let table = crate::maps::MapType::Sqlite.table_path(source);
+    if table.exists() && crate::running::postfix_running(&ctx.config_dir) {
+        tell!(
+            "ccert: notice: {}: running smtpd processes answer from the previous database \
+             until they exit (max_use sessions or max_idle seconds); `postfix reload` switches them now",
+            table.display()
+        );
+    }
+}

@@ -26,9 +26,10 @@
 //! tables with a `stat_fd`, which dict_sqlite never sets), so the renamed
 //! file is not noticed, and the old one, still open, keeps answering with
 //! the old rows: consistent, never an error. New smtpd processes open the
-//! new file. `ccert` asks a running Postfix to reload after replacing a
-//! sqlite table (see `crate::running`), which makes every smtpd finish its
-//! session and exit, so the next session sees the new rows (doc §3.5).
+//! new file; a running one exits after `max_use` sessions or `max_idle`
+//! idle seconds, and `postfix reload` switches all at once (ccert says so
+//! but does not reload itself: a reload restarts tlsmgr, which fails TLS
+//! handshakes in progress; see `crate::running` and doc §3.5).
 //! The database uses the default rollback journal (never WAL); the build
 //! itself runs without a journal, as a crash leaves only a temp file.
 //!
