@@ -88,6 +88,24 @@ impl AtomicFile {
     }
 }
 
+impl AtomicFile {
+    /// Like [`AtomicFile::commit`], but never replaces an existing target:
+    /// the temp file is hard-linked to the target name (which fails when
+    /// that name exists) and then removed. A run killed at any point leaves
+    /// either no target or a complete one, plus at most a temp file that
+    /// the next run sweeps.
+    pub fn commit_new(self, perms: &Permissions) -> io::Result<()> {
+        let file = self.temp.as_file();
+        file.sync_all()?;
+        perms.apply(file)?;
+        fs::hard_link(self.temp.path(), &self.target)?;
+        let dir = parent_dir(&self.target).to_path_buf();
+        // Dropping the temp file unlinks its name; the target keeps the inode.
+        drop(self.temp);
+        sync_dir(&dir)
+    }
+}
+
 /// Writes `bytes` to `target` atomically with the given permissions.
 pub fn write_atomic(target: &Path, bytes: &[u8], perms: &Permissions) -> io::Result<()> {
     let mut file = AtomicFile::new(target)?;
@@ -129,23 +147,22 @@ impl Permissions {
     }
 }
 
-/// An I/O error in the words an administrator acts on, once: the common
-/// causes of a failed write said plainly, anything else as the OS says it
-/// without the "(os error N)" suffix.
+/// An I/O error in the words an administrator acts on, said once: the
+/// OS's text without the "(os error N)" suffix, starting in lower case
+/// ("no space left on device", "read-only file system", "permission denied").
 pub fn describe(e: &io::Error) -> String {
-    match e.raw_os_error() {
-        Some(libc::ENOSPC) => "no space left on the device".into(),
-        Some(libc::EDQUOT) => "disk quota exceeded".into(),
-        Some(libc::EROFS) => "read-only file system".into(),
-        Some(libc::EACCES | libc::EPERM) => "permission denied".into(),
-        Some(code) => {
-            let text = io::Error::from_raw_os_error(code).to_string();
-            match text.find(" (os error") {
-                Some(cut) => text[..cut].to_string(),
-                None => text,
-            }
-        }
-        None => e.to_string(),
+    let text = match e.raw_os_error() {
+        Some(code) => io::Error::from_raw_os_error(code).to_string(),
+        None => return e.to_string(),
+    };
+    let text = match text.find(" (os error") {
+        Some(cut) => &text[..cut],
+        None => &text,
+    };
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
     }
 }
 

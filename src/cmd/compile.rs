@@ -50,6 +50,8 @@ fn compile_one(
     let name = MapName::parse(spec)?;
     let map_type = resolve_type(&name, explicit, ctx)?;
     let source = &name.path;
+    // Before the lock below opens it: a FIFO would block the open.
+    crate::maps::compile::check_source(source)?;
     // Wait for a running add/remove to finish, and keep the next one from
     // changing the source until this table is in place.
     let _shared = crate::source::locked::lock_shared(source)?;

@@ -14,7 +14,7 @@ mod lmdb_check;
 pub mod prepare;
 mod sorted;
 pub mod sqlite;
-mod table_file;
+pub(crate) mod table_file;
 mod writeback;
 
 use std::fmt;
@@ -50,6 +50,15 @@ pub enum MapError {
         line: usize,
         /// What is wrong and what to do.
         message: String,
+    },
+    /// The source is not a regular file (a FIFO, device, directory …);
+    /// refused before anything is read or created.
+    #[error("{path}: is a {kind}, not a regular file; a map source must be a regular file")]
+    NotRegular {
+        /// The source.
+        path: PathBuf,
+        /// What it is instead.
+        kind: &'static str,
     },
     /// A backend-specific failure (LMDB, SQLite) with its message.
     #[error("{path}: {message}")]

@@ -39,6 +39,12 @@ pub enum SourceError {
         /// The file.
         path: PathBuf,
     },
+    /// The source is a FIFO, device or directory, not a regular file.
+    #[error("{path}: not a regular file; a clientcerts source must be a regular file")]
+    NotRegular {
+        /// The file.
+        path: PathBuf,
+    },
     /// The directory for a new source file does not exist.
     #[error(
         "cannot create {path}: directory {dir} does not exist; create it first or choose another file with --map"
@@ -71,6 +77,12 @@ impl LockedSource {
             source,
         };
         loop {
+            // Before opening: a FIFO would block the open, a device never ends.
+            if fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+                return Err(SourceError::NotRegular {
+                    path: path.to_path_buf(),
+                });
+            }
             let (file, created) = match OpenOptions::new().read(true).open(path) {
                 Ok(f) => (f, false),
                 Err(e) if e.kind() == io::ErrorKind::NotFound && create => {
