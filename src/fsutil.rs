@@ -151,9 +151,11 @@ impl Permissions {
 /// OS's text without the "(os error N)" suffix, starting in lower case
 /// ("no space left on device", "read-only file system", "permission denied").
 pub fn describe(e: &io::Error) -> String {
+    // Wrapped errors (tempfile adds the temp path) carry no raw code but
+    // the same text, followed by that path, which is cut as well.
     let text = match e.raw_os_error() {
         Some(code) => io::Error::from_raw_os_error(code).to_string(),
-        None => return e.to_string(),
+        None => e.to_string(),
     };
     let text = match text.find(" (os error") {
         Some(cut) => &text[..cut],

@@ -47,7 +47,11 @@ fn one_line(err: &anyhow::Error) -> String {
     };
     let mut line = String::new();
     for cause in err.chain() {
-        let text = cause.to_string();
+        let mut text = cause.to_string();
+        // The OS error number helps no administrator.
+        if let Some(cut) = text.find(" (os error") {
+            text.truncate(cut);
+        }
         if line.is_empty() {
             line = text;
         } else if !norm(&line).contains(&norm(&text)) {

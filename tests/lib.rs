@@ -16,6 +16,7 @@ mod doctor;
 mod e2e_postfix;
 mod edit;
 mod fingerprint;
+mod full_disk;
 mod hardening;
 mod hash_interop;
 mod live;
