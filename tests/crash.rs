@@ -33,7 +33,11 @@ fn entries() -> usize {
     std::env::var("CCERT_CRASH_ENTRIES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(if oracle::interop_required() { 50_000 } else { 10_000 })
+        .unwrap_or(if oracle::interop_required() {
+            50_000
+        } else {
+            10_000
+        })
 }
 
 /// A source of `n` fingerprint-like keys whose values carry `tag`, plus
@@ -179,7 +183,10 @@ fn verify_format(kind: &str, dir: &Path, test: &str) {
             if let Some(sqlite3) = oracle::require("sqlite3", test) {
                 let out = oracle::run_ok(
                     &sqlite3,
-                    &[dir.join("map.sqlite").to_str().unwrap(), "PRAGMA integrity_check"],
+                    &[
+                        dir.join("map.sqlite").to_str().unwrap(),
+                        "PRAGMA integrity_check",
+                    ],
                 );
                 assert_eq!(out.trim(), "ok", "{test}: sqlite integrity_check");
             }
@@ -326,7 +333,11 @@ fn issue_killed_at_many_points() {
         let _ = fs::remove_file(out.join(f));
     }
     run_ok(dir, &args);
-    assert_eq!(leftovers(&out), Vec::<String>::new(), "temp files left behind");
+    assert_eq!(
+        leftovers(&out),
+        Vec::<String>::new(),
+        "temp files left behind"
+    );
 }
 
 /// `add` and `remove` (which edit the source, then rebuild its hash table)

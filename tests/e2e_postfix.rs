@@ -53,7 +53,11 @@ fn e2e_postfix() {
     let mut inst = Instance::new(&tools, TEST);
     for map_type in TYPES {
         let table = inst.table(map_type);
-        let options: &[&str] = if map_type == "sqlite" { &["max_use=3"] } else { &[] };
+        let options: &[&str] = if map_type == "sqlite" {
+            &["max_use=3"]
+        } else {
+            &[]
+        };
         inst.listener(map_type, &table, options);
     }
     let certs = inst.path("certs");

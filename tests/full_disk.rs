@@ -28,7 +28,13 @@ impl Tmpfs {
     fn mount(test: &str, size: usize) -> Option<Tmpfs> {
         let dir = tempfile::tempdir().unwrap();
         let out = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size},mode=0755"), "tmpfs"])
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("size={size},mode=0755"),
+                "tmpfs",
+            ])
             .arg(dir.path())
             .stdin(Stdio::null())
             .output();
@@ -141,7 +147,11 @@ fn full_read_only_and_denied_filesystems_leave_tables_intact() {
     let maps: Vec<String> = TYPES.iter().map(|t| format!("{t}:clientcerts")).collect();
     for m in &maps {
         let out = ccert(dir, &["compile", m]);
-        assert!(out.status.success(), "{m}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{m}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let tables: Vec<(PathBuf, Vec<u8>)> = TYPES
         .iter()
@@ -154,9 +164,17 @@ fn full_read_only_and_denied_filesystems_leave_tables_intact() {
     let source_bytes = fs::read(dir.join("clientcerts")).unwrap();
     let unchanged = |label: &str| {
         for (p, bytes) in &tables {
-            assert!(fs::read(p).unwrap() == *bytes, "{label}: {} changed", p.display());
+            assert!(
+                fs::read(p).unwrap() == *bytes,
+                "{label}: {} changed",
+                p.display()
+            );
             let mode = fs::metadata(p).unwrap().permissions().mode();
-            assert!(mode & 0o004 != 0, "{label}: {} not readable by others", p.display());
+            assert!(
+                mode & 0o004 != 0,
+                "{label}: {} not readable by others",
+                p.display()
+            );
         }
         assert_eq!(fs::read(dir.join("clientcerts")).unwrap(), source_bytes);
     };
@@ -166,13 +184,26 @@ fn full_read_only_and_denied_filesystems_leave_tables_intact() {
     let before = names(dir);
     for m in &maps {
         let out = ccert(dir, &["compile", m]);
-        assert_failed(&out, "no space left on device", dir, &before, &format!("full: {m}"));
+        assert_failed(
+            &out,
+            "no space left on device",
+            dir,
+            &before,
+            &format!("full: {m}"),
+        );
     }
     unchanged("full disk");
     let cert = fixtures().join("rsa.pem");
     let out = ccert(
         dir,
-        &["--map", "clientcerts", "add", cert.to_str().unwrap(), "--name", "new"],
+        &[
+            "--map",
+            "clientcerts",
+            "add",
+            cert.to_str().unwrap(),
+            "--name",
+            "new",
+        ],
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "add on a full disk: {stderr}");
@@ -180,7 +211,11 @@ fn full_read_only_and_denied_filesystems_leave_tables_intact() {
         stderr.to_lowercase().contains("no space left") && stderr.lines().count() == 1,
         "add on a full disk: {stderr}"
     );
-    assert!(out.stdout.is_empty(), "add said {:?}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.stdout.is_empty(),
+        "add said {:?}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     // The certificate store directory may have been created (empty).
     let _ = fs::remove_dir(dir.join("clientcerts.d"));
     assert_eq!(names(dir), before, "add on a full disk left files");
@@ -192,7 +227,13 @@ fn full_read_only_and_denied_filesystems_leave_tables_intact() {
     let before = names(dir);
     for m in &maps {
         let out = ccert(dir, &["compile", m]);
-        assert_failed(&out, "read-only file system", dir, &before, &format!("ro: {m}"));
+        assert_failed(
+            &out,
+            "read-only file system",
+            dir,
+            &before,
+            &format!("ro: {m}"),
+        );
     }
     unchanged("read-only");
     fs_.remount("rw");
@@ -210,7 +251,13 @@ fn full_read_only_and_denied_filesystems_leave_tables_intact() {
                 .stdin(Stdio::null())
                 .output()
                 .unwrap();
-            assert_failed(&out, "permission denied", dir, &before, &format!("denied: {m}"));
+            assert_failed(
+                &out,
+                "permission denied",
+                dir,
+                &before,
+                &format!("denied: {m}"),
+            );
         }
         unchanged("permission denied");
     } else {

@@ -556,7 +556,11 @@ fn lmdb_pages_overwritten_fail_cleanly() {
     // ccert writes a compact file: every page from 2 on is a tree page or
     // part of the one 3-page overflow run, whose two header-less tail pages
     // are plain value bytes. Everything else must be refused.
-    assert_eq!(refused, lmdb_patterns().0 * (pages - 2 - 2), "{pages} pages");
+    assert_eq!(
+        refused,
+        lmdb_patterns().0 * (pages - 2 - 2),
+        "{pages} pages"
+    );
 }
 
 #[test]

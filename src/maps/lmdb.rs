@@ -25,8 +25,8 @@ use heed::{Database, Env, EnvFlags, EnvOpenOptions, MdbError, PutFlags};
 use super::lmdb_check::{self, Layout};
 use super::prepare::{Duplicate, DuplicatePolicy};
 use super::sorted::SortedEntries;
-use super::{Backend, Entry, MapError, MapType, Table, writeback};
 use super::table_file::{NewTable, ReaderLock};
+use super::{Backend, Entry, MapError, MapType, Table, writeback};
 use crate::fsutil::{self, LockKind};
 
 /// Largest key LMDB 0.9 stores (`MDB_MAXKEYSIZE`), trailing NUL included.

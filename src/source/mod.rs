@@ -461,7 +461,9 @@ impl<R: BufRead> Iterator for RecordReader<R> {
             let read = read_line(&mut self.input, &mut self.line, MAX_LOGICAL_LINE);
             // A continuation (leading white space) grows the pending line.
             let joined = |n: usize, line: &[u8]| {
-                pending > 0 && matches!(line.first(), Some(b' ' | b'\t')) && pending + n > MAX_LOGICAL_LINE
+                pending > 0
+                    && matches!(line.first(), Some(b' ' | b'\t'))
+                    && pending + n > MAX_LOGICAL_LINE
             };
             let read = match read {
                 Ok(Some(n)) if joined(n, &self.line) => Ok(None),
@@ -476,7 +478,11 @@ impl<R: BufRead> Iterator for RecordReader<R> {
                 Ok(None) => {
                     self.done = true;
                     let continued = matches!(self.line.first(), Some(b' ' | b'\t'));
-                    let line = if pending > 0 && continued { first } else { self.index } + 1;
+                    let line = if pending > 0 && continued {
+                        first
+                    } else {
+                        self.index
+                    } + 1;
                     return Some(Err(std::io::Error::new(
                         std::io::ErrorKind::InvalidData,
                         LineTooLong { line },
