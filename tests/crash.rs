@@ -403,8 +403,23 @@ fn add_and_remove_killed_at_many_points() {
         restore(&dir.join("map"), &before);
         restore(&dir.join("map.db"), &table_before);
         let delay = add_time.mul_f64(frac);
+        let _ = fs::remove_dir_all(dir.join("map.d"));
         run_killed(dir, &add, delay);
         check(&format!("add killed after {delay:?}"), [&before, &after]);
+        // Crash ordering: an entry in the source always has its stored copy.
+        if fs::read(dir.join("map")).unwrap() == after {
+            let stored = fs::read_dir(dir.join("map.d"))
+                .map(|d| {
+                    d.flatten()
+                        .filter(|e| e.path().extension().is_some_and(|x| x == "pem"))
+                        .count()
+                })
+                .unwrap_or(0);
+            assert_eq!(
+                stored, 1,
+                "add killed after {delay:?}: entry without its certificate copy"
+            );
+        }
 
         restore(&dir.join("map"), &after);
         restore(&dir.join("map.db"), &table_after);
@@ -423,6 +438,93 @@ fn add_and_remove_killed_at_many_points() {
         Some("crashtest")
     );
     assert_eq!(oracles.count("hash", &dir.join("map")), n + 2);
+    assert_eq!(
+        leftovers(dir),
+        Vec::<String>::new(),
+        "temp files left behind"
+    );
+}
+
+/// `rehash` (rewrite every entry to another digest, then rebuild the table)
+/// killed at many points: the source is wholly old or wholly new, the table
+/// answers for the old or the new fingerprint, whole either way, and a clean
+/// run afterwards finishes the job without leftovers.
+#[test]
+fn rehash_killed_at_many_points() {
+    let test = "rehash_killed_at_many_points";
+    let scratch = scratch();
+    let dir = scratch.path();
+    let Some(oracles) = Oracles::get(test, dir) else {
+        return;
+    };
+    let n = entries();
+    // Filler that is not a fingerprint (rehash leaves it), then real entries.
+    let mut filler = String::with_capacity(n * 40);
+    for i in 0..n {
+        filler.push_str(&format!("filler{i}.example value{i}\n"));
+    }
+    filler.push_str("probe old\n");
+    fs::write(dir.join("map"), filler).unwrap();
+    for cert in ["rsa.pem", "ecdsa.pem"] {
+        fs::copy(fixtures().join(cert), dir.join(cert)).unwrap();
+        run_ok(
+            dir,
+            &[
+                "add", "--map", "map", "--digest", "sha256", cert, "--name", cert,
+            ],
+        );
+    }
+    run_ok(dir, &["compile", "hash:map"]);
+    let before = fs::read(dir.join("map")).unwrap();
+    let table_before = fs::read(dir.join("map.db")).unwrap();
+    let keys = |bytes: &[u8]| -> Vec<String> {
+        String::from_utf8_lossy(bytes)
+            .lines()
+            .filter_map(|l| l.strip_suffix(" rsa.pem").map(str::to_string))
+            .collect()
+    };
+    let old_key = keys(&before).pop().expect("the rsa entry");
+    let rehash = ["rehash", "--map", "map", "--digest", "sha1"];
+    let full = run_ok(dir, &rehash);
+    let after = fs::read(dir.join("map")).unwrap();
+    let new_key = keys(&after).pop().expect("the rehashed rsa entry");
+    assert_ne!(old_key, new_key);
+
+    for k in 0..EDIT_KILL_POINTS {
+        restore(&dir.join("map"), &before);
+        restore(&dir.join("map.db"), &table_before);
+        let delay = full.mul_f64(1.25 * (f64::from(k) + 0.5) / f64::from(EDIT_KILL_POINTS));
+        run_killed(dir, &rehash, delay);
+        let what = format!("rehash killed after {delay:?} of {full:?}");
+        let now = fs::read(dir.join("map")).unwrap();
+        assert!(
+            now == before || now == after,
+            "{what}: source is neither old nor new"
+        );
+        let map = dir.join("map");
+        let old = oracles.query("hash", &map, &old_key);
+        let new = oracles.query("hash", &map, &new_key);
+        assert!(
+            matches!(
+                (old.as_deref(), new.as_deref()),
+                (Some("rsa.pem"), None) | (None, Some("rsa.pem"))
+            ),
+            "{what}: table answers old={old:?} new={new:?}"
+        );
+        assert_eq!(
+            oracles.query("hash", &map, "probe").as_deref(),
+            Some("old"),
+            "{what}"
+        );
+        verify_format("hash", dir, test);
+    }
+    // A clean run from the old source finishes the job.
+    restore(&dir.join("map"), &before);
+    run_ok(dir, &rehash);
+    assert_eq!(
+        oracles.query("hash", &dir.join("map"), &new_key).as_deref(),
+        Some("rsa.pem")
+    );
     assert_eq!(
         leftovers(dir),
         Vec::<String>::new(),

@@ -50,8 +50,9 @@ fn compile_one(
     let name = MapName::parse(spec)?;
     let map_type = resolve_type(&name, explicit, ctx)?;
     let source = &name.path;
-    // Before the lock below opens it: a FIFO would block the open.
-    crate::maps::compile::check_source(source)?;
+    // Before the lock below opens it: a FIFO would block the open. Killed
+    // edits' temp files beside the source go too.
+    crate::source::locked::before_reading(source)?;
     // Wait for a running add/remove to finish, and keep the next one from
     // changing the source until this table is in place.
     let _shared = crate::source::locked::lock_shared(source)?;

@@ -50,7 +50,7 @@ pub fn compile(
     if !meta.is_file() {
         return Err(MapError::NotRegular {
             path: source.to_path_buf(),
-            kind: super::table_file::kind_of(&meta.file_type()),
+            kind: crate::fsutil::file_kind(&meta.file_type()),
         });
     }
     let mut problems = Vec::new();
@@ -99,7 +99,7 @@ pub fn check_source(source: &Path) -> Result<(), MapError> {
     } else {
         Err(MapError::NotRegular {
             path: source.to_path_buf(),
-            kind: super::table_file::kind_of(&meta.file_type()),
+            kind: crate::fsutil::file_kind(&meta.file_type()),
         })
     }
 }

@@ -29,7 +29,7 @@
 //! new file; a running one exits after `max_use` sessions or `max_idle`
 //! idle seconds, and `postfix reload` switches all at once (ccert says so
 //! but does not reload itself: a reload restarts tlsmgr, which fails TLS
-//! handshakes in progress; see `crate::running` and doc §3.5).
+//! handshakes in progress; see `crate::running` and docs/tables.md §2).
 //! The database uses the default rollback journal (never WAL); the build
 //! itself runs without a journal, as a crash leaves only a temp file.
 //!

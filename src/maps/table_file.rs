@@ -19,10 +19,12 @@
 //!    Postfix's readers honour for this type on the old table, rename over
 //!    it, fsync the directory. Any failure before the rename drops the temp
 //!    file, so the old table stays byte-identical and nothing is left over.
+//!
+//! docs/tables.md §1 describes the same steps for administrators.
 
 use std::fs::{self, File, OpenOptions};
 use std::io;
-use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use super::{MapError, MapType};
@@ -146,30 +148,11 @@ fn existing_table(target: &Path) -> Result<Existing, MapError> {
             path: target.to_path_buf(),
             message: format!(
                 "is a {}, not a table file; move it away",
-                kind_of(&meta.file_type())
+                fsutil::file_kind(&meta.file_type())
             ),
         }),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Existing::Missing),
         Err(e) => Err(io_err(target, e)),
-    }
-}
-
-/// A file type in words, for errors.
-pub(crate) fn kind_of(t: &fs::FileType) -> &'static str {
-    if t.is_dir() {
-        "directory"
-    } else if t.is_fifo() {
-        "FIFO"
-    } else if t.is_char_device() {
-        "character device"
-    } else if t.is_block_device() {
-        "block device"
-    } else if t.is_socket() {
-        "socket"
-    } else if t.is_symlink() {
-        "symbolic link"
-    } else {
-        "special file"
     }
 }
 

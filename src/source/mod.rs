@@ -361,7 +361,8 @@ fn interpret(logical: LogicalLine<'_>, sink: &mut impl FnMut(Item)) {
 /// The longest logical line (continuation lines joined) ccert reads from a
 /// source: 1 MiB. postmap has no limit, but the longest real entry is a
 /// fingerprint and a name, about a hundred bytes; without a limit a source
-/// of one endless line (a device, a corrupt file) would take all memory.
+/// of one endless line (a device, a corrupt file) would take all memory
+/// (docs/tables.md §3).
 pub const MAX_LOGICAL_LINE: usize = 1 << 20;
 
 /// A logical line over [`MAX_LOGICAL_LINE`] bytes.
@@ -587,5 +588,40 @@ mod tests {
                 .count(),
             problems.len()
         );
+    }
+
+    /// A logical line over the limit is an error naming the line where it
+    /// starts, whether one physical line is too long or continuation lines
+    /// add up; a line at the limit is read.
+    #[test]
+    fn logical_lines_over_the_limit_are_errors_naming_the_line() {
+        let error_line = |input: &[u8]| {
+            RecordReader::new(input).find_map(Result::err).map(|e| {
+                e.into_inner()
+                    .unwrap()
+                    .downcast::<LineTooLong>()
+                    .unwrap()
+                    .line
+            })
+        };
+        let mut long = b"ok line\nkey ".to_vec();
+        long.extend(std::iter::repeat_n(b'v', MAX_LOGICAL_LINE));
+        long.extend_from_slice(b"\nafter x\n");
+        assert_eq!(error_line(&long), Some(2));
+
+        let mut joined = b"first x\nkey start\n".to_vec();
+        let piece = vec![b'v'; 1000];
+        for _ in 0..MAX_LOGICAL_LINE / 1000 + 1 {
+            joined.push(b' ');
+            joined.extend_from_slice(&piece);
+            joined.push(b'\n');
+        }
+        assert_eq!(error_line(&joined), Some(2));
+
+        let mut fits = b"key ".to_vec();
+        fits.extend(std::iter::repeat_n(b'v', MAX_LOGICAL_LINE - 4));
+        fits.push(b'\n');
+        assert_eq!(error_line(&fits), None);
+        assert_eq!(RecordReader::new(&fits[..]).count(), 1);
     }
 }
