@@ -1212,3 +1212,67 @@ fn spawn_piped(dir: &Path, args: &[&str]) -> std::process::Child {
         .spawn()
         .unwrap()
 }
+
+/// Sources that are not regular files are refused before anything is opened
+/// or created, by every command that reads a source; a logical line over
+/// the 1 MiB limit is an error naming its line, within the memory limit.
+#[test]
+fn non_regular_and_endless_sources_are_refused() {
+    let scratch = scratch();
+    let dir = scratch.path();
+    let fifo = dir.join("fifo");
+    let c = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let ccert_temps_in_dev = || {
+        fs::read_dir("/dev")
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with(".ccert-"))
+            .count()
+    };
+    let names_before = fs::read_dir(dir).unwrap().count();
+    for kind in ["hash", "lmdb", "cdb", "sqlite"] {
+        for source in ["/dev/zero", "/dev/urandom", "fifo"] {
+            let spec = format!("{kind}:{source}");
+            let run = run_guarded(dir, &["compile", &spec]);
+            assert_clean_error(&run, source, &spec);
+            assert!(
+                run.stderr.contains("not a regular file"),
+                "{}",
+                run.show(&spec)
+            );
+        }
+    }
+    let cert = fixture("rsa.pem");
+    for args in [
+        vec!["--map", "fifo", "list"],
+        vec!["--map", "fifo", "add", cert.to_str().unwrap()],
+        vec!["--map", "/dev/zero", "list"],
+    ] {
+        let run = run_guarded(dir, &args);
+        assert_clean_error(&run, args[1], &format!("{args:?}"));
+        assert!(
+            run.stderr.contains("not a regular file"),
+            "{}",
+            run.show("refusal")
+        );
+    }
+    assert_eq!(ccert_temps_in_dev(), 0, "temp files left in /dev");
+    assert_eq!(
+        fs::read_dir(dir).unwrap().count(),
+        names_before,
+        "files created"
+    );
+
+    // One endless line (twice the limit): an error naming line 2.
+    let mut long = b"first line\nkey ".to_vec();
+    long.extend(std::iter::repeat_n(b'v', 2 << 20));
+    long.push(b'\n');
+    fs::write(dir.join("long"), &long).unwrap();
+    for kind in ["hash", "lmdb", "cdb", "sqlite"] {
+        let spec = format!("{kind}:long");
+        let run = run_guarded(dir, &["compile", &spec]);
+        assert_clean_error(&run, "long: line 2", &spec);
+    }
+}
