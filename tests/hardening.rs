@@ -817,8 +817,8 @@ fn planted_symlinks_are_never_followed() {
             format!("{table}-lock"),
             format!(".{table}.swp"),
         ] {
-            // SQLite updates an existing table in place and refuses (safely)
-            // to run when its journal name is taken; that is tested apart.
+            // The check that ccert wrote the old sqlite database refuses
+            // (safely) when its journal name is taken; that is tested apart.
             if kind == "sqlite" && name.ends_with("-journal") {
                 continue;
             }
@@ -1274,5 +1274,65 @@ fn non_regular_and_endless_sources_are_refused() {
         let spec = format!("{kind}:long");
         let run = run_guarded(dir, &["compile", &spec]);
         assert_clean_error(&run, "long: line 2", &spec);
+    }
+}
+
+/// A symlink planted at the table path itself (issue 9 item 3): the new
+/// table replaces the link, takes its owner and mode from the source by
+/// postmap's rule (never from the link's target, here another user's 0666
+/// file), and the target keeps its content, owner and mode.
+#[test]
+fn symlink_at_the_table_path_is_replaced_with_the_sources_owner_and_mode() {
+    use std::os::unix::fs::MetadataExt;
+    let scratch = scratch();
+    let dir = scratch.path();
+    fs::write(dir.join("map"), table_source()).unwrap();
+    set_mode(&dir.join("map"), 0o640);
+    let source = fs::metadata(dir.join("map")).unwrap();
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    for kind in ALL_TYPES {
+        let victim = dir.join(format!("victim-{kind}"));
+        fs::write(&victim, b"victim\n").unwrap();
+        set_mode(&victim, 0o666);
+        if root {
+            // Another user's file, as in the report (nobody = 65534).
+            std::os::unix::fs::chown(&victim, Some(65534), Some(65534)).unwrap();
+        }
+        let before = fs::metadata(&victim).unwrap();
+        let table = dir.join(table_name(kind));
+        symlink(&victim, &table).unwrap();
+        let run = run_guarded(dir, &["compile", &format!("{kind}:map")]);
+        assert_eq!(run.code, 0, "{}", run.show(&format!("compile {kind}")));
+        let meta = fs::symlink_metadata(&table).unwrap();
+        assert!(meta.is_file(), "{kind}: the link was not replaced");
+        assert_eq!(
+            meta.mode() & 0o777,
+            0o640,
+            "{kind}: mode not from the source"
+        );
+        assert_eq!(
+            (meta.uid(), meta.gid()),
+            (source.uid(), source.gid()),
+            "{kind}: owner"
+        );
+        let after = fs::metadata(&victim).unwrap();
+        assert_eq!(
+            fs::read(&victim).unwrap(),
+            b"victim\n",
+            "{kind}: written through"
+        );
+        assert_eq!(
+            (after.mode(), after.uid(), after.gid()),
+            (before.mode(), before.uid(), before.gid()),
+            "{kind}: the link's target changed"
+        );
+        let run = run_guarded(dir, &["query", "key7", &format!("{kind}:map")]);
+        assert_eq!(
+            run.stdout,
+            b"value7\n",
+            "{}",
+            run.show(&format!("query {kind}"))
+        );
     }
 }
