@@ -1,7 +1,7 @@
 //! `ccert issue`: a self-signed client certificate and key for a workstation.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
 
@@ -12,9 +12,10 @@ use crate::selfsigned::{KeyAlgorithm, issue};
 
 use super::{Context, Outcome};
 
-/// Runs `ccert issue`.
+/// Runs `ccert issue` up to the new files; with `--add` the dispatcher then
+/// runs `ccert add` with [`add_args`].
 pub fn run(args: &IssueArgs, ctx: &Context) -> anyhow::Result<Outcome> {
-    let cert_path = args.out.join(format!("{}.pem", args.name));
+    let cert_path = cert_path(args);
     let key_path = args.out.join(format!("{}.key", args.name));
     for path in [&cert_path, &key_path] {
         if path.exists() || path.is_symlink() {
@@ -39,31 +40,16 @@ pub fn run(args: &IssueArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     // appears complete or not at all, so a failed or killed run never leaves
     // an empty file that makes the retry say "already exists".
     write_new(&key_path, issued.key_pem.as_bytes(), 0o600)?;
-    let created = [key_path.clone(), cert_path.clone()];
-    let undo = || {
-        for path in &created {
-            let _ = std::fs::remove_file(path);
-        }
-    };
     if let Err(e) = write_new(&cert_path, issued.cert_pem.as_bytes(), 0o644) {
-        undo();
+        let _ = std::fs::remove_file(&key_path);
         return Err(e);
     }
-    match finish(args, ctx, &cert_path, &key_path, &issued.cert_pem) {
-        Ok(outcome) => Ok(outcome),
-        Err(e) => {
-            // Nothing half-done stays behind: the retry starts clean.
-            undo();
-            Err(e.context(format!(
-                "{} and {} were removed again",
-                cert_path.display(),
-                key_path.display()
-            )))
-        }
-    }
+    // Nothing half-done stays behind when a later step fails: the retry
+    // starts clean.
+    finish(args, ctx, &cert_path, &key_path, &issued.cert_pem).map_err(|e| undo(args, e))
 }
 
-/// Prints the new certificate's details and adds it when asked.
+/// Prints the new certificate's details.
 fn finish(
     args: &IssueArgs,
     ctx: &Context,
@@ -80,17 +66,7 @@ fn finish(
     say!("certificate: {}", cert_path.display());
     say!("private key: {} (mode 0600)", key_path.display());
     say!("{digest} fingerprint: {fp}");
-    if args.add {
-        let add = AddArgs {
-            certs: vec![cert_path.to_path_buf()],
-            name: Some(args.name.clone()),
-            digest: None,
-            pubkey: false,
-            replace: false,
-            no_compile: false,
-        };
-        return super::add::run(&add, ctx);
-    } else {
+    if !args.add {
         say!(
             "add it on the server with: ccert add {} --name {}",
             cert_path.display(),
@@ -98,6 +74,37 @@ fn finish(
         );
     }
     Ok(Outcome::Success)
+}
+
+/// The `ccert add` that `issue --add` runs after [`run`]: the new
+/// certificate, named as issued.
+pub fn add_args(args: &IssueArgs) -> AddArgs {
+    AddArgs {
+        certs: vec![cert_path(args)],
+        name: Some(args.name.clone()),
+        digest: None,
+        pubkey: false,
+        replace: false,
+        no_compile: false,
+    }
+}
+
+/// Removes the certificate and key [`run`] created, after a later step
+/// (`--add`) failed, and says so in the error.
+pub fn undo(args: &IssueArgs, err: anyhow::Error) -> anyhow::Error {
+    let (cert, key) = (cert_path(args), args.out.join(format!("{}.key", args.name)));
+    for path in [&cert, &key] {
+        let _ = std::fs::remove_file(path);
+    }
+    err.context(format!(
+        "{} and {} were removed again",
+        cert.display(),
+        key.display()
+    ))
+}
+
+fn cert_path(args: &IssueArgs) -> PathBuf {
+    args.out.join(format!("{}.pem", args.name))
 }
 
 /// Creates `path` with `bytes` and `mode`, never replacing an existing file.
