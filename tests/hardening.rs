@@ -648,8 +648,15 @@ fn sorted_lines(bytes: &[u8]) -> Vec<String> {
 fn concurrent_add_remove_and_compile_lose_nothing() {
     let scratch = scratch();
     let dir = scratch.path();
+    // Filler makes each rebuild take a while, so edits and compiles overlap:
+    // 2,000 entries under CCERT_INTEROP=1, 500 in a plain `cargo test`.
+    let fillers = if oracle::interop_required() {
+        2000
+    } else {
+        500
+    };
     let mut filler = String::new();
-    for i in 0..2000 {
+    for i in 0..fillers {
         filler.push_str(&format!("{:064x} filler{i}\n", i * 31));
     }
     fs::write(dir.join("map"), &filler).unwrap();
@@ -737,7 +744,7 @@ fn concurrent_add_remove_and_compile_lose_nothing() {
             "worker{i}'s entry lost: {named:#?}"
         );
     }
-    assert_eq!(listed.len(), 2004, "filler entries lost");
+    assert_eq!(listed.len(), fillers + 4, "filler entries lost");
     // Every table agrees with the source (postmap folds keys to lower case).
     let expected: Vec<String> = sorted_lines(
         listed
