@@ -237,7 +237,7 @@ pub type Pair = (Vec<u8>, Vec<u8>);
 pub trait Backend {
     /// Builds the table for `source` from `entries` (keys already folded, in
     /// source order, duplicates still present) and atomically replaces the
-    /// table file(s) through the shared lifecycle ([`table_file`]), which
+    /// table file(s) through the shared lifecycle (`table_file.rs`), which
     /// holds the lock Postfix uses for this type while replacing. Duplicate keys are resolved by `policy`; each duplicate
     /// dropped or replaced is reported through `duplicate` (the caller decides
     /// whether to print it). Entries stream in so a backend can bound its
