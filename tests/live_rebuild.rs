@@ -110,8 +110,16 @@ fn rebuilds_under_load_never_fail_a_relay() {
 
     // How fast a running smtpd sees a change: remove the entry and count
     // sessions (and time) until each type refuses the certificate.
-    inst.ccert(&["remove", &cert, "--yes"]);
+    let out = inst.ccert(&["remove", &cert, "--yes"]);
     let removed = Instant::now();
+    // ccert tells that running smtpd processes keep the old sqlite database.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "clientcerts.sqlite: running smtpd processes answer from the previous database"
+        ),
+        "no sqlite notice: {stderr}"
+    );
     for l in &inst.listeners {
         let mut sessions = 1;
         let mut reply = rcpt(&tools.swaks, l.port, Some(&listed));

@@ -102,7 +102,12 @@ pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
 /// file; see [`crate::running`]).
 pub(crate) fn note_sqlite_replaced(source: &std::path::Path, ctx: &Context) {
     let table = crate::maps::MapType::Sqlite.table_path(source);
-    if table.exists() && crate::running::postfix_running(&ctx.config_dir) {
+    let queue_dir = ctx
+        .postfix()
+        .ok()
+        .and_then(|c| c.get("queue_directory"))
+        .unwrap_or_else(|| "/var/spool/postfix".into());
+    if table.exists() && crate::running::postfix_running(std::path::Path::new(&queue_dir)) {
         tell!(
             "ccert: notice: {}: running smtpd processes answer from the previous database \
              until they exit (max_use sessions or max_idle seconds); `postfix reload` switches them now",
