@@ -264,9 +264,34 @@ fn full_read_only_and_denied_filesystems_leave_tables_intact() {
         eprintln!("{TEST}: no runuser; the permission-denied case is skipped");
     }
 
-    // The tables still read as before.
+    // The tables still read as before, also for the `postfix` user.
+    let runuser = oracle::find("runuser");
+    let as_postfix = runuser.is_some()
+        && Command::new("id")
+            .args(["-u", "postfix"])
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
     for m in &maps {
-        let out = ccert(dir, &["query", &format!("{:064x}", 1), m]);
+        let key = format!("{:064x}", 1);
+        if as_postfix {
+            let out = Command::new(runuser.as_ref().unwrap())
+                .args(["-u", "postfix", "--"])
+                .arg(ccert_bin())
+                .args(["query", &key, m])
+                .current_dir(dir)
+                .env("MAIL_CONFIG", dir.join("no-postfix-config"))
+                .stdin(Stdio::null())
+                .output()
+                .unwrap();
+            assert_eq!(
+                String::from_utf8_lossy(&out.stdout),
+                "host0.example\n",
+                "{m} as postfix: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let out = ccert(dir, &["query", &key, m]);
         assert_eq!(
             String::from_utf8_lossy(&out.stdout),
             "host0.example\n",
