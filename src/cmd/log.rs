@@ -95,7 +95,7 @@ pub fn run(args: &LogArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         rows.retain(|r| r.listed_as.is_none());
     }
     if args.approve {
-        return approve(&rows, &source_path, args.no_compile);
+        return approve(&rows, &source_path, args.no_compile, ctx);
     }
     print(&rows, args.format, args.all, offset)?;
     Ok(if unknown == 0 {
@@ -314,7 +314,7 @@ fn visible(text: &str) -> String {
 }
 
 /// Asks per unknown client whether to add it, then adds the accepted ones in one edit.
-fn approve(rows: &[Row], path: &Path, no_compile: bool) -> anyhow::Result<Outcome> {
+fn approve(rows: &[Row], path: &Path, no_compile: bool, ctx: &Context) -> anyhow::Result<Outcome> {
     let candidates: Vec<&Row> = rows
         .iter()
         .filter(|r| r.listed_as.is_none() && r.unusable.is_none())
@@ -409,6 +409,6 @@ fn approve(rows: &[Row], path: &Path, no_compile: bool) -> anyhow::Result<Outcom
     locked
         .commit(&source)
         .with_context(|| format!("writing {}", path.display()))?;
-    rebuild_then_unlock(locked, changed && !no_compile, path)?;
+    rebuild_then_unlock(locked, changed && !no_compile, path, ctx)?;
     Ok(Outcome::Success)
 }
