@@ -46,8 +46,14 @@ _ccert() {
             ccert,list)
                 cmd="ccert__subcmd__list"
                 ;;
+            ccert,log)
+                cmd="ccert__subcmd__log"
+                ;;
             ccert,migrate)
                 cmd="ccert__subcmd__migrate"
+                ;;
+            ccert,probe)
+                cmd="ccert__subcmd__probe"
                 ;;
             ccert,query)
                 cmd="ccert__subcmd__query"
@@ -91,8 +97,14 @@ _ccert() {
             ccert__subcmd__help,list)
                 cmd="ccert__subcmd__help__subcmd__list"
                 ;;
+            ccert__subcmd__help,log)
+                cmd="ccert__subcmd__help__subcmd__log"
+                ;;
             ccert__subcmd__help,migrate)
                 cmd="ccert__subcmd__help__subcmd__migrate"
+                ;;
+            ccert__subcmd__help,probe)
+                cmd="ccert__subcmd__help__subcmd__probe"
                 ;;
             ccert__subcmd__help,query)
                 cmd="ccert__subcmd__help__subcmd__query"
@@ -113,7 +125,7 @@ _ccert() {
 
     case "${cmd}" in
         ccert)
-            opts="-c -h -V --config-dir --map --postfix-version --postfix-build --help --version fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate completions help"
+            opts="-c -h -V --config-dir --map --postfix-version --postfix-build --help --version fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -147,12 +159,20 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__add)
-            opts="-n -d -p -c -h --name --digest --pubkey --replace --no-compile --config-dir --map --postfix-version --postfix-build --help"
+            opts="-f -n -d -p -c -h --fingerprint --name --digest --pubkey --replace --no-compile --config-dir --map --postfix-version --postfix-build --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --fingerprint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --name)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -445,7 +465,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__help)
-            opts="fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate completions help"
+            opts="fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -598,7 +618,35 @@ _ccert() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ccert__subcmd__help__subcmd__log)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ccert__subcmd__help__subcmd__migrate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccert__subcmd__help__subcmd__probe)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -768,6 +816,52 @@ _ccert() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ccert__subcmd__log)
+            opts="-a -f -c -h --all --format --since --approve --no-compile --config-dir --map --postfix-version --postfix-build --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --map)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --postfix-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --postfix-build)
+                    COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ccert__subcmd__migrate)
             opts="-c -h --to --apply --config-dir --map --postfix-version --postfix-build --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -777,6 +871,80 @@ _ccert() {
             case "${prev}" in
                 --to)
                     COMPREPLY=($(compgen -W "lmdb cdb" -- "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --map)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --postfix-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --postfix-build)
+                    COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccert__subcmd__probe)
+            opts="-d -f -c -h --cert --key --from --to --tls --digest --rpk --helo --timeout --format --config-dir --map --postfix-version --postfix-build --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --digest)
+                    COMPREPLY=($(compgen -W "md5 sha1 sha224 sha256 sha384 sha512" -- "${cur}"))
+                    return 0
+                    ;;
+                -d)
+                    COMPREPLY=($(compgen -W "md5 sha1 sha224 sha256 sha384 sha512" -- "${cur}"))
+                    return 0
+                    ;;
+                --helo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 --config-dir)
@@ -841,7 +1009,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__rehash)
-            opts="-d -p -c -h --digest --pubkey --no-compile --config-dir --map --postfix-version --postfix-build --help"
+            opts="-d -p -c -h --digest --pubkey --skip-unknown --no-compile --config-dir --map --postfix-version --postfix-build --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -34,6 +34,9 @@ pub fn run(args: &AddArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     if let Some(name) = &args.name {
         check_value(name.as_bytes()).context("--name: choose another name")?;
     }
+    if let Some(fp) = &args.fingerprint {
+        return add_fingerprint(args, fp, digest, &path, ctx);
+    }
     // Everything that can be wrong with the input is checked before the
     // source file is even opened, so bad input never touches it.
     let now = OffsetDateTime::now_utc();
@@ -46,13 +49,13 @@ pub fn run(args: &AddArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         .with_context(|| format!("opening the clientcerts source {}", path.display()))?;
     let mut source = locked.source();
     let mut changed = false;
+    let mut done = Vec::new();
     for p in &planned {
-        changed |= apply(&mut source, p, args.replace, &path)?;
+        changed |= apply(&mut source, p, args.replace, &path, &mut done)?;
     }
-    locked
-        .commit(&source)
-        .with_context(|| format!("writing {}", path.display()))?;
-    // Keep each certificate so `ccert rehash` can re-fingerprint it later.
+    // Keep each certificate so `ccert rehash` can re-fingerprint it later,
+    // before the source names it: a run killed in between leaves an unused
+    // copy (pruned later), never an entry without its certificate.
     let store = CertStore::for_source(&path);
     for p in &planned {
         store.save(&p.cert).with_context(|| {
@@ -63,10 +66,78 @@ pub fn run(args: &AddArgs, ctx: &Context) -> anyhow::Result<Outcome> {
             )
         })?;
     }
+    locked
+        .commit(&source)
+        .with_context(|| format!("writing {}", path.display()))?;
+    // Only now is it true.
+    for line in done {
+        say!("{line}");
+    }
     // A configured table that does not exist yet is built even when the
     // source did not change (the entry may have been added by hand).
     let rebuild = !args.no_compile && (changed || missing_table(ctx, &path)?);
     rebuild_then_unlock(locked, rebuild, &path, ctx)?;
+    Ok(Outcome::Success)
+}
+
+/// `ccert add --fingerprint FP --name NAME`: an entry without a certificate.
+fn add_fingerprint(
+    args: &AddArgs,
+    text: &str,
+    digest: DigestAlgorithm,
+    path: &Path,
+    ctx: &Context,
+) -> anyhow::Result<Outcome> {
+    use crate::source::upsert::{Upserted, upsert};
+    let name = args.name.as_deref().context("--fingerprint needs --name")?;
+    let Some(fp) = Fingerprint::parse(text) else {
+        bail!(
+            "--fingerprint {text:?}: not a fingerprint; give hex pairs (AB:CD:… or abcd…) as \
+             `ccert log` or `ccert fingerprint` print them"
+        );
+    };
+    if fp.algorithm != digest {
+        bail!(
+            "--fingerprint: {} bytes is a {} fingerprint, but the digest is {digest}; nothing \
+             changed (take the fingerprint in {digest}, or pass --digest {} if the server uses it)",
+            fp.bytes.len(),
+            fp.algorithm,
+            fp.algorithm
+        );
+    }
+    let today = OffsetDateTime::now_utc().date();
+    let note = Annotation::for_fingerprint(&fp, args.pubkey, None, today);
+    let mut locked = LockedSource::open(path, true)
+        .with_context(|| format!("opening the clientcerts source {}", path.display()))?;
+    let mut source = locked.source();
+    let changed = match upsert(&mut source, &fp, name, &note, args.replace) {
+        Ok(Upserted::Added) => {
+            say!("added {fp} {name} to {}", path.display());
+            true
+        }
+        Ok(Upserted::Unchanged { line }) => {
+            tell!(
+                "ccert: notice: {fp} is already in {} (line {line}) as {name:?}; nothing to do",
+                path.display()
+            );
+            false
+        }
+        Ok(Upserted::Renamed { line, old }) => {
+            say!(
+                "renamed {fp} from {old:?} to {name:?} in {} (line {line})",
+                path.display()
+            );
+            true
+        }
+        Err(e) => bail!(
+            "{}:{e}; nothing changed (use --replace to rename it)",
+            path.display()
+        ),
+    };
+    locked
+        .commit(&source)
+        .with_context(|| format!("writing {}", path.display()))?;
+    rebuild_then_unlock(locked, changed && !args.no_compile, path, ctx)?;
     Ok(Outcome::Success)
 }
 
@@ -136,7 +207,14 @@ fn warn_validity(cert: &Certificate, shown: &str, now: OffsetDateTime) {
 }
 
 /// Applies one planned entry to the model; returns whether it changed.
-fn apply(source: &mut SourceFile, p: &Planned, replace: bool, path: &Path) -> anyhow::Result<bool> {
+/// What it did is pushed to `done`, printed once the source is written.
+fn apply(
+    source: &mut SourceFile,
+    p: &Planned,
+    replace: bool,
+    path: &Path,
+    done: &mut Vec<String>,
+) -> anyhow::Result<bool> {
     let text = p.fingerprint.to_string();
     let (records, _) = source.records();
     // postmap keeps the first of duplicate (folded) keys: that one decides.
@@ -170,18 +248,18 @@ fn apply(source: &mut SourceFile, p: &Planned, replace: bool, path: &Path) -> an
         source
             .replace_value(existing.lines.clone(), p.name.as_bytes())
             .with_context(|| format!("{}: renaming the entry", path.display()))?;
-        say!(
+        done.push(format!(
             "renamed {} from {:?} to {:?} in {} (line {})",
             text,
             old,
             p.name,
             path.display(),
             existing.line
-        );
+        ));
         return Ok(true);
     }
     source.append_lines([p.annotation.to_line(), format!("{text} {}", p.name)]);
-    say!("added {text} {} to {}", p.name, path.display());
+    done.push(format!("added {text} {} to {}", p.name, path.display()));
     Ok(true)
 }
 
