@@ -16,16 +16,19 @@ use crate::source::{SourceFile, check_value};
 use super::{Context, Outcome};
 
 /// One entry to add.
-struct Planned {
-    cert_path: String,
-    cert: Certificate,
-    fingerprint: Fingerprint,
-    name: String,
+pub(crate) struct Planned {
+    pub(crate) cert_path: String,
+    pub(crate) cert: Certificate,
+    pub(crate) fingerprint: Fingerprint,
+    pub(crate) name: String,
     annotation: Annotation,
 }
 
 /// Runs `ccert add`.
 pub fn run(args: &AddArgs, ctx: &Context) -> anyhow::Result<Outcome> {
+    if let Some(map) = ctx.store_map()? {
+        return super::fleet::add(args, ctx, &map);
+    }
     let path = ctx.source_path()?;
     let digest: DigestAlgorithm = match args.digest {
         Some(d) => d.into(),
@@ -68,7 +71,7 @@ pub fn run(args: &AddArgs, ctx: &Context) -> anyhow::Result<Outcome> {
 }
 
 /// Reads a certificate file and decides the entry for it.
-fn plan(
+pub(crate) fn plan(
     cert_path: &Path,
     args: &AddArgs,
     digest: DigestAlgorithm,

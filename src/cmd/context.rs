@@ -70,4 +70,19 @@ impl Context {
         }
         Ok(self.config_dir.join("clientcerts"))
     }
+
+    /// The database list to edit instead of a source file: `--map pgsql:CF`
+    /// (also `proxy:pgsql:CF`), else the first table of relay_clientcerts
+    /// when that is a pgsql: one.
+    pub fn store_map(&self) -> anyhow::Result<Option<String>> {
+        if let Some(map) = &self.map {
+            let text = map.to_string_lossy();
+            return Ok(crate::store::store_config(&text).map(|_| text.into_owned()));
+        }
+        let value = self.postfix()?.get("relay_clientcerts").unwrap_or_default();
+        let first = value.split([',', ' ', '\t', '\n']).find(|s| !s.is_empty());
+        Ok(first
+            .filter(|item| crate::store::store_config(item).is_some())
+            .map(str::to_string))
+    }
 }

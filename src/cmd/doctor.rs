@@ -11,7 +11,11 @@ use super::{Context, Outcome};
 /// Runs `ccert doctor`.
 pub fn run(args: &DoctorArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let findings = match ctx.postfix() {
-        Ok(cfg) => audit(cfg, ctx.map.as_deref()),
+        Ok(cfg) => {
+            let mut findings = audit(cfg, ctx.map.as_deref());
+            findings.extend(crate::store::pgsql::doctor::audit(cfg));
+            findings
+        }
         Err(e) => vec![Finding {
             severity: Severity::Error,
             file: None,

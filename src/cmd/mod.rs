@@ -22,8 +22,11 @@ pub mod client_config;
 pub mod compile;
 pub mod completions;
 pub mod context;
+pub mod db;
 pub mod doctor;
 pub mod dump;
+mod fleet;
+pub mod import;
 pub mod fingerprint;
 pub mod issue;
 pub mod list;
@@ -31,6 +34,7 @@ pub mod query;
 pub mod rehash;
 pub mod remove;
 pub mod server_config;
+pub mod sync;
 
 use std::process::ExitCode;
 
@@ -75,5 +79,8 @@ pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
         Command::ClientConfig(args) => client_config::run(args, &ctx),
         Command::ServerConfig(args) => server_config::run(args, &ctx),
         Command::Completions(args) => completions::run(args, &ctx),
+        Command::Db(args) => db::run(args, &ctx),
+        Command::Import(args) => import::run(args, &ctx),
+        Command::Sync(args) => sync::run(args, &ctx),
     }
 }

@@ -15,7 +15,7 @@ use crate::source::{Record, SourceFile};
 use super::{Context, Outcome};
 
 /// Which entries to remove.
-enum Matcher {
+pub(crate) enum Matcher {
     /// Entries whose value is this name.
     Name(Vec<u8>),
     /// Entries whose key is one of these fingerprints.
@@ -36,6 +36,9 @@ impl Matcher {
 
 /// Runs `ccert remove`.
 pub fn run(args: &RemoveArgs, ctx: &Context) -> anyhow::Result<Outcome> {
+    if let Some(map) = ctx.store_map()? {
+        return super::fleet::remove(args, &map);
+    }
     let path = ctx.source_path()?;
     let (matcher, wanted) = matcher(args)?;
 
@@ -125,7 +128,7 @@ pub fn run(args: &RemoveArgs, ctx: &Context) -> anyhow::Result<Outcome> {
 
 /// Builds the matcher (reading certificates and parsing the fingerprint
 /// before the source is opened) and a description for messages.
-fn matcher(args: &RemoveArgs) -> anyhow::Result<(Matcher, String)> {
+pub(crate) fn matcher(args: &RemoveArgs) -> anyhow::Result<(Matcher, String)> {
     if let Some(name) = &args.name {
         return Ok((
             Matcher::Name(name.as_bytes().to_vec()),

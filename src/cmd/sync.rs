@@ -1,0 +1,135 @@
+//! `ccert sync --from pgsql:CF --to TYPE:FILE`: a local copy of a database
+//! list for servers that must keep relaying while the database is down.
+//!
+//! FILE is an ordinary clientcerts source (ccert's comment lines, postmap's
+//! syntax) whose first line records the database and generation it was
+//! written from; its table is compiled next to it. Both are replaced
+//! atomically, and only when the database changed (or the table is missing
+//! or older than FILE), so a timer can run sync every minute for free.
+
+use std::path::Path;
+
+use anyhow::{Context as _, bail};
+
+use crate::cli::SyncArgs;
+use crate::fsutil::{Permissions, write_atomic};
+use crate::maps::MapName;
+use crate::maps::prepare::DuplicatePolicy;
+use crate::source::annotation::Annotation;
+use crate::store::pgsql::PgsqlStore;
+use crate::store::{ListStore, StoredEntry};
+
+use super::{Context, Outcome};
+
+/// The first line of a file sync writes.
+const HEADER: &str = "# ccert sync:";
+
+/// Runs `ccert sync`.
+pub fn run(args: &SyncArgs, _ctx: &Context) -> anyhow::Result<Outcome> {
+    let Some(cf) = crate::store::store_config(&args.from) else {
+        bail!("--from {}: name the database list as pgsql:CF", args.from);
+    };
+    let to = MapName::parse(&args.to)?;
+    let Some(map_type) = to.map_type else {
+        bail!(
+            "--to {}: give the table type, e.g. --to cdb:{} (or lmdb:)",
+            args.to,
+            to.path.display()
+        );
+    };
+    let file = &to.path;
+    let recorded = match std::fs::read(file) {
+        Ok(bytes) => {
+            let first = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
+            let first = String::from_utf8_lossy(first).into_owned();
+            if !first.starts_with(HEADER) {
+                bail!(
+                    "{}: not written by `ccert sync` (its first line is not `{HEADER} …`); \
+                     nothing changed. Point --to at another file, or move this one away",
+                    file.display()
+                );
+            }
+            Some(first)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(e).with_context(|| format!("reading {}", file.display())),
+    };
+    let mut store = PgsqlStore::open(&cf)?;
+    let (id, generation) = store.generation()?;
+    let table = map_type.table_path(file);
+    let table_fresh = match (std::fs::metadata(&table), std::fs::metadata(file)) {
+        (Ok(t), Ok(f)) => t.modified().ok() >= f.modified().ok(),
+        _ => false,
+    };
+    if recorded.as_deref() == Some(header(&id, generation, &cf).as_str()) && table_fresh {
+        say!(
+            "{}: up to date (generation {generation})",
+            map_type.postfix_name(file)
+        );
+        return Ok(Outcome::Success);
+    }
+    let ((id, generation), entries) = store.snapshot()?;
+    let text = source_text(&header(&id, generation, &cf), &entries);
+    let perms = Permissions::of_existing(file).unwrap_or(Permissions {
+        mode: 0o644,
+        owner: None,
+    });
+    write_atomic(file, text.as_bytes(), &perms)
+        .with_context(|| format!("writing {}", file.display()))?;
+    let report = crate::maps::compile::compile(file, map_type, DuplicatePolicy::Warn)
+        .with_context(|| {
+            format!(
+                "{} was written, but building its table failed; the old table is unchanged",
+                file.display()
+            )
+        })?;
+    say!(
+        "wrote {} ({} entries, generation {generation} of {})",
+        map_type.postfix_name(file),
+        report.records,
+        store.postfix_name()
+    );
+    Ok(Outcome::Success)
+}
+
+fn header(id: &str, generation: i64, cf: &Path) -> String {
+    format!(
+        "{HEADER} database={id} generation={generation} from=pgsql:{}",
+        cf.display()
+    )
+}
+
+/// The source text: header, then each entry with ccert's comment line.
+fn source_text(header: &str, entries: &[StoredEntry]) -> String {
+    let mut out = String::with_capacity(64 + entries.len() * 200);
+    out.push_str(header);
+    out.push_str("\n# Written from the database; local edits are replaced by the next sync.\n");
+    for e in entries {
+        if crate::source::check_value(e.name.as_bytes()).is_err()
+            || e.fingerprint.contains(char::is_whitespace)
+        {
+            tell!(
+                "ccert: warning: {}: the name {:?} cannot be written to a source file; skipped",
+                e.fingerprint,
+                e.name
+            );
+            continue;
+        }
+        let prefix: String = e.fingerprint.to_uppercase().chars().take(11).collect();
+        let note = Annotation {
+            added: e.added_at.map(|t| t.date()),
+            digest: e.digest,
+            pubkey: e.pubkey,
+            fp_prefix: Some(prefix),
+            not_after: e.not_after,
+            subject: e.subject.clone(),
+        };
+        out.push_str(&note.to_line());
+        out.push('\n');
+        out.push_str(&e.fingerprint);
+        out.push(' ');
+        out.push_str(&e.name);
+        out.push('\n');
+    }
+    out
+}
