@@ -506,7 +506,7 @@ pub enum DbCommand {
 pub struct DbInitArgs {
     /// The list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf
     #[arg(value_name = "pgsql:CF")]
-    pub map: String,
+    pub list: String,
     /// Database servers, as pgsql_table(5) `hosts` (comma-separated or repeated)
     #[arg(long, value_name = "HOST", value_delimiter = ',')]
     pub hosts: Vec<String>,

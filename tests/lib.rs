@@ -5,6 +5,7 @@
 //! with a printed reason when missing unless `CCERT_INTEROP=1`).
 
 mod oracle;
+mod pg;
 mod test;
 
 mod cli_basics;
@@ -16,6 +17,7 @@ mod doctor;
 mod e2e_postfix;
 mod edit;
 mod fingerprint;
+mod fleet;
 mod hardening;
 mod hash_interop;
 mod live;

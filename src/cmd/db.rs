@@ -17,10 +17,10 @@ pub fn run(args: &DbArgs, _ctx: &Context) -> anyhow::Result<Outcome> {
 }
 
 fn run_init(args: &DbInitArgs) -> anyhow::Result<Outcome> {
-    let Some(cf) = crate::store::store_config(&args.map) else {
+    let Some(cf) = crate::store::store_config(&args.list) else {
         bail!(
             "{}: name the list as Postfix does: pgsql:/etc/postfix/clientcerts.pgsql.cf",
-            args.map
+            args.list
         );
     };
     let fresh = !args.hosts.is_empty() || args.dbname.is_some() || args.user.is_some();

@@ -125,9 +125,11 @@ impl PgsqlStore {
         }
         let conflicts = tx
             .query(
-                "SELECT DISTINCT ON (i.fingerprint) i.fingerprint, c.name, i.name
-                 FROM ccert_import i JOIN ccert_clientcerts c USING (fingerprint)
-                 WHERE c.name <> i.name ORDER BY i.fingerprint, i.ord",
+                "SELECT f.fingerprint, c.name, f.name
+                 FROM (SELECT DISTINCT ON (fingerprint) fingerprint, name FROM ccert_import
+                       ORDER BY fingerprint, ord) f
+                 JOIN ccert_clientcerts c USING (fingerprint)
+                 WHERE c.name <> f.name ORDER BY f.fingerprint",
                 &[],
             )
             .map_err(err)?
