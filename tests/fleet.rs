@@ -144,9 +144,11 @@ fn init_writes_the_cf_once_and_never_prints_the_password() {
 }
 
 /// Whether this Postfix has the pgsql map type (package postfix-pgsql).
-pub fn postfix_has_pgsql() -> bool {
+pub fn postfix_has_pgsql(conf: &Path) -> bool {
     oracle::find("postconf").is_some_and(|postconf| {
         Command::new(postconf)
+            .arg("-c")
+            .arg(conf)
             .arg("-m")
             .output()
             .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).lines().any(|l| l == "pgsql"))
@@ -196,7 +198,7 @@ fn edits_work_on_pgsql_as_on_a_file() {
     assert_eq!(f.run(&["query", "00:11", &map]).status.code(), Some(1));
     // Postfix's own pgsql client reads the same .cf and finds the same name.
     if let Some(postmap) = oracle::find("postmap")
-        && postfix_has_pgsql()
+        && postfix_has_pgsql(&f.path("conf"))
     {
         let conf = f.path("conf");
         let got = oracle::run_ok(&postmap, &["-c", conf.to_str().unwrap(), "-q", &fa.to_lowercase(), &map]);
