@@ -18,6 +18,7 @@ mod e2e_postfix;
 mod edit;
 mod fingerprint;
 mod fleet;
+mod fleet_live;
 mod hardening;
 mod hash_interop;
 mod live;
