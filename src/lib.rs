@@ -21,6 +21,6 @@ pub mod doctor;
 pub mod fsutil;
 pub mod maps;
 pub mod postfix;
-pub mod store;
 pub mod selfsigned;
 pub mod source;
+pub mod store;

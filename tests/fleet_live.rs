@@ -26,8 +26,17 @@ fn two_servers_share_one_database_list() {
     fs::set_permissions(&pw, fs::Permissions::from_mode(0o600)).unwrap();
     let map = format!("pgsql:{}", cf.display());
     direct.ccert(&[
-        "db", "init", &map, "--hosts", &db.inet_host(), "--dbname", "mail", "--user", "ccert",
-        "--password-file", pw.to_str().unwrap(),
+        "db",
+        "init",
+        &map,
+        "--hosts",
+        &db.inet_host(),
+        "--dbname",
+        "mail",
+        "--user",
+        "ccert",
+        "--password-file",
+        pw.to_str().unwrap(),
     ]);
     let local = synced.table("cdb");
     let sync = |synced: &Instance| {
@@ -40,7 +49,8 @@ fn two_servers_share_one_database_list() {
     synced.start();
     let client = live::make_cert(&tools.openssl, &direct.path("certs"), "laptop", &live::EC);
     let code = |port| live::rcpt(&tools.swaks, port, Some(&client));
-    let show = |r: &live::Reply, inst: &Instance| format!("{}\n--- log\n{}", r.transcript, inst.log());
+    let show =
+        |r: &live::Reply, inst: &Instance| format!("{}\n--- log\n{}", r.transcript, inst.log());
 
     // Unknown everywhere.
     let r = code(port_a);

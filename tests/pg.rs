@@ -60,7 +60,9 @@ impl Cluster {
     pub fn start(test: &str) -> Option<Cluster> {
         let Some(bin) = find_bin() else {
             if oracle::interop_required() {
-                panic!("{test}: CCERT_INTEROP=1 but the PostgreSQL server (initdb, pg_ctl) is not installed");
+                panic!(
+                    "{test}: CCERT_INTEROP=1 but the PostgreSQL server (initdb, pg_ctl) is not installed"
+                );
             }
             eprintln!(
                 "skipping {test}: the PostgreSQL server (initdb, pg_ctl) is not installed \
@@ -157,7 +159,15 @@ impl Cluster {
         }
         self.running = false;
         let data = self.path("data");
-        let out = self.run(&["pg_ctl", "-D", data.to_str().unwrap(), "-m", "immediate", "-w", "stop"]);
+        let out = self.run(&[
+            "pg_ctl",
+            "-D",
+            data.to_str().unwrap(),
+            "-m",
+            "immediate",
+            "-w",
+            "stop",
+        ]);
         if !out.status.success() {
             eprintln!("pg_ctl stop: {}", String::from_utf8_lossy(&out.stderr));
         }
@@ -188,7 +198,9 @@ impl Cluster {
         } else {
             Command::new(tool)
         };
-        cmd.args(&args[1..]).current_dir(self.root.path()).stdin(Stdio::null());
+        cmd.args(&args[1..])
+            .current_dir(self.root.path())
+            .stdin(Stdio::null());
         cmd
     }
 
@@ -216,8 +228,23 @@ impl Cluster {
         let sock = self.path("sock");
         let port = self.port.to_string();
         let out = self.run_ok(&[
-            "psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h",
-            sock.to_str().unwrap(), "-p", &port, "-U", "ccert", "-d", db, "-c", sql,
+            "psql",
+            "-X",
+            "-q",
+            "-A",
+            "-t",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-h",
+            sock.to_str().unwrap(),
+            "-p",
+            &port,
+            "-U",
+            "ccert",
+            "-d",
+            db,
+            "-c",
+            sql,
         ]);
         String::from_utf8_lossy(&out.stdout).trim().to_string()
     }
@@ -250,24 +277,70 @@ impl Cluster {
         let ca_key = self.path("ca.key");
         let csr = self.path("server.csr");
         let ext = self.path("server.ext");
-        fs::write(&ext, "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n").unwrap();
-        let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+        fs::write(
+            &ext,
+            "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
+        )
+        .unwrap();
+        let ec = [
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+        ];
         let openssl_ok = |args: &[&std::ffi::OsStr]| {
             let out = Command::new(openssl).args(args).output().unwrap();
-            assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "openssl {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         };
         let os = |s: &str| std::ffi::OsString::from(s);
-        let mut a: Vec<std::ffi::OsString> = vec![os("req"), os("-x509"), os("-days"), os("30"), os("-subj"), os("/CN=ccert test CA")];
+        let mut a: Vec<std::ffi::OsString> = vec![
+            os("req"),
+            os("-x509"),
+            os("-days"),
+            os("30"),
+            os("-subj"),
+            os("/CN=ccert test CA"),
+        ];
         a.extend(ec.iter().map(|s| os(s)));
-        a.extend([os("-keyout"), ca_key.clone().into(), os("-out"), ca.clone().into()]);
+        a.extend([
+            os("-keyout"),
+            ca_key.clone().into(),
+            os("-out"),
+            ca.clone().into(),
+        ]);
         openssl_ok(&a.iter().map(|s| s.as_os_str()).collect::<Vec<_>>());
-        let mut a: Vec<std::ffi::OsString> = vec![os("req"), os("-new"), os("-subj"), os("/CN=localhost")];
+        let mut a: Vec<std::ffi::OsString> =
+            vec![os("req"), os("-new"), os("-subj"), os("/CN=localhost")];
         a.extend(ec.iter().map(|s| os(s)));
-        a.extend([os("-keyout"), key.clone().into(), os("-out"), csr.clone().into()]);
+        a.extend([
+            os("-keyout"),
+            key.clone().into(),
+            os("-out"),
+            csr.clone().into(),
+        ]);
         openssl_ok(&a.iter().map(|s| s.as_os_str()).collect::<Vec<_>>());
         let a: Vec<std::ffi::OsString> = vec![
-            os("x509"), os("-req"), os("-days"), os("30"), os("-in"), csr.into(), os("-CA"), ca.clone().into(),
-            os("-CAkey"), ca_key.into(), os("-set_serial"), os("2"), os("-extfile"), ext.into(), os("-out"), crt.clone().into(),
+            os("x509"),
+            os("-req"),
+            os("-days"),
+            os("30"),
+            os("-in"),
+            csr.into(),
+            os("-CA"),
+            ca.clone().into(),
+            os("-CAkey"),
+            ca_key.into(),
+            os("-set_serial"),
+            os("2"),
+            os("-extfile"),
+            ext.into(),
+            os("-out"),
+            crt.clone().into(),
         ];
         openssl_ok(&a.iter().map(|s| s.as_os_str()).collect::<Vec<_>>());
         fs::set_permissions(&key, fs::Permissions::from_mode(0o600)).unwrap();

@@ -63,7 +63,10 @@ fn password(args: &DbInitArgs) -> anyhow::Result<Option<String>> {
             .with_context(|| format!("reading the password file {}", file.display()))?;
         let first = text.lines().next().unwrap_or_default().to_string();
         if first.is_empty() {
-            bail!("{}: the first line is empty; write the password there", file.display());
+            bail!(
+                "{}: the first line is empty; write the password there",
+                file.display()
+            );
         }
         return Ok(Some(first));
     }

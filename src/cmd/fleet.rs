@@ -222,16 +222,18 @@ pub(crate) fn rehash(args: &RehashArgs, map: &str) -> anyhow::Result<Outcome> {
     let digest: DigestAlgorithm = args.digest.context("--digest is required")?.into();
     let mut store = open(map)?;
     let report = store.rehash(digest, args.pubkey)?;
-    let kind = if args.pubkey { "public-key" } else { "certificate" };
+    let kind = if args.pubkey {
+        "public-key"
+    } else {
+        "certificate"
+    };
     say!(
         "rewrote {} of {} entries in {} to {digest} {kind} fingerprints",
         report.changed,
         report.total,
         store.postfix_name()
     );
-    say!(
-        "note: every Postfix server reading it must use smtpd_tls_fingerprint_digest = {digest}"
-    );
+    say!("note: every Postfix server reading it must use smtpd_tls_fingerprint_digest = {digest}");
     Ok(Outcome::Success)
 }
 

@@ -29,7 +29,12 @@ pub fn run(args: &ImportArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let source = SourceFile::parse(&bytes);
     let (records, problems) = source.records();
     for p in &problems {
-        tell!("ccert: warning: {}:{}: {}", path.display(), p.line, p.message);
+        tell!(
+            "ccert: warning: {}:{}: {}",
+            path.display(),
+            p.line,
+            p.message
+        );
     }
     let stored = CertStore::for_source(path).load(&mut |w| tell!("ccert: warning: {w}"));
     let mut certs: HashMap<Fingerprint, Certificate> = HashMap::new();
@@ -43,7 +48,9 @@ pub fn run(args: &ImportArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let mut entries = Vec::with_capacity(records.len());
     let mut skipped = 0usize;
     for r in &records {
-        let fp = std::str::from_utf8(&r.key).ok().and_then(Fingerprint::parse);
+        let fp = std::str::from_utf8(&r.key)
+            .ok()
+            .and_then(Fingerprint::parse);
         let name = String::from_utf8(r.value.clone()).ok();
         let (Some(fp), Some(name)) = (fp, name) else {
             tell!(

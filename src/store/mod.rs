@@ -126,8 +126,7 @@ pub trait ListStore {
 
     /// Adds `entries` in one transaction. A fingerprint present with another
     /// name is renamed with `replace`, else the whole edit is refused.
-    fn add(&mut self, entries: &[NewEntry], replace: bool)
-    -> Result<Vec<AddOutcome>, StoreError>;
+    fn add(&mut self, entries: &[NewEntry], replace: bool) -> Result<Vec<AddOutcome>, StoreError>;
 
     /// Removes the selected entries in one transaction, after `confirm`
     /// approved the list (returning `false` changes nothing). Returns what

@@ -212,10 +212,7 @@ impl PgsqlCf {
                     "expected `name = value` (see pgsql_table(5))".into(),
                 ));
             };
-            settings.insert(
-                name.trim().to_string(),
-                (value.trim().to_string(), line),
-            );
+            settings.insert(name.trim().to_string(), (value.trim().to_string(), line));
         }
         let get = |n: &str| {
             settings
@@ -230,9 +227,10 @@ impl PgsqlCf {
             .split([',', ' ', '\t'])
             .filter(|s| !s.is_empty())
         {
-            hosts.push(HostSpec::parse(item).map_err(|m| {
-                invalid(host_line, format!("hosts: {m}; see pgsql_table(5)"))
-            })?);
+            hosts.push(
+                HostSpec::parse(item)
+                    .map_err(|m| invalid(host_line, format!("hosts: {m}; see pgsql_table(5)")))?,
+            );
         }
         if hosts.is_empty() {
             hosts.push(HostSpec::Inet {

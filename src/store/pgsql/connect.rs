@@ -44,7 +44,10 @@ pub fn connect(cf: &PgsqlCf) -> Result<Client, String> {
             Err(why) => failures.push(format!("{}: {why}", target.shown)),
         }
     }
-    Err(format!("cannot connect to the database ({})", failures.join("; ")))
+    Err(format!(
+        "cannot connect to the database ({})",
+        failures.join("; ")
+    ))
 }
 
 fn default_user() -> String {
@@ -252,9 +255,7 @@ fn tls_config(
             .build()
             .map_err(|e| format!("TLS setup: {e}"))?;
             if mode == SslMode::VerifyFull {
-                builder
-                    .with_webpki_verifier(webpki)
-                    .with_no_client_auth()
+                builder.with_webpki_verifier(webpki).with_no_client_auth()
             } else {
                 builder
                     .dangerous()
@@ -286,8 +287,8 @@ fn load_roots(rootcert: Option<&str>) -> Result<rustls::RootCertStore, String> {
             e.kind()
         )
     })?;
-    let certs = crate::cert::parse_certificates(&bytes, &path)
-        .map_err(|e| format!("sslrootcert: {e}"))?;
+    let certs =
+        crate::cert::parse_certificates(&bytes, &path).map_err(|e| format!("sslrootcert: {e}"))?;
     let mut roots = rustls::RootCertStore::empty();
     for c in certs {
         roots
@@ -295,7 +296,10 @@ fn load_roots(rootcert: Option<&str>) -> Result<rustls::RootCertStore, String> {
             .map_err(|e| format!("sslrootcert {}: {e}", path.display()))?;
     }
     if roots.is_empty() {
-        return Err(format!("sslrootcert {}: no certificate in it", path.display()));
+        return Err(format!(
+            "sslrootcert {}: no certificate in it",
+            path.display()
+        ));
     }
     Ok(roots)
 }

@@ -11,7 +11,13 @@ use super::connect;
 use crate::doctor::{Finding, Severity};
 use crate::postfix::PostfixConfig;
 
-fn finding(severity: Severity, file: &Path, line: Option<usize>, message: String, fix: Option<String>) -> Finding {
+fn finding(
+    severity: Severity,
+    file: &Path,
+    line: Option<usize>,
+    message: String,
+    fix: Option<String>,
+) -> Finding {
     Finding {
         severity,
         file: Some(file.display().to_string()),
@@ -47,9 +53,7 @@ pub fn audit(cfg: &PostfixConfig) -> Vec<Finding> {
 
 fn check_proxy(cfg: &PostfixConfig, item: &str, out: &mut Vec<Finding>) {
     let maps = cfg.get("proxy_read_maps").unwrap_or_default();
-    let listed = maps
-        .split([',', ' ', '\t', '\n'])
-        .any(|m| m == item);
+    let listed = maps.split([',', ' ', '\t', '\n']).any(|m| m == item);
     if !listed {
         out.push(finding(
             Severity::Error,
@@ -60,9 +64,7 @@ fn check_proxy(cfg: &PostfixConfig, item: &str, out: &mut Vec<Finding>) {
                  (its default does not include $relay_clientcerts): proxymap refuses the \
                  lookup and smtpd answers 451 temporary failure"
             ),
-            Some(format!(
-                "postconf -e 'proxy_read_maps = $proxy_read_maps $relay_clientcerts' && postfix reload"
-            )),
+            Some("postconf -e 'proxy_read_maps = $proxy_read_maps $relay_clientcerts' && postfix reload".to_string()),
         ));
     }
 }
@@ -91,8 +93,13 @@ fn check_cf(cf_path: &Path, has_local: bool, out: &mut Vec<Finding>) {
                 Severity::Error,
                 cf_path,
                 cf.line_of("password"),
-                format!("holds a database password but is readable by every user (mode {mode:04o})"),
-                Some(format!("chown root:postfix {0} && chmod 0640 {0}", cf_path.display())),
+                format!(
+                    "holds a database password but is readable by every user (mode {mode:04o})"
+                ),
+                Some(format!(
+                    "chown root:postfix {0} && chmod 0640 {0}",
+                    cf_path.display()
+                )),
             ));
         }
     }
@@ -102,7 +109,8 @@ fn check_cf(cf_path: &Path, has_local: bool, out: &mut Vec<Finding>) {
             Severity::Warning,
             cf_path,
             None,
-            "no query: Postfix falls back to the old table/select_field/where_field settings".into(),
+            "no query: Postfix falls back to the old table/select_field/where_field settings"
+                .into(),
             Some(format!("query = {}", super::init::QUERY)),
         ));
     } else if !query.contains("'%s'") {
@@ -143,7 +151,7 @@ fn check_cf(cf_path: &Path, has_local: bool, out: &mut Vec<Finding>) {
                 cf_path,
                 cf.line_of("hosts"),
                 format!("{why}; {down}"),
-                Some(format!("check hosts, user, password and dbname, then: ccert doctor")),
+                Some("check hosts, user, password and dbname, then: ccert doctor".to_string()),
             ));
             return;
         }
@@ -210,7 +218,10 @@ fn check_query(
         return;
     }
     let expected: Option<String> = client
-        .query_opt("SELECT name FROM ccert_clientcerts WHERE fingerprint = $1", &[&key])
+        .query_opt(
+            "SELECT name FROM ccert_clientcerts WHERE fingerprint = $1",
+            &[&key],
+        )
         .ok()
         .flatten()
         .map(|r| r.get(0));

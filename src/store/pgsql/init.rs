@@ -155,4 +155,3 @@ pub fn postfix_gid() -> Option<u32> {
     // SAFETY: non-null result of getgrnam points to a valid group record.
     Some(unsafe { (*group).gr_gid })
 }
-

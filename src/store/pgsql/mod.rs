@@ -105,9 +105,7 @@ impl PgsqlStore {
         .map_err(err)?;
         let by = who();
         {
-            let mut writer = tx
-                .copy_in("COPY ccert_import FROM STDIN")
-                .map_err(err)?;
+            let mut writer = tx.copy_in("COPY ccert_import FROM STDIN").map_err(err)?;
             let mut buf = Vec::with_capacity(1 << 16);
             for (ord, e) in entries.iter().enumerate() {
                 copy_row(&mut buf, ord, e);
@@ -168,7 +166,9 @@ fn copy_row(buf: &mut Vec<u8>, ord: usize, e: &NewEntry) {
     let fp = e.fingerprint.to_map_key();
     let cert = e.certificate.as_ref();
     let not_after = cert.map(|c| c.not_after).or(e.not_after);
-    let subject = cert.map(|c| c.subject.clone()).or_else(|| e.subject.clone());
+    let subject = cert
+        .map(|c| c.subject.clone())
+        .or_else(|| e.subject.clone());
     let fields: [Option<String>; 9] = [
         Some(ord.to_string()),
         Some(fp),
@@ -209,7 +209,8 @@ fn copy_row(buf: &mut Vec<u8>, ord: usize, e: &NewEntry) {
 }
 
 fn rfc3339(t: OffsetDateTime) -> Option<String> {
-    t.format(&time::format_description::well_known::Rfc3339).ok()
+    t.format(&time::format_description::well_known::Rfc3339)
+        .ok()
 }
 
 fn kind(pubkey: bool) -> &'static str {
@@ -258,11 +259,7 @@ impl ListStore for PgsqlStore {
         &self.cf.path
     }
 
-    fn add(
-        &mut self,
-        entries: &[NewEntry],
-        replace: bool,
-    ) -> Result<Vec<AddOutcome>, StoreError> {
+    fn add(&mut self, entries: &[NewEntry], replace: bool) -> Result<Vec<AddOutcome>, StoreError> {
         let path = self.cf.path.clone();
         let err = |e: postgres::Error| sql_err(&path, &e);
         let by = who();
@@ -280,7 +277,9 @@ impl ListStore for PgsqlStore {
                 .map(|r| r.get(0));
             let cert = e.certificate.as_ref();
             let not_after = cert.map(|c| c.not_after).or(e.not_after);
-            let subject = cert.map(|c| c.subject.clone()).or_else(|| e.subject.clone());
+            let subject = cert
+                .map(|c| c.subject.clone())
+                .or_else(|| e.subject.clone());
             let der = cert.map(|c| c.der.clone());
             match existing {
                 Some(old) if old == e.name => {

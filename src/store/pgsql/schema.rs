@@ -91,7 +91,9 @@ pub fn found(client: &mut impl GenericClient) -> Result<Found, postgres::Error> 
 /// Creates the schema or migrates it to [`CURRENT`] in one transaction;
 /// returns the version found before (0 when there was none). A version
 /// newer than this ccert's is refused.
-pub fn create_or_migrate(client: &mut postgres::Client) -> Result<Result<i32, String>, postgres::Error> {
+pub fn create_or_migrate(
+    client: &mut postgres::Client,
+) -> Result<Result<i32, String>, postgres::Error> {
     migrate_to(client, CURRENT)
 }
 

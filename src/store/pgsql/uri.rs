@@ -130,9 +130,10 @@ impl ConnUri {
                 "dbname" => uri.dbname = non_empty(v),
                 "host" => host_params.extend(v.split(',').map(str::to_string)),
                 "port" => {
-                    port_param = Some(v.parse::<u16>().map_err(|_| {
-                        format!("{shown:?}: port={v} is not a port number")
-                    })?)
+                    port_param = Some(
+                        v.parse::<u16>()
+                            .map_err(|_| format!("{shown:?}: port={v} is not a port number"))?,
+                    )
                 }
                 "connect_timeout" => {
                     uri.connect_timeout = Some(v.parse().map_err(|_| {
