@@ -59,6 +59,12 @@ impl Context {
     /// names (for file-based types), else `<config-dir>/clientcerts`.
     pub fn source_path(&self) -> anyhow::Result<PathBuf> {
         if let Some(map) = &self.map {
+            if crate::store::store_config(&map.to_string_lossy()).is_some() {
+                anyhow::bail!(
+                    "--map {}: a database list, not a source file; this command works on files",
+                    map.display()
+                );
+            }
             return Ok(map.clone());
         }
         if let Some(value) = self.postfix()?.get("relay_clientcerts")
