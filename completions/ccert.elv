@@ -20,7 +20,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
         &'ccert'= {
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
-            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -38,6 +38,9 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand client-config 'Print the client configuration for relaying through this server with a certificate'
             cand server-config 'Print the main.cf and master.cf lines for certificate-based relaying'
             cand completions 'Print a shell completion script'
+            cand db 'Create or migrate the client-certificate database (pgsql:) and its .cf file'
+            cand import 'Load a clientcerts source file into a pgsql: list (idempotent)'
+            cand sync 'Write a local table from a pgsql: list when the database changed'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ccert;fingerprint'= {
@@ -47,7 +50,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --format 'Output format'
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
-            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
             cand -p 'Fingerprint the public key (SubjectPublicKeyInfo), which survives renewal with the same key'
             cand --pubkey 'Fingerprint the public key (SubjectPublicKeyInfo), which survives renewal with the same key'
             cand -h 'Print help (see more with ''--help'')'
@@ -60,7 +63,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --digest 'Digest to use [default: the effective smtpd_tls_fingerprint_digest]'
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
-            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
             cand -p 'Add the public-key fingerprint instead of the certificate fingerprint'
             cand --pubkey 'Add the public-key fingerprint instead of the certificate fingerprint'
             cand --replace 'Replace the name of an entry whose fingerprint is already present'
@@ -77,7 +80,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --digest 'Digest used to fingerprint CERT [default: every digest]'
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
-            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
             cand -y 'Do not ask for confirmation (required when standard input is not a terminal)'
             cand --yes 'Do not ask for confirmation (required when standard input is not a terminal)'
             cand --no-compile 'Do not rebuild the compiled tables next to the source file'
@@ -90,7 +93,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --expiring 'Show only entries whose certificate expires within DAYS; exit 1 if any does'
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
-            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -99,7 +102,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --type 'Table type for FILEs without a TYPE: prefix'
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
-            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
             cand -r 'On duplicate keys the last value wins, silently (postmap -r)'
             cand -w 'On duplicate keys the first value wins, silently (postmap -w)'
             cand -h 'Print help (see more with ''--help'')'
@@ -108,14 +111,14 @@ set edit:completion:arg-completer[ccert] = {|@words|
         &'ccert;query'= {
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
-            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
         &'ccert;dump'= {
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
-            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -124,7 +127,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --format 'Output format'
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
-            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -133,7 +136,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --digest 'The new digest'
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
-            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
             cand -p 'Use public-key fingerprints'
             cand --pubkey 'Use public-key fingerprints'
             cand --no-compile 'Do not rebuild the compiled tables next to the source file'
@@ -148,7 +151,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --out 'Directory for NAME.pem and NAME.key'
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
-            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
             cand --add 'Also add the certificate to the clientcerts source file'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -159,7 +162,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --relay 'Relay server as HOST[:PORT] [default port: 587]'
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
-            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
             cand --postfix 'Print Postfix (smarthost client) settings (the default)'
             cand --ssmtp 'Print ssmtp.conf settings'
             cand -h 'Print help (see more with ''--help'')'
@@ -168,14 +171,59 @@ set edit:completion:arg-completer[ccert] = {|@words|
         &'ccert;server-config'= {
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
-            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
         &'ccert;completions'= {
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
-            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'ccert;db'= {
+            cand -c 'Postfix configuration directory (as postmap -c)'
+            cand --config-dir 'Postfix configuration directory (as postmap -c)'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand init 'Create the ccert tables (or migrate them in place) and write the pgsql_table(5) file'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ccert;db;init'= {
+            cand --hosts 'Database servers, as pgsql_table(5) `hosts` (comma-separated or repeated)'
+            cand --dbname 'Database name'
+            cand --user 'Database user Postfix and ccert connect as'
+            cand --password-file 'Read the password from the first line of FILE'
+            cand -c 'Postfix configuration directory (as postmap -c)'
+            cand --config-dir 'Postfix configuration directory (as postmap -c)'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
+            cand --force 'Replace an existing CF file'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'ccert;db;help'= {
+            cand init 'Create the ccert tables (or migrate them in place) and write the pgsql_table(5) file'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ccert;db;help;init'= {
+        }
+        &'ccert;db;help;help'= {
+        }
+        &'ccert;import'= {
+            cand -c 'Postfix configuration directory (as postmap -c)'
+            cand --config-dir 'Postfix configuration directory (as postmap -c)'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'ccert;sync'= {
+            cand --from 'The database list: pgsql:CF'
+            cand --to 'The local table: cdb:FILE, lmdb:FILE (or hash:, sqlite:)'
+            cand -c 'Postfix configuration directory (as postmap -c)'
+            cand --config-dir 'Postfix configuration directory (as postmap -c)'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -193,6 +241,9 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand client-config 'Print the client configuration for relaying through this server with a certificate'
             cand server-config 'Print the main.cf and master.cf lines for certificate-based relaying'
             cand completions 'Print a shell completion script'
+            cand db 'Create or migrate the client-certificate database (pgsql:) and its .cf file'
+            cand import 'Load a clientcerts source file into a pgsql: list (idempotent)'
+            cand sync 'Write a local table from a pgsql: list when the database changed'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ccert;help;fingerprint'= {
@@ -220,6 +271,15 @@ set edit:completion:arg-completer[ccert] = {|@words|
         &'ccert;help;server-config'= {
         }
         &'ccert;help;completions'= {
+        }
+        &'ccert;help;db'= {
+            cand init 'Create the ccert tables (or migrate them in place) and write the pgsql_table(5) file'
+        }
+        &'ccert;help;db;init'= {
+        }
+        &'ccert;help;import'= {
+        }
+        &'ccert;help;sync'= {
         }
         &'ccert;help;help'= {
         }

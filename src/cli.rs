@@ -295,7 +295,9 @@ pub struct CompileArgs {
     after_help = "Prints the value, as postmap -q does. With `-`, reads one key per line \
                   and prints `key<TAB>value` for each key found. FILE is the source file the \
                   table was compiled from; for sqlite also FILE.sqlite.cf (ccert's own query \
-                  is used, not the one in the .cf file). The type defaults as for compile.\n\n\
+                  is used, not the one in the .cf file). The type defaults as for compile. \
+                  pgsql:CF (also proxy:pgsql:CF) is looked up in the database CF names with \
+                  ccert's own parameterised query; `ccert doctor` checks the query in CF.\n\n\
                   Exit status: 0 when a key was found, 1 when none was (no message) or on errors.\n\n\
                   Examples:\n  ccert query 3A:5F:... hash:/etc/postfix/clientcerts\n  \
                   ccert query - lmdb:/etc/postfix/clientcerts < keys.txt"
@@ -313,7 +315,8 @@ pub struct QueryArgs {
 #[command(
     after_help = "Prints `key<TAB>value` lines as postmap -s does, in the table's storage \
                   order, also for cdb tables (which postmap cannot dump). Reads tables written \
-                  by postmap as well as by ccert.\n\n\
+                  by postmap as well as by ccert; pgsql:CF prints the database list sorted by \
+                  fingerprint.\n\n\
                   Example:\n  ccert dump cdb:/etc/postfix/clientcerts"
 )]
 pub struct DumpArgs {

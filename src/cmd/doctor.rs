@@ -12,7 +12,12 @@ use super::{Context, Outcome};
 pub fn run(args: &DoctorArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let findings = match ctx.postfix() {
         Ok(cfg) => {
-            let mut findings = audit(cfg, ctx.map.as_deref());
+            // A database list (--map pgsql:CF) is not a source file to audit.
+            let source = ctx
+                .map
+                .as_deref()
+                .filter(|m| crate::store::store_config(&m.to_string_lossy()).is_none());
+            let mut findings = audit(cfg, source);
             findings.extend(crate::store::pgsql::doctor::audit(cfg));
             findings
         }
