@@ -121,12 +121,18 @@ impl PgsqlStore {
                 .map_err(|e| db_err(&path, format!("sending rows: {e}")))?;
             writer.finish().map_err(err)?;
         }
+        // The first row of each fingerprint, sorted once, is what counts (postmap's rule).
+        let distinct = tx
+            .execute(
+                "CREATE TEMP TABLE ccert_first ON COMMIT DROP AS
+                 SELECT DISTINCT ON (fingerprint) * FROM ccert_import ORDER BY fingerprint, ord",
+                &[],
+            )
+            .map_err(err)?;
         let conflicts = tx
             .query(
                 "SELECT f.fingerprint, c.name, f.name
-                 FROM (SELECT DISTINCT ON (fingerprint) fingerprint, name FROM ccert_import
-                       ORDER BY fingerprint, ord) f
-                 JOIN ccert_clientcerts c USING (fingerprint)
+                 FROM ccert_first f JOIN ccert_clientcerts c USING (fingerprint)
                  WHERE c.name <> f.name ORDER BY f.fingerprint",
                 &[],
             )
@@ -134,18 +140,13 @@ impl PgsqlStore {
             .iter()
             .map(|r| (r.get(0), r.get(1), r.get(2)))
             .collect::<Vec<(String, String, String)>>();
-        let distinct: i64 = tx
-            .query_one("SELECT count(DISTINCT fingerprint) FROM ccert_import", &[])
-            .map_err(err)?
-            .get(0);
         let added = tx
             .execute(
                 "INSERT INTO ccert_clientcerts
                    (fingerprint, name, digest, kind, not_after, subject, certificate, added_by, added_at)
                  SELECT fingerprint, name, digest, kind, not_after, subject, certificate, $1,
                         coalesce(added_at, now())
-                 FROM (SELECT DISTINCT ON (fingerprint) * FROM ccert_import
-                       ORDER BY fingerprint, ord) first
+                 FROM ccert_first
                  ON CONFLICT (fingerprint) DO NOTHING",
                 &[&by],
             )
