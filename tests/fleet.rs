@@ -156,9 +156,9 @@ fn init_writes_the_cf_once_and_never_prints_the_password() {
     let text = fs::read_to_string(&f.cf).unwrap();
     assert!(text.contains("query = SELECT name FROM ccert_clientcerts WHERE fingerprint = '%s'"));
     assert!(text.contains("expansion_limit = 1"));
-    if unsafe { libc::geteuid() } == 0
-        && let Some(gid) = group_id("postfix")
-    {
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    if root && let Some(gid) = group_id("postfix") {
         assert_eq!((meta.uid(), meta.gid()), (0, gid));
     }
     // An existing .cf is not replaced without --force; with neither hosts

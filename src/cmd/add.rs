@@ -15,20 +15,16 @@ use crate::source::{SourceFile, check_value};
 use super::{Context, Outcome, rebuild_then_unlock};
 
 /// One entry to add.
-pub(crate) struct Planned {
-    pub(crate) cert_path: String,
-    pub(crate) cert: Certificate,
-    pub(crate) fingerprint: Fingerprint,
-    pub(crate) name: String,
+struct Planned {
+    cert_path: String,
+    cert: Certificate,
+    fingerprint: Fingerprint,
+    name: String,
     annotation: Annotation,
 }
 
 /// Runs `ccert add`.
 pub fn run(args: &AddArgs, ctx: &Context) -> anyhow::Result<Outcome> {
-    if let Some(map) = ctx.store_map()? {
-        return super::fleet::add(args, ctx, &map);
-    }
-    let path = ctx.source_path()?;
     let digest: DigestAlgorithm = match args.digest {
         Some(d) => d.into(),
         None => ctx.default_digest()?,
@@ -43,6 +39,13 @@ pub fn run(args: &AddArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     for cert_path in &args.certs {
         planned.push(plan(cert_path, args, digest, now)?);
     }
+    if let Some(map) = ctx.store_map()? {
+        let entries = planned.into_iter().map(|p| {
+            super::fleet::Addition::new(p.cert_path, p.fingerprint, p.name, args.pubkey, p.cert)
+        });
+        return super::fleet::add(&map, entries.collect(), args.replace);
+    }
+    let path = ctx.source_path()?;
 
     let mut locked = LockedSource::open(&path, true)
         .with_context(|| format!("opening the clientcerts source {}", path.display()))?;
@@ -70,7 +73,7 @@ pub fn run(args: &AddArgs, ctx: &Context) -> anyhow::Result<Outcome> {
 }
 
 /// Reads a certificate file and decides the entry for it.
-pub(crate) fn plan(
+fn plan(
     cert_path: &Path,
     args: &AddArgs,
     digest: DigestAlgorithm,

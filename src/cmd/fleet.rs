@@ -1,6 +1,8 @@
 //! add, remove, list, rehash, query and dump on a database list (`pgsql:`),
-//! reached through a one-line dispatch at the top of each command. Not a
-//! subcommand itself: the command-line edge of [`crate::store`].
+//! reached through a short dispatch in each command (add and remove first
+//! check their input, then hand over what to add or remove). Not a
+//! subcommand itself: the command-line edge of [`crate::store`], shared
+//! like `cmd/mod.rs`, depending on no subcommand module.
 
 use std::io::{BufRead as _, IsTerminal as _, Write as _};
 
@@ -9,13 +11,41 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::cert::DigestAlgorithm;
-use crate::cli::{AddArgs, DumpArgs, ListArgs, ListFormat, QueryArgs, RehashArgs, RemoveArgs};
+use crate::cert::{Certificate, DigestAlgorithm, Fingerprint};
+use crate::cli::{DumpArgs, ListArgs, ListFormat, QueryArgs, RehashArgs};
 use crate::store::{self, AddOutcome, ListStore, NewEntry, Selector, StoredEntry};
 
-use super::dump::finish_output;
-use super::remove::Matcher;
-use super::{Context, Outcome};
+use super::{Outcome, finish_output};
+
+/// One certificate `ccert add` checked and wants in the list.
+pub(crate) struct Addition {
+    shown: String,
+    entry: NewEntry,
+}
+
+impl Addition {
+    /// The entry for `cert` (read from `shown`) under `name`.
+    pub(crate) fn new(
+        shown: String,
+        fingerprint: Fingerprint,
+        name: String,
+        pubkey: bool,
+        cert: Certificate,
+    ) -> Self {
+        Self {
+            shown,
+            entry: NewEntry {
+                fingerprint,
+                name,
+                pubkey,
+                certificate: Some(cert),
+                not_after: None,
+                subject: None,
+                added_at: None,
+            },
+        }
+    }
+}
 
 /// Opens the store `map` names (the caller checked it is one).
 pub(crate) fn open(map: &str) -> anyhow::Result<Box<dyn ListStore>> {
@@ -26,65 +56,40 @@ pub(crate) fn open(map: &str) -> anyhow::Result<Box<dyn ListStore>> {
 }
 
 /// `ccert add` on a database list: one transaction for all certificates.
-pub(crate) fn add(args: &AddArgs, ctx: &Context, map: &str) -> anyhow::Result<Outcome> {
-    let digest: DigestAlgorithm = match args.digest {
-        Some(d) => d.into(),
-        None => ctx.default_digest()?,
-    };
-    if let Some(name) = &args.name {
-        crate::source::check_value(name.as_bytes()).context("--name: choose another name")?;
-    }
-    let now = OffsetDateTime::now_utc();
-    let mut planned = Vec::new();
-    for cert_path in &args.certs {
-        planned.push(super::add::plan(cert_path, args, digest, now)?);
-    }
-    let entries: Vec<NewEntry> = planned
-        .iter()
-        .map(|p| NewEntry {
-            fingerprint: p.fingerprint.clone(),
-            name: p.name.clone(),
-            pubkey: args.pubkey,
-            certificate: Some(p.cert.clone()),
-            not_after: None,
-            subject: None,
-            added_at: None,
-        })
-        .collect();
+pub(crate) fn add(map: &str, additions: Vec<Addition>, replace: bool) -> anyhow::Result<Outcome> {
+    let entries: Vec<NewEntry> = additions.iter().map(|a| a.entry.clone()).collect();
     let mut store = open(map)?;
-    let outcomes = store.add(&entries, args.replace)?;
+    let outcomes = store.add(&entries, replace)?;
     let shown = store.postfix_name();
-    for (p, outcome) in planned.iter().zip(outcomes) {
+    for (a, outcome) in additions.iter().zip(outcomes) {
+        let (fp, name) = (&a.entry.fingerprint, &a.entry.name);
         match outcome {
-            AddOutcome::Added => say!("added {} {} to {shown}", p.fingerprint, p.name),
+            AddOutcome::Added => say!("added {fp} {name} to {shown}"),
             AddOutcome::AlreadyPresent => tell!(
-                "ccert: notice: {}: {} is already in {shown} as {:?}; nothing to do",
-                p.cert_path,
-                p.fingerprint,
-                p.name
+                "ccert: notice: {}: {fp} is already in {shown} as {name:?}; nothing to do",
+                a.shown
             ),
-            AddOutcome::Renamed { old } => say!(
-                "renamed {} from {old:?} to {:?} in {shown}",
-                p.fingerprint,
-                p.name
-            ),
+            AddOutcome::Renamed { old } => {
+                say!("renamed {fp} from {old:?} to {name:?} in {shown}")
+            }
         }
     }
     Ok(Outcome::Success)
 }
 
-/// `ccert remove` on a database list.
-pub(crate) fn remove(args: &RemoveArgs, map: &str) -> anyhow::Result<Outcome> {
-    let (matcher, wanted) = super::remove::matcher(args)?;
-    let selector = match matcher {
-        Matcher::Name(name) => Selector::Name(String::from_utf8_lossy(&name).into_owned()),
-        Matcher::Fingerprints(fps) => Selector::Fingerprints(fps),
-    };
+/// `ccert remove` on a database list; `wanted` describes the selection,
+/// `yes` skips the confirmation.
+pub(crate) fn remove(
+    map: &str,
+    selector: &Selector,
+    wanted: &str,
+    yes: bool,
+) -> anyhow::Result<Outcome> {
     let mut store = open(map)?;
     let shown = store.postfix_name();
     let mut declined = false;
     let mut not_confirmed = None;
-    let removed = store.remove(&selector, &mut |matching| {
+    let removed = store.remove(selector, &mut |matching| {
         tell!(
             "ccert: {} entr{} in {shown} match{} {wanted}:",
             matching.len(),
@@ -94,14 +99,14 @@ pub(crate) fn remove(args: &RemoveArgs, map: &str) -> anyhow::Result<Outcome> {
         for e in matching {
             tell!("  {} {}", e.fingerprint, e.name);
         }
-        if args.yes {
+        if yes {
             return true;
         }
         if !std::io::stdin().is_terminal() {
             not_confirmed = Some(());
             return false;
         }
-        let yes = dialoguer::Confirm::new()
+        let confirmed = dialoguer::Confirm::new()
             .with_prompt(if matching.len() == 1 {
                 "Remove it?"
             } else {
@@ -110,8 +115,8 @@ pub(crate) fn remove(args: &RemoveArgs, map: &str) -> anyhow::Result<Outcome> {
             .default(false)
             .interact()
             .unwrap_or(false);
-        declined = !yes;
-        yes
+        declined = !confirmed;
+        confirmed
     })?;
     if not_confirmed.is_some() {
         bail!(

@@ -11,11 +11,12 @@ use crate::cli::RemoveArgs;
 use crate::source::annotation::Annotation;
 use crate::source::locked::LockedSource;
 use crate::source::{Record, SourceFile};
+use crate::store::Selector;
 
 use super::{Context, Outcome, rebuild_then_unlock};
 
 /// Which entries to remove.
-pub(crate) enum Matcher {
+enum Matcher {
     /// Entries whose value is this name.
     Name(Vec<u8>),
     /// Entries whose key is one of these fingerprints.
@@ -36,11 +37,15 @@ impl Matcher {
 
 /// Runs `ccert remove`.
 pub fn run(args: &RemoveArgs, ctx: &Context) -> anyhow::Result<Outcome> {
+    let (matcher, wanted) = matcher(args)?;
     if let Some(map) = ctx.store_map()? {
-        return super::fleet::remove(args, &map);
+        let selector = match matcher {
+            Matcher::Name(name) => Selector::Name(String::from_utf8_lossy(&name).into_owned()),
+            Matcher::Fingerprints(fps) => Selector::Fingerprints(fps),
+        };
+        return super::fleet::remove(&map, &selector, &wanted, args.yes);
     }
     let path = ctx.source_path()?;
-    let (matcher, wanted) = matcher(args)?;
 
     let mut locked = LockedSource::open(&path, false)
         .with_context(|| format!("opening the clientcerts source {}", path.display()))?;
@@ -128,7 +133,7 @@ pub fn run(args: &RemoveArgs, ctx: &Context) -> anyhow::Result<Outcome> {
 
 /// Builds the matcher (reading certificates and parsing the fingerprint
 /// before the source is opened) and a description for messages.
-pub(crate) fn matcher(args: &RemoveArgs) -> anyhow::Result<(Matcher, String)> {
+fn matcher(args: &RemoveArgs) -> anyhow::Result<(Matcher, String)> {
     if let Some(name) = &args.name {
         return Ok((
             Matcher::Name(name.as_bytes().to_vec()),

@@ -154,7 +154,7 @@ impl PgsqlStore {
         tx.commit().map_err(err)?;
         Ok(ImportReport {
             added,
-            present: (distinct as u64)
+            present: distinct
                 .saturating_sub(added)
                 .saturating_sub(conflicts.len() as u64),
             conflicts,
