@@ -67,17 +67,8 @@ _ccert() {
             ccert,sync)
                 cmd="ccert__subcmd__sync"
                 ;;
-            ccert__subcmd__db,help)
-                cmd="ccert__subcmd__db__subcmd__help"
-                ;;
             ccert__subcmd__db,init)
                 cmd="ccert__subcmd__db__subcmd__init"
-                ;;
-            ccert__subcmd__db__subcmd__help,help)
-                cmd="ccert__subcmd__db__subcmd__help__subcmd__help"
-                ;;
-            ccert__subcmd__db__subcmd__help,init)
-                cmd="ccert__subcmd__db__subcmd__help__subcmd__init"
                 ;;
             ccert__subcmd__help,add)
                 cmd="ccert__subcmd__help__subcmd__add"
@@ -306,7 +297,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__db)
-            opts="-c -h --config-dir --map --help init help"
+            opts="-c -h --config-dir --map --help init"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -324,48 +315,6 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        ccert__subcmd__db__subcmd__help)
-            opts="init help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        ccert__subcmd__db__subcmd__help__subcmd__help)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        ccert__subcmd__db__subcmd__help__subcmd__init)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
                 *)
                     COMPREPLY=()
                     ;;

@@ -189,7 +189,6 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand init 'Create the ccert tables (or migrate them in place) and write the pgsql_table(5) file'
-            cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ccert;db;init'= {
             cand --hosts 'Database servers, as pgsql_table(5) `hosts` (comma-separated or repeated)'
@@ -202,14 +201,6 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --force 'Replace an existing CF file'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-        }
-        &'ccert;db;help'= {
-            cand init 'Create the ccert tables (or migrate them in place) and write the pgsql_table(5) file'
-            cand help 'Print this message or the help of the given subcommand(s)'
-        }
-        &'ccert;db;help;init'= {
-        }
-        &'ccert;db;help;help'= {
         }
         &'ccert;import'= {
             cand -c 'Postfix configuration directory (as postmap -c)'

@@ -146,11 +146,10 @@ complete -c ccert -n "__fish_ccert_using_subcommand server-config" -s h -l help 
 complete -c ccert -n "__fish_ccert_using_subcommand completions" -s c -l config-dir -d 'Postfix configuration directory (as postmap -c)' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand completions" -l map -d 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c ccert -n "__fish_ccert_using_subcommand db; and not __fish_seen_subcommand_from init help" -s c -l config-dir -d 'Postfix configuration directory (as postmap -c)' -r -F
-complete -c ccert -n "__fish_ccert_using_subcommand db; and not __fish_seen_subcommand_from init help" -l map -d 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf' -r -F
-complete -c ccert -n "__fish_ccert_using_subcommand db; and not __fish_seen_subcommand_from init help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c ccert -n "__fish_ccert_using_subcommand db; and not __fish_seen_subcommand_from init help" -f -a "init" -d 'Create the ccert tables (or migrate them in place) and write the pgsql_table(5) file'
-complete -c ccert -n "__fish_ccert_using_subcommand db; and not __fish_seen_subcommand_from init help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ccert -n "__fish_ccert_using_subcommand db; and not __fish_seen_subcommand_from init" -s c -l config-dir -d 'Postfix configuration directory (as postmap -c)' -r -F
+complete -c ccert -n "__fish_ccert_using_subcommand db; and not __fish_seen_subcommand_from init" -l map -d 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf' -r -F
+complete -c ccert -n "__fish_ccert_using_subcommand db; and not __fish_seen_subcommand_from init" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ccert -n "__fish_ccert_using_subcommand db; and not __fish_seen_subcommand_from init" -f -a "init" -d 'Create the ccert tables (or migrate them in place) and write the pgsql_table(5) file'
 complete -c ccert -n "__fish_ccert_using_subcommand db; and __fish_seen_subcommand_from init" -l hosts -d 'Database servers, as pgsql_table(5) `hosts` (comma-separated or repeated)' -r
 complete -c ccert -n "__fish_ccert_using_subcommand db; and __fish_seen_subcommand_from init" -l dbname -d 'Database name' -r
 complete -c ccert -n "__fish_ccert_using_subcommand db; and __fish_seen_subcommand_from init" -l user -d 'Database user Postfix and ccert connect as' -r
@@ -159,8 +158,6 @@ complete -c ccert -n "__fish_ccert_using_subcommand db; and __fish_seen_subcomma
 complete -c ccert -n "__fish_ccert_using_subcommand db; and __fish_seen_subcommand_from init" -l map -d 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand db; and __fish_seen_subcommand_from init" -l force -d 'Replace an existing CF file'
 complete -c ccert -n "__fish_ccert_using_subcommand db; and __fish_seen_subcommand_from init" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c ccert -n "__fish_ccert_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "init" -d 'Create the ccert tables (or migrate them in place) and write the pgsql_table(5) file'
-complete -c ccert -n "__fish_ccert_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ccert -n "__fish_ccert_using_subcommand import" -s c -l config-dir -d 'Postfix configuration directory (as postmap -c)' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand import" -l map -d 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand import" -s h -l help -d 'Print help (see more with \'--help\')'

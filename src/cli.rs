@@ -510,6 +510,7 @@ pub struct CompletionsArgs {
 
 /// Arguments of `ccert db`.
 #[derive(Debug, Args)]
+#[command(disable_help_subcommand = true)]
 pub struct DbArgs {
     /// What to do with the database.
     #[command(subcommand)]

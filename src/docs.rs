@@ -44,17 +44,21 @@ pub fn man_pages() -> std::io::Result<Vec<(String, Vec<u8>)>> {
         }
         let page = format!("ccert-{}", sub.get_name());
         // Global options (-c, --map) belong on every page: they change what each command reads.
-        let mut sub = sub.clone().bin_name(format!("ccert {}", sub.get_name()));
+        // The display name makes nested commands show as ccert-db-init(1), their page's name.
+        let mut sub = sub
+            .clone()
+            .bin_name(format!("ccert {}", sub.get_name()))
+            .display_name(page.clone());
         for arg in cmd.get_arguments().filter(|a| a.is_global_set()) {
             sub = sub.arg(arg.clone());
         }
         // Nested commands (`ccert db init`) get their own page, ccert-db-init.1.
         for nested in sub.get_subcommands().filter(|n| n.get_name() != "help") {
             let name = format!("{page}-{}", nested.get_name());
-            let mut nested =
-                nested
-                    .clone()
-                    .bin_name(format!("ccert {} {}", sub.get_name(), nested.get_name()));
+            let mut nested = nested
+                .clone()
+                .bin_name(format!("ccert {} {}", sub.get_name(), nested.get_name()))
+                .display_name(name.clone());
             for arg in cmd.get_arguments().filter(|a| a.is_global_set()) {
                 nested = nested.arg(arg.clone());
             }
