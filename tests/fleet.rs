@@ -705,6 +705,22 @@ fn doctor_checks_pgsql_tables() {
     assert!(text.contains("readable by every user"), "{text}");
     assert!(text.contains("expansion_limit is not 1"), "{text}");
     assert!(text.contains("does not use '%s'"), "{text}");
+    // postgres:// URIs need Postfix 3.10.
+    fs::write(
+        &f.cf,
+        format!(
+            "hosts = postgres://ccert:{}@127.0.0.1:{}/mail\nquery = SELECT name FROM ccert_clientcerts WHERE fingerprint = '%s'\nexpansion_limit = 1\n",
+            pg::PASSWORD,
+            f.pg.port
+        ),
+    )
+    .unwrap();
+    let text = texts(&f.run(&["doctor"])).0;
+    assert!(
+        text.contains("only for Postfix 3.10") && text.contains("the database answers"),
+        "{text}"
+    );
+    assert!(!text.contains(pg::PASSWORD), "{text}");
     // Down: Postfix's answer is explained.
     fs::write(&f.cf, &good).unwrap();
     f.pg.stop_server();

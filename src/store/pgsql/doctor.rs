@@ -103,6 +103,23 @@ fn check_cf(cf_path: &Path, has_local: bool, out: &mut Vec<Finding>) {
             ));
         }
     }
+    for host in &cf.hosts {
+        if let super::cf::HostSpec::Uri(uri) = host
+            && uri.redacted().starts_with("postgres://")
+        {
+            out.push(finding(
+                Severity::Warning,
+                cf_path,
+                cf.line_of("hosts"),
+                format!(
+                    "hosts item {} is a URI only for Postfix 3.10 and later; Postfix 3.7 to 3.9 \
+                     take only postgresql: URIs and would try it as a host name",
+                    uri.redacted()
+                ),
+                Some("write postgresql:// instead of postgres://".into()),
+            ));
+        }
+    }
     let query = cf.get("query").unwrap_or_default().to_string();
     if query.is_empty() {
         out.push(finding(
