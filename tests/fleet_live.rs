@@ -1,6 +1,7 @@
 //! End to end: two live Postfix instances (tests/live.rs) share one
 //! PostgreSQL list (tests/pg.rs). Server A reads `pgsql:` directly; server
-//! B reads a cdb table kept by `ccert sync`. `ccert add`/`remove` run
+//! B reads a cdb table kept by `ccert sync`; A also has a listener reading
+//! the list through proxymap (`proxy:pgsql:`, listed in proxy_read_maps). `ccert add`/`remove` run
 //! against A's configuration (the list is found through relay_clientcerts).
 
 use std::fs;
@@ -45,6 +46,11 @@ fn two_servers_share_one_database_list() {
     sync(&synced);
     let port_a = direct.listener("direct", &map, &[]);
     let port_b = synced.listener("synced", &local, &[]);
+    // A's second listener reads the same list through proxymap.
+    let proxied = format!("proxy:{map}");
+    let port_p = direct.listener("proxied", &proxied, &[]);
+    // Keeping the default's table that local_recipient_maps reads through proxymap.
+    direct.main_extra = format!("proxy_read_maps = proxy:unix:passwd.byname {proxied}\n");
     direct.start();
     synced.start();
     let client = live::make_cert(&tools.openssl, &direct.path("certs"), "laptop", &live::EC);
@@ -59,6 +65,8 @@ fn two_servers_share_one_database_list() {
     direct.ccert(&["add", client.cert.to_str().unwrap()]);
     let r = code(port_a);
     assert_eq!(r.code, 250, "{}", show(&r, &direct));
+    let r = code(port_p);
+    assert_eq!(r.code, 250, "through proxymap: {}", show(&r, &direct));
     let r = code(port_b);
     assert_eq!(r.code, 554, "before the sync: {}", show(&r, &synced));
     sync(&synced);
@@ -69,6 +77,8 @@ fn two_servers_share_one_database_list() {
     sync(&synced);
     let r = code(port_a);
     assert_eq!(r.code, 554, "{}", show(&r, &direct));
+    let r = code(port_p);
+    assert_eq!(r.code, 554, "through proxymap: {}", show(&r, &direct));
     let r = code(port_b);
     assert_eq!(r.code, 554, "{}", show(&r, &synced));
     // Database down: A answers 4xx (temporary lookup failure), B keeps relaying.
@@ -77,6 +87,12 @@ fn two_servers_share_one_database_list() {
     db.stop_server();
     let r = code(port_a);
     assert!((400..500).contains(&r.code), "{}", show(&r, &direct));
+    let r = code(port_p);
+    assert!(
+        (400..500).contains(&r.code),
+        "through proxymap: {}",
+        show(&r, &direct)
+    );
     let r = code(port_b);
     assert_eq!(r.code, 250, "{}", show(&r, &synced));
 }
