@@ -472,6 +472,33 @@ fn sync_writes_a_local_table_only_when_the_database_changed() {
             .contains("0 entries")
     );
     assert_eq!(f.run(&["query", &fa, &to]).status.code(), Some(1));
+    // Concurrent syncs (a timer and a manual run) take turns on FILE's lock.
+    f.with_map(&["add", a.to_str().unwrap()]);
+    let runs: Vec<_> = (0..4)
+        .map(|_| {
+            f.command(&["sync", "--from", &map, "--to", &to])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let outputs: Vec<String> = runs
+        .into_iter()
+        .map(|c| {
+            let out = c.wait_with_output().unwrap();
+            assert!(out.status.success(), "{:?}", texts(&out));
+            texts(&out).0
+        })
+        .collect();
+    assert_eq!(
+        outputs.iter().filter(|o| o.contains("wrote cdb:")).count(),
+        1,
+        "{outputs:?}"
+    );
+    assert_eq!(f.ok(&["query", &fa, &to]), "zeta\n");
+    f.with_map(&["remove", "--name", "zeta", "--yes"]);
+    f.ok(&["sync", "--from", &map, "--to", &to]);
     // lmdb too; a file not written by sync is never overwritten.
     let lm = format!("lmdb:{}", f.path("local/other").display());
     f.ok(&["sync", "--from", &map, "--to", &lm]);

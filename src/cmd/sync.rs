@@ -12,10 +12,11 @@ use std::path::Path;
 use anyhow::{Context as _, bail};
 
 use crate::cli::SyncArgs;
-use crate::fsutil::{Permissions, write_atomic};
 use crate::maps::MapName;
 use crate::maps::prepare::DuplicatePolicy;
+use crate::source::SourceFile;
 use crate::source::annotation::Annotation;
+use crate::source::locked::LockedSource;
 use crate::store::pgsql::PgsqlStore;
 use crate::store::{ListStore, StoredEntry};
 
@@ -38,30 +39,33 @@ pub fn run(args: &SyncArgs, _ctx: &Context) -> anyhow::Result<Outcome> {
         );
     };
     let file = &to.path;
-    let recorded = match std::fs::read(file) {
-        Ok(bytes) => {
-            let first = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
-            let first = String::from_utf8_lossy(first).into_owned();
-            if !first.starts_with(HEADER) {
-                bail!(
-                    "{}: not written by `ccert sync` (its first line is not `{HEADER} …`); \
-                     nothing changed. Point --to at another file, or move this one away",
-                    file.display()
-                );
-            }
-            Some(first)
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(e).with_context(|| format!("reading {}", file.display())),
-    };
+    // Connect before touching FILE: with the database down nothing is created.
     let mut store = PgsqlStore::open(&cf)?;
     let (id, generation) = store.generation()?;
+    // The source-file lock every ccert edit takes: concurrent syncs (a timer
+    // and a manual run) take turns, and each sees the other's result.
+    let mut locked =
+        LockedSource::open(file, true).with_context(|| format!("opening {}", file.display()))?;
+    let existing = locked.source();
+    let first = existing
+        .as_bytes()
+        .split(|&b| b == b'\n')
+        .next()
+        .unwrap_or_default();
+    let first = String::from_utf8_lossy(first).into_owned();
+    if !locked.created() && !existing.as_bytes().is_empty() && !first.starts_with(HEADER) {
+        bail!(
+            "{}: not written by `ccert sync` (its first line is not `{HEADER} …`); \
+             nothing changed. Point --to at another file, or move this one away",
+            file.display()
+        );
+    }
     let table = map_type.table_path(file);
     let table_fresh = match (std::fs::metadata(&table), std::fs::metadata(file)) {
         (Ok(t), Ok(f)) => t.modified().ok() >= f.modified().ok(),
         _ => false,
     };
-    if recorded.as_deref() == Some(header(&id, generation, &cf).as_str()) && table_fresh {
+    if first == header(&id, generation, &cf) && table_fresh {
         say!(
             "{}: up to date (generation {generation})",
             map_type.postfix_name(file)
@@ -70,11 +74,8 @@ pub fn run(args: &SyncArgs, _ctx: &Context) -> anyhow::Result<Outcome> {
     }
     let ((id, generation), entries) = store.snapshot()?;
     let text = source_text(&header(&id, generation, &cf), &entries);
-    let perms = Permissions::of_existing(file).unwrap_or(Permissions {
-        mode: 0o644,
-        owner: None,
-    });
-    write_atomic(file, text.as_bytes(), &perms)
+    locked
+        .commit(&SourceFile::parse(text.as_bytes()))
         .with_context(|| format!("writing {}", file.display()))?;
     let report = crate::maps::compile::compile(file, map_type, DuplicatePolicy::Warn)
         .with_context(|| {
@@ -83,6 +84,7 @@ pub fn run(args: &SyncArgs, _ctx: &Context) -> anyhow::Result<Outcome> {
                 file.display()
             )
         })?;
+    drop(locked);
     say!(
         "wrote {} ({} entries, generation {generation} of {})",
         map_type.postfix_name(file),
