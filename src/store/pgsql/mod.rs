@@ -534,3 +534,28 @@ impl PgsqlStore {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copy_rows_escape_text_and_mark_nulls() {
+        let fp = Fingerprint::parse("AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89").unwrap();
+        let entry = NewEntry {
+            fingerprint: fp,
+            name: "a\\b\tc".into(),
+            pubkey: true,
+            certificate: None,
+            not_after: None,
+            subject: Some("CN=x\ny".into()),
+            added_at: None,
+        };
+        let mut buf = Vec::new();
+        copy_row(&mut buf, 7, &entry);
+        assert_eq!(
+            String::from_utf8(buf).unwrap(),
+            "7\tab:cd:ef:01:23:45:67:89:ab:cd:ef:01:23:45:67:89\ta\\\\b\\tc\tmd5\tpubkey\t\\N\tCN=x\\ny\t\\N\t\\N\n"
+        );
+    }
+}
