@@ -215,7 +215,8 @@ pub fn explain(e: &postgres::Error) -> String {
         } else if *code == SqlState::UNDEFINED_TABLE {
             "; create the schema with `ccert db init`"
         } else if *code == SqlState::INSUFFICIENT_PRIVILEGE {
-            "; GRANT the user of the .cf file access to the ccert tables"
+            "; grant the .cf file's user that privilege (db init needs CREATE on schema \
+             public, which PostgreSQL 15 gives only to the database owner)"
         } else {
             ""
         };
