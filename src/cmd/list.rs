@@ -58,6 +58,8 @@ pub fn run(args: &ListArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         return super::fleet::list(args, &map);
     }
     let path = ctx.source_path()?;
+    // Refuses a FIFO or device; sweeps killed edits' temp files.
+    crate::source::locked::before_reading(&path)?;
     let bytes = std::fs::read(&path).with_context(|| {
         format!(
             "reading the clientcerts source {} (name another file with --map)",
