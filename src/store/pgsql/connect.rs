@@ -229,7 +229,13 @@ pub fn explain(e: &postgres::Error) -> String {
         last = Some(s.to_string());
         source = s.source();
     }
-    let why = last.unwrap_or_else(|| e.to_string());
+    let mut why = last.unwrap_or_else(|| e.to_string());
+    // The OS error number helps no administrator (and the message goes on after it).
+    if let Some(start) = why.find(" (os error ")
+        && let Some(len) = why[start..].find(')')
+    {
+        why.replace_range(start..start + len + 1, "");
+    }
     if why.contains("Connection refused") || why.contains("No such file") {
         format!("{why}; is the PostgreSQL server running and listening there?")
     } else {
