@@ -719,6 +719,19 @@ fn doctor_checks_pgsql_tables() {
         !text.contains("query does not") && !text.contains(pg::PASSWORD),
         "{text}"
     );
+    // proxymap (the postfix user) cannot read a 0600 root-owned file.
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 && group_id("postfix").is_some() {
+        fs::set_permissions(&f.cf, fs::Permissions::from_mode(0o600)).unwrap();
+        let text = texts(&f.run(&["doctor"])).0;
+        assert!(text.contains("proxymap runs as the postfix user"), "{text}");
+        fs::set_permissions(&f.cf, fs::Permissions::from_mode(0o640)).unwrap();
+        let text = texts(&f.run(&["doctor"])).0;
+        assert!(
+            !text.contains("proxymap runs as the postfix user"),
+            "{text}"
+        );
+    }
     // World-readable, no expansion_limit, an unquoted %s.
     let good = fs::read_to_string(&f.cf).unwrap();
     fs::write(

@@ -46,7 +46,7 @@ pub fn audit(cfg: &PostfixConfig) -> Vec<Finding> {
         if item.starts_with("proxy:") {
             check_proxy(cfg, item, &mut out);
         }
-        check_cf(&cf_path, has_local, &mut out);
+        check_cf(&cf_path, has_local, item.starts_with("proxy:"), &mut out);
     }
     out
 }
@@ -69,7 +69,7 @@ fn check_proxy(cfg: &PostfixConfig, item: &str, out: &mut Vec<Finding>) {
     }
 }
 
-fn check_cf(cf_path: &Path, has_local: bool, out: &mut Vec<Finding>) {
+fn check_cf(cf_path: &Path, has_local: bool, proxied: bool, out: &mut Vec<Finding>) {
     let cf = match PgsqlCf::read(cf_path) {
         Ok(cf) => cf,
         Err(e) => {
@@ -117,6 +117,33 @@ fn check_cf(cf_path: &Path, has_local: bool, out: &mut Vec<Finding>) {
                     uri.redacted()
                 ),
                 Some("write postgresql:// instead of postgres://".into()),
+            ));
+        }
+    }
+    if proxied
+        && let Ok(meta) = std::fs::metadata(cf_path)
+        && let Some((uid, gid)) = postfix_ids()
+    {
+        let mode = meta.mode();
+        let readable = (meta.uid() == uid && mode & 0o400 != 0)
+            || (meta.gid() == gid && mode & 0o040 != 0)
+            || mode & 0o004 != 0;
+        if !readable {
+            out.push(finding(
+                Severity::Error,
+                cf_path,
+                None,
+                format!(
+                    "proxymap runs as the postfix user and cannot read this file (mode {:04o}, \
+                     owner {}:{}): every lookup fails with 451",
+                    mode & 0o7777,
+                    meta.uid(),
+                    meta.gid()
+                ),
+                Some(format!(
+                    "chown root:postfix {0} && chmod 0640 {0}",
+                    cf_path.display()
+                )),
             ));
         }
     }
@@ -263,4 +290,16 @@ fn check_query(
             Some(format!("query = {}", super::init::QUERY)),
         )),
     }
+}
+
+/// The uid and gid of the `postfix` user, if there is one.
+fn postfix_ids() -> Option<(u32, u32)> {
+    let name = std::ffi::CString::new("postfix").ok()?;
+    // SAFETY: getpwnam takes a NUL-terminated name; the result is read at once.
+    let pw = unsafe { libc::getpwnam(name.as_ptr()) };
+    if pw.is_null() {
+        return None;
+    }
+    // SAFETY: a non-null result of getpwnam points to a valid passwd record.
+    Some(unsafe { ((*pw).pw_uid, (*pw).pw_gid) })
 }
