@@ -499,6 +499,22 @@ fn sync_writes_a_local_table_only_when_the_database_changed() {
     assert_eq!(f.ok(&["query", &fa, &to]), "zeta\n");
     f.with_map(&["remove", "--name", "zeta", "--yes"]);
     f.ok(&["sync", "--from", &map, "--to", &to]);
+    // Editing the copy edits the database it came from.
+    let out = f.run(&["--map", local.to_str().unwrap(), "add", a.to_str().unwrap()]);
+    assert!(out.status.success(), "{:?}", texts(&out));
+    assert!(
+        texts(&out)
+            .1
+            .contains("is a copy kept by `ccert sync`; using pgsql:"),
+        "{:?}",
+        texts(&out)
+    );
+    assert_eq!(
+        f.pg.psql("mail", "SELECT name FROM ccert_clientcerts"),
+        "zeta"
+    );
+    f.with_map(&["remove", "--name", "zeta", "--yes"]);
+    f.ok(&["sync", "--from", &map, "--to", &to]);
     // lmdb too; a file not written by sync is never overwritten.
     let lm = format!("lmdb:{}", f.path("local/other").display());
     f.ok(&["sync", "--from", &map, "--to", &lm]);

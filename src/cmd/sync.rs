@@ -22,8 +22,7 @@ use crate::store::{ListStore, StoredEntry};
 
 use super::{Context, Outcome};
 
-/// The first line of a file sync writes.
-const HEADER: &str = "# ccert sync:";
+use crate::store::SYNC_HEADER as HEADER;
 
 /// Runs `ccert sync`.
 pub fn run(args: &SyncArgs, _ctx: &Context) -> anyhow::Result<Outcome> {
@@ -95,10 +94,7 @@ pub fn run(args: &SyncArgs, _ctx: &Context) -> anyhow::Result<Outcome> {
 }
 
 fn header(id: &str, generation: i64, cf: &Path) -> String {
-    format!(
-        "{HEADER} database={id} generation={generation} from=pgsql:{}",
-        cf.display()
-    )
+    crate::store::sync_header(id, generation, &format!("pgsql:{}", cf.display()))
 }
 
 /// The source text: header, then each entry with ccert's comment line.

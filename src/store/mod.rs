@@ -166,6 +166,31 @@ pub fn open(map: &str) -> Option<Result<Box<dyn ListStore>, StoreError>> {
     Some(pgsql::PgsqlStore::open(&cf).map(|s| Box::new(s) as Box<dyn ListStore>))
 }
 
+/// The start of the first line of a file `ccert sync` writes.
+pub const SYNC_HEADER: &str = "# ccert sync:";
+
+/// The first line of a file `ccert sync` writes from the list `map` (`pgsql:CF`)
+/// at `generation` of the database `id`.
+pub fn sync_header(id: &str, generation: i64, map: &str) -> String {
+    format!("{SYNC_HEADER} database={id} generation={generation} from={map}")
+}
+
+/// The list a file was copied from by `ccert sync` (`pgsql:CF`), read from
+/// its first line; `None` for any other file.
+pub fn synced_from(path: &Path) -> Option<String> {
+    use std::io::Read as _;
+    let mut head = Vec::new();
+    std::fs::File::open(path)
+        .ok()?
+        .take(4096)
+        .read_to_end(&mut head)
+        .ok()?;
+    let first = head.split(|&b| b == b'\n').next()?;
+    let rest = std::str::from_utf8(first).ok()?.strip_prefix(SYNC_HEADER)?;
+    let from = rest.split(' ').find_map(|f| f.strip_prefix("from="))?;
+    store_config(from).map(|_| from.to_string())
+}
+
 /// `user@host` of the person running ccert, for the `added_by` column.
 pub fn who() -> String {
     let user = std::env::var("SUDO_USER")
