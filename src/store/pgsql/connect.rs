@@ -31,7 +31,6 @@ struct Target {
     config: postgres::Config,
     sslmode: SslMode,
     rootcert: Option<String>,
-    host_name: Option<String>,
 }
 
 /// Connects to the first host of `cf` that answers. The error is one line
@@ -88,7 +87,6 @@ fn targets(cf: &PgsqlCf) -> Result<Vec<Target>, String> {
                     config,
                     sslmode: env_sslmode()?,
                     rootcert: std::env::var("PGSSLROOTCERT").ok(),
-                    host_name: Some(host.clone()),
                 });
             }
             HostSpec::Uri(uri) => {
@@ -125,7 +123,6 @@ fn targets(cf: &PgsqlCf) -> Result<Vec<Target>, String> {
                         config,
                         sslmode: uri.sslmode,
                         rootcert: uri.sslrootcert.clone(),
-                        host_name: Some(host),
                     });
                 }
             }
@@ -177,7 +174,6 @@ fn unix_target(
         config,
         sslmode: SslMode::Disable,
         rootcert: None,
-        host_name: None,
     }
 }
 
@@ -194,7 +190,7 @@ fn open(target: &Target) -> Result<Client, String> {
             } else {
                 PgSslMode::Require
             });
-            let tls = tls_config(mode, target.rootcert.as_deref(), target.host_name.is_some())?;
+            let tls = tls_config(mode, target.rootcert.as_deref())?;
             config.connect(tokio_postgres_rustls::MakeRustlsConnect::new(tls))
         }
     };
@@ -243,11 +239,7 @@ pub fn explain(e: &postgres::Error) -> String {
     }
 }
 
-fn tls_config(
-    mode: SslMode,
-    rootcert: Option<&str>,
-    _tcp: bool,
-) -> Result<rustls::ClientConfig, String> {
+fn tls_config(mode: SslMode, rootcert: Option<&str>) -> Result<rustls::ClientConfig, String> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
