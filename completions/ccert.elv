@@ -20,7 +20,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
         &'ccert'= {
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
-            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
             cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
             cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
             cand -h 'Print help (see more with ''--help'')'
@@ -43,6 +43,9 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand log 'List the client certificates smtpd logged, and add unknown ones'
             cand probe 'Connect to a server as an SMTP client with a certificate and report whether it may relay'
             cand completions 'Print a shell completion script'
+            cand db 'Create or migrate the client-certificate database (pgsql:) and its .cf file'
+            cand import 'Load a clientcerts source file into a pgsql: list (idempotent)'
+            cand sync 'Write a local table from a pgsql: list when the database changed'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ccert;fingerprint'= {
@@ -52,7 +55,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --format 'Output format'
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
-            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
             cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
             cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
             cand -p 'Fingerprint the public key (SubjectPublicKeyInfo), which survives renewal with the same key'
@@ -69,7 +72,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --digest 'Digest to use [default: the effective smtpd_tls_fingerprint_digest]'
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
-            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
             cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
             cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
             cand -p 'Add the public-key fingerprint instead of the certificate fingerprint (with --fingerprint: the fingerprint given is a public-key fingerprint)'
@@ -88,7 +91,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --digest 'Digest used to fingerprint CERT [default: every digest]'
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
-            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
             cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
             cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
             cand -y 'Do not ask for confirmation (required when standard input is not a terminal)'
@@ -103,7 +106,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --expiring 'Show only entries whose certificate expires within DAYS; exit 1 if any does'
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
-            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
             cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
             cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
             cand -h 'Print help (see more with ''--help'')'
@@ -114,7 +117,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --type 'Table type for FILEs without a TYPE: prefix'
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
-            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
             cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
             cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
             cand -r 'On duplicate keys the last value wins, silently (postmap -r)'
@@ -125,7 +128,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
         &'ccert;query'= {
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
-            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
             cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
             cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
             cand -h 'Print help (see more with ''--help'')'
@@ -134,7 +137,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
         &'ccert;dump'= {
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
-            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
             cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
             cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
             cand -h 'Print help (see more with ''--help'')'
@@ -145,7 +148,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --format 'Output format'
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
-            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
             cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
             cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
             cand --strict 'Exit 1 on warnings too'
@@ -157,7 +160,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --digest 'The new digest [default: the effective smtpd_tls_fingerprint_digest]'
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
-            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
             cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
             cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
             cand -p 'Use public-key fingerprints'
@@ -175,7 +178,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --out 'Directory for NAME.pem and NAME.key'
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
-            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
             cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
             cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
             cand --add 'Also add the certificate to the clientcerts source file'
@@ -188,7 +191,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --relay 'Relay server as HOST[:PORT] [default port: 587]'
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
-            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
             cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
             cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
             cand --postfix 'Print Postfix (smarthost client) settings (the default)'
@@ -199,7 +202,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
         &'ccert;server-config'= {
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
-            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
             cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
             cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
             cand -h 'Print help (see more with ''--help'')'
@@ -209,7 +212,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --to 'The new table type'
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
-            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
             cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
             cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
             cand --apply 'Write main.cf and master.cf (with a backup) instead of printing the lines'
@@ -222,7 +225,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --since 'Only lines from this time on: a date (2026-11-25), an RFC 3339 time, or an age (90m, 12h, 7d)'
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
-            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
             cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
             cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
             cand -a 'Show every client, also those already in the clientcerts source'
@@ -245,7 +248,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --format 'Output format'
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
-            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
             cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
             cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
             cand --tls 'Implicit TLS (the default on port 465) instead of STARTTLS'
@@ -256,7 +259,51 @@ set edit:completion:arg-completer[ccert] = {|@words|
         &'ccert;completions'= {
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
-            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
+            cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
+            cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'ccert;db'= {
+            cand -c 'Postfix configuration directory (as postmap -c)'
+            cand --config-dir 'Postfix configuration directory (as postmap -c)'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
+            cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
+            cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand init 'Create the ccert tables (or migrate them in place) and write the pgsql_table(5) file'
+        }
+        &'ccert;db;init'= {
+            cand --hosts 'Database servers, as pgsql_table(5) `hosts` (comma-separated or repeated)'
+            cand --dbname 'Database name'
+            cand --user 'Database user Postfix and ccert connect as'
+            cand --password-file 'Read the password from the first line of FILE'
+            cand -c 'Postfix configuration directory (as postmap -c)'
+            cand --config-dir 'Postfix configuration directory (as postmap -c)'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
+            cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
+            cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
+            cand --force 'Replace an existing CF file'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'ccert;import'= {
+            cand -c 'Postfix configuration directory (as postmap -c)'
+            cand --config-dir 'Postfix configuration directory (as postmap -c)'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
+            cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
+            cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'ccert;sync'= {
+            cand --from 'The database list: pgsql:CF'
+            cand --to 'The local table: cdb:FILE, lmdb:FILE (or hash:, sqlite:)'
+            cand -c 'Postfix configuration directory (as postmap -c)'
+            cand --config-dir 'Postfix configuration directory (as postmap -c)'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
             cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
             cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
             cand -h 'Print help (see more with ''--help'')'
@@ -279,6 +326,9 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand log 'List the client certificates smtpd logged, and add unknown ones'
             cand probe 'Connect to a server as an SMTP client with a certificate and report whether it may relay'
             cand completions 'Print a shell completion script'
+            cand db 'Create or migrate the client-certificate database (pgsql:) and its .cf file'
+            cand import 'Load a clientcerts source file into a pgsql: list (idempotent)'
+            cand sync 'Write a local table from a pgsql: list when the database changed'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ccert;help;fingerprint'= {
@@ -312,6 +362,15 @@ set edit:completion:arg-completer[ccert] = {|@words|
         &'ccert;help;probe'= {
         }
         &'ccert;help;completions'= {
+        }
+        &'ccert;help;db'= {
+            cand init 'Create the ccert tables (or migrate them in place) and write the pgsql_table(5) file'
+        }
+        &'ccert;help;db;init'= {
+        }
+        &'ccert;help;import'= {
+        }
+        &'ccert;help;sync'= {
         }
         &'ccert;help;help'= {
         }
