@@ -180,6 +180,10 @@ pub fn sync_header(id: &str, generation: i64, map: &str) -> String {
 pub fn synced_from(path: &Path) -> Option<String> {
     use std::io::Read as _;
     let mut head = Vec::new();
+    // Only a regular file can be a copy: opening a FIFO would block.
+    if !std::fs::metadata(path).ok()?.is_file() {
+        return None;
+    }
     std::fs::File::open(path)
         .ok()?
         .take(4096)
