@@ -241,7 +241,11 @@ impl Instance {
     pub fn inside(&self, host: &Path) -> PathBuf {
         match &self.chroot {
             Some(dir) => Path::new("/").join(host.strip_prefix(dir).unwrap_or_else(|_| {
-                panic!("{} is not inside the chroot {}", host.display(), dir.display())
+                panic!(
+                    "{} is not inside the chroot {}",
+                    host.display(),
+                    dir.display()
+                )
             })),
             None => host.to_path_buf(),
         }

@@ -93,8 +93,8 @@ fn effective_values(name: &str) {
             let rel = Path::new(path)
                 .strip_prefix(scratch.inside(""))
                 .expect("relay_clientcerts points into the scratch directory");
-            let source = fs::read_to_string(scratch.path(&rel.to_string_lossy()))
-                .unwrap_or_default();
+            let source =
+                fs::read_to_string(scratch.path(&rel.to_string_lossy())).unwrap_or_default();
             let table = scratch.path(&format!("{}.{map_type}", rel.display()));
             let stderr = String::from_utf8_lossy(&out.stderr);
             if !out.status.success() || !source.contains(" probe\n") {
@@ -170,7 +170,10 @@ fn tables_both_ways(name: &str) {
     let mut wrong = Vec::new();
     for map_type in ["hash", "lmdb", "cdb", "sqlite"] {
         if !supported.iter().any(|t| t == map_type) {
-            eprintln!("{test}: {} has no {map_type} support; not tested", member.label());
+            eprintln!(
+                "{test}: {} has no {map_type} support; not tested",
+                member.label()
+            );
             continue;
         }
         // ccert writes, postmap reads.
@@ -207,7 +210,9 @@ fn tables_both_ways(name: &str) {
             }
             let got = scratch.ccert_ok(&["query", probe_key, &table]);
             if got.trim() != probe_value {
-                wrong.push(format!("ccert query on postmap's {map_type} table: {got:?}"));
+                wrong.push(format!(
+                    "ccert query on postmap's {map_type} table: {got:?}"
+                ));
             }
         }
     }
@@ -437,9 +442,24 @@ fn raw_public_key_trixie() {
     inst.write_config();
     let client_cert = arg(&inst, &client.cert);
     let client_key = arg(&inst, &client.key);
-    inst.ccert(&["--map", &arg(&inst, &inst.path("conf/pubkeys")), "add", "--pubkey", &client_cert, "--name", "rpk"]);
+    inst.ccert(&[
+        "--map",
+        &arg(&inst, &inst.path("conf/pubkeys")),
+        "add",
+        "--pubkey",
+        &client_cert,
+        "--name",
+        "rpk",
+    ]);
     inst.ccert(&["compile", &pk_table]);
-    inst.ccert(&["--map", &arg(&inst, &inst.path("conf/certs")), "add", &client_cert, "--name", "rpk"]);
+    inst.ccert(&[
+        "--map",
+        &arg(&inst, &inst.path("conf/certs")),
+        "add",
+        &client_cert,
+        "--name",
+        "rpk",
+    ]);
     inst.ccert(&["compile", &cert_table]);
     inst.start();
 

@@ -47,7 +47,11 @@ fn glibc_versions(bin: &Path) -> Vec<(u32, u32, String)> {
         .filter_map(|w| w.strip_prefix("GLIBC_"))
         .filter_map(|v| {
             let mut parts = v.split('.').map(|p| p.parse::<u32>().ok());
-            Some((parts.next()??, parts.next().flatten().unwrap_or(0), v.to_string()))
+            Some((
+                parts.next()??,
+                parts.next().flatten().unwrap_or(0),
+                v.to_string(),
+            ))
         })
         .collect();
     versions.sort();
@@ -216,7 +220,11 @@ fn rpm_has_fedora_paths() {
             "the .rpm lacks {path}:\n{files}"
         );
     }
-    let requires = run_ok(Command::new(&rpm_tool).args(["-qp", "--requires"]).arg(&rpm));
+    let requires = run_ok(
+        Command::new(&rpm_tool)
+            .args(["-qp", "--requires"])
+            .arg(&rpm),
+    );
     let requires = String::from_utf8_lossy(&requires.stdout);
     assert!(
         requires.lines().any(|l| l.trim() == "glibc >= 2.28"),
