@@ -12,9 +12,10 @@
 //! ```
 //!
 //! **Updating.** dict_sqlite keeps its connection open and never checks the
-//! file (doc §3.5): a database replaced by rename stays invisible to every
-//! running smtpd until it exits (max_idle/max_use), while a transaction in
-//! the existing file is seen on the next lookup. So a new database is built
+//! file (docs/formats/sqlite.md#updating-under-a-running-smtpd): a database
+//! replaced by rename stays invisible to every running smtpd until it exits
+//! (max_idle/max_use), while a transaction in the existing file is seen on
+//! the next lookup. So a new database is built
 //! in a temp file and renamed into place (nothing half-built is ever visible
 //! under the final name), and an existing ccert database is updated in place
 //! with `DELETE` + `INSERT` in one transaction (readers see the old or the
