@@ -90,3 +90,71 @@ fn docs_man_pages_render_without_groff_warnings() {
         );
     }
 }
+
+/// GitHub's anchor for a Markdown heading: lower case, spaces to `-`, other
+/// punctuation dropped.
+fn anchor(heading: &str) -> String {
+    heading
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter_map(|c| match c {
+            ' ' => Some('-'),
+            c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Every `docs/….md` (and `#anchor`) cited in src/, tests/ and benches/
+/// exists, so the references resolve for anyone who clones the repository.
+#[test]
+fn cited_docs_exist() {
+    let mut files = Vec::new();
+    for dir in ["src", "tests", "benches"] {
+        let mut stack = vec![root().join(dir)];
+        while let Some(d) = stack.pop() {
+            let Ok(entries) = fs::read_dir(&d) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if p.extension().is_some_and(|x| x == "rs") {
+                    files.push(p);
+                }
+            }
+        }
+    }
+    let mut cited = 0;
+    for file in files {
+        let text = fs::read_to_string(&file).unwrap();
+        for (at, _) in text.match_indices("docs/formats/") {
+            let rest = &text[at..];
+            let end = rest
+                .find(|c: char| !(c.is_alphanumeric() || "/._-#".contains(c)))
+                .unwrap_or(rest.len());
+            let cite = rest[..end].trim_end_matches(['.', ')']);
+            if cite == "docs/formats/" {
+                continue;
+            }
+            cited += 1;
+            let (path, frag) = cite.split_once('#').unwrap_or((cite, ""));
+            let doc = fs::read_to_string(root().join(path)).unwrap_or_else(|e| {
+                panic!(
+                    "{}: cites {cite}, which cannot be read: {e}",
+                    file.display()
+                )
+            });
+            if !frag.is_empty() {
+                let found = doc
+                    .lines()
+                    .filter_map(|l| l.strip_prefix("## ").or_else(|| l.strip_prefix("### ")))
+                    .any(|h| anchor(h) == frag);
+                assert!(found, "{}: {cite}: no such heading", file.display());
+            }
+        }
+    }
+    assert!(cited > 0, "no citations found: is the scan broken?");
+}
