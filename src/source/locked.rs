@@ -121,16 +121,6 @@ impl LockedSource {
         }
     }
 
-    /// The path as given.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// Whether this run created the (empty) file.
-    pub fn created(&self) -> bool {
-        self.created
-    }
-
     /// The content read under the lock, parsed.
     pub fn source(&self) -> SourceFile {
         SourceFile::parse(&self.original)
