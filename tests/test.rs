@@ -13,6 +13,7 @@
 //! `.stderr_contains(…)`, or `.any_stderr()` when what ccert says there is
 //! not the point of the test.
 
+// A shared API: not every test binary build uses every method.
 #![allow(dead_code)]
 
 use std::fs;
@@ -61,7 +62,6 @@ pub struct Test {
     stdout_contains: Vec<String>,
     stderr_contains: Vec<String>,
     any_stderr: bool,
-    current_dir: Option<PathBuf>,
 }
 
 /// What a finished run produced.
@@ -130,7 +130,6 @@ impl Test {
             stdout_contains: Vec::new(),
             stderr_contains: Vec::new(),
             any_stderr: false,
-            current_dir: None,
         }
     }
 
@@ -221,18 +220,12 @@ impl Test {
         self
     }
 
-    /// Runs ccert in `dir` instead of the scratch directory.
-    pub fn current_dir(mut self, dir: impl Into<PathBuf>) -> Self {
-        self.current_dir = Some(dir.into());
-        self
-    }
-
     /// Runs `ccert` in the scratch directory and checks the expectations.
     pub fn run(self) -> Finished {
         let mut cmd = Command::new(ccert_bin());
         let confdir = self.dir.path().join("postfix-config");
         fs::create_dir_all(&confdir).unwrap();
-        cmd.current_dir(self.current_dir.as_deref().unwrap_or(self.dir.path()))
+        cmd.current_dir(self.dir.path())
             .env("MAIL_CONFIG", &confdir)
             .env_remove("CCERT_INTEROP")
             .args(&self.args)
