@@ -106,54 +106,95 @@ fn anchor(heading: &str) -> String {
         .collect()
 }
 
-/// Every `docs/….md` (and `#anchor`) cited in src/, tests/ and benches/
-/// exists, so the references resolve for anyone who clones the repository.
+/// Whether `doc` has a `##`/`###` heading for `frag`: a GitHub anchor
+/// (`#key-folding`) or a section number (`§2` for `## 2. …`).
+fn has_section(doc: &str, frag: &str) -> bool {
+    doc.lines()
+        .filter_map(|l| l.strip_prefix("## ").or_else(|| l.strip_prefix("### ")))
+        .any(|h| match frag.strip_prefix('§') {
+            Some(n) => h.split_once(". ").is_some_and(|(num, _)| num == n),
+            None => anchor(h) == frag,
+        })
+}
+
+/// Every `docs/….md` (with `#anchor` or ` §N`) cited in src/, tests/ and
+/// benches/, and every relative link between the pages of docs/, exists, so
+/// the references resolve for anyone who clones the repository.
 #[test]
 fn cited_docs_exist() {
-    let mut files = Vec::new();
-    for dir in ["src", "tests", "benches"] {
-        let mut stack = vec![root().join(dir)];
-        while let Some(d) = stack.pop() {
-            let Ok(entries) = fs::read_dir(&d) else {
-                continue;
-            };
-            for e in entries.flatten() {
-                let p = e.path();
-                if p.is_dir() {
-                    stack.push(p);
-                } else if p.extension().is_some_and(|x| x == "rs") {
-                    files.push(p);
-                }
+    fn walk(dir: PathBuf, ext: &str, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = fs::read_dir(&dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(p, ext, out);
+            } else if p.extension().is_some_and(|x| x == ext) {
+                out.push(p);
             }
         }
     }
+    let check = |from: &Path, cite: &str, path: &Path, frag: &str| {
+        let doc = fs::read_to_string(path).unwrap_or_else(|e| {
+            panic!(
+                "{}: cites {cite}, which cannot be read: {e}",
+                from.display()
+            )
+        });
+        assert!(
+            frag.is_empty() || has_section(&doc, frag),
+            "{}: {cite}: no such section",
+            from.display()
+        );
+    };
     let mut cited = 0;
-    for file in files {
+    let mut code = Vec::new();
+    for dir in ["src", "tests", "benches"] {
+        walk(root().join(dir), "rs", &mut code);
+    }
+    for file in code {
         let text = fs::read_to_string(&file).unwrap();
-        for (at, _) in text.match_indices("docs/formats/") {
+        for (at, _) in text.match_indices("docs/") {
             let rest = &text[at..];
-            let end = rest
-                .find(|c: char| !(c.is_alphanumeric() || "/._-#".contains(c)))
-                .unwrap_or(rest.len());
-            let cite = rest[..end].trim_end_matches(['.', ')']);
-            if cite == "docs/formats/" {
+            let Some(md) = rest.find(".md") else { continue };
+            let path = &rest[..md + 3];
+            if !rest[5..md]
+                .chars()
+                .all(|c| c.is_alphanumeric() || "/_-".contains(c))
+            {
                 continue;
             }
+            let after = &rest[md + 3..];
+            let frag = if let Some(a) = after.strip_prefix('#') {
+                let end = a
+                    .find(|c: char| !(c.is_alphanumeric() || c == '-'))
+                    .unwrap_or(a.len());
+                &a[..end]
+            } else if let Some(n) = after.strip_prefix(" §") {
+                let end = n.find(|c: char| !c.is_ascii_digit()).unwrap_or(n.len());
+                &after[1..1 + '§'.len_utf8() + end]
+            } else {
+                ""
+            };
             cited += 1;
-            let (path, frag) = cite.split_once('#').unwrap_or((cite, ""));
-            let doc = fs::read_to_string(root().join(path)).unwrap_or_else(|e| {
-                panic!(
-                    "{}: cites {cite}, which cannot be read: {e}",
-                    file.display()
-                )
-            });
-            if !frag.is_empty() {
-                let found = doc
-                    .lines()
-                    .filter_map(|l| l.strip_prefix("## ").or_else(|| l.strip_prefix("### ")))
-                    .any(|h| anchor(h) == frag);
-                assert!(found, "{}: {cite}: no such heading", file.display());
+            check(&file, &format!("{path} {frag}"), &root().join(path), frag);
+        }
+    }
+    // Relative links between the pages: `[text](page.md#anchor)`.
+    let mut pages = Vec::new();
+    walk(root().join("docs"), "md", &mut pages);
+    for page in pages {
+        let text = fs::read_to_string(&page).unwrap();
+        for (at, _) in text.match_indices("](") {
+            let target = &text[at + 2..];
+            let target = &target[..target.find(')').unwrap_or(0)];
+            if target.contains("://") || !target.contains(".md") {
+                continue;
             }
+            let (path, frag) = target.split_once('#').unwrap_or((target, ""));
+            cited += 1;
+            check(&page, target, &page.parent().unwrap().join(path), frag);
         }
     }
     assert!(cited > 0, "no citations found: is the scan broken?");

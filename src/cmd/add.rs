@@ -45,13 +45,13 @@ pub fn run(args: &AddArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         .with_context(|| format!("opening the clientcerts source {}", path.display()))?;
     let mut source = locked.source();
     let mut changed = false;
+    let mut done = Vec::new();
     for p in &planned {
-        changed |= apply(&mut source, p, args.replace, &path)?;
+        changed |= apply(&mut source, p, args.replace, &path, &mut done)?;
     }
-    locked
-        .commit(&source)
-        .with_context(|| format!("writing {}", path.display()))?;
-    // Keep each certificate so `ccert rehash` can re-fingerprint it later.
+    // Keep each certificate so `ccert rehash` can re-fingerprint it later,
+    // before the source names it: a run killed in between leaves an unused
+    // copy (pruned later), never an entry without its certificate.
     let store = CertStore::for_source(&path);
     for p in &planned {
         store.save(&p.cert).with_context(|| {
@@ -62,7 +62,14 @@ pub fn run(args: &AddArgs, ctx: &Context) -> anyhow::Result<Outcome> {
             )
         })?;
     }
-    rebuild_then_unlock(locked, changed && !args.no_compile, &path)?;
+    locked
+        .commit(&source)
+        .with_context(|| format!("writing {}", path.display()))?;
+    // Only now is it true.
+    for line in done {
+        say!("{line}");
+    }
+    rebuild_then_unlock(locked, changed && !args.no_compile, &path, ctx)?;
     Ok(Outcome::Success)
 }
 
@@ -131,7 +138,14 @@ fn warn_validity(cert: &Certificate, shown: &str, now: OffsetDateTime) {
 }
 
 /// Applies one planned entry to the model; returns whether it changed.
-fn apply(source: &mut SourceFile, p: &Planned, replace: bool, path: &Path) -> anyhow::Result<bool> {
+/// What it did is pushed to `done`, printed once the source is written.
+fn apply(
+    source: &mut SourceFile,
+    p: &Planned,
+    replace: bool,
+    path: &Path,
+    done: &mut Vec<String>,
+) -> anyhow::Result<bool> {
     let text = p.fingerprint.to_string();
     let (records, _) = source.records();
     // postmap keeps the first of duplicate (folded) keys: that one decides.
@@ -165,17 +179,17 @@ fn apply(source: &mut SourceFile, p: &Planned, replace: bool, path: &Path) -> an
         source
             .replace_value(existing.lines.clone(), p.name.as_bytes())
             .with_context(|| format!("{}: renaming the entry", path.display()))?;
-        say!(
+        done.push(format!(
             "renamed {} from {:?} to {:?} in {} (line {})",
             text,
             old,
             p.name,
             path.display(),
             existing.line
-        );
+        ));
         return Ok(true);
     }
     source.append_lines([p.annotation.to_line(), format!("{text} {}", p.name)]);
-    say!("added {text} {} to {}", p.name, path.display());
+    done.push(format!("added {text} {} to {}", p.name, path.display()));
     Ok(true)
 }
