@@ -20,7 +20,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
         &'ccert'= {
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
-            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -37,7 +37,12 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand issue 'Create a self-signed client certificate and key for a workstation'
             cand client-config 'Print the client configuration for relaying through this server with a certificate'
             cand server-config 'Print the main.cf and master.cf lines for certificate-based relaying'
+            cand log 'List the client certificates smtpd logged, and add unknown ones'
+            cand probe 'Connect to a server as an SMTP client with a certificate and report whether it may relay'
             cand completions 'Print a shell completion script'
+            cand db 'Create or migrate the client-certificate database (pgsql:) and its .cf file'
+            cand import 'Load a clientcerts source file into a pgsql: list (idempotent)'
+            cand sync 'Write a local table from a pgsql: list when the database changed'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ccert;fingerprint'= {
@@ -47,22 +52,24 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --format 'Output format'
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
-            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
             cand -p 'Fingerprint the public key (SubjectPublicKeyInfo), which survives renewal with the same key'
             cand --pubkey 'Fingerprint the public key (SubjectPublicKeyInfo), which survives renewal with the same key'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
         &'ccert;add'= {
+            cand -f 'Add this fingerprint (hex pairs, colons optional, any case) instead of a certificate''s; needs --name'
+            cand --fingerprint 'Add this fingerprint (hex pairs, colons optional, any case) instead of a certificate''s; needs --name'
             cand -n 'Value stored for the entry [default: the certificate''s subject CN]'
             cand --name 'Value stored for the entry [default: the certificate''s subject CN]'
             cand -d 'Digest to use [default: the effective smtpd_tls_fingerprint_digest]'
             cand --digest 'Digest to use [default: the effective smtpd_tls_fingerprint_digest]'
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
-            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
-            cand -p 'Add the public-key fingerprint instead of the certificate fingerprint'
-            cand --pubkey 'Add the public-key fingerprint instead of the certificate fingerprint'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
+            cand -p 'Add the public-key fingerprint instead of the certificate fingerprint (with --fingerprint: the fingerprint given is a public-key fingerprint)'
+            cand --pubkey 'Add the public-key fingerprint instead of the certificate fingerprint (with --fingerprint: the fingerprint given is a public-key fingerprint)'
             cand --replace 'Replace the name of an entry whose fingerprint is already present'
             cand --no-compile 'Do not rebuild the compiled tables next to the source file'
             cand -h 'Print help (see more with ''--help'')'
@@ -77,7 +84,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --digest 'Digest used to fingerprint CERT [default: every digest]'
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
-            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
             cand -y 'Do not ask for confirmation (required when standard input is not a terminal)'
             cand --yes 'Do not ask for confirmation (required when standard input is not a terminal)'
             cand --no-compile 'Do not rebuild the compiled tables next to the source file'
@@ -90,7 +97,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --expiring 'Show only entries whose certificate expires within DAYS; exit 1 if any does'
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
-            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -99,7 +106,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --type 'Table type for FILEs without a TYPE: prefix'
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
-            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
             cand -r 'On duplicate keys the last value wins, silently (postmap -r)'
             cand -w 'On duplicate keys the first value wins, silently (postmap -w)'
             cand -h 'Print help (see more with ''--help'')'
@@ -108,14 +115,14 @@ set edit:completion:arg-completer[ccert] = {|@words|
         &'ccert;query'= {
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
-            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
         &'ccert;dump'= {
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
-            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -124,7 +131,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --format 'Output format'
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
-            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -133,9 +140,10 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --digest 'The new digest'
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
-            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
             cand -p 'Use public-key fingerprints'
             cand --pubkey 'Use public-key fingerprints'
+            cand --skip-unknown 'Leave entries without a stored certificate (such as those added with `add --fingerprint`) as they are, instead of refusing to rehash'
             cand --no-compile 'Do not rebuild the compiled tables next to the source file'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -148,7 +156,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --out 'Directory for NAME.pem and NAME.key'
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
-            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
             cand --add 'Also add the certificate to the clientcerts source file'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -159,7 +167,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --relay 'Relay server as HOST[:PORT] [default port: 587]'
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
-            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
             cand --postfix 'Print Postfix (smarthost client) settings (the default)'
             cand --ssmtp 'Print ssmtp.conf settings'
             cand -h 'Print help (see more with ''--help'')'
@@ -168,14 +176,83 @@ set edit:completion:arg-completer[ccert] = {|@words|
         &'ccert;server-config'= {
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
-            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'ccert;log'= {
+            cand -f 'Output format'
+            cand --format 'Output format'
+            cand --since 'Only lines from this time on: a date (2026-11-25), an RFC 3339 time, or an age (90m, 12h, 7d)'
+            cand -c 'Postfix configuration directory (as postmap -c)'
+            cand --config-dir 'Postfix configuration directory (as postmap -c)'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
+            cand -a 'Show every client, also those already in the clientcerts source'
+            cand --all 'Show every client, also those already in the clientcerts source'
+            cand --approve 'Ask, for each unknown client, whether to add it, under which name and as which fingerprint (needs a terminal)'
+            cand --no-compile 'Do not rebuild the compiled tables next to the source file (with --approve)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'ccert;probe'= {
+            cand --cert 'Client certificate file (PEM; the chain may follow)'
+            cand --key 'Client private key file (PEM: PKCS#8, RSA or EC)'
+            cand --from 'Envelope sender'
+            cand --to 'Recipient outside the server''s domains (relaying needs permission)'
+            cand -d 'The server''s smtpd_tls_fingerprint_digest [default: from -c DIR when present, else sha256]'
+            cand --digest 'The server''s smtpd_tls_fingerprint_digest [default: from -c DIR when present, else sha256]'
+            cand --helo 'The name sent in EHLO'
+            cand --timeout 'Seconds to wait for each reply'
+            cand -f 'Output format'
+            cand --format 'Output format'
+            cand -c 'Postfix configuration directory (as postmap -c)'
+            cand --config-dir 'Postfix configuration directory (as postmap -c)'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
+            cand --tls 'Implicit TLS (the default on port 465) instead of STARTTLS'
+            cand --rpk 'Offer a raw public key (RFC 7250; TLS 1.3, Postfix 3.9+ with smtpd_tls_enable_rpk) instead of the certificate'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
         &'ccert;completions'= {
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
-            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'ccert;db'= {
+            cand -c 'Postfix configuration directory (as postmap -c)'
+            cand --config-dir 'Postfix configuration directory (as postmap -c)'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand init 'Create the ccert tables (or migrate them in place) and write the pgsql_table(5) file'
+        }
+        &'ccert;db;init'= {
+            cand --hosts 'Database servers, as pgsql_table(5) `hosts` (comma-separated or repeated)'
+            cand --dbname 'Database name'
+            cand --user 'Database user Postfix and ccert connect as'
+            cand --password-file 'Read the password from the first line of FILE'
+            cand -c 'Postfix configuration directory (as postmap -c)'
+            cand --config-dir 'Postfix configuration directory (as postmap -c)'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
+            cand --force 'Replace an existing CF file'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'ccert;import'= {
+            cand -c 'Postfix configuration directory (as postmap -c)'
+            cand --config-dir 'Postfix configuration directory (as postmap -c)'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'ccert;sync'= {
+            cand --from 'The database list: pgsql:CF'
+            cand --to 'The local table: cdb:FILE, lmdb:FILE (or hash:, sqlite:)'
+            cand -c 'Postfix configuration directory (as postmap -c)'
+            cand --config-dir 'Postfix configuration directory (as postmap -c)'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -192,7 +269,12 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand issue 'Create a self-signed client certificate and key for a workstation'
             cand client-config 'Print the client configuration for relaying through this server with a certificate'
             cand server-config 'Print the main.cf and master.cf lines for certificate-based relaying'
+            cand log 'List the client certificates smtpd logged, and add unknown ones'
+            cand probe 'Connect to a server as an SMTP client with a certificate and report whether it may relay'
             cand completions 'Print a shell completion script'
+            cand db 'Create or migrate the client-certificate database (pgsql:) and its .cf file'
+            cand import 'Load a clientcerts source file into a pgsql: list (idempotent)'
+            cand sync 'Write a local table from a pgsql: list when the database changed'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ccert;help;fingerprint'= {
@@ -219,7 +301,20 @@ set edit:completion:arg-completer[ccert] = {|@words|
         }
         &'ccert;help;server-config'= {
         }
+        &'ccert;help;log'= {
+        }
+        &'ccert;help;probe'= {
+        }
         &'ccert;help;completions'= {
+        }
+        &'ccert;help;db'= {
+            cand init 'Create the ccert tables (or migrate them in place) and write the pgsql_table(5) file'
+        }
+        &'ccert;help;db;init'= {
+        }
+        &'ccert;help;import'= {
+        }
+        &'ccert;help;sync'= {
         }
         &'ccert;help;help'= {
         }

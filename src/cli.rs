@@ -42,11 +42,12 @@ pub struct Cli {
     )]
     pub config_dir: PathBuf,
 
-    /// The clientcerts source file that add, remove, list and rehash edit.
+    /// The clientcerts source file that add, remove, list and rehash edit,
+    /// or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf.
     ///
-    /// Default: the file named by relay_clientcerts in the Postfix
-    /// configuration, else <config-dir>/clientcerts.
-    #[arg(long = "map", global = true, value_name = "PATH")]
+    /// Default: the file or pgsql: table named by relay_clientcerts in the
+    /// Postfix configuration, else <config-dir>/clientcerts.
+    #[arg(long = "map", global = true, value_name = "PATH|pgsql:CF")]
     pub map: Option<PathBuf>,
 
     /// The subcommand to run.
@@ -81,8 +82,18 @@ pub enum Command {
     ClientConfig(ClientConfigArgs),
     /// Print the main.cf and master.cf lines for certificate-based relaying.
     ServerConfig(ServerConfigArgs),
+    /// List the client certificates smtpd logged, and add unknown ones.
+    Log(LogArgs),
+    /// Connect to a server as an SMTP client with a certificate and report whether it may relay.
+    Probe(ProbeArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
+    /// Create or migrate the client-certificate database (pgsql:) and its .cf file.
+    Db(DbArgs),
+    /// Load a clientcerts source file into a pgsql: list (idempotent).
+    Import(ImportArgs),
+    /// Write a local table from a pgsql: list when the database changed.
+    Sync(SyncArgs),
 }
 
 impl Command {
@@ -92,8 +103,15 @@ impl Command {
     pub fn writes_files(&self) -> bool {
         matches!(
             self,
-            Self::Add(_) | Self::Remove(_) | Self::Compile(_) | Self::Rehash(_) | Self::Issue(_)
-        )
+            Self::Add(_)
+                | Self::Remove(_)
+                | Self::Compile(_)
+                | Self::Rehash(_)
+                | Self::Issue(_)
+                | Self::Db(_)
+                | Self::Import(_)
+                | Self::Sync(_)
+        ) || matches!(self, Self::Log(args) if args.approve)
     }
 }
 
@@ -176,19 +194,37 @@ pub struct FingerprintArgs {
 
 /// Arguments of `ccert add`.
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  ccert add chinacat.pem --name chinacat\n  \
-                  ccert add --pubkey --digest sha256 laptop.pem")]
+#[command(
+    after_help = "With --fingerprint, no certificate file is needed (a fingerprint from \
+                  `ccert log`, a colleague or a ticket); it must have the length of the digest \
+                  (--digest, else the effective smtpd_tls_fingerprint_digest), and the entry is \
+                  marked `from=fingerprint`, so `rehash` cannot re-fingerprint it.\n\n\
+                  Examples:\n  ccert add chinacat.pem --name chinacat\n  \
+                  ccert add --pubkey --digest sha256 laptop.pem\n  \
+                  ccert add --fingerprint 3A:5F:...:09 --pubkey --name laptop"
+)]
 pub struct AddArgs {
     /// Certificate files (PEM or DER) to add
-    #[arg(required = true, value_name = "CERT")]
+    #[arg(required_unless_present = "fingerprint", value_name = "CERT")]
     pub certs: Vec<PathBuf>,
+    /// Add this fingerprint (hex pairs, colons optional, any case) instead of a certificate's;
+    /// needs --name
+    #[arg(
+        short,
+        long,
+        value_name = "FP",
+        conflicts_with = "certs",
+        requires = "name"
+    )]
+    pub fingerprint: Option<String>,
     /// Value stored for the entry [default: the certificate's subject CN]
     #[arg(short, long)]
     pub name: Option<String>,
     /// Digest to use [default: the effective smtpd_tls_fingerprint_digest]
     #[arg(short, long, value_enum)]
     pub digest: Option<DigestArg>,
-    /// Add the public-key fingerprint instead of the certificate fingerprint
+    /// Add the public-key fingerprint instead of the certificate fingerprint (with
+    /// --fingerprint: the fingerprint given is a public-key fingerprint)
     #[arg(short, long)]
     pub pubkey: bool,
     /// Replace the name of an entry whose fingerprint is already present
@@ -311,7 +347,9 @@ pub struct CompileArgs {
     after_help = "Prints the value, as postmap -q does. With `-`, reads one key per line \
                   and prints `key<TAB>value` for each key found. FILE is the source file the \
                   table was compiled from; for sqlite also FILE.sqlite.cf (ccert's own query \
-                  is used, not the one in the .cf file). The type defaults as for compile.\n\n\
+                  is used, not the one in the .cf file). The type defaults as for compile. \
+                  pgsql:CF (also proxy:pgsql:CF) is looked up in the database CF names with \
+                  ccert's own parameterised query; `ccert doctor` checks the query in CF.\n\n\
                   Exit status: 0 when a key was found, 1 when none was (no message) or on errors.\n\n\
                   Examples:\n  ccert query 3A:5F:... hash:/etc/postfix/clientcerts\n  \
                   ccert query - lmdb:/etc/postfix/clientcerts < keys.txt"
@@ -329,7 +367,8 @@ pub struct QueryArgs {
 #[command(
     after_help = "Prints `key<TAB>value` lines as postmap -s does, in the table's storage \
                   order, also for cdb tables (which postmap cannot dump). Reads tables written \
-                  by postmap as well as by ccert.\n\n\
+                  by postmap as well as by ccert; pgsql:CF prints the database list sorted by \
+                  fingerprint.\n\n\
                   Example:\n  ccert dump cdb:/etc/postfix/clientcerts"
 )]
 pub struct DumpArgs {
@@ -383,6 +422,10 @@ pub struct RehashArgs {
     /// Use public-key fingerprints
     #[arg(short, long)]
     pub pubkey: bool,
+    /// Leave entries without a stored certificate (such as those added with
+    /// `add --fingerprint`) as they are, instead of refusing to rehash
+    #[arg(long)]
+    pub skip_unknown: bool,
     /// Do not rebuild the compiled tables next to the source file
     #[arg(long)]
     pub no_compile: bool,
@@ -467,6 +510,121 @@ pub struct ClientConfigArgs {
 )]
 pub struct ServerConfigArgs {}
 
+/// Output formats of `ccert log`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum LogFormat {
+    /// A table for people
+    #[default]
+    Table,
+    /// A JSON array of objects, for scripts
+    Json,
+}
+
+/// Arguments of `ccert log`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Reads the lines smtpd writes at smtpd_tls_loglevel 2 (or `1, peercert`): \
+                  `subject_CN=..., issuer=..., fingerprint=..., pkey_fingerprint=...` (Postfix 3.8 and \
+                  older), `... cert fingerprint=..., pkey fingerprint=...` and `raw public key \
+                  fingerprint=...` (3.9 and newer), with traditional or RFC 3339 time stamps, and \
+                  counts the refused recipients (`reject: RCPT from`, such as `Relay access \
+                  denied`) of the same smtpd process to the same client. The log does not name the digest: it is the \
+                  smtpd_tls_fingerprint_digest of the master.cf service whose syslog_name logged \
+                  the line (else main.cf's); fingerprints of another length are shown as \
+                  unusable and never added.\n\n\
+                  Without FILE: maillog_file when Postfix logs there itself, else \
+                  /var/log/mail.log, each with its rotated siblings (.1, .2.gz, ...).\n\n\
+                  Exit status: 0 when every client seen is listed (with --approve: when \
+                  something was added or nothing was left to add), 1 otherwise.\n\n\
+                  Examples:\n  ccert log\n  ccert log --all --since 7d /var/log/mail.log\n  \
+                  journalctl -u postfix -o short --since today | ccert log -\n  \
+                  ccert log --approve"
+)]
+pub struct LogArgs {
+    /// Log files (plain or gzip); `-` reads standard input
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Show every client, also those already in the clientcerts source
+    #[arg(short, long)]
+    pub all: bool,
+    /// Output format
+    #[arg(short, long, value_enum, default_value_t)]
+    pub format: LogFormat,
+    /// Only lines from this time on: a date (2026-11-25), an RFC 3339 time, or an age
+    /// (90m, 12h, 7d)
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
+    /// Ask, for each unknown client, whether to add it, under which name and as which
+    /// fingerprint (needs a terminal)
+    #[arg(long, conflicts_with = "format")]
+    pub approve: bool,
+    /// Do not rebuild the compiled tables next to the source file (with --approve)
+    #[arg(long, requires = "approve")]
+    pub no_compile: bool,
+}
+
+/// Output formats of `ccert probe`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ProbeFormat {
+    /// A report for people
+    #[default]
+    Text,
+    /// One JSON object, for scripts
+    Json,
+}
+
+/// Arguments of `ccert probe`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Connects as an SMTP client (STARTTLS on port 25 and 587, implicit TLS with \
+                  --tls or on port 465), presents the certificate, then sends MAIL FROM and \
+                  RCPT TO an outside address and QUITs without DATA: no mail is ever sent.\n\n\
+                  Reports the TLS version and cipher, the server certificate, whether the \
+                  server asked for a client certificate (and the CA names it sent), the \
+                  fingerprints the server will look up, and a verdict: permitted (250), \
+                  refused (5xx), temporary failure (4xx: the server's table lookup failed), \
+                  no certificate requested, or TLS refused.\n\n\
+                  Exit status: 0 only when relaying is permitted.\n\n\
+                  Examples:\n  ccert probe mail.example.com:587 --cert host.pem --key host.key\n  \
+                  ccert probe mail.example.com:465 --cert host.pem --key host.key --format json"
+)]
+pub struct ProbeArgs {
+    /// The server, as HOST or HOST:PORT ([IPv6]:PORT) [default port: 587]
+    #[arg(value_name = "HOST[:PORT]")]
+    pub server: String,
+    /// Client certificate file (PEM; the chain may follow)
+    #[arg(long, value_name = "FILE")]
+    pub cert: PathBuf,
+    /// Client private key file (PEM: PKCS#8, RSA or EC)
+    #[arg(long, value_name = "FILE")]
+    pub key: PathBuf,
+    /// Envelope sender
+    #[arg(long, value_name = "ADDR", default_value = "ccert-probe@example.org")]
+    pub from: String,
+    /// Recipient outside the server's domains (relaying needs permission)
+    #[arg(long, value_name = "ADDR", default_value = "ccert-probe@example.net")]
+    pub to: String,
+    /// Implicit TLS (the default on port 465) instead of STARTTLS
+    #[arg(long)]
+    pub tls: bool,
+    /// The server's smtpd_tls_fingerprint_digest [default: from -c DIR when present, else sha256]
+    #[arg(short, long, value_enum)]
+    pub digest: Option<DigestArg>,
+    /// Offer a raw public key (RFC 7250; TLS 1.3, Postfix 3.9+ with smtpd_tls_enable_rpk)
+    /// instead of the certificate
+    #[arg(long)]
+    pub rpk: bool,
+    /// The name sent in EHLO
+    #[arg(long, value_name = "NAME", default_value = "ccert-probe.invalid")]
+    pub helo: String,
+    /// Seconds to wait for each reply
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub timeout: u64,
+    /// Output format
+    #[arg(short, long, value_enum, default_value_t)]
+    pub format: ProbeFormat,
+}
+
 /// Shells `ccert completions` can write for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ShellArg {
@@ -489,6 +647,109 @@ pub struct CompletionsArgs {
     /// The shell
     #[arg(value_enum)]
     pub shell: ShellArg,
+}
+
+/// Arguments of `ccert db`.
+#[derive(Debug, Args)]
+#[command(disable_help_subcommand = true)]
+pub struct DbArgs {
+    /// What to do with the database.
+    #[command(subcommand)]
+    pub command: DbCommand,
+}
+
+/// The subcommands of `ccert db`.
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Create the ccert tables (or migrate them in place) and write the pgsql_table(5) file.
+    Init(DbInitArgs),
+}
+
+/// Arguments of `ccert db init`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Creates the tables ccert_clientcerts and ccert_state in the database (or \
+                  migrates older ccert tables in place), then writes the pgsql_table(5) file \
+                  CF that Postfix and ccert share: hosts, user, password, dbname, \
+                  query = SELECT name FROM ccert_clientcerts WHERE fingerprint = '%s', \
+                  expansion_limit = 1; mode 0640 root:postfix. The file is written only after \
+                  the database accepted the schema; an existing CF is replaced only with \
+                  --force. Without --hosts, --dbname and --user an existing CF is used as it \
+                  is (to migrate the schema).\n\n\
+                  The password comes from --password-file, else PGPASSWORD, else a prompt \
+                  when standard input is a terminal; none is used otherwise (peer or trust \
+                  authentication). It is never printed.\n\n\
+                  HOST forms (pgsql_table(5)): inet:db.example.com:5432, db.example.com, \
+                  unix:/run/postgresql (a socket directory), or a URI \
+                  postgresql://db.example.com/mail?sslmode=verify-full (Postfix 3.10+; \
+                  3.7-3.9 take postgresql: URIs only).\n\n\
+                  Examples:\n  ccert db init pgsql:/etc/postfix/clientcerts.pgsql.cf \\\n      \
+                  --hosts db1.example.com,db2.example.com --dbname mail --user postfix \\\n      \
+                  --password-file /root/pg.pw\n  \
+                  ccert db init pgsql:/etc/postfix/clientcerts.pgsql.cf"
+)]
+pub struct DbInitArgs {
+    /// The list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf
+    #[arg(value_name = "pgsql:CF")]
+    pub list: String,
+    /// Database servers, as pgsql_table(5) `hosts` (comma-separated or repeated)
+    #[arg(long, value_name = "HOST", value_delimiter = ',')]
+    pub hosts: Vec<String>,
+    /// Database name
+    #[arg(long, value_name = "NAME")]
+    pub dbname: Option<String>,
+    /// Database user Postfix and ccert connect as
+    #[arg(long, value_name = "USER")]
+    pub user: Option<String>,
+    /// Read the password from the first line of FILE
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+    /// Replace an existing CF file
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Arguments of `ccert import`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Loads every entry of SOURCE (postmap's reading rules; the first of \
+                  duplicate keys wins) into the pgsql: list named by --map (or by \
+                  relay_clientcerts), in one transaction, keeping names, the facts of \
+                  ccert's comment lines (digest, type, notAfter, subject, added date) and the \
+                  certificate copies in SOURCE.d/. Fingerprints already in the database are \
+                  left as they are, so importing twice changes nothing; those stored under \
+                  another name are listed.\n\n\
+                  Example:\n  ccert --map pgsql:/etc/postfix/clientcerts.pgsql.cf import \
+                  /etc/postfix/clientcerts"
+)]
+pub struct ImportArgs {
+    /// The clientcerts source file to load
+    #[arg(value_name = "SOURCE")]
+    pub source: PathBuf,
+}
+
+/// Arguments of `ccert sync`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Writes FILE (a clientcerts source with ccert's comment lines) and its \
+                  TYPE table from the database, each atomically, only when the database \
+                  changed since the last sync (its generation counter, recorded in FILE's \
+                  first line) or the table is missing or older than FILE. A FILE not written \
+                  by sync is never overwritten. Point relay_clientcerts at TYPE:FILE on \
+                  servers that must keep relaying while the database is down, and run sync \
+                  from a timer (README: \"Fleet\").\n\n\
+                  Exit status: 0 when FILE is up to date (written or not), 1 on errors (the \
+                  old table stays in place).\n\n\
+                  Example:\n  ccert sync --from pgsql:/etc/postfix/clientcerts.pgsql.cf \
+                  --to cdb:/etc/postfix/clientcerts"
+)]
+pub struct SyncArgs {
+    /// The database list: pgsql:CF
+    #[arg(long, value_name = "pgsql:CF")]
+    pub from: String,
+    /// The local table: cdb:FILE, lmdb:FILE (or hash:, sqlite:)
+    #[arg(long, value_name = "TYPE:FILE")]
+    pub to: String,
 }
 
 /// The clap command tree, for man pages and completions.

@@ -27,15 +27,21 @@ pub mod client_config;
 pub mod compile;
 pub mod completions;
 pub mod context;
+pub mod db;
 pub mod doctor;
 pub mod dump;
 pub mod fingerprint;
+mod fleet;
+pub mod import;
 pub mod issue;
 pub mod list;
+pub mod log;
+pub mod probe;
 pub mod query;
 pub mod rehash;
 pub mod remove;
 pub mod server_config;
+pub mod sync;
 
 use std::io::Write as _;
 use std::path::Path;
@@ -92,7 +98,12 @@ pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
         },
         Command::ClientConfig(args) => client_config::run(args, &ctx),
         Command::ServerConfig(args) => server_config::run(args, &ctx),
+        Command::Log(args) => log::run(args, &ctx),
+        Command::Probe(args) => probe::run(args, &ctx),
         Command::Completions(args) => completions::run(args, &ctx),
+        Command::Db(args) => db::run(args, &ctx),
+        Command::Import(args) => import::run(args, &ctx),
+        Command::Sync(args) => sync::run(args, &ctx),
     }
 }
 

@@ -16,6 +16,7 @@
 pub mod annotation;
 pub mod locked;
 mod rules;
+pub mod upsert;
 
 use std::collections::VecDeque;
 use std::io::BufRead;
