@@ -168,7 +168,7 @@ fn cited_docs_exist() {
             let after = &rest[md + 3..];
             let frag = if let Some(a) = after.strip_prefix('#') {
                 let end = a
-                    .find(|c: char| !(c.is_alphanumeric() || c == '-'))
+                    .find(|c: char| !(c.is_alphanumeric() || c == '-' || c == '_'))
                     .unwrap_or(a.len());
                 &a[..end]
             } else if let Some(n) = after.strip_prefix(" §") {

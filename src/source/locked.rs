@@ -131,6 +131,11 @@ impl LockedSource {
         }
     }
 
+    /// Whether this run created the (empty) file.
+    pub fn created(&self) -> bool {
+        self.created
+    }
+
     /// The content read under the lock, parsed.
     pub fn source(&self) -> SourceFile {
         SourceFile::parse(&self.original)
