@@ -24,6 +24,8 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf')
+            [CompletionResult]::new('--postfix-version', '--postfix-version', [CompletionResultType]::ParameterName, 'Use the built-in defaults of this Postfix release instead of asking postconf')
+            [CompletionResult]::new('--postfix-build', '--postfix-build', [CompletionResultType]::ParameterName, 'The build of the Postfix assumed with built-in defaults')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -40,6 +42,7 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('issue', 'issue', [CompletionResultType]::ParameterValue, 'Create a self-signed client certificate and key for a workstation')
             [CompletionResult]::new('client-config', 'client-config', [CompletionResultType]::ParameterValue, 'Print the client configuration for relaying through this server with a certificate')
             [CompletionResult]::new('server-config', 'server-config', [CompletionResultType]::ParameterValue, 'Print the main.cf and master.cf lines for certificate-based relaying')
+            [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Move relay_clientcerts and check_ccert_access tables off hash:/btree: (Berkeley DB)')
             [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'List the client certificates smtpd logged, and add unknown ones')
             [CompletionResult]::new('probe', 'probe', [CompletionResultType]::ParameterValue, 'Connect to a server as an SMTP client with a certificate and report whether it may relay')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
@@ -57,6 +60,8 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf')
+            [CompletionResult]::new('--postfix-version', '--postfix-version', [CompletionResultType]::ParameterName, 'Use the built-in defaults of this Postfix release instead of asking postconf')
+            [CompletionResult]::new('--postfix-build', '--postfix-build', [CompletionResultType]::ParameterName, 'The build of the Postfix assumed with built-in defaults')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Fingerprint the public key (SubjectPublicKeyInfo), which survives renewal with the same key')
             [CompletionResult]::new('--pubkey', '--pubkey', [CompletionResultType]::ParameterName, 'Fingerprint the public key (SubjectPublicKeyInfo), which survives renewal with the same key')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -73,6 +78,8 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf')
+            [CompletionResult]::new('--postfix-version', '--postfix-version', [CompletionResultType]::ParameterName, 'Use the built-in defaults of this Postfix release instead of asking postconf')
+            [CompletionResult]::new('--postfix-build', '--postfix-build', [CompletionResultType]::ParameterName, 'The build of the Postfix assumed with built-in defaults')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Add the public-key fingerprint instead of the certificate fingerprint (with --fingerprint: the fingerprint given is a public-key fingerprint)')
             [CompletionResult]::new('--pubkey', '--pubkey', [CompletionResultType]::ParameterName, 'Add the public-key fingerprint instead of the certificate fingerprint (with --fingerprint: the fingerprint given is a public-key fingerprint)')
             [CompletionResult]::new('--replace', '--replace', [CompletionResultType]::ParameterName, 'Replace the name of an entry whose fingerprint is already present')
@@ -91,6 +98,8 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf')
+            [CompletionResult]::new('--postfix-version', '--postfix-version', [CompletionResultType]::ParameterName, 'Use the built-in defaults of this Postfix release instead of asking postconf')
+            [CompletionResult]::new('--postfix-build', '--postfix-build', [CompletionResultType]::ParameterName, 'The build of the Postfix assumed with built-in defaults')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (required when standard input is not a terminal)')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (required when standard input is not a terminal)')
             [CompletionResult]::new('--no-compile', '--no-compile', [CompletionResultType]::ParameterName, 'Do not rebuild the compiled tables next to the source file')
@@ -105,6 +114,8 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf')
+            [CompletionResult]::new('--postfix-version', '--postfix-version', [CompletionResultType]::ParameterName, 'Use the built-in defaults of this Postfix release instead of asking postconf')
+            [CompletionResult]::new('--postfix-build', '--postfix-build', [CompletionResultType]::ParameterName, 'The build of the Postfix assumed with built-in defaults')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -115,6 +126,8 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf')
+            [CompletionResult]::new('--postfix-version', '--postfix-version', [CompletionResultType]::ParameterName, 'Use the built-in defaults of this Postfix release instead of asking postconf')
+            [CompletionResult]::new('--postfix-build', '--postfix-build', [CompletionResultType]::ParameterName, 'The build of the Postfix assumed with built-in defaults')
             [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'On duplicate keys the last value wins, silently (postmap -r)')
             [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'On duplicate keys the first value wins, silently (postmap -w)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -125,6 +138,8 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf')
+            [CompletionResult]::new('--postfix-version', '--postfix-version', [CompletionResultType]::ParameterName, 'Use the built-in defaults of this Postfix release instead of asking postconf')
+            [CompletionResult]::new('--postfix-build', '--postfix-build', [CompletionResultType]::ParameterName, 'The build of the Postfix assumed with built-in defaults')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -133,6 +148,8 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf')
+            [CompletionResult]::new('--postfix-version', '--postfix-version', [CompletionResultType]::ParameterName, 'Use the built-in defaults of this Postfix release instead of asking postconf')
+            [CompletionResult]::new('--postfix-build', '--postfix-build', [CompletionResultType]::ParameterName, 'The build of the Postfix assumed with built-in defaults')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -143,16 +160,21 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf')
+            [CompletionResult]::new('--postfix-version', '--postfix-version', [CompletionResultType]::ParameterName, 'Use the built-in defaults of this Postfix release instead of asking postconf')
+            [CompletionResult]::new('--postfix-build', '--postfix-build', [CompletionResultType]::ParameterName, 'The build of the Postfix assumed with built-in defaults')
+            [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'Exit 1 on warnings too')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'ccert;rehash' {
-            [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'The new digest')
-            [CompletionResult]::new('--digest', '--digest', [CompletionResultType]::ParameterName, 'The new digest')
+            [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'The new digest [default: the effective smtpd_tls_fingerprint_digest]')
+            [CompletionResult]::new('--digest', '--digest', [CompletionResultType]::ParameterName, 'The new digest [default: the effective smtpd_tls_fingerprint_digest]')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf')
+            [CompletionResult]::new('--postfix-version', '--postfix-version', [CompletionResultType]::ParameterName, 'Use the built-in defaults of this Postfix release instead of asking postconf')
+            [CompletionResult]::new('--postfix-build', '--postfix-build', [CompletionResultType]::ParameterName, 'The build of the Postfix assumed with built-in defaults')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Use public-key fingerprints')
             [CompletionResult]::new('--pubkey', '--pubkey', [CompletionResultType]::ParameterName, 'Use public-key fingerprints')
             [CompletionResult]::new('--skip-unknown', '--skip-unknown', [CompletionResultType]::ParameterName, 'Leave entries without a stored certificate (such as those added with `add --fingerprint`) as they are, instead of refusing to rehash')
@@ -170,6 +192,8 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf')
+            [CompletionResult]::new('--postfix-version', '--postfix-version', [CompletionResultType]::ParameterName, 'Use the built-in defaults of this Postfix release instead of asking postconf')
+            [CompletionResult]::new('--postfix-build', '--postfix-build', [CompletionResultType]::ParameterName, 'The build of the Postfix assumed with built-in defaults')
             [CompletionResult]::new('--add', '--add', [CompletionResultType]::ParameterName, 'Also add the certificate to the clientcerts source file')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -182,6 +206,8 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf')
+            [CompletionResult]::new('--postfix-version', '--postfix-version', [CompletionResultType]::ParameterName, 'Use the built-in defaults of this Postfix release instead of asking postconf')
+            [CompletionResult]::new('--postfix-build', '--postfix-build', [CompletionResultType]::ParameterName, 'The build of the Postfix assumed with built-in defaults')
             [CompletionResult]::new('--postfix', '--postfix', [CompletionResultType]::ParameterName, 'Print Postfix (smarthost client) settings (the default)')
             [CompletionResult]::new('--ssmtp', '--ssmtp', [CompletionResultType]::ParameterName, 'Print ssmtp.conf settings')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -192,6 +218,20 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf')
+            [CompletionResult]::new('--postfix-version', '--postfix-version', [CompletionResultType]::ParameterName, 'Use the built-in defaults of this Postfix release instead of asking postconf')
+            [CompletionResult]::new('--postfix-build', '--postfix-build', [CompletionResultType]::ParameterName, 'The build of the Postfix assumed with built-in defaults')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'ccert;migrate' {
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'The new table type')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
+            [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf')
+            [CompletionResult]::new('--postfix-version', '--postfix-version', [CompletionResultType]::ParameterName, 'Use the built-in defaults of this Postfix release instead of asking postconf')
+            [CompletionResult]::new('--postfix-build', '--postfix-build', [CompletionResultType]::ParameterName, 'The build of the Postfix assumed with built-in defaults')
+            [CompletionResult]::new('--apply', '--apply', [CompletionResultType]::ParameterName, 'Write main.cf and master.cf (with a backup) instead of printing the lines')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -203,6 +243,8 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf')
+            [CompletionResult]::new('--postfix-version', '--postfix-version', [CompletionResultType]::ParameterName, 'Use the built-in defaults of this Postfix release instead of asking postconf')
+            [CompletionResult]::new('--postfix-build', '--postfix-build', [CompletionResultType]::ParameterName, 'The build of the Postfix assumed with built-in defaults')
             [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'Show every client, also those already in the clientcerts source')
             [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Show every client, also those already in the clientcerts source')
             [CompletionResult]::new('--approve', '--approve', [CompletionResultType]::ParameterName, 'Ask, for each unknown client, whether to add it, under which name and as which fingerprint (needs a terminal)')
@@ -225,6 +267,8 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf')
+            [CompletionResult]::new('--postfix-version', '--postfix-version', [CompletionResultType]::ParameterName, 'Use the built-in defaults of this Postfix release instead of asking postconf')
+            [CompletionResult]::new('--postfix-build', '--postfix-build', [CompletionResultType]::ParameterName, 'The build of the Postfix assumed with built-in defaults')
             [CompletionResult]::new('--tls', '--tls', [CompletionResultType]::ParameterName, 'Implicit TLS (the default on port 465) instead of STARTTLS')
             [CompletionResult]::new('--rpk', '--rpk', [CompletionResultType]::ParameterName, 'Offer a raw public key (RFC 7250; TLS 1.3, Postfix 3.9+ with smtpd_tls_enable_rpk) instead of the certificate')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -235,6 +279,8 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf')
+            [CompletionResult]::new('--postfix-version', '--postfix-version', [CompletionResultType]::ParameterName, 'Use the built-in defaults of this Postfix release instead of asking postconf')
+            [CompletionResult]::new('--postfix-build', '--postfix-build', [CompletionResultType]::ParameterName, 'The build of the Postfix assumed with built-in defaults')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -243,6 +289,8 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf')
+            [CompletionResult]::new('--postfix-version', '--postfix-version', [CompletionResultType]::ParameterName, 'Use the built-in defaults of this Postfix release instead of asking postconf')
+            [CompletionResult]::new('--postfix-build', '--postfix-build', [CompletionResultType]::ParameterName, 'The build of the Postfix assumed with built-in defaults')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Create the ccert tables (or migrate them in place) and write the pgsql_table(5) file')
@@ -256,6 +304,8 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf')
+            [CompletionResult]::new('--postfix-version', '--postfix-version', [CompletionResultType]::ParameterName, 'Use the built-in defaults of this Postfix release instead of asking postconf')
+            [CompletionResult]::new('--postfix-build', '--postfix-build', [CompletionResultType]::ParameterName, 'The build of the Postfix assumed with built-in defaults')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace an existing CF file')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -265,6 +315,8 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf')
+            [CompletionResult]::new('--postfix-version', '--postfix-version', [CompletionResultType]::ParameterName, 'Use the built-in defaults of this Postfix release instead of asking postconf')
+            [CompletionResult]::new('--postfix-build', '--postfix-build', [CompletionResultType]::ParameterName, 'The build of the Postfix assumed with built-in defaults')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -275,6 +327,8 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf')
+            [CompletionResult]::new('--postfix-version', '--postfix-version', [CompletionResultType]::ParameterName, 'Use the built-in defaults of this Postfix release instead of asking postconf')
+            [CompletionResult]::new('--postfix-build', '--postfix-build', [CompletionResultType]::ParameterName, 'The build of the Postfix assumed with built-in defaults')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -292,6 +346,7 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('issue', 'issue', [CompletionResultType]::ParameterValue, 'Create a self-signed client certificate and key for a workstation')
             [CompletionResult]::new('client-config', 'client-config', [CompletionResultType]::ParameterValue, 'Print the client configuration for relaying through this server with a certificate')
             [CompletionResult]::new('server-config', 'server-config', [CompletionResultType]::ParameterValue, 'Print the main.cf and master.cf lines for certificate-based relaying')
+            [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Move relay_clientcerts and check_ccert_access tables off hash:/btree: (Berkeley DB)')
             [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'List the client certificates smtpd logged, and add unknown ones')
             [CompletionResult]::new('probe', 'probe', [CompletionResultType]::ParameterValue, 'Connect to a server as an SMTP client with a certificate and report whether it may relay')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
@@ -335,6 +390,9 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             break
         }
         'ccert;help;server-config' {
+            break
+        }
+        'ccert;help;migrate' {
             break
         }
         'ccert;help;log' {

@@ -13,7 +13,6 @@
 //! `.stderr_contains(…)`, or `.any_stderr()` when what ccert says there is
 //! not the point of the test.
 
-// A shared API: not every test binary build uses every method.
 #![allow(dead_code)]
 
 use std::fs;
@@ -50,6 +49,23 @@ impl Scratch {
     }
 }
 
+/// Postfix (postconf, which ccert runs) waits in 300 ms steps for a main.cf or
+/// master.cf modified within the last second to settle; a test that has just
+/// written one would wait on every postconf call. Dates them two seconds back.
+fn settle(confdir: &Path) {
+    let recent = std::time::SystemTime::now() - std::time::Duration::from_secs(2);
+    for name in ["main.cf", "master.cf"] {
+        if let Ok(file) = fs::File::options().append(true).open(confdir.join(name))
+            && file
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|m| m > recent)
+        {
+            let _ = file.set_modified(recent);
+        }
+    }
+}
+
 /// One `ccert` invocation with its expectations.
 pub struct Test {
     dir: Scratch,
@@ -62,6 +78,7 @@ pub struct Test {
     stdout_contains: Vec<String>,
     stderr_contains: Vec<String>,
     any_stderr: bool,
+    current_dir: Option<PathBuf>,
 }
 
 /// What a finished run produced.
@@ -130,6 +147,7 @@ impl Test {
             stdout_contains: Vec::new(),
             stderr_contains: Vec::new(),
             any_stderr: false,
+            current_dir: None,
         }
     }
 
@@ -220,12 +238,19 @@ impl Test {
         self
     }
 
+    /// Runs ccert in `dir` instead of the scratch directory.
+    pub fn current_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.current_dir = Some(dir.into());
+        self
+    }
+
     /// Runs `ccert` in the scratch directory and checks the expectations.
     pub fn run(self) -> Finished {
         let mut cmd = Command::new(ccert_bin());
         let confdir = self.dir.path().join("postfix-config");
         fs::create_dir_all(&confdir).unwrap();
-        cmd.current_dir(self.dir.path())
+        settle(&confdir);
+        cmd.current_dir(self.current_dir.as_deref().unwrap_or(self.dir.path()))
             .env("MAIL_CONFIG", &confdir)
             .env_remove("CCERT_INTEROP")
             .args(&self.args)

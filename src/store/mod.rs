@@ -179,12 +179,11 @@ pub fn sync_header(id: &str, generation: i64, map: &str) -> String {
 /// its first line; `None` for any other file.
 pub fn synced_from(path: &Path) -> Option<String> {
     use std::io::Read as _;
-    // Only a regular file can be a copy; opening a FIFO would block (the
-    // command refuses non-regular sources itself, after this check).
+    let mut head = Vec::new();
+    // Only a regular file can be a copy: opening a FIFO would block.
     if !std::fs::metadata(path).ok()?.is_file() {
         return None;
     }
-    let mut head = Vec::new();
     std::fs::File::open(path)
         .ok()?
         .take(4096)
