@@ -90,3 +90,112 @@ fn docs_man_pages_render_without_groff_warnings() {
         );
     }
 }
+
+/// GitHub's anchor for a Markdown heading: lower case, spaces to `-`, other
+/// punctuation dropped.
+fn anchor(heading: &str) -> String {
+    heading
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter_map(|c| match c {
+            ' ' => Some('-'),
+            c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Whether `doc` has a `##`/`###` heading for `frag`: a GitHub anchor
+/// (`#key-folding`) or a section number (`§2` for `## 2. …`).
+fn has_section(doc: &str, frag: &str) -> bool {
+    doc.lines()
+        .filter_map(|l| l.strip_prefix("## ").or_else(|| l.strip_prefix("### ")))
+        .any(|h| match frag.strip_prefix('§') {
+            Some(n) => h.split_once(". ").is_some_and(|(num, _)| num == n),
+            None => anchor(h) == frag,
+        })
+}
+
+/// Every `docs/….md` (with `#anchor` or ` §N`) cited in src/, tests/ and
+/// benches/, and every relative link between the pages of docs/, exists, so
+/// the references resolve for anyone who clones the repository.
+#[test]
+fn cited_docs_exist() {
+    fn walk(dir: PathBuf, ext: &str, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = fs::read_dir(&dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(p, ext, out);
+            } else if p.extension().is_some_and(|x| x == ext) {
+                out.push(p);
+            }
+        }
+    }
+    let check = |from: &Path, cite: &str, path: &Path, frag: &str| {
+        let doc = fs::read_to_string(path).unwrap_or_else(|e| {
+            panic!(
+                "{}: cites {cite}, which cannot be read: {e}",
+                from.display()
+            )
+        });
+        assert!(
+            frag.is_empty() || has_section(&doc, frag),
+            "{}: {cite}: no such section",
+            from.display()
+        );
+    };
+    let mut cited = 0;
+    let mut code = Vec::new();
+    for dir in ["src", "tests", "benches"] {
+        walk(root().join(dir), "rs", &mut code);
+    }
+    for file in code {
+        let text = fs::read_to_string(&file).unwrap();
+        for (at, _) in text.match_indices("docs/") {
+            let rest = &text[at..];
+            let Some(md) = rest.find(".md") else { continue };
+            let path = &rest[..md + 3];
+            if !rest[5..md]
+                .chars()
+                .all(|c| c.is_alphanumeric() || "/_-".contains(c))
+            {
+                continue;
+            }
+            let after = &rest[md + 3..];
+            let frag = if let Some(a) = after.strip_prefix('#') {
+                let end = a
+                    .find(|c: char| !(c.is_alphanumeric() || c == '-' || c == '_'))
+                    .unwrap_or(a.len());
+                &a[..end]
+            } else if let Some(n) = after.strip_prefix(" §") {
+                let end = n.find(|c: char| !c.is_ascii_digit()).unwrap_or(n.len());
+                &after[1..1 + '§'.len_utf8() + end]
+            } else {
+                ""
+            };
+            cited += 1;
+            check(&file, &format!("{path} {frag}"), &root().join(path), frag);
+        }
+    }
+    // Relative links between the pages: `[text](page.md#anchor)`.
+    let mut pages = Vec::new();
+    walk(root().join("docs"), "md", &mut pages);
+    for page in pages {
+        let text = fs::read_to_string(&page).unwrap();
+        for (at, _) in text.match_indices("](") {
+            let target = &text[at + 2..];
+            let target = &target[..target.find(')').unwrap_or(0)];
+            if target.contains("://") || !target.contains(".md") {
+                continue;
+            }
+            let (path, frag) = target.split_once('#').unwrap_or((target, ""));
+            cited += 1;
+            check(&page, target, &page.parent().unwrap().join(path), frag);
+        }
+    }
+    assert!(cited > 0, "no citations found: is the scan broken?");
+}

@@ -132,7 +132,7 @@ fn lines_of(pairs: &[(Vec<u8>, Vec<u8>)]) -> Vec<String> {
 }
 
 /// One source file and the entries postmap's reading rules give for it
-/// (shared doc §1.1: comments, continuations, CRLF, quoted keys, folding).
+/// (docs/formats/source-file.md: comments, continuations, CRLF, quoted keys, folding).
 struct Case {
     name: &'static str,
     text: Vec<u8>,

@@ -35,23 +35,9 @@ struct JsonEntry {
     serial: Option<String>,
 }
 
-/// Runs `ccert fingerprint`.
+/// Runs `ccert fingerprint`. A closed standard output (`… | head`) ends it
+/// by SIGPIPE, as for any filter (see `main`).
 pub fn run(args: &FingerprintArgs, ctx: &Context) -> anyhow::Result<Outcome> {
-    match print_all(args, ctx) {
-        // The reader went away (`ccert fingerprint … | head`): stop quietly, as
-        // programs killed by SIGPIPE do, but not with success.
-        Err(err)
-            if err
-                .downcast_ref::<std::io::Error>()
-                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) =>
-        {
-            Ok(Outcome::Failure)
-        }
-        other => other,
-    }
-}
-
-fn print_all(args: &FingerprintArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let digest: DigestAlgorithm = match args.digest {
         Some(d) => d.into(),
         None => ctx.default_digest()?,

@@ -10,6 +10,7 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::cert::Fingerprint;
 use crate::cli::{ListArgs, ListFormat};
+use crate::maps::prepare::fold_key;
 use crate::source::SourceFile;
 use crate::source::annotation::Annotation;
 
@@ -79,7 +80,7 @@ pub fn run(args: &ListArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let mut first_line: HashMap<Vec<u8>, usize> = HashMap::new();
     let mut entries = Vec::new();
     for r in records {
-        let earlier = *first_line.entry(fold(&r.key)).or_insert(r.line);
+        let earlier = *first_line.entry(fold_key(&r.key)).or_insert(r.line);
         let annotation = (r.lines.start > 0)
             .then(|| Annotation::parse(source.line(r.lines.start - 1)))
             .flatten()
@@ -165,14 +166,4 @@ fn visible(text: &[u8]) -> String {
         .chars()
         .map(|c| if c.is_control() { '?' } else { c })
         .collect()
-}
-
-/// Folds a key as postmap does before storing: ASCII lower case (for
-/// non-ASCII UTF-8 postmap uses full Unicode case folding, approximated
-/// here with Unicode lower case).
-fn fold(key: &[u8]) -> Vec<u8> {
-    match std::str::from_utf8(key) {
-        Ok(s) if !s.is_ascii() => s.to_lowercase().into_bytes(),
-        _ => key.to_ascii_lowercase(),
-    }
 }

@@ -38,14 +38,11 @@ pub fn run(args: &QueryArgs, ctx: &Context) -> anyhow::Result<Outcome> {
             }
             if let Some(value) = lookup(table.as_mut(), &line, &args.table)? {
                 found = true;
-                let written = [&line[..], b"\t", &value, b"\n"]
-                    .iter()
-                    .try_for_each(|part| out.write_all(part));
-                if written.is_err() {
-                    // Standard output closed early: stop reading keys.
-                    finish_output(written)?;
-                    break;
-                }
+                finish_output(
+                    [&line[..], b"\t", &value, b"\n"]
+                        .iter()
+                        .try_for_each(|part| out.write_all(part)),
+                )?;
             }
         }
     } else if let Some(value) = lookup(table.as_mut(), args.key.as_bytes(), &args.table)? {

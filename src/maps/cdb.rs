@@ -1,9 +1,10 @@
 //! The `cdb:` backend.
 //!
-//! The writer is our own, not the `cdb2` crate: the format is small (doc
-//! §4.1), we need the temp file from [`AtomicFile`] (cdb2 writes postmap's own
-//! `FILE.cdb.tmp` name, truncating it without postmap's lock, and never
-//! fsyncs), and we must resolve duplicates while streaming with little memory.
+//! The writer is our own, not the `cdb2` crate: the format is small
+//! (docs/formats/cdb.md), we need the temp file from [`AtomicFile`] (cdb2
+//! writes postmap's own `FILE.cdb.tmp` name, truncating it without postmap's
+//! lock, and never fsyncs), and we must resolve duplicates while streaming
+//! with little memory.
 //! Records are written in source order and the hash tables are filled exactly
 //! as tinycdb fills them, so for the same input the file is byte-identical to
 //! what `postmap cdb:` writes. Keys and values carry no trailing NUL
@@ -530,7 +531,7 @@ mod tests {
 
     #[test]
     fn hash_matches_the_documented_example() {
-        // doc §4.1: key `ab:cd:ef:01` hashes to 0x06cc96f9 (table 249).
+        // docs/formats/cdb.md#hash-and-lookup: key `ab:cd:ef:01` hashes to 0x06cc96f9 (table 249).
         assert_eq!(cdb_hash(b"ab:cd:ef:01"), 0x06cc_96f9);
     }
 

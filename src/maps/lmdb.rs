@@ -3,7 +3,7 @@
 //! Postfix opens `FILE.lmdb` as a single file (`MDB_NOSUBDIR | MDB_NOLOCK`),
 //! uses the unnamed main database, stores keys and values with one trailing
 //! NUL and protects every transaction with an fcntl lock on the file instead
-//! of LMDB's lock file (doc §2.1). ccert writes with heed 0.22.1 (LMDB data
+//! of LMDB's lock file (docs/formats/lmdb.md). ccert writes with heed 0.22.1 (LMDB data
 //! version 1, readable by Debian's liblmdb 0.9.24) into a temp file beside
 //! the table, then renames it over the table while holding an fcntl write
 //! lock on the old file, so a Postfix reader never sees a half-built table.

@@ -131,11 +131,6 @@ impl LockedSource {
         }
     }
 
-    /// The path as given.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// Whether this run created the (empty) file.
     pub fn created(&self) -> bool {
         self.created

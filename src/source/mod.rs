@@ -2,7 +2,7 @@
 //!
 //! [`SourceFile`] keeps every byte of the file, so an edit touches only its
 //! own lines and `to_bytes()` of an unedited model returns the input. Reading
-//! follows postmap (see `shared/docs/postfix-map-formats.md` §1.1): comment
+//! follows postmap (see `docs/formats/source-file.md`): comment
 //! lines (first non-blank character `#`), blank lines, whitespace-led
 //! continuation lines that join the previous logical line (skipping comments
 //! and blanks between them), double-quoted keys, CR of CRLF stripped with the

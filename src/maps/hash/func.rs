@@ -1,8 +1,9 @@
 //! The Berkeley DB hash function used by hash version 5 and later.
 //!
 //! It is FNV-1 (multiply by the 32-bit FNV prime, then xor the byte) started
-//! from 0 instead of the FNV offset basis (shared doc §5.6). It hashes the
-//! stored key bytes, so a Postfix key is hashed with its trailing NUL.
+//! from 0 instead of the FNV offset basis
+//! (docs/formats/hash.md#hash-function). It hashes the stored key bytes, so a
+//! Postfix key is hashed with its trailing NUL.
 
 /// The 32-bit FNV prime.
 const FNV_PRIME: u32 = 16_777_619;
@@ -27,7 +28,8 @@ mod tests {
     #[test]
     fn charkey_hash_matches_berkeley_db() {
         assert_eq!(func5(CHARKEY), CHARKEY_HASH);
-        // Without the NUL the value differs (doc §5.2), which proves the NUL counts.
+        // Without the NUL the value differs (docs/formats/hash.md#meta-page),
+        // which proves the NUL counts.
         assert_eq!(func5(b"%$sniglet^&"), 0x9F55_618B);
     }
 

@@ -1,5 +1,5 @@
 //! The `hash:` backend: Berkeley DB hash version 9 files written and read in
-//! pure Rust (no libdb), laid out as shared doc §5 describes.
+//! pure Rust (no libdb), laid out as docs/formats/hash.md describes.
 //!
 //! * [`func`] — Berkeley DB's default hash function.
 //! * [`page`] — meta page and page layout.

@@ -1,4 +1,4 @@
-//! Page and meta-page layout of Berkeley DB hash databases (shared doc §5.1–5.6).
+//! Page and meta-page layout of Berkeley DB hash databases (docs/formats/hash.md).
 //!
 //! Everything ccert writes is little-endian; the reader also accepts
 //! big-endian files through [`Order`].
@@ -269,7 +269,8 @@ pub struct Meta {
 
 impl Meta {
     /// The meta of a fresh table of `nbuckets` (a power of two ≥ 2) buckets on
-    /// pages `1..=nbuckets`: `spares[0..=log2 nbuckets] = 1` (doc §5.7).
+    /// pages `1..=nbuckets`: `spares[0..=log2 nbuckets] = 1`
+    /// (docs/formats/hash.md#buckets-and-pages).
     pub fn fresh(nbuckets: u32, pagesize: u32) -> Self {
         debug_assert!(nbuckets >= 2 && nbuckets.is_power_of_two());
         let mut spares = [0; NCACHED];
@@ -411,7 +412,8 @@ mod tests {
 
     #[test]
     fn postmap_split_geometry() {
-        // The postmap-built 1M file of doc §5.6: max_bucket 34083 with these spares.
+        // postmap's 1M-entry file (docs/formats/hash.md#buckets-and-pages):
+        // max_bucket 34083 with these spares.
         let mut m = Meta::fresh(2, 4096);
         let spares = [
             1, 1, 2, 3, 4, 6, 9, 18, 37, 84, 164, 323, 643, 1267, 2606, 5143, 10155,

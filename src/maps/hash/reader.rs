@@ -1,6 +1,7 @@
 //! Reading hash databases written by Berkeley DB (postmap) or by ccert
-//! (shared doc §5.8): both byte orders, hash versions 8 (unsorted pages,
-//! linear scan) and 9 (sorted pages, binary search), any valid page size.
+//! (docs/formats/hash.md#how-ccert-reads-a-table): both byte orders, hash
+//! versions 8 (unsorted pages, linear scan) and 9 (sorted pages, binary
+//! search), any valid page size.
 //!
 //! Every number taken from the file is checked before it is used, so a
 //! damaged or hostile file yields [`MapError::Corrupt`] — never a panic, a

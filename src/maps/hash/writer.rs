@@ -1,5 +1,6 @@
-//! The bulk writer (shared doc §5.7): streams entries into hash partitions,
-//! sorts each partition into a run, then writes the buckets in order.
+//! The bulk writer (docs/formats/hash.md#how-ccert-writes-a-table): streams
+//! entries into hash partitions, sorts each partition into a run, then writes
+//! the buckets in order.
 //!
 //! Layout: `nbuckets` (a power of two) bucket pages at pages `1..=nbuckets`
 //! (bucket b on page 1 + b), then chained bucket pages and overflow pages in

@@ -1,7 +1,7 @@
 //! The pgsql_table(5) configuration file (`clientcerts.pgsql.cf`), read as
 //! Postfix reads it, so ccert and Postfix share one configuration.
 //!
-//! Syntax (doc §"pgsql_table(5) files" in docs/fleet.md): `name = value`
+//! Syntax (docs/fleet.md#pgsql_table5-files): `name = value`
 //! lines as in main.cf, `#` comments, lines starting with white space
 //! continue the previous one. `hosts` is a list separated by commas and
 //! white space; each item is `postgresql://…` (a libpq URI), `unix:/dir`

@@ -1,5 +1,4 @@
-//! The ccert schema in PostgreSQL and its migrations (doc §"Schema" in
-//! docs/fleet.md).
+//! The ccert schema in PostgreSQL and its migrations (docs/fleet.md#schema).
 //!
 //! `ccert_state` holds one row: the schema version, a generation counter
 //! that triggers bump on every statement that changes `ccert_clientcerts`
