@@ -32,5 +32,6 @@ mod matrix;
 mod matrix_env;
 mod matrix_packages;
 mod postfix_config;
+mod readme;
 mod rehash;
 mod source_model;
