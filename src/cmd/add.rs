@@ -118,15 +118,18 @@ fn plan(
 
 fn warn_validity(cert: &Certificate, shown: &str, now: OffsetDateTime) {
     let fmt = &time::format_description::well_known::Rfc3339;
-    if cert.not_after < now {
+    for warning in &cert.warnings {
+        tell!("ccert: warning: {shown}: {warning}");
+    }
+    if let Some(not_after) = cert.not_after.filter(|t| *t < now) {
         tell!(
             "ccert: warning: {shown}: the certificate expired on {}; adding it anyway",
-            cert.not_after.format(fmt).unwrap_or_default()
+            not_after.format(fmt).unwrap_or_default()
         );
-    } else if cert.not_before > now {
+    } else if let Some(not_before) = cert.not_before.filter(|t| *t > now) {
         tell!(
             "ccert: warning: {shown}: the certificate is not valid before {}; adding it anyway",
-            cert.not_before.format(fmt).unwrap_or_default()
+            not_before.format(fmt).unwrap_or_default()
         );
     }
 }

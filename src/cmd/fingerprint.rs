@@ -29,8 +29,8 @@ struct JsonEntry {
     subject: String,
     issuer: String,
     common_name: Option<String>,
-    not_before: String,
-    not_after: String,
+    not_before: Option<String>,
+    not_after: Option<String>,
     expired: bool,
     serial: Option<String>,
 }
@@ -89,7 +89,10 @@ fn print_all(args: &FingerprintArgs, ctx: &Context) -> anyhow::Result<Outcome> {
                         &cert.subject
                     };
                     let expired = if cert.is_expired_at(now) {
-                        format!(" [expired {}]", cert.not_after.date())
+                        format!(
+                            " [expired {}]",
+                            cert.not_after.map(|t| t.date().to_string()).unwrap_or_default()
+                        )
                     } else {
                         String::new()
                     };
@@ -179,8 +182,8 @@ fn json_entry(
         subject: cert.subject.clone(),
         issuer: cert.issuer.clone(),
         common_name: cert.common_name.clone(),
-        not_before: rfc3339(cert.not_before)?,
-        not_after: rfc3339(cert.not_after)?,
+        not_before: cert.not_before.map(rfc3339).transpose()?,
+        not_after: cert.not_after.map(rfc3339).transpose()?,
         expired: cert.is_expired_at(now),
         serial: cert.serial(),
     })

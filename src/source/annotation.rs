@@ -44,7 +44,7 @@ impl Annotation {
     pub fn new(
         fingerprint: &Fingerprint,
         pubkey: bool,
-        not_after: OffsetDateTime,
+        not_after: Option<OffsetDateTime>,
         subject: &str,
         added: Date,
     ) -> Self {
@@ -55,7 +55,7 @@ impl Annotation {
             digest: Some(fingerprint.algorithm),
             pubkey: Some(pubkey),
             fp_prefix: Some(prefix),
-            not_after: Some(not_after),
+            not_after,
             subject: Some(subject.to_string()),
         }
     }
