@@ -43,6 +43,13 @@ pub struct Cli {
     #[arg(long = "map", global = true, value_name = "PATH")]
     pub map: Option<PathBuf>,
 
+    /// Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE.
+    ///
+    /// Without it, ccert takes CCERT_PASSWORD from the environment, else asks on
+    /// the terminal. Files without a password need none.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+
     /// The subcommand to run.
     #[command(subcommand)]
     pub command: Command,

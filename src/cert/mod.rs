@@ -394,17 +394,13 @@ fn parse_pkcs7(bytes: &[u8], path: &Path, line: Option<usize>) -> Result<Vec<Cer
 fn parse_der_file(bytes: &[u8], path: &Path) -> Result<Vec<Certificate>, CertError> {
     let mut certs = Vec::new();
     let mut offset = 0;
-    // OpenSSL reads one certificate and ignores what follows; trailing line
-    // ends and zero padding (common after transfers) are ignored here too.
-    let end = bytes.len()
-        - bytes
-            .iter()
-            .rev()
-            .take_while(|b| b.is_ascii_whitespace() || **b == 0)
-            .count();
-    let bytes = &bytes[..end];
     while offset < bytes.len() {
         let rest = &bytes[offset..];
+        // OpenSSL reads one certificate and ignores what follows; trailing line
+        // ends and zero padding (common after transfers) are ignored here too.
+        if offset > 0 && rest.iter().all(|b| b.is_ascii_whitespace() || *b == 0) {
+            break;
+        }
         // After the first certificate, only more certificates may follow.
         if offset > 0 && !der::looks_like_der(rest) {
             return Err(CertError::TrailingData {

@@ -60,6 +60,7 @@ impl Outcome {
 
 /// Runs the parsed command line.
 pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
+    crate::cert::set_password_source(Box::new(Passwords::new(cli.password_file.as_deref())?));
     let ctx = Context::new(cli);
     match &cli.command {
         Command::Fingerprint(args) => fingerprint::run(args, &ctx),
@@ -75,5 +76,51 @@ pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
         Command::ClientConfig(args) => client_config::run(args, &ctx),
         Command::ServerConfig(args) => server_config::run(args, &ctx),
         Command::Completions(args) => completions::run(args, &ctx),
+    }
+}
+
+/// PKCS#12 passwords from `--password-file`, else `CCERT_PASSWORD`, else a
+/// prompt when standard input is a terminal.
+struct Passwords {
+    from_file: Option<String>,
+}
+
+impl Passwords {
+    fn new(file: Option<&std::path::Path>) -> anyhow::Result<Self> {
+        let from_file = match file {
+            None => None,
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    anyhow::anyhow!(
+                        "{}: cannot read the password file: {}",
+                        path.display(),
+                        crate::ioerr::describe(&e)
+                    )
+                })?;
+                // The first line, without its line end (`echo secret > file` adds one).
+                Some(text.lines().next().unwrap_or_default().to_string())
+            }
+        };
+        Ok(Self { from_file })
+    }
+}
+
+impl crate::cert::PasswordSource for Passwords {
+    fn password(&self, path: &std::path::Path) -> Option<String> {
+        use std::io::IsTerminal as _;
+        if let Some(p) = &self.from_file {
+            return Some(p.clone());
+        }
+        if let Ok(p) = std::env::var("CCERT_PASSWORD") {
+            return Some(p);
+        }
+        if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
+            return None;
+        }
+        dialoguer::Password::new()
+            .with_prompt(format!("Password for {}", path.display()))
+            .allow_empty_password(true)
+            .interact()
+            .ok()
     }
 }

@@ -157,7 +157,7 @@ mod tests {
         let a = Annotation::new(
             &fp,
             false,
-            time::macros::datetime!(2031-01-01 00:00 UTC),
+            Some(time::macros::datetime!(2031-01-01 00:00 UTC)),
             "CN=host.example, O=Example Inc",
             time::macros::date!(2026 - 11 - 23),
         );
