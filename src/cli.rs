@@ -115,6 +115,19 @@ pub enum DigestArg {
     Sha512,
 }
 
+impl From<DigestArg> for crate::cert::DigestAlgorithm {
+    fn from(arg: DigestArg) -> Self {
+        match arg {
+            DigestArg::Md5 => Self::Md5,
+            DigestArg::Sha1 => Self::Sha1,
+            DigestArg::Sha224 => Self::Sha224,
+            DigestArg::Sha256 => Self::Sha256,
+            DigestArg::Sha384 => Self::Sha384,
+            DigestArg::Sha512 => Self::Sha512,
+        }
+    }
+}
+
 /// Output formats of `ccert fingerprint`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum FingerprintFormat {
@@ -149,7 +162,7 @@ pub enum FingerprintFormat {
 )]
 pub struct FingerprintArgs {
     /// Digest to use [default: the effective smtpd_tls_fingerprint_digest, else sha256]
-    #[arg(short, long, value_enum)]
+    #[arg(short, long, value_enum, ignore_case = true)]
     pub digest: Option<DigestArg>,
     /// Fingerprint the public key (SubjectPublicKeyInfo), which survives renewal with the same key
     #[arg(short, long)]
@@ -174,7 +187,7 @@ pub struct AddArgs {
     #[arg(short, long)]
     pub name: Option<String>,
     /// Digest to use [default: the effective smtpd_tls_fingerprint_digest]
-    #[arg(short, long, value_enum)]
+    #[arg(short, long, value_enum, ignore_case = true)]
     pub digest: Option<DigestArg>,
     /// Add the public-key fingerprint instead of the certificate fingerprint
     #[arg(short, long)]
@@ -196,13 +209,15 @@ pub struct RemoveArgs {
     #[arg(short, long, conflicts_with_all = ["fingerprint", "certs"])]
     pub name: Option<String>,
     /// Remove the entry with this fingerprint (any case, colons optional)
-    #[arg(short, long, conflicts_with = "certs", value_name = "FP")]
+    ///
+    /// No short form: `-f` is --format in every other command.
+    #[arg(long, conflicts_with = "certs", value_name = "FP")]
     pub fingerprint: Option<String>,
     /// Remove the entries of these certificates
     #[arg(value_name = "CERT", required_unless_present_any = ["name", "fingerprint"])]
     pub certs: Vec<PathBuf>,
     /// Digest used to fingerprint CERT [default: every digest]
-    #[arg(short, long, value_enum)]
+    #[arg(short, long, value_enum, ignore_case = true)]
     pub digest: Option<DigestArg>,
     /// Do not ask for confirmation (required when standard input is not a terminal)
     #[arg(short, long)]
@@ -355,7 +370,7 @@ pub struct DoctorArgs {
 )]
 pub struct RehashArgs {
     /// The new digest
-    #[arg(short, long, value_enum, required = true)]
+    #[arg(short, long, value_enum, ignore_case = true, required = true)]
     pub digest: Option<DigestArg>,
     /// Use public-key fingerprints
     #[arg(short, long)]

@@ -19,7 +19,7 @@ pub mod cmd;
 pub mod docs;
 pub mod doctor;
 pub mod fsutil;
-pub mod ioerr;
+pub mod report;
 pub mod maps;
 pub mod postfix;
 pub mod selfsigned;

@@ -34,7 +34,7 @@ const EXPECTED: &str = "expected a PEM CERTIFICATE block or DER X.509";
 #[derive(Debug, thiserror::Error)]
 pub enum CertError {
     /// The file could not be read.
-    #[error("{}: cannot read: {}", shown(path), crate::ioerr::describe(source))]
+    #[error("{}: cannot read: {}", shown(path), crate::report::describe_io(source))]
     Io {
         /// The file.
         path: PathBuf,

@@ -75,8 +75,8 @@ fn plan(
     now: OffsetDateTime,
 ) -> anyhow::Result<Planned> {
     let shown = cert_path.display().to_string();
-    let certs = crate::cert::read_certificates(cert_path)
-        .with_context(|| format!("reading the certificate {shown}"))?;
+    // The error names the file and says what is wrong.
+    let certs = crate::cert::read_certificates(cert_path)?;
     let Some(cert) = certs.first() else {
         bail!("{shown}: no certificate found; give a PEM or DER certificate file");
     };

@@ -94,7 +94,7 @@ impl Passwords {
                     anyhow::anyhow!(
                         "{}: cannot read the password file: {}",
                         path.display(),
-                        crate::ioerr::describe(&e)
+                        crate::report::describe_io(&e)
                     )
                 })?;
                 // The first line, without its line end (`echo secret > file` adds one).
