@@ -15,6 +15,7 @@ mod docs;
 mod doctor;
 mod e2e_postfix;
 mod edit;
+mod errors;
 mod fingerprint;
 mod hardening;
 mod hash_interop;

@@ -37,6 +37,7 @@ pub struct Test {
     stdout_contains: Vec<String>,
     stderr_contains: Vec<String>,
     current_dir: Option<PathBuf>,
+    wrapper: Vec<String>,
 }
 
 /// What a finished run produced.
@@ -97,6 +98,7 @@ impl Test {
             stdout_contains: Vec::new(),
             stderr_contains: Vec::new(),
             current_dir: None,
+            wrapper: Vec::new(),
         }
     }
 
@@ -181,9 +183,27 @@ impl Test {
         self
     }
 
+    /// Runs ccert through another program (`setpriv --reuid=…`), which
+    /// gets these arguments and then ccert's path and arguments.
+    pub fn wrapped<I, S>(mut self, wrapper: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        self.wrapper = wrapper.into_iter().map(|a| a.as_ref().to_string()).collect();
+        self
+    }
+
     /// Runs `ccert` in the scratch directory and checks the expectations.
     pub fn run(self) -> Finished {
-        let mut cmd = Command::new(ccert_bin());
+        let mut cmd = match self.wrapper.split_first() {
+            Some((program, args)) => {
+                let mut cmd = Command::new(program);
+                cmd.args(args).arg(ccert_bin());
+                cmd
+            }
+            None => Command::new(ccert_bin()),
+        };
         let confdir = self.dir.path().join("postfix-config");
         fs::create_dir_all(&confdir).unwrap();
         cmd.current_dir(self.current_dir.as_deref().unwrap_or(self.dir.path()))

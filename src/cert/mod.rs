@@ -27,7 +27,7 @@ use std::sync::OnceLock;
 pub const MAX_INPUT: u64 = 64 * 1024 * 1024;
 
 /// The advice every "no certificate here" error ends with.
-const EXPECTED: &str = "expected a PEM CERTIFICATE block or DER X.509";
+const EXPECTED: &str = "expected a PEM or DER certificate, a PKCS#7 bundle or a PKCS#12 file";
 
 /// Errors reading certificates. Every message names the file (`standard
 /// input` for `-`) and says what is wrong.
