@@ -195,6 +195,10 @@ pub struct AddArgs {
     /// Replace the name of an entry whose fingerprint is already present
     #[arg(long)]
     pub replace: bool,
+    /// Refuse, instead of warning, when --digest differs from the server's
+    /// smtpd_tls_fingerprint_digest (such an entry can never match)
+    #[arg(long)]
+    pub strict: bool,
     /// Do not rebuild the compiled tables next to the source file
     #[arg(long)]
     pub no_compile: bool,

@@ -207,3 +207,28 @@ fn read_only_file_system() {
         ))
         .run();
 }
+
+#[test]
+fn add_with_another_digest_than_the_server_warns_or_refuses() {
+    let main = "compatibility_level = 3.6\nsmtpd_tls_fingerprint_digest = sha256\n";
+    let warning = "ccert: warning: the server compares sha256 fingerprints \
+                   (smtpd_tls_fingerprint_digest), so a md5 entry can never match";
+    Test::new()
+        .fixture("rsa.pem")
+        .file("postfix-config/main.cf", main)
+        .file("clientcerts", "")
+        .args(["--map", "clientcerts", "add", "--no-compile", "-d", "md5", "rsa.pem"])
+        .stderr(format!("{warning}; adding it anyway (--strict refuses)\n"))
+        .run();
+    Test::new()
+        .fixture("rsa.pem")
+        .file("postfix-config/main.cf", main)
+        .file("clientcerts", "")
+        .args(["--map", "clientcerts", "add", "--strict", "--no-compile", "-d", "MD5", "rsa.pem"])
+        .status(1)
+        .stderr(format!(
+            "ccert: error: {}; use --digest sha256\n",
+            warning.strip_prefix("ccert: warning: ").unwrap()
+        ))
+        .run();
+}

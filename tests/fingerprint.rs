@@ -559,7 +559,7 @@ fn stdin_is_read_for_dash() {
         .stdin("not a certificate\n")
         .args(["fingerprint", "-"])
         .status(1)
-        .stderr("ccert: error: standard input: no certificate found; expected a PEM CERTIFICATE block or DER X.509\n")
+        .stderr("ccert: error: standard input: no certificate found; expected a PEM or DER certificate, a PKCS#7 bundle or a PKCS#12 file\n")
         .run();
 }
 

@@ -31,6 +31,7 @@ pub fn run(args: &AddArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         Some(d) => d.into(),
         None => ctx.default_digest()?,
     };
+    check_server_digest(digest, ctx, args.strict)?;
     if let Some(name) = &args.name {
         check_value(name.as_bytes()).context("--name: choose another name")?;
     }
@@ -65,6 +66,26 @@ pub fn run(args: &AddArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     }
     rebuild_then_unlock(locked, changed && !args.no_compile, &path)?;
     Ok(Outcome::Success)
+}
+
+/// An entry of another digest than the server's can never match: a
+/// warning, or with `--strict` an error.
+fn check_server_digest(digest: DigestAlgorithm, ctx: &Context, strict: bool) -> anyhow::Result<()> {
+    let Some(server) = ctx.postfix().ok().and_then(|p| p.fingerprint_digest()) else {
+        return Ok(());
+    };
+    if server == digest {
+        return Ok(());
+    }
+    let what = format!(
+        "the server compares {server} fingerprints (smtpd_tls_fingerprint_digest), \
+         so a {digest} entry can never match"
+    );
+    if strict {
+        bail!("{what}; use --digest {server}");
+    }
+    tell!("ccert: warning: {what}; adding it anyway (--strict refuses)");
+    Ok(())
 }
 
 /// Reads a certificate file and decides the entry for it.

@@ -56,6 +56,7 @@ pub fn run(args: &IssueArgs, ctx: &Context) -> anyhow::Result<Outcome> {
             digest: None,
             pubkey: false,
             replace: false,
+            strict: false,
             no_compile: false,
         };
         return super::add::run(&add, ctx);

@@ -102,7 +102,7 @@ pub fn run(args: &ListArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         entries.retain(|e| e.not_after.is_some_and(|t| t <= cutoff));
     }
     // What the server compares keys with; unknown without a readable configuration.
-    let server_digest = ctx.default_digest().ok();
+    let server_digest = ctx.postfix().ok().and_then(|p| p.fingerprint_digest());
     print(&entries, args.format, server_digest)?;
     Ok(if args.expiring.is_some() && !entries.is_empty() {
         Outcome::Failure
