@@ -107,7 +107,7 @@ _ccert() {
 
     case "${cmd}" in
         ccert)
-            opts="-c -h -V --config-dir --map --help --version fingerprint add remove list compile query dump doctor rehash issue client-config server-config completions help"
+            opts="-c -h -V --config-dir --map --password-file --help --version fingerprint add remove list compile query dump doctor rehash issue client-config server-config completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -125,6 +125,10 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -133,7 +137,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__add)
-            opts="-n -d -p -c -h --name --digest --pubkey --replace --no-compile --config-dir --map --help"
+            opts="-n -d -p -c -h --name --digest --pubkey --replace --strict --no-compile --config-dir --map --password-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -167,6 +171,10 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -175,7 +183,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__client__subcmd__config)
-            opts="-c -h --cert --key --relay --postfix --ssmtp --config-dir --map --help"
+            opts="-c -h --cert --key --relay --postfix --ssmtp --config-dir --map --password-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -205,6 +213,10 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -213,7 +225,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__compile)
-            opts="-t -r -w -c -h --type --config-dir --map --help"
+            opts="-t -r -w -c -h --type --config-dir --map --password-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -239,6 +251,10 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -247,7 +263,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__completions)
-            opts="-c -h --config-dir --map --help bash zsh fish elvish powershell"
+            opts="-c -h --config-dir --map --password-file --help bash zsh fish elvish powershell"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -265,6 +281,10 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -273,7 +293,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__doctor)
-            opts="-f -c -h --format --config-dir --map --help"
+            opts="-f -c -h --format --config-dir --map --password-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -299,6 +319,10 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -307,7 +331,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__dump)
-            opts="-c -h --config-dir --map --help"
+            opts="-c -h --config-dir --map --password-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -325,6 +349,10 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -333,7 +361,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__fingerprint)
-            opts="-d -p -f -c -h --digest --pubkey --format --config-dir --map --help"
+            opts="-d -p -f -c -h --digest --pubkey --format --config-dir --map --password-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -364,6 +392,10 @@ _ccert() {
                     return 0
                     ;;
                 --map)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -585,7 +617,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__issue)
-            opts="-k -o -c -h --key-type --days --out --add --config-dir --map --help"
+            opts="-k -o -c -h --key-type --days --out --add --config-dir --map --password-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -623,6 +655,10 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -631,7 +667,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__list)
-            opts="-f -c -h --format --expiring --config-dir --map --help"
+            opts="-f -c -h --format --expiring --config-dir --map --password-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -661,6 +697,10 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -669,7 +709,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__query)
-            opts="-c -h --config-dir --map --help"
+            opts="-c -h --config-dir --map --password-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -687,6 +727,10 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -695,7 +739,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__rehash)
-            opts="-d -p -c -h --digest --pubkey --no-compile --config-dir --map --help"
+            opts="-d -p -c -h --digest --pubkey --no-compile --config-dir --map --password-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -721,6 +765,10 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -729,7 +777,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__remove)
-            opts="-n -f -d -y -c -h --name --fingerprint --digest --yes --no-compile --config-dir --map --help"
+            opts="-n -d -y -c -h --name --fingerprint --digest --yes --no-compile --config-dir --map --password-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -747,10 +795,6 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                -f)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --digest)
                     COMPREPLY=($(compgen -W "md5 sha1 sha224 sha256 sha384 sha512" -- "${cur}"))
                     return 0
@@ -771,6 +815,10 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -779,7 +827,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__server__subcmd__config)
-            opts="-c -h --config-dir --map --help"
+            opts="-c -h --config-dir --map --password-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -794,6 +842,10 @@ _ccert() {
                     return 0
                     ;;
                 --map)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -90,3 +90,21 @@ fn docs_man_pages_render_without_groff_warnings() {
         );
     }
 }
+
+#[test]
+fn docs_man_page_names_are_what_whatis_indexes() {
+    // whatis/apropos index the NAME line: `ccert-add \- …` for man ccert-add.
+    for (file, roff) in ccert::docs::man_pages().unwrap() {
+        let page = file.strip_suffix(".1").unwrap();
+        let text = String::from_utf8(roff).unwrap();
+        let name_line = text
+            .lines()
+            .skip_while(|l| *l != ".SH NAME")
+            .nth(1)
+            .unwrap();
+        assert!(
+            name_line.starts_with(&format!("{} \\- ", page.replace('-', "\\-"))),
+            "{file}: {name_line}"
+        );
+    }
+}
