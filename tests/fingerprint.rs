@@ -837,7 +837,7 @@ fn odd_certificates_and_containers_match_recorded_openssl() {
     let expected = expected_odd();
     let mut files: Vec<&str> = expected.iter().map(|(f, _, _)| f.as_str()).collect();
     files.dedup();
-    assert_eq!(files.len(), 12, "make-odd.sh writes 12 files");
+    assert_eq!(files.len(), 14, "make-odd.sh writes 14 files");
     for file in files {
         let want: String = expected
             .iter()
@@ -993,4 +993,48 @@ fn fresh_pkcs12_and_pkcs7_equal_live_openssl() {
             .stdout(theirs)
             .run();
     }
+}
+
+#[test]
+fn odd_names_warn_and_are_escaped() {
+    Test::new()
+        .fixture("bad-utf8.der")
+        .args(["fingerprint", "bad-utf8.der"])
+        .stderr(
+            "ccert: warning: bad-utf8.der: its subject CN is not valid UTF-8 \
+             (the bad bytes are shown as U+FFFD)\n",
+        )
+        .run();
+    Test::new()
+        .fixture("bad-utf8.der")
+        .file("clientcerts", "")
+        .args(["--map", "clientcerts", "add", "-d", "sha256", "bad-utf8.der"])
+        .status(1)
+        .stderr(
+            "ccert: error: bad-utf8.der: the subject CN is not valid UTF-8; give the entry a \
+             name with --name\n",
+        )
+        .run();
+    // A right-to-left override never reaches the terminal as is.
+    let out = Test::new()
+        .fixture("bidi.pem")
+        .args(["fingerprint", "bidi.pem"])
+        .stdout_contains("CN=evil\\E2\\80\\AEgpj.exe")
+        .run();
+    assert!(!out.stdout.contains('\u{202E}'));
+    Test::new()
+        .fixture("bidi.pem")
+        .args(["fingerprint", "-f", "map", "bidi.pem"])
+        .status(1)
+        .stderr_contains("contains bidirectional-text controls")
+        .run();
+    // An invalid UTF8String is refused, as OpenSSL refuses it.
+    let der = fs::read(fixtures().join("utf8.pem")).unwrap();
+    let certs = parse_certificates(&der, Path::new("utf8.pem")).unwrap();
+    let mut broken = certs[0].der.clone();
+    while let Some(at) = broken.windows(2).position(|w| w == b"\xc3\xbc") {
+        broken[at..at + 2].copy_from_slice(b"\xff\xfe");
+    }
+    let err = parse_certificates(&broken, Path::new("x.der")).unwrap_err();
+    assert!(err.to_string().contains("malformed string"), "{err}");
 }

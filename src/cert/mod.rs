@@ -112,9 +112,13 @@ pub enum CertError {
     Container(#[from] ContainerError),
     /// A well-framed DER object that is not a valid X.509 certificate.
     #[error(
-        "{}{}: not a valid X.509 certificate ({reason}){}",
+        "{}{}: not a valid X.509 certificate: {reason}{}",
         shown(path), at_line(*line),
-        if line.is_none() { "; is this DER file a key or a request?" } else { "" }
+        if line.is_none() && reason.starts_with(x509::NOT_THREE_PARTS) {
+            "; is this DER file a key or a request?"
+        } else {
+            ""
+        }
     )]
     NotX509 {
         /// The file.
@@ -164,7 +168,8 @@ pub enum ContainerError {
 pub enum CertWarning {
     /// A validity date is malformed (OpenSSL fingerprints such certificates too); the dates are unknown.
     MalformedDates,
-    /// The subject CN is not valid UTF-8; it is shown with U+FFFD for the bad bytes.
+    /// The subject CN is not valid UTF-8 (an IA5String or PrintableString with
+    /// other bytes, which OpenSSL accepts); it is shown with U+FFFD for the bad bytes.
     CommonNameNotUtf8,
 }
 
@@ -176,8 +181,7 @@ impl std::fmt::Display for CertWarning {
                  (OpenSSL and Postfix fingerprint it all the same)"
             }
             Self::CommonNameNotUtf8 => {
-                "its subject CN is not valid UTF-8 (bad bytes shown as \u{FFFD}); give the entry \
-                 a name with --name"
+"its subject CN is not valid UTF-8 (the bad bytes are shown as U+FFFD)"
             }
         })
     }

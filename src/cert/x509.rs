@@ -27,6 +27,9 @@ const UTC_TIME: u8 = 0x17;
 const GENERALIZED_TIME: u8 = 0x18;
 const VERSION: u8 = 0xa0;
 
+/// The reason for a SEQUENCE that is not shaped like a certificate at all.
+pub const NOT_THREE_PARTS: &str = "a certificate has three parts: data, algorithm, signature";
+
 /// Why a well-framed element is not a certificate OpenSSL would read.
 fn bad(what: &str) -> String {
     what.to_string()
@@ -45,10 +48,10 @@ pub fn parse(raw: &[u8]) -> Result<Certificate, String> {
     }
     let parts = elements(outer.content)?;
     let [tbs, sig_alg, signature] = parts.as_slice() else {
-        return Err(bad("a certificate has three parts: data, algorithm, signature"));
+        return Err(bad(NOT_THREE_PARTS));
     };
     if tbs.tag != SEQUENCE || sig_alg.tag != SEQUENCE || signature.tag != BIT_STRING {
-        return Err(bad("a certificate has three parts: data, algorithm, signature"));
+        return Err(bad(NOT_THREE_PARTS));
     }
     let mut body = tbs.raw.to_vec();
     algorithm_der(sig_alg, &mut body)?;
@@ -162,6 +165,7 @@ fn spki_der(spki: &Element<'_>) -> Result<Vec<u8>, String> {
 
 /// A name as one line, its first CN, and whether that CN was valid UTF-8.
 fn read_name(element: &Element<'_>) -> Result<(String, Option<String>, bool), String> {
+    check_name_strings(element)?;
     let normalized = der::normalize(element).map_err(der_reason)?;
     match X509Name::from_der(&normalized) {
         Ok((_, parsed)) => {
@@ -174,6 +178,31 @@ fn read_name(element: &Element<'_>) -> Result<(String, Option<String>, bool), St
         // OpenSSL reads names it cannot print too; the fingerprint matters more.
         Err(_) => Ok(("(unreadable name)".to_string(), None, true)),
     }
+}
+
+/// Refuses the name strings OpenSSL's decoder refuses (so Postfix never
+/// sees such a certificate): a UTF8String that is not UTF-8, a BMPString of
+/// odd length, a UniversalString whose length is not a multiple of 4.
+fn check_name_strings(name: &Element<'_>) -> Result<(), String> {
+    for rdn in elements(name.content)? {
+        for attribute in elements(rdn.content)? {
+            let Some(value) = elements(attribute.content)?.get(1).copied() else {
+                continue;
+            };
+            let malformed = match value.tag {
+                0x0c => std::str::from_utf8(value.content).is_err(),
+                0x1e => value.content.len() % 2 != 0,
+                0x1c => value.content.len() % 4 != 0,
+                _ => false,
+            };
+            if malformed {
+                return Err(bad(
+                    "a name holds a malformed string, so OpenSSL (and Postfix) rejects it",
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// notBefore and notAfter, each `None` when malformed.

@@ -6,7 +6,8 @@ use std::path::Path;
 use anyhow::{Context as _, bail};
 use time::OffsetDateTime;
 
-use crate::cert::{Certificate, DigestAlgorithm, Fingerprint};
+use crate::cert::name::terminal_safe;
+use crate::cert::{CertWarning, Certificate, DigestAlgorithm, Fingerprint};
 use crate::certstore::CertStore;
 use crate::cli::AddArgs;
 use crate::source::annotation::Annotation;
@@ -109,6 +110,9 @@ fn plan(
     }
     let name = match (&args.name, &cert.common_name) {
         (Some(name), _) => name.clone(),
+        (None, Some(_)) if cert.warnings.contains(&CertWarning::CommonNameNotUtf8) => {
+            bail!("{shown}: the subject CN is not valid UTF-8; give the entry a name with --name")
+        }
         (None, Some(cn)) => {
             check_value(cn.as_bytes()).with_context(|| {
                 format!("{shown}: the subject CN cannot be the entry's name; give one with --name")
@@ -139,7 +143,7 @@ fn plan(
 
 fn warn_validity(cert: &Certificate, shown: &str, now: OffsetDateTime) {
     let fmt = &time::format_description::well_known::Rfc3339;
-    for warning in &cert.warnings {
+    for warning in cert.warnings.iter().filter(|w| **w == CertWarning::MalformedDates) {
         tell!("ccert: warning: {shown}: {warning}");
     }
     if let Some(not_after) = cert.not_after.filter(|t| *t < now) {
@@ -201,7 +205,7 @@ fn apply(source: &mut SourceFile, p: &Planned, replace: bool, path: &Path) -> an
         return Ok(true);
     }
     source.append_lines([p.annotation.to_line(), format!("{text} {}", p.name)]);
-    say!("added {text} {} to {}", p.name, path.display());
+    say!("added {text} {} to {}", terminal_safe(&p.name), path.display());
     Ok(true)
 }
 

@@ -12,7 +12,7 @@ use anyhow::Context as _;
 use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
 
-use crate::cert::{self, Certificate, DigestAlgorithm};
+use crate::cert::{self, CertWarning, Certificate, DigestAlgorithm};
 use crate::cli::{FingerprintArgs, FingerprintFormat};
 
 use super::{Context, Outcome};
@@ -80,6 +80,13 @@ fn print_all(args: &FingerprintArgs, ctx: &Context) -> anyhow::Result<Outcome> {
             let index = i + 1;
             let source = source_name(file, index, several);
             let fp = cert.fingerprint(digest, args.pubkey);
+            if args.format == FingerprintFormat::Text && !cert.warnings.is_empty() {
+                // Warnings go to stderr in order with the lines before them.
+                out.flush().context("writing to standard output")?;
+                for warning in &cert.warnings {
+                    eprintln!("ccert: warning: {source}: {warning}");
+                }
+            }
             match args.format {
                 FingerprintFormat::Text => {
                     let kind = if args.pubkey { "-pubkey" } else { "" };
@@ -150,8 +157,14 @@ fn map_value(cert: &Certificate) -> Result<String, &'static str> {
         .common_name
         .as_deref()
         .ok_or("the certificate has no subject commonName (CN) to use as the map value")?;
+    if cert.warnings.contains(&CertWarning::CommonNameNotUtf8) {
+        return Err("the subject commonName (CN) is not valid UTF-8");
+    }
     if cn.chars().any(char::is_control) {
         return Err("the subject commonName (CN) contains control characters");
+    }
+    if cn.chars().any(crate::cert::name::is_unsafe_char) {
+        return Err("the subject commonName (CN) contains bidirectional-text controls");
     }
     // postmap strips whitespace around the value, and an empty value is a Postfix error.
     let cn = cn.trim();
