@@ -170,7 +170,8 @@ pub struct FingerprintArgs {
     /// Output format
     #[arg(short, long, value_enum, default_value_t)]
     pub format: FingerprintFormat,
-    /// PEM (text around the blocks allowed) or DER certificate files; `-` reads standard input
+    /// Certificate files: PEM (text around the blocks allowed), DER, PKCS#7 (.p7b/.p7c) or
+    /// PKCS#12 (.p12/.pfx); `-` reads standard input
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
 }
@@ -180,7 +181,7 @@ pub struct FingerprintArgs {
 #[command(after_help = "Examples:\n  ccert add chinacat.pem --name chinacat\n  \
                   ccert add --pubkey --digest sha256 laptop.pem")]
 pub struct AddArgs {
-    /// Certificate files (PEM or DER) to add
+    /// Certificate files to add: PEM, DER, PKCS#7 (.p7b/.p7c) or PKCS#12 (.p12/.pfx)
     #[arg(required = true, value_name = "CERT")]
     pub certs: Vec<PathBuf>,
     /// Value stored for the entry [default: the certificate's subject CN]
@@ -245,7 +246,12 @@ pub enum ListFormat {
 
 /// Arguments of `ccert list`.
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  ccert list\n  ccert list --format json\n  \
+#[command(after_help = "The table fits the terminal (or COLUMNS): long fingerprints are \
+                  shortened to their first and last bytes there; --format plain and json print \
+                  them whole. NOTE says why an entry may not match: a key that is no \
+                  fingerprint, a duplicate postmap ignores, a digest other than the server's \
+                  smtpd_tls_fingerprint_digest, an expired certificate.\n\n\
+                  Examples:\n  ccert list\n  ccert list --format json\n  \
                   ccert list --expiring 30")]
 pub struct ListArgs {
     /// Output format
