@@ -108,6 +108,8 @@ fn permission_denied_reading_and_writing() {
         .args(["--map", &dir.join("clientcerts").display().to_string()])
         .args(["add", "--no-compile", "-d", "sha256", &dir.join("rsa.pem").display().to_string()])
         .status(1)
+        // Nothing says "added" before the write that adds succeeded.
+        .stdout("")
         .stderr(format!(
             "ccert: error: writing {}: permission denied (run as root or as the owner of the file)\n",
             dir.join("clientcerts").display()
@@ -179,6 +181,7 @@ fn no_space_left() {
         .args(["--map", &source.display().to_string()])
         .args(["add", "--no-compile", "-d", "sha256", "rsa.pem"])
         .status(1)
+        .stdout("")
         .stderr(format!(
             "ccert: error: writing {}: no space left on device (free some space and run again)\n",
             source.display()

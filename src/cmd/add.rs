@@ -48,8 +48,10 @@ pub fn run(args: &AddArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         .with_context(|| format!("opening the clientcerts source {}", path.display()))?;
     let mut source = locked.source();
     let mut changed = false;
+    // Said only once the source is written: nothing reports success before it happened.
+    let mut done = Vec::new();
     for p in &planned {
-        changed |= apply(&mut source, p, args.replace, &path)?;
+        changed |= apply(&mut source, p, args.replace, &path, &mut done)?;
     }
     locked
         .commit(&source)
@@ -64,6 +66,9 @@ pub fn run(args: &AddArgs, ctx: &Context) -> anyhow::Result<Outcome> {
                 p.cert_path
             )
         })?;
+    }
+    for line in &done {
+        say!("{line}");
     }
     rebuild_then_unlock(locked, changed && !args.no_compile, &path)?;
     Ok(Outcome::Success)
@@ -160,7 +165,13 @@ fn warn_validity(cert: &Certificate, shown: &str, now: OffsetDateTime) {
 }
 
 /// Applies one planned entry to the model; returns whether it changed.
-fn apply(source: &mut SourceFile, p: &Planned, replace: bool, path: &Path) -> anyhow::Result<bool> {
+fn apply(
+    source: &mut SourceFile,
+    p: &Planned,
+    replace: bool,
+    path: &Path,
+    done: &mut Vec<String>,
+) -> anyhow::Result<bool> {
     let text = p.fingerprint.to_string();
     let (records, _) = source.records();
     // postmap keeps the first of duplicate (folded) keys: that one decides.
@@ -194,18 +205,18 @@ fn apply(source: &mut SourceFile, p: &Planned, replace: bool, path: &Path) -> an
         source
             .replace_value(existing.lines.clone(), p.name.as_bytes())
             .with_context(|| format!("{}: renaming the entry", path.display()))?;
-        say!(
+        done.push(format!(
             "renamed {} from {:?} to {:?} in {} (line {})",
             text,
             old,
             p.name,
             path.display(),
             existing.line
-        );
+        ));
         return Ok(true);
     }
     source.append_lines([p.annotation.to_line(), format!("{text} {}", p.name)]);
-    say!("added {text} {} to {}", terminal_safe(&p.name), path.display());
+    done.push(format!("added {text} {} to {}", terminal_safe(&p.name), path.display()));
     Ok(true)
 }
 
