@@ -1038,3 +1038,42 @@ fn odd_names_warn_and_are_escaped() {
     let err = parse_certificates(&broken, Path::new("x.der")).unwrap_err();
     assert!(err.to_string().contains("malformed string"), "{err}");
 }
+
+/// `element` re-framed with indefinite lengths on its constructed parts,
+/// `depth` levels down (what `fixtures/ber.py indefinite` does).
+fn indefinite(element: &ccert::cert::der::Element<'_>, depth: usize) -> Vec<u8> {
+    use ccert::cert::der;
+    if !element.constructed() || depth == 0 {
+        return element.raw.to_vec();
+    }
+    let mut out = vec![element.tag, 0x80];
+    for child in der::children(element.content) {
+        out.extend(indefinite(&child.unwrap(), depth - 1));
+    }
+    out.extend([0, 0]);
+    out
+}
+
+#[test]
+fn indefinite_lengths_equal_live_openssl() {
+    let Some(openssl) = oracle::require("openssl", "indefinite_lengths_equal_live_openssl") else {
+        return;
+    };
+    let der = fs::read(fixtures().join("rsa.der")).unwrap();
+    let element = ccert::cert::der::read(&der, 0).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for depth in 1..=4 {
+        let name = format!("indefinite-{depth}.der");
+        let path = dir.path().join(&name);
+        fs::write(&path, indefinite(&element, depth)).unwrap();
+        let theirs = oracle::run_ok(
+            &openssl,
+            &["x509", "-inform", "DER", "-in", path.to_str().unwrap(), "-noout", "-fingerprint", "-sha256"],
+        );
+        Test::new()
+            .file(&name, fs::read(&path).unwrap())
+            .args(["fingerprint", "-f", "openssl", "-d", "sha256", &name])
+            .stdout(theirs)
+            .run();
+    }
+}
