@@ -246,13 +246,15 @@ pub enum ListFormat {
 
 /// Arguments of `ccert list`.
 #[derive(Debug, Args)]
-#[command(after_help = "The table fits the terminal (or COLUMNS): long fingerprints are \
+#[command(
+    after_help = "The table fits the terminal (or COLUMNS): long fingerprints are \
                   shortened to their first and last bytes there; --format plain and json print \
                   them whole. NOTE says why an entry may not match: a key that is no \
                   fingerprint, a duplicate postmap ignores, a digest other than the server's \
                   smtpd_tls_fingerprint_digest, an expired certificate.\n\n\
                   Examples:\n  ccert list\n  ccert list --format json\n  \
-                  ccert list --expiring 30")]
+                  ccert list --expiring 30"
+)]
 pub struct ListArgs {
     /// Output format
     #[arg(short, long, value_enum, default_value_t)]

@@ -37,7 +37,11 @@ fn main() -> ExitCode {
         Err(err) => {
             // Not eprintln!: it panics when standard error is closed.
             use std::io::Write as _;
-            let _ = writeln!(std::io::stderr(), "ccert: error: {}", ccert::report::one_line(&err));
+            let _ = writeln!(
+                std::io::stderr(),
+                "ccert: error: {}",
+                ccert::report::one_line(&err)
+            );
             ExitCode::from(1)
         }
     }

@@ -46,9 +46,10 @@ fn describe_plain(err: &io::Error) -> String {
     let mut chars = text.chars();
     match chars.next() {
         // "No such file" → "no such file", but keep acronyms ("EOF") as they are.
-        Some(first) if chars.next().is_some_and(char::is_lowercase) => {
-            first.to_lowercase().chain(text[first.len_utf8()..].chars()).collect()
-        }
+        Some(first) if chars.next().is_some_and(char::is_lowercase) => first
+            .to_lowercase()
+            .chain(text[first.len_utf8()..].chars())
+            .collect(),
         _ => text,
     }
 }
@@ -129,13 +130,15 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=b.len() {
-        d[0][j] = j;
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=a.len() {
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            d[i][j] = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            d[i][j] = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
             }
@@ -169,7 +172,10 @@ mod tests {
              (run as root or as the owner of the file)"
         );
         let plain = anyhow::anyhow!("unknown map type 'hahs' (did you mean hash?)");
-        assert_eq!(one_line(&plain), "unknown map type 'hahs' (did you mean hash?)");
+        assert_eq!(
+            one_line(&plain),
+            "unknown map type 'hahs' (did you mean hash?)"
+        );
         let full = anyhow::Error::new(io::Error::from_raw_os_error(libc::ENOSPC)).context("f.db");
         assert_eq!(
             one_line(&full),
@@ -184,7 +190,10 @@ mod tests {
             "Permission denied (os error 13) at path \"/etc/postfix/.ccert-x.AbC\"",
         );
         assert_eq!(describe_io(&wrapped), "permission denied");
-        assert_eq!(io_advice(&wrapped), Some("run as root or as the owner of the file"));
+        assert_eq!(
+            io_advice(&wrapped),
+            Some("run as root or as the owner of the file")
+        );
     }
 
     #[test]
@@ -211,6 +220,9 @@ mod tests {
             describe_io(&io::Error::from_raw_os_error(libc::EROFS)),
             "read-only file system"
         );
-        assert_eq!(describe_io(&io::Error::other("EOF while reading")), "EOF while reading");
+        assert_eq!(
+            describe_io(&io::Error::other("EOF while reading")),
+            "EOF while reading"
+        );
     }
 }

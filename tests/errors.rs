@@ -45,7 +45,9 @@ fn unknown_map_type_suggests_the_near_one() {
         .file("clientcerts", "")
         .args(["compile", "btree:clientcerts"])
         .status(1)
-        .stderr("ccert: error: unsupported map type 'btree': ccert writes hash, lmdb, cdb and sqlite\n")
+        .stderr(
+            "ccert: error: unsupported map type 'btree': ccert writes hash, lmdb, cdb and sqlite\n",
+        )
         .run();
 }
 
@@ -62,7 +64,14 @@ fn bad_digest_and_any_case() {
         .run();
     Test::new()
         .fixture("rsa.pem")
-        .args(["fingerprint", "--digest", "SHA256", "-f", "openssl", "rsa.pem"])
+        .args([
+            "fingerprint",
+            "--digest",
+            "SHA256",
+            "-f",
+            "openssl",
+            "rsa.pem",
+        ])
         .stdout_contains("sha256 Fingerprint=1A:22:04:9F")
         .run();
 }
@@ -75,7 +84,13 @@ fn unprivileged() -> Option<Vec<&'static str>> {
         return Some(Vec::new());
     }
     oracle::require("setpriv", "permission tests as root")?;
-    Some(vec!["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+    Some(vec![
+        "setpriv",
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+        "--",
+    ])
 }
 
 #[test]
@@ -89,11 +104,22 @@ fn permission_denied_reading_and_writing() {
     // Others may enter the scratch directory, not write in it.
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
     std::fs::set_permissions(dir.join("rsa.pem"), std::fs::Permissions::from_mode(0o600)).unwrap();
-    std::fs::set_permissions(dir.join("postfix-config"), std::fs::Permissions::from_mode(0o755))
-        .ok();
+    std::fs::set_permissions(
+        dir.join("postfix-config"),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .ok();
     let t = t
         .wrapped(&wrapper)
-        .args(["--map", "clientcerts", "add", "--no-compile", "-d", "sha256", "rsa.pem"])
+        .args([
+            "--map",
+            "clientcerts",
+            "add",
+            "--no-compile",
+            "-d",
+            "sha256",
+            "rsa.pem",
+        ])
         .status(1)
         .stderr(
             "ccert: error: rsa.pem: cannot read: permission denied \
@@ -120,7 +146,11 @@ fn permission_denied_reading_and_writing() {
 
 /// A small tmpfs, unmounted on drop; `None` (with the reason printed) where
 /// mounting is not allowed, unless CCERT_INTEROP=1.
-struct Tmpfs(PathBuf, tempfile::TempDir);
+struct Tmpfs {
+    point: PathBuf,
+    // Removed (after the unmount in Drop) when the Tmpfs goes.
+    _dir: tempfile::TempDir,
+}
 
 impl Tmpfs {
     fn mount(test: &str) -> Option<Self> {
@@ -133,21 +163,24 @@ impl Tmpfs {
             .status()
             .is_ok_and(|s| s.success());
         if !ok {
-            assert!(!oracle::interop_required(), "{test}: CCERT_INTEROP=1 but mounting a tmpfs failed");
+            assert!(
+                !oracle::interop_required(),
+                "{test}: CCERT_INTEROP=1 but mounting a tmpfs failed"
+            );
             eprintln!("skipping {test}: cannot mount a tmpfs here (needs root)");
             return None;
         }
-        Some(Self(point, dir))
+        Some(Self { point, _dir: dir })
     }
 
     fn path(&self) -> &Path {
-        &self.0
+        &self.point
     }
 
     fn remount_read_only(&self) {
         let ok = Command::new("mount")
             .args(["-o", "remount,ro"])
-            .arg(&self.0)
+            .arg(&self.point)
             .status()
             .unwrap();
         assert!(ok.success());
@@ -156,7 +189,7 @@ impl Tmpfs {
     /// Fills the file system until it is full.
     fn fill(&self) {
         use std::io::Write as _;
-        let mut f = std::fs::File::create(self.0.join("filler")).unwrap();
+        let mut f = std::fs::File::create(self.point.join("filler")).unwrap();
         let block = [0u8; 4096];
         while f.write_all(&block).is_ok() {}
     }
@@ -164,7 +197,7 @@ impl Tmpfs {
 
 impl Drop for Tmpfs {
     fn drop(&mut self) {
-        let _ = Command::new("umount").arg(&self.0).status();
+        let _ = Command::new("umount").arg(&self.point).status();
     }
 }
 
@@ -220,14 +253,31 @@ fn add_with_another_digest_than_the_server_warns_or_refuses() {
         .fixture("rsa.pem")
         .file("postfix-config/main.cf", main)
         .file("clientcerts", "")
-        .args(["--map", "clientcerts", "add", "--no-compile", "-d", "md5", "rsa.pem"])
+        .args([
+            "--map",
+            "clientcerts",
+            "add",
+            "--no-compile",
+            "-d",
+            "md5",
+            "rsa.pem",
+        ])
         .stderr(format!("{warning}; adding it anyway (--strict refuses)\n"))
         .run();
     Test::new()
         .fixture("rsa.pem")
         .file("postfix-config/main.cf", main)
         .file("clientcerts", "")
-        .args(["--map", "clientcerts", "add", "--strict", "--no-compile", "-d", "MD5", "rsa.pem"])
+        .args([
+            "--map",
+            "clientcerts",
+            "add",
+            "--strict",
+            "--no-compile",
+            "-d",
+            "MD5",
+            "rsa.pem",
+        ])
         .status(1)
         .stderr(format!(
             "ccert: error: {}; use --digest sha256\n",

@@ -877,7 +877,15 @@ fn malformed_dates_are_unknown_not_fatal() {
     Test::new()
         .fixture("bad-date.der")
         .file("clientcerts", "")
-        .args(["--map", "clientcerts", "add", "--no-compile", "-d", "sha256", "bad-date.der"])
+        .args([
+            "--map",
+            "clientcerts",
+            "add",
+            "--no-compile",
+            "-d",
+            "sha256",
+            "bad-date.der",
+        ])
         .stderr_contains(
             "ccert: warning: bad-date.der: its validity dates are malformed, so ccert cannot \
              tell whether it has expired",
@@ -908,7 +916,14 @@ fn pkcs12_passwords() {
         .fixture("3des.pfx")
         .file("pw", "secret\n")
         .env("CCERT_PASSWORD", "wrong")
-        .args(["fingerprint", "--password-file", "pw", "-f", "map", "3des.pfx"])
+        .args([
+            "fingerprint",
+            "--password-file",
+            "pw",
+            "-f",
+            "map",
+            "3des.pfx",
+        ])
         .run();
     assert!(out.stdout.contains(" p12.example\n"), "{}", out.stdout);
     Test::new()
@@ -928,13 +943,27 @@ fn containers_are_read_by_add() {
     let out = Test::new()
         .fixture("bundle.p7b")
         .file("clientcerts", "")
-        .args(["--map", "clientcerts", "add", "--no-compile", "-d", "sha256", "bundle.p7b"])
+        .args([
+            "--map",
+            "clientcerts",
+            "add",
+            "--no-compile",
+            "-d",
+            "sha256",
+            "bundle.p7b",
+        ])
         .stderr_contains("using the first of 3 certificates")
         .run();
     let expected = expected_odd();
-    let fp = expected[4..].iter().find(|(f, i, _)| f == "bundle.p7b" && *i == 1).unwrap();
+    let fp = expected[4..]
+        .iter()
+        .find(|(f, i, _)| f == "bundle.p7b" && *i == 1)
+        .unwrap();
     let source = fs::read_to_string(out.path("clientcerts")).unwrap();
-    assert!(source.contains(&format!("{} rsa.example", fp.2)), "{source}");
+    assert!(
+        source.contains(&format!("{} rsa.example", fp.2)),
+        "{source}"
+    );
 }
 
 #[test]
@@ -948,13 +977,31 @@ fn fresh_pkcs12_and_pkcs7_equal_live_openssl() {
     oracle::run_ok(
         &openssl,
         &[
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", &p("k.pem"), "-out",
-            &p("c.pem"), "-days", "2", "-subj", "/CN=live.example",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            &p("k.pem"),
+            "-out",
+            &p("c.pem"),
+            "-days",
+            "2",
+            "-subj",
+            "/CN=live.example",
         ],
     );
     let want = oracle::run_ok(
         &openssl,
-        &["x509", "-in", &p("c.pem"), "-noout", "-fingerprint", "-sha256"],
+        &[
+            "x509",
+            "-in",
+            &p("c.pem"),
+            "-noout",
+            "-fingerprint",
+            "-sha256",
+        ],
     );
     let (key, cert) = (p("k.pem"), p("c.pem"));
     let export = |out: &str, extra: &[&str]| {
@@ -968,7 +1015,16 @@ fn fresh_pkcs12_and_pkcs7_equal_live_openssl() {
     export(&p("legacy.p12"), &["-legacy"]);
     oracle::run_ok(
         &openssl,
-        &["crl2pkcs7", "-nocrl", "-certfile", &p("c.pem"), "-outform", "DER", "-out", &p("c.p7b")],
+        &[
+            "crl2pkcs7",
+            "-nocrl",
+            "-certfile",
+            &p("c.pem"),
+            "-outform",
+            "DER",
+            "-out",
+            &p("c.p7b"),
+        ],
     );
     for file in ["default.p12", "legacy.p12", "c.p7b"] {
         Test::new()
@@ -979,12 +1035,23 @@ fn fresh_pkcs12_and_pkcs7_equal_live_openssl() {
             .run();
     }
     // The recorded odd fixtures, against this openssl.
-    for file in ["ber-outer.der", "bad-date.der", "trailing-newline.der", "trailing-zeros.der"] {
+    for file in [
+        "ber-outer.der",
+        "bad-date.der",
+        "trailing-newline.der",
+        "trailing-zeros.der",
+    ] {
         let theirs = oracle::run_ok(
             &openssl,
             &[
-                "x509", "-inform", "DER", "-in", fixtures().join(file).to_str().unwrap(),
-                "-noout", "-fingerprint", "-sha256",
+                "x509",
+                "-inform",
+                "DER",
+                "-in",
+                fixtures().join(file).to_str().unwrap(),
+                "-noout",
+                "-fingerprint",
+                "-sha256",
             ],
         );
         Test::new()
@@ -1008,7 +1075,14 @@ fn odd_names_warn_and_are_escaped() {
     Test::new()
         .fixture("bad-utf8.der")
         .file("clientcerts", "")
-        .args(["--map", "clientcerts", "add", "-d", "sha256", "bad-utf8.der"])
+        .args([
+            "--map",
+            "clientcerts",
+            "add",
+            "-d",
+            "sha256",
+            "bad-utf8.der",
+        ])
         .status(1)
         .stderr(
             "ccert: error: bad-utf8.der: the subject CN is not valid UTF-8; give the entry a \
@@ -1068,7 +1142,16 @@ fn indefinite_lengths_equal_live_openssl() {
         fs::write(&path, indefinite(&element, depth)).unwrap();
         let theirs = oracle::run_ok(
             &openssl,
-            &["x509", "-inform", "DER", "-in", path.to_str().unwrap(), "-noout", "-fingerprint", "-sha256"],
+            &[
+                "x509",
+                "-inform",
+                "DER",
+                "-in",
+                path.to_str().unwrap(),
+                "-noout",
+                "-fingerprint",
+                "-sha256",
+            ],
         );
         Test::new()
             .file(&name, fs::read(&path).unwrap())

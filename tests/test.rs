@@ -190,7 +190,10 @@ impl Test {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        self.wrapper = wrapper.into_iter().map(|a| a.as_ref().to_string()).collect();
+        self.wrapper = wrapper
+            .into_iter()
+            .map(|a| a.as_ref().to_string())
+            .collect();
         self
     }
 

@@ -137,7 +137,10 @@ fn read_nested(data: &[u8], offset: usize, depth: usize) -> Result<Element<'_>, 
 
 /// The children of a constructed element's contents, in order.
 pub fn children(content: &[u8]) -> Children<'_> {
-    Children { rest: content, at: 0 }
+    Children {
+        rest: content,
+        at: 0,
+    }
 }
 
 /// Iterator over the elements in a contents octet string (see [`children`]).
@@ -240,7 +243,9 @@ mod tests {
         assert_eq!(sequence_len(&[0x30, 0x81, 0x01, 0xaa], 0), Ok(4));
         assert_eq!(sequence_len(&[0x30, 0x83, 0, 0, 0x01, 0xaa], 0), Ok(6));
         // Indefinite, with a nested indefinite child.
-        let ber = [0x30, 0x80, 0x30, 0x80, 0x05, 0x00, 0, 0, 0x02, 0x01, 0x07, 0, 0];
+        let ber = [
+            0x30, 0x80, 0x30, 0x80, 0x05, 0x00, 0, 0, 0x02, 0x01, 0x07, 0, 0,
+        ];
         assert_eq!(sequence_len(&ber, 0), Ok(ber.len()));
         let outer = read(&ber, 0).unwrap();
         let kids: Vec<_> = children(outer.content).map(Result::unwrap).collect();
@@ -263,13 +268,19 @@ mod tests {
             Err(DerError::NotSequence { found: 0x31, .. })
         ));
         // Indefinite on a primitive, never terminated, or nested too deep.
-        assert!(matches!(read(&[0x04, 0x80, 0, 0], 0), Err(DerError::BadLength { .. })));
+        assert!(matches!(
+            read(&[0x04, 0x80, 0, 0], 0),
+            Err(DerError::BadLength { .. })
+        ));
         assert!(matches!(
             sequence_len(&[0x30, 0x80, 0x05, 0x00], 0),
             Err(DerError::Truncated { .. })
         ));
         let deep: Vec<u8> = std::iter::repeat_n([0x30, 0x80], 40).flatten().collect();
-        assert!(matches!(sequence_len(&deep, 0), Err(DerError::BadLength { .. })));
+        assert!(matches!(
+            sequence_len(&deep, 0),
+            Err(DerError::BadLength { .. })
+        ));
         assert!(matches!(
             sequence_len(&[0x30, 0x89, 1, 1, 1, 1, 1, 1, 1, 1, 1], 0),
             Err(DerError::BadLength { .. })
@@ -287,7 +298,13 @@ mod tests {
             })
         );
         // A length near usize::MAX must not overflow.
-        assert!(sequence_len(&[0x30, 0x88, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff], 0).is_err());
+        assert!(
+            sequence_len(
+                &[0x30, 0x88, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff],
+                0
+            )
+            .is_err()
+        );
         // Multi-byte tags do not occur in certificates.
         assert!(read(&[0x1f, 0x81, 0x01, 0x00], 0).is_err());
     }

@@ -181,7 +181,7 @@ impl std::fmt::Display for CertWarning {
                  (OpenSSL and Postfix fingerprint it all the same)"
             }
             Self::CommonNameNotUtf8 => {
-"its subject CN is not valid UTF-8 (the bad bytes are shown as U+FFFD)"
+                "its subject CN is not valid UTF-8 (the bad bytes are shown as U+FFFD)"
             }
         })
     }
@@ -373,7 +373,11 @@ fn parse_pkcs12(bytes: &[u8], path: &Path) -> Result<Vec<Certificate>, CertError
     Ok(certs)
 }
 
-fn parse_pkcs7(bytes: &[u8], path: &Path, line: Option<usize>) -> Result<Vec<Certificate>, CertError> {
+fn parse_pkcs7(
+    bytes: &[u8],
+    path: &Path,
+    line: Option<usize>,
+) -> Result<Vec<Certificate>, CertError> {
     let malformed = |reason| ContainerError::Malformed {
         path: path.to_path_buf(),
         line,
@@ -538,8 +542,14 @@ mod tests {
         let c = &parse(include_bytes!("../../fixtures/expired.pem")).unwrap()[0];
         assert_eq!(c.subject, "O=ccert tests, CN=expired.example");
         assert_eq!(c.issuer, c.subject);
-        assert_eq!(c.not_before, Some(time::macros::datetime!(2020-01-01 0:00 UTC)));
-        assert_eq!(c.not_after, Some(time::macros::datetime!(2021-01-01 0:00 UTC)));
+        assert_eq!(
+            c.not_before,
+            Some(time::macros::datetime!(2020-01-01 0:00 UTC))
+        );
+        assert_eq!(
+            c.not_after,
+            Some(time::macros::datetime!(2021-01-01 0:00 UTC))
+        );
         assert!(c.is_expired_at(time::macros::datetime!(2021-01-01 0:00:01 UTC)));
         assert!(!c.is_expired_at(c.not_after.unwrap()));
         assert_eq!(c.serial().as_deref(), Some("01"));

@@ -32,9 +32,12 @@ const MAX_NESTING: usize = 4;
 // Object identifiers (the contents octets of the OID).
 const OID_DATA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01];
 const OID_ENCRYPTED_DATA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x06];
-const OID_CERT_BAG: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x0c, 0x0a, 0x01, 0x03];
-const OID_SAFE_CONTENTS_BAG: &[u8] =
-    &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x0c, 0x0a, 0x01, 0x06];
+const OID_CERT_BAG: &[u8] = &[
+    0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x0c, 0x0a, 0x01, 0x03,
+];
+const OID_SAFE_CONTENTS_BAG: &[u8] = &[
+    0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x0c, 0x0a, 0x01, 0x06,
+];
 const OID_X509_CERT: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x16, 0x01];
 const OID_PBE_SHA_RC2_128: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x0c, 0x01, 0x05];
 const OID_PBE_SHA_RC2_40: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x0c, 0x01, 0x06];
@@ -187,10 +190,17 @@ fn octets(element: &Element<'_>) -> Result<Vec<u8>> {
 }
 
 fn integer(element: &Element<'_>) -> Result<u64> {
-    if element.tag != 0x02 || element.content.is_empty() || element.content.len() > 8 || element.content[0] & 0x80 != 0 {
+    if element.tag != 0x02
+        || element.content.is_empty()
+        || element.content.len() > 8
+        || element.content[0] & 0x80 != 0
+    {
         return malformed("bad iteration count");
     }
-    let n = element.content.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b));
+    let n = element
+        .content
+        .iter()
+        .fold(0u64, |acc, b| (acc << 8) | u64::from(*b));
     if n == 0 || n > MAX_ITERATIONS {
         return Err(Pkcs12Error::Malformed(format!(
             "iteration count {n} is outside 1..{MAX_ITERATIONS}"
@@ -265,7 +275,11 @@ fn decrypt_safe(encrypted: &Element<'_>, password: Password<'_>) -> Result<Vec<u
                     cbc_decrypt::<des::TdesEde3>(&key, &iv, ciphertext)
                 }
                 _ => {
-                    let bits = if oid.content == OID_PBE_SHA_RC2_40 { 40 } else { 128 };
+                    let bits = if oid.content == OID_PBE_SHA_RC2_40 {
+                        40
+                    } else {
+                        128
+                    };
                     let key = kdf::<Sha1>(&pass, &salt, 1, iterations, bits / 8);
                     let cipher = rc2::Rc2::new_with_eff_key_len(&key, bits);
                     let mut buf = ciphertext;
@@ -314,7 +328,13 @@ fn pbes2(params: &Element<'_>, password: &str, ciphertext: Vec<u8>) -> Result<Ve
     let key_len = match enc_oid.content {
         OID_AES128_CBC => 16,
         OID_AES192_CBC => 24,
-        OID_AES256_CBC | OID_DES_EDE3_CBC => if enc_oid.content == OID_DES_EDE3_CBC { 24 } else { 32 },
+        OID_AES256_CBC | OID_DES_EDE3_CBC => {
+            if enc_oid.content == OID_DES_EDE3_CBC {
+                24
+            } else {
+                32
+            }
+        }
         _ => return malformed("unsupported cipher"),
     };
     let mut key = vec![0u8; key_len];
@@ -448,7 +468,10 @@ mod tests {
         // RFC 7292 B.2: password "smeg", salt 0A58CF64530D823F, one iteration, SHA-1.
         let salt = [0x0a, 0x58, 0xcf, 0x64, 0x53, 0x0d, 0x82, 0x3f];
         let key = kdf::<Sha1>(&bmp(Some("smeg")), &salt, 1, 1, 24);
-        assert_eq!(hex(&key), "8aaae6297b6cb04642ab5b077851284eb7128f1a2a7fbca3");
+        assert_eq!(
+            hex(&key),
+            "8aaae6297b6cb04642ab5b077851284eb7128f1a2a7fbca3"
+        );
         let iv = kdf::<Sha1>(&bmp(Some("smeg")), &salt, 2, 1, 8);
         assert_eq!(hex(&iv), "79993dfe048d3b76");
     }

@@ -18,7 +18,7 @@ use x509_parser::prelude::FromDer as _;
 use x509_parser::x509::X509Name;
 
 use super::der::{self, DerError, Element};
-use super::{Certificate, CertWarning, name};
+use super::{CertWarning, Certificate, name};
 
 const SEQUENCE: u8 = 0x30;
 const INTEGER: u8 = 0x02;
@@ -286,15 +286,35 @@ mod tests {
     #[test]
     fn times_openssl_reads() {
         use time::macros::datetime;
-        assert_eq!(time(UTC_TIME, "491231235959Z"), Some(datetime!(2049-12-31 23:59:59 UTC)));
-        assert_eq!(time(UTC_TIME, "500101000000Z"), Some(datetime!(1950-01-01 0:00 UTC)));
-        assert_eq!(time(UTC_TIME, "2001010000Z"), Some(datetime!(2020-01-01 0:00 UTC)));
-        assert_eq!(time(UTC_TIME, "200101010000+0100"), Some(datetime!(2020-01-01 0:00 UTC)));
+        assert_eq!(
+            time(UTC_TIME, "491231235959Z"),
+            Some(datetime!(2049-12-31 23:59:59 UTC))
+        );
+        assert_eq!(
+            time(UTC_TIME, "500101000000Z"),
+            Some(datetime!(1950-01-01 0:00 UTC))
+        );
+        assert_eq!(
+            time(UTC_TIME, "2001010000Z"),
+            Some(datetime!(2020-01-01 0:00 UTC))
+        );
+        assert_eq!(
+            time(UTC_TIME, "200101010000+0100"),
+            Some(datetime!(2020-01-01 0:00 UTC))
+        );
         assert_eq!(
             time(GENERALIZED_TIME, "20500101000000.5Z"),
             Some(datetime!(2050-01-01 0:00 UTC))
         );
-        for bad in ["", "20013200000Z", "201301000000Z", "200101000000", "2001010000000Z", "20010100000xZ", "200230000000Z"] {
+        for bad in [
+            "",
+            "20013200000Z",
+            "201301000000Z",
+            "200101000000",
+            "2001010000000Z",
+            "20010100000xZ",
+            "200230000000Z",
+        ] {
             assert_eq!(time(UTC_TIME, bad), None, "{bad}");
         }
         assert_eq!(time(0x04, "200101000000Z"), None);

@@ -148,7 +148,11 @@ fn plan(
 
 fn warn_validity(cert: &Certificate, shown: &str, now: OffsetDateTime) {
     let fmt = &time::format_description::well_known::Rfc3339;
-    for warning in cert.warnings.iter().filter(|w| **w == CertWarning::MalformedDates) {
+    for warning in cert
+        .warnings
+        .iter()
+        .filter(|w| **w == CertWarning::MalformedDates)
+    {
         tell!("ccert: warning: {shown}: {warning}");
     }
     if let Some(not_after) = cert.not_after.filter(|t| *t < now) {
@@ -216,7 +220,11 @@ fn apply(
         return Ok(true);
     }
     source.append_lines([p.annotation.to_line(), format!("{text} {}", p.name)]);
-    done.push(format!("added {text} {} to {}", terminal_safe(&p.name), path.display()));
+    done.push(format!(
+        "added {text} {} to {}",
+        terminal_safe(&p.name),
+        path.display()
+    ));
     Ok(true)
 }
 

@@ -98,7 +98,9 @@ fn print_all(args: &FingerprintArgs, ctx: &Context) -> anyhow::Result<Outcome> {
                     let expired = if cert.is_expired_at(now) {
                         format!(
                             " [expired {}]",
-                            cert.not_after.map(|t| t.date().to_string()).unwrap_or_default()
+                            cert.not_after
+                                .map(|t| t.date().to_string())
+                                .unwrap_or_default()
                         )
                     } else {
                         String::new()

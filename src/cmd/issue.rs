@@ -61,7 +61,10 @@ pub fn run(args: &IssueArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         };
         return super::add::run(&add, ctx);
     } else {
-        say!("add it on the server with: {}", add_command(&cert_path, &args.name));
+        say!(
+            "add it on the server with: {}",
+            add_command(&cert_path, &args.name)
+        );
     }
     Ok(Outcome::Success)
 }
@@ -71,7 +74,11 @@ pub fn run(args: &IssueArgs, ctx: &Context) -> anyhow::Result<Outcome> {
 /// starts with `-` (clap would take `--name -x` for an option).
 fn add_command(cert: &Path, name: &str) -> String {
     let cert = cert.display().to_string();
-    let cert = if cert.starts_with('-') { format!("./{cert}") } else { cert };
+    let cert = if cert.starts_with('-') {
+        format!("./{cert}")
+    } else {
+        cert
+    };
     let name_arg = if name.starts_with('-') {
         format!("--name={}", shell_word(name))
     } else {

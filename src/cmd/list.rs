@@ -143,7 +143,10 @@ fn print(
 /// The width the table must fit: `COLUMNS` when set (as `ls` honours it),
 /// else the terminal's, else 100 columns for pipes and files.
 fn table_width() -> u16 {
-    if let Some(cols) = std::env::var("COLUMNS").ok().and_then(|c| c.trim().parse().ok()) {
+    if let Some(cols) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse().ok())
+    {
         return cols;
     }
     let mut probe = comfy_table::Table::new();
@@ -170,7 +173,11 @@ fn table(
     let full = width >= FULL_FINGERPRINTS_FROM;
     for e in entries {
         let key = visible(&e.key);
-        let key = if full || e.digest.is_none() { key } else { shorten(&key) };
+        let key = if full || e.digest.is_none() {
+            key
+        } else {
+            shorten(&key)
+        };
         table.add_row([
             key,
             visible(&e.value),
@@ -275,14 +282,20 @@ mod tests {
         for width in [60u16, 80, 120] {
             let text = table(&entries, Some(DigestAlgorithm::Sha256), now, width).to_string();
             for line in text.lines() {
-                assert!(line.chars().count() <= usize::from(width), "{width}: {line:?}\n{text}");
+                assert!(
+                    line.chars().count() <= usize::from(width),
+                    "{width}: {line:?}\n{text}"
+                );
             }
         }
         let text = table(&entries, Some(DigestAlgorithm::Sha256), now, 200).to_string();
         assert!(text.contains(SHA256), "{text}");
         assert!(text.contains("expired 2025-01-01"), "{text}");
         assert!(text.contains("duplicate of line 1: ignored"), "{text}");
-        assert!(text.contains("md5 key, server uses sha256: never matches"), "{text}");
+        assert!(
+            text.contains("md5 key, server uses sha256: never matches"),
+            "{text}"
+        );
         assert!(text.contains("invalid key: not a fingerprint"), "{text}");
         assert!(text.contains("evil\\u{202E}gpj.exe"), "{text}");
         assert!(!text.contains('\u{202E}'));
