@@ -1,6 +1,5 @@
 //! `ccert add`.
 
-use std::io::Write as _;
 use std::path::Path;
 
 use anyhow::{Context as _, bail};
@@ -14,7 +13,7 @@ use crate::source::annotation::Annotation;
 use crate::source::locked::LockedSource;
 use crate::source::{SourceFile, check_value};
 
-use super::{Context, Outcome};
+use super::{Context, Outcome, rebuild_then_unlock};
 
 /// One entry to add.
 struct Planned {
@@ -226,40 +225,4 @@ fn apply(
         path.display()
     ));
     Ok(true)
-}
-
-/// Rebuilds the tables next to the source (while still holding the source
-/// lock, so rebuilds of concurrent edits happen in order), then unlocks.
-pub(crate) fn rebuild_then_unlock(
-    locked: LockedSource,
-    rebuild: bool,
-    path: &Path,
-) -> anyhow::Result<()> {
-    if rebuild {
-        rebuild_tables(path)?;
-    }
-    drop(locked);
-    Ok(())
-}
-
-/// Rebuilds the compiled tables that exist next to `source`, printing
-/// postmap-style warnings (as `ccert compile` does) once: every table is
-/// built from the same source, so its skipped lines and duplicates are the
-/// same for each.
-pub(crate) fn rebuild_tables(source: &Path) -> anyhow::Result<()> {
-    let reports = crate::maps::compile::rebuild_existing(source).with_context(|| {
-        format!(
-            "{} was updated, but rebuilding its tables failed; fix the problem and run `ccert compile {}`",
-            source.display(),
-            source.display()
-        )
-    })?;
-    if let Some(report) = reports.first() {
-        super::compile::print_warnings(source, report);
-    }
-    let mut err = std::io::stderr().lock();
-    for report in &reports {
-        let _ = writeln!(err, "ccert: rebuilt {}", report.table.display());
-    }
-    Ok(())
 }

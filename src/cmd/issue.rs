@@ -3,7 +3,7 @@
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
 
@@ -13,9 +13,10 @@ use crate::selfsigned::{KeyAlgorithm, issue};
 
 use super::{Context, Outcome};
 
-/// Runs `ccert issue`.
+/// Runs `ccert issue` up to the new files; with `--add` the dispatcher then
+/// runs `ccert add` with [`add_args`].
 pub fn run(args: &IssueArgs, ctx: &Context) -> anyhow::Result<Outcome> {
-    let cert_path = args.out.join(format!("{}.pem", args.name));
+    let cert_path = cert_path(args);
     let key_path = args.out.join(format!("{}.key", args.name));
     for path in [&cert_path, &key_path] {
         if path.exists() || path.is_symlink() {
@@ -49,18 +50,7 @@ pub fn run(args: &IssueArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     say!("certificate: {}", cert_path.display());
     say!("private key: {} (mode 0600)", key_path.display());
     say!("{digest} fingerprint: {fp}");
-    if args.add {
-        let add = AddArgs {
-            certs: vec![cert_path.clone()],
-            name: Some(args.name.clone()),
-            digest: None,
-            pubkey: false,
-            replace: false,
-            strict: false,
-            no_compile: false,
-        };
-        return super::add::run(&add, ctx);
-    } else {
+    if !args.add {
         say!(
             "add it on the server with: {}",
             add_command(&cert_path, &args.name)
@@ -98,6 +88,24 @@ fn shell_word(word: &str) -> String {
     } else {
         format!("'{}'", word.replace('\'', "'\\''"))
     }
+}
+
+/// The `ccert add` that `issue --add` runs after [`run`]: the new
+/// certificate, named as issued.
+pub fn add_args(args: &IssueArgs) -> AddArgs {
+    AddArgs {
+        certs: vec![cert_path(args)],
+        name: Some(args.name.clone()),
+        digest: None,
+        pubkey: false,
+        replace: false,
+        strict: false,
+        no_compile: false,
+    }
+}
+
+fn cert_path(args: &IssueArgs) -> PathBuf {
+    args.out.join(format!("{}.pem", args.name))
 }
 
 fn write_new(path: &Path, bytes: &[u8], mode: u32) -> anyhow::Result<()> {

@@ -99,6 +99,18 @@ impl MapType {
         PathBuf::from(s)
     }
 
+    /// The source file a table named `type:path` in Postfix's configuration
+    /// was built from: the path itself, except for sqlite, which Postfix
+    /// names by its `.sqlite.cf` file (the inverse of [`Self::postfix_name`]).
+    pub fn source_of(self, path: &Path) -> PathBuf {
+        if self == Self::Sqlite
+            && let Some(s) = path.to_str().and_then(|s| s.strip_suffix(".sqlite.cf"))
+        {
+            return PathBuf::from(s);
+        }
+        path.to_path_buf()
+    }
+
     /// The name Postfix is configured with for a table built from `source`:
     /// `hash:/etc/postfix/clientcerts`, or for sqlite the `.cf` file.
     pub fn postfix_name(self, source: &Path) -> String {
@@ -149,18 +161,6 @@ impl FromStr for MapType {
     }
 }
 
-impl From<crate::cli::MapTypeArg> for MapType {
-    fn from(arg: crate::cli::MapTypeArg) -> Self {
-        use crate::cli::MapTypeArg;
-        match arg {
-            MapTypeArg::Hash => Self::Hash,
-            MapTypeArg::Lmdb => Self::Lmdb,
-            MapTypeArg::Cdb => Self::Cdb,
-            MapTypeArg::Sqlite => Self::Sqlite,
-        }
-    }
-}
-
 /// A map named on the command line: `[type:]path`, as postmap takes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MapName {
@@ -202,6 +202,24 @@ pub fn tables_in_list(value: &str) -> Vec<MapName> {
         .filter_map(|item| MapName::parse(item).ok())
         .filter(|name| name.map_type.is_some())
         .collect()
+}
+
+/// The type a Postfix table list (such as the value of `relay_clientcerts`)
+/// uses for tables built from `source`, if it names one.
+pub fn configured_type(list: &str, source: &Path) -> Option<MapType> {
+    tables_in_list(list).into_iter().find_map(|configured| {
+        let t = configured.map_type?;
+        same_file(&t.source_of(&configured.path), source).then_some(t)
+    })
+}
+
+/// Whether two paths name the same file (resolved when both exist, else
+/// compared as absolute paths).
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => std::path::absolute(a).ok() == std::path::absolute(b).ok(),
+    }
 }
 
 /// One key/value pair ready for a table: key folded, no trailing NUL.
