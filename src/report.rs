@@ -203,7 +203,7 @@ mod tests {
         assert_eq!(did_you_mean("LMBD", &types), Some("lmdb"));
         assert_eq!(did_you_mean("sqlite3", &types), Some("sqlite"));
         assert_eq!(did_you_mean("mysql", &types), None);
-        assert_eq!(did_you_mean("db", &types), None);
+        assert_eq!(did_you_mean("x", &types), None);
     }
 
     #[test]
