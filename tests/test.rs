@@ -258,6 +258,7 @@ impl Test {
         cmd.current_dir(self.current_dir.as_deref().unwrap_or(self.dir.path()))
             .env("MAIL_CONFIG", &confdir)
             .env_remove("CCERT_INTEROP")
+            .env_remove("CCERT_PASSWORD")
             .args(&self.args)
             .stdin(if self.stdin.is_some() {
                 Stdio::piped()
