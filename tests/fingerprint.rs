@@ -839,7 +839,7 @@ fn odd_certificates_and_containers_match_recorded_openssl() {
     let expected = expected_odd();
     let mut files: Vec<&str> = expected.iter().map(|(f, _, _)| f.as_str()).collect();
     files.dedup();
-    assert_eq!(files.len(), 14, "make-odd.sh writes 14 files");
+    assert_eq!(files.len(), 15, "make-odd.sh writes 15 files");
     for file in files {
         let want: String = expected
             .iter()
@@ -937,6 +937,16 @@ fn pkcs12_passwords() {
     for file in ["nopass.p12", "nomac.p12"] {
         let out = Test::new().fixture(file).args(["fingerprint", file]).run();
         assert_eq!(out.stdout.lines().count(), 2, "{}", out.stdout);
+    }
+    // Without a MAC, a wrong password shows only when the certificates do not decrypt.
+    for password in ["wrong", "", "secre", "secret2"] {
+        Test::new()
+            .fixture("nomac-aes.p12")
+            .env("CCERT_PASSWORD", password)
+            .args(["fingerprint", "nomac-aes.p12"])
+            .status(1)
+            .stderr("ccert: error: nomac-aes.p12: wrong password for the PKCS#12 file\n")
+            .run();
     }
 }
 

@@ -136,25 +136,30 @@ pub fn certificates(data: &[u8], ask: &mut dyn FnMut() -> Option<String>) -> Res
         let [kind, content] = kids(&safe)?[..] else {
             return malformed("a safe without contents");
         };
-        let plain = if kind.content == OID_DATA {
-            octets(&explicit(&content)?)?
+        if kind.content == OID_DATA {
+            collect_bags(&octets(&explicit(&content)?)?, &mut certs, 0)?;
         } else if kind.content == OID_ENCRYPTED_DATA {
             let encrypted = explicit(&content)?;
-            match decrypt_safe(&encrypted, password.as_deref()) {
-                Ok(p) => p,
+            // Decrypted with a wrong password, the padding may still check out
+            // by chance; the bags then do not parse: that is a wrong password too.
+            let open = |password: Option<&str>, certs: &mut Vec<Vec<u8>>| {
+                collect_bags(&decrypt_safe(&encrypted, password)?, certs, 0)
+            };
+            let mut found = Vec::new();
+            match open(password.as_deref(), &mut found) {
+                Ok(()) => {}
                 // Without a MAC only decryption tells a wrong password.
                 Err(Pkcs12Error::WrongPassword) if mac.is_none() && !asked => {
                     asked = true;
                     password = Some(ask().ok_or(Pkcs12Error::NeedsPassword)?);
-                    decrypt_safe(&encrypted, password.as_deref())?
+                    found.clear();
+                    open(password.as_deref(), &mut found)?;
                 }
                 Err(e) => return Err(e),
             }
-        } else {
-            // envelopedData (public-key privacy mode) holds keys, not certificates here.
-            continue;
-        };
-        collect_bags(&plain, &mut certs, 0)?;
+            certs.extend(found);
+        }
+        // envelopedData (public-key privacy mode) holds keys, not certificates here.
     }
     Ok(certs)
 }
