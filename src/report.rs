@@ -90,14 +90,21 @@ pub fn one_line(err: &anyhow::Error) -> String {
                 own = head.trim_end_matches([':', ' ', ';']).to_string();
             }
         }
-        // A leading `PATH: ` an outer layer already named.
+        // A leading `PATH: ` an outer layer already named (as a word of its own:
+        // `hash:clientcerts` names a table, not the file `clientcerts`).
         let said = parts.join(": ");
         if let Some((head, rest)) = own.split_once(": ")
-            && said.contains(head)
+            && names(&said, head)
         {
             own = rest.to_string();
         }
-        if own.is_empty() || said.contains(&own) {
+        // A path alone is said when it is a word of what was said; a phrase when it is in it.
+        let repeated = if own.contains(' ') {
+            said.contains(&own)
+        } else {
+            names(&said, &own)
+        };
+        if own.is_empty() || repeated {
             continue;
         }
         parts.push(own);
@@ -109,6 +116,17 @@ pub fn one_line(err: &anyhow::Error) -> String {
         line.push_str(&format!(" ({advice})"));
     }
     line
+}
+
+/// Whether `text` has `word` as a word of its own (punctuation and quotes
+/// around it aside): `writing /etc/x: …` names `/etc/x`, `hash:x` does not name `x`.
+fn names(text: &str, word: &str) -> bool {
+    text.split_whitespace().any(|w| {
+        w.trim_end_matches([':', ';', ',', ')'])
+            .trim_start_matches('(')
+            .trim_matches(['`', '"', '\''])
+            == word
+    })
 }
 
 /// The candidate closest to `word` (case-insensitive, optimal string
@@ -170,6 +188,15 @@ mod tests {
             one_line(&err),
             "writing /etc/postfix/clientcerts: permission denied \
              (run as root or as the owner of the file)"
+        );
+        let table = anyhow::Error::new(Typed {
+            path: "clientcerts".into(),
+            source: io::Error::from_raw_os_error(libc::ENOENT),
+        })
+        .context("hash:clientcerts was not compiled");
+        assert_eq!(
+            one_line(&table),
+            "hash:clientcerts was not compiled: clientcerts: no such file or directory"
         );
         let plain = anyhow::anyhow!("unknown map type 'hahs' (did you mean hash?)");
         assert_eq!(
