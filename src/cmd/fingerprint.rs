@@ -116,9 +116,8 @@ fn print_all(args: &FingerprintArgs, ctx: &Context) -> anyhow::Result<Outcome> {
                         report(
                             &mut out,
                             format!(
-                                "{source}: {why}; give the name yourself: \
-                                 ccert add {} --name NAME",
-                                file.display()
+                                "{source}: {why}; give the name yourself: {}",
+                                super::add_command(file, None)
                             ),
                         )?;
                         Ok(())

@@ -53,41 +53,10 @@ pub fn run(args: &IssueArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     if !args.add {
         say!(
             "add it on the server with: {}",
-            add_command(&cert_path, &args.name)
+            super::add_command(&cert_path, Some(&args.name))
         );
     }
     Ok(Outcome::Success)
-}
-
-/// The `ccert add` command line for the new certificate, as a shell
-/// parses it: words quoted where needed, and `--name=VALUE` when the name
-/// starts with `-` (clap would take `--name -x` for an option).
-fn add_command(cert: &Path, name: &str) -> String {
-    let cert = cert.display().to_string();
-    let cert = if cert.starts_with('-') {
-        format!("./{cert}")
-    } else {
-        cert
-    };
-    let name_arg = if name.starts_with('-') {
-        format!("--name={}", shell_word(name))
-    } else {
-        format!("--name {}", shell_word(name))
-    };
-    format!("ccert add {} {name_arg}", shell_word(&cert))
-}
-
-/// `word` as one shell word: as is when it is plain, else in single quotes.
-fn shell_word(word: &str) -> String {
-    let plain = !word.is_empty()
-        && word
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "._/@%+=:,-".contains(c));
-    if plain {
-        word.to_string()
-    } else {
-        format!("'{}'", word.replace('\'', "'\\''"))
-    }
 }
 
 /// The `ccert add` that `issue --add` runs after [`run`]: the new
@@ -119,25 +88,4 @@ fn write_new(path: &Path, bytes: &[u8], mode: u32) -> anyhow::Result<()> {
         .and_then(|()| file.sync_all())
         .with_context(|| format!("{}: cannot write", path.display()))?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn suggested_add_commands_parse() {
-        assert_eq!(
-            add_command(Path::new("./laptop.pem"), "laptop"),
-            "ccert add ./laptop.pem --name laptop"
-        );
-        assert_eq!(
-            add_command(Path::new("./-dash.pem"), "-dash"),
-            "ccert add ./-dash.pem --name=-dash"
-        );
-        assert_eq!(
-            add_command(Path::new("/tmp/my host.pem"), "it's"),
-            "ccert add '/tmp/my host.pem' --name 'it'\\''s'"
-        );
-    }
 }

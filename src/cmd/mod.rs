@@ -260,3 +260,63 @@ fn rebuild_tables(source: &Path) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// The `ccert add` command line to suggest for `cert`, as a shell parses
+/// it: words quoted where needed, and `--name=VALUE` when the name starts
+/// with `-` (clap would take `--name -x` for an option); without a name,
+/// `--name NAME` for the user to fill in.
+fn add_command(cert: &Path, name: Option<&str>) -> String {
+    let cert = cert.display().to_string();
+    let cert = if cert.starts_with('-') {
+        format!("./{cert}")
+    } else {
+        cert
+    };
+    let Some(name) = name else {
+        return format!("ccert add {} --name NAME", shell_word(&cert));
+    };
+    let name_arg = if name.starts_with('-') {
+        format!("--name={}", shell_word(name))
+    } else {
+        format!("--name {}", shell_word(name))
+    };
+    format!("ccert add {} {name_arg}", shell_word(&cert))
+}
+
+/// `word` as one shell word: as is when it is plain, else in single quotes.
+fn shell_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._/@%+=:,-".contains(c));
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
+#[cfg(test)]
+mod add_command_tests {
+    use super::*;
+
+    #[test]
+    fn suggested_add_commands_parse() {
+        assert_eq!(
+            add_command(Path::new("./laptop.pem"), Some("laptop")),
+            "ccert add ./laptop.pem --name laptop"
+        );
+        assert_eq!(
+            add_command(Path::new("./-dash.pem"), Some("-dash")),
+            "ccert add ./-dash.pem --name=-dash"
+        );
+        assert_eq!(
+            add_command(Path::new("/tmp/my host.pem"), Some("it's")),
+            "ccert add '/tmp/my host.pem' --name 'it'\\''s'"
+        );
+        assert_eq!(
+            add_command(Path::new("my cert.pem"), None),
+            "ccert add 'my cert.pem' --name NAME"
+        );
+    }
+}
