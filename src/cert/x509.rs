@@ -66,11 +66,23 @@ pub fn parse(raw: &[u8]) -> Result<Certificate, String> {
     {
         fields = rest;
     }
-    let [serial, _tbs_alg, issuer, validity, subject, spki, ..] = fields else {
+    let [serial, tbs_alg, issuer, validity, subject, spki, ..] = fields else {
         return Err(bad("the certificate data is incomplete"));
     };
     if serial.tag != INTEGER {
         return Err(bad("the serial number is not an INTEGER"));
+    }
+    // The shapes OpenSSL's decoder insists on (the contents of the dates it does not check).
+    let times_ok = validity.tag == SEQUENCE
+        && matches!(
+            elements(validity.content)?.as_slice(),
+            [a, b] if [a.tag, b.tag].iter().all(|t| *t == UTC_TIME || *t == GENERALIZED_TIME)
+        );
+    if !times_ok {
+        return Err(bad("the validity is not two dates"));
+    }
+    if [tbs_alg.tag, issuer.tag, subject.tag] != [SEQUENCE; 3] {
+        return Err(bad("the certificate data is malformed"));
     }
     if spki.tag != SEQUENCE {
         return Err(bad("the public key is not a SEQUENCE"));
