@@ -35,6 +35,9 @@ pub fn run(args: &AddArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     if let Some(name) = &args.name {
         check_value(name.as_bytes()).context("--name: choose another name")?;
     }
+    if let Some(fp) = &args.fingerprint {
+        return add_fingerprint(args, fp, digest, &path, ctx);
+    }
     // Everything that can be wrong with the input is checked before the
     // source file is even opened, so bad input never touches it.
     let now = OffsetDateTime::now_utc();
@@ -47,15 +50,13 @@ pub fn run(args: &AddArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         .with_context(|| format!("opening the clientcerts source {}", path.display()))?;
     let mut source = locked.source();
     let mut changed = false;
-    // Said only once the source is written: nothing reports success before it happened.
     let mut done = Vec::new();
     for p in &planned {
         changed |= apply(&mut source, p, args.replace, &path, &mut done)?;
     }
-    locked
-        .commit(&source)
-        .with_context(|| format!("writing {}", path.display()))?;
-    // Keep each certificate so `ccert rehash` can re-fingerprint it later.
+    // Keep each certificate so `ccert rehash` can re-fingerprint it later,
+    // before the source names it: a run killed in between leaves an unused
+    // copy (pruned later), never an entry without its certificate.
     let store = CertStore::for_source(&path);
     for p in &planned {
         store.save(&p.cert).with_context(|| {
@@ -66,31 +67,76 @@ pub fn run(args: &AddArgs, ctx: &Context) -> anyhow::Result<Outcome> {
             )
         })?;
     }
-    for line in &done {
+    locked
+        .commit(&source)
+        .with_context(|| format!("writing {}", path.display()))?;
+    // Only now is it true.
+    for line in done {
         say!("{line}");
     }
-    rebuild_then_unlock(locked, changed && !args.no_compile, &path)?;
+    rebuild_then_unlock(locked, changed && !args.no_compile, &path, ctx)?;
     Ok(Outcome::Success)
 }
 
-/// An entry of another digest than the server's can never match: a
-/// warning, or with `--strict` an error.
-fn check_server_digest(digest: DigestAlgorithm, ctx: &Context, strict: bool) -> anyhow::Result<()> {
-    let Some(server) = ctx.postfix().ok().and_then(|p| p.fingerprint_digest()) else {
-        return Ok(());
+/// `ccert add --fingerprint FP --name NAME`: an entry without a certificate.
+fn add_fingerprint(
+    args: &AddArgs,
+    text: &str,
+    digest: DigestAlgorithm,
+    path: &Path,
+    ctx: &Context,
+) -> anyhow::Result<Outcome> {
+    use crate::source::upsert::{Upserted, upsert};
+    let name = args.name.as_deref().context("--fingerprint needs --name")?;
+    let Some(fp) = Fingerprint::parse(text) else {
+        bail!(
+            "--fingerprint {text:?}: not a fingerprint; give hex pairs (AB:CD:… or abcd…) as \
+             `ccert log` or `ccert fingerprint` print them"
+        );
     };
-    if server == digest {
-        return Ok(());
+    if fp.algorithm != digest {
+        bail!(
+            "--fingerprint: {} bytes is a {} fingerprint, but the digest is {digest}; nothing \
+             changed (take the fingerprint in {digest}, or pass --digest {} if the server uses it)",
+            fp.bytes.len(),
+            fp.algorithm,
+            fp.algorithm
+        );
     }
-    let what = format!(
-        "the server compares {server} fingerprints (smtpd_tls_fingerprint_digest), \
-         so a {digest} entry can never match"
-    );
-    if strict {
-        bail!("{what}; use --digest {server}");
-    }
-    tell!("ccert: warning: {what}; adding it anyway (--strict refuses)");
-    Ok(())
+    let today = OffsetDateTime::now_utc().date();
+    let note = Annotation::for_fingerprint(&fp, args.pubkey, None, today);
+    let mut locked = LockedSource::open(path, true)
+        .with_context(|| format!("opening the clientcerts source {}", path.display()))?;
+    let mut source = locked.source();
+    let changed = match upsert(&mut source, &fp, name, &note, args.replace) {
+        Ok(Upserted::Added) => {
+            say!("added {fp} {name} to {}", path.display());
+            true
+        }
+        Ok(Upserted::Unchanged { line }) => {
+            tell!(
+                "ccert: notice: {fp} is already in {} (line {line}) as {name:?}; nothing to do",
+                path.display()
+            );
+            false
+        }
+        Ok(Upserted::Renamed { line, old }) => {
+            say!(
+                "renamed {fp} from {old:?} to {name:?} in {} (line {line})",
+                path.display()
+            );
+            true
+        }
+        Err(e) => bail!(
+            "{}:{e}; nothing changed (use --replace to rename it)",
+            path.display()
+        ),
+    };
+    locked
+        .commit(&source)
+        .with_context(|| format!("writing {}", path.display()))?;
+    rebuild_then_unlock(locked, changed && !args.no_compile, path, ctx)?;
+    Ok(Outcome::Success)
 }
 
 /// Reads a certificate file and decides the entry for it.
@@ -167,7 +213,28 @@ fn warn_validity(cert: &Certificate, shown: &str, now: OffsetDateTime) {
     }
 }
 
+/// An entry of another digest than the server's can never match: a
+/// warning, or with `--strict` an error.
+fn check_server_digest(digest: DigestAlgorithm, ctx: &Context, strict: bool) -> anyhow::Result<()> {
+    let Some(server) = ctx.postfix().ok().and_then(|p| p.fingerprint_digest()) else {
+        return Ok(());
+    };
+    if server == digest {
+        return Ok(());
+    }
+    let what = format!(
+        "the server compares {server} fingerprints (smtpd_tls_fingerprint_digest), \
+         so a {digest} entry can never match"
+    );
+    if strict {
+        bail!("{what}; use --digest {server}");
+    }
+    tell!("ccert: warning: {what}; adding it anyway (--strict refuses)");
+    Ok(())
+}
+
 /// Applies one planned entry to the model; returns whether it changed.
+/// What it did is pushed to `done`, printed once the source is written.
 fn apply(
     source: &mut SourceFile,
     p: &Planned,

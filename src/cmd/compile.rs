@@ -49,6 +49,9 @@ fn compile_one(
     let name = MapName::parse(spec)?;
     let map_type = resolve_type(&name, explicit, ctx)?;
     let source = &name.path;
+    // Before the lock below opens it: a FIFO would block the open. Killed
+    // edits' temp files beside the source go too.
+    crate::source::locked::before_reading(source)?;
     // Wait for a running add/remove to finish, and keep the next one from
     // changing the source until this table is in place.
     let _shared = crate::source::locked::lock_shared(source)?;
@@ -60,6 +63,9 @@ fn compile_one(
         )
     })?;
     print_warnings(source, &report);
+    if map_type == MapType::Sqlite {
+        super::note_sqlite_replaced(source, ctx);
+    }
     // Absolute: Postfix daemons run in the queue directory, so the name
     // printed for main.cf must not depend on where ccert ran.
     let absolute = std::path::absolute(source).unwrap_or_else(|_| source.clone());

@@ -56,6 +56,8 @@ fn rfc3339<S: serde::Serializer>(t: &Option<OffsetDateTime>, s: S) -> Result<S::
 /// Runs `ccert list`.
 pub fn run(args: &ListArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let path = ctx.source_path()?;
+    // Refuses a FIFO or device; sweeps killed edits' temp files.
+    crate::source::locked::before_reading(&path)?;
     let bytes = std::fs::read(&path).with_context(|| {
         format!(
             "reading the clientcerts source {} (name another file with --map)",

@@ -32,6 +32,8 @@ pub mod dump;
 pub mod fingerprint;
 pub mod issue;
 pub mod list;
+pub mod log;
+pub mod probe;
 pub mod query;
 pub mod rehash;
 pub mod remove;
@@ -85,11 +87,16 @@ pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
         Command::Doctor(args) => doctor::run(args, &ctx),
         Command::Rehash(args) => rehash::run(args, &ctx),
         Command::Issue(args) => match issue::run(args, &ctx)? {
-            Outcome::Success if args.add => add::run(&issue::add_args(args), &ctx),
+            // A failed add takes the new files away again, so a retry starts clean.
+            Outcome::Success if args.add => {
+                add::run(&issue::add_args(args), &ctx).map_err(|e| issue::undo(args, e))
+            }
             outcome => Ok(outcome),
         },
         Command::ClientConfig(args) => client_config::run(args, &ctx),
         Command::ServerConfig(args) => server_config::run(args, &ctx),
+        Command::Log(args) => log::run(args, &ctx),
+        Command::Probe(args) => probe::run(args, &ctx),
         Command::Completions(args) => completions::run(args, &ctx),
     }
 }
@@ -137,6 +144,26 @@ impl crate::cert::PasswordSource for Passwords {
             .allow_empty_password(true)
             .interact()
             .ok()
+    }
+}
+
+/// After a sqlite table built from `source` was replaced: tells the
+/// administrator of a running Postfix that its smtpd processes keep the
+/// previous database until they exit (they never notice a replaced sqlite
+/// file; see [`crate::running`]).
+pub(crate) fn note_sqlite_replaced(source: &std::path::Path, ctx: &Context) {
+    let table = crate::maps::MapType::Sqlite.table_path(source);
+    let queue_dir = ctx
+        .postfix()
+        .ok()
+        .and_then(|c| c.get("queue_directory"))
+        .unwrap_or_else(|| "/var/spool/postfix".into());
+    if table.exists() && crate::running::postfix_running(std::path::Path::new(&queue_dir)) {
+        tell!(
+            "ccert: notice: {}: running smtpd processes answer from the previous database \
+             until they exit (max_use sessions or max_idle seconds); `postfix reload` switches them now",
+            table.display()
+        );
     }
 }
 
@@ -231,9 +258,15 @@ fn print_warnings(source: &Path, report: &Report) {
 
 /// Rebuilds the tables next to the source (while still holding the source
 /// lock, so rebuilds of concurrent edits happen in order), then unlocks.
-fn rebuild_then_unlock(locked: LockedSource, rebuild: bool, path: &Path) -> anyhow::Result<()> {
+fn rebuild_then_unlock(
+    locked: LockedSource,
+    rebuild: bool,
+    path: &Path,
+    ctx: &Context,
+) -> anyhow::Result<()> {
     if rebuild {
         rebuild_tables(path)?;
+        note_sqlite_replaced(path, ctx);
     }
     drop(locked);
     Ok(())

@@ -119,7 +119,7 @@ pub fn run(args: &RemoveArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         if matching.len() == 1 { "y" } else { "ies" },
         path.display()
     );
-    rebuild_then_unlock(locked, !args.no_compile, &path)?;
+    rebuild_then_unlock(locked, !args.no_compile, &path, ctx)?;
     Ok(Outcome::Success)
 }
 

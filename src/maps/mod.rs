@@ -14,6 +14,7 @@ mod lmdb_check;
 pub mod prepare;
 mod sorted;
 pub mod sqlite;
+pub(crate) mod table_file;
 mod writeback;
 
 use std::fmt;
@@ -23,8 +24,9 @@ use std::str::FromStr;
 /// Errors writing or reading a table. Every variant names the file.
 #[derive(Debug, thiserror::Error)]
 pub enum MapError {
-    /// An I/O error on a table file.
-    #[error("{path}: {source}")]
+    /// An I/O error on a table file (said in words, without the OS error
+    /// number: "no space left on the device", not "os error 28").
+    #[error("{path}: {}", crate::fsutil::describe(source))]
     Io {
         /// The file.
         path: PathBuf,
@@ -48,6 +50,15 @@ pub enum MapError {
         line: usize,
         /// What is wrong and what to do.
         message: String,
+    },
+    /// The source is not a regular file (a FIFO, device, directory …);
+    /// refused before anything is read or created.
+    #[error("{path}: is a {kind}, not a regular file; a map source must be a regular file")]
+    NotRegular {
+        /// The source.
+        path: PathBuf,
+        /// What it is instead.
+        kind: &'static str,
     },
     /// A backend-specific failure (LMDB, SQLite) with its message.
     #[error("{path}: {message}")]
@@ -238,13 +249,10 @@ pub type Pair = (Vec<u8>, Vec<u8>);
 
 /// A table writer and reader for one type.
 pub trait Backend {
-    /// The type this backend handles.
-    fn map_type(&self) -> MapType;
-
     /// Builds the table for `source` from `entries` (keys already folded, in
     /// source order, duplicates still present) and atomically replaces the
-    /// table file(s), holding the lock Postfix uses for this type while
-    /// replacing. Duplicate keys are resolved by `policy`; each duplicate
+    /// table file(s) through the shared lifecycle (`table_file.rs`), which
+    /// holds the lock Postfix uses for this type while replacing. Duplicate keys are resolved by `policy`; each duplicate
     /// dropped or replaced is reported through `duplicate` (the caller decides
     /// whether to print it). Entries stream in so a backend can bound its
     /// memory. Returns the table path written.
