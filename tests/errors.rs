@@ -147,13 +147,22 @@ fn permission_denied_reading_and_writing() {
         .file("clientcerts", "")
         .wrapped(&wrapper)
         .args(["--map", &dir.join("clientcerts").display().to_string()])
-        .args(["add", "--no-compile", "-d", "sha256", &dir.join("rsa.pem").display().to_string()])
+        .args([
+            "add",
+            "--no-compile",
+            "-d",
+            "sha256",
+            &dir.join("rsa.pem").display().to_string(),
+        ])
         .status(1)
         // Nothing says "added" before the write that adds succeeded.
         .stdout("")
+        // The certificate copy is written first (crash ordering), so it is what fails.
         .stderr(format!(
-            "ccert: error: writing {}: permission denied (run as root or as the owner of the file)\n",
-            dir.join("clientcerts").display()
+            "ccert: error: {}: keeping a copy of {} for rehash: permission denied \
+             (run as root or as the owner of the file)\n",
+            dir.join("clientcerts.d").display(),
+            dir.join("rsa.pem").display()
         ))
         .run();
     drop(t);
@@ -231,7 +240,8 @@ fn no_space_left() {
         .status(1)
         .stdout("")
         .stderr(format!(
-            "ccert: error: writing {}: no space left on device (free some space and run again)\n",
+            "ccert: error: {}.d: keeping a copy of rsa.pem for rehash: no space left on device \
+             (free some space and run again)\n",
             source.display()
         ))
         .run();
@@ -252,7 +262,7 @@ fn read_only_file_system() {
         .args(["add", "--no-compile", "-d", "sha256", "rsa.pem"])
         .status(1)
         .stderr(format!(
-            "ccert: error: writing {}: read-only file system \
+            "ccert: error: {}.d: keeping a copy of rsa.pem for rehash: read-only file system \
              (remount it read-write or use a file elsewhere)\n",
             source.display()
         ))
