@@ -28,6 +28,9 @@ _ccert() {
             ccert,completions)
                 cmd="ccert__subcmd__completions"
                 ;;
+            ccert,db)
+                cmd="ccert__subcmd__db"
+                ;;
             ccert,doctor)
                 cmd="ccert__subcmd__doctor"
                 ;;
@@ -39,6 +42,9 @@ _ccert() {
                 ;;
             ccert,help)
                 cmd="ccert__subcmd__help"
+                ;;
+            ccert,import)
+                cmd="ccert__subcmd__import"
                 ;;
             ccert,issue)
                 cmd="ccert__subcmd__issue"
@@ -64,6 +70,12 @@ _ccert() {
             ccert,server-config)
                 cmd="ccert__subcmd__server__subcmd__config"
                 ;;
+            ccert,sync)
+                cmd="ccert__subcmd__sync"
+                ;;
+            ccert__subcmd__db,init)
+                cmd="ccert__subcmd__db__subcmd__init"
+                ;;
             ccert__subcmd__help,add)
                 cmd="ccert__subcmd__help__subcmd__add"
                 ;;
@@ -76,6 +88,9 @@ _ccert() {
             ccert__subcmd__help,completions)
                 cmd="ccert__subcmd__help__subcmd__completions"
                 ;;
+            ccert__subcmd__help,db)
+                cmd="ccert__subcmd__help__subcmd__db"
+                ;;
             ccert__subcmd__help,doctor)
                 cmd="ccert__subcmd__help__subcmd__doctor"
                 ;;
@@ -87,6 +102,9 @@ _ccert() {
                 ;;
             ccert__subcmd__help,help)
                 cmd="ccert__subcmd__help__subcmd__help"
+                ;;
+            ccert__subcmd__help,import)
+                cmd="ccert__subcmd__help__subcmd__import"
                 ;;
             ccert__subcmd__help,issue)
                 cmd="ccert__subcmd__help__subcmd__issue"
@@ -112,6 +130,12 @@ _ccert() {
             ccert__subcmd__help,server-config)
                 cmd="ccert__subcmd__help__subcmd__server__subcmd__config"
                 ;;
+            ccert__subcmd__help,sync)
+                cmd="ccert__subcmd__help__subcmd__sync"
+                ;;
+            ccert__subcmd__help__subcmd__db,init)
+                cmd="ccert__subcmd__help__subcmd__db__subcmd__init"
+                ;;
             *)
                 ;;
         esac
@@ -119,7 +143,7 @@ _ccert() {
 
     case "${cmd}" in
         ccert)
-            opts="-c -h -V --config-dir --map --password-file --help --version fingerprint add remove list compile query dump doctor rehash issue client-config server-config log probe completions help"
+            opts="-c -h -V --config-dir --map --help --version fingerprint add remove list compile query dump doctor rehash issue client-config server-config log probe completions db import sync help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -137,10 +161,6 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --password-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -149,7 +169,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__add)
-            opts="-f -n -d -p -c -h --fingerprint --name --digest --pubkey --replace --strict --no-compile --config-dir --map --password-file --help"
+            opts="-f -n -d -p -c -h --fingerprint --name --digest --pubkey --replace --no-compile --config-dir --map --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -191,10 +211,6 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --password-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -203,7 +219,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__client__subcmd__config)
-            opts="-c -h --cert --key --relay --postfix --ssmtp --config-dir --map --password-file --help"
+            opts="-c -h --cert --key --relay --postfix --ssmtp --config-dir --map --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -233,10 +249,6 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --password-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -245,7 +257,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__compile)
-            opts="-t -r -w -c -h --type --config-dir --map --password-file --help"
+            opts="-t -r -w -c -h --type --config-dir --map --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -271,10 +283,6 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --password-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -283,7 +291,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__completions)
-            opts="-c -h --config-dir --map --password-file --help bash zsh fish elvish powershell"
+            opts="-c -h --config-dir --map --help bash zsh fish elvish powershell"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -301,7 +309,71 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccert__subcmd__db)
+            opts="-c -h --config-dir --map --help init"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --map)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccert__subcmd__db__subcmd__init)
+            opts="-c -h --hosts --dbname --user --password-file --force --config-dir --map --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --hosts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dbname)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --map)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -313,7 +385,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__doctor)
-            opts="-f -c -h --format --config-dir --map --password-file --help"
+            opts="-f -c -h --format --config-dir --map --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -339,10 +411,6 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --password-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -351,7 +419,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__dump)
-            opts="-c -h --config-dir --map --password-file --help"
+            opts="-c -h --config-dir --map --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -369,10 +437,6 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --password-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -381,7 +445,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__fingerprint)
-            opts="-d -p -f -c -h --digest --pubkey --format --config-dir --map --password-file --help"
+            opts="-d -p -f -c -h --digest --pubkey --format --config-dir --map --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -415,10 +479,6 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --password-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -427,7 +487,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__help)
-            opts="fingerprint add remove list compile query dump doctor rehash issue client-config server-config log probe completions help"
+            opts="fingerprint add remove list compile query dump doctor rehash issue client-config server-config log probe completions db import sync help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -496,6 +556,34 @@ _ccert() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ccert__subcmd__help__subcmd__db)
+            opts="init"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccert__subcmd__help__subcmd__db__subcmd__init)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ccert__subcmd__help__subcmd__doctor)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -539,6 +627,20 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccert__subcmd__help__subcmd__import)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -664,8 +766,48 @@ _ccert() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ccert__subcmd__help__subcmd__sync)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccert__subcmd__import)
+            opts="-c -h --config-dir --map --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --map)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ccert__subcmd__issue)
-            opts="-k -o -c -h --key-type --days --out --add --config-dir --map --password-file --help"
+            opts="-k -o -c -h --key-type --days --out --add --config-dir --map --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -703,10 +845,6 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --password-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -715,7 +853,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__list)
-            opts="-f -c -h --format --expiring --config-dir --map --password-file --help"
+            opts="-f -c -h --format --expiring --config-dir --map --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -745,10 +883,6 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --password-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -757,7 +891,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__log)
-            opts="-a -f -c -h --all --format --since --approve --no-compile --config-dir --map --password-file --help"
+            opts="-a -f -c -h --all --format --since --approve --no-compile --config-dir --map --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -787,10 +921,6 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --password-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -799,7 +929,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__probe)
-            opts="-d -f -c -h --cert --key --from --to --tls --digest --rpk --helo --timeout --format --config-dir --map --password-file --help"
+            opts="-d -f -c -h --cert --key --from --to --tls --digest --rpk --helo --timeout --format --config-dir --map --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -857,10 +987,6 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --password-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -869,7 +995,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__query)
-            opts="-c -h --config-dir --map --password-file --help"
+            opts="-c -h --config-dir --map --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -887,10 +1013,6 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --password-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -899,7 +1021,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__rehash)
-            opts="-d -p -c -h --digest --pubkey --skip-unknown --no-compile --config-dir --map --password-file --help"
+            opts="-d -p -c -h --digest --pubkey --skip-unknown --no-compile --config-dir --map --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -925,10 +1047,6 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --password-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -937,7 +1055,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__remove)
-            opts="-n -d -y -c -h --name --fingerprint --digest --yes --no-compile --config-dir --map --password-file --help"
+            opts="-n -f -d -y -c -h --name --fingerprint --digest --yes --no-compile --config-dir --map --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -955,6 +1073,10 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --digest)
                     COMPREPLY=($(compgen -W "md5 sha1 sha224 sha256 sha384 sha512" -- "${cur}"))
                     return 0
@@ -975,10 +1097,6 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --password-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -987,7 +1105,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__server__subcmd__config)
-            opts="-c -h --config-dir --map --password-file --help"
+            opts="-c -h --config-dir --map --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1005,7 +1123,37 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --password-file)
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccert__subcmd__sync)
+            opts="-c -h --from --to --config-dir --map --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --map)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -28,3 +28,4 @@ pub mod report;
 pub mod running;
 pub mod selfsigned;
 pub mod source;
+pub mod store;

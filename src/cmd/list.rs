@@ -55,6 +55,9 @@ fn rfc3339<S: serde::Serializer>(t: &Option<OffsetDateTime>, s: S) -> Result<S::
 
 /// Runs `ccert list`.
 pub fn run(args: &ListArgs, ctx: &Context) -> anyhow::Result<Outcome> {
+    if let Some(map) = ctx.store_map()? {
+        return super::fleet::list(args, &map);
+    }
     let path = ctx.source_path()?;
     // Refuses a FIFO or device; sweeps killed edits' temp files.
     crate::source::locked::before_reading(&path)?;
