@@ -53,9 +53,10 @@ pub struct Cli {
     /// Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE.
     ///
     /// Without it, ccert takes CCERT_PASSWORD from the environment, else asks on
-    /// the terminal. Files without a password need none.
+    /// the terminal. Files without a password need none. (`db init
+    /// --password-file` is the database's password.)
     #[arg(long, global = true, value_name = "FILE")]
-    pub password_file: Option<PathBuf>,
+    pub pkcs12_password_file: Option<PathBuf>,
 
     /// The subcommand to run.
     #[command(subcommand)]

@@ -899,7 +899,7 @@ fn malformed_dates_are_unknown_not_fatal() {
 #[test]
 fn pkcs12_passwords() {
     let needs = "ccert: error: aes.p12: the PKCS#12 file is protected by a password; give it \
-                 with --password-file FILE or the CCERT_PASSWORD environment variable\n";
+                 with --pkcs12-password-file FILE or the CCERT_PASSWORD environment variable\n";
     Test::new()
         .fixture("aes.p12")
         .args(["fingerprint", "aes.p12"])
@@ -920,7 +920,7 @@ fn pkcs12_passwords() {
         .env("CCERT_PASSWORD", "wrong")
         .args([
             "fingerprint",
-            "--password-file",
+            "--pkcs12-password-file",
             "pw",
             "-f",
             "map",
@@ -929,7 +929,7 @@ fn pkcs12_passwords() {
         .run();
     assert!(out.stdout.contains(" p12.example\n"), "{}", out.stdout);
     Test::new()
-        .args(["fingerprint", "--password-file", "nosuch", "x.pem"])
+        .args(["fingerprint", "--pkcs12-password-file", "nosuch", "x.pem"])
         .status(1)
         .stderr("ccert: error: nosuch: cannot read the password file: no such file or directory\n")
         .run();

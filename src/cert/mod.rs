@@ -135,7 +135,7 @@ pub enum CertError {
 pub enum ContainerError {
     /// A PKCS#12 file that needs a password none was given for.
     #[error(
-        "{}: the PKCS#12 file is protected by a password; give it with --password-file FILE \
+        "{}: the PKCS#12 file is protected by a password; give it with --pkcs12-password-file FILE \
          or the CCERT_PASSWORD environment variable",
         shown(path)
     )]

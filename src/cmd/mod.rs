@@ -78,7 +78,9 @@ impl Outcome {
 
 /// Runs the parsed command line.
 pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
-    crate::cert::set_password_source(Box::new(Passwords::new(cli.password_file.as_deref())?));
+    crate::cert::set_password_source(Box::new(Passwords::new(
+        cli.pkcs12_password_file.as_deref(),
+    )?));
     let ctx = Context::new(cli);
     match &cli.command {
         Command::Fingerprint(args) => fingerprint::run(args, &ctx),
