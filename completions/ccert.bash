@@ -149,7 +149,7 @@ _ccert() {
 
     case "${cmd}" in
         ccert)
-            opts="-c -h -V --config-dir --map --postfix-version --postfix-build --help --version fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync help"
+            opts="-c -h -V --config-dir --map --postfix-version --postfix-build --pkcs12-password-file --help --version fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -175,6 +175,10 @@ _ccert() {
                     COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
                     return 0
                     ;;
+                --pkcs12-password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -183,7 +187,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__add)
-            opts="-f -n -d -p -c -h --fingerprint --name --digest --pubkey --replace --no-compile --config-dir --map --postfix-version --postfix-build --help"
+            opts="-f -n -d -p -c -h --fingerprint --name --digest --pubkey --replace --strict --no-compile --config-dir --map --postfix-version --postfix-build --pkcs12-password-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -233,6 +237,10 @@ _ccert() {
                     COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
                     return 0
                     ;;
+                --pkcs12-password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -241,7 +249,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__client__subcmd__config)
-            opts="-c -h --cert --key --relay --postfix --ssmtp --config-dir --map --postfix-version --postfix-build --help"
+            opts="-c -h --cert --key --relay --postfix --ssmtp --config-dir --map --postfix-version --postfix-build --pkcs12-password-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -279,6 +287,10 @@ _ccert() {
                     COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
                     return 0
                     ;;
+                --pkcs12-password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -287,7 +299,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__compile)
-            opts="-t -r -w -c -h --type --config-dir --map --postfix-version --postfix-build --help"
+            opts="-t -r -w -c -h --type --config-dir --map --postfix-version --postfix-build --pkcs12-password-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -321,6 +333,10 @@ _ccert() {
                     COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
                     return 0
                     ;;
+                --pkcs12-password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -329,7 +345,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__completions)
-            opts="-c -h --config-dir --map --postfix-version --postfix-build --help bash zsh fish elvish powershell"
+            opts="-c -h --config-dir --map --postfix-version --postfix-build --pkcs12-password-file --help bash zsh fish elvish powershell"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -353,6 +369,10 @@ _ccert() {
                     ;;
                 --postfix-build)
                     COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
+                    return 0
+                    ;;
+                --pkcs12-password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -363,7 +383,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__db)
-            opts="-c -h --config-dir --map --postfix-version --postfix-build --help init"
+            opts="-c -h --config-dir --map --postfix-version --postfix-build --pkcs12-password-file --help init"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -389,6 +409,10 @@ _ccert() {
                     COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
                     return 0
                     ;;
+                --pkcs12-password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -397,7 +421,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__db__subcmd__init)
-            opts="-c -h --hosts --dbname --user --password-file --force --config-dir --map --postfix-version --postfix-build --help"
+            opts="-c -h --hosts --dbname --user --password-file --force --config-dir --map --postfix-version --postfix-build --pkcs12-password-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -439,6 +463,10 @@ _ccert() {
                     COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
                     return 0
                     ;;
+                --pkcs12-password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -447,7 +475,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__doctor)
-            opts="-f -c -h --format --strict --config-dir --map --postfix-version --postfix-build --help"
+            opts="-f -c -h --format --strict --config-dir --map --postfix-version --postfix-build --pkcs12-password-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -481,6 +509,10 @@ _ccert() {
                     COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
                     return 0
                     ;;
+                --pkcs12-password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -489,7 +521,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__dump)
-            opts="-c -h --config-dir --map --postfix-version --postfix-build --help"
+            opts="-c -h --config-dir --map --postfix-version --postfix-build --pkcs12-password-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -515,6 +547,10 @@ _ccert() {
                     COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
                     return 0
                     ;;
+                --pkcs12-password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -523,7 +559,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__fingerprint)
-            opts="-d -p -f -c -h --digest --pubkey --format --config-dir --map --postfix-version --postfix-build --help"
+            opts="-d -p -f -c -h --digest --pubkey --format --config-dir --map --postfix-version --postfix-build --pkcs12-password-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -563,6 +599,10 @@ _ccert() {
                     ;;
                 --postfix-build)
                     COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
+                    return 0
+                    ;;
+                --pkcs12-password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -881,7 +921,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__import)
-            opts="-c -h --config-dir --map --postfix-version --postfix-build --help"
+            opts="-c -h --config-dir --map --postfix-version --postfix-build --pkcs12-password-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -907,6 +947,10 @@ _ccert() {
                     COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
                     return 0
                     ;;
+                --pkcs12-password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -915,7 +959,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__issue)
-            opts="-k -o -c -h --key-type --days --out --add --config-dir --map --postfix-version --postfix-build --help"
+            opts="-k -o -c -h --key-type --days --out --add --config-dir --map --postfix-version --postfix-build --pkcs12-password-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -961,6 +1005,10 @@ _ccert() {
                     COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
                     return 0
                     ;;
+                --pkcs12-password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -969,7 +1017,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__list)
-            opts="-f -c -h --format --expiring --config-dir --map --postfix-version --postfix-build --help"
+            opts="-f -c -h --format --expiring --config-dir --map --postfix-version --postfix-build --pkcs12-password-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1007,6 +1055,10 @@ _ccert() {
                     COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
                     return 0
                     ;;
+                --pkcs12-password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1015,7 +1067,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__log)
-            opts="-a -f -c -h --all --format --since --approve --no-compile --config-dir --map --postfix-version --postfix-build --help"
+            opts="-a -f -c -h --all --format --since --approve --no-compile --config-dir --map --postfix-version --postfix-build --pkcs12-password-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1053,6 +1105,10 @@ _ccert() {
                     COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
                     return 0
                     ;;
+                --pkcs12-password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1061,7 +1117,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__migrate)
-            opts="-c -h --to --apply --config-dir --map --postfix-version --postfix-build --help"
+            opts="-c -h --to --apply --config-dir --map --postfix-version --postfix-build --pkcs12-password-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1091,6 +1147,10 @@ _ccert() {
                     COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
                     return 0
                     ;;
+                --pkcs12-password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1099,7 +1159,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__probe)
-            opts="-d -f -c -h --cert --key --from --to --tls --digest --rpk --helo --timeout --format --config-dir --map --postfix-version --postfix-build --help"
+            opts="-d -f -c -h --cert --key --from --to --tls --digest --rpk --helo --timeout --format --config-dir --map --postfix-version --postfix-build --pkcs12-password-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1165,6 +1225,10 @@ _ccert() {
                     COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
                     return 0
                     ;;
+                --pkcs12-password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1173,7 +1237,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__query)
-            opts="-c -h --config-dir --map --postfix-version --postfix-build --help"
+            opts="-c -h --config-dir --map --postfix-version --postfix-build --pkcs12-password-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1199,6 +1263,10 @@ _ccert() {
                     COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
                     return 0
                     ;;
+                --pkcs12-password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1207,7 +1275,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__rehash)
-            opts="-d -p -c -h --digest --pubkey --skip-unknown --no-compile --config-dir --map --postfix-version --postfix-build --help"
+            opts="-d -p -c -h --digest --pubkey --skip-unknown --no-compile --config-dir --map --postfix-version --postfix-build --pkcs12-password-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1241,6 +1309,10 @@ _ccert() {
                     COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
                     return 0
                     ;;
+                --pkcs12-password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1249,7 +1321,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__remove)
-            opts="-n -f -d -y -c -h --name --fingerprint --digest --yes --no-compile --config-dir --map --postfix-version --postfix-build --help"
+            opts="-n -d -y -c -h --name --fingerprint --digest --yes --no-compile --config-dir --map --postfix-version --postfix-build --pkcs12-password-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1267,10 +1339,6 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                -f)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --digest)
                     COMPREPLY=($(compgen -W "md5 sha1 sha224 sha256 sha384 sha512" -- "${cur}"))
                     return 0
@@ -1299,6 +1367,10 @@ _ccert() {
                     COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
                     return 0
                     ;;
+                --pkcs12-password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1307,7 +1379,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__server__subcmd__config)
-            opts="-c -h --config-dir --map --postfix-version --postfix-build --help"
+            opts="-c -h --config-dir --map --postfix-version --postfix-build --pkcs12-password-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1333,6 +1405,10 @@ _ccert() {
                     COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
                     return 0
                     ;;
+                --pkcs12-password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1341,7 +1417,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__sync)
-            opts="-c -h --from --to --config-dir --map --postfix-version --postfix-build --help"
+            opts="-c -h --from --to --config-dir --map --postfix-version --postfix-build --pkcs12-password-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1373,6 +1449,10 @@ _ccert() {
                     ;;
                 --postfix-build)
                     COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
+                    return 0
+                    ;;
+                --pkcs12-password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)

@@ -70,6 +70,14 @@ pub struct Cli {
     )]
     pub postfix_build: Option<BuildArg>,
 
+    /// Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE.
+    ///
+    /// Without it, ccert takes CCERT_PASSWORD from the environment, else asks on
+    /// the terminal. Files without a password need none. (`db init
+    /// --password-file` is the database's password.)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub pkcs12_password_file: Option<PathBuf>,
+
     /// The subcommand to run.
     #[command(subcommand)]
     pub command: Command,
@@ -223,7 +231,7 @@ pub enum FingerprintFormat {
 )]
 pub struct FingerprintArgs {
     /// Digest to use [default: the effective smtpd_tls_fingerprint_digest, else sha256]
-    #[arg(short, long, value_enum)]
+    #[arg(short, long, value_enum, ignore_case = true)]
     pub digest: Option<DigestArg>,
     /// Fingerprint the public key (SubjectPublicKeyInfo), which survives renewal with the same key
     #[arg(short, long)]
@@ -231,7 +239,8 @@ pub struct FingerprintArgs {
     /// Output format
     #[arg(short, long, value_enum, default_value_t)]
     pub format: FingerprintFormat,
-    /// PEM (text around the blocks allowed) or DER certificate files; `-` reads standard input
+    /// Certificate files: PEM (text around the blocks allowed), DER, PKCS#7 (.p7b/.p7c) or
+    /// PKCS#12 (.p12/.pfx); `-` reads standard input
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
 }
@@ -248,7 +257,7 @@ pub struct FingerprintArgs {
                   ccert add --fingerprint 3A:5F:...:09 --pubkey --name laptop"
 )]
 pub struct AddArgs {
-    /// Certificate files (PEM or DER) to add
+    /// Certificate files to add: PEM, DER, PKCS#7 (.p7b/.p7c) or PKCS#12 (.p12/.pfx)
     #[arg(required_unless_present = "fingerprint", value_name = "CERT")]
     pub certs: Vec<PathBuf>,
     /// Add this fingerprint (hex pairs, colons optional, any case) instead of a certificate's;
@@ -265,7 +274,7 @@ pub struct AddArgs {
     #[arg(short, long)]
     pub name: Option<String>,
     /// Digest to use [default: the effective smtpd_tls_fingerprint_digest]
-    #[arg(short, long, value_enum)]
+    #[arg(short, long, value_enum, ignore_case = true)]
     pub digest: Option<DigestArg>,
     /// Add the public-key fingerprint instead of the certificate fingerprint (with
     /// --fingerprint: the fingerprint given is a public-key fingerprint)
@@ -274,6 +283,10 @@ pub struct AddArgs {
     /// Replace the name of an entry whose fingerprint is already present
     #[arg(long)]
     pub replace: bool,
+    /// Refuse, instead of warning, when --digest differs from the server's
+    /// smtpd_tls_fingerprint_digest (such an entry can never match)
+    #[arg(long)]
+    pub strict: bool,
     /// Do not rebuild the compiled tables next to the source file
     #[arg(long)]
     pub no_compile: bool,
@@ -288,13 +301,15 @@ pub struct RemoveArgs {
     #[arg(short, long, conflicts_with_all = ["fingerprint", "certs"])]
     pub name: Option<String>,
     /// Remove the entry with this fingerprint (any case, colons optional)
-    #[arg(short, long, conflicts_with = "certs", value_name = "FP")]
+    ///
+    /// No short form: `-f` is --format in every other command.
+    #[arg(long, conflicts_with = "certs", value_name = "FP")]
     pub fingerprint: Option<String>,
     /// Remove the entries of these certificates
     #[arg(value_name = "CERT", required_unless_present_any = ["name", "fingerprint"])]
     pub certs: Vec<PathBuf>,
     /// Digest used to fingerprint CERT [default: every digest]
-    #[arg(short, long, value_enum)]
+    #[arg(short, long, value_enum, ignore_case = true)]
     pub digest: Option<DigestArg>,
     /// Do not ask for confirmation (required when standard input is not a terminal)
     #[arg(short, long)]
@@ -318,8 +333,15 @@ pub enum ListFormat {
 
 /// Arguments of `ccert list`.
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  ccert list\n  ccert list --format json\n  \
-                  ccert list --expiring 30")]
+#[command(
+    after_help = "The table fits the terminal (or COLUMNS): long fingerprints are \
+                  shortened to their first and last bytes there; --format plain and json print \
+                  them whole. NOTE says why an entry may not match: a key that is no \
+                  fingerprint, a duplicate postmap ignores, a digest other than the server's \
+                  smtpd_tls_fingerprint_digest, an expired certificate.\n\n\
+                  Examples:\n  ccert list\n  ccert list --format json\n  \
+                  ccert list --expiring 30"
+)]
 pub struct ListArgs {
     /// Output format
     #[arg(short, long, value_enum, default_value_t)]
@@ -477,7 +499,7 @@ pub struct DoctorArgs {
 )]
 pub struct RehashArgs {
     /// The new digest [default: the effective smtpd_tls_fingerprint_digest]
-    #[arg(short, long, value_enum)]
+    #[arg(short, long, value_enum, ignore_case = true)]
     pub digest: Option<DigestArg>,
     /// Use public-key fingerprints
     #[arg(short, long)]

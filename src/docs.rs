@@ -44,10 +44,14 @@ pub fn man_pages() -> std::io::Result<Vec<(String, Vec<u8>)>> {
         }
         let page = format!("ccert-{}", sub.get_name());
         // Global options (-c, --map) belong on every page: they change what each command reads.
-        // The display name makes nested commands show as ccert-db-init(1), their page's name.
+        // NAME reads `ccert-add - …` (what whatis/apropos index and `man ccert-add`
+        // opens); the synopsis keeps the command as typed, `ccert add`.
         let mut sub = sub
             .clone()
             .bin_name(format!("ccert {}", sub.get_name()))
+            // clap takes only 'static names; these few strings live as long as the process anyway.
+            .name(&*Box::leak(page.clone().into_boxed_str()))
+            // Nested commands show as ccert-db-init(1), their page's name.
             .display_name(page.clone());
         for arg in cmd.get_arguments().filter(|a| a.is_global_set()) {
             sub = sub.arg(arg.clone());

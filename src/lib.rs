@@ -24,6 +24,7 @@ pub mod maillog;
 pub mod maps;
 pub mod postfix;
 pub mod probe;
+pub mod report;
 pub mod running;
 pub mod selfsigned;
 pub mod source;

@@ -11,9 +11,18 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(err) => {
             // --help and --version are not errors; everything else exits 1 like postmap.
-            let code = if err.use_stderr() { 1 } else { 0 };
-            let _ = err.print();
-            return ExitCode::from(code);
+            use clap::error::ErrorKind;
+            if !err.use_stderr() {
+                let _ = err.print();
+                return ExitCode::SUCCESS;
+            }
+            if err.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                let _ = err.print();
+                return ExitCode::from(1);
+            }
+            use std::io::Write as _;
+            let _ = writeln!(std::io::stderr(), "ccert: error: {}", usage_error(&err));
+            return ExitCode::from(1);
         }
     };
     if !cli.command.writes_files() {
@@ -28,36 +37,46 @@ fn main() -> ExitCode {
         Err(err) => {
             // Not eprintln!: it panics when standard error is closed.
             use std::io::Write as _;
-            let _ = writeln!(std::io::stderr(), "ccert: error: {}", one_line(&err));
+            let _ = writeln!(
+                std::io::stderr(),
+                "ccert: error: {}",
+                ccert::report::one_line(&err)
+            );
             ExitCode::from(1)
         }
     }
 }
 
-/// The error and its causes on one line, each fact once: a cause whose
-/// text the line already says (an OS error repeated by its wrapper, in
-/// other words or case) is left out.
-fn one_line(err: &anyhow::Error) -> String {
-    let norm = |s: &str| {
-        let s = match s.find(" (os error") {
-            Some(cut) => &s[..cut],
-            None => s,
-        };
-        s.to_lowercase()
+/// A command-line error on one line, like every other ccert error: clap's
+/// first line, the accepted values and its suggestion.
+fn usage_error(err: &clap::Error) -> String {
+    use clap::error::{ContextKind, ContextValue};
+    let rendered = err.render().to_string();
+    let mut lines = rendered.lines();
+    let first = lines.next().unwrap_or_default();
+    let mut line = first.strip_prefix("error: ").unwrap_or(first).to_string();
+    if line.ends_with(':') {
+        // "the following required arguments were not provided:" and the list below it.
+        let items: Vec<&str> = lines
+            .take_while(|l| l.starts_with("  "))
+            .map(str::trim)
+            .collect();
+        line.push(' ');
+        line.push_str(&items.join(" "));
+    }
+    let list = |kind| match err.get(kind) {
+        Some(ContextValue::Strings(v)) => Some(v.join(", ")),
+        Some(ContextValue::String(v)) => Some(v.clone()),
+        _ => None,
     };
-    let mut line = String::new();
-    for cause in err.chain() {
-        let mut text = cause.to_string();
-        // The OS error number helps no administrator.
-        if let Some(cut) = text.find(" (os error") {
-            text.truncate(cut);
-        }
-        if line.is_empty() {
-            line = text;
-        } else if !norm(&line).contains(&norm(&text)) {
-            line.push_str(": ");
-            line.push_str(&text);
-        }
+    if let Some(valid) = list(ContextKind::ValidValue) {
+        line.push_str(&format!(": use {valid}"));
+    }
+    if let Some(suggested) = list(ContextKind::SuggestedValue)
+        .or_else(|| list(ContextKind::SuggestedArg))
+        .or_else(|| list(ContextKind::SuggestedSubcommand))
+    {
+        line.push_str(&format!(" (did you mean {suggested}?)"));
     }
     line
 }

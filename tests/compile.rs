@@ -397,7 +397,7 @@ fn read_only_directory_is_an_error() {
     let done = test
         .args(["compile", "cdb:d/clientcerts"])
         .status(1)
-        .stderr_contains("Permission denied")
+        .stderr_contains("permission denied")
         .run();
     fs::set_permissions(&d, fs::Permissions::from_mode(0o755)).unwrap();
     assert!(!done.path("d/clientcerts.cdb").exists());

@@ -199,3 +199,21 @@ fn cited_docs_exist() {
     }
     assert!(cited > 0, "no citations found: is the scan broken?");
 }
+
+#[test]
+fn docs_man_page_names_are_what_whatis_indexes() {
+    // whatis/apropos index the NAME line: `ccert-add \- …` for man ccert-add.
+    for (file, roff) in ccert::docs::man_pages().unwrap() {
+        let page = file.strip_suffix(".1").unwrap();
+        let text = String::from_utf8(roff).unwrap();
+        let name_line = text
+            .lines()
+            .skip_while(|l| *l != ".SH NAME")
+            .nth(1)
+            .unwrap();
+        assert!(
+            name_line.starts_with(&format!("{} \\- ", page.replace('-', "\\-"))),
+            "{file}: {name_line}"
+        );
+    }
+}

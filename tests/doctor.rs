@@ -25,7 +25,7 @@ fn annotated(seed: &str, name: &str, days: i64) -> String {
     let a = Annotation::new(
         &fp,
         false,
-        now + time::Duration::days(days),
+        Some(now + time::Duration::days(days)),
         &format!("CN={name}"),
         now.date(),
     );

@@ -560,7 +560,7 @@ fn stdin_is_read_for_dash() {
         .stdin("not a certificate\n")
         .args(["fingerprint", "-"])
         .status(1)
-        .stderr("ccert: error: standard input: no certificate found; expected a PEM CERTIFICATE block or DER X.509\n")
+        .stderr("ccert: error: standard input: no certificate found; expected a PEM or DER certificate, a PKCS#7 bundle or a PKCS#12 file\n")
         .run();
 }
 
@@ -818,5 +818,357 @@ proptest! {
                 prop_assert!(c.der.len() <= cut);
             }
         }
+    }
+}
+
+/// (file, index) → sha256 fingerprint, from fixtures/expected-odd.txt (make-odd.sh).
+fn expected_odd() -> Vec<(String, usize, String)> {
+    let text = fs::read_to_string(fixtures().join("expected-odd.txt")).unwrap();
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .map(|line| {
+            let f: Vec<&str> = line.split(' ').collect();
+            assert_eq!(f.len(), 3, "bad line {line:?}");
+            (f[0].to_string(), f[1].parse().unwrap(), f[2].to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn odd_certificates_and_containers_match_recorded_openssl() {
+    let expected = expected_odd();
+    let mut files: Vec<&str> = expected.iter().map(|(f, _, _)| f.as_str()).collect();
+    files.dedup();
+    assert_eq!(files.len(), 15, "make-odd.sh writes 15 files");
+    for file in files {
+        let want: String = expected
+            .iter()
+            .filter(|(f, _, _)| f == file)
+            .map(|(_, _, fp)| format!("sha256 Fingerprint={fp}\n"))
+            .collect();
+        Test::new()
+            .fixture(file)
+            .env("CCERT_PASSWORD", "secret")
+            .args(["fingerprint", "-f", "openssl", "-d", "sha256", file])
+            .stdout(want)
+            .run();
+    }
+}
+
+#[test]
+fn ber_outer_fields_hash_the_der_openssl_reencodes() {
+    // The file's bytes differ from rsa.der, the fingerprint must not.
+    let ber = fs::read(fixtures().join("ber-outer.der")).unwrap();
+    let der = fs::read(fixtures().join("rsa.der")).unwrap();
+    assert_ne!(ber, der);
+    let certs = parse_certificates(&ber, Path::new("ber-outer.der")).unwrap();
+    assert_eq!(certs[0].der, der);
+}
+
+#[test]
+fn malformed_dates_are_unknown_not_fatal() {
+    let out = Test::new()
+        .fixture("bad-date.der")
+        .args(["fingerprint", "-f", "json", "bad-date.der"])
+        .run();
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(json[0]["not_after"], serde_json::Value::Null);
+    assert_eq!(json[0]["not_before"], "2026-11-23T19:39:26Z");
+    assert_eq!(json[0]["expired"], false);
+    // add records the entry and says why expiry is not checked.
+    Test::new()
+        .fixture("bad-date.der")
+        .file("clientcerts", "")
+        .args([
+            "--map",
+            "clientcerts",
+            "add",
+            "--no-compile",
+            "-d",
+            "sha256",
+            "bad-date.der",
+        ])
+        .stderr_contains(
+            "ccert: warning: bad-date.der: its validity dates are malformed, so ccert cannot \
+             tell whether it has expired",
+        )
+        .stdout_contains("rsa.example")
+        .run();
+}
+
+#[test]
+fn pkcs12_passwords() {
+    let needs = "ccert: error: aes.p12: the PKCS#12 file is protected by a password; give it \
+                 with --pkcs12-password-file FILE or the CCERT_PASSWORD environment variable\n";
+    Test::new()
+        .fixture("aes.p12")
+        .args(["fingerprint", "aes.p12"])
+        .status(1)
+        .stderr(needs)
+        .run();
+    Test::new()
+        .fixture("legacy.p12")
+        .env("CCERT_PASSWORD", "wrong")
+        .args(["fingerprint", "legacy.p12"])
+        .status(1)
+        .stderr("ccert: error: legacy.p12: wrong password for the PKCS#12 file\n")
+        .run();
+    // --password-file wins over the environment; its line end is not part of the password.
+    let out = Test::new()
+        .fixture("3des.pfx")
+        .file("pw", "secret\n")
+        .env("CCERT_PASSWORD", "wrong")
+        .args([
+            "fingerprint",
+            "--pkcs12-password-file",
+            "pw",
+            "-f",
+            "map",
+            "3des.pfx",
+        ])
+        .run();
+    assert!(out.stdout.contains(" p12.example\n"), "{}", out.stdout);
+    Test::new()
+        .args(["fingerprint", "--pkcs12-password-file", "nosuch", "x.pem"])
+        .status(1)
+        .stderr("ccert: error: nosuch: cannot read the password file: no such file or directory\n")
+        .run();
+    // No password at all (and none asked for).
+    for file in ["nopass.p12", "nomac.p12"] {
+        let out = Test::new().fixture(file).args(["fingerprint", file]).run();
+        assert_eq!(out.stdout.lines().count(), 2, "{}", out.stdout);
+    }
+    // Without a MAC, a wrong password shows only when the certificates do not decrypt.
+    for password in ["wrong", "", "secre", "secret2"] {
+        Test::new()
+            .fixture("nomac-aes.p12")
+            .env("CCERT_PASSWORD", password)
+            .args(["fingerprint", "nomac-aes.p12"])
+            .status(1)
+            .stderr("ccert: error: nomac-aes.p12: wrong password for the PKCS#12 file\n")
+            .run();
+    }
+}
+
+#[test]
+fn containers_are_read_by_add() {
+    let out = Test::new()
+        .fixture("bundle.p7b")
+        .file("clientcerts", "")
+        .args([
+            "--map",
+            "clientcerts",
+            "add",
+            "--no-compile",
+            "-d",
+            "sha256",
+            "bundle.p7b",
+        ])
+        .stderr_contains("using the first of 3 certificates")
+        .run();
+    let expected = expected_odd();
+    let fp = expected[4..]
+        .iter()
+        .find(|(f, i, _)| f == "bundle.p7b" && *i == 1)
+        .unwrap();
+    let source = fs::read_to_string(out.path("clientcerts")).unwrap();
+    assert!(
+        source.contains(&format!("{} rsa.example", fp.2)),
+        "{source}"
+    );
+}
+
+#[test]
+fn fresh_pkcs12_and_pkcs7_equal_live_openssl() {
+    let Some(openssl) = oracle::require("openssl", "fresh_pkcs12_and_pkcs7_equal_live_openssl")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let p = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    oracle::run_ok(
+        &openssl,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            &p("k.pem"),
+            "-out",
+            &p("c.pem"),
+            "-days",
+            "2",
+            "-subj",
+            "/CN=live.example",
+        ],
+    );
+    let want = oracle::run_ok(
+        &openssl,
+        &[
+            "x509",
+            "-in",
+            &p("c.pem"),
+            "-noout",
+            "-fingerprint",
+            "-sha256",
+        ],
+    );
+    let (key, cert) = (p("k.pem"), p("c.pem"));
+    let export = |out: &str, extra: &[&str]| {
+        let mut args = vec![
+            "pkcs12", "-export", "-inkey", &key, "-in", &cert, "-out", out, "-passout", "pass:pw",
+        ];
+        args.extend_from_slice(extra);
+        oracle::run_ok(&openssl, &args);
+    };
+    export(&p("default.p12"), &[]);
+    export(&p("legacy.p12"), &["-legacy"]);
+    oracle::run_ok(
+        &openssl,
+        &[
+            "crl2pkcs7",
+            "-nocrl",
+            "-certfile",
+            &p("c.pem"),
+            "-outform",
+            "DER",
+            "-out",
+            &p("c.p7b"),
+        ],
+    );
+    for file in ["default.p12", "legacy.p12", "c.p7b"] {
+        Test::new()
+            .file(file, fs::read(dir.path().join(file)).unwrap())
+            .env("CCERT_PASSWORD", "pw")
+            .args(["fingerprint", "-f", "openssl", "-d", "sha256", file])
+            .stdout(want.clone())
+            .run();
+    }
+    // The recorded odd fixtures, against this openssl.
+    for file in [
+        "ber-outer.der",
+        "bad-date.der",
+        "trailing-newline.der",
+        "trailing-zeros.der",
+    ] {
+        let theirs = oracle::run_ok(
+            &openssl,
+            &[
+                "x509",
+                "-inform",
+                "DER",
+                "-in",
+                fixtures().join(file).to_str().unwrap(),
+                "-noout",
+                "-fingerprint",
+                "-sha256",
+            ],
+        );
+        Test::new()
+            .fixture(file)
+            .args(["fingerprint", "-f", "openssl", "-d", "sha256", file])
+            .stdout(theirs)
+            .run();
+    }
+}
+
+#[test]
+fn odd_names_warn_and_are_escaped() {
+    Test::new()
+        .fixture("bad-utf8.der")
+        .args(["fingerprint", "bad-utf8.der"])
+        .stderr(
+            "ccert: warning: bad-utf8.der: its subject CN is not valid UTF-8 \
+             (the bad bytes are shown as U+FFFD)\n",
+        )
+        .run();
+    Test::new()
+        .fixture("bad-utf8.der")
+        .file("clientcerts", "")
+        .args([
+            "--map",
+            "clientcerts",
+            "add",
+            "-d",
+            "sha256",
+            "bad-utf8.der",
+        ])
+        .status(1)
+        .stderr(
+            "ccert: error: bad-utf8.der: the subject CN is not valid UTF-8; give the entry a \
+             name with --name\n",
+        )
+        .run();
+    // A right-to-left override never reaches the terminal as is.
+    let out = Test::new()
+        .fixture("bidi.pem")
+        .args(["fingerprint", "bidi.pem"])
+        .stdout_contains("CN=evil\\E2\\80\\AEgpj.exe")
+        .run();
+    assert!(!out.stdout.contains('\u{202E}'));
+    Test::new()
+        .fixture("bidi.pem")
+        .args(["fingerprint", "-f", "map", "bidi.pem"])
+        .status(1)
+        .stderr_contains("contains bidirectional-text controls")
+        .run();
+    // An invalid UTF8String is refused, as OpenSSL refuses it.
+    let der = fs::read(fixtures().join("utf8.pem")).unwrap();
+    let certs = parse_certificates(&der, Path::new("utf8.pem")).unwrap();
+    let mut broken = certs[0].der.clone();
+    while let Some(at) = broken.windows(2).position(|w| w == b"\xc3\xbc") {
+        broken[at..at + 2].copy_from_slice(b"\xff\xfe");
+    }
+    let err = parse_certificates(&broken, Path::new("x.der")).unwrap_err();
+    assert!(err.to_string().contains("malformed string"), "{err}");
+}
+
+/// `element` re-framed with indefinite lengths on its constructed parts,
+/// `depth` levels down (what `fixtures/ber.py indefinite` does).
+fn indefinite(element: &ccert::cert::der::Element<'_>, depth: usize) -> Vec<u8> {
+    use ccert::cert::der;
+    if !element.constructed() || depth == 0 {
+        return element.raw.to_vec();
+    }
+    let mut out = vec![element.tag, 0x80];
+    for child in der::children(element.content) {
+        out.extend(indefinite(&child.unwrap(), depth - 1));
+    }
+    out.extend([0, 0]);
+    out
+}
+
+#[test]
+fn indefinite_lengths_equal_live_openssl() {
+    let Some(openssl) = oracle::require("openssl", "indefinite_lengths_equal_live_openssl") else {
+        return;
+    };
+    let der = fs::read(fixtures().join("rsa.der")).unwrap();
+    let element = ccert::cert::der::read(&der, 0).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for depth in 1..=4 {
+        let name = format!("indefinite-{depth}.der");
+        let path = dir.path().join(&name);
+        fs::write(&path, indefinite(&element, depth)).unwrap();
+        let theirs = oracle::run_ok(
+            &openssl,
+            &[
+                "x509",
+                "-inform",
+                "DER",
+                "-in",
+                path.to_str().unwrap(),
+                "-noout",
+                "-fingerprint",
+                "-sha256",
+            ],
+        );
+        Test::new()
+            .file(&name, fs::read(&path).unwrap())
+            .args(["fingerprint", "-f", "openssl", "-d", "sha256", &name])
+            .stdout(theirs)
+            .run();
     }
 }

@@ -17,6 +17,7 @@ mod doctor;
 mod e2e_postfix;
 mod edit;
 mod effective_config;
+mod errors;
 mod fingerprint;
 mod fleet;
 mod fleet_live;

@@ -79,6 +79,7 @@ pub struct Test {
     stderr_contains: Vec<String>,
     any_stderr: bool,
     current_dir: Option<PathBuf>,
+    wrapper: Vec<String>,
 }
 
 /// What a finished run produced.
@@ -148,6 +149,7 @@ impl Test {
             stderr_contains: Vec::new(),
             any_stderr: false,
             current_dir: None,
+            wrapper: Vec::new(),
         }
     }
 
@@ -232,6 +234,20 @@ impl Test {
         self
     }
 
+    /// Runs ccert through another program (`setpriv --reuid=…`), which
+    /// gets these arguments and then ccert's path and arguments.
+    pub fn wrapped<I, S>(mut self, wrapper: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        self.wrapper = wrapper
+            .into_iter()
+            .map(|a| a.as_ref().to_string())
+            .collect();
+        self
+    }
+
     /// Accepts whatever standard error holds (the default is: nothing).
     pub fn any_stderr(mut self) -> Self {
         self.any_stderr = true;
@@ -246,13 +262,21 @@ impl Test {
 
     /// Runs `ccert` in the scratch directory and checks the expectations.
     pub fn run(self) -> Finished {
-        let mut cmd = Command::new(ccert_bin());
+        let mut cmd = match self.wrapper.split_first() {
+            Some((program, args)) => {
+                let mut cmd = Command::new(program);
+                cmd.args(args).arg(ccert_bin());
+                cmd
+            }
+            None => Command::new(ccert_bin()),
+        };
         let confdir = self.dir.path().join("postfix-config");
         fs::create_dir_all(&confdir).unwrap();
         settle(&confdir);
         cmd.current_dir(self.current_dir.as_deref().unwrap_or(self.dir.path()))
             .env("MAIL_CONFIG", &confdir)
             .env_remove("CCERT_INTEROP")
+            .env_remove("CCERT_PASSWORD")
             .args(&self.args)
             .stdin(if self.stdin.is_some() {
                 Stdio::piped()

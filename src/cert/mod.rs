@@ -3,7 +3,9 @@
 //! * [`digest`]: the digest algorithms Postfix accepts and the fingerprint
 //!   text format (`AB:CD:…`, uppercase hex pairs joined by `:`).
 //! * [`pem`]: a tolerant PEM scanner (text around blocks, CRLF, trusted certificates).
-//! * [`der`]: the extent of a DER certificate (for trust data, truncation, trailing garbage).
+//! * [`der`]: the BER OpenSSL accepts (element extent, children, DER re-encoding).
+//! * [`x509`]: one certificate read as OpenSSL reads it, with the bytes Postfix hashes.
+//! * [`pkcs7`], [`pkcs12`]: bundles and PFX files as containers of certificates.
 //! * [`name`]: distinguished names as one readable line.
 //! * [`Certificate`]: one parsed certificate with the DER bytes Postfix hashes.
 
@@ -11,26 +13,28 @@ pub mod der;
 pub mod digest;
 pub mod name;
 pub mod pem;
+pub mod pkcs12;
+pub mod pkcs7;
+pub mod x509;
 
 pub use digest::{DigestAlgorithm, Fingerprint};
 
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
-
-use x509_parser::prelude::{FromDer as _, X509Certificate};
+use std::sync::OnceLock;
 
 /// The largest input ccert reads (a certificate bundle is a few hundred kilobytes).
 pub const MAX_INPUT: u64 = 64 * 1024 * 1024;
 
 /// The advice every "no certificate here" error ends with.
-const EXPECTED: &str = "expected a PEM CERTIFICATE block or DER X.509";
+const EXPECTED: &str = "expected a PEM or DER certificate, a PKCS#7 bundle or a PKCS#12 file";
 
 /// Errors reading certificates. Every message names the file (`standard
 /// input` for `-`) and says what is wrong.
 #[derive(Debug, thiserror::Error)]
 pub enum CertError {
     /// The file could not be read.
-    #[error("{}: cannot read: {source}", shown(path))]
+    #[error("{}: cannot read: {}", shown(path), crate::report::describe_io(source))]
     Io {
         /// The file.
         path: PathBuf,
@@ -103,11 +107,18 @@ pub enum CertError {
         /// How many bytes follow.
         len: usize,
     },
+    /// A PKCS#12 or PKCS#7 file that cannot be read.
+    #[error(transparent)]
+    Container(#[from] ContainerError),
     /// A well-framed DER object that is not a valid X.509 certificate.
     #[error(
-        "{}{}: not a valid X.509 certificate ({reason}){}",
+        "{}{}: not a valid X.509 certificate: {reason}{}",
         shown(path), at_line(*line),
-        if line.is_none() { "; is this DER file a key or a request?" } else { "" }
+        if line.is_none() && reason.starts_with(x509::NOT_THREE_PARTS) {
+            "; is this DER file a key or a request?"
+        } else {
+            ""
+        }
     )]
     NotX509 {
         /// The file.
@@ -117,6 +128,83 @@ pub enum CertError {
         /// The parser's complaint.
         reason: String,
     },
+}
+
+/// What is wrong with a PKCS#12 or PKCS#7 file.
+#[derive(Debug, thiserror::Error)]
+pub enum ContainerError {
+    /// A PKCS#12 file that needs a password none was given for.
+    #[error(
+        "{}: the PKCS#12 file is protected by a password; give it with --pkcs12-password-file FILE \
+         or the CCERT_PASSWORD environment variable",
+        shown(path)
+    )]
+    NeedsPassword {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The password given does not open the file.
+    #[error("{}: wrong password for the PKCS#12 file", shown(path))]
+    WrongPassword {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A damaged container, or one using what ccert does not read.
+    #[error("{}{}: not a readable {kind} file ({reason})", shown(path), at_line(*line))]
+    Malformed {
+        /// The file.
+        path: PathBuf,
+        /// The BEGIN line of the PEM block, for PEM input.
+        line: Option<usize>,
+        /// `PKCS#12` or `PKCS#7`.
+        kind: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// Something to note about a certificate that was read all the same.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CertWarning {
+    /// A validity date is malformed (OpenSSL fingerprints such certificates too); the dates are unknown.
+    MalformedDates,
+    /// The subject CN is not valid UTF-8 (an IA5String or PrintableString with
+    /// other bytes, which OpenSSL accepts); it is shown with U+FFFD for the bad bytes.
+    CommonNameNotUtf8,
+}
+
+impl std::fmt::Display for CertWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::MalformedDates => {
+                "its validity dates are malformed, so ccert cannot tell whether it has expired \
+                 (OpenSSL and Postfix fingerprint it all the same)"
+            }
+            Self::CommonNameNotUtf8 => {
+                "its subject CN is not valid UTF-8 (the bad bytes are shown as U+FFFD)"
+            }
+        })
+    }
+}
+
+/// Where the password of a PKCS#12 file comes from (the command line,
+/// the environment, a prompt): installed once per process with
+/// [`set_password_source`], so every command that reads certificates
+/// opens PKCS#12 files the same way.
+pub trait PasswordSource: Send + Sync {
+    /// The password for `path`, or `None` when there is none to give.
+    fn password(&self, path: &Path) -> Option<String>;
+}
+
+static PASSWORDS: OnceLock<Box<dyn PasswordSource>> = OnceLock::new();
+
+/// Installs the password source for PKCS#12 files (the first call wins).
+pub fn set_password_source(source: Box<dyn PasswordSource>) {
+    let _ = PASSWORDS.set(source);
+}
+
+fn ask_password(path: &Path) -> Option<String> {
+    PASSWORDS.get().and_then(|s| s.password(path))
 }
 
 /// How a path appears in messages: `-` is standard input.
@@ -160,10 +248,14 @@ pub struct Certificate {
     pub issuer: String,
     /// The subject's first commonName, if any.
     pub common_name: Option<String>,
-    /// Start of validity.
-    pub not_before: time::OffsetDateTime,
-    /// End of validity.
-    pub not_after: time::OffsetDateTime,
+    /// Start of validity (`None` when the date is malformed).
+    pub not_before: Option<time::OffsetDateTime>,
+    /// End of validity (`None` when the date is malformed).
+    pub not_after: Option<time::OffsetDateTime>,
+    /// The serial number's INTEGER contents.
+    pub serial: Vec<u8>,
+    /// What to tell the user about this certificate.
+    pub warnings: Vec<CertWarning>,
 }
 
 impl Certificate {
@@ -174,31 +266,30 @@ impl Certificate {
     }
 
     /// The serial number as `openssl x509 -serial` prints it (upper-case hex,
-    /// no separators, without DER's sign-padding zero byte), or `None` if the
-    /// DER no longer parses.
+    /// no separators, without DER's sign-padding zero byte).
     pub fn serial(&self) -> Option<String> {
-        let (_, x509) = X509Certificate::from_der(&self.der).ok()?;
-        let raw = x509.raw_serial();
-        let raw = match raw {
+        let raw = match self.serial.as_slice() {
             [0, rest @ ..] if !rest.is_empty() => rest,
-            _ => raw,
+            raw => raw,
         };
         Some(raw.iter().map(|b| format!("{b:02X}")).collect())
     }
 
-    /// Whether the certificate has expired at `now`.
+    /// Whether the certificate has expired at `now` (`false` when its end date is unknown).
     pub fn is_expired_at(&self, now: time::OffsetDateTime) -> bool {
-        now > self.not_after
+        self.not_after.is_some_and(|t| now > t)
     }
 }
 
-/// Reads every certificate in `bytes` (PEM with any text around blocks, or
-/// DER), in order. `path` is only used in error messages.
+/// Reads every certificate in `bytes` (PEM with any text around blocks,
+/// DER, a PKCS#7 bundle or a PKCS#12 file), in order. `path` is only used
+/// in error messages (and to ask for a PKCS#12 password).
 ///
 /// PEM blocks `CERTIFICATE`, `X509 CERTIFICATE` and `TRUSTED CERTIFICATE`
-/// (whose trust data after the certificate is not hashed) are read; other
-/// blocks (keys, requests, CRLs, parameters) are skipped. A DER file may hold
-/// several certificates back to back.
+/// (whose trust data after the certificate is not hashed) and `PKCS7`
+/// bundles are read; other blocks (keys, requests, CRLs, parameters) are
+/// skipped. A DER file may hold several certificates back to back, and
+/// trailing newlines or zero bytes (which OpenSSL ignores too).
 pub fn parse_certificates(bytes: &[u8], path: &Path) -> Result<Vec<Certificate>, CertError> {
     if bytes.trim_ascii().is_empty() {
         return Err(CertError::Empty {
@@ -206,6 +297,12 @@ pub fn parse_certificates(bytes: &[u8], path: &Path) -> Result<Vec<Certificate>,
         });
     }
     if der::looks_like_der(bytes) {
+        if pkcs12::looks_like_pkcs12(bytes) {
+            return parse_pkcs12(bytes, path);
+        }
+        if pkcs7::looks_like_pkcs7(bytes) {
+            return parse_pkcs7(bytes, path, None);
+        }
         return parse_der_file(bytes, path);
     }
     if pem::looks_like_pem(bytes) {
@@ -245,11 +342,73 @@ pub fn read_certificates(path: &Path) -> Result<Vec<Certificate>, CertError> {
     parse_certificates(&bytes, path)
 }
 
+fn parse_pkcs12(bytes: &[u8], path: &Path) -> Result<Vec<Certificate>, CertError> {
+    let owned = || path.to_path_buf();
+    let found = pkcs12::certificates(bytes, &mut || ask_password(path)).map_err(|e| match e {
+        pkcs12::Pkcs12Error::NeedsPassword => ContainerError::NeedsPassword { path: owned() },
+        pkcs12::Pkcs12Error::WrongPassword => ContainerError::WrongPassword { path: owned() },
+        pkcs12::Pkcs12Error::Malformed(reason) => ContainerError::Malformed {
+            path: owned(),
+            line: None,
+            kind: "PKCS#12",
+            reason,
+        },
+    })?;
+    let certs = found
+        .iter()
+        .map(|der| from_der(der))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|reason| ContainerError::Malformed {
+            path: owned(),
+            line: None,
+            kind: "PKCS#12",
+            reason: format!("a certificate in it is invalid: {reason}"),
+        })?;
+    if certs.is_empty() {
+        return Err(CertError::NoCertificate {
+            path: owned(),
+            found: vec!["PKCS#12 without certificates".into()],
+        });
+    }
+    Ok(certs)
+}
+
+fn parse_pkcs7(
+    bytes: &[u8],
+    path: &Path,
+    line: Option<usize>,
+) -> Result<Vec<Certificate>, CertError> {
+    let malformed = |reason| ContainerError::Malformed {
+        path: path.to_path_buf(),
+        line,
+        kind: "PKCS#7",
+        reason,
+    };
+    let found = pkcs7::certificates(bytes).map_err(malformed)?;
+    let certs = found
+        .iter()
+        .map(|der| from_der(der))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|reason| malformed(format!("a certificate in it is invalid: {reason}")))?;
+    if certs.is_empty() {
+        return Err(CertError::NoCertificate {
+            path: path.to_path_buf(),
+            found: vec!["PKCS#7 bundle without certificates".into()],
+        });
+    }
+    Ok(certs)
+}
+
 fn parse_der_file(bytes: &[u8], path: &Path) -> Result<Vec<Certificate>, CertError> {
     let mut certs = Vec::new();
     let mut offset = 0;
     while offset < bytes.len() {
         let rest = &bytes[offset..];
+        // OpenSSL reads one certificate and ignores what follows; trailing line
+        // ends and zero padding (common after transfers) are ignored here too.
+        if offset > 0 && rest.iter().all(|b| b.is_ascii_whitespace() || *b == 0) {
+            break;
+        }
         // After the first certificate, only more certificates may follow.
         if offset > 0 && !der::looks_like_der(rest) {
             return Err(CertError::TrailingData {
@@ -297,6 +456,11 @@ fn parse_pem_file(bytes: &[u8], path: &Path) -> Result<Vec<Certificate>, CertErr
         let trusted = match block.label.as_str() {
             "CERTIFICATE" | "X509 CERTIFICATE" => false,
             "TRUSTED CERTIFICATE" => true,
+            "PKCS7" | "PKCS #7 SIGNED DATA" | "CMS" => {
+                let der = block.decode().map_err(pem_err)?;
+                certs.extend(parse_pkcs7(&der, path, Some(block.begin_line))?);
+                continue;
+            }
             _ => {
                 skipped.push(block.label.clone());
                 continue;
@@ -335,24 +499,9 @@ fn parse_pem_file(bytes: &[u8], path: &Path) -> Result<Vec<Certificate>, CertErr
     Ok(certs)
 }
 
-/// Parses exactly one DER certificate (the whole of `der`).
+/// Parses exactly one certificate (the whole of `der`).
 fn from_der(der: &[u8]) -> Result<Certificate, String> {
-    let (rest, x509) = X509Certificate::from_der(der).map_err(|e| match e {
-        x509_parser::nom::Err::Error(e) | x509_parser::nom::Err::Failure(e) => e.to_string(),
-        x509_parser::nom::Err::Incomplete(_) => "incomplete data".to_string(),
-    })?;
-    if !rest.is_empty() {
-        return Err(format!("{} bytes after the certificate", rest.len()));
-    }
-    Ok(Certificate {
-        der: der.to_vec(),
-        spki_der: x509.public_key().raw.to_vec(),
-        subject: name::format_name(x509.subject()),
-        issuer: name::format_name(x509.issuer()),
-        common_name: name::common_name(x509.subject()),
-        not_before: x509.validity().not_before.to_datetime(),
-        not_after: x509.validity().not_after.to_datetime(),
-    })
+    x509::parse(der)
 }
 
 #[cfg(test)]
@@ -393,10 +542,16 @@ mod tests {
         let c = &parse(include_bytes!("../../fixtures/expired.pem")).unwrap()[0];
         assert_eq!(c.subject, "O=ccert tests, CN=expired.example");
         assert_eq!(c.issuer, c.subject);
-        assert_eq!(c.not_before, time::macros::datetime!(2020-01-01 0:00 UTC));
-        assert_eq!(c.not_after, time::macros::datetime!(2021-01-01 0:00 UTC));
+        assert_eq!(
+            c.not_before,
+            Some(time::macros::datetime!(2020-01-01 0:00 UTC))
+        );
+        assert_eq!(
+            c.not_after,
+            Some(time::macros::datetime!(2021-01-01 0:00 UTC))
+        );
         assert!(c.is_expired_at(time::macros::datetime!(2021-01-01 0:00:01 UTC)));
-        assert!(!c.is_expired_at(c.not_after));
+        assert!(!c.is_expired_at(c.not_after.unwrap()));
         assert_eq!(c.serial().as_deref(), Some("01"));
         let u = &parse(include_bytes!("../../fixtures/utf8.pem")).unwrap()[0];
         assert_eq!(u.common_name.as_deref(), Some("Mailhost Zürich"));

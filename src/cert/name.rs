@@ -56,11 +56,44 @@ pub fn format_name(name: &X509Name<'_>) -> String {
     rdns.join(", ")
 }
 
-/// The first commonName of a name (in encoding order), as text.
-pub fn common_name(name: &X509Name<'_>) -> Option<String> {
+/// The first commonName of a name (in encoding order), as text, and
+/// whether it was well-formed (UTF-8 where the string type says so);
+/// malformed bytes become U+FFFD.
+pub fn common_name(name: &X509Name<'_>) -> Option<(String, bool)> {
     name.iter_attributes()
         .find(|a| a.attr_type().to_id_string() == CN_OID)
-        .map(|a| decode_string(a.attr_value()).unwrap_or_else(|| hex(a.attr_value().data)))
+        .map(|a| {
+            let value = a.attr_value();
+            let utf8 = !matches!(value.header.tag().0, 12 | 18 | 19 | 22 | 26)
+                || std::str::from_utf8(value.data).is_ok();
+            let text = decode_string(value).unwrap_or_else(|| hex(value.data));
+            (text, utf8)
+        })
+}
+
+/// Whether `c` would change how a terminal shows the text around it:
+/// control characters and the Unicode bidirectional controls (which can
+/// make `evil` display as `live`).
+pub fn is_unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` with control and bidi characters escaped as `\u{XXXX}`, safe to
+/// print on a terminal.
+pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(is_unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if is_unsafe_char(c) {
+            out.push_str(&format!("\\u{{{:04X}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 fn format_attribute(attr: &AttributeTypeAndValue<'_>) -> String {
@@ -122,7 +155,7 @@ fn escape(text: &str) -> String {
             }
             '#' if i == 0 => out.push_str("\\#"),
             ' ' if i == 0 || i == last => out.push_str("\\ "),
-            c if c.is_control() => {
+            c if is_unsafe_char(c) => {
                 let mut buf = [0u8; 4];
                 for b in c.encode_utf8(&mut buf).bytes() {
                     out.push_str(&format!("\\{b:02X}"));
@@ -150,5 +183,13 @@ mod tests {
         assert_eq!(escape("line\nbreak"), "line\\0Abreak");
         assert_eq!(escape("Zürich"), "Zürich");
         assert_eq!(escape(""), "");
+        assert_eq!(escape("a\u{202E}b"), "a\\E2\\80\\AEb");
+    }
+
+    #[test]
+    fn terminal_safe_text() {
+        assert_eq!(terminal_safe("plain Zürich"), "plain Zürich");
+        assert_eq!(terminal_safe("a\u{1b}[2Jb"), "a\\u{001B}[2Jb");
+        assert_eq!(terminal_safe("x\u{202E}y\\"), "x\\u{202E}y\\");
     }
 }

@@ -5,7 +5,8 @@ use std::path::Path;
 use anyhow::{Context as _, bail};
 use time::OffsetDateTime;
 
-use crate::cert::{Certificate, DigestAlgorithm, Fingerprint};
+use crate::cert::name::terminal_safe;
+use crate::cert::{CertWarning, Certificate, DigestAlgorithm, Fingerprint};
 use crate::certstore::CertStore;
 use crate::cli::AddArgs;
 use crate::source::annotation::Annotation;
@@ -30,6 +31,7 @@ pub fn run(args: &AddArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         None => ctx.default_digest()?,
     };
     let pubkey = args.pubkey || ctx.default_pubkey()?;
+    check_server_digest(digest, ctx, args.strict)?;
     if let Some(name) = &args.name {
         check_value(name.as_bytes()).context("--name: choose another name")?;
     }
@@ -172,8 +174,8 @@ fn plan(
     now: OffsetDateTime,
 ) -> anyhow::Result<Planned> {
     let shown = cert_path.display().to_string();
-    let certs = crate::cert::read_certificates(cert_path)
-        .with_context(|| format!("reading the certificate {shown}"))?;
+    // The error names the file and says what is wrong.
+    let certs = crate::cert::read_certificates(cert_path)?;
     let Some(cert) = certs.first() else {
         bail!("{shown}: no certificate found; give a PEM or DER certificate file");
     };
@@ -185,6 +187,9 @@ fn plan(
     }
     let name = match (&args.name, &cert.common_name) {
         (Some(name), _) => name.clone(),
+        (None, Some(_)) if cert.warnings.contains(&CertWarning::CommonNameNotUtf8) => {
+            bail!("{shown}: the subject CN is not valid UTF-8; give the entry a name with --name")
+        }
         (None, Some(cn)) => {
             check_value(cn.as_bytes()).with_context(|| {
                 format!("{shown}: the subject CN cannot be the entry's name; give one with --name")
@@ -215,17 +220,44 @@ fn plan(
 
 fn warn_validity(cert: &Certificate, shown: &str, now: OffsetDateTime) {
     let fmt = &time::format_description::well_known::Rfc3339;
-    if cert.not_after < now {
+    for warning in cert
+        .warnings
+        .iter()
+        .filter(|w| **w == CertWarning::MalformedDates)
+    {
+        tell!("ccert: warning: {shown}: {warning}");
+    }
+    if let Some(not_after) = cert.not_after.filter(|t| *t < now) {
         tell!(
             "ccert: warning: {shown}: the certificate expired on {}; adding it anyway",
-            cert.not_after.format(fmt).unwrap_or_default()
+            not_after.format(fmt).unwrap_or_default()
         );
-    } else if cert.not_before > now {
+    } else if let Some(not_before) = cert.not_before.filter(|t| *t > now) {
         tell!(
             "ccert: warning: {shown}: the certificate is not valid before {}; adding it anyway",
-            cert.not_before.format(fmt).unwrap_or_default()
+            not_before.format(fmt).unwrap_or_default()
         );
     }
+}
+
+/// An entry of another digest than the server's can never match: a
+/// warning, or with `--strict` an error.
+fn check_server_digest(digest: DigestAlgorithm, ctx: &Context, strict: bool) -> anyhow::Result<()> {
+    let Some(server) = ctx.postfix()?.fingerprint_digest()? else {
+        return Ok(());
+    };
+    if server == digest {
+        return Ok(());
+    }
+    let what = format!(
+        "the server compares {server} fingerprints (smtpd_tls_fingerprint_digest), \
+         so a {digest} entry can never match"
+    );
+    if strict {
+        bail!("{what}; use --digest {server}");
+    }
+    tell!("ccert: warning: {what}; adding it anyway (--strict refuses)");
+    Ok(())
 }
 
 /// Applies one planned entry to the model; returns whether it changed.
@@ -281,7 +313,11 @@ fn apply(
         return Ok(true);
     }
     source.append_lines([p.annotation.to_line(), format!("{text} {}", p.name)]);
-    done.push(format!("added {text} {} to {}", p.name, path.display()));
+    done.push(format!(
+        "added {text} {} to {}",
+        terminal_safe(&p.name),
+        path.display()
+    ));
     Ok(true)
 }
 

@@ -216,9 +216,11 @@ impl Context {
                 source.display()
             );
         }
-        let map_type: MapType = opened.parse().with_context(|| {
-            format!(
-                "{opened}:{}: ccert writes hash, lmdb, cdb and sqlite; name the type with -t TYPE or TYPE:FILE{}",
+        // The parse error already says which types ccert writes: add the
+        // file and the way out, not the same fact again.
+        let map_type: MapType = opened.parse().map_err(|unknown| {
+            anyhow::anyhow!(
+                "{opened}:{}: {unknown}; name the type with -t TYPE or TYPE:FILE{}",
                 source.display(),
                 if written_type_is_default(cfg, &type_name) {
                     format!(

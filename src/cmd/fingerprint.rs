@@ -12,7 +12,7 @@ use anyhow::Context as _;
 use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
 
-use crate::cert::{self, Certificate, DigestAlgorithm};
+use crate::cert::{self, CertWarning, Certificate, DigestAlgorithm};
 use crate::cli::{FingerprintArgs, FingerprintFormat};
 
 use super::{Context, Outcome};
@@ -29,8 +29,8 @@ struct JsonEntry {
     subject: String,
     issuer: String,
     common_name: Option<String>,
-    not_before: String,
-    not_after: String,
+    not_before: Option<String>,
+    not_after: Option<String>,
     expired: bool,
     serial: Option<String>,
 }
@@ -66,6 +66,13 @@ pub fn run(args: &FingerprintArgs, ctx: &Context) -> anyhow::Result<Outcome> {
             let index = i + 1;
             let source = source_name(file, index, several);
             let fp = cert.fingerprint(digest, args.pubkey);
+            if args.format == FingerprintFormat::Text && !cert.warnings.is_empty() {
+                // Warnings go to stderr in order with the lines before them.
+                out.flush().context("writing to standard output")?;
+                for warning in &cert.warnings {
+                    eprintln!("ccert: warning: {source}: {warning}");
+                }
+            }
             match args.format {
                 FingerprintFormat::Text => {
                     let kind = if args.pubkey { "-pubkey" } else { "" };
@@ -75,7 +82,12 @@ pub fn run(args: &FingerprintArgs, ctx: &Context) -> anyhow::Result<Outcome> {
                         &cert.subject
                     };
                     let expired = if cert.is_expired_at(now) {
-                        format!(" [expired {}]", cert.not_after.date())
+                        format!(
+                            " [expired {}]",
+                            cert.not_after
+                                .map(|t| t.date().to_string())
+                                .unwrap_or_default()
+                        )
                     } else {
                         String::new()
                     };
@@ -90,9 +102,8 @@ pub fn run(args: &FingerprintArgs, ctx: &Context) -> anyhow::Result<Outcome> {
                         report(
                             &mut out,
                             format!(
-                                "{source}: {why}; give the name yourself: \
-                                 ccert add {} --name NAME",
-                                file.display()
+                                "{source}: {why}; give the name yourself: {}",
+                                super::add_command(file, None)
                             ),
                         )?;
                         Ok(())
@@ -133,8 +144,14 @@ fn map_value(cert: &Certificate) -> Result<String, &'static str> {
         .common_name
         .as_deref()
         .ok_or("the certificate has no subject commonName (CN) to use as the map value")?;
+    if cert.warnings.contains(&CertWarning::CommonNameNotUtf8) {
+        return Err("the subject commonName (CN) is not valid UTF-8");
+    }
     if cn.chars().any(char::is_control) {
         return Err("the subject commonName (CN) contains control characters");
+    }
+    if cn.chars().any(crate::cert::name::is_unsafe_char) {
+        return Err("the subject commonName (CN) contains bidirectional-text controls");
     }
     // postmap strips whitespace around the value, and an empty value is a Postfix error.
     let cn = cn.trim();
@@ -165,8 +182,8 @@ fn json_entry(
         subject: cert.subject.clone(),
         issuer: cert.issuer.clone(),
         common_name: cert.common_name.clone(),
-        not_before: rfc3339(cert.not_before)?,
-        not_after: rfc3339(cert.not_after)?,
+        not_before: cert.not_before.map(rfc3339).transpose()?,
+        not_after: cert.not_after.map(rfc3339).transpose()?,
         expired: cert.is_expired_at(now),
         serial: cert.serial(),
     })

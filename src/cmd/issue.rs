@@ -68,9 +68,8 @@ fn finish(
     say!("{digest} fingerprint: {fp}");
     if !args.add {
         say!(
-            "add it on the server with: ccert add {} --name {}",
-            cert_path.display(),
-            args.name
+            "add it on the server with: {}",
+            super::add_command(cert_path, Some(&args.name))
         );
     }
     Ok(Outcome::Success)
@@ -86,6 +85,7 @@ pub fn add_args(args: &IssueArgs) -> AddArgs {
         digest: None,
         pubkey: false,
         replace: false,
+        strict: false,
         no_compile: false,
     }
 }

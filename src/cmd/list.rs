@@ -8,7 +8,8 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::cert::Fingerprint;
+use crate::cert::name::terminal_safe;
+use crate::cert::{DigestAlgorithm, Fingerprint};
 use crate::cli::{ListArgs, ListFormat};
 use crate::maps::prepare::fold_key;
 use crate::source::SourceFile;
@@ -106,7 +107,12 @@ pub fn run(args: &ListArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         let cutoff = OffsetDateTime::now_utc() + time::Duration::days(i64::from(days));
         entries.retain(|e| e.not_after.is_some_and(|t| t <= cutoff));
     }
-    print(&entries, args.format)?;
+    // What the server compares keys with; unknown without a readable configuration.
+    let server_digest = ctx
+        .postfix()
+        .ok()
+        .and_then(|p| p.fingerprint_digest().ok().flatten());
+    print(&entries, args.format, server_digest)?;
     Ok(if args.expiring.is_some() && !entries.is_empty() {
         Outcome::Failure
     } else {
@@ -114,7 +120,11 @@ pub fn run(args: &ListArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     })
 }
 
-fn print(entries: &[Entry], format: ListFormat) -> anyhow::Result<()> {
+fn print(
+    entries: &[Entry],
+    format: ListFormat,
+    server_digest: Option<DigestAlgorithm>,
+) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     match format {
         ListFormat::Plain => {
@@ -130,28 +140,8 @@ fn print(entries: &[Entry], format: ListFormat) -> anyhow::Result<()> {
             out.write_all(b"\n")?;
         }
         ListFormat::Table => {
-            let mut table = comfy_table::Table::new();
-            table
-                .load_preset(comfy_table::presets::UTF8_HORIZONTAL_ONLY)
-                .set_header(["FINGERPRINT", "NAME", "DIGEST", "NOT AFTER", "LINE", "NOTE"]);
-            for e in entries {
-                table.add_row([
-                    visible(&e.key),
-                    visible(&e.value),
-                    match (&e.digest, e.pubkey) {
-                        (Some(d), Some(true)) => format!("{d} (pubkey)"),
-                        (Some(d), _) => d.to_string(),
-                        (None, _) => "-".to_string(),
-                    },
-                    e.not_after
-                        .and_then(|t| t.format(&Rfc3339).ok())
-                        .unwrap_or_else(|| "-".to_string()),
-                    e.line.to_string(),
-                    e.duplicate_of
-                        .map(|l| format!("duplicate of line {l}: ignored"))
-                        .unwrap_or_default(),
-                ]);
-            }
+            let now = OffsetDateTime::now_utc();
+            let table = table(entries, server_digest, now, table_width());
             writeln!(out, "{table}")?;
         }
     }
@@ -159,11 +149,156 @@ fn print(entries: &[Entry], format: ListFormat) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Text for a table cell: control characters (a CR kept inside a joined
-/// value, a TAB in a quoted key) shown as `?` so they cannot garble the table.
+/// The width the table must fit: `COLUMNS` when set (as `ls` honours it),
+/// else the terminal's, else 100 columns for pipes and files.
+fn table_width() -> u16 {
+    if let Some(cols) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse().ok())
+    {
+        return cols;
+    }
+    let mut probe = comfy_table::Table::new();
+    probe.set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
+    probe.width().unwrap_or(100)
+}
+
+/// Widths above which full fingerprints (SHA-256: 95 columns) still leave
+/// room for the other columns.
+const FULL_FINGERPRINTS_FROM: u16 = 150;
+
+fn table(
+    entries: &[Entry],
+    server_digest: Option<DigestAlgorithm>,
+    now: OffsetDateTime,
+    width: u16,
+) -> comfy_table::Table {
+    let mut table = comfy_table::Table::new();
+    table
+        .load_preset(comfy_table::presets::UTF8_HORIZONTAL_ONLY)
+        .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
+        .set_width(width)
+        .set_header(["FINGERPRINT", "NAME", "DIGEST", "NOT AFTER", "LINE", "NOTE"]);
+    let full = width >= FULL_FINGERPRINTS_FROM;
+    for e in entries {
+        let key = visible(&e.key);
+        let key = if full || e.digest.is_none() {
+            key
+        } else {
+            shorten(&key)
+        };
+        table.add_row([
+            key,
+            visible(&e.value),
+            match (&e.digest, e.pubkey) {
+                (Some(d), Some(true)) => format!("{d} (pubkey)"),
+                (Some(d), _) => d.to_string(),
+                (None, _) => "-".to_string(),
+            },
+            e.not_after
+                .map(|t| t.date().to_string())
+                .unwrap_or_else(|| "-".to_string()),
+            e.line.to_string(),
+            note(e, server_digest, now),
+        ]);
+    }
+    // Short columns never wrap; NAME and NOTE take what is left.
+    for index in [0, 2, 3, 4] {
+        if let Some(column) = table.column_mut(index) {
+            column.set_constraint(comfy_table::ColumnConstraint::ContentWidth);
+        }
+    }
+    table
+}
+
+/// `AB:CD:EF:01:…:89:AB` for a long fingerprint: enough to tell entries
+/// apart; `--format plain` and `json` print the whole key.
+fn shorten(key: &str) -> String {
+    if key.len() <= 24 {
+        return key.to_string();
+    }
+    format!("{}…{}", &key[..12], &key[key.len() - 5..])
+}
+
+/// Why an entry may not do what its owner thinks.
+fn note(e: &Entry, server_digest: Option<DigestAlgorithm>, now: OffsetDateTime) -> String {
+    let mut notes = Vec::new();
+    if let Some(l) = e.duplicate_of {
+        notes.push(format!("duplicate of line {l}: ignored"));
+    }
+    match (e.digest, server_digest) {
+        (None, _) => notes.push("invalid key: not a fingerprint".to_string()),
+        (Some(d), Some(server)) if d != server.name() => {
+            notes.push(format!("{d} key, server uses {server}: never matches"));
+        }
+        _ => {}
+    }
+    if let Some(t) = e.not_after.filter(|t| *t < now) {
+        notes.push(format!("expired {}", t.date()));
+    }
+    notes.join("; ")
+}
+
+/// Text for a table cell: control and bidi characters escaped (a CR kept
+/// inside a joined value, a TAB in a quoted key, a right-to-left override
+/// in a certificate name) so they cannot garble the table or the terminal.
 fn visible(text: &[u8]) -> String {
-    String::from_utf8_lossy(text)
-        .chars()
-        .map(|c| if c.is_control() { '?' } else { c })
-        .collect()
+    terminal_safe(&String::from_utf8_lossy(text)).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(key: &str, value: &str, line: usize) -> Entry {
+        Entry {
+            key: key.as_bytes().to_vec(),
+            value: value.as_bytes().to_vec(),
+            digest: Fingerprint::parse(key).map(|f| f.algorithm.name()),
+            pubkey: None,
+            not_after: None,
+            subject: None,
+            line,
+            duplicate: false,
+            duplicate_of: None,
+        }
+    }
+
+    const SHA256: &str = "1A:22:04:9F:49:0D:8C:EB:78:BC:DC:AA:A8:F4:60:5E:\
+                          16:B7:B2:CE:BD:DE:00:26:BC:EE:AC:DA:FD:98:DC:34";
+
+    #[test]
+    fn rows_fit_the_width_and_notes_explain() {
+        let now = time::macros::datetime!(2026-01-01 0:00 UTC);
+        let mut expired = entry(SHA256, "laptop", 1);
+        expired.not_after = Some(time::macros::datetime!(2025-01-01 0:00 UTC));
+        let mut dup = entry(&SHA256.to_lowercase(), "evil\u{202E}gpj.exe", 2);
+        dup.duplicate = true;
+        dup.duplicate_of = Some(1);
+        let md5 = entry("00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF", "old", 3);
+        let bad = entry("not-a-fingerprint", "x", 4);
+        let entries = [expired, dup, md5, bad];
+        for width in [60u16, 80, 120] {
+            let text = table(&entries, Some(DigestAlgorithm::Sha256), now, width).to_string();
+            for line in text.lines() {
+                assert!(
+                    line.chars().count() <= usize::from(width),
+                    "{width}: {line:?}\n{text}"
+                );
+            }
+        }
+        let text = table(&entries, Some(DigestAlgorithm::Sha256), now, 200).to_string();
+        assert!(text.contains(SHA256), "{text}");
+        assert!(text.contains("expired 2025-01-01"), "{text}");
+        assert!(text.contains("duplicate of line 1: ignored"), "{text}");
+        assert!(
+            text.contains("md5 key, server uses sha256: never matches"),
+            "{text}"
+        );
+        assert!(text.contains("invalid key: not a fingerprint"), "{text}");
+        assert!(text.contains("evil\\u{202E}gpj.exe"), "{text}");
+        assert!(!text.contains('\u{202E}'));
+        let narrow = table(&entries, None, now, 80).to_string();
+        assert!(narrow.contains("1A:22:04:9F:…DC:34"), "{narrow}");
+    }
 }

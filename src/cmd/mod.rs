@@ -79,6 +79,9 @@ impl Outcome {
 
 /// Runs the parsed command line.
 pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
+    crate::cert::set_password_source(Box::new(Passwords::new(
+        cli.pkcs12_password_file.as_deref(),
+    )?));
     let choice = crate::postfix::Choice {
         release: cli.postfix_version,
         flavour: cli.postfix_build.map(Into::into),
@@ -111,6 +114,52 @@ pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
         Command::Db(args) => db::run(args, &ctx),
         Command::Import(args) => import::run(args, &ctx),
         Command::Sync(args) => sync::run(args, &ctx),
+    }
+}
+
+/// PKCS#12 passwords from `--password-file`, else `CCERT_PASSWORD`, else a
+/// prompt when standard input is a terminal.
+struct Passwords {
+    from_file: Option<String>,
+}
+
+impl Passwords {
+    fn new(file: Option<&std::path::Path>) -> anyhow::Result<Self> {
+        let from_file = match file {
+            None => None,
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    anyhow::anyhow!(
+                        "{}: cannot read the password file: {}",
+                        path.display(),
+                        crate::report::describe_io(&e)
+                    )
+                })?;
+                // The first line, without its line end (`echo secret > file` adds one).
+                Some(text.lines().next().unwrap_or_default().to_string())
+            }
+        };
+        Ok(Self { from_file })
+    }
+}
+
+impl crate::cert::PasswordSource for Passwords {
+    fn password(&self, path: &std::path::Path) -> Option<String> {
+        use std::io::IsTerminal as _;
+        if let Some(p) = &self.from_file {
+            return Some(p.clone());
+        }
+        if let Ok(p) = std::env::var("CCERT_PASSWORD") {
+            return Some(p);
+        }
+        if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
+            return None;
+        }
+        dialoguer::Password::new()
+            .with_prompt(format!("Password for {}", path.display()))
+            .allow_empty_password(true)
+            .interact()
+            .ok()
     }
 }
 
@@ -234,4 +283,64 @@ fn rebuild_tables(source: &Path, ctx: &Context) -> anyhow::Result<()> {
         let _ = writeln!(err, "ccert: rebuilt {}", report.table.display());
     }
     Ok(())
+}
+
+/// The `ccert add` command line to suggest for `cert`, as a shell parses
+/// it: words quoted where needed, and `--name=VALUE` when the name starts
+/// with `-` (clap would take `--name -x` for an option); without a name,
+/// `--name NAME` for the user to fill in.
+fn add_command(cert: &Path, name: Option<&str>) -> String {
+    let cert = cert.display().to_string();
+    let cert = if cert.starts_with('-') {
+        format!("./{cert}")
+    } else {
+        cert
+    };
+    let Some(name) = name else {
+        return format!("ccert add {} --name NAME", shell_word(&cert));
+    };
+    let name_arg = if name.starts_with('-') {
+        format!("--name={}", shell_word(name))
+    } else {
+        format!("--name {}", shell_word(name))
+    };
+    format!("ccert add {} {name_arg}", shell_word(&cert))
+}
+
+/// `word` as one shell word: as is when it is plain, else in single quotes.
+fn shell_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._/@%+=:,-".contains(c));
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
+#[cfg(test)]
+mod add_command_tests {
+    use super::*;
+
+    #[test]
+    fn suggested_add_commands_parse() {
+        assert_eq!(
+            add_command(Path::new("./laptop.pem"), Some("laptop")),
+            "ccert add ./laptop.pem --name laptop"
+        );
+        assert_eq!(
+            add_command(Path::new("./-dash.pem"), Some("-dash")),
+            "ccert add ./-dash.pem --name=-dash"
+        );
+        assert_eq!(
+            add_command(Path::new("/tmp/my host.pem"), Some("it's")),
+            "ccert add '/tmp/my host.pem' --name 'it'\\''s'"
+        );
+        assert_eq!(
+            add_command(Path::new("my cert.pem"), None),
+            "ccert add 'my cert.pem' --name NAME"
+        );
+    }
 }

@@ -156,8 +156,8 @@ fn matcher(args: &RemoveArgs) -> anyhow::Result<(Matcher, String)> {
     let mut fps = Vec::new();
     let mut shown = Vec::new();
     for cert_path in &args.certs {
-        let certs = crate::cert::read_certificates(cert_path)
-            .with_context(|| format!("reading the certificate {}", cert_path.display()))?;
+        // The error names the file and says what is wrong.
+        let certs = crate::cert::read_certificates(cert_path)?;
         if certs.is_empty() {
             bail!(
                 "{}: no certificate found; give a PEM or DER certificate file",

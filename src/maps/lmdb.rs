@@ -388,6 +388,15 @@ fn check_header(path: &Path, file: &mut File) -> Result<Layout, MapError> {
         Some(m) if m.txnid > meta0.txnid => m,
         _ => meta0,
     };
+    // LMDB takes the page size from the meta page it picks: a newer meta
+    // page with another page size makes it read far outside the file
+    // (SIGBUS; found by the lmdb_reader fuzz target).
+    if u64::from(meta.page_size) != psize {
+        return Err(corrupt(format!(
+            "the meta pages disagree on the page size ({psize} and {})",
+            meta.page_size
+        )));
+    }
     let needed = meta
         .last_page
         .checked_add(1)
@@ -684,5 +693,24 @@ mod tests {
             LmdbBackend.open(&source).err().unwrap(),
             MapError::Corrupt { .. }
         ));
+    }
+
+    #[test]
+    fn meta_pages_with_different_page_sizes_are_corrupt() {
+        // Found by the lmdb_reader fuzz target: the newer meta page says
+        // page size 0xFFFF0F00; liblmdb then died of SIGBUS.
+        let dir = tempfile::tempdir().unwrap();
+        let source = dir.path().join("map");
+        std::fs::write(&source, "source").unwrap();
+        std::fs::write(
+            dir.path().join("map.lmdb"),
+            include_bytes!("../../fixtures/fuzz/lmdb-meta-page-size.lmdb"),
+        )
+        .unwrap();
+        let err = LmdbBackend.open(&source).err().unwrap();
+        assert!(
+            matches!(&err, MapError::Corrupt { message, .. } if message.contains("page size")),
+            "{err}"
+        );
     }
 }

@@ -144,8 +144,22 @@ impl fmt::Display for MapType {
 
 /// A table type name ccert does not support.
 #[derive(Debug, thiserror::Error)]
-#[error("unsupported map type {0:?}: ccert writes hash, lmdb, cdb and sqlite")]
+#[error("{}", unknown_type_message(.0))]
 pub struct UnknownMapType(pub String);
+
+/// Postfix types ccert knows of but does not write.
+const OTHER_POSTFIX_TYPES: &[&str] = &["btree", "dbm", "sdbm", "texthash", "inline", "static"];
+
+fn unknown_type_message(name: &str) -> String {
+    let names = MapType::ALL.map(MapType::name);
+    if OTHER_POSTFIX_TYPES.contains(&name) {
+        return format!("unsupported map type '{name}': ccert writes hash, lmdb, cdb and sqlite");
+    }
+    match crate::report::did_you_mean(name, &names) {
+        Some(near) => format!("unknown map type '{name}' (did you mean {near}?)"),
+        None => format!("unknown map type '{name}': ccert writes hash, lmdb, cdb and sqlite"),
+    }
+}
 
 impl FromStr for MapType {
     type Err = UnknownMapType;

@@ -21,6 +21,11 @@ use std::cmp::Ordering;
 /// How deep `$name` references may nest before we call it a loop (Postfix: 100).
 const MAX_DEPTH: usize = 100;
 
+/// The most work one expansion may do, in bytes of text scanned: values
+/// that refer to others twice per level (`a=$b$b`, `b=$c$c`, …) grow
+/// exponentially within the nesting limit; no real main.cf comes near this.
+const MAX_WORK: usize = 1 << 20;
+
 /// Whitespace Postfix skips around `{…}` operands.
 const WS: &[char] = &[' ', '\t', '\r', '\n'];
 
@@ -45,6 +50,12 @@ pub enum ExpandError {
     /// A `<level`-style comparison with an operand that is no compatibility level.
     #[error("malformed compatibility level \"{0}\"")]
     BadLevel(String),
+    /// The expansion grows without bound (parameters that refer to others
+    /// several times per level).
+    #[error(
+        "expanding \"{0}\" takes too much work (do parameters refer to each other many times over?)"
+    )]
+    TooMuchWork(String),
     /// References nest too deep: a parameter refers to itself.
     #[error("unreasonable macro nesting at \"{0}\" (does a parameter refer to itself?)")]
     TooDeep(String),
@@ -54,7 +65,15 @@ pub enum ExpandError {
 /// `None` when it is neither set nor has a default.
 pub fn expand(text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<String, ExpandError> {
     let mut out = String::new();
-    Expander { lookup }.text(text, 0, &mut out)?;
+    Expander {
+        lookup,
+        work: std::cell::Cell::new(0),
+    }
+    .text(text, 0, &mut out)
+    .map_err(|e| match e {
+        ExpandError::TooMuchWork(_) => ExpandError::TooMuchWork(text.to_string()),
+        other => other,
+    })?;
     Ok(out)
 }
 
@@ -120,6 +139,8 @@ fn compare_plain(a: &str, b: &str) -> Ordering {
 
 struct Expander<'a> {
     lookup: &'a dyn Fn(&str) -> Option<String>,
+    /// Bytes of text scanned so far (see [`MAX_WORK`]).
+    work: std::cell::Cell<usize>,
 }
 
 impl Expander<'_> {
@@ -128,6 +149,11 @@ impl Expander<'_> {
         if depth > MAX_DEPTH {
             return Err(ExpandError::TooDeep(s.to_string()));
         }
+        let work = self.work.get() + s.len() + 1;
+        if work > MAX_WORK {
+            return Err(ExpandError::TooMuchWork(String::new()));
+        }
+        self.work.set(work);
         let b = s.as_bytes();
         let mut i = 0;
         while i < b.len() {
@@ -350,6 +376,39 @@ mod tests {
             )
         };
         expand(text, &lookup)
+    }
+
+    #[test]
+    fn exponential_references_are_cut_off() {
+        // p0 = $p1$p1, p1 = $p2$p2, …: 2^45 copies of "x" within the nesting limit;
+        // and the same shape through relational operands, whose output stays tiny.
+        for template in ["$N$N", "${{$N} == {$N}}"] {
+            let lookup = |name: &str| -> Option<String> {
+                let n: usize = name.strip_prefix('p')?.parse().ok()?;
+                Some(if n == 45 {
+                    "x".to_string()
+                } else {
+                    template.replace('N', &format!("p{}", n + 1))
+                })
+            };
+            let started = std::time::Instant::now();
+            assert_eq!(
+                expand("$p0", &lookup),
+                Err(ExpandError::TooMuchWork("$p0".into()))
+            );
+            // Generous: the budget is a few tens of milliseconds of work.
+            assert!(started.elapsed() < std::time::Duration::from_secs(20));
+        }
+        // A long but linear chain is fine.
+        let lookup = |name: &str| -> Option<String> {
+            let n: usize = name.strip_prefix('p')?.parse().ok()?;
+            Some(if n == 90 {
+                "end".into()
+            } else {
+                format!("$p{}", n + 1)
+            })
+        };
+        assert_eq!(expand("$p0", &lookup).unwrap(), "end");
     }
 
     #[test]

@@ -47,7 +47,7 @@ impl Annotation {
     pub fn new(
         fingerprint: &Fingerprint,
         pubkey: bool,
-        not_after: OffsetDateTime,
+        not_after: Option<OffsetDateTime>,
         subject: &str,
         added: Date,
     ) -> Self {
@@ -58,7 +58,7 @@ impl Annotation {
             digest: Some(fingerprint.algorithm),
             pubkey: Some(pubkey),
             fp_prefix: Some(prefix),
-            not_after: Some(not_after),
+            not_after,
             subject: Some(subject.to_string()),
             by_fingerprint: false,
         }
@@ -185,7 +185,7 @@ mod tests {
         let a = Annotation::new(
             &fp,
             false,
-            time::macros::datetime!(2031-01-01 00:00 UTC),
+            Some(time::macros::datetime!(2031-01-01 00:00 UTC)),
             "CN=host.example, O=Example Inc",
             time::macros::date!(2026 - 11 - 23),
         );

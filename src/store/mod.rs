@@ -179,6 +179,11 @@ pub fn sync_header(id: &str, generation: i64, map: &str) -> String {
 /// its first line; `None` for any other file.
 pub fn synced_from(path: &Path) -> Option<String> {
     use std::io::Read as _;
+    // Only a regular file can be a sync copy; opening a FIFO would block
+    // before the reader's own check refuses it.
+    if !std::fs::metadata(path).ok()?.is_file() {
+        return None;
+    }
     let mut head = Vec::new();
     // Only a regular file can be a copy: opening a FIFO would block.
     if !std::fs::metadata(path).ok()?.is_file() {

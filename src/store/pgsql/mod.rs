@@ -166,7 +166,7 @@ impl PgsqlStore {
 fn copy_row(buf: &mut Vec<u8>, ord: usize, e: &NewEntry) {
     let fp = e.fingerprint.to_map_key();
     let cert = e.certificate.as_ref();
-    let not_after = cert.map(|c| c.not_after).or(e.not_after);
+    let not_after = cert.and_then(|c| c.not_after).or(e.not_after);
     let subject = cert
         .map(|c| c.subject.clone())
         .or_else(|| e.subject.clone());
@@ -277,7 +277,7 @@ impl ListStore for PgsqlStore {
                 .map_err(err)?
                 .map(|r| r.get(0));
             let cert = e.certificate.as_ref();
-            let not_after = cert.map(|c| c.not_after).or(e.not_after);
+            let not_after = cert.and_then(|c| c.not_after).or(e.not_after);
             let subject = cert
                 .map(|c| c.subject.clone())
                 .or_else(|| e.subject.clone());
