@@ -41,7 +41,9 @@ pub fn run(args: &RemoveArgs, ctx: &Context) -> anyhow::Result<Outcome> {
 
     let mut locked = LockedSource::open(&path, false)
         .with_context(|| format!("opening the clientcerts source {}", path.display()))?;
-    let mut source = locked.source();
+    let mut source = locked
+        .source()
+        .with_context(|| format!("reading {}", path.display()))?;
     let (records, _) = source.records();
     let matching: Vec<&Record> = records.iter().filter(|r| matcher.matches(r)).collect();
     if matching.is_empty() {

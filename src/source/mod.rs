@@ -184,20 +184,25 @@ impl SourceFile {
         S: AsRef<[u8]>,
     {
         let first = self.line_count();
-        let eol = self.line_ending();
-        let terminated = self.ends_with_newline();
-        let mut out = std::mem::take(&mut self.bytes);
-        for line in lines {
-            if terminated {
-                out.extend_from_slice(line.as_ref());
-                out.extend_from_slice(eol);
-            } else {
-                out.extend_from_slice(eol);
-                out.extend_from_slice(line.as_ref());
-            }
+        let added = appended_bytes(self.ends_with_newline(), self.line_ending(), lines);
+        // Index only what was added: appending many entries one by one
+        // stays linear. A last line without `\n` is re-indexed from its start.
+        let from = self.starts.pop().unwrap_or(0);
+        let rescan = if self.ends_with_newline() {
+            self.starts.push(from);
+            self.bytes.len()
+        } else {
+            from
+        };
+        self.bytes.extend_from_slice(&added);
+        let mut start = rescan;
+        while start < self.bytes.len() {
+            self.starts.push(start);
+            start = match memchr_nl(&self.bytes[start..]) {
+                Some(i) => start + i + 1,
+                None => self.bytes.len(),
+            };
         }
-        self.bytes = out;
-        self.reindex();
         first..self.line_count()
     }
 
@@ -301,6 +306,26 @@ impl SourceFile {
         self.reindex();
         Ok(())
     }
+}
+
+/// The bytes [`SourceFile::append_lines`] adds after content that ends with
+/// a newline (`terminated`, or is empty) or not, with line ending `eol`.
+pub fn appended_bytes<I, S>(terminated: bool, eol: &[u8], lines: I) -> Vec<u8>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<[u8]>,
+{
+    let mut out = Vec::new();
+    for line in lines {
+        if terminated {
+            out.extend_from_slice(line.as_ref());
+            out.extend_from_slice(eol);
+        } else {
+            out.extend_from_slice(eol);
+            out.extend_from_slice(line.as_ref());
+        }
+    }
+    out
 }
 
 /// Checks that postmap would store `value` exactly as given when it is
