@@ -12,6 +12,7 @@
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::ops::ControlFlow;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
@@ -491,9 +492,12 @@ impl Table for CdbTable {
         Ok(None)
     }
 
-    fn entries(&mut self) -> Result<Vec<(Vec<u8>, Vec<u8>)>, MapError> {
-        let mut out = Vec::new();
+    fn for_each_entry(
+        &mut self,
+        visit: &mut dyn FnMut(&[u8], &[u8]) -> ControlFlow<()>,
+    ) -> Result<(), MapError> {
         let mut pos = HEADER;
+        let (mut key, mut value) = (Vec::new(), Vec::new());
         let mut input = BufReader::with_capacity(1 << 20, &self.file);
         input
             .seek(SeekFrom::Start(HEADER))
@@ -511,22 +515,19 @@ impl Table for CdbTable {
             if pos + 8 + klen + vlen > self.eod {
                 return Err(self.corrupt(format!("record at {pos} runs past the records")));
             }
-            let mut key = vec![0u8; klen as usize];
-            let mut value = vec![0u8; vlen as usize];
+            key.resize(klen as usize, 0);
+            value.resize(vlen as usize, 0);
             input
                 .read_exact(&mut key)
                 .and_then(|()| input.read_exact(&mut value))
                 .map_err(|e| io_err(&self.path, e))?;
-            if key.last() == Some(&0) {
-                key.pop();
+            let strip = |b: &[u8]| b.strip_suffix(&[0]).unwrap_or(b).len();
+            if visit(&key[..strip(&key)], &value[..strip(&value)]).is_break() {
+                return Ok(());
             }
-            if value.last() == Some(&0) {
-                value.pop();
-            }
-            out.push((key, value));
             pos += 8 + klen + vlen;
         }
-        Ok(out)
+        Ok(())
     }
 }
 

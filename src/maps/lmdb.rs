@@ -17,6 +17,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read};
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 use heed::types::Bytes;
@@ -374,16 +375,20 @@ impl Table for LmdbTable {
         Ok(None)
     }
 
-    fn entries(&mut self) -> Result<Vec<(Vec<u8>, Vec<u8>)>, MapError> {
+    fn for_each_entry(
+        &mut self,
+        visit: &mut dyn FnMut(&[u8], &[u8]) -> ControlFlow<()>,
+    ) -> Result<(), MapError> {
         let path = self.path.clone();
         let (env, db) = self.env()?;
         let rtxn = env.read_txn().map_err(|e| read_err(&path, e))?;
-        let mut out = Vec::new();
         for item in db.iter(&rtxn).map_err(|e| read_err(&path, e))? {
             let (k, v) = item.map_err(|e| read_err(&path, e))?;
-            out.push((strip_nul(k).to_vec(), strip_nul(v).to_vec()));
+            if visit(strip_nul(k), strip_nul(v)).is_break() {
+                break;
+            }
         }
-        Ok(out)
+        Ok(())
     }
 }
 

@@ -17,6 +17,7 @@ pub mod sqlite;
 mod writeback;
 
 use std::fmt;
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
@@ -234,9 +235,24 @@ pub trait Table {
     /// value is returned without a trailing NUL.
     fn get(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>, MapError>;
 
-    /// Every entry in storage order, keys and values without trailing NUL
-    /// (as `postmap -s` prints them).
-    fn entries(&mut self) -> Result<Vec<Pair>, MapError>;
+    /// Calls `visit` with every entry in storage order, keys and values
+    /// without trailing NUL (as `postmap -s` prints them), while reading,
+    /// so memory does not grow with the table; stops early when `visit`
+    /// breaks.
+    fn for_each_entry(
+        &mut self,
+        visit: &mut dyn FnMut(&[u8], &[u8]) -> ControlFlow<()>,
+    ) -> Result<(), MapError>;
+
+    /// Every entry in storage order, collected (see [`Table::for_each_entry`]).
+    fn entries(&mut self) -> Result<Vec<Pair>, MapError> {
+        let mut out = Vec::new();
+        self.for_each_entry(&mut |key, value| {
+            out.push((key.to_vec(), value.to_vec()));
+            ControlFlow::Continue(())
+        })?;
+        Ok(out)
+    }
 }
 
 /// Entries for backend unit tests: `pairs` as given (keys not folded), with

@@ -36,6 +36,7 @@
 //! keeps their own edits, and ccert then leaves the file alone.
 
 use std::io;
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -334,21 +335,26 @@ impl Table for SqliteTable {
         Ok((!joined.is_empty()).then(|| joined.into_bytes()))
     }
 
-    fn entries(&mut self) -> Result<Vec<(Vec<u8>, Vec<u8>)>, MapError> {
+    fn for_each_entry(
+        &mut self,
+        visit: &mut dyn FnMut(&[u8], &[u8]) -> ControlFlow<()>,
+    ) -> Result<(), MapError> {
         let mut stmt = self
             .conn
             .prepare("SELECT key, value FROM postfix_map ORDER BY rowid")
             .map_err(|e| sql_err(&self.path, e))?;
-        let rows = stmt
-            .query_map([], |row| {
-                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
-            })
-            .map_err(|e| sql_err(&self.path, e))?;
-        rows.map(|r| {
-            r.map(|(k, v)| (k.into_bytes(), v.into_bytes()))
-                .map_err(|e| sql_err(&self.path, e))
-        })
-        .collect()
+        let mut rows = stmt.query([]).map_err(|e| sql_err(&self.path, e))?;
+        while let Some(row) = rows.next().map_err(|e| sql_err(&self.path, e))? {
+            let key = row.get_ref(0).and_then(|v| Ok(v.as_str()?));
+            let value = row.get_ref(1).and_then(|v| Ok(v.as_str()?));
+            let (key, value) = key
+                .and_then(|k| value.map(|v| (k, v)))
+                .map_err(|e| sql_err(&self.path, e))?;
+            if visit(key.as_bytes(), value.as_bytes()).is_break() {
+                break;
+            }
+        }
+        Ok(())
     }
 }
 
