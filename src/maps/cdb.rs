@@ -9,46 +9,21 @@
 //! what `postmap cdb:` writes. Keys and values carry no trailing NUL
 //! (postmap's cdb default); readers try `key\0` then `key`.
 
-use std::collections::HashMap;
 use std::fs::File;
-use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{self, BufReader, Read, Seek, SeekFrom};
 use std::ops::ControlFlow;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
+mod writer;
+
 use super::prepare::{Duplicate, DuplicatePolicy};
-use super::{Backend, Entry, MapError, MapType, Table, writeback};
+use super::{Backend, Entry, MapError, MapType, Table};
 use crate::fsutil::{self, AtomicFile, ExclusiveLock, LockKind, Permissions};
+use writer::Writer;
 
 /// Size of the cdb header: 256 `(position, slot count)` pairs.
 const HEADER: u64 = 2048;
-
-/// No record (end of a `same_hash` chain).
-const NONE: u32 = u32::MAX;
-
-/// Hashes the (already well mixed) cdb hash values used as map keys with one
-/// multiplication instead of SipHash.
-#[derive(Default)]
-struct CdbHashHasher(u64);
-
-impl std::hash::Hasher for CdbHashHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8) | u64::from(b);
-        }
-        self.0 = self.0.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-
-    fn write_u32(&mut self, n: u32) {
-        self.0 = u64::from(n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-}
-
-type HashIndex = HashMap<u32, u32, std::hash::BuildHasherDefault<CdbHashHasher>>;
 
 /// The cdb hash (djb's "times 33, xor").
 pub fn cdb_hash(bytes: &[u8]) -> u32 {
@@ -80,9 +55,13 @@ impl Backend for CdbBackend {
         let file = temp.file().try_clone().map_err(|e| io_err(&target, e))?;
         let mut writer = Writer::new(file, &target).map_err(|e| io_err(&target, e))?;
         for entry in entries {
-            writer.add(&entry?, policy, duplicate)?;
+            writer.add(&entry?)?;
         }
-        let temp = if writer.dead > 0 {
+        writer
+            .resolve(policy)?
+            .into_iter()
+            .for_each(&mut *duplicate);
+        let temp = if writer.has_dead() {
             // Replaced duplicates left dead records behind: copy the live ones
             // into a fresh temp file so the table holds no garbage.
             let mut compact = AtomicFile::new(&target).map_err(|e| io_err(&target, e))?;
@@ -113,246 +92,6 @@ fn lock_existing(target: &Path) -> Result<Option<ExclusiveLock>, MapError> {
             .map_err(|e| io_err(target, e)),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(io_err(target, e)),
-    }
-}
-
-/// One record already written: its hash and position. Kept for every record
-/// (8 bytes each) to build the hash tables at the end.
-#[derive(Clone, Copy)]
-struct Slot {
-    hash: u32,
-    pos: u32,
-}
-
-/// Streams records into the temp file and builds the tables at the end.
-struct Writer {
-    out: BufWriter<File>,
-    path: PathBuf,
-    end: u64,
-    slots: Vec<Slot>,
-    /// Whether each record is still live (false after `-r` replaced it).
-    live: Vec<bool>,
-    dead: usize,
-    /// First record with a given hash, then `same_hash` links to the next.
-    by_hash: HashIndex,
-    same_hash: Vec<u32>,
-    writeback: writeback::Tracker,
-}
-
-impl Writer {
-    fn new(file: File, path: &Path) -> io::Result<Self> {
-        let mut out = BufWriter::with_capacity(1 << 20, file);
-        out.write_all(&[0u8; HEADER as usize])?;
-        Ok(Self {
-            out,
-            path: path.to_path_buf(),
-            end: HEADER,
-            slots: Vec::new(),
-            live: Vec::new(),
-            dead: 0,
-            by_hash: HashIndex::default(),
-            same_hash: Vec::new(),
-            writeback: writeback::Tracker::default(),
-        })
-    }
-
-    fn too_big(&self) -> MapError {
-        MapError::Backend {
-            path: self.path.clone(),
-            message: "the table would exceed the 4 GiB limit of the cdb format; \
-                      use lmdb or hash for this map"
-                .into(),
-        }
-    }
-
-    fn io(&self, e: io::Error) -> MapError {
-        io_err(&self.path, e)
-    }
-
-    /// The live record with exactly this key, if any.
-    fn find(&mut self, hash: u32, key: &[u8]) -> Result<Option<u32>, MapError> {
-        let mut index = match self.by_hash.get(&hash) {
-            Some(&i) => i,
-            None => return Ok(None),
-        };
-        self.out.flush().map_err(|e| self.io(e))?;
-        let mut buf = Vec::new();
-        while index != NONE {
-            if self.live[index as usize] {
-                let pos = u64::from(self.slots[index as usize].pos);
-                let mut head = [0u8; 8];
-                self.out
-                    .get_ref()
-                    .read_exact_at(&mut head, pos)
-                    .map_err(|e| self.io(e))?;
-                let klen = u32::from_le_bytes(head[..4].try_into().unwrap()) as usize;
-                if klen == key.len() {
-                    buf.resize(klen, 0);
-                    self.out
-                        .get_ref()
-                        .read_exact_at(&mut buf, pos + 8)
-                        .map_err(|e| self.io(e))?;
-                    if buf == key {
-                        return Ok(Some(index));
-                    }
-                }
-            }
-            index = self.same_hash[index as usize];
-        }
-        Ok(None)
-    }
-
-    fn add(
-        &mut self,
-        entry: &Entry,
-        policy: DuplicatePolicy,
-        duplicate: &mut dyn FnMut(Duplicate),
-    ) -> Result<(), MapError> {
-        let hash = cdb_hash(&entry.key);
-        if let Some(old) = self.find(hash, &entry.key)? {
-            duplicate(Duplicate {
-                key: entry.key.clone(),
-                line: entry.line,
-            });
-            if policy != DuplicatePolicy::Replace {
-                return Ok(());
-            }
-            self.live[old as usize] = false;
-            self.dead += 1;
-        }
-        let pos = u32::try_from(self.end).map_err(|_| self.too_big())?;
-        let klen = u32::try_from(entry.key.len()).map_err(|_| self.too_big())?;
-        let vlen = u32::try_from(entry.value.len()).map_err(|_| self.too_big())?;
-        self.end += 8 + u64::from(klen) + u64::from(vlen);
-        if self.end > u64::from(u32::MAX) {
-            return Err(self.too_big());
-        }
-        let write = |out: &mut BufWriter<File>| -> io::Result<()> {
-            out.write_all(&klen.to_le_bytes())?;
-            out.write_all(&vlen.to_le_bytes())?;
-            out.write_all(&entry.key)?;
-            out.write_all(&entry.value)
-        };
-        write(&mut self.out).map_err(|e| self.io(e))?;
-        let flushed = self.end - self.out.buffer().len() as u64;
-        self.writeback.advance(self.out.get_ref(), flushed);
-        let index = u32::try_from(self.slots.len()).map_err(|_| self.too_big())?;
-        self.slots.push(Slot { hash, pos });
-        self.live.push(true);
-        let next = self.by_hash.insert(hash, index).unwrap_or(NONE);
-        // Chain newest first; `find` checks liveness, so order is irrelevant.
-        self.same_hash.push(next);
-        Ok(())
-    }
-
-    /// Copies the live records into `file`, returning a writer positioned
-    /// after them.
-    fn compact(mut self, file: File) -> Result<Self, MapError> {
-        self.out.flush().map_err(|e| self.io(e))?;
-        let mut old = self
-            .out
-            .into_inner()
-            .map_err(|e| io_err(&self.path, e.into_error()))?;
-        old.seek(SeekFrom::Start(HEADER))
-            .map_err(|e| io_err(&self.path, e))?;
-        let mut input = BufReader::with_capacity(1 << 20, old);
-        let mut fresh = Writer::new(file, &self.path).map_err(|e| io_err(&self.path, e))?;
-        let mut buf = Vec::new();
-        for (slot, live) in self.slots.iter().zip(&self.live) {
-            let mut head = [0u8; 8];
-            input
-                .read_exact(&mut head)
-                .map_err(|e| io_err(&self.path, e))?;
-            let klen = u32::from_le_bytes(head[..4].try_into().unwrap()) as usize;
-            let vlen = u32::from_le_bytes(head[4..].try_into().unwrap()) as usize;
-            buf.resize(klen + vlen, 0);
-            input
-                .read_exact(&mut buf)
-                .map_err(|e| io_err(&self.path, e))?;
-            if !live {
-                continue;
-            }
-            let pos = fresh.end as u32;
-            fresh.end += 8 + buf.len() as u64;
-            fresh
-                .out
-                .write_all(&head)
-                .and_then(|()| fresh.out.write_all(&buf))
-                .map_err(|e| io_err(&self.path, e))?;
-            fresh.slots.push(Slot {
-                hash: slot.hash,
-                pos,
-            });
-            fresh.live.push(true);
-        }
-        Ok(fresh)
-    }
-
-    /// Writes the 256 hash tables and the header, then flushes.
-    fn finish(mut self) -> Result<(), MapError> {
-        // Group live records by table, keeping record order within a table
-        // (tinycdb inserts each table's records in the order they were added).
-        let mut counts = [0usize; 256];
-        for (slot, live) in self.slots.iter().zip(&self.live) {
-            if *live {
-                counts[(slot.hash & 255) as usize] += 1;
-            }
-        }
-        let mut starts = [0usize; 256];
-        let mut acc = 0;
-        for t in 0..256 {
-            starts[t] = acc;
-            acc += counts[t];
-        }
-        let mut grouped = vec![Slot { hash: 0, pos: 0 }; acc];
-        let mut fill = starts;
-        for (slot, live) in self.slots.iter().zip(&self.live) {
-            if *live {
-                let t = (slot.hash & 255) as usize;
-                grouped[fill[t]] = *slot;
-                fill[t] += 1;
-            }
-        }
-        drop(std::mem::take(&mut self.slots));
-        drop(std::mem::take(&mut self.by_hash));
-        drop(std::mem::take(&mut self.same_hash));
-
-        let mut header = [0u8; HEADER as usize];
-        let mut pos = self.end;
-        let mut table: Vec<Slot> = Vec::new();
-        for t in 0..256 {
-            let n = counts[t] * 2;
-            let at = u32::try_from(pos).map_err(|_| self.too_big())?;
-            header[t * 8..t * 8 + 4].copy_from_slice(&at.to_le_bytes());
-            header[t * 8 + 4..t * 8 + 8].copy_from_slice(&(n as u32).to_le_bytes());
-            if n == 0 {
-                continue;
-            }
-            table.clear();
-            table.resize(n, Slot { hash: 0, pos: 0 });
-            for rec in &grouped[starts[t]..starts[t] + counts[t]] {
-                let mut i = (rec.hash >> 8) as usize % n;
-                while table[i].pos != 0 {
-                    i = (i + 1) % n;
-                }
-                table[i] = *rec;
-            }
-            let mut bytes = Vec::with_capacity(n * 8);
-            for s in &table {
-                bytes.extend_from_slice(&s.hash.to_le_bytes());
-                bytes.extend_from_slice(&s.pos.to_le_bytes());
-            }
-            self.out.write_all(&bytes).map_err(|e| self.io(e))?;
-            pos += n as u64 * 8;
-            if pos > u64::from(u32::MAX) {
-                return Err(self.too_big());
-            }
-        }
-        self.out.flush().map_err(|e| self.io(e))?;
-        self.out
-            .get_ref()
-            .write_all_at(&header, 0)
-            .map_err(|e| self.io(e))
     }
 }
 
@@ -601,6 +340,37 @@ mod tests {
             assert_eq!(table.get(b"nope").unwrap(), None);
             let entries = table.entries().unwrap();
             assert_eq!(entries.len(), 2, "no dead records");
+        }
+    }
+
+    #[test]
+    fn many_duplicates_leave_no_dead_records() {
+        let keys: Vec<String> = (0..6000)
+            .map(|i| format!("k{}", (i * 7919) % 4000))
+            .collect();
+        let values: Vec<String> = (0..6000).map(|i| format!("v{i}")).collect();
+        let pairs: Vec<(&str, &str)> = keys
+            .iter()
+            .zip(&values)
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        for policy in [DuplicatePolicy::Warn, DuplicatePolicy::Replace] {
+            let dir = tempfile::tempdir().unwrap();
+            let dups = build(dir.path(), &pairs, policy);
+            assert_eq!(dups.len(), 2000);
+            assert!(dups.windows(2).all(|w| w[0].line < w[1].line));
+            let mut table = CdbBackend.open(&dir.path().join("map")).unwrap();
+            let entries = table.entries().unwrap();
+            assert_eq!(entries.len(), 4000);
+            for (key, value) in entries {
+                let lines: Vec<usize> = (0..6000).filter(|&i| keys[i].as_bytes() == key).collect();
+                let want = match policy {
+                    DuplicatePolicy::Replace => *lines.last().unwrap(),
+                    _ => lines[0],
+                };
+                assert_eq!(value, values[want].as_bytes());
+                assert_eq!(table.get(&key).unwrap(), Some(value));
+            }
         }
     }
 
