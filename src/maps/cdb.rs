@@ -10,14 +10,14 @@
 //! (postmap's cdb default); readers try `key\0` then `key`.
 
 use std::fs::File;
-use std::io::{self, BufReader, Read, Seek, SeekFrom};
+use std::io;
 use std::ops::ControlFlow;
-use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 mod writer;
 
 use super::prepare::{Duplicate, DuplicatePolicy};
+use super::mapped::Mapped;
 use super::{Backend, Entry, MapError, MapType, Table};
 use crate::fsutil::{self, AtomicFile, ExclusiveLock, LockKind, Permissions};
 use writer::Writer;
@@ -95,9 +95,10 @@ fn lock_existing(target: &Path) -> Result<Option<ExclusiveLock>, MapError> {
     }
 }
 
-/// An open `cdb:` table.
+/// An open `cdb:` table, memory-mapped (see [`Mapped`]); every read is
+/// checked against the file's length and the record area.
 pub struct CdbTable {
-    file: File,
+    map: Mapped,
     path: PathBuf,
     header: Vec<(u32, u32)>,
     eod: u64,
@@ -117,9 +118,9 @@ impl CdbTable {
                 "{len} bytes, shorter than the 2048-byte cdb header"
             )));
         }
-        let mut raw = [0u8; HEADER as usize];
-        file.read_exact_at(&mut raw, 0)
-            .map_err(|e| io_err(path, e))?;
+        let len = usize::try_from(len).map_err(|_| corrupt("too big to map".into()))?;
+        let map = Mapped::new(&file, len).map_err(|e| io_err(path, e))?;
+        let raw = map.get(0, HEADER).expect("the file holds the header");
         let header: Vec<(u32, u32)> = raw
             .chunks_exact(8)
             .map(|c| {
@@ -129,6 +130,7 @@ impl CdbTable {
                 )
             })
             .collect();
+        let len = len as u64;
         let eod = u64::from(header[0].0);
         if eod < HEADER || eod > len {
             return Err(corrupt(format!(
@@ -144,7 +146,7 @@ impl CdbTable {
             }
         }
         Ok(Self {
-            file,
+            map,
             path: path.to_path_buf(),
             header,
             eod,
@@ -158,28 +160,31 @@ impl CdbTable {
         }
     }
 
-    fn read_at(&self, buf: &mut [u8], pos: u64) -> Result<(), MapError> {
-        self.file
-            .read_exact_at(buf, pos)
-            .map_err(|e| io_err(&self.path, e))
+    fn u32_at(&self, pos: u64) -> Result<u32, MapError> {
+        let bytes = self
+            .map
+            .get(pos, 4)
+            .ok_or_else(|| self.corrupt(format!("position {pos} outside the file")))?;
+        Ok(u32::from_le_bytes(bytes.try_into().unwrap()))
     }
 
-    /// Reads the lengths of the record at `pos`, checking they fit the record area.
-    fn record_lengths(&self, pos: u64) -> Result<(u64, u64), MapError> {
+    /// The key and value of the record at `pos`, checked to lie in the
+    /// record area.
+    fn record(&self, pos: u64) -> Result<(&[u8], &[u8]), MapError> {
         if pos < HEADER || pos + 8 > self.eod {
             return Err(self.corrupt(format!("record position {pos} out of range")));
         }
-        let mut head = [0u8; 8];
-        self.read_at(&mut head, pos)?;
-        let klen = u64::from(u32::from_le_bytes(head[..4].try_into().unwrap()));
-        let vlen = u64::from(u32::from_le_bytes(head[4..].try_into().unwrap()));
+        let klen = u64::from(self.u32_at(pos)?);
+        let vlen = u64::from(self.u32_at(pos + 4)?);
         if pos + 8 + klen + vlen > self.eod {
             return Err(self.corrupt(format!("record at {pos} runs past the records")));
         }
-        Ok((klen, vlen))
+        let key = self.map.get(pos + 8, klen).expect("inside the record area");
+        let value = self.map.get(pos + 8 + klen, vlen).expect("inside the record area");
+        Ok((key, value))
     }
 
-    fn find(&self, key: &[u8]) -> Result<Option<Vec<u8>>, MapError> {
+    fn find(&self, key: &[u8]) -> Result<Option<&[u8]>, MapError> {
         let hash = cdb_hash(key);
         let (tpos, n) = self.header[(hash & 255) as usize];
         let (tpos, n) = (u64::from(tpos), u64::from(n));
@@ -187,29 +192,19 @@ impl CdbTable {
             return Ok(None);
         }
         let start = u64::from(hash >> 8) % n;
-        let mut slot = [0u8; 8];
-        let mut buf = Vec::new();
         for i in 0..n {
             let at = tpos + ((start + i) % n) * 8;
-            self.read_at(&mut slot, at)?;
-            let shash = u32::from_le_bytes(slot[..4].try_into().unwrap());
-            let spos = u64::from(u32::from_le_bytes(slot[4..].try_into().unwrap()));
+            let shash = self.u32_at(at)?;
+            let spos = u64::from(self.u32_at(at + 4)?);
             if spos == 0 {
                 return Ok(None);
             }
             if shash != hash {
                 continue;
             }
-            let (klen, vlen) = self.record_lengths(spos)?;
-            if klen != key.len() as u64 {
-                continue;
-            }
-            buf.resize(klen as usize, 0);
-            self.read_at(&mut buf, spos + 8)?;
-            if buf == key {
-                let mut value = vec![0u8; vlen as usize];
-                self.read_at(&mut value, spos + 8 + klen)?;
-                return Ok(Some(value));
+            let (k, v) = self.record(spos)?;
+            if k == key {
+                return Ok(Some(v));
             }
         }
         Ok(None)
@@ -221,11 +216,8 @@ impl Table for CdbTable {
         let mut with_nul = key.to_vec();
         with_nul.push(0);
         for candidate in [&with_nul[..], key] {
-            if let Some(mut value) = self.find(candidate)? {
-                if value.last() == Some(&0) {
-                    value.pop();
-                }
-                return Ok(Some(value));
+            if let Some(value) = self.find(candidate)? {
+                return Ok(Some(value.strip_suffix(&[0]).unwrap_or(value).to_vec()));
             }
         }
         Ok(None)
@@ -236,35 +228,13 @@ impl Table for CdbTable {
         visit: &mut dyn FnMut(&[u8], &[u8]) -> ControlFlow<()>,
     ) -> Result<(), MapError> {
         let mut pos = HEADER;
-        let (mut key, mut value) = (Vec::new(), Vec::new());
-        let mut input = BufReader::with_capacity(1 << 20, &self.file);
-        input
-            .seek(SeekFrom::Start(HEADER))
-            .map_err(|e| io_err(&self.path, e))?;
         while pos < self.eod {
-            if pos + 8 > self.eod {
-                return Err(self.corrupt(format!("record position {pos} out of range")));
-            }
-            let mut head = [0u8; 8];
-            input
-                .read_exact(&mut head)
-                .map_err(|e| io_err(&self.path, e))?;
-            let klen = u64::from(u32::from_le_bytes(head[..4].try_into().unwrap()));
-            let vlen = u64::from(u32::from_le_bytes(head[4..].try_into().unwrap()));
-            if pos + 8 + klen + vlen > self.eod {
-                return Err(self.corrupt(format!("record at {pos} runs past the records")));
-            }
-            key.resize(klen as usize, 0);
-            value.resize(vlen as usize, 0);
-            input
-                .read_exact(&mut key)
-                .and_then(|()| input.read_exact(&mut value))
-                .map_err(|e| io_err(&self.path, e))?;
+            let (key, value) = self.record(pos)?;
             let strip = |b: &[u8]| b.strip_suffix(&[0]).unwrap_or(b).len();
-            if visit(&key[..strip(&key)], &value[..strip(&value)]).is_break() {
+            if visit(&key[..strip(key)], &value[..strip(value)]).is_break() {
                 return Ok(());
             }
-            pos += 8 + klen + vlen;
+            pos += 8 + key.len() as u64 + value.len() as u64;
         }
         Ok(())
     }

@@ -11,6 +11,7 @@ pub mod compile;
 pub mod hash;
 pub mod lmdb;
 mod lmdb_check;
+mod mapped;
 pub mod prepare;
 mod sorted;
 pub mod sqlite;
