@@ -16,8 +16,8 @@ use std::path::{Path, PathBuf};
 
 mod writer;
 
-use super::prepare::{Duplicate, DuplicatePolicy};
 use super::mapped::Mapped;
+use super::prepare::{Duplicate, DuplicatePolicy};
 use super::{Backend, Entry, MapError, MapType, Table};
 use crate::fsutil::{self, AtomicFile, ExclusiveLock, LockKind, Permissions};
 use writer::Writer;
@@ -180,7 +180,10 @@ impl CdbTable {
             return Err(self.corrupt(format!("record at {pos} runs past the records")));
         }
         let key = self.map.get(pos + 8, klen).expect("inside the record area");
-        let value = self.map.get(pos + 8 + klen, vlen).expect("inside the record area");
+        let value = self
+            .map
+            .get(pos + 8 + klen, vlen)
+            .expect("inside the record area");
         Ok((key, value))
     }
 

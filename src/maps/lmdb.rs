@@ -308,6 +308,8 @@ impl Builder {
 pub struct LmdbTable {
     path: PathBuf,
     layout: Layout,
+    /// Branch pages checked by earlier lookups.
+    cache: lmdb_check::BranchCache,
     /// LMDB's view, opened on the first full read.
     env: Option<(Env, Database<Bytes, Bytes>)>,
     // Holds the fcntl read lock while the table is open, as Postfix's
@@ -324,6 +326,7 @@ impl LmdbTable {
         Ok(Self {
             path: path.to_path_buf(),
             layout,
+            cache: Default::default(),
             env: None,
             file,
         })
@@ -366,9 +369,13 @@ impl Table for LmdbTable {
             if candidate.is_empty() || candidate.len() > MAX_KEY_SIZE {
                 continue;
             }
-            if let Some(value) =
-                lmdb_check::lookup(&self.path, &self.file, &self.layout, candidate)?
-            {
+            if let Some(value) = lmdb_check::lookup(
+                &self.path,
+                &self.file,
+                &self.layout,
+                candidate,
+                &mut self.cache,
+            )? {
                 return Ok(Some(strip_nul(&value).to_vec()));
             }
         }

@@ -80,8 +80,23 @@ pub(super) fn lookup(
     file: &File,
     layout: &Layout,
     key: &[u8],
+    cache: &mut BranchCache,
 ) -> Result<Option<Vec<u8>>, MapError> {
-    Walk::new(path, file, layout)?.lookup(key)
+    Walk::new(path, file, layout)?.lookup(key, cache)
+}
+
+/// Branch pages already read and checked by earlier lookups in the same
+/// open table, by page number and level, so a batch of lookups (`query -`)
+/// reads little more than one leaf per key. Bounded in size.
+#[derive(Default)]
+pub(super) struct BranchCache {
+    pages: std::collections::HashMap<(u64, u16), Box<[u8]>>,
+}
+
+impl BranchCache {
+    /// Pages kept at most (8 MiB of 4 KiB pages): the upper levels of any
+    /// table ccert or postmap writes.
+    const MAX_PAGES: usize = 2048;
 }
 
 /// A leaf node's data.
@@ -148,7 +163,6 @@ impl<'a> Walk<'a> {
             main_root: root,
             main_depth: depth,
             main_entries,
-            last_page,
             ..
         } = self.layout;
         if root == NO_PAGE {
@@ -165,8 +179,6 @@ impl<'a> Walk<'a> {
         if !(1..=MAX_DEPTH).contains(&depth) {
             return Err(self.corrupt(format!("main database depth {depth}")));
         }
-        // last_page + 1 pages fit in the file, so the bitset is small.
-        self.seen = vec![0; (last_page / 64 + 1) as usize];
         Ok(Some(root))
     }
 
@@ -174,6 +186,8 @@ impl<'a> Walk<'a> {
         let Some(root) = self.checked_root()? else {
             return Ok(());
         };
+        // last_page + 1 pages fit in the file, so the bitset is small.
+        self.seen = vec![0; (self.layout.last_page / 64 + 1) as usize];
         // Depth-first, one page buffer; the stack holds at most
         // depth * (keys per branch page) page numbers.
         let mut stack = vec![(root, 1u16)];
@@ -190,8 +204,12 @@ impl<'a> Walk<'a> {
         Ok(())
     }
 
-    /// Marks `pgno` reached; an error when it was reached before.
+    /// Marks `pgno` reached; an error when it was reached before. (A
+    /// lookup, which reads one path, keeps no marks.)
     fn mark(&mut self, pgno: u64) -> Result<(), MapError> {
+        if self.seen.is_empty() {
+            return Ok(());
+        }
         let (word, bit) = ((pgno / 64) as usize, 1u64 << (pgno % 64));
         if self.seen[word] & bit != 0 {
             return Err(self.corrupt(format!("page {pgno} is reached twice")));
@@ -360,7 +378,7 @@ impl<'a> Walk<'a> {
 
     /// Looks `key` up by walking from the root to one leaf, checking each
     /// page before reading it and the overflow run of a big value found.
-    fn lookup(mut self, key: &[u8]) -> Result<Option<Vec<u8>>, MapError> {
+    fn lookup(mut self, key: &[u8], cache: &mut BranchCache) -> Result<Option<Vec<u8>>, MapError> {
         let Some(root) = self.checked_root()? else {
             return Ok(None);
         };
@@ -374,7 +392,19 @@ impl<'a> Walk<'a> {
         };
         let mut pgno = root;
         for level in 1..=self.layout.main_depth {
-            let (branch, keys) = self.check_page(pgno, level)?;
+            let (branch, keys) = match cache.pages.get(&(pgno, level)) {
+                Some(page) => {
+                    self.page.copy_from_slice(page);
+                    (true, (self.u16_at(12) as usize - PAGE_HEADER) / 2)
+                }
+                None => {
+                    let checked = self.check_page(pgno, level)?;
+                    if checked.0 && cache.pages.len() < BranchCache::MAX_PAGES {
+                        cache.pages.insert((pgno, level), self.page.clone().into());
+                    }
+                    checked
+                }
+            };
             if branch {
                 // The child whose subtree holds `key`: the last node from 1
                 // on whose key is not greater (node 0's key is ignored).
