@@ -21,6 +21,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
             cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --quiet 'Show no progress bar'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -50,6 +51,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --map 'The clientcerts source file that add, remove, list and rehash edit'
             cand -p 'Fingerprint the public key (SubjectPublicKeyInfo), which survives renewal with the same key'
             cand --pubkey 'Fingerprint the public key (SubjectPublicKeyInfo), which survives renewal with the same key'
+            cand --quiet 'Show no progress bar'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -65,6 +67,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --pubkey 'Add the public-key fingerprint instead of the certificate fingerprint'
             cand --replace 'Replace the name of an entry whose fingerprint is already present'
             cand --no-compile 'Do not rebuild the compiled tables next to the source file'
+            cand --quiet 'Show no progress bar'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -81,6 +84,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand -y 'Do not ask for confirmation (required when standard input is not a terminal)'
             cand --yes 'Do not ask for confirmation (required when standard input is not a terminal)'
             cand --no-compile 'Do not rebuild the compiled tables next to the source file'
+            cand --quiet 'Show no progress bar'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -91,6 +95,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
             cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --quiet 'Show no progress bar'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -102,6 +107,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --map 'The clientcerts source file that add, remove, list and rehash edit'
             cand -r 'On duplicate keys the last value wins, silently (postmap -r)'
             cand -w 'On duplicate keys the first value wins, silently (postmap -w)'
+            cand --quiet 'Show no progress bar'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -109,6 +115,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
             cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --quiet 'Show no progress bar'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -116,6 +123,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
             cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --quiet 'Show no progress bar'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -125,6 +133,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
             cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --quiet 'Show no progress bar'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -137,6 +146,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand -p 'Use public-key fingerprints'
             cand --pubkey 'Use public-key fingerprints'
             cand --no-compile 'Do not rebuild the compiled tables next to the source file'
+            cand --quiet 'Show no progress bar'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -150,6 +160,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
             cand --map 'The clientcerts source file that add, remove, list and rehash edit'
             cand --add 'Also add the certificate to the clientcerts source file'
+            cand --quiet 'Show no progress bar'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -162,6 +173,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --map 'The clientcerts source file that add, remove, list and rehash edit'
             cand --postfix 'Print Postfix (smarthost client) settings (the default)'
             cand --ssmtp 'Print ssmtp.conf settings'
+            cand --quiet 'Show no progress bar'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -169,6 +181,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
             cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --quiet 'Show no progress bar'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -176,6 +189,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
             cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --quiet 'Show no progress bar'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }

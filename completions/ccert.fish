@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_ccert_global_optspecs
-    string join \n c/config-dir= map= h/help V/version
+    string join \n c/config-dir= map= quiet h/help V/version
 end
 
 function __fish_ccert_needs_command
@@ -26,6 +26,7 @@ end
 
 complete -c ccert -n "__fish_ccert_needs_command" -s c -l config-dir -d 'Postfix configuration directory (as postmap -c)' -r -F
 complete -c ccert -n "__fish_ccert_needs_command" -l map -d 'The clientcerts source file that add, remove, list and rehash edit' -r -F
+complete -c ccert -n "__fish_ccert_needs_command" -l quiet -d 'Show no progress bar'
 complete -c ccert -n "__fish_ccert_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ccert -n "__fish_ccert_needs_command" -s V -l version -d 'Print version'
 complete -c ccert -n "__fish_ccert_needs_command" -f -a "fingerprint" -d 'Print certificate or public-key fingerprints as Postfix computes them'
@@ -55,6 +56,7 @@ json\t'A JSON array of objects (file, index, fingerprint, subject, dates, serial
 complete -c ccert -n "__fish_ccert_using_subcommand fingerprint" -s c -l config-dir -d 'Postfix configuration directory (as postmap -c)' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand fingerprint" -l map -d 'The clientcerts source file that add, remove, list and rehash edit' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand fingerprint" -s p -l pubkey -d 'Fingerprint the public key (SubjectPublicKeyInfo), which survives renewal with the same key'
+complete -c ccert -n "__fish_ccert_using_subcommand fingerprint" -l quiet -d 'Show no progress bar'
 complete -c ccert -n "__fish_ccert_using_subcommand fingerprint" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ccert -n "__fish_ccert_using_subcommand add" -s n -l name -d 'Value stored for the entry [default: the certificate\'s subject CN]' -r
 complete -c ccert -n "__fish_ccert_using_subcommand add" -s d -l digest -d 'Digest to use [default: the effective smtpd_tls_fingerprint_digest]' -r -f -a "md5\t'MD5 (Postfix default below compatibility_level 3.6)'
@@ -68,6 +70,7 @@ complete -c ccert -n "__fish_ccert_using_subcommand add" -l map -d 'The clientce
 complete -c ccert -n "__fish_ccert_using_subcommand add" -s p -l pubkey -d 'Add the public-key fingerprint instead of the certificate fingerprint'
 complete -c ccert -n "__fish_ccert_using_subcommand add" -l replace -d 'Replace the name of an entry whose fingerprint is already present'
 complete -c ccert -n "__fish_ccert_using_subcommand add" -l no-compile -d 'Do not rebuild the compiled tables next to the source file'
+complete -c ccert -n "__fish_ccert_using_subcommand add" -l quiet -d 'Show no progress bar'
 complete -c ccert -n "__fish_ccert_using_subcommand add" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ccert -n "__fish_ccert_using_subcommand remove" -s n -l name -d 'Remove every entry whose value is NAME' -r
 complete -c ccert -n "__fish_ccert_using_subcommand remove" -s f -l fingerprint -d 'Remove the entry with this fingerprint (any case, colons optional)' -r
@@ -81,6 +84,7 @@ complete -c ccert -n "__fish_ccert_using_subcommand remove" -s c -l config-dir -
 complete -c ccert -n "__fish_ccert_using_subcommand remove" -l map -d 'The clientcerts source file that add, remove, list and rehash edit' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand remove" -s y -l yes -d 'Do not ask for confirmation (required when standard input is not a terminal)'
 complete -c ccert -n "__fish_ccert_using_subcommand remove" -l no-compile -d 'Do not rebuild the compiled tables next to the source file'
+complete -c ccert -n "__fish_ccert_using_subcommand remove" -l quiet -d 'Show no progress bar'
 complete -c ccert -n "__fish_ccert_using_subcommand remove" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ccert -n "__fish_ccert_using_subcommand list" -s f -l format -d 'Output format' -r -f -a "table\t'A table for people'
 json\t'A JSON array of objects, for scripts'
@@ -88,6 +92,7 @@ plain\t'`<fingerprint> <name>` lines, as postmap reads them'"
 complete -c ccert -n "__fish_ccert_using_subcommand list" -l expiring -d 'Show only entries whose certificate expires within DAYS; exit 1 if any does' -r
 complete -c ccert -n "__fish_ccert_using_subcommand list" -s c -l config-dir -d 'Postfix configuration directory (as postmap -c)' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand list" -l map -d 'The clientcerts source file that add, remove, list and rehash edit' -r -F
+complete -c ccert -n "__fish_ccert_using_subcommand list" -l quiet -d 'Show no progress bar'
 complete -c ccert -n "__fish_ccert_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ccert -n "__fish_ccert_using_subcommand compile" -s t -l type -d 'Table type for FILEs without a TYPE: prefix' -r -f -a "hash\t'Berkeley DB hash (FILE.db)'
 lmdb\t'LMDB (FILE.lmdb)'
@@ -97,17 +102,21 @@ complete -c ccert -n "__fish_ccert_using_subcommand compile" -s c -l config-dir 
 complete -c ccert -n "__fish_ccert_using_subcommand compile" -l map -d 'The clientcerts source file that add, remove, list and rehash edit' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand compile" -s r -d 'On duplicate keys the last value wins, silently (postmap -r)'
 complete -c ccert -n "__fish_ccert_using_subcommand compile" -s w -d 'On duplicate keys the first value wins, silently (postmap -w)'
+complete -c ccert -n "__fish_ccert_using_subcommand compile" -l quiet -d 'Show no progress bar'
 complete -c ccert -n "__fish_ccert_using_subcommand compile" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ccert -n "__fish_ccert_using_subcommand query" -s c -l config-dir -d 'Postfix configuration directory (as postmap -c)' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand query" -l map -d 'The clientcerts source file that add, remove, list and rehash edit' -r -F
+complete -c ccert -n "__fish_ccert_using_subcommand query" -l quiet -d 'Show no progress bar'
 complete -c ccert -n "__fish_ccert_using_subcommand query" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ccert -n "__fish_ccert_using_subcommand dump" -s c -l config-dir -d 'Postfix configuration directory (as postmap -c)' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand dump" -l map -d 'The clientcerts source file that add, remove, list and rehash edit' -r -F
+complete -c ccert -n "__fish_ccert_using_subcommand dump" -l quiet -d 'Show no progress bar'
 complete -c ccert -n "__fish_ccert_using_subcommand dump" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ccert -n "__fish_ccert_using_subcommand doctor" -s f -l format -d 'Output format' -r -f -a "text\t'Findings for people'
 json\t'A JSON array of findings, for scripts'"
 complete -c ccert -n "__fish_ccert_using_subcommand doctor" -s c -l config-dir -d 'Postfix configuration directory (as postmap -c)' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand doctor" -l map -d 'The clientcerts source file that add, remove, list and rehash edit' -r -F
+complete -c ccert -n "__fish_ccert_using_subcommand doctor" -l quiet -d 'Show no progress bar'
 complete -c ccert -n "__fish_ccert_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ccert -n "__fish_ccert_using_subcommand rehash" -s d -l digest -d 'The new digest' -r -f -a "md5\t'MD5 (Postfix default below compatibility_level 3.6)'
 sha1\t'SHA-1'
@@ -119,6 +128,7 @@ complete -c ccert -n "__fish_ccert_using_subcommand rehash" -s c -l config-dir -
 complete -c ccert -n "__fish_ccert_using_subcommand rehash" -l map -d 'The clientcerts source file that add, remove, list and rehash edit' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand rehash" -s p -l pubkey -d 'Use public-key fingerprints'
 complete -c ccert -n "__fish_ccert_using_subcommand rehash" -l no-compile -d 'Do not rebuild the compiled tables next to the source file'
+complete -c ccert -n "__fish_ccert_using_subcommand rehash" -l quiet -d 'Show no progress bar'
 complete -c ccert -n "__fish_ccert_using_subcommand rehash" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ccert -n "__fish_ccert_using_subcommand issue" -s k -l key-type -d 'Key type' -r -f -a "ec\t'ECDSA P-256'
 rsa\t'RSA 2048'
@@ -128,6 +138,7 @@ complete -c ccert -n "__fish_ccert_using_subcommand issue" -s o -l out -d 'Direc
 complete -c ccert -n "__fish_ccert_using_subcommand issue" -s c -l config-dir -d 'Postfix configuration directory (as postmap -c)' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand issue" -l map -d 'The clientcerts source file that add, remove, list and rehash edit' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand issue" -l add -d 'Also add the certificate to the clientcerts source file'
+complete -c ccert -n "__fish_ccert_using_subcommand issue" -l quiet -d 'Show no progress bar'
 complete -c ccert -n "__fish_ccert_using_subcommand issue" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ccert -n "__fish_ccert_using_subcommand client-config" -l cert -d 'Client certificate file' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand client-config" -l key -d 'Client private key file' -r -F
@@ -136,12 +147,15 @@ complete -c ccert -n "__fish_ccert_using_subcommand client-config" -s c -l confi
 complete -c ccert -n "__fish_ccert_using_subcommand client-config" -l map -d 'The clientcerts source file that add, remove, list and rehash edit' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand client-config" -l postfix -d 'Print Postfix (smarthost client) settings (the default)'
 complete -c ccert -n "__fish_ccert_using_subcommand client-config" -l ssmtp -d 'Print ssmtp.conf settings'
+complete -c ccert -n "__fish_ccert_using_subcommand client-config" -l quiet -d 'Show no progress bar'
 complete -c ccert -n "__fish_ccert_using_subcommand client-config" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ccert -n "__fish_ccert_using_subcommand server-config" -s c -l config-dir -d 'Postfix configuration directory (as postmap -c)' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand server-config" -l map -d 'The clientcerts source file that add, remove, list and rehash edit' -r -F
+complete -c ccert -n "__fish_ccert_using_subcommand server-config" -l quiet -d 'Show no progress bar'
 complete -c ccert -n "__fish_ccert_using_subcommand server-config" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ccert -n "__fish_ccert_using_subcommand completions" -s c -l config-dir -d 'Postfix configuration directory (as postmap -c)' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand completions" -l map -d 'The clientcerts source file that add, remove, list and rehash edit' -r -F
+complete -c ccert -n "__fish_ccert_using_subcommand completions" -l quiet -d 'Show no progress bar'
 complete -c ccert -n "__fish_ccert_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config completions help" -f -a "fingerprint" -d 'Print certificate or public-key fingerprints as Postfix computes them'
 complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config completions help" -f -a "add" -d 'Add certificates to the clientcerts source file (and recompile its tables)'

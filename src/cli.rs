@@ -43,6 +43,14 @@ pub struct Cli {
     #[arg(long = "map", global = true, value_name = "PATH")]
     pub map: Option<PathBuf>,
 
+    /// Show no progress bar.
+    ///
+    /// Long work (compiling or rebuilding a big table) shows progress on
+    /// standard error when it is a terminal; this turns it off. Output for
+    /// scripts never contains progress.
+    #[arg(long, global = true)]
+    pub quiet: bool,
+
     /// The subcommand to run.
     #[command(subcommand)]
     pub command: Command,

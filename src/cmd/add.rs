@@ -57,7 +57,7 @@ pub fn run(args: &AddArgs, ctx: &Context) -> anyhow::Result<Outcome> {
             )
         })?;
     }
-    rebuild_then_unlock(locked, changed && !args.no_compile, &path)?;
+    rebuild_then_unlock(locked, changed && !args.no_compile, &path, ctx)?;
     Ok(Outcome::Success)
 }
 
@@ -274,9 +274,10 @@ pub(crate) fn rebuild_then_unlock(
     locked: LockedSource,
     rebuild: bool,
     path: &Path,
+    ctx: &Context,
 ) -> anyhow::Result<()> {
     if rebuild {
-        rebuild_tables(path)?;
+        rebuild_tables(path, ctx)?;
     }
     drop(locked);
     Ok(())
@@ -286,14 +287,22 @@ pub(crate) fn rebuild_then_unlock(
 /// postmap-style warnings (as `ccert compile` does) once: every table is
 /// built from the same source, so its skipped lines and duplicates are the
 /// same for each.
-pub(crate) fn rebuild_tables(source: &Path) -> anyhow::Result<()> {
-    let reports = crate::maps::compile::rebuild_existing(source).with_context(|| {
+pub(crate) fn rebuild_tables(source: &Path, ctx: &Context) -> anyhow::Result<()> {
+    let mut progress = super::progress::Progress::new(ctx);
+    let reports = crate::maps::compile::rebuild_existing_with_progress(
+        source,
+        &mut |map_type, done, total| {
+            progress.update(&format!("rebuilding {map_type}:{}", source.display()), done, total)
+        },
+    )
+    .with_context(|| {
         format!(
             "{} was updated, but rebuilding its tables failed; fix the problem and run `ccert compile {}`",
             source.display(),
             source.display()
         )
     })?;
+    drop(progress);
     if let Some(report) = reports.first() {
         super::compile::print_warnings(source, report);
     }

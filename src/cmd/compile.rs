@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 
 use crate::cli::CompileArgs;
-use crate::maps::compile::{Report, compile};
+use crate::maps::compile::{Report, compile_with_progress};
 use crate::maps::prepare::DuplicatePolicy;
 use crate::maps::{MapName, MapType};
 
@@ -53,13 +53,19 @@ fn compile_one(
     // Wait for a running add/remove to finish, and keep the next one from
     // changing the source until this table is in place.
     let _shared = crate::source::locked::lock_shared(source)?;
-    let report = compile(source, map_type, policy).with_context(|| {
+    let mut progress = super::progress::Progress::new(ctx);
+    let step = format!("compiling {map_type}:{}", source.display());
+    let report = compile_with_progress(source, map_type, policy, &mut |done, total| {
+        progress.update(&step, done, total)
+    })
+    .with_context(|| {
         format!(
             "{}:{} was not compiled; the old table, if any, is unchanged",
             map_type,
             source.display()
         )
     })?;
+    drop(progress);
     print_warnings(source, &report);
     // Absolute: Postfix daemons run in the queue directory, so the name
     // printed for main.cf must not depend on where ccert ran.

@@ -16,6 +16,8 @@ pub struct Context {
     pub config_dir: PathBuf,
     /// `--map`: the clientcerts source override.
     pub map: Option<PathBuf>,
+    /// `--quiet`: no progress bars.
+    pub quiet: bool,
     config: std::cell::OnceCell<PostfixConfig>,
 }
 
@@ -28,6 +30,7 @@ impl Context {
             config_dir: std::path::absolute(&cli.config_dir)
                 .unwrap_or_else(|_| cli.config_dir.clone()),
             map: cli.map.clone(),
+            quiet: cli.quiet,
             config: Default::default(),
         }
     }

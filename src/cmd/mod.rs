@@ -27,6 +27,7 @@ pub mod dump;
 pub mod fingerprint;
 pub mod issue;
 pub mod list;
+pub mod progress;
 pub mod query;
 pub mod rehash;
 pub mod remove;

@@ -104,7 +104,7 @@ pub fn run(args: &RehashArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         rewrites.len(),
         path.display()
     );
-    super::add::rebuild_then_unlock(locked, changed > 0 && !args.no_compile, &path)?;
+    super::add::rebuild_then_unlock(locked, changed > 0 && !args.no_compile, &path, ctx)?;
 
     let effective = ctx.postfix()?.fingerprint_digest();
     if ctx.postfix()?.present && effective != Some(digest) {

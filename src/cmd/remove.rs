@@ -121,7 +121,7 @@ pub fn run(args: &RemoveArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         if matching.len() == 1 { "y" } else { "ies" },
         path.display()
     );
-    super::add::rebuild_then_unlock(locked, !args.no_compile, &path)?;
+    super::add::rebuild_then_unlock(locked, !args.no_compile, &path, ctx)?;
     Ok(Outcome::Success)
 }
 

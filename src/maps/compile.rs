@@ -9,7 +9,7 @@
 //! table untouched.
 
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use super::prepare::{self, Duplicate, DuplicatePolicy};
@@ -35,16 +35,35 @@ pub fn compile(
     map_type: MapType,
     policy: DuplicatePolicy,
 ) -> Result<Report, MapError> {
+    compile_with_progress(source, map_type, policy, &mut |_, _| {})
+}
+
+/// [`compile`], telling `progress` how many bytes of the source were read
+/// and the source's size, as reading goes on (the backend's last steps,
+/// such as merging and fsync, follow the last call).
+pub fn compile_with_progress(
+    source: &Path,
+    map_type: MapType,
+    policy: DuplicatePolicy,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Report, MapError> {
     let io_err = |e| MapError::Io {
         path: source.to_path_buf(),
         source: e,
     };
     let file = File::open(source).map_err(io_err)?;
-    if file.metadata().map_err(io_err)?.is_dir() {
+    let meta = file.metadata().map_err(io_err)?;
+    if meta.is_dir() {
         return Err(io_err(std::io::Error::from(
             std::io::ErrorKind::IsADirectory,
         )));
     }
+    let file = Counting {
+        inner: file,
+        read: 0,
+        total: meta.len(),
+        progress,
+    };
     let mut problems = Vec::new();
     let mut read = 0usize;
     let mut duplicates = Vec::new();
@@ -81,11 +100,42 @@ pub fn compile(
 /// Rebuilds every table of any type that already exists next to `source`
 /// (used by add/remove/rehash so a table is never stale). Returns the reports.
 pub fn rebuild_existing(source: &Path) -> Result<Vec<Report>, MapError> {
+    rebuild_existing_with_progress(source, &mut |_, _, _| {})
+}
+
+/// [`rebuild_existing`], with [`compile_with_progress`]'s reports for each
+/// table type in turn.
+pub fn rebuild_existing_with_progress(
+    source: &Path,
+    progress: &mut dyn FnMut(MapType, u64, u64),
+) -> Result<Vec<Report>, MapError> {
     let mut reports = Vec::new();
     for map_type in MapType::ALL {
         if map_type.table_path(source).exists() {
-            reports.push(compile(source, map_type, DuplicatePolicy::Warn)?);
+            reports.push(compile_with_progress(
+                source,
+                map_type,
+                DuplicatePolicy::Warn,
+                &mut |read, total| progress(map_type, read, total),
+            )?);
         }
     }
     Ok(reports)
+}
+
+/// A reader that reports how much it has read.
+struct Counting<'a, R> {
+    inner: R,
+    read: u64,
+    total: u64,
+    progress: &'a mut dyn FnMut(u64, u64),
+}
+
+impl<R: Read> Read for Counting<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        (self.progress)(self.read, self.total);
+        Ok(n)
+    }
 }
