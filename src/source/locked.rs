@@ -192,6 +192,30 @@ impl LockedSource {
         })
     }
 
+    /// Removes physical lines `remove` (0-based, sorted, not overlapping),
+    /// each with the line above it when `above(range index, line)` says so,
+    /// by copying the rest of the file into its replacement (see
+    /// [`super::copy::copy_without`]); memory stays small whatever the
+    /// file's size.
+    pub fn commit_without(
+        &mut self,
+        remove: &[std::ops::Range<usize>],
+        above: impl FnMut(usize, &[u8]) -> bool,
+    ) -> Result<(), SourceError> {
+        self.committed = true;
+        if remove.is_empty() {
+            return Ok(());
+        }
+        let file = self.rewound()?;
+        let eol = first_line_ending(&file).map_err(|e| self.io_err(e))?;
+        self.replace_with(|out| {
+            let mut input = BufReader::with_capacity(1 << 16, file);
+            let mut output = io::BufWriter::with_capacity(1 << 16, out);
+            super::copy::copy_without(&mut input, &mut output, remove, eol, above)?;
+            output.flush()
+        })
+    }
+
     /// Writes the new content through `write` into a temp file and makes it
     /// the source (keeping the file's owner and mode, editing the file a
     /// symlink points to), holding the lock on the new file.

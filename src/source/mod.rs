@@ -14,6 +14,7 @@
 //! streaming [`RecordReader`] use them.
 
 pub mod annotation;
+pub mod copy;
 pub mod locked;
 mod rules;
 
