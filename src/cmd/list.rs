@@ -1,17 +1,17 @@
 //! `ccert list`.
 
-use std::collections::HashMap;
-use std::io::Write as _;
+use std::collections::{HashMap, HashSet};
+use std::io::{BufReader, Write as _};
 
 use anyhow::Context as _;
-use serde::Serialize;
+use serde::{Serialize, Serializer as _};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::cert::Fingerprint;
 use crate::cli::{ListArgs, ListFormat};
-use crate::source::SourceFile;
 use crate::source::annotation::Annotation;
+use crate::source::{Item, RecordReader};
 
 use super::{Context, Outcome};
 
@@ -53,38 +53,87 @@ fn rfc3339<S: serde::Serializer>(t: &Option<OffsetDateTime>, s: S) -> Result<S::
 }
 
 /// Runs `ccert list`.
+///
+/// The source is streamed, and plain and JSON output are written while it
+/// is read, so memory stays small on a million-entry source. Duplicates are
+/// found exactly in two passes: the first keeps a 64-bit hash of each folded
+/// key, the second keeps the full keys of only the hashes seen twice.
 pub fn run(args: &ListArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let path = ctx.source_path()?;
-    let bytes = std::fs::read(&path).with_context(|| {
-        format!(
-            "reading the clientcerts source {} (name another file with --map)",
-            path.display()
-        )
-    })?;
-    let source = SourceFile::parse(&bytes);
-    let (records, problems) = source.records();
-    for p in &problems {
-        eprintln!(
-            "ccert: warning: {}:{}: {}",
-            path.display(),
-            p.line,
-            p.message
-        );
+    let open = || {
+        std::fs::File::open(&path)
+            .map(|f| RecordReader::new(BufReader::with_capacity(1 << 16, f)).with_comments())
+            .with_context(|| {
+                format!(
+                    "reading the clientcerts source {} (name another file with --map)",
+                    path.display()
+                )
+            })
+    };
+    let reading = || format!("reading the clientcerts source {}", path.display());
+    let mut hashes = Vec::new();
+    if args.format != ListFormat::Plain {
+        for item in open()? {
+            if let Item::Record(r) = item.with_context(reading)? {
+                hashes.push(key_hash(&fold(&r.key)));
+            }
+        }
     }
+    hashes.sort_unstable();
+    let twice: HashSet<u64> = hashes
+        .windows(2)
+        .filter(|w| w[0] == w[1])
+        .map(|w| w[0])
+        .collect();
+    drop(hashes);
+
+    let cutoff = args
+        .expiring
+        .map(|days| OffsetDateTime::now_utc() + time::Duration::days(i64::from(days)));
     let mut first_line: HashMap<Vec<u8>, usize> = HashMap::new();
-    let mut entries = Vec::new();
-    for r in records {
-        let earlier = *first_line.entry(fold(&r.key)).or_insert(r.line);
-        let annotation = (r.lines.start > 0)
-            .then(|| Annotation::parse(source.line(r.lines.start - 1)))
-            .flatten()
-            .filter(|a| a.describes(&r.key));
-        let annotation = annotation.unwrap_or_default();
+    let mut comment: Option<(usize, Vec<u8>)> = None;
+    let mut failed: Option<anyhow::Error> = None;
+    let mut entries = open()?.filter_map(|item| {
+        let item = match item {
+            Ok(item) => item,
+            Err(e) => {
+                failed = Some(anyhow::Error::new(e).context(reading()));
+                return None;
+            }
+        };
+        let r = match item {
+            Item::Record(r) => r,
+            Item::Problem(p) => {
+                tell!(
+                    "ccert: warning: {}:{}: {}",
+                    path.display(),
+                    p.line,
+                    p.message
+                );
+                return None;
+            }
+            Item::Comment(index, text) => {
+                comment = Some((index, text));
+                return None;
+            }
+        };
+        let folded = fold(&r.key);
+        let earlier = if twice.contains(&key_hash(&folded)) {
+            *first_line.entry(folded).or_insert(r.line)
+        } else {
+            r.line
+        };
+        let annotation = comment
+            .as_ref()
+            .filter(|(index, _)| index + 1 == r.lines.start)
+            .and_then(|(_, text)| Annotation::parse(text))
+            .filter(|a| a.describes(&r.key))
+            .unwrap_or_default();
         let digest = std::str::from_utf8(&r.key)
             .ok()
             .and_then(Fingerprint::parse)
             .map(|f| f.algorithm.name());
-        entries.push(Entry {
+        let entry = Entry {
             key: r.key,
             value: r.value,
             digest,
@@ -94,25 +143,38 @@ pub fn run(args: &ListArgs, ctx: &Context) -> anyhow::Result<Outcome> {
             line: r.line,
             duplicate: earlier != r.line,
             duplicate_of: (earlier != r.line).then_some(earlier),
-        });
+        };
+        match cutoff {
+            Some(cutoff) if !entry.not_after.is_some_and(|t| t <= cutoff) => None,
+            _ => Some(entry),
+        }
+    });
+    let shown = print(&mut entries, args.format)?;
+    drop(entries);
+    if let Some(e) = failed {
+        return Err(e);
     }
-    if let Some(days) = args.expiring {
-        let cutoff = OffsetDateTime::now_utc() + time::Duration::days(i64::from(days));
-        entries.retain(|e| e.not_after.is_some_and(|t| t <= cutoff));
-    }
-    print(&entries, args.format)?;
-    Ok(if args.expiring.is_some() && !entries.is_empty() {
+    Ok(if args.expiring.is_some() && shown > 0 {
         Outcome::Failure
     } else {
         Outcome::Success
     })
 }
 
-fn print(entries: &[Entry], format: ListFormat) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
+/// A 64-bit hash of a folded key, for the first duplicate pass.
+fn key_hash(key: &[u8]) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault};
+    BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default().hash_one(key)
+}
+
+/// Prints the entries as they come; returns how many were printed.
+fn print(entries: &mut dyn Iterator<Item = Entry>, format: ListFormat) -> anyhow::Result<usize> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut count = 0;
     match format {
         ListFormat::Plain => {
             for e in entries {
+                count += 1;
                 out.write_all(&e.key)?;
                 out.write_all(b" ")?;
                 out.write_all(&e.value)?;
@@ -120,7 +182,8 @@ fn print(entries: &[Entry], format: ListFormat) -> anyhow::Result<()> {
             }
         }
         ListFormat::Json => {
-            serde_json::to_writer_pretty(&mut out, entries)?;
+            let mut serializer = serde_json::Serializer::pretty(&mut out);
+            serializer.collect_seq(entries.inspect(|_| count += 1))?;
             out.write_all(b"\n")?;
         }
         ListFormat::Table => {
@@ -129,6 +192,7 @@ fn print(entries: &[Entry], format: ListFormat) -> anyhow::Result<()> {
                 .load_preset(comfy_table::presets::UTF8_HORIZONTAL_ONLY)
                 .set_header(["FINGERPRINT", "NAME", "DIGEST", "NOT AFTER", "LINE", "NOTE"]);
             for e in entries {
+                count += 1;
                 table.add_row([
                     visible(&e.key),
                     visible(&e.value),
@@ -150,7 +214,7 @@ fn print(entries: &[Entry], format: ListFormat) -> anyhow::Result<()> {
         }
     }
     out.flush()?;
-    Ok(())
+    Ok(count)
 }
 
 /// Text for a table cell: control characters (a CR kept inside a joined

@@ -79,6 +79,7 @@ pub fn compile_with_progress(
                     problems.push(problem);
                     None
                 }
+                Ok(Item::Comment(..)) => None,
                 Err(e) => Some(Err(io_err(e))),
             },
         );

@@ -163,6 +163,7 @@ impl SourceFile {
         let mut sink = |item: Item| match item {
             Item::Record(r) => records.push(r),
             Item::Problem(p) => problems.push(p),
+            Item::Comment(..) => {}
         };
         let mut joiner = Joiner::default();
         for index in 0..self.line_count() {
@@ -414,6 +415,10 @@ pub enum Item {
     Record(Record),
     /// A line postmap would skip.
     Problem(Problem),
+    /// A comment line (0-based index, text without `\n`), only from a
+    /// reader made [`RecordReader::with_comments`]. It comes before the
+    /// record that starts right below it.
+    Comment(usize, Vec<u8>),
 }
 
 /// Streams records from a source without holding the whole file, with the
@@ -426,6 +431,7 @@ pub struct RecordReader<R: BufRead> {
     index: usize,
     pending: VecDeque<Item>,
     done: bool,
+    comments: bool,
 }
 
 impl<R: BufRead> RecordReader<R> {
@@ -438,7 +444,15 @@ impl<R: BufRead> RecordReader<R> {
             index: 0,
             pending: VecDeque::new(),
             done: false,
+            comments: false,
         }
+    }
+
+    /// Also yields comment lines ([`Item::Comment`]), for readers that show
+    /// ccert's comment above an entry.
+    pub fn with_comments(mut self) -> Self {
+        self.comments = true;
+        self
     }
 }
 
@@ -471,6 +485,14 @@ impl<R: BufRead> Iterator for RecordReader<R> {
                     if self.line.last() == Some(&b'\n') {
                         self.line.pop();
                     }
+                    if self.comments && rules::classify(&self.line) == LineKind::Comment {
+                        self.pending
+                            .push_back(Item::Comment(self.index, self.line.clone()));
+                    }
+                    let pending = &mut self.pending;
+                    let sink = |logical: LogicalLine<'_>| {
+                        interpret(logical, &mut |item| pending.push_back(item))
+                    };
                     self.joiner.push_owned(self.index, &mut self.line, sink);
                     self.index += 1;
                 }
