@@ -1,6 +1,5 @@
 //! `ccert list`.
 
-use std::collections::{HashMap, HashSet};
 use std::io::{BufReader, Write as _};
 
 use anyhow::Context as _;
@@ -11,7 +10,8 @@ use time::format_description::well_known::Rfc3339;
 use crate::cert::Fingerprint;
 use crate::cli::{ListArgs, ListFormat};
 use crate::source::annotation::Annotation;
-use crate::source::{Item, RecordReader};
+use crate::source::repeated::RepeatedKeys;
+use crate::source::{CommentsAbove, Item, RecordReader};
 
 use super::{Context, Outcome};
 
@@ -55,9 +55,8 @@ fn rfc3339<S: serde::Serializer>(t: &Option<OffsetDateTime>, s: S) -> Result<S::
 /// Runs `ccert list`.
 ///
 /// The source is streamed, and plain and JSON output are written while it
-/// is read, so memory stays small on a million-entry source. Duplicates are
-/// found exactly in two passes: the first keeps a 64-bit hash of each folded
-/// key, the second keeps the full keys of only the hashes seen twice.
+/// is read, so memory stays small on a million-entry source (duplicates are
+/// marked exactly with a first pass, see [`RepeatedKeys`]).
 pub fn run(args: &ListArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let path = ctx.source_path()?;
     let open = || {
@@ -71,27 +70,28 @@ pub fn run(args: &ListArgs, ctx: &Context) -> anyhow::Result<Outcome> {
             })
     };
     let reading = || format!("reading the clientcerts source {}", path.display());
-    let mut hashes = Vec::new();
-    if args.format != ListFormat::Plain {
-        for item in open()? {
-            if let Item::Record(r) = item.with_context(reading)? {
-                hashes.push(key_hash(&fold(&r.key)));
-            }
-        }
+    // Plain output shows no duplicate marks: one pass is enough.
+    let mut read_error = None;
+    let mut repeated = if args.format == ListFormat::Plain {
+        RepeatedKeys::default()
+    } else {
+        RepeatedKeys::from_keys(
+            open()?
+                .map_while(|item| item.map_err(|e| read_error = Some(e)).ok())
+                .filter_map(|item| match item {
+                    Item::Record(r) => Some(fold(&r.key)),
+                    _ => None,
+                }),
+        )
+    };
+    if let Some(e) = read_error {
+        return Err(e).with_context(reading);
     }
-    hashes.sort_unstable();
-    let twice: HashSet<u64> = hashes
-        .windows(2)
-        .filter(|w| w[0] == w[1])
-        .map(|w| w[0])
-        .collect();
-    drop(hashes);
 
     let cutoff = args
         .expiring
         .map(|days| OffsetDateTime::now_utc() + time::Duration::days(i64::from(days)));
-    let mut first_line: HashMap<Vec<u8>, usize> = HashMap::new();
-    let mut comment: Option<(usize, Vec<u8>)> = None;
+    let mut comments = CommentsAbove::default();
     let mut failed: Option<anyhow::Error> = None;
     let mut entries = open()?.filter_map(|item| {
         let item = match item {
@@ -113,20 +113,14 @@ pub fn run(args: &ListArgs, ctx: &Context) -> anyhow::Result<Outcome> {
                 return None;
             }
             Item::Comment(index, text) => {
-                comment = Some((index, text));
+                comments.note(index, text);
                 return None;
             }
         };
-        let folded = fold(&r.key);
-        let earlier = if twice.contains(&key_hash(&folded)) {
-            *first_line.entry(folded).or_insert(r.line)
-        } else {
-            r.line
-        };
-        let annotation = comment
-            .as_ref()
-            .filter(|(index, _)| index + 1 == r.lines.start)
-            .and_then(|(_, text)| Annotation::parse(text))
+        let earlier = repeated.first_line(&fold(&r.key), r.line);
+        let annotation = comments
+            .above(r.lines.start)
+            .and_then(|text| Annotation::parse(&text))
             .filter(|a| a.describes(&r.key))
             .unwrap_or_default();
         let digest = std::str::from_utf8(&r.key)
@@ -159,12 +153,6 @@ pub fn run(args: &ListArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     } else {
         Outcome::Success
     })
-}
-
-/// A 64-bit hash of a folded key, for the first duplicate pass.
-fn key_hash(key: &[u8]) -> u64 {
-    use std::hash::{BuildHasher, BuildHasherDefault};
-    BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default().hash_one(key)
 }
 
 /// Prints the entries as they come; returns how many were printed.

@@ -16,6 +16,7 @@
 pub mod annotation;
 pub mod copy;
 pub mod locked;
+pub mod repeated;
 mod rules;
 
 use std::collections::VecDeque;
@@ -421,6 +422,36 @@ pub enum Item {
     Comment(usize, Vec<u8>),
 }
 
+/// The comment lines of a [`RecordReader::with_comments`] stream, kept
+/// until the record below them arrives (a record is only handed out once
+/// the line after it was read, so comments below it come first).
+#[derive(Debug, Default)]
+pub struct CommentsAbove {
+    comments: VecDeque<(usize, Vec<u8>)>,
+}
+
+impl CommentsAbove {
+    /// Keeps comment line `index`.
+    pub fn note(&mut self, index: usize, text: Vec<u8>) {
+        self.comments.push_back((index, text));
+    }
+
+    /// The comment line right above physical line `start` (a record's
+    /// first line), if there is one; forgets the comments above it.
+    pub fn above(&mut self, start: usize) -> Option<Vec<u8>> {
+        while let Some((index, _)) = self.comments.front() {
+            if index + 1 > start {
+                return None;
+            }
+            let (index, text) = self.comments.pop_front()?;
+            if index + 1 == start {
+                return Some(text);
+            }
+        }
+        None
+    }
+}
+
 /// Streams records from a source without holding the whole file, with the
 /// same rules as [`SourceFile::records`] (compile uses it so memory stays
 /// bounded on million-line maps).
@@ -563,6 +594,28 @@ mod tests {
             let got: Vec<Item> = RecordReader::new(reader).map(Result::unwrap).collect();
             assert_eq!(got, want, "capacity {capacity}");
         }
+    }
+
+    #[test]
+    fn comments_reach_the_record_below_them() {
+        let input = b"# a\nk1 v\n# b\n  cont\n# c\n\n# d\nk2 v\n# e\nk3 v";
+        let mut comments = CommentsAbove::default();
+        let mut seen = Vec::new();
+        for item in RecordReader::new(&input[..]).with_comments() {
+            match item.unwrap() {
+                Item::Comment(index, text) => comments.note(index, text),
+                Item::Record(r) => seen.push((r.key, comments.above(r.lines.start))),
+                Item::Problem(p) => panic!("{p:?}"),
+            }
+        }
+        assert_eq!(
+            seen,
+            [
+                (b"k1".to_vec(), Some(b"# a".to_vec())),
+                (b"k2".to_vec(), Some(b"# d".to_vec())),
+                (b"k3".to_vec(), Some(b"# e".to_vec())),
+            ]
+        );
     }
 
     #[test]
