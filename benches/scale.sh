@@ -84,7 +84,7 @@ timed() {
 ratio() { awk "BEGIN{printf \"  -> %s: %.2fx\n\", \"$1\", $2 / $3}"; }
 
 echo "N=$n; $(nproc) CPUs; $(uname -r); load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "postfix $(postconf -h mail_version 2>/dev/null || echo '?'); $("$ccert" --version)"
+echo "postfix $(postconf -d -h mail_version 2>/dev/null || echo "?"); $("$ccert" --version)"
 
 fresh_tables() {
     cp "$src" "$map"

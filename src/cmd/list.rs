@@ -139,7 +139,7 @@ pub fn run(args: &ListArgs, ctx: &Context) -> anyhow::Result<Outcome> {
             duplicate_of: (earlier != r.line).then_some(earlier),
         };
         match cutoff {
-            Some(cutoff) if !entry.not_after.is_some_and(|t| t <= cutoff) => None,
+            Some(cutoff) if entry.not_after.is_none_or(|t| t > cutoff) => None,
             _ => Some(entry),
         }
     });

@@ -11,14 +11,13 @@
 
 use std::fs::File;
 use std::io;
-use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 mod writer;
 
 use super::mapped::Mapped;
 use super::prepare::{Duplicate, DuplicatePolicy};
-use super::{Backend, Entry, MapError, MapType, Table};
+use super::{Backend, Entry, MapError, MapType, Table, Visit};
 use crate::fsutil::{self, AtomicFile, ExclusiveLock, LockKind, Permissions};
 use writer::Writer;
 
@@ -226,10 +225,7 @@ impl Table for CdbTable {
         Ok(None)
     }
 
-    fn for_each_entry(
-        &mut self,
-        visit: &mut dyn FnMut(&[u8], &[u8]) -> ControlFlow<()>,
-    ) -> Result<(), MapError> {
+    fn for_each_entry(&mut self, visit: &mut Visit<'_>) -> Result<(), MapError> {
         let mut pos = HEADER;
         while pos < self.eod {
             let (key, value) = self.record(pos)?;

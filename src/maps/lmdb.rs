@@ -17,7 +17,6 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read};
-use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 use heed::types::Bytes;
@@ -26,7 +25,7 @@ use heed::{Database, Env, EnvFlags, EnvOpenOptions, MdbError, PutFlags};
 use super::lmdb_check::{self, Layout};
 use super::prepare::{Duplicate, DuplicatePolicy};
 use super::sorted::SortedEntries;
-use super::{Backend, Entry, MapError, MapType, Table, writeback};
+use super::{Backend, Entry, MapError, MapType, Table, Visit, writeback};
 use crate::fsutil::{self, AtomicFile, ExclusiveLock, LockKind, Permissions};
 
 /// Largest key LMDB 0.9 stores (`MDB_MAXKEYSIZE`), trailing NUL included.
@@ -382,10 +381,7 @@ impl Table for LmdbTable {
         Ok(None)
     }
 
-    fn for_each_entry(
-        &mut self,
-        visit: &mut dyn FnMut(&[u8], &[u8]) -> ControlFlow<()>,
-    ) -> Result<(), MapError> {
+    fn for_each_entry(&mut self, visit: &mut Visit<'_>) -> Result<(), MapError> {
         let path = self.path.clone();
         let (env, db) = self.env()?;
         let rtxn = env.read_txn().map_err(|e| read_err(&path, e))?;

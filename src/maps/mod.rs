@@ -206,6 +206,10 @@ pub struct Entry {
 /// A stored key and value, as bytes without trailing NUL.
 pub type Pair = (Vec<u8>, Vec<u8>);
 
+/// What [`Table::for_each_entry`] calls with each key and value; it breaks
+/// to stop the walk.
+pub type Visit<'a> = dyn FnMut(&[u8], &[u8]) -> ControlFlow<()> + 'a;
+
 /// A table writer and reader for one type.
 pub trait Backend {
     /// The type this backend handles.
@@ -240,10 +244,7 @@ pub trait Table {
     /// without trailing NUL (as `postmap -s` prints them), while reading,
     /// so memory does not grow with the table; stops early when `visit`
     /// breaks.
-    fn for_each_entry(
-        &mut self,
-        visit: &mut dyn FnMut(&[u8], &[u8]) -> ControlFlow<()>,
-    ) -> Result<(), MapError>;
+    fn for_each_entry(&mut self, visit: &mut Visit<'_>) -> Result<(), MapError>;
 
     /// Every entry in storage order, collected (see [`Table::for_each_entry`]).
     fn entries(&mut self) -> Result<Vec<Pair>, MapError> {

@@ -36,7 +36,6 @@
 //! keeps their own edits, and ccert then leaves the file alone.
 
 use std::io;
-use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -44,7 +43,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, params};
 
 use super::prepare::{Duplicate, DuplicatePolicy};
 use super::sorted::SortedEntries;
-use super::{Backend, Entry, MapError, MapType, Table};
+use super::{Backend, Entry, MapError, MapType, Table, Visit};
 use crate::fsutil::{self, AtomicFile, Permissions};
 
 /// The table ccert stores entries in.
@@ -335,10 +334,7 @@ impl Table for SqliteTable {
         Ok((!joined.is_empty()).then(|| joined.into_bytes()))
     }
 
-    fn for_each_entry(
-        &mut self,
-        visit: &mut dyn FnMut(&[u8], &[u8]) -> ControlFlow<()>,
-    ) -> Result<(), MapError> {
+    fn for_each_entry(&mut self, visit: &mut Visit<'_>) -> Result<(), MapError> {
         let mut stmt = self
             .conn
             .prepare("SELECT key, value FROM postfix_map ORDER BY rowid")

@@ -108,7 +108,7 @@ mod tests {
             let mut cases: Vec<Vec<Range<usize>>> = Vec::new();
             for a in 0..n {
                 for b in a + 1..=n {
-                    cases.push(vec![a..b]);
+                    cases.push(std::iter::once(a..b).collect());
                     for c in b + 1..n {
                         for d in c + 1..=n {
                             cases.push(vec![a..b, c..d]);

@@ -10,7 +10,6 @@
 use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::fs::File;
-use std::ops::ControlFlow;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
@@ -20,7 +19,7 @@ use super::page::{
     MAX_PAGESIZE, META_SIZE, MIN_PAGESIZE, Meta, Order, P_HASH, P_HASH_UNSORTED, P_HASHMETA,
     P_INVALID, P_OVERFLOW, PAGE_HEADER, detect_order,
 };
-use crate::maps::{MapError, Table};
+use crate::maps::{MapError, Table, Visit};
 
 /// Magic of a Berkeley DB btree, to name it in the error.
 const BTREE_MAGIC: u32 = 0x0005_3162;
@@ -358,10 +357,7 @@ impl HashTable {
 
     /// Calls `visit` with every stored pair, bucket by bucket, with stored
     /// bytes (NULs kept), until it breaks.
-    pub fn for_each_raw(
-        &self,
-        visit: &mut dyn FnMut(&[u8], &[u8]) -> ControlFlow<()>,
-    ) -> Result<(), MapError> {
+    pub fn for_each_raw(&self, visit: &mut Visit<'_>) -> Result<(), MapError> {
         let mut visited = Visited::new(self.npages);
         for bucket in 0..=self.meta.max_bucket {
             let mut pgno = self.first_page(bucket)?;
@@ -443,10 +439,7 @@ impl Table for HashTable {
         Ok(self.lookup(key)?.map(strip_nul))
     }
 
-    fn for_each_entry(
-        &mut self,
-        visit: &mut dyn FnMut(&[u8], &[u8]) -> ControlFlow<()>,
-    ) -> Result<(), MapError> {
+    fn for_each_entry(&mut self, visit: &mut Visit<'_>) -> Result<(), MapError> {
         let strip = |b: &[u8]| b.strip_suffix(&[0]).unwrap_or(b).len();
         self.for_each_raw(&mut |k, v| visit(&k[..strip(k)], &v[..strip(v)]))
     }
