@@ -25,13 +25,16 @@
 #           dump (each type), doctor; CPU and peak RSS of each.
 #   bulk    `ccert add --no-compile` of 100 and of 1000 certificates in one
 #           call on the N-entry source.
+#   floor   the disk's floor for each table type: read the source and write
+#           a file of the table's size with fsync (`cat`, `dd conv=fsync`),
+#           against `ccert compile` of that type (wall times, same run).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 n=${N:-1000000}
 lookups=${LOOKUPS:-100}
 batch=${BATCH:-200000}
-parts=${PARTS:-query batch compile edit bulk}
+parts=${PARTS:-query batch compile edit bulk floor}
 work=$root/benches/work/scale
 mkdir -p "$work/cf"
 PATH=$PATH:/usr/sbin
@@ -76,7 +79,7 @@ timed() {
     local label=$1
     shift
     /usr/bin/time -f '%e %M %U %S' -o "$work/time.out" "$@" >"$work/out" 2>"$work/err" || true
-    read -r wall kib user sys <"$work/time.out"
+    read -r wall kib user sys < <(tail -n 1 "$work/time.out")
     cpu=$(awk "BEGIN{printf \"%.2f\", $user + $sys}")
     printf '%-46s %7s s CPU %7s s wall %9s KiB\n' "$label" "$cpu" "$wall" "$kib"
 }
@@ -158,12 +161,12 @@ make_certs() {
 
 if [[ " $parts " == *" edit "* ]]; then
     echo "== editing commands on the $n-entry source (hash, lmdb, cdb, sqlite tables present)"
-    make_certs 1
+    make_certs 2
     fresh_tables
     sync
     timed "ccert add CERT (rebuilds 4 tables)" "$ccert" -c "$cf" --map "$map" add "$certs/c1.pem"
     add=$cpu
-    fp=$("$ccert" fingerprint -d sha256 "$certs/c1.pem" 2>/dev/null | awk '{print $NF}' | tail -1)
+    fp=$("$ccert" fingerprint -d sha256 -f map "$certs/c2.pem" | cut -d' ' -f1)
     cp "$src" "$work/m"
     manual() {
         printf '%s manual\n' "$fp" >>"$work/m"
@@ -175,9 +178,11 @@ if [[ " $parts " == *" edit "* ]]; then
     export fp work cf
     timed "manual: append + postmap hash, lmdb, cdb" bash -c manual
     ratio "ccert add / manual CPU" "$add" "$cpu"
-    timed "ccert add --no-compile (another cert)" "$ccert" -c "$cf" --map "$map" add --no-compile "$certs/c1.pem" --name other --replace
+    timed "ccert add --no-compile (another cert)" "$ccert" -c "$cf" --map "$map" add --no-compile "$certs/c2.pem"
+    timed "ccert add --no-compile --replace (rename)" "$ccert" -c "$cf" --map "$map" add --no-compile --replace --name other "$certs/c2.pem"
     timed "ccert remove --yes --no-compile -f FP" "$ccert" -c "$cf" --map "$map" remove --yes --no-compile -f "$fp"
-    timed "ccert list" "$ccert" -c "$cf" --map "$map" list
+    timed "ccert list (table)" "$ccert" -c "$cf" --map "$map" list
+    timed "ccert list --format plain" "$ccert" -c "$cf" --map "$map" list --format plain
     timed "ccert list --format json" "$ccert" -c "$cf" --map "$map" list --format json
     timed "ccert doctor" "$ccert" -c "$cf" --map "$map" doctor
     timed "ccert rehash -d sha512 --no-compile (no stored certs)" "$ccert" -c "$cf" --map "$map" rehash -d sha512 --no-compile
@@ -199,4 +204,22 @@ if [[ " $parts " == *" bulk "* ]]; then
         eval "bulk$k=$cpu"
     done
     ratio "1000 / 100 certs CPU" "$bulk1000" "$bulk100"
+fi
+
+if [[ " $parts " == *" floor "* ]]; then
+    echo "== the disk's floor: read the source, write the table's bytes with fsync"
+    cp "$src" "$work/f"
+    for t in hash lmdb cdb sqlite; do
+        case $t in hash) table=$work/f.db ;; lmdb) table=$work/f.lmdb ;; cdb) table=$work/f.cdb ;; sqlite) table=$work/f.sqlite ;; esac
+        rm -f "$table" "$table.cf"
+        sync
+        timed "ccert compile -t $t" "$ccert" -c "$cf" compile -t "$t" "$work/f"
+        compile_wall=$(tail -n 1 "$work/time.out" | cut -d' ' -f1)
+        size=$(stat -c %s "$table")
+        rm -f "$work/floor.out"
+        sync
+        timed "floor: cat source; dd $((size >> 20)) MiB fsync" bash -c "cat '$work/f' >/dev/null && head -c $size '$table' | dd of='$work/floor.out' bs=1M conv=fsync status=none"
+        floor_wall=$(tail -n 1 "$work/time.out" | cut -d' ' -f1)
+        ratio "compile/floor wall, $t" "$compile_wall" "$floor_wall"
+    done
 fi

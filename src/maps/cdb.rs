@@ -10,7 +10,7 @@
 //! (postmap's cdb default); readers try `key\0` then `key`.
 
 use std::fs::File;
-use std::io;
+use std::io::{self, BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 mod writer;
@@ -98,6 +98,7 @@ fn lock_existing(target: &Path) -> Result<Option<ExclusiveLock>, MapError> {
 /// checked against the file's length and the record area.
 pub struct CdbTable {
     map: Mapped,
+    file: File,
     path: PathBuf,
     header: Vec<(u32, u32)>,
     eod: u64,
@@ -146,6 +147,7 @@ impl CdbTable {
         }
         Ok(Self {
             map,
+            file,
             path: path.to_path_buf(),
             header,
             eod,
@@ -226,14 +228,38 @@ impl Table for CdbTable {
     }
 
     fn for_each_entry(&mut self, visit: &mut Visit<'_>) -> Result<(), MapError> {
+        // Read in order through a buffer rather than through the map, so a
+        // dump does not pull the whole table into this process's memory.
         let mut pos = HEADER;
+        let (mut key, mut value) = (Vec::new(), Vec::new());
+        let mut input = BufReader::with_capacity(1 << 20, &self.file);
+        input
+            .seek(SeekFrom::Start(HEADER))
+            .map_err(|e| io_err(&self.path, e))?;
         while pos < self.eod {
-            let (key, value) = self.record(pos)?;
+            if pos + 8 > self.eod {
+                return Err(self.corrupt(format!("record position {pos} out of range")));
+            }
+            let mut head = [0u8; 8];
+            input
+                .read_exact(&mut head)
+                .map_err(|e| io_err(&self.path, e))?;
+            let klen = u64::from(u32::from_le_bytes(head[..4].try_into().unwrap()));
+            let vlen = u64::from(u32::from_le_bytes(head[4..].try_into().unwrap()));
+            if pos + 8 + klen + vlen > self.eod {
+                return Err(self.corrupt(format!("record at {pos} runs past the records")));
+            }
+            key.resize(klen as usize, 0);
+            value.resize(vlen as usize, 0);
+            input
+                .read_exact(&mut key)
+                .and_then(|()| input.read_exact(&mut value))
+                .map_err(|e| io_err(&self.path, e))?;
             let strip = |b: &[u8]| b.strip_suffix(&[0]).unwrap_or(b).len();
-            if visit(&key[..strip(key)], &value[..strip(value)]).is_break() {
+            if visit(&key[..strip(&key)], &value[..strip(&value)]).is_break() {
                 return Ok(());
             }
-            pos += 8 + key.len() as u64 + value.len() as u64;
+            pos += 8 + klen + vlen;
         }
         Ok(())
     }

@@ -86,7 +86,9 @@ impl Backend for SqliteBackend {
             // Running smtpd processes may hold a shared lock for a lookup.
             conn.busy_timeout(Duration::from_secs(30))
                 .map_err(|e| sql_err(&target, e))?;
-            fill(&mut conn, &target, source, true, entries, policy, duplicate)?;
+            sync_sorted(
+                &mut conn, &target, source, entries, policy, duplicate, RUN_BYTES,
+            )?;
         } else {
             fsutil::remove_stale_temps(&target);
             let temp = AtomicFile::new(&target).map_err(|e| io_err(&target, e))?;
@@ -111,47 +113,6 @@ impl Backend for SqliteBackend {
         let path = MapType::Sqlite.table_path(source);
         Ok(Box::new(SqliteTable::open(&path)?))
     }
-}
-
-/// Inserts every entry in one transaction (replacing the old rows when `replace_all`).
-fn fill(
-    conn: &mut Connection,
-    target: &Path,
-    source: &Path,
-    replace_all: bool,
-    entries: &mut dyn Iterator<Item = Result<Entry, MapError>>,
-    policy: DuplicatePolicy,
-    duplicate: &mut dyn FnMut(Duplicate),
-) -> Result<(), MapError> {
-    let err = |e| sql_err(target, e);
-    let tx = conn
-        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-        .map_err(err)?;
-    if replace_all {
-        tx.execute("DELETE FROM postfix_map", []).map_err(err)?;
-    }
-    {
-        let mut insert = tx
-            .prepare("INSERT OR IGNORE INTO postfix_map (key, value) VALUES (?1, ?2)")
-            .map_err(err)?;
-        let mut update = tx
-            .prepare("UPDATE postfix_map SET value = ?2 WHERE key = ?1")
-            .map_err(err)?;
-        for entry in entries {
-            let entry = entry?;
-            let (key, value) = texts(source, &entry)?;
-            if insert.execute(params![key, value]).map_err(err)? == 0 {
-                duplicate(Duplicate {
-                    key: entry.key.clone(),
-                    line: entry.line,
-                });
-                if policy == DuplicatePolicy::Replace {
-                    update.execute(params![key, value]).map_err(err)?;
-                }
-            }
-        }
-    }
-    tx.commit().map_err(err)
 }
 
 /// The entry's key and value as text, or the error naming its line.
@@ -219,6 +180,128 @@ fn fill_sorted(
     tx.commit().map_err(err)?;
     dups.into_iter().for_each(duplicate);
     Ok(())
+}
+
+/// Brings an existing database in line with the source in one transaction,
+/// changing only the rows that differ: the entries are sorted and resolved
+/// as [`fill_sorted`] does, then merged with the table's rows read in key
+/// order (in chunks, so no statement is open while rows change). An `add`
+/// to a million-entry map then writes one row instead of rewriting every
+/// row and the whole primary-key index.
+fn sync_sorted(
+    conn: &mut Connection,
+    target: &Path,
+    source: &Path,
+    entries: &mut dyn Iterator<Item = Result<Entry, MapError>>,
+    policy: DuplicatePolicy,
+    duplicate: &mut dyn FnMut(Duplicate),
+    run_bytes: usize,
+) -> Result<(), MapError> {
+    let err = |e| sql_err(target, e);
+    let ioerr = |e| io_err(target, e);
+    let mut sorted = SortedEntries::new(fsutil::parent_dir(target), run_bytes);
+    for entry in entries {
+        let entry = entry?;
+        texts(source, &entry)?;
+        sorted
+            .push(&entry.key, &entry.value, entry.line)
+            .map_err(ioerr)?;
+    }
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(err)?;
+    let dups = {
+        let mut rows = TableRows {
+            tx: &tx,
+            chunk: std::collections::VecDeque::new(),
+            after: None,
+            done: false,
+        };
+        let mut insert = tx
+            .prepare("INSERT INTO postfix_map (key, value) VALUES (?1, ?2)")
+            .map_err(err)?;
+        let mut update = tx
+            .prepare("UPDATE postfix_map SET value = ?2 WHERE key = ?1")
+            .map_err(err)?;
+        let mut delete = tx
+            .prepare("DELETE FROM postfix_map WHERE key = ?1")
+            .map_err(err)?;
+        let dups = sorted.for_each_unique(policy, ioerr, |key, value, _line| {
+            let text = |bytes| {
+                std::str::from_utf8(bytes)
+                    .map_err(|e| ioerr(io::Error::new(io::ErrorKind::InvalidData, e)))
+            };
+            let (key, value) = (text(key)?, text(value)?);
+            // Rows before this key are no longer in the source.
+            while let Some((old, _)) = rows.peek().map_err(err)?
+                && old.as_bytes() < key.as_bytes()
+            {
+                delete.execute(params![old]).map_err(err)?;
+                rows.chunk.pop_front();
+            }
+            match rows.peek().map_err(err)? {
+                Some((old, old_value)) if old == key => {
+                    if old_value != value {
+                        update.execute(params![key, value]).map_err(err)?;
+                    }
+                    rows.chunk.pop_front();
+                }
+                _ => {
+                    insert.execute(params![key, value]).map_err(err)?;
+                }
+            }
+            Ok(())
+        })?;
+        while let Some((old, _)) = rows.peek().map_err(err)? {
+            delete.execute(params![old]).map_err(err)?;
+            rows.chunk.pop_front();
+        }
+        dups
+    };
+    tx.commit().map_err(err)?;
+    dups.into_iter().for_each(duplicate);
+    Ok(())
+}
+
+/// The rows of `postfix_map` in key order, fetched a chunk at a time.
+struct TableRows<'a> {
+    tx: &'a rusqlite::Transaction<'a>,
+    chunk: std::collections::VecDeque<(String, String)>,
+    /// The last key fetched: the next chunk starts after it.
+    after: Option<String>,
+    done: bool,
+}
+
+impl TableRows<'_> {
+    /// Rows fetched per query.
+    const CHUNK: usize = 1024;
+
+    /// The next row not yet consumed.
+    fn peek(&mut self) -> rusqlite::Result<Option<&(String, String)>> {
+        if self.chunk.is_empty() && !self.done {
+            // Two statements, so each is a range scan of the key index.
+            let row = |row: &rusqlite::Row<'_>| Ok((row.get(0)?, row.get(1)?));
+            let limit = Self::CHUNK as i64;
+            let fetched: Vec<(String, String)> = match &self.after {
+                None => self
+                    .tx
+                    .prepare_cached("SELECT key, value FROM postfix_map ORDER BY key LIMIT ?1")?
+                    .query_map(params![limit], row)?
+                    .collect::<rusqlite::Result<_>>()?,
+                Some(after) => self
+                    .tx
+                    .prepare_cached(
+                        "SELECT key, value FROM postfix_map WHERE key > ?1 ORDER BY key LIMIT ?2",
+                    )?
+                    .query_map(params![after, limit], row)?
+                    .collect::<rusqlite::Result<_>>()?,
+            };
+            self.chunk.extend(fetched);
+            self.done = self.chunk.len() < Self::CHUNK;
+            self.after = self.chunk.back().map(|(k, _)| k.clone());
+        }
+        Ok(self.chunk.front())
+    }
 }
 
 /// Refuses to overwrite a database ccert did not write.
@@ -466,10 +549,11 @@ mod tests {
     }
 
     /// The sorted build of a new database (runs spilled every 1000 bytes,
-    /// duplicates across runs) stores what the in-place path stores and
-    /// reports the same duplicates, in source order.
+    /// duplicates across runs) stores what the in-place update of a database
+    /// holding other rows (stale keys over several chunks, changed values)
+    /// stores, and both report the same duplicates, in source order.
     #[test]
-    fn sorted_build_agrees_with_in_place_fill() {
+    fn sorted_build_agrees_with_in_place_sync() {
         let dir = tempfile::tempdir().unwrap();
         let source = dir.path().join("map");
         let entries: Vec<Entry> = (0..3000)
@@ -501,14 +585,24 @@ mod tests {
                     )
                     .unwrap();
                 } else {
-                    fill(
+                    let tx = conn.transaction().unwrap();
+                    for i in 0..10_000 {
+                        let key = format!("k{:05}{}", i / 10, if i % 10 == 0 { "" } else { "x" });
+                        tx.execute(
+                            "INSERT OR IGNORE INTO postfix_map (key, value) VALUES (?1, 'old')",
+                            [key],
+                        )
+                        .unwrap();
+                    }
+                    tx.commit().unwrap();
+                    sync_sorted(
                         &mut conn,
                         &db,
                         &source,
-                        true,
                         &mut input,
                         policy,
                         &mut report,
+                        1000,
                     )
                     .unwrap();
                 }
