@@ -2,10 +2,16 @@
 //!
 //! Everything a user can type is declared here, once: the binary parses it,
 //! and [`crate::docs`] renders man pages and shell completions from it.
+//! The value enums convert into the domain types here, so domain modules
+//! never depend on the command line.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::cert::DigestAlgorithm;
+use crate::maps::MapType;
+use crate::selfsigned::KeyAlgorithm;
 
 /// Top-level command line of `ccert`.
 #[derive(Debug, Parser)]
@@ -114,6 +120,19 @@ pub enum DigestArg {
     Sha384,
     /// SHA-512
     Sha512,
+}
+
+impl From<DigestArg> for DigestAlgorithm {
+    fn from(arg: DigestArg) -> Self {
+        match arg {
+            DigestArg::Md5 => Self::Md5,
+            DigestArg::Sha1 => Self::Sha1,
+            DigestArg::Sha224 => Self::Sha224,
+            DigestArg::Sha256 => Self::Sha256,
+            DigestArg::Sha384 => Self::Sha384,
+            DigestArg::Sha512 => Self::Sha512,
+        }
+    }
 }
 
 /// Output formats of `ccert fingerprint`.
@@ -251,6 +270,17 @@ pub enum MapTypeArg {
     Sqlite,
 }
 
+impl From<MapTypeArg> for MapType {
+    fn from(arg: MapTypeArg) -> Self {
+        match arg {
+            MapTypeArg::Hash => Self::Hash,
+            MapTypeArg::Lmdb => Self::Lmdb,
+            MapTypeArg::Cdb => Self::Cdb,
+            MapTypeArg::Sqlite => Self::Sqlite,
+        }
+    }
+}
+
 /// Arguments of `ccert compile`.
 #[derive(Debug, Args)]
 #[command(
@@ -376,6 +406,16 @@ pub enum KeyType {
     Rsa,
     /// Ed25519
     Ed25519,
+}
+
+impl From<KeyType> for KeyAlgorithm {
+    fn from(k: KeyType) -> Self {
+        match k {
+            KeyType::Ec => Self::EcdsaP256,
+            KeyType::Rsa => Self::Rsa2048,
+            KeyType::Ed25519 => Self::Ed25519,
+        }
+    }
 }
 
 /// Arguments of `ccert issue`.

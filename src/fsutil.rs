@@ -88,6 +88,24 @@ impl AtomicFile {
     }
 }
 
+impl AtomicFile {
+    /// Like [`AtomicFile::commit`], but never replaces an existing target:
+    /// the temp file is hard-linked to the target name (which fails when
+    /// that name exists) and then removed. A run killed at any point leaves
+    /// either no target or a complete one, plus at most a temp file that
+    /// the next run sweeps.
+    pub fn commit_new(self, perms: &Permissions) -> io::Result<()> {
+        let file = self.temp.as_file();
+        file.sync_all()?;
+        perms.apply(file)?;
+        fs::hard_link(self.temp.path(), &self.target)?;
+        let dir = parent_dir(&self.target).to_path_buf();
+        // Dropping the temp file unlinks its name; the target keeps the inode.
+        drop(self.temp);
+        sync_dir(&dir)
+    }
+}
+
 /// Writes `bytes` to `target` atomically with the given permissions.
 pub fn write_atomic(target: &Path, bytes: &[u8], perms: &Permissions) -> io::Result<()> {
     let mut file = AtomicFile::new(target)?;
@@ -115,24 +133,6 @@ impl Permissions {
         })
     }
 
-    /// postmap's rule for a table built from `source`: mode 0644 narrowed by
-    /// the source's group/other restrictions (umask `022 | (~source_mode & 077)`),
-    /// owned by the source's owner when running as root.
-    ///
-    /// When the table already exists its owner and mode are kept instead,
-    /// as postmap keeps them when it rewrites hash and lmdb files in place.
-    pub fn for_table(source: &Path, existing_table: &Path) -> io::Result<Self> {
-        if let Ok(kept) = Self::of_existing(existing_table) {
-            return Ok(kept);
-        }
-        let meta = fs::metadata(source)?;
-        let umask = 0o022 | (!meta.mode() & 0o077);
-        Ok(Self {
-            mode: 0o644 & !umask,
-            owner: Some((meta.uid(), meta.gid())),
-        })
-    }
-
     /// Applies owner (only as root, and only when it differs) and mode to an open file.
     pub fn apply(&self, file: &File) -> io::Result<()> {
         if let Some((uid, gid)) = self.owner {
@@ -144,6 +144,49 @@ impl Permissions {
             }
         }
         file.set_permissions(fs::Permissions::from_mode(self.mode))
+    }
+}
+
+/// An I/O error in the words an administrator acts on, said once: the
+/// OS's text without the "(os error N)" suffix, starting in lower case
+/// ("no space left on device", "read-only file system", "permission denied").
+pub fn describe(e: &io::Error) -> String {
+    // Wrapped errors (tempfile adds the temp path) carry no raw code but
+    // the same text, followed by that path, which is cut as well.
+    let text = match e.raw_os_error() {
+        Some(code) => io::Error::from_raw_os_error(code).to_string(),
+        None => e.to_string(),
+    };
+    let text = match text.find(" (os error") {
+        Some(cut) => &text[..cut],
+        None => &text,
+    };
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// A file type in words, for errors ("FIFO", "character device" …).
+pub fn file_kind(t: &fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if t.is_file() {
+        "regular file"
+    } else if t.is_dir() {
+        "directory"
+    } else if t.is_fifo() {
+        "FIFO"
+    } else if t.is_char_device() {
+        "character device"
+    } else if t.is_block_device() {
+        "block device"
+    } else if t.is_socket() {
+        "socket"
+    } else if t.is_symlink() {
+        "symbolic link"
+    } else {
+        "special file"
     }
 }
 
@@ -220,18 +263,6 @@ pub struct ExclusiveLock {
 }
 
 impl ExclusiveLock {
-    /// Opens (creating if needed, mode 0600) `path` and waits for an exclusive lock of `kind`.
-    pub fn acquire(path: &Path, kind: LockKind) -> io::Result<Self> {
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode_0600()
-            .open(path)?;
-        Self::on(file, kind)
-    }
-
     /// Waits for an exclusive lock of `kind` on an already open file.
     pub fn on(file: File, kind: LockKind) -> io::Result<Self> {
         lock(&file, kind, true)?;
@@ -307,16 +338,6 @@ fn fcntl_setlkw(fd: libc::c_int, lock_type: libc::c_short) -> libc::c_int {
     fl.l_len = 0; // whole file, as Postfix's myflock(MYFLOCK_STYLE_FCNTL)
     // SAFETY: fd is valid and `fl` is a properly initialised flock struct.
     unsafe { libc::fcntl(fd, libc::F_SETLKW, &fl) }
-}
-
-trait OpenOptionsExt0600 {
-    fn mode_0600(&mut self) -> &mut Self;
-}
-
-impl OpenOptionsExt0600 for OpenOptions {
-    fn mode_0600(&mut self) -> &mut Self {
-        std::os::unix::fs::OpenOptionsExt::mode(self, 0o600)
-    }
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@
 //! * [`maps`] writes and reads the lookup tables Postfix reads
 //!   (`hash:`, `lmdb:`, `cdb:`, `sqlite:`), one module per backend.
 //! * [`postfix`] reads `main.cf` and `master.cf` the way Postfix does.
+//! * [`running`] tells whether a Postfix instance runs (for the sqlite notice).
 //! * [`fsutil`] holds the atomic-write and locking helpers every writer uses.
 
 pub mod cert;
@@ -21,5 +22,6 @@ pub mod doctor;
 pub mod fsutil;
 pub mod maps;
 pub mod postfix;
+pub mod running;
 pub mod selfsigned;
 pub mod source;

@@ -28,8 +28,36 @@ fn main() -> ExitCode {
         Err(err) => {
             // Not eprintln!: it panics when standard error is closed.
             use std::io::Write as _;
-            let _ = writeln!(std::io::stderr(), "ccert: error: {err:#}");
+            let _ = writeln!(std::io::stderr(), "ccert: error: {}", one_line(&err));
             ExitCode::from(1)
         }
     }
+}
+
+/// The error and its causes on one line, each fact once: a cause whose
+/// text the line already says (an OS error repeated by its wrapper, in
+/// other words or case) is left out.
+fn one_line(err: &anyhow::Error) -> String {
+    let norm = |s: &str| {
+        let s = match s.find(" (os error") {
+            Some(cut) => &s[..cut],
+            None => s,
+        };
+        s.to_lowercase()
+    };
+    let mut line = String::new();
+    for cause in err.chain() {
+        let mut text = cause.to_string();
+        // The OS error number helps no administrator.
+        if let Some(cut) = text.find(" (os error") {
+            text.truncate(cut);
+        }
+        if line.is_empty() {
+            line = text;
+        } else if !norm(&line).contains(&norm(&text)) {
+            line.push_str(": ");
+            line.push_str(&text);
+        }
+    }
+    line
 }

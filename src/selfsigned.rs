@@ -22,16 +22,6 @@ pub enum KeyAlgorithm {
     Ed25519,
 }
 
-impl From<crate::cli::KeyType> for KeyAlgorithm {
-    fn from(k: crate::cli::KeyType) -> Self {
-        match k {
-            crate::cli::KeyType::Ec => Self::EcdsaP256,
-            crate::cli::KeyType::Rsa => Self::Rsa2048,
-            crate::cli::KeyType::Ed25519 => Self::Ed25519,
-        }
-    }
-}
-
 /// Errors generating a certificate.
 #[derive(Debug, thiserror::Error)]
 pub enum IssueError {

@@ -43,33 +43,21 @@ fn copy_fixture(dir: &Path, name: &str) -> PathBuf {
     to
 }
 
-/// `ccert --map clientcerts ...` in `dir`; returns (status, stdout, stderr).
-fn ccert(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let confdir = dir.join("postfix-config");
-    std::fs::create_dir_all(&confdir).unwrap();
-    let out = Command::new(ccert_bin())
-        .current_dir(dir)
-        .env("MAIL_CONFIG", &confdir)
-        .args(["--map", "clientcerts"])
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+/// `ccert --map clientcerts ARGS` in `dir`.
+fn ccert(dir: &Path, args: &[&str]) -> Test {
+    Test::at(dir).args(["--map", "clientcerts"]).args(args)
 }
 
+/// Runs `ccert --map clientcerts ARGS` in `dir`, expecting success and
+/// silence on standard error; returns standard output.
 fn ok(dir: &Path, args: &[&str]) -> String {
-    let (status, stdout, stderr) = ccert(dir, args);
-    assert_eq!(status, 0, "ccert {args:?} failed:\n{stdout}{stderr}");
-    stdout
+    ccert(dir, args).run().stdout
 }
 
 fn list_json(dir: &Path) -> Vec<serde_json::Value> {
-    serde_json::from_str(&ok(dir, &["list", "--format", "json"])).unwrap()
+    // Warnings about the admin's lines are pinned by plain_list_is_postmaps_reading.
+    let listed = ccert(dir, &["list", "--format", "json"]).any_stderr().run();
+    serde_json::from_str(&listed.stdout).unwrap()
 }
 
 /// What `list` says postmap stores: folded keys, duplicates left out, as
@@ -141,8 +129,12 @@ fn add_keeps_every_byte_agrees_with_postmap_and_remove_restores() {
             std::fs::remove_file(dir.join("clientcerts.db")).unwrap();
         }
 
-        ok(dir, &["remove", "--yes", "rsa.pem"]);
-        ok(dir, &["remove", "--yes", "--name", "ecdsa.example"]);
+        ccert(dir, &["remove", "--yes", "rsa.pem"])
+            .stderr_contains("1 entry in clientcerts matches the fingerprints of rsa.pem")
+            .run();
+        ccert(dir, &["remove", "--yes", "--name", "ecdsa.example"])
+            .stderr_contains("1 entry in clientcerts matches the name \"ecdsa.example\"")
+            .run();
         assert_eq!(
             std::fs::read(&source).unwrap(),
             *original,
@@ -160,14 +152,11 @@ fn plain_list_is_postmaps_reading() {
         b"AA:BB one\r\n  two\r\n# c\r\n\"q k\" v\r\nnovalue\r\naa:bb dup\r\n",
     )
     .unwrap();
-    let (status, stdout, stderr) = ccert(dir, &["list", "--format", "plain"]);
-    assert_eq!(status, 0);
-    // The CR inside a joined logical line stays, as in postmap.
-    assert_eq!(stdout, "AA:BB one\r  two\n\"q k\" v\naa:bb dup\n");
-    assert!(
-        stderr.contains("ccert: warning: clientcerts:5: expected format: key whitespace value"),
-        "{stderr}"
-    );
+    ccert(dir, &["list", "--format", "plain"])
+        // The CR inside a joined logical line stays, as in postmap.
+        .stdout("AA:BB one\r  two\n\"q k\" v\naa:bb dup\n")
+        .stderr_contains("ccert: warning: clientcerts:5: expected format: key whitespace value")
+        .run();
     let json = list_json(dir);
     assert_eq!(json.len(), 3);
     assert_eq!(json[2]["duplicate"], true);
@@ -175,8 +164,10 @@ fn plain_list_is_postmaps_reading() {
     assert_eq!(json[2]["line"], 6);
     assert_eq!(json[0]["digest"], serde_json::Value::Null);
     assert_eq!(json[0]["not_after"], serde_json::Value::Null);
-    let table = ok(dir, &["list"]);
-    assert!(table.contains("duplicate of line 1"), "{table}");
+    ccert(dir, &["list"])
+        .stdout_contains("duplicate of line 1")
+        .any_stderr()
+        .run();
 }
 
 #[test]
@@ -203,7 +194,9 @@ fn list_shows_recorded_details() {
     assert!(json[0]["not_after"].as_str().unwrap().starts_with("21"));
     assert_eq!(json[0]["line"], 2);
     // Removing by certificate without --digest finds the sha1 public-key entry.
-    ok(dir, &["remove", "--yes", "rsa.pem"]);
+    ccert(dir, &["remove", "--yes", "rsa.pem"])
+        .stderr_contains("1 entry in clientcerts matches the fingerprints of rsa.pem")
+        .run();
     assert_eq!(std::fs::read(dir.join("clientcerts")).unwrap(), b"");
 }
 
@@ -236,11 +229,14 @@ fn list_expiring_selects_by_recorded_not_after() {
     bytes.extend_from_slice(b"AB:CD:EF:01 handwritten\n");
     std::fs::write(dir.join("clientcerts"), bytes).unwrap();
 
-    let (status, stdout, _) = ccert(dir, &["list", "--expiring", "30", "--format", "plain"]);
-    assert_eq!(status, 1, "an expiring entry exits 1");
-    assert_eq!(stdout, format!("{soon} soon.example\n"));
-    let (status, stdout, _) = ccert(dir, &["list", "--expiring", "5", "--format", "plain"]);
-    assert_eq!((status, stdout.as_str()), (0, ""));
+    // An expiring entry exits 1.
+    ccert(dir, &["list", "--expiring", "30", "--format", "plain"])
+        .status(1)
+        .stdout(format!("{soon} soon.example\n"))
+        .run();
+    ccert(dir, &["list", "--expiring", "5", "--format", "plain"])
+        .stdout("")
+        .run();
 }
 
 #[test]
@@ -256,18 +252,17 @@ fn add_existing_entry_is_a_noop_and_replace_renames_in_place() {
     std::fs::write(&source, &before).unwrap();
 
     // Same fingerprint (other case), other name: refused without --replace.
-    let (status, _, stderr) = ccert(dir, &["add", "rsa.pem"]);
-    assert_eq!(status, 1);
-    assert!(
-        stderr.contains("clientcerts:2:") && stderr.contains("--replace"),
-        "{stderr}"
-    );
+    ccert(dir, &["add", "rsa.pem"])
+        .status(1)
+        .stderr_contains("clientcerts:2:")
+        .stderr_contains("--replace")
+        .run();
     assert_eq!(std::fs::read_to_string(&source).unwrap(), before);
 
     // Same name: nothing to do, exit 0, a notice.
-    let (status, _, stderr) = ccert(dir, &["add", "--name", "old-name", "rsa.pem"]);
-    assert_eq!(status, 0);
-    assert!(stderr.contains("already in"), "{stderr}");
+    ccert(dir, &["add", "--name", "old-name", "rsa.pem"])
+        .stderr_contains("already in")
+        .run();
     assert_eq!(std::fs::read_to_string(&source).unwrap(), before);
 
     // --replace rewrites only that value.
@@ -313,11 +308,11 @@ fn bad_input_leaves_the_source_byte_identical() {
         &["remove", "--name", "host"],
     ];
     for args in cases {
-        let (status, stdout, stderr) = ccert(dir, args);
-        assert_eq!(status, 1, "ccert {args:?} should fail:\n{stdout}{stderr}");
+        let failed = ccert(dir, args).status(1).stderr_contains("ccert: ").run();
         assert!(
-            stderr.starts_with("ccert: ") && !stderr.contains("panicked"),
-            "{stderr}"
+            failed.stderr.starts_with("ccert: ") && !failed.stderr.contains("panicked"),
+            "{}",
+            failed.stderr
         );
         assert_eq!(
             std::fs::read(&source).unwrap(),
@@ -353,6 +348,9 @@ fn remove_without_terminal_refuses_unless_yes() {
         .then()
         .args(["--map", "clientcerts", "remove", "--yes", "--fingerprint"])
         .arg(RSA_SHA256.replace(':', "").to_lowercase())
+        .stderr_contains(format!(
+            "1 entry in clientcerts matches {RSA_SHA256}:\n  line 2: {RSA_SHA256} rsa.example\n"
+        ))
         .run();
     assert_eq!(out.read("clientcerts"), b"");
 }
@@ -434,6 +432,7 @@ fn add_creates_a_missing_file_but_no_directory() {
         .fixture("random.bin")
         .args(["--map", "other", "add", "random.bin"])
         .status(1)
+        .stderr_contains("random.bin: no certificate found")
         .run();
     assert!(!out.path("other").exists());
 }
@@ -475,27 +474,12 @@ fn concurrent_adds(initial: Option<&[u8]>) {
         );
         expected.insert((fp.to_string(), format!("host{i}.example")));
     }
-    let children: Vec<_> = (0..8)
-        .map(|i| {
-            Command::new(ccert_bin())
-                .current_dir(dir)
-                .env("MAIL_CONFIG", dir.join("postfix-config"))
-                .args(["--map", "clientcerts", "add", &format!("host{i}.pem")])
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    for child in children {
-        let out = child.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
+    // Eight processes at once, each started from its own thread.
+    std::thread::scope(|scope| {
+        for i in 0..8 {
+            scope.spawn(move || ccert(dir, &["add", &format!("host{i}.pem")]).run());
+        }
+    });
     let got: HashSet<(String, String)> = list_json(dir)
         .iter()
         .map(|e| {

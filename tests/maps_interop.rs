@@ -14,7 +14,7 @@ use std::process::{Command, Output, Stdio};
 use sha2::{Digest, Sha256};
 
 use crate::oracle;
-use crate::test::ccert_bin;
+use crate::test::Test;
 
 /// A scratch directory with a Postfix configuration postmap accepts.
 struct Lab {
@@ -69,21 +69,11 @@ impl Lab {
         out
     }
 
-    fn ccert(&self, args: &[&str], stdin: Option<&[u8]>) -> Output {
-        let cf = self.cf();
-        let mut all = vec!["-c", cf.as_str()];
-        all.extend_from_slice(args);
-        run(&ccert_bin(), &all, stdin, self.dir.path())
-    }
-
-    fn ccert_ok(&self, args: &[&str], stdin: Option<&[u8]>) -> Output {
-        let out = self.ccert(args, stdin);
-        assert!(
-            out.status.success(),
-            "ccert {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out
+    /// `ccert -c LAB/cf ARGS` in the lab directory.
+    fn ccert(&self, args: &[&str]) -> Test {
+        Test::at(self.dir.path())
+            .args(["-c", &self.cf()])
+            .args(args)
     }
 
     /// Builds `pm` with postmap and `cc` with ccert.
@@ -96,7 +86,8 @@ impl Lab {
         let mut args = vec!["compile"];
         args.extend_from_slice(flags);
         args.push(&cc);
-        self.ccert_ok(&args, None);
+        // The warnings are compared with postmap's in skipped_lines_warn_like_postmap.
+        self.ccert(&args).any_stderr().run();
     }
 
     /// `postmap -q -` over `keys` against `map`.
@@ -249,7 +240,7 @@ fn same_dump(lab: &Lab, map_type: &str) {
         &lab.postmap_query(&cc, &keys),
     );
     // And ccert reads postmap's table as postmap does.
-    let ours = lab.ccert_ok(&["dump", &pm], None).stdout;
+    let ours = lab.ccert(&["dump", &pm]).run().stdout_bytes;
     if map_type == "lmdb" {
         assert_same("lmdb: ccert dump in postmap -s order", &pm_dump, &ours);
     } else {
@@ -258,7 +249,10 @@ fn same_dump(lab: &Lab, map_type: &str) {
     assert_same(
         &format!("{map_type}: ccert query -"),
         &lab.postmap_query(&pm, &keys),
-        &lab.ccert(&["query", "-", &pm], Some(&keys)).stdout,
+        &lab.ccert(&["query", "-", &pm])
+            .stdin(&keys)
+            .run()
+            .stdout_bytes,
     );
 }
 
@@ -267,8 +261,8 @@ fn same_dump(lab: &Lab, map_type: &str) {
 fn same_cdb(lab: &Lab, byte_identical: bool) {
     let pm = format!("cdb:{}", lab.path("pm").display());
     let cc = format!("cdb:{}", lab.path("cc").display());
-    let pm_dump = lab.ccert_ok(&["dump", &pm], None).stdout;
-    let cc_dump = lab.ccert_ok(&["dump", &cc], None).stdout;
+    let pm_dump = lab.ccert(&["dump", &pm]).run().stdout_bytes;
+    let cc_dump = lab.ccert(&["dump", &cc]).run().stdout_bytes;
     assert!(!pm_dump.is_empty());
     let keys = keys_of(&pm_dump);
     let expected = lab.postmap_query(&pm, &keys);
@@ -281,7 +275,10 @@ fn same_cdb(lab: &Lab, byte_identical: bool) {
     assert_same(
         "cdb: ccert query - on postmap's table",
         &expected,
-        &lab.ccert(&["query", "-", &pm], Some(&keys)).stdout,
+        &lab.ccert(&["query", "-", &pm])
+            .stdin(&keys)
+            .run()
+            .stdout_bytes,
     );
     assert_same_set("cdb: ccert dump", &keys_values(&expected), &cc_dump);
     if byte_identical {
@@ -320,11 +317,11 @@ fn same_sqlite(lab: &Lab, flags: &[&str]) {
     args.extend_from_slice(flags);
     let src = format!("sqlite:{}", lab.path("cc").display());
     args.push(&src);
-    lab.ccert_ok(&args, None);
+    lab.ccert(&args).any_stderr().run();
     let mut args: Vec<&str> = flags.to_vec();
     args.push(&pm);
     lab.postmap_ok(&args, None);
-    let pm_dump = lab.ccert_ok(&["dump", &pm], None).stdout;
+    let pm_dump = lab.ccert(&["dump", &pm]).run().stdout_bytes;
     let keys = keys_of(&pm_dump);
     let expected = lab.postmap_query(&pm, &keys);
     assert!(!expected.is_empty());
@@ -403,15 +400,18 @@ fn skipped_lines_warn_like_postmap() {
     };
     lab.source(&rich_source(true));
     let pm = lab.postmap_ok(&[&format!("cdb:{}", lab.path("pm").display())], None);
-    let cc = lab.ccert_ok(
-        &["compile", &format!("cdb:{}", lab.path("cc").display())],
-        None,
-    );
+    let cc = lab
+        .ccert(&["compile", &format!("cdb:{}", lab.path("cc").display())])
+        .any_stderr()
+        .run();
     let pm_file = lab.path("pm").display().to_string();
     let cc_file = lab.path("cc").display().to_string();
     let expected = line_warnings(&pm.stderr, "postmap", &pm_file);
     assert!(expected.len() >= 3, "{expected:?}");
-    assert_eq!(line_warnings(&cc.stderr, "ccert", &cc_file), expected);
+    assert_eq!(
+        line_warnings(cc.stderr.as_bytes(), "ccert", &cc_file),
+        expected
+    );
 }
 
 #[test]
@@ -442,11 +442,10 @@ fn over_long_lmdb_keys_are_refused_like_postmap() {
     lab.source(&rich_source(true));
     let pm = lab.postmap(&[&format!("lmdb:{}", lab.path("pm").display())], None);
     assert!(!pm.status.success(), "postmap accepted a 701-byte lmdb key");
-    let cc = lab.ccert(
-        &["compile", &format!("lmdb:{}", lab.path("cc").display())],
-        None,
-    );
-    assert_eq!(cc.status.code(), Some(1));
+    lab.ccert(&["compile", &format!("lmdb:{}", lab.path("cc").display())])
+        .status(1)
+        .stderr_contains("lmdb tables allow at most 510 bytes per key")
+        .run();
     assert!(!lab.path("cc.lmdb").exists());
 }
 

@@ -129,6 +129,7 @@ fn add_keeps_a_copy_and_remove_drops_unused_copies() {
             "rsa.example",
             "--yes",
         ])
+        .stderr_contains("1 entry in clientcerts matches the name \"rsa.example\":\n  line 2: ")
         .run();
     assert_eq!(stored(&out), 1);
     // The remaining copy is a certificate ccert reads back to the same fingerprint.

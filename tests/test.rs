@@ -1,4 +1,4 @@
-//! A fluent builder for running `ccert` in a scratch directory.
+//! The one way integration tests run `ccert`: a strict fluent builder.
 //!
 //! ```ignore
 //! Test::new()
@@ -7,6 +7,11 @@
 //!     .stdout("ab:cd host\n")
 //!     .run();
 //! ```
+//!
+//! Strict by default: a run must exit 0 and write nothing to standard error.
+//! A test that expects otherwise says so — `.status(1)`, `.stderr(…)`,
+//! `.stderr_contains(…)`, or `.any_stderr()` when what ccert says there is
+//! not the point of the test.
 
 #![allow(dead_code)]
 
@@ -25,9 +30,28 @@ pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
 }
 
+/// The directory a run happens in: a scratch directory the builder owns, or
+/// one the test manages itself ([`Test::at`]).
+pub enum Scratch {
+    /// A temporary directory, removed when the last owner drops it.
+    Owned(tempfile::TempDir),
+    /// A directory owned by the test.
+    At(PathBuf),
+}
+
+impl Scratch {
+    /// The directory's path.
+    pub fn path(&self) -> &Path {
+        match self {
+            Self::Owned(dir) => dir.path(),
+            Self::At(path) => path,
+        }
+    }
+}
+
 /// One `ccert` invocation with its expectations.
 pub struct Test {
-    dir: tempfile::TempDir,
+    dir: Scratch,
     args: Vec<String>,
     env: Vec<(String, String)>,
     stdin: Option<Vec<u8>>,
@@ -36,15 +60,18 @@ pub struct Test {
     expected_stderr: Option<String>,
     stdout_contains: Vec<String>,
     stderr_contains: Vec<String>,
+    any_stderr: bool,
     current_dir: Option<PathBuf>,
 }
 
 /// What a finished run produced.
 pub struct Finished {
     /// The scratch directory (kept alive for follow-up checks).
-    pub dir: tempfile::TempDir,
-    /// Standard output.
+    pub dir: Scratch,
+    /// Standard output (lossily decoded; see `stdout_bytes`).
     pub stdout: String,
+    /// Standard output as written.
+    pub stdout_bytes: Vec<u8>,
     /// Standard error.
     pub stderr: String,
     /// Exit status code.
@@ -82,10 +109,16 @@ impl Test {
             .prefix("ccert-test")
             .tempdir()
             .expect("tempdir");
-        Self::in_dir(dir)
+        Self::in_dir(Scratch::Owned(dir))
     }
 
-    fn in_dir(dir: tempfile::TempDir) -> Self {
+    /// A run in a directory the test manages (its `postfix-config/`
+    /// subdirectory is the default `-c`, as for [`Test::new`]).
+    pub fn at(dir: &Path) -> Self {
+        Self::in_dir(Scratch::At(dir.to_path_buf()))
+    }
+
+    fn in_dir(dir: Scratch) -> Self {
         Self {
             dir,
             args: Vec::new(),
@@ -96,6 +129,7 @@ impl Test {
             expected_stderr: None,
             stdout_contains: Vec::new(),
             stderr_contains: Vec::new(),
+            any_stderr: false,
             current_dir: None,
         }
     }
@@ -181,6 +215,18 @@ impl Test {
         self
     }
 
+    /// Accepts whatever standard error holds (the default is: nothing).
+    pub fn any_stderr(mut self) -> Self {
+        self.any_stderr = true;
+        self
+    }
+
+    /// Runs ccert in `dir` instead of the scratch directory.
+    pub fn current_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.current_dir = Some(dir.into());
+        self
+    }
+
     /// Runs `ccert` in the scratch directory and checks the expectations.
     pub fn run(self) -> Finished {
         let mut cmd = Command::new(ccert_bin());
@@ -201,15 +247,24 @@ impl Test {
             cmd.env(k, v);
         }
         let mut child = cmd.spawn().expect("spawning ccert");
-        if let Some(input) = &self.stdin {
-            child.stdin.take().unwrap().write_all(input).unwrap();
-        }
+        // Standard input is fed from another thread: a large input and a
+        // large output would otherwise block each other on full pipes.
+        let feeder = self.stdin.clone().map(|input| {
+            let mut pipe = child.stdin.take().unwrap();
+            std::thread::spawn(move || pipe.write_all(&input))
+        });
         let Output {
             status,
             stdout,
             stderr,
         } = child.wait_with_output().unwrap();
-        let stdout = String::from_utf8_lossy(&stdout).into_owned();
+        if let Some(feeder) = feeder {
+            // ccert may stop reading early (it exits on an error): a broken
+            // pipe is then no failure of the test.
+            let _ = feeder.join().unwrap();
+        }
+        let stdout_bytes = stdout;
+        let stdout = String::from_utf8_lossy(&stdout_bytes).into_owned();
         let stderr = String::from_utf8_lossy(&stderr).into_owned();
         let code = status.code().unwrap_or(-1);
         let show = || {
@@ -229,6 +284,12 @@ impl Test {
         }
         if let Some(expected) = &self.expected_stderr {
             assert_eq!(&stderr, expected, "unexpected stderr\n{}", show());
+        } else if self.stderr_contains.is_empty() && !self.any_stderr {
+            assert!(
+                stderr.is_empty(),
+                "unexpected stderr (say .stderr_contains(…) or .any_stderr() if it is expected)\n{}",
+                show()
+            );
         }
         for s in &self.stdout_contains {
             assert!(
@@ -247,6 +308,7 @@ impl Test {
         Finished {
             dir: self.dir,
             stdout,
+            stdout_bytes,
             stderr,
             status: code,
         }

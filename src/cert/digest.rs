@@ -123,20 +123,6 @@ impl FromStr for DigestAlgorithm {
     }
 }
 
-impl From<crate::cli::DigestArg> for DigestAlgorithm {
-    fn from(arg: crate::cli::DigestArg) -> Self {
-        use crate::cli::DigestArg;
-        match arg {
-            DigestArg::Md5 => Self::Md5,
-            DigestArg::Sha1 => Self::Sha1,
-            DigestArg::Sha224 => Self::Sha224,
-            DigestArg::Sha256 => Self::Sha256,
-            DigestArg::Sha384 => Self::Sha384,
-            DigestArg::Sha512 => Self::Sha512,
-        }
-    }
-}
-
 /// A digest value; displays as Postfix does (`AB:CD:…`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Fingerprint {

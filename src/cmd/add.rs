@@ -1,7 +1,6 @@
 //! `ccert add`.
 
 use std::collections::HashMap;
-use std::io::Write as _;
 use std::path::Path;
 
 use anyhow::{Context as _, bail};
@@ -14,7 +13,7 @@ use crate::source::annotation::Annotation;
 use crate::source::locked::LockedSource;
 use crate::source::{Item, check_value};
 
-use super::{Context, Outcome};
+use super::{Context, Outcome, rebuild_then_unlock};
 
 /// One entry to add.
 struct Planned {
@@ -45,8 +44,10 @@ pub fn run(args: &AddArgs, ctx: &Context) -> anyhow::Result<Outcome> {
 
     let mut locked = LockedSource::open(&path, true)
         .with_context(|| format!("opening the clientcerts source {}", path.display()))?;
-    let changed = edit(&mut locked, &planned, args.replace, &path)?;
-    // Keep each certificate so `ccert rehash` can re-fingerprint it later.
+    let edit = plan_edit(&locked, &planned, args.replace, &path)?;
+    // Keep each certificate so `ccert rehash` can re-fingerprint it later,
+    // before the source names it: a run killed in between leaves an unused
+    // copy (pruned later), never an entry without its certificate.
     let store = CertStore::for_source(&path);
     for p in &planned {
         store.save(&p.cert).with_context(|| {
@@ -56,6 +57,11 @@ pub fn run(args: &AddArgs, ctx: &Context) -> anyhow::Result<Outcome> {
                 p.cert_path
             )
         })?;
+    }
+    let changed = edit.apply(&mut locked, &path)?;
+    // Only now is it true.
+    for line in edit.done {
+        say!("{line}");
     }
     rebuild_then_unlock(locked, changed && !args.no_compile, &path, ctx)?;
     Ok(Outcome::Success)
@@ -141,18 +147,28 @@ enum Place {
     Appended(usize),
 }
 
-/// Adds the planned entries to the locked source; returns whether it changed.
+/// The change `add` makes to the source, decided before anything is written.
+struct Edit {
+    /// New entries: ccert's comment, key, name.
+    appended: Vec<(String, String, String)>,
+    /// Entries renamed in place: their lines and new name.
+    renames: Vec<(std::ops::Range<usize>, String)>,
+    /// What was done, said once the source is written.
+    done: Vec<String>,
+}
+
+/// Decides how the planned entries change the locked source.
 ///
 /// One streamed pass over the source finds the entries already there for
 /// the planned keys, so memory stays small and adding many certificates
 /// costs one read of the source. New entries are appended by copying the
 /// old content; only renames (`--replace`) edit the file in memory.
-fn edit(
-    locked: &mut LockedSource,
+fn plan_edit(
+    locked: &LockedSource,
     planned: &[Planned],
     replace: bool,
     path: &Path,
-) -> anyhow::Result<bool> {
+) -> anyhow::Result<Edit> {
     let reading = || format!("reading {}", path.display());
     let mut found: HashMap<Vec<u8>, Option<Existing>> = planned
         .iter()
@@ -176,15 +192,16 @@ fn edit(
         }
     }
 
-    let mut appended: Vec<(String, String, String)> = Vec::new(); // (annotation, key, name)
-    let mut renames: Vec<(std::ops::Range<usize>, &str)> = Vec::new();
+    let mut appended: Vec<(String, String, String)> = Vec::new();
+    let mut renames: Vec<(std::ops::Range<usize>, String)> = Vec::new();
+    let mut done = Vec::new();
     for p in planned {
         let text = p.fingerprint.to_string();
         let slot = found
             .get_mut(text.to_ascii_lowercase().as_bytes())
             .expect("every planned key is in the map");
         let Some(existing) = slot else {
-            say!("added {text} {} to {}", p.name, path.display());
+            done.push(format!("added {text} {} to {}", p.name, path.display()));
             *slot = Some(Existing {
                 line: 0,
                 value: p.name.clone().into_bytes(),
@@ -225,11 +242,11 @@ fn edit(
             );
         }
         match &existing.place {
-            Place::Source(lines) => renames.push((lines.clone(), &p.name)),
+            Place::Source(lines) => renames.push((lines.clone(), p.name.clone())),
             Place::Appended(i) => appended[*i].2 = p.name.clone(),
         }
         existing.value = p.name.clone().into_bytes();
-        say!(
+        done.push(format!(
             "renamed {} from {:?} to {:?} in {}{}",
             text,
             old,
@@ -240,75 +257,45 @@ fn edit(
             } else {
                 String::new()
             }
-        );
+        ));
     }
-
-    let lines = appended
-        .iter()
-        .flat_map(|(note, key, name)| [note.clone(), format!("{key} {name}")]);
-    let writing = || format!("writing {}", path.display());
-    if renames.is_empty() {
-        locked.commit_append(lines).with_context(writing)?;
-        return Ok(!appended.is_empty());
-    }
-    let mut source = locked.source().with_context(reading)?;
-    // From the last record up, so earlier line numbers stay valid when a
-    // value spread over continuation lines shrinks to one line.
-    // The last rename of a record wins: put it first for `dedup`.
-    renames.reverse();
-    renames.sort_by_key(|(lines, _)| std::cmp::Reverse(lines.start));
-    renames.dedup_by_key(|(lines, _)| lines.start);
-    for (lines, name) in renames {
-        source
-            .replace_value(lines, name.as_bytes())
-            .with_context(|| format!("{}: renaming the entry", path.display()))?;
-    }
-    source.append_lines(lines);
-    locked.commit(&source).with_context(writing)?;
-    Ok(true)
+    Ok(Edit {
+        appended,
+        renames,
+        done,
+    })
 }
 
-/// Rebuilds the tables next to the source (while still holding the source
-/// lock, so rebuilds of concurrent edits happen in order), then unlocks.
-pub(crate) fn rebuild_then_unlock(
-    locked: LockedSource,
-    rebuild: bool,
-    path: &Path,
-    ctx: &Context,
-) -> anyhow::Result<()> {
-    if rebuild {
-        rebuild_tables(path, ctx)?;
+impl Edit {
+    /// Writes the change to the locked source; whether it changed anything.
+    /// New entries are appended by copying the source; only renames edit
+    /// the file in memory.
+    fn apply(&self, locked: &mut LockedSource, path: &Path) -> anyhow::Result<bool> {
+        let reading = || format!("reading {}", path.display());
+        let mut renames = self.renames.clone();
+        let lines = self
+            .appended
+            .iter()
+            .flat_map(|(note, key, name)| [note.clone(), format!("{key} {name}")]);
+        let writing = || format!("writing {}", path.display());
+        if renames.is_empty() {
+            locked.commit_append(lines).with_context(writing)?;
+            return Ok(!self.appended.is_empty());
+        }
+        let mut source = locked.source().with_context(reading)?;
+        // From the last record up, so earlier line numbers stay valid when a
+        // value spread over continuation lines shrinks to one line.
+        // The last rename of a record wins: put it first for `dedup`.
+        renames.reverse();
+        renames.sort_by_key(|(lines, _)| std::cmp::Reverse(lines.start));
+        renames.dedup_by_key(|(lines, _)| lines.start);
+        for (lines, name) in renames {
+            source
+                .replace_value(lines, name.as_bytes())
+                .with_context(|| format!("{}: renaming the entry", path.display()))?;
+        }
+        source.append_lines(lines);
+        locked.commit(&source).with_context(writing)?;
+        Ok(true)
     }
-    drop(locked);
-    Ok(())
-}
-
-/// Rebuilds the compiled tables that exist next to `source`, printing
-/// postmap-style warnings (as `ccert compile` does) once: every table is
-/// built from the same source, so its skipped lines and duplicates are the
-/// same for each.
-pub(crate) fn rebuild_tables(source: &Path, ctx: &Context) -> anyhow::Result<()> {
-    let mut progress = super::progress::Progress::new(ctx);
-    let reports = crate::maps::compile::rebuild_existing_with_progress(
-        source,
-        &mut |map_type, done, total| {
-            progress.update(&format!("rebuilding {map_type}:{}", source.display()), done, total)
-        },
-    )
-    .with_context(|| {
-        format!(
-            "{} was updated, but rebuilding its tables failed; fix the problem and run `ccert compile {}`",
-            source.display(),
-            source.display()
-        )
-    })?;
-    drop(progress);
-    if let Some(report) = reports.first() {
-        super::compile::print_warnings(source, report);
-    }
-    let mut err = std::io::stderr().lock();
-    for report in &reports {
-        let _ = writeln!(err, "ccert: rebuilt {}", report.table.display());
-    }
-    Ok(())
 }

@@ -7,8 +7,7 @@ use anyhow::Context as _;
 
 use crate::cli::DumpArgs;
 
-use super::query::open_table;
-use super::{Context, Outcome};
+use super::{Context, Outcome, finish_output, open_table};
 
 /// Runs `ccert dump`: one `key<TAB>value` line per entry, in storage order.
 pub fn run(args: &DumpArgs, ctx: &Context) -> anyhow::Result<Outcome> {
@@ -34,12 +33,4 @@ pub fn run(args: &DumpArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         .with_context(|| format!("reading {}", args.table))?;
     finish_output(written.and_then(|()| out.flush()))?;
     Ok(Outcome::Success)
-}
-
-/// Standard output closed early (`ccert dump … | head`) is not an error.
-pub(crate) fn finish_output(result: std::io::Result<()>) -> anyhow::Result<()> {
-    match result {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => other.context("writing to standard output"),
-    }
 }

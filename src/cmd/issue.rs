@@ -1,21 +1,21 @@
 //! `ccert issue`: a self-signed client certificate and key for a workstation.
 
-use std::fs::OpenOptions;
 use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
 
 use crate::cert::parse_certificates;
 use crate::cli::{AddArgs, IssueArgs};
+use crate::fsutil::{AtomicFile, Permissions};
 use crate::selfsigned::{KeyAlgorithm, issue};
 
 use super::{Context, Outcome};
 
-/// Runs `ccert issue`.
+/// Runs `ccert issue` up to the new files; with `--add` the dispatcher then
+/// runs `ccert add` with [`add_args`].
 pub fn run(args: &IssueArgs, ctx: &Context) -> anyhow::Result<Outcome> {
-    let cert_path = args.out.join(format!("{}.pem", args.name));
+    let cert_path = cert_path(args);
     let key_path = args.out.join(format!("{}.key", args.name));
     for path in [&cert_path, &key_path] {
         if path.exists() || path.is_symlink() {
@@ -31,17 +31,34 @@ pub fn run(args: &IssueArgs, ctx: &Context) -> anyhow::Result<Outcome> {
             args.out.display()
         );
     }
+    // Temp files of a killed earlier run would otherwise stay forever.
+    crate::fsutil::remove_stale_temps(&key_path);
+    crate::fsutil::remove_stale_temps(&cert_path);
     let issued = issue(&args.name, KeyAlgorithm::from(args.key_type), args.days)?;
 
-    // The key first, 0600 from the start (never briefly readable), created exclusively.
+    // The key first, 0600 from the start (never briefly readable). Each file
+    // appears complete or not at all, so a failed or killed run never leaves
+    // an empty file that makes the retry say "already exists".
     write_new(&key_path, issued.key_pem.as_bytes(), 0o600)?;
     if let Err(e) = write_new(&cert_path, issued.cert_pem.as_bytes(), 0o644) {
         let _ = std::fs::remove_file(&key_path);
         return Err(e);
     }
+    // Nothing half-done stays behind when a later step fails: the retry
+    // starts clean.
+    finish(args, ctx, &cert_path, &key_path, &issued.cert_pem).map_err(|e| undo(args, e))
+}
 
+/// Prints the new certificate's details.
+fn finish(
+    args: &IssueArgs,
+    ctx: &Context,
+    cert_path: &Path,
+    key_path: &Path,
+    cert_pem: &str,
+) -> anyhow::Result<Outcome> {
     let digest = ctx.default_digest()?;
-    let cert = parse_certificates(issued.cert_pem.as_bytes(), &cert_path)?
+    let cert = parse_certificates(cert_pem.as_bytes(), cert_path)?
         .into_iter()
         .next()
         .context("the generated certificate could not be read back")?;
@@ -49,17 +66,7 @@ pub fn run(args: &IssueArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     say!("certificate: {}", cert_path.display());
     say!("private key: {} (mode 0600)", key_path.display());
     say!("{digest} fingerprint: {fp}");
-    if args.add {
-        let add = AddArgs {
-            certs: vec![cert_path.clone()],
-            name: Some(args.name.clone()),
-            digest: None,
-            pubkey: false,
-            replace: false,
-            no_compile: false,
-        };
-        return super::add::run(&add, ctx);
-    } else {
+    if !args.add {
         say!(
             "add it on the server with: ccert add {} --name {}",
             cert_path.display(),
@@ -69,15 +76,48 @@ pub fn run(args: &IssueArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     Ok(Outcome::Success)
 }
 
+/// The `ccert add` that `issue --add` runs after [`run`]: the new
+/// certificate, named as issued.
+pub fn add_args(args: &IssueArgs) -> AddArgs {
+    AddArgs {
+        certs: vec![cert_path(args)],
+        name: Some(args.name.clone()),
+        digest: None,
+        pubkey: false,
+        replace: false,
+        no_compile: false,
+    }
+}
+
+/// Removes the certificate and key [`run`] created, after a later step
+/// (`--add`) failed, and says so in the error.
+pub fn undo(args: &IssueArgs, err: anyhow::Error) -> anyhow::Error {
+    let (cert, key) = (cert_path(args), args.out.join(format!("{}.key", args.name)));
+    for path in [&cert, &key] {
+        let _ = std::fs::remove_file(path);
+    }
+    err.context(format!(
+        "{} and {} were removed again",
+        cert.display(),
+        key.display()
+    ))
+}
+
+fn cert_path(args: &IssueArgs) -> PathBuf {
+    args.out.join(format!("{}.pem", args.name))
+}
+
+/// Creates `path` with `bytes` and `mode`, never replacing an existing file.
 fn write_new(path: &Path, bytes: &[u8], mode: u32) -> anyhow::Result<()> {
-    let mut file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(mode)
-        .open(path)
-        .with_context(|| format!("{}: cannot create", path.display()))?;
-    file.write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .with_context(|| format!("{}: cannot write", path.display()))?;
-    Ok(())
+    let fail = |e: std::io::Error| {
+        anyhow::anyhow!(
+            "{}: cannot create: {}",
+            path.display(),
+            crate::fsutil::describe(&e)
+        )
+    };
+    let mut temp = AtomicFile::new(path).map_err(fail)?;
+    temp.file().write_all(bytes).map_err(fail)?;
+    temp.commit_new(&Permissions { mode, owner: None })
+        .map_err(fail)
 }

@@ -59,6 +59,8 @@ fn rfc3339<S: serde::Serializer>(t: &Option<OffsetDateTime>, s: S) -> Result<S::
 /// marked exactly with a first pass, see [`RepeatedKeys`]).
 pub fn run(args: &ListArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let path = ctx.source_path()?;
+    // Refuses a FIFO or device; sweeps killed edits' temp files.
+    crate::source::locked::before_reading(&path)?;
     let open = || {
         std::fs::File::open(&path)
             .map(|f| RecordReader::new(BufReader::with_capacity(1 << 16, f)).with_comments())

@@ -1,4 +1,9 @@
 //! One module per subcommand. Each exposes `run(args, ctx) -> anyhow::Result<Outcome>`.
+//!
+//! A command module depends on domain modules and on this one, never on
+//! another command: what several commands share at the command edge (opening
+//! a table named on the command line, printing compile warnings, rebuilding
+//! tables after an edit) lives here.
 
 /// `println!` that never panics: a closed standard output (`ccert add … | head`)
 /// must not abort a command between writing the source and rebuilding its tables.
@@ -33,9 +38,16 @@ pub mod rehash;
 pub mod remove;
 pub mod server_config;
 
+use std::io::Write as _;
+use std::path::Path;
 use std::process::ExitCode;
 
+use anyhow::Context as _;
+
 use crate::cli::{Cli, Command};
+use crate::maps::compile::Report;
+use crate::maps::{self, MapName, MapType, Table};
+use crate::source::locked::LockedSource;
 
 pub use context::Context;
 
@@ -72,9 +84,174 @@ pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
         Command::Dump(args) => dump::run(args, &ctx),
         Command::Doctor(args) => doctor::run(args, &ctx),
         Command::Rehash(args) => rehash::run(args, &ctx),
-        Command::Issue(args) => issue::run(args, &ctx),
+        Command::Issue(args) => match issue::run(args, &ctx)? {
+            // A failed add takes the new files away again, so a retry starts clean.
+            Outcome::Success if args.add => {
+                add::run(&issue::add_args(args), &ctx).map_err(|e| issue::undo(args, e))
+            }
+            outcome => Ok(outcome),
+        },
         Command::ClientConfig(args) => client_config::run(args, &ctx),
         Command::ServerConfig(args) => server_config::run(args, &ctx),
         Command::Completions(args) => completions::run(args, &ctx),
     }
+}
+
+/// After a sqlite table built from `source` was replaced: tells the
+/// administrator of a running Postfix that its smtpd processes keep the
+/// previous database until they exit (they never notice a replaced sqlite
+/// file; see [`crate::running`]).
+pub(crate) fn note_sqlite_replaced(source: &std::path::Path, ctx: &Context) {
+    let table = crate::maps::MapType::Sqlite.table_path(source);
+    let queue_dir = ctx
+        .postfix()
+        .ok()
+        .and_then(|c| c.get("queue_directory"))
+        .unwrap_or_else(|| "/var/spool/postfix".into());
+    if table.exists() && crate::running::postfix_running(std::path::Path::new(&queue_dir)) {
+        tell!(
+            "ccert: notice: {}: running smtpd processes answer from the previous database \
+             until they exit (max_use sessions or max_idle seconds); `postfix reload` switches them now",
+            table.display()
+        );
+    }
+}
+
+/// The table type for `name`: its `TYPE:` prefix, else `explicit` (-t), else
+/// the type relay_clientcerts uses for this file, else default_database_type
+/// (when a main.cf exists), else lmdb.
+fn resolve_type(
+    name: &MapName,
+    explicit: Option<MapType>,
+    ctx: &Context,
+) -> anyhow::Result<MapType> {
+    if let Some(t) = name.map_type.or(explicit) {
+        return Ok(t);
+    }
+    let config = ctx.postfix()?;
+    if let Some(relay) = config.get("relay_clientcerts")
+        && let Some(t) = maps::configured_type(&relay, &name.path)
+    {
+        return Ok(t);
+    }
+    if config.present
+        && let Some(value) = config.get("default_database_type")
+    {
+        return value.trim().parse().with_context(|| {
+            format!(
+                "default_database_type = {} in {}: ccert writes hash, lmdb, cdb and \
+                 sqlite; name the type with -t TYPE or TYPE:FILE",
+                value.trim(),
+                ctx.config_dir.join("main.cf").display()
+            )
+        });
+    }
+    Ok(MapType::Lmdb)
+}
+
+/// Opens the table named `[TYPE:]FILE` on the command line (type defaults
+/// as for compile; sqlite tables may be named by their `.sqlite.cf` file).
+fn open_table(spec: &str, ctx: &Context) -> anyhow::Result<Box<dyn Table>> {
+    let name = MapName::parse(spec)?;
+    let map_type = resolve_type(&name, None, ctx)?;
+    let source = map_type.source_of(&name.path);
+    maps::backend(map_type).open(&source).with_context(|| {
+        format!(
+            "cannot open {}:{} (build it with `ccert compile {}:{}`)",
+            map_type,
+            name.path.display(),
+            map_type,
+            source.display()
+        )
+    })
+}
+
+/// Standard output closed early (`ccert dump … | head`) is not an error.
+fn finish_output(result: std::io::Result<()>) -> anyhow::Result<()> {
+    match result {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("writing to standard output"),
+    }
+}
+
+/// Prints postmap-style warnings for a compile, in source line order:
+/// skipped lines and duplicate keys.
+fn print_warnings(source: &Path, report: &Report) {
+    let mut warnings: Vec<(usize, String)> = report
+        .problems
+        .iter()
+        .map(|p| {
+            let text = format!("{}, line {}: {}", source.display(), p.line, p.message);
+            (p.line, text)
+        })
+        .chain(report.duplicates.iter().map(|d| {
+            let text = format!(
+                "{}: duplicate entry: \"{}\" ({}, line {}: the first value is kept)",
+                report.table.display(),
+                String::from_utf8_lossy(&d.key),
+                source.display(),
+                d.line
+            );
+            (d.line, text)
+        }))
+        .collect();
+    warnings.sort_by_key(|(line, _)| *line);
+    // eprintln! would panic on a closed standard error (`2>&1 | head`),
+    // which hostile sources with thousands of warnings make likely.
+    let mut err = std::io::stderr().lock();
+    for (_, text) in warnings {
+        if writeln!(err, "ccert: warning: {text}").is_err() {
+            break;
+        }
+    }
+}
+
+/// Rebuilds the tables next to the source (while still holding the source
+/// lock, so rebuilds of concurrent edits happen in order), then unlocks.
+fn rebuild_then_unlock(
+    locked: LockedSource,
+    rebuild: bool,
+    path: &Path,
+    ctx: &Context,
+) -> anyhow::Result<()> {
+    if rebuild {
+        rebuild_tables(path, ctx)?;
+        note_sqlite_replaced(path, ctx);
+    }
+    drop(locked);
+    Ok(())
+}
+
+/// Rebuilds the compiled tables that exist next to `source`, printing
+/// postmap-style warnings (as `ccert compile` does) once: every table is
+/// built from the same source, so its skipped lines and duplicates are the
+/// same for each.
+fn rebuild_tables(source: &Path, ctx: &Context) -> anyhow::Result<()> {
+    let mut progress = progress::Progress::new(ctx);
+    let reports = maps::compile::rebuild_existing_with_progress(
+        source,
+        &mut |map_type, done, total| {
+            progress.update(
+                &format!("rebuilding {map_type}:{}", source.display()),
+                done,
+                total,
+            )
+        },
+    )
+    .with_context(|| {
+        format!(
+            "{} was updated, but rebuilding its tables failed; fix the problem and run `ccert compile {}`",
+            source.display(),
+            source.display()
+        )
+    })?;
+    drop(progress);
+    if let Some(report) = reports.first() {
+        print_warnings(source, report);
+    }
+    let mut err = std::io::stderr().lock();
+    for report in &reports {
+        let _ = writeln!(err, "ccert: rebuilt {}", report.table.display());
+    }
+    Ok(())
 }

@@ -5,12 +5,10 @@ use std::io::{BufRead, Write};
 use anyhow::Context as _;
 
 use crate::cli::QueryArgs;
+use crate::maps::Table;
 use crate::maps::prepare::fold_key;
-use crate::maps::{self, MapName, Table};
 
-use super::compile::{resolve_type, source_of};
-use super::dump::finish_output;
-use super::{Context, Outcome};
+use super::{Context, Outcome, finish_output, open_table};
 
 /// Runs `ccert query`: exit 0 when a key was found, 1 (silently) when not.
 pub fn run(args: &QueryArgs, ctx: &Context) -> anyhow::Result<Outcome> {
@@ -66,21 +64,4 @@ fn lookup(table: &mut dyn Table, key: &[u8], map: &str) -> anyhow::Result<Option
     table
         .get(&fold_key(key))
         .with_context(|| format!("looking up a key in {map}"))
-}
-
-/// Opens the table named `[TYPE:]FILE` on the command line (type defaults
-/// as for compile; sqlite tables may be named by their `.sqlite.cf` file).
-pub fn open_table(spec: &str, ctx: &Context) -> anyhow::Result<Box<dyn Table>> {
-    let name = MapName::parse(spec)?;
-    let map_type = resolve_type(&name, None, ctx)?;
-    let source = source_of(map_type, &name.path);
-    maps::backend(map_type).open(&source).with_context(|| {
-        format!(
-            "cannot open {}:{} (build it with `ccert compile {}:{}`)",
-            map_type,
-            name.path.display(),
-            map_type,
-            source.display()
-        )
-    })
 }

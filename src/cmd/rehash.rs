@@ -14,7 +14,7 @@ use crate::cli::RehashArgs;
 use crate::source::annotation::Annotation;
 use crate::source::locked::LockedSource;
 
-use super::{Context, Outcome};
+use super::{Context, Outcome, rebuild_then_unlock};
 
 /// Runs `ccert rehash`.
 pub fn run(args: &RehashArgs, ctx: &Context) -> anyhow::Result<Outcome> {
@@ -104,7 +104,7 @@ pub fn run(args: &RehashArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         rewrites.len(),
         path.display()
     );
-    super::add::rebuild_then_unlock(locked, changed > 0 && !args.no_compile, &path, ctx)?;
+    rebuild_then_unlock(locked, changed > 0 && !args.no_compile, &path, ctx)?;
 
     let effective = ctx.postfix()?.fingerprint_digest();
     if ctx.postfix()?.present && effective != Some(digest) {

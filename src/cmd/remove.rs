@@ -13,7 +13,7 @@ use crate::source::annotation::Annotation;
 use crate::source::locked::LockedSource;
 use crate::source::{Item, Record};
 
-use super::{Context, Outcome};
+use super::{Context, Outcome, rebuild_then_unlock};
 
 /// Which entries to remove.
 enum Matcher {
@@ -120,7 +120,7 @@ pub fn run(args: &RemoveArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         if matching.len() == 1 { "y" } else { "ies" },
         path.display()
     );
-    super::add::rebuild_then_unlock(locked, !args.no_compile, &path, ctx)?;
+    rebuild_then_unlock(locked, !args.no_compile, &path, ctx)?;
     Ok(Outcome::Success)
 }
 

@@ -17,8 +17,8 @@ mod writer;
 
 use super::mapped::Mapped;
 use super::prepare::{Duplicate, DuplicatePolicy};
+use super::table_file::{NewTable, ReaderLock};
 use super::{Backend, Entry, MapError, MapType, Table, Visit};
-use crate::fsutil::{self, AtomicFile, ExclusiveLock, LockKind, Permissions};
 use writer::Writer;
 
 /// Size of the cdb header: 256 `(position, slot count)` pairs.
@@ -36,10 +36,6 @@ pub fn cdb_hash(bytes: &[u8]) -> u32 {
 pub struct CdbBackend;
 
 impl Backend for CdbBackend {
-    fn map_type(&self) -> MapType {
-        MapType::Cdb
-    }
-
     fn write(
         &self,
         source: &Path,
@@ -47,12 +43,10 @@ impl Backend for CdbBackend {
         policy: DuplicatePolicy,
         duplicate: &mut dyn FnMut(Duplicate),
     ) -> Result<PathBuf, MapError> {
-        let target = MapType::Cdb.table_path(source);
-        fsutil::remove_stale_temps(&target);
-        let perms = Permissions::for_table(source, &target).map_err(|e| io_err(source, e))?;
-        let mut temp = AtomicFile::new(&target).map_err(|e| io_err(&target, e))?;
-        let file = temp.file().try_clone().map_err(|e| io_err(&target, e))?;
-        let mut writer = Writer::new(file, &target).map_err(|e| io_err(&target, e))?;
+        // dict_cdb readers flock() the .cdb file, as postmap's writer does.
+        let mut table = NewTable::begin(source, MapType::Cdb, ReaderLock::Flock)?;
+        let file = table.file().try_clone().map_err(|e| table.error(e))?;
+        let mut writer = Writer::new(file, table.target()).map_err(|e| table.error(e))?;
         for entry in entries {
             writer.add(&entry?)?;
         }
@@ -60,37 +54,19 @@ impl Backend for CdbBackend {
             .resolve(policy)?
             .into_iter()
             .for_each(&mut *duplicate);
-        let temp = if writer.has_dead() {
-            // Replaced duplicates left dead records behind: copy the live ones
-            // into a fresh temp file so the table holds no garbage.
-            let mut compact = AtomicFile::new(&target).map_err(|e| io_err(&target, e))?;
-            let file = compact.file().try_clone().map_err(|e| io_err(&target, e))?;
+        if writer.has_dead() {
+            // Duplicates left dead records behind: copy the live ones into a
+            // fresh temp file so the table holds no garbage.
+            let file = table.restart()?;
             writer = writer.compact(file)?;
-            drop(temp);
-            compact
-        } else {
-            temp
-        };
+        }
         writer.finish()?;
-        // Cooperate with postmap and Postfix readers, which flock cdb files.
-        let _lock = lock_existing(&target)?;
-        temp.commit(&perms).map_err(|e| io_err(&target, e))?;
-        Ok(target)
+        table.commit()
     }
 
     fn open(&self, source: &Path) -> Result<Box<dyn Table>, MapError> {
         let path = MapType::Cdb.table_path(source);
         Ok(Box::new(CdbTable::open(&path)?))
-    }
-}
-
-fn lock_existing(target: &Path) -> Result<Option<ExclusiveLock>, MapError> {
-    match File::open(target) {
-        Ok(file) => ExclusiveLock::on(file, LockKind::Flock)
-            .map(Some)
-            .map_err(|e| io_err(target, e)),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(io_err(target, e)),
     }
 }
 

@@ -8,8 +8,8 @@
 //! source it was read from, and a source that cannot be read leaves the old
 //! table untouched.
 
-use std::fs::File;
 use std::io::{BufReader, Read};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use super::prepare::{self, Duplicate, DuplicatePolicy};
@@ -51,12 +51,19 @@ pub fn compile_with_progress(
         path: source.to_path_buf(),
         source: e,
     };
-    let file = File::open(source).map_err(io_err)?;
+    check_source(source)?;
+    // O_NONBLOCK: a FIFO swapped in after the check must not hang the open.
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(source)
+        .map_err(io_err)?;
     let meta = file.metadata().map_err(io_err)?;
-    if meta.is_dir() {
-        return Err(io_err(std::io::Error::from(
-            std::io::ErrorKind::IsADirectory,
-        )));
+    if !meta.is_file() {
+        return Err(MapError::NotRegular {
+            path: source.to_path_buf(),
+            kind: crate::fsutil::file_kind(&meta.file_type()),
+        });
     }
     let file = Counting {
         inner: file,
@@ -96,6 +103,24 @@ pub fn compile_with_progress(
         problems,
         duplicates,
     })
+}
+
+/// Refuses a source that is not a regular file (FIFO, device, directory,
+/// socket) before anything is opened or created: opening a FIFO would wait
+/// for a writer, and a device such as /dev/zero never ends.
+pub fn check_source(source: &Path) -> Result<(), MapError> {
+    let meta = std::fs::metadata(source).map_err(|e| MapError::Io {
+        path: source.to_path_buf(),
+        source: e,
+    })?;
+    if meta.is_file() {
+        Ok(())
+    } else {
+        Err(MapError::NotRegular {
+            path: source.to_path_buf(),
+            kind: crate::fsutil::file_kind(&meta.file_type()),
+        })
+    }
 }
 
 /// Rebuilds every table of any type that already exists next to `source`

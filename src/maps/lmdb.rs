@@ -15,7 +15,7 @@
 //! and touches only the right edge of the tree, so the file is compact, the
 //! build is fast, and memory stays bounded by the run and batch sizes.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
@@ -25,8 +25,9 @@ use heed::{Database, Env, EnvFlags, EnvOpenOptions, MdbError, PutFlags};
 use super::lmdb_check::{self, Layout};
 use super::prepare::{Duplicate, DuplicatePolicy};
 use super::sorted::SortedEntries;
+use super::table_file::{NewTable, ReaderLock};
 use super::{Backend, Entry, MapError, MapType, Table, Visit, writeback};
-use crate::fsutil::{self, AtomicFile, ExclusiveLock, LockKind, Permissions};
+use crate::fsutil::{self, LockKind};
 
 /// Largest key LMDB 0.9 stores (`MDB_MAXKEYSIZE`), trailing NUL included.
 pub const MAX_KEY_SIZE: usize = 511;
@@ -46,10 +47,6 @@ const MIN_MAP_SIZE: usize = 16 << 20;
 pub struct LmdbBackend;
 
 impl Backend for LmdbBackend {
-    fn map_type(&self) -> MapType {
-        MapType::Lmdb
-    }
-
     fn write(
         &self,
         source: &Path,
@@ -74,9 +71,9 @@ fn write_table(
     duplicate: &mut dyn FnMut(Duplicate),
     run_bytes: usize,
 ) -> Result<PathBuf, MapError> {
-    let target = MapType::Lmdb.table_path(source);
-    fsutil::remove_stale_temps(&target);
-    let perms = Permissions::for_table(source, &target).map_err(|e| io_err(source, e))?;
+    // Postfix's slmdb takes fcntl locks on the .lmdb file (MDB_NOLOCK).
+    let mut table = NewTable::begin(source, MapType::Lmdb, ReaderLock::Fcntl)?;
+    let target = table.target().to_path_buf();
     let dir = fsutil::parent_dir(&target);
 
     // Phase 1: sorted runs.
@@ -103,9 +100,8 @@ fn write_table(
     }
 
     // Phase 2: merge, resolve duplicates, append.
-    let mut temp = AtomicFile::new(&target).map_err(|e| io_err(&target, e))?;
-    let file = temp.file().try_clone().map_err(|e| io_err(&target, e))?;
-    let mut builder = Builder::open(temp.path(), &target, estimate.saturating_mul(2), file)?;
+    let file = table.file().try_clone().map_err(|e| table.error(e))?;
+    let mut builder = Builder::open(table.path(), &target, estimate.saturating_mul(2), file)?;
     let mut batch = Batch::default();
     let dups = sorted.for_each_unique(
         policy,
@@ -123,11 +119,7 @@ fn write_table(
     builder.close();
     dups.into_iter().for_each(&mut *duplicate);
 
-    // Postfix readers take an fcntl read lock on the table around each
-    // lookup; the write lock makes the rename wait for them.
-    let _lock = lock_existing(&target)?;
-    temp.commit(&perms).map_err(|e| io_err(&target, e))?;
-    Ok(target)
+    table.commit()
 }
 
 /// A generous bound on the bytes an entry takes in a full LMDB leaf page
@@ -139,18 +131,6 @@ fn page_bytes(key: usize, value: usize) -> usize {
         8 + key + 1 + 8 + 2 + (value + 1 + 16).div_ceil(4096) * 4096
     } else {
         node
-    }
-}
-
-/// Opens the existing table for writing and takes the fcntl write lock
-/// Postfix's writers and readers honour; `None` when there is no table yet.
-fn lock_existing(target: &Path) -> Result<Option<ExclusiveLock>, MapError> {
-    match OpenOptions::new().read(true).write(true).open(target) {
-        Ok(file) => ExclusiveLock::on(file, LockKind::Fcntl)
-            .map(Some)
-            .map_err(|e| io_err(target, e)),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(io_err(target, e)),
     }
 }
 
@@ -527,6 +507,10 @@ fn io_err(path: &Path, source: io::Error) -> MapError {
 fn backend_err(path: &Path, e: heed::Error) -> MapError {
     match e {
         heed::Error::Io(source) => io_err(path, source),
+        // LMDB passes errno values through as its own error codes.
+        heed::Error::Mdb(MdbError::Other(code)) if code > 0 => {
+            io_err(path, io::Error::from_raw_os_error(code))
+        }
         other => MapError::Backend {
             path: path.to_path_buf(),
             message: format!("LMDB: {other}"),

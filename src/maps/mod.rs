@@ -15,6 +15,7 @@ mod mapped;
 pub mod prepare;
 mod sorted;
 pub mod sqlite;
+pub(crate) mod table_file;
 mod writeback;
 
 use std::fmt;
@@ -25,8 +26,9 @@ use std::str::FromStr;
 /// Errors writing or reading a table. Every variant names the file.
 #[derive(Debug, thiserror::Error)]
 pub enum MapError {
-    /// An I/O error on a table file.
-    #[error("{path}: {source}")]
+    /// An I/O error on a table file (said in words, without the OS error
+    /// number: "no space left on the device", not "os error 28").
+    #[error("{path}: {}", crate::fsutil::describe(source))]
     Io {
         /// The file.
         path: PathBuf,
@@ -50,6 +52,15 @@ pub enum MapError {
         line: usize,
         /// What is wrong and what to do.
         message: String,
+    },
+    /// The source is not a regular file (a FIFO, device, directory …);
+    /// refused before anything is read or created.
+    #[error("{path}: is a {kind}, not a regular file; a map source must be a regular file")]
+    NotRegular {
+        /// The source.
+        path: PathBuf,
+        /// What it is instead.
+        kind: &'static str,
     },
     /// A backend-specific failure (LMDB, SQLite) with its message.
     #[error("{path}: {message}")]
@@ -101,6 +112,18 @@ impl MapType {
         PathBuf::from(s)
     }
 
+    /// The source file a table named `type:path` in Postfix's configuration
+    /// was built from: the path itself, except for sqlite, which Postfix
+    /// names by its `.sqlite.cf` file (the inverse of [`Self::postfix_name`]).
+    pub fn source_of(self, path: &Path) -> PathBuf {
+        if self == Self::Sqlite
+            && let Some(s) = path.to_str().and_then(|s| s.strip_suffix(".sqlite.cf"))
+        {
+            return PathBuf::from(s);
+        }
+        path.to_path_buf()
+    }
+
     /// The name Postfix is configured with for a table built from `source`:
     /// `hash:/etc/postfix/clientcerts`, or for sqlite the `.cf` file.
     pub fn postfix_name(self, source: &Path) -> String {
@@ -134,18 +157,6 @@ impl FromStr for MapType {
             .into_iter()
             .find(|t| t.name() == s)
             .ok_or_else(|| UnknownMapType(s.to_string()))
-    }
-}
-
-impl From<crate::cli::MapTypeArg> for MapType {
-    fn from(arg: crate::cli::MapTypeArg) -> Self {
-        use crate::cli::MapTypeArg;
-        match arg {
-            MapTypeArg::Hash => Self::Hash,
-            MapTypeArg::Lmdb => Self::Lmdb,
-            MapTypeArg::Cdb => Self::Cdb,
-            MapTypeArg::Sqlite => Self::Sqlite,
-        }
     }
 }
 
@@ -192,6 +203,24 @@ pub fn tables_in_list(value: &str) -> Vec<MapName> {
         .collect()
 }
 
+/// The type a Postfix table list (such as the value of `relay_clientcerts`)
+/// uses for tables built from `source`, if it names one.
+pub fn configured_type(list: &str, source: &Path) -> Option<MapType> {
+    tables_in_list(list).into_iter().find_map(|configured| {
+        let t = configured.map_type?;
+        same_file(&t.source_of(&configured.path), source).then_some(t)
+    })
+}
+
+/// Whether two paths name the same file (resolved when both exist, else
+/// compared as absolute paths).
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => std::path::absolute(a).ok() == std::path::absolute(b).ok(),
+    }
+}
+
 /// One key/value pair ready for a table: key folded, no trailing NUL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
@@ -212,13 +241,10 @@ pub type Visit<'a> = dyn FnMut(&[u8], &[u8]) -> ControlFlow<()> + 'a;
 
 /// A table writer and reader for one type.
 pub trait Backend {
-    /// The type this backend handles.
-    fn map_type(&self) -> MapType;
-
     /// Builds the table for `source` from `entries` (keys already folded, in
     /// source order, duplicates still present) and atomically replaces the
-    /// table file(s), holding the lock Postfix uses for this type while
-    /// replacing. Duplicate keys are resolved by `policy`; each duplicate
+    /// table file(s) through the shared lifecycle (`table_file.rs`), which
+    /// holds the lock Postfix uses for this type while replacing. Duplicate keys are resolved by `policy`; each duplicate
     /// dropped or replaced is reported through `duplicate` (the caller decides
     /// whether to print it). Entries stream in so a backend can bound its
     /// memory. Returns the table path written.

@@ -11,19 +11,29 @@
 //! expansion_limit = 1
 //! ```
 //!
-//! **Updating.** dict_sqlite keeps its connection open and never checks the
-//! file (doc §3.5): a database replaced by rename stays invisible to every
-//! running smtpd until it exits (max_idle/max_use), while a transaction in
-//! the existing file is seen on the next lookup. So a new database is built
-//! in a temp file and renamed into place (nothing half-built is ever visible
-//! under the final name), and an existing ccert database is updated in place
-//! with `DELETE` + `INSERT` in one transaction (readers see the old or the
-//! new content, never a mix; an error rolls everything back). The database
-//! uses the default rollback journal, never WAL: chrooted readers could not
-//! reach `-wal`/`-shm` files, and Debian 12's SQLite 3.40 reads the plain
-//! table format written here.
+//! **Updating.** Every build writes a new database into a temp file beside
+//! the table and renames it into place; the `.cf` file does not change.
+//! An existing database is never written to, because dict_sqlite cannot
+//! share one with a writer: it sets no busy timeout, so a lookup that meets
+//! a writer's lock fails at once (`SQL prepare failed: database is locked`
+//! is fatal to smtpd, a failed step answers 4xx), and a writer needs an
+//! exclusive lock at least while it commits. WAL would let readers share,
+//! but a WAL reader must open the `-shm` and `-wal` files by name after
+//! smtpd has chrooted and dropped privileges, which it cannot.
 //!
-//! **Building a new database** sorts the entries by key first (in memory,
+//! A running smtpd keeps the database it opened: dict_sqlite registers no
+//! file for Postfix's change check (`dict_changed_name()` only looks at
+//! tables with a `stat_fd`, which dict_sqlite never sets), so the renamed
+//! file is not noticed, and the old one, still open, keeps answering with
+//! the old rows: consistent, never an error. New smtpd processes open the
+//! new file; a running one exits after `max_use` sessions or `max_idle`
+//! idle seconds, and `postfix reload` switches all at once (ccert says so
+//! but does not reload itself: a reload restarts tlsmgr, which fails TLS
+//! handshakes in progress; see `crate::running` and docs/tables.md §2).
+//! The database uses the default rollback journal (never WAL); the build
+//! itself runs without a journal, as a crash leaves only a temp file.
+//!
+//! **Building the database** sorts the entries by key first (in memory,
 //! or for big maps in sorted runs spilled to unnamed temp files beside the
 //! table and merged), resolves duplicates on the sorted stream and inserts
 //! the unique keys in key order. Both the table and its primary-key index
@@ -37,14 +47,14 @@
 
 use std::io;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OpenFlags, params};
 
 use super::prepare::{Duplicate, DuplicatePolicy};
 use super::sorted::SortedEntries;
+use super::table_file::{NewTable, ReaderLock};
 use super::{Backend, Entry, MapError, MapType, Table, Visit};
-use crate::fsutil::{self, AtomicFile, Permissions};
+use crate::fsutil::{self, Permissions};
 
 /// The table ccert stores entries in.
 pub const TABLE: &str = "postfix_map";
@@ -66,10 +76,6 @@ const SCHEMA: &str =
 pub struct SqliteBackend;
 
 impl Backend for SqliteBackend {
-    fn map_type(&self) -> MapType {
-        MapType::Sqlite
-    }
-
     fn write(
         &self,
         source: &Path,
@@ -78,33 +84,25 @@ impl Backend for SqliteBackend {
         duplicate: &mut dyn FnMut(Duplicate),
     ) -> Result<PathBuf, MapError> {
         let target = MapType::Sqlite.table_path(source);
-        let perms = Permissions::for_table(source, &target).map_err(|e| io_err(source, e))?;
-        if target.exists() {
-            let mut conn = Connection::open_with_flags(&target, OpenFlags::SQLITE_OPEN_READ_WRITE)
-                .map_err(|e| sql_err(&target, e))?;
-            check_schema(&conn, &target)?;
-            // Running smtpd processes may hold a shared lock for a lookup.
-            conn.busy_timeout(Duration::from_secs(30))
-                .map_err(|e| sql_err(&target, e))?;
-            sync_sorted(
-                &mut conn, &target, source, entries, policy, duplicate, RUN_BYTES,
-            )?;
-        } else {
-            fsutil::remove_stale_temps(&target);
-            let temp = AtomicFile::new(&target).map_err(|e| io_err(&target, e))?;
-            let mut conn = Connection::open(temp.path()).map_err(|e| sql_err(&target, e))?;
-            // A crash leaves only a temp file, so the build needs no journal;
-            // AtomicFile::commit fsyncs the result.
-            conn.execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;")
-                .map_err(|e| sql_err(&target, e))?;
-            conn.execute_batch(SCHEMA)
-                .map_err(|e| sql_err(&target, e))?;
-            fill_sorted(
-                &mut conn, &target, source, entries, policy, duplicate, RUN_BYTES,
-            )?;
-            conn.close().map_err(|(_, e)| sql_err(&target, e))?;
-            temp.commit(&perms).map_err(|e| io_err(&target, e))?;
+        // Never replace a database ccert did not write (a link is replaced
+        // without being read, as for every table type).
+        if std::fs::symlink_metadata(&target).is_ok_and(|m| m.is_file()) {
+            SqliteTable::open(&target)?;
         }
+        let table = NewTable::begin(source, MapType::Sqlite, ReaderLock::None)?;
+        let mut conn = Connection::open(table.path()).map_err(|e| sql_err(&target, e))?;
+        // A crash leaves only a temp file, so the build needs no journal;
+        // the commit fsyncs the result.
+        conn.execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;")
+            .map_err(|e| sql_err(&target, e))?;
+        conn.execute_batch(SCHEMA)
+            .map_err(|e| sql_err(&target, e))?;
+        fill_sorted(
+            &mut conn, &target, source, entries, policy, duplicate, RUN_BYTES,
+        )?;
+        conn.close().map_err(|(_, e)| sql_err(&target, e))?;
+        let perms = table.permissions();
+        table.commit()?;
         write_cf(source, &target, &perms)?;
         Ok(target)
     }
@@ -132,7 +130,7 @@ fn texts<'a>(source: &Path, entry: &'a Entry) -> Result<(&'a str, &'a str), MapE
 
 /// Fills a new, empty database: sorts the entries by key (spilling a sorted
 /// run every `run_bytes`), resolves duplicates on the merged stream as
-/// [`fill`] does (first value kept, or the last one under
+/// postmap does (first value kept, or the last one under
 /// [`DuplicatePolicy::Replace`]; every repeat reported, in source order)
 /// and inserts the unique keys in key order, in one transaction.
 fn fill_sorted(
@@ -182,128 +180,6 @@ fn fill_sorted(
     Ok(())
 }
 
-/// Brings an existing database in line with the source in one transaction,
-/// changing only the rows that differ: the entries are sorted and resolved
-/// as [`fill_sorted`] does, then merged with the table's rows read in key
-/// order (in chunks, so no statement is open while rows change). An `add`
-/// to a million-entry map then writes one row instead of rewriting every
-/// row and the whole primary-key index.
-fn sync_sorted(
-    conn: &mut Connection,
-    target: &Path,
-    source: &Path,
-    entries: &mut dyn Iterator<Item = Result<Entry, MapError>>,
-    policy: DuplicatePolicy,
-    duplicate: &mut dyn FnMut(Duplicate),
-    run_bytes: usize,
-) -> Result<(), MapError> {
-    let err = |e| sql_err(target, e);
-    let ioerr = |e| io_err(target, e);
-    let mut sorted = SortedEntries::new(fsutil::parent_dir(target), run_bytes);
-    for entry in entries {
-        let entry = entry?;
-        texts(source, &entry)?;
-        sorted
-            .push(&entry.key, &entry.value, entry.line)
-            .map_err(ioerr)?;
-    }
-    let tx = conn
-        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-        .map_err(err)?;
-    let dups = {
-        let mut rows = TableRows {
-            tx: &tx,
-            chunk: std::collections::VecDeque::new(),
-            after: None,
-            done: false,
-        };
-        let mut insert = tx
-            .prepare("INSERT INTO postfix_map (key, value) VALUES (?1, ?2)")
-            .map_err(err)?;
-        let mut update = tx
-            .prepare("UPDATE postfix_map SET value = ?2 WHERE key = ?1")
-            .map_err(err)?;
-        let mut delete = tx
-            .prepare("DELETE FROM postfix_map WHERE key = ?1")
-            .map_err(err)?;
-        let dups = sorted.for_each_unique(policy, ioerr, |key, value, _line| {
-            let text = |bytes| {
-                std::str::from_utf8(bytes)
-                    .map_err(|e| ioerr(io::Error::new(io::ErrorKind::InvalidData, e)))
-            };
-            let (key, value) = (text(key)?, text(value)?);
-            // Rows before this key are no longer in the source.
-            while let Some((old, _)) = rows.peek().map_err(err)?
-                && old.as_bytes() < key.as_bytes()
-            {
-                delete.execute(params![old]).map_err(err)?;
-                rows.chunk.pop_front();
-            }
-            match rows.peek().map_err(err)? {
-                Some((old, old_value)) if old == key => {
-                    if old_value != value {
-                        update.execute(params![key, value]).map_err(err)?;
-                    }
-                    rows.chunk.pop_front();
-                }
-                _ => {
-                    insert.execute(params![key, value]).map_err(err)?;
-                }
-            }
-            Ok(())
-        })?;
-        while let Some((old, _)) = rows.peek().map_err(err)? {
-            delete.execute(params![old]).map_err(err)?;
-            rows.chunk.pop_front();
-        }
-        dups
-    };
-    tx.commit().map_err(err)?;
-    dups.into_iter().for_each(duplicate);
-    Ok(())
-}
-
-/// The rows of `postfix_map` in key order, fetched a chunk at a time.
-struct TableRows<'a> {
-    tx: &'a rusqlite::Transaction<'a>,
-    chunk: std::collections::VecDeque<(String, String)>,
-    /// The last key fetched: the next chunk starts after it.
-    after: Option<String>,
-    done: bool,
-}
-
-impl TableRows<'_> {
-    /// Rows fetched per query.
-    const CHUNK: usize = 1024;
-
-    /// The next row not yet consumed.
-    fn peek(&mut self) -> rusqlite::Result<Option<&(String, String)>> {
-        if self.chunk.is_empty() && !self.done {
-            // Two statements, so each is a range scan of the key index.
-            let row = |row: &rusqlite::Row<'_>| Ok((row.get(0)?, row.get(1)?));
-            let limit = Self::CHUNK as i64;
-            let fetched: Vec<(String, String)> = match &self.after {
-                None => self
-                    .tx
-                    .prepare_cached("SELECT key, value FROM postfix_map ORDER BY key LIMIT ?1")?
-                    .query_map(params![limit], row)?
-                    .collect::<rusqlite::Result<_>>()?,
-                Some(after) => self
-                    .tx
-                    .prepare_cached(
-                        "SELECT key, value FROM postfix_map WHERE key > ?1 ORDER BY key LIMIT ?2",
-                    )?
-                    .query_map(params![after, limit], row)?
-                    .collect::<rusqlite::Result<_>>()?,
-            };
-            self.chunk.extend(fetched);
-            self.done = self.chunk.len() < Self::CHUNK;
-            self.after = self.chunk.back().map(|(k, _)| k.clone());
-        }
-        Ok(self.chunk.front())
-    }
-}
-
 /// Refuses to overwrite a database ccert did not write.
 fn check_schema(conn: &Connection, path: &Path) -> Result<(), MapError> {
     let sql: Option<String> = conn
@@ -351,6 +227,10 @@ fn write_cf(source: &Path, db: &Path, perms: &Permissions) -> Result<(), MapErro
     let abs_source = absolute(source).map_err(|e| io_err(source, e))?;
     let abs_db = absolute(db).map_err(|e| io_err(db, e))?;
     let wanted = cf_contents(&abs_source, &abs_db);
+    // A linked .cf is the administrator's: never written through, never replaced.
+    if std::fs::symlink_metadata(&cf).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Ok(());
+    }
     let perms = match std::fs::read_to_string(&cf) {
         Ok(old) if old == wanted => return Ok(()),
         Ok(old) if !old.starts_with(CF_MARKER) => return Ok(()),
@@ -477,6 +357,11 @@ fn io_err(path: &Path, source: io::Error) -> MapError {
 }
 
 fn sql_err(path: &Path, e: rusqlite::Error) -> MapError {
+    // SQLite reports a full disk as SQLITE_FULL ("database or disk is
+    // full"); say it as every other type does.
+    if e.sqlite_error_code() == Some(ErrorCode::DiskFull) {
+        return io_err(path, io::Error::from_raw_os_error(libc::ENOSPC));
+    }
     let corrupt = matches!(
         e.sqlite_error_code(),
         Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt)
@@ -508,7 +393,7 @@ mod tests {
     }
 
     #[test]
-    fn round_trip_policies_and_in_place_update() {
+    fn round_trip_policies_and_replacement_by_rename() {
         let dir = tempfile::tempdir().unwrap();
         let source = dir.path().join("map");
         std::fs::write(&source, "x").unwrap();
@@ -524,6 +409,12 @@ mod tests {
         let inode = std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(&db).unwrap());
 
         build(&source, &pairs, DuplicatePolicy::Replace);
+        // Replaced by rename: a connection opened before (as a running
+        // smtpd's) keeps answering from the old database, without error.
+        assert_eq!(table.get(b"k").unwrap(), Some(b"first".to_vec()));
+        let inode2 = std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(&db).unwrap());
+        assert_ne!(inode, inode2);
+        let mut table = SqliteBackend.open(&source).unwrap();
         assert_eq!(table.get(b"k").unwrap(), Some(b"second".to_vec()));
         assert_eq!(
             table.entries().unwrap(),
@@ -532,9 +423,6 @@ mod tests {
                 (b"o'k".to_vec(), b"quoted".to_vec())
             ]
         );
-        // Updated in place: the open connection sees the new rows.
-        let inode2 = std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(&db).unwrap());
-        assert_eq!(inode, inode2);
 
         let cf = std::fs::read_to_string(dir.path().join("map.sqlite.cf")).unwrap();
         assert!(cf.starts_with(CF_MARKER));
@@ -548,12 +436,11 @@ mod tests {
         assert!(cf.contains("expansion_limit = 1\n"));
     }
 
-    /// The sorted build of a new database (runs spilled every 1000 bytes,
-    /// duplicates across runs) stores what the in-place update of a database
-    /// holding other rows (stale keys over several chunks, changed values)
-    /// stores, and both report the same duplicates, in source order.
+    /// The sorted build (runs spilled every 1000 bytes, duplicates across
+    /// runs) stores what postmap's rules keep and reports every repeat, in
+    /// source order.
     #[test]
-    fn sorted_build_agrees_with_in_place_sync() {
+    fn sorted_build_resolves_duplicates_like_postmap() {
         let dir = tempfile::tempdir().unwrap();
         let source = dir.path().join("map");
         let entries: Vec<Entry> = (0..3000)
@@ -564,64 +451,44 @@ mod tests {
             })
             .collect();
         for policy in [DuplicatePolicy::Warn, DuplicatePolicy::Replace] {
-            let mut results = Vec::new();
-            for sorted in [false, true] {
-                let db = dir.path().join(format!("{sorted}.sqlite"));
-                let _ = std::fs::remove_file(&db);
-                let mut conn = Connection::open(&db).unwrap();
-                conn.execute_batch(SCHEMA).unwrap();
-                let mut input = entries.iter().cloned().map(Ok);
-                let mut dups = Vec::new();
-                let mut report = |d| dups.push(d);
-                if sorted {
-                    fill_sorted(
-                        &mut conn,
-                        &db,
-                        &source,
-                        &mut input,
-                        policy,
-                        &mut report,
-                        1000,
-                    )
-                    .unwrap();
+            let mut want = std::collections::BTreeMap::new();
+            for e in &entries {
+                let (k, v) = (
+                    String::from_utf8(e.key.clone()).unwrap(),
+                    String::from_utf8(e.value.clone()).unwrap(),
+                );
+                if policy == DuplicatePolicy::Replace {
+                    want.insert(k, v);
                 } else {
-                    let tx = conn.transaction().unwrap();
-                    for i in 0..10_000 {
-                        let key = format!("k{:05}{}", i / 10, if i % 10 == 0 { "" } else { "x" });
-                        tx.execute(
-                            "INSERT OR IGNORE INTO postfix_map (key, value) VALUES (?1, 'old')",
-                            [key],
-                        )
-                        .unwrap();
-                    }
-                    tx.commit().unwrap();
-                    sync_sorted(
-                        &mut conn,
-                        &db,
-                        &source,
-                        &mut input,
-                        policy,
-                        &mut report,
-                        1000,
-                    )
-                    .unwrap();
+                    want.entry(k).or_insert(v);
                 }
-                let mut rows: Vec<(String, String)> = conn
-                    .prepare("SELECT key, value FROM postfix_map ORDER BY rowid")
-                    .unwrap()
-                    .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-                    .unwrap()
-                    .map(Result::unwrap)
-                    .collect();
-                if sorted {
-                    assert!(rows.windows(2).all(|w| w[0].0 < w[1].0), "key order");
-                }
-                rows.sort();
-                results.push((rows, dups));
             }
-            assert_eq!(results[0].0.len(), 700);
-            assert_eq!(results[0].1.len(), 3000 - 700);
-            assert_eq!(results[0], results[1], "{policy:?}");
+            let db = dir.path().join("built.sqlite");
+            let _ = std::fs::remove_file(&db);
+            let mut conn = Connection::open(&db).unwrap();
+            conn.execute_batch(SCHEMA).unwrap();
+            let mut input = entries.iter().cloned().map(Ok);
+            let mut dups = Vec::new();
+            fill_sorted(
+                &mut conn,
+                &db,
+                &source,
+                &mut input,
+                policy,
+                &mut |d| dups.push(d),
+                1000,
+            )
+            .unwrap();
+            let rows: Vec<(String, String)> = conn
+                .prepare("SELECT key, value FROM postfix_map ORDER BY rowid")
+                .unwrap()
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            assert_eq!(rows, want.into_iter().collect::<Vec<_>>(), "{policy:?}");
+            assert_eq!(dups.len(), 3000 - 700);
+            assert!(dups.windows(2).all(|w| w[0].line < w[1].line));
         }
     }
 

@@ -35,7 +35,8 @@ pub fn copy_without(
     let mut last_removed_unterminated = false;
     loop {
         line.clear();
-        if super::read_line(input, &mut line)? == 0 {
+        // The records were read (with the line limit) before lines are removed.
+        if super::read_line(input, &mut line, usize::MAX)?.unwrap_or(0) == 0 {
             break;
         }
         let removed = match remove.get(range) {

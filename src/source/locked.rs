@@ -39,6 +39,14 @@ pub enum SourceError {
         /// The file.
         path: PathBuf,
     },
+    /// The source is a FIFO, device or directory, not a regular file.
+    #[error("{path}: is a {kind}, not a regular file; a map source must be a regular file")]
+    NotRegular {
+        /// The file.
+        path: PathBuf,
+        /// What it is instead.
+        kind: &'static str,
+    },
     /// The directory for a new source file does not exist.
     #[error(
         "cannot create {path}: directory {dir} does not exist; create it first or choose another file with --map"
@@ -74,6 +82,8 @@ impl LockedSource {
             source,
         };
         loop {
+            // Before opening: a FIFO would block the open, a device never ends.
+            check_regular(path)?;
             let (file, created) = match OpenOptions::new().read(true).open(path) {
                 Ok(f) => (f, false),
                 Err(e) if e.kind() == io::ErrorKind::NotFound && create => {
@@ -278,6 +288,31 @@ fn first_line_ending(file: &fs::File) -> io::Result<&'static [u8]> {
         previous = buf[n - 1];
         offset += n as u64;
     }
+}
+
+/// Refuses a source that exists but is not a regular file (a FIFO would
+/// block the open, a device such as /dev/zero never ends); a missing file
+/// is left to the caller.
+fn check_regular(path: &Path) -> Result<(), SourceError> {
+    match fs::metadata(path) {
+        Ok(meta) if !meta.is_file() => Err(SourceError::NotRegular {
+            path: path.to_path_buf(),
+            kind: fsutil::file_kind(&meta.file_type()),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Before a command reads the source without editing it (`compile`,
+/// `list`): refuses a source that is not a regular file, and removes the
+/// temp files killed edits left beside it (a live edit's temp file is
+/// locked and stays).
+pub fn before_reading(path: &Path) -> Result<(), SourceError> {
+    check_regular(path)?;
+    if let Ok(real) = fs::canonicalize(path) {
+        fsutil::remove_stale_temps(&real);
+    }
+    Ok(())
 }
 
 /// Waits for a shared `flock()` on the source at `path` (re-opening when an

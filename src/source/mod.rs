@@ -386,9 +386,32 @@ fn interpret(logical: LogicalLine<'_>, sink: &mut impl FnMut(Item)) {
     }
 }
 
+/// The longest logical line (continuation lines joined) ccert reads from a
+/// source: 1 MiB. postmap has no limit, but the longest real entry is a
+/// fingerprint and a name, about a hundred bytes; without a limit a source
+/// of one endless line (a device, a corrupt file) would take all memory
+/// (docs/tables.md §3).
+pub const MAX_LOGICAL_LINE: usize = 1 << 20;
+
+/// A logical line over [`MAX_LOGICAL_LINE`] bytes.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "line {line}: a logical line longer than 1 MiB; ccert reads at most 1 MiB per \
+     logical line (continuation lines included) to keep memory bounded; split the entry"
+)]
+pub struct LineTooLong {
+    /// The 1-based line where the long logical line starts.
+    pub line: usize,
+}
+
 /// `BufRead::read_until(b'\n', line)` with the SIMD search of `memchr`
-/// (std's own line search is the reader's biggest cost on short lines).
-fn read_line(input: &mut impl BufRead, line: &mut Vec<u8>) -> std::io::Result<usize> {
+/// (std's own line search is the reader's biggest cost on short lines),
+/// reading at most `limit` bytes (`None` when the line is longer).
+fn read_line(
+    input: &mut impl BufRead,
+    line: &mut Vec<u8>,
+    limit: usize,
+) -> std::io::Result<Option<usize>> {
     let mut total = 0;
     loop {
         let buf = match input.fill_buf() {
@@ -400,11 +423,14 @@ fn read_line(input: &mut impl BufRead, line: &mut Vec<u8>) -> std::io::Result<us
             Some(i) => (i + 1, true),
             None => (buf.len(), false),
         };
+        if total + used > limit.saturating_add(1) {
+            return Ok(None);
+        }
         line.extend_from_slice(&buf[..used]);
         input.consume(used);
         total += used;
         if found || used == 0 {
-            return Ok(total);
+            return Ok(Some(total));
         }
     }
 }
@@ -502,17 +528,43 @@ impl<R: BufRead> Iterator for RecordReader<R> {
             let pending = &mut self.pending;
             let sink =
                 |logical: LogicalLine<'_>| interpret(logical, &mut |item| pending.push_back(item));
-            match read_line(&mut self.input, &mut self.line) {
+            let (pending, first) = self.joiner.pending();
+            // The newline itself does not count (hence the +1 in read_line).
+            let read = read_line(&mut self.input, &mut self.line, MAX_LOGICAL_LINE);
+            // A continuation (leading white space) grows the pending line.
+            let joined = |n: usize, line: &[u8]| {
+                pending > 0
+                    && matches!(line.first(), Some(b' ' | b'\t'))
+                    && pending + n > MAX_LOGICAL_LINE
+            };
+            let read = match read {
+                Ok(Some(n)) if joined(n, &self.line) => Ok(None),
+                other => other,
+            };
+            match read {
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(e) => {
                     self.done = true;
                     return Some(Err(e));
                 }
-                Ok(0) => {
+                Ok(None) => {
+                    self.done = true;
+                    let continued = matches!(self.line.first(), Some(b' ' | b'\t'));
+                    let line = if pending > 0 && continued {
+                        first
+                    } else {
+                        self.index
+                    } + 1;
+                    return Some(Err(std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        LineTooLong { line },
+                    )));
+                }
+                Ok(Some(0)) => {
                     self.done = true;
                     self.joiner.finish(sink);
                 }
-                Ok(_) => {
+                Ok(Some(_)) => {
                     if self.line.last() == Some(&b'\n') {
                         self.line.pop();
                     }
@@ -637,5 +689,40 @@ mod tests {
                 .count(),
             problems.len()
         );
+    }
+
+    /// A logical line over the limit is an error naming the line where it
+    /// starts, whether one physical line is too long or continuation lines
+    /// add up; a line at the limit is read.
+    #[test]
+    fn logical_lines_over_the_limit_are_errors_naming_the_line() {
+        let error_line = |input: &[u8]| {
+            RecordReader::new(input).find_map(Result::err).map(|e| {
+                e.into_inner()
+                    .unwrap()
+                    .downcast::<LineTooLong>()
+                    .unwrap()
+                    .line
+            })
+        };
+        let mut long = b"ok line\nkey ".to_vec();
+        long.extend(std::iter::repeat_n(b'v', MAX_LOGICAL_LINE));
+        long.extend_from_slice(b"\nafter x\n");
+        assert_eq!(error_line(&long), Some(2));
+
+        let mut joined = b"first x\nkey start\n".to_vec();
+        let piece = vec![b'v'; 1000];
+        for _ in 0..MAX_LOGICAL_LINE / 1000 + 1 {
+            joined.push(b' ');
+            joined.extend_from_slice(&piece);
+            joined.push(b'\n');
+        }
+        assert_eq!(error_line(&joined), Some(2));
+
+        let mut fits = b"key ".to_vec();
+        fits.extend(std::iter::repeat_n(b'v', MAX_LOGICAL_LINE - 4));
+        fits.push(b'\n');
+        assert_eq!(error_line(&fits), None);
+        assert_eq!(RecordReader::new(&fits[..]).count(), 1);
     }
 }

@@ -76,6 +76,16 @@ impl Joiner {
         }
     }
 
+    /// Bytes of the logical line being joined (0 when none is pending) and
+    /// its first physical line (0-based), for the line-length limit.
+    pub fn pending(&self) -> (usize, usize) {
+        if self.active {
+            (self.text.len(), self.first)
+        } else {
+            (0, 0)
+        }
+    }
+
     /// [`Self::push`] for a line in a buffer the caller reuses: a line that
     /// starts a logical line is swapped in instead of copied, and `line` is
     /// left holding some other bytes (the caller clears it before reuse).

@@ -13,12 +13,12 @@ pub mod reader;
 pub mod spill;
 pub mod writer;
 
-use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use super::prepare::{Duplicate, DuplicatePolicy};
+use super::table_file::{NewTable, ReaderLock};
 use super::{Backend, Entry, MapError, MapType, Table};
-use crate::fsutil::{self, AtomicFile, ExclusiveLock, LockKind, Permissions};
+use crate::fsutil;
 
 pub use reader::HashTable;
 
@@ -27,10 +27,6 @@ pub use reader::HashTable;
 pub struct HashBackend;
 
 impl Backend for HashBackend {
-    fn map_type(&self) -> MapType {
-        MapType::Hash
-    }
-
     fn write(
         &self,
         source: &Path,
@@ -38,21 +34,16 @@ impl Backend for HashBackend {
         policy: DuplicatePolicy,
         duplicate: &mut dyn FnMut(Duplicate),
     ) -> Result<PathBuf, MapError> {
-        let target = MapType::Hash.table_path(source);
-        let io = |path: &Path| {
-            let path = path.to_path_buf();
-            move |source| MapError::Io { path, source }
-        };
-        fsutil::remove_stale_temps(&target);
-        let dir = fsutil::parent_dir(&target).to_path_buf();
-        let mut temp = AtomicFile::new(&target).map_err(io(&target))?;
-        let built = match writer::build(temp.file(), &dir, entries, policy) {
+        // dict_db readers flock() the .db file.
+        let mut table = NewTable::begin(source, MapType::Hash, ReaderLock::Flock)?;
+        let dir = fsutil::parent_dir(table.target()).to_path_buf();
+        let built = match writer::build(table.file(), &dir, entries, policy) {
             Ok(b) => b,
             Err(writer::BuildError::Entry(e)) => return Err(e),
-            Err(writer::BuildError::Io(e)) => return Err(io(&target)(e)),
+            Err(writer::BuildError::Io(e)) => return Err(table.error(e)),
             Err(writer::BuildError::TooBig) => {
                 return Err(MapError::Corrupt {
-                    path: target,
+                    path: table.target().to_path_buf(),
                     message: "too many pages for a Berkeley DB hash file; split the map".into(),
                 });
             }
@@ -60,16 +51,7 @@ impl Backend for HashBackend {
         for d in built.duplicates {
             duplicate(d);
         }
-        let perms = Permissions::for_table(source, &target).map_err(io(source))?;
-        // Postfix readers and postmap hold flock() on the existing .db; take
-        // it exclusively while replacing so no reader sees the switch mid-lookup.
-        let _lock = match File::open(&target) {
-            Ok(f) => Some(ExclusiveLock::on(f, LockKind::Flock).map_err(io(&target))?),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(e) => return Err(io(&target)(e)),
-        };
-        temp.commit(&perms).map_err(io(&target))?;
-        Ok(target)
+        table.commit()
     }
 
     fn open(&self, source: &Path) -> Result<Box<dyn Table>, MapError> {

@@ -1,0 +1,35 @@
+//! Whether a Postfix instance runs, to tell its administrator when a
+//! replaced sqlite table is not yet in use.
+//!
+//! hash, lmdb and cdb tables need nothing: smtpd checks its file-based
+//! tables before it accepts each connection and restarts when one was
+//! replaced. A sqlite table is not among them (dict_sqlite keeps its
+//! database open and registers nothing for that check; see the sqlite
+//! backend), so a running smtpd answers from the old database, consistently
+//! and without error, until it exits on its own: after `max_use` sessions
+//! (default 100) or `max_idle` idle seconds (default 100). `postfix reload`
+//! switches every smtpd at once, but it also restarts tlsmgr, and a TLS
+//! handshake in progress then fails; so ccert never reloads by itself, it
+//! says so and leaves the choice to the administrator.
+
+use std::path::Path;
+
+/// Whether the Postfix master whose queue directory is `queue_dir` runs:
+/// its pid file (`pid/master.pid`, written by the master itself) names a
+/// live process. Read-only and silent (`postfix status` would log a line
+/// each time); works for any user, as the pid file is world-readable and
+/// signal 0 to another user's process still tells that it exists.
+pub fn postfix_running(queue_dir: &Path) -> bool {
+    let Ok(text) = std::fs::read_to_string(queue_dir.join("pid/master.pid")) else {
+        return false;
+    };
+    let Ok(pid) = text.trim().parse::<libc::pid_t>() else {
+        return false;
+    };
+    if pid <= 1 {
+        return false;
+    }
+    // SAFETY: signal 0 sends nothing; it only checks that `pid` exists.
+    let rc = unsafe { libc::kill(pid, 0) };
+    rc == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
