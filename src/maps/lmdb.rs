@@ -33,11 +33,11 @@ use crate::fsutil::{self, LockKind};
 pub const MAX_KEY_SIZE: usize = 511;
 
 /// Entry bytes sorted in memory before a run is spilled to a temp file.
-const RUN_BYTES: usize = 24 << 20;
+const RUN_BYTES: usize = 16 << 20;
 
 /// Entry bytes appended per write transaction. The batch is kept until it is
 /// committed so it can be replayed after growing the map on `MDB_MAP_FULL`.
-const BATCH_BYTES: usize = 8 << 20;
+const BATCH_BYTES: usize = 4 << 20;
 
 /// Smallest map size (Postfix's `lmdb_map_size` default, 16 MiB).
 const MIN_MAP_SIZE: usize = 16 << 20;
