@@ -6,6 +6,7 @@
 #   N=4000000 benches/scale.sh            # another size (4M, 10M for the RSS figures)
 #   PARTS="query compile" benches/scale.sh   # only some parts (query batch compile edit bulk)
 #   CCERT=/path/to/ccert benches/scale.sh # that binary instead of a release build
+#   TINYCDB=0 N=10000000 PARTS=compile benches/scale.sh  # 10M RSS figures without tinycdb
 #
 # Every figure comes from /usr/bin/time (Debian package `time`): CPU time
 # (user+sys, s; the machine may be loaded, so CPU and not wall time is the
@@ -105,6 +106,9 @@ if [[ " $parts " == *" compile "* ]]; then
         sync
         timed "ccert compile -t $t" "$ccert" -c "$cf" compile -t "$t" "$work/c"
     done
+    if [ "${TINYCDB:-1}" = 0 ]; then
+        echo "  (tinycdb skipped: TINYCDB=0)"
+    else
     rm -f "$work/t.cdb"
     sync
     timed "tinycdb cdb -c -m -u" cdb -c -m -u "$work/t.cdb" "$work/c"
@@ -114,6 +118,7 @@ if [[ " $parts " == *" compile "* ]]; then
     timed "ccert compile -t cdb (again)" "$ccert" -c "$cf" compile -t cdb "$work/c"
     ratio "ccert/tinycdb CPU" "$cpu" "$tiny"
     if cmp -s "$work/t.cdb" "$work/c.cdb"; then echo "  cdb files are byte-identical"; else echo "  cdb files DIFFER"; exit 1; fi
+    fi
 fi
 
 if [[ " $parts " == *" query "* || " $parts " == *" batch "* ]]; then
