@@ -41,6 +41,8 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('issue', 'issue', [CompletionResultType]::ParameterValue, 'Create a self-signed client certificate and key for a workstation')
             [CompletionResult]::new('client-config', 'client-config', [CompletionResultType]::ParameterValue, 'Print the client configuration for relaying through this server with a certificate')
             [CompletionResult]::new('server-config', 'server-config', [CompletionResultType]::ParameterValue, 'Print the main.cf and master.cf lines for certificate-based relaying')
+            [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'List the client certificates smtpd logged, and add unknown ones')
+            [CompletionResult]::new('probe', 'probe', [CompletionResultType]::ParameterValue, 'Connect to a server as an SMTP client with a certificate and report whether it may relay')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -61,6 +63,8 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             break
         }
         'ccert;add' {
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Add this fingerprint (hex pairs, colons optional, any case) instead of a certificate''s; needs --name')
+            [CompletionResult]::new('--fingerprint', '--fingerprint', [CompletionResultType]::ParameterName, 'Add this fingerprint (hex pairs, colons optional, any case) instead of a certificate''s; needs --name')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Value stored for the entry [default: the certificate''s subject CN]')
             [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'Value stored for the entry [default: the certificate''s subject CN]')
             [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Digest to use [default: the effective smtpd_tls_fingerprint_digest]')
@@ -68,8 +72,8 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit')
-            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Add the public-key fingerprint instead of the certificate fingerprint')
-            [CompletionResult]::new('--pubkey', '--pubkey', [CompletionResultType]::ParameterName, 'Add the public-key fingerprint instead of the certificate fingerprint')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Add the public-key fingerprint instead of the certificate fingerprint (with --fingerprint: the fingerprint given is a public-key fingerprint)')
+            [CompletionResult]::new('--pubkey', '--pubkey', [CompletionResultType]::ParameterName, 'Add the public-key fingerprint instead of the certificate fingerprint (with --fingerprint: the fingerprint given is a public-key fingerprint)')
             [CompletionResult]::new('--replace', '--replace', [CompletionResultType]::ParameterName, 'Replace the name of an entry whose fingerprint is already present')
             [CompletionResult]::new('--no-compile', '--no-compile', [CompletionResultType]::ParameterName, 'Do not rebuild the compiled tables next to the source file')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show no progress bar')
@@ -157,6 +161,7 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Use public-key fingerprints')
             [CompletionResult]::new('--pubkey', '--pubkey', [CompletionResultType]::ParameterName, 'Use public-key fingerprints')
+            [CompletionResult]::new('--skip-unknown', '--skip-unknown', [CompletionResultType]::ParameterName, 'Leave entries without a stored certificate (such as those added with `add --fingerprint`) as they are, instead of refusing to rehash')
             [CompletionResult]::new('--no-compile', '--no-compile', [CompletionResultType]::ParameterName, 'Do not rebuild the compiled tables next to the source file')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show no progress bar')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -201,6 +206,43 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'ccert;log' {
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only lines from this time on: a date (2026-11-25), an RFC 3339 time, or an age (90m, 12h, 7d)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
+            [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit')
+            [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'Show every client, also those already in the clientcerts source')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Show every client, also those already in the clientcerts source')
+            [CompletionResult]::new('--approve', '--approve', [CompletionResultType]::ParameterName, 'Ask, for each unknown client, whether to add it, under which name and as which fingerprint (needs a terminal)')
+            [CompletionResult]::new('--no-compile', '--no-compile', [CompletionResultType]::ParameterName, 'Do not rebuild the compiled tables next to the source file (with --approve)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show no progress bar')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'ccert;probe' {
+            [CompletionResult]::new('--cert', '--cert', [CompletionResultType]::ParameterName, 'Client certificate file (PEM; the chain may follow)')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Client private key file (PEM: PKCS#8, RSA or EC)')
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Envelope sender')
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'Recipient outside the server''s domains (relaying needs permission)')
+            [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'The server''s smtpd_tls_fingerprint_digest [default: from -c DIR when present, else sha256]')
+            [CompletionResult]::new('--digest', '--digest', [CompletionResultType]::ParameterName, 'The server''s smtpd_tls_fingerprint_digest [default: from -c DIR when present, else sha256]')
+            [CompletionResult]::new('--helo', '--helo', [CompletionResultType]::ParameterName, 'The name sent in EHLO')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for each reply')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
+            [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit')
+            [CompletionResult]::new('--tls', '--tls', [CompletionResultType]::ParameterName, 'Implicit TLS (the default on port 465) instead of STARTTLS')
+            [CompletionResult]::new('--rpk', '--rpk', [CompletionResultType]::ParameterName, 'Offer a raw public key (RFC 7250; TLS 1.3, Postfix 3.9+ with smtpd_tls_enable_rpk) instead of the certificate')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show no progress bar')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'ccert;completions' {
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
@@ -223,6 +265,8 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('issue', 'issue', [CompletionResultType]::ParameterValue, 'Create a self-signed client certificate and key for a workstation')
             [CompletionResult]::new('client-config', 'client-config', [CompletionResultType]::ParameterValue, 'Print the client configuration for relaying through this server with a certificate')
             [CompletionResult]::new('server-config', 'server-config', [CompletionResultType]::ParameterValue, 'Print the main.cf and master.cf lines for certificate-based relaying')
+            [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'List the client certificates smtpd logged, and add unknown ones')
+            [CompletionResult]::new('probe', 'probe', [CompletionResultType]::ParameterValue, 'Connect to a server as an SMTP client with a certificate and report whether it may relay')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -261,6 +305,12 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             break
         }
         'ccert;help;server-config' {
+            break
+        }
+        'ccert;help;log' {
+            break
+        }
+        'ccert;help;probe' {
             break
         }
         'ccert;help;completions' {

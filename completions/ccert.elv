@@ -38,6 +38,8 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand issue 'Create a self-signed client certificate and key for a workstation'
             cand client-config 'Print the client configuration for relaying through this server with a certificate'
             cand server-config 'Print the main.cf and master.cf lines for certificate-based relaying'
+            cand log 'List the client certificates smtpd logged, and add unknown ones'
+            cand probe 'Connect to a server as an SMTP client with a certificate and report whether it may relay'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -56,6 +58,8 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'ccert;add'= {
+            cand -f 'Add this fingerprint (hex pairs, colons optional, any case) instead of a certificate''s; needs --name'
+            cand --fingerprint 'Add this fingerprint (hex pairs, colons optional, any case) instead of a certificate''s; needs --name'
             cand -n 'Value stored for the entry [default: the certificate''s subject CN]'
             cand --name 'Value stored for the entry [default: the certificate''s subject CN]'
             cand -d 'Digest to use [default: the effective smtpd_tls_fingerprint_digest]'
@@ -63,8 +67,8 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
             cand --map 'The clientcerts source file that add, remove, list and rehash edit'
-            cand -p 'Add the public-key fingerprint instead of the certificate fingerprint'
-            cand --pubkey 'Add the public-key fingerprint instead of the certificate fingerprint'
+            cand -p 'Add the public-key fingerprint instead of the certificate fingerprint (with --fingerprint: the fingerprint given is a public-key fingerprint)'
+            cand --pubkey 'Add the public-key fingerprint instead of the certificate fingerprint (with --fingerprint: the fingerprint given is a public-key fingerprint)'
             cand --replace 'Replace the name of an entry whose fingerprint is already present'
             cand --no-compile 'Do not rebuild the compiled tables next to the source file'
             cand --quiet 'Show no progress bar'
@@ -145,6 +149,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --map 'The clientcerts source file that add, remove, list and rehash edit'
             cand -p 'Use public-key fingerprints'
             cand --pubkey 'Use public-key fingerprints'
+            cand --skip-unknown 'Leave entries without a stored certificate (such as those added with `add --fingerprint`) as they are, instead of refusing to rehash'
             cand --no-compile 'Do not rebuild the compiled tables next to the source file'
             cand --quiet 'Show no progress bar'
             cand -h 'Print help (see more with ''--help'')'
@@ -185,6 +190,41 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'ccert;log'= {
+            cand -f 'Output format'
+            cand --format 'Output format'
+            cand --since 'Only lines from this time on: a date (2026-11-25), an RFC 3339 time, or an age (90m, 12h, 7d)'
+            cand -c 'Postfix configuration directory (as postmap -c)'
+            cand --config-dir 'Postfix configuration directory (as postmap -c)'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand -a 'Show every client, also those already in the clientcerts source'
+            cand --all 'Show every client, also those already in the clientcerts source'
+            cand --approve 'Ask, for each unknown client, whether to add it, under which name and as which fingerprint (needs a terminal)'
+            cand --no-compile 'Do not rebuild the compiled tables next to the source file (with --approve)'
+            cand --quiet 'Show no progress bar'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'ccert;probe'= {
+            cand --cert 'Client certificate file (PEM; the chain may follow)'
+            cand --key 'Client private key file (PEM: PKCS#8, RSA or EC)'
+            cand --from 'Envelope sender'
+            cand --to 'Recipient outside the server''s domains (relaying needs permission)'
+            cand -d 'The server''s smtpd_tls_fingerprint_digest [default: from -c DIR when present, else sha256]'
+            cand --digest 'The server''s smtpd_tls_fingerprint_digest [default: from -c DIR when present, else sha256]'
+            cand --helo 'The name sent in EHLO'
+            cand --timeout 'Seconds to wait for each reply'
+            cand -f 'Output format'
+            cand --format 'Output format'
+            cand -c 'Postfix configuration directory (as postmap -c)'
+            cand --config-dir 'Postfix configuration directory (as postmap -c)'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --tls 'Implicit TLS (the default on port 465) instead of STARTTLS'
+            cand --rpk 'Offer a raw public key (RFC 7250; TLS 1.3, Postfix 3.9+ with smtpd_tls_enable_rpk) instead of the certificate'
+            cand --quiet 'Show no progress bar'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'ccert;completions'= {
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
@@ -206,6 +246,8 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand issue 'Create a self-signed client certificate and key for a workstation'
             cand client-config 'Print the client configuration for relaying through this server with a certificate'
             cand server-config 'Print the main.cf and master.cf lines for certificate-based relaying'
+            cand log 'List the client certificates smtpd logged, and add unknown ones'
+            cand probe 'Connect to a server as an SMTP client with a certificate and report whether it may relay'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -232,6 +274,10 @@ set edit:completion:arg-completer[ccert] = {|@words|
         &'ccert;help;client-config'= {
         }
         &'ccert;help;server-config'= {
+        }
+        &'ccert;help;log'= {
+        }
+        &'ccert;help;probe'= {
         }
         &'ccert;help;completions'= {
         }

@@ -41,6 +41,8 @@ complete -c ccert -n "__fish_ccert_needs_command" -f -a "rehash" -d 'Rewrite eve
 complete -c ccert -n "__fish_ccert_needs_command" -f -a "issue" -d 'Create a self-signed client certificate and key for a workstation'
 complete -c ccert -n "__fish_ccert_needs_command" -f -a "client-config" -d 'Print the client configuration for relaying through this server with a certificate'
 complete -c ccert -n "__fish_ccert_needs_command" -f -a "server-config" -d 'Print the main.cf and master.cf lines for certificate-based relaying'
+complete -c ccert -n "__fish_ccert_needs_command" -f -a "log" -d 'List the client certificates smtpd logged, and add unknown ones'
+complete -c ccert -n "__fish_ccert_needs_command" -f -a "probe" -d 'Connect to a server as an SMTP client with a certificate and report whether it may relay'
 complete -c ccert -n "__fish_ccert_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c ccert -n "__fish_ccert_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ccert -n "__fish_ccert_using_subcommand fingerprint" -s d -l digest -d 'Digest to use [default: the effective smtpd_tls_fingerprint_digest, else sha256]' -r -f -a "md5\t'MD5 (Postfix default below compatibility_level 3.6)'
@@ -58,6 +60,7 @@ complete -c ccert -n "__fish_ccert_using_subcommand fingerprint" -l map -d 'The 
 complete -c ccert -n "__fish_ccert_using_subcommand fingerprint" -s p -l pubkey -d 'Fingerprint the public key (SubjectPublicKeyInfo), which survives renewal with the same key'
 complete -c ccert -n "__fish_ccert_using_subcommand fingerprint" -l quiet -d 'Show no progress bar'
 complete -c ccert -n "__fish_ccert_using_subcommand fingerprint" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ccert -n "__fish_ccert_using_subcommand add" -s f -l fingerprint -d 'Add this fingerprint (hex pairs, colons optional, any case) instead of a certificate\'s; needs --name' -r
 complete -c ccert -n "__fish_ccert_using_subcommand add" -s n -l name -d 'Value stored for the entry [default: the certificate\'s subject CN]' -r
 complete -c ccert -n "__fish_ccert_using_subcommand add" -s d -l digest -d 'Digest to use [default: the effective smtpd_tls_fingerprint_digest]' -r -f -a "md5\t'MD5 (Postfix default below compatibility_level 3.6)'
 sha1\t'SHA-1'
@@ -67,7 +70,7 @@ sha384\t'SHA-384'
 sha512\t'SHA-512'"
 complete -c ccert -n "__fish_ccert_using_subcommand add" -s c -l config-dir -d 'Postfix configuration directory (as postmap -c)' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand add" -l map -d 'The clientcerts source file that add, remove, list and rehash edit' -r -F
-complete -c ccert -n "__fish_ccert_using_subcommand add" -s p -l pubkey -d 'Add the public-key fingerprint instead of the certificate fingerprint'
+complete -c ccert -n "__fish_ccert_using_subcommand add" -s p -l pubkey -d 'Add the public-key fingerprint instead of the certificate fingerprint (with --fingerprint: the fingerprint given is a public-key fingerprint)'
 complete -c ccert -n "__fish_ccert_using_subcommand add" -l replace -d 'Replace the name of an entry whose fingerprint is already present'
 complete -c ccert -n "__fish_ccert_using_subcommand add" -l no-compile -d 'Do not rebuild the compiled tables next to the source file'
 complete -c ccert -n "__fish_ccert_using_subcommand add" -l quiet -d 'Show no progress bar'
@@ -127,6 +130,7 @@ sha512\t'SHA-512'"
 complete -c ccert -n "__fish_ccert_using_subcommand rehash" -s c -l config-dir -d 'Postfix configuration directory (as postmap -c)' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand rehash" -l map -d 'The clientcerts source file that add, remove, list and rehash edit' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand rehash" -s p -l pubkey -d 'Use public-key fingerprints'
+complete -c ccert -n "__fish_ccert_using_subcommand rehash" -l skip-unknown -d 'Leave entries without a stored certificate (such as those added with `add --fingerprint`) as they are, instead of refusing to rehash'
 complete -c ccert -n "__fish_ccert_using_subcommand rehash" -l no-compile -d 'Do not rebuild the compiled tables next to the source file'
 complete -c ccert -n "__fish_ccert_using_subcommand rehash" -l quiet -d 'Show no progress bar'
 complete -c ccert -n "__fish_ccert_using_subcommand rehash" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -153,21 +157,53 @@ complete -c ccert -n "__fish_ccert_using_subcommand server-config" -s c -l confi
 complete -c ccert -n "__fish_ccert_using_subcommand server-config" -l map -d 'The clientcerts source file that add, remove, list and rehash edit' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand server-config" -l quiet -d 'Show no progress bar'
 complete -c ccert -n "__fish_ccert_using_subcommand server-config" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ccert -n "__fish_ccert_using_subcommand log" -s f -l format -d 'Output format' -r -f -a "table\t'A table for people'
+json\t'A JSON array of objects, for scripts'"
+complete -c ccert -n "__fish_ccert_using_subcommand log" -l since -d 'Only lines from this time on: a date (2026-11-25), an RFC 3339 time, or an age (90m, 12h, 7d)' -r
+complete -c ccert -n "__fish_ccert_using_subcommand log" -s c -l config-dir -d 'Postfix configuration directory (as postmap -c)' -r -F
+complete -c ccert -n "__fish_ccert_using_subcommand log" -l map -d 'The clientcerts source file that add, remove, list and rehash edit' -r -F
+complete -c ccert -n "__fish_ccert_using_subcommand log" -s a -l all -d 'Show every client, also those already in the clientcerts source'
+complete -c ccert -n "__fish_ccert_using_subcommand log" -l approve -d 'Ask, for each unknown client, whether to add it, under which name and as which fingerprint (needs a terminal)'
+complete -c ccert -n "__fish_ccert_using_subcommand log" -l no-compile -d 'Do not rebuild the compiled tables next to the source file (with --approve)'
+complete -c ccert -n "__fish_ccert_using_subcommand log" -l quiet -d 'Show no progress bar'
+complete -c ccert -n "__fish_ccert_using_subcommand log" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ccert -n "__fish_ccert_using_subcommand probe" -l cert -d 'Client certificate file (PEM; the chain may follow)' -r -F
+complete -c ccert -n "__fish_ccert_using_subcommand probe" -l key -d 'Client private key file (PEM: PKCS#8, RSA or EC)' -r -F
+complete -c ccert -n "__fish_ccert_using_subcommand probe" -l from -d 'Envelope sender' -r
+complete -c ccert -n "__fish_ccert_using_subcommand probe" -l to -d 'Recipient outside the server\'s domains (relaying needs permission)' -r
+complete -c ccert -n "__fish_ccert_using_subcommand probe" -s d -l digest -d 'The server\'s smtpd_tls_fingerprint_digest [default: from -c DIR when present, else sha256]' -r -f -a "md5\t'MD5 (Postfix default below compatibility_level 3.6)'
+sha1\t'SHA-1'
+sha224\t'SHA-224'
+sha256\t'SHA-256 (Postfix default from compatibility_level 3.6)'
+sha384\t'SHA-384'
+sha512\t'SHA-512'"
+complete -c ccert -n "__fish_ccert_using_subcommand probe" -l helo -d 'The name sent in EHLO' -r
+complete -c ccert -n "__fish_ccert_using_subcommand probe" -l timeout -d 'Seconds to wait for each reply' -r
+complete -c ccert -n "__fish_ccert_using_subcommand probe" -s f -l format -d 'Output format' -r -f -a "text\t'A report for people'
+json\t'One JSON object, for scripts'"
+complete -c ccert -n "__fish_ccert_using_subcommand probe" -s c -l config-dir -d 'Postfix configuration directory (as postmap -c)' -r -F
+complete -c ccert -n "__fish_ccert_using_subcommand probe" -l map -d 'The clientcerts source file that add, remove, list and rehash edit' -r -F
+complete -c ccert -n "__fish_ccert_using_subcommand probe" -l tls -d 'Implicit TLS (the default on port 465) instead of STARTTLS'
+complete -c ccert -n "__fish_ccert_using_subcommand probe" -l rpk -d 'Offer a raw public key (RFC 7250; TLS 1.3, Postfix 3.9+ with smtpd_tls_enable_rpk) instead of the certificate'
+complete -c ccert -n "__fish_ccert_using_subcommand probe" -l quiet -d 'Show no progress bar'
+complete -c ccert -n "__fish_ccert_using_subcommand probe" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ccert -n "__fish_ccert_using_subcommand completions" -s c -l config-dir -d 'Postfix configuration directory (as postmap -c)' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand completions" -l map -d 'The clientcerts source file that add, remove, list and rehash edit' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand completions" -l quiet -d 'Show no progress bar'
 complete -c ccert -n "__fish_ccert_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config completions help" -f -a "fingerprint" -d 'Print certificate or public-key fingerprints as Postfix computes them'
-complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config completions help" -f -a "add" -d 'Add certificates to the clientcerts source file (and recompile its tables)'
-complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config completions help" -f -a "remove" -d 'Remove entries from the clientcerts source file (and recompile its tables)'
-complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config completions help" -f -a "list" -d 'List the entries of the clientcerts source file as postmap reads them'
-complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config completions help" -f -a "compile" -d 'Compile a source map into hash:, lmdb:, cdb: or sqlite: tables (like postmap)'
-complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config completions help" -f -a "query" -d 'Look up a key in a compiled table (like postmap -q)'
-complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config completions help" -f -a "dump" -d 'Print every key and value of a compiled table (like postmap -s)'
-complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config completions help" -f -a "doctor" -d 'Audit the client-certificate relay setup of a Postfix configuration'
-complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config completions help" -f -a "rehash" -d 'Rewrite every entry to another digest or to public-key fingerprints'
-complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config completions help" -f -a "issue" -d 'Create a self-signed client certificate and key for a workstation'
-complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config completions help" -f -a "client-config" -d 'Print the client configuration for relaying through this server with a certificate'
-complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config completions help" -f -a "server-config" -d 'Print the main.cf and master.cf lines for certificate-based relaying'
-complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config log probe completions help" -f -a "fingerprint" -d 'Print certificate or public-key fingerprints as Postfix computes them'
+complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config log probe completions help" -f -a "add" -d 'Add certificates to the clientcerts source file (and recompile its tables)'
+complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config log probe completions help" -f -a "remove" -d 'Remove entries from the clientcerts source file (and recompile its tables)'
+complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config log probe completions help" -f -a "list" -d 'List the entries of the clientcerts source file as postmap reads them'
+complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config log probe completions help" -f -a "compile" -d 'Compile a source map into hash:, lmdb:, cdb: or sqlite: tables (like postmap)'
+complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config log probe completions help" -f -a "query" -d 'Look up a key in a compiled table (like postmap -q)'
+complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config log probe completions help" -f -a "dump" -d 'Print every key and value of a compiled table (like postmap -s)'
+complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config log probe completions help" -f -a "doctor" -d 'Audit the client-certificate relay setup of a Postfix configuration'
+complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config log probe completions help" -f -a "rehash" -d 'Rewrite every entry to another digest or to public-key fingerprints'
+complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config log probe completions help" -f -a "issue" -d 'Create a self-signed client certificate and key for a workstation'
+complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config log probe completions help" -f -a "client-config" -d 'Print the client configuration for relaying through this server with a certificate'
+complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config log probe completions help" -f -a "server-config" -d 'Print the main.cf and master.cf lines for certificate-based relaying'
+complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config log probe completions help" -f -a "log" -d 'List the client certificates smtpd logged, and add unknown ones'
+complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config log probe completions help" -f -a "probe" -d 'Connect to a server as an SMTP client with a certificate and report whether it may relay'
+complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config log probe completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config log probe completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

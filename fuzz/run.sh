@@ -1,10 +1,10 @@
 #!/bin/sh
 # Builds the fuzz targets with libFuzzer coverage on the stable toolchain and
 # runs one of them: fuzz/run.sh TARGET [SECONDS] [extra libFuzzer options...]
-# TARGET is cert, source, hash_reader or cdb_reader. See fuzz/README.md.
+# TARGET is cert, source, hash_reader, cdb_reader or maillog. See fuzz/README.md.
 set -eu
 cd "$(dirname "$0")"
-target=${1:?usage: fuzz/run.sh cert|source|hash_reader|cdb_reader [seconds] [libfuzzer options]}
+target=${1:?usage: fuzz/run.sh cert|source|hash_reader|cdb_reader|maillog [seconds] [libfuzzer options]}
 seconds=${2:-600}
 shift $(( $# >= 2 ? 2 : 1 ))
 triple=$(rustc -vV | sed -n 's/^host: //p')

@@ -89,6 +89,10 @@ pub enum Command {
     ClientConfig(ClientConfigArgs),
     /// Print the main.cf and master.cf lines for certificate-based relaying.
     ServerConfig(ServerConfigArgs),
+    /// List the client certificates smtpd logged, and add unknown ones.
+    Log(LogArgs),
+    /// Connect to a server as an SMTP client with a certificate and report whether it may relay.
+    Probe(ProbeArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
 }
@@ -101,7 +105,7 @@ impl Command {
         matches!(
             self,
             Self::Add(_) | Self::Remove(_) | Self::Compile(_) | Self::Rehash(_) | Self::Issue(_)
-        )
+        ) || matches!(self, Self::Log(args) if args.approve)
     }
 }
 
@@ -184,19 +188,37 @@ pub struct FingerprintArgs {
 
 /// Arguments of `ccert add`.
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  ccert add chinacat.pem --name chinacat\n  \
-                  ccert add --pubkey --digest sha256 laptop.pem")]
+#[command(
+    after_help = "With --fingerprint, no certificate file is needed (a fingerprint from \
+                  `ccert log`, a colleague or a ticket); it must have the length of the digest \
+                  (--digest, else the effective smtpd_tls_fingerprint_digest), and the entry is \
+                  marked `from=fingerprint`, so `rehash` cannot re-fingerprint it.\n\n\
+                  Examples:\n  ccert add chinacat.pem --name chinacat\n  \
+                  ccert add --pubkey --digest sha256 laptop.pem\n  \
+                  ccert add --fingerprint 3A:5F:...:09 --pubkey --name laptop"
+)]
 pub struct AddArgs {
     /// Certificate files (PEM or DER) to add
-    #[arg(required = true, value_name = "CERT")]
+    #[arg(required_unless_present = "fingerprint", value_name = "CERT")]
     pub certs: Vec<PathBuf>,
+    /// Add this fingerprint (hex pairs, colons optional, any case) instead of a certificate's;
+    /// needs --name
+    #[arg(
+        short,
+        long,
+        value_name = "FP",
+        conflicts_with = "certs",
+        requires = "name"
+    )]
+    pub fingerprint: Option<String>,
     /// Value stored for the entry [default: the certificate's subject CN]
     #[arg(short, long)]
     pub name: Option<String>,
     /// Digest to use [default: the effective smtpd_tls_fingerprint_digest]
     #[arg(short, long, value_enum)]
     pub digest: Option<DigestArg>,
-    /// Add the public-key fingerprint instead of the certificate fingerprint
+    /// Add the public-key fingerprint instead of the certificate fingerprint (with
+    /// --fingerprint: the fingerprint given is a public-key fingerprint)
     #[arg(short, long)]
     pub pubkey: bool,
     /// Replace the name of an entry whose fingerprint is already present
@@ -391,6 +413,10 @@ pub struct RehashArgs {
     /// Use public-key fingerprints
     #[arg(short, long)]
     pub pubkey: bool,
+    /// Leave entries without a stored certificate (such as those added with
+    /// `add --fingerprint`) as they are, instead of refusing to rehash
+    #[arg(long)]
+    pub skip_unknown: bool,
     /// Do not rebuild the compiled tables next to the source file
     #[arg(long)]
     pub no_compile: bool,
@@ -474,6 +500,121 @@ pub struct ClientConfigArgs {
                   Example:\n  ccert server-config >> /tmp/review-me.txt"
 )]
 pub struct ServerConfigArgs {}
+
+/// Output formats of `ccert log`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum LogFormat {
+    /// A table for people
+    #[default]
+    Table,
+    /// A JSON array of objects, for scripts
+    Json,
+}
+
+/// Arguments of `ccert log`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Reads the lines smtpd writes at smtpd_tls_loglevel 2 (or `1, peercert`): \
+                  `subject_CN=..., issuer=..., fingerprint=..., pkey_fingerprint=...` (Postfix 3.8 and \
+                  older), `... cert fingerprint=..., pkey fingerprint=...` and `raw public key \
+                  fingerprint=...` (3.9 and newer), with traditional or RFC 3339 time stamps, and \
+                  counts the refused recipients (`reject: RCPT from`, such as `Relay access \
+                  denied`) of the same smtpd process to the same client. The log does not name the digest: it is the \
+                  smtpd_tls_fingerprint_digest of the master.cf service whose syslog_name logged \
+                  the line (else main.cf's); fingerprints of another length are shown as \
+                  unusable and never added.\n\n\
+                  Without FILE: maillog_file when Postfix logs there itself, else \
+                  /var/log/mail.log, each with its rotated siblings (.1, .2.gz, ...).\n\n\
+                  Exit status: 0 when every client seen is listed (with --approve: when \
+                  something was added or nothing was left to add), 1 otherwise.\n\n\
+                  Examples:\n  ccert log\n  ccert log --all --since 7d /var/log/mail.log\n  \
+                  journalctl -u postfix -o short --since today | ccert log -\n  \
+                  ccert log --approve"
+)]
+pub struct LogArgs {
+    /// Log files (plain or gzip); `-` reads standard input
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Show every client, also those already in the clientcerts source
+    #[arg(short, long)]
+    pub all: bool,
+    /// Output format
+    #[arg(short, long, value_enum, default_value_t)]
+    pub format: LogFormat,
+    /// Only lines from this time on: a date (2026-11-25), an RFC 3339 time, or an age
+    /// (90m, 12h, 7d)
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
+    /// Ask, for each unknown client, whether to add it, under which name and as which
+    /// fingerprint (needs a terminal)
+    #[arg(long, conflicts_with = "format")]
+    pub approve: bool,
+    /// Do not rebuild the compiled tables next to the source file (with --approve)
+    #[arg(long, requires = "approve")]
+    pub no_compile: bool,
+}
+
+/// Output formats of `ccert probe`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ProbeFormat {
+    /// A report for people
+    #[default]
+    Text,
+    /// One JSON object, for scripts
+    Json,
+}
+
+/// Arguments of `ccert probe`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Connects as an SMTP client (STARTTLS on port 25 and 587, implicit TLS with \
+                  --tls or on port 465), presents the certificate, then sends MAIL FROM and \
+                  RCPT TO an outside address and QUITs without DATA: no mail is ever sent.\n\n\
+                  Reports the TLS version and cipher, the server certificate, whether the \
+                  server asked for a client certificate (and the CA names it sent), the \
+                  fingerprints the server will look up, and a verdict: permitted (250), \
+                  refused (5xx), temporary failure (4xx: the server's table lookup failed), \
+                  no certificate requested, or TLS refused.\n\n\
+                  Exit status: 0 only when relaying is permitted.\n\n\
+                  Examples:\n  ccert probe mail.example.com:587 --cert host.pem --key host.key\n  \
+                  ccert probe mail.example.com:465 --cert host.pem --key host.key --format json"
+)]
+pub struct ProbeArgs {
+    /// The server, as HOST or HOST:PORT ([IPv6]:PORT) [default port: 587]
+    #[arg(value_name = "HOST[:PORT]")]
+    pub server: String,
+    /// Client certificate file (PEM; the chain may follow)
+    #[arg(long, value_name = "FILE")]
+    pub cert: PathBuf,
+    /// Client private key file (PEM: PKCS#8, RSA or EC)
+    #[arg(long, value_name = "FILE")]
+    pub key: PathBuf,
+    /// Envelope sender
+    #[arg(long, value_name = "ADDR", default_value = "ccert-probe@example.org")]
+    pub from: String,
+    /// Recipient outside the server's domains (relaying needs permission)
+    #[arg(long, value_name = "ADDR", default_value = "ccert-probe@example.net")]
+    pub to: String,
+    /// Implicit TLS (the default on port 465) instead of STARTTLS
+    #[arg(long)]
+    pub tls: bool,
+    /// The server's smtpd_tls_fingerprint_digest [default: from -c DIR when present, else sha256]
+    #[arg(short, long, value_enum)]
+    pub digest: Option<DigestArg>,
+    /// Offer a raw public key (RFC 7250; TLS 1.3, Postfix 3.9+ with smtpd_tls_enable_rpk)
+    /// instead of the certificate
+    #[arg(long)]
+    pub rpk: bool,
+    /// The name sent in EHLO
+    #[arg(long, value_name = "NAME", default_value = "ccert-probe.invalid")]
+    pub helo: String,
+    /// Seconds to wait for each reply
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub timeout: u64,
+    /// Output format
+    #[arg(short, long, value_enum, default_value_t)]
+    pub format: ProbeFormat,
+}
 
 /// Shells `ccert completions` can write for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

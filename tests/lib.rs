@@ -19,6 +19,7 @@ mod fingerprint;
 mod full_disk;
 mod hardening;
 mod hash_interop;
+mod learn;
 mod live;
 mod live_rebuild;
 mod map_props;

@@ -34,6 +34,9 @@ pub fn run(args: &AddArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     if let Some(name) = &args.name {
         check_value(name.as_bytes()).context("--name: choose another name")?;
     }
+    if let Some(fp) = &args.fingerprint {
+        return add_fingerprint(args, fp, digest, &path, ctx);
+    }
     // Everything that can be wrong with the input is checked before the
     // source file is even opened, so bad input never touches it.
     let now = OffsetDateTime::now_utc();
@@ -64,6 +67,69 @@ pub fn run(args: &AddArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         say!("{line}");
     }
     rebuild_then_unlock(locked, changed && !args.no_compile, &path, ctx)?;
+    Ok(Outcome::Success)
+}
+
+/// `ccert add --fingerprint FP --name NAME`: an entry without a certificate.
+fn add_fingerprint(
+    args: &AddArgs,
+    text: &str,
+    digest: DigestAlgorithm,
+    path: &Path,
+    ctx: &Context,
+) -> anyhow::Result<Outcome> {
+    use crate::source::upsert::{Upserted, upsert};
+    let name = args.name.as_deref().context("--fingerprint needs --name")?;
+    let Some(fp) = Fingerprint::parse(text) else {
+        bail!(
+            "--fingerprint {text:?}: not a fingerprint; give hex pairs (AB:CD:… or abcd…) as \
+             `ccert log` or `ccert fingerprint` print them"
+        );
+    };
+    if fp.algorithm != digest {
+        bail!(
+            "--fingerprint: {} bytes is a {} fingerprint, but the digest is {digest}; nothing \
+             changed (take the fingerprint in {digest}, or pass --digest {} if the server uses it)",
+            fp.bytes.len(),
+            fp.algorithm,
+            fp.algorithm
+        );
+    }
+    let today = OffsetDateTime::now_utc().date();
+    let note = Annotation::for_fingerprint(&fp, args.pubkey, None, today);
+    let mut locked = LockedSource::open(path, true)
+        .with_context(|| format!("opening the clientcerts source {}", path.display()))?;
+    let mut source = locked
+        .source()
+        .with_context(|| format!("reading {}", path.display()))?;
+    let changed = match upsert(&mut source, &fp, name, &note, args.replace) {
+        Ok(Upserted::Added) => {
+            say!("added {fp} {name} to {}", path.display());
+            true
+        }
+        Ok(Upserted::Unchanged { line }) => {
+            tell!(
+                "ccert: notice: {fp} is already in {} (line {line}) as {name:?}; nothing to do",
+                path.display()
+            );
+            false
+        }
+        Ok(Upserted::Renamed { line, old }) => {
+            say!(
+                "renamed {fp} from {old:?} to {name:?} in {} (line {line})",
+                path.display()
+            );
+            true
+        }
+        Err(e) => bail!(
+            "{}:{e}; nothing changed (use --replace to rename it)",
+            path.display()
+        ),
+    };
+    locked
+        .commit(&source)
+        .with_context(|| format!("writing {}", path.display()))?;
+    rebuild_then_unlock(locked, changed && !args.no_compile, path, ctx)?;
     Ok(Outcome::Success)
 }
 

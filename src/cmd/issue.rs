@@ -81,6 +81,7 @@ fn finish(
 pub fn add_args(args: &IssueArgs) -> AddArgs {
     AddArgs {
         certs: vec![cert_path(args)],
+        fingerprint: None,
         name: Some(args.name.clone()),
         digest: None,
         pubkey: false,

@@ -32,6 +32,8 @@ pub mod dump;
 pub mod fingerprint;
 pub mod issue;
 pub mod list;
+pub mod log;
+pub mod probe;
 pub mod progress;
 pub mod query;
 pub mod rehash;
@@ -93,6 +95,8 @@ pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
         },
         Command::ClientConfig(args) => client_config::run(args, &ctx),
         Command::ServerConfig(args) => server_config::run(args, &ctx),
+        Command::Log(args) => log::run(args, &ctx),
+        Command::Probe(args) => probe::run(args, &ctx),
         Command::Completions(args) => completions::run(args, &ctx),
     }
 }

@@ -43,19 +43,37 @@ pub fn run(args: &RehashArgs, ctx: &Context) -> anyhow::Result<Outcome> {
                 let new = s.cert.fingerprint(digest, args.pubkey);
                 rewrites.push((record, old, new, &s.cert));
             }
-            None => missing.push(format!(
-                "  line {}: {} {}",
-                record.line,
-                String::from_utf8_lossy(&record.key),
-                String::from_utf8_lossy(&record.value)
-            )),
+            None => {
+                // An entry added by fingerprint never had a certificate to keep.
+                let by_fingerprint = record.lines.start > 0
+                    && Annotation::parse(source.line(record.lines.start - 1))
+                        .is_some_and(|a| a.describes(&record.key) && a.by_fingerprint);
+                missing.push(format!(
+                    "  line {}: {} {}{}",
+                    record.line,
+                    String::from_utf8_lossy(&record.key),
+                    String::from_utf8_lossy(&record.value),
+                    if by_fingerprint {
+                        " (added by fingerprint: there is no certificate to re-fingerprint)"
+                    } else {
+                        ""
+                    }
+                ))
+            }
         }
     }
-    if !missing.is_empty() {
+    if !missing.is_empty() && args.skip_unknown {
+        tell!(
+            "ccert: warning: {}: left as they are, without a stored certificate (--skip-unknown); \
+             replace them with `ccert add --fingerprint FP --name NAME --replace` or remove them:\n{}",
+            path.display(),
+            missing.join("\n")
+        );
+    } else if !missing.is_empty() {
         bail!(
             "{}: no stored certificate (in {}) for these entries, so they cannot be re-digested; \
              nothing changed. Add each certificate again with `ccert add CERT --replace`, or \
-             remove the entry, then run rehash again:\n{}",
+             remove the entry, then run rehash again (or pass --skip-unknown to leave them):\n{}",
             path.display(),
             store.dir().display(),
             missing.join("\n")

@@ -6,8 +6,10 @@
 //! * [`settings`]: restriction lists and TLS prerequisites per smtpd service.
 //! * [`tables`]: relay_clientcerts tables (type, presence, age).
 //! * [`entries`]: the source entries (digest length, duplicates, expiry).
+//! * [`logging`]: whether smtpd logs the client fingerprints `ccert log` reads.
 
 mod entries;
+mod logging;
 mod settings;
 mod tables;
 
@@ -224,6 +226,7 @@ impl Doctor {
             self.check_lists(cfg, scope, uses_certs);
             if uses_certs {
                 self.check_tls(cfg, scope);
+                self.check_loglevel(cfg, scope);
                 let digest = scope.value(cfg, "smtpd_tls_fingerprint_digest");
                 let default = scope.origin(cfg, "smtpd_tls_fingerprint_digest") == Origin::Default;
                 let id = scope.id().unwrap_or_else(|| "main.cf".to_string());

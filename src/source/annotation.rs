@@ -37,6 +37,9 @@ pub struct Annotation {
     pub not_after: Option<OffsetDateTime>,
     /// The certificate's subject.
     pub subject: Option<String>,
+    /// Added from a fingerprint alone (`ccert add --fingerprint`, `ccert log
+    /// --approve`): no certificate was seen, so the entry cannot be re-fingerprinted.
+    pub by_fingerprint: bool,
 }
 
 impl Annotation {
@@ -57,6 +60,27 @@ impl Annotation {
             fp_prefix: Some(prefix),
             not_after: Some(not_after),
             subject: Some(subject.to_string()),
+            by_fingerprint: false,
+        }
+    }
+
+    /// The annotation for an entry added from a fingerprint alone: no
+    /// certificate dates; `subject` when known (from the mail log).
+    pub fn for_fingerprint(
+        fingerprint: &Fingerprint,
+        pubkey: bool,
+        subject: Option<&str>,
+        added: Date,
+    ) -> Self {
+        let text = fingerprint.to_string();
+        Self {
+            added: Some(added),
+            digest: Some(fingerprint.algorithm),
+            pubkey: Some(pubkey),
+            fp_prefix: Some(text.chars().take(FP_PREFIX_BYTES * 3 - 1).collect()),
+            not_after: None,
+            subject: subject.map(str::to_string),
+            by_fingerprint: true,
         }
     }
 
@@ -79,6 +103,9 @@ impl Annotation {
         }
         if let Some(fp) = &self.fp_prefix {
             out.push_str(&format!(" fp={fp}"));
+        }
+        if self.by_fingerprint {
+            out.push_str(" from=fingerprint");
         }
         if let Some(t) = self.not_after
             && let Ok(s) = t.to_offset(time::UtcOffset::UTC).format(&Rfc3339)
@@ -124,6 +151,7 @@ impl Annotation {
                 "digest" => out.digest = value.parse().ok(),
                 "type" => out.pubkey = Some(value == "pubkey"),
                 "fp" => out.fp_prefix = Some(value.to_string()),
+                "from" => out.by_fingerprint = value == "fingerprint",
                 "notAfter" => out.not_after = OffsetDateTime::parse(value, &Rfc3339).ok(),
                 _ => {}
             }
@@ -173,5 +201,14 @@ mod tests {
         assert!(!a.describes(other.to_string().as_bytes()));
         assert_eq!(Annotation::parse(b"# plain comment"), None);
         assert!(Annotation::parse(b"  #ccert: junk x=1 notAfter=bad\r").is_some());
+
+        let by_fp = Annotation::for_fingerprint(&fp, true, Some("CN=laptop"), a.added.unwrap());
+        let line = by_fp.to_line();
+        assert!(line.contains(" type=pubkey fp="), "{line}");
+        assert!(
+            line.contains(" from=fingerprint subject=CN=laptop"),
+            "{line}"
+        );
+        assert_eq!(Annotation::parse(line.as_bytes()), Some(by_fp));
     }
 }

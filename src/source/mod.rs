@@ -18,6 +18,7 @@ pub mod copy;
 pub mod locked;
 pub mod repeated;
 mod rules;
+pub mod upsert;
 
 use std::collections::VecDeque;
 use std::io::BufRead;

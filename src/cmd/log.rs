@@ -1,0 +1,416 @@
+//! `ccert log`: the client certificates smtpd logged, which of them the
+//! clientcerts source lists, and (with `--approve`) adding the others.
+
+use std::collections::HashMap;
+use std::io::{IsTerminal as _, Write as _};
+use std::path::Path;
+
+use anyhow::{Context as _, bail};
+use serde::Serialize;
+use time::format_description::well_known::Rfc3339;
+use time::{OffsetDateTime, UtcOffset};
+
+use crate::cert::{DigestAlgorithm, Fingerprint};
+use crate::cli::{LogArgs, LogFormat};
+use crate::maillog::{self, Collector, DigestSource, Sighting};
+use crate::source::SourceFile;
+use crate::source::annotation::Annotation;
+use crate::source::locked::LockedSource;
+use crate::source::upsert::{Upserted, upsert};
+
+use super::{Context, Outcome, rebuild_then_unlock};
+
+/// A sighting with what ccert knows about it.
+#[derive(Debug, Serialize)]
+struct Row {
+    #[serde(flatten)]
+    sighting: Sighting,
+    /// The digest the fingerprints are taken to be in.
+    #[serde(serialize_with = "digest_name")]
+    digest: DigestAlgorithm,
+    /// Where that digest comes from: `service` (master.cf), `main.cf`, or
+    /// `default` (no Postfix configuration in -c DIR: sha256).
+    digest_from: &'static str,
+    /// Why the fingerprints cannot be used (their length does not fit the digest).
+    unusable: Option<String>,
+    /// The name the source lists it under, and whether by its public key.
+    listed_as: Option<String>,
+    /// Whether the listed entry is the public-key fingerprint.
+    listed_by_pubkey: Option<bool>,
+}
+
+fn digest_name<S: serde::Serializer>(d: &DigestAlgorithm, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(d.name())
+}
+
+/// Runs `ccert log`.
+pub fn run(args: &LogArgs, ctx: &Context) -> anyhow::Result<Outcome> {
+    let cfg = ctx.postfix()?;
+    let now = OffsetDateTime::now_utc();
+    let offset = UtcOffset::current_local_offset().unwrap_or(UtcOffset::UTC);
+    let since = args
+        .since
+        .as_deref()
+        .map(|s| parse_since(s, now, offset))
+        .transpose()?;
+    if args.approve && !std::io::stdin().is_terminal() {
+        bail!(
+            "refusing to --approve: standard input is not a terminal; add clients with \
+             `ccert add --fingerprint FP --name NAME`"
+        );
+    }
+
+    let files = if args.files.is_empty() {
+        let maillog = cfg.present.then(|| cfg.get("maillog_file")).flatten();
+        let files = maillog::sources::default_files(maillog.as_deref());
+        if files.is_empty() {
+            bail!(
+                "no mail log found ({}); name the log file, or pipe it: \
+                 journalctl -u postfix -o short | ccert log -",
+                maillog
+                    .filter(|m| !m.trim().is_empty())
+                    .unwrap_or_else(|| "/var/log/mail.log".to_string())
+            );
+        }
+        files
+    } else {
+        args.files.clone()
+    };
+    let mut collector = Collector::default();
+    for file in &files {
+        read_one(file, &mut collector, since, now, offset)?;
+    }
+
+    let source_path = ctx.source_path()?;
+    let listed = listed_keys(&source_path)?;
+    let fallback = ctx.default_digest()?;
+    let mut rows: Vec<Row> = collector
+        .finish()
+        .into_iter()
+        .map(|s| classify(s, cfg, fallback, &listed))
+        .collect();
+    // Unusable fingerprints (another digest's length) are not listed either.
+    let unknown = rows.iter().filter(|r| r.listed_as.is_none()).count();
+    if !args.all {
+        rows.retain(|r| r.listed_as.is_none());
+    }
+    if args.approve {
+        return approve(&rows, &source_path, args.no_compile, ctx);
+    }
+    print(&rows, args.format, args.all, offset)?;
+    Ok(if unknown == 0 {
+        Outcome::Success
+    } else {
+        Outcome::Failure
+    })
+}
+
+fn read_one(
+    file: &Path,
+    collector: &mut Collector,
+    since: Option<OffsetDateTime>,
+    now: OffsetDateTime,
+    offset: UtcOffset,
+) -> anyhow::Result<()> {
+    if file == Path::new("-") {
+        let mut input = std::io::stdin().lock();
+        return maillog::read_into(&mut input, collector, since, now, offset)
+            .context("reading the log from standard input");
+    }
+    let mut input =
+        maillog::sources::open(file).with_context(|| format!("reading {}", file.display()))?;
+    maillog::read_into(&mut input, collector, since, now, offset)
+        .with_context(|| format!("reading {}", file.display()))
+}
+
+/// The source's keys (folded) and names; empty when the source does not exist yet.
+fn listed_keys(path: &Path) -> anyhow::Result<HashMap<String, String>> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            tell!(
+                "ccert: notice: {} does not exist yet: every client is unknown",
+                path.display()
+            );
+            return Ok(HashMap::new());
+        }
+        Err(e) => {
+            return Err(e)
+                .with_context(|| format!("reading the clientcerts source {}", path.display()));
+        }
+    };
+    let (records, _) = SourceFile::parse(&bytes).records();
+    let mut out = HashMap::new();
+    for r in records {
+        // postmap keeps the first of duplicate keys.
+        out.entry(String::from_utf8_lossy(&r.key).to_ascii_lowercase())
+            .or_insert_with(|| String::from_utf8_lossy(&r.value).into_owned());
+    }
+    Ok(out)
+}
+
+fn classify(
+    sighting: Sighting,
+    cfg: &crate::postfix::PostfixConfig,
+    fallback: DigestAlgorithm,
+    listed: &HashMap<String, String>,
+) -> Row {
+    let source = maillog::digest_for(cfg, &sighting.syslog_name, fallback);
+    let digest = source.algorithm();
+    let mut unusable = None;
+    let mut listed_as = None;
+    let mut listed_by_pubkey = None;
+    for (fp, pubkey) in [
+        (&sighting.cert_fingerprint, false),
+        (&sighting.pkey_fingerprint, true),
+    ] {
+        let Some(fp) = fp else { continue };
+        match maillog::fingerprint_in(fp, digest) {
+            Err(why) => unusable = Some(why),
+            Ok(fp) => {
+                if listed_as.is_none()
+                    && let Some(name) = listed.get(&fp.to_map_key())
+                {
+                    listed_as = Some(name.clone());
+                    listed_by_pubkey = Some(pubkey);
+                }
+            }
+        }
+    }
+    Row {
+        sighting,
+        digest,
+        digest_from: match source {
+            DigestSource::Service(_) => "service",
+            DigestSource::Main(_) => "main.cf",
+            DigestSource::Default(_) => "default",
+        },
+        unusable,
+        listed_as,
+        listed_by_pubkey,
+    }
+}
+
+/// `--since`: a date, an RFC 3339 time, or an age (`90m`, `12h`, `7d`).
+fn parse_since(
+    text: &str,
+    now: OffsetDateTime,
+    offset: UtcOffset,
+) -> anyhow::Result<OffsetDateTime> {
+    let t = text.trim();
+    if let Ok(at) = OffsetDateTime::parse(t, &Rfc3339) {
+        return Ok(at);
+    }
+    let day = time::macros::format_description!("[year]-[month]-[day]");
+    if let Ok(date) = time::Date::parse(t, &day) {
+        return Ok(date.midnight().assume_offset(offset));
+    }
+    let unit = t.chars().last().unwrap_or(' ');
+    if let Ok(n) = t[..t.len() - unit.len_utf8().min(t.len())].parse::<i64>() {
+        let age = match unit {
+            'm' => Some(time::Duration::minutes(n)),
+            'h' => Some(time::Duration::hours(n)),
+            'd' => Some(time::Duration::days(n)),
+            _ => None,
+        };
+        if let Some(age) = age {
+            return Ok(now - age);
+        }
+    }
+    bail!("--since {text:?}: give a date (2026-11-25), an RFC 3339 time or an age (90m, 12h, 7d)")
+}
+
+/// A time in the local offset, to the second.
+fn stamp(t: Option<OffsetDateTime>, offset: UtcOffset) -> String {
+    t.and_then(|t| {
+        t.to_offset(offset)
+            .format(time::macros::format_description!(
+                "[year]-[month]-[day] [hour]:[minute]:[second]"
+            ))
+            .ok()
+    })
+    .unwrap_or_else(|| "-".to_string())
+}
+
+fn print(rows: &[Row], format: LogFormat, all: bool, offset: UtcOffset) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match format {
+        LogFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, rows)?;
+            writeln!(out)?;
+        }
+        LogFormat::Table => {
+            if rows.is_empty() {
+                tell!(
+                    "ccert: {}",
+                    if all {
+                        "no client certificates in the log (smtpd logs them at smtpd_tls_loglevel 2)"
+                    } else {
+                        "no unknown client certificates in the log (--all shows the known ones)"
+                    }
+                );
+                return Ok(());
+            }
+            let mut table = comfy_table::Table::new();
+            table
+                .load_preset(comfy_table::presets::UTF8_HORIZONTAL_ONLY)
+                .set_header([
+                    "CLIENT",
+                    "SUBJECT CN",
+                    "ISSUER",
+                    "FINGERPRINTS",
+                    "FIRST / LAST SEEN",
+                    "CONN",
+                    "REFUSED",
+                    "LISTED",
+                ]);
+            for r in rows {
+                let s = &r.sighting;
+                let mut fps = Vec::new();
+                if let Some(f) = &s.cert_fingerprint {
+                    fps.push(format!("cert {f}"));
+                }
+                if let Some(f) = &s.pkey_fingerprint {
+                    let kind = if s.raw_public_key { "raw key" } else { "pkey" };
+                    fps.push(format!("{kind} {f}"));
+                }
+                fps.push(match r.digest_from {
+                    "service" => format!("({}, the service's digest)", r.digest),
+                    "main.cf" => format!("({}, from main.cf)", r.digest),
+                    _ => format!("({}, assumed: no main.cf)", r.digest),
+                });
+                let listed = match (&r.listed_as, r.listed_by_pubkey, &r.unusable) {
+                    (_, _, Some(why)) => format!("unusable: {why}"),
+                    (Some(name), Some(true), _) => format!("{name} (pkey)"),
+                    (Some(name), _, _) => name.clone(),
+                    (None, _, _) => "no".to_string(),
+                };
+                table.add_row([
+                    format!("{}\n{}", s.client, s.syslog_name),
+                    visible(&s.subject_cn),
+                    visible(&s.issuer_cn),
+                    fps.join("\n"),
+                    format!(
+                        "{}\n{}",
+                        stamp(s.first_seen, offset),
+                        stamp(s.last_seen, offset)
+                    ),
+                    s.connections.to_string(),
+                    s.rcpt_rejected.to_string(),
+                    listed,
+                ]);
+            }
+            writeln!(out, "{table}")?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn visible(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
+}
+
+/// Asks per unknown client whether to add it, then adds the accepted ones in one edit.
+fn approve(rows: &[Row], path: &Path, no_compile: bool, ctx: &Context) -> anyhow::Result<Outcome> {
+    let candidates: Vec<&Row> = rows
+        .iter()
+        .filter(|r| r.listed_as.is_none() && r.unusable.is_none())
+        .collect();
+    for r in rows.iter().filter(|r| r.unusable.is_some()) {
+        tell!(
+            "ccert: warning: {} ({}): not offered: {}",
+            r.sighting.client,
+            r.sighting.subject_cn,
+            r.unusable.as_deref().unwrap_or_default()
+        );
+    }
+    if candidates.is_empty() {
+        tell!("ccert: no unknown client certificates to approve");
+        return Ok(Outcome::Success);
+    }
+    let today = OffsetDateTime::now_utc().date();
+    let mut chosen: Vec<(Fingerprint, String, Annotation)> = Vec::new();
+    let theme = dialoguer::theme::SimpleTheme;
+    for r in candidates {
+        let s = &r.sighting;
+        tell!(
+            "\n{} via {}: subject CN {:?}, issuer {:?}, {} connection(s), {} refused recipient(s)",
+            s.client,
+            s.syslog_name,
+            s.subject_cn,
+            s.issuer_cn,
+            s.connections,
+            s.rcpt_rejected
+        );
+        let add = dialoguer::Confirm::with_theme(&theme)
+            .with_prompt("Add this client?")
+            .default(false)
+            .interact()
+            .context("asking whether to add the client")?;
+        if !add {
+            continue;
+        }
+        let name: String = dialoguer::Input::with_theme(&theme)
+            .with_prompt("Name")
+            .default(s.subject_cn.clone())
+            .validate_with(|n: &String| {
+                crate::source::check_value(n.as_bytes()).map_err(|e| e.to_string())
+            })
+            .interact_text()
+            .context("asking for the name")?;
+        let pubkey = match (&s.cert_fingerprint, &s.pkey_fingerprint) {
+            (Some(_), Some(_)) => dialoguer::Confirm::with_theme(&theme)
+                .with_prompt("As a public-key entry (survives renewal with the same key)?")
+                .default(true)
+                .interact()
+                .context("asking for the entry type")?,
+            (None, Some(_)) => true,
+            _ => false,
+        };
+        let text = if pubkey {
+            s.pkey_fingerprint.as_deref()
+        } else {
+            s.cert_fingerprint.as_deref()
+        }
+        .unwrap_or_default();
+        let fp = maillog::fingerprint_in(text, r.digest).map_err(anyhow::Error::msg)?;
+        let subject = (!s.subject_cn.is_empty()).then(|| format!("CN={}", s.subject_cn));
+        let note = Annotation::for_fingerprint(&fp, pubkey, subject.as_deref(), today);
+        chosen.push((fp, name, note));
+    }
+    if chosen.is_empty() {
+        tell!("ccert: nothing added");
+        return Ok(Outcome::Failure);
+    }
+    let mut locked = LockedSource::open(path, true)
+        .with_context(|| format!("opening the clientcerts source {}", path.display()))?;
+    let mut source = locked
+        .source()
+        .with_context(|| format!("reading {}", path.display()))?;
+    let mut changed = false;
+    for (fp, name, note) in &chosen {
+        match upsert(&mut source, fp, name, note, false)
+            .map_err(|e| anyhow::anyhow!("{}:{e}; nothing changed", path.display()))?
+        {
+            Upserted::Added => {
+                changed = true;
+                say!("added {fp} {name} to {}", path.display());
+            }
+            Upserted::Unchanged { line } => {
+                tell!(
+                    "ccert: notice: {fp} is already in {} (line {line})",
+                    path.display()
+                )
+            }
+            Upserted::Renamed { .. } => unreachable!("upsert renames only when asked to"),
+        }
+    }
+    locked
+        .commit(&source)
+        .with_context(|| format!("writing {}", path.display()))?;
+    rebuild_then_unlock(locked, changed && !no_compile, path, ctx)?;
+    Ok(Outcome::Success)
+}

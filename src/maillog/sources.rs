@@ -1,0 +1,110 @@
+//! Which log files to read, and reading them (plain or gzip-compressed).
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+/// The log files to read when none are named: `maillog_file` (when Postfix
+/// logs there itself), else /var/log/mail.log; each with its rotated siblings
+/// (`NAME.1`, `NAME.2.gz`, …), oldest first, so "first seen" and "last seen"
+/// come out in order. Only files that exist are returned.
+pub fn default_files(maillog_file: Option<&str>) -> Vec<PathBuf> {
+    let base = match maillog_file.map(str::trim) {
+        // `/dev/stdout` (containers) is not a file to read back.
+        Some(f) if !f.is_empty() && !f.starts_with("/dev/") => PathBuf::from(f),
+        _ => PathBuf::from("/var/log/mail.log"),
+    };
+    with_rotated(&base)
+}
+
+/// `base` and its rotated siblings that exist, oldest first.
+pub fn with_rotated(base: &Path) -> Vec<PathBuf> {
+    let mut rotated: Vec<(u32, PathBuf)> = Vec::new();
+    if let (Some(dir), Some(name)) = (base.parent(), base.file_name().and_then(|n| n.to_str()))
+        && let Ok(entries) = std::fs::read_dir(if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        })
+    {
+        for entry in entries.flatten() {
+            let file = entry.file_name();
+            let Some(file) = file.to_str() else { continue };
+            let Some(suffix) = file.strip_prefix(name).and_then(|s| s.strip_prefix('.')) else {
+                continue;
+            };
+            let number = suffix.strip_suffix(".gz").unwrap_or(suffix);
+            if let Ok(n) = number.parse::<u32>() {
+                rotated.push((n, dir.join(file)));
+            }
+        }
+    }
+    // mail.log.3.gz is older than mail.log.1, which is older than mail.log.
+    rotated.sort_by_key(|r| std::cmp::Reverse(r.0));
+    let mut out: Vec<PathBuf> = rotated.into_iter().map(|(_, p)| p).collect();
+    if base.exists() {
+        out.push(base.to_path_buf());
+    }
+    out
+}
+
+/// Opens a log file for line reading, decompressing `.gz` files (and any
+/// file that starts with the gzip magic, as rotated logs sometimes lose their suffix).
+pub fn open(path: &Path) -> std::io::Result<Box<dyn BufRead>> {
+    let mut file = File::open(path)?;
+    let mut magic = [0u8; 2];
+    let n = read_up_to(&mut file, &mut magic)?;
+    let head = std::io::Cursor::new(magic[..n].to_vec());
+    let whole = head.chain(file);
+    if n == 2 && magic == [0x1f, 0x8b] {
+        Ok(Box::new(BufReader::new(flate2::read::MultiGzDecoder::new(
+            whole,
+        ))))
+    } else {
+        Ok(Box::new(BufReader::new(whole)))
+    }
+}
+
+fn read_up_to(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match file.read(&mut buf[filled..])? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    Ok(filled)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rotated_siblings_oldest_first() {
+        let dir = tempfile::tempdir().unwrap();
+        for f in [
+            "mail.log",
+            "mail.log.1",
+            "mail.log.2.gz",
+            "mail.log.10.gz",
+            "mail.log.old",
+            "mail.err",
+        ] {
+            std::fs::write(dir.path().join(f), "").unwrap();
+        }
+        let base = dir.path().join("mail.log");
+        let names: Vec<String> = default_files(base.to_str())
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            names,
+            ["mail.log.10.gz", "mail.log.2.gz", "mail.log.1", "mail.log"]
+        );
+        assert_eq!(
+            default_files(Some("/dev/stdout")),
+            with_rotated(Path::new("/var/log/mail.log"))
+        );
+    }
+}

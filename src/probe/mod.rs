@@ -1,0 +1,336 @@
+//! `ccert probe`'s engine: an SMTP client that presents a client certificate,
+//! asks to relay (MAIL FROM, RCPT TO an outside address), never sends DATA,
+//! and says why the server answered as it did.
+//!
+//! * [`smtp`]: replies and commands.
+//! * [`tls`]: the rustls client and what the server requested.
+
+pub mod smtp;
+pub mod tls;
+
+use std::net::{TcpStream, ToSocketAddrs};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::cert::{Certificate, DigestAlgorithm};
+use smtp::{Reply, SmtpError, command, read_reply};
+
+/// What to probe and with which identity.
+#[derive(Debug)]
+pub struct Options {
+    /// Host name or address.
+    pub host: String,
+    /// Port.
+    pub port: u16,
+    /// TLS from the first byte (port 465) instead of STARTTLS.
+    pub implicit_tls: bool,
+    /// The client certificate and its chain (the first is the client's).
+    pub chain: Vec<Certificate>,
+    /// The private key (DER, PKCS#8, PKCS#1 or SEC1).
+    pub key: rustls::pki_types::PrivateKeyDer<'static>,
+    /// Offer a raw public key instead of the certificate.
+    pub rpk: bool,
+    /// The server's fingerprint digest.
+    pub digest: DigestAlgorithm,
+    /// EHLO name, envelope sender and outside recipient.
+    pub helo: String,
+    /// Envelope sender.
+    pub from: String,
+    /// Recipient outside the server's domains.
+    pub to: String,
+    /// Per-step timeout.
+    pub timeout: Duration,
+}
+
+/// How the probe ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// RCPT TO got 2xx: the server relays for this client.
+    Permitted,
+    /// RCPT TO got 5xx.
+    Refused,
+    /// RCPT TO (or MAIL FROM) got 4xx: the server could not decide, typically
+    /// because its relay_clientcerts lookup failed.
+    TemporaryFailure,
+    /// The handshake completed without a CertificateRequest, and RCPT was refused.
+    NoCertificateRequested,
+    /// No TLS session: STARTTLS not offered or refused, or the handshake failed.
+    TlsRefused,
+    /// Something else stopped the dialogue (connection, MAIL FROM refused, …).
+    Failed,
+}
+
+/// Everything the probe learnt.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// `host:port`.
+    pub server: String,
+    /// Whether TLS was implicit.
+    pub implicit_tls: bool,
+    /// Negotiated TLS version (`TLSv1.3`).
+    pub tls_version: Option<String>,
+    /// Negotiated cipher suite.
+    pub cipher: Option<String>,
+    /// The server certificate's subject.
+    pub server_subject: Option<String>,
+    /// The server certificate's fingerprint, in [`Report::digest`].
+    pub server_fingerprint: Option<String>,
+    /// Whether the server sent a CertificateRequest.
+    pub client_cert_requested: bool,
+    /// The CA names the server sent with it (Postfix sends those of
+    /// smtpd_tls_CAfile; none when it is unset).
+    pub ca_names: Vec<String>,
+    /// Whether a raw public key was offered.
+    pub raw_public_key: bool,
+    /// The digest of the fingerprints below.
+    pub digest: String,
+    /// The certificate fingerprint the server looks up (None with a raw key).
+    pub cert_fingerprint: Option<String>,
+    /// The public-key fingerprint the server looks up.
+    pub pkey_fingerprint: String,
+    /// The reply to MAIL FROM.
+    pub mail_reply: Option<Reply>,
+    /// The reply to RCPT TO.
+    pub rcpt_reply: Option<Reply>,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// What it means and what to do.
+    pub diagnosis: String,
+}
+
+/// Runs the probe. Connection problems become a [`Verdict::Failed`] or
+/// [`Verdict::TlsRefused`] report, not an error; errors are only for bad options.
+pub fn probe(opts: Options) -> Result<Report, rustls::Error> {
+    let client = opts.chain.first().expect("a client certificate").clone();
+    let chain: Vec<_> = opts
+        .chain
+        .iter()
+        .map(|c| rustls::pki_types::CertificateDer::from(c.der.clone()))
+        .collect();
+    let (config, requested) = tls::client_config(
+        chain,
+        opts.key.clone_key(),
+        client.spki_der.clone(),
+        opts.rpk,
+    )?;
+    let mut report = Report {
+        server: format!("{}:{}", opts.host, opts.port),
+        implicit_tls: opts.implicit_tls,
+        tls_version: None,
+        cipher: None,
+        server_subject: None,
+        server_fingerprint: None,
+        client_cert_requested: false,
+        ca_names: Vec::new(),
+        raw_public_key: opts.rpk,
+        digest: opts.digest.to_string(),
+        cert_fingerprint: (!opts.rpk).then(|| client.fingerprint(opts.digest, false).to_string()),
+        pkey_fingerprint: client.fingerprint(opts.digest, true).to_string(),
+        mail_reply: None,
+        rcpt_reply: None,
+        verdict: Verdict::Failed,
+        diagnosis: String::new(),
+    };
+    if let Err((verdict, why)) = dialogue(&opts, Arc::new(config), &mut report) {
+        report.verdict = verdict;
+        report.diagnosis = why;
+    }
+    let req = requested.lock().map(|r| r.clone()).unwrap_or_default();
+    report.client_cert_requested = req.asked;
+    report.ca_names = req.ca_names.iter().map(|n| name_text(n)).collect();
+    if report.rcpt_reply.is_some() || report.mail_reply.is_some() {
+        judge(&mut report);
+    }
+    Ok(report)
+}
+
+type Stop = (Verdict, String);
+
+fn failed(what: &str) -> impl Fn(SmtpError) -> Stop + '_ {
+    move |e| (Verdict::Failed, format!("{what}: {e}"))
+}
+
+/// The SMTP dialogue up to RCPT TO, then QUIT.
+fn dialogue(
+    opts: &Options,
+    config: Arc<rustls::ClientConfig>,
+    report: &mut Report,
+) -> Result<(), Stop> {
+    let addr = (opts.host.as_str(), opts.port)
+        .to_socket_addrs()
+        .map_err(|e| (Verdict::Failed, format!("resolving {}: {e}", opts.host)))?
+        .next()
+        .ok_or_else(|| (Verdict::Failed, format!("{} has no address", opts.host)))?;
+    let mut tcp = TcpStream::connect_timeout(&addr, opts.timeout)
+        .map_err(|e| (Verdict::Failed, format!("connecting to {addr}: {e}")))?;
+    let _ = tcp.set_read_timeout(Some(opts.timeout));
+    let _ = tcp.set_write_timeout(Some(opts.timeout));
+    let server_name = rustls::pki_types::ServerName::try_from(opts.host.clone())
+        .map_err(|e| (Verdict::Failed, format!("{}: {e}", opts.host)))?;
+    let tls_refused = |e: &dyn std::fmt::Display| {
+        (
+            Verdict::TlsRefused,
+            format!("the TLS handshake failed: {e}"),
+        )
+    };
+    if !opts.implicit_tls {
+        let greeting = read_reply(&mut tcp).map_err(failed("reading the greeting"))?;
+        if greeting.code != 220 {
+            return Err((
+                Verdict::Failed,
+                format!(
+                    "the server greeted with {}: {}",
+                    greeting.code, greeting.text
+                ),
+            ));
+        }
+        let ehlo = command(&mut tcp, &format!("EHLO {}", opts.helo)).map_err(failed("EHLO"))?;
+        if !ehlo.is_positive() || !ehlo.has_extension("STARTTLS") {
+            return Err((
+                Verdict::TlsRefused,
+                "the server does not offer STARTTLS (set smtpd_tls_security_level = may or \
+                 encrypt on that service)"
+                    .to_string(),
+            ));
+        }
+        let go = command(&mut tcp, "STARTTLS").map_err(failed("STARTTLS"))?;
+        if go.code != 220 {
+            return Err((
+                Verdict::TlsRefused,
+                format!("STARTTLS was answered {} {}", go.code, go.text),
+            ));
+        }
+    }
+    let conn = rustls::ClientConnection::new(config, server_name).map_err(|e| tls_refused(&e))?;
+    let mut tls = rustls::StreamOwned::new(conn, tcp);
+    while tls.conn.is_handshaking() {
+        tls.conn.complete_io(&mut tls.sock).map_err(|e| {
+            let (verdict, mut why) = tls_refused(&e);
+            if opts.rpk {
+                // A server that cannot take a raw key does not echo the
+                // client_certificate_type extension, and rustls gives up.
+                why.push_str(
+                    "; the server did not accept a raw public key (that needs Postfix 3.9+ \
+                     built with OpenSSL 3.2+ and smtpd_tls_enable_rpk = yes); probe without --rpk",
+                );
+            }
+            (verdict, why)
+        })?;
+    }
+    report.tls_version = tls.conn.protocol_version().map(|v| {
+        v.as_str()
+            .map_or_else(|| format!("{v:?}"), |s| s.replace("TLSv1_", "TLSv1."))
+    });
+    report.cipher = tls.conn.negotiated_cipher_suite().map(|c| {
+        c.suite()
+            .as_str()
+            .map_or_else(|| format!("{:?}", c.suite()), str::to_string)
+    });
+    if let Some(server) = tls.conn.peer_certificates().and_then(|c| c.first())
+        && let Ok(certs) =
+            crate::cert::parse_certificates(server.as_ref(), std::path::Path::new("server"))
+        && let Some(cert) = certs.first()
+    {
+        report.server_subject = Some(cert.subject.clone());
+        report.server_fingerprint = Some(cert.fingerprint(opts.digest, false).to_string());
+    }
+    let mut stream = &mut tls;
+    if opts.implicit_tls {
+        let greeting = read_reply(&mut stream).map_err(|e| tls_refused(&e))?;
+        if greeting.code != 220 {
+            return Err((
+                Verdict::Failed,
+                format!(
+                    "the server greeted with {}: {}",
+                    greeting.code, greeting.text
+                ),
+            ));
+        }
+    }
+    let ehlo = command(&mut stream, &format!("EHLO {}", opts.helo)).map_err(|e| tls_refused(&e))?;
+    if !ehlo.is_positive() {
+        return Err((
+            Verdict::Failed,
+            format!("EHLO after TLS was answered {} {}", ehlo.code, ehlo.text),
+        ));
+    }
+    let mail =
+        command(&mut stream, &format!("MAIL FROM:<{}>", opts.from)).map_err(failed("MAIL FROM"))?;
+    let go_on = mail.is_positive();
+    report.mail_reply = Some(mail);
+    if go_on {
+        let rcpt =
+            command(&mut stream, &format!("RCPT TO:<{}>", opts.to)).map_err(failed("RCPT TO"))?;
+        report.rcpt_reply = Some(rcpt);
+    }
+    // QUIT before any DATA: nothing is ever sent.
+    let _ = command(&mut stream, "QUIT");
+    Ok(())
+}
+
+/// The verdict from the replies and the handshake.
+fn judge(r: &mut Report) {
+    let fps = match &r.cert_fingerprint {
+        Some(c) => format!("{c} (certificate) or {} (public key)", r.pkey_fingerprint),
+        None => format!("{} (public key)", r.pkey_fingerprint),
+    };
+    let (verdict, diagnosis) = match (&r.mail_reply, &r.rcpt_reply) {
+        (_, Some(rcpt)) if rcpt.is_positive() => (
+            Verdict::Permitted,
+            if r.client_cert_requested {
+                "relaying permitted".to_string()
+            } else {
+                "relaying permitted, but not because of the certificate: the server did not ask \
+                 for one (mynetworks, SASL or an open relay?)"
+                    .to_string()
+            },
+        ),
+        (_, Some(rcpt)) | (Some(rcpt), None) if (400..500).contains(&rcpt.code) => (
+            Verdict::TemporaryFailure,
+            format!(
+                "temporary failure ({} {}): the server could not decide, typically because its \
+                 relay_clientcerts table lookup failed (a missing or unreadable table, a database \
+                 down); see its mail log",
+                rcpt.code, rcpt.text
+            ),
+        ),
+        (_, Some(rcpt)) if !r.client_cert_requested => (
+            Verdict::NoCertificateRequested,
+            format!(
+                "refused ({} {}), and the server never asked for a client certificate: set \
+                 smtpd_tls_ask_ccert = yes on that service",
+                rcpt.code, rcpt.text
+            ),
+        ),
+        (_, Some(rcpt)) => (
+            Verdict::Refused,
+            format!(
+                "refused ({} {}): the certificate is not listed, or listed under another digest \
+                 — add one of these {} fingerprints: {fps}",
+                rcpt.code, rcpt.text, r.digest
+            ),
+        ),
+        (Some(mail), None) => (
+            Verdict::Failed,
+            format!(
+                "MAIL FROM was refused ({} {}); try another --from",
+                mail.code, mail.text
+            ),
+        ),
+        (None, None) => return,
+    };
+    r.verdict = verdict;
+    r.diagnosis = diagnosis;
+}
+
+/// A DER X.501 name as text (`CN=Example CA, O=Example`), or hex when it does not parse.
+fn name_text(der: &[u8]) -> String {
+    use x509_parser::prelude::FromDer as _;
+    match x509_parser::x509::X509Name::from_der(der) {
+        Ok((_, name)) => name.to_string(),
+        Err(_) => der.iter().map(|b| format!("{b:02x}")).collect(),
+    }
+}

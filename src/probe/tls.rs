@@ -1,0 +1,143 @@
+//! The probe's TLS client (rustls with ring): it presents the client
+//! certificate (or raw public key) and records what the server asked for.
+//!
+//! The server certificate is not verified: the probe diagnoses relaying, and
+//! reports the server certificate's subject and fingerprint for the admin to
+//! judge. Client authentication in rustls happens through
+//! [`ResolvesClientCert`], which rustls calls only when the server sends a
+//! CertificateRequest, with the CA names the server sent: exactly the two
+//! facts the probe reports.
+
+use std::sync::{Arc, Mutex};
+
+use rustls::client::ResolvesClientCert;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::sign::CertifiedKey;
+use rustls::{DigitallySignedStruct, SignatureScheme};
+
+/// What the server asked for during the handshake.
+#[derive(Debug, Default, Clone)]
+pub struct Requested {
+    /// Whether the server sent a CertificateRequest.
+    pub asked: bool,
+    /// The CA names it sent (DER-encoded X.501 names).
+    pub ca_names: Vec<Vec<u8>>,
+}
+
+/// Presents one identity and remembers whether the server asked for it.
+#[derive(Debug)]
+struct Presenter {
+    key: Arc<CertifiedKey>,
+    rpk: bool,
+    requested: Arc<Mutex<Requested>>,
+}
+
+impl ResolvesClientCert for Presenter {
+    fn resolve(
+        &self,
+        root_hint_subjects: &[&[u8]],
+        _sigschemes: &[SignatureScheme],
+    ) -> Option<Arc<CertifiedKey>> {
+        if let Ok(mut r) = self.requested.lock() {
+            r.asked = true;
+            r.ca_names = root_hint_subjects.iter().map(|s| s.to_vec()).collect();
+        }
+        Some(self.key.clone())
+    }
+
+    fn only_raw_public_keys(&self) -> bool {
+        self.rpk
+    }
+
+    fn has_certs(&self) -> bool {
+        true
+    }
+}
+
+/// Accepts any server certificate (see the module documentation) but checks
+/// the handshake signatures, so the session is a real one.
+#[derive(Debug)]
+struct AcceptAny(Arc<CryptoProvider>);
+
+impl ServerCertVerifier for AcceptAny {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+/// A client configuration presenting `chain` and `key` (with `rpk`: the
+/// certificate's SubjectPublicKeyInfo as a raw public key), and the record of
+/// what the server requests.
+pub fn client_config(
+    chain: Vec<CertificateDer<'static>>,
+    key: PrivateKeyDer<'static>,
+    spki: Vec<u8>,
+    rpk: bool,
+) -> Result<(rustls::ClientConfig, Arc<Mutex<Requested>>), rustls::Error> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let signer = provider.key_provider.load_private_key(key)?;
+    let presented = if rpk {
+        vec![CertificateDer::from(spki)]
+    } else {
+        chain
+    };
+    let requested = Arc::new(Mutex::new(Requested::default()));
+    let presenter = Presenter {
+        key: Arc::new(CertifiedKey::new(presented, signer)),
+        rpk,
+        requested: requested.clone(),
+    };
+    let builder = rustls::ClientConfig::builder_with_provider(provider.clone());
+    // RFC 7250 raw keys exist only in TLS 1.3 in rustls.
+    let builder = if rpk {
+        builder.with_protocol_versions(&[&rustls::version::TLS13])?
+    } else {
+        builder.with_safe_default_protocol_versions()?
+    };
+    let config = builder
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(AcceptAny(provider)))
+        .with_client_cert_resolver(Arc::new(presenter));
+    Ok((config, requested))
+}
