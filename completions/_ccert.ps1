@@ -23,7 +23,7 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
         'ccert' {
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
-            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show no progress bar')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -44,6 +44,9 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'List the client certificates smtpd logged, and add unknown ones')
             [CompletionResult]::new('probe', 'probe', [CompletionResultType]::ParameterValue, 'Connect to a server as an SMTP client with a certificate and report whether it may relay')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
+            [CompletionResult]::new('db', 'db', [CompletionResultType]::ParameterValue, 'Create or migrate the client-certificate database (pgsql:) and its .cf file')
+            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Load a clientcerts source file into a pgsql: list (idempotent)')
+            [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Write a local table from a pgsql: list when the database changed')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -54,7 +57,7 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
-            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Fingerprint the public key (SubjectPublicKeyInfo), which survives renewal with the same key')
             [CompletionResult]::new('--pubkey', '--pubkey', [CompletionResultType]::ParameterName, 'Fingerprint the public key (SubjectPublicKeyInfo), which survives renewal with the same key')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show no progress bar')
@@ -71,7 +74,7 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('--digest', '--digest', [CompletionResultType]::ParameterName, 'Digest to use [default: the effective smtpd_tls_fingerprint_digest]')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
-            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Add the public-key fingerprint instead of the certificate fingerprint (with --fingerprint: the fingerprint given is a public-key fingerprint)')
             [CompletionResult]::new('--pubkey', '--pubkey', [CompletionResultType]::ParameterName, 'Add the public-key fingerprint instead of the certificate fingerprint (with --fingerprint: the fingerprint given is a public-key fingerprint)')
             [CompletionResult]::new('--replace', '--replace', [CompletionResultType]::ParameterName, 'Replace the name of an entry whose fingerprint is already present')
@@ -90,7 +93,7 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('--digest', '--digest', [CompletionResultType]::ParameterName, 'Digest used to fingerprint CERT [default: every digest]')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
-            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (required when standard input is not a terminal)')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (required when standard input is not a terminal)')
             [CompletionResult]::new('--no-compile', '--no-compile', [CompletionResultType]::ParameterName, 'Do not rebuild the compiled tables next to the source file')
@@ -105,7 +108,7 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('--expiring', '--expiring', [CompletionResultType]::ParameterName, 'Show only entries whose certificate expires within DAYS; exit 1 if any does')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
-            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show no progress bar')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -116,7 +119,7 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('--type', '--type', [CompletionResultType]::ParameterName, 'Table type for FILEs without a TYPE: prefix')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
-            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf')
             [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'On duplicate keys the last value wins, silently (postmap -r)')
             [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'On duplicate keys the first value wins, silently (postmap -w)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show no progress bar')
@@ -127,7 +130,7 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
         'ccert;query' {
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
-            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show no progress bar')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -136,7 +139,7 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
         'ccert;dump' {
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
-            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show no progress bar')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -147,7 +150,7 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
-            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show no progress bar')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -158,7 +161,7 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('--digest', '--digest', [CompletionResultType]::ParameterName, 'The new digest')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
-            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Use public-key fingerprints')
             [CompletionResult]::new('--pubkey', '--pubkey', [CompletionResultType]::ParameterName, 'Use public-key fingerprints')
             [CompletionResult]::new('--skip-unknown', '--skip-unknown', [CompletionResultType]::ParameterName, 'Leave entries without a stored certificate (such as those added with `add --fingerprint`) as they are, instead of refusing to rehash')
@@ -176,7 +179,7 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Directory for NAME.pem and NAME.key')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
-            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf')
             [CompletionResult]::new('--add', '--add', [CompletionResultType]::ParameterName, 'Also add the certificate to the clientcerts source file')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show no progress bar')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -189,7 +192,7 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('--relay', '--relay', [CompletionResultType]::ParameterName, 'Relay server as HOST[:PORT] [default port: 587]')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
-            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf')
             [CompletionResult]::new('--postfix', '--postfix', [CompletionResultType]::ParameterName, 'Print Postfix (smarthost client) settings (the default)')
             [CompletionResult]::new('--ssmtp', '--ssmtp', [CompletionResultType]::ParameterName, 'Print ssmtp.conf settings')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show no progress bar')
@@ -200,7 +203,7 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
         'ccert;server-config' {
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
-            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show no progress bar')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -212,7 +215,7 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only lines from this time on: a date (2026-11-25), an RFC 3339 time, or an age (90m, 12h, 7d)')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
-            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf')
             [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'Show every client, also those already in the clientcerts source')
             [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Show every client, also those already in the clientcerts source')
             [CompletionResult]::new('--approve', '--approve', [CompletionResultType]::ParameterName, 'Ask, for each unknown client, whether to add it, under which name and as which fingerprint (needs a terminal)')
@@ -235,7 +238,7 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
-            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf')
             [CompletionResult]::new('--tls', '--tls', [CompletionResultType]::ParameterName, 'Implicit TLS (the default on port 465) instead of STARTTLS')
             [CompletionResult]::new('--rpk', '--rpk', [CompletionResultType]::ParameterName, 'Offer a raw public key (RFC 7250; TLS 1.3, Postfix 3.9+ with smtpd_tls_enable_rpk) instead of the certificate')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show no progress bar')
@@ -246,7 +249,51 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
         'ccert;completions' {
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
-            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show no progress bar')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'ccert;db' {
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
+            [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show no progress bar')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Create the ccert tables (or migrate them in place) and write the pgsql_table(5) file')
+            break
+        }
+        'ccert;db;init' {
+            [CompletionResult]::new('--hosts', '--hosts', [CompletionResultType]::ParameterName, 'Database servers, as pgsql_table(5) `hosts` (comma-separated or repeated)')
+            [CompletionResult]::new('--dbname', '--dbname', [CompletionResultType]::ParameterName, 'Database name')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Database user Postfix and ccert connect as')
+            [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'Read the password from the first line of FILE')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
+            [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace an existing CF file')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show no progress bar')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'ccert;import' {
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
+            [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show no progress bar')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'ccert;sync' {
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'The database list: pgsql:CF')
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'The local table: cdb:FILE, lmdb:FILE (or hash:, sqlite:)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
+            [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show no progress bar')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -268,6 +315,9 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'List the client certificates smtpd logged, and add unknown ones')
             [CompletionResult]::new('probe', 'probe', [CompletionResultType]::ParameterValue, 'Connect to a server as an SMTP client with a certificate and report whether it may relay')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
+            [CompletionResult]::new('db', 'db', [CompletionResultType]::ParameterValue, 'Create or migrate the client-certificate database (pgsql:) and its .cf file')
+            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Load a clientcerts source file into a pgsql: list (idempotent)')
+            [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Write a local table from a pgsql: list when the database changed')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -314,6 +364,19 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             break
         }
         'ccert;help;completions' {
+            break
+        }
+        'ccert;help;db' {
+            [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Create the ccert tables (or migrate them in place) and write the pgsql_table(5) file')
+            break
+        }
+        'ccert;help;db;init' {
+            break
+        }
+        'ccert;help;import' {
+            break
+        }
+        'ccert;help;sync' {
             break
         }
         'ccert;help;help' {

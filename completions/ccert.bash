@@ -28,6 +28,9 @@ _ccert() {
             ccert,completions)
                 cmd="ccert__subcmd__completions"
                 ;;
+            ccert,db)
+                cmd="ccert__subcmd__db"
+                ;;
             ccert,doctor)
                 cmd="ccert__subcmd__doctor"
                 ;;
@@ -39,6 +42,9 @@ _ccert() {
                 ;;
             ccert,help)
                 cmd="ccert__subcmd__help"
+                ;;
+            ccert,import)
+                cmd="ccert__subcmd__import"
                 ;;
             ccert,issue)
                 cmd="ccert__subcmd__issue"
@@ -64,6 +70,12 @@ _ccert() {
             ccert,server-config)
                 cmd="ccert__subcmd__server__subcmd__config"
                 ;;
+            ccert,sync)
+                cmd="ccert__subcmd__sync"
+                ;;
+            ccert__subcmd__db,init)
+                cmd="ccert__subcmd__db__subcmd__init"
+                ;;
             ccert__subcmd__help,add)
                 cmd="ccert__subcmd__help__subcmd__add"
                 ;;
@@ -76,6 +88,9 @@ _ccert() {
             ccert__subcmd__help,completions)
                 cmd="ccert__subcmd__help__subcmd__completions"
                 ;;
+            ccert__subcmd__help,db)
+                cmd="ccert__subcmd__help__subcmd__db"
+                ;;
             ccert__subcmd__help,doctor)
                 cmd="ccert__subcmd__help__subcmd__doctor"
                 ;;
@@ -87,6 +102,9 @@ _ccert() {
                 ;;
             ccert__subcmd__help,help)
                 cmd="ccert__subcmd__help__subcmd__help"
+                ;;
+            ccert__subcmd__help,import)
+                cmd="ccert__subcmd__help__subcmd__import"
                 ;;
             ccert__subcmd__help,issue)
                 cmd="ccert__subcmd__help__subcmd__issue"
@@ -112,6 +130,12 @@ _ccert() {
             ccert__subcmd__help,server-config)
                 cmd="ccert__subcmd__help__subcmd__server__subcmd__config"
                 ;;
+            ccert__subcmd__help,sync)
+                cmd="ccert__subcmd__help__subcmd__sync"
+                ;;
+            ccert__subcmd__help__subcmd__db,init)
+                cmd="ccert__subcmd__help__subcmd__db__subcmd__init"
+                ;;
             *)
                 ;;
         esac
@@ -119,7 +143,7 @@ _ccert() {
 
     case "${cmd}" in
         ccert)
-            opts="-c -h -V --config-dir --map --quiet --help --version fingerprint add remove list compile query dump doctor rehash issue client-config server-config log probe completions help"
+            opts="-c -h -V --config-dir --map --quiet --help --version fingerprint add remove list compile query dump doctor rehash issue client-config server-config log probe completions db import sync help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -292,6 +316,74 @@ _ccert() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ccert__subcmd__db)
+            opts="-c -h --config-dir --map --quiet --help init"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --map)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccert__subcmd__db__subcmd__init)
+            opts="-c -h --hosts --dbname --user --password-file --force --config-dir --map --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --hosts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dbname)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --map)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ccert__subcmd__doctor)
             opts="-f -c -h --format --config-dir --map --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -395,7 +487,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__help)
-            opts="fingerprint add remove list compile query dump doctor rehash issue client-config server-config log probe completions help"
+            opts="fingerprint add remove list compile query dump doctor rehash issue client-config server-config log probe completions db import sync help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -464,6 +556,34 @@ _ccert() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ccert__subcmd__help__subcmd__db)
+            opts="init"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccert__subcmd__help__subcmd__db__subcmd__init)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ccert__subcmd__help__subcmd__doctor)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -507,6 +627,20 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccert__subcmd__help__subcmd__import)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -625,6 +759,46 @@ _ccert() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccert__subcmd__help__subcmd__sync)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccert__subcmd__import)
+            opts="-c -h --config-dir --map --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --map)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -937,6 +1111,40 @@ _ccert() {
                 return 0
             fi
             case "${prev}" in
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --map)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccert__subcmd__sync)
+            opts="-c -h --from --to --config-dir --map --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

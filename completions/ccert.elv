@@ -20,7 +20,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
         &'ccert'= {
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
-            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
             cand --quiet 'Show no progress bar'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -41,6 +41,9 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand log 'List the client certificates smtpd logged, and add unknown ones'
             cand probe 'Connect to a server as an SMTP client with a certificate and report whether it may relay'
             cand completions 'Print a shell completion script'
+            cand db 'Create or migrate the client-certificate database (pgsql:) and its .cf file'
+            cand import 'Load a clientcerts source file into a pgsql: list (idempotent)'
+            cand sync 'Write a local table from a pgsql: list when the database changed'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ccert;fingerprint'= {
@@ -50,7 +53,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --format 'Output format'
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
-            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
             cand -p 'Fingerprint the public key (SubjectPublicKeyInfo), which survives renewal with the same key'
             cand --pubkey 'Fingerprint the public key (SubjectPublicKeyInfo), which survives renewal with the same key'
             cand --quiet 'Show no progress bar'
@@ -66,7 +69,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --digest 'Digest to use [default: the effective smtpd_tls_fingerprint_digest]'
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
-            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
             cand -p 'Add the public-key fingerprint instead of the certificate fingerprint (with --fingerprint: the fingerprint given is a public-key fingerprint)'
             cand --pubkey 'Add the public-key fingerprint instead of the certificate fingerprint (with --fingerprint: the fingerprint given is a public-key fingerprint)'
             cand --replace 'Replace the name of an entry whose fingerprint is already present'
@@ -84,7 +87,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --digest 'Digest used to fingerprint CERT [default: every digest]'
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
-            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
             cand -y 'Do not ask for confirmation (required when standard input is not a terminal)'
             cand --yes 'Do not ask for confirmation (required when standard input is not a terminal)'
             cand --no-compile 'Do not rebuild the compiled tables next to the source file'
@@ -98,7 +101,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --expiring 'Show only entries whose certificate expires within DAYS; exit 1 if any does'
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
-            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
             cand --quiet 'Show no progress bar'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -108,7 +111,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --type 'Table type for FILEs without a TYPE: prefix'
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
-            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
             cand -r 'On duplicate keys the last value wins, silently (postmap -r)'
             cand -w 'On duplicate keys the first value wins, silently (postmap -w)'
             cand --quiet 'Show no progress bar'
@@ -118,7 +121,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
         &'ccert;query'= {
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
-            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
             cand --quiet 'Show no progress bar'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -126,7 +129,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
         &'ccert;dump'= {
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
-            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
             cand --quiet 'Show no progress bar'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -136,7 +139,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --format 'Output format'
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
-            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
             cand --quiet 'Show no progress bar'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -146,7 +149,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --digest 'The new digest'
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
-            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
             cand -p 'Use public-key fingerprints'
             cand --pubkey 'Use public-key fingerprints'
             cand --skip-unknown 'Leave entries without a stored certificate (such as those added with `add --fingerprint`) as they are, instead of refusing to rehash'
@@ -163,7 +166,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --out 'Directory for NAME.pem and NAME.key'
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
-            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
             cand --add 'Also add the certificate to the clientcerts source file'
             cand --quiet 'Show no progress bar'
             cand -h 'Print help (see more with ''--help'')'
@@ -175,7 +178,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --relay 'Relay server as HOST[:PORT] [default port: 587]'
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
-            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
             cand --postfix 'Print Postfix (smarthost client) settings (the default)'
             cand --ssmtp 'Print ssmtp.conf settings'
             cand --quiet 'Show no progress bar'
@@ -185,7 +188,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
         &'ccert;server-config'= {
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
-            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
             cand --quiet 'Show no progress bar'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -196,7 +199,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --since 'Only lines from this time on: a date (2026-11-25), an RFC 3339 time, or an age (90m, 12h, 7d)'
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
-            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
             cand -a 'Show every client, also those already in the clientcerts source'
             cand --all 'Show every client, also those already in the clientcerts source'
             cand --approve 'Ask, for each unknown client, whether to add it, under which name and as which fingerprint (needs a terminal)'
@@ -218,7 +221,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --format 'Output format'
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
-            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
             cand --tls 'Implicit TLS (the default on port 465) instead of STARTTLS'
             cand --rpk 'Offer a raw public key (RFC 7250; TLS 1.3, Postfix 3.9+ with smtpd_tls_enable_rpk) instead of the certificate'
             cand --quiet 'Show no progress bar'
@@ -228,7 +231,47 @@ set edit:completion:arg-completer[ccert] = {|@words|
         &'ccert;completions'= {
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
-            cand --map 'The clientcerts source file that add, remove, list and rehash edit'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
+            cand --quiet 'Show no progress bar'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'ccert;db'= {
+            cand -c 'Postfix configuration directory (as postmap -c)'
+            cand --config-dir 'Postfix configuration directory (as postmap -c)'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
+            cand --quiet 'Show no progress bar'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand init 'Create the ccert tables (or migrate them in place) and write the pgsql_table(5) file'
+        }
+        &'ccert;db;init'= {
+            cand --hosts 'Database servers, as pgsql_table(5) `hosts` (comma-separated or repeated)'
+            cand --dbname 'Database name'
+            cand --user 'Database user Postfix and ccert connect as'
+            cand --password-file 'Read the password from the first line of FILE'
+            cand -c 'Postfix configuration directory (as postmap -c)'
+            cand --config-dir 'Postfix configuration directory (as postmap -c)'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
+            cand --force 'Replace an existing CF file'
+            cand --quiet 'Show no progress bar'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'ccert;import'= {
+            cand -c 'Postfix configuration directory (as postmap -c)'
+            cand --config-dir 'Postfix configuration directory (as postmap -c)'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
+            cand --quiet 'Show no progress bar'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'ccert;sync'= {
+            cand --from 'The database list: pgsql:CF'
+            cand --to 'The local table: cdb:FILE, lmdb:FILE (or hash:, sqlite:)'
+            cand -c 'Postfix configuration directory (as postmap -c)'
+            cand --config-dir 'Postfix configuration directory (as postmap -c)'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
             cand --quiet 'Show no progress bar'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -249,6 +292,9 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand log 'List the client certificates smtpd logged, and add unknown ones'
             cand probe 'Connect to a server as an SMTP client with a certificate and report whether it may relay'
             cand completions 'Print a shell completion script'
+            cand db 'Create or migrate the client-certificate database (pgsql:) and its .cf file'
+            cand import 'Load a clientcerts source file into a pgsql: list (idempotent)'
+            cand sync 'Write a local table from a pgsql: list when the database changed'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ccert;help;fingerprint'= {
@@ -280,6 +326,15 @@ set edit:completion:arg-completer[ccert] = {|@words|
         &'ccert;help;probe'= {
         }
         &'ccert;help;completions'= {
+        }
+        &'ccert;help;db'= {
+            cand init 'Create the ccert tables (or migrate them in place) and write the pgsql_table(5) file'
+        }
+        &'ccert;help;db;init'= {
+        }
+        &'ccert;help;import'= {
+        }
+        &'ccert;help;sync'= {
         }
         &'ccert;help;help'= {
         }

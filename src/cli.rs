@@ -42,11 +42,12 @@ pub struct Cli {
     )]
     pub config_dir: PathBuf,
 
-    /// The clientcerts source file that add, remove, list and rehash edit.
+    /// The clientcerts source file that add, remove, list and rehash edit,
+    /// or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf.
     ///
-    /// Default: the file named by relay_clientcerts in the Postfix
-    /// configuration, else <config-dir>/clientcerts.
-    #[arg(long = "map", global = true, value_name = "PATH")]
+    /// Default: the file or pgsql: table named by relay_clientcerts in the
+    /// Postfix configuration, else <config-dir>/clientcerts.
+    #[arg(long = "map", global = true, value_name = "PATH|pgsql:CF")]
     pub map: Option<PathBuf>,
 
     /// Show no progress bar.
@@ -95,6 +96,12 @@ pub enum Command {
     Probe(ProbeArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
+    /// Create or migrate the client-certificate database (pgsql:) and its .cf file.
+    Db(DbArgs),
+    /// Load a clientcerts source file into a pgsql: list (idempotent).
+    Import(ImportArgs),
+    /// Write a local table from a pgsql: list when the database changed.
+    Sync(SyncArgs),
 }
 
 impl Command {
@@ -104,7 +111,14 @@ impl Command {
     pub fn writes_files(&self) -> bool {
         matches!(
             self,
-            Self::Add(_) | Self::Remove(_) | Self::Compile(_) | Self::Rehash(_) | Self::Issue(_)
+            Self::Add(_)
+                | Self::Remove(_)
+                | Self::Compile(_)
+                | Self::Rehash(_)
+                | Self::Issue(_)
+                | Self::Db(_)
+                | Self::Import(_)
+                | Self::Sync(_)
         ) || matches!(self, Self::Log(args) if args.approve)
     }
 }
@@ -341,7 +355,9 @@ pub struct CompileArgs {
     after_help = "Prints the value, as postmap -q does. With `-`, reads one key per line \
                   and prints `key<TAB>value` for each key found. FILE is the source file the \
                   table was compiled from; for sqlite also FILE.sqlite.cf (ccert's own query \
-                  is used, not the one in the .cf file). The type defaults as for compile.\n\n\
+                  is used, not the one in the .cf file). The type defaults as for compile. \
+                  pgsql:CF (also proxy:pgsql:CF) is looked up in the database CF names with \
+                  ccert's own parameterised query; `ccert doctor` checks the query in CF.\n\n\
                   Exit status: 0 when a key was found, 1 when none was (no message) or on errors.\n\n\
                   Examples:\n  ccert query 3A:5F:... hash:/etc/postfix/clientcerts\n  \
                   ccert query - lmdb:/etc/postfix/clientcerts < keys.txt"
@@ -359,7 +375,8 @@ pub struct QueryArgs {
 #[command(
     after_help = "Prints `key<TAB>value` lines as postmap -s does, in the table's storage \
                   order, also for cdb tables (which postmap cannot dump). Reads tables written \
-                  by postmap as well as by ccert.\n\n\
+                  by postmap as well as by ccert; pgsql:CF prints the database list sorted by \
+                  fingerprint.\n\n\
                   Example:\n  ccert dump cdb:/etc/postfix/clientcerts"
 )]
 pub struct DumpArgs {
@@ -638,6 +655,109 @@ pub struct CompletionsArgs {
     /// The shell
     #[arg(value_enum)]
     pub shell: ShellArg,
+}
+
+/// Arguments of `ccert db`.
+#[derive(Debug, Args)]
+#[command(disable_help_subcommand = true)]
+pub struct DbArgs {
+    /// What to do with the database.
+    #[command(subcommand)]
+    pub command: DbCommand,
+}
+
+/// The subcommands of `ccert db`.
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Create the ccert tables (or migrate them in place) and write the pgsql_table(5) file.
+    Init(DbInitArgs),
+}
+
+/// Arguments of `ccert db init`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Creates the tables ccert_clientcerts and ccert_state in the database (or \
+                  migrates older ccert tables in place), then writes the pgsql_table(5) file \
+                  CF that Postfix and ccert share: hosts, user, password, dbname, \
+                  query = SELECT name FROM ccert_clientcerts WHERE fingerprint = '%s', \
+                  expansion_limit = 1; mode 0640 root:postfix. The file is written only after \
+                  the database accepted the schema; an existing CF is replaced only with \
+                  --force. Without --hosts, --dbname and --user an existing CF is used as it \
+                  is (to migrate the schema).\n\n\
+                  The password comes from --password-file, else PGPASSWORD, else a prompt \
+                  when standard input is a terminal; none is used otherwise (peer or trust \
+                  authentication). It is never printed.\n\n\
+                  HOST forms (pgsql_table(5)): inet:db.example.com:5432, db.example.com, \
+                  unix:/run/postgresql (a socket directory), or a URI \
+                  postgresql://db.example.com/mail?sslmode=verify-full (Postfix 3.10+; \
+                  3.7-3.9 take postgresql: URIs only).\n\n\
+                  Examples:\n  ccert db init pgsql:/etc/postfix/clientcerts.pgsql.cf \\\n      \
+                  --hosts db1.example.com,db2.example.com --dbname mail --user postfix \\\n      \
+                  --password-file /root/pg.pw\n  \
+                  ccert db init pgsql:/etc/postfix/clientcerts.pgsql.cf"
+)]
+pub struct DbInitArgs {
+    /// The list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf
+    #[arg(value_name = "pgsql:CF")]
+    pub list: String,
+    /// Database servers, as pgsql_table(5) `hosts` (comma-separated or repeated)
+    #[arg(long, value_name = "HOST", value_delimiter = ',')]
+    pub hosts: Vec<String>,
+    /// Database name
+    #[arg(long, value_name = "NAME")]
+    pub dbname: Option<String>,
+    /// Database user Postfix and ccert connect as
+    #[arg(long, value_name = "USER")]
+    pub user: Option<String>,
+    /// Read the password from the first line of FILE
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+    /// Replace an existing CF file
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Arguments of `ccert import`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Loads every entry of SOURCE (postmap's reading rules; the first of \
+                  duplicate keys wins) into the pgsql: list named by --map (or by \
+                  relay_clientcerts), in one transaction, keeping names, the facts of \
+                  ccert's comment lines (digest, type, notAfter, subject, added date) and the \
+                  certificate copies in SOURCE.d/. Fingerprints already in the database are \
+                  left as they are, so importing twice changes nothing; those stored under \
+                  another name are listed.\n\n\
+                  Example:\n  ccert --map pgsql:/etc/postfix/clientcerts.pgsql.cf import \
+                  /etc/postfix/clientcerts"
+)]
+pub struct ImportArgs {
+    /// The clientcerts source file to load
+    #[arg(value_name = "SOURCE")]
+    pub source: PathBuf,
+}
+
+/// Arguments of `ccert sync`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Writes FILE (a clientcerts source with ccert's comment lines) and its \
+                  TYPE table from the database, each atomically, only when the database \
+                  changed since the last sync (its generation counter, recorded in FILE's \
+                  first line) or the table is missing or older than FILE. A FILE not written \
+                  by sync is never overwritten. Point relay_clientcerts at TYPE:FILE on \
+                  servers that must keep relaying while the database is down, and run sync \
+                  from a timer (README: \"Fleet\").\n\n\
+                  Exit status: 0 when FILE is up to date (written or not), 1 on errors (the \
+                  old table stays in place).\n\n\
+                  Example:\n  ccert sync --from pgsql:/etc/postfix/clientcerts.pgsql.cf \
+                  --to cdb:/etc/postfix/clientcerts"
+)]
+pub struct SyncArgs {
+    /// The database list: pgsql:CF
+    #[arg(long, value_name = "pgsql:CF")]
+    pub from: String,
+    /// The local table: cdb:FILE, lmdb:FILE (or hash:, sqlite:)
+    #[arg(long, value_name = "TYPE:FILE")]
+    pub to: String,
 }
 
 /// The clap command tree, for man pages and completions.

@@ -33,7 +33,8 @@ pub fn completion_script(shell: ShellArg) -> Vec<u8> {
     out
 }
 
-/// Every man page as `(file name, roff)`: `ccert.1` and `ccert-<sub>.1`.
+/// Every man page as `(file name, roff)`: `ccert.1`, `ccert-<sub>.1` and
+/// `ccert-<sub>-<nested>.1`.
 pub fn man_pages() -> std::io::Result<Vec<(String, Vec<u8>)>> {
     let cmd = command();
     let mut pages = vec![("ccert.1".to_string(), render(cmd.clone(), "ccert")?)];
@@ -43,9 +44,25 @@ pub fn man_pages() -> std::io::Result<Vec<(String, Vec<u8>)>> {
         }
         let page = format!("ccert-{}", sub.get_name());
         // Global options (-c, --map) belong on every page: they change what each command reads.
-        let mut sub = sub.clone().bin_name(format!("ccert {}", sub.get_name()));
+        // The display name makes nested commands show as ccert-db-init(1), their page's name.
+        let mut sub = sub
+            .clone()
+            .bin_name(format!("ccert {}", sub.get_name()))
+            .display_name(page.clone());
         for arg in cmd.get_arguments().filter(|a| a.is_global_set()) {
             sub = sub.arg(arg.clone());
+        }
+        // Nested commands (`ccert db init`) get their own page, ccert-db-init.1.
+        for nested in sub.get_subcommands().filter(|n| n.get_name() != "help") {
+            let name = format!("{page}-{}", nested.get_name());
+            let mut nested = nested
+                .clone()
+                .bin_name(format!("ccert {} {}", sub.get_name(), nested.get_name()))
+                .display_name(name.clone());
+            for arg in cmd.get_arguments().filter(|a| a.is_global_set()) {
+                nested = nested.arg(arg.clone());
+            }
+            pages.push((format!("{name}.1"), render(nested, &name)?));
         }
         pages.push((format!("{page}.1"), render(sub, &page)?));
     }

@@ -27,3 +27,4 @@ pub mod probe;
 pub mod running;
 pub mod selfsigned;
 pub mod source;
+pub mod store;

@@ -5,6 +5,7 @@
 //! with a printed reason when missing unless `CCERT_INTEROP=1`).
 
 mod oracle;
+mod pg;
 mod test;
 
 mod cli_basics;
@@ -16,6 +17,8 @@ mod doctor;
 mod e2e_postfix;
 mod edit;
 mod fingerprint;
+mod fleet;
+mod fleet_live;
 mod full_disk;
 mod hardening;
 mod hash_interop;

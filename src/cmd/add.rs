@@ -26,7 +26,6 @@ struct Planned {
 
 /// Runs `ccert add`.
 pub fn run(args: &AddArgs, ctx: &Context) -> anyhow::Result<Outcome> {
-    let path = ctx.source_path()?;
     let digest: DigestAlgorithm = match args.digest {
         Some(d) => d.into(),
         None => ctx.default_digest()?,
@@ -35,7 +34,7 @@ pub fn run(args: &AddArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         check_value(name.as_bytes()).context("--name: choose another name")?;
     }
     if let Some(fp) = &args.fingerprint {
-        return add_fingerprint(args, fp, digest, &path, ctx);
+        return add_fingerprint(args, fp, digest, ctx);
     }
     // Everything that can be wrong with the input is checked before the
     // source file is even opened, so bad input never touches it.
@@ -44,6 +43,19 @@ pub fn run(args: &AddArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     for cert_path in &args.certs {
         planned.push(plan(cert_path, args, digest, now)?);
     }
+    if let Some(map) = ctx.store_map()? {
+        let entries = planned.into_iter().map(|p| {
+            super::fleet::Addition::new(
+                p.cert_path,
+                p.fingerprint,
+                p.name,
+                args.pubkey,
+                Some(p.cert),
+            )
+        });
+        return super::fleet::add(&map, entries.collect(), args.replace);
+    }
+    let path = ctx.source_path()?;
 
     let mut locked = LockedSource::open(&path, true)
         .with_context(|| format!("opening the clientcerts source {}", path.display()))?;
@@ -75,7 +87,6 @@ fn add_fingerprint(
     args: &AddArgs,
     text: &str,
     digest: DigestAlgorithm,
-    path: &Path,
     ctx: &Context,
 ) -> anyhow::Result<Outcome> {
     use crate::source::upsert::{Upserted, upsert};
@@ -95,6 +106,17 @@ fn add_fingerprint(
             fp.algorithm
         );
     }
+    if let Some(map) = ctx.store_map()? {
+        let addition = super::fleet::Addition::new(
+            "--fingerprint".to_string(),
+            fp,
+            name.to_string(),
+            args.pubkey,
+            None,
+        );
+        return super::fleet::add(&map, vec![addition], args.replace);
+    }
+    let path = &ctx.source_path()?;
     let today = OffsetDateTime::now_utc().date();
     let note = Annotation::for_fingerprint(&fp, args.pubkey, None, today);
     let mut locked = LockedSource::open(path, true)

@@ -62,6 +62,12 @@ impl Context {
     /// names (for file-based types), else `<config-dir>/clientcerts`.
     pub fn source_path(&self) -> anyhow::Result<PathBuf> {
         if let Some(map) = &self.map {
+            if crate::store::store_config(&map.to_string_lossy()).is_some() {
+                anyhow::bail!(
+                    "--map {}: a database list, not a source file; this command works on files",
+                    map.display()
+                );
+            }
             return Ok(map.clone());
         }
         if let Some(value) = self.postfix()?.get("relay_clientcerts")
@@ -72,5 +78,34 @@ impl Context {
             return Ok(name.path);
         }
         Ok(self.config_dir.join("clientcerts"))
+    }
+
+    /// The database list to edit instead of a source file: `--map pgsql:CF`
+    /// (also `proxy:pgsql:CF`), else the first table of relay_clientcerts
+    /// when that is a pgsql: one.
+    ///
+    /// A source file written by `ccert sync` stands for the list it was
+    /// copied from: edits go to the database (a local edit would be lost at
+    /// the next sync).
+    pub fn store_map(&self) -> anyhow::Result<Option<String>> {
+        if let Some(map) = &self.map {
+            let text = map.to_string_lossy();
+            if crate::store::store_config(&text).is_some() {
+                return Ok(Some(text.into_owned()));
+            }
+        } else {
+            let value = self.postfix()?.get("relay_clientcerts").unwrap_or_default();
+            let first = value.split([',', ' ', '\t', '\n']).find(|s| !s.is_empty());
+            if let Some(item) = first.filter(|item| crate::store::store_config(item).is_some()) {
+                return Ok(Some(item.to_string()));
+            }
+        }
+        let file = self.source_path()?;
+        Ok(crate::store::synced_from(&file).inspect(|from| {
+            tell!(
+                "ccert: notice: {} is a copy kept by `ccert sync`; using {from}",
+                file.display()
+            )
+        }))
     }
 }

@@ -11,7 +11,16 @@ use super::{Context, Outcome};
 /// Runs `ccert doctor`.
 pub fn run(args: &DoctorArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let findings = match ctx.postfix() {
-        Ok(cfg) => audit(cfg, ctx.map.as_deref()),
+        Ok(cfg) => {
+            // A database list (--map pgsql:CF) is not a source file to audit.
+            let source = ctx
+                .map
+                .as_deref()
+                .filter(|m| crate::store::store_config(&m.to_string_lossy()).is_none());
+            let mut findings = audit(cfg, source);
+            findings.extend(crate::store::pgsql::doctor::audit(cfg));
+            findings
+        }
         Err(e) => vec![Finding {
             severity: Severity::Error,
             file: None,

@@ -58,6 +58,9 @@ fn rfc3339<S: serde::Serializer>(t: &Option<OffsetDateTime>, s: S) -> Result<S::
 /// is read, so memory stays small on a million-entry source (duplicates are
 /// marked exactly with a first pass, see [`RepeatedKeys`]).
 pub fn run(args: &ListArgs, ctx: &Context) -> anyhow::Result<Outcome> {
+    if let Some(map) = ctx.store_map()? {
+        return super::fleet::list(args, &map);
+    }
     let path = ctx.source_path()?;
     // Refuses a FIFO or device; sweeps killed edits' temp files.
     crate::source::locked::before_reading(&path)?;

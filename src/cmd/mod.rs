@@ -27,9 +27,12 @@ pub mod client_config;
 pub mod compile;
 pub mod completions;
 pub mod context;
+pub mod db;
 pub mod doctor;
 pub mod dump;
 pub mod fingerprint;
+mod fleet;
+pub mod import;
 pub mod issue;
 pub mod list;
 pub mod log;
@@ -39,6 +42,7 @@ pub mod query;
 pub mod rehash;
 pub mod remove;
 pub mod server_config;
+pub mod sync;
 
 use std::io::Write as _;
 use std::path::Path;
@@ -98,6 +102,9 @@ pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
         Command::Log(args) => log::run(args, &ctx),
         Command::Probe(args) => probe::run(args, &ctx),
         Command::Completions(args) => completions::run(args, &ctx),
+        Command::Db(args) => db::run(args, &ctx),
+        Command::Import(args) => import::run(args, &ctx),
+        Command::Sync(args) => sync::run(args, &ctx),
     }
 }
 

@@ -12,6 +12,9 @@ use super::{Context, Outcome, finish_output, open_table};
 
 /// Runs `ccert query`: exit 0 when a key was found, 1 (silently) when not.
 pub fn run(args: &QueryArgs, ctx: &Context) -> anyhow::Result<Outcome> {
+    if crate::store::store_config(&args.table).is_some() {
+        return super::fleet::query(args);
+    }
     let mut table = open_table(&args.table, ctx)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());

@@ -18,6 +18,9 @@ use super::{Context, Outcome, rebuild_then_unlock};
 
 /// Runs `ccert rehash`.
 pub fn run(args: &RehashArgs, ctx: &Context) -> anyhow::Result<Outcome> {
+    if let Some(map) = ctx.store_map()? {
+        return super::fleet::rehash(args, &map);
+    }
     let path = ctx.source_path()?;
     let digest: DigestAlgorithm = args.digest.context("--digest is required")?.into();
     let store = CertStore::for_source(&path);

@@ -12,6 +12,7 @@ use crate::cli::RemoveArgs;
 use crate::source::annotation::Annotation;
 use crate::source::locked::LockedSource;
 use crate::source::{Item, Record};
+use crate::store::Selector;
 
 use super::{Context, Outcome, rebuild_then_unlock};
 
@@ -37,8 +38,15 @@ impl Matcher {
 
 /// Runs `ccert remove`.
 pub fn run(args: &RemoveArgs, ctx: &Context) -> anyhow::Result<Outcome> {
-    let path = ctx.source_path()?;
     let (matcher, wanted) = matcher(args)?;
+    if let Some(map) = ctx.store_map()? {
+        let selector = match matcher {
+            Matcher::Name(name) => Selector::Name(String::from_utf8_lossy(&name).into_owned()),
+            Matcher::Fingerprints(fps) => Selector::Fingerprints(fps),
+        };
+        return super::fleet::remove(&map, &selector, &wanted, args.yes);
+    }
+    let path = ctx.source_path()?;
 
     let mut locked = LockedSource::open(&path, false)
         .with_context(|| format!("opening the clientcerts source {}", path.display()))?;

@@ -1,0 +1,85 @@
+//! `ccert db init`: the database list's schema and its pgsql_table(5) file.
+
+use std::io::IsTerminal as _;
+
+use anyhow::{Context as _, bail};
+
+use crate::cli::{DbArgs, DbCommand, DbInitArgs};
+use crate::store::pgsql::init::{self, NewCf};
+
+use super::{Context, Outcome};
+
+/// Runs `ccert db …`.
+pub fn run(args: &DbArgs, _ctx: &Context) -> anyhow::Result<Outcome> {
+    match &args.command {
+        DbCommand::Init(a) => run_init(a),
+    }
+}
+
+fn run_init(args: &DbInitArgs) -> anyhow::Result<Outcome> {
+    let Some(cf) = crate::store::store_config(&args.list) else {
+        bail!(
+            "{}: name the list as Postfix does: pgsql:/etc/postfix/clientcerts.pgsql.cf",
+            args.list
+        );
+    };
+    let fresh = !args.hosts.is_empty() || args.dbname.is_some() || args.user.is_some();
+    let new = if fresh {
+        Some(NewCf {
+            hosts: args.hosts.clone(),
+            dbname: args.dbname.clone(),
+            user: args.user.clone(),
+            password: password(args)?,
+        })
+    } else {
+        if args.password_file.is_some() {
+            bail!("--password-file is only used with --hosts, --dbname and --user (a new .cf)");
+        }
+        None
+    };
+    let report = init::init(&cf, new.as_ref(), args.force)?;
+    match report.before {
+        0 => say!("created the ccert tables (schema version {})", report.after),
+        v if v < report.after => say!(
+            "migrated the ccert tables from schema version {v} to {}",
+            report.after
+        ),
+        v => say!("the ccert tables are up to date (schema version {v})"),
+    }
+    if report.wrote_cf {
+        say!(
+            "wrote {} (mode 0640); in main.cf:\n  relay_clientcerts = pgsql:{}",
+            cf.display(),
+            cf.display()
+        );
+    }
+    Ok(Outcome::Success)
+}
+
+/// The password: --password-file, else PGPASSWORD, else a prompt on a terminal.
+fn password(args: &DbInitArgs) -> anyhow::Result<Option<String>> {
+    if let Some(file) = &args.password_file {
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("reading the password file {}", file.display()))?;
+        let first = text.lines().next().unwrap_or_default().to_string();
+        if first.is_empty() {
+            bail!(
+                "{}: the first line is empty; write the password there",
+                file.display()
+            );
+        }
+        return Ok(Some(first));
+    }
+    if let Ok(pw) = std::env::var("PGPASSWORD") {
+        return Ok(Some(pw));
+    }
+    if std::io::stdin().is_terminal() {
+        let pw = dialoguer::Password::new()
+            .with_prompt("Database password (empty: none)")
+            .allow_empty_password(true)
+            .interact()
+            .context("reading the password")?;
+        return Ok((!pw.is_empty()).then_some(pw));
+    }
+    Ok(None)
+}

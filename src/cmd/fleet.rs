@@ -1,0 +1,292 @@
+//! add, remove, list, rehash, query and dump on a database list (`pgsql:`),
+//! reached through a short dispatch in each command (add and remove first
+//! check their input, then hand over what to add or remove). Not a
+//! subcommand itself: the command-line edge of [`crate::store`], shared
+//! like `cmd/mod.rs`, depending on no subcommand module.
+
+use std::io::{BufRead as _, IsTerminal as _, Write as _};
+
+use anyhow::{Context as _, bail};
+use serde::Serialize;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::cert::{Certificate, DigestAlgorithm, Fingerprint};
+use crate::cli::{DumpArgs, ListArgs, ListFormat, QueryArgs, RehashArgs};
+use crate::store::{self, AddOutcome, ListStore, NewEntry, Selector, StoredEntry};
+
+use super::{Outcome, finish_output};
+
+/// One certificate `ccert add` checked and wants in the list.
+pub(crate) struct Addition {
+    shown: String,
+    entry: NewEntry,
+}
+
+impl Addition {
+    /// The entry for `fingerprint` (of `cert`, read from `shown`, when there is
+    /// one; `add --fingerprint` has none) under `name`.
+    pub(crate) fn new(
+        shown: String,
+        fingerprint: Fingerprint,
+        name: String,
+        pubkey: bool,
+        cert: Option<Certificate>,
+    ) -> Self {
+        Self {
+            shown,
+            entry: NewEntry {
+                fingerprint,
+                name,
+                pubkey,
+                certificate: cert,
+                not_after: None,
+                subject: None,
+                added_at: None,
+            },
+        }
+    }
+}
+
+/// Opens the store `map` names (the caller checked it is one).
+pub(crate) fn open(map: &str) -> anyhow::Result<Box<dyn ListStore>> {
+    match store::open(map) {
+        Some(result) => Ok(result?),
+        None => bail!("{map} is not a database list (pgsql:CF)"),
+    }
+}
+
+/// `ccert add` on a database list: one transaction for all certificates.
+pub(crate) fn add(map: &str, additions: Vec<Addition>, replace: bool) -> anyhow::Result<Outcome> {
+    let entries: Vec<NewEntry> = additions.iter().map(|a| a.entry.clone()).collect();
+    let mut store = open(map)?;
+    let outcomes = store.add(&entries, replace)?;
+    let shown = store.postfix_name();
+    for (a, outcome) in additions.iter().zip(outcomes) {
+        let (fp, name) = (&a.entry.fingerprint, &a.entry.name);
+        match outcome {
+            AddOutcome::Added => say!("added {fp} {name} to {shown}"),
+            AddOutcome::AlreadyPresent => tell!(
+                "ccert: notice: {}: {fp} is already in {shown} as {name:?}; nothing to do",
+                a.shown
+            ),
+            AddOutcome::Renamed { old } => {
+                say!("renamed {fp} from {old:?} to {name:?} in {shown}")
+            }
+        }
+    }
+    Ok(Outcome::Success)
+}
+
+/// `ccert remove` on a database list; `wanted` describes the selection,
+/// `yes` skips the confirmation.
+pub(crate) fn remove(
+    map: &str,
+    selector: &Selector,
+    wanted: &str,
+    yes: bool,
+) -> anyhow::Result<Outcome> {
+    let mut store = open(map)?;
+    let shown = store.postfix_name();
+    let mut declined = false;
+    let mut not_confirmed = None;
+    let removed = store.remove(selector, &mut |matching| {
+        tell!(
+            "ccert: {} entr{} in {shown} match{} {wanted}:",
+            matching.len(),
+            if matching.len() == 1 { "y" } else { "ies" },
+            if matching.len() == 1 { "es" } else { "" },
+        );
+        for e in matching {
+            tell!("  {} {}", e.fingerprint, e.name);
+        }
+        if yes {
+            return true;
+        }
+        if !std::io::stdin().is_terminal() {
+            not_confirmed = Some(());
+            return false;
+        }
+        let confirmed = dialoguer::Confirm::new()
+            .with_prompt(if matching.len() == 1 {
+                "Remove it?"
+            } else {
+                "Remove them?"
+            })
+            .default(false)
+            .interact()
+            .unwrap_or(false);
+        declined = !confirmed;
+        confirmed
+    })?;
+    if not_confirmed.is_some() {
+        bail!(
+            "{shown}: refusing to remove without confirmation: standard input is not a \
+             terminal; pass --yes to remove these entries"
+        );
+    }
+    if declined {
+        tell!("ccert: nothing removed");
+        return Ok(Outcome::Failure);
+    }
+    if removed.is_empty() {
+        bail!("{shown}: no entry matches {wanted}; nothing removed (see `ccert list`)");
+    }
+    say!(
+        "removed {} entr{} from {shown}",
+        removed.len(),
+        if removed.len() == 1 { "y" } else { "ies" }
+    );
+    Ok(Outcome::Success)
+}
+
+/// One entry as `list --format json` writes it for a database list.
+#[derive(Serialize)]
+struct JsonEntry<'a> {
+    fingerprint: &'a str,
+    name: &'a str,
+    digest: Option<&'static str>,
+    pubkey: Option<bool>,
+    not_after: Option<String>,
+    subject: Option<&'a str>,
+    certificate_stored: bool,
+    added_by: Option<&'a str>,
+    added_at: Option<String>,
+}
+
+/// `ccert list` on a database list.
+pub(crate) fn list(args: &ListArgs, map: &str) -> anyhow::Result<Outcome> {
+    let mut store = open(map)?;
+    let mut entries = store.entries()?;
+    if let Some(days) = args.expiring {
+        let cutoff = OffsetDateTime::now_utc() + time::Duration::days(i64::from(days));
+        entries.retain(|e| e.not_after.is_some_and(|t| t <= cutoff));
+    }
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let text = |t: Option<OffsetDateTime>| t.and_then(|t| t.format(&Rfc3339).ok());
+    let written = match args.format {
+        ListFormat::Plain => entries
+            .iter()
+            .try_for_each(|e| writeln!(out, "{} {}", e.fingerprint, e.name)),
+        ListFormat::Json => {
+            let json: Vec<JsonEntry> = entries
+                .iter()
+                .map(|e| JsonEntry {
+                    fingerprint: &e.fingerprint,
+                    name: &e.name,
+                    digest: e.digest.map(DigestAlgorithm::name),
+                    pubkey: e.pubkey,
+                    not_after: text(e.not_after),
+                    subject: e.subject.as_deref(),
+                    certificate_stored: e.certificate.is_some(),
+                    added_by: e.added_by.as_deref(),
+                    added_at: text(e.added_at),
+                })
+                .collect();
+            serde_json::to_writer_pretty(&mut out, &json)
+                .map_err(std::io::Error::other)
+                .and_then(|()| writeln!(out))
+        }
+        ListFormat::Table => {
+            let mut table = comfy_table::Table::new();
+            table
+                .load_preset(comfy_table::presets::UTF8_HORIZONTAL_ONLY)
+                .set_header(["FINGERPRINT", "NAME", "DIGEST", "NOT AFTER", "ADDED BY"]);
+            for e in &entries {
+                table.add_row([
+                    e.fingerprint.clone(),
+                    visible(&e.name),
+                    match (e.digest, e.pubkey) {
+                        (Some(d), Some(true)) => format!("{d} (pubkey)"),
+                        (Some(d), _) => d.to_string(),
+                        (None, _) => "-".into(),
+                    },
+                    text(e.not_after).unwrap_or_else(|| "-".into()),
+                    e.added_by.clone().unwrap_or_else(|| "-".into()),
+                ]);
+            }
+            writeln!(out, "{table}")
+        }
+    };
+    finish_output(written.and_then(|()| out.flush()))?;
+    Ok(if args.expiring.is_some() && !entries.is_empty() {
+        Outcome::Failure
+    } else {
+        Outcome::Success
+    })
+}
+
+fn visible(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
+}
+
+/// `ccert rehash` on a database list.
+pub(crate) fn rehash(args: &RehashArgs, map: &str) -> anyhow::Result<Outcome> {
+    let digest: DigestAlgorithm = args.digest.context("--digest is required")?.into();
+    let mut store = open(map)?;
+    let report = store.rehash(digest, args.pubkey)?;
+    let kind = if args.pubkey {
+        "public-key"
+    } else {
+        "certificate"
+    };
+    say!(
+        "rewrote {} of {} entries in {} to {digest} {kind} fingerprints",
+        report.changed,
+        report.total,
+        store.postfix_name()
+    );
+    say!("note: every Postfix server reading it must use smtpd_tls_fingerprint_digest = {digest}");
+    Ok(Outcome::Success)
+}
+
+/// `ccert query` on a database list: ccert's own parameterised query.
+pub(crate) fn query(args: &QueryArgs) -> anyhow::Result<Outcome> {
+    let mut store = open(&args.table)?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut found = false;
+    let mut lookup = |key: &str| -> anyhow::Result<Option<String>> {
+        if key.is_empty() {
+            return Ok(None);
+        }
+        Ok(store.lookup(&key.to_lowercase())?)
+    };
+    if args.key == "-" {
+        for line in std::io::stdin().lock().lines() {
+            let line = line.context("reading keys from standard input")?;
+            if let Some(value) = lookup(&line)? {
+                found = true;
+                if writeln!(out, "{line}\t{value}").is_err() {
+                    break;
+                }
+            }
+        }
+    } else if let Some(value) = lookup(&args.key)? {
+        found = true;
+        finish_output(writeln!(out, "{value}"))?;
+    }
+    finish_output(out.flush())?;
+    Ok(if found {
+        Outcome::Success
+    } else {
+        Outcome::Failure
+    })
+}
+
+/// `ccert dump` on a database list.
+pub(crate) fn dump(args: &DumpArgs) -> anyhow::Result<Outcome> {
+    let mut store = open(&args.table)?;
+    let mut entries: Vec<StoredEntry> = store.entries()?;
+    entries.sort_by(|a, b| a.fingerprint.cmp(&b.fingerprint));
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let written = entries
+        .iter()
+        .try_for_each(|e| writeln!(out, "{}\t{}", e.fingerprint, e.name));
+    finish_output(written.and_then(|()| out.flush()))?;
+    Ok(Outcome::Success)
+}

@@ -1,0 +1,213 @@
+//! Editable list stores that are not a source file: the client-certificate
+//! list kept in a database Postfix queries directly (`pgsql:` now; `mysql:`
+//! and `ldap:` can follow behind the same [`ListStore`] trait).
+//!
+//! A source file is edited line by line, keeping every comment; a database
+//! keeps one row per fingerprint with the facts ccert's comment line records
+//! for a file entry (digest, cert or pubkey, notAfter, subject) plus the
+//! certificate itself, who added it and when. The commands (add, remove,
+//! list, rehash, query, dump, import, sync) see both through the same
+//! vocabulary: [`StoredEntry`], [`NewEntry`], [`Selector`].
+
+pub mod pgsql;
+
+use std::path::{Path, PathBuf};
+
+use time::OffsetDateTime;
+
+use crate::cert::{Certificate, DigestAlgorithm, Fingerprint};
+
+/// One entry as a store holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEntry {
+    /// The key, lower case as Postfix queries it (`ab:cd:…`).
+    pub fingerprint: String,
+    /// The value (the host's name).
+    pub name: String,
+    /// The digest of the fingerprint.
+    pub digest: Option<DigestAlgorithm>,
+    /// Whether it is a public-key fingerprint.
+    pub pubkey: Option<bool>,
+    /// The certificate's notAfter.
+    pub not_after: Option<OffsetDateTime>,
+    /// The certificate's subject.
+    pub subject: Option<String>,
+    /// The certificate (DER), so the entry can be re-digested.
+    pub certificate: Option<Vec<u8>>,
+    /// Who added it (`user@host`).
+    pub added_by: Option<String>,
+    /// When it was added.
+    pub added_at: Option<OffsetDateTime>,
+}
+
+/// An entry to add.
+#[derive(Debug, Clone)]
+pub struct NewEntry {
+    /// The fingerprint.
+    pub fingerprint: Fingerprint,
+    /// The name (already checked with [`crate::source::check_value`]).
+    pub name: String,
+    /// Whether `fingerprint` is of the public key.
+    pub pubkey: bool,
+    /// The certificate, when known (not for `add --fingerprint` or imports without a copy).
+    pub certificate: Option<Certificate>,
+    /// notAfter when there is no certificate but it was recorded (imports).
+    pub not_after: Option<OffsetDateTime>,
+    /// Subject when there is no certificate but it was recorded (imports).
+    pub subject: Option<String>,
+    /// When it was added, if known (imports keep the date of the comment line).
+    pub added_at: Option<OffsetDateTime>,
+}
+
+/// What adding one entry did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AddOutcome {
+    /// A new row.
+    Added,
+    /// The fingerprint was there with the same name.
+    AlreadyPresent,
+    /// The fingerprint was there with `old` as name; renamed (only with `replace`).
+    Renamed {
+        /// The previous name.
+        old: String,
+    },
+}
+
+/// Which entries to remove.
+#[derive(Debug, Clone)]
+pub enum Selector {
+    /// Entries whose name is this.
+    Name(String),
+    /// Entries whose key is one of these fingerprints.
+    Fingerprints(Vec<Fingerprint>),
+}
+
+/// Errors of a store. Each names the store's configuration file.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The configuration file is wrong.
+    #[error(transparent)]
+    Config(#[from] pgsql::cf::CfError),
+    /// Cannot connect, schema missing, statement failed, …: one line saying what to do.
+    #[error("{cf}: {message}")]
+    Database {
+        /// The configuration file.
+        cf: PathBuf,
+        /// What went wrong and what to do.
+        message: String,
+    },
+    /// An edit was refused; nothing changed.
+    #[error("{cf}: {message}")]
+    Refused {
+        /// The configuration file.
+        cf: PathBuf,
+        /// Why, and what to do.
+        message: String,
+    },
+}
+
+/// Result of a rehash.
+#[derive(Debug, Clone, Default)]
+pub struct RehashReport {
+    /// Entries rewritten.
+    pub changed: usize,
+    /// Entries looked at.
+    pub total: usize,
+}
+
+/// A list of client certificates that ccert edits in place, one
+/// transaction per edit, safe against concurrent editors.
+pub trait ListStore {
+    /// The name Postfix uses for it (`pgsql:/etc/postfix/clientcerts.pgsql.cf`).
+    fn postfix_name(&self) -> String;
+
+    /// The configuration file, for messages.
+    fn config_path(&self) -> &Path;
+
+    /// Adds `entries` in one transaction. A fingerprint present with another
+    /// name is renamed with `replace`, else the whole edit is refused.
+    fn add(&mut self, entries: &[NewEntry], replace: bool) -> Result<Vec<AddOutcome>, StoreError>;
+
+    /// Removes the selected entries in one transaction, after `confirm`
+    /// approved the list (returning `false` changes nothing). Returns what
+    /// was removed; an empty selection is an error.
+    fn remove(
+        &mut self,
+        selector: &Selector,
+        confirm: &mut dyn FnMut(&[StoredEntry]) -> bool,
+    ) -> Result<Vec<StoredEntry>, StoreError>;
+
+    /// Every entry, ordered by name then fingerprint.
+    fn entries(&mut self) -> Result<Vec<StoredEntry>, StoreError>;
+
+    /// The name stored for a (folded) key.
+    fn lookup(&mut self, key: &str) -> Result<Option<String>, StoreError>;
+
+    /// Rewrites every entry to `digest` (public-key fingerprints with
+    /// `pubkey`) from the stored certificates, in one transaction.
+    fn rehash(&mut self, digest: DigestAlgorithm, pubkey: bool)
+    -> Result<RehashReport, StoreError>;
+
+    /// A counter that changes with every change of the list, and the
+    /// store's identity (a recreated database starts a new identity).
+    fn generation(&mut self) -> Result<(String, i64), StoreError>;
+}
+
+/// Recognises a map name that is a store, not a file: `pgsql:/path.cf`,
+/// also behind `proxy:`. Returns the configuration file.
+pub fn store_config(map: &str) -> Option<PathBuf> {
+    let inner = map.strip_prefix("proxy:").unwrap_or(map);
+    inner.strip_prefix("pgsql:").map(PathBuf::from)
+}
+
+/// Opens the store named `map` (see [`store_config`]).
+pub fn open(map: &str) -> Option<Result<Box<dyn ListStore>, StoreError>> {
+    let cf = store_config(map)?;
+    Some(pgsql::PgsqlStore::open(&cf).map(|s| Box::new(s) as Box<dyn ListStore>))
+}
+
+/// The start of the first line of a file `ccert sync` writes.
+pub const SYNC_HEADER: &str = "# ccert sync:";
+
+/// The first line of a file `ccert sync` writes from the list `map` (`pgsql:CF`)
+/// at `generation` of the database `id`.
+pub fn sync_header(id: &str, generation: i64, map: &str) -> String {
+    format!("{SYNC_HEADER} database={id} generation={generation} from={map}")
+}
+
+/// The list a file was copied from by `ccert sync` (`pgsql:CF`), read from
+/// its first line; `None` for any other file.
+pub fn synced_from(path: &Path) -> Option<String> {
+    use std::io::Read as _;
+    let mut head = Vec::new();
+    std::fs::File::open(path)
+        .ok()?
+        .take(4096)
+        .read_to_end(&mut head)
+        .ok()?;
+    let first = head.split(|&b| b == b'\n').next()?;
+    let rest = std::str::from_utf8(first).ok()?.strip_prefix(SYNC_HEADER)?;
+    let from = rest.split(' ').find_map(|f| f.strip_prefix("from="))?;
+    store_config(from).map(|_| from.to_string())
+}
+
+/// `user@host` of the person running ccert, for the `added_by` column.
+pub fn who() -> String {
+    let user = std::env::var("SUDO_USER")
+        .or_else(|_| std::env::var("USER"))
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| {
+            // SAFETY: geteuid has no preconditions.
+            format!("uid{}", unsafe { libc::geteuid() })
+        });
+    let mut buf = [0u8; 256];
+    // SAFETY: buf is writable for its length; gethostname NUL-terminates within it or truncates.
+    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len() - 1) };
+    let host = if rc == 0 {
+        let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+        String::from_utf8_lossy(&buf[..end]).into_owned()
+    } else {
+        "unknown".to_string()
+    };
+    format!("{user}@{host}")
+}

@@ -1,0 +1,129 @@
+//! The ccert schema in PostgreSQL and its migrations (doc §"Schema" in
+//! docs/fleet.md).
+//!
+//! `ccert_state` holds one row: the schema version, a generation counter
+//! that triggers bump on every statement that changes `ccert_clientcerts`
+//! (also edits made by hand with psql), and a random database id so that
+//! `ccert sync` notices a recreated database. Every editing transaction
+//! locks that row first, so concurrent editors on many hosts take turns.
+
+use postgres::GenericClient;
+
+/// The schema version this ccert writes.
+pub const CURRENT: i32 = 2;
+
+/// Step `i` moves the schema from version `i` to `i + 1`.
+const STEPS: [&str; CURRENT as usize] = [
+    // 0 → 1: the tables, the generation triggers.
+    r#"
+    CREATE TABLE ccert_state (
+        singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+        schema_version integer NOT NULL,
+        generation bigint NOT NULL DEFAULT 0,
+        database_id text NOT NULL DEFAULT gen_random_uuid()::text
+    );
+    INSERT INTO ccert_state (schema_version) VALUES (0);
+    CREATE TABLE ccert_clientcerts (
+        fingerprint text PRIMARY KEY CHECK (fingerprint = lower(fingerprint)),
+        name text NOT NULL,
+        digest text NOT NULL,
+        kind text NOT NULL CHECK (kind IN ('cert', 'pubkey')),
+        not_after timestamptz,
+        subject text,
+        certificate bytea,
+        added_by text NOT NULL,
+        added_at timestamptz NOT NULL DEFAULT now()
+    );
+    CREATE FUNCTION ccert_bump_generation() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        UPDATE ccert_state SET generation = generation + 1;
+        RETURN NULL;
+    END $$;
+    CREATE FUNCTION ccert_bump_if_rows() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF EXISTS (SELECT 1 FROM changed) THEN
+            UPDATE ccert_state SET generation = generation + 1;
+        END IF;
+        RETURN NULL;
+    END $$;
+    CREATE TRIGGER ccert_inserted AFTER INSERT ON ccert_clientcerts
+        REFERENCING NEW TABLE AS changed
+        FOR EACH STATEMENT EXECUTE FUNCTION ccert_bump_if_rows();
+    CREATE TRIGGER ccert_updated AFTER UPDATE ON ccert_clientcerts
+        REFERENCING NEW TABLE AS changed
+        FOR EACH STATEMENT EXECUTE FUNCTION ccert_bump_if_rows();
+    CREATE TRIGGER ccert_deleted AFTER DELETE ON ccert_clientcerts
+        REFERENCING OLD TABLE AS changed
+        FOR EACH STATEMENT EXECUTE FUNCTION ccert_bump_if_rows();
+    CREATE TRIGGER ccert_truncated AFTER TRUNCATE ON ccert_clientcerts
+        FOR EACH STATEMENT EXECUTE FUNCTION ccert_bump_generation();
+    "#,
+    // 1 → 2: `remove --name` and `list` look entries up by name.
+    "CREATE INDEX ccert_clientcerts_name ON ccert_clientcerts (name);",
+];
+
+/// Serialises schema changes of concurrent ccert runs (an arbitrary constant).
+const SCHEMA_LOCK: i64 = 0x6363_6572_7400_0001;
+
+/// The schema's state in a database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Found {
+    /// No ccert tables.
+    Missing,
+    /// Version N.
+    Version(i32),
+}
+
+/// Which schema version the database has.
+pub fn found(client: &mut impl GenericClient) -> Result<Found, postgres::Error> {
+    let exists: bool = client
+        .query_one("SELECT to_regclass('ccert_state') IS NOT NULL", &[])?
+        .get(0);
+    if !exists {
+        return Ok(Found::Missing);
+    }
+    let version: i32 = client
+        .query_one("SELECT schema_version FROM ccert_state", &[])?
+        .get(0);
+    Ok(Found::Version(version))
+}
+
+/// Creates the schema or migrates it to [`CURRENT`] in one transaction;
+/// returns the version found before (0 when there was none). A version
+/// newer than this ccert's is refused.
+pub fn create_or_migrate(
+    client: &mut postgres::Client,
+) -> Result<Result<i32, String>, postgres::Error> {
+    migrate_to(client, CURRENT)
+}
+
+/// As [`create_or_migrate`], stopping at `target` (tests use it to build old schemas).
+pub fn migrate_to(
+    client: &mut postgres::Client,
+    target: i32,
+) -> Result<Result<i32, String>, postgres::Error> {
+    let mut tx = client.transaction()?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])?;
+    let before = match found(&mut tx)? {
+        Found::Missing => 0,
+        Found::Version(v) => v,
+    };
+    if before > CURRENT {
+        return Ok(Err(format!(
+            "the database has ccert schema version {before}, newer than this ccert's \
+             ({CURRENT}); upgrade ccert"
+        )));
+    }
+    for (step, sql) in STEPS
+        .iter()
+        .enumerate()
+        .skip(before as usize)
+        .take((target - before).max(0) as usize)
+    {
+        tx.batch_execute(sql)?;
+        let next = step as i32 + 1;
+        tx.execute("UPDATE ccert_state SET schema_version = $1", &[&next])?;
+    }
+    tx.commit()?;
+    Ok(Ok(before))
+}

@@ -1,0 +1,833 @@
+//! pgsql: lists against a real, throwaway PostgreSQL (tests/pg.rs):
+//! db init, every editing and reading command, import, sync, doctor, TLS,
+//! errors, migrations and concurrent editors.
+
+use std::fs;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use crate::oracle;
+use crate::pg::{self, Cluster};
+use crate::test::{ccert_bin, fixtures};
+
+/// A cluster, a scratch directory with an empty Postfix configuration, and
+/// a `.cf` for the cluster's `mail` database.
+struct Fleet {
+    pg: Cluster,
+    dir: tempfile::TempDir,
+    cf: PathBuf,
+}
+
+impl Fleet {
+    /// Starts a cluster and runs `ccert db init` over TCP with a password file.
+    fn new(test: &str) -> Option<Fleet> {
+        let pg = Cluster::start(test)?;
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir(dir.path().join("conf")).unwrap();
+        // Enough for postmap -c.
+        fs::write(
+            dir.path().join("conf/main.cf"),
+            "compatibility_level = 3.6\n",
+        )
+        .unwrap();
+        let cf = dir.path().join("conf/clientcerts.pgsql.cf");
+        let fleet = Fleet { pg, dir, cf };
+        let pw = fleet.path("pw");
+        fs::write(&pw, format!("{}\n", pg::PASSWORD)).unwrap();
+        let hosts = fleet.pg.inet_host();
+        let out = fleet.ok(&[
+            "db",
+            "init",
+            &fleet.map(),
+            "--hosts",
+            &hosts,
+            "--dbname",
+            "mail",
+            "--user",
+            "ccert",
+            "--password-file",
+            pw.to_str().unwrap(),
+        ]);
+        assert!(out.contains("created the ccert tables"), "{out}");
+        Some(fleet)
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    fn map(&self) -> String {
+        format!("pgsql:{}", self.cf.display())
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(ccert_bin());
+        cmd.env("MAIL_CONFIG", self.path("conf"))
+            .env_remove("PGPASSWORD")
+            .args(args)
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().unwrap()
+    }
+
+    /// Runs ccert, asserts success, returns stdout (and checks the password never shows).
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        let (stdout, stderr) = texts(&out);
+        assert!(
+            out.status.success(),
+            "ccert {args:?} failed\n{stdout}{stderr}"
+        );
+        assert!(!stdout.contains(pg::PASSWORD) && !stderr.contains(pg::PASSWORD));
+        stdout
+    }
+
+    /// Runs ccert, asserts exit 1 with one error line; returns that line.
+    fn fails(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        let (stdout, stderr) = texts(&out);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "ccert {args:?}\n{stdout}{stderr}"
+        );
+        assert!(!stderr.contains(pg::PASSWORD), "{stderr}");
+        let errors: Vec<&str> = stderr
+            .lines()
+            .filter(|l| l.starts_with("ccert: error:"))
+            .collect();
+        assert_eq!(errors.len(), 1, "{stderr}");
+        errors[0].to_string()
+    }
+
+    /// A certificate made by `ccert issue` (EC): `<dir>/<name>.pem`.
+    fn cert(&self, name: &str) -> PathBuf {
+        let out = self.path("certs");
+        fs::create_dir_all(&out).unwrap();
+        self.ok(&[
+            "issue",
+            name,
+            "--out",
+            out.to_str().unwrap(),
+            "--days",
+            "20",
+        ]);
+        out.join(format!("{name}.pem"))
+    }
+
+    fn with_map(&self, args: &[&str]) -> String {
+        let map = self.map();
+        let mut all = vec!["--map", map.as_str()];
+        all.extend_from_slice(args);
+        self.ok(&all)
+    }
+}
+
+fn texts(out: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn fingerprint(fleet: &Fleet, cert: &Path) -> String {
+    let out = fleet.ok(&[
+        "fingerprint",
+        "--digest",
+        "sha256",
+        "--format",
+        "map",
+        cert.to_str().unwrap(),
+    ]);
+    out.split_whitespace().next().unwrap().to_string()
+}
+
+#[test]
+fn init_writes_the_cf_once_and_never_prints_the_password() {
+    let Some(f) = Fleet::new("init_writes_the_cf_once_and_never_prints_the_password") else {
+        return;
+    };
+    let meta = fs::metadata(&f.cf).unwrap();
+    assert_eq!(meta.permissions().mode() & 0o777, 0o640);
+    let text = fs::read_to_string(&f.cf).unwrap();
+    assert!(text.contains("query = SELECT name FROM ccert_clientcerts WHERE fingerprint = '%s'"));
+    assert!(text.contains("expansion_limit = 1"));
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    if root && let Some(gid) = group_id("postfix") {
+        assert_eq!((meta.uid(), meta.gid()), (0, gid));
+    }
+    // An existing .cf is not replaced without --force; with neither hosts
+    // nor --force the existing one is used (and the schema is current).
+    let hosts = f.pg.inet_host();
+    let err = f.fails(&[
+        "db",
+        "init",
+        &f.map(),
+        "--hosts",
+        &hosts,
+        "--dbname",
+        "x",
+        "--user",
+        "y",
+    ]);
+    assert!(
+        err.contains("already exists") && err.contains("--force"),
+        "{err}"
+    );
+    assert_eq!(fs::read_to_string(&f.cf).unwrap(), text);
+    let out = f.ok(&["db", "init", &f.map()]);
+    assert!(out.contains("up to date (schema version 2)"), "{out}");
+    // PGPASSWORD is taken when there is no password file.
+    let out = f
+        .command(&[
+            "db",
+            "init",
+            &f.map(),
+            "--hosts",
+            &hosts,
+            "--dbname",
+            "mail",
+            "--user",
+            "ccert",
+            "--force",
+        ])
+        .env("PGPASSWORD", pg::PASSWORD)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{:?}", texts(&out));
+    assert!(!texts(&out).0.contains(pg::PASSWORD));
+    assert_eq!(fs::read_to_string(&f.cf).unwrap(), text);
+}
+
+/// Whether this Postfix has the pgsql map type (package postfix-pgsql).
+pub fn postfix_has_pgsql(conf: &Path) -> bool {
+    oracle::find("postconf").is_some_and(|postconf| {
+        Command::new(postconf)
+            .arg("-c")
+            .arg(conf)
+            .arg("-m")
+            .output()
+            .is_ok_and(|o| {
+                String::from_utf8_lossy(&o.stdout)
+                    .lines()
+                    .any(|l| l == "pgsql")
+            })
+    })
+}
+
+fn group_id(name: &str) -> Option<u32> {
+    let out = Command::new("getent").args(["group", name]).output().ok()?;
+    String::from_utf8_lossy(&out.stdout)
+        .split(':')
+        .nth(2)?
+        .trim()
+        .parse()
+        .ok()
+}
+
+#[test]
+fn edits_work_on_pgsql_as_on_a_file() {
+    let Some(f) = Fleet::new("edits_work_on_pgsql_as_on_a_file") else {
+        return;
+    };
+    let a = f.cert("alpha");
+    let b = f.cert("beta");
+    let fa = fingerprint(&f, &a);
+    let fb = fingerprint(&f, &b);
+    let out = f.with_map(&["add", a.to_str().unwrap(), b.to_str().unwrap()]);
+    assert!(out.contains(&format!("added {fa} alpha")), "{out}");
+    // The same certificate again: one row, a notice.
+    f.with_map(&["add", a.to_str().unwrap()]);
+    assert_eq!(
+        f.pg.psql("mail", "SELECT count(*) FROM ccert_clientcerts"),
+        "2"
+    );
+    // Keys are stored lower case, as Postfix queries them.
+    let plain = f.with_map(&["list", "--format", "plain"]);
+    assert_eq!(
+        plain,
+        format!("{} alpha\n{} beta\n", fa.to_lowercase(), fb.to_lowercase())
+    );
+    let json = f.with_map(&["list", "--format", "json"]);
+    assert!(
+        json.contains("\"certificate_stored\": true") && json.contains("\"subject\": \"CN=alpha\""),
+        "{json}"
+    );
+    // --expiring: both expire in 20 days.
+    let out = f.run(&[
+        "--map",
+        &f.map(),
+        "list",
+        "--expiring",
+        "30",
+        "--format",
+        "plain",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let out = f.run(&[
+        "--map",
+        &f.map(),
+        "list",
+        "--expiring",
+        "5",
+        "--format",
+        "plain",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    // A different name is refused without --replace, renamed with it.
+    let map = f.map();
+    let err = f.fails(&["--map", &map, "add", a.to_str().unwrap(), "--name", "other"]);
+    assert!(
+        err.contains(&f.cf.display().to_string()) && err.contains("--replace"),
+        "{err}"
+    );
+    f.with_map(&["add", a.to_str().unwrap(), "--name", "other", "--replace"]);
+    // query and dump take the map as Postfix names it, also behind proxy:.
+    assert_eq!(f.ok(&["query", &fa, &map]), "other\n");
+    assert_eq!(
+        f.ok(&["query", &fa.to_lowercase(), &format!("proxy:{map}")]),
+        "other\n"
+    );
+    assert_eq!(f.run(&["query", "00:11", &map]).status.code(), Some(1));
+    // Postfix's own pgsql client reads the same .cf and finds the same name.
+    if let Some(postmap) = oracle::find("postmap")
+        && postfix_has_pgsql(&f.path("conf"))
+    {
+        let conf = f.path("conf");
+        let got = oracle::run_ok(
+            &postmap,
+            &["-c", conf.to_str().unwrap(), "-q", &fa.to_lowercase(), &map],
+        );
+        assert_eq!(got, "other\n");
+    } else if oracle::interop_required() {
+        panic!("CCERT_INTEROP=1 but postmap has no pgsql support (apt install postfix-pgsql)");
+    }
+    let dump = f.ok(&["dump", &map]);
+    assert_eq!(dump.lines().count(), 2);
+    assert!(dump.contains(&format!("{}\tbeta", fb.to_lowercase())));
+    // remove by name, by certificate; confirmation is required without a terminal.
+    let err = f.fails(&["--map", &map, "remove", "--name", "other"]);
+    assert!(err.contains("--yes"), "{err}");
+    f.with_map(&["remove", "--name", "other", "--yes"]);
+    f.with_map(&["remove", b.to_str().unwrap(), "--yes"]);
+    assert_eq!(f.with_map(&["list", "--format", "plain"]), "");
+    let err = f.fails(&["--map", &map, "remove", "--name", "gone", "--yes"]);
+    assert!(err.contains("no entry matches"), "{err}");
+}
+
+#[test]
+fn relay_clientcerts_names_the_list() {
+    let Some(f) = Fleet::new("relay_clientcerts_names_the_list") else {
+        return;
+    };
+    fs::write(
+        f.path("conf/main.cf"),
+        format!(
+            "relay_clientcerts = proxy:{}\nsmtpd_tls_fingerprint_digest = sha256\n",
+            f.map()
+        ),
+    )
+    .unwrap();
+    let a = f.cert("gamma");
+    f.ok(&["add", a.to_str().unwrap()]);
+    assert!(f.ok(&["list", "--format", "plain"]).contains("gamma"));
+    assert!(!f.path("conf/clientcerts").exists());
+}
+
+#[test]
+fn rehash_rewrites_every_row_from_the_stored_certificates() {
+    let Some(f) = Fleet::new("rehash_rewrites_every_row_from_the_stored_certificates") else {
+        return;
+    };
+    let a = f.cert("delta");
+    f.with_map(&["add", a.to_str().unwrap(), "--digest", "md5"]);
+    let out = f.with_map(&["rehash", "--digest", "sha256", "--pubkey"]);
+    assert!(out.contains("rewrote 1 of 1"), "{out}");
+    let want = f.ok(&[
+        "fingerprint",
+        "--digest",
+        "sha256",
+        "--pubkey",
+        "--format",
+        "map",
+        a.to_str().unwrap(),
+    ]);
+    let want = want.split_whitespace().next().unwrap().to_lowercase();
+    assert_eq!(
+        f.pg.psql(
+            "mail",
+            "SELECT fingerprint || ' ' || digest || ' ' || kind FROM ccert_clientcerts"
+        ),
+        format!("{want} sha256 pubkey")
+    );
+    // A row without a certificate cannot be re-digested: nothing changes.
+    f.pg.psql("mail", "INSERT INTO ccert_clientcerts (fingerprint, name, digest, kind, added_by) VALUES ('aa:bb:cc:dd:ee:ff:00:11:22:33:44:55:66:77:88:99', 'bare', 'md5', 'cert', 'psql')");
+    let err = f.fails(&["--map", &f.map(), "rehash", "--digest", "sha1"]);
+    assert!(
+        err.contains("no stored certificate") && err.contains("bare"),
+        "{err}"
+    );
+    assert!(
+        f.pg.psql("mail", "SELECT digest FROM ccert_clientcerts ORDER BY 1")
+            .starts_with("md5\nsha256")
+    );
+}
+
+#[test]
+fn import_keeps_names_metadata_and_certificates_and_is_idempotent() {
+    let Some(f) = Fleet::new("import_keeps_names_metadata_and_certificates_and_is_idempotent")
+    else {
+        return;
+    };
+    // A file source made by ccert add (comment lines, certificate copies).
+    let source = f.path("clientcerts");
+    let a = f.cert("epsilon");
+    f.ok(&[
+        "--map",
+        source.to_str().unwrap(),
+        "add",
+        a.to_str().unwrap(),
+        "--name",
+        "eps",
+        "--no-compile",
+    ]);
+    let mut text = fs::read_to_string(&source).unwrap();
+    text.push_str("# a hand-written entry\n00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF hand\n");
+    text.push_str("00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff duplicate-ignored\n");
+    fs::write(&source, text).unwrap();
+    let out = f.with_map(&["import", source.to_str().unwrap()]);
+    assert!(out.contains("2 added"), "{out}");
+    let rows = f.pg.psql(
+        "mail",
+        "SELECT name, kind, subject IS NOT NULL, certificate IS NOT NULL, not_after IS NOT NULL FROM ccert_clientcerts ORDER BY name",
+    );
+    assert_eq!(rows, "eps|cert|t|t|t\nhand|cert|f|f|f");
+    let out = f.with_map(&["import", source.to_str().unwrap()]);
+    assert!(out.contains("0 added, 2 already present"), "{out}");
+    assert_eq!(
+        f.pg.psql("mail", "SELECT count(*) FROM ccert_clientcerts"),
+        "2"
+    );
+    // The imported certificate supports rehash.
+    f.pg.psql("mail", "DELETE FROM ccert_clientcerts WHERE name = 'hand'");
+    f.with_map(&["rehash", "--digest", "sha1"]);
+}
+
+#[test]
+fn sync_writes_a_local_table_only_when_the_database_changed() {
+    let Some(f) = Fleet::new("sync_writes_a_local_table_only_when_the_database_changed") else {
+        return;
+    };
+    let a = f.cert("zeta");
+    f.with_map(&["add", a.to_str().unwrap()]);
+    let local = f.path("local/clientcerts");
+    fs::create_dir(f.path("local")).unwrap();
+    let to = format!("cdb:{}", local.display());
+    let map = f.map();
+    let out = f.ok(&["sync", "--from", &map, "--to", &to]);
+    assert!(
+        out.contains("wrote cdb:") && out.contains("1 entries"),
+        "{out}"
+    );
+    let fa = fingerprint(&f, &a).to_lowercase();
+    assert_eq!(f.ok(&["query", &fa, &to]), "zeta\n");
+    if let Some(postmap) = oracle::require(
+        "postmap",
+        "sync_writes_a_local_table_only_when_the_database_changed",
+    ) {
+        let conf = f.path("conf");
+        assert_eq!(
+            oracle::run_ok(&postmap, &["-c", conf.to_str().unwrap(), "-q", &fa, &to]),
+            "zeta\n"
+        );
+    }
+    // Nothing changed: nothing written.
+    let before = fs::metadata(local.with_extension("cdb"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    let out = f.ok(&["sync", "--from", &map, "--to", &to]);
+    assert!(out.contains("up to date"), "{out}");
+    assert_eq!(
+        fs::metadata(local.with_extension("cdb"))
+            .unwrap()
+            .modified()
+            .unwrap(),
+        before
+    );
+    // A no-op add does not count as a change; a removal does.
+    f.with_map(&["add", a.to_str().unwrap()]);
+    assert!(
+        f.ok(&["sync", "--from", &map, "--to", &to])
+            .contains("up to date")
+    );
+    f.with_map(&["remove", "--name", "zeta", "--yes"]);
+    assert!(
+        f.ok(&["sync", "--from", &map, "--to", &to])
+            .contains("0 entries")
+    );
+    assert_eq!(f.run(&["query", &fa, &to]).status.code(), Some(1));
+    // Concurrent syncs (a timer and a manual run) take turns on FILE's lock.
+    f.with_map(&["add", a.to_str().unwrap()]);
+    let runs: Vec<_> = (0..4)
+        .map(|_| {
+            f.command(&["sync", "--from", &map, "--to", &to])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let outputs: Vec<String> = runs
+        .into_iter()
+        .map(|c| {
+            let out = c.wait_with_output().unwrap();
+            assert!(out.status.success(), "{:?}", texts(&out));
+            texts(&out).0
+        })
+        .collect();
+    assert_eq!(
+        outputs.iter().filter(|o| o.contains("wrote cdb:")).count(),
+        1,
+        "{outputs:?}"
+    );
+    assert_eq!(f.ok(&["query", &fa, &to]), "zeta\n");
+    f.with_map(&["remove", "--name", "zeta", "--yes"]);
+    f.ok(&["sync", "--from", &map, "--to", &to]);
+    // Editing the copy edits the database it came from.
+    let out = f.run(&["--map", local.to_str().unwrap(), "add", a.to_str().unwrap()]);
+    assert!(out.status.success(), "{:?}", texts(&out));
+    assert!(
+        texts(&out)
+            .1
+            .contains("is a copy kept by `ccert sync`; using pgsql:"),
+        "{:?}",
+        texts(&out)
+    );
+    assert_eq!(
+        f.pg.psql("mail", "SELECT name FROM ccert_clientcerts"),
+        "zeta"
+    );
+    f.with_map(&["remove", "--name", "zeta", "--yes"]);
+    f.ok(&["sync", "--from", &map, "--to", &to]);
+    // lmdb too; a file not written by sync is never overwritten.
+    let lm = format!("lmdb:{}", f.path("local/other").display());
+    f.ok(&["sync", "--from", &map, "--to", &lm]);
+    fs::write(f.path("local/mine"), "ab:cd mine\n").unwrap();
+    let err = f.fails(&[
+        "sync",
+        "--from",
+        &map,
+        "--to",
+        &format!("cdb:{}", f.path("local/mine").display()),
+    ]);
+    assert!(err.contains("not written by `ccert sync`"), "{err}");
+    assert_eq!(
+        fs::read_to_string(f.path("local/mine")).unwrap(),
+        "ab:cd mine\n"
+    );
+    // Database down: sync fails, the local table stays.
+    let mut f = f;
+    f.pg.stop_server();
+    let err = f.fails(&["sync", "--from", &map, "--to", &to]);
+    assert!(
+        err.contains(&f.cf.display().to_string()) && err.contains("cannot connect"),
+        "{err}"
+    );
+    assert!(local.with_extension("cdb").exists());
+}
+
+#[test]
+fn failures_are_one_line_naming_the_cf() {
+    let Some(mut f) = Fleet::new("failures_are_one_line_naming_the_cf") else {
+        return;
+    };
+    let map = f.map();
+    let cf = f.cf.display().to_string();
+    // Wrong password.
+    let good = fs::read_to_string(&f.cf).unwrap();
+    fs::write(&f.cf, good.replace(pg::PASSWORD, "wrong-password")).unwrap();
+    let err = f.fails(&["--map", &map, "list"]);
+    assert!(err.contains(&cf) && err.contains("password"), "{err}");
+    assert!(!err.contains("wrong-password"), "{err}");
+    // A bad .cf line.
+    fs::write(&f.cf, "hosts = db:notaport\ndbname = mail\n").unwrap();
+    let err = f.fails(&["--map", &map, "list"]);
+    assert!(err.contains(&format!("{cf}:1: hosts:")), "{err}");
+    // No schema.
+    fs::write(&f.cf, good.replace("dbname = mail", "dbname = postgres")).unwrap();
+    let err = f.fails(&["--map", &map, "list"]);
+    assert!(err.contains(&cf) && err.contains("ccert db init"), "{err}");
+    // Refused connection.
+    fs::write(&f.cf, &good).unwrap();
+    f.pg.stop_server();
+    let err = f.fails(&["--map", &map, "add", "/nonexistent.pem"]);
+    assert!(
+        err.contains("/nonexistent.pem"),
+        "bad input is reported before connecting: {err}"
+    );
+    let a = fixtures().join("ecdsa.pem");
+    let err = f.fails(&["--map", &map, "add", a.to_str().unwrap()]);
+    assert!(
+        err.contains(&cf) && err.contains("cannot connect") && err.contains("running"),
+        "{err}"
+    );
+    // db init against a stopped server writes no .cf.
+    let new_cf = f.path("conf/new.pgsql.cf");
+    let hosts = f.pg.inet_host();
+    let err = f.fails(&[
+        "db",
+        "init",
+        &format!("pgsql:{}", new_cf.display()),
+        "--hosts",
+        &hosts,
+        "--dbname",
+        "mail",
+        "--user",
+        "ccert",
+    ]);
+    assert!(err.contains("new.pgsql.cf"), "{err}");
+    assert!(!new_cf.exists());
+}
+
+#[test]
+fn tls_require_and_verify_full_through_the_uri() {
+    let Some(openssl) = oracle::require("openssl", "tls_require_and_verify_full_through_the_uri")
+    else {
+        return;
+    };
+    let Some(mut f) = Fleet::new("tls_require_and_verify_full_through_the_uri") else {
+        return;
+    };
+    let ca = f.pg.enable_tls(&openssl);
+    let a = f.cert("eta");
+    let port = f.pg.port;
+    let pw = pg::PASSWORD;
+    for (host, query, ok) in [
+        ("127.0.0.1", "sslmode=require".to_string(), true),
+        (
+            "localhost",
+            format!("sslmode=verify-full&sslrootcert={}", ca.display()),
+            true,
+        ),
+        // The certificate names localhost and 127.0.0.1, not 127.0.0.2.
+        (
+            "127.0.0.2",
+            format!("sslmode=verify-full&sslrootcert={}", ca.display()),
+            false,
+        ),
+        (
+            "127.0.0.2",
+            format!("sslmode=verify-ca&sslrootcert={}", ca.display()),
+            true,
+        ),
+    ] {
+        fs::write(
+            &f.cf,
+            format!("hosts = postgresql://ccert:{pw}@{host}:{port}/mail?{query}\n"),
+        )
+        .unwrap();
+        let out = f.run(&["--map", &f.map(), "add", a.to_str().unwrap()]);
+        assert_eq!(
+            out.status.success(),
+            ok,
+            "{host} {query}: {:?}",
+            texts(&out)
+        );
+        let ssl =
+            f.pg.psql("mail", "SELECT count(*) FROM pg_stat_ssl WHERE ssl");
+        assert!(ssl.parse::<u32>().is_ok());
+    }
+    // A wrong CA: verify-full fails with one line; the password stays hidden.
+    let other = fixtures().join("ca.pem");
+    fs::write(
+        &f.cf,
+        format!(
+            "hosts = postgresql://ccert:{pw}@localhost:{port}/mail?sslmode=verify-full&sslrootcert={}\n",
+            other.display()
+        ),
+    )
+    .unwrap();
+    let err = f.fails(&["--map", &f.map(), "list"]);
+    assert!(err.contains("ccert:***@localhost"), "{err}");
+}
+
+#[test]
+fn unix_socket_hosts_and_schema_migration() {
+    let Some(f) = Fleet::new("unix_socket_hosts_and_schema_migration") else {
+        return;
+    };
+    // A socket directory (Postfix: unix:/dir, default port; this cluster's
+    // port comes through PGPORT, as libpq reads it).
+    fs::write(
+        &f.cf,
+        format!(
+            "hosts = unix:{}\nuser = ccert\ndbname = mail\n",
+            f.pg.path("sock").display()
+        ),
+    )
+    .unwrap();
+    let port = f.pg.port.to_string();
+    let out = f
+        .command(&["--map", &f.map(), "list", "--format", "plain"])
+        .env("PGPORT", &port)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{:?}", texts(&out));
+    // Migration in place: a version-1 schema is brought to version 2 on first use.
+    f.pg.psql(
+        "mail",
+        "DROP INDEX ccert_clientcerts_name; UPDATE ccert_state SET schema_version = 1",
+    );
+    let out = f
+        .command(&["--map", &f.map(), "list"])
+        .env("PGPORT", &port)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{:?}", texts(&out));
+    assert_eq!(
+        f.pg.psql("mail", "SELECT schema_version FROM ccert_state"),
+        "2"
+    );
+    assert_eq!(
+        f.pg.psql(
+            "mail",
+            "SELECT count(*) FROM pg_indexes WHERE indexname = 'ccert_clientcerts_name'"
+        ),
+        "1"
+    );
+    // A newer schema is refused.
+    f.pg.psql("mail", "UPDATE ccert_state SET schema_version = 99");
+    let out = f
+        .command(&["--map", &f.map(), "list"])
+        .env("PGPORT", &port)
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("upgrade ccert"),
+        "{:?}",
+        texts(&out)
+    );
+}
+
+#[test]
+fn doctor_checks_pgsql_tables() {
+    let Some(mut f) = Fleet::new("doctor_checks_pgsql_tables") else {
+        return;
+    };
+    let a = f.cert("theta");
+    f.with_map(&["add", a.to_str().unwrap()]);
+    fs::write(
+        f.path("conf/main.cf"),
+        format!("relay_clientcerts = proxy:{}\n", f.map()),
+    )
+    .unwrap();
+    let out = f.run(&["doctor"]);
+    let text = texts(&out).0;
+    assert!(text.contains("proxy_read_maps does not list it"), "{text}");
+    assert!(text.contains("the database answers"), "{text}");
+    assert!(
+        !text.contains("query does not") && !text.contains(pg::PASSWORD),
+        "{text}"
+    );
+    // proxymap (the postfix user) cannot read a 0600 root-owned file.
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 && group_id("postfix").is_some() {
+        fs::set_permissions(&f.cf, fs::Permissions::from_mode(0o600)).unwrap();
+        let text = texts(&f.run(&["doctor"])).0;
+        assert!(text.contains("proxymap runs as the postfix user"), "{text}");
+        fs::set_permissions(&f.cf, fs::Permissions::from_mode(0o640)).unwrap();
+        let text = texts(&f.run(&["doctor"])).0;
+        assert!(
+            !text.contains("proxymap runs as the postfix user"),
+            "{text}"
+        );
+    }
+    // World-readable, no expansion_limit, an unquoted %s.
+    let good = fs::read_to_string(&f.cf).unwrap();
+    fs::write(
+        &f.cf,
+        good.replace("expansion_limit = 1\n", "")
+            .replace("'%s'", "%s"),
+    )
+    .unwrap();
+    fs::set_permissions(&f.cf, fs::Permissions::from_mode(0o644)).unwrap();
+    let text = texts(&f.run(&["doctor"])).0;
+    assert!(text.contains("readable by every user"), "{text}");
+    assert!(text.contains("expansion_limit is not 1"), "{text}");
+    assert!(text.contains("does not use '%s'"), "{text}");
+    // postgres:// URIs need Postfix 3.10.
+    fs::write(
+        &f.cf,
+        format!(
+            "hosts = postgres://ccert:{}@127.0.0.1:{}/mail\nquery = SELECT name FROM ccert_clientcerts WHERE fingerprint = '%s'\nexpansion_limit = 1\n",
+            pg::PASSWORD,
+            f.pg.port
+        ),
+    )
+    .unwrap();
+    let text = texts(&f.run(&["doctor"])).0;
+    assert!(
+        text.contains("only for Postfix 3.10") && text.contains("the database answers"),
+        "{text}"
+    );
+    assert!(!text.contains(pg::PASSWORD), "{text}");
+    // Down: Postfix's answer is explained.
+    fs::write(&f.cf, &good).unwrap();
+    f.pg.stop_server();
+    let text = texts(&f.run(&["doctor"])).0;
+    assert!(
+        text.contains("cannot connect") && text.contains("451"),
+        "{text}"
+    );
+}
+
+#[test]
+fn concurrent_editors_lose_nothing() {
+    let Some(f) = Fleet::new("concurrent_editors_lose_nothing") else {
+        return;
+    };
+    // 2 × 8 processes: 8 add a certificate each while 8 remove one added before.
+    let keep: Vec<PathBuf> = (0..8).map(|i| f.cert(&format!("keep{i}"))).collect();
+    let gone: Vec<PathBuf> = (0..8).map(|i| f.cert(&format!("gone{i}"))).collect();
+    let map = f.map();
+    let mut args: Vec<&str> = vec!["--map", &map, "add"];
+    args.extend(gone.iter().map(|p| p.to_str().unwrap()));
+    f.ok(&args);
+    let mut children = Vec::new();
+    for i in 0..8 {
+        children.push(
+            f.command(&["--map", &map, "add", keep[i].to_str().unwrap()])
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap(),
+        );
+        children.push(
+            f.command(&["--map", &map, "remove", gone[i].to_str().unwrap(), "--yes"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap(),
+        );
+    }
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let names = f.pg.psql(
+        "mail",
+        "SELECT string_agg(name, ' ' ORDER BY name) FROM ccert_clientcerts",
+    );
+    let want: Vec<String> = (0..8).map(|i| format!("keep{i}")).collect();
+    assert_eq!(names, want.join(" "));
+}
