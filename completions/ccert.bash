@@ -55,6 +55,9 @@ _ccert() {
             ccert,log)
                 cmd="ccert__subcmd__log"
                 ;;
+            ccert,migrate)
+                cmd="ccert__subcmd__migrate"
+                ;;
             ccert,probe)
                 cmd="ccert__subcmd__probe"
                 ;;
@@ -115,6 +118,9 @@ _ccert() {
             ccert__subcmd__help,log)
                 cmd="ccert__subcmd__help__subcmd__log"
                 ;;
+            ccert__subcmd__help,migrate)
+                cmd="ccert__subcmd__help__subcmd__migrate"
+                ;;
             ccert__subcmd__help,probe)
                 cmd="ccert__subcmd__help__subcmd__probe"
                 ;;
@@ -143,7 +149,7 @@ _ccert() {
 
     case "${cmd}" in
         ccert)
-            opts="-c -h -V --config-dir --map --quiet --help --version fingerprint add remove list compile query dump doctor rehash issue client-config server-config log probe completions db import sync help"
+            opts="-c -h -V --config-dir --map --quiet --postfix-version --postfix-build --help --version fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -161,6 +167,14 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --postfix-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --postfix-build)
+                    COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -169,7 +183,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__add)
-            opts="-f -n -d -p -c -h --fingerprint --name --digest --pubkey --replace --no-compile --config-dir --map --quiet --help"
+            opts="-f -n -d -p -c -h --fingerprint --name --digest --pubkey --replace --no-compile --config-dir --map --quiet --postfix-version --postfix-build --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -211,6 +225,14 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --postfix-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --postfix-build)
+                    COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -219,7 +241,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__client__subcmd__config)
-            opts="-c -h --cert --key --relay --postfix --ssmtp --config-dir --map --quiet --help"
+            opts="-c -h --cert --key --relay --postfix --ssmtp --config-dir --map --quiet --postfix-version --postfix-build --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -249,6 +271,14 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --postfix-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --postfix-build)
+                    COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -257,7 +287,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__compile)
-            opts="-t -r -w -c -h --type --config-dir --map --quiet --help"
+            opts="-t -r -w -c -h --type --config-dir --map --quiet --postfix-version --postfix-build --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -283,6 +313,14 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --postfix-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --postfix-build)
+                    COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -291,7 +329,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__completions)
-            opts="-c -h --config-dir --map --quiet --help bash zsh fish elvish powershell"
+            opts="-c -h --config-dir --map --quiet --postfix-version --postfix-build --help bash zsh fish elvish powershell"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -307,6 +345,14 @@ _ccert() {
                     ;;
                 --map)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --postfix-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --postfix-build)
+                    COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -317,7 +363,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__db)
-            opts="-c -h --config-dir --map --quiet --help init"
+            opts="-c -h --config-dir --map --quiet --postfix-version --postfix-build --help init"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -335,6 +381,14 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --postfix-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --postfix-build)
+                    COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -343,7 +397,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__db__subcmd__init)
-            opts="-c -h --hosts --dbname --user --password-file --force --config-dir --map --quiet --help"
+            opts="-c -h --hosts --dbname --user --password-file --force --config-dir --map --quiet --postfix-version --postfix-build --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -377,6 +431,14 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --postfix-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --postfix-build)
+                    COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -385,7 +447,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__doctor)
-            opts="-f -c -h --format --config-dir --map --quiet --help"
+            opts="-f -c -h --format --strict --config-dir --map --quiet --postfix-version --postfix-build --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -411,6 +473,14 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --postfix-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --postfix-build)
+                    COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -419,7 +489,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__dump)
-            opts="-c -h --config-dir --map --quiet --help"
+            opts="-c -h --config-dir --map --quiet --postfix-version --postfix-build --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -437,6 +507,14 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --postfix-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --postfix-build)
+                    COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -445,7 +523,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__fingerprint)
-            opts="-d -p -f -c -h --digest --pubkey --format --config-dir --map --quiet --help"
+            opts="-d -p -f -c -h --digest --pubkey --format --config-dir --map --quiet --postfix-version --postfix-build --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -479,6 +557,14 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --postfix-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --postfix-build)
+                    COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -487,7 +573,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__help)
-            opts="fingerprint add remove list compile query dump doctor rehash issue client-config server-config log probe completions db import sync help"
+            opts="fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -696,6 +782,20 @@ _ccert() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ccert__subcmd__help__subcmd__migrate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ccert__subcmd__help__subcmd__probe)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -781,7 +881,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__import)
-            opts="-c -h --config-dir --map --quiet --help"
+            opts="-c -h --config-dir --map --quiet --postfix-version --postfix-build --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -799,6 +899,14 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --postfix-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --postfix-build)
+                    COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -807,7 +915,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__issue)
-            opts="-k -o -c -h --key-type --days --out --add --config-dir --map --quiet --help"
+            opts="-k -o -c -h --key-type --days --out --add --config-dir --map --quiet --postfix-version --postfix-build --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -845,6 +953,14 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --postfix-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --postfix-build)
+                    COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -853,7 +969,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__list)
-            opts="-f -c -h --format --expiring --config-dir --map --quiet --help"
+            opts="-f -c -h --format --expiring --config-dir --map --quiet --postfix-version --postfix-build --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -883,6 +999,14 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --postfix-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --postfix-build)
+                    COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -891,7 +1015,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__log)
-            opts="-a -f -c -h --all --format --since --approve --no-compile --config-dir --map --quiet --help"
+            opts="-a -f -c -h --all --format --since --approve --no-compile --config-dir --map --quiet --postfix-version --postfix-build --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -921,6 +1045,52 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --postfix-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --postfix-build)
+                    COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccert__subcmd__migrate)
+            opts="-c -h --to --apply --config-dir --map --quiet --postfix-version --postfix-build --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --to)
+                    COMPREPLY=($(compgen -W "lmdb cdb" -- "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --map)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --postfix-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --postfix-build)
+                    COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -929,7 +1099,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__probe)
-            opts="-d -f -c -h --cert --key --from --to --tls --digest --rpk --helo --timeout --format --config-dir --map --quiet --help"
+            opts="-d -f -c -h --cert --key --from --to --tls --digest --rpk --helo --timeout --format --config-dir --map --quiet --postfix-version --postfix-build --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -987,6 +1157,14 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --postfix-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --postfix-build)
+                    COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -995,7 +1173,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__query)
-            opts="-c -h --config-dir --map --quiet --help"
+            opts="-c -h --config-dir --map --quiet --postfix-version --postfix-build --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1013,6 +1191,14 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --postfix-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --postfix-build)
+                    COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1021,7 +1207,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__rehash)
-            opts="-d -p -c -h --digest --pubkey --skip-unknown --no-compile --config-dir --map --quiet --help"
+            opts="-d -p -c -h --digest --pubkey --skip-unknown --no-compile --config-dir --map --quiet --postfix-version --postfix-build --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1047,6 +1233,14 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --postfix-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --postfix-build)
+                    COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1055,7 +1249,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__remove)
-            opts="-n -f -d -y -c -h --name --fingerprint --digest --yes --no-compile --config-dir --map --quiet --help"
+            opts="-n -f -d -y -c -h --name --fingerprint --digest --yes --no-compile --config-dir --map --quiet --postfix-version --postfix-build --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1097,6 +1291,14 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --postfix-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --postfix-build)
+                    COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1105,7 +1307,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__server__subcmd__config)
-            opts="-c -h --config-dir --map --quiet --help"
+            opts="-c -h --config-dir --map --quiet --postfix-version --postfix-build --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1123,6 +1325,14 @@ _ccert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --postfix-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --postfix-build)
+                    COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1131,7 +1341,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__sync)
-            opts="-c -h --from --to --config-dir --map --quiet --help"
+            opts="-c -h --from --to --config-dir --map --quiet --postfix-version --postfix-build --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1155,6 +1365,14 @@ _ccert() {
                     ;;
                 --map)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --postfix-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --postfix-build)
+                    COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
                     return 0
                     ;;
                 *)

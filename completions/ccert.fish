@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_ccert_global_optspecs
-    string join \n c/config-dir= map= quiet h/help V/version
+    string join \n c/config-dir= map= quiet postfix-version= postfix-build= h/help V/version
 end
 
 function __fish_ccert_needs_command
@@ -26,6 +26,10 @@ end
 
 complete -c ccert -n "__fish_ccert_needs_command" -s c -l config-dir -d 'Postfix configuration directory (as postmap -c)' -r -F
 complete -c ccert -n "__fish_ccert_needs_command" -l map -d 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf' -r -F
+complete -c ccert -n "__fish_ccert_needs_command" -l postfix-version -d 'Use the built-in defaults of this Postfix release instead of asking postconf' -r
+complete -c ccert -n "__fish_ccert_needs_command" -l postfix-build -d 'The build of the Postfix assumed with built-in defaults' -r -f -a "upstream\t'Upstream defaults (default_database_type = hash)'
+debian\t'Debian/Ubuntu (3.11: default_database_type = cdb, hash/btree deprecated)'
+no-bdb\t'Built without Berkeley DB, as RHEL 10 (lmdb; no hash:, btree:)'"
 complete -c ccert -n "__fish_ccert_needs_command" -l quiet -d 'Show no progress bar'
 complete -c ccert -n "__fish_ccert_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ccert -n "__fish_ccert_needs_command" -s V -l version -d 'Print version'
@@ -41,6 +45,7 @@ complete -c ccert -n "__fish_ccert_needs_command" -f -a "rehash" -d 'Rewrite eve
 complete -c ccert -n "__fish_ccert_needs_command" -f -a "issue" -d 'Create a self-signed client certificate and key for a workstation'
 complete -c ccert -n "__fish_ccert_needs_command" -f -a "client-config" -d 'Print the client configuration for relaying through this server with a certificate'
 complete -c ccert -n "__fish_ccert_needs_command" -f -a "server-config" -d 'Print the main.cf and master.cf lines for certificate-based relaying'
+complete -c ccert -n "__fish_ccert_needs_command" -f -a "migrate" -d 'Move relay_clientcerts and check_ccert_access tables off hash:/btree: (Berkeley DB)'
 complete -c ccert -n "__fish_ccert_needs_command" -f -a "log" -d 'List the client certificates smtpd logged, and add unknown ones'
 complete -c ccert -n "__fish_ccert_needs_command" -f -a "probe" -d 'Connect to a server as an SMTP client with a certificate and report whether it may relay'
 complete -c ccert -n "__fish_ccert_needs_command" -f -a "completions" -d 'Print a shell completion script'
@@ -60,6 +65,10 @@ map\t'A ready-to-paste `<fingerprint> <name>` source-map line (name: the subject
 json\t'A JSON array of objects (file, index, fingerprint, subject, dates, serial, ...), for scripts'"
 complete -c ccert -n "__fish_ccert_using_subcommand fingerprint" -s c -l config-dir -d 'Postfix configuration directory (as postmap -c)' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand fingerprint" -l map -d 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf' -r -F
+complete -c ccert -n "__fish_ccert_using_subcommand fingerprint" -l postfix-version -d 'Use the built-in defaults of this Postfix release instead of asking postconf' -r
+complete -c ccert -n "__fish_ccert_using_subcommand fingerprint" -l postfix-build -d 'The build of the Postfix assumed with built-in defaults' -r -f -a "upstream\t'Upstream defaults (default_database_type = hash)'
+debian\t'Debian/Ubuntu (3.11: default_database_type = cdb, hash/btree deprecated)'
+no-bdb\t'Built without Berkeley DB, as RHEL 10 (lmdb; no hash:, btree:)'"
 complete -c ccert -n "__fish_ccert_using_subcommand fingerprint" -s p -l pubkey -d 'Fingerprint the public key (SubjectPublicKeyInfo), which survives renewal with the same key'
 complete -c ccert -n "__fish_ccert_using_subcommand fingerprint" -l quiet -d 'Show no progress bar'
 complete -c ccert -n "__fish_ccert_using_subcommand fingerprint" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -73,6 +82,10 @@ sha384\t'SHA-384'
 sha512\t'SHA-512'"
 complete -c ccert -n "__fish_ccert_using_subcommand add" -s c -l config-dir -d 'Postfix configuration directory (as postmap -c)' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand add" -l map -d 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf' -r -F
+complete -c ccert -n "__fish_ccert_using_subcommand add" -l postfix-version -d 'Use the built-in defaults of this Postfix release instead of asking postconf' -r
+complete -c ccert -n "__fish_ccert_using_subcommand add" -l postfix-build -d 'The build of the Postfix assumed with built-in defaults' -r -f -a "upstream\t'Upstream defaults (default_database_type = hash)'
+debian\t'Debian/Ubuntu (3.11: default_database_type = cdb, hash/btree deprecated)'
+no-bdb\t'Built without Berkeley DB, as RHEL 10 (lmdb; no hash:, btree:)'"
 complete -c ccert -n "__fish_ccert_using_subcommand add" -s p -l pubkey -d 'Add the public-key fingerprint instead of the certificate fingerprint (with --fingerprint: the fingerprint given is a public-key fingerprint)'
 complete -c ccert -n "__fish_ccert_using_subcommand add" -l replace -d 'Replace the name of an entry whose fingerprint is already present'
 complete -c ccert -n "__fish_ccert_using_subcommand add" -l no-compile -d 'Do not rebuild the compiled tables next to the source file'
@@ -88,6 +101,10 @@ sha384\t'SHA-384'
 sha512\t'SHA-512'"
 complete -c ccert -n "__fish_ccert_using_subcommand remove" -s c -l config-dir -d 'Postfix configuration directory (as postmap -c)' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand remove" -l map -d 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf' -r -F
+complete -c ccert -n "__fish_ccert_using_subcommand remove" -l postfix-version -d 'Use the built-in defaults of this Postfix release instead of asking postconf' -r
+complete -c ccert -n "__fish_ccert_using_subcommand remove" -l postfix-build -d 'The build of the Postfix assumed with built-in defaults' -r -f -a "upstream\t'Upstream defaults (default_database_type = hash)'
+debian\t'Debian/Ubuntu (3.11: default_database_type = cdb, hash/btree deprecated)'
+no-bdb\t'Built without Berkeley DB, as RHEL 10 (lmdb; no hash:, btree:)'"
 complete -c ccert -n "__fish_ccert_using_subcommand remove" -s y -l yes -d 'Do not ask for confirmation (required when standard input is not a terminal)'
 complete -c ccert -n "__fish_ccert_using_subcommand remove" -l no-compile -d 'Do not rebuild the compiled tables next to the source file'
 complete -c ccert -n "__fish_ccert_using_subcommand remove" -l quiet -d 'Show no progress bar'
@@ -98,6 +115,10 @@ plain\t'`<fingerprint> <name>` lines, as postmap reads them'"
 complete -c ccert -n "__fish_ccert_using_subcommand list" -l expiring -d 'Show only entries whose certificate expires within DAYS; exit 1 if any does' -r
 complete -c ccert -n "__fish_ccert_using_subcommand list" -s c -l config-dir -d 'Postfix configuration directory (as postmap -c)' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand list" -l map -d 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf' -r -F
+complete -c ccert -n "__fish_ccert_using_subcommand list" -l postfix-version -d 'Use the built-in defaults of this Postfix release instead of asking postconf' -r
+complete -c ccert -n "__fish_ccert_using_subcommand list" -l postfix-build -d 'The build of the Postfix assumed with built-in defaults' -r -f -a "upstream\t'Upstream defaults (default_database_type = hash)'
+debian\t'Debian/Ubuntu (3.11: default_database_type = cdb, hash/btree deprecated)'
+no-bdb\t'Built without Berkeley DB, as RHEL 10 (lmdb; no hash:, btree:)'"
 complete -c ccert -n "__fish_ccert_using_subcommand list" -l quiet -d 'Show no progress bar'
 complete -c ccert -n "__fish_ccert_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ccert -n "__fish_ccert_using_subcommand compile" -s t -l type -d 'Table type for FILEs without a TYPE: prefix' -r -f -a "hash\t'Berkeley DB hash (FILE.db)'
@@ -106,25 +127,42 @@ cdb\t'tinycdb constant database (FILE.cdb)'
 sqlite\t'SQLite database FILE.sqlite plus sqlite_table(5) file FILE.sqlite.cf'"
 complete -c ccert -n "__fish_ccert_using_subcommand compile" -s c -l config-dir -d 'Postfix configuration directory (as postmap -c)' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand compile" -l map -d 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf' -r -F
+complete -c ccert -n "__fish_ccert_using_subcommand compile" -l postfix-version -d 'Use the built-in defaults of this Postfix release instead of asking postconf' -r
+complete -c ccert -n "__fish_ccert_using_subcommand compile" -l postfix-build -d 'The build of the Postfix assumed with built-in defaults' -r -f -a "upstream\t'Upstream defaults (default_database_type = hash)'
+debian\t'Debian/Ubuntu (3.11: default_database_type = cdb, hash/btree deprecated)'
+no-bdb\t'Built without Berkeley DB, as RHEL 10 (lmdb; no hash:, btree:)'"
 complete -c ccert -n "__fish_ccert_using_subcommand compile" -s r -d 'On duplicate keys the last value wins, silently (postmap -r)'
 complete -c ccert -n "__fish_ccert_using_subcommand compile" -s w -d 'On duplicate keys the first value wins, silently (postmap -w)'
 complete -c ccert -n "__fish_ccert_using_subcommand compile" -l quiet -d 'Show no progress bar'
 complete -c ccert -n "__fish_ccert_using_subcommand compile" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ccert -n "__fish_ccert_using_subcommand query" -s c -l config-dir -d 'Postfix configuration directory (as postmap -c)' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand query" -l map -d 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf' -r -F
+complete -c ccert -n "__fish_ccert_using_subcommand query" -l postfix-version -d 'Use the built-in defaults of this Postfix release instead of asking postconf' -r
+complete -c ccert -n "__fish_ccert_using_subcommand query" -l postfix-build -d 'The build of the Postfix assumed with built-in defaults' -r -f -a "upstream\t'Upstream defaults (default_database_type = hash)'
+debian\t'Debian/Ubuntu (3.11: default_database_type = cdb, hash/btree deprecated)'
+no-bdb\t'Built without Berkeley DB, as RHEL 10 (lmdb; no hash:, btree:)'"
 complete -c ccert -n "__fish_ccert_using_subcommand query" -l quiet -d 'Show no progress bar'
 complete -c ccert -n "__fish_ccert_using_subcommand query" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ccert -n "__fish_ccert_using_subcommand dump" -s c -l config-dir -d 'Postfix configuration directory (as postmap -c)' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand dump" -l map -d 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf' -r -F
+complete -c ccert -n "__fish_ccert_using_subcommand dump" -l postfix-version -d 'Use the built-in defaults of this Postfix release instead of asking postconf' -r
+complete -c ccert -n "__fish_ccert_using_subcommand dump" -l postfix-build -d 'The build of the Postfix assumed with built-in defaults' -r -f -a "upstream\t'Upstream defaults (default_database_type = hash)'
+debian\t'Debian/Ubuntu (3.11: default_database_type = cdb, hash/btree deprecated)'
+no-bdb\t'Built without Berkeley DB, as RHEL 10 (lmdb; no hash:, btree:)'"
 complete -c ccert -n "__fish_ccert_using_subcommand dump" -l quiet -d 'Show no progress bar'
 complete -c ccert -n "__fish_ccert_using_subcommand dump" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ccert -n "__fish_ccert_using_subcommand doctor" -s f -l format -d 'Output format' -r -f -a "text\t'Findings for people'
 json\t'A JSON array of findings, for scripts'"
 complete -c ccert -n "__fish_ccert_using_subcommand doctor" -s c -l config-dir -d 'Postfix configuration directory (as postmap -c)' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand doctor" -l map -d 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf' -r -F
+complete -c ccert -n "__fish_ccert_using_subcommand doctor" -l postfix-version -d 'Use the built-in defaults of this Postfix release instead of asking postconf' -r
+complete -c ccert -n "__fish_ccert_using_subcommand doctor" -l postfix-build -d 'The build of the Postfix assumed with built-in defaults' -r -f -a "upstream\t'Upstream defaults (default_database_type = hash)'
+debian\t'Debian/Ubuntu (3.11: default_database_type = cdb, hash/btree deprecated)'
+no-bdb\t'Built without Berkeley DB, as RHEL 10 (lmdb; no hash:, btree:)'"
+complete -c ccert -n "__fish_ccert_using_subcommand doctor" -l strict -d 'Exit 1 on warnings too'
 complete -c ccert -n "__fish_ccert_using_subcommand doctor" -l quiet -d 'Show no progress bar'
 complete -c ccert -n "__fish_ccert_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c ccert -n "__fish_ccert_using_subcommand rehash" -s d -l digest -d 'The new digest' -r -f -a "md5\t'MD5 (Postfix default below compatibility_level 3.6)'
+complete -c ccert -n "__fish_ccert_using_subcommand rehash" -s d -l digest -d 'The new digest [default: the effective smtpd_tls_fingerprint_digest]' -r -f -a "md5\t'MD5 (Postfix default below compatibility_level 3.6)'
 sha1\t'SHA-1'
 sha224\t'SHA-224'
 sha256\t'SHA-256 (Postfix default from compatibility_level 3.6)'
@@ -132,6 +170,10 @@ sha384\t'SHA-384'
 sha512\t'SHA-512'"
 complete -c ccert -n "__fish_ccert_using_subcommand rehash" -s c -l config-dir -d 'Postfix configuration directory (as postmap -c)' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand rehash" -l map -d 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf' -r -F
+complete -c ccert -n "__fish_ccert_using_subcommand rehash" -l postfix-version -d 'Use the built-in defaults of this Postfix release instead of asking postconf' -r
+complete -c ccert -n "__fish_ccert_using_subcommand rehash" -l postfix-build -d 'The build of the Postfix assumed with built-in defaults' -r -f -a "upstream\t'Upstream defaults (default_database_type = hash)'
+debian\t'Debian/Ubuntu (3.11: default_database_type = cdb, hash/btree deprecated)'
+no-bdb\t'Built without Berkeley DB, as RHEL 10 (lmdb; no hash:, btree:)'"
 complete -c ccert -n "__fish_ccert_using_subcommand rehash" -s p -l pubkey -d 'Use public-key fingerprints'
 complete -c ccert -n "__fish_ccert_using_subcommand rehash" -l skip-unknown -d 'Leave entries without a stored certificate (such as those added with `add --fingerprint`) as they are, instead of refusing to rehash'
 complete -c ccert -n "__fish_ccert_using_subcommand rehash" -l no-compile -d 'Do not rebuild the compiled tables next to the source file'
@@ -144,6 +186,10 @@ complete -c ccert -n "__fish_ccert_using_subcommand issue" -l days -d 'Validity 
 complete -c ccert -n "__fish_ccert_using_subcommand issue" -s o -l out -d 'Directory for NAME.pem and NAME.key' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand issue" -s c -l config-dir -d 'Postfix configuration directory (as postmap -c)' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand issue" -l map -d 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf' -r -F
+complete -c ccert -n "__fish_ccert_using_subcommand issue" -l postfix-version -d 'Use the built-in defaults of this Postfix release instead of asking postconf' -r
+complete -c ccert -n "__fish_ccert_using_subcommand issue" -l postfix-build -d 'The build of the Postfix assumed with built-in defaults' -r -f -a "upstream\t'Upstream defaults (default_database_type = hash)'
+debian\t'Debian/Ubuntu (3.11: default_database_type = cdb, hash/btree deprecated)'
+no-bdb\t'Built without Berkeley DB, as RHEL 10 (lmdb; no hash:, btree:)'"
 complete -c ccert -n "__fish_ccert_using_subcommand issue" -l add -d 'Also add the certificate to the clientcerts source file'
 complete -c ccert -n "__fish_ccert_using_subcommand issue" -l quiet -d 'Show no progress bar'
 complete -c ccert -n "__fish_ccert_using_subcommand issue" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -152,19 +198,42 @@ complete -c ccert -n "__fish_ccert_using_subcommand client-config" -l key -d 'Cl
 complete -c ccert -n "__fish_ccert_using_subcommand client-config" -l relay -d 'Relay server as HOST[:PORT] [default port: 587]' -r
 complete -c ccert -n "__fish_ccert_using_subcommand client-config" -s c -l config-dir -d 'Postfix configuration directory (as postmap -c)' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand client-config" -l map -d 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf' -r -F
+complete -c ccert -n "__fish_ccert_using_subcommand client-config" -l postfix-version -d 'Use the built-in defaults of this Postfix release instead of asking postconf' -r
+complete -c ccert -n "__fish_ccert_using_subcommand client-config" -l postfix-build -d 'The build of the Postfix assumed with built-in defaults' -r -f -a "upstream\t'Upstream defaults (default_database_type = hash)'
+debian\t'Debian/Ubuntu (3.11: default_database_type = cdb, hash/btree deprecated)'
+no-bdb\t'Built without Berkeley DB, as RHEL 10 (lmdb; no hash:, btree:)'"
 complete -c ccert -n "__fish_ccert_using_subcommand client-config" -l postfix -d 'Print Postfix (smarthost client) settings (the default)'
 complete -c ccert -n "__fish_ccert_using_subcommand client-config" -l ssmtp -d 'Print ssmtp.conf settings'
 complete -c ccert -n "__fish_ccert_using_subcommand client-config" -l quiet -d 'Show no progress bar'
 complete -c ccert -n "__fish_ccert_using_subcommand client-config" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ccert -n "__fish_ccert_using_subcommand server-config" -s c -l config-dir -d 'Postfix configuration directory (as postmap -c)' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand server-config" -l map -d 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf' -r -F
+complete -c ccert -n "__fish_ccert_using_subcommand server-config" -l postfix-version -d 'Use the built-in defaults of this Postfix release instead of asking postconf' -r
+complete -c ccert -n "__fish_ccert_using_subcommand server-config" -l postfix-build -d 'The build of the Postfix assumed with built-in defaults' -r -f -a "upstream\t'Upstream defaults (default_database_type = hash)'
+debian\t'Debian/Ubuntu (3.11: default_database_type = cdb, hash/btree deprecated)'
+no-bdb\t'Built without Berkeley DB, as RHEL 10 (lmdb; no hash:, btree:)'"
 complete -c ccert -n "__fish_ccert_using_subcommand server-config" -l quiet -d 'Show no progress bar'
 complete -c ccert -n "__fish_ccert_using_subcommand server-config" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ccert -n "__fish_ccert_using_subcommand migrate" -l to -d 'The new table type' -r -f -a "lmdb\t'LMDB (FILE.lmdb)'
+cdb\t'tinycdb (FILE.cdb)'"
+complete -c ccert -n "__fish_ccert_using_subcommand migrate" -s c -l config-dir -d 'Postfix configuration directory (as postmap -c)' -r -F
+complete -c ccert -n "__fish_ccert_using_subcommand migrate" -l map -d 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf' -r -F
+complete -c ccert -n "__fish_ccert_using_subcommand migrate" -l postfix-version -d 'Use the built-in defaults of this Postfix release instead of asking postconf' -r
+complete -c ccert -n "__fish_ccert_using_subcommand migrate" -l postfix-build -d 'The build of the Postfix assumed with built-in defaults' -r -f -a "upstream\t'Upstream defaults (default_database_type = hash)'
+debian\t'Debian/Ubuntu (3.11: default_database_type = cdb, hash/btree deprecated)'
+no-bdb\t'Built without Berkeley DB, as RHEL 10 (lmdb; no hash:, btree:)'"
+complete -c ccert -n "__fish_ccert_using_subcommand migrate" -l apply -d 'Write main.cf and master.cf (with a backup) instead of printing the lines'
+complete -c ccert -n "__fish_ccert_using_subcommand migrate" -l quiet -d 'Show no progress bar'
+complete -c ccert -n "__fish_ccert_using_subcommand migrate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ccert -n "__fish_ccert_using_subcommand log" -s f -l format -d 'Output format' -r -f -a "table\t'A table for people'
 json\t'A JSON array of objects, for scripts'"
 complete -c ccert -n "__fish_ccert_using_subcommand log" -l since -d 'Only lines from this time on: a date (2026-11-25), an RFC 3339 time, or an age (90m, 12h, 7d)' -r
 complete -c ccert -n "__fish_ccert_using_subcommand log" -s c -l config-dir -d 'Postfix configuration directory (as postmap -c)' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand log" -l map -d 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf' -r -F
+complete -c ccert -n "__fish_ccert_using_subcommand log" -l postfix-version -d 'Use the built-in defaults of this Postfix release instead of asking postconf' -r
+complete -c ccert -n "__fish_ccert_using_subcommand log" -l postfix-build -d 'The build of the Postfix assumed with built-in defaults' -r -f -a "upstream\t'Upstream defaults (default_database_type = hash)'
+debian\t'Debian/Ubuntu (3.11: default_database_type = cdb, hash/btree deprecated)'
+no-bdb\t'Built without Berkeley DB, as RHEL 10 (lmdb; no hash:, btree:)'"
 complete -c ccert -n "__fish_ccert_using_subcommand log" -s a -l all -d 'Show every client, also those already in the clientcerts source'
 complete -c ccert -n "__fish_ccert_using_subcommand log" -l approve -d 'Ask, for each unknown client, whether to add it, under which name and as which fingerprint (needs a terminal)'
 complete -c ccert -n "__fish_ccert_using_subcommand log" -l no-compile -d 'Do not rebuild the compiled tables next to the source file (with --approve)'
@@ -186,16 +255,28 @@ complete -c ccert -n "__fish_ccert_using_subcommand probe" -s f -l format -d 'Ou
 json\t'One JSON object, for scripts'"
 complete -c ccert -n "__fish_ccert_using_subcommand probe" -s c -l config-dir -d 'Postfix configuration directory (as postmap -c)' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand probe" -l map -d 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf' -r -F
+complete -c ccert -n "__fish_ccert_using_subcommand probe" -l postfix-version -d 'Use the built-in defaults of this Postfix release instead of asking postconf' -r
+complete -c ccert -n "__fish_ccert_using_subcommand probe" -l postfix-build -d 'The build of the Postfix assumed with built-in defaults' -r -f -a "upstream\t'Upstream defaults (default_database_type = hash)'
+debian\t'Debian/Ubuntu (3.11: default_database_type = cdb, hash/btree deprecated)'
+no-bdb\t'Built without Berkeley DB, as RHEL 10 (lmdb; no hash:, btree:)'"
 complete -c ccert -n "__fish_ccert_using_subcommand probe" -l tls -d 'Implicit TLS (the default on port 465) instead of STARTTLS'
 complete -c ccert -n "__fish_ccert_using_subcommand probe" -l rpk -d 'Offer a raw public key (RFC 7250; TLS 1.3, Postfix 3.9+ with smtpd_tls_enable_rpk) instead of the certificate'
 complete -c ccert -n "__fish_ccert_using_subcommand probe" -l quiet -d 'Show no progress bar'
 complete -c ccert -n "__fish_ccert_using_subcommand probe" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ccert -n "__fish_ccert_using_subcommand completions" -s c -l config-dir -d 'Postfix configuration directory (as postmap -c)' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand completions" -l map -d 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf' -r -F
+complete -c ccert -n "__fish_ccert_using_subcommand completions" -l postfix-version -d 'Use the built-in defaults of this Postfix release instead of asking postconf' -r
+complete -c ccert -n "__fish_ccert_using_subcommand completions" -l postfix-build -d 'The build of the Postfix assumed with built-in defaults' -r -f -a "upstream\t'Upstream defaults (default_database_type = hash)'
+debian\t'Debian/Ubuntu (3.11: default_database_type = cdb, hash/btree deprecated)'
+no-bdb\t'Built without Berkeley DB, as RHEL 10 (lmdb; no hash:, btree:)'"
 complete -c ccert -n "__fish_ccert_using_subcommand completions" -l quiet -d 'Show no progress bar'
 complete -c ccert -n "__fish_ccert_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ccert -n "__fish_ccert_using_subcommand db; and not __fish_seen_subcommand_from init" -s c -l config-dir -d 'Postfix configuration directory (as postmap -c)' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand db; and not __fish_seen_subcommand_from init" -l map -d 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf' -r -F
+complete -c ccert -n "__fish_ccert_using_subcommand db; and not __fish_seen_subcommand_from init" -l postfix-version -d 'Use the built-in defaults of this Postfix release instead of asking postconf' -r
+complete -c ccert -n "__fish_ccert_using_subcommand db; and not __fish_seen_subcommand_from init" -l postfix-build -d 'The build of the Postfix assumed with built-in defaults' -r -f -a "upstream\t'Upstream defaults (default_database_type = hash)'
+debian\t'Debian/Ubuntu (3.11: default_database_type = cdb, hash/btree deprecated)'
+no-bdb\t'Built without Berkeley DB, as RHEL 10 (lmdb; no hash:, btree:)'"
 complete -c ccert -n "__fish_ccert_using_subcommand db; and not __fish_seen_subcommand_from init" -l quiet -d 'Show no progress bar'
 complete -c ccert -n "__fish_ccert_using_subcommand db; and not __fish_seen_subcommand_from init" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ccert -n "__fish_ccert_using_subcommand db; and not __fish_seen_subcommand_from init" -f -a "init" -d 'Create the ccert tables (or migrate them in place) and write the pgsql_table(5) file'
@@ -205,36 +286,49 @@ complete -c ccert -n "__fish_ccert_using_subcommand db; and __fish_seen_subcomma
 complete -c ccert -n "__fish_ccert_using_subcommand db; and __fish_seen_subcommand_from init" -l password-file -d 'Read the password from the first line of FILE' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand db; and __fish_seen_subcommand_from init" -s c -l config-dir -d 'Postfix configuration directory (as postmap -c)' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand db; and __fish_seen_subcommand_from init" -l map -d 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf' -r -F
+complete -c ccert -n "__fish_ccert_using_subcommand db; and __fish_seen_subcommand_from init" -l postfix-version -d 'Use the built-in defaults of this Postfix release instead of asking postconf' -r
+complete -c ccert -n "__fish_ccert_using_subcommand db; and __fish_seen_subcommand_from init" -l postfix-build -d 'The build of the Postfix assumed with built-in defaults' -r -f -a "upstream\t'Upstream defaults (default_database_type = hash)'
+debian\t'Debian/Ubuntu (3.11: default_database_type = cdb, hash/btree deprecated)'
+no-bdb\t'Built without Berkeley DB, as RHEL 10 (lmdb; no hash:, btree:)'"
 complete -c ccert -n "__fish_ccert_using_subcommand db; and __fish_seen_subcommand_from init" -l force -d 'Replace an existing CF file'
 complete -c ccert -n "__fish_ccert_using_subcommand db; and __fish_seen_subcommand_from init" -l quiet -d 'Show no progress bar'
 complete -c ccert -n "__fish_ccert_using_subcommand db; and __fish_seen_subcommand_from init" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ccert -n "__fish_ccert_using_subcommand import" -s c -l config-dir -d 'Postfix configuration directory (as postmap -c)' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand import" -l map -d 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf' -r -F
+complete -c ccert -n "__fish_ccert_using_subcommand import" -l postfix-version -d 'Use the built-in defaults of this Postfix release instead of asking postconf' -r
+complete -c ccert -n "__fish_ccert_using_subcommand import" -l postfix-build -d 'The build of the Postfix assumed with built-in defaults' -r -f -a "upstream\t'Upstream defaults (default_database_type = hash)'
+debian\t'Debian/Ubuntu (3.11: default_database_type = cdb, hash/btree deprecated)'
+no-bdb\t'Built without Berkeley DB, as RHEL 10 (lmdb; no hash:, btree:)'"
 complete -c ccert -n "__fish_ccert_using_subcommand import" -l quiet -d 'Show no progress bar'
 complete -c ccert -n "__fish_ccert_using_subcommand import" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ccert -n "__fish_ccert_using_subcommand sync" -l from -d 'The database list: pgsql:CF' -r
 complete -c ccert -n "__fish_ccert_using_subcommand sync" -l to -d 'The local table: cdb:FILE, lmdb:FILE (or hash:, sqlite:)' -r
 complete -c ccert -n "__fish_ccert_using_subcommand sync" -s c -l config-dir -d 'Postfix configuration directory (as postmap -c)' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand sync" -l map -d 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf' -r -F
+complete -c ccert -n "__fish_ccert_using_subcommand sync" -l postfix-version -d 'Use the built-in defaults of this Postfix release instead of asking postconf' -r
+complete -c ccert -n "__fish_ccert_using_subcommand sync" -l postfix-build -d 'The build of the Postfix assumed with built-in defaults' -r -f -a "upstream\t'Upstream defaults (default_database_type = hash)'
+debian\t'Debian/Ubuntu (3.11: default_database_type = cdb, hash/btree deprecated)'
+no-bdb\t'Built without Berkeley DB, as RHEL 10 (lmdb; no hash:, btree:)'"
 complete -c ccert -n "__fish_ccert_using_subcommand sync" -l quiet -d 'Show no progress bar'
 complete -c ccert -n "__fish_ccert_using_subcommand sync" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config log probe completions db import sync help" -f -a "fingerprint" -d 'Print certificate or public-key fingerprints as Postfix computes them'
-complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config log probe completions db import sync help" -f -a "add" -d 'Add certificates to the clientcerts source file (and recompile its tables)'
-complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config log probe completions db import sync help" -f -a "remove" -d 'Remove entries from the clientcerts source file (and recompile its tables)'
-complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config log probe completions db import sync help" -f -a "list" -d 'List the entries of the clientcerts source file as postmap reads them'
-complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config log probe completions db import sync help" -f -a "compile" -d 'Compile a source map into hash:, lmdb:, cdb: or sqlite: tables (like postmap)'
-complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config log probe completions db import sync help" -f -a "query" -d 'Look up a key in a compiled table (like postmap -q)'
-complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config log probe completions db import sync help" -f -a "dump" -d 'Print every key and value of a compiled table (like postmap -s)'
-complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config log probe completions db import sync help" -f -a "doctor" -d 'Audit the client-certificate relay setup of a Postfix configuration'
-complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config log probe completions db import sync help" -f -a "rehash" -d 'Rewrite every entry to another digest or to public-key fingerprints'
-complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config log probe completions db import sync help" -f -a "issue" -d 'Create a self-signed client certificate and key for a workstation'
-complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config log probe completions db import sync help" -f -a "client-config" -d 'Print the client configuration for relaying through this server with a certificate'
-complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config log probe completions db import sync help" -f -a "server-config" -d 'Print the main.cf and master.cf lines for certificate-based relaying'
-complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config log probe completions db import sync help" -f -a "log" -d 'List the client certificates smtpd logged, and add unknown ones'
-complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config log probe completions db import sync help" -f -a "probe" -d 'Connect to a server as an SMTP client with a certificate and report whether it may relay'
-complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config log probe completions db import sync help" -f -a "completions" -d 'Print a shell completion script'
-complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config log probe completions db import sync help" -f -a "db" -d 'Create or migrate the client-certificate database (pgsql:) and its .cf file'
-complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config log probe completions db import sync help" -f -a "import" -d 'Load a clientcerts source file into a pgsql: list (idempotent)'
-complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config log probe completions db import sync help" -f -a "sync" -d 'Write a local table from a pgsql: list when the database changed'
-complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config log probe completions db import sync help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync help" -f -a "fingerprint" -d 'Print certificate or public-key fingerprints as Postfix computes them'
+complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync help" -f -a "add" -d 'Add certificates to the clientcerts source file (and recompile its tables)'
+complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync help" -f -a "remove" -d 'Remove entries from the clientcerts source file (and recompile its tables)'
+complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync help" -f -a "list" -d 'List the entries of the clientcerts source file as postmap reads them'
+complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync help" -f -a "compile" -d 'Compile a source map into hash:, lmdb:, cdb: or sqlite: tables (like postmap)'
+complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync help" -f -a "query" -d 'Look up a key in a compiled table (like postmap -q)'
+complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync help" -f -a "dump" -d 'Print every key and value of a compiled table (like postmap -s)'
+complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync help" -f -a "doctor" -d 'Audit the client-certificate relay setup of a Postfix configuration'
+complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync help" -f -a "rehash" -d 'Rewrite every entry to another digest or to public-key fingerprints'
+complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync help" -f -a "issue" -d 'Create a self-signed client certificate and key for a workstation'
+complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync help" -f -a "client-config" -d 'Print the client configuration for relaying through this server with a certificate'
+complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync help" -f -a "server-config" -d 'Print the main.cf and master.cf lines for certificate-based relaying'
+complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync help" -f -a "migrate" -d 'Move relay_clientcerts and check_ccert_access tables off hash:/btree: (Berkeley DB)'
+complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync help" -f -a "log" -d 'List the client certificates smtpd logged, and add unknown ones'
+complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync help" -f -a "probe" -d 'Connect to a server as an SMTP client with a certificate and report whether it may relay'
+complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync help" -f -a "completions" -d 'Print a shell completion script'
+complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync help" -f -a "db" -d 'Create or migrate the client-certificate database (pgsql:) and its .cf file'
+complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync help" -f -a "import" -d 'Load a clientcerts source file into a pgsql: list (idempotent)'
+complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync help" -f -a "sync" -d 'Write a local table from a pgsql: list when the database changed'
+complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ccert -n "__fish_ccert_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "init" -d 'Create the ccert tables (or migrate them in place) and write the pgsql_table(5) file'

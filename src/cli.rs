@@ -11,6 +11,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::cert::DigestAlgorithm;
 use crate::maps::MapType;
+use crate::postfix::{Flavour, Release};
 use crate::selfsigned::KeyAlgorithm;
 
 /// Top-level command line of `ccert`.
@@ -58,6 +59,25 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub quiet: bool,
 
+    /// Use the built-in defaults of this Postfix release instead of asking postconf.
+    ///
+    /// By default ccert asks the installed Postfix (`postconf -c DIR`; the
+    /// environment variable CCERT_POSTCONF names another postconf, or `none`
+    /// for none). Without one it assumes 3.7 (Debian build) and says so.
+    /// Known differences: 3.5 (md5 digest whatever compatibility_level says),
+    /// 3.6-3.8, 3.9-3.10 (raw public keys), 3.11 (Berkeley DB migration).
+    #[arg(long = "postfix-version", global = true, value_name = "X.Y")]
+    pub postfix_version: Option<Release>,
+
+    /// The build of the Postfix assumed with built-in defaults.
+    #[arg(
+        long = "postfix-build",
+        global = true,
+        value_enum,
+        value_name = "BUILD"
+    )]
+    pub postfix_build: Option<BuildArg>,
+
     /// The subcommand to run.
     #[command(subcommand)]
     pub command: Command,
@@ -90,6 +110,8 @@ pub enum Command {
     ClientConfig(ClientConfigArgs),
     /// Print the main.cf and master.cf lines for certificate-based relaying.
     ServerConfig(ServerConfigArgs),
+    /// Move relay_clientcerts and check_ccert_access tables off hash:/btree: (Berkeley DB).
+    Migrate(MigrateArgs),
     /// List the client certificates smtpd logged, and add unknown ones.
     Log(LogArgs),
     /// Connect to a server as an SMTP client with a certificate and report whether it may relay.
@@ -116,6 +138,7 @@ impl Command {
                 | Self::Compile(_)
                 | Self::Rehash(_)
                 | Self::Issue(_)
+                | Self::Migrate(_)
                 | Self::Db(_)
                 | Self::Import(_)
                 | Self::Sync(_)
@@ -149,6 +172,27 @@ impl From<DigestArg> for DigestAlgorithm {
             DigestArg::Sha256 => Self::Sha256,
             DigestArg::Sha384 => Self::Sha384,
             DigestArg::Sha512 => Self::Sha512,
+        }
+    }
+}
+
+/// Builds of Postfix, for built-in defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BuildArg {
+    /// Upstream defaults (default_database_type = hash)
+    Upstream,
+    /// Debian/Ubuntu (3.11: default_database_type = cdb, hash/btree deprecated)
+    Debian,
+    /// Built without Berkeley DB, as RHEL 10 (lmdb; no hash:, btree:)
+    NoBdb,
+}
+
+impl From<BuildArg> for Flavour {
+    fn from(arg: BuildArg) -> Self {
+        match arg {
+            BuildArg::Upstream => Self::Upstream,
+            BuildArg::Debian => Self::Debian,
+            BuildArg::NoBdb => Self::NoBdb,
         }
     }
 }
@@ -321,7 +365,13 @@ impl From<MapTypeArg> for MapType {
 #[derive(Debug, Args)]
 #[command(
     after_help = "The table type comes from the TYPE: prefix, else -t, else the type \
-                  relay_clientcerts uses for this file, else default_database_type, else lmdb.\n\n\
+                  relay_clientcerts (or check_ccert_access) uses for this file, else \
+                  default_database_type, else lmdb. Without FILE, compiles every table \
+                  relay_clientcerts and check_ccert_access name.\n\n\
+                  Postfix 3.11 with non_bdb_migration_level = enable-redirect opens hash:F as \
+                  $default_database_type:F (btree: as $default_cache_db_type:, or as \
+                  non_bdb_custom_mapping says); ccert then writes that table, as postmap does, \
+                  and says so once. A type this Postfix cannot open (postconf -m) is an error.\n\n\
                   Reads FILE with postmap's rules (comments, continuation lines, quoted keys), \
                   folds keys to lower case and writes FILE.db, FILE.lmdb, FILE.cdb or \
                   FILE.sqlite (plus FILE.sqlite.cf, rewritten only while it keeps ccert's \
@@ -344,8 +394,8 @@ pub struct CompileArgs {
     /// On duplicate keys the first value wins, silently (postmap -w)
     #[arg(short = 'w')]
     pub ignore_duplicates: bool,
-    /// Source files, optionally as TYPE:FILE
-    #[arg(required = true, value_name = "[TYPE:]FILE")]
+    /// Source files, optionally as TYPE:FILE [default: every configured table]
+    #[arg(value_name = "[TYPE:]FILE")]
     pub maps: Vec<String>,
 }
 
@@ -398,34 +448,44 @@ pub enum DoctorFormat {
 /// Arguments of `ccert doctor`.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Checks, for every smtpd service in master.cf (with its -o overrides):\n  \
-                  relay_clientcerts set, its table present, newer than its source and of a \
-                  type this Postfix has (postconf -m);\n  \
-                  permit_tls_clientcerts in the restriction lists and before any \
-                  reject/defer(_unauth_destination), also where permit_sasl_authenticated is;\n  \
-                  smtpd_tls_ask_ccert = yes, TLS on and a server certificate;\n  \
-                  source entries: fingerprints of the effective smtpd_tls_fingerprint_digest \
-                  (md5 vs sha256 after compatibility_level 3.6), duplicates, lines postmap \
-                  skips, certificates ccert recorded as expired or expiring within 30 days.\n\n\
-                  Every finding names the file and line (or service) and the line that fixes it.\n\n\
-                  Exit status: 0 when the setup is sound, 1 when any error or warning is found.\n\n\
-                  Examples:\n  ccert -c /etc/postfix doctor\n  ccert doctor --format json"
+    after_help = "The first line says which Postfix was audited: the installed one (postconf), \
+                  or the built-in defaults of a release (--postfix-version).\n\n\
+                  Checks, for every smtpd service in master.cf (with its -o overrides, loopback \
+                  services included):\n  \
+                  relay_clientcerts and check_ccert_access tables: present, newer than their \
+                  source, not empty, of a type this Postfix opens (postconf -m; hash:/btree: \
+                  without Berkeley DB, or redirected by non_bdb_migration_level);\n  \
+                  permit_tls_clientcerts / check_ccert_access in the restriction lists and before \
+                  any reject/defer(_unauth_destination), also where permit_sasl_authenticated is;\n  \
+                  smtpd_tls_ask_ccert = yes, TLS on and a server certificate (never asked of the \
+                  port-25 smtp service: a public MX must accept mail without TLS);\n  \
+                  source entries: fingerprints of the effective smtpd_tls_fingerprint_digest, \
+                  public-key entries when smtpd_tls_enable_rpk = yes, duplicates, lines postmap \
+                  skips, certificates expired or expiring within 30 days.\n\n\
+                  Severities: error = certificate relaying cannot work or will break; warning = \
+                  fragile or ineffective; note = information.\n\n\
+                  Exit status: 1 when an error is found (with --strict also a warning), else 0.\n\n\
+                  Examples:\n  ccert -c /etc/postfix doctor\n  ccert doctor --strict --format json"
 )]
 pub struct DoctorArgs {
     /// Output format
     #[arg(short, long, value_enum, default_value_t)]
     pub format: DoctorFormat,
+    /// Exit 1 on warnings too
+    #[arg(long)]
+    pub strict: bool,
 }
 
 /// Arguments of `ccert rehash`.
 #[derive(Debug, Args)]
 #[command(
     after_help = "Needs the certificate copies ccert add keeps in <source>.d/.\n\n\
-                  Example:\n  ccert rehash --digest sha256 --pubkey"
+                  Examples:\n  ccert rehash --digest sha256\n  \
+                  ccert rehash --pubkey   (public-key entries in the digest Postfix uses)"
 )]
 pub struct RehashArgs {
-    /// The new digest
-    #[arg(short, long, value_enum, required = true)]
+    /// The new digest [default: the effective smtpd_tls_fingerprint_digest]
+    #[arg(short, long, value_enum)]
     pub digest: Option<DigestArg>,
     /// Use public-key fingerprints
     #[arg(short, long)]
@@ -513,10 +573,49 @@ pub struct ClientConfigArgs {
                   (-o smtpd_tls_security_level=encrypt -o smtpd_tls_ask_ccert=yes \
                   -o smtpd_relay_restrictions=permit_tls_clientcerts,reject), adapted to the \
                   configuration in -c DIR; lines already set are marked, an existing submission \
-                  service is merged. Nothing is written.\n\n\
+                  service is merged, and it says when public-key entries (--pubkey) are the \
+                  better choice. Nothing is written.\n\n\
                   Example:\n  ccert server-config >> /tmp/review-me.txt"
 )]
 pub struct ServerConfigArgs {}
+
+/// Table types `ccert migrate` moves to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MigrateTo {
+    /// LMDB (FILE.lmdb)
+    Lmdb,
+    /// tinycdb (FILE.cdb)
+    Cdb,
+}
+
+impl From<MigrateTo> for MapType {
+    fn from(arg: MigrateTo) -> Self {
+        match arg {
+            MigrateTo::Lmdb => Self::Lmdb,
+            MigrateTo::Cdb => Self::Cdb,
+        }
+    }
+}
+
+/// Arguments of `ccert migrate`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "For every hash: or btree: table that relay_clientcerts or check_ccert_access \
+                  names (main.cf and master.cf -o overrides), builds the new table from the same \
+                  source and prints the main.cf/master.cf lines that name it. With --apply, \
+                  rewrites main.cf and master.cf atomically, keeping a copy of each as \
+                  FILE.ccert-TIMESTAMP. The old table is left in place: Postfix keeps using it \
+                  until `postfix reload`; delete it afterwards.\n\n\
+                  Examples:\n  ccert migrate --to lmdb\n  ccert migrate --to cdb --apply && postfix reload"
+)]
+pub struct MigrateArgs {
+    /// The new table type
+    #[arg(long, value_enum)]
+    pub to: MigrateTo,
+    /// Write main.cf and master.cf (with a backup) instead of printing the lines
+    #[arg(long)]
+    pub apply: bool,
+}
 
 /// Output formats of `ccert log`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]

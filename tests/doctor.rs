@@ -125,7 +125,7 @@ fn sound_configuration_exits_0() {
     assert!(out.stdout.contains("looks sound"), "{}", out.stdout);
     let (_, findings) = doctor_json(out.then(), 0);
     assert!(
-        findings.iter().all(|f| f["severity"] == "info"),
+        findings.iter().all(|f| f["severity"] == "note"),
         "{findings:?}"
     );
 }
@@ -510,4 +510,200 @@ relay_clientcerts = hash:$config_directory/clientcerts
         "the loopback certificate service was ignored:\n{}",
         out.stdout
     );
+}
+
+/// The seed's own layout: main.cf permits certificates in
+/// smtpd_relay_restrictions, a submission service asks for them. The port-25
+/// smtp service gets a note (certificates are inert there), never advice to
+/// require TLS or ask for certificates; the audited Postfix comes first.
+#[test]
+fn port_25_is_a_note_and_the_audited_postfix_comes_first() {
+    let main = format!(
+        "{SOUND_MAIN}smtpd_relay_restrictions = permit_mynetworks, permit_tls_clientcerts, reject_unauth_destination\n"
+    );
+    let Some(t) = with_table(
+        "port_25_is_a_note",
+        &main,
+        SOUND_MASTER,
+        &entry(DigestAlgorithm::Sha256, "a", "a"),
+    ) else {
+        return;
+    };
+    let (out, findings) = doctor_json(t, 0);
+    assert_eq!(findings[0]["severity"], "note");
+    assert!(
+        findings[0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("audited Postfix "),
+        "{}",
+        findings[0]
+    );
+    let f = find(&findings, "note", "permit_tls_clientcerts is inert here");
+    assert_eq!(f["service"], "smtp/inet");
+    for f in &findings {
+        assert!(
+            f["service"] != "smtp/inet" || f["severity"] == "note",
+            "{f}"
+        );
+        let fix = f["fix"].as_str().unwrap_or_default();
+        assert!(
+            !fix.contains("encrypt") && !fix.contains("ask_ccert"),
+            "{f}"
+        );
+    }
+    let text = out.then().arg("doctor").status(0).run();
+    assert!(
+        text.stdout.starts_with("note: audited Postfix"),
+        "{}",
+        text.stdout
+    );
+}
+
+/// Warnings alone exit 0; --strict makes them count. An empty table is a warning.
+#[test]
+fn warnings_exit_0_unless_strict() {
+    let Some(t) = with_table(
+        "warnings_exit_0_unless_strict",
+        SOUND_MAIN,
+        SOUND_MASTER,
+        "",
+    ) else {
+        return;
+    };
+    let (out, findings) = doctor_json(t, 0);
+    find(&findings, "warning", "has no entries");
+    assert!(
+        findings.iter().all(|f| f["severity"] != "error"),
+        "{findings:?}"
+    );
+    out.then()
+        .args(["doctor", "--strict"])
+        .status(1)
+        .stdout_contains("1 warning(s)")
+        .run();
+}
+
+/// check_ccert_access counts as permitting certificates, and its table is audited.
+#[test]
+fn check_ccert_access_is_audited() {
+    let main = SOUND_MAIN.replace(
+        "relay_clientcerts = hash:$config_directory/clientcerts\n",
+        "",
+    );
+    let master = "\
+submission inet n       -       y       -       -       smtpd
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_tls_ask_ccert=yes
+  -o {smtpd_relay_restrictions = check_ccert_access { lmdb:$config_directory/ccert, { search_order = cert_fingerprint } }, reject}
+";
+    let (_, findings) = doctor_json(setup(&main, master, ""), 1);
+    assert!(
+        !findings.iter().any(|f| f["message"]
+            .as_str()
+            .unwrap()
+            .contains("no smtpd service has")),
+        "{findings:?}"
+    );
+    let f = find(&findings, "error", "ccert.lmdb is missing");
+    assert!(f["fix"].as_str().unwrap().contains("ccert"), "{f}");
+}
+
+/// Every smtpd service is audited, loopback ones too.
+#[test]
+fn loopback_services_are_audited() {
+    let master = "\
+127.0.0.1:10587 inet n - n - - smtpd
+  -o smtpd_relay_restrictions=permit_tls_clientcerts,reject
+";
+    let (_, findings) = doctor_json(setup(SOUND_MAIN, master, ""), 1);
+    let f = find(&findings, "error", "smtpd_tls_ask_ccert = no");
+    assert_eq!(f["service"], "127.0.0.1:10587/inet");
+}
+
+/// A service that asks for certificates but permits only SASL is reported.
+#[test]
+fn asking_for_certificates_but_permitting_only_sasl() {
+    let master = "\
+smtp      inet  n       -       y       -       -       smtpd
+submission inet n       -       y       -       -       smtpd
+  -o smtpd_tls_ask_ccert=yes
+  -o smtpd_relay_restrictions=permit_sasl_authenticated,reject
+";
+    let (_, findings) = doctor_json(setup(SOUND_MAIN, master, ""), 1);
+    let f = find(
+        &findings,
+        "warning",
+        "smtpd_relay_restrictions has permit_sasl_authenticated but no permit_tls_clientcerts",
+    );
+    assert_eq!(f["service"], "submission/inet");
+}
+
+/// hash: on a Postfix without Berkeley DB is an error; on Debian's 3.11 a warning.
+#[test]
+fn berkeley_db_tables_by_build() {
+    let run = |build: &str, status: i32| {
+        let out = setup(SOUND_MAIN, SOUND_MASTER, "")
+            .env("CCERT_POSTCONF", "none")
+            .args(["--postfix-version", "3.11", "--postfix-build", build])
+            .args(["doctor", "--format", "json"])
+            .status(status)
+            .run();
+        serde_json::from_str::<Vec<Value>>(&out.stdout).unwrap()
+    };
+    let f = run("no-bdb", 1);
+    let e = find(&f, "error", "built without Berkeley DB");
+    assert!(
+        e["fix"]
+            .as_str()
+            .unwrap()
+            .contains("ccert migrate --to lmdb"),
+        "{e}"
+    );
+    let f = run("debian", 1);
+    let w = find(&f, "warning", "deprecates");
+    assert!(
+        w["fix"]
+            .as_str()
+            .unwrap()
+            .contains("ccert migrate --to cdb"),
+        "{w}"
+    );
+}
+
+/// With raw public keys on, every certificate-fingerprint entry is an error.
+#[test]
+fn rpk_reports_certificate_entries() {
+    let main = format!("{SOUND_MAIN}smtpd_tls_enable_rpk = yes\n");
+    let out = setup(&main, SOUND_MASTER, &annotated("a", "a", 400))
+        .env("CCERT_POSTCONF", "none")
+        .args(["--postfix-version", "3.10", "doctor", "--format", "json"])
+        .status(1)
+        .run();
+    let findings: Vec<Value> = serde_json::from_str(&out.stdout).unwrap();
+    let f = find(&findings, "error", "certificate fingerprint");
+    assert_eq!(f["fix"], "ccert rehash --pubkey");
+    assert_eq!(f["line"], 2);
+}
+
+/// On the live harness's layout (loopback submission listeners) doctor
+/// finds nothing wrong, and the smtpd agrees: the listed client relays.
+#[test]
+fn live_harness_layout_is_sound() {
+    use crate::live::{self, EC, Instance, make_cert, rcpt};
+    const TEST: &str = "live_harness_layout_is_sound";
+    let Some(tools) = live::tools(TEST) else {
+        return;
+    };
+    let mut inst = Instance::new(&tools, TEST);
+    let table = inst.table("hash");
+    let port = inst.listener("sub", &table, &[]);
+    inst.write_config();
+    let client = make_cert(&tools.openssl, &inst.path("certs"), "client", &EC);
+    inst.ccert(&["add", client.cert.to_str().unwrap(), "--name", "client"]);
+    let doctor = inst.ccert(&["doctor"]);
+    let text = String::from_utf8_lossy(&doctor.stdout);
+    assert!(text.contains("looks sound"), "{text}");
+    inst.start();
+    assert_eq!(rcpt(&tools.swaks, port, Some(&client)).code, 250);
 }

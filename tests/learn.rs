@@ -279,7 +279,7 @@ fn log_then_add_by_fingerprint() {
         })
         .collect();
     assert_eq!(notes.len(), 1, "{findings:#}");
-    assert_eq!(notes[0]["severity"], "info");
+    assert_eq!(notes[0]["severity"], "note");
     assert_eq!(
         notes[0]["fix"],
         "change that main.cf line to: smtpd_tls_loglevel = 1, peercert"

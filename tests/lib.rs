@@ -16,6 +16,7 @@ mod docs;
 mod doctor;
 mod e2e_postfix;
 mod edit;
+mod effective_config;
 mod fingerprint;
 mod fleet;
 mod fleet_live;

@@ -200,7 +200,7 @@ fn missing_configuration_is_not_an_error() {
     assert!(!cfg.present);
     assert!(!cfg.master_present);
     assert!(cfg.services().is_empty());
-    assert_eq!(cfg.fingerprint_digest(), None);
+    assert_eq!(cfg.fingerprint_digest().unwrap(), None);
     // Built-in defaults still answer.
     assert_eq!(cfg.get("default_database_type").unwrap(), "hash");
 }
@@ -208,7 +208,10 @@ fn missing_configuration_is_not_an_error() {
 #[test]
 fn fixtures_without_oracle() {
     let debian = PostfixConfig::load(&fixture_dir("debian12")).unwrap();
-    assert_eq!(debian.fingerprint_digest(), Some(DigestAlgorithm::Sha256));
+    assert_eq!(
+        debian.fingerprint_digest().unwrap(),
+        Some(DigestAlgorithm::Sha256)
+    );
     assert_eq!(debian.main_cf_line("compatibility_level"), Some(22));
     assert_eq!(debian.service("smtp/inet").unwrap().line, 12);
     assert!(
@@ -217,7 +220,10 @@ fn fixtures_without_oracle() {
     );
 
     let legacy = PostfixConfig::load(&fixture_dir("legacy-md5")).unwrap();
-    assert_eq!(legacy.fingerprint_digest(), Some(DigestAlgorithm::Md5));
+    assert_eq!(
+        legacy.fingerprint_digest().unwrap(),
+        Some(DigestAlgorithm::Md5)
+    );
     assert_eq!(
         legacy.get("relay_clientcerts").unwrap(),
         format!(

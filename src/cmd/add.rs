@@ -30,6 +30,7 @@ pub fn run(args: &AddArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         Some(d) => d.into(),
         None => ctx.default_digest()?,
     };
+    let pubkey = args.pubkey || ctx.default_pubkey()?;
     if let Some(name) = &args.name {
         check_value(name.as_bytes()).context("--name: choose another name")?;
     }
@@ -41,7 +42,7 @@ pub fn run(args: &AddArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let now = OffsetDateTime::now_utc();
     let mut planned = Vec::new();
     for cert_path in &args.certs {
-        planned.push(plan(cert_path, args, digest, now)?);
+        planned.push(plan(cert_path, args, digest, pubkey, now)?);
     }
     if let Some(map) = ctx.store_map()? {
         let entries = planned.into_iter().map(|p| {
@@ -78,7 +79,10 @@ pub fn run(args: &AddArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     for line in edit.done {
         say!("{line}");
     }
-    rebuild_then_unlock(locked, changed && !args.no_compile, &path, ctx)?;
+    // A configured table that does not exist yet is built even when the
+    // source did not change (the entry may have been added by hand).
+    let rebuild = !args.no_compile && (changed || missing_table(ctx, &path)?);
+    rebuild_then_unlock(locked, rebuild, &path, ctx)?;
     Ok(Outcome::Success)
 }
 
@@ -160,6 +164,7 @@ fn plan(
     cert_path: &Path,
     args: &AddArgs,
     digest: DigestAlgorithm,
+    pubkey: bool,
     now: OffsetDateTime,
 ) -> anyhow::Result<Planned> {
     let shown = cert_path.display().to_string();
@@ -187,10 +192,10 @@ fn plan(
         }
     };
     warn_validity(cert, &shown, now);
-    let fingerprint = cert.fingerprint(digest, args.pubkey);
+    let fingerprint = cert.fingerprint(digest, pubkey);
     let annotation = Annotation::new(
         &fingerprint,
-        args.pubkey,
+        pubkey,
         cert.not_after,
         &cert.subject,
         now.date(),
@@ -386,4 +391,12 @@ impl Edit {
         locked.commit(&source).with_context(writing)?;
         Ok(true)
     }
+}
+
+/// Whether a table the configuration names for `source` is missing.
+fn missing_table(ctx: &Context, source: &Path) -> anyhow::Result<bool> {
+    Ok(ctx
+        .tables_of_source(source)?
+        .iter()
+        .any(|t| !t.table_path(source).exists()))
 }

@@ -1,13 +1,16 @@
-//! What every command may need from the global options: the Postfix
-//! configuration and the clientcerts source path.
+//! What every command may need from the global options: the effective
+//! Postfix configuration (one place for all commands: the default digest,
+//! the table type and path, raw public keys) and the clientcerts source path.
 
-use std::path::PathBuf;
+use std::cell::{OnceCell, RefCell};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
 
-use anyhow::Context as _;
+use anyhow::{Context as _, bail};
 
 use crate::cert::DigestAlgorithm;
-use crate::cli::Cli;
-use crate::postfix::PostfixConfig;
+use crate::maps::{MapName, MapType};
+use crate::postfix::{Choice, ConfiguredTable, PostfixConfig, redirect};
 
 /// Global options, with the Postfix configuration loaded on first use.
 #[derive(Debug)]
@@ -18,44 +21,84 @@ pub struct Context {
     pub map: Option<PathBuf>,
     /// `--quiet`: no progress bars.
     pub quiet: bool,
-    config: std::cell::OnceCell<PostfixConfig>,
+    /// Which Postfix to take values from (`--postfix-version`, `CCERT_POSTCONF`).
+    pub choice: Choice,
+    config: OnceCell<PostfixConfig>,
+    /// Notices already printed (each is said once per run).
+    told: RefCell<HashSet<String>>,
+}
+
+/// A table as Postfix opens it: its type (after any redirect) and source file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Table {
+    /// The type written and read.
+    pub map_type: MapType,
+    /// The source file it is built from.
+    pub source: PathBuf,
 }
 
 impl Context {
-    /// Builds the context from the parsed command line.
-    pub fn new(cli: &Cli) -> Self {
+    /// Builds the context from the global options.
+    pub fn new(config_dir: &Path, map: Option<PathBuf>, choice: Choice) -> Self {
         Self {
             // Postfix's config_directory is always absolute; so are the paths
             // ccert derives from it (and prints for main.cf).
-            config_dir: std::path::absolute(&cli.config_dir)
-                .unwrap_or_else(|_| cli.config_dir.clone()),
-            map: cli.map.clone(),
-            quiet: cli.quiet,
-            config: Default::default(),
+            config_dir: std::path::absolute(config_dir).unwrap_or_else(|_| config_dir.into()),
+            map,
+            choice,
+            quiet: false,
+            config: OnceCell::new(),
+            told: RefCell::default(),
         }
     }
 
-    /// The Postfix configuration in `config_dir` (empty defaults when there is none).
+    /// Prints `notice` on standard error unless it was printed already.
+    pub fn notice(&self, notice: &str) {
+        if self.told.borrow_mut().insert(notice.to_string()) {
+            tell!("ccert: notice: {notice}");
+        }
+    }
+
+    /// The effective Postfix configuration in `config_dir` (see [`PostfixConfig::open`]).
     pub fn postfix(&self) -> anyhow::Result<&PostfixConfig> {
         if let Some(cfg) = self.config.get() {
             return Ok(cfg);
         }
-        let cfg = PostfixConfig::load(&self.config_dir).with_context(|| {
+        let cfg = PostfixConfig::open(&self.config_dir, &self.choice).with_context(|| {
             format!(
                 "reading the Postfix configuration in {}",
                 self.config_dir.display()
             )
         })?;
+        for n in &cfg.notices {
+            self.notice(n);
+        }
         Ok(self.config.get_or_init(|| cfg))
     }
 
     /// The digest to use when none was given: the effective
-    /// smtpd_tls_fingerprint_digest when a configuration is present, else sha256.
+    /// smtpd_tls_fingerprint_digest when a configuration is present, else
+    /// sha256. A digest ccert does not know is an error naming its line.
     pub fn default_digest(&self) -> anyhow::Result<DigestAlgorithm> {
         Ok(self
             .postfix()?
-            .fingerprint_digest()
+            .fingerprint_digest()?
             .unwrap_or(DigestAlgorithm::Sha256))
+    }
+
+    /// Whether entries should be public-key fingerprints when the user did
+    /// not say: yes when raw public keys are on (a raw-key client has no
+    /// certificate fingerprint), with a notice saying so.
+    pub fn default_pubkey(&self) -> anyhow::Result<bool> {
+        let cfg = self.postfix()?;
+        if cfg.present && cfg.rpk_enabled() {
+            self.notice(
+                "smtpd_tls_enable_rpk = yes: adding public-key fingerprints (a client that sends \
+                 a raw public key has no certificate fingerprint)",
+            );
+            return Ok(true);
+        }
+        Ok(false)
     }
 
     /// The clientcerts source file: `--map`, else the file relay_clientcerts
@@ -73,7 +116,7 @@ impl Context {
         if let Some(value) = self.postfix()?.get("relay_clientcerts")
             && let Some(name) = crate::maps::tables_in_list(&value)
                 .into_iter()
-                .find(|n| n.map_type != Some(crate::maps::MapType::Sqlite))
+                .find(|n| n.map_type != Some(MapType::Sqlite))
         {
             return Ok(name.path);
         }
@@ -107,5 +150,149 @@ impl Context {
                 file.display()
             )
         }))
+    }
+
+    /// Every table `relay_clientcerts` and `check_ccert_access` name (see
+    /// [`PostfixConfig::configured_tables`]).
+    pub fn configured_tables(&self) -> anyhow::Result<Vec<ConfiguredTable>> {
+        Ok(self.postfix()?.configured_tables())
+    }
+
+    /// The table a name from the command line (or the configuration) stands
+    /// for, as Postfix opens it: the `TYPE:` prefix, else `explicit` (-t),
+    /// else the type a configured table of this file has, else
+    /// default_database_type (when a main.cf exists), else lmdb; then
+    /// Postfix 3.11's hash:/btree: redirect (said once), then a check that
+    /// this Postfix can open the type.
+    pub fn table(&self, spec: &str, explicit: Option<MapType>) -> anyhow::Result<Table> {
+        let cfg = self.postfix()?;
+        let (written_type, path) = match spec.split_once(':') {
+            Some(("btree", rest)) => (Some("btree".to_string()), rest.into()),
+            _ => {
+                let name = MapName::parse(spec)?;
+                (name.map_type.map(|t| t.name().to_string()), name.path)
+            }
+        };
+        let path: PathBuf = path;
+        let type_name = match written_type.or(explicit.map(|t| t.name().to_string())) {
+            Some(t) => t,
+            None => self.configured_type_of(&path)?.unwrap_or_else(|| {
+                cfg.get("default_database_type")
+                    .filter(|_| cfg.present)
+                    .map(|t| t.trim().to_string())
+                    .unwrap_or_else(|| "lmdb".to_string())
+            }),
+        };
+        let source = source_of(&type_name, &path);
+        let mut opened = type_name.clone();
+        if matches!(type_name.as_str(), "hash" | "btree")
+            && let Some((setting, line)) = redirect::ignored_setting(cfg)
+        {
+            self.notice(&format!(
+                "{}:{line}: {setting} is unknown to Postfix {} and has no effect; writing {type_name}:{} as this Postfix opens it",
+                cfg.main_cf_path().display(),
+                cfg.release(),
+                source.display()
+            ));
+        }
+        if let Some(r) = redirect::redirect(cfg, &type_name, &source.display().to_string())? {
+            self.notice(&format!(
+                "{type_name}:{} is read as {}:{} ({})",
+                source.display(),
+                r.to,
+                source.display(),
+                r.why
+            ));
+            opened = r.to;
+        }
+        if !cfg.supports_type(&opened) {
+            bail!(
+                "{opened}:{}: this Postfix cannot open {opened} tables ({}: {}); use another type, \
+                 e.g. `ccert migrate --to lmdb` or `ccert compile lmdb:{}`",
+                source.display(),
+                if cfg.facts().is_some() {
+                    "postconf -m lists"
+                } else {
+                    "built-in list of the assumed build"
+                },
+                cfg.table_types().join(" "),
+                source.display()
+            );
+        }
+        let map_type: MapType = opened.parse().with_context(|| {
+            format!(
+                "{opened}:{}: ccert writes hash, lmdb, cdb and sqlite; name the type with -t TYPE or TYPE:FILE{}",
+                source.display(),
+                if written_type_is_default(cfg, &type_name) {
+                    format!(
+                        " (default_database_type = {type_name} in {})",
+                        cfg.main_cf_path().display()
+                    )
+                } else {
+                    String::new()
+                }
+            )
+        })?;
+        Ok(Table { map_type, source })
+    }
+
+    /// The type of the configured table whose source is `path`, if any.
+    fn configured_type_of(&self, path: &Path) -> anyhow::Result<Option<String>> {
+        Ok(self
+            .configured_tables()?
+            .into_iter()
+            .find(|c| same_file(&source_of(&c.type_name, Path::new(&c.name)), path))
+            .map(|c| c.type_name))
+    }
+
+    /// The tables to keep in step with `source` after an edit: those that
+    /// exist next to it, plus the configured ones built from it (as Postfix
+    /// opens them), so `add` also builds a configured table that does not
+    /// exist yet.
+    pub fn tables_of_source(&self, source: &Path) -> anyhow::Result<Vec<MapType>> {
+        let mut types: Vec<MapType> = MapType::ALL
+            .into_iter()
+            .filter(|t| t.table_path(source).exists())
+            .collect();
+        for c in self.configured_tables()? {
+            let src = source_of(&c.type_name, Path::new(&c.name));
+            let buildable = matches!(
+                c.type_name.as_str(),
+                "hash" | "btree" | "lmdb" | "cdb" | "sqlite"
+            );
+            if !buildable || !same_file(&src, source) {
+                continue;
+            }
+            let spec = format!("{}:{}", c.type_name, src.display());
+            let table = self.table(&spec, None)?;
+            if !types.contains(&table.map_type) {
+                types.push(table.map_type);
+            }
+        }
+        Ok(types)
+    }
+}
+
+/// Whether the type came from default_database_type rather than the name.
+fn written_type_is_default(cfg: &PostfixConfig, type_name: &str) -> bool {
+    cfg.get("default_database_type")
+        .is_some_and(|d| d.trim() == type_name)
+}
+
+/// The source file a configured table name refers to: the path itself,
+/// except for sqlite, which Postfix names by its `.sqlite.cf` file.
+pub fn source_of(type_name: &str, path: &Path) -> PathBuf {
+    match type_name.parse::<MapType>() {
+        Ok(t) => t.source_of(path),
+        Err(_) => path.to_path_buf(),
+    }
+}
+
+/// Whether two paths name the same file (resolved when both exist, else
+/// compared as absolute paths).
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => std::path::absolute(a).ok() == std::path::absolute(b).ok(),
     }
 }

@@ -1,5 +1,5 @@
 //! `ccert doctor`: prints the findings of [`crate::doctor::audit`] and exits 1
-//! when any is an error or a warning.
+//! when any is an error (with `--strict`, also a warning).
 
 use std::path::Path;
 
@@ -21,20 +21,15 @@ pub fn run(args: &DoctorArgs, ctx: &Context) -> anyhow::Result<Outcome> {
             findings.extend(crate::store::pgsql::doctor::audit(cfg));
             findings
         }
-        Err(e) => vec![Finding {
-            severity: Severity::Error,
-            file: None,
-            line: None,
-            service: None,
-            message: format!("{e:#}"),
-            fix: None,
-        }],
+        Err(e) => vec![Finding::error(format!("{e:#}"))],
     };
     match args.format {
         DoctorFormat::Json => println!("{}", serde_json::to_string_pretty(&findings)?),
         DoctorFormat::Text => print_text(&findings, &ctx.config_dir),
     }
-    let problems = findings.iter().any(|f| f.severity != Severity::Info);
+    let problems = findings
+        .iter()
+        .any(|f| f.severity == Severity::Error || (args.strict && f.severity == Severity::Warning));
     Ok(if problems {
         Outcome::Failure
     } else {
@@ -44,11 +39,7 @@ pub fn run(args: &DoctorArgs, ctx: &Context) -> anyhow::Result<Outcome> {
 
 fn print_text(findings: &[Finding], dir: &Path) {
     for f in findings {
-        let severity = match f.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Info => "info",
-        };
+        let severity = f.severity.name();
         let mut place = f.file.clone().unwrap_or_default();
         if let Some(line) = f.line {
             place.push_str(&format!(":{line}"));
@@ -83,6 +74,11 @@ fn print_text(findings: &[Finding], dir: &Path) {
     if errors + warnings == 0 {
         println!(
             "ok: the client-certificate relay setup in {} looks sound",
+            dir.display()
+        );
+    } else if errors == 0 {
+        println!(
+            "{warnings} warning(s), no errors in the client-certificate relay setup of {}",
             dir.display()
         );
     } else {

@@ -36,6 +36,7 @@ pub mod import;
 pub mod issue;
 pub mod list;
 pub mod log;
+pub mod migrate;
 pub mod probe;
 pub mod progress;
 pub mod query;
@@ -52,7 +53,7 @@ use anyhow::Context as _;
 
 use crate::cli::{Cli, Command};
 use crate::maps::compile::Report;
-use crate::maps::{self, MapName, MapType, Table};
+use crate::maps::{self, Table};
 use crate::source::locked::LockedSource;
 
 pub use context::Context;
@@ -79,7 +80,13 @@ impl Outcome {
 
 /// Runs the parsed command line.
 pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
-    let ctx = Context::new(cli);
+    let choice = crate::postfix::Choice {
+        release: cli.postfix_version,
+        flavour: cli.postfix_build.map(Into::into),
+        lookup: crate::postfix::postconf::Lookup::from_env(),
+    };
+    let mut ctx = Context::new(&cli.config_dir, cli.map.clone(), choice);
+    ctx.quiet = cli.quiet;
     match &cli.command {
         Command::Fingerprint(args) => fingerprint::run(args, &ctx),
         Command::Add(args) => add::run(args, &ctx),
@@ -99,6 +106,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
         },
         Command::ClientConfig(args) => client_config::run(args, &ctx),
         Command::ServerConfig(args) => server_config::run(args, &ctx),
+        Command::Migrate(args) => migrate::run(args, &ctx),
         Command::Log(args) => log::run(args, &ctx),
         Command::Probe(args) => probe::run(args, &ctx),
         Command::Completions(args) => completions::run(args, &ctx),
@@ -128,49 +136,16 @@ pub(crate) fn note_sqlite_replaced(source: &std::path::Path, ctx: &Context) {
     }
 }
 
-/// The table type for `name`: its `TYPE:` prefix, else `explicit` (-t), else
-/// the type relay_clientcerts uses for this file, else default_database_type
-/// (when a main.cf exists), else lmdb.
-fn resolve_type(
-    name: &MapName,
-    explicit: Option<MapType>,
-    ctx: &Context,
-) -> anyhow::Result<MapType> {
-    if let Some(t) = name.map_type.or(explicit) {
-        return Ok(t);
-    }
-    let config = ctx.postfix()?;
-    if let Some(relay) = config.get("relay_clientcerts")
-        && let Some(t) = maps::configured_type(&relay, &name.path)
-    {
-        return Ok(t);
-    }
-    if config.present
-        && let Some(value) = config.get("default_database_type")
-    {
-        return value.trim().parse().with_context(|| {
-            format!(
-                "default_database_type = {} in {}: ccert writes hash, lmdb, cdb and \
-                 sqlite; name the type with -t TYPE or TYPE:FILE",
-                value.trim(),
-                ctx.config_dir.join("main.cf").display()
-            )
-        });
-    }
-    Ok(MapType::Lmdb)
-}
-
 /// Opens the table named `[TYPE:]FILE` on the command line (type defaults
 /// as for compile; sqlite tables may be named by their `.sqlite.cf` file).
 fn open_table(spec: &str, ctx: &Context) -> anyhow::Result<Box<dyn Table>> {
-    let name = MapName::parse(spec)?;
-    let map_type = resolve_type(&name, None, ctx)?;
-    let source = map_type.source_of(&name.path);
+    let table = ctx.table(spec, None)?;
+    let (map_type, source) = (table.map_type, table.source);
     maps::backend(map_type).open(&source).with_context(|| {
         format!(
             "cannot open {}:{} (build it with `ccert compile {}:{}`)",
             map_type,
-            name.path.display(),
+            source.display(),
             map_type,
             source.display()
         )
@@ -217,7 +192,7 @@ fn print_warnings(source: &Path, report: &Report) {
     }
 }
 
-/// Rebuilds the tables next to the source (while still holding the source
+/// Rebuilds the tables of the source (while still holding the source
 /// lock, so rebuilds of concurrent edits happen in order), then unlocks.
 fn rebuild_then_unlock(
     locked: LockedSource,
@@ -233,29 +208,35 @@ fn rebuild_then_unlock(
     Ok(())
 }
 
-/// Rebuilds the compiled tables that exist next to `source`, printing
-/// postmap-style warnings (as `ccert compile` does) once: every table is
-/// built from the same source, so its skipped lines and duplicates are the
-/// same for each.
+/// Rebuilds the compiled tables of `source` (those next to it and those the
+/// configuration names, as Postfix opens them, see
+/// [`Context::tables_of_source`]), printing postmap-style warnings (as
+/// `ccert compile` does) once: every table is built from the same source, so
+/// its skipped lines and duplicates are the same for each.
 fn rebuild_tables(source: &Path, ctx: &Context) -> anyhow::Result<()> {
-    let mut progress = progress::Progress::new(ctx);
-    let reports = maps::compile::rebuild_existing_with_progress(
-        source,
-        &mut |map_type, done, total| {
-            progress.update(
-                &format!("rebuilding {map_type}:{}", source.display()),
-                done,
-                total,
-            )
-        },
-    )
-    .with_context(|| {
-        format!(
-            "{} was updated, but rebuilding its tables failed; fix the problem and run `ccert compile {}`",
+    let failed = |e: &dyn std::fmt::Display| {
+        anyhow::anyhow!(
+            "{} was updated, but rebuilding its tables failed: {e}; fix the problem and run `ccert compile {}`",
             source.display(),
             source.display()
         )
-    })?;
+    };
+    let types = ctx
+        .tables_of_source(source)
+        .map_err(|e| failed(&format!("{e:#}")))?;
+    let mut reports = Vec::new();
+    let mut progress = progress::Progress::new(ctx);
+    for map_type in types {
+        let step = format!("rebuilding {map_type}:{}", source.display());
+        let report = maps::compile::compile_with_progress(
+            source,
+            map_type,
+            maps::prepare::DuplicatePolicy::Warn,
+            &mut |done, total| progress.update(&step, done, total),
+        )
+        .map_err(|e| failed(&e))?;
+        reports.push(report);
+    }
     drop(progress);
     if let Some(report) = reports.first() {
         print_warnings(source, report);

@@ -22,7 +22,10 @@ pub fn run(args: &RehashArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         return super::fleet::rehash(args, &map);
     }
     let path = ctx.source_path()?;
-    let digest: DigestAlgorithm = args.digest.context("--digest is required")?.into();
+    let digest: DigestAlgorithm = match args.digest {
+        Some(d) => d.into(),
+        None => ctx.default_digest()?,
+    };
     let store = CertStore::for_source(&path);
     let mut locked = LockedSource::open(&path, false)
         .with_context(|| format!("opening the clientcerts source {}", path.display()))?;
@@ -127,7 +130,7 @@ pub fn run(args: &RehashArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     );
     rebuild_then_unlock(locked, changed > 0 && !args.no_compile, &path, ctx)?;
 
-    let effective = ctx.postfix()?.fingerprint_digest();
+    let effective = ctx.postfix()?.fingerprint_digest()?;
     if ctx.postfix()?.present && effective != Some(digest) {
         let shown = effective.map_or_else(|| "unset".to_string(), |d| d.to_string());
         say!(

@@ -40,6 +40,49 @@ fn main_line(cfg: &PostfixConfig, out: &mut String, name: &str, value: &str, not
     }
 }
 
+/// The table type to suggest: default_database_type, unless this Postfix
+/// cannot open it, or is moving off Berkeley DB (redirect on, or hash
+/// deprecated): then lmdb (else cdb), which it opens directly.
+fn table_type(cfg: &PostfixConfig) -> String {
+    let kind = cfg
+        .get("default_database_type")
+        .map(|k| k.trim().to_string())
+        .filter(|k| !k.is_empty())
+        .unwrap_or_else(|| "hash".into());
+    let off_bdb = matches!(kind.as_str(), "hash" | "btree")
+        && (cfg.bdb_deprecated() || crate::postfix::redirect::migration_level(cfg).is_some());
+    if cfg.supports_type(&kind) && !off_bdb {
+        return kind;
+    }
+    ["lmdb", "cdb"]
+        .into_iter()
+        .find(|t| cfg.supports_type(t))
+        .unwrap_or("lmdb")
+        .to_string()
+}
+
+/// When to prefer public-key entries (`--pubkey`), for this Postfix.
+fn pubkey_advice(cfg: &PostfixConfig) -> String {
+    let mut out = String::from(
+        "\n# Public-key entries (ccert add --pubkey, ccert rehash --pubkey) match as long as the\n\
+         # client keeps its key: a renewed certificate with the same key needs no new entry.\n\
+         # A client that sends a raw public key (RFC 7250) has no certificate fingerprint at\n\
+         # all: only public-key entries match it.\n",
+    );
+    let release = cfg.release();
+    if cfg.rpk_enabled() {
+        out.push_str(
+            "# smtpd_tls_enable_rpk = yes here: ccert add and issue --add write public-key entries by default.\n",
+        );
+    } else if release.has_rpk() {
+        out.push_str(&format!(
+            "# Postfix {release} looks up the public-key fingerprint first and can accept raw public keys\n\
+             # (smtpd_tls_enable_rpk = yes, OpenSSL 3.2+); with that on, use only --pubkey entries.\n"
+        ));
+    }
+    out
+}
+
 /// The text `server-config` prints for `cfg`, with `source` as the clientcerts source.
 pub fn render(cfg: &PostfixConfig, source: &str) -> String {
     let mut out = String::new();
@@ -57,14 +100,7 @@ pub fn render(cfg: &PostfixConfig, source: &str) -> String {
     out.push_str("# ---- main.cf ----\n");
     let current_tables = cfg.get("relay_clientcerts").unwrap_or_default();
     if current_tables.trim().is_empty() {
-        let kind = cfg
-            .get("default_database_type")
-            .unwrap_or_else(|| "hash".into());
-        let kind = if kind.trim().is_empty() {
-            "hash".to_string()
-        } else {
-            kind.trim().to_string()
-        };
+        let kind = table_type(cfg);
         main_line(
             cfg,
             &mut out,
@@ -241,6 +277,7 @@ pub fn render(cfg: &PostfixConfig, source: &str) -> String {
             ));
         }
     }
+    out.push_str(&pubkey_advice(cfg));
     out.push_str(
         "\n# Then: ccert add WORKSTATION.pem --name WORKSTATION; postfix reload; ccert doctor\n",
     );

@@ -12,7 +12,7 @@
 
 use crate::postfix::PostfixConfig;
 
-use super::{Doctor, Origin, Scope, Severity};
+use super::{Doctor, Finding, Origin, Scope};
 
 /// The setting doctor recommends.
 pub(super) const NARROWEST: &str = "1, peercert";
@@ -54,12 +54,8 @@ impl Doctor {
             _ => &main_scope,
         };
         let (file, line, fix) = self.fix_setting(cfg, target, "smtpd_tls_loglevel", NARROWEST);
-        self.push(
-            Severity::Info,
-            Some(&file),
-            line,
-            scope.id(),
-            format!(
+        self.add(
+            Finding::note(format!(
                 "smtpd_tls_loglevel = {}: smtpd does not log the fingerprints of client \
                  certificates, so `ccert log` cannot show them",
                 if level.trim().is_empty() {
@@ -67,8 +63,11 @@ impl Doctor {
                 } else {
                     level.trim()
                 }
-            ),
-            Some(fix),
+            ))
+            .file(&file)
+            .line(line)
+            .service(scope.id())
+            .fix(fix),
         );
     }
 }

@@ -19,25 +19,36 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::cert::DigestAlgorithm;
-use crate::postfix::restrictions::{self, LISTS, PERMIT_CERTS};
+use crate::postfix::restrictions::{self, CHECK_CCERT, LISTS, PERMIT_CERTS};
 use crate::postfix::{PostfixConfig, Service};
 
-/// How bad a finding is. Errors and warnings make `doctor` exit 1.
+/// How bad a finding is. Errors make `doctor` exit 1 (with `--strict`, warnings too).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
-    /// The setup does not work as intended.
+    /// Certificate relaying cannot work, or will break.
     Error,
-    /// Likely wrong or about to break.
+    /// Fragile or ineffective.
     Warning,
-    /// Context: what was not checked and why.
-    Info,
+    /// Information: what was audited, what was not checked and why.
+    Note,
+}
+
+impl Severity {
+    /// The word printed for it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Error => "error",
+            Self::Warning => "warning",
+            Self::Note => "note",
+        }
+    }
 }
 
 /// One finding, as printed and as serialized for `--format json`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
-    /// error, warning or info.
+    /// error, warning or note.
     pub severity: Severity,
     /// The file concerned, if any.
     pub file: Option<String>,
@@ -51,21 +62,77 @@ pub struct Finding {
     pub fix: Option<String>,
 }
 
+impl Finding {
+    /// A finding with only a severity and a message; the rest is added with the builder methods.
+    pub fn new(severity: Severity, message: impl Into<String>) -> Self {
+        Self {
+            severity,
+            file: None,
+            line: None,
+            service: None,
+            message: message.into(),
+            fix: None,
+        }
+    }
+
+    /// An error.
+    pub fn error(message: impl Into<String>) -> Self {
+        Self::new(Severity::Error, message)
+    }
+
+    /// A warning.
+    pub fn warning(message: impl Into<String>) -> Self {
+        Self::new(Severity::Warning, message)
+    }
+
+    /// A note.
+    pub fn note(message: impl Into<String>) -> Self {
+        Self::new(Severity::Note, message)
+    }
+
+    /// The file concerned.
+    pub fn file(mut self, path: &Path) -> Self {
+        self.file = Some(path.display().to_string());
+        self
+    }
+
+    /// Its line, when known.
+    pub fn line(mut self, line: Option<usize>) -> Self {
+        self.line = line;
+        self
+    }
+
+    /// Its line.
+    pub fn at(self, line: usize) -> Self {
+        self.line(Some(line))
+    }
+
+    /// The master.cf service concerned (`name/type`), when there is one.
+    pub fn service(mut self, service: impl Into<Option<String>>) -> Self {
+        self.service = service.into();
+        self
+    }
+
+    /// What to do.
+    pub fn fix(mut self, fix: impl Into<String>) -> Self {
+        self.fix = Some(fix.into());
+        self
+    }
+}
+
 /// Audits a loaded configuration; never fails (problems become findings).
 /// `map` is the clientcerts source named with `--map`, if any.
 pub fn audit(cfg: &PostfixConfig, map: Option<&Path>) -> Vec<Finding> {
     let mut doctor = Doctor::default();
+    doctor.add(Finding::note(format!("audited {}", cfg.describe())));
     if !cfg.present {
-        doctor.push(
-            Severity::Error,
-            Some(&cfg.main_cf_path()),
-            None,
-            None,
-            format!("no main.cf in {}: nothing to audit", cfg.config_dir.display()),
-            Some(
-                "name the Postfix configuration directory: ccert -c /etc/postfix doctor (or set MAIL_CONFIG)"
-                    .to_string(),
-            ),
+        doctor.add(
+            Finding::error(format!(
+                "no main.cf in {}: nothing to audit",
+                cfg.config_dir.display()
+            ))
+            .file(&cfg.main_cf_path())
+            .fix("name the Postfix configuration directory: ccert -c /etc/postfix doctor (or set MAIL_CONFIG)"),
         );
         return doctor.findings;
     }
@@ -85,6 +152,12 @@ enum Origin {
     Default,
 }
 
+/// Whether a service is the public MX: an inet service on the smtp port.
+fn is_port_25(service: &Service) -> bool {
+    let port = service.name.rsplit(':').next().unwrap_or(&service.name);
+    service.kind == "inet" && (port == "smtp" || port == "25")
+}
+
 /// A smtpd service to check, or main.cf alone when master.cf has none.
 struct Scope<'a> {
     service: Option<&'a Service>,
@@ -101,6 +174,29 @@ impl Scope<'_> {
             None => cfg.get(name),
         }
         .unwrap_or_default()
+    }
+
+    /// Why `permit_tls_clientcerts` can never match in this service, if so:
+    /// the port-25 `smtp` service that does not ask for certificates, or TLS
+    /// turned off.
+    fn inert(&self, cfg: &PostfixConfig) -> Option<String> {
+        let asks =
+            self.is_yes(cfg, "smtpd_tls_ask_ccert") || self.is_yes(cfg, "smtpd_tls_req_ccert");
+        if self.service.is_some_and(is_port_25) && !asks {
+            return Some(
+                "the port-25 smtp service does not ask for client certificates, and must not require TLS"
+                    .to_string(),
+            );
+        }
+        let level = self.value(cfg, "smtpd_tls_security_level");
+        if self
+            .service
+            .is_some_and(|s| s.override_for("smtpd_tls_security_level").is_some())
+            && level.trim() == "none"
+        {
+            return Some("smtpd_tls_security_level = none".to_string());
+        }
+        None
     }
 
     fn is_yes(&self, cfg: &PostfixConfig, name: &str) -> bool {
@@ -157,34 +253,25 @@ struct DigestUse {
 }
 
 impl Doctor {
-    fn push(
-        &mut self,
-        severity: Severity,
-        file: Option<&Path>,
-        line: Option<usize>,
-        service: Option<String>,
-        message: String,
-        fix: Option<String>,
-    ) {
-        self.findings.push(Finding {
-            severity,
-            file: file.map(|p| p.display().to_string()),
-            line,
-            service,
-            message,
-            fix,
-        });
+    fn add(&mut self, finding: Finding) {
+        self.findings.push(finding);
     }
-
     fn run(&mut self, cfg: &PostfixConfig, map: Option<&Path>) {
         for (file, w) in cfg.warnings() {
-            self.push(
-                Severity::Info,
-                Some(&file),
-                Some(w.line),
-                None,
-                format!("Postfix warns: {}", w.message),
-                None,
+            self.add(
+                Finding::note(format!("Postfix warns: {}", w.message))
+                    .file(&file)
+                    .at(w.line),
+            );
+        }
+        if let Some((name, line)) = crate::postfix::redirect::ignored_setting(cfg) {
+            self.add(
+                Finding::note(format!(
+                    "{name} is set, but this Postfix ({}) does not know it: it has no effect (postconf warns \"unused parameter\"); ccert ignores it too",
+                    cfg.release()
+                ))
+                .file(&cfg.main_cf_path())
+                .at(line),
             );
         }
         let smtpd: Vec<&Service> = cfg.services().iter().filter(|s| s.is_smtpd()).collect();
@@ -195,33 +282,29 @@ impl Doctor {
         };
         let mut digests: Vec<DigestUse> = Vec::new();
         let mut any_certs = false;
+        let mut inert_only: Vec<String> = Vec::new();
         for scope in &scopes {
-            // A service that deliberately runs without TLS, or only listens
-            // on loopback (content-filter re-injection), inherits
-            // permit_tls_clientcerts harmlessly: only the order is checked there.
-            // A loopback service that names permit_tls_clientcerts in its own
-            // -o overrides is meant for certificate clients and is audited.
-            let internal = scope.service.is_some_and(|s| {
-                let own_certs = LISTS.iter().any(|l| {
-                    s.override_for(l).is_some_and(|o| {
-                        restrictions::items(&o.value)
-                            .iter()
-                            .any(|i| i == PERMIT_CERTS)
-                    })
-                });
-                s.override_for("smtpd_tls_security_level")
-                    .is_some_and(|o| o.value.trim() == "none")
-                    || (!own_certs
-                        && ["127.", "localhost:", "[::1]", "::1:"]
-                            .iter()
-                            .any(|p| s.name.starts_with(p)))
-            });
-            let uses_certs = !internal
-                && LISTS.iter().any(|l| {
-                    restrictions::items(&scope.value(cfg, l))
-                        .iter()
-                        .any(|i| i == PERMIT_CERTS)
-                });
+            let permits = LISTS
+                .iter()
+                .any(|l| restrictions::permits_certs(&restrictions::items(&scope.value(cfg, l))));
+            // Where no certificate can arrive, permit_tls_clientcerts is
+            // inert: the public MX (port 25 must accept mail without TLS and
+            // without client certificates, RFC 3207) unless it asks for
+            // them, and a service that turns TLS off.
+            if permits && let Some(why) = scope.inert(cfg) {
+                let id = scope.id().unwrap_or_default();
+                self.add(
+                    Finding::note(format!(
+                        "{PERMIT_CERTS} is inert here ({why}); certificate clients should use a submission service"
+                    ))
+                    .file(&cfg.master_cf_path())
+                    .line(scope.service.map(|s| s.line))
+                    .service(scope.id()),
+                );
+                inert_only.push(id);
+                continue;
+            }
+            let uses_certs = permits;
             any_certs |= uses_certs;
             self.check_lists(cfg, scope, uses_certs);
             if uses_certs {
@@ -241,19 +324,23 @@ impl Doctor {
             }
         }
         if !any_certs {
-            self.push(
-                Severity::Error,
-                Some(&cfg.master_cf_path()),
-                None,
-                None,
+            let message = if inert_only.is_empty() {
                 format!(
-                    "no smtpd service has {PERMIT_CERTS} in a restriction list: no client can relay with a certificate"
-                ),
-                Some(
-                    "add a submission service to master.cf that permits certificate clients; `ccert server-config` prints it, e.g.\n\
-                     submission inet n - y - - smtpd -o smtpd_tls_security_level=encrypt -o smtpd_tls_ask_ccert=yes -o smtpd_relay_restrictions=permit_tls_clientcerts,reject"
-                        .to_string(),
-                ),
+                    "no smtpd service has {PERMIT_CERTS} (or {CHECK_CCERT}) in a restriction list: no client can relay with a certificate"
+                )
+            } else {
+                format!(
+                    "{PERMIT_CERTS} appears only where it is inert ({}): no client can relay with a certificate",
+                    inert_only.join(", ")
+                )
+            };
+            self.add(
+                Finding::error(message)
+                    .file(&cfg.master_cf_path())
+                    .fix(
+                        "add a submission service to master.cf that permits certificate clients; `ccert server-config` prints it, e.g.\n\
+                         submission inet n - y - - smtpd -o smtpd_tls_security_level=encrypt -o smtpd_tls_ask_ccert=yes -o smtpd_relay_restrictions=permit_tls_clientcerts,reject",
+                    ),
             );
         }
         if digests.is_empty() {
@@ -267,18 +354,11 @@ impl Doctor {
         for d in &digests {
             match d.digest.trim().parse::<DigestAlgorithm>() {
                 Ok(a) => algorithms.push((a, d)),
-                Err(_) => self.push(
-                    Severity::Warning,
-                    Some(&cfg.main_cf_path()),
-                    cfg.main_cf_line("smtpd_tls_fingerprint_digest"),
-                    None,
-                    format!(
-                        "smtpd_tls_fingerprint_digest = {} (for {}) is a digest ccert does not know: entries are not checked against it; if OpenSSL does not know it either, Postfix disables TLS",
+                Err(_) => self.add(Finding::error(format!(
+                        "smtpd_tls_fingerprint_digest = {} (for {}): unknown digest; Postfix disables TLS for it and no entry can match",
                         d.digest,
                         d.services.join(", ")
-                    ),
-                    Some("smtpd_tls_fingerprint_digest = sha256".to_string()),
-                ),
+                    )).file(&cfg.main_cf_path()).line(cfg.main_cf_line("smtpd_tls_fingerprint_digest")).fix("smtpd_tls_fingerprint_digest = sha256".to_string())),
             }
         }
         let mut sources = self.check_tables(cfg);

@@ -3,11 +3,11 @@
 use std::path::{Path, PathBuf};
 
 use crate::postfix::restrictions::{
-    self, LISTS, PERMIT_CERTS, PERMIT_SASL, first_refusing, with_certs_permitted,
+    self, CHECK_CCERT, LISTS, PERMIT_CERTS, PERMIT_SASL, first_refusing, with_certs_permitted,
 };
 use crate::postfix::{PostfixConfig, master_cf::brace_if_needed};
 
-use super::{Doctor, Origin, Scope, Severity};
+use super::{Doctor, Finding, Origin, Scope, Severity};
 
 impl Doctor {
     /// Where to write `name = value` for a scope: the fix text and its location.
@@ -51,9 +51,16 @@ impl Doctor {
 
     pub(super) fn check_lists(&mut self, cfg: &PostfixConfig, scope: &Scope, uses_certs: bool) {
         let sasl = scope.is_yes(cfg, "smtpd_sasl_auth_enable");
+        // A service that asks for certificates means them for relaying
+        // (the public MX may ask just to log them).
+        let asks = (scope.is_yes(cfg, "smtpd_tls_ask_ccert")
+            || scope.is_yes(cfg, "smtpd_tls_req_ccert"))
+            && !scope.service.is_some_and(super::is_port_25);
         for list in LISTS {
             let items = restrictions::items(&scope.value(cfg, list));
-            let certs_at = items.iter().position(|i| i == PERMIT_CERTS);
+            let certs_at = items
+                .iter()
+                .position(|i| i == PERMIT_CERTS || i == CHECK_CCERT);
             let refusing = first_refusing(&items);
             let problem = match (certs_at, refusing) {
                 (Some(c), Some(r)) if r < c => Some((
@@ -70,7 +77,9 @@ impl Doctor {
                         items[r], PERMIT_CERTS
                     ),
                 )),
-                (None, _) if items.iter().any(|i| i == PERMIT_SASL) && (sasl || uses_certs) => {
+                (None, _)
+                    if items.iter().any(|i| i == PERMIT_SASL) && (sasl || uses_certs || asks) =>
+                {
                     Some((
                         if uses_certs {
                             Severity::Error
@@ -119,7 +128,13 @@ impl Doctor {
                     ),
                 ),
             };
-            self.push(severity, Some(&file), line, service, message, Some(fix));
+            self.add(
+                Finding::new(severity, message)
+                    .file(&file)
+                    .line(line)
+                    .service(service)
+                    .fix(fix),
+            );
         }
     }
 
@@ -129,16 +144,9 @@ impl Doctor {
             scope.is_yes(cfg, "smtpd_tls_ask_ccert") || scope.is_yes(cfg, "smtpd_tls_req_ccert");
         if !ask {
             let (file, line, fix) = self.fix_setting(cfg, scope, "smtpd_tls_ask_ccert", "yes");
-            self.push(
-                Severity::Error,
-                Some(&file),
-                line,
-                id.clone(),
-                format!(
+            self.add(Finding::error(format!(
                     "{PERMIT_CERTS} is used but smtpd_tls_ask_ccert = no: smtpd never asks the client for a certificate"
-                ),
-                Some(fix),
-            );
+                )).file(&file).line(line).service(id.clone()).fix(fix));
         }
         let level = scope
             .value(cfg, "smtpd_tls_security_level")
@@ -156,18 +164,11 @@ impl Doctor {
         if !tls {
             let (file, line, fix) =
                 self.fix_setting(cfg, scope, "smtpd_tls_security_level", "encrypt");
-            self.push(
-                Severity::Error,
-                Some(&file),
-                line,
-                id.clone(),
-                format!(
+            self.add(Finding::error(format!(
                     "{PERMIT_CERTS} is used but TLS is off (smtpd_tls_security_level = {}{}): no certificate can be presented",
                     if level.is_empty() { "(empty)" } else { &level },
                     if level.is_empty() { ", smtpd_use_tls = no" } else { "" }
-                ),
-                Some(fix),
-            );
+                )).file(&file).line(line).service(id.clone()).fix(fix));
         }
         let cert_params = [
             "smtpd_tls_chain_files",
@@ -182,17 +183,10 @@ impl Doctor {
             let key = "no-server-cert".to_string();
             if self.reported.insert(key) {
                 let host = cfg.get("myhostname").unwrap_or_default();
-                self.push(
-                    Severity::Error,
-                    Some(&cfg.main_cf_path()),
-                    None,
-                    id.clone(),
-                    "TLS is on but no server certificate is configured (smtpd_tls_chain_files and smtpd_tls_cert_file are empty): smtpd cannot offer STARTTLS".to_string(),
-                    Some(format!(
+                self.add(Finding::error("TLS is on but no server certificate is configured (smtpd_tls_chain_files and smtpd_tls_cert_file are empty): smtpd cannot offer STARTTLS".to_string()).file(&cfg.main_cf_path()).service(id.clone()).fix(format!(
                         "add to main.cf: smtpd_tls_chain_files = {}/{host}.pem (key then certificate chain in one PEM file)",
                         cfg.config_dir.display()
-                    )),
-                );
+                    )));
             }
         }
         for p in cert_params.iter().chain(&["smtpd_tls_key_file"]) {
@@ -201,13 +195,13 @@ impl Doctor {
                 if Path::new(file).is_absolute() && !Path::new(file).exists() {
                     let key = format!("missing|{p}|{file}");
                     if self.reported.insert(key) {
-                        self.push(
-                            Severity::Warning,
-                            Some(Path::new(file)),
-                            None,
-                            id.clone(),
-                            format!("{p} names {file}, which does not exist on this machine"),
-                            Some(format!("create {file} or correct {p}")),
+                        self.add(
+                            Finding::warning(format!(
+                                "{p} names {file}, which does not exist on this machine"
+                            ))
+                            .file(Path::new(file))
+                            .service(id.clone())
+                            .fix(format!("create {file} or correct {p}")),
                         );
                     }
                 }

@@ -93,7 +93,7 @@ pub fn digest_for(
         .collect();
     match digests.first() {
         Some(Some(d)) if digests.iter().all(|x| *x == Some(*d)) => DigestSource::Service(*d),
-        _ => DigestSource::Main(cfg.fingerprint_digest().unwrap_or(fallback)),
+        _ => DigestSource::Main(cfg.fingerprint_digest().ok().flatten().unwrap_or(fallback)),
     }
 }
 

@@ -5,22 +5,32 @@
 //! * [`expand`]: `$name`, `${name?…}`, `${{a} <level {b} ? {…} : {…}}` …
 //!   evaluated as `postconf -x` does.
 //! * [`defaults`]: Postfix 3.7's built-in defaults of the parameters ccert reads.
+//! * [`release`]: the built-in defaults of other releases and builds.
+//! * [`postconf`]: asking the installed Postfix (`postconf -d/-x/-P/-m`).
+//! * [`redirect`]: the table Postfix really opens (3.11's Berkeley DB migration).
 //! * [`restrictions`]: smtpd restriction lists and where `permit_tls_clientcerts` belongs.
 //!
-//! Nothing here runs Postfix: the configuration is read from the files, so
-//! ccert works on a machine without Postfix (for example against a copy of
-//! a server's /etc/postfix).
+//! The files are always read by ccert itself (for the file and line of a
+//! finding, and for hosts without Postfix, such as a copy of a server's
+//! /etc/postfix). The values come from the installed Postfix when there is
+//! one ([`PostfixConfig::open`]), else from built-in defaults per release.
 
 pub mod defaults;
 pub mod expand;
 pub mod main_cf;
 pub mod master_cf;
+pub mod postconf;
+pub mod redirect;
+pub mod release;
 pub mod restrictions;
+pub mod rewrite;
 mod tokens;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::cert::DigestAlgorithm;
+pub use release::{Flavour, Release};
 
 pub use expand::ExpandError;
 pub use main_cf::{LineWarning, MainCf, Param};
@@ -60,6 +70,68 @@ pub enum ConfigError {
         /// The expansion error.
         source: ExpandError,
     },
+    /// A fingerprint digest ccert (and Postfix's OpenSSL, as far as ccert knows) does not have.
+    #[error("{path}{}: {name} = {value}: unknown digest; Postfix would disable TLS for it \
+             (use md5, sha1, sha224, sha256, sha384 or sha512)",
+        line.map(|l| format!(":{l}")).unwrap_or_default())]
+    UnknownDigest {
+        /// main.cf or master.cf.
+        path: PathBuf,
+        /// The line that sets it, when a file does.
+        line: Option<usize>,
+        /// The parameter.
+        name: String,
+        /// The value.
+        value: String,
+    },
+}
+
+/// A table a Postfix setting names: `relay_clientcerts` or a `check_ccert_access`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfiguredTable {
+    /// The type as written in the configuration (`hash`, `btree`, `lmdb` …).
+    pub type_name: String,
+    /// The name after the type (a path for file-based types).
+    pub name: String,
+    /// Where it is named (`relay_clientcerts`, `submission/inet: smtpd_relay_restrictions`).
+    pub setting: String,
+}
+
+/// Which Postfix to take the values from.
+#[derive(Debug, Clone, Default)]
+pub struct Choice {
+    /// `--postfix-version`: use the built-in defaults of this release, do not run postconf.
+    pub release: Option<Release>,
+    /// The build flavour for built-in defaults (default: Debian's).
+    pub flavour: Option<Flavour>,
+    /// Where to find postconf.
+    pub lookup: postconf::Lookup,
+}
+
+/// Where the defaults and effective values come from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// The installed Postfix, through postconf.
+    Postconf(Box<postconf::Facts>),
+    /// ccert's built-in defaults of a release.
+    BuiltIn {
+        /// The release.
+        release: Release,
+        /// The build.
+        flavour: Flavour,
+        /// Why the built-in defaults are used (`--postfix-version 3.11`, `no postconf found`).
+        why: String,
+    },
+}
+
+impl Default for Source {
+    fn default() -> Self {
+        Self::BuiltIn {
+            release: Release::ASSUMED,
+            flavour: Flavour::Debian,
+            why: "assumed".to_string(),
+        }
+    }
 }
 
 /// The effective configuration of one Postfix instance.
@@ -73,6 +145,12 @@ pub struct PostfixConfig {
     pub master_present: bool,
     main: MainCf,
     master: MasterCf,
+    /// Where values come from.
+    source: Source,
+    /// Built-in default texts (when `source` is built-in).
+    builtin: HashMap<String, String>,
+    /// Things to tell the user once (postconf failed …).
+    pub notices: Vec<String>,
 }
 
 fn read_optional(path: &Path) -> Result<Option<String>, ConfigError> {
@@ -87,9 +165,165 @@ fn read_optional(path: &Path) -> Result<Option<String>, ConfigError> {
 }
 
 impl PostfixConfig {
-    /// Reads `<config_dir>/main.cf` (and master.cf). A missing main.cf is not an
-    /// error: the result reports `present == false` and Postfix's built-in defaults.
+    /// Reads `<config_dir>/main.cf` (and master.cf) with the built-in defaults
+    /// of the assumed release (3.7, Debian build); postconf is not run. A
+    /// missing main.cf is not an error: the result reports `present == false`.
     pub fn load(config_dir: &Path) -> Result<Self, ConfigError> {
+        let mut cfg = Self::read_files(config_dir)?;
+        cfg.use_builtin(Release::ASSUMED, Flavour::Debian, "assumed".to_string());
+        Ok(cfg)
+    }
+
+    /// Reads the configuration files and takes the values from the Postfix
+    /// `choice` names: `--postfix-version`'s built-in defaults, else (when
+    /// there is a main.cf) the installed postconf, else the built-in
+    /// defaults of the assumed release (with a notice when a main.cf exists
+    /// but postconf is missing or fails).
+    pub fn open(config_dir: &Path, choice: &Choice) -> Result<Self, ConfigError> {
+        let mut cfg = Self::read_files(config_dir)?;
+        let flavour = choice.flavour.unwrap_or_default();
+        if let Some(release) = choice.release {
+            cfg.use_builtin(release, flavour, "--postfix-version".to_string());
+            return Ok(cfg);
+        }
+        let assumed = |why: &str| {
+            format!(
+                "{why}; assuming Postfix {} ({} build), give --postfix-version",
+                Release::ASSUMED,
+                flavour
+            )
+        };
+        if !cfg.present {
+            // Nothing to ask postconf about: every value is a default, and
+            // commands that run many times on plain files (compile -t,
+            // query, dump) should not start postconf each time.
+            cfg.use_builtin(
+                Release::ASSUMED,
+                flavour,
+                format!("no main.cf in {}", config_dir.display()),
+            );
+            return Ok(cfg);
+        }
+        match choice.lookup.program() {
+            Some(program) => match postconf::query(&program, config_dir) {
+                Ok(facts) => cfg.source = Source::Postconf(Box::new(facts)),
+                Err(e) => {
+                    let why = format!("postconf failed ({e})");
+                    cfg.notices
+                        .push(format!("{}; using built-in defaults", assumed(&why)));
+                    cfg.use_builtin(Release::ASSUMED, flavour, why);
+                }
+            },
+            None => {
+                let why = if choice.lookup == postconf::Lookup::Disabled {
+                    "CCERT_POSTCONF=none".to_string()
+                } else {
+                    "no postconf found".to_string()
+                };
+                if choice.lookup != postconf::Lookup::Disabled {
+                    cfg.notices
+                        .push(format!("{}; using built-in defaults", assumed(&why)));
+                }
+                cfg.use_builtin(Release::ASSUMED, flavour, why);
+            }
+        }
+        Ok(cfg)
+    }
+
+    fn use_builtin(&mut self, release: Release, flavour: Flavour, why: String) {
+        self.builtin = release::defaults(release, flavour)
+            .into_iter()
+            .map(|(n, v)| (n.to_string(), v))
+            .collect();
+        self.source = Source::BuiltIn {
+            release,
+            flavour,
+            why,
+        };
+    }
+
+    /// Where the values come from.
+    pub fn source(&self) -> &Source {
+        &self.source
+    }
+
+    /// postconf's answers, when the installed Postfix was asked.
+    pub fn facts(&self) -> Option<&postconf::Facts> {
+        match &self.source {
+            Source::Postconf(f) => Some(f),
+            Source::BuiltIn { .. } => None,
+        }
+    }
+
+    /// The release whose rules apply (from `mail_version` when postconf answered).
+    pub fn release(&self) -> Release {
+        match &self.source {
+            Source::Postconf(f) => f.version.parse().unwrap_or(Release::ASSUMED),
+            Source::BuiltIn { release, .. } => *release,
+        }
+    }
+
+    /// One line saying which Postfix the values are from, e.g.
+    /// `Postfix 3.7.11 (postconf /usr/sbin/postconf)`.
+    pub fn describe(&self) -> String {
+        match &self.source {
+            Source::Postconf(f) => format!(
+                "Postfix {} (values from {} -c {})",
+                f.version,
+                f.program.display(),
+                self.config_dir.display()
+            ),
+            Source::BuiltIn {
+                release,
+                flavour,
+                why,
+            } => format!(
+                "Postfix {release} ({flavour} build), ccert's built-in defaults ({why}){}",
+                if why == "--postfix-version" {
+                    String::new()
+                } else {
+                    "; name another release with --postfix-version".to_string()
+                }
+            ),
+        }
+    }
+
+    /// Whether this Postfix knows the parameter `name` (a parameter of a later
+    /// release set in main.cf is ignored by Postfix, with a warning from postconf).
+    pub fn knows(&self, name: &str) -> bool {
+        match &self.source {
+            Source::Postconf(f) => f.defaults.contains_key(name),
+            Source::BuiltIn { release, .. } => release::knows(*release, name),
+        }
+    }
+
+    /// The table types this Postfix can open (`postconf -m`, or the built-in list).
+    pub fn table_types(&self) -> Vec<String> {
+        match &self.source {
+            Source::Postconf(f) => f.table_types.clone(),
+            Source::BuiltIn { flavour, .. } => release::table_types(*flavour),
+        }
+    }
+
+    /// Whether this Postfix can open tables of type `name`.
+    pub fn supports_type(&self, name: &str) -> bool {
+        self.table_types().iter().any(|t| t == name)
+    }
+
+    /// Whether this Postfix's maker moved off Berkeley DB while still reading
+    /// it (Debian's 3.11 warns that hash/btree are deprecated): a 3.11+ whose
+    /// built-in default_database_type is not hash.
+    pub fn bdb_deprecated(&self) -> bool {
+        let built_in = match &self.source {
+            Source::Postconf(f) => f.defaults.get("default_database_type").cloned(),
+            Source::BuiltIn { .. } => self.builtin.get("default_database_type").cloned(),
+        };
+        self.release().has_non_bdb()
+            && self.supports_type("hash")
+            && built_in.is_some_and(|t| t.trim() != "hash")
+    }
+
+    fn read_files(config_dir: &Path) -> Result<Self, ConfigError> {
         let mut cfg = Self {
             config_dir: config_dir.to_path_buf(),
             ..Self::default()
@@ -177,8 +411,15 @@ impl PostfixConfig {
         if let Some(p) = self.main.get(name) {
             return Some(p.value.clone());
         }
-        if let Some(d) = defaults::default_text(name) {
-            return Some(d.to_string());
+        if name == "config_directory" {
+            return Some(self.config_dir.display().to_string());
+        }
+        let default = match &self.source {
+            Source::Postconf(f) => f.defaults.get(name),
+            Source::BuiltIn { .. } => self.builtin.get(name),
+        };
+        if let Some(d) = default {
+            return Some(d.clone());
         }
         defaults::computed(
             name,
@@ -204,6 +445,9 @@ impl PostfixConfig {
 
     /// Like [`Self::get`], with expansion errors.
     pub fn try_get(&self, name: &str) -> Result<Option<String>, ConfigError> {
+        if let Some(v) = self.facts().and_then(|f| f.effective.get(name)) {
+            return Ok(Some(v.clone()));
+        }
         let Some(raw) = self.raw(name) else {
             return Ok(None);
         };
@@ -243,6 +487,14 @@ impl PostfixConfig {
         service: &Service,
         name: &str,
     ) -> Result<Option<String>, ConfigError> {
+        if service.override_for(name).is_some()
+            && let Some(v) = self
+                .facts()
+                .and_then(|f| f.services.get(&service.id()))
+                .and_then(|s| s.get(name))
+        {
+            return Ok(Some(v.clone()));
+        }
         let Some(raw) = self.raw_for_service(service, name) else {
             return Ok(None);
         };
@@ -264,14 +516,104 @@ impl PostfixConfig {
             })
     }
 
-    /// The effective `smtpd_tls_fingerprint_digest`, when a configuration is present.
-    pub fn fingerprint_digest(&self) -> Option<DigestAlgorithm> {
+    /// The effective `smtpd_tls_fingerprint_digest` of main.cf, when a
+    /// configuration is present; a digest ccert does not know is an error
+    /// naming the line that sets it.
+    pub fn fingerprint_digest(&self) -> Result<Option<DigestAlgorithm>, ConfigError> {
         if !self.present {
-            return None;
+            return Ok(None);
         }
-        self.get("smtpd_tls_fingerprint_digest")
-            .and_then(|d| d.parse().ok())
+        let name = "smtpd_tls_fingerprint_digest";
+        let Some(value) = self.try_get(name)? else {
+            return Ok(None);
+        };
+        parse_digest(value.trim())
+            .map(Some)
+            .ok_or_else(|| ConfigError::UnknownDigest {
+                path: self.main_cf_path(),
+                line: self.main_cf_line(name),
+                name: name.to_string(),
+                value: value.trim().to_string(),
+            })
     }
+
+    /// The effective `smtpd_tls_fingerprint_digest` of a service; an unknown
+    /// digest is an error naming the line (main.cf's or the `-o` override's).
+    pub fn service_digest(&self, service: &Service) -> Result<DigestAlgorithm, ConfigError> {
+        let name = "smtpd_tls_fingerprint_digest";
+        let value = self
+            .try_effective_for_service(service, name)?
+            .unwrap_or_default();
+        parse_digest(value.trim()).ok_or_else(|| match service.override_for(name) {
+            Some(o) => ConfigError::UnknownDigest {
+                path: self.master_cf_path(),
+                line: Some(o.line),
+                name: name.to_string(),
+                value: value.trim().to_string(),
+            },
+            None => ConfigError::UnknownDigest {
+                path: self.main_cf_path(),
+                line: self.main_cf_line(name),
+                name: name.to_string(),
+                value: value.trim().to_string(),
+            },
+        })
+    }
+
+    /// Every table `relay_clientcerts` and `check_ccert_access` (in any
+    /// restriction list, of main.cf or of an smtpd service) name, once each,
+    /// `proxy:` looked through, in that order.
+    pub fn configured_tables(&self) -> Vec<ConfiguredTable> {
+        let mut out: Vec<ConfiguredTable> = Vec::new();
+        let mut push = |item: &str, setting: String| {
+            let item = item.strip_prefix("proxy:").unwrap_or(item);
+            if let Some((t, n)) = item.split_once(':')
+                && !out.iter().any(|c| c.type_name == t && c.name == n)
+            {
+                out.push(ConfiguredTable {
+                    type_name: t.to_string(),
+                    name: n.to_string(),
+                    setting,
+                });
+            }
+        };
+        for item in restrictions::items(&self.get("relay_clientcerts").unwrap_or_default()) {
+            push(&item, "relay_clientcerts".to_string());
+        }
+        for list in restrictions::LISTS {
+            for t in restrictions::ccert_access_tables(&self.get(list).unwrap_or_default()) {
+                push(&t, list.to_string());
+            }
+            for s in self.services().iter().filter(|s| s.is_smtpd()) {
+                let value = self.effective_for_service(s, list).unwrap_or_default();
+                for t in restrictions::ccert_access_tables(&value) {
+                    push(&t, format!("{}: {list}", s.id()));
+                }
+            }
+        }
+        out
+    }
+
+    /// Whether raw public keys are on (`smtpd_tls_enable_rpk = yes` in main.cf
+    /// or on an smtpd service) in a Postfix that knows them (3.9+).
+    pub fn rpk_enabled(&self) -> bool {
+        let name = "smtpd_tls_enable_rpk";
+        if !self.knows(name) {
+            return false;
+        }
+        let yes = |v: Option<String>| v.is_some_and(|v| v.trim().eq_ignore_ascii_case("yes"));
+        yes(self.get(name))
+            || self
+                .services()
+                .iter()
+                .filter(|s| s.is_smtpd())
+                .any(|s| yes(self.effective_for_service(s, name)))
+    }
+}
+
+/// A digest name as Postfix's smtpd_tls_fingerprint_digest takes it (any case).
+fn parse_digest(text: &str) -> Option<DigestAlgorithm> {
+    text.to_ascii_lowercase().parse().ok()
 }
 
 #[cfg(test)]
@@ -279,27 +621,34 @@ mod tests {
     use super::*;
 
     fn config(main: &str, master: &str) -> PostfixConfig {
-        PostfixConfig {
+        let mut cfg = PostfixConfig {
             config_dir: PathBuf::from("/etc/postfix"),
             present: true,
             master_present: true,
             main: MainCf::parse(main).unwrap(),
             master: MasterCf::parse(master).unwrap(),
-        }
+            ..PostfixConfig::default()
+        };
+        cfg.use_builtin(Release::ASSUMED, Flavour::Debian, "test".into());
+        cfg
     }
 
     #[test]
     fn digest_follows_compatibility_level() {
         assert_eq!(
-            config("compatibility_level = 3.6\n", "").fingerprint_digest(),
+            config("compatibility_level = 3.6\n", "")
+                .fingerprint_digest()
+                .unwrap(),
             Some(DigestAlgorithm::Sha256)
         );
         assert_eq!(
-            config("compatibility_level = 2\n", "").fingerprint_digest(),
+            config("compatibility_level = 2\n", "")
+                .fingerprint_digest()
+                .unwrap(),
             Some(DigestAlgorithm::Md5)
         );
         assert_eq!(
-            config("", "").fingerprint_digest(),
+            config("", "").fingerprint_digest().unwrap(),
             Some(DigestAlgorithm::Md5)
         );
         assert_eq!(
@@ -307,10 +656,21 @@ mod tests {
                 "compatibility_level = 2\nsmtpd_tls_fingerprint_digest = sha1\n",
                 ""
             )
-            .fingerprint_digest(),
+            .fingerprint_digest()
+            .unwrap(),
             Some(DigestAlgorithm::Sha1)
         );
-        assert_eq!(PostfixConfig::default().fingerprint_digest(), None);
+        assert_eq!(PostfixConfig::default().fingerprint_digest().unwrap(), None);
+        let err = config("a = 1\nsmtpd_tls_fingerprint_digest = sha3-256\n", "")
+            .fingerprint_digest()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with(
+                "/etc/postfix/main.cf:2: smtpd_tls_fingerprint_digest = sha3-256: unknown digest"
+            ),
+            "{err}"
+        );
     }
 
     #[test]

@@ -16,6 +16,11 @@ pub const LISTS: [&str; 8] = [
 /// The restriction that lets a client with a listed certificate relay.
 pub const PERMIT_CERTS: &str = "permit_tls_clientcerts";
 
+/// The restriction that looks the client certificate up in a table of its own
+/// (`check_ccert_access TYPE:NAME`, or with a search order since 3.5:
+/// `check_ccert_access { TYPE:NAME, { search_order = … } }`).
+pub const CHECK_CCERT: &str = "check_ccert_access";
+
 /// The restriction that lets a SASL-authenticated client relay.
 pub const PERMIT_SASL: &str = "permit_sasl_authenticated";
 
@@ -36,6 +41,33 @@ pub fn items(value: &str) -> Vec<String> {
         .into_iter()
         .map(|(_, item)| item)
         .collect()
+}
+
+/// The tables `check_ccert_access` names in a list value, in order.
+pub fn ccert_access_tables(value: &str) -> Vec<String> {
+    let items = items(value);
+    items
+        .iter()
+        .zip(items.iter().skip(1))
+        .filter(|(item, _)| item.as_str() == CHECK_CCERT)
+        .filter_map(|(_, arg)| {
+            let inner = arg
+                .strip_prefix('{')
+                .and_then(|a| a.strip_suffix('}'))
+                .unwrap_or(arg);
+            super::tokens::split_braced(inner, |c| c == ',' || c.is_ascii_whitespace())
+                .into_iter()
+                .map(|(_, t)| t)
+                .next()
+                .filter(|t| !t.starts_with('{'))
+        })
+        .collect()
+}
+
+/// Whether an item lets a client with a listed certificate pass:
+/// `permit_tls_clientcerts`, or `check_ccert_access` (whose table gives the action).
+pub fn permits_certs(items: &[String]) -> bool {
+    items.iter().any(|i| i == PERMIT_CERTS || i == CHECK_CCERT)
 }
 
 /// Index of the first refusing restriction.
@@ -82,6 +114,17 @@ mod tests {
                 "reject"
             ])
         );
+    }
+
+    #[test]
+    fn finds_ccert_access_tables() {
+        assert_eq!(
+            ccert_access_tables(
+                "permit_mynetworks, check_ccert_access lmdb:/a, check_ccert_access { hash:/b, { search_order = cert_fingerprint } }, reject"
+            ),
+            v(&["lmdb:/a", "hash:/b"])
+        );
+        assert!(permits_certs(&items("check_ccert_access hash:/x, reject")));
     }
 
     #[test]

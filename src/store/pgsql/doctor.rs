@@ -201,7 +201,7 @@ fn check_cf(cf_path: &Path, has_local: bool, proxied: bool, out: &mut Vec<Findin
         }
     };
     out.push(finding(
-        Severity::Info,
+        Severity::Note,
         cf_path,
         None,
         format!("the database answers; {down}"),
@@ -253,7 +253,7 @@ fn check_query(
     let sql = query.replace("'%s'", "$1");
     if sql.contains('%') {
         out.push(finding(
-            Severity::Info,
+            Severity::Note,
             cf_path,
             cf.line_of("query"),
             "the query uses other % expansions; ccert did not run it".into(),
