@@ -21,6 +21,14 @@
 //!   at once, the master exits shortly after.
 //!
 //! Every instance is stopped by [`Drop`], also when the test fails.
+//!
+//! An instance can also run the Postfix of a Debian chroot (the version
+//! matrix, tests/matrix.rs): [`Instance::in_chroot`] puts its root under the
+//! chroot's /tmp and runs `postfix` and `ccert` as `chroot DIR …` with the
+//! paths as seen inside. Clients (swaks) still connect from the host: the
+//! chroot shares the host's loopback. No file system is mounted into the
+//! chroot: Postfix 3.5 to 3.11 start and serve without /proc or /dev beyond
+//! the device nodes debootstrap creates.
 
 #![allow(dead_code)]
 
@@ -145,6 +153,13 @@ pub struct Instance {
     root: tempfile::TempDir,
     postfix: PathBuf,
     test: String,
+    /// The chroot the instance runs in (`None`: the host's Postfix).
+    chroot: Option<PathBuf>,
+    /// The ccert binary, as a path valid where it runs (inside the chroot).
+    ccert: PathBuf,
+    /// main.cf's `smtpd_tls_fingerprint_digest`; `None` leaves the release's
+    /// own default in force.
+    pub fingerprint_digest: Option<String>,
     /// The smtpd listeners, in the order they were added.
     pub listeners: Vec<Listener>,
     /// Extra main.cf lines, appended after the defaults (later lines win).
@@ -158,10 +173,31 @@ impl Instance {
     /// Lays out the directories (conf, queue, log, certs) and a server
     /// certificate; listeners and settings are added before [`Instance::start`].
     pub fn new(tools: &Tools, test: &str) -> Instance {
-        let root = tempfile::Builder::new()
-            .prefix("ccert-live")
-            .tempdir()
-            .expect("tempdir");
+        Self::build(tools, test, None, ccert_bin())
+    }
+
+    /// Like [`Instance::new`], but the instance runs the Postfix installed in
+    /// the chroot `dir`, and [`Instance::ccert`] runs `ccert` (copied into the
+    /// instance's root) inside it too.
+    pub fn in_chroot(tools: &Tools, test: &str, dir: &Path, ccert: &Path) -> Instance {
+        let mut inst = Self::build(tools, test, Some(dir), PathBuf::new());
+        let bin = inst.path("bin/ccert");
+        fs::create_dir_all(inst.path("bin")).unwrap();
+        fs::copy(ccert, &bin)
+            .unwrap_or_else(|e| panic!("copying {} into the chroot: {e}", ccert.display()));
+        inst.ccert = inst.inside(&bin);
+        inst.postfix = PathBuf::from("/usr/sbin/postfix");
+        inst
+    }
+
+    fn build(tools: &Tools, test: &str, chroot: Option<&Path>, ccert: PathBuf) -> Instance {
+        let mut builder = tempfile::Builder::new();
+        builder.prefix("ccert-live");
+        let root = match chroot {
+            Some(dir) => builder.tempdir_in(dir.join("tmp")),
+            None => builder.tempdir(),
+        }
+        .expect("tempdir");
         // Postfix daemons run as `postfix` and must traverse every directory
         // above the queue, data and configuration directories.
         fs::set_permissions(root.path(), fs::Permissions::from_mode(0o755)).unwrap();
@@ -183,6 +219,9 @@ impl Instance {
             root,
             postfix: tools.postfix.clone(),
             test: test.to_string(),
+            chroot: chroot.map(Path::to_path_buf),
+            ccert,
+            fingerprint_digest: Some("sha256".to_string()),
             listeners: Vec::new(),
             main_extra: String::new(),
             reserved: Vec::new(),
@@ -197,6 +236,34 @@ impl Instance {
         self.root.path().join(rel)
     }
 
+    /// `host` (a path under the chroot) as Postfix and ccert see it inside
+    /// the chroot; unchanged for an instance on the host.
+    pub fn inside(&self, host: &Path) -> PathBuf {
+        match &self.chroot {
+            Some(dir) => Path::new("/").join(host.strip_prefix(dir).unwrap_or_else(|_| {
+                panic!(
+                    "{} is not inside the chroot {}",
+                    host.display(),
+                    dir.display()
+                )
+            })),
+            None => host.to_path_buf(),
+        }
+    }
+
+    /// A command that runs `program` where the instance runs: `chroot DIR
+    /// program` for a chroot instance (`program` as found inside it).
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        match &self.chroot {
+            Some(dir) => {
+                let mut cmd = Command::new("chroot");
+                cmd.arg(dir).arg(program);
+                cmd
+            }
+            None => Command::new(program),
+        }
+    }
+
     /// The instance's configuration directory (for `-c`).
     pub fn conf(&self) -> PathBuf {
         self.path("conf")
@@ -208,9 +275,10 @@ impl Instance {
     }
 
     /// The `relay_clientcerts` value for a table of `map_type` built from
-    /// [`Instance::source`] (for sqlite: its `.cf` file).
+    /// [`Instance::source`] (for sqlite: its `.cf` file), with the path as
+    /// Postfix sees it.
     pub fn table(&self, map_type: &str) -> String {
-        let source = self.source();
+        let source = self.inside(&self.source());
         match map_type {
             "sqlite" => format!("sqlite:{}.sqlite.cf", source.display()),
             t => format!("{t}:{}", source.display()),
@@ -235,7 +303,12 @@ impl Instance {
 
     /// Writes main.cf and master.cf (also called by [`Instance::start`]).
     pub fn write_config(&self) {
-        let d = self.root.path().display();
+        let inside_root = self.inside(self.root.path());
+        let d = inside_root.display();
+        let digest = match &self.fingerprint_digest {
+            Some(name) => format!("smtpd_tls_fingerprint_digest = {name}\n"),
+            None => String::new(),
+        };
         let relay = self
             .listeners
             .first()
@@ -267,7 +340,7 @@ impl Instance {
              smtpd_tls_key_file = {d}/certs/server.key\n\
              smtpd_tls_security_level = encrypt\n\
              smtpd_tls_ask_ccert = yes\n\
-             smtpd_tls_fingerprint_digest = sha256\n\
+             {digest}\
              smtpd_tls_loglevel = 1\n\
              smtpd_relay_restrictions = permit_tls_clientcerts, reject\n\
              relay_clientcerts = {relay}\n\
@@ -323,9 +396,9 @@ impl Instance {
     /// Runs `postfix -c <conf> <action>`.
     pub fn postfix_cmd(&self, action: &str) -> Output {
         output(
-            Command::new(&self.postfix)
+            self.command(&self.postfix)
                 .arg("-c")
-                .arg(self.conf())
+                .arg(self.inside(&self.conf()))
                 .arg(action)
                 .env_remove("MAIL_CONFIG"),
         )
@@ -443,13 +516,14 @@ impl Instance {
         Self::wait_gone(pid);
     }
 
-    /// Runs `ccert -c <conf> ARGS` and returns its output, panicking (with
+    /// Runs `ccert -c <conf> ARGS` (inside the chroot for a chroot instance,
+    /// so path arguments must be [`Instance::inside`] paths) and returns its output, panicking (with
     /// the Postfix log) unless it succeeds.
     pub fn ccert(&self, args: &[&str]) -> Output {
         let out = output(
-            Command::new(ccert_bin())
+            self.command(&self.ccert)
                 .arg("-c")
-                .arg(self.conf())
+                .arg(self.inside(&self.conf()))
                 .args(args)
                 .env_remove("MAIL_CONFIG")
                 .stdin(Stdio::null()),

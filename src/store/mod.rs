@@ -179,19 +179,16 @@ pub fn sync_header(id: &str, generation: i64, map: &str) -> String {
 /// its first line; `None` for any other file.
 pub fn synced_from(path: &Path) -> Option<String> {
     use std::io::Read as _;
-    use std::os::unix::fs::OpenOptionsExt as _;
     let mut head = Vec::new();
-    // Only a regular file can be a sync copy; O_NONBLOCK so a FIFO swapped
-    // in meanwhile cannot hang the open (the reading command refuses it).
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(path)
-        .ok()?;
-    if !file.metadata().ok()?.is_file() {
+    // Only a regular file can be a copy: opening a FIFO would block.
+    if !std::fs::metadata(path).ok()?.is_file() {
         return None;
     }
-    file.take(4096).read_to_end(&mut head).ok()?;
+    std::fs::File::open(path)
+        .ok()?
+        .take(4096)
+        .read_to_end(&mut head)
+        .ok()?;
     let first = head.split(|&b| b == b'\n').next()?;
     let rest = std::str::from_utf8(first).ok()?.strip_prefix(SYNC_HEADER)?;
     let from = rest.split(' ').find_map(|f| f.strip_prefix("from="))?;
