@@ -51,6 +51,14 @@ pub struct Cli {
     #[arg(long = "map", global = true, value_name = "PATH|pgsql:CF")]
     pub map: Option<PathBuf>,
 
+    /// Show no progress bar.
+    ///
+    /// Long work (compiling or rebuilding a big table) shows progress on
+    /// standard error when it is a terminal; this turns it off. Output for
+    /// scripts never contains progress.
+    #[arg(long, global = true)]
+    pub quiet: bool,
+
     /// Use the built-in defaults of this Postfix release instead of asking postconf.
     ///
     /// By default ccert asks the installed Postfix (`postconf -c DIR`; the

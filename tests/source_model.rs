@@ -34,6 +34,7 @@ fn reader_items(input: &[u8], capacity: usize) -> (Vec<Record>, Vec<Problem>) {
         match item.expect("reading from memory") {
             Item::Record(r) => records.push(r),
             Item::Problem(p) => problems.push(p),
+            Item::Comment(..) => unreachable!("comments only come when asked for"),
         }
     }
     (records, problems)

@@ -1,5 +1,6 @@
 //! `ccert add`.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use anyhow::{Context as _, bail};
@@ -11,7 +12,7 @@ use crate::certstore::CertStore;
 use crate::cli::AddArgs;
 use crate::source::annotation::Annotation;
 use crate::source::locked::LockedSource;
-use crate::source::{SourceFile, check_value};
+use crate::source::{Item, check_value};
 
 use super::{Context, Outcome, rebuild_then_unlock};
 
@@ -61,12 +62,7 @@ pub fn run(args: &AddArgs, ctx: &Context) -> anyhow::Result<Outcome> {
 
     let mut locked = LockedSource::open(&path, true)
         .with_context(|| format!("opening the clientcerts source {}", path.display()))?;
-    let mut source = locked.source();
-    let mut changed = false;
-    let mut done = Vec::new();
-    for p in &planned {
-        changed |= apply(&mut source, p, args.replace, &path, &mut done)?;
-    }
+    let edit = plan_edit(&locked, &planned, args.replace, &path)?;
     // Keep each certificate so `ccert rehash` can re-fingerprint it later,
     // before the source names it: a run killed in between leaves an unused
     // copy (pruned later), never an entry without its certificate.
@@ -80,11 +76,9 @@ pub fn run(args: &AddArgs, ctx: &Context) -> anyhow::Result<Outcome> {
             )
         })?;
     }
-    locked
-        .commit(&source)
-        .with_context(|| format!("writing {}", path.display()))?;
+    let changed = edit.apply(&mut locked, &path)?;
     // Only now is it true.
-    for line in done {
+    for line in edit.done {
         say!("{line}");
     }
     // A configured table that does not exist yet is built even when the
@@ -133,7 +127,9 @@ fn add_fingerprint(
     let note = Annotation::for_fingerprint(&fp, args.pubkey, None, today);
     let mut locked = LockedSource::open(path, true)
         .with_context(|| format!("opening the clientcerts source {}", path.display()))?;
-    let mut source = locked.source();
+    let mut source = locked
+        .source()
+        .with_context(|| format!("reading {}", path.display()))?;
     let changed = match upsert(&mut source, &fp, name, &note, args.replace) {
         Ok(Upserted::Added) => {
             say!("added {fp} {name} to {}", path.display());
@@ -260,65 +256,177 @@ fn check_server_digest(digest: DigestAlgorithm, ctx: &Context, strict: bool) -> 
     Ok(())
 }
 
-/// Applies one planned entry to the model; returns whether it changed.
-/// What it did is pushed to `done`, printed once the source is written.
-fn apply(
-    source: &mut SourceFile,
-    p: &Planned,
+/// An entry already in the source (or added earlier in this run) for a
+/// planned key: postmap keeps the first of duplicate (folded) keys, so that
+/// one decides.
+struct Existing {
+    line: usize,
+    value: Vec<u8>,
+    /// The record's physical lines in the source, or the index of the new
+    /// entry in this run's appended lines.
+    place: Place,
+}
+
+enum Place {
+    Source(std::ops::Range<usize>),
+    Appended(usize),
+}
+
+/// The change `add` makes to the source, decided before anything is written.
+struct Edit {
+    /// New entries: ccert's comment, key, name.
+    appended: Vec<(String, String, String)>,
+    /// Entries renamed in place: their lines and new name.
+    renames: Vec<(std::ops::Range<usize>, String)>,
+    /// What was done, said once the source is written.
+    done: Vec<String>,
+}
+
+/// Decides how the planned entries change the locked source.
+///
+/// One streamed pass over the source finds the entries already there for
+/// the planned keys, so memory stays small and adding many certificates
+/// costs one read of the source. New entries are appended by copying the
+/// old content; only renames (`--replace`) edit the file in memory.
+fn plan_edit(
+    locked: &LockedSource,
+    planned: &[Planned],
     replace: bool,
     path: &Path,
-    done: &mut Vec<String>,
-) -> anyhow::Result<bool> {
-    let text = p.fingerprint.to_string();
-    let (records, _) = source.records();
-    // postmap keeps the first of duplicate (folded) keys: that one decides.
-    if let Some(existing) = records
+) -> anyhow::Result<Edit> {
+    let reading = || format!("reading {}", path.display());
+    let mut found: HashMap<Vec<u8>, Option<Existing>> = planned
         .iter()
-        .find(|r| r.key.eq_ignore_ascii_case(text.as_bytes()))
-    {
+        .map(|p| {
+            (
+                p.fingerprint.to_string().to_ascii_lowercase().into_bytes(),
+                None,
+            )
+        })
+        .collect();
+    for item in locked.records().with_context(reading)? {
+        let Item::Record(record) = item.with_context(reading)? else {
+            continue;
+        };
+        if let Some(slot @ None) = found.get_mut(&record.key.to_ascii_lowercase()) {
+            *slot = Some(Existing {
+                line: record.line,
+                value: record.value,
+                place: Place::Source(record.lines),
+            });
+        }
+    }
+
+    let mut appended: Vec<(String, String, String)> = Vec::new();
+    let mut renames: Vec<(std::ops::Range<usize>, String)> = Vec::new();
+    let mut done = Vec::new();
+    for p in planned {
+        let text = p.fingerprint.to_string();
+        let slot = found
+            .get_mut(text.to_ascii_lowercase().as_bytes())
+            .expect("every planned key is in the map");
+        let Some(existing) = slot else {
+            done.push(format!(
+                "added {text} {} to {}",
+                terminal_safe(&p.name),
+                path.display()
+            ));
+            *slot = Some(Existing {
+                line: 0,
+                value: p.name.clone().into_bytes(),
+                place: Place::Appended(appended.len()),
+            });
+            appended.push((p.annotation.to_line(), text, p.name.clone()));
+            continue;
+        };
         if existing.value == p.name.as_bytes() {
             tell!(
-                "ccert: notice: {}: {} is already in {} (line {}) as {:?}; nothing to do",
+                "ccert: notice: {}: {} is already in {}{} as {:?}; nothing to do",
                 p.cert_path,
                 text,
                 path.display(),
-                existing.line,
+                if existing.line > 0 {
+                    format!(" (line {})", existing.line)
+                } else {
+                    String::new()
+                },
                 p.name
             );
-            return Ok(false);
+            continue;
         }
         let old = String::from_utf8_lossy(&existing.value).into_owned();
         if !replace {
+            let at = if existing.line > 0 {
+                format!(":{}", existing.line)
+            } else {
+                String::new()
+            };
             bail!(
-                "{}:{}: {} is already present with the name {:?}, not {:?}; nothing changed \
+                "{}{at}: {} is already present with the name {:?}, not {:?}; nothing changed \
                  (use --replace to rename it)",
                 path.display(),
-                existing.line,
                 text,
                 old,
                 p.name
             );
         }
-        source
-            .replace_value(existing.lines.clone(), p.name.as_bytes())
-            .with_context(|| format!("{}: renaming the entry", path.display()))?;
+        match &existing.place {
+            Place::Source(lines) => renames.push((lines.clone(), p.name.clone())),
+            Place::Appended(i) => appended[*i].2 = p.name.clone(),
+        }
+        existing.value = p.name.clone().into_bytes();
         done.push(format!(
-            "renamed {} from {:?} to {:?} in {} (line {})",
+            "renamed {} from {:?} to {:?} in {}{}",
             text,
             old,
             p.name,
             path.display(),
-            existing.line
+            if existing.line > 0 {
+                format!(" (line {})", existing.line)
+            } else {
+                String::new()
+            }
         ));
-        return Ok(true);
     }
-    source.append_lines([p.annotation.to_line(), format!("{text} {}", p.name)]);
-    done.push(format!(
-        "added {text} {} to {}",
-        terminal_safe(&p.name),
-        path.display()
-    ));
-    Ok(true)
+    Ok(Edit {
+        appended,
+        renames,
+        done,
+    })
+}
+
+impl Edit {
+    /// Writes the change to the locked source; whether it changed anything.
+    /// New entries are appended by copying the source; only renames edit
+    /// the file in memory.
+    fn apply(&self, locked: &mut LockedSource, path: &Path) -> anyhow::Result<bool> {
+        let reading = || format!("reading {}", path.display());
+        let mut renames = self.renames.clone();
+        let lines = self
+            .appended
+            .iter()
+            .flat_map(|(note, key, name)| [note.clone(), format!("{key} {name}")]);
+        let writing = || format!("writing {}", path.display());
+        if renames.is_empty() {
+            locked.commit_append(lines).with_context(writing)?;
+            return Ok(!self.appended.is_empty());
+        }
+        let mut source = locked.source().with_context(reading)?;
+        // From the last record up, so earlier line numbers stay valid when a
+        // value spread over continuation lines shrinks to one line.
+        // The last rename of a record wins: put it first for `dedup`.
+        renames.reverse();
+        renames.sort_by_key(|(lines, _)| std::cmp::Reverse(lines.start));
+        renames.dedup_by_key(|(lines, _)| lines.start);
+        for (lines, name) in renames {
+            source
+                .replace_value(lines, name.as_bytes())
+                .with_context(|| format!("{}: renaming the entry", path.display()))?;
+        }
+        source.append_lines(lines);
+        locked.commit(&source).with_context(writing)?;
+        Ok(true)
+    }
 }
 
 /// Whether a table the configuration names for `source` is missing.

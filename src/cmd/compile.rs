@@ -6,7 +6,7 @@ use anyhow::{Context as _, bail};
 
 use crate::cli::CompileArgs;
 use crate::maps::MapType;
-use crate::maps::compile::compile;
+use crate::maps::compile::compile_with_progress;
 use crate::maps::prepare::DuplicatePolicy;
 
 use super::{Context, Outcome, print_warnings};
@@ -60,13 +60,19 @@ fn compile_one(
     // Wait for a running add/remove to finish, and keep the next one from
     // changing the source until this table is in place.
     let _shared = crate::source::locked::lock_shared(source)?;
-    let report = compile(source, map_type, policy).with_context(|| {
+    let mut progress = super::progress::Progress::new(ctx);
+    let step = format!("compiling {map_type}:{}", source.display());
+    let report = compile_with_progress(source, map_type, policy, &mut |done, total| {
+        progress.update(&step, done, total)
+    })
+    .with_context(|| {
         format!(
             "{}:{} was not compiled; the old table, if any, is unchanged",
             map_type,
             source.display()
         )
     })?;
+    drop(progress);
     print_warnings(source, &report);
     if map_type == MapType::Sqlite {
         super::note_sqlite_replaced(source, ctx);

@@ -19,6 +19,8 @@ pub struct Context {
     pub config_dir: PathBuf,
     /// `--map`: the clientcerts source override.
     pub map: Option<PathBuf>,
+    /// `--quiet`: no progress bars.
+    pub quiet: bool,
     /// Which Postfix to take values from (`--postfix-version`, `CCERT_POSTCONF`).
     pub choice: Choice,
     config: OnceCell<PostfixConfig>,
@@ -44,6 +46,7 @@ impl Context {
             config_dir: std::path::absolute(config_dir).unwrap_or_else(|_| config_dir.into()),
             map,
             choice,
+            quiet: false,
             config: OnceCell::new(),
             told: RefCell::default(),
         }

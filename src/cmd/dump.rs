@@ -1,6 +1,7 @@
 //! `ccert dump`: print every entry as `postmap -s` does.
 
 use std::io::Write;
+use std::ops::ControlFlow;
 
 use anyhow::Context as _;
 
@@ -14,17 +15,25 @@ pub fn run(args: &DumpArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         return super::fleet::dump(args);
     }
     let mut table = open_table(&args.table, ctx)?;
-    let entries = table
-        .entries()
-        .with_context(|| format!("reading {}", args.table))?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let written = entries.iter().try_for_each(|(key, value)| {
-        out.write_all(key)?;
-        out.write_all(b"\t")?;
-        out.write_all(value)?;
-        out.write_all(b"\n")
-    });
+    // Printed while the table is read, as postmap -s does: memory stays
+    // small whatever the table's size.
+    let mut written = Ok(());
+    table
+        .for_each_entry(&mut |key, value| {
+            written = out
+                .write_all(key)
+                .and_then(|()| out.write_all(b"\t"))
+                .and_then(|()| out.write_all(value))
+                .and_then(|()| out.write_all(b"\n"));
+            if written.is_ok() {
+                ControlFlow::Continue(())
+            } else {
+                ControlFlow::Break(())
+            }
+        })
+        .with_context(|| format!("reading {}", args.table))?;
     finish_output(written.and_then(|()| out.flush()))?;
     Ok(Outcome::Success)
 }

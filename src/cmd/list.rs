@@ -1,10 +1,9 @@
 //! `ccert list`.
 
-use std::collections::HashMap;
-use std::io::Write as _;
+use std::io::{BufReader, Write as _};
 
 use anyhow::Context as _;
-use serde::Serialize;
+use serde::{Serialize, Serializer as _};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -12,8 +11,9 @@ use crate::cert::name::terminal_safe;
 use crate::cert::{DigestAlgorithm, Fingerprint};
 use crate::cli::{ListArgs, ListFormat};
 use crate::maps::prepare::fold_key;
-use crate::source::SourceFile;
 use crate::source::annotation::Annotation;
+use crate::source::repeated::RepeatedKeys;
+use crate::source::{CommentsAbove, Item, RecordReader};
 
 use super::{Context, Outcome};
 
@@ -55,6 +55,10 @@ fn rfc3339<S: serde::Serializer>(t: &Option<OffsetDateTime>, s: S) -> Result<S::
 }
 
 /// Runs `ccert list`.
+///
+/// The source is streamed, and plain and JSON output are written while it
+/// is read, so memory stays small on a million-entry source (duplicates are
+/// marked exactly with a first pass, see [`RepeatedKeys`]).
 pub fn run(args: &ListArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     if let Some(map) = ctx.store_map()? {
         return super::fleet::list(args, &map);
@@ -62,36 +66,75 @@ pub fn run(args: &ListArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let path = ctx.source_path()?;
     // Refuses a FIFO or device; sweeps killed edits' temp files.
     crate::source::locked::before_reading(&path)?;
-    let bytes = std::fs::read(&path).with_context(|| {
-        format!(
-            "reading the clientcerts source {} (name another file with --map)",
-            path.display()
+    let open = || {
+        std::fs::File::open(&path)
+            .map(|f| RecordReader::new(BufReader::with_capacity(1 << 16, f)).with_comments())
+            .with_context(|| {
+                format!(
+                    "reading the clientcerts source {} (name another file with --map)",
+                    path.display()
+                )
+            })
+    };
+    let reading = || format!("reading the clientcerts source {}", path.display());
+    // Plain output shows no duplicate marks: one pass is enough.
+    let mut read_error = None;
+    let mut repeated = if args.format == ListFormat::Plain {
+        RepeatedKeys::default()
+    } else {
+        RepeatedKeys::from_keys(
+            open()?
+                .map_while(|item| item.map_err(|e| read_error = Some(e)).ok())
+                .filter_map(|item| match item {
+                    Item::Record(r) => Some(fold_key(&r.key)),
+                    _ => None,
+                }),
         )
-    })?;
-    let source = SourceFile::parse(&bytes);
-    let (records, problems) = source.records();
-    for p in &problems {
-        eprintln!(
-            "ccert: warning: {}:{}: {}",
-            path.display(),
-            p.line,
-            p.message
-        );
+    };
+    if let Some(e) = read_error {
+        return Err(e).with_context(reading);
     }
-    let mut first_line: HashMap<Vec<u8>, usize> = HashMap::new();
-    let mut entries = Vec::new();
-    for r in records {
-        let earlier = *first_line.entry(fold_key(&r.key)).or_insert(r.line);
-        let annotation = (r.lines.start > 0)
-            .then(|| Annotation::parse(source.line(r.lines.start - 1)))
-            .flatten()
-            .filter(|a| a.describes(&r.key));
-        let annotation = annotation.unwrap_or_default();
+
+    let cutoff = args
+        .expiring
+        .map(|days| OffsetDateTime::now_utc() + time::Duration::days(i64::from(days)));
+    let mut comments = CommentsAbove::default();
+    let mut failed: Option<anyhow::Error> = None;
+    let mut entries = open()?.filter_map(|item| {
+        let item = match item {
+            Ok(item) => item,
+            Err(e) => {
+                failed = Some(anyhow::Error::new(e).context(reading()));
+                return None;
+            }
+        };
+        let r = match item {
+            Item::Record(r) => r,
+            Item::Problem(p) => {
+                tell!(
+                    "ccert: warning: {}:{}: {}",
+                    path.display(),
+                    p.line,
+                    p.message
+                );
+                return None;
+            }
+            Item::Comment(index, text) => {
+                comments.note(index, text);
+                return None;
+            }
+        };
+        let earlier = repeated.first_line(&fold_key(&r.key), r.line);
+        let annotation = comments
+            .above(r.lines.start)
+            .and_then(|text| Annotation::parse(&text))
+            .filter(|a| a.describes(&r.key))
+            .unwrap_or_default();
         let digest = std::str::from_utf8(&r.key)
             .ok()
             .and_then(Fingerprint::parse)
             .map(|f| f.algorithm.name());
-        entries.push(Entry {
+        let entry = Entry {
             key: r.key,
             value: r.value,
             digest,
@@ -101,34 +144,42 @@ pub fn run(args: &ListArgs, ctx: &Context) -> anyhow::Result<Outcome> {
             line: r.line,
             duplicate: earlier != r.line,
             duplicate_of: (earlier != r.line).then_some(earlier),
-        });
-    }
-    if let Some(days) = args.expiring {
-        let cutoff = OffsetDateTime::now_utc() + time::Duration::days(i64::from(days));
-        entries.retain(|e| e.not_after.is_some_and(|t| t <= cutoff));
-    }
+        };
+        match cutoff {
+            Some(cutoff) if entry.not_after.is_none_or(|t| t > cutoff) => None,
+            _ => Some(entry),
+        }
+    });
     // What the server compares keys with; unknown without a readable configuration.
     let server_digest = ctx
         .postfix()
         .ok()
         .and_then(|p| p.fingerprint_digest().ok().flatten());
-    print(&entries, args.format, server_digest)?;
-    Ok(if args.expiring.is_some() && !entries.is_empty() {
+    let shown = print(&mut entries, args.format, server_digest)?;
+    drop(entries);
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    Ok(if args.expiring.is_some() && shown > 0 {
         Outcome::Failure
     } else {
         Outcome::Success
     })
 }
 
+/// Prints the entries as they come (the table, which must measure its
+/// columns, once they are all read); returns how many were printed.
 fn print(
-    entries: &[Entry],
+    entries: &mut dyn Iterator<Item = Entry>,
     format: ListFormat,
     server_digest: Option<DigestAlgorithm>,
-) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
+) -> anyhow::Result<usize> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut count = 0;
     match format {
         ListFormat::Plain => {
             for e in entries {
+                count += 1;
                 out.write_all(&e.key)?;
                 out.write_all(b" ")?;
                 out.write_all(&e.value)?;
@@ -136,17 +187,23 @@ fn print(
             }
         }
         ListFormat::Json => {
-            serde_json::to_writer_pretty(&mut out, entries)?;
+            let mut serializer = serde_json::Serializer::pretty(&mut out);
+            serializer.collect_seq(entries.inspect(|_| count += 1))?;
             out.write_all(b"\n")?;
         }
         ListFormat::Table => {
+            let entries: Vec<Entry> = entries.collect();
+            count = entries.len();
             let now = OffsetDateTime::now_utc();
-            let table = table(entries, server_digest, now, table_width());
-            writeln!(out, "{table}")?;
+            writeln!(
+                out,
+                "{}",
+                table(&entries, server_digest, now, table_width())
+            )?;
         }
     }
     out.flush()?;
-    Ok(())
+    Ok(count)
 }
 
 /// The width the table must fit: `COLUMNS` when set (as `ls` honours it),

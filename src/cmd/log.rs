@@ -387,7 +387,9 @@ fn approve(rows: &[Row], path: &Path, no_compile: bool, ctx: &Context) -> anyhow
     }
     let mut locked = LockedSource::open(path, true)
         .with_context(|| format!("opening the clientcerts source {}", path.display()))?;
-    let mut source = locked.source();
+    let mut source = locked
+        .source()
+        .with_context(|| format!("reading {}", path.display()))?;
     let mut changed = false;
     for (fp, name, note) in &chosen {
         match upsert(&mut source, fp, name, note, false)

@@ -38,6 +38,7 @@ pub mod list;
 pub mod log;
 pub mod migrate;
 pub mod probe;
+pub mod progress;
 pub mod query;
 pub mod rehash;
 pub mod remove;
@@ -87,7 +88,8 @@ pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
         flavour: cli.postfix_build.map(Into::into),
         lookup: crate::postfix::postconf::Lookup::from_env(),
     };
-    let ctx = Context::new(&cli.config_dir, cli.map.clone(), choice);
+    let mut ctx = Context::new(&cli.config_dir, cli.map.clone(), choice);
+    ctx.quiet = cli.quiet;
     match &cli.command {
         Command::Fingerprint(args) => fingerprint::run(args, &ctx),
         Command::Add(args) => add::run(args, &ctx),
@@ -270,11 +272,19 @@ fn rebuild_tables(source: &Path, ctx: &Context) -> anyhow::Result<()> {
         .tables_of_source(source)
         .map_err(|e| failed(&format!("{e:#}")))?;
     let mut reports = Vec::new();
+    let mut progress = progress::Progress::new(ctx);
     for map_type in types {
-        let report = maps::compile::compile(source, map_type, maps::prepare::DuplicatePolicy::Warn)
-            .map_err(|e| failed(&e))?;
+        let step = format!("rebuilding {map_type}:{}", source.display());
+        let report = maps::compile::compile_with_progress(
+            source,
+            map_type,
+            maps::prepare::DuplicatePolicy::Warn,
+            &mut |done, total| progress.update(&step, done, total),
+        )
+        .map_err(|e| failed(&e))?;
         reports.push(report);
     }
+    drop(progress);
     if let Some(report) = reports.first() {
         print_warnings(source, report);
     }

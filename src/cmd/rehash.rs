@@ -29,7 +29,9 @@ pub fn run(args: &RehashArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let store = CertStore::for_source(&path);
     let mut locked = LockedSource::open(&path, false)
         .with_context(|| format!("opening the clientcerts source {}", path.display()))?;
-    let mut source = locked.source();
+    let mut source = locked
+        .source()
+        .with_context(|| format!("reading {}", path.display()))?;
     let stored = store.load(&mut |w| tell!("ccert: warning: {w}"));
     let (records, _) = source.records();
 

@@ -1,5 +1,6 @@
 //! `ccert remove`.
 
+use std::collections::HashSet;
 use std::io::IsTerminal as _;
 use std::ops::Range;
 
@@ -10,7 +11,7 @@ use crate::certstore::CertStore;
 use crate::cli::RemoveArgs;
 use crate::source::annotation::Annotation;
 use crate::source::locked::LockedSource;
-use crate::source::{Record, SourceFile};
+use crate::source::{Item, Record};
 use crate::store::Selector;
 
 use super::{Context, Outcome, rebuild_then_unlock};
@@ -49,9 +50,17 @@ pub fn run(args: &RemoveArgs, ctx: &Context) -> anyhow::Result<Outcome> {
 
     let mut locked = LockedSource::open(&path, false)
         .with_context(|| format!("opening the clientcerts source {}", path.display()))?;
-    let mut source = locked.source();
-    let (records, _) = source.records();
-    let matching: Vec<&Record> = records.iter().filter(|r| matcher.matches(r)).collect();
+    // One streamed pass finds the matching entries; the file is then copied
+    // without them, so memory stays small whatever the source's size.
+    let reading = || format!("reading {}", path.display());
+    let mut matching: Vec<Record> = Vec::new();
+    for item in locked.records().with_context(reading)? {
+        if let Item::Record(record) = item.with_context(reading)?
+            && matcher.matches(&record)
+        {
+            matching.push(record);
+        }
+    }
     if matching.is_empty() {
         bail!(
             "{}: no entry matches {wanted}; nothing removed (see `ccert list`)",
@@ -96,25 +105,17 @@ pub fn run(args: &RemoveArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         }
     }
 
-    let ranges = ranges_to_remove(&source, &matching);
-    for range in ranges.into_iter().rev() {
-        source.remove_lines(range);
-    }
+    // Each entry goes with the ccert comment right above it, when that
+    // comment describes it.
+    let ranges: Vec<Range<usize>> = matching.iter().map(|r| r.lines.clone()).collect();
     locked
-        .commit(&source)
+        .commit_without(&ranges, |i, above| {
+            Annotation::parse(above).is_some_and(|a| a.describes(&matching[i].key))
+        })
         .with_context(|| format!("writing {}", path.display()))?;
     // Drop the stored copies of certificates no remaining entry refers to.
-    let remaining: Vec<Fingerprint> = source
-        .records()
-        .0
-        .iter()
-        .filter_map(|r| {
-            std::str::from_utf8(&r.key)
-                .ok()
-                .and_then(Fingerprint::parse)
-        })
-        .collect();
     let store = CertStore::for_source(&path);
+    let remaining = remaining_stored(&locked, &store).with_context(reading)?;
     store.prune(&remaining).with_context(|| {
         format!(
             "{}: removing unused certificate copies",
@@ -184,29 +185,34 @@ fn matcher(args: &RemoveArgs) -> anyhow::Result<(Matcher, String)> {
     Ok((Matcher::Fingerprints(fps), what))
 }
 
-/// The line ranges to delete: each entry with the ccert comment right
-/// before it (when that comment describes this entry), merged and sorted.
-fn ranges_to_remove(source: &SourceFile, matching: &[&Record]) -> Vec<Range<usize>> {
-    let mut ranges: Vec<Range<usize>> = matching
+/// The fingerprints of the (now edited) source that a stored certificate
+/// matches: what [`CertStore::prune`] must keep. Streams the source; memory
+/// grows with the store, not with the source.
+fn remaining_stored(locked: &LockedSource, store: &CertStore) -> anyhow::Result<Vec<Fingerprint>> {
+    let stored: HashSet<Fingerprint> = store
+        .load(&mut |_| {})
         .iter()
-        .map(|r| {
-            let mut start = r.lines.start;
-            if start > 0 {
-                let above = source.line(start - 1);
-                if Annotation::parse(above).is_some_and(|a| a.describes(&r.key)) {
-                    start -= 1;
-                }
-            }
-            start..r.lines.end
+        .flat_map(|s| {
+            DigestAlgorithm::ALL.into_iter().flat_map(move |digest| {
+                [false, true]
+                    .into_iter()
+                    .map(move |pubkey| s.cert.fingerprint(digest, pubkey))
+            })
         })
         .collect();
-    ranges.sort_by_key(|r| r.start);
-    let mut merged: Vec<Range<usize>> = Vec::new();
-    for r in ranges {
-        match merged.last_mut() {
-            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
-            _ => merged.push(r),
+    let mut kept = Vec::new();
+    if stored.is_empty() {
+        return Ok(kept);
+    }
+    for item in locked.records()? {
+        if let Item::Record(r) = item?
+            && let Some(fp) = std::str::from_utf8(&r.key)
+                .ok()
+                .and_then(Fingerprint::parse)
+            && stored.contains(&fp)
+        {
+            kept.push(fp);
         }
     }
-    merged
+    Ok(kept)
 }

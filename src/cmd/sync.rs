@@ -45,7 +45,9 @@ pub fn run(args: &SyncArgs, _ctx: &Context) -> anyhow::Result<Outcome> {
     // and a manual run) take turns, and each sees the other's result.
     let mut locked =
         LockedSource::open(file, true).with_context(|| format!("opening {}", file.display()))?;
-    let existing = locked.source();
+    let existing = locked
+        .source()
+        .with_context(|| format!("reading {}", file.display()))?;
     let first = existing
         .as_bytes()
         .split(|&b| b == b'\n')

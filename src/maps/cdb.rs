@@ -10,45 +10,20 @@
 //! what `postmap cdb:` writes. Keys and values carry no trailing NUL
 //! (postmap's cdb default); readers try `key\0` then `key`.
 
-use std::collections::HashMap;
 use std::fs::File;
-use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
-use std::os::unix::fs::FileExt;
+use std::io::{self, BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
+mod writer;
+
+use super::mapped::Mapped;
 use super::prepare::{Duplicate, DuplicatePolicy};
 use super::table_file::{NewTable, ReaderLock};
-use super::{Backend, Entry, MapError, MapType, Table, writeback};
+use super::{Backend, Entry, MapError, MapType, Table, Visit};
+use writer::Writer;
 
 /// Size of the cdb header: 256 `(position, slot count)` pairs.
 const HEADER: u64 = 2048;
-
-/// No record (end of a `same_hash` chain).
-const NONE: u32 = u32::MAX;
-
-/// Hashes the (already well mixed) cdb hash values used as map keys with one
-/// multiplication instead of SipHash.
-#[derive(Default)]
-struct CdbHashHasher(u64);
-
-impl std::hash::Hasher for CdbHashHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8) | u64::from(b);
-        }
-        self.0 = self.0.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-
-    fn write_u32(&mut self, n: u32) {
-        self.0 = u64::from(n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-}
-
-type HashIndex = HashMap<u32, u32, std::hash::BuildHasherDefault<CdbHashHasher>>;
 
 /// The cdb hash (djb's "times 33, xor").
 pub fn cdb_hash(bytes: &[u8]) -> u32 {
@@ -74,11 +49,15 @@ impl Backend for CdbBackend {
         let file = table.file().try_clone().map_err(|e| table.error(e))?;
         let mut writer = Writer::new(file, table.target()).map_err(|e| table.error(e))?;
         for entry in entries {
-            writer.add(&entry?, policy, duplicate)?;
+            writer.add(&entry?)?;
         }
-        if writer.dead > 0 {
-            // Replaced duplicates left dead records behind: copy the live ones
-            // into a fresh temp file so the table holds no garbage.
+        writer
+            .resolve(policy)?
+            .into_iter()
+            .for_each(&mut *duplicate);
+        if writer.has_dead() {
+            // Duplicates left dead records behind: copy the live ones into a
+            // fresh temp file so the table holds no garbage.
             let file = table.restart()?;
             writer = writer.compact(file)?;
         }
@@ -92,248 +71,10 @@ impl Backend for CdbBackend {
     }
 }
 
-/// One record already written: its hash and position. Kept for every record
-/// (8 bytes each) to build the hash tables at the end.
-#[derive(Clone, Copy)]
-struct Slot {
-    hash: u32,
-    pos: u32,
-}
-
-/// Streams records into the temp file and builds the tables at the end.
-struct Writer {
-    out: BufWriter<File>,
-    path: PathBuf,
-    end: u64,
-    slots: Vec<Slot>,
-    /// Whether each record is still live (false after `-r` replaced it).
-    live: Vec<bool>,
-    dead: usize,
-    /// First record with a given hash, then `same_hash` links to the next.
-    by_hash: HashIndex,
-    same_hash: Vec<u32>,
-    writeback: writeback::Tracker,
-}
-
-impl Writer {
-    fn new(file: File, path: &Path) -> io::Result<Self> {
-        let mut out = BufWriter::with_capacity(1 << 20, file);
-        out.write_all(&[0u8; HEADER as usize])?;
-        Ok(Self {
-            out,
-            path: path.to_path_buf(),
-            end: HEADER,
-            slots: Vec::new(),
-            live: Vec::new(),
-            dead: 0,
-            by_hash: HashIndex::default(),
-            same_hash: Vec::new(),
-            writeback: writeback::Tracker::default(),
-        })
-    }
-
-    fn too_big(&self) -> MapError {
-        MapError::Backend {
-            path: self.path.clone(),
-            message: "the table would exceed the 4 GiB limit of the cdb format; \
-                      use lmdb or hash for this map"
-                .into(),
-        }
-    }
-
-    fn io(&self, e: io::Error) -> MapError {
-        io_err(&self.path, e)
-    }
-
-    /// The live record with exactly this key, if any.
-    fn find(&mut self, hash: u32, key: &[u8]) -> Result<Option<u32>, MapError> {
-        let mut index = match self.by_hash.get(&hash) {
-            Some(&i) => i,
-            None => return Ok(None),
-        };
-        self.out.flush().map_err(|e| self.io(e))?;
-        let mut buf = Vec::new();
-        while index != NONE {
-            if self.live[index as usize] {
-                let pos = u64::from(self.slots[index as usize].pos);
-                let mut head = [0u8; 8];
-                self.out
-                    .get_ref()
-                    .read_exact_at(&mut head, pos)
-                    .map_err(|e| self.io(e))?;
-                let klen = u32::from_le_bytes(head[..4].try_into().unwrap()) as usize;
-                if klen == key.len() {
-                    buf.resize(klen, 0);
-                    self.out
-                        .get_ref()
-                        .read_exact_at(&mut buf, pos + 8)
-                        .map_err(|e| self.io(e))?;
-                    if buf == key {
-                        return Ok(Some(index));
-                    }
-                }
-            }
-            index = self.same_hash[index as usize];
-        }
-        Ok(None)
-    }
-
-    fn add(
-        &mut self,
-        entry: &Entry,
-        policy: DuplicatePolicy,
-        duplicate: &mut dyn FnMut(Duplicate),
-    ) -> Result<(), MapError> {
-        let hash = cdb_hash(&entry.key);
-        if let Some(old) = self.find(hash, &entry.key)? {
-            duplicate(Duplicate {
-                key: entry.key.clone(),
-                line: entry.line,
-            });
-            if policy != DuplicatePolicy::Replace {
-                return Ok(());
-            }
-            self.live[old as usize] = false;
-            self.dead += 1;
-        }
-        let pos = u32::try_from(self.end).map_err(|_| self.too_big())?;
-        let klen = u32::try_from(entry.key.len()).map_err(|_| self.too_big())?;
-        let vlen = u32::try_from(entry.value.len()).map_err(|_| self.too_big())?;
-        self.end += 8 + u64::from(klen) + u64::from(vlen);
-        if self.end > u64::from(u32::MAX) {
-            return Err(self.too_big());
-        }
-        let write = |out: &mut BufWriter<File>| -> io::Result<()> {
-            out.write_all(&klen.to_le_bytes())?;
-            out.write_all(&vlen.to_le_bytes())?;
-            out.write_all(&entry.key)?;
-            out.write_all(&entry.value)
-        };
-        write(&mut self.out).map_err(|e| self.io(e))?;
-        let flushed = self.end - self.out.buffer().len() as u64;
-        self.writeback.advance(self.out.get_ref(), flushed);
-        let index = u32::try_from(self.slots.len()).map_err(|_| self.too_big())?;
-        self.slots.push(Slot { hash, pos });
-        self.live.push(true);
-        let next = self.by_hash.insert(hash, index).unwrap_or(NONE);
-        // Chain newest first; `find` checks liveness, so order is irrelevant.
-        self.same_hash.push(next);
-        Ok(())
-    }
-
-    /// Copies the live records into `file`, returning a writer positioned
-    /// after them.
-    fn compact(mut self, file: File) -> Result<Self, MapError> {
-        self.out.flush().map_err(|e| self.io(e))?;
-        let mut old = self
-            .out
-            .into_inner()
-            .map_err(|e| io_err(&self.path, e.into_error()))?;
-        old.seek(SeekFrom::Start(HEADER))
-            .map_err(|e| io_err(&self.path, e))?;
-        let mut input = BufReader::with_capacity(1 << 20, old);
-        let mut fresh = Writer::new(file, &self.path).map_err(|e| io_err(&self.path, e))?;
-        let mut buf = Vec::new();
-        for (slot, live) in self.slots.iter().zip(&self.live) {
-            let mut head = [0u8; 8];
-            input
-                .read_exact(&mut head)
-                .map_err(|e| io_err(&self.path, e))?;
-            let klen = u32::from_le_bytes(head[..4].try_into().unwrap()) as usize;
-            let vlen = u32::from_le_bytes(head[4..].try_into().unwrap()) as usize;
-            buf.resize(klen + vlen, 0);
-            input
-                .read_exact(&mut buf)
-                .map_err(|e| io_err(&self.path, e))?;
-            if !live {
-                continue;
-            }
-            let pos = fresh.end as u32;
-            fresh.end += 8 + buf.len() as u64;
-            fresh
-                .out
-                .write_all(&head)
-                .and_then(|()| fresh.out.write_all(&buf))
-                .map_err(|e| io_err(&self.path, e))?;
-            fresh.slots.push(Slot {
-                hash: slot.hash,
-                pos,
-            });
-            fresh.live.push(true);
-        }
-        Ok(fresh)
-    }
-
-    /// Writes the 256 hash tables and the header, then flushes.
-    fn finish(mut self) -> Result<(), MapError> {
-        // Group live records by table, keeping record order within a table
-        // (tinycdb inserts each table's records in the order they were added).
-        let mut counts = [0usize; 256];
-        for (slot, live) in self.slots.iter().zip(&self.live) {
-            if *live {
-                counts[(slot.hash & 255) as usize] += 1;
-            }
-        }
-        let mut starts = [0usize; 256];
-        let mut acc = 0;
-        for t in 0..256 {
-            starts[t] = acc;
-            acc += counts[t];
-        }
-        let mut grouped = vec![Slot { hash: 0, pos: 0 }; acc];
-        let mut fill = starts;
-        for (slot, live) in self.slots.iter().zip(&self.live) {
-            if *live {
-                let t = (slot.hash & 255) as usize;
-                grouped[fill[t]] = *slot;
-                fill[t] += 1;
-            }
-        }
-        drop(std::mem::take(&mut self.slots));
-        drop(std::mem::take(&mut self.by_hash));
-        drop(std::mem::take(&mut self.same_hash));
-
-        let mut header = [0u8; HEADER as usize];
-        let mut pos = self.end;
-        let mut table: Vec<Slot> = Vec::new();
-        for t in 0..256 {
-            let n = counts[t] * 2;
-            let at = u32::try_from(pos).map_err(|_| self.too_big())?;
-            header[t * 8..t * 8 + 4].copy_from_slice(&at.to_le_bytes());
-            header[t * 8 + 4..t * 8 + 8].copy_from_slice(&(n as u32).to_le_bytes());
-            if n == 0 {
-                continue;
-            }
-            table.clear();
-            table.resize(n, Slot { hash: 0, pos: 0 });
-            for rec in &grouped[starts[t]..starts[t] + counts[t]] {
-                let mut i = (rec.hash >> 8) as usize % n;
-                while table[i].pos != 0 {
-                    i = (i + 1) % n;
-                }
-                table[i] = *rec;
-            }
-            let mut bytes = Vec::with_capacity(n * 8);
-            for s in &table {
-                bytes.extend_from_slice(&s.hash.to_le_bytes());
-                bytes.extend_from_slice(&s.pos.to_le_bytes());
-            }
-            self.out.write_all(&bytes).map_err(|e| self.io(e))?;
-            pos += n as u64 * 8;
-            if pos > u64::from(u32::MAX) {
-                return Err(self.too_big());
-            }
-        }
-        self.out.flush().map_err(|e| self.io(e))?;
-        self.out
-            .get_ref()
-            .write_all_at(&header, 0)
-            .map_err(|e| self.io(e))
-    }
-}
-
-/// An open `cdb:` table.
+/// An open `cdb:` table, memory-mapped (see [`Mapped`]); every read is
+/// checked against the file's length and the record area.
 pub struct CdbTable {
+    map: Mapped,
     file: File,
     path: PathBuf,
     header: Vec<(u32, u32)>,
@@ -354,9 +95,9 @@ impl CdbTable {
                 "{len} bytes, shorter than the 2048-byte cdb header"
             )));
         }
-        let mut raw = [0u8; HEADER as usize];
-        file.read_exact_at(&mut raw, 0)
-            .map_err(|e| io_err(path, e))?;
+        let len = usize::try_from(len).map_err(|_| corrupt("too big to map".into()))?;
+        let map = Mapped::new(&file, len).map_err(|e| io_err(path, e))?;
+        let raw = map.get(0, HEADER).expect("the file holds the header");
         let header: Vec<(u32, u32)> = raw
             .chunks_exact(8)
             .map(|c| {
@@ -366,6 +107,7 @@ impl CdbTable {
                 )
             })
             .collect();
+        let len = len as u64;
         let eod = u64::from(header[0].0);
         if eod < HEADER || eod > len {
             return Err(corrupt(format!(
@@ -381,6 +123,7 @@ impl CdbTable {
             }
         }
         Ok(Self {
+            map,
             file,
             path: path.to_path_buf(),
             header,
@@ -395,28 +138,34 @@ impl CdbTable {
         }
     }
 
-    fn read_at(&self, buf: &mut [u8], pos: u64) -> Result<(), MapError> {
-        self.file
-            .read_exact_at(buf, pos)
-            .map_err(|e| io_err(&self.path, e))
+    fn u32_at(&self, pos: u64) -> Result<u32, MapError> {
+        let bytes = self
+            .map
+            .get(pos, 4)
+            .ok_or_else(|| self.corrupt(format!("position {pos} outside the file")))?;
+        Ok(u32::from_le_bytes(bytes.try_into().unwrap()))
     }
 
-    /// Reads the lengths of the record at `pos`, checking they fit the record area.
-    fn record_lengths(&self, pos: u64) -> Result<(u64, u64), MapError> {
+    /// The key and value of the record at `pos`, checked to lie in the
+    /// record area.
+    fn record(&self, pos: u64) -> Result<(&[u8], &[u8]), MapError> {
         if pos < HEADER || pos + 8 > self.eod {
             return Err(self.corrupt(format!("record position {pos} out of range")));
         }
-        let mut head = [0u8; 8];
-        self.read_at(&mut head, pos)?;
-        let klen = u64::from(u32::from_le_bytes(head[..4].try_into().unwrap()));
-        let vlen = u64::from(u32::from_le_bytes(head[4..].try_into().unwrap()));
+        let klen = u64::from(self.u32_at(pos)?);
+        let vlen = u64::from(self.u32_at(pos + 4)?);
         if pos + 8 + klen + vlen > self.eod {
             return Err(self.corrupt(format!("record at {pos} runs past the records")));
         }
-        Ok((klen, vlen))
+        let key = self.map.get(pos + 8, klen).expect("inside the record area");
+        let value = self
+            .map
+            .get(pos + 8 + klen, vlen)
+            .expect("inside the record area");
+        Ok((key, value))
     }
 
-    fn find(&self, key: &[u8]) -> Result<Option<Vec<u8>>, MapError> {
+    fn find(&self, key: &[u8]) -> Result<Option<&[u8]>, MapError> {
         let hash = cdb_hash(key);
         let (tpos, n) = self.header[(hash & 255) as usize];
         let (tpos, n) = (u64::from(tpos), u64::from(n));
@@ -424,29 +173,19 @@ impl CdbTable {
             return Ok(None);
         }
         let start = u64::from(hash >> 8) % n;
-        let mut slot = [0u8; 8];
-        let mut buf = Vec::new();
         for i in 0..n {
             let at = tpos + ((start + i) % n) * 8;
-            self.read_at(&mut slot, at)?;
-            let shash = u32::from_le_bytes(slot[..4].try_into().unwrap());
-            let spos = u64::from(u32::from_le_bytes(slot[4..].try_into().unwrap()));
+            let shash = self.u32_at(at)?;
+            let spos = u64::from(self.u32_at(at + 4)?);
             if spos == 0 {
                 return Ok(None);
             }
             if shash != hash {
                 continue;
             }
-            let (klen, vlen) = self.record_lengths(spos)?;
-            if klen != key.len() as u64 {
-                continue;
-            }
-            buf.resize(klen as usize, 0);
-            self.read_at(&mut buf, spos + 8)?;
-            if buf == key {
-                let mut value = vec![0u8; vlen as usize];
-                self.read_at(&mut value, spos + 8 + klen)?;
-                return Ok(Some(value));
+            let (k, v) = self.record(spos)?;
+            if k == key {
+                return Ok(Some(v));
             }
         }
         Ok(None)
@@ -458,19 +197,18 @@ impl Table for CdbTable {
         let mut with_nul = key.to_vec();
         with_nul.push(0);
         for candidate in [&with_nul[..], key] {
-            if let Some(mut value) = self.find(candidate)? {
-                if value.last() == Some(&0) {
-                    value.pop();
-                }
-                return Ok(Some(value));
+            if let Some(value) = self.find(candidate)? {
+                return Ok(Some(value.strip_suffix(&[0]).unwrap_or(value).to_vec()));
             }
         }
         Ok(None)
     }
 
-    fn entries(&mut self) -> Result<Vec<(Vec<u8>, Vec<u8>)>, MapError> {
-        let mut out = Vec::new();
+    fn for_each_entry(&mut self, visit: &mut Visit<'_>) -> Result<(), MapError> {
+        // Read in order through a buffer rather than through the map, so a
+        // dump does not pull the whole table into this process's memory.
         let mut pos = HEADER;
+        let (mut key, mut value) = (Vec::new(), Vec::new());
         let mut input = BufReader::with_capacity(1 << 20, &self.file);
         input
             .seek(SeekFrom::Start(HEADER))
@@ -488,22 +226,19 @@ impl Table for CdbTable {
             if pos + 8 + klen + vlen > self.eod {
                 return Err(self.corrupt(format!("record at {pos} runs past the records")));
             }
-            let mut key = vec![0u8; klen as usize];
-            let mut value = vec![0u8; vlen as usize];
+            key.resize(klen as usize, 0);
+            value.resize(vlen as usize, 0);
             input
                 .read_exact(&mut key)
                 .and_then(|()| input.read_exact(&mut value))
                 .map_err(|e| io_err(&self.path, e))?;
-            if key.last() == Some(&0) {
-                key.pop();
+            let strip = |b: &[u8]| b.strip_suffix(&[0]).unwrap_or(b).len();
+            if visit(&key[..strip(&key)], &value[..strip(&value)]).is_break() {
+                return Ok(());
             }
-            if value.last() == Some(&0) {
-                value.pop();
-            }
-            out.push((key, value));
             pos += 8 + klen + vlen;
         }
-        Ok(out)
+        Ok(())
     }
 }
 
@@ -577,6 +312,37 @@ mod tests {
             assert_eq!(table.get(b"nope").unwrap(), None);
             let entries = table.entries().unwrap();
             assert_eq!(entries.len(), 2, "no dead records");
+        }
+    }
+
+    #[test]
+    fn many_duplicates_leave_no_dead_records() {
+        let keys: Vec<String> = (0..6000)
+            .map(|i| format!("k{}", (i * 7919) % 4000))
+            .collect();
+        let values: Vec<String> = (0..6000).map(|i| format!("v{i}")).collect();
+        let pairs: Vec<(&str, &str)> = keys
+            .iter()
+            .zip(&values)
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        for policy in [DuplicatePolicy::Warn, DuplicatePolicy::Replace] {
+            let dir = tempfile::tempdir().unwrap();
+            let dups = build(dir.path(), &pairs, policy);
+            assert_eq!(dups.len(), 2000);
+            assert!(dups.windows(2).all(|w| w[0].line < w[1].line));
+            let mut table = CdbBackend.open(&dir.path().join("map")).unwrap();
+            let entries = table.entries().unwrap();
+            assert_eq!(entries.len(), 4000);
+            for (key, value) in entries {
+                let lines: Vec<usize> = (0..6000).filter(|&i| keys[i].as_bytes() == key).collect();
+                let want = match policy {
+                    DuplicatePolicy::Replace => *lines.last().unwrap(),
+                    _ => lines[0],
+                };
+                assert_eq!(value, values[want].as_bytes());
+                assert_eq!(table.get(&key).unwrap(), Some(value));
+            }
         }
     }
 

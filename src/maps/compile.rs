@@ -8,7 +8,7 @@
 //! source it was read from, and a source that cannot be read leaves the old
 //! table untouched.
 
-use std::io::BufReader;
+use std::io::{BufReader, Read};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
@@ -35,6 +35,18 @@ pub fn compile(
     map_type: MapType,
     policy: DuplicatePolicy,
 ) -> Result<Report, MapError> {
+    compile_with_progress(source, map_type, policy, &mut |_, _| {})
+}
+
+/// [`compile`], telling `progress` how many bytes of the source were read
+/// and the source's size, as reading goes on (the backend's last steps,
+/// such as merging and fsync, follow the last call).
+pub fn compile_with_progress(
+    source: &Path,
+    map_type: MapType,
+    policy: DuplicatePolicy,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Report, MapError> {
     let io_err = |e| MapError::Io {
         path: source.to_path_buf(),
         source: e,
@@ -53,6 +65,12 @@ pub fn compile(
             kind: crate::fsutil::file_kind(&meta.file_type()),
         });
     }
+    let file = Counting {
+        inner: file,
+        read: 0,
+        total: meta.len(),
+        progress,
+    };
     let mut problems = Vec::new();
     let mut read = 0usize;
     let mut duplicates = Vec::new();
@@ -68,6 +86,7 @@ pub fn compile(
                     problems.push(problem);
                     None
                 }
+                Ok(Item::Comment(..)) => None,
                 Err(e) => Some(Err(io_err(e))),
             },
         );
@@ -107,11 +126,42 @@ pub fn check_source(source: &Path) -> Result<(), MapError> {
 /// Rebuilds every table of any type that already exists next to `source`
 /// (used by add/remove/rehash so a table is never stale). Returns the reports.
 pub fn rebuild_existing(source: &Path) -> Result<Vec<Report>, MapError> {
+    rebuild_existing_with_progress(source, &mut |_, _, _| {})
+}
+
+/// [`rebuild_existing`], with [`compile_with_progress`]'s reports for each
+/// table type in turn.
+pub fn rebuild_existing_with_progress(
+    source: &Path,
+    progress: &mut dyn FnMut(MapType, u64, u64),
+) -> Result<Vec<Report>, MapError> {
     let mut reports = Vec::new();
     for map_type in MapType::ALL {
         if map_type.table_path(source).exists() {
-            reports.push(compile(source, map_type, DuplicatePolicy::Warn)?);
+            reports.push(compile_with_progress(
+                source,
+                map_type,
+                DuplicatePolicy::Warn,
+                &mut |read, total| progress(map_type, read, total),
+            )?);
         }
     }
     Ok(reports)
+}
+
+/// A reader that reports how much it has read.
+struct Counting<'a, R> {
+    inner: R,
+    read: u64,
+    total: u64,
+    progress: &'a mut dyn FnMut(u64, u64),
+}
+
+impl<R: Read> Read for Counting<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        (self.progress)(self.read, self.total);
+        Ok(n)
+    }
 }

@@ -26,18 +26,18 @@ use super::lmdb_check::{self, Layout};
 use super::prepare::{Duplicate, DuplicatePolicy};
 use super::sorted::SortedEntries;
 use super::table_file::{NewTable, ReaderLock};
-use super::{Backend, Entry, MapError, MapType, Table, writeback};
+use super::{Backend, Entry, MapError, MapType, Table, Visit, writeback};
 use crate::fsutil::{self, LockKind};
 
 /// Largest key LMDB 0.9 stores (`MDB_MAXKEYSIZE`), trailing NUL included.
 pub const MAX_KEY_SIZE: usize = 511;
 
 /// Entry bytes sorted in memory before a run is spilled to a temp file.
-const RUN_BYTES: usize = 24 << 20;
+const RUN_BYTES: usize = 16 << 20;
 
 /// Entry bytes appended per write transaction. The batch is kept until it is
 /// committed so it can be replayed after growing the map on `MDB_MAP_FULL`.
-const BATCH_BYTES: usize = 8 << 20;
+const BATCH_BYTES: usize = 4 << 20;
 
 /// Smallest map size (Postfix's `lmdb_map_size` default, 16 MiB).
 const MIN_MAP_SIZE: usize = 16 << 20;
@@ -279,77 +279,99 @@ impl Builder {
 }
 
 /// An open `lmdb:` table.
+///
+/// Single lookups read the file with `pread` along one root-to-leaf path,
+/// checking each page first (see [`lmdb_check::lookup`]), so a query costs
+/// a few page reads whatever the table's size. Reading every entry walks and
+/// checks the whole tree once, then lets LMDB iterate it.
 pub struct LmdbTable {
-    env: Env,
-    db: Database<Bytes, Bytes>,
     path: PathBuf,
+    layout: Layout,
+    /// Branch pages checked by earlier lookups.
+    cache: lmdb_check::BranchCache,
+    /// LMDB's view, opened on the first full read.
+    env: Option<(Env, Database<Bytes, Bytes>)>,
     // Holds the fcntl read lock while the table is open, as Postfix's
     // readers do around their lookups.
-    _lock: File,
+    file: File,
 }
 
 impl LmdbTable {
-    /// Opens `path` (the `.lmdb` file) read-only.
+    /// Opens `path` (the `.lmdb` file) read-only, checking its meta pages.
     pub fn open(path: &Path) -> Result<Self, MapError> {
         let mut file = File::open(path).map_err(|e| io_err(path, e))?;
         fsutil::lock(&file, LockKind::Fcntl, false).map_err(|e| io_err(path, e))?;
         let layout = check_header(path, &mut file)?;
-        lmdb_check::check_tree(path, &file, &layout)?;
-        let mut options = EnvOpenOptions::new();
-        // SAFETY: NO_LOCK is how Postfix opens its tables; the fcntl read lock
-        // taken above keeps cooperating writers (postmap, ccert) out, and
-        // ccert replaces tables by rename, never by writing into them.
-        unsafe {
-            options.flags(EnvFlags::NO_SUB_DIR | EnvFlags::NO_LOCK | EnvFlags::READ_ONLY);
-        }
-        // SAFETY: as above.
-        let env = unsafe { options.open(path) }.map_err(|e| read_err(path, e))?;
-        let rtxn = env.read_txn().map_err(|e| read_err(path, e))?;
-        let db = env
-            .open_database::<Bytes, Bytes>(&rtxn, None)
-            .map_err(|e| read_err(path, e))?
-            .ok_or_else(|| MapError::Corrupt {
-                path: path.to_path_buf(),
-                message: "no main database".into(),
-            })?;
-        drop(rtxn);
         Ok(Self {
-            env,
-            db,
             path: path.to_path_buf(),
-            _lock: file,
+            layout,
+            cache: Default::default(),
+            env: None,
+            file,
         })
+    }
+
+    /// Walks and checks the whole tree, then maps the file with LMDB.
+    fn env(&mut self) -> Result<&(Env, Database<Bytes, Bytes>), MapError> {
+        if self.env.is_none() {
+            let path = &self.path;
+            lmdb_check::check_tree(path, &self.file, &self.layout)?;
+            let mut options = EnvOpenOptions::new();
+            // SAFETY: NO_LOCK is how Postfix opens its tables; the fcntl read lock
+            // taken in `open` keeps cooperating writers (postmap, ccert) out, and
+            // ccert replaces tables by rename, never by writing into them.
+            unsafe {
+                options.flags(EnvFlags::NO_SUB_DIR | EnvFlags::NO_LOCK | EnvFlags::READ_ONLY);
+            }
+            // SAFETY: as above.
+            let env = unsafe { options.open(path) }.map_err(|e| read_err(path, e))?;
+            let rtxn = env.read_txn().map_err(|e| read_err(path, e))?;
+            let db = env
+                .open_database::<Bytes, Bytes>(&rtxn, None)
+                .map_err(|e| read_err(path, e))?
+                .ok_or_else(|| MapError::Corrupt {
+                    path: path.to_path_buf(),
+                    message: "no main database".into(),
+                })?;
+            drop(rtxn);
+            self.env = Some((env, db));
+        }
+        Ok(self.env.as_ref().expect("opened above"))
     }
 }
 
 impl Table for LmdbTable {
     fn get(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>, MapError> {
-        let rtxn = self.env.read_txn().map_err(|e| read_err(&self.path, e))?;
         let mut with_nul = key.to_vec();
         with_nul.push(0);
         for candidate in [&with_nul[..], key] {
             if candidate.is_empty() || candidate.len() > MAX_KEY_SIZE {
                 continue;
             }
-            if let Some(value) = self
-                .db
-                .get(&rtxn, candidate)
-                .map_err(|e| read_err(&self.path, e))?
-            {
-                return Ok(Some(strip_nul(value).to_vec()));
+            if let Some(value) = lmdb_check::lookup(
+                &self.path,
+                &self.file,
+                &self.layout,
+                candidate,
+                &mut self.cache,
+            )? {
+                return Ok(Some(strip_nul(&value).to_vec()));
             }
         }
         Ok(None)
     }
 
-    fn entries(&mut self) -> Result<Vec<(Vec<u8>, Vec<u8>)>, MapError> {
-        let rtxn = self.env.read_txn().map_err(|e| read_err(&self.path, e))?;
-        let mut out = Vec::new();
-        for item in self.db.iter(&rtxn).map_err(|e| read_err(&self.path, e))? {
-            let (k, v) = item.map_err(|e| read_err(&self.path, e))?;
-            out.push((strip_nul(k).to_vec(), strip_nul(v).to_vec()));
+    fn for_each_entry(&mut self, visit: &mut Visit<'_>) -> Result<(), MapError> {
+        let path = self.path.clone();
+        let (env, db) = self.env()?;
+        let rtxn = env.read_txn().map_err(|e| read_err(&path, e))?;
+        for item in db.iter(&rtxn).map_err(|e| read_err(&path, e))? {
+            let (k, v) = item.map_err(|e| read_err(&path, e))?;
+            if visit(strip_nul(k), strip_nul(v)).is_break() {
+                break;
+            }
         }
-        Ok(out)
+        Ok(())
     }
 }
 

@@ -70,6 +70,43 @@ pub(super) fn check_tree(path: &Path, file: &File, layout: &Layout) -> Result<()
     Walk::new(path, file, layout)?.run()
 }
 
+/// Looks `key` (exact bytes) up in the main database of `file`, checking
+/// only the pages the lookup touches: each page from the root down to one
+/// leaf before reading it, and the overflow run of a big value found. The
+/// cost does not grow with the table (a few page reads), and a damaged page
+/// on the way is `Corrupt` naming `path`, as in [`check_tree`].
+pub(super) fn lookup(
+    path: &Path,
+    file: &File,
+    layout: &Layout,
+    key: &[u8],
+    cache: &mut BranchCache,
+) -> Result<Option<Vec<u8>>, MapError> {
+    Walk::new(path, file, layout)?.lookup(key, cache)
+}
+
+/// Branch pages already read and checked by earlier lookups in the same
+/// open table, by page number and level, so a batch of lookups (`query -`)
+/// reads little more than one leaf per key. Bounded in size.
+#[derive(Default)]
+pub(super) struct BranchCache {
+    pages: std::collections::HashMap<(u64, u16), Box<[u8]>>,
+}
+
+impl BranchCache {
+    /// Pages kept at most (8 MiB of 4 KiB pages): the upper levels of any
+    /// table ccert or postmap writes.
+    const MAX_PAGES: usize = 2048;
+}
+
+/// A leaf node's data.
+enum NodeData<'a> {
+    /// Stored on the page.
+    InPage(&'a [u8]),
+    /// Stored in an overflow run: first page, size in bytes.
+    Overflow(u64, u64),
+}
+
 struct Walk<'a> {
     path: &'a Path,
     file: &'a File,
@@ -119,12 +156,13 @@ impl<'a> Walk<'a> {
         (2..=self.layout.last_page).contains(&pgno)
     }
 
-    fn run(mut self) -> Result<(), MapError> {
+    /// Checks the main database's root, depth and entry count against each
+    /// other; `None` for an empty database. Sizes the page bitset.
+    fn checked_root(&mut self) -> Result<Option<u64>, MapError> {
         let Layout {
             main_root: root,
             main_depth: depth,
             main_entries,
-            last_page,
             ..
         } = self.layout;
         if root == NO_PAGE {
@@ -133,7 +171,7 @@ impl<'a> Walk<'a> {
                     "empty main database with depth {depth} and {main_entries} entries"
                 )));
             }
-            return Ok(());
+            return Ok(None);
         }
         if !self.in_file(root) {
             return Err(self.corrupt(format!("main database root {root} is outside the file")));
@@ -141,14 +179,22 @@ impl<'a> Walk<'a> {
         if !(1..=MAX_DEPTH).contains(&depth) {
             return Err(self.corrupt(format!("main database depth {depth}")));
         }
+        Ok(Some(root))
+    }
+
+    fn run(mut self) -> Result<(), MapError> {
+        let Some(root) = self.checked_root()? else {
+            return Ok(());
+        };
         // last_page + 1 pages fit in the file, so the bitset is small.
-        self.seen = vec![0; (last_page / 64 + 1) as usize];
+        self.seen = vec![0; (self.layout.last_page / 64 + 1) as usize];
         // Depth-first, one page buffer; the stack holds at most
         // depth * (keys per branch page) page numbers.
         let mut stack = vec![(root, 1u16)];
         while let Some((pgno, level)) = stack.pop() {
             self.visit(pgno, level, &mut stack)?;
         }
+        let main_entries = self.layout.main_entries;
         if self.entries != main_entries {
             return Err(self.corrupt(format!(
                 "main database counts {main_entries} entries, its leaves hold {}",
@@ -158,8 +204,12 @@ impl<'a> Walk<'a> {
         Ok(())
     }
 
-    /// Marks `pgno` reached; an error when it was reached before.
+    /// Marks `pgno` reached; an error when it was reached before. (A
+    /// lookup, which reads one path, keeps no marks.)
     fn mark(&mut self, pgno: u64) -> Result<(), MapError> {
+        if self.seen.is_empty() {
+            return Ok(());
+        }
         let (word, bit) = ((pgno / 64) as usize, 1u64 << (pgno % 64));
         if self.seen[word] & bit != 0 {
             return Err(self.corrupt(format!("page {pgno} is reached twice")));
@@ -185,13 +235,11 @@ impl<'a> Walk<'a> {
         u64::from_le_bytes(self.page[at..at + 8].try_into().expect("8 bytes"))
     }
 
-    fn visit(
-        &mut self,
-        pgno: u64,
-        level: u16,
-        stack: &mut Vec<(u64, u16)>,
-    ) -> Result<(), MapError> {
-        self.mark(pgno)?;
+    /// Reads page `pgno`, expected at `level` of the main tree, and checks
+    /// its header and every node on it (offsets, sizes, flags, child page
+    /// numbers) so its keys and in-page values can be read without bounds
+    /// trouble. Returns whether it is a branch and its number of nodes.
+    fn check_page(&mut self, pgno: u64, level: u16) -> Result<(bool, usize), MapError> {
         self.read_page(pgno)?;
         let bad = |what: String| format!("page {pgno}: {what}");
         let stored = self.u64_at(0);
@@ -224,7 +272,7 @@ impl<'a> Walk<'a> {
             return Err(self.corrupt(bad("no keys".into())));
         }
         for i in 0..keys {
-            let at = self.u16_at(PAGE_HEADER + 2 * i) as usize;
+            let at = self.node_offset(i);
             let node = |what: &str| bad(format!("node {i} at {at}: {what}"));
             if at < upper || !at.is_multiple_of(2) || at + NODE_HEADER > self.psize {
                 return Err(self.corrupt(node("offset outside the node area")));
@@ -244,7 +292,6 @@ impl<'a> Walk<'a> {
                 if !self.in_file(child) {
                     return Err(self.corrupt(node(&format!("child page {child} outside the file"))));
                 }
-                stack.push((child, level + 1));
                 continue;
             }
             let dsize = lo | hi << 16;
@@ -258,8 +305,6 @@ impl<'a> Walk<'a> {
                     if key_end + 8 > self.psize {
                         return Err(self.corrupt(node("key runs past the page")));
                     }
-                    let first = self.u64_at(key_end);
-                    self.check_overflow(first, dsize, &node("big data"))?;
                 }
                 other => {
                     return Err(self.corrupt(node(&format!(
@@ -268,9 +313,143 @@ impl<'a> Walk<'a> {
                     ))));
                 }
             }
+        }
+        Ok((branch, keys))
+    }
+
+    /// Offset of node `i` on the current page (not yet checked).
+    fn node_offset(&self, i: usize) -> usize {
+        self.u16_at(PAGE_HEADER + 2 * i) as usize
+    }
+
+    /// Key of node `i` on the current, checked page.
+    fn node_key(&self, i: usize) -> &[u8] {
+        let at = self.node_offset(i);
+        let ksize = self.u16_at(at + 6) as usize;
+        &self.page[at + NODE_HEADER..at + NODE_HEADER + ksize]
+    }
+
+    /// Child page of branch node `i` on the current, checked page.
+    fn node_child(&self, i: usize) -> u64 {
+        let at = self.node_offset(i);
+        self.u16_at(at) as u64
+            | (self.u16_at(at + 2) as u64) << 16
+            | (self.u16_at(at + 4) as u64) << 32
+    }
+
+    /// Data of leaf node `i` on the current, checked page: in-page bytes,
+    /// or the first overflow page and the size of a big value.
+    fn node_data(&self, i: usize) -> NodeData<'_> {
+        let at = self.node_offset(i);
+        let dsize = self.u16_at(at) as u64 | (self.u16_at(at + 2) as u64) << 16;
+        let key_end = at + NODE_HEADER + self.u16_at(at + 6) as usize;
+        if self.u16_at(at + 4) == F_BIGDATA {
+            NodeData::Overflow(self.u64_at(key_end), dsize)
+        } else {
+            NodeData::InPage(&self.page[key_end..key_end + dsize as usize])
+        }
+    }
+
+    fn visit(
+        &mut self,
+        pgno: u64,
+        level: u16,
+        stack: &mut Vec<(u64, u16)>,
+    ) -> Result<(), MapError> {
+        self.mark(pgno)?;
+        let (branch, keys) = self.check_page(pgno, level)?;
+        for i in 0..keys {
+            if branch {
+                stack.push((self.node_child(i), level + 1));
+                continue;
+            }
+            if let NodeData::Overflow(first, dsize) = self.node_data(i) {
+                let at = self.node_offset(i);
+                self.check_overflow(
+                    first,
+                    dsize,
+                    &format!("page {pgno}: node {i} at {at}: big data"),
+                )?;
+            }
             self.entries += 1;
         }
         Ok(())
+    }
+
+    /// Looks `key` up by walking from the root to one leaf, checking each
+    /// page before reading it and the overflow run of a big value found.
+    fn lookup(mut self, key: &[u8], cache: &mut BranchCache) -> Result<Option<Vec<u8>>, MapError> {
+        let Some(root) = self.checked_root()? else {
+            return Ok(None);
+        };
+        let reverse = self.layout.main_flags & DB_REVERSEKEY != 0;
+        let cmp = move |a: &[u8], b: &[u8]| {
+            if reverse {
+                a.iter().rev().cmp(b.iter().rev())
+            } else {
+                a.cmp(b)
+            }
+        };
+        let mut pgno = root;
+        for level in 1..=self.layout.main_depth {
+            let (branch, keys) = match cache.pages.get(&(pgno, level)) {
+                Some(page) => {
+                    self.page.copy_from_slice(page);
+                    (true, (self.u16_at(12) as usize - PAGE_HEADER) / 2)
+                }
+                None => {
+                    let checked = self.check_page(pgno, level)?;
+                    if checked.0 && cache.pages.len() < BranchCache::MAX_PAGES {
+                        cache.pages.insert((pgno, level), self.page.clone().into());
+                    }
+                    checked
+                }
+            };
+            if branch {
+                // The child whose subtree holds `key`: the last node from 1
+                // on whose key is not greater (node 0's key is ignored).
+                let (mut lo, mut hi) = (1, keys);
+                while lo < hi {
+                    let mid = (lo + hi) / 2;
+                    if cmp(self.node_key(mid), key).is_le() {
+                        lo = mid + 1;
+                    } else {
+                        hi = mid;
+                    }
+                }
+                pgno = self.node_child(lo - 1);
+                continue;
+            }
+            let (mut lo, mut hi) = (0, keys);
+            while lo < hi {
+                let mid = (lo + hi) / 2;
+                match cmp(self.node_key(mid), key) {
+                    std::cmp::Ordering::Less => lo = mid + 1,
+                    std::cmp::Ordering::Greater => hi = mid,
+                    std::cmp::Ordering::Equal => return self.value(mid).map(Some),
+                }
+            }
+            return Ok(None);
+        }
+        Ok(None)
+    }
+
+    /// The value of leaf node `i` on the current, checked page.
+    fn value(&mut self, i: usize) -> Result<Vec<u8>, MapError> {
+        match self.node_data(i) {
+            NodeData::InPage(bytes) => Ok(bytes.to_vec()),
+            NodeData::Overflow(first, dsize) => {
+                self.check_overflow(first, dsize, &format!("node {i}: big data"))?;
+                let mut value = vec![0; dsize as usize];
+                self.file
+                    .read_exact_at(&mut value, first * self.layout.psize + PAGE_HEADER as u64)
+                    .map_err(|source| MapError::Io {
+                        path: self.path.to_path_buf(),
+                        source,
+                    })?;
+                Ok(value)
+            }
+        }
     }
 
     /// Checks the overflow run starting at `first` holds `dsize` bytes and
@@ -348,13 +527,28 @@ mod tests {
         (source, std::fs::read(table).unwrap())
     }
 
+    /// Writes `bytes` as the table, opens it and reads every entry (the
+    /// full walk); the open table when that succeeds.
     fn open(
         dir: &Path,
         source: &Path,
         bytes: &[u8],
     ) -> Result<Box<dyn super::super::Table>, MapError> {
         std::fs::write(dir.join("map.lmdb"), bytes).unwrap();
-        LmdbBackend.open(source)
+        let mut table = LmdbBackend.open(source)?;
+        table.entries()?;
+        Ok(table)
+    }
+
+    /// Looks up `key` in a fresh open of `bytes` (no full walk).
+    fn get(
+        dir: &Path,
+        source: &Path,
+        bytes: &[u8],
+        key: &[u8],
+    ) -> Result<Option<Vec<u8>>, MapError> {
+        std::fs::write(dir.join("map.lmdb"), bytes).unwrap();
+        LmdbBackend.open(source)?.get(key)
     }
 
     fn expect_corrupt(dir: &Path, source: &Path, bytes: &[u8], what: &str) -> String {
@@ -384,6 +578,56 @@ mod tests {
         let mut table = open(dir.path(), &source, &bytes).unwrap();
         assert_eq!(table.entries().unwrap().len(), 3001);
         assert_eq!(table.get(b"longkey").unwrap().unwrap().len(), 10_000);
+    }
+
+    #[test]
+    fn path_lookups_find_what_lmdb_stores() {
+        let dir = tempfile::tempdir().unwrap();
+        let (source, bytes) = build(dir.path());
+        std::fs::write(dir.path().join("map.lmdb"), &bytes).unwrap();
+        let mut table = LmdbBackend.open(&source).unwrap();
+        let all = table.entries().unwrap();
+        let mut fresh = LmdbBackend.open(&source).unwrap();
+        for (key, value) in &all {
+            assert_eq!(fresh.get(key).unwrap().as_ref(), Some(value), "{key:?}");
+            let mut miss = key.clone();
+            miss.push(b'~');
+            assert_eq!(fresh.get(&miss).unwrap(), None);
+        }
+        assert_eq!(fresh.get(b"").unwrap(), None);
+        assert_eq!(fresh.get(b"a").unwrap(), None);
+        assert_eq!(fresh.get(b"zzz").unwrap(), None);
+    }
+
+    #[test]
+    fn path_lookups_refuse_damage_on_their_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let (source, good) = build(dir.path());
+        let keys: [&[u8]; 4] = [b"key00000", b"key02999", b"longkey", b"nokey"];
+        let want: Vec<_> = keys
+            .iter()
+            .map(|k| get(dir.path(), &source, &good, k).unwrap())
+            .collect();
+        let mut refused = 0;
+        for page in 2..good.len() / PAGE {
+            for fill in [0u8, 0xff] {
+                let mut bytes = good.clone();
+                bytes[page * PAGE..(page + 1) * PAGE].fill(fill);
+                for (key, want) in keys.iter().zip(&want) {
+                    match get(dir.path(), &source, &bytes, key) {
+                        Err(MapError::Corrupt { .. }) => refused += 1,
+                        Err(other) => panic!("page {page}: {other}"),
+                        // A page off the path, or an overflow tail page
+                        // (plain value bytes).
+                        Ok(got) if &got == want || *key == b"longkey" => {}
+                        Ok(got) => panic!("page {page}, key {key:?}: {got:?}"),
+                    }
+                }
+            }
+        }
+        // Every key's path has the root, a leaf (and for longkey the
+        // overflow header) that both fills break.
+        assert!(refused >= 2 * (2 * 3 + 3), "{refused}");
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod compile;
 pub mod hash;
 pub mod lmdb;
 mod lmdb_check;
+mod mapped;
 pub mod prepare;
 mod sorted;
 pub mod sqlite;
@@ -18,6 +19,7 @@ pub(crate) mod table_file;
 mod writeback;
 
 use std::fmt;
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
@@ -247,6 +249,10 @@ pub struct Entry {
 /// A stored key and value, as bytes without trailing NUL.
 pub type Pair = (Vec<u8>, Vec<u8>);
 
+/// What [`Table::for_each_entry`] calls with each key and value; it breaks
+/// to stop the walk.
+pub type Visit<'a> = dyn FnMut(&[u8], &[u8]) -> ControlFlow<()> + 'a;
+
 /// A table writer and reader for one type.
 pub trait Backend {
     /// Builds the table for `source` from `entries` (keys already folded, in
@@ -274,9 +280,21 @@ pub trait Table {
     /// value is returned without a trailing NUL.
     fn get(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>, MapError>;
 
-    /// Every entry in storage order, keys and values without trailing NUL
-    /// (as `postmap -s` prints them).
-    fn entries(&mut self) -> Result<Vec<Pair>, MapError>;
+    /// Calls `visit` with every entry in storage order, keys and values
+    /// without trailing NUL (as `postmap -s` prints them), while reading,
+    /// so memory does not grow with the table; stops early when `visit`
+    /// breaks.
+    fn for_each_entry(&mut self, visit: &mut Visit<'_>) -> Result<(), MapError>;
+
+    /// Every entry in storage order, collected (see [`Table::for_each_entry`]).
+    fn entries(&mut self) -> Result<Vec<Pair>, MapError> {
+        let mut out = Vec::new();
+        self.for_each_entry(&mut |key, value| {
+            out.push((key.to_vec(), value.to_vec()));
+            ControlFlow::Continue(())
+        })?;
+        Ok(out)
+    }
 }
 
 /// Entries for backend unit tests: `pairs` as given (keys not folded), with

@@ -53,7 +53,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, params};
 use super::prepare::{Duplicate, DuplicatePolicy};
 use super::sorted::SortedEntries;
 use super::table_file::{NewTable, ReaderLock};
-use super::{Backend, Entry, MapError, MapType, Table};
+use super::{Backend, Entry, MapError, MapType, Table, Visit};
 use crate::fsutil::{self, Permissions};
 
 /// The table ccert stores entries in.
@@ -297,21 +297,23 @@ impl Table for SqliteTable {
         Ok((!joined.is_empty()).then(|| joined.into_bytes()))
     }
 
-    fn entries(&mut self) -> Result<Vec<(Vec<u8>, Vec<u8>)>, MapError> {
+    fn for_each_entry(&mut self, visit: &mut Visit<'_>) -> Result<(), MapError> {
         let mut stmt = self
             .conn
             .prepare("SELECT key, value FROM postfix_map ORDER BY rowid")
             .map_err(|e| sql_err(&self.path, e))?;
-        let rows = stmt
-            .query_map([], |row| {
-                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
-            })
-            .map_err(|e| sql_err(&self.path, e))?;
-        rows.map(|r| {
-            r.map(|(k, v)| (k.into_bytes(), v.into_bytes()))
-                .map_err(|e| sql_err(&self.path, e))
-        })
-        .collect()
+        let mut rows = stmt.query([]).map_err(|e| sql_err(&self.path, e))?;
+        while let Some(row) = rows.next().map_err(|e| sql_err(&self.path, e))? {
+            let key = row.get_ref(0).and_then(|v| Ok(v.as_str()?));
+            let value = row.get_ref(1).and_then(|v| Ok(v.as_str()?));
+            let (key, value) = key
+                .and_then(|k| value.map(|v| (k, v)))
+                .map_err(|e| sql_err(&self.path, e))?;
+            if visit(key.as_bytes(), value.as_bytes()).is_break() {
+                break;
+            }
+        }
+        Ok(())
     }
 }
 

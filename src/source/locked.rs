@@ -13,11 +13,11 @@
 //! table is never built from a source an edit is about to replace.
 
 use std::fs::{self, OpenOptions};
-use std::io::{self, Read, Write};
+use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
-use super::SourceFile;
+use super::{RecordReader, SourceFile, appended_bytes};
 use crate::fsutil::{self, ExclusiveLock, LockKind, Permissions};
 
 /// Errors opening, locking or writing the source file.
@@ -59,11 +59,14 @@ pub enum SourceError {
     },
 }
 
-/// The source file, locked, with its content as read under the lock.
+/// The source file, locked. Its content is read under the lock: whole by
+/// [`LockedSource::source`] for edits in the middle, or streamed by
+/// [`LockedSource::records`] for commands that only append.
 #[derive(Debug)]
 pub struct LockedSource {
     path: PathBuf,
-    original: Vec<u8>,
+    /// The content, once [`LockedSource::source`] has read it.
+    original: Option<Vec<u8>>,
     created: bool,
     committed: bool,
     lock: ExclusiveLock,
@@ -118,12 +121,9 @@ impl LockedSource {
                 // Replaced or removed while we waited: lock the current file instead.
                 _ => continue,
             }
-            let mut original = Vec::new();
-            let mut reader = lock.file();
-            reader.read_to_end(&mut original).map_err(io_err)?;
             return Ok(Self {
                 path: path.to_path_buf(),
-                original,
+                original: None,
                 created,
                 committed: false,
                 lock,
@@ -136,34 +136,152 @@ impl LockedSource {
         self.created
     }
 
+    fn io_err(&self, source: io::Error) -> SourceError {
+        SourceError::Io {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// The locked file, positioned at its start.
+    fn rewound(&self) -> Result<fs::File, SourceError> {
+        let mut file = self.lock.file().try_clone().map_err(|e| self.io_err(e))?;
+        file.seek(SeekFrom::Start(0)).map_err(|e| self.io_err(e))?;
+        Ok(file)
+    }
+
     /// The content read under the lock, parsed.
-    pub fn source(&self) -> SourceFile {
-        SourceFile::parse(&self.original)
+    pub fn source(&mut self) -> Result<SourceFile, SourceError> {
+        if self.original.is_none() {
+            let mut original = Vec::new();
+            self.rewound()?
+                .read_to_end(&mut original)
+                .map_err(|e| self.io_err(e))?;
+            self.original = Some(original);
+        }
+        Ok(SourceFile::parse(
+            self.original.as_deref().unwrap_or_default(),
+        ))
+    }
+
+    /// Streams the records of the content under the lock, without holding
+    /// the file in memory.
+    pub fn records(&self) -> Result<RecordReader<BufReader<fs::File>>, SourceError> {
+        Ok(RecordReader::new(BufReader::with_capacity(
+            1 << 16,
+            self.rewound()?,
+        )))
+    }
+
+    /// Appends `lines` (without line endings) as [`SourceFile::append_lines`]
+    /// does, writing the new file atomically by copying the old content and
+    /// adding the lines, so memory stays small whatever the file's size.
+    pub fn commit_append<I, S>(&mut self, lines: I) -> Result<(), SourceError>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<[u8]>,
+    {
+        self.committed = true;
+        let file = self.rewound()?;
+        let len = file.metadata().map_err(|e| self.io_err(e))?.len();
+        let terminated = len == 0 || last_byte(&file, len).map_err(|e| self.io_err(e))? == b'\n';
+        let eol = first_line_ending(&file).map_err(|e| self.io_err(e))?;
+        let added = appended_bytes(terminated, eol, lines);
+        if added.is_empty() {
+            return Ok(());
+        }
+        self.replace_with(|out| {
+            let mut input = file.take(len);
+            io::copy(&mut input, out)?;
+            out.write_all(&added)
+        })
+    }
+
+    /// Removes physical lines `remove` (0-based, sorted, not overlapping),
+    /// each with the line above it when `above(range index, line)` says so,
+    /// by copying the rest of the file into its replacement (see
+    /// [`super::copy::copy_without`]); memory stays small whatever the
+    /// file's size.
+    pub fn commit_without(
+        &mut self,
+        remove: &[std::ops::Range<usize>],
+        above: impl FnMut(usize, &[u8]) -> bool,
+    ) -> Result<(), SourceError> {
+        self.committed = true;
+        if remove.is_empty() {
+            return Ok(());
+        }
+        let file = self.rewound()?;
+        let eol = first_line_ending(&file).map_err(|e| self.io_err(e))?;
+        self.replace_with(|out| {
+            let mut input = BufReader::with_capacity(1 << 16, file);
+            let mut output = io::BufWriter::with_capacity(1 << 16, out);
+            super::copy::copy_without(&mut input, &mut output, remove, eol, above)?;
+            output.flush()
+        })
+    }
+
+    /// Writes the new content through `write` into a temp file and makes it
+    /// the source (keeping the file's owner and mode, editing the file a
+    /// symlink points to), holding the lock on the new file.
+    fn replace_with(
+        &mut self,
+        write: impl FnOnce(&mut fs::File) -> io::Result<()>,
+    ) -> Result<(), SourceError> {
+        let target = fs::canonicalize(&self.path).map_err(|e| self.io_err(e))?;
+        fsutil::remove_stale_temps(&target);
+        let perms = Permissions::of_existing(&target).map_err(|e| self.io_err(e))?;
+        let mut temp = fsutil::AtomicFile::new(&target).map_err(|e| self.io_err(e))?;
+        write(temp.file()).map_err(|e| self.io_err(e))?;
+        // The new file is locked before it becomes the source and stays
+        // locked until this edit is done (tables rebuilt, store pruned):
+        // a run that opens the new file waits, as one on the old file does.
+        let file = temp.commit(&perms).map_err(|e| self.io_err(e))?;
+        self.lock = ExclusiveLock::on(file, LockKind::Flock).map_err(|e| self.io_err(e))?;
+        Ok(())
     }
 
     /// Writes `edited` atomically (keeping the file's owner and mode) while
     /// the lock is still held. Writes nothing when the content is unchanged.
     pub fn commit(&mut self, edited: &SourceFile) -> Result<(), SourceError> {
         self.committed = true;
-        if edited.as_bytes() == self.original.as_slice() {
+        if self.original.as_deref() == Some(edited.as_bytes()) {
             return Ok(());
         }
-        let io_err = |source| SourceError::Io {
-            path: self.path.clone(),
-            source,
-        };
-        // Edit the file a symlink points to rather than replacing the link.
-        let target = fs::canonicalize(&self.path).map_err(io_err)?;
-        fsutil::remove_stale_temps(&target);
-        let perms = Permissions::of_existing(&target).map_err(io_err)?;
-        let mut temp = fsutil::AtomicFile::new(&target).map_err(io_err)?;
-        temp.file().write_all(edited.as_bytes()).map_err(io_err)?;
-        // The new file is locked before it becomes the source and stays
-        // locked until this edit is done (tables rebuilt, store pruned):
-        // a run that opens the new file waits, as one on the old file does.
-        let file = temp.commit(&perms).map_err(io_err)?;
-        self.lock = ExclusiveLock::on(file, LockKind::Flock).map_err(io_err)?;
-        Ok(())
+        self.replace_with(|out| out.write_all(edited.as_bytes()))
+    }
+}
+
+/// The last byte of `file` (`len` bytes long, not empty).
+fn last_byte(file: &fs::File, len: u64) -> io::Result<u8> {
+    use std::os::unix::fs::FileExt as _;
+    let mut byte = [0u8];
+    file.read_exact_at(&mut byte, len - 1)?;
+    Ok(byte[0])
+}
+
+/// The line ending of `file` as [`SourceFile::line_ending`] sees it: CRLF
+/// when its first `\n` follows a `\r`. Reads up to the first `\n`.
+fn first_line_ending(file: &fs::File) -> io::Result<&'static [u8]> {
+    use std::os::unix::fs::FileExt as _;
+    let mut buf = vec![0u8; 1 << 16];
+    let mut offset = 0u64;
+    let mut previous = 0u8;
+    loop {
+        let n = file.read_at(&mut buf, offset)?;
+        if n == 0 {
+            return Ok(b"\n");
+        }
+        if let Some(i) = memchr::memchr(b'\n', &buf[..n]) {
+            let before = if i > 0 { buf[i - 1] } else { previous };
+            return Ok(if offset + i as u64 > 0 && before == b'\r' {
+                b"\r\n"
+            } else {
+                b"\n"
+            });
+        }
+        previous = buf[n - 1];
+        offset += n as u64;
     }
 }
 

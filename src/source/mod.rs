@@ -14,7 +14,9 @@
 //! streaming [`RecordReader`] use them.
 
 pub mod annotation;
+pub mod copy;
 pub mod locked;
+pub mod repeated;
 mod rules;
 pub mod upsert;
 
@@ -163,6 +165,7 @@ impl SourceFile {
         let mut sink = |item: Item| match item {
             Item::Record(r) => records.push(r),
             Item::Problem(p) => problems.push(p),
+            Item::Comment(..) => {}
         };
         let mut joiner = Joiner::default();
         for index in 0..self.line_count() {
@@ -185,20 +188,25 @@ impl SourceFile {
         S: AsRef<[u8]>,
     {
         let first = self.line_count();
-        let eol = self.line_ending();
-        let terminated = self.ends_with_newline();
-        let mut out = std::mem::take(&mut self.bytes);
-        for line in lines {
-            if terminated {
-                out.extend_from_slice(line.as_ref());
-                out.extend_from_slice(eol);
-            } else {
-                out.extend_from_slice(eol);
-                out.extend_from_slice(line.as_ref());
-            }
+        let added = appended_bytes(self.ends_with_newline(), self.line_ending(), lines);
+        // Index only what was added: appending many entries one by one
+        // stays linear. A last line without `\n` is re-indexed from its start.
+        let from = self.starts.pop().unwrap_or(0);
+        let rescan = if self.ends_with_newline() {
+            self.starts.push(from);
+            self.bytes.len()
+        } else {
+            from
+        };
+        self.bytes.extend_from_slice(&added);
+        let mut start = rescan;
+        while start < self.bytes.len() {
+            self.starts.push(start);
+            start = match memchr_nl(&self.bytes[start..]) {
+                Some(i) => start + i + 1,
+                None => self.bytes.len(),
+            };
         }
-        self.bytes = out;
-        self.reindex();
         first..self.line_count()
     }
 
@@ -302,6 +310,26 @@ impl SourceFile {
         self.reindex();
         Ok(())
     }
+}
+
+/// The bytes [`SourceFile::append_lines`] adds after content that ends with
+/// a newline (`terminated`, or is empty) or not, with line ending `eol`.
+pub fn appended_bytes<I, S>(terminated: bool, eol: &[u8], lines: I) -> Vec<u8>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<[u8]>,
+{
+    let mut out = Vec::new();
+    for line in lines {
+        if terminated {
+            out.extend_from_slice(line.as_ref());
+            out.extend_from_slice(eol);
+        } else {
+            out.extend_from_slice(eol);
+            out.extend_from_slice(line.as_ref());
+        }
+    }
+    out
 }
 
 /// Checks that postmap would store `value` exactly as given when it is
@@ -415,6 +443,40 @@ pub enum Item {
     Record(Record),
     /// A line postmap would skip.
     Problem(Problem),
+    /// A comment line (0-based index, text without `\n`), only from a
+    /// reader made [`RecordReader::with_comments`]. It comes before the
+    /// record that starts right below it.
+    Comment(usize, Vec<u8>),
+}
+
+/// The comment lines of a [`RecordReader::with_comments`] stream, kept
+/// until the record below them arrives (a record is only handed out once
+/// the line after it was read, so comments below it come first).
+#[derive(Debug, Default)]
+pub struct CommentsAbove {
+    comments: VecDeque<(usize, Vec<u8>)>,
+}
+
+impl CommentsAbove {
+    /// Keeps comment line `index`.
+    pub fn note(&mut self, index: usize, text: Vec<u8>) {
+        self.comments.push_back((index, text));
+    }
+
+    /// The comment line right above physical line `start` (a record's
+    /// first line), if there is one; forgets the comments above it.
+    pub fn above(&mut self, start: usize) -> Option<Vec<u8>> {
+        while let Some((index, _)) = self.comments.front() {
+            if index + 1 > start {
+                return None;
+            }
+            let (index, text) = self.comments.pop_front()?;
+            if index + 1 == start {
+                return Some(text);
+            }
+        }
+        None
+    }
 }
 
 /// Streams records from a source without holding the whole file, with the
@@ -427,6 +489,7 @@ pub struct RecordReader<R: BufRead> {
     index: usize,
     pending: VecDeque<Item>,
     done: bool,
+    comments: bool,
 }
 
 impl<R: BufRead> RecordReader<R> {
@@ -439,7 +502,15 @@ impl<R: BufRead> RecordReader<R> {
             index: 0,
             pending: VecDeque::new(),
             done: false,
+            comments: false,
         }
+    }
+
+    /// Also yields comment lines ([`Item::Comment`]), for readers that show
+    /// ccert's comment above an entry.
+    pub fn with_comments(mut self) -> Self {
+        self.comments = true;
+        self
     }
 }
 
@@ -498,6 +569,14 @@ impl<R: BufRead> Iterator for RecordReader<R> {
                     if self.line.last() == Some(&b'\n') {
                         self.line.pop();
                     }
+                    if self.comments && rules::classify(&self.line) == LineKind::Comment {
+                        self.pending
+                            .push_back(Item::Comment(self.index, self.line.clone()));
+                    }
+                    let pending = &mut self.pending;
+                    let sink = |logical: LogicalLine<'_>| {
+                        interpret(logical, &mut |item| pending.push_back(item))
+                    };
                     self.joiner.push_owned(self.index, &mut self.line, sink);
                     self.index += 1;
                 }
@@ -568,6 +647,28 @@ mod tests {
             let got: Vec<Item> = RecordReader::new(reader).map(Result::unwrap).collect();
             assert_eq!(got, want, "capacity {capacity}");
         }
+    }
+
+    #[test]
+    fn comments_reach_the_record_below_them() {
+        let input = b"# a\nk1 v\n# b\n  cont\n# c\n\n# d\nk2 v\n# e\nk3 v";
+        let mut comments = CommentsAbove::default();
+        let mut seen = Vec::new();
+        for item in RecordReader::new(&input[..]).with_comments() {
+            match item.unwrap() {
+                Item::Comment(index, text) => comments.note(index, text),
+                Item::Record(r) => seen.push((r.key, comments.above(r.lines.start))),
+                Item::Problem(p) => panic!("{p:?}"),
+            }
+        }
+        assert_eq!(
+            seen,
+            [
+                (b"k1".to_vec(), Some(b"# a".to_vec())),
+                (b"k2".to_vec(), Some(b"# d".to_vec())),
+                (b"k3".to_vec(), Some(b"# e".to_vec())),
+            ]
+        );
     }
 
     #[test]

@@ -20,7 +20,7 @@ use super::page::{
     MAX_PAGESIZE, META_SIZE, MIN_PAGESIZE, Meta, Order, P_HASH, P_HASH_UNSORTED, P_HASHMETA,
     P_INVALID, P_OVERFLOW, PAGE_HEADER, detect_order,
 };
-use crate::maps::{MapError, Table};
+use crate::maps::{MapError, Table, Visit};
 
 /// Magic of a Berkeley DB btree, to name it in the error.
 const BTREE_MAGIC: u32 = 0x0005_3162;
@@ -356,9 +356,9 @@ impl HashTable {
         }
     }
 
-    /// Every stored pair, bucket by bucket, with stored bytes (NULs kept).
-    pub fn raw_entries(&self) -> Result<Vec<Pair>, MapError> {
-        let mut out = Vec::new();
+    /// Calls `visit` with every stored pair, bucket by bucket, with stored
+    /// bytes (NULs kept), until it breaks.
+    pub fn for_each_raw(&self, visit: &mut Visit<'_>) -> Result<(), MapError> {
         let mut visited = Visited::new(self.npages);
         for bucket in 0..=self.meta.max_bucket {
             let mut pgno = self.first_page(bucket)?;
@@ -370,16 +370,16 @@ impl HashTable {
                 }
                 let page = self.hash_page(pgno)?;
                 for p in 0..page.items.len() / 2 {
-                    let k = self.item(&page, 2 * p, Some(&mut visited))?.into_owned();
-                    let v = self
-                        .item(&page, 2 * p + 1, Some(&mut visited))?
-                        .into_owned();
-                    out.push((k, v));
+                    let k = self.item(&page, 2 * p, Some(&mut visited))?;
+                    let v = self.item(&page, 2 * p + 1, Some(&mut visited))?;
+                    if visit(&k, &v).is_break() {
+                        return Ok(());
+                    }
                 }
                 pgno = u64::from(page.header.next);
             }
         }
-        Ok(out)
+        Ok(())
     }
 }
 
@@ -440,11 +440,8 @@ impl Table for HashTable {
         Ok(self.lookup(key)?.map(strip_nul))
     }
 
-    fn entries(&mut self) -> Result<Vec<(Vec<u8>, Vec<u8>)>, MapError> {
-        Ok(self
-            .raw_entries()?
-            .into_iter()
-            .map(|(k, v)| (strip_nul(k), strip_nul(v)))
-            .collect())
+    fn for_each_entry(&mut self, visit: &mut Visit<'_>) -> Result<(), MapError> {
+        let strip = |b: &[u8]| b.strip_suffix(&[0]).unwrap_or(b).len();
+        self.for_each_raw(&mut |k, v| visit(&k[..strip(k)], &v[..strip(v)]))
     }
 }

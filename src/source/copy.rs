@@ -1,0 +1,154 @@
+//! Removing lines from a source while copying it, without holding the file:
+//! the streaming form of [`super::SourceFile::remove_lines`], byte for byte.
+
+use std::io::{self, BufRead, Write};
+use std::ops::Range;
+
+/// Copies `input` to `out` without the physical lines in `remove` (0-based,
+/// sorted, not overlapping). When the line just above a range makes
+/// `above(range index, line)` true (the line given without its `\n`), that
+/// line goes too (ccert's comment describing a removed entry). As
+/// `remove_lines` does, when the removed lines end a file that has no final
+/// newline, the line ending before them goes too, so the file still ends
+/// without one. `eol` is the file's line ending ([`super::SourceFile::line_ending`]).
+pub fn copy_without(
+    input: &mut impl BufRead,
+    out: &mut impl Write,
+    remove: &[Range<usize>],
+    eol: &[u8],
+    mut above: impl FnMut(usize, &[u8]) -> bool,
+) -> io::Result<()> {
+    // The last line read and not removed, held back one line so a range
+    // below can still take it; and the last line passed on, held back so
+    // its line ending can go when removed lines end the file.
+    let mut held: Option<(usize, Vec<u8>)> = None;
+    let mut last_kept: Option<(usize, Vec<u8>)> = None;
+    let mut emit = |line: (usize, Vec<u8>), out: &mut dyn Write| -> io::Result<()> {
+        if let Some((_, previous)) = last_kept.replace(line) {
+            out.write_all(&previous)?;
+        }
+        Ok(())
+    };
+    let mut range = 0;
+    let mut index = 0;
+    let mut line = Vec::new();
+    let mut last_removed_unterminated = false;
+    loop {
+        line.clear();
+        // The records were read (with the line limit) before lines are removed.
+        if super::read_line(input, &mut line, usize::MAX)?.unwrap_or(0) == 0 {
+            break;
+        }
+        let removed = match remove.get(range) {
+            Some(r) if index == r.start => {
+                if let Some((above_index, text)) = &held
+                    && *above_index + 1 == index
+                    && above(range, text.strip_suffix(b"\n").unwrap_or(text))
+                {
+                    held = None;
+                }
+                true
+            }
+            Some(r) => r.contains(&index),
+            None => false,
+        };
+        if let Some(r) = remove.get(range)
+            && index + 1 >= r.end
+            && removed
+        {
+            range += 1;
+        }
+        if removed {
+            last_removed_unterminated = !line.ends_with(b"\n");
+        } else {
+            last_removed_unterminated = false;
+            if let Some(h) = held.take() {
+                emit(h, out)?;
+            }
+            held = Some((index, line.clone()));
+        }
+        index += 1;
+    }
+    if let Some(h) = held.take() {
+        emit(h, out)?;
+    }
+    if let Some((kept_index, mut text)) = last_kept {
+        if last_removed_unterminated {
+            // Back to the end of that line's content: the file's line
+            // ending, or a bare LF for the file's first line (as
+            // `append_lines` separated new lines from an unterminated one).
+            let eol: &[u8] = if kept_index > 0 { eol } else { b"\n" };
+            let cut = if text.ends_with(eol) { eol.len() } else { 1 };
+            text.truncate(text.len() - cut);
+        }
+        out.write_all(&text)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::SourceFile;
+
+    /// Every set of up to two ranges over small files with LF, CRLF and
+    /// no final newline gives the bytes `remove_lines` gives.
+    #[test]
+    fn matches_remove_lines() {
+        let files: [&[u8]; 6] = [
+            b"a 1\nb 2\nc 3\n",
+            b"a 1\nb 2\nc 3",
+            b"a 1\r\nb 2\r\nc 3",
+            b"a 1\nb 2\r\nc 3\r\nd 4",
+            b"# c\na 1\n\nb 2",
+            b"x",
+        ];
+        for file in files {
+            let model = SourceFile::parse(file);
+            let n = model.line_count();
+            let mut cases: Vec<Vec<Range<usize>>> = Vec::new();
+            for a in 0..n {
+                for b in a + 1..=n {
+                    cases.push(std::iter::once(a..b).collect());
+                    for c in b + 1..n {
+                        for d in c + 1..=n {
+                            cases.push(vec![a..b, c..d]);
+                        }
+                    }
+                }
+            }
+            for ranges in cases {
+                let mut want = model.clone();
+                for r in ranges.iter().rev() {
+                    want.remove_lines(r.clone());
+                }
+                let mut got = Vec::new();
+                copy_without(
+                    &mut &file[..],
+                    &mut got,
+                    &ranges,
+                    model.line_ending(),
+                    |_, _| false,
+                )
+                .unwrap();
+                assert_eq!(
+                    String::from_utf8_lossy(&got),
+                    String::from_utf8_lossy(want.as_bytes()),
+                    "{:?} without {ranges:?}",
+                    String::from_utf8_lossy(file)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn takes_the_line_above_when_asked() {
+        let file = b"# note a\na 1\n# note b\nb 2\nc 3\n";
+        let mut got = Vec::new();
+        copy_without(&mut &file[..], &mut got, &[1..2, 3..4], b"\n", |r, line| {
+            r == 1 && line == b"# note b"
+        })
+        .unwrap();
+        assert_eq!(got, b"# note a\nc 3\n");
+    }
+}
