@@ -79,6 +79,8 @@ pub fn run(args: &ListArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let reading = || format!("reading the clientcerts source {}", path.display());
     // Plain output shows no duplicate marks: one pass is enough.
     let mut read_error = None;
+    // The last entry's line: the width of the streamed table's LINE column.
+    let mut last_line = 0;
     let mut repeated = if args.format == ListFormat::Plain {
         RepeatedKeys::default()
     } else {
@@ -86,7 +88,10 @@ pub fn run(args: &ListArgs, ctx: &Context) -> anyhow::Result<Outcome> {
             open()?
                 .map_while(|item| item.map_err(|e| read_error = Some(e)).ok())
                 .filter_map(|item| match item {
-                    Item::Record(r) => Some(fold_key(&r.key)),
+                    Item::Record(r) => {
+                        last_line = r.line;
+                        Some(fold_key(&r.key))
+                    }
                     _ => None,
                 }),
         )
@@ -155,7 +160,7 @@ pub fn run(args: &ListArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         .postfix()
         .ok()
         .and_then(|p| p.fingerprint_digest().ok().flatten());
-    let shown = print(&mut entries, args.format, server_digest)?;
+    let shown = print(&mut entries, args.format, server_digest, last_line)?;
     drop(entries);
     if let Some(e) = failed {
         return Err(e);
@@ -167,12 +172,19 @@ pub fn run(args: &ListArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     })
 }
 
+/// Tables with more rows than this are streamed with fixed column widths
+/// ([`streamed_table`]) instead of laid out whole: comfy-table holds every
+/// cell of the table it lays out (3.4 GB for a million entries).
+const STREAM_ROWS_FROM: usize = 2000;
+
 /// Prints the entries as they come (the table, which must measure its
-/// columns, once they are all read); returns how many were printed.
+/// columns, once they are all read, or its first rows when there are many);
+/// returns how many were printed.
 fn print(
     entries: &mut dyn Iterator<Item = Entry>,
     format: ListFormat,
     server_digest: Option<DigestAlgorithm>,
+    last_line: usize,
 ) -> anyhow::Result<usize> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut count = 0;
@@ -192,14 +204,21 @@ fn print(
             out.write_all(b"\n")?;
         }
         ListFormat::Table => {
-            let entries: Vec<Entry> = entries.collect();
-            count = entries.len();
+            let first: Vec<Entry> = (&mut *entries).take(STREAM_ROWS_FROM + 1).collect();
             let now = OffsetDateTime::now_utc();
-            writeln!(
-                out,
-                "{}",
-                table(&entries, server_digest, now, table_width())
-            )?;
+            let width = table_width();
+            if first.len() <= STREAM_ROWS_FROM {
+                count = first.len();
+                writeln!(out, "{}", table(&first, server_digest, now, width))?;
+            } else {
+                let layout = Layout {
+                    server_digest,
+                    now,
+                    width,
+                    last_line,
+                };
+                count = streamed_table(&mut out, first, entries, &layout)?;
+            }
         }
     }
     out.flush()?;
@@ -235,29 +254,10 @@ fn table(
         .load_preset(comfy_table::presets::UTF8_HORIZONTAL_ONLY)
         .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
         .set_width(width)
-        .set_header(["FINGERPRINT", "NAME", "DIGEST", "NOT AFTER", "LINE", "NOTE"]);
+        .set_header(HEADER);
     let full = width >= FULL_FINGERPRINTS_FROM;
     for e in entries {
-        let key = visible(&e.key);
-        let key = if full || e.digest.is_none() {
-            key
-        } else {
-            shorten(&key)
-        };
-        table.add_row([
-            key,
-            visible(&e.value),
-            match (&e.digest, e.pubkey) {
-                (Some(d), Some(true)) => format!("{d} (pubkey)"),
-                (Some(d), _) => d.to_string(),
-                (None, _) => "-".to_string(),
-            },
-            e.not_after
-                .map(|t| t.date().to_string())
-                .unwrap_or_else(|| "-".to_string()),
-            e.line.to_string(),
-            note(e, server_digest, now),
-        ]);
+        table.add_row(cells(e, full, server_digest, now));
     }
     // Short columns never wrap; NAME and NOTE take what is left.
     for index in [0, 2, 3, 4] {
@@ -266,6 +266,131 @@ fn table(
         }
     }
     table
+}
+
+/// One row of the table.
+fn cells(
+    e: &Entry,
+    full: bool,
+    server_digest: Option<DigestAlgorithm>,
+    now: OffsetDateTime,
+) -> [String; 6] {
+    let key = visible(&e.key);
+    let key = if full || e.digest.is_none() {
+        key
+    } else {
+        shorten(&key)
+    };
+    [
+        key,
+        visible(&e.value),
+        match (&e.digest, e.pubkey) {
+            (Some(d), Some(true)) => format!("{d} (pubkey)"),
+            (Some(d), _) => d.to_string(),
+            (None, _) => "-".to_string(),
+        },
+        e.not_after
+            .map(|t| t.date().to_string())
+            .unwrap_or_else(|| "-".to_string()),
+        e.line.to_string(),
+        note(e, server_digest, now),
+    ]
+}
+
+/// What a streamed table's rows need besides the entries.
+struct Layout {
+    server_digest: Option<DigestAlgorithm>,
+    now: OffsetDateTime,
+    width: u16,
+    /// The last entry's line, from the first pass: the LINE column's width.
+    last_line: usize,
+}
+
+/// Writes a large table a chunk of rows at a time, each laid out by
+/// comfy-table with the same fixed column widths, so it looks like one
+/// table while memory stays that of one chunk. The widths come from the
+/// first rows (FINGERPRINT, DIGEST, NOT AFTER), the last line number (LINE)
+/// and the terminal width (NAME and NOTE share the rest; longer cells wrap).
+fn streamed_table(
+    out: &mut impl std::io::Write,
+    first: Vec<Entry>,
+    rest: &mut dyn Iterator<Item = Entry>,
+    layout: &Layout,
+) -> std::io::Result<usize> {
+    let full = layout.width >= FULL_FINGERPRINTS_FROM;
+    let row = |e: &Entry| cells(e, full, layout.server_digest, layout.now);
+    let mut widths = fixed_widths(first.iter().map(row), layout);
+    // The preset draws no outer border but keeps a blank between columns.
+    let used: usize = widths.iter().map(|w| w + PADDING).sum::<usize>() + widths.len() - 1;
+    // NAME and NOTE get at least 4 columns each; on a narrow terminal the
+    // fingerprints wrap to make room.
+    let short = (used + 2 * 4).saturating_sub(usize::from(layout.width));
+    widths[0] = widths[0].saturating_sub(short).max(4);
+    let left = usize::from(layout.width).saturating_sub(used - short.min(used));
+    widths[1] = (left / 2).max(4);
+    widths[5] = (left - left / 2).max(4);
+
+    let mut count = 0;
+    let mut chunk = first;
+    let mut index = 0;
+    loop {
+        count += chunk.len();
+        let mut table = comfy_table::Table::new();
+        table
+            .load_preset(comfy_table::presets::UTF8_HORIZONTAL_ONLY)
+            .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
+            .set_width(layout.width);
+        if index == 0 {
+            table.set_header(HEADER);
+        }
+        for e in &chunk {
+            table.add_row(row(e));
+        }
+        for (i, w) in widths.iter().enumerate() {
+            if let Some(column) = table.column_mut(i) {
+                let w = u16::try_from(*w + PADDING).unwrap_or(u16::MAX);
+                column.set_constraint(comfy_table::ColumnConstraint::Absolute(
+                    comfy_table::Width::Fixed(w),
+                ));
+            }
+        }
+        let text = table.to_string();
+        // A later chunk's top border would double the line that closes the
+        // chunk before it, which reads as the rule between two rows.
+        for line in text.lines().skip(usize::from(index > 0)) {
+            writeln!(out, "{line}")?;
+        }
+        chunk = (&mut *rest).take(STREAM_ROWS_FROM).collect();
+        if chunk.is_empty() {
+            return Ok(count);
+        }
+        index += 1;
+    }
+}
+
+/// A cell's padding: one blank each side.
+const PADDING: usize = 2;
+
+const HEADER: [&str; 6] = ["FINGERPRINT", "NAME", "DIGEST", "NOT AFTER", "LINE", "NOTE"];
+
+/// Content widths of the short columns, measured on the first rows (a
+/// later key longer than any of them wraps); NAME and NOTE are left 0.
+fn fixed_widths(rows: impl Iterator<Item = [String; 6]>, layout: &Layout) -> [usize; 6] {
+    let mut widths = HEADER.map(|h| h.chars().count());
+    widths[1] = 0;
+    widths[5] = 0;
+    for row in rows {
+        for i in [0, 2, 3] {
+            widths[i] = widths[i].max(row[i].chars().count());
+        }
+    }
+    // Never more than half the width for the keys: a long non-fingerprint
+    // key wraps rather than squeezing the names out.
+    widths[0] = widths[0]
+        .min(usize::from(layout.width) / 2)
+        .max(HEADER[0].len());
+    widths[4] = widths[4].max(layout.last_line.to_string().len());
+    widths
 }
 
 /// `AB:CD:EF:01:…:89:AB` for a long fingerprint: enough to tell entries
@@ -357,5 +482,55 @@ mod tests {
         assert!(!text.contains('\u{202E}'));
         let narrow = table(&entries, None, now, 80).to_string();
         assert!(narrow.contains("1A:22:04:9F:…DC:34"), "{narrow}");
+    }
+
+    #[test]
+    fn large_tables_stream_in_chunks_that_read_as_one_table() {
+        let now = time::macros::datetime!(2026-01-01 0:00 UTC);
+        let n = 2 * STREAM_ROWS_FROM + 7;
+        let make = |i: usize| {
+            let mut e = entry(SHA256, &format!("host{i}.example.com"), i);
+            if i == n {
+                e.key = b"not-a-fingerprint".to_vec();
+                e.digest = None;
+            }
+            e
+        };
+        for width in [60u16, 80, 120, 200] {
+            let layout = Layout {
+                server_digest: Some(DigestAlgorithm::Sha256),
+                now,
+                width,
+                last_line: n,
+            };
+            let first: Vec<Entry> = (1..=STREAM_ROWS_FROM + 1).map(make).collect();
+            let mut rest = (STREAM_ROWS_FROM + 2..=n).map(make);
+            let mut out = Vec::new();
+            let count = streamed_table(&mut out, first, &mut rest, &layout).unwrap();
+            assert_eq!(count, n);
+            let text = String::from_utf8(out).unwrap();
+            let lines: Vec<&str> = text.lines().collect();
+            for line in &lines {
+                assert!(
+                    line.chars().count() <= usize::from(width),
+                    "{width}: {line:?}\n{}",
+                    &text[..2000]
+                );
+            }
+            assert_eq!(text.matches("FINGERPRINT").count(), 1);
+            let rule = |l: &str| l.trim().chars().all(|c| c == '─');
+            assert!(
+                lines.windows(2).all(|w| !(rule(w[0]) && rule(w[1]))),
+                "{width}"
+            );
+            // Every row's NAME starts in the same column, chunk after chunk.
+            let starts: std::collections::HashSet<usize> = lines
+                .iter()
+                .filter_map(|l| l.find("host").map(|b| l[..b].chars().count()))
+                .collect();
+            assert_eq!(starts.len(), 1, "{width}: {starts:?}");
+            assert!(text.contains(&format!("host{n}.example.com")) || width < 120);
+            assert!(text.contains("invalid key: not a fingerprint") || width < 120);
+        }
     }
 }
