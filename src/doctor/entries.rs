@@ -1,79 +1,141 @@
 //! The source entries: fingerprint length against the digest in use,
 //! duplicates, lines postmap skips, and certificates close to expiry.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+use std::io::BufReader;
 use std::path::Path;
 
 use time::OffsetDateTime;
 
 use crate::cert::{DigestAlgorithm, Fingerprint};
+use crate::maps::prepare::fold_key;
 use crate::postfix::PostfixConfig;
-use crate::source::SourceFile;
 use crate::source::annotation::Annotation;
+use crate::source::repeated::RepeatedKeys;
+use crate::source::{CommentsAbove, Item, RecordReader};
 
 use super::{DigestUse, Doctor, Finding, Severity};
 
+/// How many line numbers a finding about many entries names.
+const SHOWN_LINES: usize = 10;
+
+/// Entries a finding is about: how many, and the first few lines.
+#[derive(Debug, Default)]
+struct Lines {
+    count: usize,
+    first: Vec<usize>,
+}
+
+impl Lines {
+    fn push(&mut self, line: usize) {
+        self.count += 1;
+        if self.first.len() < SHOWN_LINES {
+            self.first.push(line);
+        }
+    }
+
+    /// `12, 40, 41, …`
+    fn shown(&self) -> String {
+        let shown: Vec<String> = self.first.iter().map(|l| l.to_string()).collect();
+        let more = if self.count > SHOWN_LINES {
+            ", …"
+        } else {
+            ""
+        };
+        format!("{}{more}", shown.join(", "))
+    }
+}
+
 impl Doctor {
+    /// Audits the entries of one source. The source is streamed twice (the
+    /// first pass finds the keys that repeat, see [`RepeatedKeys`]), so a
+    /// million-entry source costs a few megabytes.
     pub(super) fn check_source(
         &mut self,
         cfg: &PostfixConfig,
         path: &Path,
         algorithms: &[(DigestAlgorithm, &DigestUse)],
     ) {
-        let bytes = match std::fs::read(path) {
-            Ok(b) => b,
-            Err(e) => {
-                self.add(
-                    Finding::error(format!("cannot read the clientcerts source: {e}"))
-                        .file(path)
-                        .fix(format!("check the permissions of {}", path.display())),
-                );
-                return;
-            }
+        let cannot_read = |e: std::io::Error| {
+            Finding::error(format!("cannot read the clientcerts source: {e}"))
+                .file(path)
+                .fix(format!("check the permissions of {}", path.display()))
         };
-        let file = SourceFile::parse(&bytes);
-        let (records, problems) = file.records();
-        for p in problems {
-            let skips = p.skips_line();
-            self.add(Finding::new(if skips {
-                    Severity::Error
-                } else {
-                    Severity::Warning
-                }, if skips {
-                    format!("postmap skips this line: {}", p.message)
-                } else {
-                    format!("postmap warns: {}", p.message)
-                }).file(path).at(p.line).fix(
-                    "write entries as `<fingerprint> <name>` on one line (a value is required), or delete the line"
-                        .to_string(),
-                ));
+        let open = || {
+            std::fs::File::open(path)
+                .map(|f| RecordReader::new(BufReader::with_capacity(1 << 16, f)).with_comments())
+        };
+        let mut records = 0usize;
+        let mut first_pass = match open() {
+            Ok(reader) => reader,
+            Err(e) => return self.add(cannot_read(e)),
+        };
+        let mut read_error = None;
+        let mut repeated = RepeatedKeys::from_keys(
+            first_pass
+                .by_ref()
+                .map_while(|item| item.map_err(|e| read_error = Some(e)).ok())
+                .filter_map(|item| match item {
+                    Item::Record(r) => Some(fold_key(&r.key)),
+                    _ => None,
+                })
+                .inspect(|_| records += 1),
+        );
+        if let Some(e) = read_error {
+            return self.add(cannot_read(e));
         }
-        let mut first_seen: HashMap<String, usize> = HashMap::new();
-        // (index of the digest in use, fingerprint algorithm) → lines of
-        // entries that digest can never match.
-        let mut mismatched: BTreeMap<(usize, DigestAlgorithm), Vec<usize>> = BTreeMap::new();
+        let entries = match open() {
+            Ok(reader) => reader,
+            Err(e) => return self.add(cannot_read(e)),
+        };
+        // Findings keep the order of the whole-file audit: skipped lines,
+        // then an empty source, then each entry's, then the summaries.
+        let mut problems = Vec::new();
+        let mut per_entry = Vec::new();
+        let mut comments = CommentsAbove::default();
+        // (index of the digest in use, fingerprint algorithm) → entries
+        // that digest can never match.
+        let mut mismatched: BTreeMap<(usize, DigestAlgorithm), Lines> = BTreeMap::new();
         let now = OffsetDateTime::now_utc();
-        if records.is_empty() {
-            self.add(
-                Finding::warning("the clientcerts source has no entries: no client can relay with a certificate yet")
-                    .file(path)
-                    .fix("ccert add HOST.pem --name HOST"),
-            );
-        }
         let rpk = cfg.rpk_enabled();
         // Entries without a ccert comment: under RPK, their kind is unknown.
-        let mut unannotated = Vec::new();
-        for r in &records {
+        let mut unannotated = Lines::default();
+        for item in entries {
+            let r = match item {
+                Ok(Item::Record(r)) => r,
+                Ok(Item::Comment(index, text)) => {
+                    comments.note(index, text);
+                    continue;
+                }
+                Ok(Item::Problem(p)) => {
+                    let skips = p.skips_line();
+                    problems.push(Finding::new(if skips {
+                            Severity::Error
+                        } else {
+                            Severity::Warning
+                        }, if skips {
+                            format!("postmap skips this line: {}", p.message)
+                        } else {
+                            format!("postmap warns: {}", p.message)
+                        }).file(path).at(p.line).fix(
+                            "write entries as `<fingerprint> <name>` on one line (a value is required), or delete the line"
+                                .to_string(),
+                        ));
+                    continue;
+                }
+                Err(e) => return self.add(cannot_read(e)),
+            };
             let key = String::from_utf8_lossy(&r.key).to_ascii_lowercase();
-            if let Some(first) = first_seen.get(&key) {
-                self.add(Finding::warning(format!(
+            let first = repeated.first_line(&fold_key(&r.key), r.line);
+            let above = comments.above(r.lines.start);
+            if first != r.line {
+                per_entry.push(Finding::warning(format!(
                         "duplicate key {key} (first at line {first}): postmap keeps the first value and warns"
                     )).file(path).at(r.line).fix(format!("delete line {} or line {first}", r.line)));
                 continue;
             }
-            first_seen.insert(key.clone(), r.line);
             let Some(fp) = Fingerprint::parse(&key) else {
-                self.add(Finding::error(format!(
+                per_entry.push(Finding::error(format!(
                         "key {key:?} is not a fingerprint (hex byte pairs joined by ':'): smtpd never looks it up"
                     )).file(path).at(r.line).fix("replace it with the output of: ccert fingerprint --format map HOST.pem".to_string()));
                 continue;
@@ -86,13 +148,15 @@ impl Doctor {
                         .push(r.line);
                 }
             }
-            if r.lines.start > 0
-                && let Some(a) = Annotation::parse(file.line(r.lines.start - 1))
-                && a.describes(&r.key)
+            if let Some(a) = above
+                .and_then(|text| Annotation::parse(&text))
+                .filter(|a| a.describes(&r.key))
             {
-                self.check_expiry(path, r.line, &key, &a, now);
+                if let Some(finding) = expiry(path, r.line, &key, &a, now) {
+                    per_entry.push(finding);
+                }
                 if rpk && a.pubkey == Some(false) {
-                    self.add(
+                    per_entry.push(
                         Finding::error(
                             "smtpd_tls_enable_rpk = yes, but this entry is a certificate fingerprint: a client that sends a raw public key never matches it (Postfix logs \"Fragile access policy\" when one does)"
                         )
@@ -105,30 +169,39 @@ impl Doctor {
             }
             unannotated.push(r.line);
         }
-        if rpk && !unannotated.is_empty() {
-            let shown: Vec<String> = unannotated.iter().take(10).map(|l| l.to_string()).collect();
+        for finding in problems {
+            self.add(finding);
+        }
+        if records == 0 {
+            self.add(
+                Finding::warning("the clientcerts source has no entries: no client can relay with a certificate yet")
+                    .file(path)
+                    .fix("ccert add HOST.pem --name HOST"),
+            );
+        }
+        for finding in per_entry {
+            self.add(finding);
+        }
+        if rpk && unannotated.count > 0 {
             self.add(
                 Finding::note(format!(
-                    "smtpd_tls_enable_rpk = yes: {} entr(ies) without a ccert comment (line {}{}) may be certificate fingerprints, which raw-public-key clients never match",
-                    unannotated.len(),
-                    shown.join(", "),
-                    if unannotated.len() > 10 { ", …" } else { "" }
+                    "smtpd_tls_enable_rpk = yes: {} entr(ies) without a ccert comment (line {}) may be certificate fingerprints, which raw-public-key clients never match",
+                    unannotated.count,
+                    unannotated.shown(),
                 ))
                 .file(path)
-                .at(unannotated[0])
+                .at(unannotated.first[0])
                 .fix("compare with `ccert fingerprint --pubkey CLIENT.pem`; `ccert rehash --pubkey` rewrites entries ccert added"),
             );
         }
         for ((i, alg), lines) in mismatched {
             let (want, usage) = algorithms[i];
-            let shown: Vec<String> = lines.iter().take(10).map(|l| l.to_string()).collect();
-            let more = if lines.len() > 10 { ", …" } else { "" };
             let mut message = format!(
-                "{} {} fingerprint(s) ({} bytes; line {}{more}) but smtpd_tls_fingerprint_digest is {} for {}: these entries never match",
-                lines.len(),
+                "{} {} fingerprint(s) ({} bytes; line {}) but smtpd_tls_fingerprint_digest is {} for {}: these entries never match",
+                lines.count,
                 alg,
                 alg.len(),
-                shown.join(", "),
+                lines.shown(),
                 want,
                 usage.services.join(", ")
             );
@@ -143,47 +216,47 @@ impl Doctor {
                     cfg.release()
                 ));
             }
-            self.add(Finding::error(message).file(path).line(lines.first().copied()).fix(format!(
+            self.add(Finding::error(message).file(path).line(lines.first.first().copied()).fix(format!(
                     "ccert rehash --digest {want}   (re-fingerprints the entries; needs the certificates ccert keeps)\nor keep the entries and add to main.cf: smtpd_tls_fingerprint_digest = {alg}"
                 )));
         }
     }
+}
 
-    pub(super) fn check_expiry(
-        &mut self,
-        path: &Path,
-        line: usize,
-        key: &str,
-        a: &Annotation,
-        now: OffsetDateTime,
-    ) {
-        let Some(not_after) = a.not_after else {
-            return;
-        };
-        let who = a.subject.clone().unwrap_or_else(|| key.to_string());
-        let date = not_after.date();
-        let fix = format!(
-            "issue or obtain a new certificate, `ccert add NEW.pem`, then `ccert remove --fingerprint {key}`"
-        );
-        if not_after <= now {
-            self.add(
-                Finding::error(format!(
-                    "the certificate of this entry ({who}) expired on {date}"
-                ))
-                .file(path)
-                .at(line)
-                .fix(fix),
-            );
-        } else if not_after - now <= time::Duration::days(30) {
-            let days = (not_after - now).whole_days();
-            self.add(
-                Finding::warning(format!(
-                    "the certificate of this entry ({who}) expires on {date}, in {days} day(s)"
-                ))
-                .file(path)
-                .at(line)
-                .fix(fix),
-            );
-        }
+/// A finding for an entry whose certificate expired or expires within 30 days.
+fn expiry(
+    path: &Path,
+    line: usize,
+    key: &str,
+    a: &Annotation,
+    now: OffsetDateTime,
+) -> Option<Finding> {
+    let not_after = a.not_after?;
+    let who = a.subject.clone().unwrap_or_else(|| key.to_string());
+    let date = not_after.date();
+    let fix = format!(
+        "issue or obtain a new certificate, `ccert add NEW.pem`, then `ccert remove --fingerprint {key}`"
+    );
+    if not_after <= now {
+        Some(
+            Finding::error(format!(
+                "the certificate of this entry ({who}) expired on {date}"
+            ))
+            .file(path)
+            .at(line)
+            .fix(fix),
+        )
+    } else if not_after - now <= time::Duration::days(30) {
+        let days = (not_after - now).whole_days();
+        Some(
+            Finding::warning(format!(
+                "the certificate of this entry ({who}) expires on {date}, in {days} day(s)"
+            ))
+            .file(path)
+            .at(line)
+            .fix(fix),
+        )
+    } else {
+        None
     }
 }
