@@ -355,6 +355,19 @@ fn source_entries_postmap_would_skip_duplicate_or_expire() {
 }
 
 #[test]
+fn duplicates_are_keys_postmap_folds_alike() {
+    // postmap folds UTF-8 keys beyond ASCII: `Ärger` and `ärger` are one key.
+    let source = "\u{c4}rger first\n\u{e4}rger second\n";
+    let (_, findings) = doctor_json(setup(SOUND_MAIN, SOUND_MASTER, source), 1);
+    let dup = find(&findings, "warning", "duplicate key");
+    assert_eq!(dup["line"], 2);
+    assert!(
+        dup["message"].as_str().unwrap().contains("first at line 1"),
+        "{dup:?}"
+    );
+}
+
+#[test]
 fn server_config_mentions_what_is_set() {
     let master = "\
 smtp      inet  n       -       y       -       -       smtpd
