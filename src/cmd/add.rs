@@ -286,8 +286,8 @@ struct Edit {
 ///
 /// One streamed pass over the source finds the entries already there for
 /// the planned keys, so memory stays small and adding many certificates
-/// costs one read of the source. New entries are appended by copying the
-/// old content; only renames (`--replace`) edit the file in memory.
+/// costs one read of the source. New entries are appended, and renames
+/// (`--replace`) made, while the old content is copied.
 fn plan_edit(
     locked: &LockedSource,
     planned: &[Planned],
@@ -397,10 +397,9 @@ fn plan_edit(
 
 impl Edit {
     /// Writes the change to the locked source; whether it changed anything.
-    /// New entries are appended by copying the source; only renames edit
-    /// the file in memory.
+    /// New entries are appended and renames made while the source is
+    /// copied into its replacement.
     fn apply(&self, locked: &mut LockedSource, path: &Path) -> anyhow::Result<bool> {
-        let reading = || format!("reading {}", path.display());
         let mut renames = self.renames.clone();
         let lines = self
             .appended
@@ -411,20 +410,21 @@ impl Edit {
             locked.commit_append(lines).with_context(writing)?;
             return Ok(!self.appended.is_empty());
         }
-        let mut source = locked.source().with_context(reading)?;
-        // From the last record up, so earlier line numbers stay valid when a
-        // value spread over continuation lines shrinks to one line.
         // The last rename of a record wins: put it first for `dedup`.
         renames.reverse();
-        renames.sort_by_key(|(lines, _)| std::cmp::Reverse(lines.start));
+        renames.sort_by_key(|(lines, _)| lines.start);
         renames.dedup_by_key(|(lines, _)| lines.start);
-        for (lines, name) in renames {
-            source
-                .replace_value(lines, name.as_bytes())
-                .with_context(|| format!("{}: renaming the entry", path.display()))?;
-        }
-        source.append_lines(lines);
-        locked.commit(&source).with_context(writing)?;
+        let renames: Vec<(std::ops::Range<usize>, Vec<u8>)> = renames
+            .into_iter()
+            .map(|(lines, name)| {
+                check_value(name.as_bytes())
+                    .with_context(|| format!("{}: renaming the entry", path.display()))?;
+                Ok((lines, name.into_bytes()))
+            })
+            .collect::<anyhow::Result<_>>()?;
+        locked
+            .commit_renamed(&renames, lines)
+            .with_context(writing)?;
         Ok(true)
     }
 }

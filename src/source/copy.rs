@@ -86,6 +86,47 @@ pub fn copy_without(
     Ok(())
 }
 
+/// Copies `input` to `out` with the value of each record in `renames`
+/// (its physical lines, 0-based, sorted, not overlapping) replaced, as
+/// [`super::SourceFile::replace_value`] does, byte for byte: only one
+/// record's lines are held at a time.
+pub fn copy_renaming(
+    input: &mut impl BufRead,
+    out: &mut impl Write,
+    renames: &[(Range<usize>, Vec<u8>)],
+) -> io::Result<()> {
+    let mut next = renames.iter().peekable();
+    let mut record = Vec::new();
+    let mut index = 0;
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        // The records were read (with the line limit) before they are renamed.
+        if super::read_line(input, &mut line, usize::MAX)?.unwrap_or(0) == 0 {
+            break;
+        }
+        match next.peek() {
+            Some((lines, value)) if lines.contains(&index) => {
+                record.extend_from_slice(&line);
+                if index + 1 == lines.end {
+                    let mut one = super::SourceFile::parse(&record);
+                    one.replace_value(0..lines.len(), value)
+                        .map_err(io::Error::other)?;
+                    out.write_all(one.as_bytes())?;
+                    record.clear();
+                    next.next();
+                }
+            }
+            _ => out.write_all(&line)?,
+        }
+        index += 1;
+    }
+    if next.peek().is_some() {
+        return Err(io::Error::other("the source changed while it was edited"));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,5 +191,42 @@ mod tests {
         })
         .unwrap();
         assert_eq!(got, b"# note a\nc 3\n");
+    }
+
+    /// Renaming through the copy gives the bytes `replace_value` gives,
+    /// continuation lines, CRLF and a missing final newline included.
+    #[test]
+    fn matches_replace_value() {
+        let files: [&[u8]; 5] = [
+            b"a 1\nb 2\nc 3\n",
+            b"a 1\r\nb two\r\n  more\r\nc 3",
+            b"# c\na 1\n\tcont\n\nb 2",
+            b"a  spaced value  \nb 2",
+            b"x y",
+        ];
+        for file in files {
+            let model = SourceFile::parse(file);
+            let (records, _) = model.records();
+            for pick in 1u32..(1 << records.len()) {
+                let renames: Vec<(Range<usize>, Vec<u8>)> = records
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| pick & (1 << i) != 0)
+                    .map(|(i, r)| (r.lines.clone(), format!("new{i}").into_bytes()))
+                    .collect();
+                let mut want = model.clone();
+                for (lines, value) in renames.iter().rev() {
+                    want.replace_value(lines.clone(), value).unwrap();
+                }
+                let mut got = Vec::new();
+                copy_renaming(&mut &file[..], &mut got, &renames).unwrap();
+                assert_eq!(
+                    String::from_utf8_lossy(&got),
+                    String::from_utf8_lossy(want.as_bytes()),
+                    "{:?} renaming {renames:?}",
+                    String::from_utf8_lossy(file)
+                );
+            }
+        }
     }
 }

@@ -197,6 +197,37 @@ impl LockedSource {
         })
     }
 
+    /// Replaces the values of the records on `renames` (physical lines,
+    /// 0-based, sorted, not overlapping) and appends `lines`, as
+    /// [`SourceFile::replace_value`] and [`SourceFile::append_lines`] do,
+    /// by copying the file into its replacement (see
+    /// [`super::copy::copy_renaming`]); memory stays small whatever the
+    /// file's size.
+    pub fn commit_renamed<I, S>(
+        &mut self,
+        renames: &[(std::ops::Range<usize>, Vec<u8>)],
+        lines: I,
+    ) -> Result<(), SourceError>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<[u8]>,
+    {
+        self.committed = true;
+        let file = self.rewound()?;
+        let len = file.metadata().map_err(|e| self.io_err(e))?.len();
+        // A value never holds a line ending: renaming keeps the last byte.
+        let terminated = len == 0 || last_byte(&file, len).map_err(|e| self.io_err(e))? == b'\n';
+        let eol = first_line_ending(&file).map_err(|e| self.io_err(e))?;
+        let added = appended_bytes(terminated, eol, lines);
+        self.replace_with(|out| {
+            let mut input = BufReader::with_capacity(1 << 16, file.take(len));
+            let mut output = io::BufWriter::with_capacity(1 << 16, out);
+            super::copy::copy_renaming(&mut input, &mut output, renames)?;
+            output.write_all(&added)?;
+            output.flush()
+        })
+    }
+
     /// Removes physical lines `remove` (0-based, sorted, not overlapping),
     /// each with the line above it when `above(range index, line)` says so,
     /// by copying the rest of the file into its replacement (see
