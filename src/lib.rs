@@ -29,3 +29,4 @@ pub mod running;
 pub mod selfsigned;
 pub mod source;
 pub mod store;
+pub mod tls;

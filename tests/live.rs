@@ -516,18 +516,25 @@ impl Instance {
         Self::wait_gone(pid);
     }
 
-    /// Runs `ccert -c <conf> ARGS` (inside the chroot for a chroot instance,
-    /// so path arguments must be [`Instance::inside`] paths) and returns its output, panicking (with
-    /// the Postfix log) unless it succeeds.
-    pub fn ccert(&self, args: &[&str]) -> Output {
-        let out = output(
+    /// Runs `ccert -c <conf> ARGS` (inside the chroot, if any) and returns
+    /// its output, whatever its exit status (for commands whose status is
+    /// part of the answer, such as `log` and `query`).
+    pub fn ccert_output(&self, args: &[&str]) -> Output {
+        output(
             self.command(&self.ccert)
                 .arg("-c")
                 .arg(self.inside(&self.conf()))
                 .args(args)
                 .env_remove("MAIL_CONFIG")
                 .stdin(Stdio::null()),
-        );
+        )
+    }
+
+    /// Runs `ccert -c <conf> ARGS` (inside the chroot for a chroot instance,
+    /// so path arguments must be [`Instance::inside`] paths) and returns its output, panicking (with
+    /// the Postfix log) unless it succeeds.
+    pub fn ccert(&self, args: &[&str]) -> Output {
+        let out = self.ccert_output(args);
         assert!(
             out.status.success(),
             "ccert {args:?} failed: {}\n--- stdout\n{}--- stderr\n{}\n--- log\n{}",

@@ -495,6 +495,23 @@ fn raw_public_key_trixie() {
     let by_cert = dialogue(cert_port);
     let log = inst.log();
     inst.stop();
+    // `ccert log` reads this real 3.10 log (the 3.9+ raw-key line) and lists
+    // the client with the public-key fingerprint smtpd logged, which is the
+    // one `ccert fingerprint --pubkey` computes.
+    let pkey = inst.ccert(&["fingerprint", "--pubkey", "--format", "map", &client_cert]);
+    let pkey = String::from_utf8_lossy(&pkey.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let log_path = arg(&inst, &inst.path("log/postfix.log"));
+    let seen = inst.ccert_output(&["log", "--all", "--format", "json", &log_path]);
+    let seen = String::from_utf8_lossy(&seen.stdout).to_ascii_lowercase();
+    assert!(
+        !pkey.is_empty() && seen.contains(&pkey) && seen.contains("\"raw_public_key\": true"),
+        "{}: ccert log does not list the raw key {pkey}:\n{seen}\n--- log\n{log}",
+        member.label()
+    );
     assert!(
         log.contains("raw public key fingerprint"),
         "{}: the client sent no raw public key\n--- log\n{log}",

@@ -11,11 +11,12 @@
 //! (postmap's cdb default); readers try `key\0` then `key`.
 
 use std::fs::File;
-use std::io::{self, BufReader, Read, Seek, SeekFrom};
+use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 mod writer;
 
+use super::io_err;
 use super::mapped::Mapped;
 use super::prepare::{Duplicate, DuplicatePolicy};
 use super::table_file::{NewTable, ReaderLock};
@@ -239,13 +240,6 @@ impl Table for CdbTable {
             pos += 8 + klen + vlen;
         }
         Ok(())
-    }
-}
-
-fn io_err(path: &Path, source: io::Error) -> MapError {
-    MapError::Io {
-        path: path.to_path_buf(),
-        source,
     }
 }
 

@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 use heed::types::Bytes;
 use heed::{Database, Env, EnvFlags, EnvOpenOptions, MdbError, PutFlags};
 
+use super::io_err;
 use super::lmdb_check::{self, Layout};
 use super::prepare::{Duplicate, DuplicatePolicy};
 use super::sorted::SortedEntries;
@@ -504,13 +505,6 @@ fn page_size() -> usize {
     // SAFETY: sysconf has no preconditions.
     let n = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
     if n > 0 { n as usize } else { 4096 }
-}
-
-fn io_err(path: &Path, source: io::Error) -> MapError {
-    MapError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
 }
 
 fn backend_err(path: &Path, e: heed::Error) -> MapError {

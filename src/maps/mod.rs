@@ -72,6 +72,15 @@ pub enum MapError {
     },
 }
 
+/// The [`MapError::Io`] for `source` on `path` (one constructor for every
+/// backend, so each names the file the same way).
+pub(crate) fn io_err(path: &Path, source: std::io::Error) -> MapError {
+    MapError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
 /// Table types ccert writes and reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MapType {

@@ -50,6 +50,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, ErrorCode, OpenFlags, params};
 
+use super::io_err;
 use super::prepare::{Duplicate, DuplicatePolicy};
 use super::sorted::SortedEntries;
 use super::table_file::{NewTable, ReaderLock};
@@ -347,13 +348,6 @@ fn check_size(path: &Path) -> Result<(), MapError> {
         });
     }
     Ok(())
-}
-
-fn io_err(path: &Path, source: io::Error) -> MapError {
-    MapError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
 }
 
 fn sql_err(path: &Path, e: rusqlite::Error) -> MapError {

@@ -27,6 +27,7 @@ use std::io;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
+use super::io_err;
 use super::{MapError, MapType};
 use crate::fsutil::{self, AtomicFile, ExclusiveLock, LockKind, Permissions};
 
@@ -189,13 +190,6 @@ fn lock_old(target: &Path, kind: ReaderLock) -> Result<Option<ExclusiveLock>, Ma
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
         Err(e) if e.raw_os_error() == Some(libc::ELOOP) => Ok(None),
         Err(e) => Err(io_err(target, e)),
-    }
-}
-
-fn io_err(path: &Path, source: io::Error) -> MapError {
-    MapError::Io {
-        path: path.to_path_buf(),
-        source,
     }
 }
 
