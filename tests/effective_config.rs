@@ -207,6 +207,30 @@ fn failing_postconf_falls_back_with_a_notice() {
         .run();
 }
 
+/// A Postfix 3.7 log line: a client certificate seen by the `postfix/sub` smtpd.
+const SIGHTING: &str = "Nov 25 19:05:58 mx postfix/sub/smtpd[8240]: localhost[127.0.0.1]: \
+subject_CN=laptop, issuer=laptop, fingerprint=B3:6D:99:77:D7:EB:F0:7E:3C:25:19:B9:88:2C:0F:6D:5D:81:\
+60:CD:FF:5E:4A:A7:66:92:05:B6:FE:22:1E:FB, pkey_fingerprint=9A:EA:D9:91:62:0C:D0:C4:FF:61:8A:DF:0B:\
+ED:59:02:5B:C6:89:47:30:0C:E0:C9:C4:2C:95:DA:12:EB:73:C7\n";
+
+/// `log` refuses an unknown digest in a service's `-o` override, naming
+/// master.cf and the line, instead of reading the log in another digest.
+#[test]
+fn log_refuses_an_unknown_service_digest() {
+    Test::new()
+        .file("postfix-config/main.cf", "compatibility_level = 3.6\n")
+        .file(
+            "postfix-config/master.cf",
+            "smtp inet n - n - - smtpd\nsub inet n - n - - smtpd\n  -o syslog_name=postfix/sub\n  -o smtpd_tls_fingerprint_digest=sha3-256\n",
+        )
+        .file("clientcerts", "")
+        .file("mail.log", SIGHTING)
+        .args(["--map", "clientcerts", "log", "mail.log"])
+        .status(1)
+        .stderr_contains("master.cf:4: smtpd_tls_fingerprint_digest = sha3-256: unknown digest")
+        .run();
+}
+
 /// An unknown digest in main.cf is an error naming the line, in every command that uses it.
 #[test]
 fn unknown_digest_is_an_error_everywhere() {
@@ -215,11 +239,13 @@ fn unknown_digest_is_an_error_everywhere() {
         vec!["fingerprint", "ecdsa.pem"],
         vec!["--map", "clientcerts", "add", "ecdsa.pem"],
         vec!["--map", "clientcerts", "rehash", "--pubkey"],
+        vec!["--map", "clientcerts", "log", "mail.log"],
     ] {
         let out = Test::new()
             .file("postfix-config/main.cf", main)
             .fixture("ecdsa.pem")
             .file("clientcerts", "")
+            .file("mail.log", SIGHTING)
             .args(args.clone())
             .status(1)
             .stderr_contains("main.cf:2: smtpd_tls_fingerprint_digest = sha3-256: unknown digest")

@@ -14,6 +14,13 @@ pub fn interop_required() -> bool {
     std::env::var("CCERT_INTEROP").is_ok_and(|v| v == "1")
 }
 
+/// A test's size: `heavy` under `CCERT_INTEROP=1` (as CI runs), `light` in
+/// a plain `cargo test`, which must stay fast on a developer's machine. The
+/// assertions are the same at both sizes.
+pub fn size(heavy: usize, light: usize) -> usize {
+    if interop_required() { heavy } else { light }
+}
+
 /// Finds `tool` on PATH or in /usr/sbin and /sbin (postmap lives there).
 pub fn find(tool: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();

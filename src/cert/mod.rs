@@ -41,14 +41,6 @@ pub enum CertError {
         /// The I/O error.
         source: std::io::Error,
     },
-    /// The file holds no certificate, or a malformed one.
-    #[error("{}: {message}", shown(path))]
-    Invalid {
-        /// The file (`-` for standard input).
-        path: PathBuf,
-        /// What is wrong and what to do.
-        message: String,
-    },
     /// The file is larger than [`MAX_INPUT`].
     #[error("{}: larger than {} MiB; this is not a certificate file", shown(path), MAX_INPUT >> 20)]
     TooLarge {

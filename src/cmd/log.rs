@@ -46,6 +46,8 @@ fn digest_name<S: serde::Serializer>(d: &DigestAlgorithm, s: S) -> Result<S::Ok,
 /// Runs `ccert log`.
 pub fn run(args: &LogArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let cfg = ctx.postfix()?;
+    // An unknown digest in main.cf is refused before any log is read.
+    let fallback = ctx.default_digest()?;
     let now = OffsetDateTime::now_utc();
     let offset = UtcOffset::current_local_offset().unwrap_or(UtcOffset::UTC);
     let since = args
@@ -83,12 +85,11 @@ pub fn run(args: &LogArgs, ctx: &Context) -> anyhow::Result<Outcome> {
 
     let source_path = ctx.source_path()?;
     let listed = listed_keys(&source_path)?;
-    let fallback = ctx.default_digest()?;
     let mut rows: Vec<Row> = collector
         .finish()
         .into_iter()
         .map(|s| classify(s, cfg, fallback, &listed))
-        .collect();
+        .collect::<Result<_, _>>()?;
     // Unusable fingerprints (another digest's length) are not listed either.
     let unknown = rows.iter().filter(|r| r.listed_as.is_none()).count();
     if !args.all {
@@ -154,8 +155,8 @@ fn classify(
     cfg: &crate::postfix::PostfixConfig,
     fallback: DigestAlgorithm,
     listed: &HashMap<String, String>,
-) -> Row {
-    let source = maillog::digest_for(cfg, &sighting.syslog_name, fallback);
+) -> Result<Row, crate::postfix::ConfigError> {
+    let source = maillog::digest_for(cfg, &sighting.syslog_name, fallback)?;
     let digest = source.algorithm();
     let mut unusable = None;
     let mut listed_as = None;
@@ -177,7 +178,7 @@ fn classify(
             }
         }
     }
-    Row {
+    Ok(Row {
         sighting,
         digest,
         digest_from: match source {
@@ -188,7 +189,7 @@ fn classify(
         unusable,
         listed_as,
         listed_by_pubkey,
-    }
+    })
 }
 
 /// `--since`: a date, an RFC 3339 time, or an age (`90m`, `12h`, `7d`).

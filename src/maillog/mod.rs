@@ -16,7 +16,7 @@ use std::io::BufRead;
 use time::{OffsetDateTime, UtcOffset};
 
 use crate::cert::{DigestAlgorithm, Fingerprint};
-use crate::postfix::PostfixConfig;
+use crate::postfix::{ConfigError, PostfixConfig};
 
 pub use collect::{Collector, Sighting};
 
@@ -73,28 +73,34 @@ impl DigestSource {
 /// The effective `smtpd_tls_fingerprint_digest` of the smtpd services whose
 /// `syslog_name` is `syslog_name`; main.cf's (else `fallback`) when none or
 /// several disagreeing ones match; `fallback` without a configuration.
+///
+/// An unknown digest (in main.cf or a service's `-o` override) is an error
+/// naming the file and line, as in every other command: guessing another
+/// digest would misread every fingerprint in the log.
 pub fn digest_for(
     cfg: &PostfixConfig,
     syslog_name: &str,
     fallback: DigestAlgorithm,
-) -> DigestSource {
+) -> Result<DigestSource, ConfigError> {
     if !cfg.present {
-        return DigestSource::Default(fallback);
+        return Ok(DigestSource::Default(fallback));
     }
-    let digests: Vec<Option<DigestAlgorithm>> = cfg
+    let digests = cfg
         .services()
         .iter()
         .filter(|s| s.is_smtpd())
         .filter(|s| cfg.effective_for_service(s, "syslog_name").as_deref() == Some(syslog_name))
-        .map(|s| {
-            cfg.effective_for_service(s, "smtpd_tls_fingerprint_digest")
-                .and_then(|d| d.parse().ok())
-        })
-        .collect();
-    match digests.first() {
+        .map(
+            |s| match cfg.effective_for_service(s, "smtpd_tls_fingerprint_digest") {
+                Some(_) => cfg.service_digest(s).map(Some),
+                None => Ok(None),
+            },
+        )
+        .collect::<Result<Vec<Option<DigestAlgorithm>>, ConfigError>>()?;
+    Ok(match digests.first() {
         Some(Some(d)) if digests.iter().all(|x| *x == Some(*d)) => DigestSource::Service(*d),
-        _ => DigestSource::Main(cfg.fingerprint_digest().ok().flatten().unwrap_or(fallback)),
-    }
+        _ => DigestSource::Main(cfg.fingerprint_digest()?.unwrap_or(fallback)),
+    })
 }
 
 /// A logged fingerprint in `digest`, or why it cannot be one: its length

@@ -20,6 +20,7 @@ use std::os::unix::fs::FileExt;
 use std::path::Path;
 
 use super::MapError;
+use super::lmdb::MAX_KEY_SIZE;
 
 /// Page header size (`PAGEHDRSZ`).
 const PAGE_HEADER: usize = 16;
@@ -29,8 +30,6 @@ const NODE_HEADER: usize = 8;
 pub(super) const NO_PAGE: u64 = u64::MAX;
 /// LMDB's cursor stack depth (`CURSOR_STACK`); deeper trees cannot be read.
 const MAX_DEPTH: u16 = 32;
-/// Largest key (`MDB_MAXKEYSIZE`).
-const MAX_KEY: usize = 511;
 
 const P_BRANCH: u16 = 0x01;
 const P_LEAF: u16 = 0x02;
@@ -280,7 +279,7 @@ impl<'a> Walk<'a> {
             let (lo, hi) = (self.u16_at(at) as u64, self.u16_at(at + 2) as u64);
             let nflags = self.u16_at(at + 4);
             let ksize = self.u16_at(at + 6) as usize;
-            if ksize > MAX_KEY {
+            if ksize > MAX_KEY_SIZE {
                 return Err(self.corrupt(node(&format!("key size {ksize}"))));
             }
             let key_end = at + NODE_HEADER + ksize;

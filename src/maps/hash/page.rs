@@ -40,8 +40,6 @@ pub const H_OFFDUP: u8 = 4;
 /// Size of an `H_OFFPAGE` item: type, 3 unused bytes, first page, total length.
 pub const HOFFPAGE_SIZE: usize = 12;
 
-/// Meta `flags` bit for databases with duplicates.
-pub const DB_HASH_DUP: u32 = 0x01;
 /// Meta `flags` bit for a database holding sub-databases.
 pub const DB_HASH_SUBDB: u32 = 0x02;
 

@@ -146,11 +146,6 @@ pub fn encode(out: &mut Vec<u8>, r: &Record<'_>) {
     out.extend_from_slice(r.value);
 }
 
-/// Bytes a record takes in spill format.
-pub fn encoded_len(r: &Record<'_>) -> usize {
-    RECORD_HEADER + r.key.len() + r.value.len()
-}
-
 fn len32(n: usize) -> io::Result<u32> {
     u32::try_from(n)
         .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "key or value over 4 GiB"))

@@ -45,8 +45,6 @@ const WRITE_BATCH: usize = 1 << 20;
 /// What building the table produced.
 #[derive(Debug)]
 pub struct Built {
-    /// Records stored.
-    pub records: u64,
     /// Duplicates dropped or replaced, in source-line order.
     pub duplicates: Vec<Duplicate>,
 }
@@ -131,7 +129,6 @@ pub fn build(
     let mut duplicates = sorted.duplicates;
     duplicates.sort_by_key(|(seq, _)| *seq);
     Ok(Built {
-        records: sorted.records,
         duplicates: duplicates.into_iter().map(|(_, d)| d).collect(),
     })
 }
