@@ -430,6 +430,7 @@ fn server_config_output_passes_doctor() {
         .collect();
     std::fs::write(conf.join("main.cf"), format!("{base_main}{main}")).unwrap();
     std::fs::write(conf.join("master.cf"), format!("{base_master}{master}")).unwrap();
+    crate::oracle::settle(&conf);
     postmap(&tool, &conf);
     out.then().arg("doctor").status(0).run();
 }

@@ -25,15 +25,7 @@ fn conf(main: &str, master: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("main.cf"), main).unwrap();
     std::fs::write(dir.path().join("master.cf"), master).unwrap();
-    // Settled, so postconf does not wait for the files (see test.rs `settle`).
-    let past = std::time::SystemTime::now() - std::time::Duration::from_secs(2);
-    for name in ["main.cf", "master.cf"] {
-        let file = std::fs::File::options()
-            .append(true)
-            .open(dir.path().join(name))
-            .unwrap();
-        file.set_modified(past).unwrap();
-    }
+    crate::oracle::settle(dir.path());
     dir
 }
 

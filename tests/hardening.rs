@@ -582,6 +582,7 @@ fn lmdb_pages_overwritten_in_postmap_tables_fail_cleanly() {
     let dir = dir.path();
     fs::create_dir(dir.join("cf")).unwrap();
     fs::write(dir.join("cf/main.cf"), "compatibility_level = 3.6\n").unwrap();
+    oracle::settle(&dir.join("cf"));
     let cf = dir.join("cf").display().to_string();
     fs::write(dir.join("map"), big_lmdb_source()).unwrap();
     oracle::run_ok(

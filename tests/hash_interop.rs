@@ -32,6 +32,7 @@ impl Tools {
         let verify = oracle::require("db5.3_verify", test)?;
         let cf = tempfile::tempdir().unwrap();
         fs::write(cf.path().join("main.cf"), "").unwrap();
+        oracle::settle(cf.path());
         Some(Self {
             postmap,
             verify,

@@ -391,6 +391,8 @@ impl Instance {
         );
         fs::write(self.path("conf/main.cf"), main_cf).unwrap();
         fs::write(self.path("conf/master.cf"), master_cf).unwrap();
+        // Postfix would wait for just-written files to settle (oracle::settle).
+        crate::oracle::settle(&self.conf());
     }
 
     /// Runs `postfix -c <conf> <action>`.

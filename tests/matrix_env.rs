@@ -318,6 +318,9 @@ impl Scratch<'_> {
     /// Writes a file in the directory.
     pub fn write(&self, rel: &str, contents: &str) {
         fs::write(self.path(rel), contents).unwrap();
+        // A freshly written main.cf/master.cf would make every Postfix
+        // command wait for it to settle.
+        crate::oracle::settle(&self.path(""));
     }
 
     /// Runs `ccert -c DIR ARGS` inside the member.

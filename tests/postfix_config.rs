@@ -364,6 +364,7 @@ fn generated_expressions_match_postconf() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("main.cf"), &main).unwrap();
     std::fs::write(dir.path().join("master.cf"), "").unwrap();
+    crate::oracle::settle(dir.path());
     let cfg = PostfixConfig::load(dir.path()).unwrap();
     let mut args = vec!["-x"];
     args.extend(names.iter().map(String::as_str));

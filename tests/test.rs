@@ -49,23 +49,6 @@ impl Scratch {
     }
 }
 
-/// Postfix (postconf, which ccert runs) waits in 300 ms steps for a main.cf or
-/// master.cf modified within the last second to settle; a test that has just
-/// written one would wait on every postconf call. Dates them two seconds back.
-fn settle(confdir: &Path) {
-    let recent = std::time::SystemTime::now() - std::time::Duration::from_secs(2);
-    for name in ["main.cf", "master.cf"] {
-        if let Ok(file) = fs::File::options().append(true).open(confdir.join(name))
-            && file
-                .metadata()
-                .and_then(|m| m.modified())
-                .is_ok_and(|m| m > recent)
-        {
-            let _ = file.set_modified(recent);
-        }
-    }
-}
-
 /// One `ccert` invocation with its expectations.
 pub struct Test {
     dir: Scratch,
@@ -272,7 +255,7 @@ impl Test {
         };
         let confdir = self.dir.path().join("postfix-config");
         fs::create_dir_all(&confdir).unwrap();
-        settle(&confdir);
+        crate::oracle::settle(&confdir);
         cmd.current_dir(self.current_dir.as_deref().unwrap_or(self.dir.path()))
             .env("MAIL_CONFIG", &confdir)
             .env_remove("CCERT_INTEROP")
