@@ -4,7 +4,7 @@
 //! subcommand itself: the command-line edge of [`crate::store`], shared
 //! like `cmd/mod.rs`, depending on no subcommand module.
 
-use std::io::{BufRead as _, IsTerminal as _, Write as _};
+use std::io::{BufRead as _, Write as _};
 
 use anyhow::{Context as _, bail};
 use serde::Serialize;
@@ -103,19 +103,11 @@ pub(crate) fn remove(
         if yes {
             return true;
         }
-        if !std::io::stdin().is_terminal() {
+        let Some(answer) = super::ask_removal(matching.len()) else {
             not_confirmed = Some(());
             return false;
-        }
-        let confirmed = dialoguer::Confirm::new()
-            .with_prompt(if matching.len() == 1 {
-                "Remove it?"
-            } else {
-                "Remove them?"
-            })
-            .default(false)
-            .interact()
-            .unwrap_or(false);
+        };
+        let confirmed = answer.unwrap_or(false);
         declined = !confirmed;
         confirmed
     })?;

@@ -330,6 +330,26 @@ fn shell_word(word: &str) -> String {
     }
 }
 
+/// Asks on the terminal whether to remove `count` entries (default no).
+/// `None` when standard input is not a terminal: the caller refuses, naming
+/// what it would have removed, and points at `--yes`.
+pub(crate) fn ask_removal(count: usize) -> Option<dialoguer::Result<bool>> {
+    use std::io::IsTerminal as _;
+    if !std::io::stdin().is_terminal() {
+        return None;
+    }
+    Some(
+        dialoguer::Confirm::new()
+            .with_prompt(if count == 1 {
+                "Remove it?"
+            } else {
+                "Remove them?"
+            })
+            .default(false)
+            .interact(),
+    )
+}
+
 #[cfg(test)]
 mod add_command_tests {
     use super::*;

@@ -1,7 +1,6 @@
 //! `ccert remove`.
 
 use std::collections::HashSet;
-use std::io::IsTerminal as _;
 use std::ops::Range;
 
 use anyhow::{Context as _, bail};
@@ -83,22 +82,14 @@ pub fn run(args: &RemoveArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         );
     }
     if !args.yes {
-        if !std::io::stdin().is_terminal() {
+        let Some(answer) = super::ask_removal(matching.len()) else {
             bail!(
                 "{}: refusing to remove without confirmation: standard input is not a terminal; \
                  pass --yes to remove these entries",
                 path.display()
             );
-        }
-        let confirmed = dialoguer::Confirm::new()
-            .with_prompt(if matching.len() == 1 {
-                "Remove it?"
-            } else {
-                "Remove them?"
-            })
-            .default(false)
-            .interact()
-            .context("asking for confirmation")?;
+        };
+        let confirmed = answer.context("asking for confirmation")?;
         if !confirmed {
             tell!("ccert: nothing removed");
             return Ok(Outcome::Failure);
