@@ -248,6 +248,7 @@ impl Builder {
                 Err(e) => return Err(backend_err(&self.target, e)),
             }
         }
+        self.unmap_read_pages()?;
         // The committed pages are final: let the disk start on them.
         if let Ok(meta) = self.file.metadata() {
             let len = meta.len();
@@ -257,6 +258,25 @@ impl Builder {
             }
         }
         Ok(())
+    }
+
+    /// Drops the pages of the file LMDB's map has read so far.
+    ///
+    /// Each transaction reads the tree's right edge (the root-to-leaf path
+    /// `MDB_APPEND` extends) and free-list pages through LMDB's read-only
+    /// file map, and the kernel maps the neighbouring cached pages along
+    /// with each one (fault-around). Those file pages count in the
+    /// process's RSS and, at a new spot of the file every transaction, add
+    /// up with the table's size: 55 MB of an 88 MB peak at 10M entries.
+    /// Setting the map size again with no transaction active makes LMDB
+    /// unmap and map the file anew, which releases them (the data stays in
+    /// the page cache and the file); the next transaction maps only its
+    /// own few pages back in.
+    fn unmap_read_pages(&self) -> Result<(), MapError> {
+        let env = self.env.as_ref().expect("open environment");
+        // SAFETY: no transaction is active (the batch's was committed),
+        // and nothing holds a pointer into the map between transactions.
+        unsafe { env.resize(self.map_size) }.map_err(|e| backend_err(&self.target, e))
     }
 
     fn try_append(&self, batch: &Batch) -> Result<(), heed::Error> {
