@@ -14,13 +14,20 @@
 //! header {lo u16, hi u16, flags u16, key size u16} followed by the key and,
 //! in leaves, the data. A leaf's data size is `lo | hi << 16`; a branch
 //! node's child page is `lo | hi << 16 | flags << 32`.
+//!
+//! The same checked walk reads every entry for `dump` (in key order, as an
+//! LMDB cursor does): one page buffer and `pread`, where LMDB's own
+//! iteration maps the file and leaves every page it read resident, so a
+//! dump's memory would grow with the table (140 MB at 1M entries).
 
 use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
-use super::MapError;
+use std::ops::ControlFlow;
+
 use super::lmdb::MAX_KEY_SIZE;
+use super::{MapError, Visit};
 
 /// Page header size (`PAGEHDRSZ`).
 const PAGE_HEADER: usize = 16;
@@ -66,7 +73,22 @@ pub(super) struct Layout {
 /// Walks the main database's tree in `file`; `Corrupt` naming `path` on
 /// the first page LMDB could not safely read.
 pub(super) fn check_tree(path: &Path, file: &File, layout: &Layout) -> Result<(), MapError> {
-    Walk::new(path, file, layout)?.run()
+    Walk::new(path, file, layout)?.run(None)
+}
+
+/// Calls `visit` with every entry of the main database in `file`, in
+/// LMDB's key order, until it breaks. Reads as [`check_tree`] does, one
+/// checked page at a time (and a big value's overflow run whole), so memory
+/// stays a few pages whatever the table's size. Entries come while the
+/// tree is walked: callers that must not see part of a damaged table run
+/// [`check_tree`] first.
+pub(super) fn for_each_entry(
+    path: &Path,
+    file: &File,
+    layout: &Layout,
+    visit: &mut Visit<'_>,
+) -> Result<(), MapError> {
+    Walk::new(path, file, layout)?.run(Some(visit))
 }
 
 /// Looks `key` (exact bytes) up in the main database of `file`, checking
@@ -181,17 +203,21 @@ impl<'a> Walk<'a> {
         Ok(Some(root))
     }
 
-    fn run(mut self) -> Result<(), MapError> {
+    /// Walks the whole tree, handing every entry to `visit` if given.
+    fn run(mut self, mut visit: Option<&mut Visit<'_>>) -> Result<(), MapError> {
         let Some(root) = self.checked_root()? else {
             return Ok(());
         };
         // last_page + 1 pages fit in the file, so the bitset is small.
         self.seen = vec![0; (self.layout.last_page / 64 + 1) as usize];
         // Depth-first, one page buffer; the stack holds at most
-        // depth * (keys per branch page) page numbers.
+        // depth * (keys per branch page) page numbers. Children are pushed
+        // last first, so leaves come in key order.
         let mut stack = vec![(root, 1u16)];
         while let Some((pgno, level)) = stack.pop() {
-            self.visit(pgno, level, &mut stack)?;
+            if self.visit(pgno, level, &mut stack, visit.as_deref_mut())? {
+                return Ok(());
+            }
         }
         let main_entries = self.layout.main_entries;
         if self.entries != main_entries {
@@ -349,30 +375,53 @@ impl<'a> Walk<'a> {
         }
     }
 
+    /// Checks page `pgno` at `level`, stacks a branch's children and hands
+    /// a leaf's entries to `visit`; whether `visit` asked to stop.
     fn visit(
         &mut self,
         pgno: u64,
         level: u16,
         stack: &mut Vec<(u64, u16)>,
-    ) -> Result<(), MapError> {
+        mut visit: Option<&mut Visit<'_>>,
+    ) -> Result<bool, MapError> {
         self.mark(pgno)?;
         let (branch, keys) = self.check_page(pgno, level)?;
-        for i in 0..keys {
-            if branch {
-                stack.push((self.node_child(i), level + 1));
-                continue;
-            }
-            if let NodeData::Overflow(first, dsize) = self.node_data(i) {
-                let at = self.node_offset(i);
-                self.check_overflow(
-                    first,
-                    dsize,
-                    &format!("page {pgno}: node {i} at {at}: big data"),
-                )?;
-            }
-            self.entries += 1;
+        if branch {
+            stack.extend((0..keys).rev().map(|i| (self.node_child(i), level + 1)));
+            return Ok(false);
         }
-        Ok(())
+        for i in 0..keys {
+            let big = match self.node_data(i) {
+                NodeData::Overflow(first, dsize) => {
+                    let at = self.node_offset(i);
+                    self.check_overflow(
+                        first,
+                        dsize,
+                        &format!("page {pgno}: node {i} at {at}: big data"),
+                    )?;
+                    Some((first, dsize))
+                }
+                NodeData::InPage(_) => None,
+            };
+            self.entries += 1;
+            let Some(visit) = visit.as_deref_mut() else {
+                continue;
+            };
+            let flow = match big {
+                Some((first, dsize)) => {
+                    let value = self.read_overflow(first, dsize)?;
+                    visit(self.node_key(i), &value)
+                }
+                None => match self.node_data(i) {
+                    NodeData::InPage(value) => visit(self.node_key(i), value),
+                    NodeData::Overflow(..) => unreachable!("checked above"),
+                },
+            };
+            if flow == ControlFlow::Break(()) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// Looks `key` up by walking from the root to one leaf, checking each
@@ -439,16 +488,22 @@ impl<'a> Walk<'a> {
             NodeData::InPage(bytes) => Ok(bytes.to_vec()),
             NodeData::Overflow(first, dsize) => {
                 self.check_overflow(first, dsize, &format!("node {i}: big data"))?;
-                let mut value = vec![0; dsize as usize];
-                self.file
-                    .read_exact_at(&mut value, first * self.layout.psize + PAGE_HEADER as u64)
-                    .map_err(|source| MapError::Io {
-                        path: self.path.to_path_buf(),
-                        source,
-                    })?;
-                Ok(value)
+                self.read_overflow(first, dsize)
             }
         }
+    }
+
+    /// The `dsize` bytes of a big value in the overflow run at `first`,
+    /// already checked by [`Walk::check_overflow`].
+    fn read_overflow(&self, first: u64, dsize: u64) -> Result<Vec<u8>, MapError> {
+        let mut value = vec![0; dsize as usize];
+        self.file
+            .read_exact_at(&mut value, first * self.layout.psize + PAGE_HEADER as u64)
+            .map_err(|source| MapError::Io {
+                path: self.path.to_path_buf(),
+                source,
+            })?;
+        Ok(value)
     }
 
     /// Checks the overflow run starting at `first` holds `dsize` bytes and
@@ -710,6 +765,165 @@ mod tests {
         bytes[meta + 120..meta + 128].copy_from_slice(&5u64.to_le_bytes());
         let msg = expect_corrupt(dir.path(), &source, &bytes, "entries");
         assert!(msg.contains("entries"), "{msg}");
+    }
+
+    /// Writes `map.lmdb` in `dir` with LMDB itself, in random key order
+    /// over several transactions with deletes in between, so the tree has
+    /// half-full pages, free pages and pages out of key order; returns the
+    /// entries LMDB's own cursor reads, in its order.
+    fn build_with_lmdb(dir: &Path, reverse: bool) -> Vec<(Vec<u8>, Vec<u8>)> {
+        use heed::types::Bytes;
+        use heed::{DatabaseFlags, EnvFlags, EnvOpenOptions};
+        let path = dir.join("map.lmdb");
+        let mut options = EnvOpenOptions::new();
+        options.map_size(64 << 20);
+        // SAFETY: a fresh file in a private temp dir, opened once.
+        unsafe { options.flags(EnvFlags::NO_SUB_DIR | EnvFlags::NO_LOCK) };
+        // SAFETY: as above.
+        let env = unsafe { options.open(&path) }.unwrap();
+        let mut wtxn = env.write_txn().unwrap();
+        let mut flags = DatabaseFlags::empty();
+        if reverse {
+            flags |= DatabaseFlags::REVERSE_KEY;
+        }
+        let db = env
+            .database_options()
+            .types::<Bytes, Bytes>()
+            .flags(flags)
+            .create(&mut wtxn)
+            .unwrap();
+        wtxn.commit().unwrap();
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for round in 0..4 {
+            let mut wtxn = env.write_txn().unwrap();
+            for _ in 0..2000 {
+                let n = next();
+                let key = format!("{:016x}\0", n % 50_000);
+                // Now and then a value big enough for an overflow run.
+                let len = if n % 97 == 0 { 5000 + (n % 3000) as usize } else { (n % 60) as usize };
+                let value = vec![b'a' + (round as u8); len];
+                db.put(&mut wtxn, key.as_bytes(), &value).unwrap();
+            }
+            for _ in 0..500 {
+                let key = format!("{:016x}\0", next() % 50_000);
+                db.delete(&mut wtxn, key.as_bytes()).unwrap();
+            }
+            wtxn.commit().unwrap();
+        }
+        let rtxn = env.read_txn().unwrap();
+        let all = db
+            .iter(&rtxn)
+            .unwrap()
+            .map(|e| {
+                let (k, v) = e.unwrap();
+                (k.to_vec(), v.to_vec())
+            })
+            .collect();
+        drop(rtxn);
+        env.prepare_for_closing().wait();
+        all
+    }
+
+    /// The entries ccert's walk reads from `dir/map.lmdb`, NULs kept.
+    fn walked(dir: &Path) -> Result<Vec<(Vec<u8>, Vec<u8>)>, MapError> {
+        let path = dir.join("map.lmdb");
+        let layout = layout_of(&std::fs::read(&path).unwrap());
+        let file = File::open(&path).unwrap();
+        let mut out = Vec::new();
+        for_each_entry(&path, &file, &layout, &mut |k, v| {
+            out.push((k.to_vec(), v.to_vec()));
+            ControlFlow::Continue(())
+        })?;
+        Ok(out)
+    }
+
+    /// The layout of the meta page LMDB uses (read as `check_header` does).
+    fn layout_of(bytes: &[u8]) -> Layout {
+        let meta = root_meta(bytes);
+        let u16_at = |o: usize| u16::from_le_bytes([bytes[meta + o], bytes[meta + o + 1]]);
+        Layout {
+            psize: u64::from(u32::from_le_bytes(
+                bytes[meta + 40..meta + 44].try_into().unwrap(),
+            )),
+            last_page: u64_at(bytes, meta + 136),
+            free_root: u64_at(bytes, meta + 80),
+            main_flags: u16_at(92),
+            main_depth: u16_at(94),
+            main_entries: u64_at(bytes, meta + 120),
+            main_root: u64_at(bytes, meta + 128),
+        }
+    }
+
+    #[test]
+    fn walk_reads_what_lmdb_cursors_read() {
+        for reverse in [false, true] {
+            let dir = tempfile::tempdir().unwrap();
+            let want = build_with_lmdb(dir.path(), reverse);
+            assert!(want.len() > 5000, "{}", want.len());
+            assert!(want.iter().any(|(_, v)| v.len() > PAGE), "an overflow value");
+            let layout = layout_of(&std::fs::read(dir.path().join("map.lmdb")).unwrap());
+            assert!(layout.main_depth >= 3, "depth {}", layout.main_depth);
+            assert_ne!(layout.free_root, NO_PAGE, "free pages");
+            assert_eq!(walked(dir.path()).unwrap(), want, "reverse {reverse}");
+        }
+    }
+
+    #[test]
+    fn walk_reads_ccert_tables_in_key_order_and_stops_when_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        build(dir.path());
+        let all = walked(dir.path()).unwrap();
+        assert_eq!(all.len(), 3001);
+        assert!(all.windows(2).all(|w| w[0].0 < w[1].0), "key order");
+        assert_eq!(all[0], (b"key00000\0".to_vec(), b"value0\0".to_vec()));
+        let long = all.iter().find(|(k, _)| k == b"longkey\0").unwrap();
+        assert_eq!(long.1.len(), 10_001);
+
+        let path = dir.path().join("map.lmdb");
+        let layout = layout_of(&std::fs::read(&path).unwrap());
+        let file = File::open(&path).unwrap();
+        let mut seen = 0;
+        for_each_entry(&path, &file, &layout, &mut |_, _| {
+            seen += 1;
+            if seen == 10 {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        })
+        .unwrap();
+        assert_eq!(seen, 10);
+    }
+
+    #[test]
+    fn walk_refuses_damaged_pages_by_itself() {
+        // Without the check pass first: every damaged tree page is refused
+        // by the walk that hands out entries, before its entries go out.
+        let dir = tempfile::tempdir().unwrap();
+        let (_, good) = build(dir.path());
+        let path = dir.path().join("map.lmdb");
+        let mut refused = 0;
+        for page in 2..good.len() / PAGE {
+            let mut bytes = good.clone();
+            bytes[page * PAGE..(page + 1) * PAGE].fill(0xff);
+            std::fs::write(&path, &bytes).unwrap();
+            match walked(dir.path()) {
+                Err(MapError::Corrupt { path: p, .. }) => {
+                    assert_eq!(p, path);
+                    refused += 1;
+                }
+                Err(other) => panic!("page {page}: {other}"),
+                Ok(all) => assert_eq!(all.len(), 3001, "page {page}"),
+            }
+        }
+        // All but the two header-less overflow tail pages.
+        assert_eq!(refused, good.len() / PAGE - 2 - 2);
     }
 
     /// Offset of the meta page LMDB uses (the higher transaction id).
