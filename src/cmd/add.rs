@@ -48,7 +48,7 @@ pub fn run(args: &AddArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     }
     if let Some(map) = ctx.store_map()? {
         let entries = planned.into_iter().map(|p| {
-            super::fleet::Addition::new(
+            super::store_edge::Addition::new(
                 p.cert_path,
                 p.fingerprint,
                 p.name,
@@ -56,7 +56,7 @@ pub fn run(args: &AddArgs, ctx: &Context) -> anyhow::Result<Outcome> {
                 Some(p.cert),
             )
         });
-        return super::fleet::add(&map, entries.collect(), args.replace);
+        return super::store_edge::add(&map, entries.collect(), args.replace);
     }
     let path = ctx.source_path()?;
 
@@ -113,14 +113,14 @@ fn add_fingerprint(
         );
     }
     if let Some(map) = ctx.store_map()? {
-        let addition = super::fleet::Addition::new(
+        let addition = super::store_edge::Addition::new(
             "--fingerprint".to_string(),
             fp,
             name.to_string(),
             args.pubkey,
             None,
         );
-        return super::fleet::add(&map, vec![addition], args.replace);
+        return super::store_edge::add(&map, vec![addition], args.replace);
     }
     let path = &ctx.source_path()?;
     let today = OffsetDateTime::now_utc().date();

@@ -43,7 +43,7 @@ pub fn run(args: &RemoveArgs, ctx: &Context) -> anyhow::Result<Outcome> {
             Matcher::Name(name) => Selector::Name(String::from_utf8_lossy(&name).into_owned()),
             Matcher::Fingerprints(fps) => Selector::Fingerprints(fps),
         };
-        return super::fleet::remove(&map, &selector, &wanted, args.yes);
+        return super::store_edge::remove(&map, &selector, &wanted, args.yes);
     }
     let path = ctx.source_path()?;
 
