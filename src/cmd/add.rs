@@ -52,7 +52,7 @@ pub fn run(args: &AddArgs, ctx: &Context) -> anyhow::Result<Outcome> {
                 p.cert_path,
                 p.fingerprint,
                 p.name,
-                args.pubkey,
+                pubkey,
                 Some(p.cert),
             )
         });
