@@ -28,7 +28,7 @@ struct Planned {
 /// Runs `ccert add`.
 pub fn run(args: &AddArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let digest: DigestAlgorithm = match args.digest {
-        Some(d) => d.into(),
+        Some(d) => d,
         None => ctx.default_digest()?,
     };
     let pubkey = args.pubkey || ctx.default_pubkey()?;

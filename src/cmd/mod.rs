@@ -88,7 +88,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
     )?));
     let choice = crate::postfix::Choice {
         release: cli.postfix_version,
-        flavour: cli.postfix_build.map(Into::into),
+        flavour: cli.postfix_build,
         lookup: crate::postfix::postconf::Lookup::from_env(),
     };
     let mut ctx = Context::new(&cli.config_dir, cli.map.clone(), choice);

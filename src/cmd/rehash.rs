@@ -23,7 +23,7 @@ pub fn run(args: &RehashArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     }
     let path = ctx.source_path()?;
     let digest: DigestAlgorithm = match args.digest {
-        Some(d) => d.into(),
+        Some(d) => d,
         None => ctx.default_digest()?,
     };
     let store = CertStore::for_source(&path);

@@ -142,7 +142,7 @@ fn matcher(args: &RemoveArgs) -> anyhow::Result<(Matcher, String)> {
         return Ok((Matcher::Fingerprints(vec![fp.clone()]), format!("{fp}")));
     }
     let digests: Vec<DigestAlgorithm> = match args.digest {
-        Some(d) => vec![d.into()],
+        Some(d) => vec![d],
         None => DigestAlgorithm::ALL.to_vec(),
     };
     let mut fps = Vec::new();
@@ -166,11 +166,7 @@ fn matcher(args: &RemoveArgs) -> anyhow::Result<(Matcher, String)> {
         shown.push(cert_path.display().to_string());
     }
     let what = match args.digest {
-        Some(d) => format!(
-            "the {} fingerprints of {}",
-            DigestAlgorithm::from(d),
-            shown.join(", ")
-        ),
+        Some(d) => format!("the {} fingerprints of {}", d, shown.join(", ")),
         None => format!("the fingerprints of {}", shown.join(", ")),
     };
     Ok((Matcher::Fingerprints(fps), what))

@@ -210,7 +210,7 @@ pub(crate) fn list(args: &ListArgs, map: &str) -> anyhow::Result<Outcome> {
 
 /// `ccert rehash` on a database list.
 pub(crate) fn rehash(args: &RehashArgs, map: &str) -> anyhow::Result<Outcome> {
-    let digest: DigestAlgorithm = args.digest.context("--digest is required")?.into();
+    let digest: DigestAlgorithm = args.digest.context("--digest is required")?;
     let mut store = open(map)?;
     let report = store.rehash(digest, args.pubkey)?;
     let kind = if args.pubkey {

@@ -82,15 +82,29 @@ pub(crate) fn io_err(path: &Path, source: std::io::Error) -> MapError {
 }
 
 /// Table types ccert writes and reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+///
+/// Also the values of `compile -t` (clap's [`ValueEnum`](clap::ValueEnum),
+/// named as [`Self::name`]; the variants' doc comments are their help).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
 pub enum MapType {
-    /// Berkeley DB hash, version 9 (`FILE.db`).
+    /// Berkeley DB hash (FILE.db)
+    ///
+    /// Version 9 of the hash format, written by ccert's own writer.
+    #[value(name = "hash")]
     Hash,
-    /// LMDB 0.9 (`FILE.lmdb`).
+    /// LMDB (FILE.lmdb)
+    ///
+    /// The LMDB 0.9 file format.
+    #[value(name = "lmdb")]
     Lmdb,
-    /// tinycdb (`FILE.cdb`).
+    /// tinycdb constant database (FILE.cdb)
+    #[value(name = "cdb")]
     Cdb,
-    /// SQLite (`FILE.sqlite`, read through `FILE.sqlite.cf`).
+    /// SQLite database FILE.sqlite plus sqlite_table(5) file FILE.sqlite.cf
+    ///
+    /// Postfix reads the database through the `.cf` file, and is configured
+    /// with its name (see [`MapType::postfix_name`]).
+    #[value(name = "sqlite")]
     Sqlite,
 }
 
