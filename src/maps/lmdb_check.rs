@@ -771,7 +771,7 @@ mod tests {
     /// over several transactions with deletes in between, so the tree has
     /// half-full pages, free pages and pages out of key order; returns the
     /// entries LMDB's own cursor reads, in its order.
-    fn build_with_lmdb(dir: &Path, reverse: bool) -> Vec<(Vec<u8>, Vec<u8>)> {
+    fn build_with_lmdb(dir: &Path, reverse: bool) -> Vec<super::super::Pair> {
         use heed::types::Bytes;
         use heed::{DatabaseFlags, EnvFlags, EnvOpenOptions};
         let path = dir.join("map.lmdb");
@@ -806,7 +806,11 @@ mod tests {
                 let n = next();
                 let key = format!("{:016x}\0", n % 50_000);
                 // Now and then a value big enough for an overflow run.
-                let len = if n % 97 == 0 { 5000 + (n % 3000) as usize } else { (n % 60) as usize };
+                let len = if n % 97 == 0 {
+                    5000 + (n % 3000) as usize
+                } else {
+                    (n % 60) as usize
+                };
                 let value = vec![b'a' + (round as u8); len];
                 db.put(&mut wtxn, key.as_bytes(), &value).unwrap();
             }
@@ -831,7 +835,7 @@ mod tests {
     }
 
     /// The entries ccert's walk reads from `dir/map.lmdb`, NULs kept.
-    fn walked(dir: &Path) -> Result<Vec<(Vec<u8>, Vec<u8>)>, MapError> {
+    fn walked(dir: &Path) -> Result<Vec<super::super::Pair>, MapError> {
         let path = dir.join("map.lmdb");
         let layout = layout_of(&std::fs::read(&path).unwrap());
         let file = File::open(&path).unwrap();
@@ -866,7 +870,10 @@ mod tests {
             let dir = tempfile::tempdir().unwrap();
             let want = build_with_lmdb(dir.path(), reverse);
             assert!(want.len() > 5000, "{}", want.len());
-            assert!(want.iter().any(|(_, v)| v.len() > PAGE), "an overflow value");
+            assert!(
+                want.iter().any(|(_, v)| v.len() > PAGE),
+                "an overflow value"
+            );
             let layout = layout_of(&std::fs::read(dir.path().join("map.lmdb")).unwrap());
             assert!(layout.main_depth >= 3, "depth {}", layout.main_depth);
             assert_ne!(layout.free_root, NO_PAGE, "free pages");
