@@ -105,6 +105,7 @@ pub struct Test {
     close_stdout: bool,
     close_stderr: bool,
     context_files: Vec<PathBuf>,
+    note: String,
 }
 
 /// What a finished run produced.
@@ -185,6 +186,7 @@ impl Test {
             close_stdout: false,
             close_stderr: false,
             context_files: Vec::new(),
+            note: String::new(),
         }
     }
 
@@ -386,6 +388,13 @@ impl Test {
         self
     }
 
+    /// Says what this run is about in its failure message (the case of a
+    /// test that loops over many).
+    pub fn note(mut self, text: impl Into<String>) -> Self {
+        self.note = text.into();
+        self
+    }
+
     /// Accepts whatever standard error holds (the default is: nothing).
     pub fn any_stderr(mut self) -> Self {
         self.any_stderr = true;
@@ -575,7 +584,12 @@ impl Running {
             .unwrap_or_else(|| -status.signal().unwrap_or(0));
         let show = || {
             let mut shown = format!(
-                "{:?}\n--- status {code}\n--- stdout\n{stdout}--- stderr\n{stderr}",
+                "{}{:?}\n--- status {code}\n--- stdout\n{stdout}--- stderr\n{stderr}",
+                if test.note.is_empty() {
+                    String::new()
+                } else {
+                    format!("{}: ", test.note)
+                },
                 test.command()
             );
             for file in &test.context_files {
