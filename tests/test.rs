@@ -85,8 +85,8 @@ enum Input {
 pub struct Test {
     dir: Scratch,
     args: Vec<String>,
-    env: Vec<(String, String)>,
-    env_remove: Vec<String>,
+    /// Variables set (`Some`) or removed (`None`), in the test's order.
+    env: Vec<(String, Option<String>)>,
     stdin: Input,
     expected_status: i32,
     allowed_statuses: Vec<i32>,
@@ -167,7 +167,6 @@ impl Test {
             dir,
             args: Vec::new(),
             env: Vec::new(),
-            env_remove: Vec::new(),
             stdin: Input::Null,
             expected_status: 0,
             allowed_statuses: Vec::new(),
@@ -231,13 +230,14 @@ impl Test {
 
     /// Sets an environment variable.
     pub fn env(mut self, key: &str, value: impl AsRef<str>) -> Self {
-        self.env.push((key.to_string(), value.as_ref().to_string()));
+        self.env
+            .push((key.to_string(), Some(value.as_ref().to_string())));
         self
     }
 
     /// Removes an environment variable the test process has.
     pub fn env_remove(mut self, key: &str) -> Self {
-        self.env_remove.push(key.to_string());
+        self.env.push((key.to_string(), None));
         self
     }
 
@@ -455,10 +455,10 @@ impl Test {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         for (k, v) in &self.env {
-            cmd.env(k, v);
-        }
-        for k in &self.env_remove {
-            cmd.env_remove(k);
+            match v {
+                Some(v) => cmd.env(k, v),
+                None => cmd.env_remove(k),
+            };
         }
         let mut child = cmd
             .spawn()
