@@ -295,7 +295,10 @@ fn edits_work_on_pgsql_as_on_a_file() {
         f.ok(&["query", &fa.to_lowercase(), &format!("proxy:{map}")]),
         "other\n"
     );
-    f.ccert(&["query", "00:11", &map]).status(1).stdout("").run();
+    f.ccert(&["query", "00:11", &map])
+        .status(1)
+        .stdout("")
+        .run();
     // Postfix's own pgsql client reads the same .cf and finds the same name.
     if let Some(postmap) = oracle::find("postmap")
         && postfix_has_pgsql(&f.path("conf"))
@@ -347,12 +350,19 @@ fn rehash_rewrites_every_row_from_the_stored_certificates() {
         return;
     };
     let a = f.cert("delta");
-    f.ccert(&["--map", &f.map(), "add", a.to_str().unwrap(), "--digest", "md5"])
-        .stderr(
-            "ccert: warning: the server compares sha256 fingerprints (smtpd_tls_fingerprint_digest), \
+    f.ccert(&[
+        "--map",
+        &f.map(),
+        "add",
+        a.to_str().unwrap(),
+        "--digest",
+        "md5",
+    ])
+    .stderr(
+        "ccert: warning: the server compares sha256 fingerprints (smtpd_tls_fingerprint_digest), \
              so a md5 entry can never match; adding it anyway (--strict refuses)\n",
-        )
-        .run();
+    )
+    .run();
     let out = f.with_map(&["rehash", "--digest", "sha256", "--pubkey"]);
     assert!(out.contains("rewrote 1 of 1"), "{out}");
     let want = f.ok(&[
@@ -794,7 +804,10 @@ fn concurrent_editors_lose_nothing() {
         );
         children.push(
             f.ccert(&["--map", &map, "remove", gone[i].to_str().unwrap(), "--yes"])
-                .stderr_contains(format!(" matches the fingerprints of {}:\n", gone[i].display()))
+                .stderr_contains(format!(
+                    " matches the fingerprints of {}:\n",
+                    gone[i].display()
+                ))
                 .spawn(),
         );
     }

@@ -134,7 +134,11 @@ fn build_table(dir: &Path, kind: &str) -> Vec<u8> {
 fn check_damaged(dir: &Path, kind: &str, table: &str, bytes: &[u8], what: &str, strict: bool) {
     fs::write(dir.join(table), bytes).unwrap();
     let map = format!("{kind}:map");
-    let check = if strict { fails_cleanly } else { does_not_crash };
+    let check = if strict {
+        fails_cleanly
+    } else {
+        does_not_crash
+    };
     check(dir, &["dump", &map], table, &format!("dump, {what}"));
     check(
         dir,
@@ -327,7 +331,12 @@ fn corrupt_hash_tables_fail_cleanly() {
         ("overflow chain loops", &overflow_loop),
     ] {
         fs::write(dir.join("map.db"), bytes).unwrap();
-        fails_cleanly(dir, &["dump", "hash:map"], "map.db", &format!("dump, {what}"));
+        fails_cleanly(
+            dir,
+            &["dump", "hash:map"],
+            "map.db",
+            &format!("dump, {what}"),
+        );
     }
     // The long value sits on an overflow chain: damaged chains fail its lookup.
     for (what, bytes) in [
@@ -417,7 +426,12 @@ fn corrupt_cdb_tables_fail_cleanly() {
     ] {
         check_damaged(dir, "cdb", "map.cdb", bytes, what, false);
         fs::write(dir.join("map.cdb"), bytes).unwrap();
-        fails_cleanly(dir, &["dump", "cdb:map"], "map.cdb", &format!("dump, {what}"));
+        fails_cleanly(
+            dir,
+            &["dump", "cdb:map"],
+            "map.cdb",
+            &format!("dump, {what}"),
+        );
     }
     // Slots pointing anywhere, and records overwritten with random bytes.
     let mut rng = Rng::new(7);
@@ -520,8 +534,7 @@ fn overwrite_each_lmdb_page(dir: &Path, good: &[u8]) -> usize {
                     b""
                 };
                 assert_eq!(
-                    query.stdout_bytes,
-                    want,
+                    query.stdout_bytes, want,
                     "query {key}, {what}: exit {}",
                     query.status
                 );
@@ -1234,7 +1247,11 @@ fn non_regular_and_endless_sources_are_refused() {
         for source in ["/dev/zero", "/dev/urandom", "fifo"] {
             let spec = format!("{kind}:{source}");
             let run = fails_cleanly(dir, &["compile", &spec], source, &spec);
-            assert!(run.stderr.contains("not a regular file"), "{spec}: {}", run.stderr);
+            assert!(
+                run.stderr.contains("not a regular file"),
+                "{spec}: {}",
+                run.stderr
+            );
         }
     }
     let cert = fixture("rsa.pem");
@@ -1244,7 +1261,11 @@ fn non_regular_and_endless_sources_are_refused() {
         vec!["--map", "/dev/zero", "list"],
     ] {
         let run = fails_cleanly(dir, &args, args[1], &format!("{args:?}"));
-        assert!(run.stderr.contains("not a regular file"), "{args:?}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("not a regular file"),
+            "{args:?}: {}",
+            run.stderr
+        );
     }
     assert_eq!(ccert_temps_in_dev(), 0, "temp files left in /dev");
     assert_eq!(

@@ -82,6 +82,7 @@ enum Input {
 }
 
 /// One `ccert` invocation with its expectations.
+#[must_use = "a Test runs nothing until .run() or .spawn()"]
 pub struct Test {
     dir: Scratch,
     args: Vec<String>,
@@ -496,8 +497,14 @@ impl Test {
                 bytes
             }))
         };
-        let stdout = child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>);
-        let stderr = child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>);
+        let stdout = child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>);
+        let stderr = child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>);
         let stdout = drain(stdout, self.close_stdout);
         let stderr = drain(stderr, self.close_stderr);
         Running {
@@ -517,6 +524,7 @@ impl Test {
 }
 
 /// A started run ([`Test::spawn`]).
+#[must_use = "a Running is checked only by .wait() or .kill()"]
 pub struct Running {
     child: Child,
     started: Instant,
@@ -594,11 +602,7 @@ impl Running {
             );
             for file in &test.context_files {
                 let text = fs::read(file).unwrap_or_default();
-                shown += &format!(
-                    "--- {}\n{}",
-                    file.display(),
-                    String::from_utf8_lossy(&text)
-                );
+                shown += &format!("--- {}\n{}", file.display(), String::from_utf8_lossy(&text));
             }
             shown
         };
@@ -647,11 +651,7 @@ impl Running {
             );
         }
         for s in &test.stderr_lacks {
-            assert!(
-                !stderr.contains(s.as_str()),
-                "stderr has {s:?}\n{}",
-                show()
-            );
+            assert!(!stderr.contains(s.as_str()), "stderr has {s:?}\n{}", show());
         }
         Finished {
             dir: test.dir,
