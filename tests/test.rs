@@ -18,8 +18,8 @@
 //! wrapper such as `setpriv` or `sh -c 'ulimit -v …'` ([`Test::wrapped`]), on
 //! a pseudo-terminal ([`Test::pty`]), with a hang guard ([`Test::timeout`]),
 //! or started and killed at a chosen moment ([`Test::spawn`], [`Running::kill`]).
-//! `builder_only` (tests/cli_basics.rs) keeps every other test file from
-//! starting the binary itself.
+//! `only_the_builder_starts_ccert` (tests/builder_only.rs) keeps every
+//! other test file from starting the binary itself.
 
 #![allow(dead_code)]
 
