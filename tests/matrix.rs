@@ -91,11 +91,12 @@ fn effective_values(name: &str) {
 
         let relay = member.postconf(&scratch, "relay_clientcerts");
         if let Some((map_type, path)) = relay.split_once(':') {
+            // Issue 8, item 2: add builds the configured table when it does
+            // not exist yet (the only such setting here is an lmdb: one).
             let out = scratch
                 .ccert(&["add", &scratch.arg("probe.pem"), "--name", "probe"])
                 .note(&case)
-                .status_among(&[0, 1])
-                .any_stderr()
+                .stderr(format!("ccert: rebuilt {path}.{map_type}\n"))
                 .run();
             let rel = Path::new(path)
                 .strip_prefix(scratch.inside(""))
@@ -104,7 +105,7 @@ fn effective_values(name: &str) {
                 fs::read_to_string(scratch.path(&rel.to_string_lossy())).unwrap_or_default();
             let table = scratch.path(&format!("{}.{map_type}", rel.display()));
             let stderr = &out.stderr;
-            if out.status != 0 || !source.contains(" probe\n") {
+            if !source.contains(" probe\n") {
                 wrong.push(format!(
                     "{case}: relay_clientcerts: postconf says {relay}; `ccert add` without --map \
                      did not add to that file: {source:?} ({})",
@@ -266,9 +267,12 @@ fn live_relay(name: &str) {
     let pk = make_cert(&tools.openssl, &certs, "pk", &EC);
     let unlisted = make_cert(&tools.openssl, &certs, "unlisted", &EC);
     inst.write_config();
+    // add builds the table main.cf names, from the first entry on.
     inst.ccert(&["add", &arg(&inst, &listed.cert), "--name", "listed"])
+        .stderr(inst.rebuilt(&[&db_type]))
         .run();
     inst.ccert(&["add", "--pubkey", &arg(&inst, &pk.cert), "--name", "pk"])
+        .stderr(inst.rebuilt(&[&db_type]))
         .run();
     inst.ccert(&["compile", &table]).run();
     inst.start();
@@ -392,9 +396,16 @@ fn migration_redirect_forky() {
     let listed = make_cert(&tools.openssl, &certs, "listed", &EC);
     let unlisted = make_cert(&tools.openssl, &certs, "unlisted", &EC);
     inst.write_config();
+    // The hash: table smtpd opens as cdb: (forky's default_database_type).
+    let redirected = format!(
+        "ccert: notice: hash:{source} is read as cdb:{source} \
+         (non_bdb_migration_level = enable-redirect)\n",
+        source = arg(&inst, &inst.source()),
+    );
     inst.ccert(&["add", &arg(&inst, &listed.cert), "--name", "listed"])
+        .stderr(format!("{redirected}{}", inst.rebuilt(&["cdb"])))
         .run();
-    inst.ccert(&["compile", &table]).run();
+    inst.ccert(&["compile", &table]).stderr(redirected).run();
     inst.start();
     let admitted = rcpt(&tools.swaks, port, Some(&listed));
     let refused = rcpt(&tools.swaks, port, Some(&unlisted));
@@ -461,6 +472,10 @@ fn raw_public_key_trixie() {
         "--name",
         "rpk",
     ])
+    .stderr(format!(
+        "ccert: rebuilt {}.lmdb\n",
+        arg(&inst, &inst.path("conf/pubkeys"))
+    ))
     .run();
     inst.ccert(&["compile", &pk_table]).run();
     // The certificate entry comes from `fingerprint --format map`: under
@@ -523,7 +538,6 @@ fn raw_public_key_trixie() {
     let log_path = arg(&inst, &inst.path("log/postfix.log"));
     let seen = inst
         .ccert(&["log", "--all", "--format", "json", &log_path])
-        .status(1)
         .run();
     let seen = seen.stdout.to_ascii_lowercase();
     assert!(
