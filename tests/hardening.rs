@@ -659,7 +659,7 @@ fn reports(test: Test, args: &[&str]) -> Test {
         Some(&"remove") => {
             let name = args[args.iter().position(|a| *a == "--name").unwrap() + 1];
             test.stderr_contains(format!(" entry in map matches the name \"{name}\":\n"))
-                .stderr_contains(format!(":\n  line "))
+                .stderr_contains(":\n  line ")
                 .stderr_contains(rebuilt)
         }
         _ => test,
