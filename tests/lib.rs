@@ -8,6 +8,7 @@ mod oracle;
 mod pg;
 mod test;
 
+mod builder_only;
 mod cli_basics;
 mod client_side;
 mod compile;
@@ -35,4 +36,5 @@ mod matrix_packages;
 mod postfix_config;
 mod readme;
 mod rehash;
+mod server_config;
 mod source_model;
