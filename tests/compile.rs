@@ -568,7 +568,12 @@ fn several_tables_of_one_source_in_one_call() {
     let mut done = done
         .then()
         .file("clientcerts", long)
-        .args(["compile", "hash:clientcerts", "lmdb:clientcerts", "cdb:clientcerts"])
+        .args([
+            "compile",
+            "hash:clientcerts",
+            "lmdb:clientcerts",
+            "cdb:clientcerts",
+        ])
         .status(1)
         .stdout(format!(
             "{}{}",

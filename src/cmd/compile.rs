@@ -92,15 +92,15 @@ fn compile_one(
     Ok(())
 }
 
+/// Specs of tables of one source, each with its type (`None`: the spec
+/// does not resolve).
+type Group = Vec<(String, Option<MapType>)>;
+
 /// `specs` grouped by the source file they are built from (in the order
 /// of their first spec), each with its type; a spec that does not resolve
 /// is a group of its own (compiling it reports the error).
-fn group_by_source(
-    specs: &[String],
-    explicit: Option<MapType>,
-    ctx: &Context,
-) -> Vec<Vec<(String, Option<MapType>)>> {
-    let mut groups: Vec<(Option<std::path::PathBuf>, Vec<(String, Option<MapType>)>)> = Vec::new();
+fn group_by_source(specs: &[String], explicit: Option<MapType>, ctx: &Context) -> Vec<Group> {
+    let mut groups: Vec<(Option<std::path::PathBuf>, Group)> = Vec::new();
     for spec in specs {
         let Ok(table) = ctx.table(spec, explicit) else {
             groups.push((None, vec![(spec.clone(), None)]));

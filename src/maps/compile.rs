@@ -104,15 +104,16 @@ pub fn compile_together(
         .collect())
 }
 
+/// The entries of a source as they stream to the tables.
+type Entries<'a> = dyn Iterator<Item = Result<super::Entry, MapError>> + 'a;
+
 /// Reads `source` as postmap does and hands its entries (keys folded) to
 /// `consume`; returns what `consume` returned, the number of records read
 /// and the lines postmap would skip.
 fn read_source<T>(
     source: &Path,
     progress: &mut dyn FnMut(u64, u64),
-    consume: &mut dyn FnMut(
-        &mut dyn Iterator<Item = Result<super::Entry, MapError>>,
-    ) -> Result<T, MapError>,
+    consume: &mut dyn FnMut(&mut Entries<'_>) -> Result<T, MapError>,
 ) -> Result<(T, usize, Vec<Problem>), MapError> {
     let io_err = |e| MapError::Io {
         path: source.to_path_buf(),

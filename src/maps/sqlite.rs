@@ -226,7 +226,7 @@ impl SortedFill for SqliteFill {
 
 /// Refuses to overwrite a database ccert did not write; returns the order
 /// its rows are stored in (`key` for a WITHOUT ROWID table, `rowid` for
-/// one written by ccert before 0.1's sqlite builds dropped the rowid).
+/// one an earlier ccert wrote as a rowid table with an index).
 fn check_schema(conn: &Connection, path: &Path) -> Result<&'static str, MapError> {
     let sql: Option<String> = conn
         .query_row(
