@@ -55,14 +55,14 @@ fn ok(dir: &Path, args: &[&str]) -> String {
 
 /// `list --format json`: its entries. It warns about the admin's lines as
 /// the plain list does (pinned to postmap's reading by
-/// plain_list_is_postmaps_reading), one `clientcerts:LINE:` warning each.
+/// plain_list_is_postmaps_reading), one `clientcerts, line N:` warning each.
 fn list_json(dir: &Path) -> Vec<serde_json::Value> {
     let plain = ccert(dir, &["list", "--format", "plain"])
         .any_stderr()
         .run();
     for line in plain.stderr.lines() {
         assert!(
-            line.starts_with("ccert: warning: clientcerts:"),
+            line.starts_with("ccert: warning: clientcerts, line "),
             "not a warning about a line: {line}"
         );
     }
@@ -167,7 +167,7 @@ fn plain_list_is_postmaps_reading() {
     ccert(dir, &["list", "--format", "plain"])
         // The CR inside a joined logical line stays, as in postmap.
         .stdout("AA:BB one\r  two\n\"q k\" v\naa:bb dup\n")
-        .stderr("ccert: warning: clientcerts:5: expected format: key whitespace value\n")
+        .stderr("ccert: warning: clientcerts, line 5: expected format: key whitespace value\n")
         .run();
     let json = list_json(dir);
     assert_eq!(json.len(), 3);
@@ -178,7 +178,7 @@ fn plain_list_is_postmaps_reading() {
     assert_eq!(json[0]["not_after"], serde_json::Value::Null);
     ccert(dir, &["list"])
         .stdout_contains("duplicate of line 1")
-        .stderr("ccert: warning: clientcerts:5: expected format: key whitespace value\n")
+        .stderr("ccert: warning: clientcerts, line 5: expected format: key whitespace value\n")
         .run();
 }
 

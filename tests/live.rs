@@ -519,14 +519,23 @@ impl Instance {
     }
 
     /// What `add` and `remove` say on standard error after rebuilding the
-    /// tables of `types` made from [`Instance::source`], in this order.
+    /// tables of `types` made from [`Instance::source`], in this order
+    /// ("built" for a table that does not exist yet: call it before the run).
     pub fn rebuilt(&self, types: &[&str]) -> String {
         let source = self.inside(&self.source());
         types
             .iter()
             .map(|t| {
                 let suffix = if *t == "hash" { "db" } else { t };
-                format!("ccert: rebuilt {}.{suffix}\n", source.display())
+                let table = format!("{}.{suffix}", source.display());
+                // A table that is not there yet is "built", as ccert says.
+                let outside = format!("{}.{suffix}", self.source().display());
+                let verb = if Path::new(&outside).exists() {
+                    "rebuilt"
+                } else {
+                    "built"
+                };
+                format!("ccert: {verb} {table}\n")
             })
             .collect()
     }

@@ -35,7 +35,7 @@ fn readme_try_it_now_block_runs() {
         .no_config_dir()
         .wrapped(["bash", "-c", &script])
         .note("the README's try-it-now block")
-        .stderr_contains("ccert: rebuilt /")
+        .stderr_contains("ccert: built /")
         .run();
     assert!(
         out.stderr.lines().count() == 1 && out.stderr.ends_with("/clientcerts.cdb\n"),

@@ -25,6 +25,7 @@
 
 use std::fs;
 use std::io::{Read, Write};
+use std::os::fd::FromRawFd as _;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -453,8 +454,16 @@ impl Test {
                 Input::Null => Stdio::null(),
                 _ => Stdio::piped(),
             })
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+            .stdout(if self.close_stdout {
+                closed_pipe()
+            } else {
+                Stdio::piped()
+            })
+            .stderr(if self.close_stderr {
+                closed_pipe()
+            } else {
+                Stdio::piped()
+            });
         for (k, v) in &self.env {
             match v {
                 Some(v) => cmd.env(k, v),
@@ -666,4 +675,24 @@ impl Running {
 /// `word` quoted for sh.
 fn shell_quote(word: &str) -> String {
     format!("'{}'", word.replace('\'', r"'\''"))
+}
+
+/// The writing end of a pipe whose reading end is already closed, so every
+/// write ccert makes there fails (EPIPE, or SIGPIPE) from its first byte on,
+/// however fast the run (closing the reading end after the spawn would race
+/// a quick run that writes before the test closes it).
+fn closed_pipe() -> Stdio {
+    let mut fds = [0; 2];
+    // SAFETY: `fds` has room for the two descriptors pipe2 returns.
+    assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
+    // SAFETY: both descriptors were just returned by pipe2 and are owned here
+    // only; the reading end is closed when its OwnedFd drops at once.
+    let (read, write) = unsafe {
+        (
+            std::os::fd::OwnedFd::from_raw_fd(fds[0]),
+            std::os::fd::OwnedFd::from_raw_fd(fds[1]),
+        )
+    };
+    drop(read);
+    Stdio::from(write)
 }

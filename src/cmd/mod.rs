@@ -49,7 +49,7 @@ mod store_edge;
 pub mod sync;
 
 use std::io::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
@@ -277,6 +277,12 @@ fn rebuild_tables(source: &Path, ctx: &Context) -> anyhow::Result<()> {
     if types.is_empty() {
         return Ok(());
     }
+    // Said afterwards as "built" or "rebuilt", so note which exist now.
+    let existed: Vec<PathBuf> = types
+        .iter()
+        .map(|t| t.table_path(source))
+        .filter(|p| p.symlink_metadata().is_ok())
+        .collect();
     let mut progress = progress::Progress::new(ctx);
     let names: Vec<&str> = types.iter().map(|t| t.name()).collect();
     let step = format!("rebuilding {} of {}", names.join(", "), source.display());
@@ -294,7 +300,12 @@ fn rebuild_tables(source: &Path, ctx: &Context) -> anyhow::Result<()> {
     }
     let mut err = std::io::stderr().lock();
     for report in &reports {
-        let _ = writeln!(err, "ccert: rebuilt {}", report.table.display());
+        let verb = if existed.contains(&report.table) {
+            "rebuilt"
+        } else {
+            "built"
+        };
+        let _ = writeln!(err, "ccert: {verb} {}", report.table.display());
     }
     Ok(())
 }
