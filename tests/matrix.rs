@@ -96,7 +96,7 @@ fn effective_values(name: &str) {
             let out = scratch
                 .ccert(&["add", &scratch.arg("probe.pem"), "--name", "probe"])
                 .note(&case)
-                .stderr(format!("ccert: rebuilt {path}.{map_type}\n"))
+                .stderr(format!("ccert: built {path}.{map_type}\n"))
                 .run();
             let rel = Path::new(path)
                 .strip_prefix(scratch.inside(""))
