@@ -115,6 +115,7 @@ fn compatibility_levels_match_postconf() {
         )
         .unwrap();
         std::fs::write(dir.path().join("master.cf"), "").unwrap();
+        crate::oracle::settle(dir.path());
         let cfg = PostfixConfig::load(dir.path()).unwrap();
         let mut args = vec!["-x"];
         args.extend(names);
