@@ -2,8 +2,11 @@
 //!
 //! Everything a user can type is declared here, once: the binary parses it,
 //! and [`crate::docs`] renders man pages and shell completions from it.
-//! The value enums convert into the domain types here, so domain modules
-//! never depend on the command line.
+//! Values that are domain types (digest, table type, key type, Postfix
+//! build) are parsed straight into them: those enums derive clap's
+//! `ValueEnum` where they are defined. Enums that exist only on the command
+//! line (output formats, `migrate --to`) are declared here and convert into
+//! domain types here, so domain modules never depend on the command line.
 
 use std::path::PathBuf;
 
@@ -76,7 +79,7 @@ pub struct Cli {
         value_enum,
         value_name = "BUILD"
     )]
-    pub postfix_build: Option<BuildArg>,
+    pub postfix_build: Option<Flavour>,
 
     /// Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE.
     ///
@@ -154,57 +157,6 @@ impl Command {
     }
 }
 
-/// Digest names Postfix's smtpd_tls_fingerprint_digest accepts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum DigestArg {
-    /// MD5 (Postfix default below compatibility_level 3.6)
-    Md5,
-    /// SHA-1
-    Sha1,
-    /// SHA-224
-    Sha224,
-    /// SHA-256 (Postfix default from compatibility_level 3.6)
-    Sha256,
-    /// SHA-384
-    Sha384,
-    /// SHA-512
-    Sha512,
-}
-
-impl From<DigestArg> for DigestAlgorithm {
-    fn from(arg: DigestArg) -> Self {
-        match arg {
-            DigestArg::Md5 => Self::Md5,
-            DigestArg::Sha1 => Self::Sha1,
-            DigestArg::Sha224 => Self::Sha224,
-            DigestArg::Sha256 => Self::Sha256,
-            DigestArg::Sha384 => Self::Sha384,
-            DigestArg::Sha512 => Self::Sha512,
-        }
-    }
-}
-
-/// Builds of Postfix, for built-in defaults.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum BuildArg {
-    /// Upstream defaults (default_database_type = hash)
-    Upstream,
-    /// Debian/Ubuntu (3.11: default_database_type = cdb, hash/btree deprecated)
-    Debian,
-    /// Built without Berkeley DB, as RHEL 10 (lmdb; no hash:, btree:)
-    NoBdb,
-}
-
-impl From<BuildArg> for Flavour {
-    fn from(arg: BuildArg) -> Self {
-        match arg {
-            BuildArg::Upstream => Self::Upstream,
-            BuildArg::Debian => Self::Debian,
-            BuildArg::NoBdb => Self::NoBdb,
-        }
-    }
-}
-
 /// Output formats of `ccert fingerprint`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum FingerprintFormat {
@@ -240,7 +192,7 @@ pub enum FingerprintFormat {
 pub struct FingerprintArgs {
     /// Digest to use [default: the effective smtpd_tls_fingerprint_digest, else sha256]
     #[arg(short, long, value_enum, ignore_case = true)]
-    pub digest: Option<DigestArg>,
+    pub digest: Option<DigestAlgorithm>,
     /// Fingerprint the public key (SubjectPublicKeyInfo), which survives renewal with the same key
     #[arg(short, long)]
     pub pubkey: bool,
@@ -283,7 +235,7 @@ pub struct AddArgs {
     pub name: Option<String>,
     /// Digest to use [default: the effective smtpd_tls_fingerprint_digest]
     #[arg(short, long, value_enum, ignore_case = true)]
-    pub digest: Option<DigestArg>,
+    pub digest: Option<DigestAlgorithm>,
     /// Add the public-key fingerprint instead of the certificate fingerprint (with
     /// --fingerprint: the fingerprint given is a public-key fingerprint)
     #[arg(short, long)]
@@ -318,7 +270,7 @@ pub struct RemoveArgs {
     pub certs: Vec<PathBuf>,
     /// Digest used to fingerprint CERT [default: every digest]
     #[arg(short, long, value_enum, ignore_case = true)]
-    pub digest: Option<DigestArg>,
+    pub digest: Option<DigestAlgorithm>,
     /// Do not ask for confirmation (required when standard input is not a terminal)
     #[arg(short, long)]
     pub yes: bool,
@@ -359,30 +311,6 @@ pub struct ListArgs {
     pub expiring: Option<u32>,
 }
 
-/// Lookup-table types ccert can write and read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ValueEnum)]
-pub enum MapTypeArg {
-    /// Berkeley DB hash (FILE.db)
-    Hash,
-    /// LMDB (FILE.lmdb)
-    Lmdb,
-    /// tinycdb constant database (FILE.cdb)
-    Cdb,
-    /// SQLite database FILE.sqlite plus sqlite_table(5) file FILE.sqlite.cf
-    Sqlite,
-}
-
-impl From<MapTypeArg> for MapType {
-    fn from(arg: MapTypeArg) -> Self {
-        match arg {
-            MapTypeArg::Hash => Self::Hash,
-            MapTypeArg::Lmdb => Self::Lmdb,
-            MapTypeArg::Cdb => Self::Cdb,
-            MapTypeArg::Sqlite => Self::Sqlite,
-        }
-    }
-}
-
 /// Arguments of `ccert compile`.
 #[derive(Debug, Args)]
 #[command(
@@ -409,7 +337,7 @@ impl From<MapTypeArg> for MapType {
 pub struct CompileArgs {
     /// Table type for FILEs without a TYPE: prefix
     #[arg(short = 't', long = "type", value_enum)]
-    pub map_type: Option<MapTypeArg>,
+    pub map_type: Option<MapType>,
     /// On duplicate keys the last value wins, silently (postmap -r)
     #[arg(short = 'r', conflicts_with = "ignore_duplicates")]
     pub replace_duplicates: bool,
@@ -508,7 +436,7 @@ pub struct DoctorArgs {
 pub struct RehashArgs {
     /// The new digest [default: the effective smtpd_tls_fingerprint_digest]
     #[arg(short, long, value_enum, ignore_case = true)]
-    pub digest: Option<DigestArg>,
+    pub digest: Option<DigestAlgorithm>,
     /// Use public-key fingerprints
     #[arg(short, long)]
     pub pubkey: bool,
@@ -521,28 +449,6 @@ pub struct RehashArgs {
     pub no_compile: bool,
 }
 
-/// Key types for `ccert issue`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum KeyType {
-    /// ECDSA P-256
-    #[default]
-    Ec,
-    /// RSA 2048
-    Rsa,
-    /// Ed25519
-    Ed25519,
-}
-
-impl From<KeyType> for KeyAlgorithm {
-    fn from(k: KeyType) -> Self {
-        match k {
-            KeyType::Ec => Self::EcdsaP256,
-            KeyType::Rsa => Self::Rsa2048,
-            KeyType::Ed25519 => Self::Ed25519,
-        }
-    }
-}
-
 /// Arguments of `ccert issue`.
 #[derive(Debug, Args)]
 #[command(after_help = "Example:\n  ccert issue chinacat --out /root/chinacat --add")]
@@ -551,7 +457,7 @@ pub struct IssueArgs {
     pub name: String,
     /// Key type
     #[arg(short, long, value_enum, default_value_t)]
-    pub key_type: KeyType,
+    pub key_type: KeyAlgorithm,
     /// Validity in days
     #[arg(long, default_value_t = 825)]
     pub days: u32,
@@ -738,7 +644,7 @@ pub struct ProbeArgs {
     pub tls: bool,
     /// The server's smtpd_tls_fingerprint_digest [default: from -c DIR when present, else sha256]
     #[arg(short, long, value_enum)]
-    pub digest: Option<DigestArg>,
+    pub digest: Option<DigestAlgorithm>,
     /// Offer a raw public key (RFC 7250; TLS 1.3, Postfix 3.9+ with smtpd_tls_enable_rpk)
     /// instead of the certificate
     #[arg(long)]

@@ -12,13 +12,24 @@ use rcgen::{
 use time::{Duration, OffsetDateTime};
 
 /// Key algorithms `ccert issue` can generate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+///
+/// Also the values of `issue --key-type` (clap's
+/// [`ValueEnum`](clap::ValueEnum); the variants' doc comments are their help).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum KeyAlgorithm {
-    /// ECDSA on P-256 with SHA-256.
+    /// ECDSA P-256
+    ///
+    /// Signed with SHA-256.
+    #[default]
+    #[value(name = "ec")]
     EcdsaP256,
-    /// RSA 2048 with SHA-256.
+    /// RSA 2048
+    ///
+    /// Signed with SHA-256.
+    #[value(name = "rsa")]
     Rsa2048,
-    /// Ed25519.
+    /// Ed25519
+    #[value(name = "ed25519")]
     Ed25519,
 }
 

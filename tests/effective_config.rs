@@ -506,3 +506,48 @@ fn rpk_makes_pubkey_the_default() {
     let text = std::fs::read_to_string(out.path("clientcerts")).unwrap();
     assert!(text.contains("type=cert"), "{text}");
 }
+
+/// With only a sqlite table in relay_clientcerts, the source is the file
+/// ccert writes its `.sqlite.cf` beside (not `<config-dir>/clientcerts`),
+/// and `add` rebuilds that table.
+#[test]
+fn sqlite_only_relay_clientcerts_names_the_source() {
+    let out = Test::new()
+        .file(
+            "postfix-config/main.cf",
+            "relay_clientcerts = sqlite:$config_directory/relay/hosts.sqlite.cf\n",
+        )
+        .file("postfix-config/relay/.keep", "")
+        .fixture("ecdsa.pem")
+        .args(["add", "ecdsa.pem", "--name", "e"])
+        .stdout_contains("relay/hosts\n")
+        .stderr_contains("rebuilt ")
+        .run();
+    assert!(!out.path("postfix-config/clientcerts").exists());
+    let source = String::from_utf8(out.read("postfix-config/relay/hosts")).unwrap();
+    assert!(source.contains(" e\n"), "{source}");
+    assert!(out.path("postfix-config/relay/hosts.sqlite").exists());
+    assert!(out.path("postfix-config/relay/hosts.sqlite.cf").exists());
+    out.then()
+        .args(["list", "--format", "plain"])
+        .stdout_contains(" e\n")
+        .run();
+}
+
+/// A sqlite table whose `.cf` file ccert did not write has no source: the
+/// default source is used, and the `.cf` file is never edited.
+#[test]
+fn hand_written_sqlite_cf_is_not_a_source() {
+    let cf = "dbpath = /nonexistent.sqlite\nquery = SELECT v FROM t WHERE k='%s'\n";
+    let out = Test::new()
+        .file(
+            "postfix-config/main.cf",
+            "relay_clientcerts = sqlite:$config_directory/mine.cf\n",
+        )
+        .file("postfix-config/mine.cf", cf)
+        .fixture("ecdsa.pem")
+        .args(["add", "ecdsa.pem", "--name", "e", "--no-compile"])
+        .run();
+    assert_eq!(out.read("postfix-config/mine.cf"), cf.as_bytes());
+    assert!(out.path("postfix-config/clientcerts").exists());
+}

@@ -35,4 +35,5 @@ mod matrix_packages;
 mod postfix_config;
 mod readme;
 mod rehash;
+mod server_config;
 mod source_model;

@@ -13,19 +13,28 @@ use sha1::Sha1;
 use sha2::{Digest, Sha224, Sha256, Sha384, Sha512};
 
 /// The digests Postfix's `smtpd_tls_fingerprint_digest` takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+///
+/// Also the values of `--digest` (clap's [`ValueEnum`](clap::ValueEnum),
+/// named as [`Self::name`]; the variants' doc comments are their help).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, clap::ValueEnum)]
 pub enum DigestAlgorithm {
-    /// MD5 (16 bytes)
+    /// MD5 (Postfix default below compatibility_level 3.6)
+    #[value(name = "md5")]
     Md5,
-    /// SHA-1 (20 bytes)
+    /// SHA-1
+    #[value(name = "sha1")]
     Sha1,
-    /// SHA-224 (28 bytes)
+    /// SHA-224
+    #[value(name = "sha224")]
     Sha224,
-    /// SHA-256 (32 bytes)
+    /// SHA-256 (Postfix default from compatibility_level 3.6)
+    #[value(name = "sha256")]
     Sha256,
-    /// SHA-384 (48 bytes)
+    /// SHA-384
+    #[value(name = "sha384")]
     Sha384,
-    /// SHA-512 (64 bytes)
+    /// SHA-512
+    #[value(name = "sha512")]
     Sha512,
 }
 

@@ -28,7 +28,7 @@ struct Planned {
 /// Runs `ccert add`.
 pub fn run(args: &AddArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let digest: DigestAlgorithm = match args.digest {
-        Some(d) => d.into(),
+        Some(d) => d,
         None => ctx.default_digest()?,
     };
     let pubkey = args.pubkey || ctx.default_pubkey()?;
@@ -48,15 +48,15 @@ pub fn run(args: &AddArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     }
     if let Some(map) = ctx.store_map()? {
         let entries = planned.into_iter().map(|p| {
-            super::fleet::Addition::new(
+            super::store_edge::Addition::new(
                 p.cert_path,
                 p.fingerprint,
                 p.name,
-                args.pubkey,
+                pubkey,
                 Some(p.cert),
             )
         });
-        return super::fleet::add(&map, entries.collect(), args.replace);
+        return super::store_edge::add(&map, entries.collect(), args.replace);
     }
     let path = ctx.source_path()?;
 
@@ -113,14 +113,14 @@ fn add_fingerprint(
         );
     }
     if let Some(map) = ctx.store_map()? {
-        let addition = super::fleet::Addition::new(
+        let addition = super::store_edge::Addition::new(
             "--fingerprint".to_string(),
             fp,
             name.to_string(),
             args.pubkey,
             None,
         );
-        return super::fleet::add(&map, vec![addition], args.replace);
+        return super::store_edge::add(&map, vec![addition], args.replace);
     }
     let path = &ctx.source_path()?;
     let today = OffsetDateTime::now_utc().date();

@@ -20,7 +20,7 @@ pub fn run(args: &CompileArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     } else {
         DuplicatePolicy::Warn
     };
-    let explicit = args.map_type.map(MapType::from);
+    let explicit = args.map_type;
     let specs = if args.maps.is_empty() {
         configured_specs(ctx)?
     } else {

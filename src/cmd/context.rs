@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, bail};
 
 use crate::cert::DigestAlgorithm;
-use crate::maps::{MapName, MapType};
+use crate::maps::{MapName, MapType, same_file, source_of};
 use crate::postfix::{Choice, ConfiguredTable, PostfixConfig, redirect};
 
 /// Global options, with the Postfix configuration loaded on first use.
@@ -101,8 +101,10 @@ impl Context {
         Ok(false)
     }
 
-    /// The clientcerts source file: `--map`, else the file relay_clientcerts
-    /// names (for file-based types), else `<config-dir>/clientcerts`.
+    /// The clientcerts source file: `--map`, else the source of the first
+    /// table relay_clientcerts names that ccert builds (for sqlite the file
+    /// beside its `.sqlite.cf`, see [`source_of`]), else
+    /// `<config-dir>/clientcerts`.
     pub fn source_path(&self) -> anyhow::Result<PathBuf> {
         if let Some(map) = &self.map {
             if crate::store::store_config(&map.to_string_lossy()).is_some() {
@@ -114,11 +116,11 @@ impl Context {
             return Ok(map.clone());
         }
         if let Some(value) = self.postfix()?.get("relay_clientcerts")
-            && let Some(name) = crate::maps::tables_in_list(&value)
+            && let Some(source) = crate::maps::tables_in_list(&value)
                 .into_iter()
-                .find(|n| n.map_type != Some(MapType::Sqlite))
+                .find_map(|n| source_of(n.map_type?.name(), &n.path))
         {
-            return Ok(name.path);
+            return Ok(source);
         }
         Ok(self.config_dir.join("clientcerts"))
     }
@@ -183,7 +185,9 @@ impl Context {
                     .unwrap_or_else(|| "lmdb".to_string())
             }),
         };
-        let source = source_of(&type_name, &path);
+        // A sqlite table may be named on the command line by its source
+        // (`compile sqlite:SOURCE`) as well as by its `.sqlite.cf` file.
+        let source = source_of(&type_name, &path).unwrap_or(path);
         let mut opened = type_name.clone();
         if matches!(type_name.as_str(), "hash" | "btree")
             && let Some((setting, line)) = redirect::ignored_setting(cfg)
@@ -243,7 +247,9 @@ impl Context {
         Ok(self
             .configured_tables()?
             .into_iter()
-            .find(|c| same_file(&source_of(&c.type_name, Path::new(&c.name)), path))
+            .find(|c| {
+                source_of(&c.type_name, Path::new(&c.name)).is_some_and(|s| same_file(&s, path))
+            })
             .map(|c| c.type_name))
     }
 
@@ -257,7 +263,9 @@ impl Context {
             .filter(|t| t.table_path(source).exists())
             .collect();
         for c in self.configured_tables()? {
-            let src = source_of(&c.type_name, Path::new(&c.name));
+            let Some(src) = source_of(&c.type_name, Path::new(&c.name)) else {
+                continue;
+            };
             let buildable = matches!(
                 c.type_name.as_str(),
                 "hash" | "btree" | "lmdb" | "cdb" | "sqlite"
@@ -279,22 +287,4 @@ impl Context {
 fn written_type_is_default(cfg: &PostfixConfig, type_name: &str) -> bool {
     cfg.get("default_database_type")
         .is_some_and(|d| d.trim() == type_name)
-}
-
-/// The source file a configured table name refers to: the path itself,
-/// except for sqlite, which Postfix names by its `.sqlite.cf` file.
-pub fn source_of(type_name: &str, path: &Path) -> PathBuf {
-    match type_name.parse::<MapType>() {
-        Ok(t) => t.source_of(path),
-        Err(_) => path.to_path_buf(),
-    }
-}
-
-/// Whether two paths name the same file (resolved when both exist, else
-/// compared as absolute paths).
-pub fn same_file(a: &Path, b: &Path) -> bool {
-    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => std::path::absolute(a).ok() == std::path::absolute(b).ok(),
-    }
 }

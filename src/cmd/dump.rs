@@ -12,7 +12,7 @@ use super::{Context, Outcome, finish_output, open_table};
 /// Runs `ccert dump`: one `key<TAB>value` line per entry, in storage order.
 pub fn run(args: &DumpArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     if crate::store::store_config(&args.table).is_some() {
-        return super::fleet::dump(args);
+        return super::store_edge::dump(args);
     }
     let mut table = open_table(&args.table, ctx)?;
     let stdout = std::io::stdout();

@@ -39,7 +39,7 @@ struct JsonEntry {
 /// by SIGPIPE, as for any filter (see `main`).
 pub fn run(args: &FingerprintArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let digest: DigestAlgorithm = match args.digest {
-        Some(d) => d.into(),
+        Some(d) => d,
         None => ctx.default_digest()?,
     };
     let now = time::OffsetDateTime::now_utc();

@@ -8,7 +8,7 @@ use anyhow::{Context as _, bail};
 use crate::cert::parse_certificates;
 use crate::cli::{AddArgs, IssueArgs};
 use crate::fsutil::{AtomicFile, Permissions};
-use crate::selfsigned::{KeyAlgorithm, issue};
+use crate::selfsigned::issue;
 
 use super::{Context, Outcome};
 
@@ -34,7 +34,7 @@ pub fn run(args: &IssueArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     // Temp files of a killed earlier run would otherwise stay forever.
     crate::fsutil::remove_stale_temps(&key_path);
     crate::fsutil::remove_stale_temps(&cert_path);
-    let issued = issue(&args.name, KeyAlgorithm::from(args.key_type), args.days)?;
+    let issued = issue(&args.name, args.key_type, args.days)?;
 
     // The key first, 0600 from the start (never briefly readable). Each file
     // appears complete or not at all, so a failed or killed run never leaves

@@ -62,7 +62,7 @@ fn rfc3339<S: serde::Serializer>(t: &Option<OffsetDateTime>, s: S) -> Result<S::
 /// marked exactly with a first pass, see [`RepeatedKeys`]).
 pub fn run(args: &ListArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     if let Some(map) = ctx.store_map()? {
-        return super::fleet::list(args, &map);
+        return super::store_edge::list(args, &map);
     }
     let path = ctx.source_path()?;
     // Refuses a FIFO or device; sweeps killed edits' temp files.

@@ -3,7 +3,10 @@
 //! A command module depends on domain modules and on this one, never on
 //! another command: what several commands share at the command edge (opening
 //! a table named on the command line, printing compile warnings, rebuilding
-//! tables after an edit) lives here.
+//! tables after an edit) lives here, and in the three shared modules that
+//! are not subcommands: [`context`] (the global options and the effective
+//! configuration), [`progress`] (progress bars) and `store_edge` (the
+//! commands on a database list).
 
 /// `println!` that never panics: a closed standard output (`ccert add … | head`)
 /// must not abort a command between writing the source and rebuilding its tables.
@@ -31,7 +34,6 @@ pub mod db;
 pub mod doctor;
 pub mod dump;
 pub mod fingerprint;
-mod fleet;
 pub mod import;
 pub mod issue;
 pub mod list;
@@ -43,6 +45,7 @@ pub mod query;
 pub mod rehash;
 pub mod remove;
 pub mod server_config;
+mod store_edge;
 pub mod sync;
 
 use std::io::Write as _;
@@ -85,7 +88,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
     )?));
     let choice = crate::postfix::Choice {
         release: cli.postfix_version,
-        flavour: cli.postfix_build.map(Into::into),
+        flavour: cli.postfix_build,
         lookup: crate::postfix::postconf::Lookup::from_env(),
     };
     let mut ctx = Context::new(&cli.config_dir, cli.map.clone(), choice);

@@ -32,7 +32,7 @@ pub fn run(args: &ProbeArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         )
     })?;
     let (digest, digest_from): (DigestAlgorithm, &str) = match args.digest {
-        Some(d) => (d.into(), "--digest"),
+        Some(d) => (d, "--digest"),
         None => match ctx.postfix()?.fingerprint_digest()? {
             Some(d) => (d, "the local smtpd_tls_fingerprint_digest"),
             None => (

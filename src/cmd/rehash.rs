@@ -30,11 +30,11 @@ use super::{Context, Outcome, rebuild_then_unlock};
 /// Runs `ccert rehash`.
 pub fn run(args: &RehashArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     if let Some(map) = ctx.store_map()? {
-        return super::fleet::rehash(args, &map);
+        return super::store_edge::rehash(args, &map);
     }
     let path = ctx.source_path()?;
     let digest: DigestAlgorithm = match args.digest {
-        Some(d) => d.into(),
+        Some(d) => d,
         None => ctx.default_digest()?,
     };
     let store = CertStore::for_source(&path);

@@ -43,7 +43,7 @@ pub fn run(args: &RemoveArgs, ctx: &Context) -> anyhow::Result<Outcome> {
             Matcher::Name(name) => Selector::Name(String::from_utf8_lossy(&name).into_owned()),
             Matcher::Fingerprints(fps) => Selector::Fingerprints(fps),
         };
-        return super::fleet::remove(&map, &selector, &wanted, args.yes);
+        return super::store_edge::remove(&map, &selector, &wanted, args.yes);
     }
     let path = ctx.source_path()?;
 
@@ -142,7 +142,7 @@ fn matcher(args: &RemoveArgs) -> anyhow::Result<(Matcher, String)> {
         return Ok((Matcher::Fingerprints(vec![fp.clone()]), format!("{fp}")));
     }
     let digests: Vec<DigestAlgorithm> = match args.digest {
-        Some(d) => vec![d.into()],
+        Some(d) => vec![d],
         None => DigestAlgorithm::ALL.to_vec(),
     };
     let mut fps = Vec::new();
@@ -166,11 +166,7 @@ fn matcher(args: &RemoveArgs) -> anyhow::Result<(Matcher, String)> {
         shown.push(cert_path.display().to_string());
     }
     let what = match args.digest {
-        Some(d) => format!(
-            "the {} fingerprints of {}",
-            DigestAlgorithm::from(d),
-            shown.join(", ")
-        ),
+        Some(d) => format!("the {} fingerprints of {}", d, shown.join(", ")),
         None => format!("the fingerprints of {}", shown.join(", ")),
     };
     Ok((Matcher::Fingerprints(fps), what))

@@ -4,8 +4,9 @@
 //! submission service), with a note on what is already set.
 
 use crate::cli::ServerConfigArgs;
+use crate::postfix::PostfixConfig;
+use crate::postfix::master_cf::{Service, brace_if_needed};
 use crate::postfix::restrictions::{self, PERMIT_CERTS, PERMIT_SASL, first_refusing};
-use crate::postfix::{PostfixConfig, master_cf::brace_if_needed};
 
 use super::{Context, Outcome};
 
@@ -18,25 +19,78 @@ pub fn run(args: &ServerConfigArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     Ok(Outcome::Success)
 }
 
-/// One main.cf line with a note on its current state.
-fn main_line(cfg: &PostfixConfig, out: &mut String, name: &str, value: &str, note: Option<String>) {
-    if let Some(note) = note {
-        out.push_str(&format!("# {note}\n"));
+/// The text `server-config` prints for `cfg`, with `source` as the clientcerts source.
+pub fn render(cfg: &PostfixConfig, source: &str) -> String {
+    let mut out = header(cfg);
+    out.push_str("# ---- main.cf ----\n");
+    main_cf_lines(cfg, &mut out, source);
+    out.push_str("\n# ---- master.cf ----\n");
+    submission_service(cfg, &mut out);
+    out.push_str(&pubkey_advice(cfg));
+    out.push_str(
+        "\n# Then: ccert add WORKSTATION.pem --name WORKSTATION; postfix reload; ccert doctor\n",
+    );
+    out
+}
+
+/// What the text is for, and what to do with it.
+fn header(cfg: &PostfixConfig) -> String {
+    format!(
+        "# Client-certificate relaying for the Postfix configuration in {}{}.\n\
+         # Review, put the lines into main.cf and master.cf, then run: postfix reload\n\n",
+        cfg.config_dir.display(),
+        if cfg.present {
+            ""
+        } else {
+            " (no main.cf there: Postfix defaults assumed)"
+        }
+    )
+}
+
+// ---- main.cf ----
+
+/// The main.cf settings: the table, the digest, asking for a certificate,
+/// and a server certificate when there is none.
+fn main_cf_lines(cfg: &PostfixConfig, out: &mut String, source: &str) {
+    relay_clientcerts_line(cfg, out, source);
+    let (digest, note) = suggested_digest(cfg);
+    main_line(cfg, out, "smtpd_tls_fingerprint_digest", &digest, note);
+    main_line(
+        cfg,
+        out,
+        "smtpd_tls_ask_ccert",
+        "yes",
+        Some("ask clients for a certificate (the submission service below asks anyway)".into()),
+    );
+    if !has_server_certificate(cfg) {
+        let host = cfg.get("myhostname").unwrap_or_default();
+        main_line(
+            cfg,
+            out,
+            "smtpd_tls_chain_files",
+            &format!("{}/{host}.pem", cfg.config_dir.display()),
+            Some("smtpd needs a server certificate for STARTTLS: private key, then certificate chain, in one PEM file".into()),
+        );
     }
-    let current = cfg.get(name).unwrap_or_default();
-    let raw = cfg.raw(name).unwrap_or_default();
-    match cfg.main_cf_line(name) {
-        Some(line) if current.trim() == value || raw.trim() == value => {
-            out.push_str(&format!(
-                "{name} = {value}\t# already set (main.cf line {line})\n"
-            ));
-        }
-        Some(line) => {
-            out.push_str(&format!(
-                "# main.cf line {line} has: {name} = {raw}\n{name} = {value}\n"
-            ));
-        }
-        None => out.push_str(&format!("{name} = {value}\n")),
+}
+
+/// relay_clientcerts as it is, or naming `source` with the table type to use.
+fn relay_clientcerts_line(cfg: &PostfixConfig, out: &mut String, source: &str) {
+    let current_tables = cfg.get("relay_clientcerts").unwrap_or_default();
+    if current_tables.trim().is_empty() {
+        let kind = table_type(cfg);
+        main_line(
+            cfg,
+            out,
+            "relay_clientcerts",
+            &format!("{kind}:{source}"),
+            Some(format!(
+                "the table permit_tls_clientcerts consults ({kind} = default_database_type); build it with `ccert add` or `ccert compile {kind}:{source}`"
+            )),
+        );
+    } else {
+        let raw = cfg.raw("relay_clientcerts").unwrap_or_default();
+        main_line(cfg, out, "relay_clientcerts", raw.trim(), None);
     }
 }
 
@@ -61,136 +115,103 @@ fn table_type(cfg: &PostfixConfig) -> String {
         .to_string()
 }
 
-/// When to prefer public-key entries (`--pubkey`), for this Postfix.
-fn pubkey_advice(cfg: &PostfixConfig) -> String {
-    let mut out = String::from(
-        "\n# Public-key entries (ccert add --pubkey, ccert rehash --pubkey) match as long as the\n\
-         # client keeps its key: a renewed certificate with the same key needs no new entry.\n\
-         # A client that sends a raw public key (RFC 7250) has no certificate fingerprint at\n\
-         # all: only public-key entries match it.\n",
-    );
-    let release = cfg.release();
-    if cfg.rpk_enabled() {
-        out.push_str(
-            "# smtpd_tls_enable_rpk = yes here: ccert add and issue --add write public-key entries by default.\n",
-        );
-    } else if release.has_rpk() {
-        out.push_str(&format!(
-            "# Postfix {release} looks up the public-key fingerprint first and can accept raw public keys\n\
-             # (smtpd_tls_enable_rpk = yes, OpenSSL 3.2+); with that on, use only --pubkey entries.\n"
-        ));
+/// The digest to set: the one set already, else sha256, with a note on
+/// what Postfix's default here means for existing entries.
+fn suggested_digest(cfg: &PostfixConfig) -> (String, Option<String>) {
+    let effective = cfg.get("smtpd_tls_fingerprint_digest").unwrap_or_default();
+    let effective = effective.trim();
+    if cfg.is_set("smtpd_tls_fingerprint_digest") {
+        return (effective.to_string(), None);
     }
-    out
+    let note = if effective == "sha256" {
+        "sha256 is already Postfix's default at this compatibility_level; setting it keeps it when the level changes".to_string()
+    } else {
+        format!(
+            "Postfix's default here is {effective} (compatibility_level below 3.6); entries made with another digest never match: ccert rehash --digest sha256 converts them"
+        )
+    };
+    ("sha256".to_string(), Some(note))
 }
 
-/// The text `server-config` prints for `cfg`, with `source` as the clientcerts source.
-pub fn render(cfg: &PostfixConfig, source: &str) -> String {
-    let mut out = String::new();
-    out.push_str(&format!(
-        "# Client-certificate relaying for the Postfix configuration in {}{}.\n\
-         # Review, put the lines into main.cf and master.cf, then run: postfix reload\n\n",
-        cfg.config_dir.display(),
-        if cfg.present {
-            ""
-        } else {
-            " (no main.cf there: Postfix defaults assumed)"
-        }
-    ));
-
-    out.push_str("# ---- main.cf ----\n");
-    let current_tables = cfg.get("relay_clientcerts").unwrap_or_default();
-    if current_tables.trim().is_empty() {
-        let kind = table_type(cfg);
-        main_line(
-            cfg,
-            &mut out,
-            "relay_clientcerts",
-            &format!("{kind}:{source}"),
-            Some(format!(
-                "the table permit_tls_clientcerts consults ({kind} = default_database_type); build it with `ccert add` or `ccert compile {kind}:{source}`"
-            )),
-        );
-    } else {
-        let raw = cfg.raw("relay_clientcerts").unwrap_or_default();
-        main_line(cfg, &mut out, "relay_clientcerts", raw.trim(), None);
-    }
-
-    let digest_note;
-    let digest = if cfg.is_set("smtpd_tls_fingerprint_digest") {
-        digest_note = None;
-        cfg.get("smtpd_tls_fingerprint_digest")
-            .unwrap_or_default()
-            .trim()
-            .to_string()
-    } else {
-        let effective = cfg.get("smtpd_tls_fingerprint_digest").unwrap_or_default();
-        digest_note = Some(if effective.trim() == "sha256" {
-            "sha256 is already Postfix's default at this compatibility_level; setting it keeps it when the level changes".to_string()
-        } else {
-            format!(
-                "Postfix's default here is {} (compatibility_level below 3.6); entries made with another digest never match: ccert rehash --digest sha256 converts them",
-                effective.trim()
-            )
-        });
-        "sha256".to_string()
-    };
-    main_line(
-        cfg,
-        &mut out,
-        "smtpd_tls_fingerprint_digest",
-        &digest,
-        digest_note,
-    );
-    main_line(
-        cfg,
-        &mut out,
-        "smtpd_tls_ask_ccert",
-        "yes",
-        Some("ask clients for a certificate (the submission service below asks anyway)".into()),
-    );
-    let have_cert = [
+/// Whether smtpd has a server certificate configured (in any of its forms).
+fn has_server_certificate(cfg: &PostfixConfig) -> bool {
+    [
         "smtpd_tls_chain_files",
         "smtpd_tls_cert_file",
         "smtpd_tls_eccert_file",
     ]
     .iter()
-    .any(|p| !cfg.get(p).unwrap_or_default().trim().is_empty());
-    if !have_cert {
-        let host = cfg.get("myhostname").unwrap_or_default();
-        main_line(
-            cfg,
-            &mut out,
-            "smtpd_tls_chain_files",
-            &format!("{}/{host}.pem", cfg.config_dir.display()),
-            Some("smtpd needs a server certificate for STARTTLS: private key, then certificate chain, in one PEM file".into()),
-        );
+    .any(|p| !cfg.get(p).unwrap_or_default().trim().is_empty())
+}
+
+/// One main.cf line with a note on its current state.
+fn main_line(cfg: &PostfixConfig, out: &mut String, name: &str, value: &str, note: Option<String>) {
+    if let Some(note) = note {
+        out.push_str(&format!("# {note}\n"));
     }
-
-    out.push_str("\n# ---- master.cf ----\n");
-    let existing = cfg.service("submission/inet");
-    let fields = match existing {
-        Some(s) => {
+    let current = cfg.get(name).unwrap_or_default();
+    let raw = cfg.raw(name).unwrap_or_default();
+    match cfg.main_cf_line(name) {
+        Some(line) if current.trim() == value || raw.trim() == value => {
             out.push_str(&format!(
-                "# master.cf line {} already defines submission/inet; make it read:\n",
-                s.line
+                "{name} = {value}\t# already set (main.cf line {line})\n"
             ));
-            format!(
-                "{} {} {} {} {} {} {} {}",
-                s.name,
-                s.kind,
-                s.private,
-                s.unprivileged,
-                s.chroot,
-                s.wakeup,
-                s.process_limit,
-                s.command
-            )
         }
-        None => "submission inet n       -       y       -       -       smtpd".to_string(),
-    };
-    out.push_str(&fields);
-    out.push('\n');
+        Some(line) => {
+            out.push_str(&format!(
+                "# main.cf line {line} has: {name} = {raw}\n{name} = {value}\n"
+            ));
+        }
+        None => out.push_str(&format!("{name} = {value}\n")),
+    }
+}
 
+// ---- master.cf ----
+
+/// The submission service: the existing one made to ask for and accept
+/// client certificates (keeping its other overrides and arguments), or a
+/// new one.
+fn submission_service(cfg: &PostfixConfig, out: &mut String) {
+    let existing = cfg.service("submission/inet");
+    out.push_str(&service_line(existing));
+    let wanted = wanted_overrides(cfg, existing);
+    for (n, v) in merged_overrides(existing, wanted) {
+        out.push_str(&format!("  -o {}\n", brace_if_needed(&format!("{n}={v}"))));
+    }
+    if let Some(s) = existing {
+        let other = other_arguments(s);
+        if !other.is_empty() {
+            out.push_str(&format!(
+                "# (keep the other arguments of line {}: {})\n",
+                s.line,
+                other.join(" ")
+            ));
+        }
+    }
+}
+
+/// The service's first line (after a note on where it is, when it exists).
+fn service_line(existing: Option<&Service>) -> String {
+    match existing {
+        Some(s) => format!(
+            "# master.cf line {} already defines submission/inet; make it read:\n\
+             {} {} {} {} {} {} {} {}\n",
+            s.line,
+            s.name,
+            s.kind,
+            s.private,
+            s.unprivileged,
+            s.chroot,
+            s.wakeup,
+            s.process_limit,
+            s.command
+        ),
+        None => "submission inet n       -       y       -       -       smtpd\n".to_string(),
+    }
+}
+
+/// The `-o` overrides certificate relaying needs on the service.
+fn wanted_overrides(cfg: &PostfixConfig, existing: Option<&Service>) -> Vec<(String, String)> {
     let mut wanted: Vec<(String, String)> = vec![
         ("smtpd_tls_security_level".into(), "encrypt".into()),
         ("smtpd_tls_ask_ccert".into(), "yes".into()),
@@ -205,7 +226,16 @@ pub fn render(cfg: &PostfixConfig, source: &str) -> String {
         format!("{PERMIT_CERTS},reject")
     };
     wanted.push(("smtpd_relay_restrictions".into(), relay));
-    // A recipient list that refuses relaying would refuse certificate clients too.
+    if let Some(recipient) = recipient_restrictions_fix(cfg, existing) {
+        wanted.push(("smtpd_recipient_restrictions".into(), recipient));
+    }
+    wanted
+}
+
+/// A recipient list that refuses relaying would refuse certificate
+/// clients too: the list with permit_tls_clientcerts before its first
+/// refusal, when it needs one.
+fn recipient_restrictions_fix(cfg: &PostfixConfig, existing: Option<&Service>) -> Option<String> {
     let recipient = match existing {
         Some(s) => cfg.effective_for_service(s, "smtpd_recipient_restrictions"),
         None => cfg.get("smtpd_recipient_restrictions"),
@@ -213,15 +243,19 @@ pub fn render(cfg: &PostfixConfig, source: &str) -> String {
     .unwrap_or_default();
     let items = restrictions::items(&recipient);
     let certs_at = items.iter().position(|i| i == PERMIT_CERTS);
-    if let Some(r) = first_refusing(&items)
-        && certs_at.is_none_or(|c| c > r)
-    {
-        wanted.push((
-            "smtpd_recipient_restrictions".into(),
-            restrictions::with_certs_permitted(&items).join(","),
-        ));
-    }
+    let refusing = first_refusing(&items)?;
+    certs_at
+        .is_none_or(|c| c > refusing)
+        .then(|| restrictions::with_certs_permitted(&items).join(","))
+}
 
+/// The service's overrides in their order, each once with its last value
+/// (or the wanted one), then the wanted ones it lacks; a new service gets
+/// its own syslog_name first.
+fn merged_overrides(
+    existing: Option<&Service>,
+    wanted: Vec<(String, String)>,
+) -> Vec<(String, String)> {
     let mut lines: Vec<(String, String)> = Vec::new();
     match existing {
         Some(s) => {
@@ -244,42 +278,43 @@ pub fn render(cfg: &PostfixConfig, source: &str) -> String {
             lines.push((n, v));
         }
     }
-    for (n, v) in lines {
-        out.push_str(&format!("  -o {}\n", brace_if_needed(&format!("{n}={v}"))));
-    }
-    if let Some(s) = existing {
-        let other: Vec<&String> = {
-            let mut skip = false;
-            s.args
-                .iter()
-                .filter(|a| {
-                    if skip {
-                        skip = false;
-                        return false;
-                    }
-                    if a.as_str() == "-o" {
-                        skip = true;
-                        return false;
-                    }
-                    true
-                })
-                .collect()
-        };
-        if !other.is_empty() {
-            out.push_str(&format!(
-                "# (keep the other arguments of line {}: {})\n",
-                s.line,
-                other
-                    .iter()
-                    .map(|a| a.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            ));
+    lines
+}
+
+/// The service's command arguments other than `-o name=value` pairs.
+fn other_arguments(service: &Service) -> Vec<&str> {
+    let mut args = service.args.iter();
+    let mut other = Vec::new();
+    while let Some(arg) = args.next() {
+        if arg == "-o" {
+            args.next();
+        } else {
+            other.push(arg.as_str());
         }
     }
-    out.push_str(&pubkey_advice(cfg));
-    out.push_str(
-        "\n# Then: ccert add WORKSTATION.pem --name WORKSTATION; postfix reload; ccert doctor\n",
+    other
+}
+
+// ---- notes ----
+
+/// When to prefer public-key entries (`--pubkey`), for this Postfix.
+fn pubkey_advice(cfg: &PostfixConfig) -> String {
+    let mut out = String::from(
+        "\n# Public-key entries (ccert add --pubkey, ccert rehash --pubkey) match as long as the\n\
+         # client keeps its key: a renewed certificate with the same key needs no new entry.\n\
+         # A client that sends a raw public key (RFC 7250) has no certificate fingerprint at\n\
+         # all: only public-key entries match it.\n",
     );
+    let release = cfg.release();
+    if cfg.rpk_enabled() {
+        out.push_str(
+            "# smtpd_tls_enable_rpk = yes here: ccert add and issue --add write public-key entries by default.\n",
+        );
+    } else if release.has_rpk() {
+        out.push_str(&format!(
+            "# Postfix {release} looks up the public-key fingerprint first and can accept raw public keys\n\
+             # (smtpd_tls_enable_rpk = yes, OpenSSL 3.2+); with that on, use only --pubkey entries.\n"
+        ));
+    }
     out
 }

@@ -2,7 +2,6 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::maps::MapType;
 use crate::postfix::restrictions::{self, PERMIT_CERTS};
 use crate::postfix::{PostfixConfig, redirect};
 
@@ -142,10 +141,9 @@ impl Doctor {
                     if !source.is_file() {
                         self.add(Finding::error(format!("{setting} names sqlite:{name}, which does not exist")).file(&source).fix("ccert compile sqlite:SOURCE writes SOURCE.sqlite and SOURCE.sqlite.cf; then relay_clientcerts = sqlite:SOURCE.sqlite.cf".to_string()));
                     }
-                    // source_of gives the path back unchanged when it is not
-                    // a `.sqlite.cf` file: then there is no source to audit.
-                    match MapType::Sqlite.source_of(&source) {
-                        src if src != source && src.is_file() => sources.push(src),
+                    // A `.cf` file ccert did not write has no source to audit.
+                    match crate::maps::source_of("sqlite", &source) {
+                        Some(src) if src.is_file() => sources.push(src),
                         _ => self.add(Finding::note("no ccert source file next to this sqlite table: its entries are not audited"
                                 .to_string()).file(&source)),
                     }

@@ -82,15 +82,29 @@ pub(crate) fn io_err(path: &Path, source: std::io::Error) -> MapError {
 }
 
 /// Table types ccert writes and reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+///
+/// Also the values of `compile -t` (clap's [`ValueEnum`](clap::ValueEnum),
+/// named as [`Self::name`]; the variants' doc comments are their help).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
 pub enum MapType {
-    /// Berkeley DB hash, version 9 (`FILE.db`).
+    /// Berkeley DB hash (FILE.db)
+    ///
+    /// Version 9 of the hash format, written by ccert's own writer.
+    #[value(name = "hash")]
     Hash,
-    /// LMDB 0.9 (`FILE.lmdb`).
+    /// LMDB (FILE.lmdb)
+    ///
+    /// The LMDB 0.9 file format.
+    #[value(name = "lmdb")]
     Lmdb,
-    /// tinycdb (`FILE.cdb`).
+    /// tinycdb constant database (FILE.cdb)
+    #[value(name = "cdb")]
     Cdb,
-    /// SQLite (`FILE.sqlite`, read through `FILE.sqlite.cf`).
+    /// SQLite database FILE.sqlite plus sqlite_table(5) file FILE.sqlite.cf
+    ///
+    /// Postfix reads the database through the `.cf` file, and is configured
+    /// with its name (see [`MapType::postfix_name`]).
+    #[value(name = "sqlite")]
     Sqlite,
 }
 
@@ -121,20 +135,9 @@ impl MapType {
         PathBuf::from(s)
     }
 
-    /// The source file a table named `type:path` in Postfix's configuration
-    /// was built from: the path itself, except for sqlite, which Postfix
-    /// names by its `.sqlite.cf` file (the inverse of [`Self::postfix_name`]).
-    pub fn source_of(self, path: &Path) -> PathBuf {
-        if self == Self::Sqlite
-            && let Some(s) = path.to_str().and_then(|s| s.strip_suffix(".sqlite.cf"))
-        {
-            return PathBuf::from(s);
-        }
-        path.to_path_buf()
-    }
-
     /// The name Postfix is configured with for a table built from `source`:
-    /// `hash:/etc/postfix/clientcerts`, or for sqlite the `.cf` file.
+    /// `hash:/etc/postfix/clientcerts`, or for sqlite the `.cf` file (the
+    /// inverse of [`source_of`]).
     pub fn postfix_name(self, source: &Path) -> String {
         match self {
             Self::Sqlite => {
@@ -226,18 +229,36 @@ pub fn tables_in_list(value: &str) -> Vec<MapName> {
         .collect()
 }
 
+/// The source file of the table Postfix's configuration names `type:path`:
+/// the one rule for "which source does this table come from".
+///
+/// For every file type (also those ccert does not write, such as btree) it
+/// is the path itself. Postfix names a sqlite table by its sqlite_table(5)
+/// `.cf` file, which ccert writes as `SOURCE.sqlite.cf` beside `SOURCE`: the
+/// source is that file; a `.cf` file of another name was not written by
+/// ccert and has no source (`None`).
+pub fn source_of(type_name: &str, path: &Path) -> Option<PathBuf> {
+    if type_name != MapType::Sqlite.name() {
+        return Some(path.to_path_buf());
+    }
+    let cf = path.to_str()?;
+    cf.strip_suffix(".sqlite.cf").map(PathBuf::from)
+}
+
 /// The type a Postfix table list (such as the value of `relay_clientcerts`)
 /// uses for tables built from `source`, if it names one.
 pub fn configured_type(list: &str, source: &Path) -> Option<MapType> {
     tables_in_list(list).into_iter().find_map(|configured| {
         let t = configured.map_type?;
-        same_file(&t.source_of(&configured.path), source).then_some(t)
+        source_of(t.name(), &configured.path)
+            .is_some_and(|s| same_file(&s, source))
+            .then_some(t)
     })
 }
 
 /// Whether two paths name the same file (resolved when both exist, else
 /// compared as absolute paths).
-fn same_file(a: &Path, b: &Path) -> bool {
+pub fn same_file(a: &Path, b: &Path) -> bool {
     match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
         (Ok(x), Ok(y)) => x == y,
         _ => std::path::absolute(a).ok() == std::path::absolute(b).ok(),
@@ -348,5 +369,21 @@ mod tests {
             MapType::Sqlite.postfix_name(Path::new("/e/c")),
             "sqlite:/e/c.sqlite.cf"
         );
+    }
+
+    #[test]
+    fn the_source_of_a_configured_table() {
+        let source = |t: &str, p: &str| source_of(t, Path::new(p));
+        assert_eq!(source("hash", "/e/c"), Some(PathBuf::from("/e/c")));
+        assert_eq!(source("btree", "/e/c"), Some(PathBuf::from("/e/c")));
+        assert_eq!(
+            source("sqlite", "/e/c.sqlite.cf"),
+            Some(PathBuf::from("/e/c"))
+        );
+        assert_eq!(source("sqlite", "/e/hand-written.cf"), None);
+        // The inverse of postfix_name.
+        let name = MapType::Sqlite.postfix_name(Path::new("/e/c"));
+        let (t, p) = name.split_once(':').unwrap();
+        assert_eq!(source(t, p), Some(PathBuf::from("/e/c")));
     }
 }

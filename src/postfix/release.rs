@@ -83,15 +83,23 @@ impl FromStr for Release {
 }
 
 /// How the Postfix package was built, as far as table types go.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+///
+/// Also the values of `--postfix-build` (clap's [`ValueEnum`](clap::ValueEnum),
+/// named as [`Self::name`]; the variants' doc comments are their help).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, clap::ValueEnum)]
 pub enum Flavour {
-    /// Upstream's defaults: `default_database_type = hash`, Berkeley DB built in.
+    /// Upstream defaults (default_database_type = hash)
+    #[value(name = "upstream")]
     Upstream,
-    /// Debian/Ubuntu: like upstream, except 3.11's `default_database_type = cdb`
-    /// and its warning that hash/btree are deprecated.
+    /// Debian/Ubuntu (3.11: default_database_type = cdb, hash/btree deprecated)
     #[default]
+    #[value(name = "debian")]
     Debian,
-    /// Built without Berkeley DB (RHEL 10, SLES): `lmdb`, no `hash:`/`btree:`.
+    /// Built without Berkeley DB, as RHEL 10 (lmdb; no hash:, btree:)
+    ///
+    /// Also SLES: `default_database_type = lmdb`, and Postfix cannot open
+    /// `hash:` or `btree:` tables.
+    #[value(name = "no-bdb")]
     NoBdb,
 }
 

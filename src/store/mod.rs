@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
 
 use crate::cert::{Certificate, DigestAlgorithm, Fingerprint};
+use crate::maps::prepare::fold_key;
 
 /// One entry as a store holds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +58,35 @@ pub struct NewEntry {
     pub subject: Option<String>,
     /// When it was added, if known (imports keep the date of the comment line).
     pub added_at: Option<OffsetDateTime>,
+}
+
+impl NewEntry {
+    /// The entry for `fingerprint` under `name`, with the certificate it was
+    /// taken from when there is one (`add --fingerprint` has none).
+    pub fn new(
+        fingerprint: Fingerprint,
+        name: String,
+        pubkey: bool,
+        certificate: Option<Certificate>,
+    ) -> Self {
+        Self {
+            fingerprint,
+            name,
+            pubkey,
+            certificate,
+            not_after: None,
+            subject: None,
+            added_at: None,
+        }
+    }
+}
+
+impl StoredEntry {
+    /// Whether the certificate is known to expire at or before `cutoff`
+    /// (an entry without a recorded notAfter never is).
+    pub fn expires_by(&self, cutoff: OffsetDateTime) -> bool {
+        self.not_after.is_some_and(|t| t <= cutoff)
+    }
 }
 
 /// What adding one entry did.
@@ -143,6 +173,25 @@ pub trait ListStore {
     /// The name stored for a (folded) key.
     fn lookup(&mut self, key: &str) -> Result<Option<String>, StoreError>;
 
+    /// The name stored for `key` as Postfix looks it up: folded to lower
+    /// case as for every other table ([`fold_key`]); an empty key is never
+    /// found (as `postmap -q ''`).
+    fn query(&mut self, key: &str) -> Result<Option<String>, StoreError> {
+        if key.is_empty() {
+            return Ok(None);
+        }
+        // Folding valid UTF-8 gives valid UTF-8 (see fold_key).
+        let folded = String::from_utf8_lossy(&fold_key(key.as_bytes())).into_owned();
+        self.lookup(&folded)
+    }
+
+    /// Every entry in key order (as `dump` prints them).
+    fn entries_by_fingerprint(&mut self) -> Result<Vec<StoredEntry>, StoreError> {
+        let mut entries = self.entries()?;
+        entries.sort_by(|a, b| a.fingerprint.cmp(&b.fingerprint));
+        Ok(entries)
+    }
+
     /// Rewrites every entry to `digest` (public-key fingerprints with
     /// `pubkey`) from the stored certificates, in one transaction.
     fn rehash(&mut self, digest: DigestAlgorithm, pubkey: bool)
@@ -185,10 +234,6 @@ pub fn synced_from(path: &Path) -> Option<String> {
         return None;
     }
     let mut head = Vec::new();
-    // Only a regular file can be a copy: opening a FIFO would block.
-    if !std::fs::metadata(path).ok()?.is_file() {
-        return None;
-    }
     std::fs::File::open(path)
         .ok()?
         .take(4096)
@@ -219,4 +264,91 @@ pub fn who() -> String {
         "unknown".to_string()
     };
     format!("{user}@{host}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A store with fixed entries; edits are not needed here.
+    struct Fixed(Vec<StoredEntry>);
+
+    impl ListStore for Fixed {
+        fn postfix_name(&self) -> String {
+            "pgsql:/test.cf".into()
+        }
+        fn config_path(&self) -> &Path {
+            Path::new("/test.cf")
+        }
+        fn add(&mut self, _: &[NewEntry], _: bool) -> Result<Vec<AddOutcome>, StoreError> {
+            unreachable!("not used by these tests")
+        }
+        fn remove(
+            &mut self,
+            _: &Selector,
+            _: &mut dyn FnMut(&[StoredEntry]) -> bool,
+        ) -> Result<Vec<StoredEntry>, StoreError> {
+            unreachable!("not used by these tests")
+        }
+        fn entries(&mut self) -> Result<Vec<StoredEntry>, StoreError> {
+            Ok(self.0.clone())
+        }
+        fn lookup(&mut self, key: &str) -> Result<Option<String>, StoreError> {
+            Ok(self
+                .0
+                .iter()
+                .find(|e| e.fingerprint == key)
+                .map(|e| e.name.clone()))
+        }
+        fn rehash(&mut self, _: DigestAlgorithm, _: bool) -> Result<RehashReport, StoreError> {
+            unreachable!("not used by these tests")
+        }
+        fn generation(&mut self) -> Result<(String, i64), StoreError> {
+            unreachable!("not used by these tests")
+        }
+    }
+
+    fn entry(fingerprint: &str, name: &str, not_after: Option<OffsetDateTime>) -> StoredEntry {
+        StoredEntry {
+            fingerprint: fingerprint.into(),
+            name: name.into(),
+            digest: None,
+            pubkey: None,
+            not_after,
+            subject: None,
+            certificate: None,
+            added_by: None,
+            added_at: None,
+        }
+    }
+
+    #[test]
+    fn query_folds_the_key_and_never_finds_an_empty_one() {
+        let mut store = Fixed(vec![
+            entry("ab:cd", "laptop", None),
+            entry("", "empty", None),
+        ]);
+        assert_eq!(store.query("AB:CD").unwrap().as_deref(), Some("laptop"));
+        assert_eq!(store.query("").unwrap(), None);
+    }
+
+    #[test]
+    fn entries_by_fingerprint_are_in_key_order() {
+        let mut store = Fixed(vec![entry("cd", "b", None), entry("ab", "a", None)]);
+        let keys: Vec<String> = store
+            .entries_by_fingerprint()
+            .unwrap()
+            .into_iter()
+            .map(|e| e.fingerprint)
+            .collect();
+        assert_eq!(keys, ["ab", "cd"]);
+    }
+
+    #[test]
+    fn only_a_recorded_not_after_expires() {
+        let now = OffsetDateTime::now_utc();
+        assert!(entry("ab", "a", Some(now)).expires_by(now));
+        assert!(!entry("ab", "a", Some(now + time::Duration::days(2))).expires_by(now));
+        assert!(!entry("ab", "a", None).expires_by(now));
+    }
 }

@@ -1,8 +1,13 @@
-//! add, remove, list, rehash, query and dump on a database list (`pgsql:`),
-//! reached through a short dispatch in each command (add and remove first
-//! check their input, then hand over what to add or remove). Not a
-//! subcommand itself: the command-line edge of [`crate::store`], shared
-//! like `cmd/mod.rs`, depending on no subcommand module.
+//! The command-line edge of [`crate::store`]: add, remove, list, rehash,
+//! query and dump on a database list (`pgsql:CF`, see docs/fleet.md).
+//!
+//! Not a subcommand. Each of those six commands starts with a short dispatch
+//! here when its list is a database (add and remove first check their
+//! input, then hand over what to add or remove). It is shared, like
+//! `context.rs`, because commands never depend on each other; it depends on
+//! no subcommand module. What a store does lives in [`crate::store`]; this
+//! module only turns command-line arguments into store calls and the
+//! results into output and exit codes.
 
 use std::io::{BufRead as _, Write as _};
 
@@ -11,14 +16,16 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use crate::cert::name::terminal_safe;
 use crate::cert::{Certificate, DigestAlgorithm, Fingerprint};
 use crate::cli::{DumpArgs, ListArgs, ListFormat, QueryArgs, RehashArgs};
-use crate::store::{self, AddOutcome, ListStore, NewEntry, Selector, StoredEntry};
+use crate::store::{self, AddOutcome, ListStore, NewEntry, Selector};
 
 use super::{Outcome, finish_output};
 
 /// One certificate `ccert add` checked and wants in the list.
 pub(crate) struct Addition {
+    /// Where it came from, for messages (a file, or `--fingerprint`).
     shown: String,
     entry: NewEntry,
 }
@@ -35,15 +42,7 @@ impl Addition {
     ) -> Self {
         Self {
             shown,
-            entry: NewEntry {
-                fingerprint,
-                name,
-                pubkey,
-                certificate: cert,
-                not_after: None,
-                subject: None,
-                added_at: None,
-            },
+            entry: NewEntry::new(fingerprint, name, pubkey, cert),
         }
     }
 }
@@ -152,7 +151,7 @@ pub(crate) fn list(args: &ListArgs, map: &str) -> anyhow::Result<Outcome> {
     let mut entries = store.entries()?;
     if let Some(days) = args.expiring {
         let cutoff = OffsetDateTime::now_utc() + time::Duration::days(i64::from(days));
-        entries.retain(|e| e.not_after.is_some_and(|t| t <= cutoff));
+        entries.retain(|e| e.expires_by(cutoff));
     }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
@@ -188,7 +187,7 @@ pub(crate) fn list(args: &ListArgs, map: &str) -> anyhow::Result<Outcome> {
             for e in &entries {
                 table.add_row([
                     e.fingerprint.clone(),
-                    visible(&e.name),
+                    terminal_safe(&e.name).into_owned(),
                     match (e.digest, e.pubkey) {
                         (Some(d), Some(true)) => format!("{d} (pubkey)"),
                         (Some(d), _) => d.to_string(),
@@ -209,15 +208,9 @@ pub(crate) fn list(args: &ListArgs, map: &str) -> anyhow::Result<Outcome> {
     })
 }
 
-fn visible(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() { '?' } else { c })
-        .collect()
-}
-
 /// `ccert rehash` on a database list.
 pub(crate) fn rehash(args: &RehashArgs, map: &str) -> anyhow::Result<Outcome> {
-    let digest: DigestAlgorithm = args.digest.context("--digest is required")?.into();
+    let digest: DigestAlgorithm = args.digest.context("--digest is required")?;
     let mut store = open(map)?;
     let report = store.rehash(digest, args.pubkey)?;
     let kind = if args.pubkey {
@@ -241,23 +234,17 @@ pub(crate) fn query(args: &QueryArgs) -> anyhow::Result<Outcome> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut found = false;
-    let mut lookup = |key: &str| -> anyhow::Result<Option<String>> {
-        if key.is_empty() {
-            return Ok(None);
-        }
-        Ok(store.lookup(&key.to_lowercase())?)
-    };
     if args.key == "-" {
         for line in std::io::stdin().lock().lines() {
             let line = line.context("reading keys from standard input")?;
-            if let Some(value) = lookup(&line)? {
+            if let Some(value) = store.query(&line)? {
                 found = true;
                 if writeln!(out, "{line}\t{value}").is_err() {
                     break;
                 }
             }
         }
-    } else if let Some(value) = lookup(&args.key)? {
+    } else if let Some(value) = store.query(&args.key)? {
         found = true;
         finish_output(writeln!(out, "{value}"))?;
     }
@@ -271,9 +258,7 @@ pub(crate) fn query(args: &QueryArgs) -> anyhow::Result<Outcome> {
 
 /// `ccert dump` on a database list.
 pub(crate) fn dump(args: &DumpArgs) -> anyhow::Result<Outcome> {
-    let mut store = open(&args.table)?;
-    let mut entries: Vec<StoredEntry> = store.entries()?;
-    entries.sort_by(|a, b| a.fingerprint.cmp(&b.fingerprint));
+    let entries = open(&args.table)?.entries_by_fingerprint()?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let written = entries
