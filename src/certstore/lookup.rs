@@ -4,15 +4,16 @@
 //! A fingerprint cannot be turned back into a certificate, and the store's
 //! files are named by the SHA-256 certificate fingerprint only, so entries
 //! in another digest or of public keys need an index: for each digest
-//! asked for, a sorted list of (hash of the fingerprint, file, certificate
-//! in the file) over the certificate and public-key fingerprints of every
-//! stored certificate. A small store is held parsed; a big one is read
-//! again per lookup, so memory stays a few dozen bytes per stored
-//! certificate whatever the store's size.
+//! asked for, a sorted list of (32-bit hash of the fingerprint, file) over
+//! the certificate and public-key fingerprints of every stored certificate;
+//! a hit is then checked on the certificates themselves. A small store is
+//! held parsed; a big one is read again per lookup, keeping 32 bytes per
+//! file name (ccert names files by a SHA-256 digest) and 16 bytes per
+//! certificate and digest asked for: under 50 MB for a million certificates.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
 use std::io;
 use std::path::{Path, PathBuf};
@@ -22,9 +23,9 @@ use crate::cert::{Certificate, DigestAlgorithm, Fingerprint};
 /// Up to this many bytes of certificate files, the store is held parsed.
 const HOLD_BYTES: u64 = 16 << 20;
 
-/// One fingerprint of a stored certificate: its hash, the file (index in
-/// [`StoreIndex::files`]) and the certificate's place in that file.
-type Entry = (u64, u32, u32);
+/// One fingerprint of a stored certificate: its hash and the file (index
+/// in [`StoreIndex::names`]) holding the certificate.
+type Entry = (u32, u32);
 
 /// The stored certificates of a [`super::CertStore`], found by fingerprint.
 #[derive(Debug)]
@@ -32,7 +33,7 @@ pub struct StoreIndex {
     dir: PathBuf,
     /// The readable certificate files, sorted by name (the order
     /// [`super::CertStore::load`] uses, so the first match is the same).
-    files: Vec<OsString>,
+    names: FileNames,
     /// Each file's certificates, while the store is small.
     held: Option<Vec<Vec<Certificate>>>,
     /// Per digest asked for, sorted.
@@ -45,7 +46,7 @@ impl StoreIndex {
     pub fn open(dir: &Path, warn: &mut dyn FnMut(String)) -> Self {
         let mut index = Self {
             dir: dir.to_path_buf(),
-            files: Vec::new(),
+            names: FileNames::default(),
             held: Some(Vec::new()),
             by_digest: HashMap::new(),
         };
@@ -60,14 +61,20 @@ impl StoreIndex {
                     if let Some(held) = index.held.as_mut() {
                         held.push(certs);
                     }
-                    if let Some(name) = path.file_name() {
-                        index.files.push(name.to_owned());
-                    }
+                    index.names.push(path.file_name().unwrap_or_default());
                 }
                 Err(e) => warn(format!("{}: skipped: {e}", path.display())),
             }
         }
         index
+    }
+
+    /// The index as it is for a big store: nothing held, every hit read
+    /// again from its file.
+    #[cfg(test)]
+    pub(crate) fn unheld(mut self) -> Self {
+        self.held = None;
+        self
     }
 
     /// The first stored certificate (in file-name order) whose certificate
@@ -80,27 +87,25 @@ impl StoreIndex {
         let entries = &self.by_digest[&fp.algorithm];
         let wanted = hash(&fp.bytes);
         let from = entries.partition_point(|e| e.0 < wanted);
-        for &(h, file, place) in &entries[from..] {
+        let matches = |cert: &Certificate| {
+            [false, true]
+                .into_iter()
+                .any(|pubkey| &cert.fingerprint(fp.algorithm, pubkey) == fp)
+        };
+        // Candidates in file order; in a file, its certificates in order.
+        for &(h, file) in &entries[from..] {
             if h != wanted {
                 break;
             }
             let found = match &self.held {
                 Some(held) => held
                     .get(file as usize)
-                    .and_then(|certs| certs.get(place as usize))
+                    .and_then(|certs| certs.iter().find(|c| matches(c)))
                     .map(Cow::Borrowed),
-                None => self
-                    .read(file)?
-                    .into_iter()
-                    .nth(place as usize)
-                    .map(Cow::Owned),
+                None => self.read(file)?.into_iter().find(matches).map(Cow::Owned),
             };
-            if let Some(cert) = found
-                && [false, true]
-                    .into_iter()
-                    .any(|pubkey| &cert.fingerprint(fp.algorithm, pubkey) == fp)
-            {
-                return Ok(Some(cert));
+            if found.is_some() {
+                return Ok(found);
             }
         }
         Ok(None)
@@ -110,10 +115,10 @@ impl StoreIndex {
     fn entries(&self, algorithm: DigestAlgorithm) -> io::Result<Vec<Entry>> {
         let mut entries = Vec::new();
         let mut add = |file: usize, certs: &[Certificate]| {
-            for (place, cert) in certs.iter().enumerate() {
+            for cert in certs {
                 for pubkey in [false, true] {
                     let fp = cert.fingerprint(algorithm, pubkey);
-                    entries.push((hash(&fp.bytes), file as u32, place as u32));
+                    entries.push((hash(&fp.bytes), file as u32));
                 }
             }
         };
@@ -123,7 +128,7 @@ impl StoreIndex {
                 .enumerate()
                 .for_each(|(file, certs)| add(file, certs)),
             None => {
-                for file in 0..self.files.len() {
+                for file in 0..self.names.len() {
                     add(file, &self.read(file as u32)?);
                 }
             }
@@ -135,15 +140,66 @@ impl StoreIndex {
 
     /// The certificates of file `file`, read again.
     fn read(&self, file: u32) -> io::Result<Vec<Certificate>> {
-        let path = self.dir.join(&self.files[file as usize]);
+        let path = self.dir.join(self.names.get(file));
         super::read_file(&path)
             .map(|(certs, _)| certs)
             .map_err(|e| io::Error::other(format!("{}: {e}", path.display())))
     }
 }
 
-fn hash(bytes: &[u8]) -> u64 {
-    BuildHasherDefault::<DefaultHasher>::default().hash_one(bytes)
+/// A fingerprint's hash in the index: 32 bits (a rare false hit costs a
+/// check, never a wrong answer).
+fn hash(bytes: &[u8]) -> u32 {
+    BuildHasherDefault::<DefaultHasher>::default().hash_one(bytes) as u32
+}
+
+/// The store's file names in 32 bytes each: ccert's names
+/// (`<64 lower-case hex digits>.pem`) as the digest they spell, any other
+/// name kept as it is.
+#[derive(Debug, Default)]
+struct FileNames {
+    digests: Vec<[u8; 32]>,
+    others: HashMap<u32, OsString>,
+}
+
+impl FileNames {
+    fn push(&mut self, name: &OsStr) {
+        let digest = name
+            .to_str()
+            .and_then(|n| n.strip_suffix(".pem"))
+            .filter(|hex| {
+                hex.len() == 64 && hex.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'))
+            })
+            .map(|hex| {
+                let mut digest = [0u8; 32];
+                for (byte, pair) in digest.iter_mut().zip(hex.as_bytes().chunks(2)) {
+                    let value = |c: u8| if c <= b'9' { c - b'0' } else { c - b'a' + 10 };
+                    *byte = (value(pair[0]) << 4) | value(pair[1]);
+                }
+                digest
+            });
+        if digest.is_none() {
+            self.others
+                .insert(self.digests.len() as u32, name.to_owned());
+        }
+        self.digests.push(digest.unwrap_or_default());
+    }
+
+    fn len(&self) -> usize {
+        self.digests.len()
+    }
+
+    fn get(&self, file: u32) -> OsString {
+        if let Some(name) = self.others.get(&file) {
+            return name.clone();
+        }
+        let mut name: String = self.digests[file as usize]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        name.push_str(".pem");
+        name.into()
+    }
 }
 
 #[cfg(test)]
@@ -167,6 +223,9 @@ mod tests {
             certs.push(cert);
         }
         std::fs::write(store.dir().join("broken.pem"), b"not a certificate").unwrap();
+        // A name ccert does not write is read all the same.
+        let pem = std::fs::read(fixtures.join("ed25519.pem")).unwrap();
+        std::fs::write(store.dir().join("Hand Copied.pem"), pem).unwrap();
         for hold in [true, false] {
             let mut warnings = Vec::new();
             let mut index = StoreIndex::open(store.dir(), &mut |w| warnings.push(w));
@@ -176,7 +235,11 @@ mod tests {
                 "{warnings:?}"
             );
             if !hold {
-                index.held = None;
+                index = index.unheld();
+            }
+            assert_eq!(index.names.len(), 4);
+            for (file, name) in pem_names(store.dir()).iter().enumerate() {
+                assert_eq!(&index.names.get(file as u32), name);
             }
             for cert in &certs {
                 for digest in DigestAlgorithm::ALL {
@@ -190,5 +253,13 @@ mod tests {
             let other = Fingerprint::compute(DigestAlgorithm::Sha256, b"none");
             assert!(index.find(&other).unwrap().is_none());
         }
+    }
+
+    fn pem_names(dir: &Path) -> Vec<OsString> {
+        crate::certstore::pem_files(dir)
+            .iter()
+            .filter(|p| !p.ends_with("broken.pem"))
+            .map(|p| p.file_name().unwrap().to_owned())
+            .collect()
     }
 }
