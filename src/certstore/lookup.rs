@@ -20,8 +20,9 @@ use std::path::{Path, PathBuf};
 
 use crate::cert::{Certificate, DigestAlgorithm, Fingerprint};
 
-/// Up to this many bytes of certificate files, the store is held parsed.
-const HOLD_BYTES: u64 = 16 << 20;
+/// Up to this many certificate files (a few MB parsed), the store is held
+/// parsed; a bigger one is read again per lookup.
+const HOLD_FILES: usize = 5000;
 
 /// One fingerprint of a stored certificate: its hash and the file (index
 /// in [`StoreIndex::names`]) holding the certificate.
@@ -31,7 +32,7 @@ type Entry = (u32, u32);
 #[derive(Debug)]
 pub struct StoreIndex {
     dir: PathBuf,
-    /// The readable certificate files, sorted by name (the order
+    /// The certificate files, sorted by name (the order
     /// [`super::CertStore::load`] uses, so the first match is the same).
     names: FileNames,
     /// Each file's certificates, while the store is small.
@@ -44,29 +45,28 @@ impl StoreIndex {
     /// Reads the store in `dir` once (files it cannot read are reported
     /// through `warn`, as [`super::CertStore::load`] does, and left out).
     pub fn open(dir: &Path, warn: &mut dyn FnMut(String)) -> Self {
-        let mut index = Self {
-            dir: dir.to_path_buf(),
-            names: FileNames::default(),
-            held: Some(Vec::new()),
-            by_digest: HashMap::new(),
-        };
-        let mut bytes = 0u64;
-        for path in super::pem_files(dir) {
-            match super::read_file(&path) {
-                Ok((certs, size)) => {
-                    bytes += size;
-                    if bytes > HOLD_BYTES {
-                        index.held = None;
-                    }
-                    if let Some(held) = index.held.as_mut() {
-                        held.push(certs);
-                    }
-                    index.names.push(path.file_name().unwrap_or_default());
+        let names = FileNames::collect(dir);
+        let hold = names.len() <= HOLD_FILES;
+        let mut held = Vec::new();
+        for file in 0..names.len() {
+            let path = dir.join(names.get(file as u32));
+            let certs = match super::read_file(&path) {
+                Ok((certs, _)) => certs,
+                Err(e) => {
+                    warn(format!("{}: skipped: {e}", path.display()));
+                    Vec::new()
                 }
-                Err(e) => warn(format!("{}: skipped: {e}", path.display())),
+            };
+            if hold {
+                held.push(certs);
             }
         }
-        index
+        Self {
+            dir: dir.to_path_buf(),
+            names,
+            held: hold.then_some(held),
+            by_digest: HashMap::new(),
+        }
     }
 
     /// The index as it is for a big store: nothing held, every hit read
@@ -113,7 +113,7 @@ impl StoreIndex {
 
     /// The index of `algorithm`'s fingerprints, sorted.
     fn entries(&self, algorithm: DigestAlgorithm) -> io::Result<Vec<Entry>> {
-        let mut entries = Vec::new();
+        let mut entries = Vec::with_capacity(2 * self.names.len());
         let mut add = |file: usize, certs: &[Certificate]| {
             for cert in certs {
                 for pubkey in [false, true] {
@@ -129,7 +129,10 @@ impl StoreIndex {
                 .for_each(|(file, certs)| add(file, certs)),
             None => {
                 for file in 0..self.names.len() {
-                    add(file, &self.read(file as u32)?);
+                    // An unreadable file was reported when the store was opened.
+                    if let Ok(certs) = self.read(file as u32) {
+                        add(file, &certs);
+                    }
                 }
             }
         }
@@ -163,26 +166,46 @@ struct FileNames {
 }
 
 impl FileNames {
-    fn push(&mut self, name: &OsStr) {
-        let digest = name
-            .to_str()
-            .and_then(|n| n.strip_suffix(".pem"))
-            .filter(|hex| {
-                hex.len() == 64 && hex.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'))
-            })
-            .map(|hex| {
-                let mut digest = [0u8; 32];
-                for (byte, pair) in digest.iter_mut().zip(hex.as_bytes().chunks(2)) {
-                    let value = |c: u8| if c <= b'9' { c - b'0' } else { c - b'a' + 10 };
-                    *byte = (value(pair[0]) << 4) | value(pair[1]);
-                }
-                digest
-            });
-        if digest.is_none() {
-            self.others
-                .insert(self.digests.len() as u32, name.to_owned());
+    /// The `.pem` files in `dir`, sorted by name (none when it does not
+    /// exist), without holding a path per file.
+    fn collect(dir: &Path) -> Self {
+        let mut digests = Vec::new();
+        let mut others = Vec::new();
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let name = entry.file_name();
+            if Path::new(&name).extension().is_none_or(|x| x != "pem") {
+                continue;
+            }
+            match digest_of(&name) {
+                Some(digest) => digests.push(digest),
+                None => others.push(name),
+            }
         }
-        self.digests.push(digest.unwrap_or_default());
+        // Lower-case hex sorts as the bytes it spells.
+        digests.sort_unstable();
+        if others.is_empty() {
+            return Self {
+                digests,
+                others: HashMap::new(),
+            };
+        }
+        others.sort();
+        let mut merged = Self::default();
+        let mut others = others.into_iter().peekable();
+        for digest in digests {
+            let name = OsString::from(hex_name(&digest));
+            while let Some(other) = others.next_if(|o| *o < name) {
+                merged.push_other(other);
+            }
+            merged.digests.push(digest);
+        }
+        others.for_each(|other| merged.push_other(other));
+        merged
+    }
+
+    fn push_other(&mut self, name: OsString) {
+        self.others.insert(self.digests.len() as u32, name);
+        self.digests.push([0; 32]);
     }
 
     fn len(&self) -> usize {
@@ -190,16 +213,32 @@ impl FileNames {
     }
 
     fn get(&self, file: u32) -> OsString {
-        if let Some(name) = self.others.get(&file) {
-            return name.clone();
+        match self.others.get(&file) {
+            Some(name) => name.clone(),
+            None => hex_name(&self.digests[file as usize]).into(),
         }
-        let mut name: String = self.digests[file as usize]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        name.push_str(".pem");
-        name.into()
     }
+}
+
+/// The digest a name ccert writes (`<64 lower-case hex digits>.pem`) spells.
+fn digest_of(name: &OsStr) -> Option<[u8; 32]> {
+    let hex = name.to_str()?.strip_suffix(".pem")?;
+    if hex.len() != 64 || !hex.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f')) {
+        return None;
+    }
+    let value = |c: u8| if c <= b'9' { c - b'0' } else { c - b'a' + 10 };
+    let mut digest = [0u8; 32];
+    for (byte, pair) in digest.iter_mut().zip(hex.as_bytes().chunks(2)) {
+        *byte = (value(pair[0]) << 4) | value(pair[1]);
+    }
+    Some(digest)
+}
+
+/// The file name of `digest`, as ccert writes it.
+fn hex_name(digest: &[u8; 32]) -> String {
+    let mut name: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    name.push_str(".pem");
+    name
 }
 
 #[cfg(test)]
@@ -237,7 +276,7 @@ mod tests {
             if !hold {
                 index = index.unheld();
             }
-            assert_eq!(index.names.len(), 4);
+            assert_eq!(index.names.len(), 5);
             for (file, name) in pem_names(store.dir()).iter().enumerate() {
                 assert_eq!(&index.names.get(file as u32), name);
             }
@@ -258,7 +297,6 @@ mod tests {
     fn pem_names(dir: &Path) -> Vec<OsString> {
         crate::certstore::pem_files(dir)
             .iter()
-            .filter(|p| !p.ends_with("broken.pem"))
             .map(|p| p.file_name().unwrap().to_owned())
             .collect()
     }
