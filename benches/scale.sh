@@ -4,7 +4,7 @@
 #
 #   benches/scale.sh                      # 1,000,000 entries
 #   N=4000000 benches/scale.sh            # another size (4M, 10M for the RSS figures)
-#   PARTS="query compile" benches/scale.sh   # only some parts (query batch compile edit bulk)
+#   PARTS="query compile" benches/scale.sh   # only some parts (query batch compile add edit bulk floor)
 #   CCERT=/path/to/ccert benches/scale.sh # that binary instead of a release build
 #   TINYCDB=0 N=10000000 PARTS=compile benches/scale.sh  # 10M RSS figures without tinycdb
 #
@@ -20,12 +20,14 @@
 #           against `ccert query -`, outputs compared.
 #   compile `ccert compile` of every type (CPU, RSS), and for cdb tinycdb's
 #           `cdb -c -m -u` (first key wins, as postmap), files compared.
-#   edit    on the N-entry source with hash, lmdb, cdb and sqlite tables next
+#   add     on the N-entry source with hash, lmdb, cdb and sqlite tables next
 #           to it: `ccert add CERT` against the manual way (append the line,
-#           `postmap` hash, lmdb and cdb), then remove, list (plain, json),
-#           dump (each type), doctor, rehash (refused: no stored certificate
-#           for the N entries; then with REHASH_CERTS entries added in md5
-#           rewritten to sha512, the others left); CPU and peak RSS of each.
+#           `postmap` hash, lmdb and cdb); CPU and peak RSS of each.
+#   edit    on the same source and tables: add --no-compile, remove, list
+#           (plain, json), dump (each type), doctor, rehash (refused: no
+#           stored certificate for the N entries; then with REHASH_CERTS
+#           entries added in md5 rewritten to sha512, the others left); CPU
+#           and peak RSS of each.
 #   bulk    `ccert add --no-compile` of 100 and of 1000 certificates in one
 #           call on the N-entry source.
 #   floor   the disk's floor for each table type: read the source and write
@@ -37,7 +39,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 n=${N:-1000000}
 lookups=${LOOKUPS:-100}
 batch=${BATCH:-200000}
-parts=${PARTS:-query batch compile edit bulk floor}
+parts=${PARTS:-query batch compile add edit bulk floor}
 work=$root/benches/work/scale
 mkdir -p "$work/cf"
 PATH=$PATH:/usr/sbin
@@ -166,14 +168,17 @@ make_certs() {
     done
 }
 
-if [[ " $parts " == *" edit "* ]]; then
+if [[ " $parts " == *" add "* || " $parts " == *" edit "* ]]; then
     echo "== editing commands on the $n-entry source (hash, lmdb, cdb, sqlite tables present)"
     make_certs 2
     fresh_tables
+    fp=$("$ccert" fingerprint -d sha256 -f map "$certs/c2.pem" | cut -d' ' -f1)
+fi
+
+if [[ " $parts " == *" add "* ]]; then
     sync
     timed "ccert add CERT (rebuilds 4 tables)" "$ccert" -c "$cf" --map "$map" add "$certs/c1.pem"
     add=$cpu
-    fp=$("$ccert" fingerprint -d sha256 -f map "$certs/c2.pem" | cut -d' ' -f1)
     cp "$src" "$work/m"
     manual() {
         printf '%s manual\n' "$fp" >>"$work/m"
@@ -185,6 +190,9 @@ if [[ " $parts " == *" edit "* ]]; then
     export fp work cf
     timed "manual: append + postmap hash, lmdb, cdb" bash -c manual
     ratio "ccert add / manual CPU" "$add" "$cpu"
+fi
+
+if [[ " $parts " == *" edit "* ]]; then
     timed "ccert add --no-compile (another cert)" "$ccert" -c "$cf" --map "$map" add --no-compile "$certs/c2.pem"
     timed "ccert add --no-compile --replace (rename)" "$ccert" -c "$cf" --map "$map" add --no-compile --replace --name other "$certs/c2.pem"
     timed "ccert remove --yes --no-compile -f FP" "$ccert" -c "$cf" --map "$map" remove --yes --no-compile -f "$fp"

@@ -536,3 +536,58 @@ fn sqlite_cf_is_kept_when_the_admin_removed_the_marker() {
         "# mine\ndbpath = /somewhere\n"
     );
 }
+
+/// Several tables of one source in one call are built from one read of it
+/// and print their names in the order given; when one type cannot store a
+/// line, each table is compiled on its own and only that one fails.
+#[test]
+fn several_tables_of_one_source_in_one_call() {
+    let test = Test::new();
+    let dir = test.dir().to_path_buf();
+    let specs = TYPES.map(|t| format!("{t}:clientcerts"));
+    let expected: String = TYPES
+        .iter()
+        .map(|t| postfix_name(&dir, t, "clientcerts"))
+        .collect();
+    let mut done = test
+        .file("clientcerts", SOURCE)
+        .arg("compile")
+        .args(&specs)
+        .stdout(expected)
+        .stderr("")
+        .run();
+    for t in TYPES {
+        done = done
+            .then()
+            .args(["query", "AB:CD:EF:01", &format!("{t}:clientcerts")])
+            .stdout("host-one\n")
+            .run();
+    }
+
+    let long = format!("{}{} too-long-for-lmdb\n", SOURCE, "k".repeat(600));
+    let mut done = done
+        .then()
+        .file("clientcerts", long)
+        .args([
+            "compile",
+            "hash:clientcerts",
+            "lmdb:clientcerts",
+            "cdb:clientcerts",
+        ])
+        .status(1)
+        .stdout(format!(
+            "{}{}",
+            postfix_name(&dir, "hash", "clientcerts"),
+            postfix_name(&dir, "cdb", "clientcerts")
+        ))
+        .stderr_contains("lmdb")
+        .run();
+    let long_key = "k".repeat(600);
+    for t in ["hash", "cdb"] {
+        done = done
+            .then()
+            .args(["query", &long_key, &format!("{t}:clientcerts")])
+            .stdout("too-long-for-lmdb\n")
+            .run();
+    }
+}

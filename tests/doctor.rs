@@ -714,10 +714,10 @@ fn live_harness_layout_is_sound() {
     let port = inst.listener("sub", &table, &[]);
     inst.write_config();
     let client = make_cert(&tools.openssl, &inst.path("certs"), "client", &EC);
-    inst.ccert(&["add", client.cert.to_str().unwrap(), "--name", "client"]);
-    let doctor = inst.ccert(&["doctor"]);
-    let text = String::from_utf8_lossy(&doctor.stdout);
-    assert!(text.contains("looks sound"), "{text}");
+    inst.ccert(&["add", client.cert.to_str().unwrap(), "--name", "client"])
+        .stderr(inst.rebuilt(&["hash"]))
+        .run();
+    inst.ccert(&["doctor"]).stdout_contains("looks sound").run();
     inst.start();
     assert_eq!(rcpt(&tools.swaks, port, Some(&client)).code, 250);
 }

@@ -42,7 +42,7 @@ fn compile_all(inst: &Instance) {
         .collect();
     let mut args = vec!["compile"];
     args.extend(maps.iter().map(String::as_str));
-    inst.ccert(&args);
+    inst.ccert(&args).run();
 }
 
 #[test]
@@ -82,11 +82,14 @@ fn e2e_postfix() {
     // The source file is written only by `ccert add`, the tables only by
     // `ccert compile` and the rebuild that add/remove do (no postmap).
     let path = |c: &Client| c.cert.to_str().unwrap().to_string();
-    inst.ccert(&["add", &path(&listed), "--name", "listed"]);
+    inst.ccert(&["add", &path(&listed), "--name", "listed"])
+        .run();
     compile_all(&inst);
     // The tables exist now, so this add rebuilds all four: the public-key
     // checks below fail unless it did.
-    inst.ccert(&["add", "--pubkey", &path(&pk), "--name", "pk"]);
+    inst.ccert(&["add", "--pubkey", &path(&pk), "--name", "pk"])
+        .stderr(inst.rebuilt(&TYPES))
+        .run();
 
     inst.start();
 
@@ -118,7 +121,20 @@ fn e2e_postfix() {
     );
 
     // 4. After removal the running Postfix refuses the certificate.
-    inst.ccert(&["remove", &path(&listed), "--yes"]);
+    // It lists the entry, rebuilds all four tables, and tells that running
+    // smtpd processes keep the old sqlite database.
+    inst.ccert(&["remove", &path(&listed), "--yes"])
+        .stderr_contains(format!(
+            "ccert: 1 entry in {} matches the fingerprints of {}:\n  line 2: ",
+            inst.source().display(),
+            path(&listed)
+        ))
+        .stderr_contains(format!(
+            " listed\n{}{}",
+            inst.rebuilt(&TYPES),
+            inst.sqlite_notice()
+        ))
+        .run();
     for l in &inst.listeners {
         let (map_type, port) = (&l.label, &l.port);
         // An smtpd that already waits for the next client may serve one more
@@ -159,11 +175,8 @@ fn e2e_postfix() {
     assert!(bad.is_empty(), "Postfix logged errors:\n{}", bad.join("\n"));
 
     // 5. The doctor finds nothing wrong with this instance's configuration.
-    let doctor = inst.ccert(&["doctor"]);
-    eprintln!(
-        "{TEST}: ccert doctor:\n{}",
-        String::from_utf8_lossy(&doctor.stdout)
-    );
+    let doctor = inst.ccert(&["doctor"]).run();
+    eprintln!("{TEST}: ccert doctor:\n{}", doctor.stdout);
 
     inst.stop();
 }

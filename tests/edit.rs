@@ -5,13 +5,12 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use ccert::cert::{DigestAlgorithm, Fingerprint};
 
 use crate::oracle;
 use crate::source_model::{fold, postmap_dump};
-use crate::test::{Test, ccert_bin, fixtures};
+use crate::test::{Test, fixtures};
 
 const RSA_SHA256: &str = "1A:22:04:9F:49:0D:8C:EB:78:BC:DC:AA:A8:F4:60:5E:16:B7:B2:CE:BD:DE:00:26:BC:EE:AC:DA:FD:98:DC:34";
 
@@ -54,9 +53,22 @@ fn ok(dir: &Path, args: &[&str]) -> String {
     ccert(dir, args).run().stdout
 }
 
+/// `list --format json`: its entries. It warns about the admin's lines as
+/// the plain list does (pinned to postmap's reading by
+/// plain_list_is_postmaps_reading), one `clientcerts, line N:` warning each.
 fn list_json(dir: &Path) -> Vec<serde_json::Value> {
-    // Warnings about the admin's lines are pinned by plain_list_is_postmaps_reading.
-    let listed = ccert(dir, &["list", "--format", "json"]).any_stderr().run();
+    let plain = ccert(dir, &["list", "--format", "plain"])
+        .any_stderr()
+        .run();
+    for line in plain.stderr.lines() {
+        assert!(
+            line.starts_with("ccert: warning: clientcerts, line "),
+            "not a warning about a line: {line}"
+        );
+    }
+    let listed = ccert(dir, &["list", "--format", "json"])
+        .stderr(plain.stderr)
+        .run();
     serde_json::from_str(&listed.stdout).unwrap()
 }
 
@@ -155,7 +167,7 @@ fn plain_list_is_postmaps_reading() {
     ccert(dir, &["list", "--format", "plain"])
         // The CR inside a joined logical line stays, as in postmap.
         .stdout("AA:BB one\r  two\n\"q k\" v\naa:bb dup\n")
-        .stderr_contains("ccert: warning: clientcerts:5: expected format: key whitespace value")
+        .stderr("ccert: warning: clientcerts, line 5: expected format: key whitespace value\n")
         .run();
     let json = list_json(dir);
     assert_eq!(json.len(), 3);
@@ -166,7 +178,7 @@ fn plain_list_is_postmaps_reading() {
     assert_eq!(json[0]["not_after"], serde_json::Value::Null);
     ccert(dir, &["list"])
         .stdout_contains("duplicate of line 1")
-        .any_stderr()
+        .stderr("ccert: warning: clientcerts, line 5: expected format: key whitespace value\n")
         .run();
 }
 
@@ -358,46 +370,26 @@ fn remove_without_terminal_refuses_unless_yes() {
 #[test]
 fn remove_on_a_terminal_asks_first() {
     // util-linux `script` runs ccert on a pseudo-terminal and feeds it our answer.
-    let Some(script) = oracle::require("script", "remove_on_a_terminal_asks_first") else {
+    if oracle::require("script", "remove_on_a_terminal_asks_first").is_none() {
         return;
-    };
+    }
     let dir = tempfile::tempdir().unwrap();
     let dir = dir.path();
     copy_fixture(dir, "rsa.pem");
     ok(dir, &["add", "rsa.pem"]);
     let before = std::fs::read(dir.join("clientcerts")).unwrap();
-    let remove = |answer: &str| {
-        let command = format!(
-            "{} --map clientcerts remove --name rsa.example",
-            ccert_bin().display()
-        );
-        let mut child = Command::new(&script)
-            .current_dir(dir)
-            .env("MAIL_CONFIG", dir.join("postfix-config"))
-            .args(["-qec", &command, "/dev/null"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        use std::io::Write as _;
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(answer.as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
-        (
-            out.status.code(),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-        )
+    // On the terminal, standard error shows up with standard output.
+    let remove = |answer: &str, status: i32| {
+        ccert(dir, &["remove", "--name", "rsa.example"])
+            .pty()
+            .stdin(answer)
+            .status(status)
+            .stdout_contains("Remove it?")
+            .run()
     };
-    let (status, shown) = remove("n");
-    assert_eq!(status, Some(1), "{shown}");
-    assert!(shown.contains("Remove it?"), "{shown}");
+    remove("n", 1);
     assert_eq!(std::fs::read(dir.join("clientcerts")).unwrap(), before);
-    let (status, shown) = remove("y");
-    assert_eq!(status, Some(0), "{shown}");
+    remove("y", 0);
     assert_eq!(std::fs::read(dir.join("clientcerts")).unwrap(), b"");
 }
 

@@ -521,7 +521,7 @@ fn sqlite_only_relay_clientcerts_names_the_source() {
         .fixture("ecdsa.pem")
         .args(["add", "ecdsa.pem", "--name", "e"])
         .stdout_contains("relay/hosts\n")
-        .stderr_contains("rebuilt ")
+        .stderr_contains("ccert: built ")
         .run();
     assert!(!out.path("postfix-config/clientcerts").exists());
     let source = String::from_utf8(out.read("postfix-config/relay/hosts")).unwrap();

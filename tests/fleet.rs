@@ -5,11 +5,11 @@
 use std::fs;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Command;
 
 use crate::oracle;
 use crate::pg::{self, Cluster};
-use crate::test::{ccert_bin, fixtures};
+use crate::test::{Test, fixtures};
 
 /// A cluster, a scratch directory with an empty Postfix configuration, and
 /// a `.cf` for the cluster's `mail` database.
@@ -61,46 +61,40 @@ impl Fleet {
         format!("pgsql:{}", self.cf.display())
     }
 
-    fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(ccert_bin());
-        cmd.env("MAIL_CONFIG", self.path("conf"))
+    /// `ccert ARGS` with the fleet's configuration, no PGPASSWORD, and a
+    /// standard error that never shows the password.
+    fn ccert(&self, args: &[&str]) -> Test {
+        Test::at(self.dir.path())
+            .config_dir(self.path("conf"))
             .env_remove("PGPASSWORD")
             .args(args)
-            .stdin(Stdio::null());
-        cmd
+            .stderr_lacks(pg::PASSWORD)
     }
 
-    fn run(&self, args: &[&str]) -> Output {
-        self.command(args).output().unwrap()
+    /// Runs `test`, checks the password is not on standard output either,
+    /// and returns standard output.
+    fn stdout(&self, test: Test) -> String {
+        let out = test.run();
+        assert!(!out.stdout.contains(pg::PASSWORD), "{}", out.stdout);
+        out.stdout
     }
 
-    /// Runs ccert, asserts success, returns stdout (and checks the password never shows).
+    /// Runs ccert, asserts success and silence on standard error, returns
+    /// stdout (and checks the password never shows).
     fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        let (stdout, stderr) = texts(&out);
-        assert!(
-            out.status.success(),
-            "ccert {args:?} failed\n{stdout}{stderr}"
-        );
-        assert!(!stdout.contains(pg::PASSWORD) && !stderr.contains(pg::PASSWORD));
-        stdout
+        self.stdout(self.ccert(args))
     }
 
-    /// Runs ccert, asserts exit 1 with one error line; returns that line.
+    /// Runs ccert, asserts exit 1 with one error line (remove lists what it
+    /// matched before it); returns that line.
     fn fails(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        let (stdout, stderr) = texts(&out);
-        assert_eq!(
-            out.status.code(),
-            Some(1),
-            "ccert {args:?}\n{stdout}{stderr}"
-        );
-        assert!(!stderr.contains(pg::PASSWORD), "{stderr}");
-        let errors: Vec<&str> = stderr
+        let out = self.ccert(args).status(1).any_stderr().run();
+        let errors: Vec<&str> = out
+            .stderr
             .lines()
             .filter(|l| l.starts_with("ccert: error:"))
             .collect();
-        assert_eq!(errors.len(), 1, "{stderr}");
+        assert_eq!(errors.len(), 1, "{}", out.stderr);
         errors[0].to_string()
     }
 
@@ -119,19 +113,24 @@ impl Fleet {
         out.join(format!("{name}.pem"))
     }
 
+    /// `ccert doctor`'s report (exit 1: each case here has findings).
+    fn doctor(&self) -> String {
+        self.stdout(self.ccert(&["doctor"]).status(1))
+    }
+
+    /// Runs `ccert --map MAP ARGS` like [`Fleet::ok`]; `remove` first
+    /// lists on standard error the entries it matched.
     fn with_map(&self, args: &[&str]) -> String {
         let map = self.map();
         let mut all = vec!["--map", map.as_str()];
         all.extend_from_slice(args);
-        self.ok(&all)
+        let test = self.ccert(&all);
+        if args[0] == "remove" {
+            let said = format!(" in {map} match");
+            return self.stdout(test.stderr_contains("ccert: 1 entry").stderr_contains(said));
+        }
+        self.stdout(test)
     }
-}
-
-fn texts(out: &Output) -> (String, String) {
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 fn fingerprint(fleet: &Fleet, cert: &Path) -> String {
@@ -183,8 +182,8 @@ fn init_writes_the_cf_once_and_never_prints_the_password() {
     let out = f.ok(&["db", "init", &f.map()]);
     assert!(out.contains("up to date (schema version 2)"), "{out}");
     // PGPASSWORD is taken when there is no password file.
-    let out = f
-        .command(&[
+    f.stdout(
+        f.ccert(&[
             "db",
             "init",
             &f.map(),
@@ -196,11 +195,8 @@ fn init_writes_the_cf_once_and_never_prints_the_password() {
             "ccert",
             "--force",
         ])
-        .env("PGPASSWORD", pg::PASSWORD)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{:?}", texts(&out));
-    assert!(!texts(&out).0.contains(pg::PASSWORD));
+        .env("PGPASSWORD", pg::PASSWORD),
+    );
     assert_eq!(fs::read_to_string(&f.cf).unwrap(), text);
 }
 
@@ -242,7 +238,13 @@ fn edits_work_on_pgsql_as_on_a_file() {
     let out = f.with_map(&["add", a.to_str().unwrap(), b.to_str().unwrap()]);
     assert!(out.contains(&format!("added {fa} alpha")), "{out}");
     // The same certificate again: one row, a notice.
-    f.with_map(&["add", a.to_str().unwrap()]);
+    f.ccert(&["--map", &f.map(), "add", a.to_str().unwrap()])
+        .stderr(format!(
+            "ccert: notice: {}: {fa} is already in {} as \"alpha\"; nothing to do\n",
+            a.display(),
+            f.map()
+        ))
+        .run();
     assert_eq!(
         f.pg.psql("mail", "SELECT count(*) FROM ccert_clientcerts"),
         "2"
@@ -259,7 +261,7 @@ fn edits_work_on_pgsql_as_on_a_file() {
         "{json}"
     );
     // --expiring: both expire in 20 days.
-    let out = f.run(&[
+    f.ccert(&[
         "--map",
         &f.map(),
         "list",
@@ -267,9 +269,10 @@ fn edits_work_on_pgsql_as_on_a_file() {
         "30",
         "--format",
         "plain",
-    ]);
-    assert_eq!(out.status.code(), Some(1));
-    let out = f.run(&[
+    ])
+    .status(1)
+    .run();
+    f.ok(&[
         "--map",
         &f.map(),
         "list",
@@ -278,7 +281,6 @@ fn edits_work_on_pgsql_as_on_a_file() {
         "--format",
         "plain",
     ]);
-    assert_eq!(out.status.code(), Some(0));
     // A different name is refused without --replace, renamed with it.
     let map = f.map();
     let err = f.fails(&["--map", &map, "add", a.to_str().unwrap(), "--name", "other"]);
@@ -293,7 +295,10 @@ fn edits_work_on_pgsql_as_on_a_file() {
         f.ok(&["query", &fa.to_lowercase(), &format!("proxy:{map}")]),
         "other\n"
     );
-    assert_eq!(f.run(&["query", "00:11", &map]).status.code(), Some(1));
+    f.ccert(&["query", "00:11", &map])
+        .status(1)
+        .stdout("")
+        .run();
     // Postfix's own pgsql client reads the same .cf and finds the same name.
     if let Some(postmap) = oracle::find("postmap")
         && postfix_has_pgsql(&f.path("conf"))
@@ -345,7 +350,19 @@ fn rehash_rewrites_every_row_from_the_stored_certificates() {
         return;
     };
     let a = f.cert("delta");
-    f.with_map(&["add", a.to_str().unwrap(), "--digest", "md5"]);
+    f.ccert(&[
+        "--map",
+        &f.map(),
+        "add",
+        a.to_str().unwrap(),
+        "--digest",
+        "md5",
+    ])
+    .stderr(
+        "ccert: warning: the server compares sha256 fingerprints (smtpd_tls_fingerprint_digest), \
+             so a md5 entry can never match; adding it anyway (--strict refuses)\n",
+    )
+    .run();
     let out = f.with_map(&["rehash", "--digest", "sha256", "--pubkey"]);
     assert!(out.contains("rewrote 1 of 1"), "{out}");
     let want = f.ok(&[
@@ -461,7 +478,10 @@ fn sync_writes_a_local_table_only_when_the_database_changed() {
         before
     );
     // A no-op add does not count as a change; a removal does.
-    f.with_map(&["add", a.to_str().unwrap()]);
+    f.ccert(&["--map", &map, "add", a.to_str().unwrap()])
+        .stderr_contains(" is already in ")
+        .stderr_contains("; nothing to do\n")
+        .run();
     assert!(
         f.ok(&["sync", "--from", &map, "--to", &to])
             .contains("up to date")
@@ -471,26 +491,13 @@ fn sync_writes_a_local_table_only_when_the_database_changed() {
         f.ok(&["sync", "--from", &map, "--to", &to])
             .contains("0 entries")
     );
-    assert_eq!(f.run(&["query", &fa, &to]).status.code(), Some(1));
+    f.ccert(&["query", &fa, &to]).status(1).stdout("").run();
     // Concurrent syncs (a timer and a manual run) take turns on FILE's lock.
     f.with_map(&["add", a.to_str().unwrap()]);
     let runs: Vec<_> = (0..4)
-        .map(|_| {
-            f.command(&["sync", "--from", &map, "--to", &to])
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
+        .map(|_| f.ccert(&["sync", "--from", &map, "--to", &to]).spawn())
         .collect();
-    let outputs: Vec<String> = runs
-        .into_iter()
-        .map(|c| {
-            let out = c.wait_with_output().unwrap();
-            assert!(out.status.success(), "{:?}", texts(&out));
-            texts(&out).0
-        })
-        .collect();
+    let outputs: Vec<String> = runs.into_iter().map(|c| c.wait().stdout).collect();
     assert_eq!(
         outputs.iter().filter(|o| o.contains("wrote cdb:")).count(),
         1,
@@ -500,15 +507,9 @@ fn sync_writes_a_local_table_only_when_the_database_changed() {
     f.with_map(&["remove", "--name", "zeta", "--yes"]);
     f.ok(&["sync", "--from", &map, "--to", &to]);
     // Editing the copy edits the database it came from.
-    let out = f.run(&["--map", local.to_str().unwrap(), "add", a.to_str().unwrap()]);
-    assert!(out.status.success(), "{:?}", texts(&out));
-    assert!(
-        texts(&out)
-            .1
-            .contains("is a copy kept by `ccert sync`; using pgsql:"),
-        "{:?}",
-        texts(&out)
-    );
+    f.ccert(&["--map", local.to_str().unwrap(), "add", a.to_str().unwrap()])
+        .stderr_contains("is a copy kept by `ccert sync`; using pgsql:")
+        .run();
     assert_eq!(
         f.pg.psql("mail", "SELECT name FROM ccert_clientcerts"),
         "zeta"
@@ -608,6 +609,7 @@ fn tls_require_and_verify_full_through_the_uri() {
     let a = f.cert("eta");
     let port = f.pg.port;
     let pw = pg::PASSWORD;
+    let mut added = false;
     for (host, query, ok) in [
         ("127.0.0.1", "sslmode=require".to_string(), true),
         (
@@ -632,13 +634,20 @@ fn tls_require_and_verify_full_through_the_uri() {
             format!("hosts = postgresql://ccert:{pw}@{host}:{port}/mail?{query}\n"),
         )
         .unwrap();
-        let out = f.run(&["--map", &f.map(), "add", a.to_str().unwrap()]);
-        assert_eq!(
-            out.status.success(),
-            ok,
-            "{host} {query}: {:?}",
-            texts(&out)
-        );
+        let add = f
+            .ccert(&["--map", &f.map(), "add", a.to_str().unwrap()])
+            .note(format!("{host} {query}"));
+        if ok && added {
+            // Connected again: the row from the first connection is there.
+            add.stderr_contains(" is already in ")
+                .stderr_contains(" as \"eta\"; nothing to do\n")
+                .run();
+        } else if ok {
+            add.run();
+            added = true;
+        } else {
+            add.status(1).stderr_contains("ccert: error: ").run();
+        }
         let ssl =
             f.pg.psql("mail", "SELECT count(*) FROM pg_stat_ssl WHERE ssl");
         assert!(ssl.parse::<u32>().is_ok());
@@ -673,23 +682,17 @@ fn unix_socket_hosts_and_schema_migration() {
     )
     .unwrap();
     let port = f.pg.port.to_string();
-    let out = f
-        .command(&["--map", &f.map(), "list", "--format", "plain"])
+    f.ccert(&["--map", &f.map(), "list", "--format", "plain"])
         .env("PGPORT", &port)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{:?}", texts(&out));
+        .run();
     // Migration in place: a version-1 schema is brought to version 2 on first use.
     f.pg.psql(
         "mail",
         "DROP INDEX ccert_clientcerts_name; UPDATE ccert_state SET schema_version = 1",
     );
-    let out = f
-        .command(&["--map", &f.map(), "list"])
+    f.ccert(&["--map", &f.map(), "list"])
         .env("PGPORT", &port)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{:?}", texts(&out));
+        .run();
     assert_eq!(
         f.pg.psql("mail", "SELECT schema_version FROM ccert_state"),
         "2"
@@ -703,16 +706,11 @@ fn unix_socket_hosts_and_schema_migration() {
     );
     // A newer schema is refused.
     f.pg.psql("mail", "UPDATE ccert_state SET schema_version = 99");
-    let out = f
-        .command(&["--map", &f.map(), "list"])
+    f.ccert(&["--map", &f.map(), "list"])
         .env("PGPORT", &port)
-        .output()
-        .unwrap();
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("upgrade ccert"),
-        "{:?}",
-        texts(&out)
-    );
+        .status(1)
+        .stderr_contains("upgrade ccert")
+        .run();
 }
 
 #[test]
@@ -727,8 +725,7 @@ fn doctor_checks_pgsql_tables() {
         format!("relay_clientcerts = proxy:{}\n", f.map()),
     )
     .unwrap();
-    let out = f.run(&["doctor"]);
-    let text = texts(&out).0;
+    let text = f.doctor();
     assert!(text.contains("proxy_read_maps does not list it"), "{text}");
     assert!(text.contains("the database answers"), "{text}");
     assert!(
@@ -739,10 +736,10 @@ fn doctor_checks_pgsql_tables() {
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } == 0 && group_id("postfix").is_some() {
         fs::set_permissions(&f.cf, fs::Permissions::from_mode(0o600)).unwrap();
-        let text = texts(&f.run(&["doctor"])).0;
+        let text = f.doctor();
         assert!(text.contains("proxymap runs as the postfix user"), "{text}");
         fs::set_permissions(&f.cf, fs::Permissions::from_mode(0o640)).unwrap();
-        let text = texts(&f.run(&["doctor"])).0;
+        let text = f.doctor();
         assert!(
             !text.contains("proxymap runs as the postfix user"),
             "{text}"
@@ -757,7 +754,7 @@ fn doctor_checks_pgsql_tables() {
     )
     .unwrap();
     fs::set_permissions(&f.cf, fs::Permissions::from_mode(0o644)).unwrap();
-    let text = texts(&f.run(&["doctor"])).0;
+    let text = f.doctor();
     assert!(text.contains("readable by every user"), "{text}");
     assert!(text.contains("expansion_limit is not 1"), "{text}");
     assert!(text.contains("does not use '%s'"), "{text}");
@@ -771,7 +768,7 @@ fn doctor_checks_pgsql_tables() {
         ),
     )
     .unwrap();
-    let text = texts(&f.run(&["doctor"])).0;
+    let text = f.doctor();
     assert!(
         text.contains("only for Postfix 3.10") && text.contains("the database answers"),
         "{text}"
@@ -780,7 +777,7 @@ fn doctor_checks_pgsql_tables() {
     // Down: Postfix's answer is explained.
     fs::write(&f.cf, &good).unwrap();
     f.pg.stop_server();
-    let text = texts(&f.run(&["doctor"])).0;
+    let text = f.doctor();
     assert!(
         text.contains("cannot connect") && text.contains("451"),
         "{text}"
@@ -802,27 +799,20 @@ fn concurrent_editors_lose_nothing() {
     let mut children = Vec::new();
     for i in 0..8 {
         children.push(
-            f.command(&["--map", &map, "add", keep[i].to_str().unwrap()])
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap(),
+            f.ccert(&["--map", &map, "add", keep[i].to_str().unwrap()])
+                .spawn(),
         );
         children.push(
-            f.command(&["--map", &map, "remove", gone[i].to_str().unwrap(), "--yes"])
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap(),
+            f.ccert(&["--map", &map, "remove", gone[i].to_str().unwrap(), "--yes"])
+                .stderr_contains(format!(
+                    " matches the fingerprints of {}:\n",
+                    gone[i].display()
+                ))
+                .spawn(),
         );
     }
     for c in children {
-        let out = c.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        c.wait();
     }
     let names = f.pg.psql(
         "mail",

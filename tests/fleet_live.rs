@@ -26,22 +26,26 @@ fn two_servers_share_one_database_list() {
     fs::write(&pw, pg::PASSWORD).unwrap();
     fs::set_permissions(&pw, fs::Permissions::from_mode(0o600)).unwrap();
     let map = format!("pgsql:{}", cf.display());
-    direct.ccert(&[
-        "db",
-        "init",
-        &map,
-        "--hosts",
-        &db.inet_host(),
-        "--dbname",
-        "mail",
-        "--user",
-        "ccert",
-        "--password-file",
-        pw.to_str().unwrap(),
-    ]);
+    direct
+        .ccert(&[
+            "db",
+            "init",
+            &map,
+            "--hosts",
+            &db.inet_host(),
+            "--dbname",
+            "mail",
+            "--user",
+            "ccert",
+            "--password-file",
+            pw.to_str().unwrap(),
+        ])
+        .run();
     let local = synced.table("cdb");
     let sync = |synced: &Instance| {
-        synced.ccert(&["sync", "--from", &map, "--to", &local]);
+        synced
+            .ccert(&["sync", "--from", &map, "--to", &local])
+            .run();
     };
     sync(&synced);
     let port_a = direct.listener("direct", &map, &[]);
@@ -62,7 +66,7 @@ fn two_servers_share_one_database_list() {
     let r = code(port_a);
     assert_eq!(r.code, 554, "{}", show(&r, &direct));
     // Added through A's configuration: A relays at once, B after a sync.
-    direct.ccert(&["add", client.cert.to_str().unwrap()]);
+    direct.ccert(&["add", client.cert.to_str().unwrap()]).run();
     let r = code(port_a);
     assert_eq!(r.code, 250, "{}", show(&r, &direct));
     let r = code(port_p);
@@ -73,7 +77,13 @@ fn two_servers_share_one_database_list() {
     let r = code(port_b);
     assert_eq!(r.code, 250, "{}", show(&r, &synced));
     // Removed: both refuse (B after its sync).
-    direct.ccert(&["remove", client.cert.to_str().unwrap(), "--yes"]);
+    direct
+        .ccert(&["remove", client.cert.to_str().unwrap(), "--yes"])
+        .stderr_contains(format!(
+            "ccert: 1 entry in {map} matches the fingerprints of {}:\n",
+            client.cert.display()
+        ))
+        .run();
     sync(&synced);
     let r = code(port_a);
     assert_eq!(r.code, 554, "{}", show(&r, &direct));
@@ -82,7 +92,7 @@ fn two_servers_share_one_database_list() {
     let r = code(port_b);
     assert_eq!(r.code, 554, "{}", show(&r, &synced));
     // Database down: A answers 4xx (temporary lookup failure), B keeps relaying.
-    direct.ccert(&["add", client.cert.to_str().unwrap()]);
+    direct.ccert(&["add", client.cert.to_str().unwrap()]).run();
     sync(&synced);
     db.stop_server();
     let r = code(port_a);

@@ -11,10 +11,10 @@
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
 use crate::oracle;
-use crate::test::{ccert_bin, fixtures};
+use crate::test::{Test, fixtures};
 
 const TYPES: [&str; 4] = ["hash", "lmdb", "cdb", "sqlite"];
 
@@ -75,15 +75,12 @@ impl Drop for Tmpfs {
     }
 }
 
-fn ccert(dir: &Path, args: &[&str]) -> Output {
-    Command::new(ccert_bin())
-        .current_dir(dir)
-        .env("MAIL_CONFIG", dir.join("no-postfix-config"))
-        .env_remove("CCERT_INTEROP")
+/// `ccert ARGS` in `dir`, with no Postfix configuration (and nothing
+/// created in `dir` for one).
+fn ccert(dir: &Path, args: &[&str]) -> Test {
+    Test::at(dir)
+        .config_dir(dir.join("no-postfix-config"))
         .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
 }
 
 fn table_path(dir: &Path, kind: &str) -> PathBuf {
@@ -114,19 +111,21 @@ fn fill(dir: &Path) {
     while f.write_all(&[0]).is_ok() {}
 }
 
-/// Asserts a clean failure: exit 1, one line on stderr containing `what`,
-/// nothing on stdout, and no temp or journal file beside the table.
-fn assert_failed(out: &Output, what: &str, dir: &Path, before: &[String], label: &str) {
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{label}: {stderr}");
-    assert!(
-        stderr.contains(what) && stderr.lines().count() == 1,
-        "{label}: expected one line saying {what:?}, got:\n{stderr}"
-    );
-    assert!(
-        out.stdout.is_empty(),
-        "{label}: said {:?}",
-        String::from_utf8_lossy(&out.stdout)
+/// Runs `test` expecting a clean failure: exit 1, one line on stderr
+/// containing `what`, nothing on stdout, and no temp or journal file beside
+/// the table.
+fn assert_failed(test: Test, what: &str, dir: &Path, before: &[String], label: &str) {
+    let out = test
+        .note(label)
+        .status(1)
+        .stdout("")
+        .stderr_contains(what)
+        .run();
+    assert_eq!(
+        out.stderr.lines().count(),
+        1,
+        "{label}: expected one line saying {what:?}, got:\n{}",
+        out.stderr
     );
     assert_eq!(names(dir), before, "{label}: files left behind");
 }
@@ -146,12 +145,7 @@ fn full_read_only_and_denied_filesystems_leave_tables_intact() {
     fs::set_permissions(dir.join("clientcerts"), fs::Permissions::from_mode(0o644)).unwrap();
     let maps: Vec<String> = TYPES.iter().map(|t| format!("{t}:clientcerts")).collect();
     for m in &maps {
-        let out = ccert(dir, &["compile", m]);
-        assert!(
-            out.status.success(),
-            "{m}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        ccert(dir, &["compile", m]).run();
     }
     let tables: Vec<(PathBuf, Vec<u8>)> = TYPES
         .iter()
@@ -183,9 +177,8 @@ fn full_read_only_and_denied_filesystems_leave_tables_intact() {
     fill(dir);
     let before = names(dir);
     for m in &maps {
-        let out = ccert(dir, &["compile", m]);
         assert_failed(
-            &out,
+            ccert(dir, &["compile", m]),
             "no space left on device",
             dir,
             &before,
@@ -194,7 +187,7 @@ fn full_read_only_and_denied_filesystems_leave_tables_intact() {
     }
     unchanged("full disk");
     let cert = fixtures().join("rsa.pem");
-    let out = ccert(
+    ccert(
         dir,
         &[
             "--map",
@@ -204,18 +197,17 @@ fn full_read_only_and_denied_filesystems_leave_tables_intact() {
             "--name",
             "new",
         ],
-    );
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "add on a full disk: {stderr}");
-    assert!(
-        stderr.to_lowercase().contains("no space left") && stderr.lines().count() == 1,
-        "add on a full disk: {stderr}"
-    );
-    assert!(
-        out.stdout.is_empty(),
-        "add said {:?}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    )
+    .note("add on a full disk")
+    .status(1)
+    .stdout("")
+    // The first write add makes is the certificate store's copy.
+    .stderr(format!(
+        "ccert: error: clientcerts.d: keeping a copy of {} for rehash: \
+         no space left on device (free some space and run again)\n",
+        cert.display()
+    ))
+    .run();
     // The certificate store directory may have been created (empty).
     let _ = fs::remove_dir(dir.join("clientcerts.d"));
     assert_eq!(names(dir), before, "add on a full disk left files");
@@ -226,9 +218,8 @@ fn full_read_only_and_denied_filesystems_leave_tables_intact() {
     fs_.remount("ro");
     let before = names(dir);
     for m in &maps {
-        let out = ccert(dir, &["compile", m]);
         assert_failed(
-            &out,
+            ccert(dir, &["compile", m]),
             "read-only file system",
             dir,
             &before,
@@ -242,17 +233,9 @@ fn full_read_only_and_denied_filesystems_leave_tables_intact() {
     if let Some(runuser) = oracle::find("runuser") {
         let before = names(dir);
         for m in &maps {
-            let out = Command::new(&runuser)
-                .args(["-u", "nobody", "--"])
-                .arg(ccert_bin())
-                .args(["compile", m])
-                .current_dir(dir)
-                .env("MAIL_CONFIG", dir.join("no-postfix-config"))
-                .stdin(Stdio::null())
-                .output()
-                .unwrap();
+            let runuser = runuser.to_str().unwrap();
             assert_failed(
-                &out,
+                ccert(dir, &["compile", m]).wrapped([runuser, "-u", "nobody", "--"]),
                 "permission denied",
                 dir,
                 &before,
@@ -275,28 +258,15 @@ fn full_read_only_and_denied_filesystems_leave_tables_intact() {
     for m in &maps {
         let key = format!("{:064x}", 1);
         if as_postfix {
-            let out = Command::new(runuser.as_ref().unwrap())
-                .args(["-u", "postfix", "--"])
-                .arg(ccert_bin())
-                .args(["query", &key, m])
-                .current_dir(dir)
-                .env("MAIL_CONFIG", dir.join("no-postfix-config"))
-                .stdin(Stdio::null())
-                .output()
-                .unwrap();
-            assert_eq!(
-                String::from_utf8_lossy(&out.stdout),
-                "host0.example\n",
-                "{m} as postfix: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+            let runuser = runuser.as_ref().unwrap().to_str().unwrap();
+            ccert(dir, &["query", &key, m])
+                .wrapped([runuser, "-u", "postfix", "--"])
+                .note(format!("{m} as postfix"))
+                .stdout("host0.example\n")
+                .run();
         }
-        let out = ccert(dir, &["query", &key, m]);
-        assert_eq!(
-            String::from_utf8_lossy(&out.stdout),
-            "host0.example\n",
-            "{m}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        ccert(dir, &["query", &key, m])
+            .stdout("host0.example\n")
+            .run();
     }
 }

@@ -1,20 +1,19 @@
 //! Hardening: ccert under hostile sources, corrupt tables, concurrent
 //! edits, planted symlinks and narrowed modes.
 //!
-//! Every run here goes through [`run_guarded`]: the binary runs under
+//! Every run here goes through [`guarded`]: the binary runs under
 //! `ulimit -v` (so a huge allocation fails instead of passing unnoticed)
 //! and is killed if it does not finish within a generous hang guard, which
 //! fails the test. A panic exits 101 and a crash is killed by a signal, so
 //! asserting the exit code (1 for an error) proves neither happened.
 
-use std::fs::{self, File};
+use std::fs;
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::oracle;
-use crate::test::{Test, ccert_bin, fixtures};
+use crate::test::{Finished, Test, fixtures};
 
 /// Address-space limit for every guarded run, in KiB (ulimit -v). Large
 /// enough for the debug binary and its threads; far below what an
@@ -26,28 +25,6 @@ const MEM_LIMIT_KB: u64 = 1_500_000;
 /// legitimate run here takes well under a second).
 const HANG_GUARD: Duration = Duration::from_secs(60);
 
-/// What a guarded run produced.
-#[derive(Debug)]
-pub struct Run {
-    /// Exit code; -N when killed by signal N.
-    pub code: i32,
-    /// Standard output.
-    pub stdout: Vec<u8>,
-    /// Standard error as text.
-    pub stderr: String,
-}
-
-impl Run {
-    fn show(&self, what: &str) -> String {
-        format!(
-            "{what}\n--- exit {}\n--- stdout\n{}\n--- stderr\n{}",
-            self.code,
-            String::from_utf8_lossy(&self.stdout[..self.stdout.len().min(2000)]),
-            self.stderr
-        )
-    }
-}
-
 /// A scratch directory with an empty Postfix configuration directory.
 pub fn scratch() -> tempfile::TempDir {
     let dir = tempfile::Builder::new()
@@ -58,74 +35,51 @@ pub fn scratch() -> tempfile::TempDir {
     dir
 }
 
-/// Runs ccert in `dir` under the memory limit and the hang guard.
-pub fn run_guarded(dir: &Path, args: &[&str]) -> Run {
-    run_program(dir, &ccert_bin(), args)
+/// ccert in `dir` under the memory limit and the hang guard.
+pub fn guarded(dir: &Path) -> Test {
+    Test::at(dir)
+        .wrapped([
+            "sh".to_string(),
+            "-c".to_string(),
+            format!("ulimit -v {MEM_LIMIT_KB}; exec \"$0\" \"$@\""),
+        ])
+        .timeout(HANG_GUARD)
 }
 
-/// Runs `program` (ccert or a wrapper script that execs it) in `dir` under
-/// the memory limit and the hang guard.
-fn run_program(dir: &Path, program: &Path, args: &[&str]) -> Run {
-    let out_path = dir.join(".guarded-stdout");
-    let err_path = dir.join(".guarded-stderr");
-    let mut child = Command::new("sh")
-        .arg("-c")
-        .arg(format!("ulimit -v {MEM_LIMIT_KB}; exec \"$0\" \"$@\""))
-        .arg(program)
+/// A guarded run that must fail cleanly: exit 1 (no panic, no signal) and
+/// an error naming `file`.
+fn fails_cleanly(dir: &Path, args: &[&str], file: &str, what: &str) -> Finished {
+    guarded(dir)
         .args(args)
-        .current_dir(dir)
-        .env("MAIL_CONFIG", dir.join("postfix-config"))
-        .env_remove("CCERT_INTEROP")
-        .stdin(Stdio::null())
-        .stdout(File::create(&out_path).unwrap())
-        .stderr(File::create(&err_path).unwrap())
-        .spawn()
-        .expect("spawning sh");
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if start.elapsed() > HANG_GUARD {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("ccert {args:?} hung (killed after {HANG_GUARD:?})");
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    };
-    use std::os::unix::process::ExitStatusExt;
-    let code = status
-        .code()
-        .unwrap_or_else(|| -status.signal().unwrap_or(0));
-    let run = Run {
-        code,
-        stdout: fs::read(&out_path).unwrap(),
-        stderr: String::from_utf8_lossy(&fs::read(&err_path).unwrap()).into_owned(),
-    };
-    let _ = fs::remove_file(out_path);
-    let _ = fs::remove_file(err_path);
-    run
+        .note(what)
+        .status(1)
+        .stderr_contains("ccert: error")
+        .stderr_contains(file)
+        .stderr_lacks("panicked")
+        .run()
 }
 
-/// Asserts a run failed cleanly: exit 1, an error naming `file`, no panic.
-fn assert_clean_error(run: &Run, file: &str, what: &str) {
-    assert_eq!(run.code, 1, "{}", run.show(what));
+/// A guarded run on a damaged table that may still answer: exit 0 with
+/// nothing on standard error, or exit 1 (a miss, silent, or an error naming
+/// `file`); never a panic or a signal.
+fn does_not_crash(dir: &Path, args: &[&str], file: &str, what: &str) -> Finished {
+    let run = guarded(dir)
+        .args(args)
+        .note(what)
+        .status_among(&[0, 1])
+        .any_stderr()
+        .stderr_lacks("panicked")
+        .run();
     assert!(
-        run.stderr.contains("ccert: error") && run.stderr.contains(file),
-        "error does not name {file}: {}",
-        run.show(what)
+        run.stderr.is_empty()
+            || (run.status == 1
+                && run.stderr.starts_with("ccert: error")
+                && run.stderr.contains(file)),
+        "{what}: exit {}, stderr: {}",
+        run.status,
+        run.stderr
     );
-    assert!(!run.stderr.contains("panicked"), "{}", run.show(what));
-}
-
-/// Asserts a run either succeeded or failed cleanly (a query on a damaged
-/// table may still find its key, or miss it silently).
-fn assert_no_crash(run: &Run, file: &str, what: &str) {
-    assert!(run.code == 0 || run.code == 1, "{}", run.show(what));
-    assert!(!run.stderr.contains("panicked"), "{}", run.show(what));
-    if run.stderr.contains("ccert: error") {
-        assert!(run.stderr.contains(file), "{}", run.show(what));
-    }
+    run
 }
 
 /// A small deterministic generator (xorshift64*), so failures reproduce.
@@ -165,8 +119,7 @@ fn table_source() -> Vec<u8> {
 /// Compiles `map` of `kind` in `dir` and returns the table's bytes.
 fn build_table(dir: &Path, kind: &str) -> Vec<u8> {
     fs::write(dir.join("map"), table_source()).unwrap();
-    let run = run_guarded(dir, &["compile", &format!("{kind}:map")]);
-    assert_eq!(run.code, 0, "{}", run.show("compile"));
+    guarded(dir).args(["compile", &format!("{kind}:map")]).run();
     fs::read(dir.join(format!("map.{kind}"))).unwrap_or_else(|_| {
         fs::read(dir.join(match kind {
             "hash" => "map.db",
@@ -181,21 +134,30 @@ fn build_table(dir: &Path, kind: &str) -> Vec<u8> {
 fn check_damaged(dir: &Path, kind: &str, table: &str, bytes: &[u8], what: &str, strict: bool) {
     fs::write(dir.join(table), bytes).unwrap();
     let map = format!("{kind}:map");
-    let dump = run_guarded(dir, &["dump", &map]);
-    let miss = run_guarded(dir, &["query", "no-such-key", &map]);
-    let hit = run_guarded(dir, &["query", "key7", &map]);
-    let long = run_guarded(dir, &["query", "longkey", &map]);
-    if strict {
-        assert_clean_error(&dump, table, &format!("dump, {what}"));
-        assert_clean_error(&miss, table, &format!("query miss, {what}"));
-        assert_clean_error(&hit, table, &format!("query hit, {what}"));
-        assert_clean_error(&long, table, &format!("query long, {what}"));
+    let check = if strict {
+        fails_cleanly
     } else {
-        assert_no_crash(&dump, table, &format!("dump, {what}"));
-        assert_no_crash(&miss, table, &format!("query miss, {what}"));
-        assert_no_crash(&hit, table, &format!("query hit, {what}"));
-        assert_no_crash(&long, table, &format!("query long, {what}"));
-    }
+        does_not_crash
+    };
+    check(dir, &["dump", &map], table, &format!("dump, {what}"));
+    check(
+        dir,
+        &["query", "no-such-key", &map],
+        table,
+        &format!("query miss, {what}"),
+    );
+    check(
+        dir,
+        &["query", "key7", &map],
+        table,
+        &format!("query hit, {what}"),
+    );
+    check(
+        dir,
+        &["query", "longkey", &map],
+        table,
+        &format!("query long, {what}"),
+    );
 }
 
 /// Random files and truncations of a good table: every read fails cleanly.
@@ -369,8 +331,12 @@ fn corrupt_hash_tables_fail_cleanly() {
         ("overflow chain loops", &overflow_loop),
     ] {
         fs::write(dir.join("map.db"), bytes).unwrap();
-        let dump = run_guarded(dir, &["dump", "hash:map"]);
-        assert_clean_error(&dump, "map.db", &format!("dump, {what}"));
+        fails_cleanly(
+            dir,
+            &["dump", "hash:map"],
+            "map.db",
+            &format!("dump, {what}"),
+        );
     }
     // The long value sits on an overflow chain: damaged chains fail its lookup.
     for (what, bytes) in [
@@ -379,13 +345,21 @@ fn corrupt_hash_tables_fail_cleanly() {
         ("overflow chain loops", &overflow_loop),
     ] {
         fs::write(dir.join("map.db"), bytes).unwrap();
-        let run = run_guarded(dir, &["query", "longkey", "hash:map"]);
-        assert_clean_error(&run, "map.db", &format!("query longkey, {what}"));
+        fails_cleanly(
+            dir,
+            &["query", "longkey", "hash:map"],
+            "map.db",
+            &format!("query longkey, {what}"),
+        );
     }
     // A miss must walk its chain to the end, so a loop is found.
     fs::write(dir.join("map.db"), &looped).unwrap();
-    let run = run_guarded(dir, &["query", "no-such-key", "hash:map"]);
-    assert_clean_error(&run, "map.db", "query miss, every chain loops");
+    fails_cleanly(
+        dir,
+        &["query", "no-such-key", "hash:map"],
+        "map.db",
+        "query miss, every chain loops",
+    );
 
     // Whole pages overwritten with random bytes.
     let mut rng = Rng::new(99);
@@ -400,8 +374,12 @@ fn corrupt_hash_tables_fail_cleanly() {
             &format!("page {p} overwritten"),
             false,
         );
-        let dump = run_guarded(dir, &["dump", "hash:map"]);
-        assert_clean_error(&dump, "map.db", &format!("dump, page {p} overwritten"));
+        fails_cleanly(
+            dir,
+            &["dump", "hash:map"],
+            "map.db",
+            &format!("dump, page {p} overwritten"),
+        );
     }
 }
 
@@ -448,8 +426,12 @@ fn corrupt_cdb_tables_fail_cleanly() {
     ] {
         check_damaged(dir, "cdb", "map.cdb", bytes, what, false);
         fs::write(dir.join("map.cdb"), bytes).unwrap();
-        let dump = run_guarded(dir, &["dump", "cdb:map"]);
-        assert_clean_error(&dump, "map.cdb", &format!("dump, {what}"));
+        fails_cleanly(
+            dir,
+            &["dump", "cdb:map"],
+            "map.cdb",
+            &format!("dump, {what}"),
+        );
     }
     // Slots pointing anywhere, and records overwritten with random bytes.
     let mut rng = Rng::new(7);
@@ -520,30 +502,42 @@ fn overwrite_each_lmdb_page(dir: &Path, good: &[u8]) -> usize {
             bytes[page * PAGE..(page + 1) * PAGE].copy_from_slice(fill);
             fs::write(dir.join("map.lmdb"), &bytes).unwrap();
             let what = format!("page {page} overwritten with pattern {n}");
-            let dump = run_guarded(dir, &["dump", "lmdb:map"]);
-            *codes.entry(("dump", dump.code)).or_insert(0) += 1;
-            assert_no_crash(&dump, "map.lmdb", &format!("dump, {what}"));
-            if dump.code == 1 {
-                assert_clean_error(&dump, "map.lmdb", &format!("dump, {what}"));
+            let dump = does_not_crash(
+                dir,
+                &["dump", "lmdb:map"],
+                "map.lmdb",
+                &format!("dump, {what}"),
+            );
+            *codes.entry(("dump", dump.status)).or_insert(0) += 1;
+            if dump.status == 1 {
+                // A dump reads every page: a refusal is an error, never silent.
+                assert!(!dump.stderr.is_empty(), "dump, {what}: exit 1, no error");
                 refused += 1;
             }
             for &key in keys {
-                let query = run_guarded(dir, &["query", key, "lmdb:map"]);
-                *codes.entry(("query", query.code)).or_insert(0) += 1;
-                assert_no_crash(&query, "map.lmdb", &format!("query {key}, {what}"));
+                let query = does_not_crash(
+                    dir,
+                    &["query", key, "lmdb:map"],
+                    "map.lmdb",
+                    &format!("query {key}, {what}"),
+                );
+                *codes.entry(("query", query.status)).or_insert(0) += 1;
                 // A lookup checks only the pages on its own path: it fails
                 // cleanly or answers as the undamaged table does (only the
                 // overflow tail pages, plain value bytes, can change a value).
-                if query.code == 1 && !query.stderr.is_empty() {
-                    assert_clean_error(&query, "map.lmdb", &format!("query {key}, {what}"));
-                } else if key != "longkey" {
-                    let want: &[u8] = if key == "key2999" {
-                        b"value2999\n"
-                    } else {
-                        b""
-                    };
-                    assert_eq!(query.stdout, want, "{}", query.show(&what));
+                if (query.status == 1 && !query.stderr.is_empty()) || key == "longkey" {
+                    continue;
                 }
+                let want: &[u8] = if key == "key2999" {
+                    b"value2999\n"
+                } else {
+                    b""
+                };
+                assert_eq!(
+                    query.stdout_bytes, want,
+                    "query {key}, {what}: exit {}",
+                    query.status
+                );
             }
         }
     }
@@ -557,8 +551,7 @@ fn lmdb_pages_overwritten_fail_cleanly() {
     let dir = scratch();
     let dir = dir.path();
     fs::write(dir.join("map"), big_lmdb_source()).unwrap();
-    let run = run_guarded(dir, &["compile", "lmdb:map"]);
-    assert_eq!(run.code, 0, "{}", run.show("compile"));
+    guarded(dir).args(["compile", "lmdb:map"]).run();
     let good = fs::read(dir.join("map.lmdb")).unwrap();
     let pages = good.len() / 4096;
     let refused = overwrite_each_lmdb_page(dir, &good);
@@ -605,19 +598,19 @@ fn lmdb_pages_overwritten_in_postmap_tables_fail_cleanly() {
         &postmap,
         &["-c", &cf, &format!("lmdb:{}", dir.join("big").display())],
     );
-    let dump = run_guarded(dir, &["dump", "lmdb:big"]);
-    assert_eq!(dump.code, 0, "{}", dump.show("dump big"));
+    let dump = guarded(dir).args(["dump", "lmdb:big"]).run();
     assert_eq!(
-        dump.stdout
+        dump.stdout_bytes
             .split(|&b| b == b'\n')
             .filter(|l| !l.is_empty())
             .count(),
         entries
     );
     let last = entries - 1;
-    let query = run_guarded(dir, &["query", &format!("k{last}"), "lmdb:big"]);
-    assert_eq!(query.code, 0, "{}", query.show("query big"));
-    assert_eq!(query.stdout, format!("v{last}\n").into_bytes());
+    guarded(dir)
+        .args(["query", &format!("k{last}"), "lmdb:big"])
+        .stdout(format!("v{last}\n"))
+        .run();
 }
 
 #[test]
@@ -636,11 +629,41 @@ pub fn fixture(name: &str) -> PathBuf {
 }
 
 /// Runs ccert to completion without the guard (for many concurrent runs),
-/// expecting success; returns standard output. Standard error is not
-/// checked: add and remove report what they matched and rebuilt there, and
-/// these tests are about what the files hold afterwards.
+/// expecting success and what it reports (see [`reports`]); returns
+/// standard output.
 fn ccert_ok(dir: &Path, args: &[&str]) -> Vec<u8> {
-    Test::at(dir).args(args).any_stderr().run().stdout_bytes
+    reports(Test::at(dir).args(args), args).run().stdout_bytes
+}
+
+/// What ccert reports on standard error after an edit of `map` in the
+/// test's directory: `add` and `remove` name each table of `map` they
+/// rebuilt (remove first names the entry it matched, add first warns about
+/// an expired certificate); every other command here is quiet.
+fn reports(test: Test, args: &[&str]) -> Test {
+    let dir = test.dir().to_path_buf();
+    let rebuilt: String = ALL_TYPES
+        .iter()
+        .map(|kind| table_name(kind))
+        .filter(|table| dir.join(table).exists())
+        .map(|table| format!("ccert: rebuilt {table}\n"))
+        .collect();
+    if args.contains(&"--no-compile") {
+        return test;
+    }
+    match args.first() {
+        // The expired fixture is added with a warning first.
+        Some(&"add") if args.contains(&"expired.pem") => test.stderr(format!(
+            "ccert: warning: expired.pem: the certificate expired on 2021-01-01T00:00:00Z; adding it anyway\n{rebuilt}"
+        )),
+        Some(&"add") => test.stderr(rebuilt),
+        Some(&"remove") => {
+            let name = args[args.iter().position(|a| *a == "--name").unwrap() + 1];
+            test.stderr_contains(format!(" entry in map matches the name \"{name}\":\n"))
+                .stderr_contains(":\n  line ")
+                .stderr_contains(rebuilt)
+        }
+        _ => test,
+    }
 }
 
 /// Sorted non-empty lines.
@@ -852,22 +875,17 @@ fn planted_symlinks_are_never_followed() {
     for round in 0..2 {
         for kind in ALL_TYPES {
             // Round 0 builds new tables, round 1 replaces them.
-            let run = run_guarded_env(
-                dir,
-                &["compile", &format!("{kind}:map")],
-                "TMPDIR",
-                "/nonexistent",
-            );
-            assert_eq!(
-                run.code,
-                0,
-                "{}",
-                run.show(&format!("compile {kind}, round {round}"))
-            );
+            guarded(dir)
+                .args(["compile", &format!("{kind}:map")])
+                .env("TMPDIR", "/nonexistent")
+                .note(format!("compile {kind}, round {round}"))
+                .run();
         }
         for args in [&add[..], &remove[..]] {
-            let run = run_guarded_env(dir, args, "TMPDIR", "/nonexistent");
-            assert_eq!(run.code, 0, "{}", run.show("add/remove"));
+            reports(guarded(dir), args)
+                .args(args)
+                .env("TMPDIR", "/nonexistent")
+                .run();
         }
     }
     for (link, victim) in &planted {
@@ -913,42 +931,24 @@ fn planted_symlinks_are_never_followed() {
     );
 }
 
-/// Runs a guarded ccert with one extra environment variable.
-fn run_guarded_env(dir: &Path, args: &[&str], key: &str, value: &str) -> Run {
-    let wrapper = dir.join(".env-wrapper");
-    fs::write(
-        &wrapper,
-        format!(
-            "#!/bin/sh\nexport {key}='{value}'\nexec \"{}\" \"$@\"\n",
-            ccert_bin().display()
-        ),
-    )
-    .unwrap();
-    set_mode(&wrapper, 0o700);
-    let run = run_program(dir, &wrapper, args);
-    fs::remove_file(wrapper).unwrap();
-    run
-}
-
 /// A private key `ccert issue` writes is 0600 even under umask 000, and a
 /// symlink planted at its name is refused, not followed.
 #[test]
 fn issued_private_keys_are_0600() {
     let scratch = scratch();
     let dir = scratch.path();
-    let wrapper = dir.join(".umask-wrapper");
-    fs::write(
-        &wrapper,
-        format!(
-            "#!/bin/sh\numask 000\nexec \"{}\" \"$@\"\n",
-            ccert_bin().display()
-        ),
-    )
-    .unwrap();
-    set_mode(&wrapper, 0o700);
+    // Under the memory limit and the hang guard, as every run here.
+    let umask_000 = || {
+        Test::at(dir)
+            .wrapped([
+                "sh".to_string(),
+                "-c".to_string(),
+                format!("ulimit -v {MEM_LIMIT_KB}; umask 000; exec \"$0\" \"$@\""),
+            ])
+            .timeout(HANG_GUARD)
+    };
     fs::create_dir(dir.join("out")).unwrap();
-    let run = run_program(dir, &wrapper, &["issue", "ws1", "--out", "out"]);
-    assert_eq!(run.code, 0, "{}", run.show("issue"));
+    umask_000().args(["issue", "ws1", "--out", "out"]).run();
     let keys: Vec<PathBuf> = fs::read_dir(dir.join("out"))
         .unwrap()
         .flatten()
@@ -966,8 +966,13 @@ fn issued_private_keys_are_0600() {
     let victim = dir.join("victim");
     fs::write(&victim, b"victim\n").unwrap();
     symlink(&victim, dir.join("out").join(&key_name)).unwrap();
-    let run = run_program(dir, &wrapper, &["issue", "ws2", "--out", "out"]);
-    assert_eq!(run.code, 1, "{}", run.show("issue over a symlink"));
+    umask_000()
+        .args(["issue", "ws2", "--out", "out"])
+        .status(1)
+        .stderr(format!(
+            "ccert: error: out/{key_name}: already exists; ccert issue never overwrites (choose another --out or name)\n"
+        ))
+        .run();
     assert_eq!(fs::read(&victim).unwrap(), b"victim\n");
 }
 
@@ -981,14 +986,12 @@ fn replaced_files_keep_their_mode() {
     fs::write(dir.join("map"), table_source()).unwrap();
     fs::copy(fixture("rsa.pem"), dir.join("rsa.pem")).unwrap();
     for kind in ALL_TYPES {
-        let run = run_guarded(dir, &["compile", &format!("{kind}:map")]);
-        assert_eq!(run.code, 0, "{}", run.show("compile"));
+        guarded(dir).args(["compile", &format!("{kind}:map")]).run();
         set_mode(&dir.join(table_name(kind)), 0o600);
     }
     set_mode(&dir.join("map"), 0o640);
     for kind in ALL_TYPES {
-        let run = run_guarded(dir, &["compile", &format!("{kind}:map")]);
-        assert_eq!(run.code, 0, "{}", run.show("recompile"));
+        guarded(dir).args(["compile", &format!("{kind}:map")]).run();
     }
     for args in [
         &[
@@ -996,8 +999,7 @@ fn replaced_files_keep_their_mode() {
         ][..],
         &["remove", "--map", "map", "--name", "h", "--yes"][..],
     ] {
-        let run = run_guarded(dir, args);
-        assert_eq!(run.code, 0, "{}", run.show("add/remove"));
+        reports(guarded(dir), args).args(args).run();
         assert_eq!(mode_of(&dir.join("map")), 0o640, "source after {args:?}");
         for kind in ALL_TYPES {
             assert_eq!(
@@ -1017,18 +1019,22 @@ fn sqlite_journal_symlink_is_never_followed() {
     let scratch = scratch();
     let dir = scratch.path();
     fs::write(dir.join("map"), table_source()).unwrap();
-    let run = run_guarded(dir, &["compile", "sqlite:map"]);
-    assert_eq!(run.code, 0, "{}", run.show("compile"));
+    guarded(dir).args(["compile", "sqlite:map"]).run();
     let victim = dir.join("victim");
     fs::write(&victim, b"victim\n").unwrap();
     symlink(&victim, dir.join("map.sqlite-journal")).unwrap();
-    let run = run_guarded(dir, &["compile", "sqlite:map"]);
-    assert_clean_error(&run, "map.sqlite", "recompile with a planted journal");
+    fails_cleanly(
+        dir,
+        &["compile", "sqlite:map"],
+        "map.sqlite",
+        "recompile with a planted journal",
+    );
     assert_eq!(fs::read(&victim).unwrap(), b"victim\n");
     fs::remove_file(dir.join("map.sqlite-journal")).unwrap();
-    let run = run_guarded(dir, &["query", "key7", "sqlite:map"]);
-    assert_eq!(run.code, 0, "{}", run.show("query after"));
-    assert_eq!(run.stdout, b"value7\n");
+    guarded(dir)
+        .args(["query", "key7", "sqlite:map"])
+        .stdout("value7\n")
+        .run();
 }
 
 /// Hostile source files: what postmap stores and warns about, ccert stores
@@ -1071,14 +1077,23 @@ fn hostile_sources_are_read_as_postmap_reads_them() {
     fs::copy(fixture("rsa.pem"), dir.join("rsa.pem")).unwrap();
     for (what, bytes) in &cases {
         fs::write(dir.join("map"), bytes).unwrap();
-        let run = run_guarded(dir, &["compile", "hash:map"]);
-        assert_eq!(run.code, 0, "{}", run.show(&format!("compile, {what}")));
-        let dump = run_guarded(dir, &["dump", "hash:map"]);
-        assert_eq!(dump.code, 0, "{}", dump.show(&format!("dump, {what}")));
+        // Compile warns about the lines it skips, and says nothing else.
+        let run = guarded(dir)
+            .args(["compile", "hash:map"])
+            .note(format!("compile, {what}"))
+            .any_stderr()
+            .run();
+        let dump = guarded(dir)
+            .args(["dump", "hash:map"])
+            .note(format!("dump, {what}"))
+            .run();
         let warned: Vec<&str> = run
             .stderr
             .lines()
-            .filter_map(|l| l.strip_prefix("ccert: warning: "))
+            .map(|l| {
+                l.strip_prefix("ccert: warning: ")
+                    .unwrap_or_else(|| panic!("{what}: not a warning: {l}"))
+            })
             .collect();
         for w in &warned {
             assert!(
@@ -1094,7 +1109,7 @@ fn hostile_sources_are_read_as_postmap_reads_them() {
                 pdir.join("map")
             });
             let mut got: Vec<Vec<u8>> = dump
-                .stdout
+                .stdout_bytes
                 .split(|&b| b == b'\n')
                 .filter(|l| !l.is_empty())
                 .map(<[u8]>::to_vec)
@@ -1127,11 +1142,14 @@ fn hostile_sources_are_read_as_postmap_reads_them() {
             );
         }
         // Editing keeps every byte of what was there.
-        let run = run_guarded(dir, &["list", "--map", "map", "--format", "plain"]);
-        assert_eq!(run.code, 0, "{}", run.show(&format!("list, {what}")));
-        let run = run_guarded(
-            dir,
-            &[
+        guarded(dir)
+            .args(["list", "--map", "map", "--format", "plain"])
+            .note(format!("list, {what}"))
+            // The same warnings as compile's, in postmap's words.
+            .stderr(run.stderr.clone())
+            .run();
+        guarded(dir)
+            .args([
                 "add",
                 "--map",
                 "map",
@@ -1141,9 +1159,9 @@ fn hostile_sources_are_read_as_postmap_reads_them() {
                 "h",
                 "--no-compile",
                 "rsa.pem",
-            ],
-        );
-        assert_eq!(run.code, 0, "{}", run.show(&format!("add, {what}")));
+            ])
+            .note(format!("add, {what}"))
+            .run();
         let after = fs::read(dir.join("map")).unwrap();
         assert!(
             after.starts_with(bytes),
@@ -1165,14 +1183,16 @@ fn compile_with_closed_output_does_not_panic() {
     }
     source.extend_from_slice(b"good value\n");
     fs::write(dir.join("map"), &source).unwrap();
-    let mut child = spawn_piped(dir, &["compile", "hash:map"]);
     // Close the read ends at once: every write fails with EPIPE.
-    drop(child.stdout.take());
-    drop(child.stderr.take());
-    let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(0), "{status}");
-    let run = run_guarded(dir, &["query", "good", "hash:map"]);
-    assert_eq!(run.stdout, b"value\n", "{}", run.show("query"));
+    guarded(dir)
+        .args(["compile", "hash:map"])
+        .close_stdout()
+        .close_stderr()
+        .run();
+    guarded(dir)
+        .args(["query", "good", "hash:map"])
+        .stdout("value\n")
+        .run();
 }
 
 /// Editing commands finish their work (source written, tables rebuilt) even
@@ -1184,42 +1204,23 @@ fn closed_output_never_half_finishes_an_edit() {
     let dir = scratch.path();
     fs::write(dir.join("map"), b"aa:bb first\n").unwrap();
     fs::copy(crate::test::fixtures().join("rsa.pem"), dir.join("rsa.pem")).unwrap();
-    let compiled = run_guarded(dir, &["compile", "cdb:map"]);
-    assert_eq!(compiled.code, 0, "{}", compiled.show("compile"));
-    let mut child = spawn_piped(dir, &["--map", "map", "add", "rsa.pem", "--name", "closed"]);
-    drop(child.stdout.take());
-    drop(child.stderr.take());
-    assert_eq!(child.wait().unwrap().code(), Some(0));
+    guarded(dir).args(["compile", "cdb:map"]).run();
+    guarded(dir)
+        .args(["--map", "map", "add", "rsa.pem", "--name", "closed"])
+        .close_stdout()
+        .close_stderr()
+        .run();
     // The table was rebuilt after the source edit: the new entry is there.
-    let dumped = run_guarded(dir, &["dump", "cdb:map"]);
-    assert!(
-        String::from_utf8_lossy(&dumped.stdout).contains("\tclosed\n"),
-        "{}",
-        dumped.show("dump")
-    );
-
-    let mut child = spawn_piped(dir, &["dump", "cdb:map"]);
-    drop(child.stdout.take());
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        !String::from_utf8_lossy(&out.stderr).contains("panicked"),
-        "dump panicked on a closed pipe"
-    );
-    assert_ne!(out.status.code(), Some(101));
-}
-
-/// Starts ccert in `dir` with piped standard output and error, for tests
-/// that close the reading ends early.
-fn spawn_piped(dir: &Path, args: &[&str]) -> std::process::Child {
-    Command::new(ccert_bin())
-        .args(args)
-        .current_dir(dir)
-        .env("MAIL_CONFIG", dir.join("postfix-config"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
+    guarded(dir)
+        .args(["dump", "cdb:map"])
+        .stdout_contains("\tclosed\n")
+        .run();
+    // Killed by SIGPIPE, as postmap: no panic, nothing on standard error.
+    guarded(dir)
+        .args(["dump", "cdb:map"])
+        .close_stdout()
+        .signal(libc::SIGPIPE)
+        .run();
 }
 
 /// Sources that are not regular files are refused before anything is opened
@@ -1244,12 +1245,11 @@ fn non_regular_and_endless_sources_are_refused() {
     for kind in ["hash", "lmdb", "cdb", "sqlite"] {
         for source in ["/dev/zero", "/dev/urandom", "fifo"] {
             let spec = format!("{kind}:{source}");
-            let run = run_guarded(dir, &["compile", &spec]);
-            assert_clean_error(&run, source, &spec);
+            let run = fails_cleanly(dir, &["compile", &spec], source, &spec);
             assert!(
                 run.stderr.contains("not a regular file"),
-                "{}",
-                run.show(&spec)
+                "{spec}: {}",
+                run.stderr
             );
         }
     }
@@ -1259,12 +1259,11 @@ fn non_regular_and_endless_sources_are_refused() {
         vec!["--map", "fifo", "add", cert.to_str().unwrap()],
         vec!["--map", "/dev/zero", "list"],
     ] {
-        let run = run_guarded(dir, &args);
-        assert_clean_error(&run, args[1], &format!("{args:?}"));
+        let run = fails_cleanly(dir, &args, args[1], &format!("{args:?}"));
         assert!(
             run.stderr.contains("not a regular file"),
-            "{}",
-            run.show("refusal")
+            "{args:?}: {}",
+            run.stderr
         );
     }
     assert_eq!(ccert_temps_in_dev(), 0, "temp files left in /dev");
@@ -1281,8 +1280,7 @@ fn non_regular_and_endless_sources_are_refused() {
     fs::write(dir.join("long"), &long).unwrap();
     for kind in ["hash", "lmdb", "cdb", "sqlite"] {
         let spec = format!("{kind}:long");
-        let run = run_guarded(dir, &["compile", &spec]);
-        assert_clean_error(&run, "long: line 2", &spec);
+        fails_cleanly(dir, &["compile", &spec], "long: line 2", &spec);
     }
 }
 
@@ -1311,8 +1309,7 @@ fn symlink_at_the_table_path_is_replaced_with_the_sources_owner_and_mode() {
         let before = fs::metadata(&victim).unwrap();
         let table = dir.join(table_name(kind));
         symlink(&victim, &table).unwrap();
-        let run = run_guarded(dir, &["compile", &format!("{kind}:map")]);
-        assert_eq!(run.code, 0, "{}", run.show(&format!("compile {kind}")));
+        guarded(dir).args(["compile", &format!("{kind}:map")]).run();
         let meta = fs::symlink_metadata(&table).unwrap();
         assert!(meta.is_file(), "{kind}: the link was not replaced");
         assert_eq!(
@@ -1336,12 +1333,9 @@ fn symlink_at_the_table_path_is_replaced_with_the_sources_owner_and_mode() {
             (before.mode(), before.uid(), before.gid()),
             "{kind}: the link's target changed"
         );
-        let run = run_guarded(dir, &["query", "key7", &format!("{kind}:map")]);
-        assert_eq!(
-            run.stdout,
-            b"value7\n",
-            "{}",
-            run.show(&format!("query {kind}"))
-        );
+        guarded(dir)
+            .args(["query", "key7", &format!("{kind}:map")])
+            .stdout("value7\n")
+            .run();
     }
 }

@@ -12,7 +12,7 @@
 use std::process::Command;
 
 use crate::live::{self, Client, EC, Instance, make_cert, rcpt, run_ok};
-use crate::test::{Test, ccert_bin};
+use crate::test::Test;
 
 const TEST: &str = "learn_live";
 
@@ -63,23 +63,6 @@ fn openssl_fp(openssl: &std::path::Path, c: &Client, pubkey: bool) -> String {
     }
 }
 
-/// Runs `ccert -c CONF ARGS` and returns (exit code, stdout, stderr).
-fn ccert_status(inst: &Instance, args: &[&str]) -> (i32, String, String) {
-    let out = live::output(
-        Command::new(ccert_bin())
-            .arg("-c")
-            .arg(inst.conf())
-            .args(args)
-            .env_remove("MAIL_CONFIG")
-            .stdin(std::process::Stdio::null()),
-    );
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 /// The `fingerprint=` and `pkey_fingerprint=` smtpd logged for `cn`.
 fn logged_fps(log: &str, cn: &str) -> (String, String) {
     let line = log
@@ -104,9 +87,10 @@ fn log_json(inst: &Instance, extra: &[&str]) -> Vec<serde_json::Value> {
     let mut args = vec!["log", "--format", "json"];
     args.extend_from_slice(extra);
     args.push(logfile.to_str().unwrap());
-    let (_, out, err) = ccert_status(inst, &args);
+    // Exit 1: some client in the log is not listed, in every call here.
+    let out = inst.ccert(&args).status(1).run().stdout;
     serde_json::from_str::<serde_json::Value>(&out)
-        .unwrap_or_else(|e| panic!("ccert log: {e}\n{out}\n{err}"))
+        .unwrap_or_else(|e| panic!("ccert log: {e}\n{out}"))
         .as_array()
         .unwrap()
         .clone()
@@ -134,7 +118,7 @@ fn log_then_add_by_fingerprint() {
     );
     let lvl1 = inst.listener("lvl1", &table, &[]);
     std::fs::write(inst.source(), "").unwrap();
-    inst.ccert(&["compile", &table]);
+    inst.ccert(&["compile", &table]).run();
     inst.start();
 
     let certs = inst.path("certs");
@@ -177,39 +161,30 @@ fn log_then_add_by_fingerprint() {
     assert_eq!(o["cert_fingerprint"], other_fp.as_str());
     assert_eq!(o["pkey_fingerprint"], other_pk.as_str());
     assert_eq!(o["rcpt_rejected"], 1);
-    let (code, table_out, _) = ccert_status(
-        &inst,
-        &["log", inst.path("log/postfix.log").to_str().unwrap()],
-    );
-    assert_eq!(code, 1, "unknown clients make `ccert log` exit 1");
-    assert!(table_out.contains(&pkfp), "{table_out}");
+    // Unknown clients make `ccert log` exit 1.
+    inst.ccert(&["log", inst.path("log/postfix.log").to_str().unwrap()])
+        .status(1)
+        .stdout_contains(&pkfp)
+        .run();
 
     // Standard input works too.
-    let piped = live::output(
-        Command::new(ccert_bin())
-            .arg("-c")
-            .arg(inst.conf())
-            .args(["log", "--format", "json", "-"])
-            .stdin(std::fs::File::open(inst.path("log/postfix.log")).unwrap()),
-    );
-    assert!(String::from_utf8_lossy(&piped.stdout).contains(&pkfp));
+    inst.ccert(&["log", "--format", "json", "-"])
+        .stdin(std::fs::read(inst.path("log/postfix.log")).unwrap())
+        .status(1)
+        .stdout_contains(&pkfp)
+        .run();
 
     // A fingerprint of the wrong length for the digest is refused.
-    let (code, _, err) = ccert_status(
-        &inst,
-        &[
-            "add",
-            "--fingerprint",
-            "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01",
-            "--name",
-            "x",
-        ],
-    );
-    assert_eq!(code, 1);
-    assert!(
-        err.contains("sha1 fingerprint, but the digest is sha256"),
-        "{err}"
-    );
+    inst.ccert(&[
+        "add",
+        "--fingerprint",
+        "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01",
+        "--name",
+        "x",
+    ])
+    .status(1)
+    .stderr_contains("sha1 fingerprint, but the digest is sha256")
+    .run();
 
     // Adding the logged public-key fingerprint lets the next relay through.
     inst.ccert(&[
@@ -219,7 +194,9 @@ fn log_then_add_by_fingerprint() {
         "--pubkey",
         "--name",
         "stranger",
-    ]);
+    ])
+    .stderr(inst.rebuilt(&["hash"]))
+    .run();
     let source = std::fs::read_to_string(inst.source()).unwrap();
     assert!(
         source.contains("type=pubkey") && source.contains("from=fingerprint"),
@@ -236,24 +213,20 @@ fn log_then_add_by_fingerprint() {
     assert_eq!(s["listed_by_pubkey"], true);
 
     // Same duplicate rules as `add CERT`.
-    let (code, _, err) = ccert_status(&inst, &["add", "--fingerprint", &pkfp, "--name", "renamed"]);
-    assert_eq!(code, 1);
-    assert!(
-        err.contains("already present with the name \"stranger\""),
-        "{err}"
-    );
+    inst.ccert(&["add", "--fingerprint", &pkfp, "--name", "renamed"])
+        .status(1)
+        .stderr_contains("already present with the name \"stranger\"")
+        .run();
 
     // --approve refuses without a terminal ...
-    let (code, _, err) = ccert_status(
-        &inst,
-        &[
-            "log",
-            "--approve",
-            inst.path("log/postfix.log").to_str().unwrap(),
-        ],
-    );
-    assert_eq!(code, 1);
-    assert!(err.contains("standard input is not a terminal"), "{err}");
+    inst.ccert(&[
+        "log",
+        "--approve",
+        inst.path("log/postfix.log").to_str().unwrap(),
+    ])
+    .status(1)
+    .stderr_contains("standard input is not a terminal")
+    .run();
     // ... and in a pseudo-terminal (script(1)) adds `other` by its certificate fingerprint.
     approve_in_pty(&inst, &["y", "other-host\r", "n"]);
     let source = std::fs::read_to_string(inst.source()).unwrap();
@@ -265,7 +238,7 @@ fn log_then_add_by_fingerprint() {
     assert_eq!(reply.code, 250, "{}\n{}", reply.transcript, inst.log());
 
     // doctor: the level-1 listener inherits main.cf's level, which hides fingerprints.
-    let (_, out, _) = ccert_status(&inst, &["doctor", "--format", "json"]);
+    let out = inst.ccert(&["doctor", "--format", "json"]).run().stdout;
     let findings: serde_json::Value = serde_json::from_str(&out).unwrap();
     let notes: Vec<_> = findings
         .as_array()
@@ -286,48 +259,26 @@ fn log_then_add_by_fingerprint() {
     );
 
     // rehash cannot re-fingerprint entries added by fingerprint.
-    let (code, _, err) = ccert_status(&inst, &["rehash", "--digest", "sha512"]);
-    assert_eq!(code, 1);
-    assert!(err.contains("added by fingerprint"), "{err}");
-    let (code, _, err) = ccert_status(&inst, &["rehash", "--digest", "sha256", "--skip-unknown"]);
-    assert_eq!(code, 0, "{err}");
-    assert!(err.contains("--skip-unknown"), "{err}");
+    inst.ccert(&["rehash", "--digest", "sha512"])
+        .status(1)
+        .stderr_contains("added by fingerprint")
+        .run();
+    inst.ccert(&["rehash", "--digest", "sha256", "--skip-unknown"])
+        .stderr_contains("--skip-unknown")
+        .run();
 }
 
 /// Runs `ccert log --approve` in a pseudo-terminal made by script(1),
 /// typing `keys` one answer at a time.
 fn approve_in_pty(inst: &Instance, keys: &[&str]) {
-    use std::io::Write as _;
-    let cmdline = format!(
-        "{} -c {} log --approve {}",
-        ccert_bin().display(),
-        inst.conf().display(),
-        inst.path("log/postfix.log").display()
-    );
-    let mut child = Command::new("script")
-        .args(["-q", "-e", "-c", &cmdline, "/dev/null"])
-        .env_remove("MAIL_CONFIG")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("script(1) from util-linux");
-    let mut stdin = child.stdin.take().unwrap();
-    for k in keys {
-        std::thread::sleep(std::time::Duration::from_millis(700));
-        stdin.write_all(k.as_bytes()).unwrap();
-        stdin.flush().unwrap();
-    }
-    std::thread::sleep(std::time::Duration::from_millis(1500));
-    drop(stdin);
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "ccert log --approve in a pty failed: {}\n{}{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    inst.ccert(&[
+        "log",
+        "--approve",
+        inst.path("log/postfix.log").to_str().unwrap(),
+    ])
+    .pty()
+    .stdin_typed(keys, std::time::Duration::from_millis(700))
+    .run();
 }
 
 #[test]
@@ -350,14 +301,15 @@ fn probe_verdicts() {
     let certs = inst.path("certs");
     let listed = make_cert(&tools.openssl, &certs, "listed", &EC);
     let unlisted = make_cert(&tools.openssl, &certs, "unlisted", &["rsa:2048"]);
-    inst.ccert(&["add", listed.cert.to_str().unwrap(), "--name", "listed"]);
-    inst.ccert(&["compile", &table]);
+    inst.ccert(&["add", listed.cert.to_str().unwrap(), "--name", "listed"])
+        .run();
+    inst.ccert(&["compile", &table]).run();
     inst.start();
 
-    let probe = |port: u16, c: &Client| -> (i32, serde_json::Value) {
-        let (code, out, err) = ccert_status(
-            &inst,
-            &[
+    // Exit 0 for a permitted relay, 1 for every other verdict.
+    let probe = |port: u16, c: &Client, code: i32| -> (i32, serde_json::Value) {
+        let out = inst
+            .ccert(&[
                 "probe",
                 &format!("127.0.0.1:{port}"),
                 "--cert",
@@ -366,13 +318,15 @@ fn probe_verdicts() {
                 c.key.to_str().unwrap(),
                 "--format",
                 "json",
-            ],
-        );
+            ])
+            .status(code)
+            .run()
+            .stdout;
         let v = serde_json::from_str(&out)
-            .unwrap_or_else(|e| panic!("probe: {e}\n{out}\n{err}\n{}", inst.log()));
+            .unwrap_or_else(|e| panic!("probe: {e}\n{out}\n{}", inst.log()));
         (code, v)
     };
-    let (code, v) = probe(asks, &listed);
+    let (code, v) = probe(asks, &listed, 0);
     assert_eq!(
         (code, v["verdict"].as_str()),
         (0, Some("permitted")),
@@ -399,7 +353,7 @@ fn probe_verdicts() {
     );
 
     assert_eq!(v["ca_names"], serde_json::json!([]));
-    let (code, v) = probe(with_ca, &listed);
+    let (code, v) = probe(with_ca, &listed, 0);
     assert_eq!(
         (code, v["verdict"].as_str()),
         (0, Some("permitted")),
@@ -411,7 +365,7 @@ fn probe_verdicts() {
         "{v:#}"
     );
 
-    let (code, v) = probe(asks, &unlisted);
+    let (code, v) = probe(asks, &unlisted, 1);
     assert_eq!((code, v["verdict"].as_str()), (1, Some("refused")), "{v:#}");
     assert_eq!(v["rcpt_reply"]["code"], 554);
     assert!(
@@ -421,7 +375,7 @@ fn probe_verdicts() {
             .contains("add one of these sha256 fingerprints")
     );
 
-    let (code, v) = probe(no_ask, &listed);
+    let (code, v) = probe(no_ask, &listed, 1);
     assert_eq!(
         (code, v["verdict"].as_str()),
         (1, Some("no-certificate-requested")),
@@ -435,7 +389,7 @@ fn probe_verdicts() {
             .contains("smtpd_tls_ask_ccert = yes")
     );
 
-    let (code, v) = probe(broken, &listed);
+    let (code, v) = probe(broken, &listed, 1);
     assert_eq!(
         (code, v["verdict"].as_str()),
         (1, Some("temporary-failure")),
@@ -445,18 +399,17 @@ fn probe_verdicts() {
     assert_eq!(v["rcpt_reply"]["code"], 451);
 
     // The text report of a permitted relay.
-    let (code, out, _) = ccert_status(
-        &inst,
-        &[
+    let out = inst
+        .ccert(&[
             "probe",
             &format!("127.0.0.1:{asks}"),
             "--cert",
             listed.cert.to_str().unwrap(),
             "--key",
             listed.key.to_str().unwrap(),
-        ],
-    );
-    assert_eq!(code, 0, "{out}");
+        ])
+        .run()
+        .stdout;
     assert!(
         out.contains("verdict:       permitted: relaying permitted"),
         "{out}"
@@ -464,9 +417,8 @@ fn probe_verdicts() {
     assert!(out.contains("client cert:   requested"), "{out}");
 
     // --rpk against Postfix 3.7 (OpenSSL 3.0 cannot do RFC 7250).
-    let (code, out, err) = ccert_status(
-        &inst,
-        &[
+    let out = inst
+        .ccert(&[
             "probe",
             &format!("127.0.0.1:{asks}"),
             "--rpk",
@@ -474,9 +426,10 @@ fn probe_verdicts() {
             listed.cert.to_str().unwrap(),
             "--key",
             listed.key.to_str().unwrap(),
-        ],
-    );
-    assert_eq!(code, 1, "{out}{err}");
+        ])
+        .status(1)
+        .run()
+        .stdout;
     assert!(
         out.contains("verdict:       tls-refused")
             && out.contains("did not accept a raw public key"),
@@ -484,9 +437,8 @@ fn probe_verdicts() {
     );
 
     // A port where nothing speaks TLS: the text report, exit 1.
-    let (code, out, _) = ccert_status(
-        &inst,
-        &[
+    let out = inst
+        .ccert(&[
             "probe",
             &format!("127.0.0.1:{asks}"),
             "--tls",
@@ -496,9 +448,10 @@ fn probe_verdicts() {
             listed.key.to_str().unwrap(),
             "--timeout",
             "5",
-        ],
-    );
-    assert_eq!(code, 1);
+        ])
+        .status(1)
+        .run()
+        .stdout;
     assert!(out.contains("verdict:       tls-refused"), "{out}");
 }
 

@@ -40,7 +40,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 use crate::oracle;
-use crate::test::ccert_bin;
+use crate::test::{Test, ccert_bin};
 
 /// The tools a live test drives.
 pub struct Tools {
@@ -518,34 +518,54 @@ impl Instance {
         Self::wait_gone(pid);
     }
 
-    /// Runs `ccert -c <conf> ARGS` (inside the chroot, if any) and returns
-    /// its output, whatever its exit status (for commands whose status is
-    /// part of the answer, such as `log` and `query`).
-    pub fn ccert_output(&self, args: &[&str]) -> Output {
-        output(
-            self.command(&self.ccert)
-                .arg("-c")
-                .arg(self.inside(&self.conf()))
-                .args(args)
-                .env_remove("MAIL_CONFIG")
-                .stdin(Stdio::null()),
+    /// What `add` and `remove` say on standard error after rebuilding the
+    /// tables of `types` made from [`Instance::source`], in this order
+    /// ("built" for a table that does not exist yet: call it before the run).
+    pub fn rebuilt(&self, types: &[&str]) -> String {
+        let source = self.inside(&self.source());
+        types
+            .iter()
+            .map(|t| {
+                let suffix = if *t == "hash" { "db" } else { t };
+                let table = format!("{}.{suffix}", source.display());
+                // A table that is not there yet is "built", as ccert says.
+                let outside = format!("{}.{suffix}", self.source().display());
+                let verb = if Path::new(&outside).exists() {
+                    "rebuilt"
+                } else {
+                    "built"
+                };
+                format!("ccert: {verb} {table}\n")
+            })
+            .collect()
+    }
+
+    /// What `compile` and the editing commands say on standard error when
+    /// they replace the sqlite database of [`Instance::source`] while this
+    /// instance runs.
+    pub fn sqlite_notice(&self) -> String {
+        format!(
+            "ccert: notice: {}.sqlite: running smtpd processes answer from the previous \
+             database until they exit (max_use sessions or max_idle seconds); \
+             `postfix reload` switches them now\n",
+            self.inside(&self.source()).display()
         )
     }
 
-    /// Runs `ccert -c <conf> ARGS` (inside the chroot for a chroot instance,
-    /// so path arguments must be [`Instance::inside`] paths) and returns its output, panicking (with
-    /// the Postfix log) unless it succeeds.
-    pub fn ccert(&self, args: &[&str]) -> Output {
-        let out = self.ccert_output(args);
-        assert!(
-            out.status.success(),
-            "ccert {args:?} failed: {}\n--- stdout\n{}--- stderr\n{}\n--- log\n{}",
-            out.status,
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr),
-            self.log()
-        );
-        out
+    /// `ccert -c <conf> ARGS` where the instance runs (inside the chroot
+    /// for a chroot instance, so path arguments must be
+    /// [`Instance::inside`] paths); a failure shows the Postfix log.
+    pub fn ccert(&self, args: &[&str]) -> Test {
+        let test = Test::at(self.root.path())
+            .no_config_dir()
+            .arg("-c")
+            .arg(self.inside(&self.conf()).to_str().unwrap())
+            .args(args)
+            .show_on_failure(self.path("log/postfix.log"));
+        match &self.chroot {
+            Some(dir) => test.in_chroot(dir, &self.ccert),
+            None => test.program(&self.ccert),
+        }
     }
 }
 

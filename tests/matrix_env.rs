@@ -20,7 +20,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
 use crate::oracle;
-use crate::test::ccert_bin;
+use crate::test::{Test, ccert_bin};
 
 /// The chroot suites of the matrix: Postfix 3.5, 3.10 and 3.11 (forky is
 /// Debian testing in 2026).
@@ -323,26 +323,24 @@ impl Scratch<'_> {
         crate::oracle::settle(&self.path(""));
     }
 
-    /// Runs `ccert -c DIR ARGS` inside the member.
-    pub fn ccert(&self, args: &[&str]) -> Output {
-        let mut cmd = self.member.command(&self.ccert);
-        cmd.arg("-c").arg(self.inside("")).args(args);
-        cmd.output()
-            .unwrap_or_else(|e| panic!("{}: running {cmd:?}: {e}", self.member.label()))
+    /// `ccert -c DIR ARGS` inside the member.
+    pub fn ccert(&self, args: &[&str]) -> Test {
+        let test = Test::at(self.dir.path())
+            .no_config_dir()
+            .note(self.member.label())
+            .arg("-c")
+            .arg(self.arg(""))
+            .args(args);
+        match &self.member.chroot {
+            Some(root) => test.in_chroot(root, &self.ccert),
+            None => test.program(&self.ccert),
+        }
     }
 
-    /// Like [`Scratch::ccert`], panicking unless it succeeds; returns stdout.
+    /// Runs [`Scratch::ccert`] expecting success and silence on standard
+    /// error; returns stdout.
     pub fn ccert_ok(&self, args: &[&str]) -> String {
-        let out = self.ccert(args);
-        assert!(
-            out.status.success(),
-            "{}: ccert {args:?} failed: {}\n{}{}",
-            self.member.label(),
-            out.status,
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        self.ccert(args).run().stdout
     }
 
     /// Runs `postmap -c DIR ARGS` inside the member, panicking unless it

@@ -19,6 +19,7 @@ use std::process::Command;
 use crate::live::run_ok;
 use crate::matrix_env::{self, chroots_dir, repo, skip};
 use crate::oracle;
+use crate::test::Test;
 
 /// The newest package of `ext` in `dir` (relative to the repository).
 fn package(dir: &str, ext: &str, test: &str) -> Option<PathBuf> {
@@ -141,8 +142,12 @@ fn deb_installs_on_debian_11() {
     fs::copy(&deb, overlay.merged.join("tmp/ccert.deb")).unwrap();
     overlay.run(&["dpkg", "-i", "/tmp/ccert.deb"]);
 
-    let version = overlay.run(&["ccert", "--version"]);
-    assert_eq!(version, format!("ccert {}\n", env!("CARGO_PKG_VERSION")));
+    // The installed ccert, found on PATH inside the chroot.
+    Test::new()
+        .in_chroot(&overlay.merged, "ccert")
+        .arg("--version")
+        .stdout(format!("ccert {}\n", env!("CARGO_PKG_VERSION")))
+        .run();
 
     let page = overlay.run(&["man", "-w", "ccert-add"]);
     assert_eq!(page.trim(), "/usr/share/man/man1/ccert-add.1.gz");

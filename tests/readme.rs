@@ -1,12 +1,10 @@
 //! The README's try-it-now block runs as written: issue, fingerprint, add,
 //! compile, query and doctor in a scratch configuration directory, with the
-//! `ccert` under test first on PATH. Needs openssl (for the scratch server
+//! `ccert` under test first on PATH, run through the builder. Needs openssl (for the scratch server
 //! certificate), like the block itself.
 
-use std::process::Command;
-
 use crate::oracle;
-use crate::test::ccert_bin;
+use crate::test::Test;
 
 /// The shell code between the try-it-now markers of README.md.
 fn try_it_now_block() -> String {
@@ -25,26 +23,30 @@ fn readme_try_it_now_block_runs() {
     if oracle::require("openssl", "readme_try_it_now_block_runs").is_none() {
         return;
     }
-    let bin_dir = ccert_bin().parent().unwrap().to_path_buf();
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let mut dirs = vec![bin_dir];
-    dirs.extend(std::env::split_paths(&path));
-    let script = format!("set -eu\n{}", try_it_now_block());
-    let out = Command::new("bash")
-        .arg("-c")
-        .arg(&script)
-        .env("PATH", std::env::join_paths(dirs).unwrap())
-        .env_remove("MAIL_CONFIG")
-        .output()
-        .expect("running bash");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    // Through the builder: bash gets the ccert under test as $0 and puts
+    // its directory first on PATH. The whole block must exit 0; on standard
+    // error only `add` speaks, naming the table it built (in the block's
+    // mktemp directory, so checked below).
+    let script = format!(
+        "set -eu\nPATH=\"$(dirname \"$0\"):$PATH\"\n{}",
+        try_it_now_block()
+    );
+    let out = Test::new()
+        .no_config_dir()
+        .wrapped(["bash", "-c", &script])
+        .note("the README's try-it-now block")
+        .stderr_contains("ccert: built /")
+        .run();
     assert!(
-        out.status.success(),
-        "the README's try-it-now block failed ({}):\n--- stdout\n{stdout}--- stderr\n{stderr}",
-        out.status
+        out.stderr.lines().count() == 1 && out.stderr.ends_with("/clientcerts.cdb\n"),
+        "{}",
+        out.stderr
     );
     // query printed the name; doctor (exit 0 under set -e) found the setup sound.
-    assert!(stdout.lines().any(|l| l == "chinacat"), "{stdout}");
-    assert!(stdout.contains("looks sound"), "{stdout}");
+    assert!(
+        out.stdout.lines().any(|l| l == "chinacat"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("looks sound"), "{}", out.stdout);
 }

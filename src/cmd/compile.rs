@@ -6,7 +6,7 @@ use anyhow::{Context as _, bail};
 
 use crate::cli::CompileArgs;
 use crate::maps::MapType;
-use crate::maps::compile::compile_with_progress;
+use crate::maps::compile::{compile_together, compile_with_progress};
 use crate::maps::prepare::DuplicatePolicy;
 
 use super::{Context, Outcome, print_warnings};
@@ -30,12 +30,19 @@ pub fn run(args: &CompileArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         compile_one(only, explicit, policy, ctx)?;
         return Ok(Outcome::Success);
     }
-    // Several files: compile each, report each failure, exit 1 if any failed.
+    // Several tables: those of one source are built from one read of it;
+    // a group that fails is compiled table by table, so each failure is
+    // reported on its own as before. Exit 1 if any failed.
     let mut failed = false;
-    for spec in &specs {
-        if let Err(err) = compile_one(spec, explicit, policy, ctx) {
-            let _ = writeln!(std::io::stderr(), "ccert: error: {err:#}");
-            failed = true;
+    for group in group_by_source(&specs, explicit, ctx) {
+        if group.len() > 1 && compile_group(&group, policy, ctx).is_ok() {
+            continue;
+        }
+        for (spec, _) in &group {
+            if let Err(err) = compile_one(spec, explicit, policy, ctx) {
+                let _ = writeln!(std::io::stderr(), "ccert: error: {err:#}");
+                failed = true;
+            }
         }
     }
     Ok(if failed {
@@ -82,6 +89,68 @@ fn compile_one(
     let absolute = std::path::absolute(source).unwrap_or_else(|_| source.to_path_buf());
     // The table is built: a closed standard output (`| true`) is no failure.
     let _ = writeln!(std::io::stdout(), "{}", map_type.postfix_name(&absolute));
+    Ok(())
+}
+
+/// Specs of tables of one source, each with its type (`None`: the spec
+/// does not resolve).
+type Group = Vec<(String, Option<MapType>)>;
+
+/// `specs` grouped by the source file they are built from (in the order
+/// of their first spec), each with its type; a spec that does not resolve
+/// is a group of its own (compiling it reports the error).
+fn group_by_source(specs: &[String], explicit: Option<MapType>, ctx: &Context) -> Vec<Group> {
+    let mut groups: Vec<(Option<std::path::PathBuf>, Group)> = Vec::new();
+    for spec in specs {
+        let Ok(table) = ctx.table(spec, explicit) else {
+            groups.push((None, vec![(spec.clone(), None)]));
+            continue;
+        };
+        let key = std::fs::canonicalize(&table.source).ok();
+        let member = (spec.clone(), Some(table.map_type));
+        let same = groups.iter_mut().find(|(k, members)| {
+            key.is_some() && *k == key && !members.iter().any(|(_, t)| *t == Some(table.map_type))
+        });
+        match same {
+            Some((_, members)) => members.push(member),
+            None => groups.push((key, vec![member])),
+        }
+    }
+    groups.into_iter().map(|(_, members)| members).collect()
+}
+
+/// Compiles the tables of one source (`group`, every type resolved and
+/// distinct) from one read of it, printing what [`compile_one`] prints for
+/// each. Any failure is returned quietly: the caller compiles the group's
+/// tables one by one to report it.
+fn compile_group(
+    group: &[(String, Option<MapType>)],
+    policy: DuplicatePolicy,
+    ctx: &Context,
+) -> anyhow::Result<()> {
+    let first = ctx.table(&group[0].0, group[0].1)?;
+    let source = &first.source;
+    let types: Vec<MapType> = group.iter().filter_map(|(_, t)| *t).collect();
+    crate::source::locked::before_reading(source)?;
+    let _shared = crate::source::locked::lock_shared(source)?;
+    let mut progress = super::progress::Progress::new(ctx);
+    let names: Vec<&str> = types.iter().map(|t| t.name()).collect();
+    let step = format!("compiling {} of {}", names.join(", "), source.display());
+    let reports = compile_together(source, &types, policy, &mut |done, total| {
+        progress.update(&step, done, total)
+    })?;
+    drop(progress);
+    if let Some(report) = reports.first() {
+        print_warnings(source, report);
+    }
+    if types.contains(&MapType::Sqlite) {
+        super::note_sqlite_replaced(source, ctx);
+    }
+    let absolute = std::path::absolute(source).unwrap_or_else(|_| source.to_path_buf());
+    let mut out = std::io::stdout().lock();
+    for map_type in types {
+        let _ = writeln!(out, "{}", map_type.postfix_name(&absolute));
+    }
     Ok(())
 }
 

@@ -30,7 +30,7 @@ pub fn run(args: &ImportArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let (records, problems) = source.records();
     for p in &problems {
         tell!(
-            "ccert: warning: {}:{}: {}",
+            "ccert: warning: {}, line {}: {}",
             path.display(),
             p.line,
             p.message

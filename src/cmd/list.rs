@@ -129,7 +129,7 @@ pub fn run(args: &ListArgs, ctx: &Context) -> anyhow::Result<Outcome> {
             Item::Record(r) => r,
             Item::Problem(p) => {
                 tell!(
-                    "ccert: warning: {}:{}: {}",
+                    "ccert: warning: {}, line {}: {}",
                     path.display(),
                     p.line,
                     p.message

@@ -49,7 +49,7 @@ mod store_edge;
 pub mod sync;
 
 use std::io::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
@@ -274,26 +274,38 @@ fn rebuild_tables(source: &Path, ctx: &Context) -> anyhow::Result<()> {
     let types = ctx
         .tables_of_source(source)
         .map_err(|e| failed(&format!("{e:#}")))?;
-    let mut reports = Vec::new();
-    let mut progress = progress::Progress::new(ctx);
-    for map_type in types {
-        let step = format!("rebuilding {map_type}:{}", source.display());
-        let report = maps::compile::compile_with_progress(
-            source,
-            map_type,
-            maps::prepare::DuplicatePolicy::Warn,
-            &mut |done, total| progress.update(&step, done, total),
-        )
-        .map_err(|e| failed(&e))?;
-        reports.push(report);
+    if types.is_empty() {
+        return Ok(());
     }
+    // Said afterwards as "built" or "rebuilt", so note which exist now.
+    let existed: Vec<PathBuf> = types
+        .iter()
+        .map(|t| t.table_path(source))
+        .filter(|p| p.symlink_metadata().is_ok())
+        .collect();
+    let mut progress = progress::Progress::new(ctx);
+    let names: Vec<&str> = types.iter().map(|t| t.name()).collect();
+    let step = format!("rebuilding {} of {}", names.join(", "), source.display());
+    // One read of the source for every table.
+    let reports = maps::compile::compile_together(
+        source,
+        &types,
+        maps::prepare::DuplicatePolicy::Warn,
+        &mut |done, total| progress.update(&step, done, total),
+    )
+    .map_err(|e| failed(&e))?;
     drop(progress);
     if let Some(report) = reports.first() {
         print_warnings(source, report);
     }
     let mut err = std::io::stderr().lock();
     for report in &reports {
-        let _ = writeln!(err, "ccert: rebuilt {}", report.table.display());
+        let verb = if existed.contains(&report.table) {
+            "rebuilt"
+        } else {
+            "built"
+        };
+        let _ = writeln!(err, "ccert: {verb} {}", report.table.display());
     }
     Ok(())
 }

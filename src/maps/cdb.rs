@@ -45,13 +45,51 @@ impl Backend for CdbBackend {
         policy: DuplicatePolicy,
         duplicate: &mut dyn FnMut(Duplicate),
     ) -> Result<PathBuf, MapError> {
+        let mut build = CdbBuild::begin(source)?;
+        for entry in entries {
+            build.push(&entry?)?;
+        }
+        build.finish(policy, duplicate)
+    }
+
+    fn open(&self, source: &Path) -> Result<Box<dyn Table>, MapError> {
+        let path = MapType::Cdb.table_path(source);
+        Ok(Box::new(CdbTable::open(&path)?))
+    }
+}
+
+/// A new `cdb:` table being written as its entries arrive.
+pub(crate) struct CdbBuild {
+    table: NewTable,
+    writer: Writer,
+}
+
+impl CdbBuild {
+    /// Starts the new table for `source`.
+    pub(crate) fn begin(source: &Path) -> Result<Self, MapError> {
         // dict_cdb readers flock() the .cdb file, as postmap's writer does.
         let mut table = NewTable::begin(source, MapType::Cdb, ReaderLock::Flock)?;
         let file = table.file().try_clone().map_err(|e| table.error(e))?;
-        let mut writer = Writer::new(file, table.target()).map_err(|e| table.error(e))?;
-        for entry in entries {
-            writer.add(&entry?)?;
-        }
+        let writer = Writer::new(file, table.target()).map_err(|e| table.error(e))?;
+        Ok(Self { table, writer })
+    }
+
+    /// Writes the next entry (source order).
+    pub(crate) fn push(&mut self, entry: &Entry) -> Result<(), MapError> {
+        self.writer.add(entry)
+    }
+
+    /// Resolves duplicates by `policy` (reporting each through
+    /// `duplicate`), writes the hash tables and makes the table visible.
+    pub(crate) fn finish(
+        self,
+        policy: DuplicatePolicy,
+        duplicate: &mut dyn FnMut(Duplicate),
+    ) -> Result<PathBuf, MapError> {
+        let Self {
+            mut table,
+            mut writer,
+        } = self;
         writer
             .resolve(policy)?
             .into_iter()
@@ -64,11 +102,6 @@ impl Backend for CdbBackend {
         }
         writer.finish()?;
         table.commit()
-    }
-
-    fn open(&self, source: &Path) -> Result<Box<dyn Table>, MapError> {
-        let path = MapType::Cdb.table_path(source);
-        Ok(Box::new(CdbTable::open(&path)?))
     }
 }
 

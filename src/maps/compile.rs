@@ -47,6 +47,74 @@ pub fn compile_with_progress(
     policy: DuplicatePolicy,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Report, MapError> {
+    let mut duplicates = Vec::new();
+    let mut dropped = 0usize;
+    let (table, read, problems) = read_source(source, progress, &mut |entries| {
+        super::backend(map_type).write(source, entries, policy, &mut |dup| {
+            dropped += 1;
+            if policy == DuplicatePolicy::Warn {
+                duplicates.push(dup);
+            }
+        })
+    })?;
+    Ok(Report {
+        table,
+        records: read - dropped,
+        problems,
+        duplicates,
+    })
+}
+
+/// Compiles `source` into a table of each of `types` from one read of the
+/// source (see `together.rs`): every table is the one [`compile`] writes,
+/// and a line one of the types cannot store leaves every table untouched.
+/// Returns a report per type, in the order of `types` (duplicates in each
+/// are dropped).
+pub fn compile_together(
+    source: &Path,
+    types: &[MapType],
+    policy: DuplicatePolicy,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Vec<Report>, MapError> {
+    let mut types = types.to_vec();
+    let mut seen = Vec::new();
+    types.retain(|t| {
+        let new = !seen.contains(t);
+        seen.push(*t);
+        new
+    });
+    if let [only] = types.as_slice() {
+        return compile_with_progress(source, *only, policy, progress).map(|r| vec![r]);
+    }
+    let (built, read, problems) = read_source(source, progress, &mut |entries| {
+        super::together::build(source, &types, entries, policy)
+    })?;
+    Ok(built
+        .into_iter()
+        .map(|b| Report {
+            table: b.table,
+            records: read - b.duplicates.len(),
+            problems: problems.clone(),
+            duplicates: if policy == DuplicatePolicy::Warn {
+                b.duplicates
+            } else {
+                Vec::new()
+            },
+        })
+        .collect())
+}
+
+/// The entries of a source as they stream to the tables.
+type Entries<'a> = dyn Iterator<Item = Result<super::Entry, MapError>> + 'a;
+
+/// Reads `source` as postmap does and hands its entries (keys folded) to
+/// `consume`; returns what `consume` returned, the number of records read
+/// and the lines postmap would skip.
+fn read_source<T>(
+    source: &Path,
+    progress: &mut dyn FnMut(u64, u64),
+    consume: &mut dyn FnMut(&mut Entries<'_>) -> Result<T, MapError>,
+) -> Result<(T, usize, Vec<Problem>), MapError> {
     let io_err = |e| MapError::Io {
         path: source.to_path_buf(),
         source: e,
@@ -73,9 +141,7 @@ pub fn compile_with_progress(
     };
     let mut problems = Vec::new();
     let mut read = 0usize;
-    let mut duplicates = Vec::new();
-    let mut dropped = 0usize;
-    let table = {
+    let consumed = {
         let mut entries = RecordReader::new(BufReader::with_capacity(1 << 16, file)).filter_map(
             |item| match item {
                 Ok(Item::Record(record)) => {
@@ -90,19 +156,9 @@ pub fn compile_with_progress(
                 Err(e) => Some(Err(io_err(e))),
             },
         );
-        super::backend(map_type).write(source, &mut entries, policy, &mut |dup| {
-            dropped += 1;
-            if policy == DuplicatePolicy::Warn {
-                duplicates.push(dup);
-            }
-        })?
+        consume(&mut entries)?
     };
-    Ok(Report {
-        table,
-        records: read - dropped,
-        problems,
-        duplicates,
-    })
+    Ok((consumed, read, problems))
 }
 
 /// Refuses a source that is not a regular file (FIFO, device, directory,
@@ -126,27 +182,22 @@ pub fn check_source(source: &Path) -> Result<(), MapError> {
 /// Rebuilds every table of any type that already exists next to `source`
 /// (used by add/remove/rehash so a table is never stale). Returns the reports.
 pub fn rebuild_existing(source: &Path) -> Result<Vec<Report>, MapError> {
-    rebuild_existing_with_progress(source, &mut |_, _, _| {})
+    rebuild_existing_with_progress(source, &mut |_, _| {})
 }
 
-/// [`rebuild_existing`], with [`compile_with_progress`]'s reports for each
-/// table type in turn.
+/// [`rebuild_existing`], with [`compile_together`]'s progress reports.
 pub fn rebuild_existing_with_progress(
     source: &Path,
-    progress: &mut dyn FnMut(MapType, u64, u64),
+    progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Vec<Report>, MapError> {
-    let mut reports = Vec::new();
-    for map_type in MapType::ALL {
-        if map_type.table_path(source).exists() {
-            reports.push(compile_with_progress(
-                source,
-                map_type,
-                DuplicatePolicy::Warn,
-                &mut |read, total| progress(map_type, read, total),
-            )?);
-        }
+    let types: Vec<MapType> = MapType::ALL
+        .into_iter()
+        .filter(|t| t.table_path(source).exists())
+        .collect();
+    if types.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(reports)
+    compile_together(source, &types, DuplicatePolicy::Warn, progress)
 }
 
 /// A reader that reports how much it has read.

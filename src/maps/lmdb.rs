@@ -25,7 +25,7 @@ use heed::{Database, Env, EnvFlags, EnvOpenOptions, MdbError, PutFlags};
 use super::io_err;
 use super::lmdb_check::{self, Layout};
 use super::prepare::{Duplicate, DuplicatePolicy};
-use super::sorted::SortedEntries;
+use super::sorted::{SortedBuild, SortedFill};
 use super::table_file::{NewTable, ReaderLock};
 use super::{Backend, Entry, MapError, MapType, Table, Visit, writeback};
 use crate::fsutil::{self, LockKind};
@@ -72,19 +72,65 @@ fn write_table(
     duplicate: &mut dyn FnMut(Duplicate),
     run_bytes: usize,
 ) -> Result<PathBuf, MapError> {
-    // Postfix's slmdb takes fcntl locks on the .lmdb file (MDB_NOLOCK).
-    let mut table = NewTable::begin(source, MapType::Lmdb, ReaderLock::Fcntl)?;
-    let target = table.target().to_path_buf();
-    let dir = fsutil::parent_dir(&target);
-
-    // Phase 1: sorted runs.
-    let mut sorted = SortedEntries::new(dir, run_bytes);
-    let mut estimate = 0usize;
+    let mut build = SortedBuild::new(vec![Box::new(LmdbFill::begin(source)?)], run_bytes);
     for entry in entries {
-        let entry = entry?;
+        build.push(&entry?)?;
+    }
+    let (mut paths, dups) = build.finish(policy)?;
+    dups.into_iter().for_each(duplicate);
+    Ok(paths.remove(0))
+}
+
+/// A new table being filled in key order (see [`SortedBuild`]): the unique
+/// keys are appended in batches, each in one write transaction.
+pub(crate) struct LmdbFill {
+    source: PathBuf,
+    table: NewTable,
+    /// Bytes the entries take in LMDB pages (an overestimate), to size the map.
+    estimate: usize,
+    /// Opened at the first store, once `estimate` is known.
+    builder: Option<Builder>,
+    batch: Batch,
+}
+
+impl LmdbFill {
+    /// Starts the new table for `source`.
+    pub(crate) fn begin(source: &Path) -> Result<Self, MapError> {
+        // Postfix's slmdb takes fcntl locks on the .lmdb file (MDB_NOLOCK).
+        let table = NewTable::begin(source, MapType::Lmdb, ReaderLock::Fcntl)?;
+        Ok(Self {
+            source: source.to_path_buf(),
+            table,
+            estimate: 0,
+            builder: None,
+            batch: Batch::default(),
+        })
+    }
+
+    fn builder(&mut self) -> Result<&mut Builder, MapError> {
+        if self.builder.is_none() {
+            let file = self
+                .table
+                .file()
+                .try_clone()
+                .map_err(|e| self.table.error(e))?;
+            let target = self.table.target();
+            let size = self.estimate.saturating_mul(2);
+            self.builder = Some(Builder::open(self.table.path(), target, size, file)?);
+        }
+        Ok(self.builder.as_mut().expect("opened above"))
+    }
+}
+
+impl SortedFill for LmdbFill {
+    fn target(&self) -> &Path {
+        self.table.target()
+    }
+
+    fn check(&mut self, entry: &Entry) -> Result<(), MapError> {
         if entry.key.len() + 1 > MAX_KEY_SIZE {
             return Err(MapError::Entry {
-                path: source.to_path_buf(),
+                path: self.source.clone(),
                 line: entry.line,
                 message: format!(
                     "key is {} bytes long; lmdb tables allow at most {} bytes per key \
@@ -94,33 +140,31 @@ fn write_table(
                 ),
             });
         }
-        estimate = estimate.saturating_add(page_bytes(entry.key.len(), entry.value.len()));
-        sorted
-            .push(&entry.key, &entry.value, entry.line)
-            .map_err(|e| io_err(&target, e))?;
+        self.estimate = self
+            .estimate
+            .saturating_add(page_bytes(entry.key.len(), entry.value.len()));
+        Ok(())
     }
 
-    // Phase 2: merge, resolve duplicates, append.
-    let file = table.file().try_clone().map_err(|e| table.error(e))?;
-    let mut builder = Builder::open(table.path(), &target, estimate.saturating_mul(2), file)?;
-    let mut batch = Batch::default();
-    let dups = sorted.for_each_unique(
-        policy,
-        |e| io_err(&target, e),
-        |key, value, _line| {
-            batch.push(key, value);
-            if batch.data.len() >= BATCH_BYTES {
-                builder.append(&batch)?;
-                batch.clear();
-            }
-            Ok(())
-        },
-    )?;
-    builder.append(&batch)?;
-    builder.close();
-    dups.into_iter().for_each(&mut *duplicate);
+    fn store(&mut self, key: &[u8], value: &[u8]) -> Result<(), MapError> {
+        self.batch.push(key, value);
+        if self.batch.data.len() >= BATCH_BYTES {
+            let batch = std::mem::take(&mut self.batch);
+            self.builder()?.append(&batch)?;
+            self.batch = batch;
+            self.batch.clear();
+        }
+        Ok(())
+    }
 
-    table.commit()
+    fn finish(mut self: Box<Self>) -> Result<PathBuf, MapError> {
+        let batch = std::mem::take(&mut self.batch);
+        self.builder()?.append(&batch)?;
+        if let Some(builder) = self.builder.take() {
+            builder.close();
+        }
+        self.table.commit()
+    }
 }
 
 /// A generous bound on the bytes an entry takes in a full LMDB leaf page

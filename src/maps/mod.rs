@@ -16,6 +16,7 @@ pub mod prepare;
 mod sorted;
 pub mod sqlite;
 pub(crate) mod table_file;
+mod together;
 mod writeback;
 
 use std::fmt;

@@ -17,6 +17,84 @@ use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 use super::prepare::{Duplicate, DuplicatePolicy};
+use super::{Entry, MapError, io_err};
+
+/// Entry bytes sorted in memory before a run is spilled to a temp file.
+pub(crate) const RUN_BYTES: usize = 16 << 20;
+
+/// A table type built from its entries in key order (lmdb, sqlite): the
+/// hooks [`SortedBuild`] calls.
+pub(crate) trait SortedFill {
+    /// The final table path (errors on the shared sort name it).
+    fn target(&self) -> &Path;
+
+    /// Checks an entry as it arrives, in source order, so the first one
+    /// this type cannot store fails the build before the table is filled.
+    fn check(&mut self, entry: &Entry) -> Result<(), MapError>;
+
+    /// Stores the next distinct key (ascending byte order) with the value
+    /// the duplicate policy kept.
+    fn store(&mut self, key: &[u8], value: &[u8]) -> Result<(), MapError>;
+
+    /// Completes the table and makes it visible; returns its path.
+    fn finish(self: Box<Self>) -> Result<PathBuf, MapError>;
+}
+
+/// One external sort feeding one or more [`SortedFill`]s: when several
+/// sorted types are built from one source, the entries are sorted, spilled
+/// and merged once for all of them.
+pub(crate) struct SortedBuild {
+    sorted: SortedEntries,
+    fills: Vec<Box<dyn SortedFill>>,
+}
+
+impl SortedBuild {
+    /// A build for `fills` (at least one), spilling sorted runs of about
+    /// `run_bytes` into the first fill's directory.
+    pub(crate) fn new(fills: Vec<Box<dyn SortedFill>>, run_bytes: usize) -> Self {
+        let dir = crate::fsutil::parent_dir(fills[0].target()).to_path_buf();
+        Self {
+            sorted: SortedEntries::new(&dir, run_bytes),
+            fills,
+        }
+    }
+
+    /// Takes the next entry (source order), checked by every fill.
+    pub(crate) fn push(&mut self, entry: &Entry) -> Result<(), MapError> {
+        for fill in &mut self.fills {
+            fill.check(entry)?;
+        }
+        self.sorted
+            .push(&entry.key, &entry.value, entry.line)
+            .map_err(|e| io_err(self.fills[0].target(), e))
+    }
+
+    /// Merges the runs, resolves duplicates by `policy`, stores every
+    /// distinct key in each fill and completes the tables. Returns their
+    /// paths (in the fills' order) and the repeats, in source-line order.
+    pub(crate) fn finish(
+        self,
+        policy: DuplicatePolicy,
+    ) -> Result<(Vec<PathBuf>, Vec<Duplicate>), MapError> {
+        let Self { sorted, mut fills } = self;
+        let target = fills[0].target().to_path_buf();
+        let dups = sorted.for_each_unique(
+            policy,
+            |e| io_err(&target, e),
+            |key, value, _line| {
+                for fill in &mut fills {
+                    fill.store(key, value)?;
+                }
+                Ok(())
+            },
+        )?;
+        let paths = fills
+            .into_iter()
+            .map(|fill| fill.finish())
+            .collect::<Result<_, _>>()?;
+        Ok((paths, dups))
+    }
+}
 
 /// Entries being sorted: the current in-memory run and the runs already
 /// spilled to temp files.

@@ -1,9 +1,9 @@
 //! The `sqlite:` backend.
 //!
 //! Postfix reads a `sqlite:` table through a sqlite_table(5) file; ccert
-//! writes the database `FILE.sqlite` with one plain table
-//! `postfix_map (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)`, keys
-//! folded, and the configuration `FILE.sqlite.cf`:
+//! writes the database `FILE.sqlite` with one table
+//! `postfix_map (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) WITHOUT
+//! ROWID`, keys folded, and the configuration `FILE.sqlite.cf`:
 //!
 //! ```text
 //! dbpath = /etc/postfix/clientcerts.sqlite
@@ -35,11 +35,15 @@
 //!
 //! **Building the database** sorts the entries by key first (in memory,
 //! or for big maps in sorted runs spilled to unnamed temp files beside the
-//! table and merged), resolves duplicates on the sorted stream and inserts
-//! the unique keys in key order. Both the table and its primary-key index
-//! then grow at their right edge only, instead of scattering a million
-//! inserts over an index much larger than SQLite's page cache. The rows'
-//! storage (rowid) order of a new database is therefore key order.
+//! table and merged; one sort serves lmdb too when both are rebuilt, see
+//! `together.rs`), resolves duplicates on the sorted stream and inserts the
+//! unique keys in key order. The table is WITHOUT ROWID: each row lives
+//! once, in the primary key's b-tree, instead of in a rowid table plus a
+//! separate index holding every key again, which halves the file and the
+//! work; appending in key order then grows that one b-tree at its right
+//! edge only. SQLite reads such tables since 3.8.2 (2013). Databases an
+//! earlier ccert wrote (rowid table and index) are still read, in rowid
+//! order, and replaced by the next build.
 //!
 //! **The `.cf` file** is written (atomically) when it is missing or still
 //! carries ccert's marker comment; an administrator who removes the marker
@@ -48,11 +52,12 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
+use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, ErrorCode, OpenFlags, params};
 
 use super::io_err;
 use super::prepare::{Duplicate, DuplicatePolicy};
-use super::sorted::SortedEntries;
+use super::sorted::{RUN_BYTES, SortedBuild, SortedFill};
 use super::table_file::{NewTable, ReaderLock};
 use super::{Backend, Entry, MapError, MapType, Table, Visit};
 use crate::fsutil::{self, Permissions};
@@ -66,11 +71,13 @@ pub const QUERY: &str = "SELECT value FROM postfix_map WHERE key = '%s'";
 /// First line of a `.cf` file ccert owns.
 pub const CF_MARKER: &str = "# Written by `ccert compile`";
 
-/// Entry bytes sorted in memory before a run is spilled to a temp file.
-const RUN_BYTES: usize = 16 << 20;
+/// Entry bytes inserted per batch of one prepared statement.
+const BATCH_BYTES: usize = 1 << 20;
 
-const SCHEMA: &str =
-    "CREATE TABLE postfix_map (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)";
+/// The table: WITHOUT ROWID, so each row is stored once, in the primary
+/// key's b-tree (SQLite 3.8.2 and later read it).
+const SCHEMA: &str = "CREATE TABLE postfix_map (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) \
+     WITHOUT ROWID";
 
 /// Writes and reads `sqlite:` tables.
 #[derive(Debug, Clone, Copy, Default)]
@@ -84,28 +91,13 @@ impl Backend for SqliteBackend {
         policy: DuplicatePolicy,
         duplicate: &mut dyn FnMut(Duplicate),
     ) -> Result<PathBuf, MapError> {
-        let target = MapType::Sqlite.table_path(source);
-        // Never replace a database ccert did not write (a link is replaced
-        // without being read, as for every table type).
-        if std::fs::symlink_metadata(&target).is_ok_and(|m| m.is_file()) {
-            SqliteTable::open(&target)?;
+        let mut build = SortedBuild::new(vec![Box::new(SqliteFill::begin(source)?)], RUN_BYTES);
+        for entry in entries {
+            build.push(&entry?)?;
         }
-        let table = NewTable::begin(source, MapType::Sqlite, ReaderLock::None)?;
-        let mut conn = Connection::open(table.path()).map_err(|e| sql_err(&target, e))?;
-        // A crash leaves only a temp file, so the build needs no journal;
-        // the commit fsyncs the result.
-        conn.execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;")
-            .map_err(|e| sql_err(&target, e))?;
-        conn.execute_batch(SCHEMA)
-            .map_err(|e| sql_err(&target, e))?;
-        fill_sorted(
-            &mut conn, &target, source, entries, policy, duplicate, RUN_BYTES,
-        )?;
-        conn.close().map_err(|(_, e)| sql_err(&target, e))?;
-        let perms = table.permissions();
-        table.commit()?;
-        write_cf(source, &target, &perms)?;
-        Ok(target)
+        let (mut paths, dups) = build.finish(policy)?;
+        dups.into_iter().for_each(duplicate);
+        Ok(paths.remove(0))
     }
 
     fn open(&self, source: &Path) -> Result<Box<dyn Table>, MapError> {
@@ -129,60 +121,113 @@ fn texts<'a>(source: &Path, entry: &'a Entry) -> Result<(&'a str, &'a str), MapE
     Ok((text(&entry.key, "key")?, text(&entry.value, "value")?))
 }
 
-/// Fills a new, empty database: sorts the entries by key (spilling a sorted
-/// run every `run_bytes`), resolves duplicates on the merged stream as
-/// postmap does (first value kept, or the last one under
-/// [`DuplicatePolicy::Replace`]; every repeat reported, in source order)
-/// and inserts the unique keys in key order, in one transaction.
-fn fill_sorted(
-    conn: &mut Connection,
-    target: &Path,
-    source: &Path,
-    entries: &mut dyn Iterator<Item = Result<Entry, MapError>>,
-    policy: DuplicatePolicy,
-    duplicate: &mut dyn FnMut(Duplicate),
-    run_bytes: usize,
-) -> Result<(), MapError> {
-    let err = |e| sql_err(target, e);
-    let ioerr = |e| io_err(target, e);
-    let dir = fsutil::parent_dir(target);
-
-    // Phase 1: sorted runs, checked as they come (the first bad line fails).
-    let mut sorted = SortedEntries::new(dir, run_bytes);
-    for entry in entries {
-        let entry = entry?;
-        texts(source, &entry)?;
-        sorted
-            .push(&entry.key, &entry.value, entry.line)
-            .map_err(ioerr)?;
-    }
-
-    // Phase 2: merge, resolve duplicates, insert in key order.
-    let tx = conn
-        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-        .map_err(err)?;
-    let dups = {
-        let mut insert = tx
-            .prepare("INSERT INTO postfix_map (key, value) VALUES (?1, ?2)")
-            .map_err(err)?;
-        sorted.for_each_unique(policy, ioerr, |key, value, _line| {
-            let text = |bytes| {
-                std::str::from_utf8(bytes)
-                    .map_err(|e| ioerr(io::Error::new(io::ErrorKind::InvalidData, e)))
-            };
-            insert
-                .execute(params![text(key)?, text(value)?])
-                .map_err(err)?;
-            Ok(())
-        })?
-    };
-    tx.commit().map_err(err)?;
-    dups.into_iter().for_each(duplicate);
-    Ok(())
+/// A new database being filled in key order (see [`SortedBuild`]): a temp
+/// file beside the table, without journal, one transaction, rows inserted
+/// in batches through one prepared statement each.
+pub(crate) struct SqliteFill {
+    source: PathBuf,
+    table: NewTable,
+    conn: Connection,
+    batch: Vec<u8>,
+    /// `(key length, value length)` of each row packed in `batch`.
+    rows: Vec<(usize, usize)>,
 }
 
-/// Refuses to overwrite a database ccert did not write.
-fn check_schema(conn: &Connection, path: &Path) -> Result<(), MapError> {
+impl SqliteFill {
+    /// Starts the new database for `source` (refusing to replace a database
+    /// ccert did not write).
+    pub(crate) fn begin(source: &Path) -> Result<Self, MapError> {
+        let target = MapType::Sqlite.table_path(source);
+        // Never replace a database ccert did not write (a link is replaced
+        // without being read, as for every table type).
+        if std::fs::symlink_metadata(&target).is_ok_and(|m| m.is_file()) {
+            SqliteTable::open(&target)?;
+        }
+        let table = NewTable::begin(source, MapType::Sqlite, ReaderLock::None)?;
+        let conn = Connection::open(table.path()).map_err(|e| sql_err(&target, e))?;
+        // A crash leaves only a temp file, so the build needs no journal;
+        // the commit fsyncs the result.
+        conn.execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; BEGIN IMMEDIATE;")
+            .map_err(|e| sql_err(&target, e))?;
+        conn.execute_batch(SCHEMA)
+            .map_err(|e| sql_err(&target, e))?;
+        Ok(Self {
+            source: source.to_path_buf(),
+            table,
+            conn,
+            batch: Vec::new(),
+            rows: Vec::new(),
+        })
+    }
+
+    /// Inserts the batched rows.
+    fn flush(&mut self) -> Result<(), MapError> {
+        let target = self.table.target();
+        let err = |e| sql_err(target, e);
+        let mut insert = self
+            .conn
+            .prepare_cached("INSERT INTO postfix_map (key, value) VALUES (?1, ?2)")
+            .map_err(err)?;
+        let mut at = 0;
+        for &(key_len, value_len) in &self.rows {
+            let key = &self.batch[at..at + key_len];
+            let value = &self.batch[at + key_len..at + key_len + value_len];
+            at += key_len + value_len;
+            // Bound as text without a second UTF-8 check: `check` passed
+            // every entry before the first row was stored.
+            let text = |bytes| ToSqlOutput::Borrowed(ValueRef::Text(bytes));
+            insert
+                .execute(params![text(key), text(value)])
+                .map_err(err)?;
+        }
+        self.batch.clear();
+        self.rows.clear();
+        Ok(())
+    }
+}
+
+impl SortedFill for SqliteFill {
+    fn target(&self) -> &Path {
+        self.table.target()
+    }
+
+    fn check(&mut self, entry: &Entry) -> Result<(), MapError> {
+        texts(&self.source, entry).map(|_| ())
+    }
+
+    fn store(&mut self, key: &[u8], value: &[u8]) -> Result<(), MapError> {
+        self.batch.extend_from_slice(key);
+        self.batch.extend_from_slice(value);
+        self.rows.push((key.len(), value.len()));
+        if self.batch.len() >= BATCH_BYTES {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn finish(mut self: Box<Self>) -> Result<PathBuf, MapError> {
+        self.flush()?;
+        let Self {
+            source,
+            table,
+            conn,
+            ..
+        } = *self;
+        let target = table.target().to_path_buf();
+        conn.execute_batch("COMMIT")
+            .map_err(|e| sql_err(&target, e))?;
+        conn.close().map_err(|(_, e)| sql_err(&target, e))?;
+        let perms = table.permissions();
+        table.commit()?;
+        write_cf(&source, &target, &perms)?;
+        Ok(target)
+    }
+}
+
+/// Refuses to overwrite a database ccert did not write; returns the order
+/// its rows are stored in (`key` for a WITHOUT ROWID table, `rowid` for
+/// one an earlier ccert wrote as a rowid table with an index).
+fn check_schema(conn: &Connection, path: &Path) -> Result<&'static str, MapError> {
     let sql: Option<String> = conn
         .query_row(
             "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?1",
@@ -196,7 +241,8 @@ fn check_schema(conn: &Connection, path: &Path) -> Result<(), MapError> {
         })
         .map_err(|e| sql_err(path, e))?;
     match sql {
-        Some(_) => Ok(()),
+        Some(sql) if sql.to_ascii_uppercase().contains("WITHOUT ROWID") => Ok("key"),
+        Some(_) => Ok("rowid"),
         None => Err(MapError::Corrupt {
             path: path.to_path_buf(),
             message: format!(
@@ -258,6 +304,8 @@ fn absolute(path: &Path) -> std::io::Result<PathBuf> {
 pub struct SqliteTable {
     conn: Connection,
     path: PathBuf,
+    /// The column rows are stored in order of (see [`check_schema`]).
+    storage_order: &'static str,
 }
 
 impl SqliteTable {
@@ -269,10 +317,11 @@ impl SqliteTable {
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(|e| sql_err(path, e))?;
-        check_schema(&conn, path)?;
+        let storage_order = check_schema(&conn, path)?;
         Ok(Self {
             conn,
             path: path.to_path_buf(),
+            storage_order,
         })
     }
 }
@@ -301,7 +350,10 @@ impl Table for SqliteTable {
     fn for_each_entry(&mut self, visit: &mut Visit<'_>) -> Result<(), MapError> {
         let mut stmt = self
             .conn
-            .prepare("SELECT key, value FROM postfix_map ORDER BY rowid")
+            .prepare(&format!(
+                "SELECT key, value FROM postfix_map ORDER BY {}",
+                self.storage_order
+            ))
             .map_err(|e| sql_err(&self.path, e))?;
         let mut rows = stmt.query([]).map_err(|e| sql_err(&self.path, e))?;
         while let Some(row) = rows.next().map_err(|e| sql_err(&self.path, e))? {
@@ -437,6 +489,7 @@ mod tests {
     fn sorted_build_resolves_duplicates_like_postmap() {
         let dir = tempfile::tempdir().unwrap();
         let source = dir.path().join("map");
+        std::fs::write(&source, "x").unwrap();
         let entries: Vec<Entry> = (0..3000)
             .map(|i| Entry {
                 key: format!("k{:05}", (i * 7919) % 700).into_bytes(),
@@ -457,33 +510,73 @@ mod tests {
                     want.entry(k).or_insert(v);
                 }
             }
-            let db = dir.path().join("built.sqlite");
-            let _ = std::fs::remove_file(&db);
-            let mut conn = Connection::open(&db).unwrap();
-            conn.execute_batch(SCHEMA).unwrap();
-            let mut input = entries.iter().cloned().map(Ok);
-            let mut dups = Vec::new();
-            fill_sorted(
-                &mut conn,
-                &db,
-                &source,
-                &mut input,
-                policy,
-                &mut |d| dups.push(d),
-                1000,
-            )
-            .unwrap();
-            let rows: Vec<(String, String)> = conn
-                .prepare("SELECT key, value FROM postfix_map ORDER BY rowid")
+            let fill = SqliteFill::begin(&source).unwrap();
+            let mut build = SortedBuild::new(vec![Box::new(fill)], 1000);
+            for e in &entries {
+                build.push(e).unwrap();
+            }
+            let (_, dups) = build.finish(policy).unwrap();
+            let rows: Vec<(String, String)> = SqliteBackend
+                .open(&source)
                 .unwrap()
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .entries()
                 .unwrap()
-                .map(Result::unwrap)
+                .into_iter()
+                .map(|(k, v)| (String::from_utf8(k).unwrap(), String::from_utf8(v).unwrap()))
                 .collect();
             assert_eq!(rows, want.into_iter().collect::<Vec<_>>(), "{policy:?}");
             assert_eq!(dups.len(), 3000 - 700);
             assert!(dups.windows(2).all(|w| w[0].line < w[1].line));
         }
+    }
+
+    /// A database an earlier ccert wrote (a rowid table) is still read,
+    /// in its storage order.
+    #[test]
+    fn reads_a_rowid_table_in_storage_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("map.sqlite");
+        Connection::open(&db)
+            .unwrap()
+            .execute_batch(
+                "CREATE TABLE postfix_map (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
+                 INSERT INTO postfix_map VALUES ('b', '1'), ('a', '2');",
+            )
+            .unwrap();
+        let mut table = SqliteTable::open(&db).unwrap();
+        assert_eq!(table.get(b"a").unwrap(), Some(b"2".to_vec()));
+        assert_eq!(
+            table.entries().unwrap(),
+            vec![
+                (b"b".to_vec(), b"1".to_vec()),
+                (b"a".to_vec(), b"2".to_vec())
+            ]
+        );
+    }
+
+    #[test]
+    fn new_databases_store_each_row_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = dir.path().join("map");
+        std::fs::write(&source, "x").unwrap();
+        build(&source, &[("b", "1"), ("a", "2")], DuplicatePolicy::Warn);
+        let conn = Connection::open(dir.path().join("map.sqlite")).unwrap();
+        let sql: String = conn
+            .query_row(
+                "SELECT sql FROM sqlite_master WHERE name = 'postfix_map'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(sql.ends_with("WITHOUT ROWID"), "{sql}");
+        let indexes: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'index'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(indexes, 0, "no separate primary-key index");
     }
 
     #[test]

@@ -164,6 +164,12 @@ impl LockedSource {
         ))
     }
 
+    /// The content under the lock as bytes, from the start (for a scan
+    /// cheaper than parsing, such as a search for a key's text).
+    pub fn bytes(&self) -> Result<fs::File, SourceError> {
+        self.rewound()
+    }
+
     /// Streams the records of the content under the lock, without holding
     /// the file in memory.
     pub fn records(&self) -> Result<RecordReader<BufReader<fs::File>>, SourceError> {
