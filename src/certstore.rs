@@ -14,6 +14,8 @@ use std::path::{Path, PathBuf};
 use crate::cert::{Certificate, DigestAlgorithm, Fingerprint, parse_certificates};
 use crate::fsutil::{Permissions, TEMP_PREFIX, remove_stale_temps_in, write_atomic};
 
+pub mod lookup;
+
 /// The store of one source file.
 #[derive(Debug, Clone)]
 pub struct CertStore {
@@ -81,22 +83,10 @@ impl CertStore {
 
     /// Every stored certificate; unreadable files are reported through `warn`.
     pub fn load(&self, warn: &mut dyn FnMut(String)) -> Vec<Stored> {
-        let Ok(entries) = fs::read_dir(&self.dir) else {
-            return Vec::new();
-        };
-        let mut paths: Vec<PathBuf> = entries
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|x| x == "pem"))
-            .collect();
-        paths.sort();
         let mut out = Vec::new();
-        for path in paths {
-            let parsed = fs::read(&path)
-                .map_err(|e| e.to_string())
-                .and_then(|b| parse_certificates(&b, &path).map_err(|e| e.to_string()));
-            match parsed {
-                Ok(certs) => out.extend(certs.into_iter().map(|cert| Stored {
+        for path in pem_files(&self.dir) {
+            match read_file(&path) {
+                Ok((certs, _)) => out.extend(certs.into_iter().map(|cert| Stored {
                     path: path.clone(),
                     cert,
                 })),
@@ -104,6 +94,12 @@ impl CertStore {
             }
         }
         out
+    }
+
+    /// The stored certificates, found by fingerprint without holding a big
+    /// store in memory; unreadable files are reported through `warn`.
+    pub fn index(&self, warn: &mut dyn FnMut(String)) -> lookup::StoreIndex {
+        lookup::StoreIndex::open(&self.dir, warn)
     }
 
     /// Removes the stored copies that no fingerprint in `keys` refers to
@@ -126,6 +122,27 @@ impl CertStore {
             .replace(':', "");
         self.dir.join(format!("{fp}.pem"))
     }
+}
+
+/// The `.pem` files of the store in `dir`, sorted (none when it does not exist).
+fn pem_files(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut paths: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "pem"))
+        .collect();
+    paths.sort();
+    paths
+}
+
+/// The certificates in one store file and its size, or why it cannot be read.
+fn read_file(path: &Path) -> Result<(Vec<Certificate>, u64), String> {
+    let bytes = fs::read(path).map_err(|e| e.to_string())?;
+    let certs = parse_certificates(&bytes, path).map_err(|e| e.to_string())?;
+    Ok((certs, bytes.len() as u64))
 }
 
 /// PEM `CERTIFICATE` block for DER bytes, 64 columns as openssl writes it.

@@ -143,3 +143,68 @@ fn add_keeps_a_copy_and_remove_drops_unused_copies() {
     let (ec, _) = fingerprint(t, "sha256", false, "ecdsa.pem");
     assert_eq!(kept, ec);
 }
+
+/// On a CRLF source without a final newline, rehash refuses while any
+/// entry lacks a stored certificate, listing each under one error and
+/// writing nothing; with --skip-unknown it rewrites the rest, each line
+/// keeping one CR, and lists the entries it left.
+#[test]
+fn rehash_lists_each_entry_without_a_certificate_and_keeps_crlf() {
+    let out = Test::new()
+        .fixture("rsa.pem")
+        .args(["--map", "clientcerts", "add", "rsa.pem", "--digest", "sha1"])
+        .any_stderr()
+        .run();
+    let added = String::from_utf8(out.read("clientcerts")).unwrap();
+    let unknown = [
+        "AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99 old-host",
+        "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF other-host",
+    ];
+    let source = format!(
+        "{}{}\r\n{}",
+        added.replace('\n', "\r\n"),
+        unknown[0],
+        unknown[1]
+    );
+    std::fs::write(out.path("clientcerts"), &source).unwrap();
+    let (rsa256, t) = fingerprint(out.then(), "sha256", false, "rsa.pem");
+    let out = t
+        .args(["--map", "clientcerts", "rehash", "--digest", "sha256"])
+        .status(1)
+        .stderr(format!(
+            "ccert: error: clientcerts: no stored certificate (in clientcerts.d) for these \
+             entries, so they cannot be re-digested; nothing changed. Add each certificate \
+             again with `ccert add CERT --replace`, or remove the entry, then run rehash again \
+             (or pass --skip-unknown to leave them):\n  line 3: {}\n  line 4: {}\n",
+            unknown[0], unknown[1]
+        ))
+        .run();
+    assert_eq!(out.read("clientcerts"), source.as_bytes());
+    let out = out
+        .then()
+        .args([
+            "--map",
+            "clientcerts",
+            "rehash",
+            "--digest",
+            "sha256",
+            "--skip-unknown",
+        ])
+        .stdout_contains("rewrote 1 of 1 entries")
+        .stderr_contains(format!(
+            "or remove them:\n  line 3: {}\n  line 4: {}\n",
+            unknown[0], unknown[1]
+        ))
+        .run();
+    let text = String::from_utf8(out.read("clientcerts")).unwrap();
+    assert!(
+        text.contains(&format!("\r\n{rsa256} rsa.example\r\n")),
+        "{text:?}"
+    );
+    assert!(text.contains("digest=sha256 type=cert"), "{text:?}");
+    assert!(!text.contains("\r\r"), "{text:?}");
+    assert!(
+        text.ends_with(&format!("{}\r\n{}", unknown[0], unknown[1])),
+        "{text:?}"
+    );
+}

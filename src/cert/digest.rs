@@ -178,6 +178,32 @@ impl Fingerprint {
         Some(Self { algorithm, bytes })
     }
 
+    /// The algorithm [`Fingerprint::parse`] finds in `text` (`None` when it
+    /// is not a fingerprint), without building the fingerprint: for
+    /// passes over every key of a big source.
+    pub fn algorithm_of(text: &str) -> Option<DigestAlgorithm> {
+        let text = text.trim();
+        let hex = |s: &str| s.bytes().all(|c| c.is_ascii_hexdigit());
+        let digits = if text.contains(':') {
+            let mut digits = 0;
+            for pair in text.split(':') {
+                if pair.len() != 2 || !hex(pair) {
+                    return None;
+                }
+                digits += 2;
+            }
+            digits
+        } else if hex(text) {
+            text.len()
+        } else {
+            return None;
+        };
+        if digits == 0 || !digits.is_multiple_of(2) {
+            return None;
+        }
+        DigestAlgorithm::from_len(digits / 2)
+    }
+
     /// The lower-case form Postfix looks up (smtpd folds the key before the lookup).
     pub fn to_map_key(&self) -> String {
         self.to_string().to_ascii_lowercase()
@@ -253,5 +279,35 @@ mod tests {
             "SHA-256".parse::<DigestAlgorithm>().unwrap(),
             DigestAlgorithm::Sha256
         );
+    }
+
+    #[test]
+    fn algorithm_of_agrees_with_parse() {
+        let sha1 = "BB:8A:52:8F:C2:A0:B4:B6:C0:D9:B1:1D:AD:FE:6D:D5:19:F8:FC:8B";
+        let texts = [
+            sha1.to_string(),
+            sha1.to_lowercase(),
+            sha1.replace(':', ""),
+            format!(" {sha1} "),
+            format!("{sha1}:"),
+            format!(":{sha1}"),
+            sha1.replacen(':', "::", 1),
+            sha1.replacen('B', "G", 1),
+            sha1[..sha1.len() - 3].to_string(),
+            sha1.replace(':', "")[1..].to_string(),
+            "ab".to_string(),
+            String::new(),
+            ":".to_string(),
+            "00".repeat(64),
+            "00".repeat(65),
+            "é".repeat(8),
+        ];
+        for text in texts {
+            assert_eq!(
+                Fingerprint::algorithm_of(&text),
+                Fingerprint::parse(&text).map(|f| f.algorithm),
+                "{text:?}"
+            );
+        }
     }
 }

@@ -1,5 +1,6 @@
 //! `ccert list`.
 
+use std::borrow::Cow;
 use std::io::{BufReader, Write as _};
 
 use anyhow::Context as _;
@@ -13,7 +14,7 @@ use crate::cli::{ListArgs, ListFormat};
 use crate::maps::prepare::fold_key;
 use crate::source::annotation::Annotation;
 use crate::source::repeated::RepeatedKeys;
-use crate::source::{CommentsAbove, Item, RecordReader};
+use crate::source::{CommentsAbove, Item, Record, RecordReader};
 
 use super::{Context, Outcome};
 
@@ -79,8 +80,11 @@ pub fn run(args: &ListArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let reading = || format!("reading the clientcerts source {}", path.display());
     // Plain output shows no duplicate marks: one pass is enough.
     let mut read_error = None;
-    // The last entry's line: the width of the streamed table's LINE column.
-    let mut last_line = 0;
+    // The widest cells of the streamed table's short columns, and the last
+    // entry's line (the LINE column), measured in the first pass.
+    let mut widest = Widest::default();
+    let measure = args.format == ListFormat::Table;
+    let mut comments = CommentsAbove::default();
     let mut repeated = if args.format == ListFormat::Plain {
         RepeatedKeys::default()
     } else {
@@ -89,8 +93,16 @@ pub fn run(args: &ListArgs, ctx: &Context) -> anyhow::Result<Outcome> {
                 .map_while(|item| item.map_err(|e| read_error = Some(e)).ok())
                 .filter_map(|item| match item {
                     Item::Record(r) => {
-                        last_line = r.line;
-                        Some(fold_key(&r.key))
+                        let key = fold_key(&r.key);
+                        if measure {
+                            let comment = comments.above(r.lines.start);
+                            widest.offer(r, comment);
+                        }
+                        Some(key)
+                    }
+                    Item::Comment(index, text) if measure => {
+                        comments.note(index, text);
+                        None
                     }
                     _ => None,
                 }),
@@ -130,26 +142,8 @@ pub fn run(args: &ListArgs, ctx: &Context) -> anyhow::Result<Outcome> {
             }
         };
         let earlier = repeated.first_line(&fold_key(&r.key), r.line);
-        let annotation = comments
-            .above(r.lines.start)
-            .and_then(|text| Annotation::parse(&text))
-            .filter(|a| a.describes(&r.key))
-            .unwrap_or_default();
-        let digest = std::str::from_utf8(&r.key)
-            .ok()
-            .and_then(Fingerprint::parse)
-            .map(|f| f.algorithm.name());
-        let entry = Entry {
-            key: r.key,
-            value: r.value,
-            digest,
-            pubkey: annotation.pubkey,
-            not_after: annotation.not_after,
-            subject: annotation.subject,
-            line: r.line,
-            duplicate: earlier != r.line,
-            duplicate_of: (earlier != r.line).then_some(earlier),
-        };
+        let comment = comments.above(r.lines.start);
+        let entry = entry(r, comment, Some(earlier));
         match cutoff {
             Some(cutoff) if entry.not_after.is_none_or(|t| t > cutoff) => None,
             _ => Some(entry),
@@ -160,7 +154,7 @@ pub fn run(args: &ListArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         .postfix()
         .ok()
         .and_then(|p| p.fingerprint_digest().ok().flatten());
-    let shown = print(&mut entries, args.format, server_digest, last_line)?;
+    let shown = print(&mut entries, args.format, server_digest, &widest)?;
     drop(entries);
     if let Some(e) = failed {
         return Err(e);
@@ -170,6 +164,95 @@ pub fn run(args: &ListArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     } else {
         Outcome::Success
     })
+}
+
+/// The entry of record `r` with the comment line right above it
+/// (ccert's, when it describes the entry); `earlier` is the line of an
+/// earlier entry with the same key, or `r`'s own line (`None` before
+/// duplicates are known).
+fn entry(r: Record, comment: Option<Vec<u8>>, earlier: Option<usize>) -> Entry {
+    let earlier = earlier.unwrap_or(r.line);
+    let annotation = comment
+        .and_then(|text| Annotation::parse(&text))
+        .filter(|a| a.describes(&r.key))
+        .unwrap_or_default();
+    let digest = std::str::from_utf8(&r.key)
+        .ok()
+        .and_then(Fingerprint::parse)
+        .map(|f| f.algorithm.name());
+    Entry {
+        key: r.key,
+        value: r.value,
+        digest,
+        pubkey: annotation.pubkey,
+        not_after: annotation.not_after,
+        subject: annotation.subject,
+        line: r.line,
+        duplicate: earlier != r.line,
+        duplicate_of: (earlier != r.line).then_some(earlier),
+    }
+}
+
+/// The widest cells of the short columns over every entry, from the
+/// first pass, so a streamed table's fixed widths fit its last rows too.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+struct Widest {
+    /// FINGERPRINT with full fingerprints.
+    key: usize,
+    /// FINGERPRINT with shortened fingerprints.
+    short_key: usize,
+    /// DIGEST.
+    digest: usize,
+    /// NOT AFTER.
+    not_after: usize,
+    /// The last entry's line (LINE's widest cell).
+    last_line: usize,
+}
+
+impl Widest {
+    /// Takes record `r` (with the comment line above it) into account,
+    /// making its entry only when it has a comment (ccert's gives a date,
+    /// a public-key digest) or a key that is not plain ASCII (escapes widen
+    /// it): the cells of the others are measured without being made.
+    fn offer(&mut self, r: Record, comment: Option<Vec<u8>>) {
+        if comment.is_some() || !r.key.iter().all(u8::is_ascii_graphic) {
+            return self.measure(&entry(r, comment, None));
+        }
+        let width = r.key.len();
+        self.key = self.key.max(width);
+        let fingerprint = std::str::from_utf8(&r.key)
+            .ok()
+            .and_then(Fingerprint::algorithm_of)
+            .is_some();
+        let short = if fingerprint && width > SHORTEN_FROM {
+            SHORTENED_WIDTH
+        } else {
+            width
+        };
+        self.short_key = self.short_key.max(short);
+        // Without ccert's comment, DIGEST (at most `sha512`) and NOT AFTER
+        // (`-`) are no wider than their headers.
+        self.last_line = self.last_line.max(r.line);
+    }
+
+    /// Takes `e`'s cells into account.
+    /// (Without a copy of the cells where it can: this runs on every entry.)
+    fn measure(&mut self, e: &Entry) {
+        let text = String::from_utf8_lossy(&e.key);
+        let key = terminal_safe(&text);
+        let width = key.chars().count();
+        self.key = self.key.max(width);
+        let short = match e.digest {
+            Some(_) if key.len() > SHORTEN_FROM => SHORTENED_WIDTH,
+            _ => width,
+        };
+        self.short_key = self.short_key.max(short);
+        self.digest = self.digest.max(digest_cell(e).chars().count());
+        if let Some(date) = e.not_after.map(|_| not_after_cell(e)) {
+            self.not_after = self.not_after.max(date.chars().count());
+        }
+        self.last_line = self.last_line.max(e.line);
+    }
 }
 
 /// Tables with more rows than this are streamed with fixed column widths
@@ -184,7 +267,7 @@ fn print(
     entries: &mut dyn Iterator<Item = Entry>,
     format: ListFormat,
     server_digest: Option<DigestAlgorithm>,
-    last_line: usize,
+    widest: &Widest,
 ) -> anyhow::Result<usize> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut count = 0;
@@ -215,7 +298,7 @@ fn print(
                     server_digest,
                     now,
                     width,
-                    last_line,
+                    widest: widest.clone(),
                 };
                 count = streamed_table(&mut out, first, entries, &layout)?;
             }
@@ -275,26 +358,41 @@ fn cells(
     server_digest: Option<DigestAlgorithm>,
     now: OffsetDateTime,
 ) -> [String; 6] {
-    let key = visible(&e.key);
-    let key = if full || e.digest.is_none() {
-        key
-    } else {
-        shorten(&key)
-    };
     [
-        key,
+        key_cell(e, full),
         visible(&e.value),
-        match (&e.digest, e.pubkey) {
-            (Some(d), Some(true)) => format!("{d} (pubkey)"),
-            (Some(d), _) => d.to_string(),
-            (None, _) => "-".to_string(),
-        },
-        e.not_after
-            .map(|t| t.date().to_string())
-            .unwrap_or_else(|| "-".to_string()),
+        digest_cell(e).into_owned(),
+        not_after_cell(e),
         e.line.to_string(),
         note(e, server_digest, now),
     ]
+}
+
+/// The FINGERPRINT cell: the whole key, or with `full` false a
+/// fingerprint shortened.
+fn key_cell(e: &Entry, full: bool) -> String {
+    let key = visible(&e.key);
+    if full || e.digest.is_none() {
+        key
+    } else {
+        shorten(&key)
+    }
+}
+
+/// The DIGEST cell.
+fn digest_cell(e: &Entry) -> Cow<'static, str> {
+    match (e.digest, e.pubkey) {
+        (Some(d), Some(true)) => format!("{d} (pubkey)").into(),
+        (Some(d), _) => d.into(),
+        (None, _) => "-".into(),
+    }
+}
+
+/// The NOT AFTER cell.
+fn not_after_cell(e: &Entry) -> String {
+    e.not_after
+        .map(|t| t.date().to_string())
+        .unwrap_or_else(|| "-".to_string())
 }
 
 /// What a streamed table's rows need besides the entries.
@@ -302,15 +400,16 @@ struct Layout {
     server_digest: Option<DigestAlgorithm>,
     now: OffsetDateTime,
     width: u16,
-    /// The last entry's line, from the first pass: the LINE column's width.
-    last_line: usize,
+    /// The widest short cells of every entry, from the first pass.
+    widest: Widest,
 }
 
 /// Writes a large table a chunk of rows at a time, each laid out by
 /// comfy-table with the same fixed column widths, so it looks like one
 /// table while memory stays that of one chunk. The widths come from the
-/// first rows (FINGERPRINT, DIGEST, NOT AFTER), the last line number (LINE)
-/// and the terminal width (NAME and NOTE share the rest; longer cells wrap).
+/// widest cells of every entry (FINGERPRINT, DIGEST, NOT AFTER, LINE; see
+/// [`Widest`]) and the terminal width (NAME and NOTE share the rest;
+/// longer cells wrap).
 fn streamed_table(
     out: &mut impl std::io::Write,
     first: Vec<Entry>,
@@ -373,8 +472,8 @@ const PADDING: usize = 2;
 
 const HEADER: [&str; 6] = ["FINGERPRINT", "NAME", "DIGEST", "NOT AFTER", "LINE", "NOTE"];
 
-/// Content widths of the short columns, measured on the first rows (a
-/// later key longer than any of them wraps); NAME and NOTE are left 0.
+/// Content widths of the short columns: the widest cells of every entry
+/// (and of `rows`, the first ones); NAME and NOTE are left 0.
 fn fixed_widths(rows: impl Iterator<Item = [String; 6]>, layout: &Layout) -> [usize; 6] {
     let mut widths = HEADER.map(|h| h.chars().count());
     widths[1] = 0;
@@ -384,23 +483,36 @@ fn fixed_widths(rows: impl Iterator<Item = [String; 6]>, layout: &Layout) -> [us
             widths[i] = widths[i].max(row[i].chars().count());
         }
     }
+    let widest = &layout.widest;
+    let full = layout.width >= FULL_FINGERPRINTS_FROM;
+    widths[0] = widths[0].max(if full { widest.key } else { widest.short_key });
+    widths[2] = widths[2].max(widest.digest);
+    widths[3] = widths[3].max(widest.not_after);
     // Never more than half the width for the keys: a long non-fingerprint
     // key wraps rather than squeezing the names out.
     widths[0] = widths[0]
         .min(usize::from(layout.width) / 2)
         .max(HEADER[0].len());
-    widths[4] = widths[4].max(layout.last_line.to_string().len());
+    widths[4] = widths[4].max(widest.last_line.to_string().len());
     widths
 }
 
 /// `AB:CD:EF:01:…:89:AB` for a long fingerprint: enough to tell entries
 /// apart; `--format plain` and `json` print the whole key.
 fn shorten(key: &str) -> String {
-    if key.len() <= 24 {
+    if key.len() <= SHORTEN_FROM {
         return key.to_string();
     }
-    format!("{}…{}", &key[..12], &key[key.len() - 5..])
+    format!("{}…{}", &key[..SHORT_HEAD], &key[key.len() - SHORT_TAIL..])
 }
+
+/// Fingerprints longer than this (in bytes, all ASCII) are shortened.
+const SHORTEN_FROM: usize = 24;
+/// A shortened fingerprint's first and last bytes.
+const SHORT_HEAD: usize = 12;
+const SHORT_TAIL: usize = 5;
+/// A shortened fingerprint's width: its two ends and the ellipsis.
+const SHORTENED_WIDTH: usize = SHORT_HEAD + 1 + SHORT_TAIL;
 
 /// Why an entry may not do what its owner thinks.
 fn note(e: &Entry, server_digest: Option<DigestAlgorithm>, now: OffsetDateTime) -> String {
@@ -497,11 +609,13 @@ mod tests {
             e
         };
         for width in [60u16, 80, 120, 200] {
+            let mut widest = Widest::default();
+            (1..=n).for_each(|i| widest.measure(&make(i)));
             let layout = Layout {
                 server_digest: Some(DigestAlgorithm::Sha256),
                 now,
                 width,
-                last_line: n,
+                widest,
             };
             let first: Vec<Entry> = (1..=STREAM_ROWS_FROM + 1).map(make).collect();
             let mut rest = (STREAM_ROWS_FROM + 2..=n).map(make);
@@ -532,5 +646,120 @@ mod tests {
             assert!(text.contains(&format!("host{n}.example.com")) || width < 120);
             assert!(text.contains("invalid key: not a fingerprint") || width < 120);
         }
+    }
+
+    /// Cells wider than any in the first rows, far down a streamed table
+    /// (a public-key digest, a date, a SHA-512 fingerprint), keep to one
+    /// line: the first pass measured them.
+    #[test]
+    fn late_wide_cells_do_not_wrap() {
+        let now = time::macros::datetime!(2026-01-01 0:00 UTC);
+        let n = 2 * STREAM_ROWS_FROM + 7;
+        let sha512 = [SHA256, SHA256].join(":");
+        let make = |i: usize| {
+            let mut e = entry(SHA256, &format!("host{i}.example.com"), i);
+            if i == n - 1 {
+                e.key = sha512.as_bytes().to_vec();
+                e.digest = Some("sha512");
+                e.pubkey = Some(true);
+                e.not_after = Some(time::macros::datetime!(2031-01-01 0:00 UTC));
+            }
+            e
+        };
+        // Measuring gives the widths of the cells the table shows.
+        for e in [
+            make(1),
+            make(n - 1),
+            entry("not-a-fp", "x", 3),
+            entry("00:11", "y", 4),
+        ] {
+            let mut one = Widest::default();
+            one.measure(&e);
+            let width = |cell: &str| cell.chars().count();
+            assert_eq!(one.key, width(&key_cell(&e, true)));
+            assert_eq!(one.short_key, width(&key_cell(&e, false)));
+            assert_eq!(one.digest, width(&digest_cell(&e)));
+            if e.not_after.is_some() {
+                assert_eq!(one.not_after, width(&not_after_cell(&e)));
+            }
+        }
+        let mut widest = Widest::default();
+        (1..=n).for_each(|i| widest.measure(&make(i)));
+        assert_eq!(widest.digest, "sha512 (pubkey)".len());
+        assert_eq!(widest.not_after, "2031-01-01".len());
+        assert_eq!(widest.key, sha512.len());
+        for width in [120u16, 400] {
+            let layout = Layout {
+                server_digest: Some(DigestAlgorithm::Sha512),
+                now,
+                width,
+                widest: widest.clone(),
+            };
+            let first: Vec<Entry> = (1..=STREAM_ROWS_FROM + 1).map(make).collect();
+            let mut rest = (STREAM_ROWS_FROM + 2..=n).map(make);
+            let mut out = Vec::new();
+            streamed_table(&mut out, first, &mut rest, &layout).unwrap();
+            let text = String::from_utf8(out).unwrap();
+            let row = text
+                .lines()
+                .find(|l| l.contains(&format!("host{}.example.com", n - 1)))
+                .unwrap();
+            assert!(row.contains("sha512 (pubkey)"), "{width}: {row}");
+            assert!(row.contains("2031-01-01"), "{width}: {row}");
+            if width >= FULL_FINGERPRINTS_FROM {
+                assert!(row.contains(&sha512), "{width}: {row}");
+            }
+            for line in text.lines() {
+                assert!(line.chars().count() <= usize::from(width), "{line}");
+            }
+        }
+    }
+
+    /// Offering records (skipping those that cannot widen a column) ends
+    /// in the column widths measuring every entry gives.
+    #[test]
+    fn offering_records_measures_like_every_entry() {
+        let fp = |i: u8| {
+            let bytes: Vec<String> = (0..32).map(|b| format!("{:02X}", b ^ i)).collect();
+            bytes.join(":")
+        };
+        let dated = Annotation::new(
+            &Fingerprint::parse(&fp(3)).unwrap(),
+            true,
+            Some(time::macros::datetime!(2031-01-01 0:00 UTC)),
+            "CN=x",
+            time::macros::date!(2026 - 01 - 01),
+        );
+        let source = format!(
+            "{} a\n{} b\n{}\n{} c\nshort d\n\"tab\tkey\" e\n{} f\n",
+            fp(1),
+            fp(2).to_lowercase(),
+            dated.to_line(),
+            fp(3),
+            fp(4).replace(':', "")
+        );
+        let mut offered = Widest::default();
+        let mut measured = Widest::default();
+        let mut comments = CommentsAbove::default();
+        for item in RecordReader::new(source.as_bytes()).with_comments() {
+            match item.unwrap() {
+                Item::Record(r) => {
+                    let comment = comments.above(r.lines.start);
+                    measured.measure(&super::entry(r.clone(), comment.clone(), None));
+                    offered.offer(r, comment);
+                }
+                Item::Comment(index, text) => comments.note(index, text),
+                Item::Problem(p) => panic!("{p:?}"),
+            }
+        }
+        let floor = |w: &Widest| {
+            let mut w = w.clone();
+            w.digest = w.digest.max(HEADER[2].len());
+            w.not_after = w.not_after.max(HEADER[3].len());
+            w
+        };
+        assert_eq!(floor(&offered), floor(&measured));
+        assert_eq!(measured.digest, "sha256 (pubkey)".len());
+        assert_eq!(measured.last_line, 7);
     }
 }

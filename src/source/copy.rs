@@ -1,5 +1,7 @@
-//! Removing lines from a source while copying it, without holding the file:
-//! the streaming form of [`super::SourceFile::remove_lines`], byte for byte.
+//! Editing a source while copying it, without holding the file: the
+//! streaming forms of [`super::SourceFile::remove_lines`],
+//! [`super::SourceFile::replace_value`] and [`super::SourceFile::replace_line`],
+//! byte for byte.
 
 use std::io::{self, BufRead, Write};
 use std::ops::Range;
@@ -127,6 +129,86 @@ pub fn copy_renaming(
     Ok(())
 }
 
+/// What [`copy_rewriting`] does with one record: new contents (without line
+/// ending, as [`super::SourceFile::replace_line`] takes them) for the
+/// record's first line and for the physical line right above it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Rewrite {
+    /// The record's first line, or `None` to keep it.
+    pub first: Option<Vec<u8>>,
+    /// The line above the record, or `None` to keep it.
+    pub above: Option<Vec<u8>>,
+}
+
+/// Copies `input` to `out`, letting `edit` rewrite the first line of each
+/// record and the physical line right above it, as
+/// [`super::SourceFile::replace_line`] does (each line keeps its line
+/// ending, a CR of CRLF included). `records` are the records of the same
+/// content, read separately (a [`super::RecordReader`] on its own reader),
+/// so only the current line and the one above it are held, whatever the
+/// file's size. `edit` gets the record, its first line and the line above
+/// it (`None` on the first line), both without `\n` (a CR stays, as
+/// [`super::SourceFile::line`] gives them; the line above as an earlier
+/// rewrite left it).
+pub fn copy_rewriting(
+    input: &mut impl BufRead,
+    records: impl IntoIterator<Item = io::Result<super::Record>>,
+    out: &mut impl Write,
+    mut edit: impl FnMut(&super::Record, &[u8], Option<&[u8]>) -> io::Result<Rewrite>,
+) -> io::Result<()> {
+    let mut records = records.into_iter();
+    let mut next = records.next().transpose()?;
+    let mut above: Option<Vec<u8>> = None;
+    let mut line = Vec::new();
+    let mut index = 0;
+    loop {
+        line.clear();
+        // The records are read with the line limit; the copy needs none.
+        if super::read_line(input, &mut line, usize::MAX)?.unwrap_or(0) == 0 {
+            break;
+        }
+        if let Some(record) = next.take_if(|r| r.lines.start == index) {
+            let content = line.strip_suffix(b"\n").unwrap_or(&line);
+            let held = above.as_deref().map(|a| a.strip_suffix(b"\n").unwrap_or(a));
+            let rewrite = edit(&record, content, held)?;
+            if let (Some(new), Some(held)) = (rewrite.above, above.as_mut()) {
+                replace_content(held, &new);
+            }
+            if let Some(new) = rewrite.first {
+                replace_content(&mut line, &new);
+            }
+            next = records.next().transpose()?;
+        }
+        // The line becomes the one above the next; its buffer is reused.
+        let spare = match above.take() {
+            Some(previous) => {
+                out.write_all(&previous)?;
+                previous
+            }
+            None => Vec::new(),
+        };
+        above = Some(std::mem::replace(&mut line, spare));
+        index += 1;
+    }
+    if let Some(last) = above {
+        out.write_all(&last)?;
+    }
+    if next.is_some() {
+        return Err(io::Error::other("the source changed while it was edited"));
+    }
+    Ok(())
+}
+
+/// Replaces the content of one physical line (with its `\n`, if any),
+/// keeping its line ending: `\n`, and a CR before it or at the very end.
+fn replace_content(line: &mut Vec<u8>, content: &[u8]) {
+    let mut end = line.len() - usize::from(line.ends_with(b"\n"));
+    if line[..end].ends_with(b"\r") {
+        end -= 1;
+    }
+    line.splice(..end, content.iter().copied());
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,6 +306,68 @@ mod tests {
                     String::from_utf8_lossy(&got),
                     String::from_utf8_lossy(want.as_bytes()),
                     "{:?} renaming {renames:?}",
+                    String::from_utf8_lossy(file)
+                );
+            }
+        }
+    }
+
+    /// Rewriting first lines and the lines above them through the copy
+    /// gives the bytes `replace_line` gives, CRLF, continuation lines,
+    /// comments and a missing final newline included.
+    #[test]
+    fn matches_replace_line() {
+        let files: [&[u8]; 6] = [
+            b"a 1\nb 2\nc 3\n",
+            b"# x\r\na 1\r\n# y\r\nb two\r\n  more\r\nc 3",
+            b"# c\na 1\n\tcont\n# d\n\nb 2\r",
+            b"a 1\n# note\n  cont\nb 2\n\n",
+            b"x y",
+            b"",
+        ];
+        for file in files {
+            let model = SourceFile::parse(file);
+            let (records, _) = model.records();
+            for pick in 0u32..(1 << (2 * records.len())) {
+                let chosen = |i: usize, what: u32| pick & (1 << (2 * i as u32 + what)) != 0;
+                let mut want = model.clone();
+                for (i, r) in records.iter().enumerate() {
+                    if chosen(i, 1) && r.lines.start > 0 {
+                        want.replace_line(r.lines.start - 1, format!("# above {i}").as_bytes());
+                    }
+                    if chosen(i, 0) {
+                        let mut first = format!("K{i}").into_bytes();
+                        first.extend_from_slice(&want.line(r.lines.start)[r.key.len()..]);
+                        want.replace_line(r.lines.start, &first);
+                    }
+                }
+                let mut got = Vec::new();
+                let mut i = 0;
+                copy_rewriting(
+                    &mut &file[..],
+                    records.iter().cloned().map(Ok),
+                    &mut got,
+                    |r, first, above| {
+                        assert_eq!(first, model.line(r.lines.start));
+                        assert_eq!(above.is_some(), r.lines.start > 0);
+                        let mut rewrite = Rewrite::default();
+                        if chosen(i, 0) {
+                            let mut new = format!("K{i}").into_bytes();
+                            new.extend_from_slice(&first[r.key.len()..]);
+                            rewrite.first = Some(new);
+                        }
+                        if chosen(i, 1) {
+                            rewrite.above = Some(format!("# above {i}").into_bytes());
+                        }
+                        i += 1;
+                        Ok(rewrite)
+                    },
+                )
+                .unwrap();
+                assert_eq!(
+                    String::from_utf8_lossy(&got),
+                    String::from_utf8_lossy(want.as_bytes()),
+                    "{:?} with {pick:b}",
                     String::from_utf8_lossy(file)
                 );
             }

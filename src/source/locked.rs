@@ -258,6 +258,35 @@ impl LockedSource {
         })
     }
 
+    /// Copies the content under the lock into `out` through
+    /// [`super::copy::copy_rewriting`], each record's first line and the
+    /// line above it as `edit` says; memory stays small whatever the file's
+    /// size. With [`io::sink`] it is a dry run: `edit` sees every record
+    /// as the real copy will.
+    pub fn copy_rewriting(
+        &self,
+        out: &mut impl Write,
+        edit: impl FnMut(&super::Record, &[u8], Option<&[u8]>) -> io::Result<super::copy::Rewrite>,
+    ) -> Result<(), SourceError> {
+        let file = self.rewound()?;
+        rewrite_into(&file, out, edit).map_err(|e| self.io_err(e))
+    }
+
+    /// Writes the source rewritten as [`LockedSource::copy_rewriting`]
+    /// copies it, atomically, in place of the old one.
+    pub fn commit_rewritten(
+        &mut self,
+        edit: impl FnMut(&super::Record, &[u8], Option<&[u8]>) -> io::Result<super::copy::Rewrite>,
+    ) -> Result<(), SourceError> {
+        self.committed = true;
+        let file = self.rewound()?;
+        self.replace_with(|out| {
+            let mut output = io::BufWriter::with_capacity(1 << 16, out);
+            rewrite_into(&file, &mut output, edit)?;
+            output.flush()
+        })
+    }
+
     /// Writes the new content through `write` into a temp file and makes it
     /// the source (keeping the file's owner and mode, editing the file a
     /// symlink points to), holding the lock on the new file.
@@ -286,6 +315,43 @@ impl LockedSource {
             return Ok(());
         }
         self.replace_with(|out| out.write_all(edited.as_bytes()))
+    }
+}
+
+/// Copies `file` (positioned at its start) into `out` through
+/// [`super::copy::copy_rewriting`]; the records come from a second reader
+/// of the same file with its own offset.
+fn rewrite_into(
+    file: &fs::File,
+    out: &mut impl Write,
+    edit: impl FnMut(&super::Record, &[u8], Option<&[u8]>) -> io::Result<super::copy::Rewrite>,
+) -> io::Result<()> {
+    let mut input = BufReader::with_capacity(1 << 16, file);
+    let records = RecordReader::new(BufReader::with_capacity(
+        1 << 16,
+        ReadAt { file, offset: 0 },
+    ))
+    .filter_map(|item| match item {
+        Ok(super::Item::Record(record)) => Some(Ok(record)),
+        Ok(_) => None,
+        Err(e) => Some(Err(e)),
+    });
+    super::copy::copy_rewriting(&mut input, records, out, edit)
+}
+
+/// A reader of a file by `pread`, with an offset of its own (a cloned
+/// handle would share the file's offset with the other reader).
+struct ReadAt<'a> {
+    file: &'a fs::File,
+    offset: u64,
+}
+
+impl Read for ReadAt<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        use std::os::unix::fs::FileExt as _;
+        let n = self.file.read_at(buf, self.offset)?;
+        self.offset += n as u64;
+        Ok(n)
     }
 }
 

@@ -240,8 +240,9 @@ impl SourceFile {
     }
 
     /// Replaces the content of physical line `index` (its line ending is
-    /// kept). Used for whole-line rewrites such as a record's first line
-    /// with a new key, or a ccert comment.
+    /// kept): a whole-line rewrite such as a record's first line with a new
+    /// key, or a ccert comment. [`copy::copy_rewriting`] does the same while
+    /// copying a file, without holding it.
     pub fn replace_line(&mut self, index: usize, content: &[u8]) {
         let start = self.starts[index];
         let end = start + self.line(index).len();
