@@ -260,6 +260,21 @@ fn edits_work_on_pgsql_as_on_a_file() {
         json.contains("\"certificate_stored\": true") && json.contains("\"subject\": \"CN=alpha\""),
         "{json}"
     );
+    // The table fits the terminal as a file list's does: fingerprints
+    // shortened on a narrow one, whole on a wide one.
+    for (columns, whole) in [("60", false), ("200", true)] {
+        let table = f.stdout(
+            f.ccert(&["--map", &f.map(), "list"])
+                .env("COLUMNS", columns),
+        );
+        let width: usize = columns.parse().unwrap();
+        assert!(
+            table.lines().all(|l| l.chars().count() <= width),
+            "COLUMNS={columns}:\n{table}"
+        );
+        assert_eq!(table.contains(&fa.to_lowercase()), whole, "{table}");
+        assert!(table.contains("alpha") && table.contains("beta"), "{table}");
+    }
     // --expiring: both expire in 20 days.
     f.ccert(&[
         "--map",

@@ -16,7 +16,7 @@ use crate::source::annotation::Annotation;
 use crate::source::repeated::RepeatedKeys;
 use crate::source::{CommentsAbove, Item, Record, RecordReader};
 
-use super::{Context, Outcome};
+use super::{Context, Outcome, table_layout};
 
 /// One entry as `list` shows it (and as `--format json` writes it).
 #[derive(Debug, Serialize)]
@@ -224,8 +224,8 @@ impl Widest {
             .ok()
             .and_then(Fingerprint::algorithm_of)
             .is_some();
-        let short = if fingerprint && width > SHORTEN_FROM {
-            SHORTENED_WIDTH
+        let short = if fingerprint && width > table_layout::SHORTEN_FROM {
+            table_layout::SHORTENED_WIDTH
         } else {
             width
         };
@@ -243,7 +243,7 @@ impl Widest {
         let width = key.chars().count();
         self.key = self.key.max(width);
         let short = match e.digest {
-            Some(_) if key.len() > SHORTEN_FROM => SHORTENED_WIDTH,
+            Some(_) if key.len() > table_layout::SHORTEN_FROM => table_layout::SHORTENED_WIDTH,
             _ => width,
         };
         self.short_key = self.short_key.max(short);
@@ -289,7 +289,7 @@ fn print(
         ListFormat::Table => {
             let first: Vec<Entry> = (&mut *entries).take(STREAM_ROWS_FROM + 1).collect();
             let now = OffsetDateTime::now_utc();
-            let width = table_width();
+            let width = table_layout::width();
             if first.len() <= STREAM_ROWS_FROM {
                 count = first.len();
                 writeln!(out, "{}", table(&first, server_digest, now, width))?;
@@ -308,24 +308,6 @@ fn print(
     Ok(count)
 }
 
-/// The width the table must fit: `COLUMNS` when set (as `ls` honours it),
-/// else the terminal's, else 100 columns for pipes and files.
-fn table_width() -> u16 {
-    if let Some(cols) = std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.trim().parse().ok())
-    {
-        return cols;
-    }
-    let mut probe = comfy_table::Table::new();
-    probe.set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
-    probe.width().unwrap_or(100)
-}
-
-/// Widths above which full fingerprints (SHA-256: 95 columns) still leave
-/// room for the other columns.
-const FULL_FINGERPRINTS_FROM: u16 = 150;
-
 fn table(
     entries: &[Entry],
     server_digest: Option<DigestAlgorithm>,
@@ -338,7 +320,7 @@ fn table(
         .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
         .set_width(width)
         .set_header(HEADER);
-    let full = width >= FULL_FINGERPRINTS_FROM;
+    let full = width >= table_layout::FULL_FINGERPRINTS_FROM;
     for e in entries {
         table.add_row(cells(e, full, server_digest, now));
     }
@@ -375,7 +357,7 @@ fn key_cell(e: &Entry, full: bool) -> String {
     if full || e.digest.is_none() {
         key
     } else {
-        shorten(&key)
+        table_layout::shorten(&key)
     }
 }
 
@@ -416,7 +398,7 @@ fn streamed_table(
     rest: &mut dyn Iterator<Item = Entry>,
     layout: &Layout,
 ) -> std::io::Result<usize> {
-    let full = layout.width >= FULL_FINGERPRINTS_FROM;
+    let full = layout.width >= table_layout::FULL_FINGERPRINTS_FROM;
     let row = |e: &Entry| cells(e, full, layout.server_digest, layout.now);
     let mut widths = fixed_widths(first.iter().map(row), layout);
     // The preset draws no outer border but keeps a blank between columns.
@@ -484,7 +466,7 @@ fn fixed_widths(rows: impl Iterator<Item = [String; 6]>, layout: &Layout) -> [us
         }
     }
     let widest = &layout.widest;
-    let full = layout.width >= FULL_FINGERPRINTS_FROM;
+    let full = layout.width >= table_layout::FULL_FINGERPRINTS_FROM;
     widths[0] = widths[0].max(if full { widest.key } else { widest.short_key });
     widths[2] = widths[2].max(widest.digest);
     widths[3] = widths[3].max(widest.not_after);
@@ -496,23 +478,6 @@ fn fixed_widths(rows: impl Iterator<Item = [String; 6]>, layout: &Layout) -> [us
     widths[4] = widths[4].max(widest.last_line.to_string().len());
     widths
 }
-
-/// `AB:CD:EF:01:…:89:AB` for a long fingerprint: enough to tell entries
-/// apart; `--format plain` and `json` print the whole key.
-fn shorten(key: &str) -> String {
-    if key.len() <= SHORTEN_FROM {
-        return key.to_string();
-    }
-    format!("{}…{}", &key[..SHORT_HEAD], &key[key.len() - SHORT_TAIL..])
-}
-
-/// Fingerprints longer than this (in bytes, all ASCII) are shortened.
-const SHORTEN_FROM: usize = 24;
-/// A shortened fingerprint's first and last bytes.
-const SHORT_HEAD: usize = 12;
-const SHORT_TAIL: usize = 5;
-/// A shortened fingerprint's width: its two ends and the ellipsis.
-const SHORTENED_WIDTH: usize = SHORT_HEAD + 1 + SHORT_TAIL;
 
 /// Why an entry may not do what its owner thinks.
 fn note(e: &Entry, server_digest: Option<DigestAlgorithm>, now: OffsetDateTime) -> String {
@@ -706,7 +671,7 @@ mod tests {
                 .unwrap();
             assert!(row.contains("sha512 (pubkey)"), "{width}: {row}");
             assert!(row.contains("2031-01-01"), "{width}: {row}");
-            if width >= FULL_FINGERPRINTS_FROM {
+            if width >= table_layout::FULL_FINGERPRINTS_FROM {
                 assert!(row.contains(&sha512), "{width}: {row}");
             }
             for line in text.lines() {

@@ -47,6 +47,7 @@ pub mod remove;
 pub mod server_config;
 mod store_edge;
 pub mod sync;
+mod table_layout;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};

@@ -21,7 +21,7 @@ use crate::cert::{Certificate, DigestAlgorithm, Fingerprint};
 use crate::cli::{DumpArgs, ListArgs, ListFormat, QueryArgs, RehashArgs};
 use crate::store::{self, AddOutcome, ListStore, NewEntry, Selector};
 
-use super::{Outcome, finish_output};
+use super::{Outcome, finish_output, table_layout};
 
 /// One certificate `ccert add` checked and wants in the list.
 pub(crate) struct Addition {
@@ -180,22 +180,40 @@ pub(crate) fn list(args: &ListArgs, map: &str) -> anyhow::Result<Outcome> {
                 .and_then(|()| writeln!(out))
         }
         ListFormat::Table => {
+            // Fitted to the terminal as a file list's table is.
+            let width = table_layout::width();
+            let full = width >= table_layout::FULL_FINGERPRINTS_FROM;
             let mut table = comfy_table::Table::new();
             table
                 .load_preset(comfy_table::presets::UTF8_HORIZONTAL_ONLY)
+                .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
+                .set_width(width)
                 .set_header(["FINGERPRINT", "NAME", "DIGEST", "NOT AFTER", "ADDED BY"]);
             for e in &entries {
                 table.add_row([
-                    e.fingerprint.clone(),
+                    if full || !e.fingerprint.is_ascii() {
+                        e.fingerprint.clone()
+                    } else {
+                        table_layout::shorten(&e.fingerprint)
+                    },
                     terminal_safe(&e.name).into_owned(),
                     match (e.digest, e.pubkey) {
                         (Some(d), Some(true)) => format!("{d} (pubkey)"),
                         (Some(d), _) => d.to_string(),
                         (None, _) => "-".into(),
                     },
-                    text(e.not_after).unwrap_or_else(|| "-".into()),
+                    // The day, as a file list's table shows it (json: the time).
+                    e.not_after
+                        .map_or_else(|| "-".into(), |t| t.date().to_string()),
                     e.added_by.clone().unwrap_or_else(|| "-".into()),
                 ]);
+            }
+            // FINGERPRINT, DIGEST and NOT AFTER never wrap; NAME and ADDED
+            // BY take what is left.
+            for index in [0, 2, 3] {
+                if let Some(column) = table.column_mut(index) {
+                    column.set_constraint(comfy_table::ColumnConstraint::ContentWidth);
+                }
             }
             writeln!(out, "{table}")
         }
