@@ -83,10 +83,17 @@ EOF
 timed() {
     local label=$1
     shift
-    /usr/bin/time -f '%e %M %U %S' -o "$work/time.out" "$@" >"$work/out" 2>"$work/err" || true
+    local status=0
+    /usr/bin/time -f '%e %M %U %S' -o "$work/time.out" "$@" >"$work/out" 2>"$work/err" || status=$?
     read -r wall kib user sys < <(tail -n 1 "$work/time.out")
     cpu=$(awk "BEGIN{printf \"%.2f\", $user + $sys}")
-    printf '%-46s %7s s CPU %7s s wall %9s KiB\n' "$label" "$cpu" "$wall" "$kib"
+    printf '%-46s %7s s CPU %7s s wall %9s KiB' "$label" "$cpu" "$wall" "$kib"
+    # A run that failed is said, with its first line of stderr, so a broken
+    # command line is never read as a fast one.
+    if ((status != 0)); then
+        printf '  (exit %s: %s)' "$status" "$(head -c 100 "$work/err" | head -n 1)"
+    fi
+    printf '\n'
 }
 
 ratio() { awk "BEGIN{printf \"  -> %s: %.2fx\n\", \"$1\", $2 / $3}"; }
@@ -195,7 +202,7 @@ fi
 if [[ " $parts " == *" edit "* ]]; then
     timed "ccert add --no-compile (another cert)" "$ccert" -c "$cf" --map "$map" add --no-compile "$certs/c2.pem"
     timed "ccert add --no-compile --replace (rename)" "$ccert" -c "$cf" --map "$map" add --no-compile --replace --name other "$certs/c2.pem"
-    timed "ccert remove --yes --no-compile -f FP" "$ccert" -c "$cf" --map "$map" remove --yes --no-compile -f "$fp"
+    timed "ccert remove --yes --no-compile --fingerprint FP" "$ccert" -c "$cf" --map "$map" remove --yes --no-compile --fingerprint "$fp"
     timed "ccert list (table)" "$ccert" -c "$cf" --map "$map" list
     timed "ccert list --format plain" "$ccert" -c "$cf" --map "$map" list --format plain
     timed "ccert list --format json" "$ccert" -c "$cf" --map "$map" list --format json

@@ -242,6 +242,32 @@ impl Context {
         Ok(Table { map_type, source })
     }
 
+    /// The table a read-only command (query, dump) opens for `spec`, as
+    /// [`Context::table`] says, but without asking Postfix (three postconf
+    /// runs, four times the cost of a lookup) where nothing Postfix says can
+    /// change the file read: an `lmdb:`, `cdb:` or `sqlite:` name is read as
+    /// written (no Postfix redirects those, and ccert reads every type
+    /// itself), and so is a `hash:` name with no other table beside its
+    /// source (3.11's hash: redirect could only lead to a missing table).
+    pub fn table_to_read(&self, spec: &str) -> anyhow::Result<Table> {
+        if let Ok(MapName {
+            map_type: Some(map_type),
+            path,
+        }) = MapName::parse(spec)
+        {
+            let source = source_of(map_type.name(), &path).unwrap_or(path);
+            let redirect_target_exists = || {
+                [MapType::Lmdb, MapType::Cdb, MapType::Sqlite]
+                    .iter()
+                    .any(|t| t.table_path(&source).symlink_metadata().is_ok())
+            };
+            if map_type != MapType::Hash || !redirect_target_exists() {
+                return Ok(Table { map_type, source });
+            }
+        }
+        self.table(spec, None)
+    }
+
     /// The type of the configured table whose source is `path`, if any.
     fn configured_type_of(&self, path: &Path) -> anyhow::Result<Option<String>> {
         Ok(self

@@ -192,7 +192,7 @@ pub(crate) fn note_sqlite_replaced(source: &std::path::Path, ctx: &Context) {
 /// Opens the table named `[TYPE:]FILE` on the command line (type defaults
 /// as for compile; sqlite tables may be named by their `.sqlite.cf` file).
 fn open_table(spec: &str, ctx: &Context) -> anyhow::Result<Box<dyn Table>> {
-    let table = ctx.table(spec, None)?;
+    let table = ctx.table_to_read(spec)?;
     let (map_type, source) = (table.map_type, table.source);
     maps::backend(map_type).open(&source).with_context(|| {
         format!(
