@@ -551,3 +551,90 @@ fn hand_written_sqlite_cf_is_not_a_source() {
     assert_eq!(out.read("postfix-config/mine.cf"), cf.as_bytes());
     assert!(out.path("postfix-config/clientcerts").exists());
 }
+
+/// query reads a hash: table without asking Postfix only when the answer
+/// cannot depend on a 3.11 redirect: with a `.db` older than its source
+/// beside a current `.cdb`, the redirect is worked out (and said) and the
+/// `.cdb` answers; once every table is current, the `.db` answers alike.
+#[test]
+fn query_of_a_stale_hash_beside_a_redirect_target_reads_what_postfix_opens() {
+    let main = "non_bdb_migration_level = enable-redirect\n";
+    let out = Test::new()
+        .file("postfix-config/main.cf", main)
+        .file("postfix-config/clientcerts", "aa:bb old\n")
+        .env("CCERT_POSTCONF", "none")
+        .args([
+            "--postfix-version",
+            "3.7",
+            "compile",
+            "hash:postfix-config/clientcerts",
+        ])
+        .stdout_contains("hash:")
+        .stderr_contains("has no effect")
+        .run();
+    // The source changes after the .db was built; only the cdb is rebuilt.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::write(out.path("postfix-config/clientcerts"), "aa:bb new\n").unwrap();
+    let out = out
+        .then()
+        .env("CCERT_POSTCONF", "none")
+        .args([
+            "--postfix-version",
+            "3.7",
+            "compile",
+            "cdb:postfix-config/clientcerts",
+        ])
+        .stdout_contains("cdb:")
+        .run();
+    let out = out
+        .then()
+        .env("CCERT_POSTCONF", "none")
+        .args([
+            "--postfix-version",
+            "3.11",
+            "query",
+            "AA:BB",
+            "hash:postfix-config/clientcerts",
+        ])
+        .stdout("new\n")
+        .stderr_contains("is read as cdb:")
+        .run();
+    // Without the redirect (3.7) the stale .db is what Postfix reads.
+    let out = out
+        .then()
+        .env("CCERT_POSTCONF", "none")
+        .args([
+            "--postfix-version",
+            "3.7",
+            "query",
+            "AA:BB",
+            "hash:postfix-config/clientcerts",
+        ])
+        .stdout("old\n")
+        .stderr_contains("has no effect")
+        .stderr_contains("has no effect")
+        .run();
+    // Every table current: the .db answers as the cdb would, without a word.
+    out.then()
+        .env("CCERT_POSTCONF", "none")
+        .args([
+            "--postfix-version",
+            "3.7",
+            "compile",
+            "hash:postfix-config/clientcerts",
+        ])
+        .stdout_contains("hash:")
+        .stderr_contains("has no effect")
+        .run()
+        .then()
+        .env("CCERT_POSTCONF", "none")
+        .args([
+            "--postfix-version",
+            "3.11",
+            "query",
+            "AA:BB",
+            "hash:postfix-config/clientcerts",
+        ])
+        .stdout("new\n")
+        .run();
+}

@@ -245,10 +245,13 @@ impl Context {
     /// The table a read-only command (query, dump) opens for `spec`, as
     /// [`Context::table`] says, but without asking Postfix (three postconf
     /// runs, four times the cost of a lookup) where nothing Postfix says can
-    /// change the file read: an `lmdb:`, `cdb:` or `sqlite:` name is read as
+    /// change the answer: an `lmdb:`, `cdb:` or `sqlite:` name is read as
     /// written (no Postfix redirects those, and ccert reads every type
-    /// itself), and so is a `hash:` name with no other table beside its
-    /// source (3.11's hash: redirect could only lead to a missing table).
+    /// itself). A `hash:` name is read as written when its table exists and
+    /// either no other table of its source exists (3.11's redirect could
+    /// only lead to a missing one) or every table of the source is at least
+    /// as new as the source (each holds what the source says, so the answer
+    /// is the same whichever one a redirect makes Postfix open).
     pub fn table_to_read(&self, spec: &str) -> anyhow::Result<Table> {
         if let Ok(MapName {
             map_type: Some(map_type),
@@ -256,12 +259,7 @@ impl Context {
         }) = MapName::parse(spec)
         {
             let source = source_of(map_type.name(), &path).unwrap_or(path);
-            let redirect_target_exists = || {
-                [MapType::Lmdb, MapType::Cdb, MapType::Sqlite]
-                    .iter()
-                    .any(|t| t.table_path(&source).symlink_metadata().is_ok())
-            };
-            if map_type != MapType::Hash || !redirect_target_exists() {
+            if map_type != MapType::Hash || hash_answer_is_postfixs(&source) {
                 return Ok(Table { map_type, source });
             }
         }
@@ -313,4 +311,28 @@ impl Context {
 fn written_type_is_default(cfg: &PostfixConfig, type_name: &str) -> bool {
     cfg.get("default_database_type")
         .is_some_and(|d| d.trim() == type_name)
+}
+
+/// Whether the `hash:` table of `source` answers as the table Postfix opens
+/// for `hash:SOURCE` whatever its release and settings (see
+/// [`Context::table_to_read`]).
+fn hash_answer_is_postfixs(source: &Path) -> bool {
+    let modified = |path: &Path| path.metadata().and_then(|m| m.modified()).ok();
+    if modified(&MapType::Hash.table_path(source)).is_none() {
+        return false;
+    }
+    let others: Vec<PathBuf> = [MapType::Lmdb, MapType::Cdb, MapType::Sqlite]
+        .iter()
+        .map(|t| t.table_path(source))
+        .filter(|p| p.symlink_metadata().is_ok())
+        .collect();
+    if others.is_empty() {
+        return true;
+    }
+    let Some(edited) = modified(source) else {
+        return false;
+    };
+    std::iter::once(MapType::Hash.table_path(source))
+        .chain(others)
+        .all(|table| modified(&table).is_some_and(|built| built >= edited))
 }
