@@ -473,7 +473,7 @@ fn raw_public_key_trixie() {
         "rpk",
     ])
     .stderr(format!(
-        "ccert: rebuilt {}.lmdb\n",
+        "ccert: built {}.lmdb\n",
         arg(&inst, &inst.path("conf/pubkeys"))
     ))
     .run();
