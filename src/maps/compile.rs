@@ -179,27 +179,6 @@ pub fn check_source(source: &Path) -> Result<(), MapError> {
     }
 }
 
-/// Rebuilds every table of any type that already exists next to `source`
-/// (used by add/remove/rehash so a table is never stale). Returns the reports.
-pub fn rebuild_existing(source: &Path) -> Result<Vec<Report>, MapError> {
-    rebuild_existing_with_progress(source, &mut |_, _| {})
-}
-
-/// [`rebuild_existing`], with [`compile_together`]'s progress reports.
-pub fn rebuild_existing_with_progress(
-    source: &Path,
-    progress: &mut dyn FnMut(u64, u64),
-) -> Result<Vec<Report>, MapError> {
-    let types: Vec<MapType> = MapType::ALL
-        .into_iter()
-        .filter(|t| t.table_path(source).exists())
-        .collect();
-    if types.is_empty() {
-        return Ok(Vec::new());
-    }
-    compile_together(source, &types, DuplicatePolicy::Warn, progress)
-}
-
 /// A reader that reports how much it has read.
 struct Counting<'a, R> {
     inner: R,
