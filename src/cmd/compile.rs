@@ -6,7 +6,7 @@ use anyhow::{Context as _, bail};
 
 use crate::cli::CompileArgs;
 use crate::maps::MapType;
-use crate::maps::compile::{compile_together, compile_with_progress};
+use crate::maps::compile::compile_with_progress;
 use crate::maps::prepare::DuplicatePolicy;
 
 use super::{Context, Outcome, print_warnings};
@@ -133,16 +133,7 @@ fn compile_group(
     let types: Vec<MapType> = group.iter().filter_map(|(_, t)| *t).collect();
     crate::source::locked::before_reading(source)?;
     let _shared = crate::source::locked::lock_shared(source)?;
-    let mut progress = super::progress::Progress::new(ctx);
-    let names: Vec<&str> = types.iter().map(|t| t.name()).collect();
-    let step = format!("compiling {} of {}", names.join(", "), source.display());
-    let reports = compile_together(source, &types, policy, &mut |done, total| {
-        progress.update(&step, done, total)
-    })?;
-    drop(progress);
-    if let Some(report) = reports.first() {
-        print_warnings(source, report);
-    }
+    super::build_tables(source, &types, policy, "compiling", ctx)?;
     if types.contains(&MapType::Sqlite) {
         super::note_sqlite_replaced(source, ctx);
     }

@@ -3,10 +3,10 @@
 //! A command module depends on domain modules and on this one, never on
 //! another command: what several commands share at the command edge (opening
 //! a table named on the command line, printing compile warnings, rebuilding
-//! tables after an edit) lives here, and in the three shared modules that
-//! are not subcommands: [`context`] (the global options and the effective
-//! configuration), [`progress`] (progress bars) and `store_edge` (the
-//! commands on a database list).
+//! tables after an edit) lives here, and in the shared modules that are not
+//! subcommands: [`context`] (the global options and the effective
+//! configuration), [`progress`] (progress bars), `store_edge` (the commands
+//! on a database list) and `table_layout` (how `list` fits the terminal).
 
 /// `println!` that never panics: a closed standard output (`ccert add … | head`)
 /// must not abort a command between writing the source and rebuilding its tables.
@@ -259,6 +259,30 @@ fn rebuild_then_unlock(
     Ok(())
 }
 
+/// Builds a table of each of `types` from one read of `source`, with a
+/// progress bar labelled `doing` ("compiling", "rebuilding"), and prints
+/// postmap-style warnings once: every table comes from the same source, so
+/// its skipped lines and duplicates are the same for each.
+fn build_tables(
+    source: &Path,
+    types: &[maps::MapType],
+    policy: maps::prepare::DuplicatePolicy,
+    doing: &str,
+    ctx: &Context,
+) -> Result<Vec<Report>, maps::MapError> {
+    let mut progress = progress::Progress::new(ctx);
+    let names: Vec<&str> = types.iter().map(|t| t.name()).collect();
+    let step = format!("{doing} {} of {}", names.join(", "), source.display());
+    let reports = maps::compile::compile_together(source, types, policy, &mut |done, total| {
+        progress.update(&step, done, total)
+    })?;
+    drop(progress);
+    if let Some(report) = reports.first() {
+        print_warnings(source, report);
+    }
+    Ok(reports)
+}
+
 /// Rebuilds the compiled tables of `source` (those next to it and those the
 /// configuration names, as Postfix opens them, see
 /// [`Context::tables_of_source`]), printing postmap-style warnings (as
@@ -284,21 +308,14 @@ fn rebuild_tables(source: &Path, ctx: &Context) -> anyhow::Result<()> {
         .map(|t| t.table_path(source))
         .filter(|p| p.symlink_metadata().is_ok())
         .collect();
-    let mut progress = progress::Progress::new(ctx);
-    let names: Vec<&str> = types.iter().map(|t| t.name()).collect();
-    let step = format!("rebuilding {} of {}", names.join(", "), source.display());
-    // One read of the source for every table.
-    let reports = maps::compile::compile_together(
+    let reports = build_tables(
         source,
         &types,
         maps::prepare::DuplicatePolicy::Warn,
-        &mut |done, total| progress.update(&step, done, total),
+        "rebuilding",
+        ctx,
     )
     .map_err(|e| failed(&e))?;
-    drop(progress);
-    if let Some(report) = reports.first() {
-        print_warnings(source, report);
-    }
     let mut err = std::io::stderr().lock();
     for report in &reports {
         let verb = if existed.contains(&report.table) {
