@@ -38,9 +38,9 @@ pub fn audit(cfg: &PostfixConfig) -> Vec<Finding> {
     let mut out = Vec::new();
     let has_local = items
         .iter()
-        .any(|i| crate::store::store_config(i).is_none());
+        .any(|i| crate::fleet::store_config(i).is_none());
     for item in &items {
-        let Some(cf_path) = crate::store::store_config(item) else {
+        let Some(cf_path) = crate::fleet::store_config(item) else {
             continue;
         };
         if item.starts_with("proxy:") {
