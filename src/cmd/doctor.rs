@@ -18,7 +18,7 @@ pub fn run(args: &DoctorArgs, ctx: &Context) -> anyhow::Result<Outcome> {
                 .as_deref()
                 .filter(|m| crate::fleet::store_config(&m.to_string_lossy()).is_none());
             let mut findings = audit(cfg, source);
-            findings.extend(crate::fleet::pgsql::doctor::audit(cfg));
+            findings.extend(crate::doctor::pgsql::audit(cfg));
             findings
         }
         Err(e) => vec![Finding::error(format!("{e:#}"))],
