@@ -8,6 +8,7 @@ mod oracle;
 mod pg;
 mod test;
 
+mod access_live;
 mod builder_only;
 mod check;
 mod cli_basics;
