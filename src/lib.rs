@@ -29,4 +29,5 @@ pub mod report;
 pub mod running;
 pub mod selfsigned;
 pub mod source;
+pub mod sys;
 pub mod tls;
