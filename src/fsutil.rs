@@ -146,27 +146,6 @@ impl Permissions {
     }
 }
 
-/// An I/O error in the words an administrator acts on, said once: the
-/// OS's text without the "(os error N)" suffix, starting in lower case
-/// ("no space left on device", "read-only file system", "permission denied").
-pub fn describe(e: &io::Error) -> String {
-    // Wrapped errors (tempfile adds the temp path) carry no raw code but
-    // the same text, followed by that path, which is cut as well.
-    let text = match e.raw_os_error() {
-        Some(code) => io::Error::from_raw_os_error(code).to_string(),
-        None => e.to_string(),
-    };
-    let text = match text.find(" (os error") {
-        Some(cut) => &text[..cut],
-        None => &text,
-    };
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_lowercase().chain(chars).collect(),
-        None => String::new(),
-    }
-}
-
 /// A file type in words, for errors ("FIFO", "character device" …).
 pub fn file_kind(t: &fs::FileType) -> &'static str {
     use std::os::unix::fs::FileTypeExt;

@@ -23,6 +23,9 @@ pub struct Context {
     pub quiet: bool,
     /// Which Postfix to take values from (`--postfix-version`, `CCERT_POSTCONF`).
     pub choice: Choice,
+    /// Where a PKCS#12 file's password comes from (`--pkcs12-password-file`,
+    /// `CCERT_PASSWORD`, a prompt).
+    pub(crate) passwords: super::Passwords,
     config: OnceCell<PostfixConfig>,
     /// Notices already printed (each is said once per run).
     told: RefCell<HashSet<String>>,
@@ -47,6 +50,7 @@ impl Context {
             map,
             choice,
             quiet: false,
+            passwords: Default::default(),
             config: OnceCell::new(),
             told: RefCell::default(),
         }

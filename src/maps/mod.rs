@@ -28,7 +28,7 @@ use std::str::FromStr;
 pub enum MapError {
     /// An I/O error on a table file (said in words, without the OS error
     /// number: "no space left on the device", not "os error 28").
-    #[error("{path}: {}", crate::fsutil::describe(source))]
+    #[error("{path}: {}", crate::report::describe_io(source))]
     Io {
         /// The file.
         path: PathBuf,
