@@ -196,8 +196,7 @@ pub trait ListStore {
 /// Recognises a map name that is a store, not a file: `pgsql:/path.cf`,
 /// also behind `proxy:`. Returns the configuration file.
 pub fn store_config(map: &str) -> Option<PathBuf> {
-    let inner = map.strip_prefix("proxy:").unwrap_or(map);
-    inner.strip_prefix("pgsql:").map(PathBuf::from)
+    crate::postfix::TableRef::parse(map).pgsql_cf()
 }
 
 /// Opens the store named `map` (see [`store_config`]).

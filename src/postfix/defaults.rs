@@ -78,11 +78,6 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     ("multi_instance_name", ""),
 ];
 
-/// The default text of `name`, if ccert knows it (not for computed ones).
-pub fn default_text(name: &str) -> Option<&'static str> {
-    DEFAULTS.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
-}
-
 /// The machine's host name (`gethostname`), as Postfix's `get_hostname`.
 fn host_name() -> String {
     crate::sys::hostname().unwrap_or_else(|| "localhost".to_string())
