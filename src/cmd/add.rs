@@ -43,7 +43,7 @@ pub fn run(args: &AddArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let now = OffsetDateTime::now_utc();
     let mut planned = Vec::new();
     for cert_path in &args.certs {
-        planned.push(plan(cert_path, args, digest, pubkey, now)?);
+        planned.push(plan(cert_path, args, digest, pubkey, now, ctx)?);
     }
     if let Some(map) = ctx.store_map()? {
         let entries = planned.into_iter().map(|p| {
@@ -207,10 +207,11 @@ fn plan(
     digest: DigestAlgorithm,
     pubkey: bool,
     now: OffsetDateTime,
+    ctx: &Context,
 ) -> anyhow::Result<Planned> {
     let shown = cert_path.display().to_string();
     // The error names the file and says what is wrong.
-    let certs = crate::cert::read_certificates(cert_path)?;
+    let certs = crate::cert::read_certificates(cert_path, &ctx.passwords)?;
     let Some(cert) = certs.first() else {
         bail!("{shown}: no certificate found; give a PEM or DER certificate file");
     };

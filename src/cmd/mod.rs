@@ -89,9 +89,6 @@ impl Outcome {
 
 /// Runs the parsed command line.
 pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
-    crate::cert::set_password_source(Box::new(Passwords::new(
-        cli.pkcs12_password_file.as_deref(),
-    )?));
     let choice = crate::postfix::Choice {
         release: cli.postfix_version,
         flavour: cli.postfix_build,
@@ -99,6 +96,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
     };
     let mut ctx = Context::new(&cli.config_dir, cli.map.clone(), choice);
     ctx.quiet = cli.quiet;
+    ctx.passwords = Passwords::new(cli.pkcs12_password_file.as_deref())?;
     match &cli.command {
         Command::Fingerprint(args) => fingerprint::run(args, &ctx),
         Command::Add(args) => add::run(args, &ctx),
@@ -131,7 +129,8 @@ pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
 
 /// PKCS#12 passwords from `--password-file`, else `CCERT_PASSWORD`, else a
 /// prompt when standard input is a terminal.
-struct Passwords {
+#[derive(Debug, Default)]
+pub(crate) struct Passwords {
     from_file: Option<String>,
 }
 

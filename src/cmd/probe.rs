@@ -16,7 +16,7 @@ use super::{Context, Outcome};
 /// Runs `ccert probe`.
 pub fn run(args: &ProbeArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let (host, port) = split_server(&args.server)?;
-    let chain = crate::cert::read_certificates(&args.cert)
+    let chain = crate::cert::read_certificates(&args.cert, &ctx.passwords)
         .with_context(|| format!("reading the certificate {}", args.cert.display()))?;
     if chain.is_empty() {
         bail!(

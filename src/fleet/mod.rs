@@ -196,8 +196,7 @@ pub trait ListStore {
 /// Recognises a map name that is a store, not a file: `pgsql:/path.cf`,
 /// also behind `proxy:`. Returns the configuration file.
 pub fn store_config(map: &str) -> Option<PathBuf> {
-    let inner = map.strip_prefix("proxy:").unwrap_or(map);
-    inner.strip_prefix("pgsql:").map(PathBuf::from)
+    crate::postfix::TableRef::parse(map).pgsql_cf()
 }
 
 /// Opens the store named `map` (see [`store_config`]).
@@ -241,19 +240,8 @@ pub fn who() -> String {
     let user = std::env::var("SUDO_USER")
         .or_else(|_| std::env::var("USER"))
         .or_else(|_| std::env::var("LOGNAME"))
-        .unwrap_or_else(|_| {
-            // SAFETY: geteuid has no preconditions.
-            format!("uid{}", unsafe { libc::geteuid() })
-        });
-    let mut buf = [0u8; 256];
-    // SAFETY: buf is writable for its length; gethostname NUL-terminates within it or truncates.
-    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len() - 1) };
-    let host = if rc == 0 {
-        let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
-        String::from_utf8_lossy(&buf[..end]).into_owned()
-    } else {
-        "unknown".to_string()
-    };
+        .unwrap_or_else(|_| format!("uid{}", crate::sys::euid()));
+    let host = crate::sys::hostname().unwrap_or_else(|| "unknown".to_string());
     format!("{user}@{host}")
 }
 

@@ -230,8 +230,11 @@ fn dialogue(
             .map_or_else(|| format!("{:?}", c.suite()), str::to_string)
     });
     if let Some(server) = tls.conn.peer_certificates().and_then(|c| c.first())
-        && let Ok(certs) =
-            crate::cert::parse_certificates(server.as_ref(), std::path::Path::new("server"))
+        && let Ok(certs) = crate::cert::parse_certificates(
+            server.as_ref(),
+            std::path::Path::new("server"),
+            &crate::cert::NoPassword,
+        )
         && let Some(cert) = certs.first()
     {
         report.server_subject = Some(cert.subject.clone());

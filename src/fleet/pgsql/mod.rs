@@ -425,9 +425,13 @@ impl ListStore for PgsqlStore {
             let name: String = r.get(1);
             let der: Option<Vec<u8>> = r.get(2);
             let cert = der.and_then(|d| {
-                crate::cert::parse_certificates(&d, Path::new("(database)"))
-                    .ok()
-                    .and_then(|mut v| (!v.is_empty()).then(|| v.remove(0)))
+                crate::cert::parse_certificates(
+                    &d,
+                    Path::new("(database)"),
+                    &crate::cert::NoPassword,
+                )
+                .ok()
+                .and_then(|mut v| (!v.is_empty()).then(|| v.remove(0)))
             });
             match cert {
                 Some(c) => plan.push((old, c.fingerprint(digest, pubkey).to_map_key())),
