@@ -12,11 +12,13 @@
 //! * [`postfix`] reads `main.cf` and `master.cf` the way Postfix does.
 //! * [`running`] tells whether a Postfix instance runs (for the sqlite notice).
 //! * [`fsutil`] holds the atomic-write and locking helpers every writer uses.
+//! * [`desired`] reads the desired-state file of `ccert apply` (TOML or JSON).
 
 pub mod cert;
 pub mod certstore;
 pub mod cli;
 pub mod cmd;
+pub mod desired;
 pub mod docs;
 pub mod doctor;
 pub mod fsutil;
