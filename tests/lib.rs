@@ -8,6 +8,7 @@ mod oracle;
 mod pg;
 mod test;
 
+mod apply;
 mod builder_only;
 mod cli_basics;
 mod client_side;
