@@ -257,12 +257,15 @@ fn apply_store(args: &ApplyArgs, map: &str, clients: &[Client]) -> anyhow::Resul
     for (c, outcome) in clients.iter().zip(&done.outcomes) {
         note(&mut report, c, outcome, &list, args.check);
         match outcome {
-            EditOutcome::Added => {
-                diff.push_str(&format!("+{} {}\n", c.fingerprint.to_map_key(), c.name))
-            }
+            EditOutcome::Added => diff.push_str(&format!(
+                "+{} {}\n",
+                c.fingerprint.to_map_key(),
+                terminal_safe(&c.name)
+            )),
             EditOutcome::Renamed { old, .. } => diff.push_str(&format!(
-                "-{key} {old}\n+{key} {}\n",
-                c.name,
+                "-{key} {}\n+{key} {}\n",
+                terminal_safe(old),
+                terminal_safe(&c.name),
                 key = c.fingerprint.to_map_key()
             )),
             _ => {}
@@ -279,7 +282,11 @@ fn apply_store(args: &ApplyArgs, map: &str, clients: &[Client]) -> anyhow::Resul
             e.fingerprint,
             terminal_safe(&e.name)
         ));
-        diff.push_str(&format!("-{} {}\n", e.fingerprint, e.name));
+        diff.push_str(&format!(
+            "-{} {}\n",
+            terminal_safe(&e.fingerprint),
+            terminal_safe(&e.name)
+        ));
         report.removed.push(Named {
             name: e.name.clone(),
             fingerprint: e.fingerprint.clone(),
@@ -288,7 +295,7 @@ fn apply_store(args: &ApplyArgs, map: &str, clients: &[Client]) -> anyhow::Resul
     report.changed =
         !report.added.is_empty() || !report.renamed.is_empty() || !report.removed.is_empty();
     if args.diff {
-        report.diff = Some(terminal_safe(&diff).into_owned());
+        report.diff = Some(diff);
     }
     Ok(report)
 }
