@@ -8,6 +8,7 @@ mod oracle;
 mod pg;
 mod test;
 
+mod ansible;
 mod apply;
 mod builder_only;
 mod cli_basics;
