@@ -809,7 +809,7 @@ pub enum ApplyFormat {
     /// One line per change, as `add` and `remove` print them
     #[default]
     Text,
-    /// `{"changed": …, "added": […], "removed": […], "renamed": […]}` (and "diff" with --diff),
+    /// `{"changed": ..., "added": [...], "removed": [...], "renamed": [...]}` (and "diff" with --diff),
     /// for configuration management
     Json,
 }
@@ -820,7 +820,7 @@ pub enum ApplyFormat {
     after_help = "The file lists every client the list should hold (TOML; the same \
                   schema as JSON when the file starts with `{`):\n\n  \
                   [[client]]\n  name = \"chinacat\"\n  \
-                  certificate = \"/etc/postfix/clients/chinacat.pem\"   # or: fingerprint = \"AB:CD:…\"\n  \
+                  certificate = \"/etc/postfix/clients/chinacat.pem\"   # or: fingerprint = \"AB:CD:...\"\n  \
                   pubkey = false                                      # optional\n\n\
                   ccert changes only the entries it wrote (those under its `# ccert:` comment): \
                   missing clients are added, renamed ones renamed, and entries ccert wrote that \
