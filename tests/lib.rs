@@ -11,6 +11,7 @@ mod test;
 mod ansible;
 mod apply;
 mod builder_only;
+mod check;
 mod cli_basics;
 mod client_side;
 mod compile;

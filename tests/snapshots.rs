@@ -70,7 +70,7 @@ impl Script {
         let dir = done.dir.path().to_string_lossy().into_owned();
         let clean = |s: &str| scrub(s, &dir);
         self.record
-            .push_str(&format!("$ ccert {}\n", args.join(" ")));
+            .push_str(&clean(&format!("$ ccert {}\n", args.join(" "))));
         self.record.push_str(&clean(&done.stdout));
         if !done.stderr.is_empty() {
             self.record.push_str("--- stderr\n");
@@ -188,6 +188,8 @@ fn scrub(text: &str, dir: &str) -> String {
     let fmt = time::macros::format_description!("[year]-[month]-[day]");
     let mut out = text
         .replace(dir, "$DIR")
+        // The checkout's own path differs between clones and worktrees.
+        .replace(&fixtures().display().to_string(), "$FIXTURES")
         .replace(&today.format(&fmt).unwrap(), "$TODAY");
     // Backups are named after the time they were made.
     while let Some(at) = out.find(".ccert-1") {

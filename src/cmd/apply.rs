@@ -25,11 +25,11 @@ use crate::cert::name::terminal_safe;
 use crate::certstore::CertStore;
 use crate::cli::{ApplyArgs, ApplyFormat};
 use crate::desired::{self, Client, Rules};
+use crate::fleet::NewEntry;
 use crate::source::Record;
 use crate::source::annotation::Annotation;
 use crate::source::edit::{self, Message, Outcome as EditOutcome, Put};
 use crate::source::locked::LockedSource;
-use crate::store::NewEntry;
 
 use super::{Context, Outcome, finish_output, missing_table, rebuild_then_unlock};
 
@@ -79,7 +79,7 @@ pub fn run(args: &ApplyArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let changed = report.changed;
     print(args, report)?;
     Ok(if changed {
-        Outcome::Changed
+        Outcome::Exit(2)
     } else {
         Outcome::Success
     })

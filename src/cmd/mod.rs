@@ -27,6 +27,7 @@ macro_rules! tell {
 
 pub mod add;
 pub mod apply;
+pub mod check;
 pub mod client_config;
 pub mod compile;
 pub mod completions;
@@ -71,9 +72,9 @@ pub enum Outcome {
     /// Exit 1 without an error message: a `query` miss, `doctor` findings,
     /// `list --expiring` hits, or some files of several failing (each already reported).
     Failure,
-    /// Exit 2: `apply` changed the list (or, with `--check`, would change it),
-    /// as `terraform plan -detailed-exitcode` and `puppet --detailed-exitcodes`.
-    Changed,
+    /// Another exit code, where an ecosystem's convention rules (the
+    /// monitoring plugin API's 0–3 for `check`).
+    Exit(u8),
 }
 
 impl Outcome {
@@ -82,7 +83,7 @@ impl Outcome {
         match self {
             Self::Success => ExitCode::SUCCESS,
             Self::Failure => ExitCode::from(1),
-            Self::Changed => ExitCode::from(2),
+            Self::Exit(code) => ExitCode::from(code),
         }
     }
 }
@@ -126,6 +127,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
         Command::Import(args) => import::run(args, &ctx),
         Command::Sync(args) => sync::run(args, &ctx),
         Command::Apply(args) => apply::run(args, &ctx),
+        Command::Check(args) => check::run(args, &ctx),
     }
 }
 

@@ -7,11 +7,11 @@ use anyhow::{Context as _, bail};
 use crate::cert::{DigestAlgorithm, Fingerprint};
 use crate::certstore::CertStore;
 use crate::cli::RemoveArgs;
+use crate::fleet::Selector;
 use crate::source::annotation::Annotation;
 use crate::source::edit;
 use crate::source::locked::LockedSource;
 use crate::source::{Item, Record};
-use crate::store::Selector;
 
 use super::{Context, Outcome, rebuild_then_unlock};
 

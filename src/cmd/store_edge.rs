@@ -1,11 +1,11 @@
-//! The command-line edge of [`crate::store`]: add, remove, list, rehash,
+//! The command-line edge of [`crate::fleet`]: add, remove, list, rehash,
 //! query and dump on a database list (`pgsql:CF`, see docs/fleet.md).
 //!
 //! Not a subcommand. Each of those six commands starts with a short dispatch
 //! here when its list is a database (add and remove first check their
 //! input, then hand over what to add or remove). It is shared, like
 //! `context.rs`, because commands never depend on each other; it depends on
-//! no subcommand module. What a store does lives in [`crate::store`]; this
+//! no subcommand module. What a store does lives in [`crate::fleet`]; this
 //! module only turns command-line arguments into store calls and the
 //! results into output and exit codes.
 
@@ -19,7 +19,7 @@ use time::format_description::well_known::Rfc3339;
 use crate::cert::name::terminal_safe;
 use crate::cert::{Certificate, DigestAlgorithm, Fingerprint};
 use crate::cli::{DumpArgs, ListArgs, ListFormat, QueryArgs, RehashArgs};
-use crate::store::{self, ListStore, NewEntry, Selector};
+use crate::fleet::{self, ListStore, NewEntry, Selector};
 
 use super::{Outcome, Shown, finish_output, table_layout};
 
@@ -49,7 +49,7 @@ impl Addition {
 
 /// Opens the store `map` names (the caller checked it is one).
 pub(crate) fn open(map: &str) -> anyhow::Result<Box<dyn ListStore>> {
-    match store::open(map) {
+    match fleet::open(map) {
         Some(result) => Ok(result?),
         None => bail!("{map} is not a database list (pgsql:CF)"),
     }

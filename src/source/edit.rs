@@ -16,7 +16,7 @@
 //! one Postfix finds, so that one decides; the same name is nothing to do;
 //! another name is refused unless the caller asked to replace it. A `pgsql:`
 //! list follows the same rule ([`decide`]) and reports the same outcomes
-//! (`crate::store::ListStore::add`).
+//! (`crate::fleet::ListStore::add`).
 //!
 //! The in-memory editor ([`super::upsert`] on a [`super::SourceFile`]) is
 //! the test oracle: property tests compare its bytes with this engine's.

@@ -5,7 +5,6 @@
 //! * [`connect`]: the connection (hosts in order, TLS per `sslmode`).
 //! * [`schema`]: tables, generation triggers, migrations.
 //! * [`init`]: `ccert db init` (schema and `.cf`).
-//! * [`doctor`]: the checks `ccert doctor` adds for `pgsql:` tables.
 //!
 //! Every statement is parameterised; every edit is one transaction that
 //! first locks the `ccert_state` row, so edits from many hosts take turns
@@ -13,7 +12,6 @@
 
 pub mod cf;
 pub mod connect;
-pub mod doctor;
 pub mod init;
 pub mod schema;
 pub mod uri;
