@@ -135,6 +135,8 @@ pub enum Command {
     Import(ImportArgs),
     /// Write a local table from a pgsql: list when the database changed.
     Sync(SyncArgs),
+    /// Make the list match a desired-state file (TOML or JSON); exit 0 unchanged, 2 changed.
+    Apply(ApplyArgs),
     /// Monitoring check: expired and expiring certificates, stale tables (Nagios/Icinga, Prometheus).
     Check(CheckArgs),
 }
@@ -155,6 +157,7 @@ impl Command {
                 | Self::Db(_)
                 | Self::Import(_)
                 | Self::Sync(_)
+                | Self::Apply(_)
         ) || matches!(self, Self::Log(args) if args.approve)
     }
 }
@@ -800,6 +803,54 @@ mod tests {
     fn command_definition_is_consistent() {
         super::command().debug_assert();
     }
+}
+
+/// Output formats of `ccert apply`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ApplyFormat {
+    /// One line per change, as `add` and `remove` print them
+    #[default]
+    Text,
+    /// `{"changed": ..., "added": [...], "removed": [...], "renamed": [...]}` (and "diff" with --diff),
+    /// for configuration management
+    Json,
+}
+
+/// Arguments of `ccert apply`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "The file lists every client the list should hold (TOML; the same \
+                  schema as JSON when the file starts with `{`):\n\n  \
+                  [[client]]\n  name = \"chinacat\"\n  \
+                  certificate = \"/etc/postfix/clients/chinacat.pem\"   # or: fingerprint = \"AB:CD:...\"\n  \
+                  pubkey = false                                      # optional\n\n\
+                  ccert changes only the entries it wrote (those under its `# ccert:` comment): \
+                  missing clients are added, renamed ones renamed, and entries ccert wrote that \
+                  the file no longer names are removed; lines written by hand stay as they are. \
+                  The tables are rebuilt once, and not at all when nothing changed. A relative \
+                  certificate path is relative to the file's directory.\n\n\
+                  Exit status: 0 nothing changed, 2 changed (with --check: would change), \
+                  1 error (nothing changed), as `terraform plan -detailed-exitcode`.\n\n\
+                  Examples:\n  ccert apply /etc/postfix/clients.toml\n  \
+                  ccert apply --check --diff clients.toml\n  \
+                  ccert --map pgsql:/etc/postfix/clientcerts.pgsql.cf apply --format json clients.json"
+)]
+pub struct ApplyArgs {
+    /// The desired-state file (TOML, or JSON)
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Change nothing; exit 2 when something would change
+    #[arg(long)]
+    pub check: bool,
+    /// Show the source lines that change (`-` old, `+` new)
+    #[arg(long)]
+    pub diff: bool,
+    /// Output format
+    #[arg(short, long, value_enum, default_value_t, ignore_case = true)]
+    pub format: ApplyFormat,
+    /// Do not rebuild the compiled tables next to the source file
+    #[arg(long)]
+    pub no_compile: bool,
 }
 
 /// Output formats of `ccert check`.

@@ -9,6 +9,8 @@ mod pg;
 mod test;
 
 mod access_live;
+mod ansible;
+mod apply;
 mod builder_only;
 mod check;
 mod cli_basics;

@@ -13,7 +13,10 @@ use crate::source::check_value;
 use crate::source::edit::{self, Put};
 use crate::source::locked::LockedSource;
 
-use super::{Context, Outcome, Shown, rebuild_then_unlock, say_after_commit, say_before_commit};
+use super::{
+    Context, Outcome, Shown, missing_table, rebuild_then_unlock, say_after_commit,
+    say_before_commit,
+};
 
 /// One entry to add.
 struct Planned {
@@ -294,12 +297,4 @@ fn check_server_digest(digest: DigestAlgorithm, ctx: &Context, strict: bool) -> 
     }
     tell!("ccert: warning: {what}; adding it anyway (--strict refuses)");
     Ok(())
-}
-
-/// Whether a table the configuration names for `source` is missing.
-fn missing_table(ctx: &Context, source: &Path) -> anyhow::Result<bool> {
-    Ok(ctx
-        .tables_of_source(source)?
-        .iter()
-        .any(|t| !t.table_path(source).exists()))
 }

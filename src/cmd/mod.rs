@@ -26,6 +26,7 @@ macro_rules! tell {
 }
 
 pub mod add;
+pub mod apply;
 pub mod check;
 pub mod client_config;
 pub mod compile;
@@ -123,6 +124,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
         Command::Db(args) => db::run(args, &ctx),
         Command::Import(args) => import::run(args, &ctx),
         Command::Sync(args) => sync::run(args, &ctx),
+        Command::Apply(args) => apply::run(args, &ctx),
         Command::Check(args) => check::run(args, &ctx),
     }
 }
@@ -386,6 +388,16 @@ pub(crate) fn ask_removal(count: usize) -> Option<dialoguer::Result<bool>> {
             .default(false)
             .interact(),
     )
+}
+
+/// Whether a table the configuration names for `source` is missing (`add`
+/// and `apply` build it even when the source did not change: the entry may
+/// have been added by hand).
+fn missing_table(ctx: &Context, source: &Path) -> anyhow::Result<bool> {
+    Ok(ctx
+        .tables_of_source(source)?
+        .iter()
+        .any(|t| !t.table_path(source).exists()))
 }
 
 /// One wanted entry as the edit commands show it: its key and name, and
