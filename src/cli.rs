@@ -652,7 +652,7 @@ pub struct ProbeArgs {
     /// The name sent in EHLO
     #[arg(long, value_name = "NAME", default_value = "ccert-probe.invalid")]
     pub helo: String,
-    /// Seconds to wait for each reply
+    /// Seconds the whole dialogue may take (connecting, TLS and every reply together)
     #[arg(long, value_name = "SECONDS", default_value_t = 30)]
     pub timeout: u64,
     /// Output format

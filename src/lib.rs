@@ -12,6 +12,7 @@
 //! * [`postfix`] reads `main.cf` and `master.cf` the way Postfix does.
 //! * [`running`] tells whether a Postfix instance runs (for the sqlite notice).
 //! * [`fsutil`] holds the atomic-write and locking helpers every writer uses.
+//! * [`text`] makes text from outside safe to show on a terminal.
 
 pub mod cert;
 pub mod certstore;
@@ -29,4 +30,5 @@ pub mod running;
 pub mod selfsigned;
 pub mod source;
 pub mod store;
+pub mod text;
 pub mod tls;

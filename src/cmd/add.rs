@@ -7,13 +7,13 @@ use std::path::Path;
 use anyhow::{Context as _, bail};
 use time::OffsetDateTime;
 
-use crate::cert::name::terminal_safe;
 use crate::cert::{CertWarning, Certificate, DigestAlgorithm, Fingerprint};
 use crate::certstore::CertStore;
 use crate::cli::AddArgs;
 use crate::source::annotation::Annotation;
 use crate::source::locked::LockedSource;
 use crate::source::{Item, check_value};
+use crate::text::terminal_safe;
 
 use super::{Context, Outcome, rebuild_then_unlock};
 

@@ -16,10 +16,10 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::cert::name::terminal_safe;
 use crate::cert::{Certificate, DigestAlgorithm, Fingerprint};
 use crate::cli::{DumpArgs, ListArgs, ListFormat, QueryArgs, RehashArgs};
 use crate::store::{self, AddOutcome, ListStore, NewEntry, Selector};
+use crate::text::terminal_safe;
 
 use super::{Outcome, finish_output, table_layout};
 
@@ -97,7 +97,11 @@ pub(crate) fn remove(
             if matching.len() == 1 { "es" } else { "" },
         );
         for e in matching {
-            tell!("  {} {}", e.fingerprint, e.name);
+            tell!(
+                "  {} {}",
+                terminal_safe(&e.fingerprint),
+                terminal_safe(&e.name)
+            );
         }
         if yes {
             return true;
