@@ -38,3 +38,4 @@ mod readme;
 mod rehash;
 mod server_config;
 mod source_model;
+mod untrusted;
