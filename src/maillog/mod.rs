@@ -22,8 +22,8 @@ pub use collect::{Collector, Sighting};
 pub use sources::NotRegular;
 
 /// The longest log line read, in bytes (without its line end). smtpd's
-/// certificate and refusal lines are far shorter (a CN is at most 256 bytes
-/// in Postfix's own buffer, a fingerprint 191 characters); rsyslog's default
+/// certificate and refusal lines are far shorter (Postfix's TLS code sizes
+/// peer names by `CCERT_BUFSIZ`, 256 bytes; a fingerprint is 191 characters); rsyslog's default
 /// message size is 8 KiB. Longer lines are skipped and counted, as Postfix's
 /// `line_length_limit` bounds what it stores of a line, so a log of one
 /// endless line (a gzip of zeros, /dev/zero on standard input) is read in
