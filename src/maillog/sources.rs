@@ -1,6 +1,5 @@
 //! Which log files to read, and reading them (plain or gzip-compressed).
 
-use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
@@ -72,7 +71,7 @@ const BUFFER: usize = 64 * 1024;
 /// file itself (opened without waiting, so a FIFO cannot block the open).
 pub fn open(path: &Path) -> std::io::Result<Box<dyn BufRead>> {
     use std::os::unix::fs::OpenOptionsExt as _;
-    let mut file = std::fs::OpenOptions::new()
+    let file = std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NONBLOCK)
         .open(path)?;
@@ -86,10 +85,16 @@ pub fn open(path: &Path) -> std::io::Result<Box<dyn BufRead>> {
             },
         ));
     }
+    reader(file)
+}
+
+/// Line reading of a log's bytes, decompressed when they start with the
+/// gzip magic: what [`open`] reads a file with, and the fuzzers bytes in memory.
+pub fn reader(mut input: impl Read + 'static) -> std::io::Result<Box<dyn BufRead>> {
     let mut magic = [0u8; 2];
-    let n = read_up_to(&mut file, &mut magic)?;
+    let n = read_up_to(&mut input, &mut magic)?;
     let head = std::io::Cursor::new(magic[..n].to_vec());
-    let whole = head.chain(file);
+    let whole = head.chain(input);
     if n == 2 && magic == [0x1f, 0x8b] {
         Ok(Box::new(BufReader::with_capacity(
             BUFFER,
@@ -100,7 +105,7 @@ pub fn open(path: &Path) -> std::io::Result<Box<dyn BufRead>> {
     }
 }
 
-fn read_up_to(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
+fn read_up_to(file: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut filled = 0;
     while filled < buf.len() {
         match file.read(&mut buf[filled..])? {
