@@ -9,6 +9,7 @@ mod pg;
 mod test;
 
 mod builder_only;
+mod check;
 mod cli_basics;
 mod client_side;
 mod compile;
@@ -37,5 +38,6 @@ mod postfix_config;
 mod readme;
 mod rehash;
 mod server_config;
+mod snapshots;
 mod source_model;
 mod untrusted;
