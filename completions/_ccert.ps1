@@ -293,7 +293,7 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'The server''s smtpd_tls_fingerprint_digest [default: from -c DIR when present, else sha256]')
             [CompletionResult]::new('--digest', '--digest', [CompletionResultType]::ParameterName, 'The server''s smtpd_tls_fingerprint_digest [default: from -c DIR when present, else sha256]')
             [CompletionResult]::new('--helo', '--helo', [CompletionResultType]::ParameterName, 'The name sent in EHLO')
-            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for each reply')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds the whole dialogue may take (connecting, TLS and every reply together)')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')

@@ -275,7 +275,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand -d 'The server''s smtpd_tls_fingerprint_digest [default: from -c DIR when present, else sha256]'
             cand --digest 'The server''s smtpd_tls_fingerprint_digest [default: from -c DIR when present, else sha256]'
             cand --helo 'The name sent in EHLO'
-            cand --timeout 'Seconds to wait for each reply'
+            cand --timeout 'Seconds the whole dialogue may take (connecting, TLS and every reply together)'
             cand -f 'Output format'
             cand --format 'Output format'
             cand -c 'Postfix configuration directory (as postmap -c)'

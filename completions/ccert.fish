@@ -268,7 +268,7 @@ sha256\t'SHA-256 (Postfix default from compatibility_level 3.6)'
 sha384\t'SHA-384'
 sha512\t'SHA-512'"
 complete -c ccert -n "__fish_ccert_using_subcommand probe" -l helo -d 'The name sent in EHLO' -r
-complete -c ccert -n "__fish_ccert_using_subcommand probe" -l timeout -d 'Seconds to wait for each reply' -r
+complete -c ccert -n "__fish_ccert_using_subcommand probe" -l timeout -d 'Seconds the whole dialogue may take (connecting, TLS and every reply together)' -r
 complete -c ccert -n "__fish_ccert_using_subcommand probe" -s f -l format -d 'Output format' -r -f -a "text\t'A report for people'
 json\t'One JSON object, for scripts'"
 complete -c ccert -n "__fish_ccert_using_subcommand probe" -s c -l config-dir -d 'Postfix configuration directory (as postmap -c)' -r -F

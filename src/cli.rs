@@ -574,6 +574,9 @@ pub enum LogFormat {
                   unusable and never added.\n\n\
                   Without FILE: maillog_file when Postfix logs there itself, else \
                   /var/log/mail.log, each with its rotated siblings (.1, .2.gz, ...).\n\n\
+                  A named FILE must be a regular file (a FIFO or device is refused: pipe it \
+                  into `ccert log -`). Lines longer than 8 KiB (after decompression) are \
+                  skipped and counted; docs/limits.md lists every limit.\n\n\
                   Exit status: 0 when every client seen is listed (with --approve: when \
                   something was added or nothing was left to add), 1 otherwise.\n\n\
                   Examples:\n  ccert log\n  ccert log --all --since 7d /var/log/mail.log\n  \
@@ -623,7 +626,10 @@ pub enum ProbeFormat {
                   server asked for a client certificate (and the CA names it sent), the \
                   fingerprints the server will look up, and a verdict: permitted (250), \
                   refused (5xx), temporary failure (4xx: the server's table lookup failed), \
-                  no certificate requested, or TLS refused.\n\n\
+                  no certificate requested, TLS refused, timed out (--timeout bounds the \
+                  whole dialogue, however slowly the server sends), or reply too long (a line \
+                  over 2048 bytes, or a reply over 100 lines or 32 KiB). --helo, --from and \
+                  --to must not hold control characters.\n\n\
                   Exit status: 0 only when relaying is permitted.\n\n\
                   Examples:\n  ccert probe mail.example.com:587 --cert host.pem --key host.key\n  \
                   ccert probe mail.example.com:465 --cert host.pem --key host.key --format json"
@@ -657,7 +663,7 @@ pub struct ProbeArgs {
     /// The name sent in EHLO
     #[arg(long, value_name = "NAME", default_value = "ccert-probe.invalid")]
     pub helo: String,
-    /// Seconds to wait for each reply
+    /// Seconds the whole dialogue may take (connecting, TLS and every reply together)
     #[arg(long, value_name = "SECONDS", default_value_t = 30)]
     pub timeout: u64,
     /// Output format

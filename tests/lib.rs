@@ -43,3 +43,4 @@ mod rehash;
 mod server_config;
 mod snapshots;
 mod source_model;
+mod untrusted;

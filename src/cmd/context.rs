@@ -208,8 +208,7 @@ impl Context {
     pub fn is_access_source(&self, source: &Path) -> anyhow::Result<bool> {
         Ok(self.configured_tables()?.iter().any(|c| {
             c.setting != "relay_clientcerts"
-                && source_of(&c.type_name, Path::new(&c.name))
-                    .is_some_and(|s| same_file(&s, source))
+                && c.table.source().is_some_and(|s| same_file(&s, source))
         }))
     }
 
