@@ -320,7 +320,7 @@ pub fn read_certificates(path: &Path) -> Result<Vec<Certificate>, CertError> {
             .read_to_end(&mut bytes)
             .map_err(io)?;
     } else {
-        std::fs::File::open(path)
+        crate::fsutil::open_regular(path)
             .map_err(io)?
             .take(MAX_INPUT + 1)
             .read_to_end(&mut bytes)

@@ -68,7 +68,7 @@ pub fn run(args: &ListArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     // Refuses a FIFO or device; sweeps killed edits' temp files.
     crate::source::locked::before_reading(&path)?;
     let open = || {
-        std::fs::File::open(&path)
+        crate::fsutil::open_regular(&path)
             .map(|f| RecordReader::new(BufReader::with_capacity(1 << 16, f)).with_comments())
             .with_context(|| {
                 format!(

@@ -40,12 +40,12 @@ pub enum SourceError {
         path: PathBuf,
     },
     /// The source is a FIFO, device or directory, not a regular file.
-    #[error("{path}: is a {kind}, not a regular file; a map source must be a regular file")]
+    #[error("{path}: {not}; a map source must be a regular file")]
     NotRegular {
         /// The file.
         path: PathBuf,
         /// What it is instead.
-        kind: &'static str,
+        not: fsutil::NotRegular,
     },
     /// The directory for a new source file does not exist.
     #[error(
@@ -392,13 +392,10 @@ fn first_line_ending(file: &fs::File) -> io::Result<&'static [u8]> {
 /// block the open, a device such as /dev/zero never ends); a missing file
 /// is left to the caller.
 fn check_regular(path: &Path) -> Result<(), SourceError> {
-    match fs::metadata(path) {
-        Ok(meta) if !meta.is_file() => Err(SourceError::NotRegular {
-            path: path.to_path_buf(),
-            kind: fsutil::file_kind(&meta.file_type()),
-        }),
-        _ => Ok(()),
-    }
+    fsutil::check_regular(path).map_err(|not| SourceError::NotRegular {
+        path: path.to_path_buf(),
+        not,
+    })
 }
 
 /// Before a command reads the source without editing it (`compile`,
