@@ -139,3 +139,54 @@ fn admin_paths_refuse_fifos_and_devices_and_are_bounded() {
     );
     assert!(!dir.join("new.cf").exists(), "db init wrote its .cf");
 }
+
+/// Issue 17 item 6: `list` lays out a 1 MiB entry (and a 200,000-byte
+/// key) in bounded time and memory: each long cell is cut to a few
+/// lines that say how much was left out, every line fits the width, and
+/// `--format plain` still prints everything. (Time and memory are
+/// measured in benches/README.md, not asserted here.)
+#[test]
+fn list_cuts_long_cells_and_keeps_the_width() {
+    let scratch = scratch();
+    let dir = scratch.path();
+    let fp = "1A:22:04:9F:49:0D:8C:EB:78:BC:DC:AA:A8:F4:60:5E:\
+              16:B7:B2:CE:BD:DE:00:26:BC:EE:AC:DA:FD:98:DC:34";
+    let name = "n".repeat((1 << 20) - fp.len() - 10);
+    let key = "K".repeat(200_000);
+    fs::write(
+        dir.join("long"),
+        format!("{fp} {name}\n{key} v\n{fp} short\n"),
+    )
+    .unwrap();
+    let run = guarded(dir)
+        .args(["--map", "long", "list"])
+        .env("COLUMNS", "100")
+        .status(0)
+        .any_stderr()
+        .run();
+    let out = &run.stdout;
+    for line in out.lines() {
+        assert!(line.chars().count() <= 100, "line wider than 100: {line:?}");
+    }
+    assert!(
+        out.lines().count() < 60,
+        "{} lines:\n{out}",
+        out.lines().count()
+    );
+    let left_out = (1 << 20) - fp.len() - 10 - 160;
+    assert!(
+        out.replace('\n', " ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .contains(&format!("(+{left_out} bytes; --format plain shows all)")),
+        "{out}"
+    );
+    assert!(out.contains("(+199840"), "{out}");
+    assert!(out.contains("short"), "{out}");
+    let plain = guarded(dir)
+        .args(["--map", "long", "list", "--format", "plain"])
+        .status(0)
+        .run();
+    assert!(plain.stdout.contains(&name) && plain.stdout.contains(&key));
+}

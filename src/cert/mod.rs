@@ -104,8 +104,13 @@ pub enum CertError {
     Container(#[from] ContainerError),
     /// A well-framed DER object that is not a valid X.509 certificate.
     #[error(
-        "{}{}: not a valid X.509 certificate: {reason}{}",
+        "{}{}: {}{reason}{}",
         shown(path), at_line(*line),
+        if [x509::IS_CRL, x509::IS_CSR].contains(&reason.as_str()) {
+            ""
+        } else {
+            "not a valid X.509 certificate: "
+        },
         if line.is_none() && reason.starts_with(x509::NOT_THREE_PARTS) {
             "; is this DER file a key or a request?"
         } else {

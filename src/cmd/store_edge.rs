@@ -16,7 +16,6 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::cert::name::terminal_safe;
 use crate::cert::{Certificate, DigestAlgorithm, Fingerprint};
 use crate::cli::{DumpArgs, ListArgs, ListFormat, QueryArgs, RehashArgs};
 use crate::store::{self, AddOutcome, ListStore, NewEntry, Selector};
@@ -196,7 +195,7 @@ pub(crate) fn list(args: &ListArgs, map: &str) -> anyhow::Result<Outcome> {
                     } else {
                         table_layout::shorten(&e.fingerprint)
                     },
-                    terminal_safe(&e.name).into_owned(),
+                    table_layout::cell(e.name.as_bytes()),
                     match (e.digest, e.pubkey) {
                         (Some(d), Some(true)) => format!("{d} (pubkey)"),
                         (Some(d), _) => d.to_string(),
