@@ -300,8 +300,10 @@ fn any_ok(value: &Element<'_>) -> bool {
         0x06 => oid_content_ok(content),
         0x1c => content.len() % 4 == 0,
         0x1e => content.len() % 2 == 0,
-        // End-of-contents, and SEQUENCE or SET not constructed.
-        0x00 | 0x10 | 0x11 => false,
+        // `00 00` reads as end-of-contents (a tag 0 with contents passes).
+        0x00 => !content.is_empty(),
+        // SEQUENCE or SET not constructed.
+        0x10 | 0x11 => false,
         // Constructed forms of types that have none.
         0x21 | 0x22 | 0x25 | 0x26 | 0x2a => false,
         // A constructed BIT STRING of nothing has no unused-bits byte.

@@ -47,6 +47,17 @@ pub enum SourceError {
         /// What it is instead.
         not: fsutil::NotRegular,
     },
+    /// A line ccert was about to write is longer than it reads back.
+    #[error(
+        "{path}: refusing to write a line of {len} bytes, longer than the 1 MiB logical line \
+         ccert reads back; nothing was changed"
+    )]
+    LineTooLong {
+        /// The file.
+        path: PathBuf,
+        /// The line's length.
+        len: usize,
+    },
     /// The directory for a new source file does not exist.
     #[error(
         "cannot create {path}: directory {dir} does not exist; create it first or choose another file with --map"
@@ -143,6 +154,26 @@ impl LockedSource {
         }
     }
 
+    /// The lines to add, each checked to be readable back (the writer's
+    /// own check: the callers bound names and comments already).
+    fn readable<I, S>(&self, lines: I) -> Result<Vec<S>, SourceError>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<[u8]>,
+    {
+        let lines: Vec<S> = lines.into_iter().collect();
+        match lines
+            .iter()
+            .find(|l| !super::readable_line(l.as_ref().len()))
+        {
+            Some(long) => Err(SourceError::LineTooLong {
+                path: self.path.clone(),
+                len: long.as_ref().len(),
+            }),
+            None => Ok(lines),
+        }
+    }
+
     /// The locked file, positioned at its start.
     fn rewound(&self) -> Result<fs::File, SourceError> {
         let mut file = self.lock.file().try_clone().map_err(|e| self.io_err(e))?;
@@ -187,6 +218,7 @@ impl LockedSource {
         I: IntoIterator<Item = S>,
         S: AsRef<[u8]>,
     {
+        let lines = self.readable(lines)?;
         self.committed = true;
         let file = self.rewound()?;
         let len = file.metadata().map_err(|e| self.io_err(e))?.len();
@@ -218,6 +250,16 @@ impl LockedSource {
         I: IntoIterator<Item = S>,
         S: AsRef<[u8]>,
     {
+        let lines = self.readable(lines)?;
+        for (_, value) in renames {
+            // A renamed record's line is its key, a blank and the value.
+            if !super::readable_line(value.len() + 200) {
+                return Err(SourceError::LineTooLong {
+                    path: self.path.clone(),
+                    len: value.len(),
+                });
+            }
+        }
         self.committed = true;
         let file = self.rewound()?;
         let len = file.metadata().map_err(|e| self.io_err(e))?.len();
