@@ -252,9 +252,11 @@ impl LockedSource {
         S: AsRef<[u8]>,
     {
         let lines = self.readable(lines)?;
-        for (_, value) in renames {
+        for (_, edit) in edits {
             // A renamed record's line is its key, a blank and the value.
-            if !super::readable_line(value.len() + 200) {
+            if let super::copy::LineEdit::Rename(value) = edit
+                && !super::readable_line(value.len() + 200)
+            {
                 return Err(SourceError::LineTooLong {
                     path: self.path.clone(),
                     len: value.len(),
