@@ -606,3 +606,28 @@ fn pkcs12_work_is_budgeted_per_file() {
         .status(0)
         .run();
 }
+
+/// Issue 17 item 7 (the `log` part): a huge `--since` age (it panicked
+/// with an overflow) and a negative one (it was taken silently) are each
+/// one clear error; an ordinary age still works.
+#[test]
+fn log_since_refuses_huge_and_negative_ages() {
+    let scratch = scratch();
+    let dir = scratch.path();
+    for (age, says) in [
+        ("100000000d", "reaches back before the year 1"),
+        ("9223372036854775807m", "reaches back before the year 1"),
+        ("99999999999999999999d", "reaches back before the year 1"),
+        ("-5d", "never negative"),
+        ("-1m", "never negative"),
+    ] {
+        let arg = format!("--since={age}");
+        one_error(dir, &["log", &arg, "-"], &["--since", age, says]);
+    }
+    guarded(dir)
+        .args(["log", "--since", "7d", "-"])
+        .status(0)
+        .any_stderr()
+        .stderr_lacks("error")
+        .run();
+}
