@@ -631,3 +631,88 @@ fn log_since_refuses_huge_and_negative_ages() {
         .stderr_lacks("error")
         .run();
 }
+
+/// Issue 17 item 11: `migrate --apply` ends with main.cf and master.cf
+/// consistent whatever state a killed run left. Both states a kill between
+/// the two writes can leave (main.cf moved but not master.cf, as the old
+/// write order did; master.cf moved but not main.cf, as the new one can)
+/// are finished by the next run; the killed run's temp files are swept;
+/// comment lines are never rewritten; a finished migration says so.
+#[test]
+fn migrate_finishes_what_a_killed_run_left() {
+    let cert = fixture("rsa.pem");
+    let fp = {
+        let run = guarded(scratch().path())
+            .args(["fingerprint", "--format", "map", cert.to_str().unwrap()])
+            .env_remove("MAIL_CONFIG")
+            .any_stderr()
+            .run();
+        run.stdout.split_whitespace().next().unwrap().to_string()
+    };
+    let main = |conf: &Path, ty: &str| {
+        format!(
+            "compatibility_level = 3.6\n# relay_clientcerts = hash:{c}/clientcerts\n\
+             relay_clientcerts = {ty}:{c}/clientcerts\n",
+            c = conf.display()
+        )
+    };
+    let master = |conf: &Path, ty: &str| {
+        format!(
+            "smtp      inet  n       -       y       -       -       smtpd\n\
+             #  -o relay_clientcerts=hash:{c}/clientcerts\n\
+             submission inet n       -       y       -       -       smtpd\n  \
+             -o relay_clientcerts={ty}:{c}/clientcerts\n  \
+             -o smtpd_relay_restrictions=permit_tls_clientcerts,reject\n",
+            c = conf.display()
+        )
+    };
+    // (main.cf's type, master.cf's type) before the run.
+    for (main_type, master_type) in [("hash", "hash"), ("lmdb", "hash"), ("hash", "lmdb")] {
+        let scratch = scratch();
+        let conf = scratch.path().join("postfix-config");
+        fs::write(conf.join("clientcerts"), format!("{fp} rsa\n")).unwrap();
+        fs::write(conf.join("main.cf"), main(&conf, main_type)).unwrap();
+        fs::write(conf.join("master.cf"), master(&conf, master_type)).unwrap();
+        // A killed run's temp files, of a file and of a backup.
+        for leftover in [
+            ".ccert-main.cf.Xk2p9q",
+            ".ccert-master.cf.ccert-1796640000.a1b2c3",
+        ] {
+            fs::write(conf.join(leftover), "half written").unwrap();
+        }
+        crate::oracle::settle(&conf);
+        let what = format!("main.cf {main_type}:, master.cf {master_type}:");
+        guarded(scratch.path())
+            .args(["migrate", "--to", "lmdb", "--apply"])
+            .note(&what)
+            .status(0)
+            .any_stderr()
+            .run();
+        assert_eq!(
+            fs::read_to_string(conf.join("main.cf")).unwrap(),
+            main(&conf, "lmdb"),
+            "{what}"
+        );
+        assert_eq!(
+            fs::read_to_string(conf.join("master.cf")).unwrap(),
+            master(&conf, "lmdb"),
+            "{what}"
+        );
+        let names: Vec<String> = fs::read_dir(&conf)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(
+            !names.iter().any(|n| n.starts_with(".ccert-")),
+            "{what}: temp files left: {names:?}"
+        );
+        assert!(conf.join("clientcerts.lmdb").exists(), "{what}");
+        crate::oracle::settle(&conf);
+        guarded(scratch.path())
+            .args(["migrate", "--to", "lmdb", "--apply"])
+            .status(0)
+            .any_stderr()
+            .stdout_contains("nothing to migrate")
+            .run();
+    }
+}
