@@ -138,6 +138,14 @@ fn admin_paths_refuse_fifos_and_devices_and_are_bounded() {
         &["main.cf", "is a FIFO, not a regular file"],
     );
     assert!(!dir.join("new.cf").exists(), "db init wrote its .cf");
+    // Tables read by query and dump: a FIFO in a table's place.
+    for (ty, file) in [("hash", "t.db"), ("lmdb", "t.lmdb"), ("cdb", "t.cdb")] {
+        mkfifo(&dir.join(file));
+        let spec = format!("{ty}:t");
+        for args in [vec!["query", "x", &spec], vec!["dump", &spec]] {
+            one_error(dir, &args, &[file, "is a FIFO, not a regular file"]);
+        }
+    }
 }
 
 /// Issue 17 item 6: `list` lays out a 1 MiB entry (and a 200,000-byte

@@ -126,7 +126,7 @@ fn read_one(
 
 /// The source's keys (folded) and names; empty when the source does not exist yet.
 fn listed_keys(path: &Path) -> anyhow::Result<HashMap<String, String>> {
-    let bytes = match std::fs::read(path) {
+    let bytes = match crate::fsutil::read_bounded(path, crate::fsutil::limits::SOURCE_FILE) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             tell!(
