@@ -578,6 +578,54 @@ mod tests {
         assert_eq!(time(0x04, "200101000000Z"), None);
     }
 
+    /// The value rules OpenSSL 3.0's decoder applies (found with the
+    /// differential test in tests/hostile.rs, which needs openssl; these
+    /// hold without it).
+    #[test]
+    fn value_rules_follow_openssl() {
+        assert!(integer_ok(&[0x00]) && integer_ok(&[0xff]) && integer_ok(&[0x00, 0x80]));
+        assert!(
+            integer_ok(&[0xff, 0x7f]) && integer_ok(&[0xff, 0x00]) && integer_ok(&[0x01, 0x00])
+        );
+        assert!(!integer_ok(&[]) && !integer_ok(&[0x00, 0x7f]) && !integer_ok(&[0xff, 0x80]));
+        assert!(oid_content_ok(&[0x55, 0x04, 0x03]) && oid_content_ok(&[0x2a, 0x86, 0x48]));
+        assert!(!oid_content_ok(&[]) && !oid_content_ok(&[0x55, 0x84]));
+        assert!(!oid_content_ok(&[0x80, 0x01]) && !oid_content_ok(&[0x2a, 0x80, 0x01]));
+        assert!(bit_string_ok(&[0]) && bit_string_ok(&[7, 0x80]) && !bit_string_ok(&[8, 0]));
+        assert!(!bit_string_ok(&[]));
+        let any = |raw: &[u8]| any_ok(&der::read(raw, 0).unwrap());
+        assert!(any(&[0x05, 0x00]) && any(&[0x80, 0x00]) && any(&[0x24, 0x00]));
+        assert!(any(&[0x00, 0x01, 0x00]));
+        assert!(!any(&[0x05, 0x01, 0x00]) && !any(&[0x00, 0x00]) && !any(&[0x01, 0x00]));
+        assert!(!any(&[0x02, 0x00]) && !any(&[0x10, 0x00]) && !any(&[0x25, 0x00]));
+    }
+
+    /// Damage OpenSSL refuses is refused: an attribute value of a type
+    /// X509_NAME does not take, an unterminated OID in the inner algorithm,
+    /// a serial with a padding byte, data after the extensions.
+    #[test]
+    fn damaged_fixture_certificates_are_refused() {
+        let good = include_bytes!("../../fixtures/rsa.der");
+        let at = |offset: usize, byte: u8| {
+            let mut v = good.to_vec();
+            v[offset] = byte;
+            v
+        };
+        // (rsa.der: serial at 8, inner algorithm OID 32..43, issuer O value tag at 56.)
+        assert!(parse(good).is_ok());
+        assert!(parse(&at(10, 0xff)).is_err(), "serial FF AE…");
+        assert!(parse(&at(42, 0x8b)).is_err(), "unterminated OID");
+        assert!(
+            parse(&at(42, 0x0c)).is_ok(),
+            "another algorithm: OpenSSL takes it"
+        );
+        assert!(
+            parse(&at(56, 0x04)).is_err(),
+            "OCTET STRING as a name value"
+        );
+        assert!(parse(&at(56, 0x13)).is_ok(), "PrintableString");
+    }
+
     #[test]
     fn outer_fields_are_reencoded_as_der() {
         let der = include_bytes!("../../fixtures/rsa.der");
