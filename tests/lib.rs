@@ -29,6 +29,7 @@ mod fleet_live;
 mod full_disk;
 mod hardening;
 mod hash_interop;
+mod hostile;
 mod learn;
 mod live;
 mod live_rebuild;

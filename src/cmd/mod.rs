@@ -141,7 +141,11 @@ impl Passwords {
         let from_file = match file {
             None => None,
             Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|e| {
+                let text = crate::fsutil::read_to_string_bounded(
+                    path,
+                    crate::fsutil::limits::PASSWORD_FILE,
+                )
+                .map_err(|e| {
                     anyhow::anyhow!(
                         "{}: cannot read the password file: {}",
                         path.display(),

@@ -240,7 +240,7 @@ pub fn synced_from(path: &Path) -> Option<String> {
         return None;
     }
     let mut head = Vec::new();
-    std::fs::File::open(path)
+    crate::fsutil::open_regular(path)
         .ok()?
         .take(4096)
         .read_to_end(&mut head)

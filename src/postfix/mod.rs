@@ -156,7 +156,7 @@ pub struct PostfixConfig {
 }
 
 fn read_optional(path: &Path) -> Result<Option<String>, ConfigError> {
-    match std::fs::read(path) {
+    match crate::fsutil::read_bounded(path, crate::fsutil::limits::CONFIG_FILE) {
         Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(source) => Err(ConfigError::Io {
