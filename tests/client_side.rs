@@ -6,6 +6,7 @@ use crate::oracle;
 use crate::test::Test;
 
 #[test]
+#[cfg_attr(ccert_missing = "openssl", ignore = "needs openssl")]
 fn issue_writes_a_client_certificate_and_private_key_for_each_key_type() {
     for key_type in ["ec", "rsa", "ed25519"] {
         let name = format!("ws-{key_type}");

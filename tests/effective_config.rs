@@ -46,6 +46,7 @@ fn postconf_out(tool: &Path, dir: &Path, args: &[&str]) -> String {
 /// With postconf installed, values, service overrides, table types and the
 /// version are postconf's own.
 #[test]
+#[cfg_attr(ccert_missing = "postfix", ignore = "needs postfix")]
 fn values_come_from_postconf() {
     let Some(tool) = oracle::require("postconf", "values_come_from_postconf") else {
         return;
@@ -103,6 +104,7 @@ fn values_come_from_postconf() {
 /// A Postfix that does not know non_bdb_migration_level (3.7 here) ignores
 /// it, and so does ccert: the admin gets the table their Postfix opens.
 #[test]
+#[cfg_attr(ccert_missing = "postfix", ignore = "needs postfix")]
 fn unknown_migration_setting_is_ignored_as_postfix_does() {
     let Some(tool) = oracle::require("postconf", "unknown_migration_setting_is_ignored") else {
         return;

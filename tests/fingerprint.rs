@@ -180,6 +180,7 @@ fn openssl_parts(dir: &Path, file: &str) -> Vec<(String, &'static str)> {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "openssl", ignore = "needs openssl")]
 fn openssl_format_byte_equals_live_openssl() {
     let Some(openssl) = oracle::require("openssl", "openssl_format_byte_equals_live_openssl")
     else {
@@ -220,6 +221,7 @@ fn openssl_format_byte_equals_live_openssl() {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "openssl", ignore = "needs openssl")]
 fn pubkey_fingerprints_equal_live_openssl_spki_pipeline() {
     let Some(openssl) = oracle::require(
         "openssl",
@@ -275,6 +277,7 @@ fn pubkey_fingerprints_equal_live_openssl_spki_pipeline() {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "openssl", ignore = "needs openssl")]
 fn json_serial_and_dates_equal_live_openssl() {
     let Some(openssl) = oracle::require("openssl", "json_serial_and_dates_equal_live_openssl")
     else {
@@ -336,6 +339,7 @@ fn json_serial_and_dates_equal_live_openssl() {
 /// The system's CA bundle (~140 real certificates from many issuers, with
 /// every name oddity) read like openssl reads it, when it is there.
 #[test]
+#[cfg_attr(ccert_missing = "openssl", ignore = "needs openssl")]
 fn system_ca_bundle_equals_live_openssl() {
     let Some(openssl) = oracle::require("openssl", "system_ca_bundle_equals_live_openssl") else {
         return;
@@ -979,6 +983,7 @@ fn containers_are_read_by_add() {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "openssl", ignore = "needs openssl")]
 fn fresh_pkcs12_and_pkcs7_equal_live_openssl() {
     let Some(openssl) = oracle::require("openssl", "fresh_pkcs12_and_pkcs7_equal_live_openssl")
     else {
@@ -1141,6 +1146,7 @@ fn indefinite(element: &ccert::cert::der::Element<'_>, depth: usize) -> Vec<u8> 
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "openssl", ignore = "needs openssl")]
 fn indefinite_lengths_equal_live_openssl() {
     let Some(openssl) = oracle::require("openssl", "indefinite_lengths_equal_live_openssl") else {
         return;

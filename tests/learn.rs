@@ -101,6 +101,14 @@ fn by_cn<'a>(rows: &'a [serde_json::Value], cn: &str) -> Option<&'a serde_json::
 }
 
 #[test]
+#[cfg_attr(
+    any(
+        ccert_missing = "postfix",
+        ccert_missing = "swaks",
+        ccert_missing = "openssl"
+    ),
+    ignore = "needs postfix, swaks and openssl"
+)]
 fn log_then_add_by_fingerprint() {
     let Some(tools) = live::tools(TEST) else {
         return;
@@ -282,6 +290,14 @@ fn approve_in_pty(inst: &Instance, keys: &[&str]) {
 }
 
 #[test]
+#[cfg_attr(
+    any(
+        ccert_missing = "postfix",
+        ccert_missing = "swaks",
+        ccert_missing = "openssl"
+    ),
+    ignore = "needs postfix, swaks and openssl"
+)]
 fn probe_verdicts() {
     let Some(tools) = live::tools("probe_verdicts") else {
         return;

@@ -19,6 +19,7 @@ fn try_it_now_block() -> String {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "openssl", ignore = "needs openssl")]
 fn readme_try_it_now_block_runs() {
     if oracle::require("openssl", "readme_try_it_now_block_runs").is_none() {
         return;

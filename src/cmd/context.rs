@@ -79,11 +79,20 @@ impl Context {
     /// The digest to use when none was given: the effective
     /// smtpd_tls_fingerprint_digest when a configuration is present, else
     /// sha256. A digest ccert does not know is an error naming its line.
+    ///
+    /// Without postconf, a digest that another release's defaults would
+    /// change (main.cf does not set it) is said once, with the way out.
     pub fn default_digest(&self) -> anyhow::Result<DigestAlgorithm> {
-        Ok(self
-            .postfix()?
-            .fingerprint_digest()?
-            .unwrap_or(DigestAlgorithm::Sha256))
+        let cfg = self.postfix()?;
+        let digest = cfg.fingerprint_digest()?.unwrap_or(DigestAlgorithm::Sha256);
+        if let Some(notice) = cfg
+            .assumed(&format!("smtpd_tls_fingerprint_digest = {digest}"), |c| {
+                c.fingerprint_digest().ok().flatten()
+            })
+        {
+            self.notice(&notice);
+        }
+        Ok(digest)
     }
 
     /// Whether entries should be public-key fingerprints when the user did
@@ -178,12 +187,24 @@ impl Context {
         let path: PathBuf = path;
         let type_name = match written_type.or(explicit.map(|t| t.name().to_string())) {
             Some(t) => t,
-            None => self.configured_type_of(&path)?.unwrap_or_else(|| {
-                cfg.get("default_database_type")
-                    .filter(|_| cfg.present)
-                    .map(|t| t.trim().to_string())
-                    .unwrap_or_else(|| "lmdb".to_string())
-            }),
+            None => match self.configured_type_of(&path)? {
+                Some(t) => t,
+                None if cfg.present => {
+                    let default = |c: &PostfixConfig| {
+                        c.get("default_database_type")
+                            .map(|t| t.trim().to_string())
+                            .unwrap_or_else(|| "lmdb".to_string())
+                    };
+                    let kind = default(cfg);
+                    if let Some(notice) =
+                        cfg.assumed(&format!("default_database_type = {kind}"), default)
+                    {
+                        self.notice(&notice);
+                    }
+                    kind
+                }
+                None => "lmdb".to_string(),
+            },
         };
         // A sqlite table may be named on the command line by its source
         // (`compile sqlite:SOURCE`) as well as by its `.sqlite.cf` file.
