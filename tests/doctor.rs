@@ -382,7 +382,7 @@ submission inet n       -       y       -       -       smtpd
     let main = "compatibility_level = 3.6\nsmtpd_tls_ask_ccert = yes\n";
     let out = setup(main, master, "")
         .arg("server-config")
-        .stdout_contains("smtpd_tls_ask_ccert = yes\t# already set (main.cf line 2)")
+        .stdout_contains("# main.cf line 2 has smtpd_tls_ask_ccert = yes: every smtpd service asks")
         .stdout_contains("smtpd_tls_fingerprint_digest = sha256")
         .stdout_contains("# master.cf line 2 already defines submission/inet")
         .stdout_contains("  -o smtpd_tls_security_level=encrypt\n")
@@ -735,4 +735,35 @@ fn live_harness_layout_is_sound() {
     inst.ccert(&["doctor"]).stdout_contains("looks sound").run();
     inst.start();
     assert_eq!(rcpt(&tools.swaks, port, Some(&client)).code, 250);
+}
+
+/// relay_clientcerts names hash: while the admin built lmdb: (the old quick
+/// start's trap): doctor names the table that exists and both ways out.
+#[test]
+fn a_missing_table_names_the_one_built_instead() {
+    let built = setup(
+        SOUND_MAIN,
+        SOUND_MASTER,
+        &entry(DigestAlgorithm::Sha256, "a", "a"),
+    )
+    .args(["compile", "lmdb:postfix-config/clientcerts"])
+    .run();
+    let (out, findings) = doctor_json(built.then(), 1);
+    let conf = std::fs::canonicalize(out.path("postfix-config")).unwrap();
+    let f = find(
+        &findings,
+        "error",
+        &format!(
+            "{}/clientcerts.db is missing, but lmdb:{}/clientcerts exists",
+            conf.display(),
+            conf.display()
+        ),
+    );
+    assert_eq!(
+        f["fix"].as_str().unwrap(),
+        format!(
+            "name lmdb:{0}/clientcerts in main.cf instead, or build this one: ccert compile hash:{0}/clientcerts",
+            conf.display()
+        )
+    );
 }
