@@ -318,3 +318,140 @@ fn readme_try_it_now_block_runs() {
     );
     assert!(out.stdout.contains("looks sound"), "{}", out.stdout);
 }
+
+/// The fleet block against the suite's PostgreSQL cluster (with TLS, as
+/// the block's `sslmode=verify-full` asks): a `postfix` role and the `mail`
+/// database as an admin would have them; the host is the cluster's, and the
+/// CA that signed its certificate is named (`sslrootcert`), the only
+/// changes besides /etc/postfix and /root standing for scratch directories.
+/// The server is set up as the quick start leaves it, with an existing
+/// clientcerts list to import; doctor must find it sound.
+#[test]
+#[cfg_attr(
+    any(
+        ccert_missing = "postgresql",
+        ccert_missing = "postfix",
+        ccert_missing = "openssl"
+    ),
+    ignore = "needs postgresql, postfix and openssl"
+)]
+fn readme_fleet_block() {
+    let Some(openssl) = oracle::require("openssl", "readme_fleet_block") else {
+        return;
+    };
+    if oracle::require("postconf", "readme_fleet_block").is_none() {
+        return;
+    }
+    let Some(mut pg) = crate::pg::Cluster::start("readme_fleet_block") else {
+        return;
+    };
+    let ca = pg.enable_tls(&openssl);
+    pg.psql(
+        "mail",
+        &format!(
+            "CREATE ROLE postfix LOGIN PASSWORD '{}'; GRANT CREATE ON SCHEMA public TO postfix",
+            crate::pg::PASSWORD
+        ),
+    );
+    let block = sh_block("ccert db init pgsql:");
+    let uri = "postgresql://db.example.com/mail?sslmode=verify-full";
+    assert!(block.contains(uri), "{block}");
+    let block = block
+        .replace(
+            uri,
+            &format!(
+                "postgresql://localhost:{}/mail?sslmode=verify-full&sslrootcert={}",
+                pg.port,
+                ca.display()
+            ),
+        )
+        .replace("/etc/postfix", "$MAIL_CONFIG")
+        .replace("/root/", "$root/");
+    let script = format!(
+        r#"root=$(pwd)
+export MAIL_CONFIG=$root/etc
+mkdir etc
+(umask 077 && openssl req -x509 -nodes -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -days 30 \
+    -subj /CN=mail.example -keyout /dev/stdout -out /dev/stdout 2>/dev/null > etc/mail.example.pem)
+printf '%s\n' 'compatibility_level = 3.6' 'myhostname = mail.example' \
+    'smtpd_tls_chain_files = $config_directory/mail.example.pem' 'smtpd_tls_security_level = may' \
+    'smtpd_tls_loglevel = 1, peercert' > etc/main.cf
+printf '%s\n' 'smtp      inet  n       -       y       -       -       smtpd' \
+    'submission inet n       -       y       -       -       smtpd' \
+    '  -o smtpd_tls_security_level=encrypt' '  -o smtpd_tls_ask_ccert=yes' \
+    '  -o smtpd_relay_restrictions=permit_tls_clientcerts,reject' > etc/master.cf
+touch -d '-5 seconds' etc/main.cf etc/master.cf
+ccert issue desktop --out . >/dev/null
+ccert issue laptop --out . >/dev/null
+ccert add desktop.pem --name desktop --no-compile
+printf '%s\n' '{password}' > pg-postfix.pw
+{block}
+ccert list --format plain
+"#,
+        password = crate::pg::PASSWORD,
+    );
+    let out = bash(&script)
+        .note("the README's fleet block")
+        .any_stderr()
+        .timeout(std::time::Duration::from_secs(120))
+        .run();
+    assert!(out.stdout.contains("looks sound"), "{}", out.stdout);
+    let listed: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(1))
+        .collect();
+    assert!(
+        listed.contains(&"desktop") && listed.contains(&"laptop"),
+        "imported and added, both in the database list:\n{}",
+        out.stdout
+    );
+    assert_eq!(
+        pg.psql("mail", "SELECT count(*) FROM ccert_clientcerts"),
+        "2"
+    );
+}
+
+/// The systemd units and their commands cannot run here: the shell block
+/// parses, the units run the binary where the packages install it, and the
+/// sync command line is one ccert accepts.
+#[test]
+fn readme_systemd_blocks() {
+    let block = sh_block("systemctl daemon-reload");
+    syntax_ok(&block);
+    let units = blocks()
+        .into_iter()
+        .find(|b| b.lang == "ini" && b.code.contains("ccert-sync.timer"))
+        .expect("the README shows the sync units")
+        .code;
+    let exec = units
+        .lines()
+        .find_map(|l| l.strip_prefix("ExecStart="))
+        .expect("ExecStart");
+    let mut words = exec.split_whitespace();
+    assert_eq!(words.next(), Some("/usr/bin/ccert"));
+    let cargo =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml")).unwrap();
+    assert!(
+        cargo.contains(r#"["target/release/ccert", "usr/bin/", "755"]"#)
+            && cargo.contains(r#"dest = "/usr/bin/ccert""#),
+        "the packages install /usr/bin/ccert"
+    );
+    // clap checks every option before it prints the help and exits 0.
+    let args: Vec<&str> = words.collect();
+    Test::new()
+        .args(&args)
+        .arg("--help")
+        .stdout_contains("Usage: ccert sync")
+        .run();
+    for (section, key) in [
+        ("[Service]", "Type=oneshot"),
+        ("[Timer]", "OnUnitActiveSec=1min"),
+        ("[Install]", "WantedBy=timers.target"),
+    ] {
+        assert!(
+            units.contains(section) && units.contains(key),
+            "{section} {key}"
+        );
+    }
+}
