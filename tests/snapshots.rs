@@ -181,13 +181,16 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// Replaces what differs from run to run: the scratch directory, today's
+/// Replaces what differs from run to run: the scratch directory, the
+/// repository's fixtures directory, today's
 /// date and the days left until the fixtures expire.
 fn scrub(text: &str, dir: &str) -> String {
     let today = time::OffsetDateTime::now_utc().date();
     let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    // The repository's fixtures/ differs per checkout (worktrees, CI).
     let mut out = text
         .replace(dir, "$DIR")
+        .replace(fixtures().to_str().unwrap(), "$FIXTURES")
         .replace(&today.format(&fmt).unwrap(), "$TODAY");
     // Backups are named after the time they were made.
     while let Some(at) = out.find(".ccert-1") {
