@@ -787,9 +787,58 @@ pub struct SyncArgs {
     pub to: String,
 }
 
-/// The clap command tree, for man pages and completions.
+/// How a subcommand's help begins the pointer to the global options.
+pub const GLOBAL_POINTER: &str = "Global options (";
+
+/// The clap command tree, for parsing, man pages and completions.
+///
+/// The global options (`-c`, `--map`, `--quiet`, `--postfix-version`,
+/// `--postfix-build`) are described once, in `ccert --help`: each
+/// subcommand gets a copy whose help is hidden (clap then does not
+/// propagate its own), so `ccert add -c DIR` still works and completes,
+/// and its help says where they are.
 pub fn command() -> clap::Command {
-    <Cli as clap::CommandFactory>::command()
+    let cmd = <Cli as clap::CommandFactory>::command();
+    let globals: Vec<clap::Arg> = cmd
+        .get_arguments()
+        .filter(|a| a.is_global_set())
+        .cloned()
+        .collect();
+    let listed: Vec<String> = globals
+        .iter()
+        .map(|a| match (a.get_short(), a.get_long()) {
+            (Some(short), _) => format!("-{short}"),
+            (None, Some(long)) => format!("--{long}"),
+            (None, None) => a.get_id().to_string(),
+        })
+        .collect();
+    let pointer = format!(
+        "{GLOBAL_POINTER}{}) are described in `ccert --help`.",
+        listed.join(", ")
+    );
+    hide_globals(cmd, &globals, &pointer)
+}
+
+/// Gives every subcommand of `cmd` (and theirs) hidden copies of `globals`
+/// and the `pointer` to where they are described.
+fn hide_globals(mut cmd: clap::Command, globals: &[clap::Arg], pointer: &str) -> clap::Command {
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    for name in names {
+        cmd = cmd.mut_subcommand(name, |mut sub| {
+            for arg in globals {
+                sub = sub.arg(arg.clone().hide_short_help(true).hide_long_help(true));
+            }
+            let after = match sub.get_after_help() {
+                Some(text) => format!("{text}\n\n{pointer}"),
+                None => pointer.to_string(),
+            };
+            hide_globals(sub.after_help(after), globals, pointer)
+        });
+    }
+    cmd
 }
 
 #[cfg(test)]

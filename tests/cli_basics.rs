@@ -27,3 +27,45 @@ fn usage_error_exits_1_like_postmap() {
         .stderr_contains("--no-such-flag")
         .run();
 }
+
+/// The global options are described once, in `ccert --help`; a
+/// subcommand's help points there instead of repeating them (about 40
+/// lines each), and the subcommand still takes them.
+#[test]
+fn global_options_are_described_once() {
+    let top = Test::new().arg("--help").run();
+    for option in ["--config-dir", "--map", "--quiet", "--postfix-version"] {
+        assert!(top.stdout.contains(option), "ccert --help lacks {option}");
+    }
+    for sub in [
+        &["add", "--help"][..],
+        &["db", "init", "--help"],
+        &["log", "-h"],
+    ] {
+        let out = Test::new().args(sub).run();
+        assert!(
+            !out.stdout.contains("--config-dir")
+                && !out.stdout.contains("Use the built-in defaults"),
+            "{sub:?} repeats the global options:\n{}",
+            out.stdout
+        );
+        assert!(
+            out.stdout.contains("Global options (-c, --map, --quiet, ")
+                && out.stdout.contains("described in `ccert --help`."),
+            "{sub:?}:\n{}",
+            out.stdout
+        );
+    }
+    Test::new()
+        .file("postfix-config/clientcerts", "AB:CD laptop\n")
+        .args([
+            "list",
+            "--format",
+            "plain",
+            "-c",
+            "postfix-config",
+            "--quiet",
+        ])
+        .stdout("AB:CD laptop\n")
+        .run();
+}
