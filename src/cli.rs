@@ -54,11 +54,13 @@ pub struct Cli {
     #[arg(long = "map", global = true, value_name = "PATH|pgsql:CF")]
     pub map: Option<PathBuf>,
 
-    /// Show no progress bar.
+    /// Show no progress bar, and say nothing about tables built or rebuilt.
     ///
     /// Long work (compiling or rebuilding a big table) shows progress on
-    /// standard error when it is a terminal; this turns it off. Output for
-    /// scripts never contains progress.
+    /// standard error when it is a terminal, and add, remove and rehash name
+    /// each table they built or rebuilt there; this turns both off. Notices,
+    /// warnings and errors are still said. Output for scripts never contains
+    /// progress.
     #[arg(long, global = true)]
     pub quiet: bool,
 

@@ -69,3 +69,26 @@ fn global_options_are_described_once() {
         .stdout("AB:CD laptop\n")
         .run();
 }
+
+/// `--quiet` also silences the tables add builds and remove rebuilds.
+#[test]
+fn quiet_silences_built_and_rebuilt() {
+    let cert = crate::test::fixtures().join("ecdsa.pem");
+    let added = Test::new()
+        .file("postfix-config/main.cf", "compatibility_level = 3.6\n")
+        .file("postfix-config/clientcerts", "")
+        .file("postfix-config/clientcerts.cdb", "")
+        .env("CCERT_POSTCONF", "none")
+        .args(["--quiet", "add", cert.to_str().unwrap(), "--name", "x"])
+        .stdout_contains("added ")
+        .run();
+    added
+        .then()
+        .env("CCERT_POSTCONF", "none")
+        .args(["remove", "--name", "x", "--yes", "--quiet"])
+        .stdout_contains("removed ")
+        // What it removes is still said; the table it rebuilt is not.
+        .stderr_contains("matches the name \"x\"")
+        .stderr_lacks("rebuilt")
+        .run();
+}
