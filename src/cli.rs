@@ -618,10 +618,13 @@ pub enum ProbeFormat {
                   RCPT TO an outside address and QUITs without DATA: no mail is ever sent.\n\n\
                   Reports the TLS version and cipher, the server certificate, whether the \
                   server asked for a client certificate (and the CA names it sent), the \
-                  fingerprints the server will look up, and a verdict: permitted (250), \
-                  refused (5xx), temporary failure (4xx: the server's table lookup failed), \
-                  no certificate requested, or TLS refused.\n\n\
-                  Exit status: 0 only when relaying is permitted.\n\n\
+                  fingerprints the server will look up, and a verdict: permitted (250, and \
+                  refused in a second session without the certificate), \
+                  permitted-without-certificate (250 also without it: mynetworks, SASL, an \
+                  open relay), refused (5xx, or 4xx Relay access denied), temporary failure \
+                  (other 4xx), no certificate requested, or TLS refused; each refusal names \
+                  its likely cause from the reply text.\n\n\
+                  Exit status: 0 only when relaying is permitted because of the certificate.\n\n\
                   Examples:\n  ccert probe mail.example.com:587 --cert host.pem --key host.key\n  \
                   ccert probe mail.example.com:465 --cert host.pem --key host.key --format json"
 )]
