@@ -9,6 +9,7 @@
 //! * [`name`]: distinguished names as one readable line.
 //! * [`Certificate`]: one parsed certificate with the DER bytes Postfix hashes.
 
+pub mod chain;
 pub mod der;
 pub mod digest;
 pub mod name;

@@ -327,6 +327,9 @@ fn rebuild_tables(source: &Path, ctx: &Context) -> anyhow::Result<()> {
         ctx,
     )
     .map_err(|e| failed(&e))?;
+    if ctx.quiet {
+        return Ok(());
+    }
     let mut err = std::io::stderr().lock();
     for report in &reports {
         let verb = if existed.contains(&report.table) {

@@ -172,6 +172,9 @@ fn print_text(r: &Report, digest_from: &str) {
     if let Some(m) = &r.rcpt_reply {
         say!("RCPT TO:       {} {}", m.code, shown(&m.text));
     }
+    if let Some(m) = &r.rcpt_without_certificate {
+        say!("without cert:  {} {}", m.code, m.text);
+    }
     let verdict = serde_json::to_value(r.verdict)
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
