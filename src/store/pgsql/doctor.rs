@@ -147,6 +147,18 @@ fn check_cf(cf_path: &Path, has_local: bool, proxied: bool, out: &mut Vec<Findin
             ));
         }
     }
+    for warning in cf.transport_warnings() {
+        out.push(finding(
+            Severity::Warning,
+            cf_path,
+            cf.line_of("hosts"),
+            warning,
+            Some(
+                "hosts = postgresql://HOST/DB?sslmode=verify-full&sslrootcert=/etc/postfix/pg-ca.pem"
+                    .into(),
+            ),
+        ));
+    }
     let query = cf.get("query").unwrap_or_default().to_string();
     if query.is_empty() {
         out.push(finding(
@@ -210,9 +222,10 @@ fn check_cf(cf_path: &Path, has_local: bool, proxied: bool, out: &mut Vec<Findin
             cf_path.display()
         )),
     ));
+    check_privileges(&mut client, cf_path, &mut *out);
     match client.query_opt("SELECT count(*) FILTER (WHERE fingerprint <> lower(fingerprint)), min(fingerprint) FROM ccert_clientcerts", &[]) {
         Ok(Some(row)) => {
-            let upper: i64 = row.get(0);
+            let upper: i64 = row.try_get(0).unwrap_or(0);
             if upper > 0 {
                 out.push(finding(
                     Severity::Error,
@@ -222,7 +235,7 @@ fn check_cf(cf_path: &Path, has_local: bool, proxied: bool, out: &mut Vec<Findin
                     Some("UPDATE ccert_clientcerts SET fingerprint = lower(fingerprint)".into()),
                 ));
             }
-            let sample: Option<String> = row.get(1);
+            let sample: Option<String> = row.try_get(1).ok().flatten();
             if let Some(key) = sample
                 && query.contains("'%s'")
             {
@@ -268,7 +281,7 @@ fn check_query(
         )
         .ok()
         .flatten()
-        .map(|r| r.get(0));
+        .and_then(|r| r.try_get(0).ok());
     match client.query(&sql, &[&key]) {
         Ok(rows) => {
             let got: Vec<String> = rows.iter().filter_map(|r| r.try_get(0).ok()).collect();
@@ -302,4 +315,50 @@ fn postfix_ids() -> Option<(u32, u32)> {
     }
     // SAFETY: a non-null result of getpwnam points to a valid passwd record.
     Some(unsafe { ((*pw).pw_uid, (*pw).pw_gid) })
+}
+
+/// Warns when the `.cf` Postfix reads lets its user change the list:
+/// smtpd and proxymap only look names up, and a user that can INSERT,
+/// UPDATE, DELETE or TRUNCATE turns any hole in them (or a leaked `.cf`)
+/// into a way to make any certificate relay. Asked with
+/// has_table_privilege in a READ ONLY transaction that is rolled back, so
+/// the audit itself changes nothing.
+fn check_privileges(client: &mut postgres::Client, cf_path: &Path, out: &mut Vec<Finding>) {
+    let Ok(mut tx) = client.build_transaction().read_only(true).start() else {
+        return;
+    };
+    let row = tx.query_one(
+        "SELECT current_user::text,
+                array_remove(ARRAY[
+                    CASE WHEN has_table_privilege('ccert_clientcerts', 'INSERT') THEN 'INSERT' END,
+                    CASE WHEN has_table_privilege('ccert_clientcerts', 'UPDATE') THEN 'UPDATE' END,
+                    CASE WHEN has_table_privilege('ccert_clientcerts', 'DELETE') THEN 'DELETE' END,
+                    CASE WHEN has_table_privilege('ccert_clientcerts', 'TRUNCATE') THEN 'TRUNCATE' END
+                ], NULL)::text[]",
+        &[],
+    );
+    let _ = tx.rollback();
+    let Ok(row) = row else { return };
+    let user: String = row.try_get(0).unwrap_or_default();
+    let rights: Vec<String> = row.try_get(1).unwrap_or_default();
+    if rights.is_empty() {
+        return;
+    }
+    out.push(finding(
+        Severity::Warning,
+        cf_path,
+        None,
+        format!(
+            "Postfix looks names up as the database user {}, which may also {} \
+             ccert_clientcerts: a compromised smtpd or proxymap, or a copy of this file, can \
+             make any certificate relay",
+            crate::cert::name::terminal_safe(&user),
+            rights.join(", ")
+        ),
+        Some(format!(
+            "give Postfix a read-only user: ccert db init pgsql:{} --lookup-user postfix_lookup \
+             (then relay_clientcerts = pgsql:<the lookup .cf>)",
+            cf_path.display()
+        )),
+    ));
 }
