@@ -68,12 +68,20 @@ impl HostSpec {
             return ConnUri::parse(item).map(Self::Uri);
         }
         if item.contains('=') {
-            return Err("it holds `=`: is a `name = value` line indented below `hosts`? A line                         that starts with white space continues the line before it                         (pgsql_table(5)); remove the indentation"
-                .into());
+            return Err(
+                "it holds `=`: is a `name = value` line indented below `hosts`? A line \
+                        that starts with white space continues the line before it \
+                        (pgsql_table(5)); remove the indentation"
+                    .into(),
+            );
         }
         if item.contains(['@', '?', '&', '#']) || item.contains("://") {
-            return Err("it is neither a host, an address, a socket directory nor a URI (a                         postgresql:// URI with a space or comma in it? hosts is split at both:                         percent-encode them as %20 and %2C)"
-                .into());
+            return Err(
+                "it is neither a host, an address, a socket directory nor a URI (a \
+                        postgresql:// URI with a space or comma in it? hosts is split at both: \
+                        percent-encode them as %20 and %2C)"
+                    .into(),
+            );
         }
         let rest = item
             .strip_prefix("unix:")
@@ -86,8 +94,11 @@ impl HostSpec {
             return Err("it names no host".into());
         }
         if rest.contains('/') || rest.chars().any(|c| c.is_control() || !c.is_ascii()) {
-            return Err("it is not a host name or address (a `/` belongs only at the start of a                         socket directory)"
-                .into());
+            return Err(
+                "it is not a host name or address (a `/` belongs only at the start of a \
+                        socket directory)"
+                    .into(),
+            );
         }
         // Postfix splits at the rightmost colon; brackets allow IPv6 with a port.
         let (host, port) = if let Some(inner) = rest.strip_prefix('[') {

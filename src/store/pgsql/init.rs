@@ -144,7 +144,8 @@ fn refused(cf: &Path, message: String) -> StoreError {
 
 /// Postfix's own read-only database user (`db init --lookup-user`):
 /// smtpd and proxymap only look names up, so the `.cf` they read names a
-/// role that can SELECT from ccert_clientcerts and nothing else.
+/// role that can SELECT from ccert_clientcerts and nothing else (and from
+/// ccert_state, so `ccert list` and `ccert sync` can read through it too).
 #[derive(Clone)]
 pub struct LookupRole {
     /// The role's name.
@@ -168,7 +169,7 @@ pub fn lookup_role_sql(user: &str) -> String {
     format!(
         "CREATE ROLE {role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE;\n\
          GRANT USAGE ON SCHEMA public TO {role};\n\
-         GRANT SELECT ON ccert_clientcerts TO {role};\n\
+         GRANT SELECT ON ccert_clientcerts, ccert_state TO {role};\n\
          -- then, in psql: \\password {user}\n"
     )
 }
@@ -237,8 +238,9 @@ fn create_lookup_role(
         format!("CREATE ROLE {ident} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD {literal}")
     };
     let grants = format!(
-        "GRANT USAGE ON SCHEMA public TO {ident}; GRANT SELECT ON ccert_clientcerts TO {ident}; \
-         REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ccert_clientcerts FROM {ident}"
+        "GRANT USAGE ON SCHEMA public TO {ident}; GRANT SELECT ON ccert_clientcerts, \
+         ccert_state TO {ident}; REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ccert_clientcerts, \
+         ccert_state FROM {ident}"
     );
     let hint = |e: postgres::Error| {
         let why = connect::explain(&e);
