@@ -340,6 +340,26 @@ fn fcntl_setlkw(fd: libc::c_int, lock_type: libc::c_short) -> libc::c_int {
     unsafe { libc::fcntl(fd, libc::F_SETLKW, &fl) }
 }
 
+/// Whether another process holds a `flock()` on `path` (an edit, a compile
+/// or a `ccert sync` writing it). Opened without blocking, so a FIFO never
+/// hangs the check; a missing or unreadable file is not busy.
+pub fn flock_busy(path: &Path) -> bool {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let Ok(file) = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+    else {
+        return false;
+    };
+    if !file.metadata().is_ok_and(|m| m.is_file()) {
+        return false;
+    }
+    // SAFETY: flock on a valid descriptor; released when `file` closes below.
+    let got = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0;
+    !got
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -374,24 +394,4 @@ mod tests {
             .unwrap();
         assert_eq!(fs::read(&target).unwrap(), b"in progress");
     }
-}
-
-/// Whether another process holds a `flock()` on `path` (an edit, a compile
-/// or a `ccert sync` writing it). Opened without blocking, so a FIFO never
-/// hangs the check; a missing or unreadable file is not busy.
-pub fn flock_busy(path: &Path) -> bool {
-    use std::os::unix::fs::OpenOptionsExt as _;
-    let Ok(file) = fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(path)
-    else {
-        return false;
-    };
-    if !file.metadata().is_ok_and(|m| m.is_file()) {
-        return false;
-    }
-    // SAFETY: flock on a valid descriptor; released when `file` closes below.
-    let got = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0;
-    !got
 }

@@ -478,8 +478,7 @@ impl ListStore for PgsqlStore {
     }
 
     fn lookup(&mut self, key: &str) -> Result<Option<String>, StoreError> {
-        Ok(self
-            .client
+        self.client
             .query_opt(
                 "SELECT name FROM ccert_clientcerts WHERE fingerprint = $1",
                 &[&key],
@@ -487,7 +486,7 @@ impl ListStore for PgsqlStore {
             .map_err(|e| sql_err(&self.cf.path, &e))?
             .map(|r| col(&r, 0, "ccert_clientcerts"))
             .transpose()
-            .map_err(|m| db_err(&self.cf.path, m))?)
+            .map_err(|m| db_err(&self.cf.path, m))
     }
 
     fn rehash(

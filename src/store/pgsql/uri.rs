@@ -176,6 +176,14 @@ fn has_query_param(text: &str) -> bool {
     })
 }
 
+/// Where the user information of `rest` (the URI after `scheme://`) ends:
+/// the last `@` that is not inside the query.
+fn userinfo_end(rest: &str) -> Option<usize> {
+    rest.rmatch_indices('@')
+        .map(|(i, _)| i)
+        .find(|&i| !has_query_param(&rest[..i]))
+}
+
 impl ConnUri {
     /// Parses `postgresql://…` or `postgres://…`. The error says which part
     /// is wrong and what to do, never the text of the URI.
@@ -187,11 +195,7 @@ impl ConnUri {
         // so a raw `@`, `/` or `?` in a password is still the password (and
         // then refused below, never shown); an `@` inside the query
         // (`application_name=a@b`) is not a candidate.
-        let at = rest
-            .match_indices('@')
-            .map(|(i, _)| i)
-            .filter(|&i| !has_query_param(&rest[..i]))
-            .last();
+        let at = userinfo_end(rest);
         let (userinfo, after) = match at {
             Some(i) => (Some(&rest[..i]), &rest[i + 1..]),
             None => (None, rest),
@@ -353,11 +357,7 @@ pub fn with_credentials(
     let parsed = ConnUri::parse(raw)?;
     let scheme = parsed.scheme;
     let rest = &raw[scheme.len() + 3..];
-    let at = rest
-        .match_indices('@')
-        .map(|(i, _)| i)
-        .filter(|&i| !has_query_param(&rest[..i]))
-        .last();
+    let at = userinfo_end(rest);
     let (userinfo, after) = match at {
         Some(i) => (rest[..i].to_string(), &rest[i + 1..]),
         None => (String::new(), rest),
@@ -411,11 +411,7 @@ pub fn with_other_credentials(raw: &str, user: &str, password: &str) -> Result<S
     let parsed = ConnUri::parse(raw)?;
     let scheme = parsed.scheme;
     let rest = &raw[scheme.len() + 3..];
-    let at = rest
-        .match_indices('@')
-        .map(|(i, _)| i)
-        .filter(|&i| !has_query_param(&rest[..i]))
-        .last();
+    let at = userinfo_end(rest);
     let after = at.map_or(rest, |i| &rest[i + 1..]);
     // Parameters naming a user or password would win over the userinfo.
     let (before_query, query) = after.split_once('?').unwrap_or((after, ""));
