@@ -733,8 +733,9 @@ pub enum DbCommand {
                   pgsql:CF. Creating a role needs CREATEROLE; --print-sql prints the \
                   statements for a database administrator instead and changes nothing.\n\n\
                   Examples:\n  ccert db init pgsql:/etc/postfix/clientcerts.pgsql.cf \\\n      \
-                  --hosts 'postgresql://db.example.com/mail?sslmode=verify-full' --user \
-                  postfix \\\n      --password-file /root/pg.pw --lookup-user postfix_lookup\n  \
+                  --hosts 'postgresql://db.example.com/mail?sslmode=verify-full&sslrootcert=\
+                  /etc/postfix/pg-ca.pem' \\\n      --user postfix --password-file /root/pg.pw \
+                  --lookup-user postfix_lookup\n  \
                   ccert db init pgsql:/etc/postfix/clientcerts.pgsql.cf \\\n      \
                   --hosts db1.example.com,db2.example.com --dbname mail --user postfix \\\n      \
                   --password-file /root/pg.pw\n  \

@@ -683,3 +683,62 @@ fn doctor_warns_about_passwords_sent_without_verified_tls() {
     assert!(!out.stdout.contains("hosts item 3 of 4"), "{}", out.stdout);
     assert!(!out.stdout.contains("hosts item 4 of 4"), "{}", out.stdout);
 }
+
+#[test]
+fn a_second_sync_leaves_at_once_while_one_writes() {
+    // No database needed: the check comes before the connection.
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join("conf")).unwrap();
+    fs::write(
+        dir.path().join("conf/main.cf"),
+        "compatibility_level = 3.6\n",
+    )
+    .unwrap();
+    let cf = dir.path().join("conf/x.pgsql.cf");
+    fs::write(&cf, "hosts = inet:127.0.0.1:1\nuser = u\ndbname = mail\n").unwrap();
+    let copy = dir.path().join("copy");
+    fs::write(
+        &copy,
+        "# ccert sync: database=x generation=1 from=pgsql:x\n",
+    )
+    .unwrap();
+    let held = fs::File::open(&copy).unwrap();
+    // SAFETY: flock on a valid descriptor; released when `held` is dropped.
+    assert_eq!(
+        unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&held), libc::LOCK_EX) },
+        0
+    );
+    let out = Test::at(dir.path())
+        .config_dir(dir.path().join("conf"))
+        .args([
+            "sync",
+            "--from",
+            &format!("pgsql:{}", cf.display()),
+            "--to",
+            &format!("cdb:{}", copy.display()),
+        ])
+        .timeout(Duration::from_secs(30))
+        .run();
+    assert!(
+        out.stdout
+            .contains("another ccert run is writing it; skipped"),
+        "{}",
+        out.stdout
+    );
+    drop(held);
+    // Once free, sync goes on (and here fails to connect: one error line).
+    let out = Test::at(dir.path())
+        .config_dir(dir.path().join("conf"))
+        .args([
+            "sync",
+            "--from",
+            &format!("pgsql:{}", cf.display()),
+            "--to",
+            &format!("cdb:{}", copy.display()),
+        ])
+        .status(1)
+        .any_stderr()
+        .timeout(Duration::from_secs(60))
+        .run();
+    assert!(out.stderr.contains("cannot connect"), "{}", out.stderr);
+}

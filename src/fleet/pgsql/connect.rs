@@ -317,8 +317,12 @@ pub fn explain(e: &postgres::Error) -> String {
                  pg_stat_activity WHERE state LIKE 'idle in transaction%'"
             );
         } else if *code == SqlState::QUERY_CANCELED {
-            "; the statement ran longer than statement_timeout (ccert sets \
-             5min unless PGOPTIONS='-c statement_timeout=…' sets another), or was cancelled"
+            return format!(
+                "{}; the statement ran longer than statement_timeout (ccert sets \
+                 {STATEMENT_TIMEOUT} unless PGOPTIONS='-c statement_timeout=…' sets another), \
+                 or was cancelled",
+                db.message()
+            );
         } else if *code == SqlState::INSUFFICIENT_PRIVILEGE {
             "; grant the .cf file's user that privilege (db init needs CREATE on schema \
              public, which PostgreSQL 15 gives only to the database owner)"
