@@ -284,6 +284,22 @@ fn the_readme_fleet_example_runs_as_written() {
     assert!(out.stderr.is_empty(), "{}", out.stderr);
     let out = site.run(&["add", "--fingerprint", FP, "--name", "readme"]);
     assert_eq!(out.status, 0, "{}", out.stderr);
+    // Postfix's own libpq reads the URI db init wrote (credentials inside it).
+    if let Some(postmap) = oracle::find("postmap")
+        && crate::fleet::postfix_has_pgsql(&site.path("conf"))
+    {
+        let q = Command::new(postmap)
+            .args(["-c", site.path("conf").to_str().unwrap(), "-q", FP])
+            .arg(&map)
+            .output()
+            .unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&q.stdout).trim(),
+            "readme",
+            "{}",
+            String::from_utf8_lossy(&q.stderr)
+        );
+    }
     // PGPASSWORD instead of the file, also for a URI host.
     let cf2 = site.path("conf/readme2.pgsql.cf");
     let map2 = format!("pgsql:{}", cf2.display());
@@ -304,6 +320,7 @@ fn the_readme_fleet_example_runs_as_written() {
         fs::read_to_string(&cf2).unwrap(),
     ] {
         assert!(text.contains("postgresql://ccert:"), "{text}");
+        assert!(text.contains("&connect_timeout=10\n"), "{text}");
         assert!(!text.contains("\nuser ="), "{text}");
     }
     // A URI without a password takes PGPASSWORD when ccert connects.
@@ -533,6 +550,9 @@ fn a_schema_altered_by_hand_is_one_error() {
             let error = site.error(site.ccert(&args));
             assert!(error.contains(names), "{alter} / {args:?}: {error}");
         }
+        // doctor reads the same tables: findings, never a panic.
+        let out = site.run(&["doctor"]);
+        assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
         site.pg.psql("mail", restore);
         let out = site.run(&["list", "--format", "plain"]);
         assert!(out.stdout.contains("kept"), "{restore}: {}", out.stderr);

@@ -147,6 +147,17 @@ fn check_cf(cf_path: &Path, has_local: bool, proxied: bool, out: &mut Vec<Findin
             ));
         }
     }
+    if cf.dbname.is_none() {
+        out.push(finding(
+            Severity::Error,
+            cf_path,
+            None,
+            "no dbname: Postfix needs it even when every hosts item is a URI naming the \
+             database (Postfix 3.7 stops with \"bad string length 0 < 1: dbname\")"
+                .into(),
+            Some("dbname = <the database the URI names>".into()),
+        ));
+    }
     for warning in cf.transport_warnings() {
         out.push(finding(
             Severity::Warning,

@@ -300,8 +300,8 @@ impl PgsqlCf {
         if cf.dbname.is_none() && cf.hosts.iter().any(|h| !matches!(h, HostSpec::Uri(_))) {
             return Err(invalid(
                 None,
-                "no dbname: Postfix needs `dbname = …` unless every hosts item is a \
-                 postgresql:// URI"
+                "no dbname: Postfix needs `dbname = …` (ccert reads a file whose every \
+                 hosts item is a URI naming the database without it, but Postfix does not)"
                     .into(),
             ));
         }

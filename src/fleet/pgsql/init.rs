@@ -105,12 +105,23 @@ pub fn cf_text(new: &NewCf) -> Result<String, String> {
     let mut all_uris = !new.hosts.is_empty();
     for h in &new.hosts {
         if super::uri::scheme_of(h).is_some() {
-            hosts.push(super::uri::with_credentials(
+            let mut uri = super::uri::with_credentials(
                 h,
                 new.user.as_deref(),
                 new.password.as_deref(),
                 new.dbname.as_deref(),
-            )?);
+            )?;
+            // libpq's connect_timeout bounds Postfix's whole connection
+            // (startup and authentication too); without it an smtpd waits
+            // forever on a server that accepts and never answers.
+            if super::uri::ConnUri::parse(&uri)?.connect_timeout.is_none() {
+                uri.push(if uri.contains('?') { '&' } else { '?' });
+                uri.push_str(&format!(
+                    "connect_timeout={}",
+                    super::connect::CONNECT_TIMEOUT.as_secs()
+                ));
+            }
+            hosts.push(uri);
         } else {
             all_uris = false;
             hosts.push(h.clone());
@@ -124,9 +135,25 @@ pub fn cf_text(new: &NewCf) -> Result<String, String> {
         if let Some(p) = &new.password {
             out.push_str(&format!("password = {p}\n"));
         }
-        if let Some(d) = &new.dbname {
-            out.push_str(&format!("dbname = {d}\n"));
+    }
+    // Postfix requires dbname even when every host is a URI that names the
+    // database (3.7 stops with "bad string length 0 < 1: dbname"); libpq
+    // then takes the URI's.
+    let dbname = new.dbname.clone().or_else(|| {
+        new.hosts
+            .iter()
+            .find_map(|h| super::uri::ConnUri::parse(h).ok().and_then(|u| u.dbname))
+    });
+    if let Some(d) = &dbname {
+        if d.chars().any(char::is_control) || d.trim() != d {
+            return Err(
+                "the database name in the URI holds a control character or white \
+                        space at an end once decoded, which would break its line in the \
+                        pgsql_table(5) file"
+                    .into(),
+            );
         }
+        out.push_str(&format!("dbname = {d}\n"));
     }
     out.push_str(&format!(
         "query = {QUERY}\n# One certificate, one name: more rows would be a temporary error.\n\
@@ -408,4 +435,52 @@ pub fn postfix_gid() -> Option<u32> {
     }
     // SAFETY: non-null result of getgrnam points to a valid group record.
     Some(unsafe { (*group).gr_gid })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn new(hosts: &[&str], user: Option<&str>, dbname: Option<&str>) -> NewCf {
+        NewCf {
+            hosts: hosts.iter().map(|h| h.to_string()).collect(),
+            dbname: dbname.map(str::to_string),
+            user: user.map(str::to_string),
+            password: Some("p/w?x,y z".into()),
+        }
+    }
+
+    #[test]
+    fn uri_hosts_carry_the_credentials_and_the_file_keeps_dbname() {
+        let text = cf_text(&new(
+            &["postgresql://db.example.com/mail?sslmode=verify-full"],
+            Some("postfix"),
+            None,
+        ))
+        .unwrap();
+        assert!(text.contains(
+            "hosts = postgresql://postfix:p%2Fw%3Fx%2Cy%20z@db.example.com/mail?\
+             sslmode=verify-full&connect_timeout=10\n"
+        ));
+        assert!(text.contains("\ndbname = mail\n"), "{text}");
+        assert!(!text.contains("\nuser ="), "{text}");
+        assert!(!text.contains("\npassword ="), "{text}");
+        // A plain host keeps the settings as lines.
+        let text = cf_text(&new(&["db1"], Some("postfix"), Some("mail"))).unwrap();
+        assert!(text.contains("user = postfix\npassword = p/w?x,y z\ndbname = mail\n"));
+    }
+
+    #[test]
+    fn nothing_can_add_a_line_to_the_file() {
+        for bad in [
+            new(&["db1"], Some("u\nquery = x"), Some("mail")),
+            new(&["db1"], Some("u"), Some("mail\rx")),
+            new(&["db1\nuser = x"], Some("u"), Some("mail")),
+            new(&["db1 db2"], Some("u"), Some("mail")),
+        ] {
+            assert!(check_new(&bad).is_err());
+        }
+        let hidden = new(&["postgresql://h/mail%0Aquery%3Dx"], Some("u"), None);
+        assert!(check_new(&hidden).is_ok() && cf_text(&hidden).is_err());
+    }
 }
