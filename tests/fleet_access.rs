@@ -700,8 +700,36 @@ fn doctor_warns_about_passwords_sent_without_verified_tls() {
         "{}",
         out.stdout
     );
-    assert!(!out.stdout.contains("hosts item 3 of 4"), "{}", out.stdout);
-    assert!(!out.stdout.contains("hosts item 4 of 4"), "{}", out.stdout);
+    assert!(
+        !out.stdout.contains("sslmode=verify-full) crosses"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        !out.stdout
+            .contains("hosts item 4 of 4 (inet:127.0.0.1) crosses"),
+        "{}",
+        out.stdout
+    );
+    // Postfix's own connection has no deadline for a plain host or a URI
+    // without connect_timeout.
+    assert!(
+        out.stdout.contains(
+            "hosts item 1 of 4 (inet:db.example.invalid): Postfix connects to it without a timeout"
+        ),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("add connect_timeout=10 to the URI"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("PGCONNECT_TIMEOUT=10"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]

@@ -7,7 +7,7 @@ use std::os::unix::fs::MetadataExt as _;
 use std::path::Path;
 
 use crate::doctor::{Finding, Severity};
-use crate::fleet::pgsql::cf::PgsqlCf;
+use crate::fleet::pgsql::cf::{HostSpec, PgsqlCf};
 use crate::fleet::pgsql::connect;
 use crate::postfix::PostfixConfig;
 
@@ -47,8 +47,77 @@ pub fn audit(cfg: &PostfixConfig) -> Vec<Finding> {
             check_proxy(cfg, item, &mut out);
         }
         check_cf(&cf_path, has_local, item.starts_with("proxy:"), &mut out);
+        check_postfix_waits(cfg, &cf_path, &mut out);
     }
     out
+}
+
+/// How Postfix itself (libpq inside smtpd or proxymap) connects to the
+/// `.cf`'s hosts, which ccert's own deadlines do not cover:
+/// - a plain host item gets no connect timeout (Postfix sets none, and its
+///   daemons see PGCONNECT_TIMEOUT only through import_environment): a
+///   server that accepts and never answers holds every lookup (postmap 3.7
+///   waited past 25 s; with PGCONNECT_TIMEOUT=2 it gave up after 5 s);
+/// - a URI without connect_timeout the same;
+/// - Postfix names a URI host in its connection warnings as written, so a
+///   password inside it reaches the mail log whenever a connection fails.
+fn check_postfix_waits(cfg: &PostfixConfig, cf_path: &Path, out: &mut Vec<Finding>) {
+    let Ok(cf) = PgsqlCf::read(cf_path) else {
+        return;
+    };
+    let imported = cfg
+        .get("import_environment")
+        .unwrap_or_default()
+        .split([',', ' ', '\t', '\n'])
+        .any(|v| v.starts_with("PGCONNECT_TIMEOUT="));
+    let count = cf.hosts.len();
+    for (i, host) in cf.hosts.iter().enumerate() {
+        let unbounded = match host {
+            HostSpec::Uri(uri) => uri.connect_timeout.is_none() && !imported,
+            HostSpec::Inet { .. } => !imported,
+            HostSpec::Unix(_) => false,
+        };
+        if unbounded {
+            out.push(finding(
+                Severity::Warning,
+                cf_path,
+                cf.line_of("hosts"),
+                format!(
+                    "hosts item {} of {count} ({}): Postfix connects to it without a timeout; a \
+                     database server that accepts connections and never answers stalls every \
+                     lookup",
+                    i + 1,
+                    host.shown()
+                ),
+                Some(match host {
+                    HostSpec::Uri(_) => "add connect_timeout=10 to the URI".to_string(),
+                    _ => "postconf -e 'import_environment = $import_environment \
+                          PGCONNECT_TIMEOUT=10' && postfix reload"
+                        .to_string(),
+                }),
+            ));
+        }
+        if let HostSpec::Uri(uri) = host
+            && uri.password.is_some()
+        {
+            out.push(finding(
+                Severity::Note,
+                cf_path,
+                cf.line_of("hosts"),
+                format!(
+                    "hosts item {} of {count} holds the password in its URI: Postfix writes the \
+                     URI as it is, password included, into its warning when a connection to it \
+                     fails, so the mail log then holds the password",
+                    i + 1
+                ),
+                Some(
+                    "keep the mail log readable by root only, or use a plain host with \
+                     `password =` (Postfix logs only the host)"
+                        .into(),
+                ),
+            ));
+        }
+    }
 }
 
 fn check_proxy(cfg: &PostfixConfig, item: &str, out: &mut Vec<Finding>) {

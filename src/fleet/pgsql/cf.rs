@@ -331,12 +331,19 @@ impl PgsqlCf {
                 i + 1,
                 host.shown(),
                 mode.name(),
-                if mode == super::uri::SslMode::Disable {
-                    "the password and every row travel unencrypted"
-                } else {
-                    "the server's certificate is not checked, so the password goes to \
-                     whichever server answers on that address (prefer even falls back to no \
-                     TLS)"
+                match mode {
+                    super::uri::SslMode::Disable => {
+                        "the password and every row travel unencrypted"
+                    }
+                    super::uri::SslMode::Prefer => {
+                        "the server's certificate is not checked, so the password goes to \
+                         whichever server answers on that address (and prefer falls back to \
+                         no TLS at all)"
+                    }
+                    _ => {
+                        "the server's certificate is not checked, so the password goes to \
+                         whichever server answers on that address"
+                    }
                 }
             ));
         }
