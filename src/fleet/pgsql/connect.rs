@@ -325,7 +325,9 @@ pub fn explain(e: &postgres::Error) -> String {
             );
         } else if *code == SqlState::INSUFFICIENT_PRIVILEGE {
             "; grant the .cf file's user that privilege (db init needs CREATE on schema \
-             public, which PostgreSQL 15 gives only to the database owner)"
+             public, which PostgreSQL 15 gives only to the database owner), or, when this is \
+             Postfix's read-only lookup .cf, edit with --map pgsql:<the .cf db init wrote \
+             first>"
         } else {
             ""
         };
