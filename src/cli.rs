@@ -135,6 +135,8 @@ pub enum Command {
     Import(ImportArgs),
     /// Write a local table from a pgsql: list when the database changed.
     Sync(SyncArgs),
+    /// Monitoring check: expired and expiring certificates, stale tables (Nagios/Icinga, Prometheus).
+    Check(CheckArgs),
 }
 
 impl Command {
@@ -828,4 +830,55 @@ mod tests {
     fn command_definition_is_consistent() {
         super::command().debug_assert();
     }
+}
+
+/// Output formats of `ccert check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum CheckFormat {
+    /// The Nagios/Icinga plugin API: `CCERT STATUS - summary | perfdata`, exit 0 to 3
+    #[default]
+    Nagios,
+    /// The Prometheus text exposition format (see --textfile)
+    Prometheus,
+    /// One JSON object, for scripts
+    Json,
+}
+
+/// Arguments of `ccert check`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Checks what Postfix answers from: the list relay_clientcerts names (or \
+                  --map), its certificates' expiry as ccert recorded it when adding them, and \
+                  whether each table built from the source is at least as new as the source. \
+                  Postfix's fingerprint match ignores expiry: an expired certificate that is \
+                  still listed still relays, so it is CRITICAL. Entries added by fingerprint \
+                  have no recorded expiry and are counted, not judged.\n\n\
+                  Exit status follows the monitoring plugin API: 0 OK, 1 WARNING (a \
+                  certificate expires within --warning days), 2 CRITICAL (expired, within \
+                  --critical days, or a table stale or missing), 3 UNKNOWN (the list cannot be \
+                  read). The first line is `CCERT STATUS - summary | perfdata`; the lines after \
+                  it name the certificates.\n\n\
+                  --format prometheus prints the text exposition format: \
+                  ccert_certificate_not_after_seconds per certificate (labels list, name, \
+                  fingerprint), ccert_table_up_to_date and ccert_table_built_timestamp_seconds \
+                  per table, counts, ccert_check_status. --textfile DIR replaces DIR/ccert.prom \
+                  atomically for node_exporter's textfile collector; the packages ship a \
+                  disabled ccert-check.timer that does this every 5 minutes.\n\n\
+                  Examples:\n  ccert check\n  ccert check --warning 30 --critical 7\n  \
+                  ccert check --format prometheus --textfile /var/lib/prometheus/node-exporter\n  \
+                  ccert --map pgsql:/etc/postfix/clientcerts.pgsql.cf check --format json"
+)]
+pub struct CheckArgs {
+    /// WARNING when a certificate expires within DAYS
+    #[arg(short, long, value_name = "DAYS", default_value_t = 30.0)]
+    pub warning: f64,
+    /// CRITICAL when a certificate expires within DAYS (no -c: that is the configuration directory)
+    #[arg(long, value_name = "DAYS", default_value_t = 7.0)]
+    pub critical: f64,
+    /// Output format
+    #[arg(short, long, value_enum, default_value_t)]
+    pub format: CheckFormat,
+    /// With --format prometheus: write DIR/ccert.prom atomically instead of printing
+    #[arg(long, value_name = "DIR", requires = "format")]
+    pub textfile: Option<PathBuf>,
 }

@@ -23,6 +23,7 @@ pub mod fleet;
 pub mod fsutil;
 pub mod maillog;
 pub mod maps;
+pub mod monitor;
 pub mod postfix;
 pub mod probe;
 pub mod report;

@@ -9,6 +9,7 @@ mod pg;
 mod test;
 
 mod builder_only;
+mod check;
 mod cli_basics;
 mod client_side;
 mod compile;

@@ -26,6 +26,7 @@ macro_rules! tell {
 }
 
 pub mod add;
+pub mod check;
 pub mod client_config;
 pub mod compile;
 pub mod completions;
@@ -70,6 +71,9 @@ pub enum Outcome {
     /// Exit 1 without an error message: a `query` miss, `doctor` findings,
     /// `list --expiring` hits, or some files of several failing (each already reported).
     Failure,
+    /// Another exit code, where an ecosystem's convention rules (the
+    /// monitoring plugin API's 0–3 for `check`).
+    Exit(u8),
 }
 
 impl Outcome {
@@ -78,6 +82,7 @@ impl Outcome {
         match self {
             Self::Success => ExitCode::SUCCESS,
             Self::Failure => ExitCode::from(1),
+            Self::Exit(code) => ExitCode::from(code),
         }
     }
 }
@@ -120,6 +125,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
         Command::Db(args) => db::run(args, &ctx),
         Command::Import(args) => import::run(args, &ctx),
         Command::Sync(args) => sync::run(args, &ctx),
+        Command::Check(args) => check::run(args, &ctx),
     }
 }
 
