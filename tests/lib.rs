@@ -25,6 +25,7 @@ mod effective_config;
 mod errors;
 mod fingerprint;
 mod fleet;
+mod fleet_access;
 mod fleet_live;
 mod full_disk;
 mod hardening;
