@@ -7,10 +7,10 @@ use anyhow::{Context as _, bail};
 use crate::cert::{Certificate, DigestAlgorithm, Fingerprint};
 use crate::certstore::CertStore;
 use crate::cli::ImportArgs;
+use crate::fleet::NewEntry;
+use crate::fleet::pgsql::PgsqlStore;
 use crate::source::SourceFile;
 use crate::source::annotation::Annotation;
-use crate::store::NewEntry;
-use crate::store::pgsql::PgsqlStore;
 
 use super::{Context, Outcome};
 
@@ -22,7 +22,7 @@ pub fn run(args: &ImportArgs, ctx: &Context) -> anyhow::Result<Outcome> {
              pgsql:/etc/postfix/clientcerts.pgsql.cf (or set relay_clientcerts to it)"
         );
     };
-    let cf = crate::store::store_config(&map).context("not a pgsql: list")?;
+    let cf = crate::fleet::store_config(&map).context("not a pgsql: list")?;
     let path = &args.source;
     let bytes = std::fs::read(path)
         .with_context(|| format!("reading the clientcerts source {}", path.display()))?;

@@ -12,21 +12,21 @@ use std::path::Path;
 use anyhow::{Context as _, bail};
 
 use crate::cli::SyncArgs;
+use crate::fleet::pgsql::PgsqlStore;
+use crate::fleet::{ListStore, StoredEntry};
 use crate::maps::MapName;
 use crate::maps::prepare::DuplicatePolicy;
 use crate::source::SourceFile;
 use crate::source::annotation::Annotation;
 use crate::source::locked::LockedSource;
-use crate::store::pgsql::PgsqlStore;
-use crate::store::{ListStore, StoredEntry};
 
 use super::{Context, Outcome};
 
-use crate::store::SYNC_HEADER as HEADER;
+use crate::fleet::SYNC_HEADER as HEADER;
 
 /// Runs `ccert sync`.
 pub fn run(args: &SyncArgs, _ctx: &Context) -> anyhow::Result<Outcome> {
-    let Some(cf) = crate::store::store_config(&args.from) else {
+    let Some(cf) = crate::fleet::store_config(&args.from) else {
         bail!("--from {}: name the database list as pgsql:CF", args.from);
     };
     let to = MapName::parse(&args.to)?;
@@ -96,7 +96,7 @@ pub fn run(args: &SyncArgs, _ctx: &Context) -> anyhow::Result<Outcome> {
 }
 
 fn header(id: &str, generation: i64, cf: &Path) -> String {
-    crate::store::sync_header(id, generation, &format!("pgsql:{}", cf.display()))
+    crate::fleet::sync_header(id, generation, &format!("pgsql:{}", cf.display()))
 }
 
 /// The source text: header, then each entry with ccert's comment line.

@@ -7,6 +7,7 @@
 //! * [`tables`]: relay_clientcerts tables (type, presence, age).
 //! * [`entries`]: the source entries (digest length, duplicates, expiry).
 //! * [`logging`]: whether smtpd logs the client fingerprints `ccert log` reads.
+//! * [`pgsql`]: the checks for `pgsql:` tables (the `.cf` file, the database).
 //! * [`relay`]: the verdict per service — can a client with a listed
 //!   certificate relay here? — following smtpd's own decision.
 //!
@@ -17,6 +18,7 @@
 
 mod entries;
 mod logging;
+pub mod pgsql;
 mod relay;
 mod settings;
 mod tables;
