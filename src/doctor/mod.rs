@@ -222,7 +222,7 @@ impl Scope<'_> {
             }
             return None;
         }
-        let Some(s) = self.service else { return None };
+        let s = self.service?;
         let port = s.name.rsplit(':').next().unwrap_or(&s.name);
         let submission = matches!(port, "submission" | "submissions" | "smtps" | "587" | "465");
         let own_certs = LISTS.iter().any(|l| {

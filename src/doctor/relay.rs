@@ -434,7 +434,7 @@ impl Doctor {
         }
         let ask = scope.is_yes(cfg, "smtpd_tls_ask_ccert");
         let req = scope.is_yes(cfg, "smtpd_tls_req_ccert");
-        if !ask && !(enforce && req) {
+        if !(ask || enforce && req) {
             return no(if req {
                 "smtpd never asks for a client certificate (smtpd_tls_req_ccert = yes has no effect below security level encrypt, and smtpd_tls_ask_ccert = no)".into()
             } else {
