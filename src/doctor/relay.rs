@@ -99,18 +99,20 @@ pub(super) enum Action {
 pub(super) fn action(value: &str) -> Action {
     let word = value.split_whitespace().next().unwrap_or("");
     let upper = word.to_ascii_uppercase();
-    // smtpd_check.c's check_table_result: "OK or RELAY means YES".
-    if upper == "OK"
-        || upper == "RELAY"
-        || (!word.is_empty() && word.bytes().all(|b| b.is_ascii_digit()))
-    {
-        return Action::Permit;
-    }
+    // "4NN text" / "5NN text" refuse (a bare 4NN/5NN too).
     if upper.len() == 3
         && upper.starts_with(['4', '5'])
         && upper.bytes().all(|b| b.is_ascii_digit())
     {
         return Action::Refuse;
+    }
+    // smtpd_check.c's check_table_result: "OK or RELAY means YES"; an
+    // all-numerical value is OK too (access(5)).
+    if upper == "OK"
+        || upper == "RELAY"
+        || (!word.is_empty() && word.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Action::Permit;
     }
     match upper.as_str() {
         "REJECT" | "DEFER" | "DEFER_IF_REJECT" | "DEFER_IF_PERMIT" | "HANGUP" => {
@@ -726,5 +728,45 @@ impl Doctor {
                 format!("add to main.cf: {list} = {}", items.join(", ")),
             ),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn access_actions() {
+        for permit in ["OK", "ok", "RELAY", "relay", "200", "permit", "OK trusted"] {
+            assert_eq!(action(permit), Action::Permit, "{permit}");
+        }
+        for refuse in [
+            "REJECT",
+            "reject",
+            "554 no",
+            "DEFER",
+            "HANGUP",
+            "defer_unauth_destination",
+        ] {
+            assert_eq!(action(refuse), Action::Refuse, "{refuse}");
+        }
+        for go_on in ["DUNNO", "WARN x", "INFO", "permit_mynetworks"] {
+            assert_eq!(action(go_on), Action::Continue, "{go_on}");
+        }
+        for bogus in ["trusted", "laptop", "workstation.example"] {
+            assert_eq!(action(bogus), Action::Bogus, "{bogus}");
+        }
+    }
+
+    #[test]
+    fn required_restriction_before_permit() {
+        let v = |s: &str| restrictions::items(s);
+        assert!(has_required(&v("permit_tls_clientcerts, reject")));
+        assert!(has_required(&v(
+            "permit_mynetworks defer_unauth_destination"
+        )));
+        assert!(!has_required(&v("permit_tls_clientcerts")));
+        assert!(!has_required(&v("permit, reject")));
+        assert!(!has_required(&v("")));
     }
 }

@@ -286,3 +286,41 @@ impl Doctor {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::certs_before_refusal;
+
+    fn v(s: &str) -> Vec<String> {
+        s.split(',').map(str::to_string).collect()
+    }
+
+    #[test]
+    fn certificate_restrictions_move_before_the_refusal() {
+        let cases = [
+            (
+                "permit_mynetworks,reject_unauth_destination,permit_tls_clientcerts",
+                "permit_mynetworks,permit_tls_clientcerts,reject_unauth_destination",
+            ),
+            (
+                "reject_unauth_destination,check_ccert_access,cdb:/a",
+                "check_ccert_access,cdb:/a,reject_unauth_destination",
+            ),
+            (
+                "reject,permit_tls_all_clientcerts",
+                "permit_tls_clientcerts,reject",
+            ),
+            (
+                "permit_sasl_authenticated,reject",
+                "permit_sasl_authenticated,permit_tls_clientcerts,reject",
+            ),
+            (
+                "permit_sasl_authenticated",
+                "permit_sasl_authenticated,permit_tls_clientcerts",
+            ),
+        ];
+        for (from, to) in cases {
+            assert_eq!(certs_before_refusal(&v(from)), v(to), "{from}");
+        }
+    }
+}
