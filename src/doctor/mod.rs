@@ -16,6 +16,7 @@
 //! verdict matches what smtpd answers to swaks presenting a client
 //! certificate, and that the concrete fixes, applied, make relaying work.
 
+mod access;
 mod entries;
 mod logging;
 pub mod pgsql;
@@ -464,5 +465,6 @@ impl Doctor {
         for source in sources {
             self.check_source(cfg, &source, &algorithms);
         }
+        self.check_access_values(cfg);
     }
 }
