@@ -198,13 +198,7 @@ fn check(entry: Entry, index: usize, base: &Path, rules: Rules) -> Result<Client
                 ));
             };
             let fingerprint = cert.fingerprint(digest, pubkey);
-            let annotation = Annotation::new(
-                &fingerprint,
-                pubkey,
-                cert.not_after,
-                &cert.subject,
-                rules.today,
-            );
+            let annotation = Annotation::for_certificate(&cert, &fingerprint, pubkey, rules.today);
             Ok(Client {
                 index,
                 name,

@@ -205,13 +205,7 @@ fn plan(
     };
     warn_validity(cert, &shown, now);
     let fingerprint = cert.fingerprint(digest, pubkey);
-    let annotation = Annotation::new(
-        &fingerprint,
-        pubkey,
-        cert.not_after,
-        &cert.subject,
-        now.date(),
-    );
+    let annotation = Annotation::for_certificate(cert, &fingerprint, pubkey, now.date());
     Ok(Planned {
         cert: cert.clone(),
         cert_path: shown,

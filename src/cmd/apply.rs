@@ -159,16 +159,9 @@ fn apply_file(args: &ApplyArgs, ctx: &Context, clients: &[Client]) -> anyhow::Re
             String::from_utf8_lossy(&r.key).into_owned(),
             String::from_utf8_lossy(&r.value).into_owned(),
         );
-        report.said.push(format!(
-            "{} {} {} from {list}",
-            if args.check {
-                "would remove"
-            } else {
-                "removed"
-            },
-            terminal_safe(&fingerprint),
-            terminal_safe(&name)
-        ));
+        report
+            .said
+            .push(removed_line(&fingerprint, &name, &list, args.check));
         report.removed.push(Named { name, fingerprint });
     }
     if args.diff {
@@ -236,6 +229,16 @@ fn note(report: &mut Report, c: &Client, outcome: &EditOutcome, list: &str, chec
     }
 }
 
+/// What apply says of an entry it removed (or, with --check, would remove).
+fn removed_line(fingerprint: &str, name: &str, list: &str, check: bool) -> String {
+    format!(
+        "{} {} {} from {list}",
+        if check { "would remove" } else { "removed" },
+        terminal_safe(fingerprint),
+        terminal_safe(name)
+    )
+}
+
 /// `apply` on a database list: one transaction (rolled back with --check).
 fn apply_store(args: &ApplyArgs, map: &str, clients: &[Client]) -> anyhow::Result<Report> {
     let entries: Vec<NewEntry> = clients
@@ -272,16 +275,9 @@ fn apply_store(args: &ApplyArgs, map: &str, clients: &[Client]) -> anyhow::Resul
         }
     }
     for e in &done.removed {
-        report.said.push(format!(
-            "{} {} {} from {list}",
-            if args.check {
-                "would remove"
-            } else {
-                "removed"
-            },
-            e.fingerprint,
-            terminal_safe(&e.name)
-        ));
+        report
+            .said
+            .push(removed_line(&e.fingerprint, &e.name, &list, args.check));
         diff.push_str(&format!(
             "-{} {}\n",
             terminal_safe(&e.fingerprint),
