@@ -90,9 +90,6 @@ impl Outcome {
 
 /// Runs the parsed command line.
 pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
-    crate::cert::set_password_source(Box::new(Passwords::new(
-        cli.pkcs12_password_file.as_deref(),
-    )?));
     let choice = crate::postfix::Choice {
         release: cli.postfix_version,
         flavour: cli.postfix_build,
@@ -100,6 +97,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
     };
     let mut ctx = Context::new(&cli.config_dir, cli.map.clone(), choice);
     ctx.quiet = cli.quiet;
+    ctx.passwords = Passwords::new(cli.pkcs12_password_file.as_deref())?;
     match &cli.command {
         Command::Fingerprint(args) => fingerprint::run(args, &ctx),
         Command::Add(args) => add::run(args, &ctx),
@@ -133,7 +131,8 @@ pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
 
 /// PKCS#12 passwords from `--password-file`, else `CCERT_PASSWORD`, else a
 /// prompt when standard input is a terminal.
-struct Passwords {
+#[derive(Debug, Default)]
+pub(crate) struct Passwords {
     from_file: Option<String>,
 }
 
@@ -142,7 +141,11 @@ impl Passwords {
         let from_file = match file {
             None => None,
             Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|e| {
+                let text = crate::fsutil::read_to_string_bounded(
+                    path,
+                    crate::fsutil::limits::PASSWORD_FILE,
+                )
+                .map_err(|e| {
                     anyhow::anyhow!(
                         "{}: cannot read the password file: {}",
                         path.display(),
@@ -324,6 +327,9 @@ fn rebuild_tables(source: &Path, ctx: &Context) -> anyhow::Result<()> {
         ctx,
     )
     .map_err(|e| failed(&e))?;
+    if ctx.quiet {
+        return Ok(());
+    }
     let mut err = std::io::stderr().lock();
     for report in &reports {
         let verb = if existed.contains(&report.table) {

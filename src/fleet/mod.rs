@@ -207,13 +207,25 @@ pub trait ListStore {
     /// A counter that changes with every change of the list, and the
     /// store's identity (a recreated database starts a new identity).
     fn generation(&mut self) -> Result<(String, i64), StoreError>;
+
+    /// Sets what to call once when an edit finds the list held by another
+    /// session and starts waiting for it (a notice on a terminal).
+    fn on_wait(&mut self, _notice: Box<dyn FnMut()>) {}
+}
+
+/// The one check every entry passes before it enters a list, whatever the
+/// path (`add`, `add --fingerprint`, `import`, `log --approve`): the name
+/// must be one postmap stores exactly as written
+/// ([`crate::source::check_value`]), or `sync` could not write it to a
+/// source file and the sync servers would differ from the database.
+pub fn check_entry(entry: &NewEntry) -> Result<(), crate::source::EditError> {
+    crate::source::check_value(entry.name.as_bytes())
 }
 
 /// Recognises a map name that is a store, not a file: `pgsql:/path.cf`,
 /// also behind `proxy:`. Returns the configuration file.
 pub fn store_config(map: &str) -> Option<PathBuf> {
-    let inner = map.strip_prefix("proxy:").unwrap_or(map);
-    inner.strip_prefix("pgsql:").map(PathBuf::from)
+    crate::postfix::TableRef::parse(map).pgsql_cf()
 }
 
 /// Opens the store named `map` (see [`store_config`]).
@@ -241,7 +253,7 @@ pub fn synced_from(path: &Path) -> Option<String> {
         return None;
     }
     let mut head = Vec::new();
-    std::fs::File::open(path)
+    crate::fsutil::open_regular(path)
         .ok()?
         .take(4096)
         .read_to_end(&mut head)
@@ -257,19 +269,8 @@ pub fn who() -> String {
     let user = std::env::var("SUDO_USER")
         .or_else(|_| std::env::var("USER"))
         .or_else(|_| std::env::var("LOGNAME"))
-        .unwrap_or_else(|_| {
-            // SAFETY: geteuid has no preconditions.
-            format!("uid{}", unsafe { libc::geteuid() })
-        });
-    let mut buf = [0u8; 256];
-    // SAFETY: buf is writable for its length; gethostname NUL-terminates within it or truncates.
-    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len() - 1) };
-    let host = if rc == 0 {
-        let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
-        String::from_utf8_lossy(&buf[..end]).into_owned()
-    } else {
-        "unknown".to_string()
-    };
+        .unwrap_or_else(|_| format!("uid{}", crate::sys::euid()));
+    let host = crate::sys::hostname().unwrap_or_else(|| "unknown".to_string());
     format!("{user}@{host}")
 }
 
