@@ -773,6 +773,8 @@ fn a_missing_table_names_the_one_built_instead() {
             conf.display()
         )
     );
+}
+
 /// The per-service verdict: a note with `relay: true` where a listed client
 /// relays, an error with `relay: false` where none can; one per service.
 #[test]
