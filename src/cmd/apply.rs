@@ -31,7 +31,10 @@ use crate::source::annotation::Annotation;
 use crate::source::edit::{self, Message, Outcome as EditOutcome, Put};
 use crate::source::locked::LockedSource;
 
-use super::{Context, Outcome, finish_output, missing_table, rebuild_then_unlock};
+use super::{
+    Context, Outcome, access_table, as_access_entry, finish_output, missing_table,
+    rebuild_then_unlock,
+};
 
 /// What apply changed (or would change), for the output.
 #[derive(Debug, Default, Serialize)]
@@ -89,12 +92,21 @@ pub fn run(args: &ApplyArgs, ctx: &Context) -> anyhow::Result<Outcome> {
 fn apply_file(args: &ApplyArgs, ctx: &Context, clients: &[Client]) -> anyhow::Result<Report> {
     let path = ctx.source_path()?;
     let list = path.display().to_string();
+    // A check_ccert_access table holds actions: each entry's value is the
+    // action and the client's name goes into ccert's comment, as `add` does.
+    let access = access_table(ctx, &path)?;
     let puts: Vec<Put> = clients
         .iter()
-        .map(|c| Put {
-            fingerprint: c.fingerprint.clone(),
-            name: c.name.clone(),
-            annotation: c.annotation.clone(),
+        .map(|c| {
+            let mut put = Put {
+                fingerprint: c.fingerprint.clone(),
+                name: c.name.clone(),
+                annotation: c.annotation.clone(),
+            };
+            if access {
+                as_access_entry(&mut put);
+            }
+            put
         })
         .collect();
     let keys: HashSet<Vec<u8>> = clients
