@@ -8,12 +8,14 @@
 //! * [`certstore`]: the certificate copies kept in `<source>.d/` for `rehash`.
 //! * [`cli`]: the whole command line (clap definitions).
 //! * [`cmd`]: one module per subcommand, the only place errors become exit codes.
+//! * [`desired`]: the desired-state file of `ccert apply` (TOML or JSON).
 //! * [`docs`]: man pages and shell completions generated from [`cli`].
 //! * [`doctor`]: the audit behind `ccert doctor` (settings, tables, entries, logging, `pgsql:`).
 //! * [`fleet`]: the fleet list kept in a database (`pgsql:`) behind the `ListStore` trait.
 //! * [`fsutil`]: atomic replacement, owner and mode rules, Postfix's locks.
 //! * [`maillog`]: mail-log parsing for `ccert log`.
 //! * [`maps`]: the tables Postfix reads (`hash:`, `lmdb:`, `cdb:`, `sqlite:`), one module per backend.
+//! * [`monitor`]: the verdict behind `ccert check` (plugin API, Prometheus).
 //! * [`postfix`]: main.cf and master.cf as Postfix reads them, `postconf` or per-release defaults.
 //! * [`probe`]: the SMTP + TLS client behind `ccert probe`.
 //! * [`report`]: errors as one line, each fact once.
@@ -27,12 +29,14 @@ pub mod cert;
 pub mod certstore;
 pub mod cli;
 pub mod cmd;
+pub mod desired;
 pub mod docs;
 pub mod doctor;
 pub mod fleet;
 pub mod fsutil;
 pub mod maillog;
 pub mod maps;
+pub mod monitor;
 pub mod postfix;
 pub mod probe;
 pub mod report;

@@ -8,7 +8,11 @@ mod oracle;
 mod pg;
 mod test;
 
+mod access_live;
+mod ansible;
+mod apply;
 mod builder_only;
+mod check;
 mod cli_basics;
 mod client_side;
 mod compile;

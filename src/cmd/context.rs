@@ -202,6 +202,17 @@ impl Context {
         self.table(&table, None)
     }
 
+    /// Whether a `check_ccert_access` restriction (main.cf or a master.cf
+    /// service) names a table built from `source`: its values are then
+    /// access(5) actions, not names.
+    pub fn is_access_source(&self, source: &Path) -> anyhow::Result<bool> {
+        Ok(self.configured_tables()?.iter().any(|c| {
+            c.setting != "relay_clientcerts"
+                && source_of(&c.type_name, Path::new(&c.name))
+                    .is_some_and(|s| same_file(&s, source))
+        }))
+    }
+
     /// The tables to keep in step with `source` after an edit: those that
     /// exist next to it, plus the configured ones built from it (as Postfix
     /// opens them), so `add` also builds a configured table that does not

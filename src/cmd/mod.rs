@@ -26,6 +26,8 @@ macro_rules! tell {
 }
 
 pub mod add;
+pub mod apply;
+pub mod check;
 pub mod client_config;
 pub mod compile;
 pub mod completions;
@@ -70,6 +72,9 @@ pub enum Outcome {
     /// Exit 1 without an error message: a `query` miss, `doctor` findings,
     /// `list --expiring` hits, or some files of several failing (each already reported).
     Failure,
+    /// Another exit code, where an ecosystem's convention rules (the
+    /// monitoring plugin API's 0–3 for `check`).
+    Exit(u8),
 }
 
 impl Outcome {
@@ -78,6 +83,7 @@ impl Outcome {
         match self {
             Self::Success => ExitCode::SUCCESS,
             Self::Failure => ExitCode::from(1),
+            Self::Exit(code) => ExitCode::from(code),
         }
     }
 }
@@ -118,6 +124,8 @@ pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
         Command::Db(args) => db::run(args, &ctx),
         Command::Import(args) => import::run(args, &ctx),
         Command::Sync(args) => sync::run(args, &ctx),
+        Command::Apply(args) => apply::run(args, &ctx),
+        Command::Check(args) => check::run(args, &ctx),
     }
 }
 
@@ -380,6 +388,16 @@ pub(crate) fn ask_removal(count: usize) -> Option<dialoguer::Result<bool>> {
             .default(false)
             .interact(),
     )
+}
+
+/// Whether a table the configuration names for `source` is missing (`add`
+/// and `apply` build it even when the source did not change: the entry may
+/// have been added by hand).
+fn missing_table(ctx: &Context, source: &Path) -> anyhow::Result<bool> {
+    Ok(ctx
+        .tables_of_source(source)?
+        .iter()
+        .any(|t| !t.table_path(source).exists()))
 }
 
 /// One wanted entry as the edit commands show it: its key and name, and

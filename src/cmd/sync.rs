@@ -125,6 +125,7 @@ fn source_text(header: &str, entries: &[StoredEntry]) -> String {
             subject: e.subject.clone(),
             // A row without a certificate was added by fingerprint.
             by_fingerprint: e.certificate.is_none(),
+            name: None,
         };
         out.push_str(&note.to_line());
         out.push('\n');

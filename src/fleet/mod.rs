@@ -90,6 +90,15 @@ impl StoredEntry {
     }
 }
 
+/// What [`ListStore::apply`] did (or would do).
+#[derive(Debug, Clone, Default)]
+pub struct ApplyReport {
+    /// One outcome per wanted entry.
+    pub outcomes: Vec<Outcome>,
+    /// The rows removed, by fingerprint.
+    pub removed: Vec<StoredEntry>,
+}
+
 /// Which entries to remove.
 #[derive(Debug, Clone)]
 pub enum Selector {
@@ -148,6 +157,13 @@ pub trait ListStore {
     /// [`Outcome::OtherName`] and the transaction is rolled back: nothing
     /// changes.
     fn add(&mut self, entries: &[NewEntry], replace: bool) -> Result<Vec<Outcome>, StoreError>;
+
+    /// Makes the list hold exactly `entries` (`ccert apply`), in one
+    /// transaction: missing ones added, others renamed (the rule of
+    /// [`Self::add`] with replacing), rows no entry names removed. Every row
+    /// of a database list is ccert's. With `check` the transaction is rolled
+    /// back: the report says what would change.
+    fn apply(&mut self, entries: &[NewEntry], check: bool) -> Result<ApplyReport, StoreError>;
 
     /// Removes the selected entries in one transaction, after `confirm`
     /// approved the list (returning `false` changes nothing). Returns what
@@ -260,6 +276,9 @@ mod tests {
             Path::new("/test.cf")
         }
         fn add(&mut self, _: &[NewEntry], _: bool) -> Result<Vec<Outcome>, StoreError> {
+            unreachable!("not used by these tests")
+        }
+        fn apply(&mut self, _: &[NewEntry], _: bool) -> Result<ApplyReport, StoreError> {
             unreachable!("not used by these tests")
         }
         fn remove(
