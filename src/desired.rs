@@ -123,7 +123,11 @@ pub struct Rules {
 }
 
 /// Reads and checks the desired-state file at `path`.
-pub fn read(path: &Path, rules: Rules) -> Result<Vec<Client>, DesiredError> {
+pub fn read(
+    path: &Path,
+    rules: Rules,
+    passwords: &dyn crate::cert::PasswordSource,
+) -> Result<Vec<Client>, DesiredError> {
     let bytes = read_bounded(path)?;
     let malformed = |line, message: String| DesiredError::Malformed {
         path: path.to_path_buf(),
@@ -156,7 +160,7 @@ pub fn read(path: &Path, rules: Rules) -> Result<Vec<Client>, DesiredError> {
             name: name.clone(),
             message,
         };
-        let client = check(entry, index, base, rules).map_err(fail)?;
+        let client = check(entry, index, base, rules, passwords).map_err(fail)?;
         if let Some(first) = names.insert(client.name.clone(), index) {
             return Err(fail(format!(
                 "the name is also [[client]] {first}'s; each client needs its own name"
@@ -174,7 +178,13 @@ pub fn read(path: &Path, rules: Rules) -> Result<Vec<Client>, DesiredError> {
 }
 
 /// Checks one entry; the error says what is wrong and what to do.
-fn check(entry: Entry, index: usize, base: &Path, rules: Rules) -> Result<Client, String> {
+fn check(
+    entry: Entry,
+    index: usize,
+    base: &Path,
+    rules: Rules,
+    passwords: &dyn crate::cert::PasswordSource,
+) -> Result<Client, String> {
     let name = entry
         .name
         .ok_or_else(|| "has no name; give it `name = \"host\"`".to_string())?;
@@ -190,7 +200,8 @@ fn check(entry: Entry, index: usize, base: &Path, rules: Rules) -> Result<Client
             } else {
                 cert_path
             };
-            let certs = crate::cert::read_certificates(&cert_path).map_err(|e| e.to_string())?;
+            let certs =
+                crate::cert::read_certificates(&cert_path, passwords).map_err(|e| e.to_string())?;
             let Some(cert) = certs.into_iter().next() else {
                 return Err(format!(
                     "{}: no certificate found; give a PEM or DER certificate file",
@@ -290,7 +301,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("clients.toml");
         std::fs::write(&path, text).unwrap();
-        read(&path, rules()).map_err(|e| e.to_string().replace(&*path.to_string_lossy(), "F"))
+        read(&path, rules(), &crate::cert::NoPassword)
+            .map_err(|e| e.to_string().replace(&*path.to_string_lossy(), "F"))
     }
 
     fn fp(seed: &str) -> String {

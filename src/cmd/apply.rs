@@ -71,7 +71,7 @@ pub fn run(args: &ApplyArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         pubkey: ctx.default_pubkey()?,
         today: OffsetDateTime::now_utc().date(),
     };
-    let clients = desired::read(&args.file, rules)?;
+    let clients = desired::read(&args.file, rules, &ctx.passwords)?;
     let report = match ctx.store_map()? {
         Some(map) => apply_store(args, &map, &clients)?,
         None => apply_file(args, ctx, &clients)?,

@@ -10,7 +10,7 @@ use anyhow::Context as _;
 
 use crate::cert::DigestAlgorithm;
 use crate::maps::{MapType, same_file, source_of};
-use crate::postfix::{Choice, ConfiguredTable, PostfixConfig, TableRef, restrictions};
+use crate::postfix::{Choice, ConfiguredTable, PostfixConfig, TableRef, TableType, restrictions};
 
 /// Global options, with the Postfix configuration loaded on first use.
 #[derive(Debug)]
@@ -208,8 +208,7 @@ impl Context {
     pub fn is_access_source(&self, source: &Path) -> anyhow::Result<bool> {
         Ok(self.configured_tables()?.iter().any(|c| {
             c.setting != "relay_clientcerts"
-                && source_of(&c.type_name, Path::new(&c.name))
-                    .is_some_and(|s| same_file(&s, source))
+                && c.table.source().is_some_and(|s| same_file(&s, source))
         }))
     }
 
@@ -223,7 +222,9 @@ impl Context {
             .filter(|t| t.table_path(source).exists())
             .collect();
         for c in self.configured_tables()? {
-            let Some(src) = c.table.source() else {
+            let buildable =
+                (c.table.table_type.as_ref()).is_some_and(TableType::is_built_from_source);
+            let Some(src) = c.table.source().filter(|_| buildable) else {
                 continue;
             };
             if !same_file(&src, source) {

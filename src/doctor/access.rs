@@ -7,7 +7,6 @@
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
-use crate::maps::source_of;
 use crate::postfix::PostfixConfig;
 use crate::source::{Item, RecordReader};
 
@@ -73,7 +72,7 @@ impl Doctor {
             if table.setting == "relay_clientcerts" {
                 continue;
             }
-            let Some(source) = source_of(&table.type_name, Path::new(&table.name)) else {
+            let Some(source) = table.table.source() else {
                 continue;
             };
             if seen.contains(&source) {
