@@ -23,6 +23,7 @@
 //! * [`selfsigned`]: self-signed client certificates for `ccert issue`.
 //! * [`source`]: the lossless model of a postmap source file and its edit engine.
 //! * [`sys`]: the operating-system calls `std` lacks, each in one place.
+//! * [`text`]: text from outside made safe to show on a terminal.
 //! * [`tls`]: the TLS pieces the probe and the PostgreSQL connection share.
 
 pub mod cert;
@@ -44,4 +45,5 @@ pub mod running;
 pub mod selfsigned;
 pub mod source;
 pub mod sys;
+pub mod text;
 pub mod tls;

@@ -72,8 +72,8 @@ pub fn run(args: &RemoveArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         tell!(
             "  line {}: {} {}",
             r.line,
-            String::from_utf8_lossy(&r.key),
-            String::from_utf8_lossy(&r.value)
+            crate::text::terminal_safe_bytes(&r.key),
+            crate::text::terminal_safe_bytes(&r.value)
         );
     }
     if !args.yes {
