@@ -282,13 +282,17 @@ fn expiry(
         "issue or obtain a new certificate, `ccert add NEW.pem`, then `ccert remove --fingerprint {key}`"
     );
     if not_after <= now {
+        // Postfix's fingerprint match never looks at the dates: the client
+        // keeps relaying until the entry goes.
         Some(
             Finding::error(format!(
-                "the certificate of this entry ({who}) expired on {date}"
+                "the certificate of this entry ({who}) expired on {date} and still relays: fingerprint matching ignores expiry"
             ))
             .file(path)
             .at(line)
-            .fix(fix),
+            .fix(format!(
+                "ccert remove --fingerprint {key} (and give the client a new certificate: ccert add NEW.pem)"
+            )),
         )
     } else if not_after - now <= time::Duration::days(30) {
         let days = (not_after - now).whole_days();
