@@ -200,7 +200,8 @@ fn check(
             } else {
                 cert_path
             };
-            let certs = crate::cert::read_certificates(&cert_path, passwords).map_err(|e| e.to_string())?;
+            let certs =
+                crate::cert::read_certificates(&cert_path, passwords).map_err(|e| e.to_string())?;
             let Some(cert) = certs.into_iter().next() else {
                 return Err(format!(
                     "{}: no certificate found; give a PEM or DER certificate file",
@@ -300,7 +301,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("clients.toml");
         std::fs::write(&path, text).unwrap();
-        read(&path, rules(), &crate::cert::NoPassword).map_err(|e| e.to_string().replace(&*path.to_string_lossy(), "F"))
+        read(&path, rules(), &crate::cert::NoPassword)
+            .map_err(|e| e.to_string().replace(&*path.to_string_lossy(), "F"))
     }
 
     fn fp(seed: &str) -> String {

@@ -138,8 +138,7 @@ fn written_names(cfg: &PostfixConfig, expanded: &str) -> Vec<String> {
             for candidate in inner {
                 // As written, without `proxy:` (kept around the renamed name).
                 let candidate = TableRef::parse(&candidate).to_string();
-                if cfg.expand(&candidate).is_ok_and(|e| e == expanded)
-                    && !out.contains(&candidate)
+                if cfg.expand(&candidate).is_ok_and(|e| e == expanded) && !out.contains(&candidate)
                 {
                     out.push(candidate);
                 }
