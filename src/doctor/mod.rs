@@ -24,6 +24,9 @@ mod relay;
 mod settings;
 mod tables;
 
+/// The narrowest `smtpd_tls_loglevel` that logs client fingerprints
+/// (for server-config, which proposes it).
+pub use logging::{NARROWEST as LOGS_FINGERPRINTS, shows_fingerprints};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
