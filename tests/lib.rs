@@ -22,6 +22,7 @@ mod errors;
 mod fingerprint;
 mod fleet;
 mod fleet_live;
+mod fleet_sync;
 mod full_disk;
 mod hardening;
 mod hash_interop;

@@ -82,9 +82,9 @@ pub fn run(args: &AddArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     for line in edit.done {
         say!("{line}");
     }
-    // A configured table that does not exist yet is built even when the
-    // source did not change (the entry may have been added by hand).
-    let rebuild = !args.no_compile && (changed || missing_table(ctx, &path)?);
+    // A table that is missing or older than the source is built even when
+    // the source did not change (an entry added by hand, an interrupted add).
+    let rebuild = !args.no_compile && (changed || super::tables_behind(&path, ctx)?);
     rebuild_then_unlock(locked, rebuild, &path, ctx)?;
     Ok(Outcome::Success)
 }
@@ -158,7 +158,8 @@ fn add_fingerprint(
     locked
         .commit(&source)
         .with_context(|| format!("writing {}", path.display()))?;
-    rebuild_then_unlock(locked, changed && !args.no_compile, path, ctx)?;
+    let rebuild = !args.no_compile && (changed || super::tables_behind(path, ctx)?);
+    rebuild_then_unlock(locked, rebuild, path, ctx)?;
     Ok(Outcome::Success)
 }
 
@@ -495,14 +496,6 @@ impl Edit {
             .with_context(writing)?;
         Ok(true)
     }
-}
-
-/// Whether a table the configuration names for `source` is missing.
-fn missing_table(ctx: &Context, source: &Path) -> anyhow::Result<bool> {
-    Ok(ctx
-        .tables_of_source(source)?
-        .iter()
-        .any(|t| !t.table_path(source).exists()))
 }
 
 #[cfg(test)]

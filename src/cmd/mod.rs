@@ -259,6 +259,22 @@ fn rebuild_then_unlock(
     Ok(())
 }
 
+/// Whether a table of `source` ([`Context::tables_of_source`]) is behind
+/// it: missing (one the configuration names), or older than the source. An
+/// edit that finds nothing to change rebuilds them anyway then, so that
+/// re-running an edit interrupted between writing the source and building
+/// its tables (killed, full disk, `--no-compile`) repairs them.
+fn tables_behind(source: &Path, ctx: &Context) -> anyhow::Result<bool> {
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let Some(source_time) = modified(source) else {
+        return Ok(false);
+    };
+    Ok(ctx
+        .tables_of_source(source)?
+        .iter()
+        .any(|t| modified(&t.table_path(source)).is_none_or(|t| t < source_time)))
+}
+
 /// Builds a table of each of `types` from one read of `source`, with a
 /// progress bar labelled `doing` ("compiling", "rebuilding"), and prints
 /// postmap-style warnings once: every table comes from the same source, so

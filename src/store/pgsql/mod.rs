@@ -25,7 +25,8 @@ use postgres::{Client, GenericClient, Row};
 use time::OffsetDateTime;
 
 use super::{
-    AddOutcome, ListStore, NewEntry, RehashReport, Selector, StoreError, StoredEntry, who,
+    AddOutcome, EntryOrder, ListState, ListStore, NewEntry, RehashReport, Selector, StoreError,
+    StoredEntry, who,
 };
 use crate::cert::{DigestAlgorithm, Fingerprint};
 use cf::PgsqlCf;
@@ -47,7 +48,9 @@ pub struct ImportReport {
     pub added: u64,
     /// Fingerprints already present with the same name.
     pub present: u64,
-    /// Fingerprints already present under another name (kept as they were):
+    /// Fingerprints already present under another name (kept as they were).
+    pub conflicting: u64,
+    /// The first [`CONFLICTS_LISTED`] of them, by fingerprint:
     /// `(fingerprint, name in the database, name in the source)`.
     pub conflicts: Vec<(String, String, String)>,
 }
@@ -91,7 +94,13 @@ impl PgsqlStore {
     /// Loads `entries` (source order; the first of duplicate fingerprints
     /// wins, as postmap) in one transaction through COPY; entries already
     /// present are left as they are, so importing twice changes nothing.
-    pub fn import(&mut self, entries: &[NewEntry]) -> Result<ImportReport, StoreError> {
+    /// Entries stream to the server as they come, so memory stays small
+    /// whatever their number. An `Err` item (the source could not be read)
+    /// rolls everything back and is returned as a refusal.
+    pub fn import<E: std::fmt::Display>(
+        &mut self,
+        entries: impl Iterator<Item = Result<NewEntry, E>>,
+    ) -> Result<ImportReport, StoreError> {
         let path = self.cf.path.clone();
         let err = |e: postgres::Error| sql_err(&path, &e);
         let mut tx = self.client.transaction().map_err(err)?;
@@ -107,8 +116,12 @@ impl PgsqlStore {
         {
             let mut writer = tx.copy_in("COPY ccert_import FROM STDIN").map_err(err)?;
             let mut buf = Vec::with_capacity(1 << 16);
-            for (ord, e) in entries.iter().enumerate() {
-                copy_row(&mut buf, ord, e);
+            for (ord, e) in entries.enumerate() {
+                let e = e.map_err(|e| StoreError::Refused {
+                    cf: path.clone(),
+                    message: format!("{e}; nothing imported"),
+                })?;
+                copy_row(&mut buf, ord, &e);
                 if buf.len() > (1 << 16) {
                     writer
                         .write_all(&buf)
@@ -129,12 +142,21 @@ impl PgsqlStore {
                 &[],
             )
             .map_err(err)?;
+        let conflicting: i64 = tx
+            .query_one(
+                "SELECT count(*) FROM ccert_first f JOIN ccert_clientcerts c USING (fingerprint)
+                 WHERE c.name <> f.name",
+                &[],
+            )
+            .map_err(err)?
+            .get(0);
+        // Listed up to a bound: a source full of renames must not fill memory.
         let conflicts = tx
             .query(
                 "SELECT f.fingerprint, c.name, f.name
                  FROM ccert_first f JOIN ccert_clientcerts c USING (fingerprint)
-                 WHERE c.name <> f.name ORDER BY f.fingerprint",
-                &[],
+                 WHERE c.name <> f.name ORDER BY f.fingerprint LIMIT $1",
+                &[&(CONFLICTS_LISTED as i64)],
             )
             .map_err(err)?
             .iter()
@@ -152,15 +174,18 @@ impl PgsqlStore {
             )
             .map_err(err)?;
         tx.commit().map_err(err)?;
+        let conflicting = u64::try_from(conflicting).unwrap_or_default();
         Ok(ImportReport {
             added,
-            present: distinct
-                .saturating_sub(added)
-                .saturating_sub(conflicts.len() as u64),
+            present: distinct.saturating_sub(added).saturating_sub(conflicting),
+            conflicting,
             conflicts,
         })
     }
 }
+
+/// How many conflicts [`ImportReport::conflicts`] lists at most.
+pub const CONFLICTS_LISTED: usize = 100;
 
 /// One COPY text-format line for `e`.
 fn copy_row(buf: &mut Vec<u8>, ord: usize, e: &NewEntry) {
@@ -496,42 +521,108 @@ impl ListStore for PgsqlStore {
         })
     }
 
-    fn generation(&mut self) -> Result<(String, i64), StoreError> {
-        let row = self
-            .client
-            .query_one("SELECT database_id, generation FROM ccert_state", &[])
-            .map_err(|e| sql_err(&self.cf.path, &e))?;
-        Ok((row.get(0), row.get(1)))
+    fn each_entry(
+        &mut self,
+        order: EntryOrder,
+        each: &mut dyn FnMut(StoredEntry) -> bool,
+    ) -> Result<(), StoreError> {
+        stream_entries(&mut self.client, &self.cf.path, order, each)
+    }
+}
+
+/// The state of the list in one query: the `ccert_state` row and a count
+/// and digest of every row of `ccert_clientcerts`. The digest is computed by
+/// the server from the rows themselves, so it changes with the content even
+/// when the generation triggers did not fire (disabled or dropped, rows
+/// replicated to a logical subscriber, a backup restored and edited). It is
+/// independent of row order: the sum of each row's md5 (as two 64-bit
+/// halves), itself hashed. Each row's text quotes every field (`%L`), so
+/// no two different rows read the same; times as epochs, so the session's
+/// time zone does not matter. Constant memory on both sides; the server
+/// reads every row (a sequential scan), which is the price of not trusting
+/// the counter.
+const STATE: &str = "
+    SELECT s.database_id, s.generation, c.n, c.digest
+    FROM ccert_state s, (
+        SELECT count(*) AS n,
+               md5(coalesce(sum(('x' || substr(h, 1, 16))::bit(64)::bigint), 0)::text || ':' ||
+                   coalesce(sum(('x' || substr(h, 17, 16))::bit(64)::bigint), 0)::text) AS digest
+        FROM (SELECT md5(format('%L %L %L %L %L %L %L %L', fingerprint, name, digest, kind,
+                                extract(epoch FROM not_after), subject, certificate IS NULL,
+                                extract(epoch FROM added_at))) AS h
+              FROM ccert_clientcerts) rows
+    ) c";
+
+/// Streams the entries in `order` to `each` through one statement whose rows
+/// arrive as they are read (the client library holds back the server when
+/// the consumer is slower), so memory stays small whatever the list's size.
+fn stream_entries(
+    client: &mut impl GenericClient,
+    cf: &Path,
+    order: EntryOrder,
+    each: &mut dyn FnMut(StoredEntry) -> bool,
+) -> Result<(), StoreError> {
+    use postgres::fallible_iterator::FallibleIterator as _;
+    let order = match order {
+        EntryOrder::Name => "name, fingerprint",
+        EntryOrder::Fingerprint => "fingerprint",
+    };
+    let mut rows = client
+        .query_raw(
+            &format!("SELECT {COLUMNS} FROM ccert_clientcerts ORDER BY {order}"),
+            std::iter::empty::<&str>(),
+        )
+        .map_err(|e| sql_err(cf, &e))?;
+    while let Some(row) = rows.next().map_err(|e| sql_err(cf, &e))? {
+        if !each(entry_from_row(&row)) {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// A consistent, read-only view of the list (one repeatable-read
+/// transaction, rolled back when dropped): its [`ListState`], then its
+/// entries streamed ([`Snapshot::each_entry`]). What `ccert sync` reads.
+pub struct Snapshot<'a> {
+    tx: postgres::Transaction<'a>,
+    cf: PathBuf,
+    /// What the list holds in this snapshot.
+    pub state: ListState,
+}
+
+impl Snapshot<'_> {
+    /// Streams every entry of the snapshot in `order` to `each`, until it
+    /// returns `false`.
+    pub fn each_entry(
+        &mut self,
+        order: EntryOrder,
+        each: &mut dyn FnMut(StoredEntry) -> bool,
+    ) -> Result<(), StoreError> {
+        stream_entries(&mut self.tx, &self.cf, order, each)
     }
 }
 
 impl PgsqlStore {
-    /// A consistent snapshot: the generation and every entry, read in one
-    /// repeatable-read transaction (what `ccert sync` writes out).
-    pub fn snapshot(&mut self) -> Result<((String, i64), Vec<StoredEntry>), StoreError> {
-        let path: PathBuf = self.cf.path.clone();
-        let err = |e: postgres::Error| sql_err(&path, &e);
+    /// Opens a [`Snapshot`] and reads the list's state in it.
+    pub fn snapshot(&mut self) -> Result<Snapshot<'_>, StoreError> {
+        let cf: PathBuf = self.cf.path.clone();
         let mut tx = self
             .client
             .build_transaction()
             .isolation_level(postgres::IsolationLevel::RepeatableRead)
             .read_only(true)
             .start()
-            .map_err(err)?;
-        let state = tx
-            .query_one("SELECT database_id, generation FROM ccert_state", &[])
-            .map_err(err)?;
-        let rows = tx
-            .query(
-                &format!("SELECT {COLUMNS} FROM ccert_clientcerts ORDER BY fingerprint"),
-                &[],
-            )
-            .map_err(err)?;
-        tx.commit().map_err(err)?;
-        Ok((
-            (state.get(0), state.get(1)),
-            rows.iter().map(entry_from_row).collect(),
-        ))
+            .map_err(|e| sql_err(&cf, &e))?;
+        let row = tx.query_one(STATE, &[]).map_err(|e| sql_err(&cf, &e))?;
+        let count: i64 = row.get(2);
+        let state = ListState {
+            database_id: row.get(0),
+            generation: row.get(1),
+            entries: u64::try_from(count).unwrap_or_default(),
+            digest: row.get(3),
+        };
+        Ok(Snapshot { tx, cf, state })
     }
 }
 
