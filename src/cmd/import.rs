@@ -24,7 +24,7 @@ pub fn run(args: &ImportArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let cf = crate::store::store_config(&map).context("not a pgsql: list")?;
     let path = &args.source;
     // Streamed from the file to the server: memory stays small whatever the
-    // source's size (docs/fleet.md#limits).
+    // source's size (docs/fleet.md#memory-at-fleet-scale).
     let file = std::fs::File::open(path)
         .with_context(|| format!("reading the clientcerts source {}", path.display()))?;
     let mut reader =

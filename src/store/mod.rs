@@ -194,7 +194,7 @@ pub trait ListStore {
 
     /// Hands every entry, in `order`, to `each` one at a time, until `each`
     /// returns `false`; a database list streams its rows, so memory stays
-    /// small whatever the list's size (docs/fleet.md#limits).
+    /// small whatever the list's size (docs/fleet.md#memory-at-fleet-scale).
     fn each_entry(
         &mut self,
         order: EntryOrder,
@@ -459,6 +459,42 @@ mod tests {
             .map(|e| e.fingerprint)
             .collect();
         assert_eq!(keys, ["ab", "cd"]);
+    }
+
+    #[test]
+    fn sync_headers_read_back_and_old_ones_lack_count_and_digest() {
+        let state = ListState {
+            database_id: "5d0c-id".into(),
+            generation: 42,
+            entries: 3,
+            digest: "0123abcd".into(),
+        };
+        let header = SyncHeader::new(&state, "pgsql:/etc/postfix/my lists/a.cf");
+        let line = header.to_string();
+        assert_eq!(
+            line,
+            "# ccert sync: database=5d0c-id generation=42 entries=3 digest=0123abcd \
+             from=pgsql:/etc/postfix/my lists/a.cf"
+        );
+        assert_eq!(SyncHeader::parse(&line), Some(header.clone()));
+        assert!(header.matches(&state));
+        let other = ListState {
+            digest: "ffff".into(),
+            ..state.clone()
+        };
+        assert!(!header.matches(&other));
+        // A copy from an older ccert: no count, no digest, never "up to date".
+        let old =
+            SyncHeader::parse("# ccert sync: database=5d0c-id generation=42 from=pgsql:/a.cf")
+                .unwrap();
+        assert_eq!((old.entries, old.digest.as_deref()), (None, None));
+        assert_eq!(old.from, "pgsql:/a.cf");
+        assert!(!old.matches(&state));
+        assert_eq!(SyncHeader::parse("# a comment"), None);
+        assert_eq!(
+            SyncHeader::parse("# ccert sync: generation=x from=pgsql:/a.cf"),
+            None
+        );
     }
 
     #[test]

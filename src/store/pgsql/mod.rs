@@ -534,22 +534,31 @@ impl ListStore for PgsqlStore {
 /// and digest of every row of `ccert_clientcerts`. The digest is computed by
 /// the server from the rows themselves, so it changes with the content even
 /// when the generation triggers did not fire (disabled or dropped, rows
-/// replicated to a logical subscriber, a backup restored and edited). It is
-/// independent of row order: the sum of each row's md5 (as two 64-bit
-/// halves), itself hashed. Each row's text quotes every field (`%L`), so
-/// no two different rows read the same; times as epochs, so the session's
-/// time zone does not matter. Constant memory on both sides; the server
-/// reads every row (a sequential scan), which is the price of not trusting
-/// the counter.
+/// replicated to a logical subscriber, a backup restored and edited).
+///
+/// Each row's fields (those a copy writes: fingerprint, name, kind, digest,
+/// notAfter, subject, whether a certificate is stored, the added time) are
+/// joined by line breaks, which a copy's line cannot hold, with times in
+/// UTC so that the session's time zone does not matter. The row's text is
+/// hashed twice with PostgreSQL's text hash (`hashtextextended`, the one
+/// hash partitioning uses; in PostgreSQL since 11) under two seeds, and each
+/// hash is summed over the rows: 128 bits independent of row order, in
+/// constant memory on both sides. md5 with `format('%L')` per field gave the
+/// same guarantees at 5 times the server CPU (7.7 s against 1.7 s for a
+/// million rows on the loaded 2-core test machine). A hash that differs
+/// between servers (another CPU architecture) only costs one rewrite of an
+/// unchanged copy; what must never happen, two different lists with the
+/// same digest, needs a 128-bit collision.
 const STATE: &str = "
     SELECT s.database_id, s.generation, c.n, c.digest
     FROM ccert_state s, (
         SELECT count(*) AS n,
-               md5(coalesce(sum(('x' || substr(h, 1, 16))::bit(64)::bigint), 0)::text || ':' ||
-                   coalesce(sum(('x' || substr(h, 17, 16))::bit(64)::bigint), 0)::text) AS digest
-        FROM (SELECT md5(format('%L %L %L %L %L %L %L %L', fingerprint, name, digest, kind,
-                                extract(epoch FROM not_after), subject, certificate IS NULL,
-                                extract(epoch FROM added_at))) AS h
+               md5(coalesce(sum(hashtextextended(t, 0)), 0)::text || ':' ||
+                   coalesce(sum(hashtextextended(t, 1)), 0)::text) AS digest
+        FROM (SELECT concat_ws(E'\\n', fingerprint, name, kind, digest,
+                               coalesce((not_after AT TIME ZONE 'UTC')::text, '-'),
+                               coalesce(subject, '-'), certificate IS NULL,
+                               added_at AT TIME ZONE 'UTC') AS t
               FROM ccert_clientcerts) rows
     ) c";
 
