@@ -777,7 +777,9 @@ pub struct ImportArgs {
                   Refused unless you say so (the old FILE and table stay): another database \
                   behind the .cf than FILE was copied from, or another list than FILE's \
                   (--force); a list with less than half of FILE's entries, e.g. an emptied \
-                  database or row-level security hiding rows (--allow-shrink).\n\n\
+                  database or row-level security hiding rows (--allow-shrink), unless at most \
+                  10 went and the generation shows edits since the copy (`ccert remove` of the \
+                  last clients of a small list).\n\n\
                   Exit status: 0 when FILE is up to date (written or not), 1 on errors and \
                   refusals (the old table stays in place).\n\n\
                   Example:\n  ccert sync --from pgsql:/etc/postfix/clientcerts.pgsql.cf \

@@ -38,4 +38,5 @@ mod postfix_config;
 mod readme;
 mod rehash;
 mod server_config;
+mod snapshots;
 mod source_model;

@@ -1,4 +1,4 @@
-//! LMDB reader on arbitrary files: the pre-open check (`maps/lmdb_check.rs`)
+//! LMDB reader on arbitrary files: the pre-open check (`maps/lmdb/reader.rs`)
 //! must refuse every file LMDB itself could not read safely, so opening,
 //! looking up and walking never crash (SIGSEGV/SIGBUS/abort in liblmdb),
 //! panic or hang.

@@ -1,21 +1,19 @@
 //! `ccert add`.
 
-use std::collections::HashMap;
-use std::io::Read;
 use std::path::Path;
 
 use anyhow::{Context as _, bail};
 use time::OffsetDateTime;
 
-use crate::cert::name::terminal_safe;
 use crate::cert::{CertWarning, Certificate, DigestAlgorithm, Fingerprint};
 use crate::certstore::CertStore;
 use crate::cli::AddArgs;
 use crate::source::annotation::Annotation;
+use crate::source::check_value;
+use crate::source::edit::{self, Put};
 use crate::source::locked::LockedSource;
-use crate::source::{Item, check_value};
 
-use super::{Context, Outcome, rebuild_then_unlock};
+use super::{Context, Outcome, Shown, rebuild_then_unlock, say_after_commit, say_before_commit};
 
 /// One entry to add.
 struct Planned {
@@ -63,7 +61,26 @@ pub fn run(args: &AddArgs, ctx: &Context) -> anyhow::Result<Outcome> {
 
     let mut locked = LockedSource::open(&path, true)
         .with_context(|| format!("opening the clientcerts source {}", path.display()))?;
-    let edit = plan_edit(&locked, &planned, args.replace, &path)?;
+    let puts: Vec<Put> = planned
+        .iter()
+        .map(|p| Put {
+            fingerprint: p.fingerprint.clone(),
+            name: p.name.clone(),
+            annotation: p.annotation.clone(),
+        })
+        .collect();
+    let shown: Vec<Shown<'_>> = planned
+        .iter()
+        .map(|p| Shown {
+            fingerprint: &p.fingerprint,
+            name: &p.name,
+            from: Some(&p.cert_path),
+        })
+        .collect();
+    let list = path.display().to_string();
+    let plan = edit::plan(&locked, &puts, args.replace, None)
+        .with_context(|| format!("reading {list}"))?;
+    say_before_commit(&plan.outcomes, &shown, &list, true)?;
     // Keep each certificate so `ccert rehash` can re-fingerprint it later,
     // before the source names it: a run killed in between leaves an unused
     // copy (pruned later), never an entry without its certificate.
@@ -77,11 +94,11 @@ pub fn run(args: &AddArgs, ctx: &Context) -> anyhow::Result<Outcome> {
             )
         })?;
     }
-    let changed = edit.apply(&mut locked, &path)?;
+    let changed = plan
+        .commit(&mut locked)
+        .with_context(|| format!("writing {list}"))?;
     // Only now is it true.
-    for line in edit.done {
-        say!("{line}");
-    }
+    say_after_commit(&plan.outcomes, &shown, &list);
     // A table that is missing or older than the source is built even when
     // the source did not change (an entry added by hand, an interrupted add).
     let rebuild = !args.no_compile && (changed || super::tables_behind(&path, ctx)?);
@@ -96,7 +113,6 @@ fn add_fingerprint(
     digest: DigestAlgorithm,
     ctx: &Context,
 ) -> anyhow::Result<Outcome> {
-    use crate::source::upsert::{Upserted, upsert};
     let name = args.name.as_deref().context("--fingerprint needs --name")?;
     let Some(fp) = Fingerprint::parse(text) else {
         bail!(
@@ -125,39 +141,26 @@ fn add_fingerprint(
     }
     let path = &ctx.source_path()?;
     let today = OffsetDateTime::now_utc().date();
-    let note = Annotation::for_fingerprint(&fp, args.pubkey, None, today);
-    let mut locked = LockedSource::open(path, true)
-        .with_context(|| format!("opening the clientcerts source {}", path.display()))?;
-    let mut source = locked
-        .source()
-        .with_context(|| format!("reading {}", path.display()))?;
-    let changed = match upsert(&mut source, &fp, name, &note, args.replace) {
-        Ok(Upserted::Added) => {
-            say!("added {fp} {name} to {}", path.display());
-            true
-        }
-        Ok(Upserted::Unchanged { line }) => {
-            tell!(
-                "ccert: notice: {fp} is already in {} (line {line}) as {name:?}; nothing to do",
-                path.display()
-            );
-            false
-        }
-        Ok(Upserted::Renamed { line, old }) => {
-            say!(
-                "renamed {fp} from {old:?} to {name:?} in {} (line {line})",
-                path.display()
-            );
-            true
-        }
-        Err(e) => bail!(
-            "{}:{e}; nothing changed (use --replace to rename it)",
-            path.display()
-        ),
+    let put = Put {
+        annotation: Annotation::for_fingerprint(&fp, args.pubkey, None, today),
+        fingerprint: fp,
+        name: name.to_string(),
     };
-    locked
-        .commit(&source)
-        .with_context(|| format!("writing {}", path.display()))?;
+    let shown = [Shown {
+        fingerprint: &put.fingerprint,
+        name,
+        from: None,
+    }];
+    let list = path.display().to_string();
+    let mut locked = LockedSource::open(path, true)
+        .with_context(|| format!("opening the clientcerts source {list}"))?;
+    let plan = edit::plan(&locked, std::slice::from_ref(&put), args.replace, None)
+        .with_context(|| format!("reading {list}"))?;
+    say_before_commit(&plan.outcomes, &shown, &list, true)?;
+    let changed = plan
+        .commit(&mut locked)
+        .with_context(|| format!("writing {list}"))?;
+    say_after_commit(&plan.outcomes, &shown, &list);
     let rebuild = !args.no_compile && (changed || super::tables_behind(path, ctx)?);
     rebuild_then_unlock(locked, rebuild, path, ctx)?;
     Ok(Outcome::Success)
@@ -256,281 +259,4 @@ fn check_server_digest(digest: DigestAlgorithm, ctx: &Context, strict: bool) -> 
     }
     tell!("ccert: warning: {what}; adding it anyway (--strict refuses)");
     Ok(())
-}
-
-/// An entry already in the source (or added earlier in this run) for a
-/// planned key: postmap keeps the first of duplicate (folded) keys, so that
-/// one decides.
-struct Existing {
-    line: usize,
-    value: Vec<u8>,
-    /// The record's physical lines in the source, or the index of the new
-    /// entry in this run's appended lines.
-    place: Place,
-}
-
-enum Place {
-    Source(std::ops::Range<usize>),
-    Appended(usize),
-}
-
-/// The change `add` makes to the source, decided before anything is written.
-struct Edit {
-    /// New entries: ccert's comment, key, name.
-    appended: Vec<(String, String, String)>,
-    /// Entries renamed in place: their lines and new name.
-    renames: Vec<(std::ops::Range<usize>, String)>,
-    /// What was done, said once the source is written.
-    done: Vec<String>,
-}
-
-/// Decides how the planned entries change the locked source.
-///
-/// One streamed pass over the source finds the entries already there for
-/// the planned keys, so memory stays small and adding many certificates
-/// costs one read of the source. New entries are appended, and renames
-/// (`--replace`) made, while the old content is copied.
-fn plan_edit(
-    locked: &LockedSource,
-    planned: &[Planned],
-    replace: bool,
-    path: &Path,
-) -> anyhow::Result<Edit> {
-    let reading = || format!("reading {}", path.display());
-    let mut found: HashMap<Vec<u8>, Option<Existing>> = planned
-        .iter()
-        .map(|p| {
-            (
-                p.fingerprint.to_string().to_ascii_lowercase().into_bytes(),
-                None,
-            )
-        })
-        .collect();
-    // A key whose text appears nowhere in the source, in any case, is in no
-    // record: a byte search settles that for a few keys at a fraction of
-    // the cost of parsing.
-    let keys: Vec<&Vec<u8>> = found.keys().collect();
-    let absent = keys.len() <= RAW_SCAN_KEYS
-        && !mentions_any(locked.bytes().with_context(reading)?, &keys).with_context(reading)?;
-    // Most records are none of the planned keys: the first 8 folded bytes,
-    // compared without allocating, rule them out before the hash lookup.
-    let mut prefixes: Vec<u64> = found.keys().map(|k| folded_prefix(k)).collect();
-    prefixes.sort_unstable();
-    let mut folded = Vec::new();
-    let records = if absent {
-        None
-    } else {
-        Some(locked.records().with_context(reading)?)
-    };
-    for item in records.into_iter().flatten() {
-        let Item::Record(record) = item.with_context(reading)? else {
-            continue;
-        };
-        if prefixes.binary_search(&folded_prefix(&record.key)).is_err() {
-            continue;
-        }
-        folded.clear();
-        folded.extend(record.key.iter().map(u8::to_ascii_lowercase));
-        if let Some(slot @ None) = found.get_mut(folded.as_slice()) {
-            *slot = Some(Existing {
-                line: record.line,
-                value: record.value,
-                place: Place::Source(record.lines),
-            });
-        }
-    }
-
-    let mut appended: Vec<(String, String, String)> = Vec::new();
-    let mut renames: Vec<(std::ops::Range<usize>, String)> = Vec::new();
-    let mut done = Vec::new();
-    for p in planned {
-        let text = p.fingerprint.to_string();
-        let slot = found
-            .get_mut(text.to_ascii_lowercase().as_bytes())
-            .expect("every planned key is in the map");
-        let Some(existing) = slot else {
-            done.push(format!(
-                "added {text} {} to {}",
-                terminal_safe(&p.name),
-                path.display()
-            ));
-            *slot = Some(Existing {
-                line: 0,
-                value: p.name.clone().into_bytes(),
-                place: Place::Appended(appended.len()),
-            });
-            appended.push((p.annotation.to_line(), text, p.name.clone()));
-            continue;
-        };
-        if existing.value == p.name.as_bytes() {
-            tell!(
-                "ccert: notice: {}: {} is already in {}{} as {:?}; nothing to do",
-                p.cert_path,
-                text,
-                path.display(),
-                if existing.line > 0 {
-                    format!(" (line {})", existing.line)
-                } else {
-                    String::new()
-                },
-                p.name
-            );
-            continue;
-        }
-        let old = String::from_utf8_lossy(&existing.value).into_owned();
-        if !replace {
-            let at = if existing.line > 0 {
-                format!(":{}", existing.line)
-            } else {
-                String::new()
-            };
-            bail!(
-                "{}{at}: {} is already present with the name {:?}, not {:?}; nothing changed \
-                 (use --replace to rename it)",
-                path.display(),
-                text,
-                old,
-                p.name
-            );
-        }
-        match &existing.place {
-            Place::Source(lines) => renames.push((lines.clone(), p.name.clone())),
-            Place::Appended(i) => appended[*i].2 = p.name.clone(),
-        }
-        existing.value = p.name.clone().into_bytes();
-        done.push(format!(
-            "renamed {} from {:?} to {:?} in {}{}",
-            text,
-            old,
-            p.name,
-            path.display(),
-            if existing.line > 0 {
-                format!(" (line {})", existing.line)
-            } else {
-                String::new()
-            }
-        ));
-    }
-    Ok(Edit {
-        appended,
-        renames,
-        done,
-    })
-}
-
-/// Planned keys up to which [`mentions_any`] is tried before parsing.
-const RAW_SCAN_KEYS: usize = 8;
-
-/// Whether the bytes of `input` contain any of `keys` (ASCII lower case),
-/// compared without regard to ASCII case.
-fn mentions_any(mut input: impl Read, keys: &[&Vec<u8>]) -> std::io::Result<bool> {
-    let finders: Vec<memchr::memmem::Finder<'_>> = keys
-        .iter()
-        .map(|k| memchr::memmem::Finder::new(k.as_slice()))
-        .collect();
-    // Each chunk starts with the previous one's last `overlap` bytes, so a
-    // key split between two reads is still found.
-    let overlap = keys
-        .iter()
-        .map(|k| k.len())
-        .max()
-        .unwrap_or(0)
-        .saturating_sub(1);
-    let mut buf = vec![0u8; (1 << 20) + overlap];
-    let mut kept = 0;
-    loop {
-        let n = match input.read(&mut buf[kept..]) {
-            Ok(0) => return Ok(false),
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        let filled = kept + n;
-        buf[kept..filled].make_ascii_lowercase();
-        if finders.iter().any(|f| f.find(&buf[..filled]).is_some()) {
-            return Ok(true);
-        }
-        kept = overlap.min(filled);
-        buf.copy_within(filled - kept..filled, 0);
-    }
-}
-
-/// The first 8 bytes of `key`, ASCII-folded, as a number (zero-padded).
-fn folded_prefix(key: &[u8]) -> u64 {
-    let mut buf = [0u8; 8];
-    for (b, k) in buf.iter_mut().zip(key) {
-        *b = k.to_ascii_lowercase();
-    }
-    u64::from_be_bytes(buf)
-}
-
-impl Edit {
-    /// Writes the change to the locked source; whether it changed anything.
-    /// New entries are appended and renames made while the source is
-    /// copied into its replacement.
-    fn apply(&self, locked: &mut LockedSource, path: &Path) -> anyhow::Result<bool> {
-        let mut renames = self.renames.clone();
-        let lines = self
-            .appended
-            .iter()
-            .flat_map(|(note, key, name)| [note.clone(), format!("{key} {name}")]);
-        let writing = || format!("writing {}", path.display());
-        if renames.is_empty() {
-            locked.commit_append(lines).with_context(writing)?;
-            return Ok(!self.appended.is_empty());
-        }
-        // The last rename of a record wins: put it first for `dedup`.
-        renames.reverse();
-        renames.sort_by_key(|(lines, _)| lines.start);
-        renames.dedup_by_key(|(lines, _)| lines.start);
-        let renames: Vec<(std::ops::Range<usize>, Vec<u8>)> = renames
-            .into_iter()
-            .map(|(lines, name)| {
-                check_value(name.as_bytes())
-                    .with_context(|| format!("{}: renaming the entry", path.display()))?;
-                Ok((lines, name.into_bytes()))
-            })
-            .collect::<anyhow::Result<_>>()?;
-        locked
-            .commit_renamed(&renames, lines)
-            .with_context(writing)?;
-        Ok(true)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn mentions_any_finds_keys_in_any_case_across_reads() {
-        let key = b"ab:cd:ef".to_vec();
-        let other = b"01:02".to_vec();
-        let keys = [&key, &other];
-        assert!(mentions_any(&b"x AB:Cd:EF y\n"[..], &keys).unwrap());
-        assert!(!mentions_any(&b"ab:cd:e f 01:03\n"[..], &keys).unwrap());
-        // Split between two reads: a reader that returns 5 bytes at a time.
-        struct Slow<'a>(&'a [u8]);
-        impl Read for Slow<'_> {
-            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-                let n = buf.len().min(5).min(self.0.len());
-                buf[..n].copy_from_slice(&self.0[..n]);
-                self.0 = &self.0[n..];
-                Ok(n)
-            }
-        }
-        assert!(mentions_any(Slow(b"0123456789 xx Ab:cD:eF"), &keys).unwrap());
-        assert!(!mentions_any(Slow(b"0123456789 xx Ab:cD:e"), &keys).unwrap());
-        assert!(!mentions_any(&b""[..], &keys).unwrap());
-    }
-
-    #[test]
-    fn folded_prefixes_agree_for_keys_equal_but_for_case() {
-        assert_eq!(
-            folded_prefix(b"AB:CD:EF:01"),
-            folded_prefix(b"ab:cd:ef:01:23")
-        );
-        assert_ne!(folded_prefix(b"ab:cd:e0:01"), folded_prefix(b"ab:cd:e1:01"));
-        assert_eq!(folded_prefix(b"Ab"), folded_prefix(b"aB"));
-    }
 }

@@ -107,7 +107,7 @@ impl Context {
     /// `<config-dir>/clientcerts`.
     pub fn source_path(&self) -> anyhow::Result<PathBuf> {
         if let Some(map) = &self.map {
-            if crate::store::store_config(&map.to_string_lossy()).is_some() {
+            if crate::fleet::store_config(&map.to_string_lossy()).is_some() {
                 anyhow::bail!(
                     "--map {}: a database list, not a source file; this command works on files",
                     map.display()
@@ -135,18 +135,18 @@ impl Context {
     pub fn store_map(&self) -> anyhow::Result<Option<String>> {
         if let Some(map) = &self.map {
             let text = map.to_string_lossy();
-            if crate::store::store_config(&text).is_some() {
+            if crate::fleet::store_config(&text).is_some() {
                 return Ok(Some(text.into_owned()));
             }
         } else {
             let value = self.postfix()?.get("relay_clientcerts").unwrap_or_default();
             let first = value.split([',', ' ', '\t', '\n']).find(|s| !s.is_empty());
-            if let Some(item) = first.filter(|item| crate::store::store_config(item).is_some()) {
+            if let Some(item) = first.filter(|item| crate::fleet::store_config(item).is_some()) {
                 return Ok(Some(item.to_string()));
             }
         }
         let file = self.source_path()?;
-        Ok(crate::store::synced_from(&file).inspect(|from| {
+        Ok(crate::fleet::synced_from(&file).inspect(|from| {
             tell!(
                 "ccert: notice: {} is a copy kept by `ccert sync`; using {from}",
                 file.display()

@@ -5,7 +5,7 @@ use std::io::IsTerminal as _;
 use anyhow::{Context as _, bail};
 
 use crate::cli::{DbArgs, DbCommand, DbInitArgs};
-use crate::store::pgsql::init::{self, NewCf};
+use crate::fleet::pgsql::init::{self, NewCf};
 
 use super::{Context, Outcome};
 
@@ -17,7 +17,7 @@ pub fn run(args: &DbArgs, _ctx: &Context) -> anyhow::Result<Outcome> {
 }
 
 fn run_init(args: &DbInitArgs) -> anyhow::Result<Outcome> {
-    let Some(cf) = crate::store::store_config(&args.list) else {
+    let Some(cf) = crate::fleet::store_config(&args.list) else {
         bail!(
             "{}: name the list as Postfix does: pgsql:/etc/postfix/clientcerts.pgsql.cf",
             args.list

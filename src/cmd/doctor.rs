@@ -16,9 +16,9 @@ pub fn run(args: &DoctorArgs, ctx: &Context) -> anyhow::Result<Outcome> {
             let source = ctx
                 .map
                 .as_deref()
-                .filter(|m| crate::store::store_config(&m.to_string_lossy()).is_none());
+                .filter(|m| crate::fleet::store_config(&m.to_string_lossy()).is_none());
             let mut findings = audit(cfg, source);
-            findings.extend(crate::store::pgsql::doctor::audit(cfg));
+            findings.extend(crate::doctor::pgsql::audit(cfg));
             findings
         }
         Err(e) => vec![Finding::error(format!("{e:#}"))],

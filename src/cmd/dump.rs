@@ -11,7 +11,7 @@ use super::{Context, Outcome, finish_output, open_table};
 
 /// Runs `ccert dump`: one `key<TAB>value` line per entry, in storage order.
 pub fn run(args: &DumpArgs, ctx: &Context) -> anyhow::Result<Outcome> {
-    if crate::store::store_config(&args.table).is_some() {
+    if crate::fleet::store_config(&args.table).is_some() {
         return super::store_edge::dump(args);
     }
     let mut table = open_table(&args.table, ctx)?;

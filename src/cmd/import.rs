@@ -6,10 +6,10 @@ use crate::cert::{Certificate, Fingerprint};
 use crate::certstore::CertStore;
 use crate::certstore::lookup::StoreIndex;
 use crate::cli::ImportArgs;
+use crate::fleet::NewEntry;
+use crate::fleet::pgsql::PgsqlStore;
 use crate::source::annotation::Annotation;
 use crate::source::{CommentsAbove, Item, Record, RecordReader};
-use crate::store::NewEntry;
-use crate::store::pgsql::PgsqlStore;
 
 use super::{Context, Outcome};
 
@@ -21,7 +21,7 @@ pub fn run(args: &ImportArgs, ctx: &Context) -> anyhow::Result<Outcome> {
              pgsql:/etc/postfix/clientcerts.pgsql.cf (or set relay_clientcerts to it)"
         );
     };
-    let cf = crate::store::store_config(&map).context("not a pgsql: list")?;
+    let cf = crate::fleet::store_config(&map).context("not a pgsql: list")?;
     let path = &args.source;
     // Streamed from the file to the server: memory stays small whatever the
     // source's size (docs/fleet.md#memory-at-fleet-scale).

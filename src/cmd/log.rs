@@ -15,10 +15,10 @@ use crate::cli::{LogArgs, LogFormat};
 use crate::maillog::{self, Collector, DigestSource, Sighting};
 use crate::source::SourceFile;
 use crate::source::annotation::Annotation;
+use crate::source::edit::{self, Put};
 use crate::source::locked::LockedSource;
-use crate::source::upsert::{Upserted, upsert};
 
-use super::{Context, Outcome, rebuild_then_unlock};
+use super::{Context, Outcome, Shown, rebuild_then_unlock};
 
 /// A sighting with what ccert knows about it.
 #[derive(Debug, Serialize)]
@@ -386,32 +386,32 @@ fn approve(rows: &[Row], path: &Path, no_compile: bool, ctx: &Context) -> anyhow
         tell!("ccert: nothing added");
         return Ok(Outcome::Failure);
     }
+    let puts: Vec<Put> = chosen
+        .into_iter()
+        .map(|(fingerprint, name, annotation)| Put {
+            fingerprint,
+            name,
+            annotation,
+        })
+        .collect();
+    let shown: Vec<Shown<'_>> = puts
+        .iter()
+        .map(|p| Shown {
+            fingerprint: &p.fingerprint,
+            name: &p.name,
+            from: None,
+        })
+        .collect();
+    let list = path.display().to_string();
     let mut locked = LockedSource::open(path, true)
-        .with_context(|| format!("opening the clientcerts source {}", path.display()))?;
-    let mut source = locked
-        .source()
-        .with_context(|| format!("reading {}", path.display()))?;
-    let mut changed = false;
-    for (fp, name, note) in &chosen {
-        match upsert(&mut source, fp, name, note, false)
-            .map_err(|e| anyhow::anyhow!("{}:{e}; nothing changed", path.display()))?
-        {
-            Upserted::Added => {
-                changed = true;
-                say!("added {fp} {name} to {}", path.display());
-            }
-            Upserted::Unchanged { line } => {
-                tell!(
-                    "ccert: notice: {fp} is already in {} (line {line})",
-                    path.display()
-                )
-            }
-            Upserted::Renamed { .. } => unreachable!("upsert renames only when asked to"),
-        }
-    }
-    locked
-        .commit(&source)
-        .with_context(|| format!("writing {}", path.display()))?;
+        .with_context(|| format!("opening the clientcerts source {list}"))?;
+    let plan =
+        edit::plan(&locked, &puts, false, None).with_context(|| format!("reading {list}"))?;
+    super::say_before_commit(&plan.outcomes, &shown, &list, false)?;
+    let changed = plan
+        .commit(&mut locked)
+        .with_context(|| format!("writing {list}"))?;
+    super::say_after_commit(&plan.outcomes, &shown, &list);
     rebuild_then_unlock(locked, changed && !no_compile, path, ctx)?;
     Ok(Outcome::Success)
 }

@@ -399,6 +399,45 @@ pub(crate) fn ask_removal(count: usize) -> Option<dialoguer::Result<bool>> {
     )
 }
 
+/// One wanted entry as the edit commands show it: its key and name, and
+/// where it came from (a certificate file) when they say so.
+struct Shown<'a> {
+    fingerprint: &'a crate::cert::Fingerprint,
+    name: &'a str,
+    from: Option<&'a str>,
+}
+
+/// Says what an edit will do before it is written (the same for a file and
+/// a database list, through [`crate::source::edit::Outcome::message`]): a
+/// notice for each entry already there, then the refusal, as the error,
+/// for the first entry under another name (nothing is written then).
+fn say_before_commit(
+    outcomes: &[crate::source::edit::Outcome],
+    shown: &[Shown<'_>],
+    list: &str,
+    replace_hint: bool,
+) -> anyhow::Result<()> {
+    use crate::source::edit::Message;
+    for (outcome, s) in outcomes.iter().zip(shown) {
+        match outcome.message(s.fingerprint, s.name, list, s.from, replace_hint) {
+            Message::Notice(text) => tell!("{text}"),
+            Message::Refused(text) => anyhow::bail!("{text}"),
+            Message::Done(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// Says what an edit did, once it is written: one line per change.
+fn say_after_commit(outcomes: &[crate::source::edit::Outcome], shown: &[Shown<'_>], list: &str) {
+    use crate::source::edit::Message;
+    for (outcome, s) in outcomes.iter().zip(shown) {
+        if let Message::Done(text) = outcome.message(s.fingerprint, s.name, list, s.from, false) {
+            say!("{text}");
+        }
+    }
+}
+
 #[cfg(test)]
 mod add_command_tests {
     use super::*;

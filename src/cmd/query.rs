@@ -12,7 +12,7 @@ use super::{Context, Outcome, finish_output, open_table};
 
 /// Runs `ccert query`: exit 0 when a key was found, 1 (silently) when not.
 pub fn run(args: &QueryArgs, ctx: &Context) -> anyhow::Result<Outcome> {
-    if crate::store::store_config(&args.table).is_some() {
+    if crate::fleet::store_config(&args.table).is_some() {
         return super::store_edge::query(args);
     }
     let mut table = open_table(&args.table, ctx)?;

@@ -1,17 +1,17 @@
 //! `ccert remove`.
 
 use std::collections::HashSet;
-use std::ops::Range;
 
 use anyhow::{Context as _, bail};
 
 use crate::cert::{DigestAlgorithm, Fingerprint};
 use crate::certstore::CertStore;
 use crate::cli::RemoveArgs;
+use crate::fleet::Selector;
 use crate::source::annotation::Annotation;
+use crate::source::edit;
 use crate::source::locked::LockedSource;
 use crate::source::{Item, Record};
-use crate::store::Selector;
 
 use super::{Context, Outcome, rebuild_then_unlock};
 
@@ -52,14 +52,9 @@ pub fn run(args: &RemoveArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     // One streamed pass finds the matching entries; the file is then copied
     // without them, so memory stays small whatever the source's size.
     let reading = || format!("reading {}", path.display());
-    let mut matching: Vec<Record> = Vec::new();
-    for item in locked.records().with_context(reading)? {
-        if let Item::Record(record) = item.with_context(reading)?
-            && matcher.matches(&record)
-        {
-            matching.push(record);
-        }
-    }
+    let mut select = |record: &Record, _: Option<&Annotation>| matcher.matches(record);
+    let plan = edit::plan(&locked, &[], false, Some(&mut select)).with_context(reading)?;
+    let matching = &plan.removed;
     if matching.is_empty() {
         bail!(
             "{}: no entry matches {wanted}; nothing removed (see `ccert list`)",
@@ -73,7 +68,7 @@ pub fn run(args: &RemoveArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         path.display(),
         if matching.len() == 1 { "es" } else { "" },
     );
-    for r in &matching {
+    for r in matching {
         tell!(
             "  line {}: {} {}",
             r.line,
@@ -98,11 +93,7 @@ pub fn run(args: &RemoveArgs, ctx: &Context) -> anyhow::Result<Outcome> {
 
     // Each entry goes with the ccert comment right above it, when that
     // comment describes it.
-    let ranges: Vec<Range<usize>> = matching.iter().map(|r| r.lines.clone()).collect();
-    locked
-        .commit_without(&ranges, |i, above| {
-            Annotation::parse(above).is_some_and(|a| a.describes(&matching[i].key))
-        })
+    plan.commit(&mut locked)
         .with_context(|| format!("writing {}", path.display()))?;
     // Drop the stored copies of certificates no remaining entry refers to.
     let store = CertStore::for_source(&path);

@@ -1,11 +1,11 @@
-//! The command-line edge of [`crate::store`]: add, remove, list, rehash,
+//! The command-line edge of [`crate::fleet`]: add, remove, list, rehash,
 //! query and dump on a database list (`pgsql:CF`, see docs/fleet.md).
 //!
 //! Not a subcommand. Each of those six commands starts with a short dispatch
 //! here when its list is a database (add and remove first check their
 //! input, then hand over what to add or remove). It is shared, like
 //! `context.rs`, because commands never depend on each other; it depends on
-//! no subcommand module. What a store does lives in [`crate::store`]; this
+//! no subcommand module. What a store does lives in [`crate::fleet`]; this
 //! module only turns command-line arguments into store calls and the
 //! results into output and exit codes.
 
@@ -19,9 +19,9 @@ use time::format_description::well_known::Rfc3339;
 use crate::cert::name::terminal_safe;
 use crate::cert::{Certificate, DigestAlgorithm, Fingerprint};
 use crate::cli::{DumpArgs, ListArgs, ListFormat, QueryArgs, RehashArgs};
-use crate::store::{self, AddOutcome, EntryOrder, ListStore, NewEntry, Selector};
+use crate::fleet::{self, EntryOrder, ListStore, NewEntry, Selector};
 
-use super::{Outcome, finish_output, table_layout};
+use super::{Outcome, Shown, finish_output, table_layout};
 
 /// One certificate `ccert add` checked and wants in the list.
 pub(crate) struct Addition {
@@ -49,31 +49,29 @@ impl Addition {
 
 /// Opens the store `map` names (the caller checked it is one).
 pub(crate) fn open(map: &str) -> anyhow::Result<Box<dyn ListStore>> {
-    match store::open(map) {
+    match fleet::open(map) {
         Some(result) => Ok(result?),
         None => bail!("{map} is not a database list (pgsql:CF)"),
     }
 }
 
-/// `ccert add` on a database list: one transaction for all certificates.
+/// `ccert add` on a database list: one transaction for all certificates,
+/// with the outcomes and messages of a source file (the same engine rule).
 pub(crate) fn add(map: &str, additions: Vec<Addition>, replace: bool) -> anyhow::Result<Outcome> {
     let entries: Vec<NewEntry> = additions.iter().map(|a| a.entry.clone()).collect();
     let mut store = open(map)?;
     let outcomes = store.add(&entries, replace)?;
-    let shown = store.postfix_name();
-    for (a, outcome) in additions.iter().zip(outcomes) {
-        let (fp, name) = (&a.entry.fingerprint, &a.entry.name);
-        match outcome {
-            AddOutcome::Added => say!("added {fp} {name} to {shown}"),
-            AddOutcome::AlreadyPresent => tell!(
-                "ccert: notice: {}: {fp} is already in {shown} as {name:?}; nothing to do",
-                a.shown
-            ),
-            AddOutcome::Renamed { old } => {
-                say!("renamed {fp} from {old:?} to {name:?} in {shown}")
-            }
-        }
-    }
+    let list = store.postfix_name();
+    let shown: Vec<Shown<'_>> = additions
+        .iter()
+        .map(|a| Shown {
+            fingerprint: &a.entry.fingerprint,
+            name: &a.entry.name,
+            from: (a.shown != "--fingerprint").then_some(a.shown.as_str()),
+        })
+        .collect();
+    super::say_before_commit(&outcomes, &shown, &list, true)?;
+    super::say_after_commit(&outcomes, &shown, &list);
     Ok(Outcome::Success)
 }
 
@@ -151,7 +149,7 @@ pub(crate) fn list(args: &ListArgs, map: &str) -> anyhow::Result<Outcome> {
     let cutoff = args
         .expiring
         .map(|days| OffsetDateTime::now_utc() + time::Duration::days(i64::from(days)));
-    let wanted = |e: &store::StoredEntry| cutoff.is_none_or(|c| e.expires_by(c));
+    let wanted = |e: &fleet::StoredEntry| cutoff.is_none_or(|c| e.expires_by(c));
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     if args.format == ListFormat::Plain {

@@ -24,22 +24,22 @@ use std::path::Path;
 use anyhow::{Context as _, bail};
 
 use crate::cli::SyncArgs;
+use crate::fleet::pgsql::PgsqlStore;
+use crate::fleet::{EntryOrder, ListState, ListStore, StoreError, StoredEntry, SyncHeader};
 use crate::maps::prepare::DuplicatePolicy;
 use crate::maps::{MapName, same_file};
 use crate::source::Item;
 use crate::source::annotation::Annotation;
 use crate::source::locked::LockedSource;
 use crate::source::locked::SourceError;
-use crate::store::pgsql::PgsqlStore;
-use crate::store::{EntryOrder, ListState, ListStore, StoreError, StoredEntry, SyncHeader};
 
 use super::{Context, Outcome};
 
-use crate::store::SYNC_HEADER as HEADER;
+use crate::fleet::SYNC_HEADER as HEADER;
 
 /// Runs `ccert sync`.
 pub fn run(args: &SyncArgs, _ctx: &Context) -> anyhow::Result<Outcome> {
-    let Some(cf) = crate::store::store_config(&args.from) else {
+    let Some(cf) = crate::fleet::store_config(&args.from) else {
         bail!("--from {}: name the database list as pgsql:CF", args.from);
     };
     let from = format!("pgsql:{}", cf.display());
@@ -183,7 +183,7 @@ fn same_list(a: &str, b: &str) -> bool {
     if a == b {
         return true;
     }
-    match (crate::store::store_config(a), crate::store::store_config(b)) {
+    match (crate::fleet::store_config(a), crate::fleet::store_config(b)) {
         (Some(x), Some(y)) => same_file(&x, &y),
         _ => false,
     }
@@ -224,8 +224,11 @@ fn refuse_unlikely(
         // A copy from an older ccert: count its entries (streamed).
         None => count_entries(locked).with_context(|| format!("reading {}", file.display()))?,
     };
+    // The generation moved on since the copy: edits recorded by the
+    // triggers, such as `ccert remove`, explain a small shrink.
+    let recorded = old.database == state.database_id && state.generation > old.generation;
     let removed = before.saturating_sub(state.entries);
-    if !args.force && !args.allow_shrink && removed * 2 > before {
+    if !args.force && !args.allow_shrink && shrink_refused(before, state.entries, recorded) {
         bail!(
             "{from}: the list has {} entries, {} has {before}: this sync would remove {removed} \
              (more than half); {kept}. An emptied or re-created database, or row-level security \
@@ -237,6 +240,22 @@ fn refuse_unlikely(
         );
     }
     Ok(())
+}
+
+/// Removals up to this many are a revocation, not an accident, when the
+/// generation shows they were recorded (see [`shrink_refused`]).
+const SMALL_SHRINK: u64 = 10;
+
+/// Whether going from `before` entries to `after` looks like a mistake
+/// rather than a change: more than half of the entries gone, unless they
+/// are few (at most [`SMALL_SHRINK`]) and the triggers `recorded` edits
+/// since the copy. So `ccert remove` of the last client of a small list
+/// reaches every sync server, while a role that row-level security shows
+/// nothing, a restore of an older dump or a mass `DELETE` is refused at
+/// any size.
+fn shrink_refused(before: u64, after: u64, recorded: bool) -> bool {
+    let removed = before.saturating_sub(after);
+    removed * 2 > before && !(recorded && removed <= SMALL_SHRINK)
 }
 
 /// The entries of the old FILE.
@@ -277,4 +296,30 @@ fn write_entry(w: &mut impl Write, e: &StoredEntry) -> std::io::Result<bool> {
     writeln!(w, "{}", note.to_line())?;
     writeln!(w, "{} {}", e.fingerprint, e.name)?;
     Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_shrink_is_refused_unless_small_and_recorded() {
+        // Half or fewer removed: an ordinary sync, recorded or not.
+        assert!(!shrink_refused(100, 50, false));
+        assert!(!shrink_refused(2, 1, false));
+        assert!(!shrink_refused(0, 0, false));
+        // Growing never is a shrink.
+        assert!(!shrink_refused(3, 300, false));
+        // More than half: refused when the generation did not move (row-level
+        // security, a restore, triggers off), whatever the size.
+        assert!(shrink_refused(1, 0, false));
+        assert!(shrink_refused(3, 1, false));
+        assert!(shrink_refused(3007, 0, false));
+        // ccert remove of the last clients of a small list: recorded, passes.
+        assert!(!shrink_refused(1, 0, true));
+        assert!(!shrink_refused(10, 0, true));
+        // A recorded mass removal still needs --allow-shrink.
+        assert!(shrink_refused(11, 0, true));
+        assert!(shrink_refused(100_011, 0, true));
+    }
 }

@@ -7,9 +7,11 @@
 //! * [`tables`]: relay_clientcerts tables (type, presence, age).
 //! * [`entries`]: the source entries (digest length, duplicates, expiry).
 //! * [`logging`]: whether smtpd logs the client fingerprints `ccert log` reads.
+//! * [`pgsql`]: the checks for `pgsql:` tables (the `.cf` file, the database).
 
 mod entries;
 mod logging;
+pub mod pgsql;
 mod settings;
 mod tables;
 

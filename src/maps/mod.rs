@@ -10,7 +10,6 @@ pub mod cdb;
 pub mod compile;
 pub mod hash;
 pub mod lmdb;
-mod lmdb_check;
 mod mapped;
 pub mod prepare;
 mod sorted;

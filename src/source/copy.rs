@@ -1,132 +1,179 @@
 //! Editing a source while copying it, without holding the file: the
 //! streaming forms of [`super::SourceFile::remove_lines`],
-//! [`super::SourceFile::replace_value`] and [`super::SourceFile::replace_line`],
-//! byte for byte.
+//! [`super::SourceFile::replace_value`], [`super::SourceFile::append_lines`]
+//! and [`super::SourceFile::replace_line`], byte for byte.
 
 use std::io::{self, BufRead, Write};
 use std::ops::Range;
 
-/// Copies `input` to `out` without the physical lines in `remove` (0-based,
-/// sorted, not overlapping). When the line just above a range makes
-/// `above(range index, line)` true (the line given without its `\n`), that
-/// line goes too (ccert's comment describing a removed entry). As
-/// `remove_lines` does, when the removed lines end a file that has no final
-/// newline, the line ending before them goes too, so the file still ends
-/// without one. `eol` is the file's line ending ([`super::SourceFile::line_ending`]).
-pub fn copy_without(
+/// What [`copy_edited`] does with one record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LineEdit {
+    /// The record's lines go.
+    Remove,
+    /// The record's value becomes this, as
+    /// [`super::SourceFile::replace_value`] makes it.
+    Rename(Vec<u8>),
+}
+
+/// One piece of output held back: its first and last 0-based input line
+/// and its bytes (one line, or a renamed record's lines).
+type Held = (usize, usize, Vec<u8>);
+
+/// Copies `input` to `out` with the records of `edits` (their physical
+/// lines, 0-based, sorted, not overlapping) removed or renamed, then
+/// appends `append` (lines without line endings) as
+/// [`super::SourceFile::append_lines`] would to the edited content. Byte
+/// for byte what the in-memory model gives when the edits are made from
+/// the last to the first and the lines appended after them; only one
+/// record's lines are held at a time.
+///
+/// When the line just above a removed record makes `above(edit index,
+/// line)` true (the line given without its `\n`), that line goes too
+/// (ccert's comment describing the entry). As
+/// [`super::SourceFile::remove_lines`] does, when removed lines end a file
+/// that has no final newline, the line ending before them goes too, so the
+/// file still ends without one. `eol` is the input's line ending
+/// ([`super::SourceFile::line_ending`]).
+pub fn copy_edited<I, S>(
     input: &mut impl BufRead,
     out: &mut impl Write,
-    remove: &[Range<usize>],
+    edits: &[(Range<usize>, LineEdit)],
     eol: &[u8],
     mut above: impl FnMut(usize, &[u8]) -> bool,
-) -> io::Result<()> {
-    // The last line read and not removed, held back one line so a range
-    // below can still take it; and the last line passed on, held back so
+    append: I,
+) -> io::Result<()>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<[u8]>,
+{
+    let mut out = Tracked::new(out);
+    // The last piece read and not removed, held back one line so a removal
+    // below can still take it; and the last piece passed on, held back so
     // its line ending can go when removed lines end the file.
-    let mut held: Option<(usize, Vec<u8>)> = None;
-    let mut last_kept: Option<(usize, Vec<u8>)> = None;
-    let mut emit = |line: (usize, Vec<u8>), out: &mut dyn Write| -> io::Result<()> {
-        if let Some((_, previous)) = last_kept.replace(line) {
+    let mut held: Option<Held> = None;
+    let mut last_kept: Option<Held> = None;
+    let mut emit = |piece: Held, out: &mut Tracked<'_, _>| -> io::Result<()> {
+        if let Some((_, _, previous)) = last_kept.replace(piece) {
             out.write_all(&previous)?;
         }
         Ok(())
     };
-    let mut range = 0;
+    let mut next = 0;
     let mut index = 0;
     let mut line = Vec::new();
+    let mut record = Vec::new();
     let mut last_removed_unterminated = false;
     loop {
         line.clear();
-        // The records were read (with the line limit) before lines are removed.
+        // The records were read (with the line limit) before they are edited.
         if super::read_line(input, &mut line, usize::MAX)?.unwrap_or(0) == 0 {
             break;
         }
-        let removed = match remove.get(range) {
-            Some(r) if index == r.start => {
-                if let Some((above_index, text)) = &held
-                    && *above_index + 1 == index
-                    && above(range, text.strip_suffix(b"\n").unwrap_or(text))
+        let kept = match edits.get(next) {
+            Some((lines, LineEdit::Rename(value))) if lines.contains(&index) => {
+                record.extend_from_slice(&line);
+                if index + 1 < lines.end {
+                    index += 1;
+                    continue;
+                }
+                let mut one = super::SourceFile::parse(&record);
+                one.replace_value(0..lines.len(), value)
+                    .map_err(io::Error::other)?;
+                record.clear();
+                next += 1;
+                Some((lines.start, index, one.to_bytes()))
+            }
+            Some((lines, LineEdit::Remove)) if lines.contains(&index) => {
+                if index == lines.start
+                    && let Some((_, held_last, text)) = &held
+                    && *held_last + 1 == index
+                    && above(next, text.strip_suffix(b"\n").unwrap_or(text))
                 {
                     held = None;
                 }
-                true
+                if index + 1 == lines.end {
+                    next += 1;
+                }
+                last_removed_unterminated = !line.ends_with(b"\n");
+                None
             }
-            Some(r) => r.contains(&index),
-            None => false,
+            _ => Some((index, index, line.clone())),
         };
-        if let Some(r) = remove.get(range)
-            && index + 1 >= r.end
-            && removed
-        {
-            range += 1;
-        }
-        if removed {
-            last_removed_unterminated = !line.ends_with(b"\n");
-        } else {
+        if let Some(piece) = kept {
             last_removed_unterminated = false;
             if let Some(h) = held.take() {
-                emit(h, out)?;
+                emit(h, &mut out)?;
             }
-            held = Some((index, line.clone()));
+            held = Some(piece);
         }
         index += 1;
     }
-    if let Some(h) = held.take() {
-        emit(h, out)?;
+    if next < edits.len() {
+        return Err(io::Error::other("the source changed while it was edited"));
     }
-    if let Some((kept_index, mut text)) = last_kept {
+    if let Some(h) = held.take() {
+        emit(h, &mut out)?;
+    }
+    if let Some((_, kept_last, mut text)) = last_kept {
         if last_removed_unterminated {
             // Back to the end of that line's content: the file's line
             // ending, or a bare LF for the file's first line (as
             // `append_lines` separated new lines from an unterminated one).
-            let eol: &[u8] = if kept_index > 0 { eol } else { b"\n" };
+            let eol: &[u8] = if kept_last > 0 { eol } else { b"\n" };
             let cut = if text.ends_with(eol) { eol.len() } else { 1 };
             text.truncate(text.len() - cut);
         }
         out.write_all(&text)?;
     }
-    Ok(())
+    let added = super::appended_bytes(out.terminated(), out.line_ending(), append);
+    out.write_all(&added)
 }
 
-/// Copies `input` to `out` with the value of each record in `renames`
-/// (its physical lines, 0-based, sorted, not overlapping) replaced, as
-/// [`super::SourceFile::replace_value`] does, byte for byte: only one
-/// record's lines are held at a time.
-pub fn copy_renaming(
-    input: &mut impl BufRead,
-    out: &mut impl Write,
-    renames: &[(Range<usize>, Vec<u8>)],
-) -> io::Result<()> {
-    let mut next = renames.iter().peekable();
-    let mut record = Vec::new();
-    let mut index = 0;
-    let mut line = Vec::new();
-    loop {
-        line.clear();
-        // The records were read (with the line limit) before they are renamed.
-        if super::read_line(input, &mut line, usize::MAX)?.unwrap_or(0) == 0 {
-            break;
+/// A writer that remembers what [`super::SourceFile`] would ask of the
+/// bytes written: whether they end with a newline, and their line ending.
+struct Tracked<'a, W: Write> {
+    out: &'a mut W,
+    /// The last byte written, if any.
+    last: Option<u8>,
+    /// Whether the first `\n` written followed a `\r`, once one was written.
+    crlf: Option<bool>,
+}
+
+impl<'a, W: Write> Tracked<'a, W> {
+    fn new(out: &'a mut W) -> Self {
+        Self {
+            out,
+            last: None,
+            crlf: None,
         }
-        match next.peek() {
-            Some((lines, value)) if lines.contains(&index) => {
-                record.extend_from_slice(&line);
-                if index + 1 == lines.end {
-                    let mut one = super::SourceFile::parse(&record);
-                    one.replace_value(0..lines.len(), value)
-                        .map_err(io::Error::other)?;
-                    out.write_all(one.as_bytes())?;
-                    record.clear();
-                    next.next();
-                }
-            }
-            _ => out.write_all(&line)?,
+    }
+
+    fn terminated(&self) -> bool {
+        self.last.is_none_or(|b| b == b'\n')
+    }
+
+    fn line_ending(&self) -> &'static [u8] {
+        if self.crlf == Some(true) {
+            b"\r\n"
+        } else {
+            b"\n"
         }
-        index += 1;
     }
-    if next.peek().is_some() {
-        return Err(io::Error::other("the source changed while it was edited"));
+
+    fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        if self.crlf.is_none()
+            && let Some(i) = memchr::memchr(b'\n', bytes)
+        {
+            let before = if i > 0 { Some(bytes[i - 1]) } else { self.last };
+            self.crlf = Some(before == Some(b'\r'));
+        }
+        self.last = bytes.last().copied();
+        self.out.write_all(bytes)
     }
-    Ok(())
 }
 
 /// What [`copy_rewriting`] does with one record: new contents (without line
@@ -214,6 +261,8 @@ mod tests {
     use super::*;
     use crate::source::SourceFile;
 
+    const NO_LINES: [&[u8]; 0] = [];
+
     /// Every set of up to two ranges over small files with LF, CRLF and
     /// no final newline gives the bytes `remove_lines` gives.
     #[test]
@@ -246,12 +295,17 @@ mod tests {
                     want.remove_lines(r.clone());
                 }
                 let mut got = Vec::new();
-                copy_without(
+                let edits: Vec<(Range<usize>, LineEdit)> = ranges
+                    .iter()
+                    .map(|r| (r.clone(), LineEdit::Remove))
+                    .collect();
+                copy_edited(
                     &mut &file[..],
                     &mut got,
-                    &ranges,
+                    &edits,
                     model.line_ending(),
                     |_, _| false,
+                    NO_LINES,
                 )
                 .unwrap();
                 assert_eq!(
@@ -268,9 +322,15 @@ mod tests {
     fn takes_the_line_above_when_asked() {
         let file = b"# note a\na 1\n# note b\nb 2\nc 3\n";
         let mut got = Vec::new();
-        copy_without(&mut &file[..], &mut got, &[1..2, 3..4], b"\n", |r, line| {
-            r == 1 && line == b"# note b"
-        })
+        let edits = [(1..2, LineEdit::Remove), (3..4, LineEdit::Remove)];
+        copy_edited(
+            &mut &file[..],
+            &mut got,
+            &edits,
+            b"\n",
+            |r, line| r == 1 && line == b"# note b",
+            NO_LINES,
+        )
         .unwrap();
         assert_eq!(got, b"# note a\nc 3\n");
     }
@@ -301,7 +361,19 @@ mod tests {
                     want.replace_value(lines.clone(), value).unwrap();
                 }
                 let mut got = Vec::new();
-                copy_renaming(&mut &file[..], &mut got, &renames).unwrap();
+                let edits: Vec<(Range<usize>, LineEdit)> = renames
+                    .iter()
+                    .map(|(r, v)| (r.clone(), LineEdit::Rename(v.clone())))
+                    .collect();
+                copy_edited(
+                    &mut &file[..],
+                    &mut got,
+                    &edits,
+                    model.line_ending(),
+                    |_, _| false,
+                    NO_LINES,
+                )
+                .unwrap();
                 assert_eq!(
                     String::from_utf8_lossy(&got),
                     String::from_utf8_lossy(want.as_bytes()),

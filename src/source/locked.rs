@@ -136,7 +136,8 @@ impl LockedSource {
         self.created
     }
 
-    fn io_err(&self, source: io::Error) -> SourceError {
+    /// An I/O error on this source, naming it.
+    pub(crate) fn io_err(&self, source: io::Error) -> SourceError {
         SourceError::Io {
             path: self.path.clone(),
             source,
@@ -203,16 +204,16 @@ impl LockedSource {
         })
     }
 
-    /// Replaces the values of the records on `renames` (physical lines,
-    /// 0-based, sorted, not overlapping) and appends `lines`, as
-    /// [`SourceFile::replace_value`] and [`SourceFile::append_lines`] do,
-    /// by copying the file into its replacement (see
-    /// [`super::copy::copy_renaming`]); memory stays small whatever the
-    /// file's size.
-    pub fn commit_renamed<I, S>(
+    /// Removes or renames the records `edits` name (physical lines, 0-based,
+    /// sorted, not overlapping) and appends `lines`, by copying the file
+    /// into its replacement (see [`super::copy::copy_edited`]): a removed
+    /// record takes the line right above it when `above(edit index, line)`
+    /// says so. Memory stays small whatever the file's size.
+    pub fn commit_edited<I, S>(
         &mut self,
-        renames: &[(std::ops::Range<usize>, Vec<u8>)],
+        edits: &[(std::ops::Range<usize>, super::copy::LineEdit)],
         lines: I,
+        above: impl FnMut(usize, &[u8]) -> bool,
     ) -> Result<(), SourceError>
     where
         I: IntoIterator<Item = S>,
@@ -220,40 +221,11 @@ impl LockedSource {
     {
         self.committed = true;
         let file = self.rewound()?;
-        let len = file.metadata().map_err(|e| self.io_err(e))?.len();
-        // A value never holds a line ending: renaming keeps the last byte.
-        let terminated = len == 0 || last_byte(&file, len).map_err(|e| self.io_err(e))? == b'\n';
-        let eol = first_line_ending(&file).map_err(|e| self.io_err(e))?;
-        let added = appended_bytes(terminated, eol, lines);
-        self.replace_with(|out| {
-            let mut input = BufReader::with_capacity(1 << 16, file.take(len));
-            let mut output = io::BufWriter::with_capacity(1 << 16, out);
-            super::copy::copy_renaming(&mut input, &mut output, renames)?;
-            output.write_all(&added)?;
-            output.flush()
-        })
-    }
-
-    /// Removes physical lines `remove` (0-based, sorted, not overlapping),
-    /// each with the line above it when `above(range index, line)` says so,
-    /// by copying the rest of the file into its replacement (see
-    /// [`super::copy::copy_without`]); memory stays small whatever the
-    /// file's size.
-    pub fn commit_without(
-        &mut self,
-        remove: &[std::ops::Range<usize>],
-        above: impl FnMut(usize, &[u8]) -> bool,
-    ) -> Result<(), SourceError> {
-        self.committed = true;
-        if remove.is_empty() {
-            return Ok(());
-        }
-        let file = self.rewound()?;
         let eol = first_line_ending(&file).map_err(|e| self.io_err(e))?;
         self.replace_with(|out| {
             let mut input = BufReader::with_capacity(1 << 16, file);
             let mut output = io::BufWriter::with_capacity(1 << 16, out);
-            super::copy::copy_without(&mut input, &mut output, remove, eol, above)?;
+            super::copy::copy_edited(&mut input, &mut output, edits, eol, above, lines)?;
             output.flush()
         })
     }

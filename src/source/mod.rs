@@ -15,10 +15,12 @@
 
 pub mod annotation;
 pub mod copy;
+pub mod edit;
 pub mod locked;
 pub mod repeated;
 mod rules;
-pub mod upsert;
+#[cfg(test)]
+pub(crate) mod upsert;
 
 use std::collections::VecDeque;
 use std::io::BufRead;

@@ -1,7 +1,9 @@
-//! Putting one `fingerprint name` entry into a source, with the rules every
-//! adding command shares: postmap keeps the first of duplicate (folded) keys,
-//! so that one decides; the same name is nothing to do; another name is an
-//! error unless the caller asked to replace it.
+//! The in-memory editor, kept as the test oracle of the edit engine
+//! ([`super::edit`]): putting one `fingerprint name` entry into a whole
+//! [`SourceFile`] with the same rules (postmap keeps the first of duplicate
+//! folded keys, so that one decides; the same name is nothing to do;
+//! another name is an error unless the caller asked to replace it). The
+//! engine's property tests compare their bytes; no command uses it.
 
 use super::annotation::Annotation;
 use super::{EditError, SourceFile};

@@ -17,6 +17,7 @@ use time::OffsetDateTime;
 
 use crate::cert::{Certificate, DigestAlgorithm, Fingerprint};
 use crate::maps::prepare::fold_key;
+pub use crate::source::edit::Outcome;
 
 /// One entry as a store holds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,20 +90,6 @@ impl StoredEntry {
     }
 }
 
-/// What adding one entry did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AddOutcome {
-    /// A new row.
-    Added,
-    /// The fingerprint was there with the same name.
-    AlreadyPresent,
-    /// The fingerprint was there with `old` as name; renamed (only with `replace`).
-    Renamed {
-        /// The previous name.
-        old: String,
-    },
-}
-
 /// Which entries to remove.
 #[derive(Debug, Clone)]
 pub enum Selector {
@@ -154,9 +141,13 @@ pub trait ListStore {
     /// The configuration file, for messages.
     fn config_path(&self) -> &Path;
 
-    /// Adds `entries` in one transaction. A fingerprint present with another
-    /// name is renamed with `replace`, else the whole edit is refused.
-    fn add(&mut self, entries: &[NewEntry], replace: bool) -> Result<Vec<AddOutcome>, StoreError>;
+    /// Adds `entries` in one transaction, by the rule every list shares
+    /// ([`crate::source::edit::decide`]): one outcome per entry, as for a
+    /// source file (lines are `None`). A fingerprint present with another
+    /// name is renamed with `replace`; else its outcome is
+    /// [`Outcome::OtherName`] and the transaction is rolled back: nothing
+    /// changes.
+    fn add(&mut self, entries: &[NewEntry], replace: bool) -> Result<Vec<Outcome>, StoreError>;
 
     /// Removes the selected entries in one transaction, after `confirm`
     /// approved the list (returning `false` changes nothing). Returns what
@@ -400,7 +391,7 @@ mod tests {
         fn config_path(&self) -> &Path {
             Path::new("/test.cf")
         }
-        fn add(&mut self, _: &[NewEntry], _: bool) -> Result<Vec<AddOutcome>, StoreError> {
+        fn add(&mut self, _: &[NewEntry], _: bool) -> Result<Vec<Outcome>, StoreError> {
             unreachable!("not used by these tests")
         }
         fn remove(

@@ -8,8 +8,8 @@ use std::path::Path;
 
 use super::cf::PgsqlCf;
 use super::{connect, schema};
+use crate::fleet::StoreError;
 use crate::fsutil::{Permissions, write_atomic};
-use crate::store::StoreError;
 
 /// What to connect to when writing a new `.cf`.
 #[derive(Clone)]

@@ -8,9 +8,9 @@ use std::path::Path;
 
 use postgres::GenericClient;
 
-use super::cf::PgsqlCf;
-use super::connect;
 use crate::doctor::{Finding, Severity};
+use crate::fleet::pgsql::cf::PgsqlCf;
+use crate::fleet::pgsql::connect;
 use crate::postfix::PostfixConfig;
 
 fn finding(
@@ -40,9 +40,9 @@ pub fn audit(cfg: &PostfixConfig) -> Vec<Finding> {
     let mut out = Vec::new();
     let has_local = items
         .iter()
-        .any(|i| crate::store::store_config(i).is_none());
+        .any(|i| crate::fleet::store_config(i).is_none());
     for item in &items {
-        let Some(cf_path) = crate::store::store_config(item) else {
+        let Some(cf_path) = crate::fleet::store_config(item) else {
             continue;
         };
         if item.starts_with("proxy:") {
@@ -106,7 +106,7 @@ fn check_cf(cf_path: &Path, has_local: bool, proxied: bool, out: &mut Vec<Findin
         }
     }
     for host in &cf.hosts {
-        if let super::cf::HostSpec::Uri(uri) = host
+        if let crate::fleet::pgsql::cf::HostSpec::Uri(uri) = host
             && uri.redacted().starts_with("postgres://")
         {
             out.push(finding(
@@ -157,7 +157,7 @@ fn check_cf(cf_path: &Path, has_local: bool, proxied: bool, out: &mut Vec<Findin
             None,
             "no query: Postfix falls back to the old table/select_field/where_field settings"
                 .into(),
-            Some(format!("query = {}", super::init::QUERY)),
+            Some(format!("query = {}", crate::fleet::pgsql::init::QUERY)),
         ));
     } else if !query.contains("'%s'") {
         out.push(finding(
@@ -167,7 +167,7 @@ fn check_cf(cf_path: &Path, has_local: bool, proxied: bool, out: &mut Vec<Findin
             "the query does not use '%s' (quoted): Postfix inserts the fingerprint escaped but \
              without quotes"
                 .into(),
-            Some(format!("query = {}", super::init::QUERY)),
+            Some(format!("query = {}", crate::fleet::pgsql::init::QUERY)),
         ));
     }
     if cf.get("expansion_limit") != Some("1") {
@@ -412,7 +412,7 @@ fn check_query(
                     cf_path,
                     cf.line_of("query"),
                     format!("the query does not return the stored name for {key} (got {got:?})"),
-                    Some(format!("query = {}", super::init::QUERY)),
+                    Some(format!("query = {}", crate::fleet::pgsql::init::QUERY)),
                 ));
             }
         }
@@ -425,7 +425,7 @@ fn check_query(
                  write): {}",
                 connect::explain(&e)
             ),
-            Some(format!("query = {}", super::init::QUERY)),
+            Some(format!("query = {}", crate::fleet::pgsql::init::QUERY)),
         )),
     }
 }

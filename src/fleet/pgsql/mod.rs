@@ -5,7 +5,6 @@
 //! * [`connect`]: the connection (hosts in order, TLS per `sslmode`).
 //! * [`schema`]: tables, generation triggers, migrations.
 //! * [`init`]: `ccert db init` (schema and `.cf`).
-//! * [`doctor`]: the checks `ccert doctor` adds for `pgsql:` tables.
 //!
 //! Every statement is parameterised; every edit is one transaction that
 //! first locks the `ccert_state` row, so edits from many hosts take turns
@@ -13,7 +12,6 @@
 
 pub mod cf;
 pub mod connect;
-pub mod doctor;
 pub mod init;
 pub mod schema;
 pub mod uri;
@@ -25,10 +23,11 @@ use postgres::{Client, GenericClient, Row};
 use time::OffsetDateTime;
 
 use super::{
-    AddOutcome, EntryOrder, ListState, ListStore, NewEntry, RehashReport, Selector, StoreError,
+    EntryOrder, ListState, ListStore, NewEntry, Outcome, RehashReport, Selector, StoreError,
     StoredEntry, who,
 };
 use crate::cert::{DigestAlgorithm, Fingerprint};
+use crate::source::edit::decide;
 use cf::PgsqlCf;
 
 /// Columns read into a [`StoredEntry`], in [`entry_from_row`]'s order.
@@ -285,13 +284,14 @@ impl ListStore for PgsqlStore {
         &self.cf.path
     }
 
-    fn add(&mut self, entries: &[NewEntry], replace: bool) -> Result<Vec<AddOutcome>, StoreError> {
+    fn add(&mut self, entries: &[NewEntry], replace: bool) -> Result<Vec<Outcome>, StoreError> {
         let path = self.cf.path.clone();
         let err = |e: postgres::Error| sql_err(&path, &e);
         let by = who();
         let mut tx = self.client.transaction().map_err(err)?;
         lock(&mut tx).map_err(err)?;
         let mut outcomes = Vec::new();
+        let mut refused = false;
         for e in entries {
             let key = e.fingerprint.to_map_key();
             let existing: Option<String> = tx
@@ -307,8 +307,13 @@ impl ListStore for PgsqlStore {
                 .map(|c| c.subject.clone())
                 .or_else(|| e.subject.clone());
             let der = cert.map(|c| c.der.clone());
-            match existing {
-                Some(old) if old == e.name => {
+            let outcome = decide(
+                existing.as_ref().map(|old| (None, old.as_bytes())),
+                &e.name,
+                replace,
+            );
+            match &outcome {
+                Outcome::Unchanged { .. } => {
                     // Keep the certificate when the row had none yet (rehash needs it).
                     if der.is_some() {
                         tx.execute(
@@ -318,19 +323,9 @@ impl ListStore for PgsqlStore {
                         )
                         .map_err(err)?;
                     }
-                    outcomes.push(AddOutcome::AlreadyPresent);
                 }
-                Some(old) if !replace => {
-                    return Err(StoreError::Refused {
-                        cf: path.clone(),
-                        message: format!(
-                            "{} is already present with the name {old:?}, not {:?}; nothing \
-                             changed (use --replace to rename it)",
-                            e.fingerprint, e.name
-                        ),
-                    });
-                }
-                Some(old) => {
+                Outcome::OtherName { .. } => refused = true,
+                Outcome::Renamed { .. } => {
                     tx.execute(
                         "UPDATE ccert_clientcerts SET name = $2,
                            certificate = coalesce($3, certificate),
@@ -339,9 +334,8 @@ impl ListStore for PgsqlStore {
                         &[&key, &e.name, &der, &not_after, &subject],
                     )
                     .map_err(err)?;
-                    outcomes.push(AddOutcome::Renamed { old });
                 }
-                None => {
+                Outcome::Added => {
                     tx.execute(
                         "INSERT INTO ccert_clientcerts
                            (fingerprint, name, digest, kind, not_after, subject, certificate,
@@ -360,9 +354,13 @@ impl ListStore for PgsqlStore {
                         ],
                     )
                     .map_err(err)?;
-                    outcomes.push(AddOutcome::Added);
                 }
             }
+            outcomes.push(outcome);
+        }
+        if refused {
+            // Dropping the transaction rolls it back: nothing changed.
+            return Ok(outcomes);
         }
         tx.commit().map_err(err)?;
         Ok(outcomes)

@@ -21,13 +21,16 @@
 //! dump's memory would grow with the table (140 MB at 1M entries).
 
 use std::fs::File;
+use std::io::{self, Read};
 use std::os::unix::fs::FileExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use std::ops::ControlFlow;
 
-use super::lmdb::MAX_KEY_SIZE;
-use super::{MapError, Visit};
+use super::super::io_err;
+use super::super::{MapError, Table, Visit};
+use super::MAX_KEY_SIZE;
+use crate::fsutil::{self, LockKind};
 
 /// Page header size (`PAGEHDRSZ`).
 const PAGE_HEADER: usize = 16;
@@ -548,13 +551,202 @@ impl<'a> Walk<'a> {
     }
 }
 
+/// An open `lmdb:` table.
+///
+/// Single lookups read the file with `pread` along one root-to-leaf path,
+/// checking each page first (see [`lookup`]), so a query costs
+/// a few page reads whatever the table's size. Reading every entry walks and
+/// checks the whole tree once, then walks it again handing out the entries
+/// (see [`for_each_entry`]); LMDB itself never maps the file.
+pub struct LmdbTable {
+    path: PathBuf,
+    layout: Layout,
+    /// Branch pages checked by earlier lookups.
+    cache: BranchCache,
+    // Holds the fcntl read lock while the table is open, as Postfix's
+    // readers do around their lookups.
+    file: File,
+}
+
+impl LmdbTable {
+    /// Opens `path` (the `.lmdb` file) read-only, checking its meta pages.
+    pub fn open(path: &Path) -> Result<Self, MapError> {
+        let mut file = File::open(path).map_err(|e| io_err(path, e))?;
+        fsutil::lock(&file, LockKind::Fcntl, false).map_err(|e| io_err(path, e))?;
+        let layout = check_header(path, &mut file)?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            layout,
+            cache: Default::default(),
+            file,
+        })
+    }
+}
+
+impl Table for LmdbTable {
+    fn get(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>, MapError> {
+        let mut with_nul = key.to_vec();
+        with_nul.push(0);
+        for candidate in [&with_nul[..], key] {
+            if candidate.is_empty() || candidate.len() > MAX_KEY_SIZE {
+                continue;
+            }
+            if let Some(value) = lookup(
+                &self.path,
+                &self.file,
+                &self.layout,
+                candidate,
+                &mut self.cache,
+            )? {
+                return Ok(Some(strip_nul(&value).to_vec()));
+            }
+        }
+        Ok(None)
+    }
+
+    fn for_each_entry(&mut self, visit: &mut Visit<'_>) -> Result<(), MapError> {
+        // The whole tree is checked before the first entry is handed out,
+        // so a damaged table yields an error and no partial listing.
+        check_tree(&self.path, &self.file, &self.layout)?;
+        for_each_entry(&self.path, &self.file, &self.layout, &mut |k, v| {
+            visit(strip_nul(k), strip_nul(v))
+        })
+    }
+}
+
+/// Validates the two LMDB meta pages: which one a reader uses, its page
+/// size, and a file at least as long as it claims (liblmdb, as Postfix runs
+/// it, dies of SIGBUS on a shorter one; ccert's own walk reads past the end).
+/// Returns what the meta page LMDB would use says, for the tree walk.
+fn check_header(path: &Path, file: &mut File) -> Result<Layout, MapError> {
+    let corrupt = |message: String| MapError::Corrupt {
+        path: path.to_path_buf(),
+        message,
+    };
+    let len = file.metadata().map_err(|e| io_err(path, e))?.len();
+    let mut first = vec![0u8; 4096];
+    read_at_most(file, &mut first).map_err(|e| io_err(path, e))?;
+    let meta0 = Meta::parse(&first).ok_or_else(|| corrupt("not an LMDB file".into()))?;
+    if meta0.version != 1 {
+        return Err(corrupt(format!(
+            "LMDB data version {} (Postfix's LMDB 0.9 reads version 1)",
+            meta0.version
+        )));
+    }
+    let psize = meta0.page_size as u64;
+    if !(512..=65536).contains(&psize) || !psize.is_power_of_two() {
+        return Err(corrupt(format!("bad page size {psize}")));
+    }
+    let mut second = vec![0u8; 160];
+    let meta1 = if len >= psize + 160 {
+        use std::os::unix::fs::FileExt;
+        file.read_exact_at(&mut second, psize)
+            .map_err(|e| io_err(path, e))?;
+        Meta::parse(&second)
+    } else {
+        None
+    };
+    let meta = match meta1 {
+        Some(m) if m.txnid > meta0.txnid => m,
+        _ => meta0,
+    };
+    // LMDB takes the page size from the meta page it picks: a newer meta
+    // page with another page size makes it read far outside the file
+    // (SIGBUS; found by the lmdb_reader fuzz target).
+    if u64::from(meta.page_size) != psize {
+        return Err(corrupt(format!(
+            "the meta pages disagree on the page size ({psize} and {})",
+            meta.page_size
+        )));
+    }
+    let needed = meta
+        .last_page
+        .checked_add(1)
+        .and_then(|n| n.checked_mul(psize))
+        .ok_or_else(|| corrupt("bad last page number".into()))?;
+    if len < needed {
+        return Err(corrupt(format!(
+            "truncated: {len} bytes, but the table needs {needed}"
+        )));
+    }
+    Ok(Layout {
+        psize,
+        last_page: meta.last_page,
+        free_root: meta.free_root,
+        main_root: meta.main_root,
+        main_depth: meta.main_depth,
+        main_flags: meta.main_flags,
+        main_entries: meta.main_entries,
+    })
+}
+
+/// The fields of an LMDB meta page (64-bit layout) this module checks.
+struct Meta {
+    version: u32,
+    page_size: u32,
+    last_page: u64,
+    txnid: u64,
+    free_root: u64,
+    main_flags: u16,
+    main_depth: u16,
+    main_entries: u64,
+    main_root: u64,
+}
+
+impl Meta {
+    const MAGIC: u32 = 0xBEEF_C0DE;
+
+    fn parse(page: &[u8]) -> Option<Self> {
+        if page.len() < 152 {
+            return None;
+        }
+        let u32_at = |o: usize| u32::from_le_bytes(page[o..o + 4].try_into().unwrap());
+        let u64_at = |o: usize| u64::from_le_bytes(page[o..o + 8].try_into().unwrap());
+        let u16_at = |o: usize| u16::from_le_bytes([page[o], page[o + 1]]);
+        if u32_at(16) != Self::MAGIC {
+            return None;
+        }
+        Some(Self {
+            version: u32_at(20),
+            // The free database's md_pad holds the page size.
+            page_size: u32_at(40),
+            last_page: u64_at(136),
+            txnid: u64_at(144),
+            // mm_dbs[0] (free pages) at 40 and mm_dbs[1] (main) at 88, each
+            // {pad u32, flags u16, depth u16, branch, leaf, overflow pages,
+            // entries, root u64}.
+            free_root: u64_at(80),
+            main_flags: u16_at(92),
+            main_depth: u16_at(94),
+            main_entries: u64_at(120),
+            main_root: u64_at(128),
+        })
+    }
+}
+
+fn read_at_most(file: &mut File, buf: &mut Vec<u8>) -> io::Result<()> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match file.read(&mut buf[filled..])? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    buf.truncate(filled);
+    Ok(())
+}
+
+fn strip_nul(bytes: &[u8]) -> &[u8] {
+    bytes.strip_suffix(&[0]).unwrap_or(bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use std::path::PathBuf;
 
-    use super::super::lmdb::LmdbBackend;
-    use super::super::prepare::DuplicatePolicy;
-    use super::super::{Backend, Entry};
+    use super::super::super::prepare::DuplicatePolicy;
+    use super::super::super::{Backend, Entry};
+    use super::super::LmdbBackend;
     use super::*;
 
     const PAGE: usize = 4096;
@@ -771,7 +963,7 @@ mod tests {
     /// over several transactions with deletes in between, so the tree has
     /// half-full pages, free pages and pages out of key order; returns the
     /// entries LMDB's own cursor reads, in its order.
-    fn build_with_lmdb(dir: &Path, reverse: bool) -> Vec<super::super::Pair> {
+    fn build_with_lmdb(dir: &Path, reverse: bool) -> Vec<super::super::super::Pair> {
         use heed::types::Bytes;
         use heed::{DatabaseFlags, EnvFlags, EnvOpenOptions};
         let path = dir.join("map.lmdb");
@@ -835,7 +1027,7 @@ mod tests {
     }
 
     /// The entries ccert's walk reads from `dir/map.lmdb`, NULs kept.
-    fn walked(dir: &Path) -> Result<Vec<super::super::Pair>, MapError> {
+    fn walked(dir: &Path) -> Result<Vec<super::super::super::Pair>, MapError> {
         let path = dir.join("map.lmdb");
         let layout = layout_of(&std::fs::read(&path).unwrap());
         let file = File::open(&path).unwrap();
