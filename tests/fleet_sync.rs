@@ -297,3 +297,120 @@ fn doctor_runs_the_cf_query_read_only() {
     // The other checks still ran: the triggers are all there and enabled.
     assert!(!text.contains("the trigger "), "{text}");
 }
+
+/// Polls `sql` on database `db` until it returns `want` (replication is
+/// asynchronous), for at most 60 s.
+fn wait_for(f: &Fleet, db: &str, sql: &str, want: &str) {
+    let start = std::time::Instant::now();
+    loop {
+        let got = f.pg.psql(db, sql);
+        if got == want {
+            return;
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(60),
+            "{db}: {sql} gave {got:?}, not {want:?}, after 60 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
+
+/// A logical-replication subscriber: replicated rows do not fire ordinary
+/// triggers, so its generation never moves; sync follows its content all
+/// the same, and doctor says why the generation stands still.
+#[test]
+fn a_logical_replication_subscriber_is_followed_by_its_content() {
+    let Some(mut f) = Fleet::new("a_logical_replication_subscriber_is_followed_by_its_content")
+    else {
+        return;
+    };
+    let conf = f.pg.path("data/postgresql.conf");
+    let mut text = fs::read_to_string(&conf).unwrap();
+    text.push_str("\nwal_level = logical\n");
+    fs::write(&conf, text).unwrap();
+    f.pg.stop_server();
+    f.pg.start_server();
+    insert_rows(&f, "dd", 5);
+    f.pg.psql(
+        "mail",
+        "CREATE PUBLICATION ccert_pub FOR TABLE ccert_clientcerts",
+    );
+    // In one cluster the slot is made apart from the subscription.
+    f.pg.psql(
+        "mail",
+        "SELECT 1 FROM pg_create_logical_replication_slot('ccert_sub', 'pgoutput')",
+    );
+    f.pg.psql("postgres", "CREATE DATABASE replica");
+    let replica = f.path("conf/replica.pgsql.cf");
+    fs::write(
+        &replica,
+        fs::read_to_string(&f.cf)
+            .unwrap()
+            .replace("dbname = mail", "dbname = replica"),
+    )
+    .unwrap();
+    fs::set_permissions(
+        &replica,
+        std::os::unix::fs::PermissionsExt::from_mode(0o640),
+    )
+    .unwrap();
+    let map = format!("pgsql:{}", replica.display());
+    f.ok(&["db", "init", &map]);
+    f.pg.psql(
+        "replica",
+        &format!(
+            "CREATE SUBSCRIPTION ccert_sub CONNECTION 'host={} port={} dbname=mail user=ccert' \
+             PUBLICATION ccert_pub WITH (create_slot = false, slot_name = 'ccert_sub')",
+            f.pg.path("sock").display(),
+            f.pg.port
+        ),
+    );
+    let count = "SELECT count(*) FROM ccert_clientcerts";
+    wait_for(&f, "replica", count, "5");
+    let generation = "SELECT generation FROM ccert_state";
+    assert_eq!(f.pg.psql("replica", generation), "0");
+    fs::create_dir(f.path("local")).unwrap();
+    let to = format!("cdb:{}", f.path("local/clientcerts").display());
+    let sync = || f.ok(&["sync", "--from", &map, "--to", &to]);
+    assert!(sync().contains("5 entries"));
+    // A revocation and a new client on the publisher reach the copy,
+    // though the subscriber's generation stays 0.
+    f.pg.psql(
+        "mail",
+        "DELETE FROM ccert_clientcerts WHERE name = 'host2'; \
+         INSERT INTO ccert_clientcerts (fingerprint, name, digest, kind, added_by) \
+         VALUES ('dd:000100', 'new', 'sha256', 'cert', 'psql')",
+    );
+    wait_for(
+        &f,
+        "replica",
+        "SELECT string_agg(name, ' ' ORDER BY name) FROM ccert_clientcerts",
+        "host1 host3 host4 host5 new",
+    );
+    assert_eq!(f.pg.psql("replica", generation), "0");
+    assert!(sync().contains("wrote"));
+    f.ccert(&["query", "dd:000002", &to])
+        .status(1)
+        .stdout("")
+        .run();
+    assert_eq!(f.ok(&["query", "dd:000100", &to]), "new\n");
+    // doctor on the subscriber explains the generation that stands still.
+    fs::write(
+        f.path("conf/main.cf"),
+        format!("relay_clientcerts = {map}\n"),
+    )
+    .unwrap();
+    let text = f.stdout(f.ccert(&["doctor"]).status_among(&[0, 1]));
+    assert!(
+        text.contains("subscribes to a logical replication")
+            && text.contains("ENABLE ALWAYS TRIGGER ccert_inserted"),
+        "{text}"
+    );
+    // The subscription goes before the cluster stops (its worker would retry).
+    f.pg.psql("replica", "ALTER SUBSCRIPTION ccert_sub DISABLE");
+    f.pg.psql(
+        "replica",
+        "ALTER SUBSCRIPTION ccert_sub SET (slot_name = NONE)",
+    );
+    f.pg.psql("replica", "DROP SUBSCRIPTION ccert_sub");
+}
