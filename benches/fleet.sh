@@ -109,6 +109,9 @@ measure "psql \\copy (same rows, TCP)" env PGPASSWORD=$pw "$pgbin/psql" -X -q -h
 echo "   rows: $(psql -d mail -c 'SELECT count(*) FROM ccert_clientcerts')"
 
 echo "== 3. Postfix lookups: $lookups keys, postmap -q - (one process)"
+# A copy left by an earlier run came from another (throwaway) database: sync
+# would rightly refuse it.
+rm -f "$work/local" "$work/local.cdb"
 "$ccert" sync --from "pgsql:$cf" --to "cdb:$work/local" >/dev/null
 shuf -n "$lookups" "$src" | awk '{ print $1 }' >"$work/keys"
 measure "postmap -q - pgsql: x$lookups" sh -c "postmap -c '$work/conf' -q - 'pgsql:$cf' <'$work/keys'"

@@ -8,7 +8,11 @@ mod oracle;
 mod pg;
 mod test;
 
+mod access_live;
+mod ansible;
+mod apply;
 mod builder_only;
+mod check;
 mod cli_basics;
 mod client_side;
 mod compile;
@@ -40,3 +44,4 @@ mod rehash;
 mod server_config;
 mod snapshots;
 mod source_model;
+mod untrusted;

@@ -8,13 +8,13 @@ use serde::{Serialize, Serializer as _};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::cert::name::terminal_safe;
 use crate::cert::{DigestAlgorithm, Fingerprint};
 use crate::cli::{ListArgs, ListFormat};
 use crate::maps::prepare::fold_key;
 use crate::source::annotation::Annotation;
 use crate::source::repeated::RepeatedKeys;
 use crate::source::{CommentsAbove, Item, Record, RecordReader};
+use crate::text::terminal_safe;
 
 use super::{Context, Outcome, table_layout};
 

@@ -26,6 +26,8 @@ macro_rules! tell {
 }
 
 pub mod add;
+pub mod apply;
+pub mod check;
 pub mod client_config;
 pub mod compile;
 pub mod completions;
@@ -70,6 +72,9 @@ pub enum Outcome {
     /// Exit 1 without an error message: a `query` miss, `doctor` findings,
     /// `list --expiring` hits, or some files of several failing (each already reported).
     Failure,
+    /// Another exit code, where an ecosystem's convention rules (the
+    /// monitoring plugin API's 0–3 for `check`).
+    Exit(u8),
 }
 
 impl Outcome {
@@ -78,15 +83,13 @@ impl Outcome {
         match self {
             Self::Success => ExitCode::SUCCESS,
             Self::Failure => ExitCode::from(1),
+            Self::Exit(code) => ExitCode::from(code),
         }
     }
 }
 
 /// Runs the parsed command line.
 pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
-    crate::cert::set_password_source(Box::new(Passwords::new(
-        cli.pkcs12_password_file.as_deref(),
-    )?));
     let choice = crate::postfix::Choice {
         release: cli.postfix_version,
         flavour: cli.postfix_build,
@@ -94,6 +97,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
     };
     let mut ctx = Context::new(&cli.config_dir, cli.map.clone(), choice);
     ctx.quiet = cli.quiet;
+    ctx.passwords = Passwords::new(cli.pkcs12_password_file.as_deref())?;
     match &cli.command {
         Command::Fingerprint(args) => fingerprint::run(args, &ctx),
         Command::Add(args) => add::run(args, &ctx),
@@ -120,12 +124,15 @@ pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
         Command::Db(args) => db::run(args, &ctx),
         Command::Import(args) => import::run(args, &ctx),
         Command::Sync(args) => sync::run(args, &ctx),
+        Command::Apply(args) => apply::run(args, &ctx),
+        Command::Check(args) => check::run(args, &ctx),
     }
 }
 
 /// PKCS#12 passwords from `--password-file`, else `CCERT_PASSWORD`, else a
 /// prompt when standard input is a terminal.
-struct Passwords {
+#[derive(Debug, Default)]
+pub(crate) struct Passwords {
     from_file: Option<String>,
 }
 

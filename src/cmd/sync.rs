@@ -27,7 +27,8 @@ use crate::cli::SyncArgs;
 use crate::fleet::pgsql::PgsqlStore;
 use crate::fleet::{EntryOrder, ListState, ListStore, StoreError, StoredEntry, SyncHeader};
 use crate::maps::prepare::DuplicatePolicy;
-use crate::maps::{MapName, same_file};
+use crate::maps::same_file;
+use crate::postfix::TableRef;
 use crate::source::Item;
 use crate::source::annotation::Annotation;
 use crate::source::locked::LockedSource;
@@ -43,15 +44,15 @@ pub fn run(args: &SyncArgs, _ctx: &Context) -> anyhow::Result<Outcome> {
         bail!("--from {}: name the database list as pgsql:CF", args.from);
     };
     let from = format!("pgsql:{}", cf.display());
-    let to = MapName::parse(&args.to)?;
-    let Some(map_type) = to.map_type else {
+    let to = TableRef::parse(&args.to);
+    let Some(map_type) = to.ccert_type()? else {
         bail!(
             "--to {}: give the table type, e.g. --to cdb:{} (or lmdb:)",
             args.to,
-            to.path.display()
+            to.name
         );
     };
-    let file = &to.path;
+    let file = &std::path::PathBuf::from(&to.name);
     let shown = map_type.postfix_name(file);
     // Connect before touching FILE: with the database down nothing is created.
     let mut store = PgsqlStore::open(&cf)?;
@@ -292,6 +293,7 @@ fn write_entry(w: &mut impl Write, e: &StoredEntry) -> std::io::Result<bool> {
         subject: e.subject.clone(),
         // A row without a certificate was added by fingerprint.
         by_fingerprint: e.certificate.is_none(),
+        name: None,
     };
     writeln!(w, "{}", note.to_line())?;
     writeln!(w, "{} {}", e.fingerprint, e.name)?;

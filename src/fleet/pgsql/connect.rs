@@ -288,8 +288,8 @@ fn load_roots(rootcert: Option<&str>) -> Result<rustls::RootCertStore, String> {
             e.kind()
         )
     })?;
-    let certs =
-        crate::cert::parse_certificates(&bytes, &path).map_err(|e| format!("sslrootcert: {e}"))?;
+    let certs = crate::cert::parse_certificates(&bytes, &path, &crate::cert::NoPassword)
+        .map_err(|e| format!("sslrootcert: {e}"))?;
     let mut roots = rustls::RootCertStore::empty();
     for c in certs {
         roots
