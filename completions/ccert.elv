@@ -24,7 +24,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
             cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
             cand --pkcs12-password-file 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE'
-            cand --quiet 'Show no progress bar'
+            cand --quiet 'Show no progress bar, and say nothing about tables built or rebuilt'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -65,7 +65,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --pkcs12-password-file 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE'
             cand -p 'Fingerprint the public key (SubjectPublicKeyInfo), which survives renewal with the same key'
             cand --pubkey 'Fingerprint the public key (SubjectPublicKeyInfo), which survives renewal with the same key'
-            cand --quiet 'Show no progress bar'
+            cand --quiet 'Show no progress bar, and say nothing about tables built or rebuilt'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -87,7 +87,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --replace 'Replace the name of an entry whose fingerprint is already present'
             cand --strict 'Refuse, instead of warning, when --digest differs from the server''s smtpd_tls_fingerprint_digest (such an entry can never match)'
             cand --no-compile 'Do not rebuild the compiled tables next to the source file'
-            cand --quiet 'Show no progress bar'
+            cand --quiet 'Show no progress bar, and say nothing about tables built or rebuilt'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -106,7 +106,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand -y 'Do not ask for confirmation (required when standard input is not a terminal)'
             cand --yes 'Do not ask for confirmation (required when standard input is not a terminal)'
             cand --no-compile 'Do not rebuild the compiled tables next to the source file'
-            cand --quiet 'Show no progress bar'
+            cand --quiet 'Show no progress bar, and say nothing about tables built or rebuilt'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -120,7 +120,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
             cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
             cand --pkcs12-password-file 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE'
-            cand --quiet 'Show no progress bar'
+            cand --quiet 'Show no progress bar, and say nothing about tables built or rebuilt'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -135,7 +135,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --pkcs12-password-file 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE'
             cand -r 'On duplicate keys the last value wins, silently (postmap -r)'
             cand -w 'On duplicate keys the first value wins, silently (postmap -w)'
-            cand --quiet 'Show no progress bar'
+            cand --quiet 'Show no progress bar, and say nothing about tables built or rebuilt'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -146,7 +146,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
             cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
             cand --pkcs12-password-file 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE'
-            cand --quiet 'Show no progress bar'
+            cand --quiet 'Show no progress bar, and say nothing about tables built or rebuilt'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -157,7 +157,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
             cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
             cand --pkcs12-password-file 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE'
-            cand --quiet 'Show no progress bar'
+            cand --quiet 'Show no progress bar, and say nothing about tables built or rebuilt'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -171,7 +171,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
             cand --pkcs12-password-file 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE'
             cand --strict 'Exit 1 on warnings too'
-            cand --quiet 'Show no progress bar'
+            cand --quiet 'Show no progress bar, and say nothing about tables built or rebuilt'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -188,7 +188,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --pubkey 'Use public-key fingerprints'
             cand --skip-unknown 'Leave entries without a stored certificate (such as those added with `add --fingerprint`) as they are, instead of refusing to rehash'
             cand --no-compile 'Do not rebuild the compiled tables next to the source file'
-            cand --quiet 'Show no progress bar'
+            cand --quiet 'Show no progress bar, and say nothing about tables built or rebuilt'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -205,7 +205,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
             cand --pkcs12-password-file 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE'
             cand --add 'Also add the certificate to the clientcerts source file'
-            cand --quiet 'Show no progress bar'
+            cand --quiet 'Show no progress bar, and say nothing about tables built or rebuilt'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -221,7 +221,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --pkcs12-password-file 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE'
             cand --postfix 'Print Postfix (smarthost client) settings (the default)'
             cand --ssmtp 'Print ssmtp.conf settings'
-            cand --quiet 'Show no progress bar'
+            cand --quiet 'Show no progress bar, and say nothing about tables built or rebuilt'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -232,7 +232,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
             cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
             cand --pkcs12-password-file 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE'
-            cand --quiet 'Show no progress bar'
+            cand --quiet 'Show no progress bar, and say nothing about tables built or rebuilt'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -245,7 +245,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
             cand --pkcs12-password-file 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE'
             cand --apply 'Write main.cf and master.cf (with a backup) instead of printing the lines'
-            cand --quiet 'Show no progress bar'
+            cand --quiet 'Show no progress bar, and say nothing about tables built or rebuilt'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -263,7 +263,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --all 'Show every client, also those already in the clientcerts source'
             cand --approve 'Ask, for each unknown client, whether to add it, under which name and as which fingerprint (needs a terminal)'
             cand --no-compile 'Do not rebuild the compiled tables next to the source file (with --approve)'
-            cand --quiet 'Show no progress bar'
+            cand --quiet 'Show no progress bar, and say nothing about tables built or rebuilt'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -286,7 +286,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --pkcs12-password-file 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE'
             cand --tls 'Implicit TLS (the default on port 465) instead of STARTTLS'
             cand --rpk 'Offer a raw public key (RFC 7250; TLS 1.3, Postfix 3.9+ with smtpd_tls_enable_rpk) instead of the certificate'
-            cand --quiet 'Show no progress bar'
+            cand --quiet 'Show no progress bar, and say nothing about tables built or rebuilt'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -297,7 +297,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
             cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
             cand --pkcs12-password-file 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE'
-            cand --quiet 'Show no progress bar'
+            cand --quiet 'Show no progress bar, and say nothing about tables built or rebuilt'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -308,7 +308,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
             cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
             cand --pkcs12-password-file 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE'
-            cand --quiet 'Show no progress bar'
+            cand --quiet 'Show no progress bar, and say nothing about tables built or rebuilt'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand init 'Create the ccert tables (or migrate them in place) and write the pgsql_table(5) file'
@@ -318,6 +318,9 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --dbname 'Database name'
             cand --user 'Database user Postfix and ccert connect as'
             cand --password-file 'Read the password from the first line of FILE'
+            cand --lookup-user 'Also create a read-only database role for Postfix''s lookups, with its own CF'
+            cand --lookup-cf 'Where to write the lookup role''s pgsql_table(5) file'
+            cand --lookup-password-file 'Read the lookup role''s password from the first line of FILE (default: random)'
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
             cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
@@ -325,7 +328,8 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
             cand --pkcs12-password-file 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE'
             cand --force 'Replace an existing CF file'
-            cand --quiet 'Show no progress bar'
+            cand --print-sql 'Print the SQL that creates the lookup role and change nothing'
+            cand --quiet 'Show no progress bar, and say nothing about tables built or rebuilt'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -336,7 +340,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
             cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
             cand --pkcs12-password-file 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE'
-            cand --quiet 'Show no progress bar'
+            cand --quiet 'Show no progress bar, and say nothing about tables built or rebuilt'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -351,7 +355,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --pkcs12-password-file 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE'
             cand --force 'Write the copy although the database (its id) or the list (pgsql:CF) is not the one FILE was copied from; implies --allow-shrink'
             cand --allow-shrink 'Write the copy although it removes more than half of FILE''s entries'
-            cand --quiet 'Show no progress bar'
+            cand --quiet 'Show no progress bar, and say nothing about tables built or rebuilt'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -367,7 +371,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --check 'Change nothing; exit 2 when something would change'
             cand --diff 'Show the source lines that change (`-` old, `+` new)'
             cand --no-compile 'Do not rebuild the compiled tables next to the source file'
-            cand --quiet 'Show no progress bar'
+            cand --quiet 'Show no progress bar, and say nothing about tables built or rebuilt'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -384,7 +388,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
             cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
             cand --pkcs12-password-file 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE'
-            cand --quiet 'Show no progress bar'
+            cand --quiet 'Show no progress bar, and say nothing about tables built or rebuilt'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }

@@ -54,11 +54,13 @@ pub struct Cli {
     #[arg(long = "map", global = true, value_name = "PATH|pgsql:CF")]
     pub map: Option<PathBuf>,
 
-    /// Show no progress bar.
+    /// Show no progress bar, and say nothing about tables built or rebuilt.
     ///
     /// Long work (compiling or rebuilding a big table) shows progress on
-    /// standard error when it is a terminal; this turns it off. Output for
-    /// scripts never contains progress.
+    /// standard error when it is a terminal, and add, remove and rehash name
+    /// each table they built or rebuilt there; this turns both off. Notices,
+    /// warnings and errors are still said. Output for scripts never contains
+    /// progress.
     #[arg(long, global = true)]
     pub quiet: bool,
 
@@ -624,13 +626,16 @@ pub enum ProbeFormat {
                   RCPT TO an outside address and QUITs without DATA: no mail is ever sent.\n\n\
                   Reports the TLS version and cipher, the server certificate, whether the \
                   server asked for a client certificate (and the CA names it sent), the \
-                  fingerprints the server will look up, and a verdict: permitted (250), \
-                  refused (5xx), temporary failure (4xx: the server's table lookup failed), \
-                  no certificate requested, TLS refused, timed out (--timeout bounds the \
+                  fingerprints the server will look up, and a verdict: permitted (250, and \
+                  refused in a second session without the certificate), \
+                  permitted-without-certificate (250 also without it: mynetworks, SASL, an \
+                  open relay), refused (5xx, or 4xx Relay access denied), temporary failure \
+                  (other 4xx), no certificate requested, TLS refused, timed out (--timeout bounds the \
                   whole dialogue, however slowly the server sends), or reply too long (a line \
-                  over 2048 bytes, or a reply over 100 lines or 32 KiB). --helo, --from and \
-                  --to must not hold control characters.\n\n\
-                  Exit status: 0 only when relaying is permitted.\n\n\
+                  over 2048 bytes, or a reply over 100 lines or 32 KiB); each refusal names \
+                  its likely cause from the reply text. --helo, --from and --to must not hold \
+                  control characters.\n\n\
+                  Exit status: 0 only when relaying is permitted because of the certificate.\n\n\
                   Examples:\n  ccert probe mail.example.com:587 --cert host.pem --key host.key\n  \
                   ccert probe mail.example.com:465 --cert host.pem --key host.key --format json"
 )]
@@ -728,8 +733,26 @@ pub enum DbCommand {
                   HOST forms (pgsql_table(5)): inet:db.example.com:5432, db.example.com, \
                   unix:/run/postgresql (a socket directory), or a URI \
                   postgresql://db.example.com/mail?sslmode=verify-full (Postfix 3.10+; \
-                  3.7-3.9 take postgresql: URIs only).\n\n\
+                  3.7-3.9 take postgresql: URIs only). With a URI, --user, the password and \
+                  --dbname are written into the URI (percent-encoded), because Postfix hands \
+                  the URI to libpq and ignores the file's user, password and dbname for it.\n\n\
+                  TLS: use a URI with sslmode=verify-full (and sslrootcert=FILE, the CA that \
+                  signed the server's certificate) for any server across a network. libpq's \
+                  default, sslmode=prefer, and require check no certificate: the password \
+                  goes to whichever server answers on the address, and prefer silently falls \
+                  back to no TLS. A plain host name gets prefer in Postfix. db init and \
+                  doctor warn about a non-loopback host without verify-ca or verify-full.\n\n\
+                  Least privilege: --lookup-user NAME also creates a role that can only \
+                  SELECT from ccert_clientcerts (random password, or --lookup-password-file) \
+                  and writes its own file (--lookup-cf; default CF with -lookup before the \
+                  first dot). Point relay_clientcerts at that file and edit with --map \
+                  pgsql:CF. Creating a role needs CREATEROLE; --print-sql prints the \
+                  statements for a database administrator instead and changes nothing.\n\n\
                   Examples:\n  ccert db init pgsql:/etc/postfix/clientcerts.pgsql.cf \\\n      \
+                  --hosts 'postgresql://db.example.com/mail?sslmode=verify-full&sslrootcert=\
+                  /etc/postfix/pg-ca.pem' \\\n      --user postfix --password-file /root/pg.pw \
+                  --lookup-user postfix_lookup\n  \
+                  ccert db init pgsql:/etc/postfix/clientcerts.pgsql.cf \\\n      \
                   --hosts db1.example.com,db2.example.com --dbname mail --user postfix \\\n      \
                   --password-file /root/pg.pw\n  \
                   ccert db init pgsql:/etc/postfix/clientcerts.pgsql.cf"
@@ -753,6 +776,18 @@ pub struct DbInitArgs {
     /// Replace an existing CF file
     #[arg(long)]
     pub force: bool,
+    /// Also create a read-only database role for Postfix's lookups, with its own CF
+    #[arg(long, value_name = "NAME")]
+    pub lookup_user: Option<String>,
+    /// Where to write the lookup role's pgsql_table(5) file
+    #[arg(long, value_name = "FILE", requires = "lookup_user")]
+    pub lookup_cf: Option<PathBuf>,
+    /// Read the lookup role's password from the first line of FILE (default: random)
+    #[arg(long, value_name = "FILE", requires = "lookup_user")]
+    pub lookup_password_file: Option<PathBuf>,
+    /// Print the SQL that creates the lookup role and change nothing
+    #[arg(long, requires = "lookup_user")]
+    pub print_sql: bool,
 }
 
 /// Arguments of `ccert import`.
@@ -811,9 +846,58 @@ pub struct SyncArgs {
     pub allow_shrink: bool,
 }
 
-/// The clap command tree, for man pages and completions.
+/// How a subcommand's help begins the pointer to the global options.
+pub const GLOBAL_POINTER: &str = "Global options (";
+
+/// The clap command tree, for parsing, man pages and completions.
+///
+/// The global options (`-c`, `--map`, `--quiet`, `--postfix-version`,
+/// `--postfix-build`) are described once, in `ccert --help`: each
+/// subcommand gets a copy whose help is hidden (clap then does not
+/// propagate its own), so `ccert add -c DIR` still works and completes,
+/// and its help says where they are.
 pub fn command() -> clap::Command {
-    <Cli as clap::CommandFactory>::command()
+    let cmd = <Cli as clap::CommandFactory>::command();
+    let globals: Vec<clap::Arg> = cmd
+        .get_arguments()
+        .filter(|a| a.is_global_set())
+        .cloned()
+        .collect();
+    let listed: Vec<String> = globals
+        .iter()
+        .map(|a| match (a.get_short(), a.get_long()) {
+            (Some(short), _) => format!("-{short}"),
+            (None, Some(long)) => format!("--{long}"),
+            (None, None) => a.get_id().to_string(),
+        })
+        .collect();
+    let pointer = format!(
+        "{GLOBAL_POINTER}{}) are described in `ccert --help`.",
+        listed.join(", ")
+    );
+    hide_globals(cmd, &globals, &pointer)
+}
+
+/// Gives every subcommand of `cmd` (and theirs) hidden copies of `globals`
+/// and the `pointer` to where they are described.
+fn hide_globals(mut cmd: clap::Command, globals: &[clap::Arg], pointer: &str) -> clap::Command {
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    for name in names {
+        cmd = cmd.mut_subcommand(name, |mut sub| {
+            for arg in globals {
+                sub = sub.arg(arg.clone().hide_short_help(true).hide_long_help(true));
+            }
+            let after = match sub.get_after_help() {
+                Some(text) => format!("{text}\n\n{pointer}"),
+                None => pointer.to_string(),
+            };
+            hide_globals(sub.after_help(after), globals, pointer)
+        });
+    }
+    cmd
 }
 
 #[cfg(test)]

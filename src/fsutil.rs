@@ -168,6 +168,107 @@ pub fn file_kind(t: &fs::FileType) -> &'static str {
     }
 }
 
+/// A path that names something other than a regular file (a FIFO, a
+/// device, a directory, a socket): the one error ccert gives for it,
+/// wherever an admin-given path is read. Opening a FIFO waits for a writer
+/// and a device such as /dev/zero never ends, so neither is ever read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("is a {kind}, not a regular file")]
+pub struct NotRegular {
+    /// What it is instead ("FIFO", "character device" …).
+    pub kind: &'static str,
+}
+
+/// A file larger than the bound its reader allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("is larger than {}, more than such a file ever holds; is it the right file?", human_size(*.limit))]
+pub struct TooLarge {
+    /// The bound, in bytes.
+    pub limit: u64,
+}
+
+/// `n` bytes in words (`64 MiB`, `4 KiB`, `100 bytes`).
+pub fn human_size(n: u64) -> String {
+    if n >= 1 << 20 && n % (1 << 20) == 0 {
+        format!("{} MiB", n >> 20)
+    } else if n >= 1 << 10 && n % (1 << 10) == 0 {
+        format!("{} KiB", n >> 10)
+    } else {
+        format!("{n} bytes")
+    }
+}
+
+/// Bounds for the files an admin names, each far above any real file of
+/// its kind (see docs/limits.md).
+pub mod limits {
+    /// A password file (`--password-file`, `--pkcs12-password-file`).
+    pub const PASSWORD_FILE: u64 = 64 * 1024;
+    /// A configuration file (`main.cf`, `master.cf`, a pgsql_table(5) `.cf`).
+    pub const CONFIG_FILE: u64 = 16 * 1024 * 1024;
+    /// A PEM private key (`probe --key`, `client-config --key`).
+    pub const KEY_FILE: u64 = 1024 * 1024;
+    /// A CA bundle (`sslrootcert=`).
+    pub const CA_BUNDLE: u64 = 64 * 1024 * 1024;
+    /// A clientcerts source read whole (`import`).
+    pub const SOURCE_FILE: u64 = 1024 * 1024 * 1024;
+}
+
+/// Refuses a path that exists but is not a regular file (following
+/// symlinks, as a read would). A missing file is left to the caller's open.
+pub fn check_regular(path: &Path) -> Result<(), NotRegular> {
+    match fs::metadata(path) {
+        Ok(meta) if !meta.is_file() => Err(NotRegular {
+            kind: file_kind(&meta.file_type()),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Opens an admin-given file for reading, refusing anything but a regular
+/// file: `O_NONBLOCK` keeps a FIFO (or one swapped in after a check) from
+/// blocking the open, and the open file's type is checked. The errors are
+/// `io::Error`s (kind `InvalidInput`) whose text is [`NotRegular`]'s, so
+/// callers report them like any read error.
+pub fn open_regular(path: &Path) -> io::Result<File> {
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            NotRegular {
+                kind: file_kind(&meta.file_type()),
+            },
+        ));
+    }
+    Ok(file)
+}
+
+/// Reads a whole admin-given file of at most `limit` bytes: refuses FIFOs
+/// and devices ([`open_regular`]) and stops at `limit` + 1 bytes (a file
+/// that grows while read is bounded too).
+pub fn read_bounded(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let file = open_regular(path)?;
+    let mut bytes = Vec::new();
+    file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            TooLarge { limit },
+        ));
+    }
+    Ok(bytes)
+}
+
+/// [`read_bounded`] as UTF-8 text (an `InvalidData` error otherwise).
+pub fn read_to_string_bounded(path: &Path, limit: u64) -> io::Result<String> {
+    String::from_utf8(read_bounded(path, limit)?)
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "is not UTF-8 text"))
+}
+
 /// The directory a path lives in (`.` for a bare file name).
 pub fn parent_dir(path: &Path) -> &Path {
     match path.parent() {
@@ -278,6 +379,25 @@ pub fn unlock(file: &File, kind: LockKind) -> io::Result<()> {
         LockKind::Flock => sys::flock(file, Flock::Unlock),
         LockKind::Fcntl => sys::fcntl_lock(file, None),
     }
+}
+
+/// Whether another process holds a `flock()` on `path` (an edit, a compile
+/// or a `ccert sync` writing it). Opened without blocking, so a FIFO never
+/// hangs the check; a missing or unreadable file is not busy.
+pub fn flock_busy(path: &Path) -> bool {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let Ok(file) = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+    else {
+        return false;
+    };
+    if !file.metadata().is_ok_and(|m| m.is_file()) {
+        return false;
+    }
+    // Released when `file` closes below.
+    sys::flock(&file, Flock::ExclusiveNow).is_err()
 }
 
 #[cfg(test)]

@@ -146,6 +146,7 @@ pub(crate) fn fingerprint(fleet: &Fleet, cert: &Path) -> String {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "postgresql", ignore = "needs postgresql")]
 fn init_writes_the_cf_once_and_never_prints_the_password() {
     let Some(f) = Fleet::new("init_writes_the_cf_once_and_never_prints_the_password") else {
         return;
@@ -227,6 +228,7 @@ fn group_id(name: &str) -> Option<u32> {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "postgresql", ignore = "needs postgresql")]
 fn edits_work_on_pgsql_as_on_a_file() {
     let Some(f) = Fleet::new("edits_work_on_pgsql_as_on_a_file") else {
         return;
@@ -341,6 +343,7 @@ fn edits_work_on_pgsql_as_on_a_file() {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "postgresql", ignore = "needs postgresql")]
 fn relay_clientcerts_names_the_list() {
     let Some(f) = Fleet::new("relay_clientcerts_names_the_list") else {
         return;
@@ -360,6 +363,7 @@ fn relay_clientcerts_names_the_list() {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "postgresql", ignore = "needs postgresql")]
 fn rehash_rewrites_every_row_from_the_stored_certificates() {
     let Some(f) = Fleet::new("rehash_rewrites_every_row_from_the_stored_certificates") else {
         return;
@@ -411,6 +415,7 @@ fn rehash_rewrites_every_row_from_the_stored_certificates() {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "postgresql", ignore = "needs postgresql")]
 fn import_keeps_names_metadata_and_certificates_and_is_idempotent() {
     let Some(f) = Fleet::new("import_keeps_names_metadata_and_certificates_and_is_idempotent")
     else {
@@ -451,6 +456,7 @@ fn import_keeps_names_metadata_and_certificates_and_is_idempotent() {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "postgresql", ignore = "needs postgresql")]
 fn sync_writes_a_local_table_only_when_the_database_changed() {
     let Some(f) = Fleet::new("sync_writes_a_local_table_only_when_the_database_changed") else {
         return;
@@ -561,6 +567,7 @@ fn sync_writes_a_local_table_only_when_the_database_changed() {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "postgresql", ignore = "needs postgresql")]
 fn failures_are_one_line_naming_the_cf() {
     let Some(mut f) = Fleet::new("failures_are_one_line_naming_the_cf") else {
         return;
@@ -576,7 +583,10 @@ fn failures_are_one_line_naming_the_cf() {
     // A bad .cf line.
     fs::write(&f.cf, "hosts = db:notaport\ndbname = mail\n").unwrap();
     let err = f.fails(&["--map", &map, "list"]);
-    assert!(err.contains(&format!("{cf}:1: hosts:")), "{err}");
+    assert!(
+        err.contains(&format!("{cf}:1: hosts item 1 of 1:")),
+        "{err}"
+    );
     // No schema.
     fs::write(&f.cf, good.replace("dbname = mail", "dbname = postgres")).unwrap();
     let err = f.fails(&["--map", &map, "list"]);
@@ -614,6 +624,10 @@ fn failures_are_one_line_naming_the_cf() {
 }
 
 #[test]
+#[cfg_attr(
+    any(ccert_missing = "postgresql", ccert_missing = "openssl"),
+    ignore = "needs postgresql and openssl"
+)]
 fn tls_require_and_verify_full_through_the_uri() {
     let Some(openssl) = oracle::require("openssl", "tls_require_and_verify_full_through_the_uri")
     else {
@@ -684,6 +698,7 @@ fn tls_require_and_verify_full_through_the_uri() {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "postgresql", ignore = "needs postgresql")]
 fn unix_socket_hosts_and_schema_migration() {
     let Some(f) = Fleet::new("unix_socket_hosts_and_schema_migration") else {
         return;
@@ -731,6 +746,7 @@ fn unix_socket_hosts_and_schema_migration() {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "postgresql", ignore = "needs postgresql")]
 fn doctor_checks_pgsql_tables() {
     let Some(mut f) = Fleet::new("doctor_checks_pgsql_tables") else {
         return;
@@ -802,6 +818,7 @@ fn doctor_checks_pgsql_tables() {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "postgresql", ignore = "needs postgresql")]
 fn concurrent_editors_lose_nothing() {
     let Some(f) = Fleet::new("concurrent_editors_lose_nothing") else {
         return;

@@ -9,6 +9,7 @@
 //! * [`name`]: distinguished names as one readable line.
 //! * [`Certificate`]: one parsed certificate with the DER bytes Postfix hashes.
 
+pub mod chain;
 pub mod der;
 pub mod digest;
 pub mod name;
@@ -103,8 +104,13 @@ pub enum CertError {
     Container(#[from] ContainerError),
     /// A well-framed DER object that is not a valid X.509 certificate.
     #[error(
-        "{}{}: not a valid X.509 certificate: {reason}{}",
+        "{}{}: {}{reason}{}",
         shown(path), at_line(*line),
+        if [x509::IS_CRL, x509::IS_CSR].contains(&reason.as_str()) {
+            ""
+        } else {
+            "not a valid X.509 certificate: "
+        },
         if line.is_none() && reason.starts_with(x509::NOT_THREE_PARTS) {
             "; is this DER file a key or a request?"
         } else {
@@ -327,7 +333,7 @@ pub fn read_certificates(
             .read_to_end(&mut bytes)
             .map_err(io)?;
     } else {
-        std::fs::File::open(path)
+        crate::fsutil::open_regular(path)
             .map_err(io)?
             .take(MAX_INPUT + 1)
             .read_to_end(&mut bytes)

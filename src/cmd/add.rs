@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use crate::cert::chain::Bundle;
 use anyhow::{Context as _, bail};
 use time::OffsetDateTime;
 
@@ -216,11 +217,22 @@ fn plan(
     let Some(cert) = certs.first() else {
         bail!("{shown}: no certificate found; give a PEM or DER certificate file");
     };
-    if certs.len() > 1 {
-        tell!(
-            "ccert: notice: {shown}: using the first of {} certificates (the others look like its chain)",
+    match crate::cert::chain::bundle(&certs) {
+        Bundle::Single => {}
+        Bundle::Chain => tell!(
+            "ccert: notice: {shown}: using the first of {} certificates (the others are its issuer chain)",
             certs.len()
-        );
+        ),
+        Bundle::Unrelated { at } => bail!(
+            "{shown}: holds {} certificates that are not one certificate and its issuer chain \
+             (certificate {} \"{}\" is not issued by certificate {} \"{}\"); give each client \
+             certificate in a file of its own",
+            certs.len(),
+            at + 1,
+            crate::cert::name::terminal_safe(&certs[at].subject),
+            at + 2,
+            crate::cert::name::terminal_safe(&certs[at + 1].subject)
+        ),
     }
     let name = match (&args.name, &cert.common_name) {
         (Some(name), _) => name.clone(),

@@ -83,11 +83,20 @@ impl Context {
     /// The digest to use when none was given: the effective
     /// smtpd_tls_fingerprint_digest when a configuration is present, else
     /// sha256. A digest ccert does not know is an error naming its line.
+    ///
+    /// Without postconf, a digest that another release's defaults would
+    /// change (main.cf does not set it) is said once, with the way out.
     pub fn default_digest(&self) -> anyhow::Result<DigestAlgorithm> {
-        Ok(self
-            .postfix()?
-            .fingerprint_digest()?
-            .unwrap_or(DigestAlgorithm::Sha256))
+        let cfg = self.postfix()?;
+        let digest = cfg.fingerprint_digest()?.unwrap_or(DigestAlgorithm::Sha256);
+        if let Some(notice) = cfg
+            .assumed(&format!("smtpd_tls_fingerprint_digest = {digest}"), |c| {
+                c.fingerprint_digest().ok().flatten()
+            })
+        {
+            self.notice(&notice);
+        }
+        Ok(digest)
     }
 
     /// Whether entries should be public-key fingerprints when the user did

@@ -25,8 +25,14 @@ pub fn run(args: &ImportArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let path = &args.source;
     // Streamed from the file to the server: memory stays small whatever the
     // source's size (docs/fleet.md#memory-at-fleet-scale).
-    let file = std::fs::File::open(path)
-        .with_context(|| format!("reading the clientcerts source {}", path.display()))?;
+    // A regular file only: a FIFO or a device would never end.
+    let file = crate::fsutil::open_regular(path).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: cannot read the clientcerts source: {}",
+            path.display(),
+            crate::report::describe_io(&e)
+        )
+    })?;
     let mut reader =
         RecordReader::new(std::io::BufReader::with_capacity(1 << 16, file)).with_comments();
     let mut index = CertStore::for_source(path).index(&mut |w| tell!("ccert: warning: {w}"));
@@ -38,7 +44,7 @@ pub fn run(args: &ImportArgs, ctx: &Context) -> anyhow::Result<Outcome> {
                 Ok(item) => item,
                 Err(e) => {
                     return Some(Err(format!(
-                        "reading the clientcerts source {}: {e}",
+                        "reading the clientcerts source {}: {e}; nothing was imported",
                         path.display()
                     )));
                 }
@@ -59,6 +65,18 @@ pub fn run(args: &ImportArgs, ctx: &Context) -> anyhow::Result<Outcome> {
                 }
                 Item::Record(r) => r,
             };
+            // The check add makes (one for every path into the list): a name
+            // sync could not write back to a source file stops the import,
+            // with its line; the transaction is rolled back.
+            if let Ok(name) = std::str::from_utf8(&r.value)
+                && let Err(why) = crate::source::check_value(name.as_bytes())
+            {
+                return Some(Err(format!(
+                    "{}, line {}: {why}; nothing was imported (fix the name, then import again)",
+                    path.display(),
+                    r.line
+                )));
+            }
             let above = comments.above(r.lines.start);
             match entry_of(&r, above.as_deref(), &mut index) {
                 Ok(Some(entry)) => {
@@ -75,7 +93,7 @@ pub fn run(args: &ImportArgs, ctx: &Context) -> anyhow::Result<Outcome> {
                 }
                 Err(e) => {
                     return Some(Err(format!(
-                        "{}: reading the stored certificates: {e}",
+                        "{}: reading the stored certificates: {e}; nothing was imported",
                         path.display()
                     )));
                 }
@@ -83,6 +101,7 @@ pub fn run(args: &ImportArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         }
     });
     let mut store = PgsqlStore::open(&cf)?;
+    super::store_edge::announce_waits(&mut store);
     let report = store.import(entries)?;
     for (fp, db_name, src_name) in &report.conflicts {
         tell!(

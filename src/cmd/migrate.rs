@@ -3,6 +3,13 @@
 //! table from its source, then prints (or with --apply writes, atomically and
 //! with a backup) the main.cf and master.cf lines naming it. The old table
 //! stays: the running Postfix reads it until `postfix reload`.
+//!
+//! `--apply` writes master.cf before main.cf, and finds the tables to move
+//! in both (main.cf's settings and every smtpd service's `-o` overrides): a
+//! run killed between the two writes, or a master.cf that still names a
+//! `hash:` table main.cf no longer does, is finished by the next run. The
+//! temp files of killed runs are swept first; comment lines are never
+//! rewritten.
 
 use std::path::{Path, PathBuf};
 
@@ -22,8 +29,31 @@ use super::{Context, Outcome};
 pub fn run(args: &MigrateArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let to = MapType::from(args.to);
     let cfg = ctx.postfix()?;
-    let old: Vec<_> = ctx
-        .configured_tables()?
+    let mut tables = ctx.configured_tables()?;
+    // A service's own relay_clientcerts (`-o relay_clientcerts=…`), which
+    // main.cf's may no longer match (a run killed between the two writes).
+    for s in cfg.services().iter().filter(|s| s.is_smtpd()) {
+        let value = cfg
+            .effective_for_service(s, "relay_clientcerts")
+            .unwrap_or_default();
+        for item in restrictions::items(&value) {
+            let Ok(expanded) = cfg.expand(&item) else {
+                continue;
+            };
+            let table = crate::postfix::TableRef::parse(&expanded);
+            if table.table_type.is_some()
+                && !tables
+                    .iter()
+                    .any(|c| c.table.table_type == table.table_type && c.table.name == table.name)
+            {
+                tables.push(crate::postfix::ConfiguredTable {
+                    table,
+                    setting: format!("{}: relay_clientcerts", s.id()),
+                });
+            }
+        }
+    }
+    let old: Vec<_> = tables
         .into_iter()
         .filter(|c| {
             c.table
@@ -42,7 +72,7 @@ pub fn run(args: &MigrateArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let files = [cfg.main_cf_path(), cfg.master_cf_path()];
     let mut texts: Vec<Option<String>> = files
         .iter()
-        .map(|f| std::fs::read_to_string(f).ok())
+        .map(|f| crate::fsutil::read_to_string_bounded(f, crate::fsutil::limits::CONFIG_FILE).ok())
         .collect();
     let mut changes: Vec<(usize, ChangedLine)> = Vec::new();
     for table in &old {
@@ -97,7 +127,13 @@ pub fn run(args: &MigrateArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Success);
     }
     let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
-    for (i, file) in files.iter().enumerate() {
+    for file in &files {
+        // Temp files of a killed run (of the files and of their backups).
+        crate::fsutil::remove_stale_temps(file);
+    }
+    // master.cf first: until main.cf is written too, the next run still
+    // sees the old table there and finishes the job.
+    for (i, file) in files.iter().enumerate().rev() {
         if !changes.iter().any(|(j, _)| *j == i) {
             continue;
         }
@@ -160,7 +196,8 @@ fn backup_path(file: &Path, stamp: i64) -> PathBuf {
 fn write_with_backup(file: &Path, backup: &Path, text: &str) -> anyhow::Result<()> {
     let perms = Permissions::of_existing(file)
         .with_context(|| format!("{}: cannot read its owner and mode", file.display()))?;
-    let old = std::fs::read(file).with_context(|| format!("{}: cannot read", file.display()))?;
+    let old = crate::fsutil::read_bounded(file, crate::fsutil::limits::CONFIG_FILE)
+        .with_context(|| format!("{}: cannot read", file.display()))?;
     write_atomic(backup, &old, &perms)
         .with_context(|| format!("{}: cannot write the backup", backup.display()))?;
     write_atomic(file, text.as_bytes(), &perms)

@@ -141,7 +141,11 @@ impl Passwords {
         let from_file = match file {
             None => None,
             Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|e| {
+                let text = crate::fsutil::read_to_string_bounded(
+                    path,
+                    crate::fsutil::limits::PASSWORD_FILE,
+                )
+                .map_err(|e| {
                     anyhow::anyhow!(
                         "{}: cannot read the password file: {}",
                         path.display(),
@@ -339,6 +343,9 @@ fn rebuild_tables(source: &Path, ctx: &Context) -> anyhow::Result<()> {
         ctx,
     )
     .map_err(|e| failed(&e))?;
+    if ctx.quiet {
+        return Ok(());
+    }
     let mut err = std::io::stderr().lock();
     for report in &reports {
         let verb = if existed.contains(&report.table) {

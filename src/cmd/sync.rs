@@ -54,6 +54,12 @@ pub fn run(args: &SyncArgs, _ctx: &Context) -> anyhow::Result<Outcome> {
     };
     let file = &std::path::PathBuf::from(&to.name);
     let shown = map_type.postfix_name(file);
+    // A sync timer must never pile up runs: when another ccert holds FILE
+    // (a sync still writing it), this one leaves at once; that run does the work.
+    if crate::fsutil::flock_busy(file) {
+        say!("{shown}: another ccert run is writing it; skipped");
+        return Ok(Outcome::Success);
+    }
     // Connect before touching FILE: with the database down nothing is created.
     let mut store = PgsqlStore::open(&cf)?;
     let source_name = store.postfix_name();

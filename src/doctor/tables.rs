@@ -163,7 +163,27 @@ impl Doctor {
         let compile = format!("ccert compile {kind}:{}", source.display());
         let table_meta = std::fs::metadata(table).ok();
         let source_meta = std::fs::metadata(source).ok();
+        // A table of another type built from the same source (the quick
+        // start's `compile lmdb:` under a `hash:` setting) is named: it is
+        // what the admin most likely meant.
+        let built: Vec<String> = crate::maps::MapType::ALL
+            .into_iter()
+            .filter(|t| t.name() != kind && t.table_path(source).exists())
+            .map(|t| format!("{}:{}", t.name(), source.display()))
+            .collect();
         match (&table_meta, &source_meta) {
+            (None, _) if source_meta.is_some() && !built.is_empty() => self.add(
+                Finding::error(format!(
+                    "table {} is missing, but {} exists",
+                    table.display(),
+                    built.join(" and ")
+                ))
+                .file(table)
+                .fix(format!(
+                    "name {} in main.cf instead, or build this one: {compile}",
+                    built[0]
+                )),
+            ),
             (None, _) => self.add(
                 Finding::error(format!(
                     "table {} is missing{}",

@@ -223,6 +223,10 @@ pub trait ListStore {
     /// `pubkey`) from the stored certificates, in one transaction.
     fn rehash(&mut self, digest: DigestAlgorithm, pubkey: bool)
     -> Result<RehashReport, StoreError>;
+
+    /// Sets what to call once when an edit finds the list held by another
+    /// session and starts waiting for it (a notice on a terminal).
+    fn on_wait(&mut self, _notice: Box<dyn FnMut()>) {}
 }
 
 /// The order [`ListStore::each_entry`] hands entries in.
@@ -232,6 +236,15 @@ pub enum EntryOrder {
     Name,
     /// By fingerprint (`dump`, `sync`).
     Fingerprint,
+}
+
+/// The one check every entry passes before it enters a list, whatever the
+/// path (`add`, `add --fingerprint`, `import`, `log --approve`): the name
+/// must be one postmap stores exactly as written
+/// ([`crate::source::check_value`]), or `sync` could not write it to a
+/// source file and the sync servers would differ from the database.
+pub fn check_entry(entry: &NewEntry) -> Result<(), crate::source::EditError> {
+    crate::source::check_value(entry.name.as_bytes())
 }
 
 /// Recognises a map name that is a store, not a file: `pgsql:/path.cf`,
@@ -361,7 +374,7 @@ pub fn synced_from(path: &Path) -> Option<String> {
         return None;
     }
     let mut head = Vec::new();
-    std::fs::File::open(path)
+    crate::fsutil::open_regular(path)
         .ok()?
         .take(4096)
         .read_to_end(&mut head)

@@ -55,12 +55,12 @@ pub enum MapError {
     },
     /// The source is not a regular file (a FIFO, device, directory …);
     /// refused before anything is read or created.
-    #[error("{path}: is a {kind}, not a regular file; a map source must be a regular file")]
+    #[error("{path}: {not}; a map source must be a regular file")]
     NotRegular {
         /// The source.
         path: PathBuf,
         /// What it is instead.
-        kind: &'static str,
+        not: crate::fsutil::NotRegular,
     },
     /// A backend-specific failure (LMDB, SQLite) with its message.
     #[error("{path}: {message}")]

@@ -153,10 +153,13 @@ pub struct PostfixConfig {
     builtin: HashMap<String, String>,
     /// Things to tell the user once (postconf failed …).
     pub notices: Vec<String>,
+    /// Why the built-in defaults of an assumed release are used, when no
+    /// postconf was found (see [`Self::assumed`]).
+    assumed: Option<String>,
 }
 
 fn read_optional(path: &Path) -> Result<Option<String>, ConfigError> {
-    match std::fs::read(path) {
+    match crate::fsutil::read_bounded(path, crate::fsutil::limits::CONFIG_FILE) {
         Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(source) => Err(ConfigError::Io {
@@ -222,9 +225,11 @@ impl PostfixConfig {
                 } else {
                     "no postconf found".to_string()
                 };
+                // Not said here: most answers are the same for every
+                // release. A command says it where the assumption decides
+                // an answer ([`Self::assumed`]); doctor names it in its first line.
                 if choice.lookup != postconf::Lookup::Disabled {
-                    cfg.notices
-                        .push(format!("{}; using built-in defaults", assumed(&why)));
+                    cfg.assumed = Some(why.clone());
                 }
                 cfg.use_builtin(Release::ASSUMED, flavour, why);
             }
@@ -242,6 +247,61 @@ impl PostfixConfig {
             flavour,
             why,
         };
+    }
+
+    /// The notice for an answer that depends on the assumed release: `None`
+    /// unless no postconf was found (postconf's own values, a named
+    /// `--postfix-version` and `CCERT_POSTCONF=none` assume nothing), or
+    /// when `answer` is the same under the built-in defaults of every
+    /// release and build ccert knows (from main.cf's compatibility_level on). `what` names the answer
+    /// (`smtpd_tls_fingerprint_digest = sha256`).
+    pub fn assumed<T: PartialEq>(
+        &self,
+        what: &str,
+        answer: impl Fn(&PostfixConfig) -> T,
+    ) -> Option<String> {
+        let why = self.assumed.as_deref()?;
+        let Source::BuiltIn {
+            release, flavour, ..
+        } = &self.source
+        else {
+            return None;
+        };
+        let here = answer(self);
+        // A main.cf with `compatibility_level = 3.6` is written for 3.6 or
+        // later (the level names the release whose defaults it keeps): an
+        // older release's answer is no alternative.
+        let oldest = self
+            .main
+            .get("compatibility_level")
+            .and_then(|p| p.value.trim().parse::<Release>().ok());
+        let differs = Release::DISTINCT
+            .into_iter()
+            .filter(|r| {
+                oldest.is_none_or(|o| {
+                    // The release of the span the level falls in counts.
+                    Release::DISTINCT
+                        .iter()
+                        .rev()
+                        .find(|d| **d <= o)
+                        .is_none_or(|d| r >= d)
+                })
+            })
+            .any(|r| {
+                [Flavour::Upstream, Flavour::Debian, Flavour::NoBdb]
+                    .into_iter()
+                    .any(|f| {
+                        let mut other = self.clone();
+                        other.use_builtin(r, f, String::new());
+                        answer(&other) != here
+                    })
+            });
+        differs.then(|| {
+            format!(
+                "{why}: {what} is the built-in default of Postfix {release} ({flavour} build), \
+                 and other releases differ; set it in main.cf or give --postfix-version"
+            )
+        })
     }
 
     /// Where the values come from.

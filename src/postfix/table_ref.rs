@@ -270,20 +270,34 @@ impl PostfixConfig {
             None => None,
         };
         let path = PathBuf::from(&table.name);
+        let mut notices = Vec::new();
         let kind = match written.or(explicit.map(|t| TableType::from_name(t.name()))) {
             Some(t) => t,
-            None => TableType::from_name(&self.configured_type_of(&path).unwrap_or_else(|| {
-                self.get("default_database_type")
-                    .filter(|_| self.present)
-                    .map(|t| t.trim().to_string())
-                    .unwrap_or_else(|| "lmdb".to_string())
-            })),
+            None => match self.configured_type_of(&path) {
+                Some(t) => TableType::from_name(&t),
+                None if self.present => {
+                    let default = |c: &PostfixConfig| {
+                        c.get("default_database_type")
+                            .map(|t| t.trim().to_string())
+                            .unwrap_or_else(|| "lmdb".to_string())
+                    };
+                    let kind = default(self);
+                    // Without postconf, a type another release's defaults
+                    // would change is said once, with the way out.
+                    if let Some(notice) =
+                        self.assumed(&format!("default_database_type = {kind}"), default)
+                    {
+                        notices.push(notice);
+                    }
+                    TableType::from_name(&kind)
+                }
+                None => TableType::from_name("lmdb"),
+            },
         };
         let type_name = kind.name().to_string();
         // A sqlite table may be named on the command line by its source
         // (`compile sqlite:SOURCE`) as well as by its `.sqlite.cf` file.
         let source = source_of(&type_name, &path).unwrap_or(path);
-        let mut notices = Vec::new();
         let mut opened = type_name.clone();
         if kind.is_berkeley_db()
             && let Some((setting, line)) = redirect::ignored_setting(self)

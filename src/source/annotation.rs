@@ -19,6 +19,14 @@ use crate::cert::{DigestAlgorithm, Fingerprint};
 /// The marker that starts a ccert comment (after `#` and blanks).
 pub const MARKER: &str = "ccert:";
 
+/// The most characters of a subject the comment records (a real subject
+/// is a few hundred; a hostile one can be megabytes, and the comment must
+/// stay a line ccert reads back).
+pub const MAX_SUBJECT_CHARS: usize = 1024;
+
+/// What ends a subject cut at [`MAX_SUBJECT_CHARS`].
+pub const SUBJECT_CUT: &str = "…(cut)";
+
 /// How many fingerprint bytes the `fp=` field records.
 const FP_PREFIX_BYTES: usize = 4;
 
@@ -156,10 +164,15 @@ impl Annotation {
         }
         if let Some(s) = &self.subject {
             // One line, printable: control characters would end the comment.
-            let clean: String = s
+            // A subject can be megabytes long; the comment keeps its start.
+            let mut clean: String = s
                 .chars()
+                .take(MAX_SUBJECT_CHARS)
                 .map(|c| if c.is_control() { '?' } else { c })
                 .collect();
+            if s.chars().nth(MAX_SUBJECT_CHARS).is_some() {
+                clean.push_str(SUBJECT_CUT);
+            }
             out.push_str(&format!(" subject={clean}"));
         }
         out

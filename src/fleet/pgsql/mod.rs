@@ -38,6 +38,9 @@ const COLUMNS: &str =
 pub struct PgsqlStore {
     cf: PgsqlCf,
     client: Client,
+    /// Called once when an edit finds the list locked by another session
+    /// and starts to wait (the command edge prints a notice on a terminal).
+    on_wait: Option<Box<dyn FnMut()>>,
 }
 
 /// What [`PgsqlStore::import`] did.
@@ -77,7 +80,14 @@ impl PgsqlStore {
             }
             schema::Found::Version(_) => {}
         }
-        Ok(Self { cf, client })
+        schema::check_shape(&mut client)
+            .map_err(|e| sql_err(cf_path, &e))?
+            .map_err(|m| db_err(cf_path, m))?;
+        Ok(Self {
+            cf,
+            client,
+            on_wait: None,
+        })
     }
 
     /// The parsed `.cf` file.
@@ -94,8 +104,9 @@ impl PgsqlStore {
     /// wins, as postmap) in one transaction through COPY; entries already
     /// present are left as they are, so importing twice changes nothing.
     /// Entries stream to the server as they come, so memory stays small
-    /// whatever their number. An `Err` item (the source could not be read)
-    /// rolls everything back and is returned as a refusal.
+    /// whatever their number. An `Err` item (the source could not be read,
+    /// a name is refused) rolls everything back and is returned as a
+    /// refusal with its text, which says that nothing was imported.
     pub fn import<E: std::fmt::Display>(
         &mut self,
         entries: impl Iterator<Item = Result<NewEntry, E>>,
@@ -103,7 +114,7 @@ impl PgsqlStore {
         let path = self.cf.path.clone();
         let err = |e: postgres::Error| sql_err(&path, &e);
         let mut tx = self.client.transaction().map_err(err)?;
-        lock(&mut tx).map_err(err)?;
+        lock(&mut tx, &mut self.on_wait).map_err(err)?;
         tx.batch_execute(
             "CREATE TEMP TABLE ccert_import (
                 ord bigint, fingerprint text, name text, digest text, kind text,
@@ -118,8 +129,11 @@ impl PgsqlStore {
             for (ord, e) in entries.enumerate() {
                 let e = e.map_err(|e| StoreError::Refused {
                     cf: path.clone(),
-                    message: format!("{e}; nothing imported"),
+                    message: e.to_string(),
                 })?;
+                // The one check of every path into the list, entry by entry
+                // as they stream; a refusal rolls everything back.
+                check_entries(&path, std::slice::from_ref(&e))?;
                 copy_row(&mut buf, ord, &e);
                 if buf.len() > (1 << 16) {
                     writer
@@ -253,8 +267,25 @@ fn sql_err(cf: &Path, e: &postgres::Error) -> StoreError {
     db_err(cf, connect::explain(e))
 }
 
-/// Locks the state row: editors take turns from here to commit.
-fn lock(tx: &mut impl GenericClient) -> Result<(), postgres::Error> {
+/// Locks the state row: editors take turns from here to commit. With
+/// `on_wait`, a lock held by another session is first tried without
+/// waiting, so the wait can be announced; the wait itself ends at
+/// `lock_timeout` (connect::LOCK_TIMEOUT) with nothing changed.
+fn lock(
+    tx: &mut postgres::Transaction<'_>,
+    on_wait: &mut Option<Box<dyn FnMut()>>,
+) -> Result<(), postgres::Error> {
+    if let Some(notice) = on_wait {
+        tx.batch_execute("SAVEPOINT ccert_lock")?;
+        match tx.execute("SELECT 1 FROM ccert_state FOR UPDATE NOWAIT", &[]) {
+            Ok(_) => return tx.batch_execute("RELEASE SAVEPOINT ccert_lock"),
+            Err(e) if e.code() == Some(&postgres::error::SqlState::LOCK_NOT_AVAILABLE) => {
+                tx.batch_execute("ROLLBACK TO SAVEPOINT ccert_lock")?;
+                notice();
+            }
+            Err(e) => return Err(e),
+        }
+    }
     tx.execute("SELECT 1 FROM ccert_state FOR UPDATE", &[])
         .map(drop)
 }
@@ -335,20 +366,72 @@ fn put_rows(
     Ok(outcomes)
 }
 
-fn entry_from_row(row: &Row) -> StoredEntry {
-    let digest: String = row.get(2);
-    let kind: String = row.get(3);
-    StoredEntry {
-        fingerprint: row.get(0),
-        name: row.get(1),
+/// Column `i` of `row`, or why not (a schema altered by hand: another type,
+/// a NULL where ccert writes none) as one sentence instead of a panic.
+fn col<'a, T: postgres::types::FromSql<'a>>(
+    row: &'a Row,
+    i: usize,
+    table: &str,
+) -> Result<T, String> {
+    row.try_get(i).map_err(|e| {
+        let name = row.columns().get(i).map_or("?", |c| c.name());
+        let ty = row
+            .columns()
+            .get(i)
+            .map_or_else(String::new, |c| c.type_().name().to_string());
+        let what = if e.to_string().to_lowercase().contains("null") {
+            "is NULL".to_string()
+        } else {
+            format!("has type {ty}")
+        };
+        format!(
+            "column {table}.{name} {what}, which ccert never writes (was the schema altered by \
+             hand?); restore it as docs/fleet.md#schema describes"
+        )
+    })
+}
+
+fn entry_from_row(row: &Row) -> Result<StoredEntry, String> {
+    const T: &str = "ccert_clientcerts";
+    let digest: String = col(row, 2, T)?;
+    let kind: String = col(row, 3, T)?;
+    Ok(StoredEntry {
+        fingerprint: col(row, 0, T)?,
+        name: col(row, 1, T)?,
         digest: digest.parse().ok(),
         pubkey: Some(kind == "pubkey"),
-        not_after: row.get(4),
-        subject: row.get(5),
-        certificate: row.get(6),
-        added_by: row.get(7),
-        added_at: row.get(8),
+        not_after: col(row, 4, T)?,
+        subject: col(row, 5, T)?,
+        certificate: col(row, 6, T)?,
+        added_by: col(row, 7, T)?,
+        added_at: col(row, 8, T)?,
+    })
+}
+
+/// Every row as a [`StoredEntry`], or the first column ccert cannot read.
+fn entries_from_rows(cf: &Path, rows: &[Row]) -> Result<Vec<StoredEntry>, StoreError> {
+    rows.iter()
+        .map(|r| entry_from_row(r).map_err(|m| db_err(cf, m)))
+        .collect()
+}
+
+/// [`super::check_entry`] for each entry, before the transaction starts.
+fn check_entries(cf: &Path, entries: &[NewEntry]) -> Result<(), StoreError> {
+    for e in entries {
+        super::check_entry(e).map_err(|why| StoreError::Refused {
+            cf: cf.to_path_buf(),
+            message: format!("{}: {why}; nothing changed", e.fingerprint),
+        })?;
     }
+    Ok(())
+}
+
+/// `(database_id, generation)` from `ccert_state`.
+fn state_from_row(cf: &Path, row: &Row) -> Result<(String, i64), StoreError> {
+    Ok((
+        col(row, 0, "ccert_state").map_err(|m| db_err(cf, m))?,
+        col(row, 1, "ccert_state").map_err(|m| db_err(cf, m))?,
+    ))
 }
 
 impl ListStore for PgsqlStore {
@@ -362,9 +445,10 @@ impl ListStore for PgsqlStore {
 
     fn add(&mut self, entries: &[NewEntry], replace: bool) -> Result<Vec<Outcome>, StoreError> {
         let path = self.cf.path.clone();
+        check_entries(&path, entries)?;
         let err = |e: postgres::Error| sql_err(&path, &e);
         let mut tx = self.client.transaction().map_err(err)?;
-        lock(&mut tx).map_err(err)?;
+        lock(&mut tx, &mut self.on_wait).map_err(err)?;
         let outcomes = put_rows(&mut tx, entries, replace).map_err(err)?;
         if outcomes
             .iter()
@@ -381,10 +465,10 @@ impl ListStore for PgsqlStore {
         let path = self.cf.path.clone();
         let err = |e: postgres::Error| sql_err(&path, &e);
         let mut tx = self.client.transaction().map_err(err)?;
-        lock(&mut tx).map_err(err)?;
+        lock(&mut tx, &mut self.on_wait).map_err(err)?;
         let outcomes = put_rows(&mut tx, entries, true).map_err(err)?;
         let keep: Vec<String> = entries.iter().map(|e| e.fingerprint.to_map_key()).collect();
-        let removed: Vec<StoredEntry> = tx
+        let rows = tx
             .query(
                 &format!(
                     "DELETE FROM ccert_clientcerts WHERE NOT (fingerprint = ANY($1))
@@ -392,10 +476,8 @@ impl ListStore for PgsqlStore {
                 ),
                 &[&keep],
             )
-            .map_err(err)?
-            .iter()
-            .map(entry_from_row)
-            .collect();
+            .map_err(err)?;
+        let removed = entries_from_rows(&path, &rows)?;
         let changed = !removed.is_empty() || outcomes.iter().any(Outcome::changes);
         if check || !changed {
             // Rolled back when dropped: nothing changes (and an unchanged
@@ -417,7 +499,7 @@ impl ListStore for PgsqlStore {
         let path = self.cf.path.clone();
         let err = |e: postgres::Error| sql_err(&path, &e);
         let mut tx = self.client.transaction().map_err(err)?;
-        lock(&mut tx).map_err(err)?;
+        lock(&mut tx, &mut self.on_wait).map_err(err)?;
         let rows = match selector {
             Selector::Name(name) => tx.query(
                 &format!(
@@ -437,7 +519,7 @@ impl ListStore for PgsqlStore {
             }
         }
         .map_err(err)?;
-        let matching: Vec<StoredEntry> = rows.iter().map(entry_from_row).collect();
+        let matching = entries_from_rows(&path, &rows)?;
         if matching.is_empty() || !confirm(&matching) {
             return Ok(Vec::new());
         }
@@ -459,18 +541,19 @@ impl ListStore for PgsqlStore {
                 &[],
             )
             .map_err(|e| sql_err(&self.cf.path, &e))?;
-        Ok(rows.iter().map(entry_from_row).collect())
+        entries_from_rows(&self.cf.path, &rows)
     }
 
     fn lookup(&mut self, key: &str) -> Result<Option<String>, StoreError> {
-        Ok(self
-            .client
+        self.client
             .query_opt(
                 "SELECT name FROM ccert_clientcerts WHERE fingerprint = $1",
                 &[&key],
             )
             .map_err(|e| sql_err(&self.cf.path, &e))?
-            .map(|r| r.get(0)))
+            .map(|r| col(&r, 0, "ccert_clientcerts"))
+            .transpose()
+            .map_err(|m| db_err(&self.cf.path, m))
     }
 
     fn rehash(
@@ -481,7 +564,7 @@ impl ListStore for PgsqlStore {
         let path = self.cf.path.clone();
         let err = |e: postgres::Error| sql_err(&path, &e);
         let mut tx = self.client.transaction().map_err(err)?;
-        lock(&mut tx).map_err(err)?;
+        lock(&mut tx, &mut self.on_wait).map_err(err)?;
         let rows = tx
             .query(
                 "SELECT fingerprint, name, certificate FROM ccert_clientcerts ORDER BY fingerprint",
@@ -491,9 +574,10 @@ impl ListStore for PgsqlStore {
         let mut plan = Vec::new();
         let mut missing = Vec::new();
         for r in &rows {
-            let old: String = r.get(0);
-            let name: String = r.get(1);
-            let der: Option<Vec<u8>> = r.get(2);
+            let old: String = col(r, 0, "ccert_clientcerts").map_err(|m| db_err(&path, m))?;
+            let name: String = col(r, 1, "ccert_clientcerts").map_err(|m| db_err(&path, m))?;
+            let der: Option<Vec<u8>> =
+                col(r, 2, "ccert_clientcerts").map_err(|m| db_err(&path, m))?;
             let cert = der.and_then(|d| {
                 crate::cert::parse_certificates(
                     &d,
@@ -566,6 +650,10 @@ impl ListStore for PgsqlStore {
         })
     }
 
+    fn on_wait(&mut self, notice: Box<dyn FnMut()>) {
+        self.on_wait = Some(notice);
+    }
+
     fn each_entry(
         &mut self,
         order: EntryOrder,
@@ -628,7 +716,7 @@ fn stream_entries(
         )
         .map_err(|e| sql_err(cf, &e))?;
     while let Some(row) = rows.next().map_err(|e| sql_err(cf, &e))? {
-        if !each(entry_from_row(&row)) {
+        if !each(entry_from_row(&row).map_err(|m| db_err(cf, m))?) {
             break;
         }
     }
@@ -669,12 +757,13 @@ impl PgsqlStore {
             .start()
             .map_err(|e| sql_err(&cf, &e))?;
         let row = tx.query_one(STATE, &[]).map_err(|e| sql_err(&cf, &e))?;
-        let count: i64 = row.get(2);
+        let (database_id, generation) = state_from_row(&cf, &row)?;
+        let count: i64 = col(&row, 2, "ccert_state").map_err(|m| db_err(&cf, m))?;
         let state = ListState {
-            database_id: row.get(0),
-            generation: row.get(1),
+            database_id,
+            generation,
             entries: u64::try_from(count).unwrap_or_default(),
-            digest: row.get(3),
+            digest: col(&row, 3, "ccert_state").map_err(|m| db_err(&cf, m))?,
         };
         Ok(Snapshot { tx, cf, state })
     }
