@@ -6,14 +6,18 @@
 #   2. `ccert import` of N entries against `psql \copy` of the same rows;
 #   3. Postfix lookup latency through pgsql: against cdb: (`postmap -q -`
 #      with LOOKUPS keys, one process, so the figure is per lookup), the cdb
-#      table written by `ccert sync` from the same database.
+#      table written by `ccert sync` from the same database;
+#   4. the whole list at N entries: `ccert sync` (first copy, unchanged,
+#      after one edit), `list --format plain` and `dump` of the pgsql: list,
+#      next to the manual pipeline (`psql \copy … TO` a file, `postmap cdb:`).
 #
 #   benches/fleet.sh                          # N=1000000, ADDS=50, LOOKUPS=2000
 #   N=100000 ADDS=20 benches/fleet.sh
 #   CCERT=/path/to/ccert benches/fleet.sh     # that binary instead of target/release/ccert
 #
-# Times are from /usr/bin/time (wall and user+sys CPU of the client process;
-# the server's CPU is not included). Work files go to benches/work/fleet (gitignored).
+# Times and peak RSS are from /usr/bin/time (wall, user+sys CPU and maximum
+# resident set of the client process; the server's CPU and memory are not
+# included). Work files go to benches/work/fleet (gitignored).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -57,11 +61,12 @@ printf '%s\n' "$pw" >"$work/pw"
 "$ccert" db init "pgsql:$cf" --hosts "inet:127.0.0.1:$port" --dbname mail --user ccert \
     --password-file "$work/pw" --force >/dev/null
 
-measure() { # label, command...: prints "label: wall s, cpu s"
+measure() { # label, command...: prints "label: wall s, cpu s, peak RSS MB"
     local label=$1; shift
-    /usr/bin/time -f "%e %U %S" -o "$work/time" "$@" >/dev/null
-    read -r wall user sys <"$work/time"
-    printf '%-44s wall %7.3f s  cpu %7.3f s\n' "$label" "$wall" "$(echo "$user + $sys" | bc)"
+    /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$@" >/dev/null
+    read -r wall user sys rss <"$work/time"
+    printf '%-44s wall %7.3f s  cpu %7.3f s  rss %7.1f MB\n' "$label" "$wall" \
+        "$(echo "$user + $sys" | bc)" "$(echo "scale=1; $rss / 1024" | bc)"
 }
 
 echo "== 1. add round trip ($adds certificates, one process each)"
@@ -104,6 +109,9 @@ measure "psql \\copy (same rows, TCP)" env PGPASSWORD=$pw "$pgbin/psql" -X -q -h
 echo "   rows: $(psql -d mail -c 'SELECT count(*) FROM ccert_clientcerts')"
 
 echo "== 3. Postfix lookups: $lookups keys, postmap -q - (one process)"
+# A copy left by an earlier run came from another (throwaway) database: sync
+# would rightly refuse it.
+rm -f "$work/local" "$work/local.cdb"
 "$ccert" sync --from "pgsql:$cf" --to "cdb:$work/local" >/dev/null
 shuf -n "$lookups" "$src" | awk '{ print $1 }' >"$work/keys"
 measure "postmap -q - pgsql: x$lookups" sh -c "postmap -c '$work/conf' -q - 'pgsql:$cf' <'$work/keys'"
@@ -111,3 +119,16 @@ measure "postmap -q - cdb: x$lookups" sh -c "postmap -c '$work/conf' -q - 'cdb:$
 hits_pg=$(postmap -c "$work/conf" -q - "pgsql:$cf" <"$work/keys" | wc -l)
 hits_cdb=$(postmap -c "$work/conf" -q - "cdb:$work/local" <"$work/keys" | wc -l)
 echo "   hits: pgsql $hits_pg, cdb $hits_cdb (of $lookups)"
+
+echo "== 4. the whole list of $n entries: sync, list, dump against psql \\copy + postmap"
+rm -f "$work/copy" "$work/copy.cdb" "$work/manual" "$work/manual.cdb"
+measure "ccert sync (first copy)" "$ccert" sync --from "pgsql:$cf" --to "cdb:$work/copy"
+measure "ccert sync (unchanged)" "$ccert" sync --from "pgsql:$cf" --to "cdb:$work/copy"
+psql -d mail -c "UPDATE ccert_clientcerts SET name = 'renamed' WHERE fingerprint = (SELECT min(fingerprint) FROM ccert_clientcerts)"
+measure "ccert sync (after one edit)" "$ccert" sync --from "pgsql:$cf" --to "cdb:$work/copy"
+measure "ccert list --format plain" "$ccert" --map "pgsql:$cf" list --format plain
+measure "ccert dump pgsql:" "$ccert" dump "pgsql:$cf"
+measure "manual: psql \\copy (SELECT …) TO file" env PGPASSWORD=$pw "$pgbin/psql" -X -q -h 127.0.0.1 \
+    -p "$port" -U ccert -d mail -c "\\copy (SELECT fingerprint, name FROM ccert_clientcerts ORDER BY fingerprint) TO '$work/manual' WITH (DELIMITER ' ')"
+measure "manual: postmap cdb: of that file" postmap -c "$work/conf" "cdb:$work/manual"
+echo "   entries: copy $(grep -vc '^#' "$work/copy"), manual $(wc -l <"$work/manual")"

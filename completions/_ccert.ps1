@@ -376,6 +376,8 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('--postfix-version', '--postfix-version', [CompletionResultType]::ParameterName, 'Use the built-in defaults of this Postfix release instead of asking postconf')
             [CompletionResult]::new('--postfix-build', '--postfix-build', [CompletionResultType]::ParameterName, 'The build of the Postfix assumed with built-in defaults')
             [CompletionResult]::new('--pkcs12-password-file', '--pkcs12-password-file', [CompletionResultType]::ParameterName, 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Write the copy although the database (its id) or the list (pgsql:CF) is not the one FILE was copied from; implies --allow-shrink')
+            [CompletionResult]::new('--allow-shrink', '--allow-shrink', [CompletionResultType]::ParameterName, 'Write the copy although it removes more than half of FILE''s entries')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show no progress bar, and say nothing about tables built or rebuilt')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')

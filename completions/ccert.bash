@@ -1577,7 +1577,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__sync)
-            opts="-c -h --from --to --config-dir --map --quiet --postfix-version --postfix-build --pkcs12-password-file --help"
+            opts="-c -h --from --to --force --allow-shrink --config-dir --map --quiet --postfix-version --postfix-build --pkcs12-password-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

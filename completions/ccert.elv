@@ -353,6 +353,8 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
             cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
             cand --pkcs12-password-file 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE'
+            cand --force 'Write the copy although the database (its id) or the list (pgsql:CF) is not the one FILE was copied from; implies --allow-shrink'
+            cand --allow-shrink 'Write the copy although it removes more than half of FILE''s entries'
             cand --quiet 'Show no progress bar, and say nothing about tables built or rebuilt'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'

@@ -337,6 +337,8 @@ complete -c ccert -n "__fish_ccert_using_subcommand sync" -l postfix-build -d 'T
 debian\t'Debian/Ubuntu (3.11: default_database_type = cdb, hash/btree deprecated)'
 no-bdb\t'Built without Berkeley DB, as RHEL 10 (lmdb; no hash:, btree:)'"
 complete -c ccert -n "__fish_ccert_using_subcommand sync" -l pkcs12-password-file -d 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE' -r -F
+complete -c ccert -n "__fish_ccert_using_subcommand sync" -l force -d 'Write the copy although the database (its id) or the list (pgsql:CF) is not the one FILE was copied from; implies --allow-shrink'
+complete -c ccert -n "__fish_ccert_using_subcommand sync" -l allow-shrink -d 'Write the copy although it removes more than half of FILE\'s entries'
 complete -c ccert -n "__fish_ccert_using_subcommand sync" -l quiet -d 'Show no progress bar, and say nothing about tables built or rebuilt'
 complete -c ccert -n "__fish_ccert_using_subcommand sync" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ccert -n "__fish_ccert_using_subcommand apply" -s f -l format -d 'Output format' -r -f -a "text\t'One line per change, as `add` and `remove` print them'

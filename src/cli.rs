@@ -813,14 +813,21 @@ pub struct ImportArgs {
 #[derive(Debug, Args)]
 #[command(
     after_help = "Writes FILE (a clientcerts source with ccert's comment lines) and its \
-                  TYPE table from the database, each atomically, only when the database \
-                  changed since the last sync (its generation counter, recorded in FILE's \
-                  first line) or the table is missing or older than FILE. A FILE not written \
-                  by sync is never overwritten. Point relay_clientcerts at TYPE:FILE on \
-                  servers that must keep relaying while the database is down, and run sync \
-                  from a timer (README: \"Fleet\").\n\n\
-                  Exit status: 0 when FILE is up to date (written or not), 1 on errors (the \
-                  old table stays in place).\n\n\
+                  TYPE table from the database, each atomically, only when the list changed \
+                  since the last sync (FILE's first line records the database id, the \
+                  generation, the number of entries and a digest of their content, which the \
+                  database computes from the rows themselves) or the table is missing or \
+                  older than FILE. A FILE not written by sync is never overwritten. Point \
+                  relay_clientcerts at TYPE:FILE on servers that must keep relaying while the \
+                  database is down, and run sync from a timer (README: \"Fleet\").\n\n\
+                  Refused unless you say so (the old FILE and table stay): another database \
+                  behind the .cf than FILE was copied from, or another list than FILE's \
+                  (--force); a list with less than half of FILE's entries, e.g. an emptied \
+                  database or row-level security hiding rows (--allow-shrink), unless at most \
+                  10 went and the generation shows edits since the copy (`ccert remove` of the \
+                  last clients of a small list).\n\n\
+                  Exit status: 0 when FILE is up to date (written or not), 1 on errors and \
+                  refusals (the old table stays in place).\n\n\
                   Example:\n  ccert sync --from pgsql:/etc/postfix/clientcerts.pgsql.cf \
                   --to cdb:/etc/postfix/clientcerts"
 )]
@@ -831,6 +838,12 @@ pub struct SyncArgs {
     /// The local table: cdb:FILE, lmdb:FILE (or hash:, sqlite:)
     #[arg(long, value_name = "TYPE:FILE")]
     pub to: String,
+    /// Write the copy although the database (its id) or the list (pgsql:CF) is not the one FILE was copied from; implies --allow-shrink
+    #[arg(long)]
+    pub force: bool,
+    /// Write the copy although it removes more than half of FILE's entries
+    #[arg(long)]
+    pub allow_shrink: bool,
 }
 
 /// How a subcommand's help begins the pointer to the global options.

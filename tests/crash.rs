@@ -527,3 +527,109 @@ fn rehash_killed_at_many_points() {
         "temp files left behind"
     );
 }
+
+/// An add interrupted after it wrote the source but before it rebuilt the
+/// table (`--no-compile` leaves exactly that state; a SIGKILL can too) is
+/// repaired by running it again: the source has nothing to change ("nothing
+/// to do"), but its table is older than the source, so it is rebuilt. The
+/// same for `add --fingerprint` and a rehash that changes nothing. When no
+/// table is behind, nothing is rebuilt.
+#[test]
+fn an_interrupted_edit_is_repaired_by_running_it_again() {
+    let scratch = scratch();
+    let dir = scratch.path();
+    fs::copy(fixtures().join("rsa.pem"), dir.join("rsa.pem")).unwrap();
+    fs::write(dir.join("map"), source(100, "old")).unwrap();
+    Test::at(dir).args(["compile", "cdb:map"]).run();
+    let add = [
+        "add", "--map", "map", "--name", "late", "--digest", "sha256", "rsa.pem",
+    ];
+    let interrupted: Vec<&str> = add.iter().copied().chain(["--no-compile"]).collect();
+    Test::at(dir).args(&interrupted).run();
+    let key = Test::at(dir)
+        .args([
+            "fingerprint",
+            "--digest",
+            "sha256",
+            "--format",
+            "map",
+            "rsa.pem",
+        ])
+        .run()
+        .stdout
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
+    let query = |key: &str| Test::at(dir).args(["query", key, "cdb:map"]);
+    query(&key).status(1).stdout("").run();
+    Test::at(dir)
+        .args(add)
+        .stderr_contains("; nothing to do\n")
+        .stderr_contains("ccert: rebuilt map.cdb\n")
+        .run();
+    query(&key).stdout("late\n").run();
+    if let Some(postmap) = oracle::find("postmap") {
+        let config = postmap_config(dir);
+        let table = format!("cdb:{}", dir.join("map").display());
+        let got = oracle::run_ok(
+            &postmap,
+            &[
+                "-c",
+                config.to_str().unwrap(),
+                "-q",
+                &key.to_lowercase(),
+                &table,
+            ],
+        );
+        assert_eq!(got, "late\n");
+    }
+    // Nothing behind: nothing rebuilt.
+    Test::at(dir)
+        .args(add)
+        .stderr_contains("; nothing to do\n")
+        .stderr_lacks("rebuilt")
+        .run();
+
+    // add --fingerprint, and a rehash with nothing to rewrite.
+    let fp = "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89";
+    let by_fp = [
+        "add",
+        "--map",
+        "map",
+        "--fingerprint",
+        fp,
+        "--name",
+        "byfp",
+        "--digest",
+        "sha256",
+    ];
+    let interrupted: Vec<&str> = by_fp.iter().copied().chain(["--no-compile"]).collect();
+    Test::at(dir).args(&interrupted).run();
+    query(fp).status(1).stdout("").run();
+    Test::at(dir)
+        .args(by_fp)
+        .stderr_contains("; nothing to do\n")
+        .stderr_contains("ccert: rebuilt map.cdb\n")
+        .run();
+    query(fp).stdout("byfp\n").run();
+    // A source edited by hand after the table was built: rehash (nothing to
+    // rewrite) brings the table up to it.
+    let mut text = fs::read_to_string(dir.join("map")).unwrap();
+    text.push_str("# by hand\nhand-key hand\n");
+    fs::write(dir.join("map"), text).unwrap();
+    query("hand-key").status(1).stdout("").run();
+    Test::at(dir)
+        .args([
+            "rehash",
+            "--map",
+            "map",
+            "--digest",
+            "sha256",
+            "--skip-unknown",
+        ])
+        .stderr_contains("ccert: rebuilt map.cdb\n")
+        .any_stderr()
+        .run();
+    query("hand-key").stdout("hand\n").run();
+}

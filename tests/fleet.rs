@@ -13,15 +13,15 @@ use crate::test::{Test, fixtures};
 
 /// A cluster, a scratch directory with an empty Postfix configuration, and
 /// a `.cf` for the cluster's `mail` database.
-struct Fleet {
-    pg: Cluster,
+pub(crate) struct Fleet {
+    pub(crate) pg: Cluster,
     dir: tempfile::TempDir,
-    cf: PathBuf,
+    pub(crate) cf: PathBuf,
 }
 
 impl Fleet {
     /// Starts a cluster and runs `ccert db init` over TCP with a password file.
-    fn new(test: &str) -> Option<Fleet> {
+    pub(crate) fn new(test: &str) -> Option<Fleet> {
         let pg = Cluster::start(test)?;
         let dir = tempfile::tempdir().unwrap();
         fs::create_dir(dir.path().join("conf")).unwrap();
@@ -53,17 +53,17 @@ impl Fleet {
         Some(fleet)
     }
 
-    fn path(&self, rel: &str) -> PathBuf {
+    pub(crate) fn path(&self, rel: &str) -> PathBuf {
         self.dir.path().join(rel)
     }
 
-    fn map(&self) -> String {
+    pub(crate) fn map(&self) -> String {
         format!("pgsql:{}", self.cf.display())
     }
 
     /// `ccert ARGS` with the fleet's configuration, no PGPASSWORD, and a
     /// standard error that never shows the password.
-    fn ccert(&self, args: &[&str]) -> Test {
+    pub(crate) fn ccert(&self, args: &[&str]) -> Test {
         Test::at(self.dir.path())
             .config_dir(self.path("conf"))
             .env_remove("PGPASSWORD")
@@ -73,7 +73,7 @@ impl Fleet {
 
     /// Runs `test`, checks the password is not on standard output either,
     /// and returns standard output.
-    fn stdout(&self, test: Test) -> String {
+    pub(crate) fn stdout(&self, test: Test) -> String {
         let out = test.run();
         assert!(!out.stdout.contains(pg::PASSWORD), "{}", out.stdout);
         out.stdout
@@ -81,13 +81,13 @@ impl Fleet {
 
     /// Runs ccert, asserts success and silence on standard error, returns
     /// stdout (and checks the password never shows).
-    fn ok(&self, args: &[&str]) -> String {
+    pub(crate) fn ok(&self, args: &[&str]) -> String {
         self.stdout(self.ccert(args))
     }
 
     /// Runs ccert, asserts exit 1 with one error line (remove lists what it
     /// matched before it); returns that line.
-    fn fails(&self, args: &[&str]) -> String {
+    pub(crate) fn fails(&self, args: &[&str]) -> String {
         let out = self.ccert(args).status(1).any_stderr().run();
         let errors: Vec<&str> = out
             .stderr
@@ -99,7 +99,7 @@ impl Fleet {
     }
 
     /// A certificate made by `ccert issue` (EC): `<dir>/<name>.pem`.
-    fn cert(&self, name: &str) -> PathBuf {
+    pub(crate) fn cert(&self, name: &str) -> PathBuf {
         let out = self.path("certs");
         fs::create_dir_all(&out).unwrap();
         self.ok(&[
@@ -114,13 +114,13 @@ impl Fleet {
     }
 
     /// `ccert doctor`'s report (exit 1: each case here has findings).
-    fn doctor(&self) -> String {
+    pub(crate) fn doctor(&self) -> String {
         self.stdout(self.ccert(&["doctor"]).status(1))
     }
 
     /// Runs `ccert --map MAP ARGS` like [`Fleet::ok`]; `remove` first
     /// lists on standard error the entries it matched.
-    fn with_map(&self, args: &[&str]) -> String {
+    pub(crate) fn with_map(&self, args: &[&str]) -> String {
         let map = self.map();
         let mut all = vec!["--map", map.as_str()];
         all.extend_from_slice(args);
@@ -133,7 +133,7 @@ impl Fleet {
     }
 }
 
-fn fingerprint(fleet: &Fleet, cert: &Path) -> String {
+pub(crate) fn fingerprint(fleet: &Fleet, cert: &Path) -> String {
     let out = fleet.ok(&[
         "fingerprint",
         "--digest",
@@ -507,6 +507,8 @@ fn sync_writes_a_local_table_only_when_the_database_changed() {
         f.ok(&["sync", "--from", &map, "--to", &to])
             .contains("up to date")
     );
+    // Removing the last entry with ccert is a revocation the generation
+    // records: it reaches the copy (tests/fleet_sync.rs has the refusals).
     f.with_map(&["remove", "--name", "zeta", "--yes"]);
     assert!(
         f.ok(&["sync", "--from", &map, "--to", &to])

@@ -249,6 +249,25 @@ impl Cluster {
         String::from_utf8_lossy(&out.stdout).trim().to_string()
     }
 
+    /// Runs a client tool of the server's release (pg_dump, pg_restore)
+    /// as the cluster's user; asserts success, returns standard output.
+    pub fn tool(&self, args: &[&str]) -> String {
+        let out = self.run_ok(args);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// `-h SOCKET -p PORT -U ccert`: how client tools reach the cluster.
+    pub fn socket_args(&self) -> Vec<String> {
+        vec![
+            "-h".into(),
+            self.path("sock").display().to_string(),
+            "-p".into(),
+            self.port.to_string(),
+            "-U".into(),
+            "ccert".into(),
+        ]
+    }
+
     /// The path of a server binary (psql for benchmarks).
     pub fn bin(&self, tool: &str) -> PathBuf {
         self.bin.join(tool)

@@ -15,8 +15,8 @@ use crate::source::edit::{self, Put};
 use crate::source::locked::LockedSource;
 
 use super::{
-    Context, Outcome, Shown, access_table, as_access_entry, missing_table, rebuild_then_unlock,
-    say_after_commit, say_before_commit,
+    Context, Outcome, Shown, access_table, as_access_entry, rebuild_then_unlock, say_after_commit,
+    say_before_commit,
 };
 
 /// One entry to add.
@@ -110,9 +110,9 @@ pub fn run(args: &AddArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         .with_context(|| format!("writing {list}"))?;
     // Only now is it true.
     say_after_commit(&plan.outcomes, &shown, &list);
-    // A configured table that does not exist yet is built even when the
-    // source did not change (the entry may have been added by hand).
-    let rebuild = !args.no_compile && (changed || missing_table(ctx, &path)?);
+    // A table that is missing or older than the source is built even when
+    // the source did not change (an entry added by hand, an interrupted add).
+    let rebuild = !args.no_compile && (changed || super::tables_behind(&path, ctx)?);
     rebuild_then_unlock(locked, rebuild, &path, ctx)?;
     Ok(Outcome::Success)
 }
@@ -175,7 +175,8 @@ fn add_fingerprint(
         .commit(&mut locked)
         .with_context(|| format!("writing {list}"))?;
     say_after_commit(&plan.outcomes, &shown, &list);
-    rebuild_then_unlock(locked, changed && !args.no_compile, path, ctx)?;
+    let rebuild = !args.no_compile && (changed || super::tables_behind(path, ctx)?);
+    rebuild_then_unlock(locked, rebuild, path, ctx)?;
     Ok(Outcome::Success)
 }
 

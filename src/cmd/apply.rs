@@ -32,8 +32,8 @@ use crate::source::edit::{self, Message, Outcome as EditOutcome, Put};
 use crate::source::locked::LockedSource;
 
 use super::{
-    Context, Outcome, access_table, as_access_entry, finish_output, missing_table,
-    rebuild_then_unlock,
+    Context, Outcome, access_table, as_access_entry, finish_output, rebuild_then_unlock,
+    tables_behind,
 };
 
 /// What apply changed (or would change), for the output.
@@ -182,14 +182,14 @@ fn apply_file(args: &ApplyArgs, ctx: &Context, clients: &[Client]) -> anyhow::Re
                 .with_context(|| format!("reading {list}"))?,
         );
     }
-    // A configured table that does not exist yet is built (and counts as
-    // a change), as `add` builds it.
+    // A table that is missing or older than the source (an interrupted
+    // edit) is built (and counts as a change), as `add` builds it.
     let source_exists = locked.as_ref().is_some_and(|l| !l.created()) || plan.changes();
-    let missing = !args.no_compile && source_exists && missing_table(ctx, &path)?;
+    let missing = !args.no_compile && source_exists && tables_behind(&path, ctx)?;
     report.changed = plan.changes() || missing;
     if missing && !plan.changes() {
         report.said.push(format!(
-            "{} the missing tables of {list}",
+            "{} the missing or out-of-date tables of {list}",
             if args.check { "would build" } else { "built" }
         ));
     }

@@ -1,16 +1,15 @@
 //! `ccert import SOURCE`: load a clientcerts source file into a database list.
 
-use std::collections::HashMap;
-
 use anyhow::{Context as _, bail};
 
-use crate::cert::{Certificate, DigestAlgorithm, Fingerprint};
+use crate::cert::{Certificate, Fingerprint};
 use crate::certstore::CertStore;
+use crate::certstore::lookup::StoreIndex;
 use crate::cli::ImportArgs;
 use crate::fleet::NewEntry;
 use crate::fleet::pgsql::PgsqlStore;
-use crate::source::SourceFile;
 use crate::source::annotation::Annotation;
+use crate::source::{CommentsAbove, Item, Record, RecordReader};
 
 use super::{Context, Outcome};
 
@@ -24,98 +23,106 @@ pub fn run(args: &ImportArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     };
     let cf = crate::fleet::store_config(&map).context("not a pgsql: list")?;
     let path = &args.source;
-    let bytes =
-        crate::fsutil::read_bounded(path, crate::fsutil::limits::SOURCE_FILE).map_err(|e| {
-            anyhow::anyhow!(
-                "{}: cannot read the clientcerts source: {}",
-                path.display(),
-                crate::report::describe_io(&e)
-            )
-        })?;
-    let source = SourceFile::parse(&bytes);
-    let (records, problems) = source.records();
-    for p in &problems {
-        tell!(
-            "ccert: warning: {}, line {}: {}",
+    // Streamed from the file to the server: memory stays small whatever the
+    // source's size (docs/fleet.md#memory-at-fleet-scale).
+    // A regular file only: a FIFO or a device would never end.
+    let file = crate::fsutil::open_regular(path).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: cannot read the clientcerts source: {}",
             path.display(),
-            p.line,
-            p.message
-        );
-    }
-    let stored = CertStore::for_source(path).load(&mut |w| tell!("ccert: warning: {w}"));
-    let mut certs: HashMap<Fingerprint, Certificate> = HashMap::new();
-    for s in &stored {
-        for digest in DigestAlgorithm::ALL {
-            for pubkey in [false, true] {
-                certs.insert(s.cert.fingerprint(digest, pubkey), s.cert.clone());
+            crate::report::describe_io(&e)
+        )
+    })?;
+    let mut reader =
+        RecordReader::new(std::io::BufReader::with_capacity(1 << 16, file)).with_comments();
+    let mut index = CertStore::for_source(path).index(&mut |w| tell!("ccert: warning: {w}"));
+    let mut comments = CommentsAbove::default();
+    let (mut read, mut skipped) = (0u64, 0usize);
+    let entries = std::iter::from_fn(|| {
+        loop {
+            let item = match reader.next()? {
+                Ok(item) => item,
+                Err(e) => {
+                    return Some(Err(format!(
+                        "reading the clientcerts source {}: {e}; nothing was imported",
+                        path.display()
+                    )));
+                }
+            };
+            let r = match item {
+                Item::Comment(index, text) => {
+                    comments.note(index, text);
+                    continue;
+                }
+                Item::Problem(p) => {
+                    tell!(
+                        "ccert: warning: {}, line {}: {}",
+                        path.display(),
+                        p.line,
+                        p.message
+                    );
+                    continue;
+                }
+                Item::Record(r) => r,
+            };
+            // The check add makes (one for every path into the list): a name
+            // sync could not write back to a source file stops the import,
+            // with its line; the transaction is rolled back.
+            if let Ok(name) = std::str::from_utf8(&r.value)
+                && let Err(why) = crate::source::check_value(name.as_bytes())
+            {
+                return Some(Err(format!(
+                    "{}, line {}: {why}; nothing was imported (fix the name, then import again)",
+                    path.display(),
+                    r.line
+                )));
+            }
+            let above = comments.above(r.lines.start);
+            match entry_of(&r, above.as_deref(), &mut index) {
+                Ok(Some(entry)) => {
+                    read += 1;
+                    return Some(Ok(entry));
+                }
+                Ok(None) => {
+                    tell!(
+                        "ccert: warning: {}:{}: skipped: the key is not a fingerprint or the name is not UTF-8",
+                        path.display(),
+                        r.line
+                    );
+                    skipped += 1;
+                }
+                Err(e) => {
+                    return Some(Err(format!(
+                        "{}: reading the stored certificates: {e}; nothing was imported",
+                        path.display()
+                    )));
+                }
             }
         }
-    }
-    let mut entries = Vec::with_capacity(records.len());
-    let mut skipped = 0usize;
-    for r in &records {
-        let fp = std::str::from_utf8(&r.key)
-            .ok()
-            .and_then(Fingerprint::parse);
-        let name = String::from_utf8(r.value.clone()).ok();
-        // The check add makes (one for every path into the list): a name
-        // sync could not write back to a source file is refused here, with
-        // its line, before anything is sent.
-        if let Some(name) = &name
-            && let Err(why) = crate::source::check_value(name.as_bytes())
-        {
-            bail!(
-                "{}, line {}: {why}; nothing was imported (fix the name, then import again)",
-                path.display(),
-                r.line
-            );
-        }
-        let (Some(fp), Some(name)) = (fp, name) else {
-            tell!(
-                "ccert: warning: {}:{}: skipped: the key is not a fingerprint or the name is not UTF-8",
-                path.display(),
-                r.line
-            );
-            skipped += 1;
-            continue;
-        };
-        let note = (r.lines.start > 0)
-            .then(|| Annotation::parse(source.line(r.lines.start - 1)))
-            .flatten()
-            .filter(|a| a.describes(&r.key))
-            .unwrap_or_default();
-        let cert = certs.get(&fp).cloned();
-        let pubkey = note.pubkey.unwrap_or_else(|| {
-            cert.as_ref()
-                .is_some_and(|c| c.fingerprint(fp.algorithm, true) == fp)
-        });
-        entries.push(NewEntry {
-            fingerprint: fp,
-            name,
-            pubkey,
-            certificate: cert,
-            not_after: note.not_after,
-            subject: note.subject,
-            added_at: note.added.map(|d| d.midnight().assume_utc()),
-        });
-    }
+    });
     let mut store = PgsqlStore::open(&cf)?;
     super::store_edge::announce_waits(&mut store);
-    let report = store.import(&entries)?;
+    let report = store.import(entries)?;
     for (fp, db_name, src_name) in &report.conflicts {
         tell!(
             "ccert: warning: {fp} is in the database as {db_name:?}, in {} as {src_name:?}; kept {db_name:?}",
             path.display()
         );
     }
+    if report.conflicting > report.conflicts.len() as u64 {
+        tell!(
+            "ccert: warning: and {} more fingerprints under another name in the database; kept as they are",
+            report.conflicting - report.conflicts.len() as u64
+        );
+    }
     say!(
         "imported {} entries from {} into pgsql:{}: {} added, {} already present, {} under another name{}",
-        entries.len(),
+        read,
         path.display(),
         cf.display(),
         report.added,
         report.present,
-        report.conflicts.len(),
+        report.conflicting,
         if skipped > 0 {
             format!(", {skipped} skipped")
         } else {
@@ -123,4 +130,39 @@ pub fn run(args: &ImportArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         }
     );
     Ok(Outcome::Success)
+}
+
+/// The entry for record `r` (with the comment line `above` it), its
+/// certificate from the store beside the source when there is one; `None`
+/// when the key is not a fingerprint or the name not UTF-8.
+fn entry_of(
+    r: &Record,
+    above: Option<&[u8]>,
+    index: &mut StoreIndex,
+) -> std::io::Result<Option<NewEntry>> {
+    let fp = std::str::from_utf8(&r.key)
+        .ok()
+        .and_then(Fingerprint::parse);
+    let name = String::from_utf8(r.value.clone()).ok();
+    let (Some(fp), Some(name)) = (fp, name) else {
+        return Ok(None);
+    };
+    let note = above
+        .and_then(Annotation::parse)
+        .filter(|a| a.describes(&r.key))
+        .unwrap_or_default();
+    let cert: Option<Certificate> = index.find(&fp)?.map(|c| c.into_owned());
+    let pubkey = note.pubkey.unwrap_or_else(|| {
+        cert.as_ref()
+            .is_some_and(|c| c.fingerprint(fp.algorithm, true) == fp)
+    });
+    Ok(Some(NewEntry {
+        fingerprint: fp,
+        name,
+        pubkey,
+        certificate: cert,
+        not_after: note.not_after,
+        subject: note.subject,
+        added_at: note.added.map(|d| d.midnight().assume_utc()),
+    }))
 }

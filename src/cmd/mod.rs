@@ -270,6 +270,22 @@ fn rebuild_then_unlock(
     Ok(())
 }
 
+/// Whether a table of `source` ([`Context::tables_of_source`]) is behind
+/// it: missing (one the configuration names), or older than the source. An
+/// edit that finds nothing to change rebuilds them anyway then, so that
+/// re-running an edit interrupted between writing the source and building
+/// its tables (killed, full disk, `--no-compile`) repairs them.
+fn tables_behind(source: &Path, ctx: &Context) -> anyhow::Result<bool> {
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let Some(source_time) = modified(source) else {
+        return Ok(false);
+    };
+    Ok(ctx
+        .tables_of_source(source)?
+        .iter()
+        .any(|t| modified(&t.table_path(source)).is_none_or(|t| t < source_time)))
+}
+
 /// Builds a table of each of `types` from one read of `source`, with a
 /// progress bar labelled `doing` ("compiling", "rebuilding"), and prints
 /// postmap-style warnings once: every table comes from the same source, so
@@ -420,16 +436,6 @@ pub(crate) fn access_table(ctx: &Context, source: &Path) -> anyhow::Result<bool>
 pub(crate) fn as_access_entry(put: &mut crate::source::edit::Put) {
     let name = std::mem::replace(&mut put.name, ACCESS_ACTION.to_string());
     put.annotation.name = Some(name);
-}
-
-/// Whether a table the configuration names for `source` is missing (`add`
-/// and `apply` build it even when the source did not change: the entry may
-/// have been added by hand).
-fn missing_table(ctx: &Context, source: &Path) -> anyhow::Result<bool> {
-    Ok(ctx
-        .tables_of_source(source)?
-        .iter()
-        .any(|t| !t.table_path(source).exists()))
 }
 
 /// One wanted entry as the edit commands show it: its key and name, and

@@ -101,7 +101,8 @@ pub fn run(args: &RehashArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         "rewrote {changed} of {found} entries in {} to {digest} {kind} fingerprints",
         path.display()
     );
-    rebuild_then_unlock(locked, changed > 0 && !args.no_compile, &path, ctx)?;
+    let rebuild = !args.no_compile && (changed > 0 || super::tables_behind(&path, ctx)?);
+    rebuild_then_unlock(locked, rebuild, &path, ctx)?;
 
     let effective = ctx.postfix()?.fingerprint_digest()?;
     if ctx.postfix()?.present && effective != Some(digest) {

@@ -18,7 +18,7 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::cert::{Certificate, DigestAlgorithm, Fingerprint};
 use crate::cli::{DumpArgs, ListArgs, ListFormat, QueryArgs, RehashArgs};
-use crate::fleet::{self, ListStore, NewEntry, Selector};
+use crate::fleet::{self, EntryOrder, ListStore, NewEntry, Selector};
 use crate::text::terminal_safe;
 
 use super::{Outcome, Shown, finish_output, table_layout};
@@ -170,13 +170,32 @@ struct JsonEntry<'a> {
 /// `ccert list` on a database list.
 pub(crate) fn list(args: &ListArgs, map: &str) -> anyhow::Result<Outcome> {
     let mut store = open(map)?;
-    let mut entries = store.entries()?;
-    if let Some(days) = args.expiring {
-        let cutoff = OffsetDateTime::now_utc() + time::Duration::days(i64::from(days));
-        entries.retain(|e| e.expires_by(cutoff));
-    }
+    let cutoff = args
+        .expiring
+        .map(|days| OffsetDateTime::now_utc() + time::Duration::days(i64::from(days)));
+    let wanted = |e: &fleet::StoredEntry| cutoff.is_none_or(|c| e.expires_by(c));
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
+    if args.format == ListFormat::Plain {
+        // Streamed: memory stays small whatever the list's size.
+        let (mut shown, mut written) = (0u64, Ok(()));
+        store.each_entry(EntryOrder::Name, &mut |e| {
+            if !wanted(&e) {
+                return true;
+            }
+            shown += 1;
+            written = writeln!(out, "{} {}", e.fingerprint, e.name);
+            written.is_ok()
+        })?;
+        finish_output(written.and_then(|()| out.flush()))?;
+        return Ok(if args.expiring.is_some() && shown > 0 {
+            Outcome::Failure
+        } else {
+            Outcome::Success
+        });
+    }
+    let mut entries = store.entries()?;
+    entries.retain(wanted);
     let text = |t: Option<OffsetDateTime>| t.and_then(|t| t.format(&Rfc3339).ok());
     let written = match args.format {
         ListFormat::Plain => entries
@@ -298,12 +317,15 @@ pub(crate) fn query(args: &QueryArgs) -> anyhow::Result<Outcome> {
 
 /// `ccert dump` on a database list.
 pub(crate) fn dump(args: &DumpArgs) -> anyhow::Result<Outcome> {
-    let entries = open(&args.table)?.entries_by_fingerprint()?;
+    let mut store = open(&args.table)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let written = entries
-        .iter()
-        .try_for_each(|e| writeln!(out, "{}\t{}", e.fingerprint, e.name));
+    // Streamed: memory stays small whatever the list's size.
+    let mut written = Ok(());
+    store.each_entry(EntryOrder::Fingerprint, &mut |e| {
+        written = writeln!(out, "{}\t{}", e.fingerprint, e.name);
+        written.is_ok()
+    })?;
     finish_output(written.and_then(|()| out.flush()))?;
     Ok(Outcome::Success)
 }

@@ -2,23 +2,37 @@
 //! list for servers that must keep relaying while the database is down.
 //!
 //! FILE is an ordinary clientcerts source (ccert's comment lines, postmap's
-//! syntax) whose first line records the database and generation it was
-//! written from; its table is compiled next to it. Both are replaced
-//! atomically, and only when the database changed (or the table is missing
-//! or older than FILE), so a timer can run sync every minute for free.
+//! syntax) whose first line records the database, generation, entry count
+//! and content digest it was written from ([`SyncHeader`]); its table is
+//! compiled next to it. Both are replaced atomically, and only when the
+//! list's content changed (or the table is missing or older than FILE), so
+//! a timer can run sync every minute: an unchanged list costs one query.
+//!
+//! A sync server exists to stay right when the database is not, so sync
+//! refuses a copy that would most likely be a mistake (docs/fleet.md, "What
+//! sync refuses and why"): another database behind the `.cf` (a re-created
+//! or repointed one), another list than FILE was copied from, or a snapshot
+//! that removes most or all entries (an emptied database, row-level
+//! security hiding rows). The old FILE and table then stay as they were.
+//!
+//! Rows stream from the database into the new FILE and FILE streams into
+//! its table, so memory stays small whatever the list's size.
 
+use std::io::{BufWriter, Read as _, Write};
 use std::path::Path;
 
 use anyhow::{Context as _, bail};
 
 use crate::cli::SyncArgs;
 use crate::fleet::pgsql::PgsqlStore;
-use crate::fleet::{ListStore, StoredEntry};
+use crate::fleet::{EntryOrder, ListState, ListStore, StoreError, StoredEntry, SyncHeader};
 use crate::maps::prepare::DuplicatePolicy;
+use crate::maps::same_file;
 use crate::postfix::TableRef;
-use crate::source::SourceFile;
+use crate::source::Item;
 use crate::source::annotation::Annotation;
 use crate::source::locked::LockedSource;
+use crate::source::locked::SourceError;
 
 use super::{Context, Outcome};
 
@@ -29,6 +43,7 @@ pub fn run(args: &SyncArgs, _ctx: &Context) -> anyhow::Result<Outcome> {
     let Some(cf) = crate::fleet::store_config(&args.from) else {
         bail!("--from {}: name the database list as pgsql:CF", args.from);
     };
+    let from = format!("pgsql:{}", cf.display());
     let to = TableRef::parse(&args.to);
     let Some(map_type) = to.ccert_type()? else {
         bail!(
@@ -38,55 +53,97 @@ pub fn run(args: &SyncArgs, _ctx: &Context) -> anyhow::Result<Outcome> {
         );
     };
     let file = &std::path::PathBuf::from(&to.name);
+    let shown = map_type.postfix_name(file);
     // A sync timer must never pile up runs: when another ccert holds FILE
     // (a sync still writing it), this one leaves at once; that run does the work.
     if crate::fsutil::flock_busy(file) {
-        say!(
-            "{}: another ccert run is writing it; skipped",
-            map_type.postfix_name(file)
-        );
+        say!("{shown}: another ccert run is writing it; skipped");
         return Ok(Outcome::Success);
     }
     // Connect before touching FILE: with the database down nothing is created.
     let mut store = PgsqlStore::open(&cf)?;
-    let (id, generation) = store.generation()?;
+    let source_name = store.postfix_name();
     // The source-file lock every ccert edit takes: concurrent syncs (a timer
     // and a manual run) take turns, and each sees the other's result.
     let mut locked =
         LockedSource::open(file, true).with_context(|| format!("opening {}", file.display()))?;
-    let existing = locked
-        .source()
-        .with_context(|| format!("reading {}", file.display()))?;
-    let first = existing
-        .as_bytes()
-        .split(|&b| b == b'\n')
-        .next()
-        .unwrap_or_default();
-    let first = String::from_utf8_lossy(first).into_owned();
-    if !locked.created() && !existing.as_bytes().is_empty() && !first.starts_with(HEADER) {
-        bail!(
-            "{}: not written by `ccert sync` (its first line is not `{HEADER} …`); \
-             nothing changed. Point --to at another file, or move this one away",
-            file.display()
-        );
-    }
+    let reading = || format!("reading {}", file.display());
+    let first = first_line(&locked, file).with_context(reading)?;
+    let old = match first {
+        None => None,
+        Some(line) => match SyncHeader::parse(&line) {
+            Some(header) => Some(header),
+            None => bail!(
+                "{}: not written by `ccert sync` (its first line is not `{HEADER} …`); \
+                 nothing changed. Point --to at another file, or move this one away",
+                file.display()
+            ),
+        },
+    };
+    let mut snapshot = store.snapshot()?;
+    let state = snapshot.state.clone();
     let table = map_type.table_path(file);
     let table_fresh = match (std::fs::metadata(&table), std::fs::metadata(file)) {
         (Ok(t), Ok(f)) => t.modified().ok() >= f.modified().ok(),
         _ => false,
     };
-    if first == header(&id, generation, &cf) && table_fresh {
-        say!(
-            "{}: up to date (generation {generation})",
-            map_type.postfix_name(file)
-        );
-        return Ok(Outcome::Success);
+    if let Some(old) = &old {
+        if old.matches(&state) && same_list(&old.from, &from) && table_fresh {
+            say!(
+                "{shown}: up to date ({} entries, generation {})",
+                state.entries,
+                state.generation
+            );
+            return Ok(Outcome::Success);
+        }
+        refuse_unlikely(old, &state, &from, args, file, &locked)?;
     }
-    let ((id, generation), entries) = store.snapshot()?;
-    let text = source_text(&header(&id, generation, &cf), &entries);
-    locked
-        .commit(&SourceFile::parse(text.as_bytes()))
-        .with_context(|| format!("writing {}", file.display()))?;
+    // Stream the snapshot into the new FILE; a database error on the way
+    // leaves the old FILE (the temp file is removed).
+    let header = SyncHeader::new(&state, &from);
+    let mut database_error: Option<StoreError> = None;
+    let mut written = 0u64;
+    let committed = locked.commit_streamed(|out| {
+        let mut w = BufWriter::with_capacity(1 << 16, out);
+        writeln!(w, "{header}")?;
+        writeln!(
+            w,
+            "# Written from the database; local edits are replaced by the next sync."
+        )?;
+        let mut write_error = None;
+        let streamed = snapshot.each_entry(EntryOrder::Fingerprint, &mut |e| {
+            match write_entry(&mut w, &e) {
+                Ok(true) => written += 1,
+                Ok(false) => {}
+                Err(err) => {
+                    write_error = Some(err);
+                    return false;
+                }
+            }
+            true
+        });
+        if let Err(e) = streamed {
+            database_error = Some(e);
+            return Err(std::io::Error::other("reading the database list failed"));
+        }
+        if let Some(e) = write_error {
+            return Err(e);
+        }
+        w.flush()
+    });
+    if let Some(e) = database_error {
+        return Err(anyhow::Error::new(e).context(format!(
+            "{shown}: nothing changed; the old table stays in place"
+        )));
+    }
+    committed.map_err(|e: SourceError| {
+        anyhow::Error::new(e).context(format!(
+            "writing {}; nothing changed, the old table stays in place",
+            file.display()
+        ))
+    })?;
+    // The snapshot's transaction ends here (read only: rolled back).
+    drop(snapshot);
     let report = crate::maps::compile::compile(file, map_type, DuplicatePolicy::Warn)
         .with_context(|| {
             format!(
@@ -95,53 +152,182 @@ pub fn run(args: &SyncArgs, _ctx: &Context) -> anyhow::Result<Outcome> {
             )
         })?;
     drop(locked);
+    debug_assert!(report.records as u64 <= written);
     say!(
-        "wrote {} ({} entries, generation {generation} of {})",
-        map_type.postfix_name(file),
+        "wrote {shown} ({} entries, generation {} of {source_name})",
         report.records,
-        store.postfix_name()
+        state.generation
     );
     Ok(Outcome::Success)
 }
 
-fn header(id: &str, generation: i64, cf: &Path) -> String {
-    crate::fleet::sync_header(id, generation, &format!("pgsql:{}", cf.display()))
+/// FILE's first line, when FILE is not empty (at most 4 KiB are read: a
+/// header is short, and a FILE that is not sync's may be anything).
+fn first_line(locked: &LockedSource, file: &Path) -> Result<Option<String>, SourceError> {
+    let mut head = Vec::new();
+    locked
+        .bytes()?
+        .take(4096)
+        .read_to_end(&mut head)
+        .map_err(|source| SourceError::Io {
+            path: file.to_path_buf(),
+            source,
+        })?;
+    if head.is_empty() {
+        return Ok(None);
+    }
+    let line = head.split(|&b| b == b'\n').next().unwrap_or_default();
+    Ok(Some(
+        String::from_utf8_lossy(line)
+            .trim_end_matches('\r')
+            .to_string(),
+    ))
 }
 
-/// The source text: header, then each entry with ccert's comment line.
-fn source_text(header: &str, entries: &[StoredEntry]) -> String {
-    let mut out = String::with_capacity(64 + entries.len() * 200);
-    out.push_str(header);
-    out.push_str("\n# Written from the database; local edits are replaced by the next sync.\n");
-    for e in entries {
-        if crate::source::check_value(e.name.as_bytes()).is_err()
-            || e.fingerprint.contains(char::is_whitespace)
-        {
-            tell!(
-                "ccert: warning: {}: the name {:?} cannot be written to a source file; skipped",
-                e.fingerprint,
-                e.name
-            );
-            continue;
-        }
-        let prefix: String = e.fingerprint.to_uppercase().chars().take(11).collect();
-        let note = Annotation {
-            added: e.added_at.map(|t| t.date()),
-            digest: e.digest,
-            pubkey: e.pubkey,
-            fp_prefix: Some(prefix),
-            not_after: e.not_after,
-            subject: e.subject.clone(),
-            // A row without a certificate was added by fingerprint.
-            by_fingerprint: e.certificate.is_none(),
-            name: None,
-        };
-        out.push_str(&note.to_line());
-        out.push('\n');
-        out.push_str(&e.fingerprint);
-        out.push(' ');
-        out.push_str(&e.name);
-        out.push('\n');
+/// Whether two `pgsql:CF` names are the same list (the same `.cf` file,
+/// however it was spelled).
+fn same_list(a: &str, b: &str) -> bool {
+    if a == b {
+        return true;
     }
-    out
+    match (crate::fleet::store_config(a), crate::fleet::store_config(b)) {
+        (Some(x), Some(y)) => same_file(&x, &y),
+        _ => false,
+    }
+}
+
+/// Refuses a new copy that is most likely a mistake, unless the admin said
+/// it is not (docs/fleet.md, "What sync refuses and why").
+fn refuse_unlikely(
+    old: &SyncHeader,
+    state: &ListState,
+    from: &str,
+    args: &SyncArgs,
+    file: &Path,
+    locked: &LockedSource,
+) -> anyhow::Result<()> {
+    let kept = "nothing changed, the old table stays in place";
+    if !args.force && !same_list(&old.from, from) {
+        bail!(
+            "{}: was copied from {}, not from {from}; {kept}. If this server should now follow \
+             {from}, run `ccert sync --from {from} --to … --force` once",
+            file.display(),
+            old.from
+        );
+    }
+    if !args.force && old.database != state.database_id {
+        bail!(
+            "{from}: the database is not the one {} was copied from (database id {}, was {}): \
+             it was re-created, restored into a new `ccert db init`, or the .cf now points at \
+             another database; {kept}. Check with `ccert --map {from} list`; if this database \
+             is the right one, run `ccert sync --from {from} --to … --force` once",
+            file.display(),
+            state.database_id,
+            old.database
+        );
+    }
+    let before = match old.entries {
+        Some(n) => n,
+        // A copy from an older ccert: count its entries (streamed).
+        None => count_entries(locked).with_context(|| format!("reading {}", file.display()))?,
+    };
+    // The generation moved on since the copy: edits recorded by the
+    // triggers, such as `ccert remove`, explain a small shrink.
+    let recorded = old.database == state.database_id && state.generation > old.generation;
+    let removed = before.saturating_sub(state.entries);
+    if !args.force && !args.allow_shrink && shrink_refused(before, state.entries, recorded) {
+        bail!(
+            "{from}: the list has {} entries, {} has {before}: this sync would remove {removed} \
+             (more than half); {kept}. An emptied or re-created database, or row-level security \
+             hiding rows from the .cf's user, look like this. Check with `ccert --map {from} \
+             list`; if the removal is intended, run `ccert sync --from {from} --to … \
+             --allow-shrink` once",
+            state.entries,
+            file.display()
+        );
+    }
+    Ok(())
+}
+
+/// Removals up to this many are a revocation, not an accident, when the
+/// generation shows they were recorded (see [`shrink_refused`]).
+const SMALL_SHRINK: u64 = 10;
+
+/// Whether going from `before` entries to `after` looks like a mistake
+/// rather than a change: more than half of the entries gone, unless they
+/// are few (at most [`SMALL_SHRINK`]) and the triggers `recorded` edits
+/// since the copy. So `ccert remove` of the last client of a small list
+/// reaches every sync server, while a role that row-level security shows
+/// nothing, a restore of an older dump or a mass `DELETE` is refused at
+/// any size.
+fn shrink_refused(before: u64, after: u64, recorded: bool) -> bool {
+    let removed = before.saturating_sub(after);
+    removed * 2 > before && !(recorded && removed <= SMALL_SHRINK)
+}
+
+/// The entries of the old FILE.
+fn count_entries(locked: &LockedSource) -> Result<u64, anyhow::Error> {
+    let mut n = 0;
+    for item in locked.records()? {
+        if let Item::Record(_) = item? {
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+/// Writes `e` with ccert's comment line above it; `false` when its name
+/// cannot be written to a source file (skipped with a warning).
+fn write_entry(w: &mut impl Write, e: &StoredEntry) -> std::io::Result<bool> {
+    if crate::source::check_value(e.name.as_bytes()).is_err()
+        || e.fingerprint.contains(char::is_whitespace)
+    {
+        tell!(
+            "ccert: warning: {}: the name {:?} cannot be written to a source file; skipped",
+            e.fingerprint,
+            e.name
+        );
+        return Ok(false);
+    }
+    let prefix: String = e.fingerprint.to_uppercase().chars().take(11).collect();
+    let note = Annotation {
+        added: e.added_at.map(|t| t.date()),
+        digest: e.digest,
+        pubkey: e.pubkey,
+        fp_prefix: Some(prefix),
+        not_after: e.not_after,
+        subject: e.subject.clone(),
+        // A row without a certificate was added by fingerprint.
+        by_fingerprint: e.certificate.is_none(),
+        name: None,
+    };
+    writeln!(w, "{}", note.to_line())?;
+    writeln!(w, "{} {}", e.fingerprint, e.name)?;
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_shrink_is_refused_unless_small_and_recorded() {
+        // Half or fewer removed: an ordinary sync, recorded or not.
+        assert!(!shrink_refused(100, 50, false));
+        assert!(!shrink_refused(2, 1, false));
+        assert!(!shrink_refused(0, 0, false));
+        // Growing never is a shrink.
+        assert!(!shrink_refused(3, 300, false));
+        // More than half: refused when the generation did not move (row-level
+        // security, a restore, triggers off), whatever the size.
+        assert!(shrink_refused(1, 0, false));
+        assert!(shrink_refused(3, 1, false));
+        assert!(shrink_refused(3007, 0, false));
+        // ccert remove of the last clients of a small list: recorded, passes.
+        assert!(!shrink_refused(1, 0, true));
+        assert!(!shrink_refused(10, 0, true));
+        // A recorded mass removal still needs --allow-shrink.
+        assert!(shrink_refused(11, 0, true));
+        assert!(shrink_refused(100_011, 0, true));
+    }
 }

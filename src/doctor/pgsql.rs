@@ -6,6 +6,8 @@
 use std::os::unix::fs::MetadataExt as _;
 use std::path::Path;
 
+use postgres::GenericClient;
+
 use crate::doctor::{Finding, Severity};
 use crate::fleet::pgsql::cf::{HostSpec, PgsqlCf};
 use crate::fleet::pgsql::connect;
@@ -304,6 +306,50 @@ fn check_cf(cf_path: &Path, has_local: bool, proxied: bool, out: &mut Vec<Findin
         )),
     ));
     check_privileges(&mut client, cf_path, &mut *out);
+    // An audit never writes: every query below, Postfix's own too, runs in
+    // one READ ONLY transaction that is rolled back (dropped), each check in
+    // a savepoint of its own so that one failing check does not hide the
+    // next. A `.cf` query such as `DELETE … RETURNING name` then fails
+    // instead of deleting rows.
+    let mut tx = match client.build_transaction().read_only(true).start() {
+        Ok(tx) => tx,
+        Err(e) => {
+            out.push(finding(
+                Severity::Error,
+                cf_path,
+                None,
+                format!(
+                    "cannot start a read-only transaction: {}",
+                    connect::explain(&e)
+                ),
+                None,
+            ));
+            return;
+        }
+    };
+    if let Ok(mut check) = tx.transaction() {
+        check_triggers(&mut check, cf_path, out);
+    }
+    let sample = match tx.transaction() {
+        Ok(mut check) => check_keys(&mut check, cf_path, out),
+        Err(_) => None,
+    };
+    if let Some(key) = sample
+        && query.contains("'%s'")
+        && let Ok(mut check) = tx.transaction()
+    {
+        check_query(&mut check, &cf, cf_path, &query, &key, out);
+    }
+    // Dropping `tx` rolls it back.
+}
+
+/// Whether every key is lower case; returns a stored key to try Postfix's
+/// query with.
+fn check_keys(
+    client: &mut impl GenericClient,
+    cf_path: &Path,
+    out: &mut Vec<Finding>,
+) -> Option<String> {
     match client.query_opt("SELECT count(*) FILTER (WHERE fingerprint <> lower(fingerprint)), min(fingerprint) FROM ccert_clientcerts", &[]) {
         Ok(Some(row)) => {
             let upper: i64 = row.try_get(0).unwrap_or(0);
@@ -316,28 +362,120 @@ fn check_cf(cf_path: &Path, has_local: bool, proxied: bool, out: &mut Vec<Findin
                     Some("UPDATE ccert_clientcerts SET fingerprint = lower(fingerprint)".into()),
                 ));
             }
-            let sample: Option<String> = row.try_get(1).ok().flatten();
-            if let Some(key) = sample
-                && query.contains("'%s'")
-            {
-                check_query(&mut client, &cf, cf_path, &query, &key, out);
-            }
+            row.try_get(1).ok().flatten()
         }
-        Ok(None) => {}
-        Err(e) => out.push(finding(
-            Severity::Error,
-            cf_path,
-            None,
-            format!("cannot read ccert_clientcerts: {}", connect::explain(&e)),
-            Some(format!("ccert db init pgsql:{}", cf_path.display())),
-        )),
+        Ok(None) => None,
+        Err(e) => {
+            out.push(finding(
+                Severity::Error,
+                cf_path,
+                None,
+                format!("cannot read ccert_clientcerts: {}", connect::explain(&e)),
+                Some(format!("ccert db init pgsql:{}", cf_path.display())),
+            ));
+            None
+        }
+    }
+}
+
+/// The generation triggers (docs/fleet.md#schema) and how to re-create each.
+const TRIGGERS: [(&str, &str); 4] = [
+    (
+        "ccert_inserted",
+        "AFTER INSERT ON ccert_clientcerts REFERENCING NEW TABLE AS changed \
+         FOR EACH STATEMENT EXECUTE FUNCTION ccert_bump_if_rows()",
+    ),
+    (
+        "ccert_updated",
+        "AFTER UPDATE ON ccert_clientcerts REFERENCING NEW TABLE AS changed \
+         FOR EACH STATEMENT EXECUTE FUNCTION ccert_bump_if_rows()",
+    ),
+    (
+        "ccert_deleted",
+        "AFTER DELETE ON ccert_clientcerts REFERENCING OLD TABLE AS changed \
+         FOR EACH STATEMENT EXECUTE FUNCTION ccert_bump_if_rows()",
+    ),
+    (
+        "ccert_truncated",
+        "AFTER TRUNCATE ON ccert_clientcerts FOR EACH STATEMENT EXECUTE FUNCTION \
+         ccert_bump_generation()",
+    ),
+];
+
+/// Whether the generation triggers exist and fire. `ccert sync` does not
+/// depend on them (it compares a content digest too), but the generation
+/// is what admins and monitoring read, and a dropped or disabled trigger
+/// means someone changed the schema by hand. On a logical-replication
+/// subscriber, triggers enabled the ordinary way do not fire for replicated
+/// rows (the apply worker runs as a replica); `ENABLE ALWAYS` makes them.
+fn check_triggers(client: &mut impl GenericClient, cf_path: &Path, out: &mut Vec<Finding>) {
+    let rows = match client.query(
+        "SELECT tgname::text, tgenabled::text FROM pg_trigger \
+         WHERE tgrelid = 'ccert_clientcerts'::regclass AND NOT tgisinternal",
+        &[],
+    ) {
+        Ok(rows) => rows,
+        // No table: check_keys says so.
+        Err(_) => return,
+    };
+    let found: Vec<(String, String)> = rows
+        .iter()
+        .filter_map(|r| Some((r.try_get(0).ok()?, r.try_get(1).ok()?)))
+        .collect();
+    let subscriber = client
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM pg_subscription WHERE subdbid = \
+             (SELECT oid FROM pg_database WHERE datname = current_database()))",
+            &[],
+        )
+        .ok()
+        .and_then(|r| r.try_get::<_, bool>(0).ok())
+        .unwrap_or(false);
+    let why = "edits bypassing it leave ccert_state.generation as it was (sync still notices \
+               them through its content digest)";
+    for (name, create) in TRIGGERS {
+        match found
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, e)| e.as_str())
+        {
+            None => out.push(finding(
+                Severity::Error,
+                cf_path,
+                None,
+                format!("the trigger {name} on ccert_clientcerts is missing: {why}"),
+                Some(format!("CREATE TRIGGER {name} {create}")),
+            )),
+            Some("D") | Some("R") => out.push(finding(
+                Severity::Error,
+                cf_path,
+                None,
+                format!("the trigger {name} on ccert_clientcerts is disabled: {why}"),
+                Some(format!(
+                    "ALTER TABLE ccert_clientcerts ENABLE TRIGGER {name}"
+                )),
+            )),
+            Some("O") if subscriber => out.push(finding(
+                Severity::Warning,
+                cf_path,
+                None,
+                format!(
+                    "this database subscribes to a logical replication, and the trigger {name} \
+                     does not fire for replicated rows: {why}"
+                ),
+                Some(format!(
+                    "ALTER TABLE ccert_clientcerts ENABLE ALWAYS TRIGGER {name}"
+                )),
+            )),
+            Some(_) => {}
+        }
     }
 }
 
 /// Runs Postfix's query (with `'%s'` as a parameter) for a stored key and
 /// compares with the stored name.
 fn check_query(
-    client: &mut postgres::Client,
+    client: &mut impl GenericClient,
     cf: &PgsqlCf,
     cf_path: &Path,
     query: &str,
@@ -380,7 +518,11 @@ fn check_query(
             Severity::Error,
             cf_path,
             cf.line_of("query"),
-            format!("the query fails: {}", connect::explain(&e)),
+            format!(
+                "the query fails (ccert runs it read-only, and Postfix's lookups must not \
+                 write): {}",
+                connect::explain(&e)
+            ),
             Some(format!("query = {}", crate::fleet::pgsql::init::QUERY)),
         )),
     }

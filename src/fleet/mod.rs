@@ -199,18 +199,43 @@ pub trait ListStore {
         Ok(entries)
     }
 
+    /// Hands every entry, in `order`, to `each` one at a time, until `each`
+    /// returns `false`; a database list streams its rows, so memory stays
+    /// small whatever the list's size (docs/fleet.md#memory-at-fleet-scale).
+    fn each_entry(
+        &mut self,
+        order: EntryOrder,
+        each: &mut dyn FnMut(StoredEntry) -> bool,
+    ) -> Result<(), StoreError> {
+        let entries = match order {
+            EntryOrder::Name => self.entries()?,
+            EntryOrder::Fingerprint => self.entries_by_fingerprint()?,
+        };
+        for e in entries {
+            if !each(e) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
     /// Rewrites every entry to `digest` (public-key fingerprints with
     /// `pubkey`) from the stored certificates, in one transaction.
     fn rehash(&mut self, digest: DigestAlgorithm, pubkey: bool)
     -> Result<RehashReport, StoreError>;
 
-    /// A counter that changes with every change of the list, and the
-    /// store's identity (a recreated database starts a new identity).
-    fn generation(&mut self) -> Result<(String, i64), StoreError>;
-
     /// Sets what to call once when an edit finds the list held by another
     /// session and starts waiting for it (a notice on a terminal).
     fn on_wait(&mut self, _notice: Box<dyn FnMut()>) {}
+}
+
+/// The order [`ListStore::each_entry`] hands entries in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryOrder {
+    /// By name, then fingerprint (`list`).
+    Name,
+    /// By fingerprint (`dump`, `sync`).
+    Fingerprint,
 }
 
 /// The one check every entry passes before it enters a list, whatever the
@@ -237,10 +262,106 @@ pub fn open(map: &str) -> Option<Result<Box<dyn ListStore>, StoreError>> {
 /// The start of the first line of a file `ccert sync` writes.
 pub const SYNC_HEADER: &str = "# ccert sync:";
 
-/// The first line of a file `ccert sync` writes from the list `map` (`pgsql:CF`)
-/// at `generation` of the database `id`.
-pub fn sync_header(id: &str, generation: i64, map: &str) -> String {
-    format!("{SYNC_HEADER} database={id} generation={generation} from={map}")
+/// What the first line of a file `ccert sync` writes records: which list it
+/// was copied from, and what that list held (docs/fleet.md#sync).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncHeader {
+    /// The database's id (`ccert_state.database_id`): a re-created or
+    /// another database has another one.
+    pub database: String,
+    /// The generation counter at the copy.
+    pub generation: i64,
+    /// How many entries the list held (absent in copies of older ccert runs).
+    pub entries: Option<u64>,
+    /// The content digest of the list ([`ListState::digest`]; absent in
+    /// copies of older ccert runs).
+    pub digest: Option<String>,
+    /// The list, as Postfix names it (`pgsql:CF`). Last on the line, so it
+    /// may hold spaces.
+    pub from: String,
+}
+
+impl SyncHeader {
+    /// The header for a copy of `state`, read from `from`.
+    pub fn new(state: &ListState, from: &str) -> Self {
+        Self {
+            database: state.database_id.clone(),
+            generation: state.generation,
+            entries: Some(state.entries),
+            digest: Some(state.digest.clone()),
+            from: from.to_string(),
+        }
+    }
+
+    /// Reads a first line (without its line ending); `None` when it is not
+    /// sync's.
+    pub fn parse(line: &str) -> Option<Self> {
+        let rest = line.strip_prefix(SYNC_HEADER)?.trim_start();
+        let (fields, from) = rest.split_once("from=")?;
+        let mut header = Self {
+            database: String::new(),
+            generation: 0,
+            entries: None,
+            digest: None,
+            from: from.to_string(),
+        };
+        for field in fields.split_whitespace() {
+            match field.split_once('=')? {
+                ("database", v) => header.database = v.to_string(),
+                ("generation", v) => header.generation = v.parse().ok()?,
+                ("entries", v) => header.entries = Some(v.parse().ok()?),
+                ("digest", v) => header.digest = Some(v.to_string()),
+                // A field of a newer ccert: not ours to judge.
+                _ => {}
+            }
+        }
+        (!header.database.is_empty()).then_some(header)
+    }
+
+    /// Whether the copy holds exactly what `state` describes: same database,
+    /// generation, number of entries and content digest. The digest is what
+    /// makes this safe: a backup restore followed by as many edits as were
+    /// lost, a disabled trigger or a logical-replication subscriber leave the
+    /// generation as it was, never the content.
+    pub fn matches(&self, state: &ListState) -> bool {
+        self.database == state.database_id
+            && self.generation == state.generation
+            && self.entries == Some(state.entries)
+            && self.digest.as_deref() == Some(state.digest.as_str())
+    }
+}
+
+impl std::fmt::Display for SyncHeader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{SYNC_HEADER} database={} generation={}",
+            self.database, self.generation
+        )?;
+        if let Some(n) = self.entries {
+            write!(f, " entries={n}")?;
+        }
+        if let Some(d) = &self.digest {
+            write!(f, " digest={d}")?;
+        }
+        write!(f, " from={}", self.from)
+    }
+}
+
+/// What a list holds, in a few words: its identity, its generation, and
+/// its content as a count and a digest (computed by the database from every
+/// row, so no trigger is needed for it to change).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListState {
+    /// The database's id.
+    pub database_id: String,
+    /// The generation counter (bumped by triggers).
+    pub generation: i64,
+    /// How many entries.
+    pub entries: u64,
+    /// A digest of every entry's fingerprint, name and the facts a copy's
+    /// comment lines record, independent of row order.
+    pub digest: String,
 }
 
 /// The list a file was copied from by `ccert sync` (`pgsql:CF`), read from
@@ -259,9 +380,8 @@ pub fn synced_from(path: &Path) -> Option<String> {
         .read_to_end(&mut head)
         .ok()?;
     let first = head.split(|&b| b == b'\n').next()?;
-    let rest = std::str::from_utf8(first).ok()?.strip_prefix(SYNC_HEADER)?;
-    let from = rest.split(' ').find_map(|f| f.strip_prefix("from="))?;
-    store_config(from).map(|_| from.to_string())
+    let from = SyncHeader::parse(std::str::from_utf8(first).ok()?)?.from;
+    store_config(&from).map(|_| from)
 }
 
 /// `user@host` of the person running ccert, for the `added_by` column.
@@ -314,9 +434,6 @@ mod tests {
         fn rehash(&mut self, _: DigestAlgorithm, _: bool) -> Result<RehashReport, StoreError> {
             unreachable!("not used by these tests")
         }
-        fn generation(&mut self) -> Result<(String, i64), StoreError> {
-            unreachable!("not used by these tests")
-        }
     }
 
     fn entry(fingerprint: &str, name: &str, not_after: Option<OffsetDateTime>) -> StoredEntry {
@@ -353,6 +470,42 @@ mod tests {
             .map(|e| e.fingerprint)
             .collect();
         assert_eq!(keys, ["ab", "cd"]);
+    }
+
+    #[test]
+    fn sync_headers_read_back_and_old_ones_lack_count_and_digest() {
+        let state = ListState {
+            database_id: "5d0c-id".into(),
+            generation: 42,
+            entries: 3,
+            digest: "0123abcd".into(),
+        };
+        let header = SyncHeader::new(&state, "pgsql:/etc/postfix/my lists/a.cf");
+        let line = header.to_string();
+        assert_eq!(
+            line,
+            "# ccert sync: database=5d0c-id generation=42 entries=3 digest=0123abcd \
+             from=pgsql:/etc/postfix/my lists/a.cf"
+        );
+        assert_eq!(SyncHeader::parse(&line), Some(header.clone()));
+        assert!(header.matches(&state));
+        let other = ListState {
+            digest: "ffff".into(),
+            ..state.clone()
+        };
+        assert!(!header.matches(&other));
+        // A copy from an older ccert: no count, no digest, never "up to date".
+        let old =
+            SyncHeader::parse("# ccert sync: database=5d0c-id generation=42 from=pgsql:/a.cf")
+                .unwrap();
+        assert_eq!((old.entries, old.digest.as_deref()), (None, None));
+        assert_eq!(old.from, "pgsql:/a.cf");
+        assert!(!old.matches(&state));
+        assert_eq!(SyncHeader::parse("# a comment"), None);
+        assert_eq!(
+            SyncHeader::parse("# ccert sync: generation=x from=pgsql:/a.cf"),
+            None
+        );
     }
 
     #[test]

@@ -334,6 +334,18 @@ impl LockedSource {
         Ok(())
     }
 
+    /// Writes a whole new content through `write` (into a temp file beside
+    /// the source, renamed into place only when `write` succeeded), keeping
+    /// the file's owner and mode, while the lock is still held; for content
+    /// made as it streams in, such as `ccert sync`'s copy of a database list.
+    pub fn commit_streamed(
+        &mut self,
+        write: impl FnOnce(&mut fs::File) -> io::Result<()>,
+    ) -> Result<(), SourceError> {
+        self.committed = true;
+        self.replace_with(write)
+    }
+
     /// Writes `edited` atomically (keeping the file's owner and mode) while
     /// the lock is still held. Writes nothing when the content is unchanged.
     pub fn commit(&mut self, edited: &SourceFile) -> Result<(), SourceError> {
