@@ -403,3 +403,24 @@ fn name_text(der: &[u8]) -> String {
         Err(_) => der.iter().map(|b| format!("{b:02x}")).collect(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// A CA name a server sends (any bytes it likes) is shown with its
+    /// control characters escaped, as every certificate name is.
+    #[test]
+    fn ca_names_are_escaped() {
+        let value = b"ev\x1b]0;x\x07il";
+        let mut atv = vec![0x06, 0x03, 0x55, 0x04, 0x03, 0x0c, value.len() as u8];
+        atv.extend_from_slice(value);
+        let mut der = vec![0x30, 2 + 2 + atv.len() as u8, 0x31, 2 + atv.len() as u8];
+        der.extend_from_slice(&[0x30, atv.len() as u8]);
+        der.extend_from_slice(&atv);
+        let text = super::name_text(&der);
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{7}'),
+            "{text:?}"
+        );
+        assert!(text.starts_with("CN=ev"), "{text:?}");
+    }
+}
