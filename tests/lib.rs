@@ -8,6 +8,9 @@ mod oracle;
 mod pg;
 mod test;
 
+mod access_live;
+mod ansible;
+mod apply;
 mod builder_only;
 mod check;
 mod cli_basics;
@@ -26,6 +29,7 @@ mod fleet_live;
 mod full_disk;
 mod hardening;
 mod hash_interop;
+mod hostile;
 mod learn;
 mod live;
 mod live_rebuild;

@@ -54,7 +54,7 @@ pub fn run(args: &FingerprintArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         Ok(())
     };
     for file in &args.files {
-        let certs = match cert::read_certificates(file) {
+        let certs = match cert::read_certificates(file, &ctx.passwords) {
             Ok(certs) => certs,
             Err(err) => {
                 report(&mut out, err.to_string())?;

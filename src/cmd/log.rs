@@ -151,7 +151,7 @@ fn read_one(
 
 /// The source's keys (folded) and names; empty when the source does not exist yet.
 fn listed_keys(path: &Path) -> anyhow::Result<HashMap<String, String>> {
-    let bytes = match std::fs::read(path) {
+    let bytes = match crate::fsutil::read_bounded(path, crate::fsutil::limits::SOURCE_FILE) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             tell!(
@@ -232,16 +232,33 @@ fn parse_since(
         return Ok(date.midnight().assume_offset(offset));
     }
     let unit = t.chars().last().unwrap_or(' ');
-    if let Ok(n) = t[..t.len() - unit.len_utf8().min(t.len())].parse::<i64>() {
-        let age = match unit {
-            'm' => Some(time::Duration::minutes(n)),
-            'h' => Some(time::Duration::hours(n)),
-            'd' => Some(time::Duration::days(n)),
-            _ => None,
+    let seconds: i64 = match unit {
+        'm' => 60,
+        'h' => 3600,
+        'd' => 86400,
+        _ => 0,
+    };
+    let number = &t[..t.len() - unit.len_utf8().min(t.len())];
+    if seconds > 0 && number.starts_with('-') {
+        bail!(
+            "--since {text:?}: an age counts back from now and is never negative; give 7d, 12h or 90m"
+        );
+    }
+    if seconds > 0 && !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()) {
+        // Checked all the way: a huge age must not overflow (it panicked).
+        let at = number
+            .parse::<i64>()
+            .ok()
+            .and_then(|n| n.checked_mul(seconds))
+            .and_then(|s| now.checked_sub(time::Duration::seconds(s)))
+            .filter(|at| at.year() >= 1);
+        return match at {
+            Some(at) => Ok(at),
+            None => bail!(
+                "--since {text:?}: that age reaches back before the year 1; give a shorter one \
+                 (or omit --since to read the whole log)"
+            ),
         };
-        if let Some(age) = age {
-            return Ok(now - age);
-        }
     }
     bail!("--since {text:?}: give a date (2026-11-25), an RFC 3339 time or an age (90m, 12h, 7d)")
 }

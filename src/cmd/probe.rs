@@ -27,7 +27,7 @@ pub fn run(args: &ProbeArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         probe::smtp::one_line(value)
             .map_err(|e| anyhow::anyhow!("{option} \"{}\": {e}", safe(value)))?;
     }
-    let chain = crate::cert::read_certificates(&args.cert)
+    let chain = crate::cert::read_certificates(&args.cert, &ctx.passwords)
         .with_context(|| format!("reading the certificate {}", args.cert.display()))?;
     if chain.is_empty() {
         bail!(
@@ -35,7 +35,15 @@ pub fn run(args: &ProbeArgs, ctx: &Context) -> anyhow::Result<Outcome> {
             args.cert.display()
         );
     }
-    let key = PrivateKeyDer::from_pem_file(&args.key).map_err(|e| {
+    let key_pem =
+        crate::fsutil::read_bounded(&args.key, crate::fsutil::limits::KEY_FILE).map_err(|e| {
+            anyhow::anyhow!(
+                "{}: cannot read the key: {}",
+                args.key.display(),
+                crate::report::describe_io(&e)
+            )
+        })?;
+    let key = PrivateKeyDer::from_pem_slice(&key_pem).map_err(|e| {
         anyhow::anyhow!(
             "{}: no usable private key ({e}); give the PEM key (PKCS#8, RSA or EC) of {}",
             args.key.display(),
@@ -163,6 +171,9 @@ fn print_text(r: &Report, digest_from: &str) {
     }
     if let Some(m) = &r.rcpt_reply {
         say!("RCPT TO:       {} {}", m.code, shown(&m.text));
+    }
+    if let Some(m) = &r.rcpt_without_certificate {
+        say!("without cert:  {} {}", m.code, m.text);
     }
     let verdict = serde_json::to_value(r.verdict)
         .ok()

@@ -198,7 +198,7 @@ pub(crate) fn list(args: &ListArgs, map: &str) -> anyhow::Result<Outcome> {
                     } else {
                         table_layout::shorten(&e.fingerprint)
                     },
-                    terminal_safe(&e.name).into_owned(),
+                    table_layout::cell(e.name.as_bytes()),
                     match (e.digest, e.pubkey) {
                         (Some(d), Some(true)) => format!("{d} (pubkey)"),
                         (Some(d), _) => d.to_string(),

@@ -49,8 +49,13 @@ pub struct Options {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Verdict {
-    /// RCPT TO got 2xx: the server relays for this client.
+    /// RCPT TO got 2xx with the certificate, and a refusal without it: the
+    /// server relays for this client because of its certificate.
     Permitted,
+    /// RCPT TO got 2xx also without a certificate (permit_mynetworks, SASL,
+    /// an open relay) or the server never asked for one: the probe cannot
+    /// tell whether the certificate is listed.
+    PermittedWithoutCertificate,
     /// RCPT TO got 5xx.
     Refused,
     /// RCPT TO (or MAIL FROM) got 4xx: the server could not decide, typically
@@ -102,6 +107,9 @@ pub struct Report {
     pub mail_reply: Option<Reply>,
     /// The reply to RCPT TO.
     pub rcpt_reply: Option<Reply>,
+    /// The reply to RCPT TO in a second session without a certificate,
+    /// made when the first was permitted.
+    pub rcpt_without_certificate: Option<Reply>,
     /// The verdict.
     pub verdict: Verdict,
     /// What it means and what to do.
@@ -138,6 +146,7 @@ pub fn probe(opts: Options) -> Result<Report, rustls::Error> {
         pkey_fingerprint: client.fingerprint(opts.digest, true).to_string(),
         mail_reply: None,
         rcpt_reply: None,
+        rcpt_without_certificate: None,
         verdict: Verdict::Failed,
         diagnosis: String::new(),
     };
@@ -151,7 +160,105 @@ pub fn probe(opts: Options) -> Result<Report, rustls::Error> {
     if report.rcpt_reply.is_some() || report.mail_reply.is_some() {
         judge(&mut report);
     }
+    if report.verdict == Verdict::Permitted && report.client_cert_requested {
+        // Would the server relay without the certificate? A second session
+        // presenting none, up to RCPT TO as before.
+        let mut bare = report.clone();
+        bare.mail_reply = None;
+        bare.rcpt_reply = None;
+        let anonymous = tls::anonymous_config()?;
+        if dialogue(&opts, Arc::new(anonymous), &mut bare).is_ok() {
+            report.rcpt_without_certificate = bare.rcpt_reply.or(bare.mail_reply);
+        }
+        matter(&mut report);
+    }
     Ok(report)
+}
+
+/// Whether the certificate is what made the server relay, from the second
+/// session's reply ([`Report::rcpt_without_certificate`]).
+fn matter(r: &mut Report) {
+    match &r.rcpt_without_certificate {
+        Some(reply) if reply.is_positive() => {
+            r.verdict = Verdict::PermittedWithoutCertificate;
+            r.diagnosis = format!(
+                "relaying permitted, but also without a certificate ({} {}): something before \
+                 permit_tls_clientcerts lets this client relay (permit_mynetworks for its \
+                 address, SASL, an open relay); probe from an address outside mynetworks to test \
+                 the certificate",
+                reply.code, reply.text
+            );
+        }
+        Some(reply) => {
+            r.diagnosis = format!(
+                "relaying permitted because of the certificate (without it: {} {})",
+                reply.code, reply.text
+            );
+        }
+        None => {
+            r.diagnosis = "relaying permitted (a second session without the certificate \
+                           failed, so whether the certificate mattered is unknown)"
+                .to_string();
+        }
+    }
+}
+
+/// The likely cause of a refusal, from the words Postfix puts in the reply
+/// (smtpd's texts for each restriction, stable across releases).
+fn cause(reply: &Reply, fps: &str, digest: &str) -> Option<String> {
+    let text = reply.text.to_ascii_lowercase();
+    let not_listed = format!(
+        "the certificate is not listed (or listed under another digest) — add one of these \
+         {digest} fingerprints: {fps}; or permit_tls_clientcerts is missing before it"
+    );
+    if text.contains("relay access denied") {
+        return Some(format!(
+            "reject_unauth_destination{} refused to relay: no restriction before it permitted \
+             this client; {not_listed}",
+            if (400..500).contains(&reply.code) {
+                " (defer_unauth_destination, which answers 4xx)"
+            } else {
+                ""
+            }
+        ));
+    }
+    if text.contains("temporary lookup failure") {
+        return Some(
+            "a table lookup failed (relay_clientcerts or check_ccert_access: a missing or \
+             unreadable table, a database down); see the server's mail log"
+                .to_string(),
+        );
+    }
+    if text.contains("server configuration error") {
+        return Some(
+            "the server's restrictions are misconfigured (e.g. a check_ccert_access value that \
+             is not an access(5) action, or an unknown restriction); see the server's mail log"
+                .to_string(),
+        );
+    }
+    if text.contains("sender address rejected") {
+        return Some("the envelope sender was refused; try another --from".to_string());
+    }
+    if text.contains("user unknown") || text.contains("recipient address rejected: user") {
+        return Some(
+            "the recipient is in one of the server's own domains; give an outside address with --to"
+                .to_string(),
+        );
+    }
+    if text.contains("authentication required") {
+        return Some(
+            "the service requires SASL authentication before this command \
+             (smtpd_tls_auth_only, or a restriction that demands it)"
+                .to_string(),
+        );
+    }
+    if text.contains("blocked using") {
+        return Some("the client's address is on a DNS blocklist the server uses".to_string());
+    }
+    if text.contains("access denied") {
+        return Some(format!("a reject in the restriction list; {not_listed}"));
+    }
+    None
 }
 
 type Stop = (Verdict, String);
@@ -290,8 +397,11 @@ fn dialogue(
             .map_or_else(|| format!("{:?}", c.suite()), str::to_string)
     });
     if let Some(server) = tls.conn.peer_certificates().and_then(|c| c.first())
-        && let Ok(certs) =
-            crate::cert::parse_certificates(server.as_ref(), std::path::Path::new("server"))
+        && let Ok(certs) = crate::cert::parse_certificates(
+            server.as_ref(),
+            std::path::Path::new("server"),
+            &crate::cert::NoPassword,
+        )
         && let Some(cert) = certs.first()
     {
         report.server_subject = Some(cert.subject.clone());
@@ -338,33 +448,27 @@ fn dialogue(
     Ok(())
 }
 
-/// The verdict from the replies and the handshake.
+/// The verdict from the replies and the handshake; each refusal names its
+/// likely cause from the reply text ([`cause`]).
 fn judge(r: &mut Report) {
     let fps = match &r.cert_fingerprint {
         Some(c) => format!("{c} (certificate) or {} (public key)", r.pkey_fingerprint),
         None => format!("{} (public key)", r.pkey_fingerprint),
     };
     let (verdict, diagnosis) = match (&r.mail_reply, &r.rcpt_reply) {
-        (_, Some(rcpt)) if rcpt.is_positive() => (
-            Verdict::Permitted,
+        (_, Some(rcpt)) if rcpt.is_positive() => {
             if r.client_cert_requested {
-                "relaying permitted".to_string()
+                (Verdict::Permitted, "relaying permitted".to_string())
             } else {
-                "relaying permitted, but not because of the certificate: the server did not ask \
-                 for one (mynetworks, SASL or an open relay?)"
-                    .to_string()
-            },
-        ),
-        (_, Some(rcpt)) | (Some(rcpt), None) if (400..500).contains(&rcpt.code) => (
-            Verdict::TemporaryFailure,
-            format!(
-                "temporary failure ({} {}): the server could not decide, typically because its \
-                 relay_clientcerts table lookup failed (a missing or unreadable table, a database \
-                 down); see its mail log",
-                rcpt.code, rcpt.text
-            ),
-        ),
-        (_, Some(rcpt)) if !r.client_cert_requested => (
+                (
+                    Verdict::PermittedWithoutCertificate,
+                    "relaying permitted, but not because of the certificate: the server did not \
+                     ask for one (permit_mynetworks, SASL or an open relay)"
+                        .to_string(),
+                )
+            }
+        }
+        (_, Some(rcpt)) if !r.client_cert_requested && rcpt.code >= 500 => (
             Verdict::NoCertificateRequested,
             format!(
                 "refused ({} {}), and the server never asked for a client certificate: set \
@@ -372,19 +476,53 @@ fn judge(r: &mut Report) {
                 rcpt.code, rcpt.text
             ),
         ),
+        (_, Some(rcpt))
+            if rcpt
+                .text
+                .to_ascii_lowercase()
+                .contains("relay access denied") =>
+        {
+            (
+                Verdict::Refused,
+                format!(
+                    "refused ({} {}): {}",
+                    rcpt.code,
+                    rcpt.text,
+                    cause(rcpt, &fps, &r.digest).unwrap_or_default()
+                ),
+            )
+        }
+        (_, Some(rcpt)) | (Some(rcpt), None) if (400..500).contains(&rcpt.code) => (
+            Verdict::TemporaryFailure,
+            format!(
+                "temporary failure ({} {}): {}",
+                rcpt.code,
+                rcpt.text,
+                cause(rcpt, &fps, &r.digest).unwrap_or_else(|| {
+                    "the server could not decide now; see its mail log for why".to_string()
+                })
+            ),
+        ),
         (_, Some(rcpt)) => (
             Verdict::Refused,
             format!(
-                "refused ({} {}): the certificate is not listed, or listed under another digest \
-                 — add one of these {} fingerprints: {fps}",
-                rcpt.code, rcpt.text, r.digest
+                "refused ({} {}): {}",
+                rcpt.code,
+                rcpt.text,
+                cause(rcpt, &fps, &r.digest).unwrap_or_else(|| format!(
+                    "the certificate is not listed, or listed under another digest — add one \
+                     of these {} fingerprints: {fps}",
+                    r.digest
+                ))
             ),
         ),
         (Some(mail), None) => (
             Verdict::Failed,
             format!(
-                "MAIL FROM was refused ({} {}); try another --from",
-                mail.code, mail.text
+                "MAIL FROM was refused ({} {}): {}",
+                mail.code,
+                mail.text,
+                cause(mail, &fps, &r.digest).unwrap_or_else(|| "try another --from".to_string())
             ),
         ),
         (None, None) => return,

@@ -40,12 +40,23 @@ pub enum SourceError {
         path: PathBuf,
     },
     /// The source is a FIFO, device or directory, not a regular file.
-    #[error("{path}: is a {kind}, not a regular file; a map source must be a regular file")]
+    #[error("{path}: {not}; a map source must be a regular file")]
     NotRegular {
         /// The file.
         path: PathBuf,
         /// What it is instead.
-        kind: &'static str,
+        not: fsutil::NotRegular,
+    },
+    /// A line ccert was about to write is longer than it reads back.
+    #[error(
+        "{path}: refusing to write a line of {len} bytes, longer than the 1 MiB logical line \
+         ccert reads back; nothing was changed"
+    )]
+    LineTooLong {
+        /// The file.
+        path: PathBuf,
+        /// The line's length.
+        len: usize,
     },
     /// The directory for a new source file does not exist.
     #[error(
@@ -155,6 +166,26 @@ impl LockedSource {
         }
     }
 
+    /// The lines to add, each checked to be readable back (the writer's
+    /// own check: the callers bound names and comments already).
+    fn readable<I, S>(&self, lines: I) -> Result<Vec<S>, SourceError>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<[u8]>,
+    {
+        let lines: Vec<S> = lines.into_iter().collect();
+        match lines
+            .iter()
+            .find(|l| !super::readable_line(l.as_ref().len()))
+        {
+            Some(long) => Err(SourceError::LineTooLong {
+                path: self.path.clone(),
+                len: long.as_ref().len(),
+            }),
+            None => Ok(lines),
+        }
+    }
+
     /// The locked file, positioned at its start.
     fn rewound(&self) -> Result<fs::File, SourceError> {
         let mut file = self.lock.file().try_clone().map_err(|e| self.io_err(e))?;
@@ -199,6 +230,7 @@ impl LockedSource {
         I: IntoIterator<Item = S>,
         S: AsRef<[u8]>,
     {
+        let lines = self.readable(lines)?;
         self.committed = true;
         let file = self.rewound()?;
         let len = file.metadata().map_err(|e| self.io_err(e))?.len();
@@ -230,6 +262,18 @@ impl LockedSource {
         I: IntoIterator<Item = S>,
         S: AsRef<[u8]>,
     {
+        let lines = self.readable(lines)?;
+        for (_, edit) in edits {
+            // A renamed record's line is its key, a blank and the value.
+            if let super::copy::LineEdit::Rename(value) = edit
+                && !super::readable_line(value.len() + 200)
+            {
+                return Err(SourceError::LineTooLong {
+                    path: self.path.clone(),
+                    len: value.len(),
+                });
+            }
+        }
         self.committed = true;
         let file = self.rewound()?;
         let eol = first_line_ending(&file).map_err(|e| self.io_err(e))?;
@@ -393,13 +437,10 @@ fn link_target(path: &Path) -> io::Result<PathBuf> {
 /// block the open, a device such as /dev/zero never ends); a missing file
 /// is left to the caller.
 fn check_regular(path: &Path) -> Result<(), SourceError> {
-    match fs::metadata(path) {
-        Ok(meta) if !meta.is_file() => Err(SourceError::NotRegular {
-            path: path.to_path_buf(),
-            kind: fsutil::file_kind(&meta.file_type()),
-        }),
-        _ => Ok(()),
-    }
+    fsutil::check_regular(path).map_err(|not| SourceError::NotRegular {
+        path: path.to_path_buf(),
+        not,
+    })
 }
 
 /// Before a command reads the source without editing it (`compile`,
