@@ -40,8 +40,9 @@ pub struct Options {
     pub from: String,
     /// Recipient outside the server's domains.
     pub to: String,
-    /// How long the whole dialogue may take: resolving, connecting, the TLS
-    /// handshake and every reply together.
+    /// How long the whole probe may take: resolving, connecting, the TLS
+    /// handshake and every reply together, of both sessions when it retries
+    /// without the certificate.
     pub timeout: Duration,
 }
 
@@ -150,7 +151,15 @@ pub fn probe(opts: Options) -> Result<Report, rustls::Error> {
         verdict: Verdict::Failed,
         diagnosis: String::new(),
     };
-    if let Err((verdict, why)) = dialogue(&opts, Arc::new(config), &mut report) {
+    // One deadline for everything, both sessions included: a server that
+    // answers each read just in time (one byte every few seconds) must not
+    // stretch the probe beyond --timeout.
+    let now = Instant::now();
+    // A huge --timeout is "no hurry", not an overflow.
+    let deadline = now
+        .checked_add(opts.timeout)
+        .unwrap_or_else(|| now + Duration::from_secs(u64::from(u32::MAX)));
+    if let Err((verdict, why)) = dialogue(&opts, Arc::new(config), deadline, &mut report) {
         report.verdict = verdict;
         report.diagnosis = why;
     }
@@ -167,7 +176,7 @@ pub fn probe(opts: Options) -> Result<Report, rustls::Error> {
         bare.mail_reply = None;
         bare.rcpt_reply = None;
         let anonymous = tls::anonymous_config()?;
-        if dialogue(&opts, Arc::new(anonymous), &mut bare).is_ok() {
+        if dialogue(&opts, Arc::new(anonymous), deadline, &mut bare).is_ok() {
             report.rcpt_without_certificate = bare.rcpt_reply.or(bare.mail_reply);
         }
         matter(&mut report);
@@ -309,15 +318,9 @@ fn resolve(host: &str, port: u16, deadline: Instant) -> Result<SocketAddr, Stop>
 fn dialogue(
     opts: &Options,
     config: Arc<rustls::ClientConfig>,
+    deadline: Instant,
     report: &mut Report,
 ) -> Result<(), Stop> {
-    // One deadline for everything: a server that answers each read just in
-    // time (one byte every few seconds) must not stretch the dialogue.
-    let now = Instant::now();
-    // A huge --timeout is "no hurry", not an overflow.
-    let deadline = now
-        .checked_add(opts.timeout)
-        .unwrap_or_else(|| now + Duration::from_secs(u64::from(u32::MAX)));
     let addr = resolve(&opts.host, opts.port, deadline)?;
     let left = deadline.saturating_duration_since(Instant::now());
     let tcp =
