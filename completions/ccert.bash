@@ -541,7 +541,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__db__subcmd__init)
-            opts="-c -h --hosts --dbname --user --password-file --force --config-dir --map --quiet --postfix-version --postfix-build --pkcs12-password-file --help"
+            opts="-c -h --hosts --dbname --user --password-file --force --lookup-user --lookup-cf --lookup-password-file --print-sql --config-dir --map --quiet --postfix-version --postfix-build --pkcs12-password-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -560,6 +560,18 @@ _ccert() {
                     return 0
                     ;;
                 --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lookup-user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lookup-cf)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lookup-password-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -305,6 +305,9 @@ complete -c ccert -n "__fish_ccert_using_subcommand db; and __fish_seen_subcomma
 complete -c ccert -n "__fish_ccert_using_subcommand db; and __fish_seen_subcommand_from init" -l dbname -d 'Database name' -r
 complete -c ccert -n "__fish_ccert_using_subcommand db; and __fish_seen_subcommand_from init" -l user -d 'Database user Postfix and ccert connect as' -r
 complete -c ccert -n "__fish_ccert_using_subcommand db; and __fish_seen_subcommand_from init" -l password-file -d 'Read the password from the first line of FILE' -r -F
+complete -c ccert -n "__fish_ccert_using_subcommand db; and __fish_seen_subcommand_from init" -l lookup-user -d 'Also create a read-only database role for Postfix\'s lookups, with its own CF' -r
+complete -c ccert -n "__fish_ccert_using_subcommand db; and __fish_seen_subcommand_from init" -l lookup-cf -d 'Where to write the lookup role\'s pgsql_table(5) file' -r -F
+complete -c ccert -n "__fish_ccert_using_subcommand db; and __fish_seen_subcommand_from init" -l lookup-password-file -d 'Read the lookup role\'s password from the first line of FILE (default: random)' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand db; and __fish_seen_subcommand_from init" -s c -l config-dir -d 'Postfix configuration directory (as postmap -c)' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand db; and __fish_seen_subcommand_from init" -l map -d 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand db; and __fish_seen_subcommand_from init" -l postfix-version -d 'Use the built-in defaults of this Postfix release instead of asking postconf' -r
@@ -313,6 +316,7 @@ debian\t'Debian/Ubuntu (3.11: default_database_type = cdb, hash/btree deprecated
 no-bdb\t'Built without Berkeley DB, as RHEL 10 (lmdb; no hash:, btree:)'"
 complete -c ccert -n "__fish_ccert_using_subcommand db; and __fish_seen_subcommand_from init" -l pkcs12-password-file -d 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand db; and __fish_seen_subcommand_from init" -l force -d 'Replace an existing CF file'
+complete -c ccert -n "__fish_ccert_using_subcommand db; and __fish_seen_subcommand_from init" -l print-sql -d 'Print the SQL that creates the lookup role and change nothing'
 complete -c ccert -n "__fish_ccert_using_subcommand db; and __fish_seen_subcommand_from init" -l quiet -d 'Show no progress bar, and say nothing about tables built or rebuilt'
 complete -c ccert -n "__fish_ccert_using_subcommand db; and __fish_seen_subcommand_from init" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ccert -n "__fish_ccert_using_subcommand import" -s c -l config-dir -d 'Postfix configuration directory (as postmap -c)' -r -F

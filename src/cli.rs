@@ -733,8 +733,26 @@ pub enum DbCommand {
                   HOST forms (pgsql_table(5)): inet:db.example.com:5432, db.example.com, \
                   unix:/run/postgresql (a socket directory), or a URI \
                   postgresql://db.example.com/mail?sslmode=verify-full (Postfix 3.10+; \
-                  3.7-3.9 take postgresql: URIs only).\n\n\
+                  3.7-3.9 take postgresql: URIs only). With a URI, --user, the password and \
+                  --dbname are written into the URI (percent-encoded), because Postfix hands \
+                  the URI to libpq and ignores the file's user, password and dbname for it.\n\n\
+                  TLS: use a URI with sslmode=verify-full (and sslrootcert=FILE, the CA that \
+                  signed the server's certificate) for any server across a network. libpq's \
+                  default, sslmode=prefer, and require check no certificate: the password \
+                  goes to whichever server answers on the address, and prefer silently falls \
+                  back to no TLS. A plain host name gets prefer in Postfix. db init and \
+                  doctor warn about a non-loopback host without verify-ca or verify-full.\n\n\
+                  Least privilege: --lookup-user NAME also creates a role that can only \
+                  SELECT from ccert_clientcerts (random password, or --lookup-password-file) \
+                  and writes its own file (--lookup-cf; default CF with -lookup before the \
+                  first dot). Point relay_clientcerts at that file and edit with --map \
+                  pgsql:CF. Creating a role needs CREATEROLE; --print-sql prints the \
+                  statements for a database administrator instead and changes nothing.\n\n\
                   Examples:\n  ccert db init pgsql:/etc/postfix/clientcerts.pgsql.cf \\\n      \
+                  --hosts 'postgresql://db.example.com/mail?sslmode=verify-full&sslrootcert=\
+                  /etc/postfix/pg-ca.pem' \\\n      --user postfix --password-file /root/pg.pw \
+                  --lookup-user postfix_lookup\n  \
+                  ccert db init pgsql:/etc/postfix/clientcerts.pgsql.cf \\\n      \
                   --hosts db1.example.com,db2.example.com --dbname mail --user postfix \\\n      \
                   --password-file /root/pg.pw\n  \
                   ccert db init pgsql:/etc/postfix/clientcerts.pgsql.cf"
@@ -758,6 +776,18 @@ pub struct DbInitArgs {
     /// Replace an existing CF file
     #[arg(long)]
     pub force: bool,
+    /// Also create a read-only database role for Postfix's lookups, with its own CF
+    #[arg(long, value_name = "NAME")]
+    pub lookup_user: Option<String>,
+    /// Where to write the lookup role's pgsql_table(5) file
+    #[arg(long, value_name = "FILE", requires = "lookup_user")]
+    pub lookup_cf: Option<PathBuf>,
+    /// Read the lookup role's password from the first line of FILE (default: random)
+    #[arg(long, value_name = "FILE", requires = "lookup_user")]
+    pub lookup_password_file: Option<PathBuf>,
+    /// Print the SQL that creates the lookup role and change nothing
+    #[arg(long, requires = "lookup_user")]
+    pub print_sql: bool,
 }
 
 /// Arguments of `ccert import`.

@@ -381,6 +381,25 @@ pub fn unlock(file: &File, kind: LockKind) -> io::Result<()> {
     }
 }
 
+/// Whether another process holds a `flock()` on `path` (an edit, a compile
+/// or a `ccert sync` writing it). Opened without blocking, so a FIFO never
+/// hangs the check; a missing or unreadable file is not busy.
+pub fn flock_busy(path: &Path) -> bool {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let Ok(file) = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+    else {
+        return false;
+    };
+    if !file.metadata().is_ok_and(|m| m.is_file()) {
+        return false;
+    }
+    // Released when `file` closes below.
+    sys::flock(&file, Flock::ExclusiveNow).is_err()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -581,7 +581,10 @@ fn failures_are_one_line_naming_the_cf() {
     // A bad .cf line.
     fs::write(&f.cf, "hosts = db:notaport\ndbname = mail\n").unwrap();
     let err = f.fails(&["--map", &map, "list"]);
-    assert!(err.contains(&format!("{cf}:1: hosts:")), "{err}");
+    assert!(
+        err.contains(&format!("{cf}:1: hosts item 1 of 1:")),
+        "{err}"
+    );
     // No schema.
     fs::write(&f.cf, good.replace("dbname = mail", "dbname = postgres")).unwrap();
     let err = f.fails(&["--map", &map, "list"]);

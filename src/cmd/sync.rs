@@ -38,6 +38,15 @@ pub fn run(args: &SyncArgs, _ctx: &Context) -> anyhow::Result<Outcome> {
         );
     };
     let file = &std::path::PathBuf::from(&to.name);
+    // A sync timer must never pile up runs: when another ccert holds FILE
+    // (a sync still writing it), this one leaves at once; that run does the work.
+    if crate::fsutil::flock_busy(file) {
+        say!(
+            "{}: another ccert run is writing it; skipped",
+            map_type.postfix_name(file)
+        );
+        return Ok(Outcome::Success);
+    }
     // Connect before touching FILE: with the database down nothing is created.
     let mut store = PgsqlStore::open(&cf)?;
     let (id, generation) = store.generation()?;

@@ -207,6 +207,19 @@ pub trait ListStore {
     /// A counter that changes with every change of the list, and the
     /// store's identity (a recreated database starts a new identity).
     fn generation(&mut self) -> Result<(String, i64), StoreError>;
+
+    /// Sets what to call once when an edit finds the list held by another
+    /// session and starts waiting for it (a notice on a terminal).
+    fn on_wait(&mut self, _notice: Box<dyn FnMut()>) {}
+}
+
+/// The one check every entry passes before it enters a list, whatever the
+/// path (`add`, `add --fingerprint`, `import`, `log --approve`): the name
+/// must be one postmap stores exactly as written
+/// ([`crate::source::check_value`]), or `sync` could not write it to a
+/// source file and the sync servers would differ from the database.
+pub fn check_entry(entry: &NewEntry) -> Result<(), crate::source::EditError> {
+    crate::source::check_value(entry.name.as_bytes())
 }
 
 /// Recognises a map name that is a store, not a file: `pgsql:/path.cf`,
