@@ -40,7 +40,7 @@ smtpd_tls_security_level = may
 relay_clientcerts = hash:$config_directory/clientcerts
 ";
 
-const SOUND_MASTER: &str = "\
+pub(crate) const SOUND_MASTER: &str = "\
 smtp      inet  n       -       y       -       -       smtpd
 submission inet n       -       y       -       -       smtpd
   -o smtpd_tls_security_level=encrypt

@@ -40,9 +40,9 @@ use std::time::Instant;
 
 use serde_json::Value;
 
-use crate::live::{self, Client, EC, Instance, Tools, output, rcpt_at, run_ok};
+use crate::live::{self, Client, EC, Instance, Tools, rcpt_at, run_ok};
 use crate::oracle;
-use crate::test::ccert_bin;
+use crate::test::{Finished, Test};
 
 const TEST: &str = "doctor_agrees_with_live_smtpd";
 
@@ -460,24 +460,23 @@ struct Run<'a> {
 }
 
 impl Run<'_> {
-    fn ccert(&self, args: &[&str]) -> std::process::Output {
-        output(
-            Command::new(ccert_bin())
-                .arg("-c")
-                .arg(&self.paths.conf)
-                .args(args)
-                .env_remove("MAIL_CONFIG")
-                .env_remove("CCERT_POSTCONF"),
-        )
+    /// `ccert -c CONF ARGS` through the test builder; exit 0 or 1, any
+    /// standard error (the caller judges).
+    fn ccert(&self, args: &[&str]) -> Finished {
+        Test::at(self.inst.path("").as_path())
+            .no_config_dir()
+            .arg("-c")
+            .arg(self.paths.conf.to_str().unwrap())
+            .args(args)
+            .env_remove("CCERT_POSTCONF")
+            .status_among(&[0, 1])
+            .any_stderr()
+            .run()
     }
 
     fn ccert_ok(&self, args: &[&str]) {
         let out = self.ccert(args);
-        assert!(
-            out.status.success(),
-            "ccert {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_eq!(out.status, 0, "ccert {args:?} failed: {}", out.stderr);
     }
 
     fn master_cf(&self, services: &[Svc]) -> String {
@@ -556,13 +555,8 @@ impl Run<'_> {
     /// doctor's findings (JSON).
     fn doctor(&self) -> Vec<Value> {
         let out = self.ccert(&["doctor", "--format", "json"]);
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-            panic!(
-                "doctor --format json: {e}\n{}{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            )
-        })
+        serde_json::from_str(&out.stdout)
+            .unwrap_or_else(|e| panic!("doctor --format json: {e}\n{}{}", out.stdout, out.stderr))
     }
 
     /// Reloads and probes every listener (in parallel): (relayed, the last
@@ -958,12 +952,12 @@ fn doctor_agrees_with_live_smtpd() {
                     Action::Ccert(args) => {
                         let args: Vec<&str> = args.iter().map(String::as_str).collect();
                         let out = run.ccert(&args);
-                        if !out.status.success() {
+                        if out.status != 0 {
                             tally.ineffective.push(format!(
                                 "{}\n  fix `ccert {}` failed: {}",
                                 case.describe(),
                                 args.join(" "),
-                                String::from_utf8_lossy(&out.stderr)
+                                out.stderr
                             ));
                         }
                     }

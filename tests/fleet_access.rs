@@ -751,10 +751,8 @@ fn a_second_sync_leaves_at_once_while_one_writes() {
     )
     .unwrap();
     let held = fs::File::open(&copy).unwrap();
-    let fd = std::os::fd::AsRawFd::as_raw_fd(&held);
-    // SAFETY: flock on a valid descriptor; released when `held` is dropped.
-    let locked = unsafe { libc::flock(fd, libc::LOCK_EX) };
-    assert_eq!(locked, 0);
+    // Released when `held` is dropped.
+    ccert::sys::flock(&held, ccert::sys::Flock::Exclusive).unwrap();
     let out = Test::at(dir.path())
         .config_dir(dir.path().join("conf"))
         .args([

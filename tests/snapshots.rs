@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest as _, Sha256};
 
+use crate::doctor::SOUND_MASTER;
 use crate::test::{Finished, Test, fixtures};
 
 const REFRESH: &str =
@@ -219,15 +220,6 @@ const MAIN_36: &str = "compatibility_level = 3.6\nmyhostname = mx.example.net\n\
 smtpd_tls_chain_files = $config_directory/mx.pem\nsmtpd_tls_security_level = may\n\
 relay_clientcerts = hash:$config_directory/clientcerts\n";
 
-const MASTER: &str = "\
-smtp      inet  n       -       y       -       -       smtpd
-submission inet n       -       y       -       -       smtpd
-  -o smtpd_tls_security_level=encrypt
-  -o smtpd_tls_ask_ccert=yes
-  -o smtpd_relay_restrictions=permit_tls_clientcerts,reject
-pickup    unix  n       -       y       60      1       pickup
-";
-
 #[test]
 fn snapshots_fingerprint() {
     let certs = [
@@ -344,7 +336,7 @@ fn lifecycle(name: &'static str, version: &str, build: &str, main: &str) {
         name,
         &[
             ("postfix-config/main.cf", main.as_bytes()),
-            ("postfix-config/master.cf", MASTER.as_bytes()),
+            ("postfix-config/master.cf", SOUND_MASTER.as_bytes()),
             (
                 "postfix-config/mx.pem",
                 b"server key and chain would be here\n",

@@ -273,8 +273,8 @@ fn check_name(name: &Element<'_>) -> Result<(), String> {
             let value_ok = match value.tag {
                 0x03 => bit_string_ok(value.content),
                 0x07..=0x09 | 0x0b..=0x0f | 0x12..=0x14 | 0x16 | 0x1d | 0x30 => true,
-                0x1c => value.content.len() % 4 == 0,
-                0x1e => value.content.len() % 2 == 0,
+                0x1c => value.content.len().is_multiple_of(4),
+                0x1e => value.content.len().is_multiple_of(2),
                 _ => false,
             };
             if attribute.tag != SEQUENCE || !oid_ok(oid) || !value_ok {

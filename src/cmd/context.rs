@@ -10,7 +10,7 @@ use anyhow::Context as _;
 
 use crate::cert::DigestAlgorithm;
 use crate::maps::{MapType, same_file, source_of};
-use crate::postfix::{Choice, ConfiguredTable, PostfixConfig, TableRef, restrictions};
+use crate::postfix::{Choice, ConfiguredTable, PostfixConfig, TableRef, TableType, restrictions};
 
 /// Global options, with the Postfix configuration loaded on first use.
 #[derive(Debug)]
@@ -231,7 +231,9 @@ impl Context {
             .filter(|t| t.table_path(source).exists())
             .collect();
         for c in self.configured_tables()? {
-            let Some(src) = c.table.source() else {
+            let buildable =
+                (c.table.table_type.as_ref()).is_some_and(TableType::is_built_from_source);
+            let Some(src) = c.table.source().filter(|_| buildable) else {
                 continue;
             };
             if !same_file(&src, source) {

@@ -149,11 +149,12 @@ pub(super) enum TableInfo {
 
 impl TableInfo {
     fn read(cfg: &PostfixConfig, spec: &str) -> TableInfo {
-        let spec = spec.strip_prefix("proxy:").unwrap_or(spec);
-        let Some((kind, name)) = spec.split_once(':') else {
-            return TableInfo::Unreadable(format!("\"{spec}\" has no type: prefix"));
+        let table = crate::postfix::TableRef::parse(spec);
+        let name = table.name.as_str();
+        let Some(kind) = &table.table_type else {
+            return TableInfo::Unreadable(format!("\"{name}\" has no type: prefix"));
         };
-        let mut kind = kind.to_string();
+        let mut kind = kind.name().to_string();
         if let Ok(Some(r)) = redirect::redirect(cfg, &kind, name) {
             kind = r.to;
         }

@@ -96,6 +96,25 @@ impl SortedBuild {
     }
 }
 
+/// Builds one sorted table (`fill`) from `entries` with [`SortedBuild`],
+/// spilling runs every `run_bytes`, reporting each duplicate through
+/// `duplicate`: the whole `Backend::write` of lmdb and sqlite.
+pub(crate) fn build_one(
+    fill: Box<dyn SortedFill>,
+    entries: &mut dyn Iterator<Item = Result<Entry, MapError>>,
+    policy: DuplicatePolicy,
+    duplicate: &mut dyn FnMut(Duplicate),
+    run_bytes: usize,
+) -> Result<PathBuf, MapError> {
+    let mut build = SortedBuild::new(vec![fill], run_bytes);
+    for entry in entries {
+        build.push(&entry?)?;
+    }
+    let (mut paths, dups) = build.finish(policy)?;
+    dups.into_iter().for_each(duplicate);
+    Ok(paths.remove(0))
+}
+
 /// Entries being sorted: the current in-memory run and the runs already
 /// spilled to temp files.
 pub(crate) struct SortedEntries {

@@ -57,7 +57,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, params};
 
 use super::io_err;
 use super::prepare::{Duplicate, DuplicatePolicy};
-use super::sorted::{RUN_BYTES, SortedBuild, SortedFill};
+use super::sorted::{RUN_BYTES, SortedFill, build_one};
 use super::table_file::{NewTable, ReaderLock};
 use super::{Backend, Entry, MapError, MapType, Table, Visit};
 use crate::fsutil::{self, Permissions};
@@ -91,13 +91,8 @@ impl Backend for SqliteBackend {
         policy: DuplicatePolicy,
         duplicate: &mut dyn FnMut(Duplicate),
     ) -> Result<PathBuf, MapError> {
-        let mut build = SortedBuild::new(vec![Box::new(SqliteFill::begin(source)?)], RUN_BYTES);
-        for entry in entries {
-            build.push(&entry?)?;
-        }
-        let (mut paths, dups) = build.finish(policy)?;
-        dups.into_iter().for_each(duplicate);
-        Ok(paths.remove(0))
+        let fill = Box::new(SqliteFill::begin(source)?);
+        build_one(fill, entries, policy, duplicate, RUN_BYTES)
     }
 
     fn open(&self, source: &Path) -> Result<Box<dyn Table>, MapError> {
@@ -121,7 +116,7 @@ fn texts<'a>(source: &Path, entry: &'a Entry) -> Result<(&'a str, &'a str), MapE
     Ok((text(&entry.key, "key")?, text(&entry.value, "value")?))
 }
 
-/// A new database being filled in key order (see [`SortedBuild`]): a temp
+/// A new database being filled in key order (see `SortedBuild`): a temp
 /// file beside the table, without journal, one transaction, rows inserted
 /// in batches through one prepared statement each.
 pub(crate) struct SqliteFill {
@@ -512,7 +507,7 @@ mod tests {
                 }
             }
             let fill = SqliteFill::begin(&source).unwrap();
-            let mut build = SortedBuild::new(vec![Box::new(fill)], 1000);
+            let mut build = crate::maps::sorted::SortedBuild::new(vec![Box::new(fill)], 1000);
             for e in &entries {
                 build.push(e).unwrap();
             }

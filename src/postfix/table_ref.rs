@@ -172,14 +172,12 @@ impl TableRef {
         }
     }
 
-    /// The source file of a table ccert can build (see
-    /// [`crate::maps::source_of`]): `None` for other types, or a sqlite
-    /// `.cf` file ccert did not write.
+    /// The source file of the table (see [`crate::maps::source_of`]): the
+    /// name itself for every file type (also texthash, which Postfix reads
+    /// as the source), the file beside a sqlite `.cf` file ccert wrote;
+    /// `None` without a type or for a `.cf` file ccert did not write.
     pub fn source(&self) -> Option<PathBuf> {
-        let t = self
-            .table_type
-            .as_ref()
-            .filter(|t| t.is_built_from_source())?;
+        let t = self.table_type.as_ref()?;
         source_of(t.name(), Path::new(&self.name))
     }
 
@@ -364,12 +362,10 @@ impl PostfixConfig {
 
     /// The type of the configured table whose source is `path`, if any.
     fn configured_type_of(&self, path: &Path) -> Option<String> {
-        self.configured_tables().into_iter().find_map(|c| {
-            let t = c.table.table_type?;
-            source_of(t.name(), Path::new(&c.table.name))
-                .is_some_and(|s| same_file(&s, path))
-                .then(|| t.name().to_string())
-        })
+        self.configured_tables()
+            .into_iter()
+            .find(|c| c.table.source().is_some_and(|s| same_file(&s, path)))
+            .and_then(|c| c.table.table_type.map(|t| t.name().to_string()))
     }
 }
 
@@ -402,7 +398,8 @@ mod tests {
             TableRef::parse("sqlite:/e/c.sqlite.cf").source(),
             Some(PathBuf::from("/e/c"))
         );
-        assert_eq!(TableRef::parse("texthash:/e/c").source(), None);
+        assert_eq!(TableRef::parse("sqlite:/e/other.cf").source(), None);
+        assert_eq!(TableRef::parse("/e/c").source(), None);
         assert!(TableRef::parse("btree:/x").ccert_type().is_err());
         assert_eq!(TableRef::parse("x").ccert_type().unwrap(), None);
     }

@@ -11,7 +11,7 @@ use heed::{Database, Env, EnvFlags, EnvOpenOptions, MdbError, PutFlags};
 
 use super::super::io_err;
 use super::super::prepare::{Duplicate, DuplicatePolicy};
-use super::super::sorted::{SortedBuild, SortedFill};
+use super::super::sorted::{SortedFill, build_one};
 use super::super::table_file::{NewTable, ReaderLock};
 use super::super::{Entry, MapError, MapType, writeback};
 use super::{BATCH_BYTES, MAX_KEY_SIZE, MIN_MAP_SIZE};
@@ -23,16 +23,11 @@ pub(super) fn write_table(
     duplicate: &mut dyn FnMut(Duplicate),
     run_bytes: usize,
 ) -> Result<PathBuf, MapError> {
-    let mut build = SortedBuild::new(vec![Box::new(LmdbFill::begin(source)?)], run_bytes);
-    for entry in entries {
-        build.push(&entry?)?;
-    }
-    let (mut paths, dups) = build.finish(policy)?;
-    dups.into_iter().for_each(duplicate);
-    Ok(paths.remove(0))
+    let fill = Box::new(LmdbFill::begin(source)?);
+    build_one(fill, entries, policy, duplicate, run_bytes)
 }
 
-/// A new table being filled in key order (see [`SortedBuild`]): the unique
+/// A new table being filled in key order (see `SortedBuild`): the unique
 /// keys are appended in batches, each in one write transaction.
 pub(crate) struct LmdbFill {
     source: PathBuf,
