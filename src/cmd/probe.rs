@@ -173,7 +173,7 @@ fn print_text(r: &Report, digest_from: &str) {
         say!("RCPT TO:       {} {}", m.code, shown(&m.text));
     }
     if let Some(m) = &r.rcpt_without_certificate {
-        say!("without cert:  {} {}", m.code, m.text);
+        say!("without cert:  {} {}", m.code, shown(&m.text));
     }
     let verdict = serde_json::to_value(r.verdict)
         .ok()

@@ -19,7 +19,6 @@ use crate::cert::{DigestAlgorithm, Fingerprint};
 use crate::postfix::{ConfigError, PostfixConfig};
 
 pub use collect::{Collector, Sighting};
-pub use sources::NotRegular;
 
 /// The longest log line read, in bytes (without its line end). smtpd's
 /// certificate and refusal lines are far shorter (Postfix's TLS code sizes

@@ -47,44 +47,29 @@ pub fn with_rotated(base: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// A log file named on the command line (or found beside the log) that is
-/// not a regular file: a FIFO would wait for a writer for ever, a device
-/// such as /dev/zero never ends. Standard input (`-`) is the way to read
-/// those on purpose.
-#[derive(Debug, thiserror::Error)]
-// Without the path: the caller's context ("reading PATH") names it.
-#[error("is a {kind}, not a regular file; to read a pipe, pipe it into `ccert log -`")]
-pub struct NotRegular {
-    /// The file.
-    pub path: PathBuf,
-    /// What it is instead (`FIFO`, `character device`, …).
-    pub kind: &'static str,
-}
-
 /// The read buffer: large enough that skipping an endless line costs a
 /// few system calls per megabyte.
 const BUFFER: usize = 64 * 1024;
 
 /// Opens a log file for line reading, decompressing `.gz` files (and any
 /// file that starts with the gzip magic, as rotated logs sometimes lose their
-/// suffix). Anything but a regular file is refused, checked on the opened
-/// file itself (opened without waiting, so a FIFO cannot block the open).
+/// suffix). Anything but a regular file is refused
+/// ([`crate::fsutil::open_regular`]: a FIFO would wait for a writer for
+/// ever, a device such as /dev/zero never ends); `ccert log -` reads those.
 pub fn open(path: &Path) -> std::io::Result<Box<dyn BufRead>> {
-    use std::os::unix::fs::OpenOptionsExt as _;
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(path)?;
-    let meta = file.metadata()?;
-    if !meta.is_file() {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            NotRegular {
-                path: path.to_path_buf(),
-                kind: crate::fsutil::file_kind(&meta.file_type()),
-            },
-        ));
-    }
+    let file = crate::fsutil::open_regular(path).map_err(|e| {
+        // A FIFO or device is read on purpose through standard input.
+        if e.get_ref()
+            .is_some_and(|inner| inner.is::<crate::fsutil::NotRegular>())
+        {
+            std::io::Error::new(
+                e.kind(),
+                format!("{e}; to read a pipe, pipe it into `ccert log -`"),
+            )
+        } else {
+            e
+        }
+    })?;
     reader(file)
 }
 

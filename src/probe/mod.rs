@@ -40,8 +40,9 @@ pub struct Options {
     pub from: String,
     /// Recipient outside the server's domains.
     pub to: String,
-    /// How long the whole dialogue may take: resolving, connecting, the TLS
-    /// handshake and every reply together.
+    /// How long the whole probe may take: resolving, connecting, the TLS
+    /// handshake and every reply together, of both sessions when it retries
+    /// without the certificate.
     pub timeout: Duration,
 }
 
@@ -150,7 +151,15 @@ pub fn probe(opts: Options) -> Result<Report, rustls::Error> {
         verdict: Verdict::Failed,
         diagnosis: String::new(),
     };
-    if let Err((verdict, why)) = dialogue(&opts, Arc::new(config), &mut report) {
+    // One deadline for everything, both sessions included: a server that
+    // answers each read just in time (one byte every few seconds) must not
+    // stretch the probe beyond --timeout.
+    let now = Instant::now();
+    // A huge --timeout is "no hurry", not an overflow.
+    let deadline = now
+        .checked_add(opts.timeout)
+        .unwrap_or_else(|| now + Duration::from_secs(u64::from(u32::MAX)));
+    if let Err((verdict, why)) = dialogue(&opts, Arc::new(config), deadline, &mut report) {
         report.verdict = verdict;
         report.diagnosis = why;
     }
@@ -167,7 +176,7 @@ pub fn probe(opts: Options) -> Result<Report, rustls::Error> {
         bare.mail_reply = None;
         bare.rcpt_reply = None;
         let anonymous = tls::anonymous_config()?;
-        if dialogue(&opts, Arc::new(anonymous), &mut bare).is_ok() {
+        if dialogue(&opts, Arc::new(anonymous), deadline, &mut bare).is_ok() {
             report.rcpt_without_certificate = bare.rcpt_reply.or(bare.mail_reply);
         }
         matter(&mut report);
@@ -309,15 +318,9 @@ fn resolve(host: &str, port: u16, deadline: Instant) -> Result<SocketAddr, Stop>
 fn dialogue(
     opts: &Options,
     config: Arc<rustls::ClientConfig>,
+    deadline: Instant,
     report: &mut Report,
 ) -> Result<(), Stop> {
-    // One deadline for everything: a server that answers each read just in
-    // time (one byte every few seconds) must not stretch the dialogue.
-    let now = Instant::now();
-    // A huge --timeout is "no hurry", not an overflow.
-    let deadline = now
-        .checked_add(opts.timeout)
-        .unwrap_or_else(|| now + Duration::from_secs(u64::from(u32::MAX)));
     let addr = resolve(&opts.host, opts.port, deadline)?;
     let left = deadline.saturating_duration_since(Instant::now());
     let tcp =
@@ -539,5 +542,26 @@ fn name_text(der: &[u8]) -> String {
     match x509_parser::x509::X509Name::from_der(der) {
         Ok((_, name)) => crate::cert::name::format_name(&name),
         Err(_) => der.iter().map(|b| format!("{b:02x}")).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// A CA name a server sends (any bytes it likes) is shown with its
+    /// control characters escaped, as every certificate name is.
+    #[test]
+    fn ca_names_are_escaped() {
+        let value = b"ev\x1b]0;x\x07il";
+        let mut atv = vec![0x06, 0x03, 0x55, 0x04, 0x03, 0x0c, value.len() as u8];
+        atv.extend_from_slice(value);
+        let mut der = vec![0x30, 2 + 2 + atv.len() as u8, 0x31, 2 + atv.len() as u8];
+        der.extend_from_slice(&[0x30, atv.len() as u8]);
+        der.extend_from_slice(&atv);
+        let text = super::name_text(&der);
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{7}'),
+            "{text:?}"
+        );
+        assert!(text.starts_with("CN=ev"), "{text:?}");
     }
 }
