@@ -751,11 +751,10 @@ fn a_second_sync_leaves_at_once_while_one_writes() {
     )
     .unwrap();
     let held = fs::File::open(&copy).unwrap();
+    let fd = std::os::fd::AsRawFd::as_raw_fd(&held);
     // SAFETY: flock on a valid descriptor; released when `held` is dropped.
-    assert_eq!(
-        unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&held), libc::LOCK_EX) },
-        0
-    );
+    let locked = unsafe { libc::flock(fd, libc::LOCK_EX) };
+    assert_eq!(locked, 0);
     let out = Test::at(dir.path())
         .config_dir(dir.path().join("conf"))
         .args([
