@@ -107,8 +107,14 @@ fn lookup_cf_beside(cf: &std::path::Path) -> std::path::PathBuf {
 
 /// The first line of a password file (not empty).
 fn first_line(file: &std::path::Path) -> anyhow::Result<String> {
-    let text = std::fs::read_to_string(file)
-        .with_context(|| format!("reading the password file {}", file.display()))?;
+    let text = crate::fsutil::read_to_string_bounded(file, crate::fsutil::limits::PASSWORD_FILE)
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "{}: cannot read the password file: {}",
+                file.display(),
+                crate::report::describe_io(&e)
+            )
+        })?;
     let first = text.lines().next().unwrap_or_default().to_string();
     if first.is_empty() {
         bail!(

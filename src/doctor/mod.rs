@@ -9,12 +9,16 @@
 //! * [`logging`]: whether smtpd logs the client fingerprints `ccert log` reads.
 //! * [`pgsql`]: the checks for `pgsql:` tables (the `.cf` file, the database).
 
+mod access;
 mod entries;
 mod logging;
 pub mod pgsql;
 mod settings;
 mod tables;
 
+/// The narrowest `smtpd_tls_loglevel` that logs client fingerprints
+/// (for server-config, which proposes it).
+pub use logging::{NARROWEST as LOGS_FINGERPRINTS, shows_fingerprints};
 use std::collections::HashSet;
 use std::path::Path;
 
@@ -372,5 +376,6 @@ impl Doctor {
         for source in sources {
             self.check_source(cfg, &source, &algorithms);
         }
+        self.check_access_values(cfg);
     }
 }
