@@ -26,11 +26,21 @@ const TOOLS: &[(&str, &[&str])] = &[
     ("postgresql", &["initdb", "pg_ctl"]),
 ];
 
+/// Python modules from PyPI the tests use (.ci/run installs them), by the
+/// package name and the module to import. Checked once per build: a module
+/// installed later counts from the next build that reruns this script.
+const PYTHON_MODULES: &[(&str, &str)] = &[("prometheus-client", "prometheus_client")];
+
 /// Where Debian installs the PostgreSQL server programs (not on PATH).
 const POSTGRESQL: &str = "/usr/lib/postgresql";
 
 fn main() {
-    let values: Vec<String> = TOOLS.iter().map(|(p, _)| format!("\"{p}\"")).collect();
+    let values: Vec<String> = TOOLS
+        .iter()
+        .map(|(p, _)| p)
+        .chain(PYTHON_MODULES.iter().map(|(p, _)| p))
+        .map(|p| format!("\"{p}\""))
+        .collect();
     println!(
         "cargo::rustc-check-cfg=cfg(ccert_missing, values({}))",
         values.join(", ")
@@ -49,6 +59,17 @@ fn main() {
     }
     for (package, programs) in TOOLS {
         if !programs.iter().all(|p| find(p).is_some()) {
+            println!("cargo::rustc-cfg=ccert_missing=\"{package}\"");
+        }
+    }
+    for (package, module) in PYTHON_MODULES {
+        let imports = std::process::Command::new("python3")
+            .args(["-c", &format!("import {module}")])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !imports {
             println!("cargo::rustc-cfg=ccert_missing=\"{package}\"");
         }
     }

@@ -8,6 +8,14 @@ use std::fs;
 use crate::live::{self, Instance};
 
 #[test]
+#[cfg_attr(
+    any(
+        ccert_missing = "postfix",
+        ccert_missing = "swaks",
+        ccert_missing = "openssl"
+    ),
+    ignore = "needs postfix, swaks and openssl"
+)]
 fn an_access_table_built_by_add_answers_250_never_451() {
     let test = "access_live::an_access_table_built_by_add_answers_250_never_451";
     let Some(tools) = live::tools(test) else {

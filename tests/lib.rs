@@ -19,6 +19,7 @@ mod compile;
 mod crash;
 mod docs;
 mod doctor;
+mod doctor_live;
 mod e2e_postfix;
 mod edit;
 mod effective_config;

@@ -25,6 +25,7 @@ fn finding(
         service: None,
         message,
         fix,
+        relay: None,
     }
 }
 
