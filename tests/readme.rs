@@ -321,11 +321,12 @@ fn readme_try_it_now_block_runs() {
 
 /// The fleet block against the suite's PostgreSQL cluster (with TLS, as
 /// the block's `sslmode=verify-full` asks): a `postfix` role and the `mail`
-/// database as an admin would have them; the host is the cluster's, and the
-/// CA that signed its certificate is named (`sslrootcert`), the only
+/// database as an admin would have them; the host is the cluster's, and
+/// `sslrootcert` names the CA that signed its certificate, the only
 /// changes besides /etc/postfix and /root standing for scratch directories.
 /// The server is set up as the quick start leaves it, with an existing
-/// clientcerts list to import; doctor must find it sound.
+/// clientcerts list to import; doctor must find it sound but for the
+/// shared user's write access.
 #[test]
 #[cfg_attr(
     any(
