@@ -273,8 +273,8 @@ fn check_name(name: &Element<'_>) -> Result<(), String> {
             let value_ok = match value.tag {
                 0x03 => bit_string_ok(value.content),
                 0x07..=0x09 | 0x0b..=0x0f | 0x12..=0x14 | 0x16 | 0x1d | 0x30 => true,
-                0x1c => value.content.len() % 4 == 0,
-                0x1e => value.content.len() % 2 == 0,
+                0x1c => value.content.len().is_multiple_of(4),
+                0x1e => value.content.len().is_multiple_of(2),
                 _ => false,
             };
             if attribute.tag != SEQUENCE || !oid_ok(oid) || !value_ok {
@@ -298,8 +298,8 @@ fn any_ok(value: &Element<'_>) -> bool {
         0x03 => bit_string_ok(content),
         0x05 => content.is_empty(),
         0x06 => oid_content_ok(content),
-        0x1c => content.len() % 4 == 0,
-        0x1e => content.len() % 2 == 0,
+        0x1c => content.len().is_multiple_of(4),
+        0x1e => content.len().is_multiple_of(2),
         // `00 00` reads as end-of-contents (a tag 0 with contents passes).
         0x00 => !content.is_empty(),
         // SEQUENCE or SET not constructed.
