@@ -19,6 +19,9 @@ _ccert() {
             ccert,add)
                 cmd="ccert__subcmd__add"
                 ;;
+            ccert,apply)
+                cmd="ccert__subcmd__apply"
+                ;;
             ccert,check)
                 cmd="ccert__subcmd__check"
                 ;;
@@ -84,6 +87,9 @@ _ccert() {
                 ;;
             ccert__subcmd__help,add)
                 cmd="ccert__subcmd__help__subcmd__add"
+                ;;
+            ccert__subcmd__help,apply)
+                cmd="ccert__subcmd__help__subcmd__apply"
                 ;;
             ccert__subcmd__help,check)
                 cmd="ccert__subcmd__help__subcmd__check"
@@ -155,7 +161,7 @@ _ccert() {
 
     case "${cmd}" in
         ccert)
-            opts="-c -h -V --config-dir --map --quiet --postfix-version --postfix-build --pkcs12-password-file --help --version fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync check help"
+            opts="-c -h -V --config-dir --map --quiet --postfix-version --postfix-build --pkcs12-password-file --help --version fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync apply check help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -221,6 +227,52 @@ _ccert() {
                     ;;
                 -d)
                     COMPREPLY=($(compgen -W "md5 sha1 sha224 sha256 sha384 sha512" -- "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --map)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --postfix-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --postfix-build)
+                    COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
+                    return 0
+                    ;;
+                --pkcs12-password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccert__subcmd__apply)
+            opts="-f -c -h --check --diff --format --no-compile --config-dir --map --quiet --postfix-version --postfix-build --pkcs12-password-file --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 --config-dir)
@@ -489,7 +541,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__db__subcmd__init)
-            opts="-c -h --hosts --dbname --user --password-file --force --config-dir --map --quiet --postfix-version --postfix-build --pkcs12-password-file --help"
+            opts="-c -h --hosts --dbname --user --password-file --force --lookup-user --lookup-cf --lookup-password-file --print-sql --config-dir --map --quiet --postfix-version --postfix-build --pkcs12-password-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -508,6 +560,18 @@ _ccert() {
                     return 0
                     ;;
                 --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lookup-user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lookup-cf)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lookup-password-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -681,7 +745,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__help)
-            opts="fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync check help"
+            opts="fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync apply check help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -695,6 +759,20 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__help__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccert__subcmd__help__subcmd__apply)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -24,7 +24,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
             cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
             cand --pkcs12-password-file 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE'
-            cand --quiet 'Show no progress bar'
+            cand --quiet 'Show no progress bar, and say nothing about tables built or rebuilt'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -48,6 +48,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand db 'Create or migrate the client-certificate database (pgsql:) and its .cf file'
             cand import 'Load a clientcerts source file into a pgsql: list (idempotent)'
             cand sync 'Write a local table from a pgsql: list when the database changed'
+            cand apply 'Make the list match a desired-state file (TOML or JSON); exit 0 unchanged, 2 changed'
             cand check 'Monitoring check: expired and expiring certificates, stale tables (Nagios/Icinga, Prometheus)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -64,7 +65,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --pkcs12-password-file 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE'
             cand -p 'Fingerprint the public key (SubjectPublicKeyInfo), which survives renewal with the same key'
             cand --pubkey 'Fingerprint the public key (SubjectPublicKeyInfo), which survives renewal with the same key'
-            cand --quiet 'Show no progress bar'
+            cand --quiet 'Show no progress bar, and say nothing about tables built or rebuilt'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -86,7 +87,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --replace 'Replace the name of an entry whose fingerprint is already present'
             cand --strict 'Refuse, instead of warning, when --digest differs from the server''s smtpd_tls_fingerprint_digest (such an entry can never match)'
             cand --no-compile 'Do not rebuild the compiled tables next to the source file'
-            cand --quiet 'Show no progress bar'
+            cand --quiet 'Show no progress bar, and say nothing about tables built or rebuilt'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -105,7 +106,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand -y 'Do not ask for confirmation (required when standard input is not a terminal)'
             cand --yes 'Do not ask for confirmation (required when standard input is not a terminal)'
             cand --no-compile 'Do not rebuild the compiled tables next to the source file'
-            cand --quiet 'Show no progress bar'
+            cand --quiet 'Show no progress bar, and say nothing about tables built or rebuilt'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -119,7 +120,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
             cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
             cand --pkcs12-password-file 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE'
-            cand --quiet 'Show no progress bar'
+            cand --quiet 'Show no progress bar, and say nothing about tables built or rebuilt'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -134,7 +135,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --pkcs12-password-file 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE'
             cand -r 'On duplicate keys the last value wins, silently (postmap -r)'
             cand -w 'On duplicate keys the first value wins, silently (postmap -w)'
-            cand --quiet 'Show no progress bar'
+            cand --quiet 'Show no progress bar, and say nothing about tables built or rebuilt'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -145,7 +146,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
             cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
             cand --pkcs12-password-file 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE'
-            cand --quiet 'Show no progress bar'
+            cand --quiet 'Show no progress bar, and say nothing about tables built or rebuilt'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -156,7 +157,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
             cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
             cand --pkcs12-password-file 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE'
-            cand --quiet 'Show no progress bar'
+            cand --quiet 'Show no progress bar, and say nothing about tables built or rebuilt'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -170,7 +171,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
             cand --pkcs12-password-file 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE'
             cand --strict 'Exit 1 on warnings too'
-            cand --quiet 'Show no progress bar'
+            cand --quiet 'Show no progress bar, and say nothing about tables built or rebuilt'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -187,7 +188,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --pubkey 'Use public-key fingerprints'
             cand --skip-unknown 'Leave entries without a stored certificate (such as those added with `add --fingerprint`) as they are, instead of refusing to rehash'
             cand --no-compile 'Do not rebuild the compiled tables next to the source file'
-            cand --quiet 'Show no progress bar'
+            cand --quiet 'Show no progress bar, and say nothing about tables built or rebuilt'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -204,7 +205,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
             cand --pkcs12-password-file 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE'
             cand --add 'Also add the certificate to the clientcerts source file'
-            cand --quiet 'Show no progress bar'
+            cand --quiet 'Show no progress bar, and say nothing about tables built or rebuilt'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -220,7 +221,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --pkcs12-password-file 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE'
             cand --postfix 'Print Postfix (smarthost client) settings (the default)'
             cand --ssmtp 'Print ssmtp.conf settings'
-            cand --quiet 'Show no progress bar'
+            cand --quiet 'Show no progress bar, and say nothing about tables built or rebuilt'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -231,7 +232,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
             cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
             cand --pkcs12-password-file 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE'
-            cand --quiet 'Show no progress bar'
+            cand --quiet 'Show no progress bar, and say nothing about tables built or rebuilt'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -244,7 +245,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
             cand --pkcs12-password-file 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE'
             cand --apply 'Write main.cf and master.cf (with a backup) instead of printing the lines'
-            cand --quiet 'Show no progress bar'
+            cand --quiet 'Show no progress bar, and say nothing about tables built or rebuilt'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -262,7 +263,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --all 'Show every client, also those already in the clientcerts source'
             cand --approve 'Ask, for each unknown client, whether to add it, under which name and as which fingerprint (needs a terminal)'
             cand --no-compile 'Do not rebuild the compiled tables next to the source file (with --approve)'
-            cand --quiet 'Show no progress bar'
+            cand --quiet 'Show no progress bar, and say nothing about tables built or rebuilt'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -274,7 +275,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand -d 'The server''s smtpd_tls_fingerprint_digest [default: from -c DIR when present, else sha256]'
             cand --digest 'The server''s smtpd_tls_fingerprint_digest [default: from -c DIR when present, else sha256]'
             cand --helo 'The name sent in EHLO'
-            cand --timeout 'Seconds to wait for each reply'
+            cand --timeout 'Seconds the whole dialogue may take (connecting, TLS and every reply together)'
             cand -f 'Output format'
             cand --format 'Output format'
             cand -c 'Postfix configuration directory (as postmap -c)'
@@ -285,7 +286,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --pkcs12-password-file 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE'
             cand --tls 'Implicit TLS (the default on port 465) instead of STARTTLS'
             cand --rpk 'Offer a raw public key (RFC 7250; TLS 1.3, Postfix 3.9+ with smtpd_tls_enable_rpk) instead of the certificate'
-            cand --quiet 'Show no progress bar'
+            cand --quiet 'Show no progress bar, and say nothing about tables built or rebuilt'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -296,7 +297,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
             cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
             cand --pkcs12-password-file 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE'
-            cand --quiet 'Show no progress bar'
+            cand --quiet 'Show no progress bar, and say nothing about tables built or rebuilt'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -307,7 +308,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
             cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
             cand --pkcs12-password-file 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE'
-            cand --quiet 'Show no progress bar'
+            cand --quiet 'Show no progress bar, and say nothing about tables built or rebuilt'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand init 'Create the ccert tables (or migrate them in place) and write the pgsql_table(5) file'
@@ -317,6 +318,9 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --dbname 'Database name'
             cand --user 'Database user Postfix and ccert connect as'
             cand --password-file 'Read the password from the first line of FILE'
+            cand --lookup-user 'Also create a read-only database role for Postfix''s lookups, with its own CF'
+            cand --lookup-cf 'Where to write the lookup role''s pgsql_table(5) file'
+            cand --lookup-password-file 'Read the lookup role''s password from the first line of FILE (default: random)'
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
             cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
@@ -324,7 +328,8 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
             cand --pkcs12-password-file 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE'
             cand --force 'Replace an existing CF file'
-            cand --quiet 'Show no progress bar'
+            cand --print-sql 'Print the SQL that creates the lookup role and change nothing'
+            cand --quiet 'Show no progress bar, and say nothing about tables built or rebuilt'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -335,7 +340,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
             cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
             cand --pkcs12-password-file 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE'
-            cand --quiet 'Show no progress bar'
+            cand --quiet 'Show no progress bar, and say nothing about tables built or rebuilt'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -348,7 +353,23 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
             cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
             cand --pkcs12-password-file 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE'
-            cand --quiet 'Show no progress bar'
+            cand --quiet 'Show no progress bar, and say nothing about tables built or rebuilt'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'ccert;apply'= {
+            cand -f 'Output format'
+            cand --format 'Output format'
+            cand -c 'Postfix configuration directory (as postmap -c)'
+            cand --config-dir 'Postfix configuration directory (as postmap -c)'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
+            cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
+            cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
+            cand --pkcs12-password-file 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE'
+            cand --check 'Change nothing; exit 2 when something would change'
+            cand --diff 'Show the source lines that change (`-` old, `+` new)'
+            cand --no-compile 'Do not rebuild the compiled tables next to the source file'
+            cand --quiet 'Show no progress bar, and say nothing about tables built or rebuilt'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -365,7 +386,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
             cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
             cand --pkcs12-password-file 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE'
-            cand --quiet 'Show no progress bar'
+            cand --quiet 'Show no progress bar, and say nothing about tables built or rebuilt'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -389,6 +410,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand db 'Create or migrate the client-certificate database (pgsql:) and its .cf file'
             cand import 'Load a clientcerts source file into a pgsql: list (idempotent)'
             cand sync 'Write a local table from a pgsql: list when the database changed'
+            cand apply 'Make the list match a desired-state file (TOML or JSON); exit 0 unchanged, 2 changed'
             cand check 'Monitoring check: expired and expiring certificates, stale tables (Nagios/Icinga, Prometheus)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -432,6 +454,8 @@ set edit:completion:arg-completer[ccert] = {|@words|
         &'ccert;help;import'= {
         }
         &'ccert;help;sync'= {
+        }
+        &'ccert;help;apply'= {
         }
         &'ccert;help;check'= {
         }

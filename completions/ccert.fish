@@ -31,7 +31,7 @@ complete -c ccert -n "__fish_ccert_needs_command" -l postfix-build -d 'The build
 debian\t'Debian/Ubuntu (3.11: default_database_type = cdb, hash/btree deprecated)'
 no-bdb\t'Built without Berkeley DB, as RHEL 10 (lmdb; no hash:, btree:)'"
 complete -c ccert -n "__fish_ccert_needs_command" -l pkcs12-password-file -d 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE' -r -F
-complete -c ccert -n "__fish_ccert_needs_command" -l quiet -d 'Show no progress bar'
+complete -c ccert -n "__fish_ccert_needs_command" -l quiet -d 'Show no progress bar, and say nothing about tables built or rebuilt'
 complete -c ccert -n "__fish_ccert_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ccert -n "__fish_ccert_needs_command" -s V -l version -d 'Print version'
 complete -c ccert -n "__fish_ccert_needs_command" -f -a "fingerprint" -d 'Print certificate or public-key fingerprints as Postfix computes them'
@@ -53,6 +53,7 @@ complete -c ccert -n "__fish_ccert_needs_command" -f -a "completions" -d 'Print 
 complete -c ccert -n "__fish_ccert_needs_command" -f -a "db" -d 'Create or migrate the client-certificate database (pgsql:) and its .cf file'
 complete -c ccert -n "__fish_ccert_needs_command" -f -a "import" -d 'Load a clientcerts source file into a pgsql: list (idempotent)'
 complete -c ccert -n "__fish_ccert_needs_command" -f -a "sync" -d 'Write a local table from a pgsql: list when the database changed'
+complete -c ccert -n "__fish_ccert_needs_command" -f -a "apply" -d 'Make the list match a desired-state file (TOML or JSON); exit 0 unchanged, 2 changed'
 complete -c ccert -n "__fish_ccert_needs_command" -f -a "check" -d 'Monitoring check: expired and expiring certificates, stale tables (Nagios/Icinga, Prometheus)'
 complete -c ccert -n "__fish_ccert_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ccert -n "__fish_ccert_using_subcommand fingerprint" -s d -l digest -d 'Digest to use [default: the effective smtpd_tls_fingerprint_digest, else sha256]' -r -f -a "md5\t'MD5 (Postfix default below compatibility_level 3.6)'
@@ -73,7 +74,7 @@ debian\t'Debian/Ubuntu (3.11: default_database_type = cdb, hash/btree deprecated
 no-bdb\t'Built without Berkeley DB, as RHEL 10 (lmdb; no hash:, btree:)'"
 complete -c ccert -n "__fish_ccert_using_subcommand fingerprint" -l pkcs12-password-file -d 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand fingerprint" -s p -l pubkey -d 'Fingerprint the public key (SubjectPublicKeyInfo), which survives renewal with the same key'
-complete -c ccert -n "__fish_ccert_using_subcommand fingerprint" -l quiet -d 'Show no progress bar'
+complete -c ccert -n "__fish_ccert_using_subcommand fingerprint" -l quiet -d 'Show no progress bar, and say nothing about tables built or rebuilt'
 complete -c ccert -n "__fish_ccert_using_subcommand fingerprint" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ccert -n "__fish_ccert_using_subcommand add" -s f -l fingerprint -d 'Add this fingerprint (hex pairs, colons optional, any case) instead of a certificate\'s; needs --name' -r
 complete -c ccert -n "__fish_ccert_using_subcommand add" -s n -l name -d 'Value stored for the entry [default: the certificate\'s subject CN]' -r
@@ -94,7 +95,7 @@ complete -c ccert -n "__fish_ccert_using_subcommand add" -s p -l pubkey -d 'Add 
 complete -c ccert -n "__fish_ccert_using_subcommand add" -l replace -d 'Replace the name of an entry whose fingerprint is already present'
 complete -c ccert -n "__fish_ccert_using_subcommand add" -l strict -d 'Refuse, instead of warning, when --digest differs from the server\'s smtpd_tls_fingerprint_digest (such an entry can never match)'
 complete -c ccert -n "__fish_ccert_using_subcommand add" -l no-compile -d 'Do not rebuild the compiled tables next to the source file'
-complete -c ccert -n "__fish_ccert_using_subcommand add" -l quiet -d 'Show no progress bar'
+complete -c ccert -n "__fish_ccert_using_subcommand add" -l quiet -d 'Show no progress bar, and say nothing about tables built or rebuilt'
 complete -c ccert -n "__fish_ccert_using_subcommand add" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ccert -n "__fish_ccert_using_subcommand remove" -s n -l name -d 'Remove every entry whose value is NAME' -r
 complete -c ccert -n "__fish_ccert_using_subcommand remove" -l fingerprint -d 'Remove the entry with this fingerprint (any case, colons optional)' -r
@@ -113,7 +114,7 @@ no-bdb\t'Built without Berkeley DB, as RHEL 10 (lmdb; no hash:, btree:)'"
 complete -c ccert -n "__fish_ccert_using_subcommand remove" -l pkcs12-password-file -d 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand remove" -s y -l yes -d 'Do not ask for confirmation (required when standard input is not a terminal)'
 complete -c ccert -n "__fish_ccert_using_subcommand remove" -l no-compile -d 'Do not rebuild the compiled tables next to the source file'
-complete -c ccert -n "__fish_ccert_using_subcommand remove" -l quiet -d 'Show no progress bar'
+complete -c ccert -n "__fish_ccert_using_subcommand remove" -l quiet -d 'Show no progress bar, and say nothing about tables built or rebuilt'
 complete -c ccert -n "__fish_ccert_using_subcommand remove" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ccert -n "__fish_ccert_using_subcommand list" -s f -l format -d 'Output format' -r -f -a "table\t'A table for people'
 json\t'A JSON array of objects, for scripts'
@@ -126,7 +127,7 @@ complete -c ccert -n "__fish_ccert_using_subcommand list" -l postfix-build -d 'T
 debian\t'Debian/Ubuntu (3.11: default_database_type = cdb, hash/btree deprecated)'
 no-bdb\t'Built without Berkeley DB, as RHEL 10 (lmdb; no hash:, btree:)'"
 complete -c ccert -n "__fish_ccert_using_subcommand list" -l pkcs12-password-file -d 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE' -r -F
-complete -c ccert -n "__fish_ccert_using_subcommand list" -l quiet -d 'Show no progress bar'
+complete -c ccert -n "__fish_ccert_using_subcommand list" -l quiet -d 'Show no progress bar, and say nothing about tables built or rebuilt'
 complete -c ccert -n "__fish_ccert_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ccert -n "__fish_ccert_using_subcommand compile" -s t -l type -d 'Table type for FILEs without a TYPE: prefix' -r -f -a "hash\t'Berkeley DB hash (FILE.db)'
 lmdb\t'LMDB (FILE.lmdb)'
@@ -141,7 +142,7 @@ no-bdb\t'Built without Berkeley DB, as RHEL 10 (lmdb; no hash:, btree:)'"
 complete -c ccert -n "__fish_ccert_using_subcommand compile" -l pkcs12-password-file -d 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand compile" -s r -d 'On duplicate keys the last value wins, silently (postmap -r)'
 complete -c ccert -n "__fish_ccert_using_subcommand compile" -s w -d 'On duplicate keys the first value wins, silently (postmap -w)'
-complete -c ccert -n "__fish_ccert_using_subcommand compile" -l quiet -d 'Show no progress bar'
+complete -c ccert -n "__fish_ccert_using_subcommand compile" -l quiet -d 'Show no progress bar, and say nothing about tables built or rebuilt'
 complete -c ccert -n "__fish_ccert_using_subcommand compile" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ccert -n "__fish_ccert_using_subcommand query" -s c -l config-dir -d 'Postfix configuration directory (as postmap -c)' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand query" -l map -d 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf' -r -F
@@ -150,7 +151,7 @@ complete -c ccert -n "__fish_ccert_using_subcommand query" -l postfix-build -d '
 debian\t'Debian/Ubuntu (3.11: default_database_type = cdb, hash/btree deprecated)'
 no-bdb\t'Built without Berkeley DB, as RHEL 10 (lmdb; no hash:, btree:)'"
 complete -c ccert -n "__fish_ccert_using_subcommand query" -l pkcs12-password-file -d 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE' -r -F
-complete -c ccert -n "__fish_ccert_using_subcommand query" -l quiet -d 'Show no progress bar'
+complete -c ccert -n "__fish_ccert_using_subcommand query" -l quiet -d 'Show no progress bar, and say nothing about tables built or rebuilt'
 complete -c ccert -n "__fish_ccert_using_subcommand query" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ccert -n "__fish_ccert_using_subcommand dump" -s c -l config-dir -d 'Postfix configuration directory (as postmap -c)' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand dump" -l map -d 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf' -r -F
@@ -159,7 +160,7 @@ complete -c ccert -n "__fish_ccert_using_subcommand dump" -l postfix-build -d 'T
 debian\t'Debian/Ubuntu (3.11: default_database_type = cdb, hash/btree deprecated)'
 no-bdb\t'Built without Berkeley DB, as RHEL 10 (lmdb; no hash:, btree:)'"
 complete -c ccert -n "__fish_ccert_using_subcommand dump" -l pkcs12-password-file -d 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE' -r -F
-complete -c ccert -n "__fish_ccert_using_subcommand dump" -l quiet -d 'Show no progress bar'
+complete -c ccert -n "__fish_ccert_using_subcommand dump" -l quiet -d 'Show no progress bar, and say nothing about tables built or rebuilt'
 complete -c ccert -n "__fish_ccert_using_subcommand dump" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ccert -n "__fish_ccert_using_subcommand doctor" -s f -l format -d 'Output format' -r -f -a "text\t'Findings for people'
 json\t'A JSON array of findings, for scripts'"
@@ -171,7 +172,7 @@ debian\t'Debian/Ubuntu (3.11: default_database_type = cdb, hash/btree deprecated
 no-bdb\t'Built without Berkeley DB, as RHEL 10 (lmdb; no hash:, btree:)'"
 complete -c ccert -n "__fish_ccert_using_subcommand doctor" -l pkcs12-password-file -d 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand doctor" -l strict -d 'Exit 1 on warnings too'
-complete -c ccert -n "__fish_ccert_using_subcommand doctor" -l quiet -d 'Show no progress bar'
+complete -c ccert -n "__fish_ccert_using_subcommand doctor" -l quiet -d 'Show no progress bar, and say nothing about tables built or rebuilt'
 complete -c ccert -n "__fish_ccert_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ccert -n "__fish_ccert_using_subcommand rehash" -s d -l digest -d 'The new digest [default: the effective smtpd_tls_fingerprint_digest]' -r -f -a "md5\t'MD5 (Postfix default below compatibility_level 3.6)'
 sha1\t'SHA-1'
@@ -189,7 +190,7 @@ complete -c ccert -n "__fish_ccert_using_subcommand rehash" -l pkcs12-password-f
 complete -c ccert -n "__fish_ccert_using_subcommand rehash" -s p -l pubkey -d 'Use public-key fingerprints'
 complete -c ccert -n "__fish_ccert_using_subcommand rehash" -l skip-unknown -d 'Leave entries without a stored certificate (such as those added with `add --fingerprint`) as they are, instead of refusing to rehash'
 complete -c ccert -n "__fish_ccert_using_subcommand rehash" -l no-compile -d 'Do not rebuild the compiled tables next to the source file'
-complete -c ccert -n "__fish_ccert_using_subcommand rehash" -l quiet -d 'Show no progress bar'
+complete -c ccert -n "__fish_ccert_using_subcommand rehash" -l quiet -d 'Show no progress bar, and say nothing about tables built or rebuilt'
 complete -c ccert -n "__fish_ccert_using_subcommand rehash" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ccert -n "__fish_ccert_using_subcommand issue" -s k -l key-type -d 'Key type' -r -f -a "ec\t'ECDSA P-256'
 rsa\t'RSA 2048'
@@ -204,7 +205,7 @@ debian\t'Debian/Ubuntu (3.11: default_database_type = cdb, hash/btree deprecated
 no-bdb\t'Built without Berkeley DB, as RHEL 10 (lmdb; no hash:, btree:)'"
 complete -c ccert -n "__fish_ccert_using_subcommand issue" -l pkcs12-password-file -d 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand issue" -l add -d 'Also add the certificate to the clientcerts source file'
-complete -c ccert -n "__fish_ccert_using_subcommand issue" -l quiet -d 'Show no progress bar'
+complete -c ccert -n "__fish_ccert_using_subcommand issue" -l quiet -d 'Show no progress bar, and say nothing about tables built or rebuilt'
 complete -c ccert -n "__fish_ccert_using_subcommand issue" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ccert -n "__fish_ccert_using_subcommand client-config" -l cert -d 'Client certificate file' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand client-config" -l key -d 'Client private key file' -r -F
@@ -218,7 +219,7 @@ no-bdb\t'Built without Berkeley DB, as RHEL 10 (lmdb; no hash:, btree:)'"
 complete -c ccert -n "__fish_ccert_using_subcommand client-config" -l pkcs12-password-file -d 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand client-config" -l postfix -d 'Print Postfix (smarthost client) settings (the default)'
 complete -c ccert -n "__fish_ccert_using_subcommand client-config" -l ssmtp -d 'Print ssmtp.conf settings'
-complete -c ccert -n "__fish_ccert_using_subcommand client-config" -l quiet -d 'Show no progress bar'
+complete -c ccert -n "__fish_ccert_using_subcommand client-config" -l quiet -d 'Show no progress bar, and say nothing about tables built or rebuilt'
 complete -c ccert -n "__fish_ccert_using_subcommand client-config" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ccert -n "__fish_ccert_using_subcommand server-config" -s c -l config-dir -d 'Postfix configuration directory (as postmap -c)' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand server-config" -l map -d 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf' -r -F
@@ -227,7 +228,7 @@ complete -c ccert -n "__fish_ccert_using_subcommand server-config" -l postfix-bu
 debian\t'Debian/Ubuntu (3.11: default_database_type = cdb, hash/btree deprecated)'
 no-bdb\t'Built without Berkeley DB, as RHEL 10 (lmdb; no hash:, btree:)'"
 complete -c ccert -n "__fish_ccert_using_subcommand server-config" -l pkcs12-password-file -d 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE' -r -F
-complete -c ccert -n "__fish_ccert_using_subcommand server-config" -l quiet -d 'Show no progress bar'
+complete -c ccert -n "__fish_ccert_using_subcommand server-config" -l quiet -d 'Show no progress bar, and say nothing about tables built or rebuilt'
 complete -c ccert -n "__fish_ccert_using_subcommand server-config" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ccert -n "__fish_ccert_using_subcommand migrate" -l to -d 'The new table type' -r -f -a "lmdb\t'LMDB (FILE.lmdb)'
 cdb\t'tinycdb (FILE.cdb)'"
@@ -239,7 +240,7 @@ debian\t'Debian/Ubuntu (3.11: default_database_type = cdb, hash/btree deprecated
 no-bdb\t'Built without Berkeley DB, as RHEL 10 (lmdb; no hash:, btree:)'"
 complete -c ccert -n "__fish_ccert_using_subcommand migrate" -l pkcs12-password-file -d 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand migrate" -l apply -d 'Write main.cf and master.cf (with a backup) instead of printing the lines'
-complete -c ccert -n "__fish_ccert_using_subcommand migrate" -l quiet -d 'Show no progress bar'
+complete -c ccert -n "__fish_ccert_using_subcommand migrate" -l quiet -d 'Show no progress bar, and say nothing about tables built or rebuilt'
 complete -c ccert -n "__fish_ccert_using_subcommand migrate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ccert -n "__fish_ccert_using_subcommand log" -s f -l format -d 'Output format' -r -f -a "table\t'A table for people'
 json\t'A JSON array of objects, for scripts'"
@@ -254,7 +255,7 @@ complete -c ccert -n "__fish_ccert_using_subcommand log" -l pkcs12-password-file
 complete -c ccert -n "__fish_ccert_using_subcommand log" -s a -l all -d 'Show every client, also those already in the clientcerts source'
 complete -c ccert -n "__fish_ccert_using_subcommand log" -l approve -d 'Ask, for each unknown client, whether to add it, under which name and as which fingerprint (needs a terminal)'
 complete -c ccert -n "__fish_ccert_using_subcommand log" -l no-compile -d 'Do not rebuild the compiled tables next to the source file (with --approve)'
-complete -c ccert -n "__fish_ccert_using_subcommand log" -l quiet -d 'Show no progress bar'
+complete -c ccert -n "__fish_ccert_using_subcommand log" -l quiet -d 'Show no progress bar, and say nothing about tables built or rebuilt'
 complete -c ccert -n "__fish_ccert_using_subcommand log" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ccert -n "__fish_ccert_using_subcommand probe" -l cert -d 'Client certificate file (PEM; the chain may follow)' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand probe" -l key -d 'Client private key file (PEM: PKCS#8, RSA or EC)' -r -F
@@ -267,7 +268,7 @@ sha256\t'SHA-256 (Postfix default from compatibility_level 3.6)'
 sha384\t'SHA-384'
 sha512\t'SHA-512'"
 complete -c ccert -n "__fish_ccert_using_subcommand probe" -l helo -d 'The name sent in EHLO' -r
-complete -c ccert -n "__fish_ccert_using_subcommand probe" -l timeout -d 'Seconds to wait for each reply' -r
+complete -c ccert -n "__fish_ccert_using_subcommand probe" -l timeout -d 'Seconds the whole dialogue may take (connecting, TLS and every reply together)' -r
 complete -c ccert -n "__fish_ccert_using_subcommand probe" -s f -l format -d 'Output format' -r -f -a "text\t'A report for people'
 json\t'One JSON object, for scripts'"
 complete -c ccert -n "__fish_ccert_using_subcommand probe" -s c -l config-dir -d 'Postfix configuration directory (as postmap -c)' -r -F
@@ -279,7 +280,7 @@ no-bdb\t'Built without Berkeley DB, as RHEL 10 (lmdb; no hash:, btree:)'"
 complete -c ccert -n "__fish_ccert_using_subcommand probe" -l pkcs12-password-file -d 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand probe" -l tls -d 'Implicit TLS (the default on port 465) instead of STARTTLS'
 complete -c ccert -n "__fish_ccert_using_subcommand probe" -l rpk -d 'Offer a raw public key (RFC 7250; TLS 1.3, Postfix 3.9+ with smtpd_tls_enable_rpk) instead of the certificate'
-complete -c ccert -n "__fish_ccert_using_subcommand probe" -l quiet -d 'Show no progress bar'
+complete -c ccert -n "__fish_ccert_using_subcommand probe" -l quiet -d 'Show no progress bar, and say nothing about tables built or rebuilt'
 complete -c ccert -n "__fish_ccert_using_subcommand probe" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ccert -n "__fish_ccert_using_subcommand completions" -s c -l config-dir -d 'Postfix configuration directory (as postmap -c)' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand completions" -l map -d 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf' -r -F
@@ -288,7 +289,7 @@ complete -c ccert -n "__fish_ccert_using_subcommand completions" -l postfix-buil
 debian\t'Debian/Ubuntu (3.11: default_database_type = cdb, hash/btree deprecated)'
 no-bdb\t'Built without Berkeley DB, as RHEL 10 (lmdb; no hash:, btree:)'"
 complete -c ccert -n "__fish_ccert_using_subcommand completions" -l pkcs12-password-file -d 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE' -r -F
-complete -c ccert -n "__fish_ccert_using_subcommand completions" -l quiet -d 'Show no progress bar'
+complete -c ccert -n "__fish_ccert_using_subcommand completions" -l quiet -d 'Show no progress bar, and say nothing about tables built or rebuilt'
 complete -c ccert -n "__fish_ccert_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ccert -n "__fish_ccert_using_subcommand db; and not __fish_seen_subcommand_from init" -s c -l config-dir -d 'Postfix configuration directory (as postmap -c)' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand db; and not __fish_seen_subcommand_from init" -l map -d 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf' -r -F
@@ -297,13 +298,16 @@ complete -c ccert -n "__fish_ccert_using_subcommand db; and not __fish_seen_subc
 debian\t'Debian/Ubuntu (3.11: default_database_type = cdb, hash/btree deprecated)'
 no-bdb\t'Built without Berkeley DB, as RHEL 10 (lmdb; no hash:, btree:)'"
 complete -c ccert -n "__fish_ccert_using_subcommand db; and not __fish_seen_subcommand_from init" -l pkcs12-password-file -d 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE' -r -F
-complete -c ccert -n "__fish_ccert_using_subcommand db; and not __fish_seen_subcommand_from init" -l quiet -d 'Show no progress bar'
+complete -c ccert -n "__fish_ccert_using_subcommand db; and not __fish_seen_subcommand_from init" -l quiet -d 'Show no progress bar, and say nothing about tables built or rebuilt'
 complete -c ccert -n "__fish_ccert_using_subcommand db; and not __fish_seen_subcommand_from init" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ccert -n "__fish_ccert_using_subcommand db; and not __fish_seen_subcommand_from init" -f -a "init" -d 'Create the ccert tables (or migrate them in place) and write the pgsql_table(5) file'
 complete -c ccert -n "__fish_ccert_using_subcommand db; and __fish_seen_subcommand_from init" -l hosts -d 'Database servers, as pgsql_table(5) `hosts` (comma-separated or repeated)' -r
 complete -c ccert -n "__fish_ccert_using_subcommand db; and __fish_seen_subcommand_from init" -l dbname -d 'Database name' -r
 complete -c ccert -n "__fish_ccert_using_subcommand db; and __fish_seen_subcommand_from init" -l user -d 'Database user Postfix and ccert connect as' -r
 complete -c ccert -n "__fish_ccert_using_subcommand db; and __fish_seen_subcommand_from init" -l password-file -d 'Read the password from the first line of FILE' -r -F
+complete -c ccert -n "__fish_ccert_using_subcommand db; and __fish_seen_subcommand_from init" -l lookup-user -d 'Also create a read-only database role for Postfix\'s lookups, with its own CF' -r
+complete -c ccert -n "__fish_ccert_using_subcommand db; and __fish_seen_subcommand_from init" -l lookup-cf -d 'Where to write the lookup role\'s pgsql_table(5) file' -r -F
+complete -c ccert -n "__fish_ccert_using_subcommand db; and __fish_seen_subcommand_from init" -l lookup-password-file -d 'Read the lookup role\'s password from the first line of FILE (default: random)' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand db; and __fish_seen_subcommand_from init" -s c -l config-dir -d 'Postfix configuration directory (as postmap -c)' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand db; and __fish_seen_subcommand_from init" -l map -d 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand db; and __fish_seen_subcommand_from init" -l postfix-version -d 'Use the built-in defaults of this Postfix release instead of asking postconf' -r
@@ -312,7 +316,8 @@ debian\t'Debian/Ubuntu (3.11: default_database_type = cdb, hash/btree deprecated
 no-bdb\t'Built without Berkeley DB, as RHEL 10 (lmdb; no hash:, btree:)'"
 complete -c ccert -n "__fish_ccert_using_subcommand db; and __fish_seen_subcommand_from init" -l pkcs12-password-file -d 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand db; and __fish_seen_subcommand_from init" -l force -d 'Replace an existing CF file'
-complete -c ccert -n "__fish_ccert_using_subcommand db; and __fish_seen_subcommand_from init" -l quiet -d 'Show no progress bar'
+complete -c ccert -n "__fish_ccert_using_subcommand db; and __fish_seen_subcommand_from init" -l print-sql -d 'Print the SQL that creates the lookup role and change nothing'
+complete -c ccert -n "__fish_ccert_using_subcommand db; and __fish_seen_subcommand_from init" -l quiet -d 'Show no progress bar, and say nothing about tables built or rebuilt'
 complete -c ccert -n "__fish_ccert_using_subcommand db; and __fish_seen_subcommand_from init" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ccert -n "__fish_ccert_using_subcommand import" -s c -l config-dir -d 'Postfix configuration directory (as postmap -c)' -r -F
 complete -c ccert -n "__fish_ccert_using_subcommand import" -l map -d 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf' -r -F
@@ -321,7 +326,7 @@ complete -c ccert -n "__fish_ccert_using_subcommand import" -l postfix-build -d 
 debian\t'Debian/Ubuntu (3.11: default_database_type = cdb, hash/btree deprecated)'
 no-bdb\t'Built without Berkeley DB, as RHEL 10 (lmdb; no hash:, btree:)'"
 complete -c ccert -n "__fish_ccert_using_subcommand import" -l pkcs12-password-file -d 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE' -r -F
-complete -c ccert -n "__fish_ccert_using_subcommand import" -l quiet -d 'Show no progress bar'
+complete -c ccert -n "__fish_ccert_using_subcommand import" -l quiet -d 'Show no progress bar, and say nothing about tables built or rebuilt'
 complete -c ccert -n "__fish_ccert_using_subcommand import" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ccert -n "__fish_ccert_using_subcommand sync" -l from -d 'The database list: pgsql:CF' -r
 complete -c ccert -n "__fish_ccert_using_subcommand sync" -l to -d 'The local table: cdb:FILE, lmdb:FILE (or hash:, sqlite:)' -r
@@ -332,8 +337,22 @@ complete -c ccert -n "__fish_ccert_using_subcommand sync" -l postfix-build -d 'T
 debian\t'Debian/Ubuntu (3.11: default_database_type = cdb, hash/btree deprecated)'
 no-bdb\t'Built without Berkeley DB, as RHEL 10 (lmdb; no hash:, btree:)'"
 complete -c ccert -n "__fish_ccert_using_subcommand sync" -l pkcs12-password-file -d 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE' -r -F
-complete -c ccert -n "__fish_ccert_using_subcommand sync" -l quiet -d 'Show no progress bar'
+complete -c ccert -n "__fish_ccert_using_subcommand sync" -l quiet -d 'Show no progress bar, and say nothing about tables built or rebuilt'
 complete -c ccert -n "__fish_ccert_using_subcommand sync" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ccert -n "__fish_ccert_using_subcommand apply" -s f -l format -d 'Output format' -r -f -a "text\t'One line per change, as `add` and `remove` print them'
+json\t'`{"changed": ..., "added": [...], "removed": [...], "renamed": [...]}` (and "diff" with --diff), for configuration management'"
+complete -c ccert -n "__fish_ccert_using_subcommand apply" -s c -l config-dir -d 'Postfix configuration directory (as postmap -c)' -r -F
+complete -c ccert -n "__fish_ccert_using_subcommand apply" -l map -d 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf' -r -F
+complete -c ccert -n "__fish_ccert_using_subcommand apply" -l postfix-version -d 'Use the built-in defaults of this Postfix release instead of asking postconf' -r
+complete -c ccert -n "__fish_ccert_using_subcommand apply" -l postfix-build -d 'The build of the Postfix assumed with built-in defaults' -r -f -a "upstream\t'Upstream defaults (default_database_type = hash)'
+debian\t'Debian/Ubuntu (3.11: default_database_type = cdb, hash/btree deprecated)'
+no-bdb\t'Built without Berkeley DB, as RHEL 10 (lmdb; no hash:, btree:)'"
+complete -c ccert -n "__fish_ccert_using_subcommand apply" -l pkcs12-password-file -d 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE' -r -F
+complete -c ccert -n "__fish_ccert_using_subcommand apply" -l check -d 'Change nothing; exit 2 when something would change'
+complete -c ccert -n "__fish_ccert_using_subcommand apply" -l diff -d 'Show the source lines that change (`-` old, `+` new)'
+complete -c ccert -n "__fish_ccert_using_subcommand apply" -l no-compile -d 'Do not rebuild the compiled tables next to the source file'
+complete -c ccert -n "__fish_ccert_using_subcommand apply" -l quiet -d 'Show no progress bar, and say nothing about tables built or rebuilt'
+complete -c ccert -n "__fish_ccert_using_subcommand apply" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ccert -n "__fish_ccert_using_subcommand check" -s w -l warning -d 'WARNING when a certificate expires within DAYS' -r
 complete -c ccert -n "__fish_ccert_using_subcommand check" -l critical -d 'CRITICAL when a certificate expires within DAYS (no -c: that is the configuration directory)' -r
 complete -c ccert -n "__fish_ccert_using_subcommand check" -s f -l format -d 'Output format' -r -f -a "nagios\t'The Nagios/Icinga plugin API: `CCERT STATUS - summary | perfdata`, exit 0 to 3'
@@ -347,27 +366,28 @@ complete -c ccert -n "__fish_ccert_using_subcommand check" -l postfix-build -d '
 debian\t'Debian/Ubuntu (3.11: default_database_type = cdb, hash/btree deprecated)'
 no-bdb\t'Built without Berkeley DB, as RHEL 10 (lmdb; no hash:, btree:)'"
 complete -c ccert -n "__fish_ccert_using_subcommand check" -l pkcs12-password-file -d 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE' -r -F
-complete -c ccert -n "__fish_ccert_using_subcommand check" -l quiet -d 'Show no progress bar'
+complete -c ccert -n "__fish_ccert_using_subcommand check" -l quiet -d 'Show no progress bar, and say nothing about tables built or rebuilt'
 complete -c ccert -n "__fish_ccert_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync check help" -f -a "fingerprint" -d 'Print certificate or public-key fingerprints as Postfix computes them'
-complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync check help" -f -a "add" -d 'Add certificates to the clientcerts source file (and recompile its tables)'
-complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync check help" -f -a "remove" -d 'Remove entries from the clientcerts source file (and recompile its tables)'
-complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync check help" -f -a "list" -d 'List the entries of the clientcerts source file as postmap reads them'
-complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync check help" -f -a "compile" -d 'Compile a source map into hash:, lmdb:, cdb: or sqlite: tables (like postmap)'
-complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync check help" -f -a "query" -d 'Look up a key in a compiled table (like postmap -q)'
-complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync check help" -f -a "dump" -d 'Print every key and value of a compiled table (like postmap -s)'
-complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync check help" -f -a "doctor" -d 'Audit the client-certificate relay setup of a Postfix configuration'
-complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync check help" -f -a "rehash" -d 'Rewrite every entry to another digest or to public-key fingerprints'
-complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync check help" -f -a "issue" -d 'Create a self-signed client certificate and key for a workstation'
-complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync check help" -f -a "client-config" -d 'Print the client configuration for relaying through this server with a certificate'
-complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync check help" -f -a "server-config" -d 'Print the main.cf and master.cf lines for certificate-based relaying'
-complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync check help" -f -a "migrate" -d 'Move relay_clientcerts and check_ccert_access tables off hash:/btree: (Berkeley DB)'
-complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync check help" -f -a "log" -d 'List the client certificates smtpd logged, and add unknown ones'
-complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync check help" -f -a "probe" -d 'Connect to a server as an SMTP client with a certificate and report whether it may relay'
-complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync check help" -f -a "completions" -d 'Print a shell completion script'
-complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync check help" -f -a "db" -d 'Create or migrate the client-certificate database (pgsql:) and its .cf file'
-complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync check help" -f -a "import" -d 'Load a clientcerts source file into a pgsql: list (idempotent)'
-complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync check help" -f -a "sync" -d 'Write a local table from a pgsql: list when the database changed'
-complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync check help" -f -a "check" -d 'Monitoring check: expired and expiring certificates, stale tables (Nagios/Icinga, Prometheus)'
-complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync check help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync apply check help" -f -a "fingerprint" -d 'Print certificate or public-key fingerprints as Postfix computes them'
+complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync apply check help" -f -a "add" -d 'Add certificates to the clientcerts source file (and recompile its tables)'
+complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync apply check help" -f -a "remove" -d 'Remove entries from the clientcerts source file (and recompile its tables)'
+complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync apply check help" -f -a "list" -d 'List the entries of the clientcerts source file as postmap reads them'
+complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync apply check help" -f -a "compile" -d 'Compile a source map into hash:, lmdb:, cdb: or sqlite: tables (like postmap)'
+complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync apply check help" -f -a "query" -d 'Look up a key in a compiled table (like postmap -q)'
+complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync apply check help" -f -a "dump" -d 'Print every key and value of a compiled table (like postmap -s)'
+complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync apply check help" -f -a "doctor" -d 'Audit the client-certificate relay setup of a Postfix configuration'
+complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync apply check help" -f -a "rehash" -d 'Rewrite every entry to another digest or to public-key fingerprints'
+complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync apply check help" -f -a "issue" -d 'Create a self-signed client certificate and key for a workstation'
+complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync apply check help" -f -a "client-config" -d 'Print the client configuration for relaying through this server with a certificate'
+complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync apply check help" -f -a "server-config" -d 'Print the main.cf and master.cf lines for certificate-based relaying'
+complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync apply check help" -f -a "migrate" -d 'Move relay_clientcerts and check_ccert_access tables off hash:/btree: (Berkeley DB)'
+complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync apply check help" -f -a "log" -d 'List the client certificates smtpd logged, and add unknown ones'
+complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync apply check help" -f -a "probe" -d 'Connect to a server as an SMTP client with a certificate and report whether it may relay'
+complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync apply check help" -f -a "completions" -d 'Print a shell completion script'
+complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync apply check help" -f -a "db" -d 'Create or migrate the client-certificate database (pgsql:) and its .cf file'
+complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync apply check help" -f -a "import" -d 'Load a clientcerts source file into a pgsql: list (idempotent)'
+complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync apply check help" -f -a "sync" -d 'Write a local table from a pgsql: list when the database changed'
+complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync apply check help" -f -a "apply" -d 'Make the list match a desired-state file (TOML or JSON); exit 0 unchanged, 2 changed'
+complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync apply check help" -f -a "check" -d 'Monitoring check: expired and expiring certificates, stale tables (Nagios/Icinga, Prometheus)'
+complete -c ccert -n "__fish_ccert_using_subcommand help; and not __fish_seen_subcommand_from fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync apply check help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ccert -n "__fish_ccert_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "init" -d 'Create the ccert tables (or migrate them in place) and write the pgsql_table(5) file'

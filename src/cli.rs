@@ -54,11 +54,13 @@ pub struct Cli {
     #[arg(long = "map", global = true, value_name = "PATH|pgsql:CF")]
     pub map: Option<PathBuf>,
 
-    /// Show no progress bar.
+    /// Show no progress bar, and say nothing about tables built or rebuilt.
     ///
     /// Long work (compiling or rebuilding a big table) shows progress on
-    /// standard error when it is a terminal; this turns it off. Output for
-    /// scripts never contains progress.
+    /// standard error when it is a terminal, and add, remove and rehash name
+    /// each table they built or rebuilt there; this turns both off. Notices,
+    /// warnings and errors are still said. Output for scripts never contains
+    /// progress.
     #[arg(long, global = true)]
     pub quiet: bool,
 
@@ -135,6 +137,8 @@ pub enum Command {
     Import(ImportArgs),
     /// Write a local table from a pgsql: list when the database changed.
     Sync(SyncArgs),
+    /// Make the list match a desired-state file (TOML or JSON); exit 0 unchanged, 2 changed.
+    Apply(ApplyArgs),
     /// Monitoring check: expired and expiring certificates, stale tables (Nagios/Icinga, Prometheus).
     Check(CheckArgs),
 }
@@ -155,6 +159,7 @@ impl Command {
                 | Self::Db(_)
                 | Self::Import(_)
                 | Self::Sync(_)
+                | Self::Apply(_)
         ) || matches!(self, Self::Log(args) if args.approve)
     }
 }
@@ -571,6 +576,9 @@ pub enum LogFormat {
                   unusable and never added.\n\n\
                   Without FILE: maillog_file when Postfix logs there itself, else \
                   /var/log/mail.log, each with its rotated siblings (.1, .2.gz, ...).\n\n\
+                  A named FILE must be a regular file (a FIFO or device is refused: pipe it \
+                  into `ccert log -`). Lines longer than 8 KiB (after decompression) are \
+                  skipped and counted; docs/limits.md lists every limit.\n\n\
                   Exit status: 0 when every client seen is listed (with --approve: when \
                   something was added or nothing was left to add), 1 otherwise.\n\n\
                   Examples:\n  ccert log\n  ccert log --all --since 7d /var/log/mail.log\n  \
@@ -618,10 +626,16 @@ pub enum ProbeFormat {
                   RCPT TO an outside address and QUITs without DATA: no mail is ever sent.\n\n\
                   Reports the TLS version and cipher, the server certificate, whether the \
                   server asked for a client certificate (and the CA names it sent), the \
-                  fingerprints the server will look up, and a verdict: permitted (250), \
-                  refused (5xx), temporary failure (4xx: the server's table lookup failed), \
-                  no certificate requested, or TLS refused.\n\n\
-                  Exit status: 0 only when relaying is permitted.\n\n\
+                  fingerprints the server will look up, and a verdict: permitted (250, and \
+                  refused in a second session without the certificate), \
+                  permitted-without-certificate (250 also without it: mynetworks, SASL, an \
+                  open relay), refused (5xx, or 4xx Relay access denied), temporary failure \
+                  (other 4xx), no certificate requested, TLS refused, timed out (--timeout bounds the \
+                  whole dialogue, however slowly the server sends), or reply too long (a line \
+                  over 2048 bytes, or a reply over 100 lines or 32 KiB); each refusal names \
+                  its likely cause from the reply text. --helo, --from and --to must not hold \
+                  control characters.\n\n\
+                  Exit status: 0 only when relaying is permitted because of the certificate.\n\n\
                   Examples:\n  ccert probe mail.example.com:587 --cert host.pem --key host.key\n  \
                   ccert probe mail.example.com:465 --cert host.pem --key host.key --format json"
 )]
@@ -654,7 +668,7 @@ pub struct ProbeArgs {
     /// The name sent in EHLO
     #[arg(long, value_name = "NAME", default_value = "ccert-probe.invalid")]
     pub helo: String,
-    /// Seconds to wait for each reply
+    /// Seconds the whole dialogue may take (connecting, TLS and every reply together)
     #[arg(long, value_name = "SECONDS", default_value_t = 30)]
     pub timeout: u64,
     /// Output format
@@ -719,8 +733,26 @@ pub enum DbCommand {
                   HOST forms (pgsql_table(5)): inet:db.example.com:5432, db.example.com, \
                   unix:/run/postgresql (a socket directory), or a URI \
                   postgresql://db.example.com/mail?sslmode=verify-full (Postfix 3.10+; \
-                  3.7-3.9 take postgresql: URIs only).\n\n\
+                  3.7-3.9 take postgresql: URIs only). With a URI, --user, the password and \
+                  --dbname are written into the URI (percent-encoded), because Postfix hands \
+                  the URI to libpq and ignores the file's user, password and dbname for it.\n\n\
+                  TLS: use a URI with sslmode=verify-full (and sslrootcert=FILE, the CA that \
+                  signed the server's certificate) for any server across a network. libpq's \
+                  default, sslmode=prefer, and require check no certificate: the password \
+                  goes to whichever server answers on the address, and prefer silently falls \
+                  back to no TLS. A plain host name gets prefer in Postfix. db init and \
+                  doctor warn about a non-loopback host without verify-ca or verify-full.\n\n\
+                  Least privilege: --lookup-user NAME also creates a role that can only \
+                  SELECT from ccert_clientcerts (random password, or --lookup-password-file) \
+                  and writes its own file (--lookup-cf; default CF with -lookup before the \
+                  first dot). Point relay_clientcerts at that file and edit with --map \
+                  pgsql:CF. Creating a role needs CREATEROLE; --print-sql prints the \
+                  statements for a database administrator instead and changes nothing.\n\n\
                   Examples:\n  ccert db init pgsql:/etc/postfix/clientcerts.pgsql.cf \\\n      \
+                  --hosts 'postgresql://db.example.com/mail?sslmode=verify-full&sslrootcert=\
+                  /etc/postfix/pg-ca.pem' \\\n      --user postfix --password-file /root/pg.pw \
+                  --lookup-user postfix_lookup\n  \
+                  ccert db init pgsql:/etc/postfix/clientcerts.pgsql.cf \\\n      \
                   --hosts db1.example.com,db2.example.com --dbname mail --user postfix \\\n      \
                   --password-file /root/pg.pw\n  \
                   ccert db init pgsql:/etc/postfix/clientcerts.pgsql.cf"
@@ -744,6 +776,18 @@ pub struct DbInitArgs {
     /// Replace an existing CF file
     #[arg(long)]
     pub force: bool,
+    /// Also create a read-only database role for Postfix's lookups, with its own CF
+    #[arg(long, value_name = "NAME")]
+    pub lookup_user: Option<String>,
+    /// Where to write the lookup role's pgsql_table(5) file
+    #[arg(long, value_name = "FILE", requires = "lookup_user")]
+    pub lookup_cf: Option<PathBuf>,
+    /// Read the lookup role's password from the first line of FILE (default: random)
+    #[arg(long, value_name = "FILE", requires = "lookup_user")]
+    pub lookup_password_file: Option<PathBuf>,
+    /// Print the SQL that creates the lookup role and change nothing
+    #[arg(long, requires = "lookup_user")]
+    pub print_sql: bool,
 }
 
 /// Arguments of `ccert import`.
@@ -789,9 +833,58 @@ pub struct SyncArgs {
     pub to: String,
 }
 
-/// The clap command tree, for man pages and completions.
+/// How a subcommand's help begins the pointer to the global options.
+pub const GLOBAL_POINTER: &str = "Global options (";
+
+/// The clap command tree, for parsing, man pages and completions.
+///
+/// The global options (`-c`, `--map`, `--quiet`, `--postfix-version`,
+/// `--postfix-build`) are described once, in `ccert --help`: each
+/// subcommand gets a copy whose help is hidden (clap then does not
+/// propagate its own), so `ccert add -c DIR` still works and completes,
+/// and its help says where they are.
 pub fn command() -> clap::Command {
-    <Cli as clap::CommandFactory>::command()
+    let cmd = <Cli as clap::CommandFactory>::command();
+    let globals: Vec<clap::Arg> = cmd
+        .get_arguments()
+        .filter(|a| a.is_global_set())
+        .cloned()
+        .collect();
+    let listed: Vec<String> = globals
+        .iter()
+        .map(|a| match (a.get_short(), a.get_long()) {
+            (Some(short), _) => format!("-{short}"),
+            (None, Some(long)) => format!("--{long}"),
+            (None, None) => a.get_id().to_string(),
+        })
+        .collect();
+    let pointer = format!(
+        "{GLOBAL_POINTER}{}) are described in `ccert --help`.",
+        listed.join(", ")
+    );
+    hide_globals(cmd, &globals, &pointer)
+}
+
+/// Gives every subcommand of `cmd` (and theirs) hidden copies of `globals`
+/// and the `pointer` to where they are described.
+fn hide_globals(mut cmd: clap::Command, globals: &[clap::Arg], pointer: &str) -> clap::Command {
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    for name in names {
+        cmd = cmd.mut_subcommand(name, |mut sub| {
+            for arg in globals {
+                sub = sub.arg(arg.clone().hide_short_help(true).hide_long_help(true));
+            }
+            let after = match sub.get_after_help() {
+                Some(text) => format!("{text}\n\n{pointer}"),
+                None => pointer.to_string(),
+            };
+            hide_globals(sub.after_help(after), globals, pointer)
+        });
+    }
+    cmd
 }
 
 #[cfg(test)]
@@ -800,6 +893,54 @@ mod tests {
     fn command_definition_is_consistent() {
         super::command().debug_assert();
     }
+}
+
+/// Output formats of `ccert apply`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ApplyFormat {
+    /// One line per change, as `add` and `remove` print them
+    #[default]
+    Text,
+    /// `{"changed": ..., "added": [...], "removed": [...], "renamed": [...]}` (and "diff" with --diff),
+    /// for configuration management
+    Json,
+}
+
+/// Arguments of `ccert apply`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "The file lists every client the list should hold (TOML; the same \
+                  schema as JSON when the file starts with `{`):\n\n  \
+                  [[client]]\n  name = \"chinacat\"\n  \
+                  certificate = \"/etc/postfix/clients/chinacat.pem\"   # or: fingerprint = \"AB:CD:...\"\n  \
+                  pubkey = false                                      # optional\n\n\
+                  ccert changes only the entries it wrote (those under its `# ccert:` comment): \
+                  missing clients are added, renamed ones renamed, and entries ccert wrote that \
+                  the file no longer names are removed; lines written by hand stay as they are. \
+                  The tables are rebuilt once, and not at all when nothing changed. A relative \
+                  certificate path is relative to the file's directory.\n\n\
+                  Exit status: 0 nothing changed, 2 changed (with --check: would change), \
+                  1 error (nothing changed), as `terraform plan -detailed-exitcode`.\n\n\
+                  Examples:\n  ccert apply /etc/postfix/clients.toml\n  \
+                  ccert apply --check --diff clients.toml\n  \
+                  ccert --map pgsql:/etc/postfix/clientcerts.pgsql.cf apply --format json clients.json"
+)]
+pub struct ApplyArgs {
+    /// The desired-state file (TOML, or JSON)
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Change nothing; exit 2 when something would change
+    #[arg(long)]
+    pub check: bool,
+    /// Show the source lines that change (`-` old, `+` new)
+    #[arg(long)]
+    pub diff: bool,
+    /// Output format
+    #[arg(short, long, value_enum, default_value_t, ignore_case = true)]
+    pub format: ApplyFormat,
+    /// Do not rebuild the compiled tables next to the source file
+    #[arg(long)]
+    pub no_compile: bool,
 }
 
 /// Output formats of `ccert check`.

@@ -53,9 +53,7 @@ pub fn man_pages() -> std::io::Result<Vec<(String, Vec<u8>)>> {
             .name(&*Box::leak(page.clone().into_boxed_str()))
             // Nested commands show as ccert-db-init(1), their page's name.
             .display_name(page.clone());
-        for arg in cmd.get_arguments().filter(|a| a.is_global_set()) {
-            sub = sub.arg(arg.clone());
-        }
+        sub = with_global_options(sub, &cmd);
         // Nested commands (`ccert db init`) get their own page, ccert-db-init.1.
         for nested in sub.get_subcommands().filter(|n| n.get_name() != "help") {
             let name = format!("{page}-{}", nested.get_name());
@@ -63,14 +61,34 @@ pub fn man_pages() -> std::io::Result<Vec<(String, Vec<u8>)>> {
                 .clone()
                 .bin_name(format!("ccert {} {}", sub.get_name(), nested.get_name()))
                 .display_name(name.clone());
-            for arg in cmd.get_arguments().filter(|a| a.is_global_set()) {
-                nested = nested.arg(arg.clone());
-            }
+            nested = with_global_options(nested, &cmd);
             pages.push((format!("{name}.1"), render(nested, &name)?));
         }
         pages.push((format!("{page}.1"), render(sub, &page)?));
     }
     Ok(pages)
+}
+
+/// `sub` with the global options of `cmd` described on its page (its
+/// `--help` only points to `ccert --help`, see [`crate::cli::command`]).
+fn with_global_options(mut sub: clap::Command, cmd: &clap::Command) -> clap::Command {
+    for arg in cmd.get_arguments().filter(|a| a.is_global_set()) {
+        sub = sub.mut_arg(arg.get_id(), |a| {
+            a.hide_short_help(false).hide_long_help(false)
+        });
+    }
+    let after = sub.get_after_help().map(|t| t.to_string());
+    match after
+        .as_deref()
+        .and_then(|t| t.find(crate::cli::GLOBAL_POINTER))
+    {
+        Some(0) => sub.after_help(None::<&'static str>),
+        Some(at) => {
+            let before = after.unwrap()[..at].trim_end().to_string();
+            sub.after_help(before)
+        }
+        None => sub,
+    }
 }
 
 fn render(cmd: clap::Command, title: &str) -> std::io::Result<Vec<u8>> {

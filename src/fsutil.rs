@@ -8,9 +8,10 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
-use std::os::fd::AsRawFd;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+
+use crate::sys::{self, Flock};
 
 /// Prefix of every temp file ccert creates, so a later run can recognise and
 /// remove leftovers of a killed run (`.ccert-<target>.<random>`).
@@ -137,34 +138,11 @@ impl Permissions {
     pub fn apply(&self, file: &File) -> io::Result<()> {
         if let Some((uid, gid)) = self.owner {
             let meta = file.metadata()?;
-            // SAFETY: geteuid has no preconditions.
-            let euid = unsafe { libc::geteuid() };
-            if euid == 0 && (meta.uid() != uid || meta.gid() != gid) {
+            if crate::sys::is_root() && (meta.uid() != uid || meta.gid() != gid) {
                 std::os::unix::fs::fchown(file, Some(uid), Some(gid))?;
             }
         }
         file.set_permissions(fs::Permissions::from_mode(self.mode))
-    }
-}
-
-/// An I/O error in the words an administrator acts on, said once: the
-/// OS's text without the "(os error N)" suffix, starting in lower case
-/// ("no space left on device", "read-only file system", "permission denied").
-pub fn describe(e: &io::Error) -> String {
-    // Wrapped errors (tempfile adds the temp path) carry no raw code but
-    // the same text, followed by that path, which is cut as well.
-    let text = match e.raw_os_error() {
-        Some(code) => io::Error::from_raw_os_error(code).to_string(),
-        None => e.to_string(),
-    };
-    let text = match text.find(" (os error") {
-        Some(cut) => &text[..cut],
-        None => &text,
-    };
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_lowercase().chain(chars).collect(),
-        None => String::new(),
     }
 }
 
@@ -338,9 +316,7 @@ pub fn remove_stale_temps_in(dir: &Path, prefix: &str) {
         if !file.metadata().is_ok_and(|m| m.is_file()) {
             continue;
         }
-        // SAFETY: the descriptor is valid and owned by `file`.
-        let free = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0;
-        if free {
+        if sys::flock(&file, Flock::ExclusiveNow).is_ok() {
             // Still holding the lock, so no writer can have claimed it meanwhile.
             let _ = fs::remove_file(&path);
         }
@@ -384,61 +360,44 @@ impl Drop for ExclusiveLock {
 
 /// Waits for a lock (exclusive or shared) of `kind` on `file`.
 pub fn lock(file: &File, kind: LockKind, exclusive: bool) -> io::Result<()> {
-    let fd = file.as_raw_fd();
     loop {
-        let rc = match kind {
-            LockKind::Flock => {
-                let op = if exclusive {
-                    libc::LOCK_EX
-                } else {
-                    libc::LOCK_SH
-                };
-                // SAFETY: fd is a valid open descriptor owned by `file`.
-                unsafe { libc::flock(fd, op) }
-            }
-            LockKind::Fcntl => {
-                let lock_type = if exclusive {
-                    libc::F_WRLCK
-                } else {
-                    libc::F_RDLCK
-                };
-                fcntl_setlkw(fd, lock_type as libc::c_short)
-            }
+        let result = match kind {
+            LockKind::Flock if exclusive => sys::flock(file, Flock::Exclusive),
+            LockKind::Flock => sys::flock(file, Flock::Shared),
+            LockKind::Fcntl => sys::fcntl_lock(file, Some(exclusive)),
         };
-        if rc == 0 {
-            return Ok(());
-        }
-        let err = io::Error::last_os_error();
-        if err.kind() != io::ErrorKind::Interrupted {
-            return Err(err);
+        match result {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            other => return other,
         }
     }
 }
 
 /// Releases a lock of `kind` on `file`.
 pub fn unlock(file: &File, kind: LockKind) -> io::Result<()> {
-    let fd = file.as_raw_fd();
-    let rc = match kind {
-        // SAFETY: fd is a valid open descriptor owned by `file`.
-        LockKind::Flock => unsafe { libc::flock(fd, libc::LOCK_UN) },
-        LockKind::Fcntl => fcntl_setlkw(fd, libc::F_UNLCK as libc::c_short),
-    };
-    if rc == 0 {
-        Ok(())
-    } else {
-        Err(io::Error::last_os_error())
+    match kind {
+        LockKind::Flock => sys::flock(file, Flock::Unlock),
+        LockKind::Fcntl => sys::fcntl_lock(file, None),
     }
 }
 
-fn fcntl_setlkw(fd: libc::c_int, lock_type: libc::c_short) -> libc::c_int {
-    // SAFETY: an all-zero `flock` struct is valid; we set the fields we need.
-    let mut fl: libc::flock = unsafe { std::mem::zeroed() };
-    fl.l_type = lock_type;
-    fl.l_whence = libc::SEEK_SET as libc::c_short;
-    fl.l_start = 0;
-    fl.l_len = 0; // whole file, as Postfix's myflock(MYFLOCK_STYLE_FCNTL)
-    // SAFETY: fd is valid and `fl` is a properly initialised flock struct.
-    unsafe { libc::fcntl(fd, libc::F_SETLKW, &fl) }
+/// Whether another process holds a `flock()` on `path` (an edit, a compile
+/// or a `ccert sync` writing it). Opened without blocking, so a FIFO never
+/// hangs the check; a missing or unreadable file is not busy.
+pub fn flock_busy(path: &Path) -> bool {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let Ok(file) = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+    else {
+        return false;
+    };
+    if !file.metadata().is_ok_and(|m| m.is_file()) {
+        return false;
+    }
+    // Released when `file` closes below.
+    sys::flock(&file, Flock::ExclusiveNow).is_err()
 }
 
 #[cfg(test)]

@@ -4,10 +4,13 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::FromArgMatches as _;
 
 fn main() -> ExitCode {
-    let cli = match ccert::cli::Cli::try_parse() {
+    let parsed = ccert::cli::command()
+        .try_get_matches()
+        .and_then(|m| ccert::cli::Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(err) => {
             // --help and --version are not errors; everything else exits 1 like postmap.

@@ -39,6 +39,20 @@ pub enum IssueError {
     /// The name cannot be a certificate CN / DNS name.
     #[error("invalid host name {0:?}: use letters, digits, '-', '_' and '.' only")]
     InvalidName(String),
+    /// A name longer than a certificate's common name may be (X.520's
+    /// upper bound for CN, RFC 5280 `ub-common-name`).
+    #[error(
+        "host name {name:?} has {len} characters: a certificate's common name (CN) holds at most 64; \
+         use a shorter name (the host part, e.g. {short:?})"
+    )]
+    NameTooLong {
+        /// The name.
+        name: String,
+        /// Its length.
+        len: usize,
+        /// Its first label, as a suggestion.
+        short: String,
+    },
     /// Key or certificate generation failed.
     #[error("generating the certificate: {0}")]
     Generate(String),
@@ -56,8 +70,21 @@ pub struct Issued {
 /// Generates a self-signed client certificate for `name`, valid from one
 /// hour ago (tolerating clock skew) for `days` days.
 pub fn issue(name: &str, algorithm: KeyAlgorithm, days: u32) -> Result<Issued, IssueError> {
+    if name.len() > 64 {
+        let short: String = name
+            .split('.')
+            .next()
+            .unwrap_or(name)
+            .chars()
+            .take(64)
+            .collect();
+        return Err(IssueError::NameTooLong {
+            name: name.to_string(),
+            len: name.chars().count(),
+            short,
+        });
+    }
     let valid_name = !name.is_empty()
-        && name.len() <= 64
         && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));

@@ -234,6 +234,10 @@ for f in p(sys.stdin.read()):\n    for s in f.samples:\n        print(f.type, s.
 }
 
 #[test]
+#[cfg_attr(
+    ccert_missing = "prometheus-client",
+    ignore = "needs the Python module prometheus_client (pip install prometheus-client)"
+)]
 fn the_prometheus_exposition_parses_and_the_textfile_is_replaced_atomically() {
     let s = Setup::new();
     s.add_issued("far", 400);
@@ -317,6 +321,7 @@ fn json_for_scripts() {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "postgresql", ignore = "needs postgresql")]
 fn a_pgsql_list_is_checked_in_the_database() {
     let Some(pg) = Cluster::start("check_pgsql_list") else {
         return;

@@ -6,6 +6,7 @@ use crate::oracle;
 use crate::test::Test;
 
 #[test]
+#[cfg_attr(ccert_missing = "openssl", ignore = "needs openssl")]
 fn issue_writes_a_client_certificate_and_private_key_for_each_key_type() {
     for key_type in ["ec", "rsa", "ed25519"] {
         let name = format!("ws-{key_type}");
@@ -133,5 +134,26 @@ fn client_config_rejects_a_key_file_that_is_not_a_key() {
         ])
         .status(1)
         .stderr_contains("not a PEM private key")
+        .run();
+}
+
+/// A name longer than a common name may be (64 characters) is refused for
+/// that reason, not as an "invalid host name"; 64 characters work.
+#[test]
+fn issue_names_the_64_character_cn_limit() {
+    let long = format!("{}.example.com", "a".repeat(53));
+    assert_eq!(long.len(), 65);
+    Test::new()
+        .args(["issue", &long])
+        .status(1)
+        .stderr(format!(
+            "ccert: error: host name \"{long}\" has 65 characters: a certificate's common name (CN) \
+             holds at most 64; use a shorter name (the host part, e.g. \"{}\")\n",
+            "a".repeat(53)
+        ))
+        .run();
+    Test::new()
+        .args(["issue", &long[1..]])
+        .stdout_contains("certificate: ")
         .run();
 }

@@ -273,21 +273,25 @@ fn recompile_killed_at_many_points(kind: &str) {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "postfix", ignore = "needs postfix")]
 fn hash_recompile_killed_at_many_points() {
     recompile_killed_at_many_points("hash");
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "postfix", ignore = "needs postfix")]
 fn lmdb_recompile_killed_at_many_points() {
     recompile_killed_at_many_points("lmdb");
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "postfix", ignore = "needs postfix")]
 fn cdb_recompile_killed_at_many_points() {
     recompile_killed_at_many_points("cdb");
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "postfix", ignore = "needs postfix")]
 fn sqlite_recompile_killed_at_many_points() {
     recompile_killed_at_many_points("sqlite");
 }
@@ -334,6 +338,7 @@ fn issue_killed_at_many_points() {
 /// killed at many points: the source is wholly old or wholly new, and the
 /// table holds the added entry or not, whole either way.
 #[test]
+#[cfg_attr(ccert_missing = "postfix", ignore = "needs postfix")]
 fn add_and_remove_killed_at_many_points() {
     let test = "add_and_remove_killed_at_many_points";
     let scratch = scratch();
@@ -440,6 +445,7 @@ fn add_and_remove_killed_at_many_points() {
 /// answers for the old or the new fingerprint, whole either way, and a clean
 /// run afterwards finishes the job without leftovers.
 #[test]
+#[cfg_attr(ccert_missing = "postfix", ignore = "needs postfix")]
 fn rehash_killed_at_many_points() {
     let test = "rehash_killed_at_many_points";
     let scratch = scratch();

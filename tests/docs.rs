@@ -75,6 +75,7 @@ fn docs_completions_command_prints_the_committed_script() {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "groff", ignore = "needs groff")]
 fn docs_man_pages_render_without_groff_warnings() {
     let Some(groff) = oracle::require("groff", "docs_man_pages_render_without_groff_warnings")
     else {

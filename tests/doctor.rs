@@ -107,6 +107,7 @@ fn with_table(name: &str, main: &str, master: &str, source: &str) -> Option<Test
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "postfix", ignore = "needs postfix")]
 fn sound_configuration_exits_0() {
     let source = format!(
         "# workstations\n{}{}",
@@ -161,6 +162,7 @@ fn unset_relay_clientcerts() {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "postfix", ignore = "needs postfix")]
 fn missing_and_stale_tables() {
     // No table at all.
     let (_, findings) = doctor_json(
@@ -201,6 +203,7 @@ fn missing_and_stale_tables() {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "postfix", ignore = "needs postfix")]
 fn table_type_this_postfix_lacks() {
     if oracle::require("postconf", "table_type_this_postfix_lacks").is_none() {
         return;
@@ -225,7 +228,7 @@ fn permit_after_reject_in_main_cf() {
     assert_eq!(f["line"], 6);
     assert_eq!(
         f["fix"],
-        "smtpd_recipient_restrictions = permit_mynetworks, permit_tls_clientcerts, reject_unauth_destination"
+        "change that main.cf line to: smtpd_recipient_restrictions = permit_mynetworks, permit_tls_clientcerts, reject_unauth_destination"
     );
 }
 
@@ -256,7 +259,7 @@ submission inet n       -       y       -       -       smtpd
     assert!(f["line"].is_null(), "default, no line: {f}");
     assert_eq!(
         f["fix"],
-        "smtpd_relay_restrictions is Postfix's default here; add to main.cf: smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, permit_tls_clientcerts, defer_unauth_destination"
+        "add to main.cf: smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, permit_tls_clientcerts, defer_unauth_destination"
     );
     let f = find(
         &findings,
@@ -379,7 +382,7 @@ submission inet n       -       y       -       -       smtpd
     let main = "compatibility_level = 3.6\nsmtpd_tls_ask_ccert = yes\n";
     let out = setup(main, master, "")
         .arg("server-config")
-        .stdout_contains("smtpd_tls_ask_ccert = yes\t# already set (main.cf line 2)")
+        .stdout_contains("# main.cf line 2 has smtpd_tls_ask_ccert = yes: every smtpd service asks")
         .stdout_contains("smtpd_tls_fingerprint_digest = sha256")
         .stdout_contains("# master.cf line 2 already defines submission/inet")
         .stdout_contains("  -o smtpd_tls_security_level=encrypt\n")
@@ -402,6 +405,7 @@ submission inet n       -       y       -       -       smtpd
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "postfix", ignore = "needs postfix")]
 fn server_config_output_passes_doctor() {
     // Applying what server-config prints (plus a table) yields a sound setup.
     let Some(tool) = oracle::require("postmap", "server_config_output_passes_doctor") else {
@@ -457,6 +461,7 @@ fn configuration_postfix_refuses_is_a_finding() {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "postfix", ignore = "needs postfix")]
 fn port_25_setup_with_proxy_table_and_reinjection_service_is_sound() {
     let main = "\
 compatibility_level = 3.6
@@ -531,6 +536,7 @@ relay_clientcerts = hash:$config_directory/clientcerts
 /// smtp service gets a note (certificates are inert there), never advice to
 /// require TLS or ask for certificates; the audited Postfix comes first.
 #[test]
+#[cfg_attr(ccert_missing = "postfix", ignore = "needs postfix")]
 fn port_25_is_a_note_and_the_audited_postfix_comes_first() {
     let main = format!(
         "{SOUND_MAIN}smtpd_relay_restrictions = permit_mynetworks, permit_tls_clientcerts, reject_unauth_destination\n"
@@ -574,8 +580,10 @@ fn port_25_is_a_note_and_the_audited_postfix_comes_first() {
     );
 }
 
-/// Warnings alone exit 0; --strict makes them count. An empty table is a warning.
+/// Warnings alone exit 0; --strict makes them count. An empty table on a
+/// fresh setup is a warning that says so ("yet"), not an error.
 #[test]
+#[cfg_attr(ccert_missing = "postfix", ignore = "needs postfix")]
 fn warnings_exit_0_unless_strict() {
     let Some(t) = with_table(
         "warnings_exit_0_unless_strict",
@@ -586,7 +594,13 @@ fn warnings_exit_0_unless_strict() {
         return;
     };
     let (out, findings) = doctor_json(t, 0);
-    find(&findings, "warning", "has no entries");
+    find(&findings, "warning", "has no entries yet");
+    let v = find(
+        &findings,
+        "warning",
+        "no client can relay with a certificate here yet",
+    );
+    assert_eq!(v["relay"], false);
     assert!(
         findings.iter().all(|f| f["severity"] != "error"),
         "{findings:?}"
@@ -594,7 +608,7 @@ fn warnings_exit_0_unless_strict() {
     out.then()
         .args(["doctor", "--strict"])
         .status(1)
-        .stdout_contains("1 warning(s)")
+        .stdout_contains("2 warning(s)")
         .run();
 }
 
@@ -703,6 +717,14 @@ fn rpk_reports_certificate_entries() {
 /// On the live harness's layout (loopback submission listeners) doctor
 /// finds nothing wrong, and the smtpd agrees: the listed client relays.
 #[test]
+#[cfg_attr(
+    any(
+        ccert_missing = "postfix",
+        ccert_missing = "swaks",
+        ccert_missing = "openssl"
+    ),
+    ignore = "needs postfix, swaks and openssl"
+)]
 fn live_harness_layout_is_sound() {
     use crate::live::{self, EC, Instance, make_cert, rcpt};
     const TEST: &str = "live_harness_layout_is_sound";
@@ -720,4 +742,220 @@ fn live_harness_layout_is_sound() {
     inst.ccert(&["doctor"]).stdout_contains("looks sound").run();
     inst.start();
     assert_eq!(rcpt(&tools.swaks, port, Some(&client)).code, 250);
+}
+
+/// relay_clientcerts names hash: while the admin built lmdb: (the old quick
+/// start's trap): doctor names the table that exists and both ways out.
+#[test]
+fn a_missing_table_names_the_one_built_instead() {
+    let built = setup(
+        SOUND_MAIN,
+        SOUND_MASTER,
+        &entry(DigestAlgorithm::Sha256, "a", "a"),
+    )
+    .args(["compile", "lmdb:postfix-config/clientcerts"])
+    .run();
+    let (out, findings) = doctor_json(built.then(), 1);
+    let conf = std::fs::canonicalize(out.path("postfix-config")).unwrap();
+    let f = find(
+        &findings,
+        "error",
+        &format!(
+            "{}/clientcerts.db is missing, but lmdb:{}/clientcerts exists",
+            conf.display(),
+            conf.display()
+        ),
+    );
+    assert_eq!(
+        f["fix"].as_str().unwrap(),
+        format!(
+            "name lmdb:{0}/clientcerts in main.cf instead, or build this one: ccert compile hash:{0}/clientcerts",
+            conf.display()
+        )
+    );
+}
+
+/// The per-service verdict: a note with `relay: true` where a listed client
+/// relays, an error with `relay: false` where none can; one per service.
+#[test]
+fn verdict_per_service() {
+    let Some(t) = with_table(
+        "verdict_per_service",
+        SOUND_MAIN,
+        SOUND_MASTER,
+        &entry(DigestAlgorithm::Sha256, "a", "a"),
+    ) else {
+        return;
+    };
+    let (_, findings) = doctor_json(t, 0);
+    let verdicts: Vec<&Value> = findings
+        .iter()
+        .filter(|f| f["relay"].is_boolean())
+        .collect();
+    assert_eq!(verdicts.len(), 1, "{verdicts:?}");
+    assert_eq!(verdicts[0]["service"], "submission/inet");
+    assert_eq!(verdicts[0]["relay"], true);
+    assert_eq!(verdicts[0]["severity"], "note");
+}
+
+/// Issue 20's hand-found misjudgements, one configuration each.
+#[test]
+fn misjudgements_found_by_hand() {
+    let sub = |opts: &str| {
+        format!(
+            "smtp      inet  n       -       y       -       -       smtpd\nsubmission inet n       -       y       -       -       smtpd\n{opts}"
+        )
+    };
+    let source = entry(DigestAlgorithm::Sha256, "a", "a");
+    let Some(postmap_tool) = oracle::require("postmap", "misjudgements_found_by_hand") else {
+        return;
+    };
+    let run = |main: &str, master: &str, status: i32| {
+        let t = setup(main, master, &source);
+        postmap(&postmap_tool, &t.dir().join("postfix-config"));
+        doctor_json(t, status).1
+    };
+    let verdict = |findings: &[Value]| -> Value {
+        findings
+            .iter()
+            .find(|f| f["service"] == "submission/inet" && f["relay"].is_boolean())
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+
+    // A missing server certificate on a service that permits certificates: error.
+    let main = SOUND_MAIN.replace("mx.pem", "missing.pem");
+    let f = run(&main, SOUND_MASTER, 1);
+    find(&f, "error", "missing.pem does not exist");
+    assert_eq!(verdict(&f)["relay"], false);
+
+    // Level none on submission: the fix is encrypt, not "add a submission service".
+    let master = sub(
+        "  -o smtpd_tls_security_level=none\n  -o smtpd_tls_ask_ccert=yes\n  -o smtpd_relay_restrictions=permit_tls_clientcerts,reject\n",
+    );
+    let f = run(SOUND_MAIN, &master, 1);
+    let e = find(&f, "error", "TLS is off");
+    assert_eq!(
+        e["fix"],
+        "change that line to: -o smtpd_tls_security_level=encrypt"
+    );
+    assert!(
+        !f.iter()
+            .any(|x| x["message"].as_str().unwrap().contains("inert")),
+        "{f:?}"
+    );
+
+    // req_ccert at level may: Postfix never asks.
+    let master = sub(
+        "  -o smtpd_tls_req_ccert=yes\n  -o smtpd_relay_restrictions=permit_tls_clientcerts,reject\n",
+    );
+    let f = run(SOUND_MAIN, &master, 1);
+    let e = find(&f, "error", "has no effect below security level encrypt");
+    assert_eq!(
+        e["fix"],
+        "add to service submission/inet in master.cf: -o smtpd_tls_ask_ccert=yes"
+    );
+
+    // req_ccert at encrypt without a CA file: every client is dropped.
+    let master = sub(
+        "  -o smtpd_tls_security_level=encrypt\n  -o smtpd_tls_req_ccert=yes\n  -o smtpd_relay_restrictions=permit_tls_clientcerts,reject\n",
+    );
+    let f = run(SOUND_MAIN, &master, 1);
+    let e = find(&f, "error", "421 Client certificate not trusted");
+    assert_eq!(
+        e["fix"],
+        "change that line to: -o smtpd_tls_req_ccert=no\nadd to service submission/inet in master.cf: -o smtpd_tls_ask_ccert=yes"
+    );
+
+    // No refusal in any list: smtpd exits (fatal).
+    let master = sub(
+        "  -o smtpd_tls_security_level=encrypt\n  -o smtpd_tls_ask_ccert=yes\n  -o smtpd_relay_restrictions=permit_tls_clientcerts\n",
+    );
+    let f = run(SOUND_MAIN, &master, 1);
+    let e = find(&f, "error", "smtpd exits at every connection");
+    assert_eq!(
+        e["fix"],
+        "change that line to: -o smtpd_relay_restrictions=permit_tls_clientcerts,reject_unauth_destination"
+    );
+
+    // check_ccert_access after the refusal: named, and moved (not replaced).
+    let master = sub(
+        "  -o smtpd_tls_security_level=encrypt\n  -o smtpd_tls_ask_ccert=yes\n  -o smtpd_relay_restrictions=reject_unauth_destination,check_ccert_access,hash:$config_directory/clientcerts\n",
+    );
+    let f = run(SOUND_MAIN, &master, 1);
+    let e = find(
+        &f,
+        "error",
+        "check_ccert_access comes after reject_unauth_destination",
+    );
+    // (the effective value, $config_directory expanded)
+    let fix = e["fix"].as_str().unwrap();
+    assert!(
+        fix.starts_with(
+            "change that line to: -o smtpd_relay_restrictions=check_ccert_access,hash:/"
+        ) && fix.ends_with("/clientcerts,reject_unauth_destination"),
+        "{fix}"
+    );
+
+    // Asks but never permits: a warning, with the list that permits.
+    let master = sub(
+        "  -o smtpd_tls_security_level=encrypt\n  -o smtpd_tls_ask_ccert=yes\n  -o smtpd_relay_restrictions=reject\n",
+    );
+    let main = format!("{SOUND_MAIN}smtpd_relay_restrictions = permit_tls_clientcerts, reject\n");
+    let f = run(&main, &master, 1);
+    find(
+        &f,
+        "error",
+        "submission/inet ask(s) for client certificates",
+    );
+    let w = find(
+        &f,
+        "warning",
+        "the certificates smtpd asks for let nobody relay here",
+    );
+    assert_eq!(
+        w["fix"],
+        "change that line to: -o smtpd_relay_restrictions=permit_tls_clientcerts,reject"
+    );
+
+    // permit_tls_all_clientcerts with a public CA bundle: an error, and the
+    // fix never keeps it.
+    let bundle = std::fs::read_to_string("/etc/ssl/certs/ca-certificates.crt").unwrap_or_default();
+    if bundle.matches("BEGIN CERTIFICATE").count() >= 20 {
+        let main = format!("{SOUND_MAIN}smtpd_tls_CAfile = /etc/ssl/certs/ca-certificates.crt\n");
+        let master = sub(
+            "  -o smtpd_tls_security_level=encrypt\n  -o smtpd_tls_ask_ccert=yes\n  -o smtpd_relay_restrictions=permit_tls_all_clientcerts,reject\n",
+        );
+        let f = run(&main, &master, 1);
+        let e = find(&f, "error", "anyone who can buy a certificate can relay");
+        assert_eq!(
+            e["fix"],
+            "change that line to: -o smtpd_relay_restrictions=permit_tls_clientcerts,reject"
+        );
+        assert_eq!(verdict(&f)["relay"], true);
+        for x in &f {
+            assert!(
+                !x["fix"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains("permit_tls_all_clientcerts"),
+                "{x}"
+            );
+        }
+    }
+
+    // A per-service digest override wins over main.cf: the digest fix goes there.
+    let master = sub(
+        "  -o smtpd_tls_security_level=encrypt\n  -o smtpd_tls_ask_ccert=yes\n  -o smtpd_tls_fingerprint_digest=sha1\n  -o smtpd_relay_restrictions=permit_tls_clientcerts,reject\n",
+    );
+    let f = run(SOUND_MAIN, &master, 1);
+    let e = find(&f, "error", "1 sha256 fingerprint(s)");
+    let fix = e["fix"].as_str().unwrap();
+    assert!(
+        fix.contains(
+            "add to service submission/inet in master.cf: -o smtpd_tls_fingerprint_digest=sha256"
+        ),
+        "{fix}"
+    );
+    assert!(!fix.contains("add to main.cf"), "{fix}");
 }

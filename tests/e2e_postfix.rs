@@ -46,6 +46,14 @@ fn compile_all(inst: &Instance) {
 }
 
 #[test]
+#[cfg_attr(
+    any(
+        ccert_missing = "postfix",
+        ccert_missing = "swaks",
+        ccert_missing = "openssl"
+    ),
+    ignore = "needs postfix, swaks and openssl"
+)]
 fn e2e_postfix() {
     let Some(tools) = live::tools(TEST) else {
         return;

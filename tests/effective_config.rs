@@ -46,6 +46,7 @@ fn postconf_out(tool: &Path, dir: &Path, args: &[&str]) -> String {
 /// With postconf installed, values, service overrides, table types and the
 /// version are postconf's own.
 #[test]
+#[cfg_attr(ccert_missing = "postfix", ignore = "needs postfix")]
 fn values_come_from_postconf() {
     let Some(tool) = oracle::require("postconf", "values_come_from_postconf") else {
         return;
@@ -103,6 +104,7 @@ fn values_come_from_postconf() {
 /// A Postfix that does not know non_bdb_migration_level (3.7 here) ignores
 /// it, and so does ccert: the admin gets the table their Postfix opens.
 #[test]
+#[cfg_attr(ccert_missing = "postfix", ignore = "needs postfix")]
 fn unknown_migration_setting_is_ignored_as_postfix_does() {
     let Some(tool) = oracle::require("postconf", "unknown_migration_setting_is_ignored") else {
         return;
@@ -636,5 +638,56 @@ fn query_of_a_stale_hash_beside_a_redirect_target_reads_what_postfix_opens() {
             "hash:postfix-config/clientcerts",
         ])
         .stdout("new\n")
+        .run();
+}
+
+/// Without Postfix (the bare stage of .ci/run, scripts/bare), the assumed
+/// release is said only where it decides an answer: a table type from
+/// default_database_type (3.11's Debian build says cdb), once per run. Not
+/// for a defaulted digest: every release from main.cf's compatibility_level
+/// on gives the same one (md5 below 3.6, sha256 from it; 3.5 counts only
+/// when the level does not say 3.6 or later), nor for a typed table name.
+/// doctor names the assumption in its first line instead.
+#[test]
+#[cfg_attr(
+    not(ccert_missing = "postfix"),
+    ignore = "needs a machine without postfix (scripts/bare)"
+)]
+fn the_assumed_release_is_said_where_it_decides_an_answer() {
+    let cert = crate::test::fixtures().join("ecdsa.pem");
+    let cert = cert.to_str().unwrap();
+    for (main, digest) in [
+        ("smtpd_tls_ask_ccert = yes\n", "md5 "),
+        ("compatibility_level = 3.6\n", "sha256 "),
+    ] {
+        Test::new()
+            .file("postfix-config/main.cf", main)
+            .args(["fingerprint", cert])
+            .stdout_contains(digest)
+            .note(main)
+            .run();
+    }
+    Test::new()
+        .file("postfix-config/main.cf", "compatibility_level = 3.6\n")
+        .file("clientcerts", "AB:CD laptop\n")
+        .args(["compile", "lmdb:clientcerts"])
+        .run();
+    // An untyped name takes default_database_type: said once, for two tables.
+    Test::new()
+        .file("postfix-config/main.cf", "compatibility_level = 3.6\n")
+        .file("clientcerts", "AB:CD laptop\n")
+        .file("other", "AB:CE desktop\n")
+        .args(["compile", "clientcerts", "other"])
+        .stderr(
+            "ccert: notice: no postconf found: default_database_type = hash is the built-in \
+             default of Postfix 3.7 (debian build), and other releases differ; set it in main.cf \
+             or give --postfix-version\n",
+        )
+        .run();
+    Test::new()
+        .file("postfix-config/main.cf", "smtpd_tls_ask_ccert = yes\n")
+        .args(["doctor"])
+        .status(1)
+        .stdout_contains("ccert's built-in defaults (no postconf found)")
         .run();
 }

@@ -146,6 +146,7 @@ fn fingerprint(fleet: &Fleet, cert: &Path) -> String {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "postgresql", ignore = "needs postgresql")]
 fn init_writes_the_cf_once_and_never_prints_the_password() {
     let Some(f) = Fleet::new("init_writes_the_cf_once_and_never_prints_the_password") else {
         return;
@@ -227,6 +228,7 @@ fn group_id(name: &str) -> Option<u32> {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "postgresql", ignore = "needs postgresql")]
 fn edits_work_on_pgsql_as_on_a_file() {
     let Some(f) = Fleet::new("edits_work_on_pgsql_as_on_a_file") else {
         return;
@@ -341,6 +343,7 @@ fn edits_work_on_pgsql_as_on_a_file() {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "postgresql", ignore = "needs postgresql")]
 fn relay_clientcerts_names_the_list() {
     let Some(f) = Fleet::new("relay_clientcerts_names_the_list") else {
         return;
@@ -360,6 +363,7 @@ fn relay_clientcerts_names_the_list() {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "postgresql", ignore = "needs postgresql")]
 fn rehash_rewrites_every_row_from_the_stored_certificates() {
     let Some(f) = Fleet::new("rehash_rewrites_every_row_from_the_stored_certificates") else {
         return;
@@ -411,6 +415,7 @@ fn rehash_rewrites_every_row_from_the_stored_certificates() {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "postgresql", ignore = "needs postgresql")]
 fn import_keeps_names_metadata_and_certificates_and_is_idempotent() {
     let Some(f) = Fleet::new("import_keeps_names_metadata_and_certificates_and_is_idempotent")
     else {
@@ -451,6 +456,7 @@ fn import_keeps_names_metadata_and_certificates_and_is_idempotent() {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "postgresql", ignore = "needs postgresql")]
 fn sync_writes_a_local_table_only_when_the_database_changed() {
     let Some(f) = Fleet::new("sync_writes_a_local_table_only_when_the_database_changed") else {
         return;
@@ -559,6 +565,7 @@ fn sync_writes_a_local_table_only_when_the_database_changed() {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "postgresql", ignore = "needs postgresql")]
 fn failures_are_one_line_naming_the_cf() {
     let Some(mut f) = Fleet::new("failures_are_one_line_naming_the_cf") else {
         return;
@@ -574,7 +581,10 @@ fn failures_are_one_line_naming_the_cf() {
     // A bad .cf line.
     fs::write(&f.cf, "hosts = db:notaport\ndbname = mail\n").unwrap();
     let err = f.fails(&["--map", &map, "list"]);
-    assert!(err.contains(&format!("{cf}:1: hosts:")), "{err}");
+    assert!(
+        err.contains(&format!("{cf}:1: hosts item 1 of 1:")),
+        "{err}"
+    );
     // No schema.
     fs::write(&f.cf, good.replace("dbname = mail", "dbname = postgres")).unwrap();
     let err = f.fails(&["--map", &map, "list"]);
@@ -612,6 +622,10 @@ fn failures_are_one_line_naming_the_cf() {
 }
 
 #[test]
+#[cfg_attr(
+    any(ccert_missing = "postgresql", ccert_missing = "openssl"),
+    ignore = "needs postgresql and openssl"
+)]
 fn tls_require_and_verify_full_through_the_uri() {
     let Some(openssl) = oracle::require("openssl", "tls_require_and_verify_full_through_the_uri")
     else {
@@ -682,6 +696,7 @@ fn tls_require_and_verify_full_through_the_uri() {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "postgresql", ignore = "needs postgresql")]
 fn unix_socket_hosts_and_schema_migration() {
     let Some(f) = Fleet::new("unix_socket_hosts_and_schema_migration") else {
         return;
@@ -729,6 +744,7 @@ fn unix_socket_hosts_and_schema_migration() {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "postgresql", ignore = "needs postgresql")]
 fn doctor_checks_pgsql_tables() {
     let Some(mut f) = Fleet::new("doctor_checks_pgsql_tables") else {
         return;
@@ -800,6 +816,7 @@ fn doctor_checks_pgsql_tables() {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "postgresql", ignore = "needs postgresql")]
 fn concurrent_editors_lose_nothing() {
     let Some(f) = Fleet::new("concurrent_editors_lose_nothing") else {
         return;
@@ -835,4 +852,101 @@ fn concurrent_editors_lose_nothing() {
     );
     let want: Vec<String> = (0..8).map(|i| format!("keep{i}")).collect();
     assert_eq!(names, want.join(" "));
+}
+
+/// `ccert apply` on a pgsql: list: one transaction, exit 2 then 0, --check
+/// changes nothing, rows no client names are removed, a bad file changes
+/// nothing.
+#[test]
+fn apply_makes_the_pgsql_list_match_the_file() {
+    let Some(f) = Fleet::new("apply_makes_the_pgsql_list_match_the_file") else {
+        return;
+    };
+    let a = f.cert("alpha");
+    let b = f.cert("beta");
+    let fa = fingerprint(&f, &a);
+    let fb = fingerprint(&f, &b);
+    let desired = f.path("clients.toml");
+    fs::write(
+        &desired,
+        format!(
+            "[[client]]\nname = \"alpha\"\ncertificate = \"{}\"\n\n[[client]]\nname = \"beta\"\ncertificate = \"{}\"\n",
+            a.display(),
+            b.display()
+        ),
+    )
+    .unwrap();
+    let map = f.map();
+    let apply = |extra: &[&str]| {
+        let mut args = vec!["--map", map.as_str(), "apply", "--format", "json"];
+        args.extend_from_slice(extra);
+        args.push(desired.to_str().unwrap());
+        f.ccert(&args)
+    };
+    let rows = || {
+        f.pg.psql(
+            "mail",
+            "SELECT string_agg(name, ',' ORDER BY name) FROM ccert_clientcerts",
+        )
+    };
+    let generation = || f.pg.psql("mail", "SELECT generation FROM ccert_state");
+
+    let check = apply(&["--check"]).status(2).run();
+    let json: serde_json::Value = serde_json::from_str(&check.stdout).unwrap();
+    assert_eq!(
+        json["added"].as_array().unwrap().len(),
+        2,
+        "{}",
+        check.stdout
+    );
+    assert_eq!(rows(), "");
+    let run = apply(&[]).status(2).run();
+    assert!(
+        run.stdout.contains(&fa) && run.stdout.contains(&fb),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(rows(), "alpha,beta");
+    let gen_after = generation();
+    apply(&[])
+        .stdout("{\n  \"changed\": false,\n  \"added\": [],\n  \"removed\": [],\n  \"renamed\": []\n}\n")
+        .run();
+    assert_eq!(
+        generation(),
+        gen_after,
+        "an unchanged apply must not bump the generation"
+    );
+
+    // beta renamed, alpha gone.
+    fs::write(
+        &desired,
+        format!(
+            "[[client]]\nname = \"gamma\"\ncertificate = \"{}\"\n",
+            b.display()
+        ),
+    )
+    .unwrap();
+    let run = apply(&["--diff"]).status(2).run();
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["removed"][0]["name"], "alpha");
+    assert_eq!(json["renamed"][0]["to"], "gamma");
+    assert!(
+        json["diff"].as_str().unwrap().contains(" gamma\n"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(rows(), "gamma");
+
+    // A bad file: one error naming the entry; the list untouched.
+    fs::write(
+        &desired,
+        "[[client]]\nname = \"x\"\ncertificate = \"/nonexistent.pem\"\n",
+    )
+    .unwrap();
+    let err = f.fails(&["--map", &map, "apply", desired.to_str().unwrap()]);
+    assert!(
+        err.contains("clients.toml: [[client]] 1 (\"x\"): "),
+        "{err}"
+    );
+    assert_eq!(rows(), "gamma");
 }

@@ -11,6 +11,15 @@ use crate::live::{self, Instance};
 use crate::pg::{self, Cluster};
 
 #[test]
+#[cfg_attr(
+    any(
+        ccert_missing = "postfix",
+        ccert_missing = "swaks",
+        ccert_missing = "openssl",
+        ccert_missing = "postgresql"
+    ),
+    ignore = "needs postfix, swaks, openssl and postgresql"
+)]
 fn two_servers_share_one_database_list() {
     let test = "two_servers_share_one_database_list";
     let Some(tools) = live::tools(test) else {

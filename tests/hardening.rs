@@ -566,6 +566,7 @@ fn lmdb_pages_overwritten_fail_cleanly() {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "postfix", ignore = "needs postfix")]
 fn lmdb_pages_overwritten_in_postmap_tables_fail_cleanly() {
     let Some(postmap) = oracle::require("postmap", "lmdb_pages_overwritten_in_postmap_tables")
     else {

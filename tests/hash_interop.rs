@@ -306,6 +306,10 @@ fn check_case(tools: &Tools, case: &Case) {
 }
 
 #[test]
+#[cfg_attr(
+    any(ccert_missing = "postfix", ccert_missing = "db5.3-util"),
+    ignore = "needs postfix and db5.3-util"
+)]
 fn hash_tables_match_postmap() {
     let Some(tools) = Tools::get("hash_tables_match_postmap") else {
         return;
@@ -316,6 +320,10 @@ fn hash_tables_match_postmap() {
 }
 
 #[test]
+#[cfg_attr(
+    any(ccert_missing = "postfix", ccert_missing = "db5.3-util"),
+    ignore = "needs postfix and db5.3-util"
+)]
 fn hash_duplicates_follow_postmap_policies() {
     let Some(tools) = Tools::get("hash_duplicates_follow_postmap_policies") else {
         return;
@@ -373,6 +381,10 @@ fn fingerprints(n: usize) -> Vec<(String, String)> {
 }
 
 #[test]
+#[cfg_attr(
+    any(ccert_missing = "postfix", ccert_missing = "db5.3-util"),
+    ignore = "needs postfix and db5.3-util"
+)]
 fn hash_100k_tables_match_postmap() {
     let Some(tools) = Tools::get("hash_100k_tables_match_postmap") else {
         return;
@@ -627,6 +639,7 @@ proptest! {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "db5.3-util", ignore = "needs db5.3-util")]
 fn hash_reads_berkeley_db_files_of_every_page_size() {
     let Some(load) = oracle::require(
         "db5.3_load",

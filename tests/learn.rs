@@ -101,6 +101,14 @@ fn by_cn<'a>(rows: &'a [serde_json::Value], cn: &str) -> Option<&'a serde_json::
 }
 
 #[test]
+#[cfg_attr(
+    any(
+        ccert_missing = "postfix",
+        ccert_missing = "swaks",
+        ccert_missing = "openssl"
+    ),
+    ignore = "needs postfix, swaks and openssl"
+)]
 fn log_then_add_by_fingerprint() {
     let Some(tools) = live::tools(TEST) else {
         return;
@@ -282,6 +290,14 @@ fn approve_in_pty(inst: &Instance, keys: &[&str]) {
 }
 
 #[test]
+#[cfg_attr(
+    any(
+        ccert_missing = "postfix",
+        ccert_missing = "swaks",
+        ccert_missing = "openssl"
+    ),
+    ignore = "needs postfix, swaks and openssl"
+)]
 fn probe_verdicts() {
     let Some(tools) = live::tools("probe_verdicts") else {
         return;
@@ -298,6 +314,18 @@ fn probe_verdicts() {
         inst.path("certs/server.pem").display()
     );
     let with_ca = inst.listener("withca", &table, &[&ca_file]);
+    // permit_mynetworks first: 127.0.0.1 relays with or without a certificate.
+    let mynet = inst.listener(
+        "mynet",
+        &table,
+        &["smtpd_relay_restrictions=permit_mynetworks,permit_tls_clientcerts,reject"],
+    );
+    // Debian's default list ends in defer_unauth_destination: 454 Relay access denied.
+    let defer = inst.listener(
+        "defer",
+        &table,
+        &["smtpd_relay_restrictions=permit_tls_clientcerts,defer_unauth_destination"],
+    );
     let certs = inst.path("certs");
     let listed = make_cert(&tools.openssl, &certs, "listed", &EC);
     let unlisted = make_cert(&tools.openssl, &certs, "unlisted", &["rsa:2048"]);
@@ -334,6 +362,8 @@ fn probe_verdicts() {
         inst.log()
     );
     assert_eq!(v["client_cert_requested"], true);
+    // The second session, without the certificate, was refused: it mattered.
+    assert_eq!(v["rcpt_without_certificate"]["code"], 554, "{v:#}");
     assert_eq!(v["tls_version"], "TLSv1.3");
     assert_eq!(
         v["cert_fingerprint"],
@@ -397,6 +427,43 @@ fn probe_verdicts() {
         inst.log()
     );
     assert_eq!(v["rcpt_reply"]["code"], 451);
+
+    // An unlisted certificate from 127.0.0.1 relays through
+    // permit_mynetworks: not "permitted", and the probe says why.
+    let (code, v) = probe(mynet, &unlisted, 1);
+    assert_eq!(
+        (code, v["verdict"].as_str()),
+        (1, Some("permitted-without-certificate")),
+        "{v:#}"
+    );
+    assert_eq!(v["rcpt_without_certificate"]["code"], 250, "{v:#}");
+    assert!(
+        v["diagnosis"]
+            .as_str()
+            .unwrap()
+            .contains("permit_mynetworks"),
+        "{v:#}"
+    );
+    // 454 Relay access denied is a refusal, not a failed lookup.
+    let (code, v) = probe(defer, &unlisted, 1);
+    assert_eq!((code, v["verdict"].as_str()), (1, Some("refused")), "{v:#}");
+    assert_eq!(v["rcpt_reply"]["code"], 454, "{v:#}");
+    let diagnosis = v["diagnosis"].as_str().unwrap();
+    assert!(
+        diagnosis.contains("defer_unauth_destination")
+            && diagnosis.contains("not listed")
+            && !diagnosis.contains("lookup"),
+        "{v:#}"
+    );
+    // The lookup failure says so.
+    let (_, v) = probe(broken, &listed, 1);
+    assert!(
+        v["diagnosis"]
+            .as_str()
+            .unwrap()
+            .contains("a table lookup failed"),
+        "{v:#}"
+    );
 
     // The text report of a permitted relay.
     let out = inst

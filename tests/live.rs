@@ -459,6 +459,44 @@ impl Instance {
         }
     }
 
+    /// Writes main.cf and master.cf as given, for a test that lays out its
+    /// own services (the listeners of [`Instance::listener`] are not used).
+    pub fn write_files(&self, main_cf: &str, master_cf: &str) {
+        fs::write(self.path("conf/main.cf"), main_cf).unwrap();
+        fs::write(self.path("conf/master.cf"), master_cf).unwrap();
+        crate::oracle::settle(&self.conf());
+    }
+
+    /// Starts Postfix on the files as they are (see [`Instance::write_files`]);
+    /// the caller waits for its own ports ([`wait_listening`]).
+    pub fn start_as_written(&mut self) {
+        self.reserved.clear();
+        self.running = true;
+        let out = self.postfix_cmd("start");
+        assert!(
+            out.status.success(),
+            "postfix start failed: {}\n{}{}\n--- log\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+            self.log()
+        );
+    }
+
+    /// `postfix reload`: the master re-reads both files, closes the
+    /// listeners of removed services and opens the new ones.
+    pub fn reload(&self) {
+        crate::oracle::settle(&self.conf());
+        let out = self.postfix_cmd("reload");
+        assert!(
+            out.status.success(),
+            "postfix reload failed: {}\n{}\n--- log\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr),
+            self.log()
+        );
+    }
+
     /// The master's process id, from the instance's pid file.
     fn master_pid(&self) -> Option<libc::pid_t> {
         fs::read_to_string(self.path("queue/pid/master.pid"))
@@ -575,6 +613,17 @@ impl Drop for Instance {
     }
 }
 
+/// Waits (bounded, about 5 s) until `addr` accepts connections.
+pub fn wait_listening(addr: std::net::SocketAddr) -> bool {
+    (0..50).any(|_| {
+        let ok = TcpStream::connect_timeout(&addr, Duration::from_millis(500)).is_ok();
+        if !ok {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        ok
+    })
+}
+
 /// The SMTP reply to RCPT TO, as swaks saw it.
 pub struct Reply {
     /// The reply code, 0 when the dialogue never reached RCPT.
@@ -586,9 +635,22 @@ pub struct Reply {
 /// Talks to `port` with STARTTLS (and the client certificate, if any) and
 /// stops after RCPT TO a remote domain, which needs relay permission.
 pub fn rcpt(swaks: &Path, port: u16, client: Option<&Client>) -> Reply {
+    rcpt_at(swaks, "127.0.0.1", port, client, 15)
+}
+
+/// [`rcpt`] to another loopback address, with a timeout in seconds for
+/// each step of the dialogue.
+pub fn rcpt_at(
+    swaks: &Path,
+    host: &str,
+    port: u16,
+    client: Option<&Client>,
+    timeout: u32,
+) -> Reply {
     let mut cmd = Command::new(swaks);
-    cmd.args(["--server", "127.0.0.1", "--port", &port.to_string()])
-        .args(["--tls", "--helo", "client.example", "--timeout", "15"])
+    cmd.args(["--server", host, "--port", &port.to_string()])
+        .args(["--tls", "--helo", "client.example"])
+        .args(["--timeout", &timeout.to_string()])
         .args(["--from", "sender@client.example"])
         .args(["--to", "user@remote.example", "--quit-after", "RCPT"]);
     if let Some(c) = client {

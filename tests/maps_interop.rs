@@ -372,6 +372,7 @@ fn line_warnings(stderr: &[u8], prefix: &str, file: &str) -> BTreeSet<String> {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "postfix", ignore = "needs postfix")]
 fn lmdb_tables_match_postmap() {
     let Some(lab) = Lab::new("lmdb_tables_match_postmap") else {
         return;
@@ -393,6 +394,7 @@ fn lmdb_tables_match_postmap() {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "postfix", ignore = "needs postfix")]
 fn hash_tables_match_postmap() {
     let Some(lab) = Lab::new("hash_tables_match_postmap") else {
         return;
@@ -403,6 +405,7 @@ fn hash_tables_match_postmap() {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "postfix", ignore = "needs postfix")]
 fn cdb_tables_match_postmap_byte_for_byte() {
     let Some(lab) = Lab::new("cdb_tables_match_postmap_byte_for_byte") else {
         return;
@@ -413,6 +416,7 @@ fn cdb_tables_match_postmap_byte_for_byte() {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "postfix", ignore = "needs postfix")]
 fn sqlite_tables_answer_postmap_like_its_own_tables() {
     let Some(lab) = Lab::new("sqlite_tables_answer_postmap_like_its_own_tables") else {
         return;
@@ -422,6 +426,7 @@ fn sqlite_tables_answer_postmap_like_its_own_tables() {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "postfix", ignore = "needs postfix")]
 fn skipped_lines_warn_like_postmap() {
     let Some(lab) = Lab::new("skipped_lines_warn_like_postmap") else {
         return;
@@ -439,6 +444,7 @@ fn skipped_lines_warn_like_postmap() {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "postfix", ignore = "needs postfix")]
 fn duplicate_policies_match_postmap() {
     let Some(lab) = Lab::new("duplicate_policies_match_postmap") else {
         return;
@@ -459,6 +465,7 @@ fn duplicate_policies_match_postmap() {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "postfix", ignore = "needs postfix")]
 fn over_long_lmdb_keys_are_refused_like_postmap() {
     let Some(lab) = Lab::new("over_long_lmdb_keys_are_refused_like_postmap") else {
         return;
@@ -474,6 +481,7 @@ fn over_long_lmdb_keys_are_refused_like_postmap() {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "postfix", ignore = "needs postfix")]
 fn large_maps_match_postmap() {
     let Some(lab) = Lab::new("large_maps_match_postmap") else {
         return;

@@ -41,6 +41,7 @@ fn postconf(tool: &Path, dir: &Path, args: &[&str]) -> String {
 /// Every parameter ccert knows a default for, and every one main.cf sets,
 /// expands as `postconf -x` expands it.
 #[test]
+#[cfg_attr(ccert_missing = "postfix", ignore = "needs postfix")]
 fn values_match_postconf_x() {
     let Some(tool) = oracle::require("postconf", "values_match_postconf_x") else {
         return;
@@ -76,6 +77,7 @@ fn values_match_postconf_x() {
 
 /// The raw values (`postconf -h`, no expansion) too.
 #[test]
+#[cfg_attr(ccert_missing = "postfix", ignore = "needs postfix")]
 fn raw_values_match_postconf_h() {
     let Some(tool) = oracle::require("postconf", "raw_values_match_postconf_h") else {
         return;
@@ -95,6 +97,7 @@ fn raw_values_match_postconf_h() {
 /// The compatibility-level switches (digest, relay restrictions …) at every
 /// level that matters, against postconf.
 #[test]
+#[cfg_attr(ccert_missing = "postfix", ignore = "needs postfix")]
 fn compatibility_levels_match_postconf() {
     let Some(tool) = oracle::require("postconf", "compatibility_levels_match_postconf") else {
         return;
@@ -133,6 +136,7 @@ fn compatibility_levels_match_postconf() {
 /// postconf's `-F` (service fields), `-P` (overrides) and `-Px` (expanded
 /// overrides) rebuilt from ccert's master.cf model.
 #[test]
+#[cfg_attr(ccert_missing = "postfix", ignore = "needs postfix")]
 fn master_cf_matches_postconf_f_and_p() {
     let Some(tool) = oracle::require("postconf", "master_cf_matches_postconf_f_and_p") else {
         return;
@@ -344,6 +348,7 @@ fn gen_atom(rng: &mut Lcg, depth: usize) -> String {
 /// 400 generated expressions (references, conditionals, relational and
 /// compatibility-level operators, nested) expand exactly as postconf -x.
 #[test]
+#[cfg_attr(ccert_missing = "postfix", ignore = "needs postfix")]
 fn generated_expressions_match_postconf() {
     let Some(tool) = oracle::require("postconf", "generated_expressions_match_postconf") else {
         return;

@@ -1,7 +1,18 @@
-//! The README's try-it-now block runs as written: issue, fingerprint, add,
-//! compile, query and doctor in a scratch configuration directory, with the
-//! `ccert` under test first on PATH, run through the builder. Needs openssl (for the scratch server
-//! certificate), like the block itself.
+//! The README is a contract: every shell block a user would copy runs as
+//! written, through the builder, with the `ccert` under test first on PATH.
+//!
+//! * try-it-now: as written, in its own mktemp directory.
+//! * the quick start: the workstation's and the server's blocks, each in a
+//!   scratch configuration directory standing for /etc/postfix (the only
+//!   substitution), with server-config's lines pasted as the README says.
+//! * install: the man-page and completion lines into a scratch root standing
+//!   for /usr/local; the package files and scripts they name exist.
+//! * fleet: against the suite's throwaway PostgreSQL cluster.
+//! * blocks that cannot run here (dpkg -i, systemd units) are checked with
+//!   `bash -n` and for the paths and options they name.
+//!
+//! `every_shell_block_is_run_or_checked` fails when a block appears that no
+//! test here claims.
 
 use crate::oracle;
 use crate::test::Test;
@@ -18,7 +29,264 @@ fn try_it_now_block() -> String {
     code[..code.find("```").expect("the block is closed")].to_string()
 }
 
+/// A fenced code block of README.md.
+struct Block {
+    /// The info string (`sh`, `console`, `ini`, empty).
+    lang: String,
+    /// The code.
+    code: String,
+}
+
+/// Every fenced block of README.md, in order.
+fn blocks() -> Vec<Block> {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("reading README.md");
+    let mut blocks = Vec::new();
+    let mut lines = readme.lines();
+    while let Some(line) = lines.next() {
+        let Some(lang) = line.strip_prefix("```") else {
+            continue;
+        };
+        let mut code = String::new();
+        for line in lines.by_ref() {
+            if line.starts_with("```") {
+                break;
+            }
+            code.push_str(line);
+            code.push('\n');
+        }
+        blocks.push(Block {
+            lang: lang.trim().to_string(),
+            code,
+        });
+    }
+    blocks
+}
+
+/// The one `sh` block whose code contains `marker`.
+fn sh_block(marker: &str) -> String {
+    let found: Vec<Block> = blocks()
+        .into_iter()
+        .filter(|b| b.lang == "sh" && b.code.contains(marker))
+        .collect();
+    assert_eq!(found.len(), 1, "README.md: one sh block with {marker:?}");
+    found.into_iter().next().unwrap().code
+}
+
+/// What identifies each `sh` block, and which test runs or checks it.
+const CLAIMED: &[(&str, &str)] = &[
+    ("dpkg -i ccert_", "readme_install_blocks"),
+    ("dnf install ./ccert-", "readme_install_blocks"),
+    ("cargo install --locked --path .", "readme_install_blocks"),
+    ("scripts/portable", "readme_install_blocks"),
+    ("cfg=$(mktemp -d)", "readme_try_it_now_block_runs"),
+    (
+        "ccert issue chinacat --out /etc/postfix",
+        "readme_quick_start",
+    ),
+    ("ccert server-config", "readme_quick_start"),
+    (
+        "ccert add chinacat.pem --name chinacat",
+        "readme_quick_start",
+    ),
+    ("ccert db init pgsql:", "readme_fleet_block"),
+    ("systemctl daemon-reload", "readme_systemd_blocks"),
+    ("cargo test\n", ".ci/run (the suite itself)"),
+];
+
 #[test]
+fn every_shell_block_is_run_or_checked() {
+    for block in blocks().iter().filter(|b| b.lang == "sh") {
+        assert!(
+            CLAIMED
+                .iter()
+                .any(|(marker, _)| block.code.contains(marker)),
+            "README.md has a sh block no test in tests/readme.rs runs or checks:\n{}",
+            block.code
+        );
+    }
+    for block in blocks()
+        .iter()
+        .filter(|b| b.lang.is_empty() || b.lang == "ini")
+    {
+        // Configuration excerpts are not commands; none may hide one.
+        assert!(
+            !block
+                .code
+                .lines()
+                .any(|l| l.starts_with("$ ") || l.starts_with("ccert ") || l.starts_with("sudo ")),
+            "README.md: a command outside a sh or console block:\n{}",
+            block.code
+        );
+    }
+}
+
+/// Runs `script` with bash through the builder, the ccert under test first
+/// on PATH, in the builder's scratch directory.
+fn bash(script: &str) -> Test {
+    let script = format!("set -eu\nPATH=\"$(dirname \"$0\"):$PATH\"\n{script}");
+    Test::new().no_config_dir().wrapped(["bash", "-c", &script])
+}
+
+/// `bash -n`: the block parses.
+fn syntax_ok(code: &str) {
+    let out = std::process::Command::new("bash")
+        .args(["-n", "-c", code])
+        .output()
+        .expect("running bash -n");
+    assert!(
+        out.status.success(),
+        "bash -n fails on a README block: {}\n{code}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The install blocks: the package files are the ones scripts/package
+/// builds for this version; the scripts exist; the man-page and completion
+/// lines run (into a scratch root standing for /usr/local) from the
+/// repository, and install every man page and the bash completion.
+#[test]
+fn readme_install_blocks() {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let version = env!("CARGO_PKG_VERSION");
+    let deb = sh_block("dpkg -i ccert_");
+    syntax_ok(&deb);
+    assert!(
+        deb.contains(&format!("ccert_{version}-1_amd64.deb")),
+        "the .deb cargo-deb names for version {version}: {deb}"
+    );
+    let rpm = sh_block("dnf install ./ccert-");
+    syntax_ok(&rpm);
+    assert!(
+        rpm.contains(&format!("ccert-{version}-1.x86_64.rpm")),
+        "the .rpm cargo-generate-rpm names for version {version}: {rpm}"
+    );
+    let scripts = sh_block("scripts/portable");
+    syntax_ok(&scripts);
+    for script in ["scripts/portable", "scripts/package"] {
+        let meta = std::fs::metadata(repo.join(script)).expect(script);
+        assert!(
+            std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o111 != 0,
+            "{script} is not executable"
+        );
+    }
+    let source = sh_block("cargo install --locked --path .");
+    syntax_ok(&source);
+    assert!(
+        repo.join("Cargo.lock").is_file(),
+        "--locked needs Cargo.lock"
+    );
+    // Everything but the (release) build itself, which CI's portable build
+    // covers, runs as written into a scratch root.
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path().to_str().unwrap();
+    let rest: String = source
+        .lines()
+        .filter(|l| !l.starts_with("cargo install"))
+        .map(|l| l.replace("/usr/local/", &format!("{root}/")) + "\n")
+        .collect();
+    assert!(
+        !rest.contains(" /usr/"),
+        "a path outside /usr/local: {rest}"
+    );
+    bash(&rest)
+        .current_dir(repo)
+        .note("the README's install lines")
+        .run();
+    let pages = std::fs::read_dir(repo.join("man")).unwrap().count();
+    let installed = std::fs::read_dir(format!("{root}/share/man/man1"))
+        .unwrap()
+        .count();
+    assert_eq!(installed, pages, "every man page installed");
+    assert!(
+        std::path::Path::new(&format!("{root}/share/bash-completion/completions/ccert")).is_file()
+    );
+}
+
+/// The quick start, block by block: the workstation issues its certificate
+/// in its own configuration directory; the server (a scratch -c directory
+/// with a minimal Debian main.cf and master.cf, no server certificate)
+/// runs server-config, pastes its main.cf and master.cf lines and runs its
+/// server-certificate command as the README says, then fingerprint, add and
+/// doctor, which must find the setup sound (there is no Postfix to reload).
+/// On Postfix 3.7 (Debian 12, or the assumed release without Postfix) the
+/// main.cf lines the README shows are among those server-config printed.
+#[test]
+#[cfg_attr(ccert_missing = "openssl", ignore = "needs openssl")]
+fn readme_quick_start() {
+    let workstation = sh_block("ccert issue chinacat --out /etc/postfix");
+    let server_config = sh_block("ccert server-config");
+    let add = sh_block("ccert add chinacat.pem --name chinacat");
+    assert!(add.contains("\npostfix reload\n"), "{add}");
+    let add = add.replace(
+        "\npostfix reload\n",
+        "\n: no Postfix runs for this scratch directory\n",
+    );
+    let server_config_out: String = server_config
+        .lines()
+        .map(|l| {
+            format!(
+                "{} >> server-config.out\n",
+                l.split('#').next().unwrap().trim_end()
+            )
+        })
+        .collect();
+    let script = format!(
+        r#"root=$(pwd)
+mkdir -p workstation server/etc
+printf '%s\n' 'compatibility_level = 3.6' 'myhostname = mail.example' \
+    'smtpd_tls_security_level = may' \
+    'smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, defer_unauth_destination' \
+    > server/etc/main.cf
+printf '%s\n' 'smtp      inet  n       -       y       -       -       smtpd' \
+    'pickup    unix  n       -       y       60      1       pickup' > server/etc/master.cf
+touch -d '-5 seconds' server/etc/main.cf server/etc/master.cf
+(cd workstation && export MAIL_CONFIG=$root/workstation
+{workstation})
+test -s workstation/chinacat.key
+cp workstation/chinacat.pem server/
+cd server
+export MAIL_CONFIG=$root/server/etc
+{server_config_out}
+sed -n '/^# ---- main.cf ----$/,/^# ---- master.cf ----$/{{/^#/d;/^$/d;p;}}' server-config.out >> etc/main.cf
+sed -n '/^# ---- master.cf ----$/,/^$/{{/^#/d;/^$/d;p;}}' server-config.out >> etc/master.cf
+sed -n 's/^#   \((umask 077 && openssl .*)\)$/\1/p' server-config.out > make-server-cert
+test -s make-server-cert
+sh make-server-cert
+touch -d '-5 seconds' etc/main.cf etc/master.cf
+{add}"#,
+        workstation = workstation.replace("/etc/postfix", "$root/workstation"),
+        add = add.replace("/etc/postfix", "$MAIL_CONFIG"),
+    );
+    let out = bash(&script)
+        .note("the README's quick start")
+        .any_stderr()
+        .run();
+    assert!(out.stdout.contains("looks sound"), "{}", out.stdout);
+    assert!(
+        out.stderr.lines().all(|l| l.starts_with("ccert: built ")),
+        "only add speaks, naming the table it built: {}",
+        out.stderr
+    );
+    let printed = String::from_utf8(out.read("server/server-config.out")).unwrap();
+    let conf = std::fs::canonicalize(out.path("server/etc")).unwrap();
+    if printed.contains("# For Postfix 3.7") {
+        let shown = blocks()
+            .into_iter()
+            .find(|b| b.lang.is_empty() && b.code.starts_with("relay_clientcerts = "))
+            .expect("the README shows server-config's main.cf lines");
+        for line in shown.code.lines() {
+            let line = line.replace("/etc/postfix", &conf.display().to_string());
+            assert!(
+                printed.lines().any(|l| l == line),
+                "README's {line:?} is not what server-config prints on 3.7:\n{printed}"
+            );
+        }
+    }
+}
+
+#[test]
+#[cfg_attr(ccert_missing = "openssl", ignore = "needs openssl")]
 fn readme_try_it_now_block_runs() {
     if oracle::require("openssl", "readme_try_it_now_block_runs").is_none() {
         return;
@@ -49,4 +317,141 @@ fn readme_try_it_now_block_runs() {
         out.stdout
     );
     assert!(out.stdout.contains("looks sound"), "{}", out.stdout);
+}
+
+/// The fleet block against the suite's PostgreSQL cluster (with TLS, as
+/// the block's `sslmode=verify-full` asks): a `postfix` role and the `mail`
+/// database as an admin would have them; the host is the cluster's, and the
+/// CA that signed its certificate is named (`sslrootcert`), the only
+/// changes besides /etc/postfix and /root standing for scratch directories.
+/// The server is set up as the quick start leaves it, with an existing
+/// clientcerts list to import; doctor must find it sound.
+#[test]
+#[cfg_attr(
+    any(
+        ccert_missing = "postgresql",
+        ccert_missing = "postfix",
+        ccert_missing = "openssl"
+    ),
+    ignore = "needs postgresql, postfix and openssl"
+)]
+fn readme_fleet_block() {
+    let Some(openssl) = oracle::require("openssl", "readme_fleet_block") else {
+        return;
+    };
+    if oracle::require("postconf", "readme_fleet_block").is_none() {
+        return;
+    }
+    let Some(mut pg) = crate::pg::Cluster::start("readme_fleet_block") else {
+        return;
+    };
+    let ca = pg.enable_tls(&openssl);
+    pg.psql(
+        "mail",
+        &format!(
+            "CREATE ROLE postfix LOGIN PASSWORD '{}'; GRANT CREATE ON SCHEMA public TO postfix",
+            crate::pg::PASSWORD
+        ),
+    );
+    let block = sh_block("ccert db init pgsql:");
+    let uri = "postgresql://db.example.com/mail?sslmode=verify-full";
+    assert!(block.contains(uri), "{block}");
+    let block = block
+        .replace(
+            uri,
+            &format!(
+                "postgresql://localhost:{}/mail?sslmode=verify-full&sslrootcert={}",
+                pg.port,
+                ca.display()
+            ),
+        )
+        .replace("/etc/postfix", "$MAIL_CONFIG")
+        .replace("/root/", "$root/");
+    let script = format!(
+        r#"root=$(pwd)
+export MAIL_CONFIG=$root/etc
+mkdir etc
+(umask 077 && openssl req -x509 -nodes -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -days 30 \
+    -subj /CN=mail.example -keyout /dev/stdout -out /dev/stdout 2>/dev/null > etc/mail.example.pem)
+printf '%s\n' 'compatibility_level = 3.6' 'myhostname = mail.example' \
+    'smtpd_tls_chain_files = $config_directory/mail.example.pem' 'smtpd_tls_security_level = may' \
+    'smtpd_tls_loglevel = 1, peercert' > etc/main.cf
+printf '%s\n' 'smtp      inet  n       -       y       -       -       smtpd' \
+    'submission inet n       -       y       -       -       smtpd' \
+    '  -o smtpd_tls_security_level=encrypt' '  -o smtpd_tls_ask_ccert=yes' \
+    '  -o smtpd_relay_restrictions=permit_tls_clientcerts,reject' > etc/master.cf
+touch -d '-5 seconds' etc/main.cf etc/master.cf
+ccert issue desktop --out . >/dev/null
+ccert issue laptop --out . >/dev/null
+ccert add desktop.pem --name desktop --no-compile
+printf '%s\n' '{password}' > pg-postfix.pw
+{block}
+ccert list --format plain
+"#,
+        password = crate::pg::PASSWORD,
+    );
+    let out = bash(&script)
+        .note("the README's fleet block")
+        .any_stderr()
+        .timeout(std::time::Duration::from_secs(120))
+        .run();
+    assert!(out.stdout.contains("looks sound"), "{}", out.stdout);
+    let listed: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(1))
+        .collect();
+    assert!(
+        listed.contains(&"desktop") && listed.contains(&"laptop"),
+        "imported and added, both in the database list:\n{}",
+        out.stdout
+    );
+    assert_eq!(
+        pg.psql("mail", "SELECT count(*) FROM ccert_clientcerts"),
+        "2"
+    );
+}
+
+/// The systemd units and their commands cannot run here: the shell block
+/// parses, the units run the binary where the packages install it, and the
+/// sync command line is one ccert accepts.
+#[test]
+fn readme_systemd_blocks() {
+    let block = sh_block("systemctl daemon-reload");
+    syntax_ok(&block);
+    let units = blocks()
+        .into_iter()
+        .find(|b| b.lang == "ini" && b.code.contains("ccert-sync.timer"))
+        .expect("the README shows the sync units")
+        .code;
+    let exec = units
+        .lines()
+        .find_map(|l| l.strip_prefix("ExecStart="))
+        .expect("ExecStart");
+    let mut words = exec.split_whitespace();
+    assert_eq!(words.next(), Some("/usr/bin/ccert"));
+    let cargo =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml")).unwrap();
+    assert!(
+        cargo.contains(r#"["target/release/ccert", "usr/bin/", "755"]"#)
+            && cargo.contains(r#"dest = "/usr/bin/ccert""#),
+        "the packages install /usr/bin/ccert"
+    );
+    // clap checks every option before it prints the help and exits 0.
+    let args: Vec<&str> = words.collect();
+    Test::new()
+        .args(&args)
+        .arg("--help")
+        .stdout_contains("Usage: ccert sync")
+        .run();
+    for (section, key) in [
+        ("[Service]", "Type=oneshot"),
+        ("[Timer]", "OnUnitActiveSec=1min"),
+        ("[Install]", "WantedBy=timers.target"),
+    ] {
+        assert!(
+            units.contains(section) && units.contains(key),
+            "{section} {key}"
+        );
+    }
 }

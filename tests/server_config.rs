@@ -25,16 +25,16 @@ fn render(release: &str, main: Option<&str>, master: Option<&str>) -> String {
     let conf = out.path("postfix-config");
     let conf = std::fs::canonicalize(&conf).unwrap_or(conf);
     let text = out.stdout.replace(&conf.display().to_string(), "$CONF");
-    // The suggested certificate file is named after myhostname, whose
-    // default is this machine's name.
-    text.lines()
-        .map(
-            |line| match line.strip_prefix("smtpd_tls_chain_files = $CONF/") {
-                Some(_) => "smtpd_tls_chain_files = $CONF/MYHOSTNAME.pem\n".to_string(),
-                None => format!("{line}\n"),
-            },
-        )
-        .collect()
+    // The suggested certificate file (and its CN) is named after
+    // myhostname, whose default is this machine's name.
+    match text
+        .lines()
+        .find_map(|line| line.strip_prefix("smtpd_tls_chain_files = $CONF/"))
+        .and_then(|file| file.strip_suffix(".pem"))
+    {
+        Some(host) => text.replace(host, "MYHOSTNAME"),
+        None => text,
+    }
 }
 
 #[test]
@@ -42,16 +42,19 @@ fn server_config_without_main_cf() {
     assert_eq!(
         render("3.7", None, None),
         "# Client-certificate relaying for the Postfix configuration in $CONF (no main.cf there: Postfix defaults assumed).
+# For Postfix 3.7 (debian build), ccert's built-in defaults (--postfix-version).
 # Review, put the lines into main.cf and master.cf, then run: postfix reload
 
 # ---- main.cf ----
-# the table permit_tls_clientcerts consults (hash = default_database_type); build it with `ccert add` or `ccert compile hash:$CONF/clientcerts`
+# the table permit_tls_clientcerts consults (hash: default_database_type); `ccert add` builds it, or `ccert compile hash:$CONF/clientcerts`
 relay_clientcerts = hash:$CONF/clientcerts
 # Postfix's default here is md5 (compatibility_level below 3.6); entries made with another digest never match: ccert rehash --digest sha256 converts them
 smtpd_tls_fingerprint_digest = sha256
-# ask clients for a certificate (the submission service below asks anyway)
-smtpd_tls_ask_ccert = yes
+# log the fingerprints clients present, which `ccert log` lists (the level-1 summary plus one line per certificate)
+smtpd_tls_loglevel = 1, peercert
 # smtpd needs a server certificate for STARTTLS: private key, then certificate chain, in one PEM file
+# (mode 0600): from your CA (certbot: cat privkey.pem fullchain.pem > $CONF/MYHOSTNAME.pem), or self-signed for a test:
+#   (umask 077 && openssl req -x509 -nodes -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -days 365 -subj /CN=MYHOSTNAME -keyout /dev/stdout -out /dev/stdout 2>/dev/null > $CONF/MYHOSTNAME.pem)
 smtpd_tls_chain_files = $CONF/MYHOSTNAME.pem
 
 # ---- master.cf ----
@@ -94,13 +97,16 @@ submission inet n       -       n       -       20      smtpd
     assert_eq!(
         render("3.7", Some(main), Some(master)),
         "# Client-certificate relaying for the Postfix configuration in $CONF.
+# For Postfix 3.7 (debian build), ccert's built-in defaults (--postfix-version).
 # Review, put the lines into main.cf and master.cf, then run: postfix reload
 
 # ---- main.cf ----
 relay_clientcerts = lmdb:$config_directory/hosts\t# already set (main.cf line 2)
 smtpd_tls_fingerprint_digest = md5\t# already set (main.cf line 3)
-# ask clients for a certificate (the submission service below asks anyway)
-smtpd_tls_ask_ccert = yes\t# already set (main.cf line 4)
+# main.cf line 4 has smtpd_tls_ask_ccert = yes: every smtpd service asks, also the public
+# port-25 one (every sending MTA); the submission service below asks on its own, so remove it
+# log the fingerprints clients present, which `ccert log` lists (the level-1 summary plus one line per certificate)
+smtpd_tls_loglevel = 1, peercert
 
 # ---- master.cf ----
 # master.cf line 2 already defines submission/inet; make it read:
@@ -130,16 +136,19 @@ fn server_config_with_an_old_default_digest() {
     assert_eq!(
         render("3.7", Some(main), Some("")),
         "# Client-certificate relaying for the Postfix configuration in $CONF.
+# For Postfix 3.7 (debian build), ccert's built-in defaults (--postfix-version).
 # Review, put the lines into main.cf and master.cf, then run: postfix reload
 
 # ---- main.cf ----
-# the table permit_tls_clientcerts consults (hash = default_database_type); build it with `ccert add` or `ccert compile hash:$CONF/clientcerts`
+# the table permit_tls_clientcerts consults (hash: default_database_type); `ccert add` builds it, or `ccert compile hash:$CONF/clientcerts`
 relay_clientcerts = hash:$CONF/clientcerts
 # Postfix's default here is md5 (compatibility_level below 3.6); entries made with another digest never match: ccert rehash --digest sha256 converts them
 smtpd_tls_fingerprint_digest = sha256
-# ask clients for a certificate (the submission service below asks anyway)
-smtpd_tls_ask_ccert = yes
+# log the fingerprints clients present, which `ccert log` lists (the level-1 summary plus one line per certificate)
+smtpd_tls_loglevel = 1, peercert
 # smtpd needs a server certificate for STARTTLS: private key, then certificate chain, in one PEM file
+# (mode 0600): from your CA (certbot: cat privkey.pem fullchain.pem > $CONF/MYHOSTNAME.pem), or self-signed for a test:
+#   (umask 077 && openssl req -x509 -nodes -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -days 365 -subj /CN=MYHOSTNAME -keyout /dev/stdout -out /dev/stdout 2>/dev/null > $CONF/MYHOSTNAME.pem)
 smtpd_tls_chain_files = $CONF/MYHOSTNAME.pem
 
 # ---- master.cf ----
@@ -165,16 +174,19 @@ fn server_config_with_raw_public_keys_on() {
     assert_eq!(
         render("3.9", Some(main), Some("")),
         "# Client-certificate relaying for the Postfix configuration in $CONF.
+# For Postfix 3.9 (debian build), ccert's built-in defaults (--postfix-version).
 # Review, put the lines into main.cf and master.cf, then run: postfix reload
 
 # ---- main.cf ----
-# the table permit_tls_clientcerts consults (hash = default_database_type); build it with `ccert add` or `ccert compile hash:$CONF/clientcerts`
+# the table permit_tls_clientcerts consults (hash: default_database_type); `ccert add` builds it, or `ccert compile hash:$CONF/clientcerts`
 relay_clientcerts = hash:$CONF/clientcerts
 # sha256 is already Postfix's default at this compatibility_level; setting it keeps it when the level changes
 smtpd_tls_fingerprint_digest = sha256
-# ask clients for a certificate (the submission service below asks anyway)
-smtpd_tls_ask_ccert = yes
+# log the fingerprints clients present, which `ccert log` lists (the level-1 summary plus one line per certificate)
+smtpd_tls_loglevel = 1, peercert
 # smtpd needs a server certificate for STARTTLS: private key, then certificate chain, in one PEM file
+# (mode 0600): from your CA (certbot: cat privkey.pem fullchain.pem > $CONF/MYHOSTNAME.pem), or self-signed for a test:
+#   (umask 077 && openssl req -x509 -nodes -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -days 365 -subj /CN=MYHOSTNAME -keyout /dev/stdout -out /dev/stdout 2>/dev/null > $CONF/MYHOSTNAME.pem)
 smtpd_tls_chain_files = $CONF/MYHOSTNAME.pem
 
 # ---- master.cf ----
@@ -201,16 +213,19 @@ fn server_config_where_raw_public_keys_are_possible() {
     assert_eq!(
         render("3.9", Some(main), Some("")),
         "# Client-certificate relaying for the Postfix configuration in $CONF.
+# For Postfix 3.9 (debian build), ccert's built-in defaults (--postfix-version).
 # Review, put the lines into main.cf and master.cf, then run: postfix reload
 
 # ---- main.cf ----
-# the table permit_tls_clientcerts consults (hash = default_database_type); build it with `ccert add` or `ccert compile hash:$CONF/clientcerts`
+# the table permit_tls_clientcerts consults (hash: default_database_type); `ccert add` builds it, or `ccert compile hash:$CONF/clientcerts`
 relay_clientcerts = hash:$CONF/clientcerts
 # sha256 is already Postfix's default at this compatibility_level; setting it keeps it when the level changes
 smtpd_tls_fingerprint_digest = sha256
-# ask clients for a certificate (the submission service below asks anyway)
-smtpd_tls_ask_ccert = yes
+# log the fingerprints clients present, which `ccert log` lists (the level-1 summary plus one line per certificate)
+smtpd_tls_loglevel = 1, peercert
 # smtpd needs a server certificate for STARTTLS: private key, then certificate chain, in one PEM file
+# (mode 0600): from your CA (certbot: cat privkey.pem fullchain.pem > $CONF/MYHOSTNAME.pem), or self-signed for a test:
+#   (umask 077 && openssl req -x509 -nodes -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -days 365 -subj /CN=MYHOSTNAME -keyout /dev/stdout -out /dev/stdout 2>/dev/null > $CONF/MYHOSTNAME.pem)
 smtpd_tls_chain_files = $CONF/MYHOSTNAME.pem
 
 # ---- master.cf ----
@@ -238,16 +253,19 @@ fn server_config_during_the_berkeley_db_migration() {
     assert_eq!(
         render("3.11", Some(main), Some("")),
         "# Client-certificate relaying for the Postfix configuration in $CONF.
+# For Postfix 3.11 (debian build), ccert's built-in defaults (--postfix-version).
 # Review, put the lines into main.cf and master.cf, then run: postfix reload
 
 # ---- main.cf ----
-# the table permit_tls_clientcerts consults (cdb = default_database_type); build it with `ccert add` or `ccert compile cdb:$CONF/clientcerts`
+# the table permit_tls_clientcerts consults (cdb: default_database_type); `ccert add` builds it, or `ccert compile cdb:$CONF/clientcerts`
 relay_clientcerts = cdb:$CONF/clientcerts
 # sha256 is already Postfix's default at this compatibility_level; setting it keeps it when the level changes
 smtpd_tls_fingerprint_digest = sha256
-# ask clients for a certificate (the submission service below asks anyway)
-smtpd_tls_ask_ccert = yes
+# log the fingerprints clients present, which `ccert log` lists (the level-1 summary plus one line per certificate)
+smtpd_tls_loglevel = 1, peercert
 # smtpd needs a server certificate for STARTTLS: private key, then certificate chain, in one PEM file
+# (mode 0600): from your CA (certbot: cat privkey.pem fullchain.pem > $CONF/MYHOSTNAME.pem), or self-signed for a test:
+#   (umask 077 && openssl req -x509 -nodes -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -days 365 -subj /CN=MYHOSTNAME -keyout /dev/stdout -out /dev/stdout 2>/dev/null > $CONF/MYHOSTNAME.pem)
 smtpd_tls_chain_files = $CONF/MYHOSTNAME.pem
 
 # ---- master.cf ----
@@ -275,16 +293,19 @@ fn server_config_with_hash_while_berkeley_db_is_deprecated() {
     assert_eq!(
         render("3.11", Some(main), Some("")),
         "# Client-certificate relaying for the Postfix configuration in $CONF.
+# For Postfix 3.11 (debian build), ccert's built-in defaults (--postfix-version).
 # Review, put the lines into main.cf and master.cf, then run: postfix reload
 
 # ---- main.cf ----
-# the table permit_tls_clientcerts consults (lmdb = default_database_type); build it with `ccert add` or `ccert compile lmdb:$CONF/clientcerts`
+# the table permit_tls_clientcerts consults (lmdb: default_database_type); `ccert add` builds it, or `ccert compile lmdb:$CONF/clientcerts`
 relay_clientcerts = lmdb:$CONF/clientcerts
 # sha256 is already Postfix's default at this compatibility_level; setting it keeps it when the level changes
 smtpd_tls_fingerprint_digest = sha256
-# ask clients for a certificate (the submission service below asks anyway)
-smtpd_tls_ask_ccert = yes
+# log the fingerprints clients present, which `ccert log` lists (the level-1 summary plus one line per certificate)
+smtpd_tls_loglevel = 1, peercert
 # smtpd needs a server certificate for STARTTLS: private key, then certificate chain, in one PEM file
+# (mode 0600): from your CA (certbot: cat privkey.pem fullchain.pem > $CONF/MYHOSTNAME.pem), or self-signed for a test:
+#   (umask 077 && openssl req -x509 -nodes -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -days 365 -subj /CN=MYHOSTNAME -keyout /dev/stdout -out /dev/stdout 2>/dev/null > $CONF/MYHOSTNAME.pem)
 smtpd_tls_chain_files = $CONF/MYHOSTNAME.pem
 
 # ---- master.cf ----
@@ -303,5 +324,34 @@ submission inet n       -       y       -       -       smtpd
 
 # Then: ccert add WORKSTATION.pem --name WORKSTATION; postfix reload; ccert doctor
 "
+    );
+}
+
+/// The quick start's order (add, `compile lmdb:`, then server-config):
+/// server-config proposes the table that was built, not
+/// default_database_type's hash:, so pasting its lines gives a sound setup.
+#[test]
+fn server_config_proposes_the_table_built_beside_the_source() {
+    let built = Test::new()
+        .file("postfix-config/main.cf", "compatibility_level = 3.6\n")
+        .file("postfix-config/clientcerts", "AB:CD laptop\n")
+        .env("CCERT_POSTCONF", "none")
+        .args(["compile", "lmdb:postfix-config/clientcerts"])
+        .run();
+    let out = built
+        .then()
+        .env("CCERT_POSTCONF", "none")
+        .args(["--postfix-version", "3.7", "server-config"])
+        .run();
+    let conf = std::fs::canonicalize(out.path("postfix-config")).unwrap();
+    let conf = conf.display();
+    assert!(
+        out.stdout.contains(&format!(
+            "# the table permit_tls_clientcerts consults (lmdb: the table built beside the source); \
+             `ccert add` builds it, or `ccert compile lmdb:{conf}/clientcerts`\n\
+             relay_clientcerts = lmdb:{conf}/clientcerts\n"
+        )),
+        "{}",
+        out.stdout
     );
 }

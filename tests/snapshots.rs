@@ -181,7 +181,8 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// Replaces what differs from run to run: the scratch directory, today's
+/// Replaces what differs from run to run: the scratch directory, the
+/// repository's fixtures directory, today's
 /// date and the days left until the fixtures expire.
 fn scrub(text: &str, dir: &str) -> String {
     let today = time::OffsetDateTime::now_utc().date();

@@ -212,6 +212,7 @@ fn check_against_postmap(postmap: &Path, dir: &Path, n: usize, bytes: &[u8]) {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "postfix", ignore = "needs postfix")]
 fn model_agrees_with_postmap_on_tricky_corpus() {
     let Some(postmap) = oracle::require("postmap", "model_agrees_with_postmap_on_tricky_corpus")
     else {
@@ -224,6 +225,7 @@ fn model_agrees_with_postmap_on_tricky_corpus() {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "postfix", ignore = "needs postfix")]
 fn model_agrees_with_postmap_on_generated_files() {
     let Some(postmap) = oracle::require("postmap", "model_agrees_with_postmap_on_generated_files")
     else {

@@ -15,7 +15,7 @@ use super::{Context, Outcome};
 /// Runs `ccert client-config`.
 pub fn run(args: &ClientConfigArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let relay = Relay::parse(&args.relay)?;
-    let cert = read_certificates(&args.cert)?
+    let cert = read_certificates(&args.cert, &ctx.passwords)?
         .into_iter()
         .next()
         .with_context(|| format!("{}: no certificate found", args.cert.display()))?;

@@ -58,6 +58,18 @@ pub fn run(args: &ImportArgs, ctx: &Context) -> anyhow::Result<Outcome> {
             .ok()
             .and_then(Fingerprint::parse);
         let name = String::from_utf8(r.value.clone()).ok();
+        // The check add makes (one for every path into the list): a name
+        // sync could not write back to a source file is refused here, with
+        // its line, before anything is sent.
+        if let Some(name) = &name
+            && let Err(why) = crate::source::check_value(name.as_bytes())
+        {
+            bail!(
+                "{}, line {}: {why}; nothing was imported (fix the name, then import again)",
+                path.display(),
+                r.line
+            );
+        }
         let (Some(fp), Some(name)) = (fp, name) else {
             tell!(
                 "ccert: warning: {}:{}: skipped: the key is not a fingerprint or the name is not UTF-8",
@@ -88,6 +100,7 @@ pub fn run(args: &ImportArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         });
     }
     let mut store = PgsqlStore::open(&cf)?;
+    super::store_edge::announce_waits(&mut store);
     let report = store.import(&entries)?;
     for (fp, db_name, src_name) in &report.conflicts {
         tell!(

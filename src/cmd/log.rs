@@ -17,6 +17,7 @@ use crate::source::SourceFile;
 use crate::source::annotation::Annotation;
 use crate::source::edit::{self, Put};
 use crate::source::locked::LockedSource;
+use crate::text::terminal_safe as safe;
 
 use super::{Context, Outcome, Shown, rebuild_then_unlock};
 
@@ -83,6 +84,15 @@ pub fn run(args: &LogArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         read_one(file, &mut collector, since, now, offset)?;
     }
 
+    if collector.dropped() > 0 {
+        tell!(
+            "ccert: warning: more than {} distinct client certificates in the log: {} later \
+             connection{} not shown; narrow the log with --since",
+            maillog::collect::MAX_ROWS,
+            collector.dropped(),
+            if collector.dropped() == 1 { "" } else { "s" }
+        );
+    }
     let source_path = ctx.source_path()?;
     let listed = listed_keys(&source_path)?;
     let mut rows: Vec<Row> = collector
@@ -113,15 +123,30 @@ fn read_one(
     now: OffsetDateTime,
     offset: UtcOffset,
 ) -> anyhow::Result<()> {
-    if file == Path::new("-") {
+    let stats = if file == Path::new("-") {
         let mut input = std::io::stdin().lock();
-        return maillog::read_into(&mut input, collector, since, now, offset)
-            .context("reading the log from standard input");
+        maillog::read_into(&mut input, collector, since, now, offset)
+            .context("reading the log from standard input")?
+    } else {
+        let mut input =
+            maillog::sources::open(file).with_context(|| format!("reading {}", file.display()))?;
+        maillog::read_into(&mut input, collector, since, now, offset)
+            .with_context(|| format!("reading {}", file.display()))?
+    };
+    if stats.long_lines > 0 {
+        tell!(
+            "ccert: notice: {}: skipped {} line{} longer than {} bytes (no smtpd line is that long)",
+            if file == Path::new("-") {
+                "standard input".into()
+            } else {
+                file.display().to_string()
+            },
+            stats.long_lines,
+            if stats.long_lines == 1 { "" } else { "s" },
+            maillog::MAX_LINE
+        );
     }
-    let mut input =
-        maillog::sources::open(file).with_context(|| format!("reading {}", file.display()))?;
-    maillog::read_into(&mut input, collector, since, now, offset)
-        .with_context(|| format!("reading {}", file.display()))
+    Ok(())
 }
 
 /// The source's keys (folded) and names; empty when the source does not exist yet.
@@ -286,11 +311,11 @@ fn print(rows: &[Row], format: LogFormat, all: bool, offset: UtcOffset) -> anyho
                 let s = &r.sighting;
                 let mut fps = Vec::new();
                 if let Some(f) = &s.cert_fingerprint {
-                    fps.push(format!("cert {f}"));
+                    fps.push(format!("cert {}", safe(f)));
                 }
                 if let Some(f) = &s.pkey_fingerprint {
                     let kind = if s.raw_public_key { "raw key" } else { "pkey" };
-                    fps.push(format!("{kind} {f}"));
+                    fps.push(format!("{kind} {}", safe(f)));
                 }
                 fps.push(match r.digest_from {
                     "service" => format!("({}, the service's digest)", r.digest),
@@ -298,15 +323,15 @@ fn print(rows: &[Row], format: LogFormat, all: bool, offset: UtcOffset) -> anyho
                     _ => format!("({}, assumed: no main.cf)", r.digest),
                 });
                 let listed = match (&r.listed_as, r.listed_by_pubkey, &r.unusable) {
-                    (_, _, Some(why)) => format!("unusable: {why}"),
-                    (Some(name), Some(true), _) => format!("{name} (pkey)"),
-                    (Some(name), _, _) => name.clone(),
+                    (_, _, Some(why)) => format!("unusable: {}", safe(why)),
+                    (Some(name), Some(true), _) => format!("{} (pkey)", safe(name)),
+                    (Some(name), _, _) => safe(name).into_owned(),
                     (None, _, _) => "no".to_string(),
                 };
                 table.add_row([
-                    format!("{}\n{}", s.client, s.syslog_name),
-                    visible(&s.subject_cn),
-                    visible(&s.issuer_cn),
+                    format!("{}\n{}", safe(&s.client), safe(&s.syslog_name)),
+                    safe(&s.subject_cn).into_owned(),
+                    safe(&s.issuer_cn).into_owned(),
                     fps.join("\n"),
                     format!(
                         "{}\n{}",
@@ -325,12 +350,6 @@ fn print(rows: &[Row], format: LogFormat, all: bool, offset: UtcOffset) -> anyho
     Ok(())
 }
 
-fn visible(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() { '?' } else { c })
-        .collect()
-}
-
 /// Asks per unknown client whether to add it, then adds the accepted ones in one edit.
 fn approve(rows: &[Row], path: &Path, no_compile: bool, ctx: &Context) -> anyhow::Result<Outcome> {
     let candidates: Vec<&Row> = rows
@@ -340,9 +359,9 @@ fn approve(rows: &[Row], path: &Path, no_compile: bool, ctx: &Context) -> anyhow
     for r in rows.iter().filter(|r| r.unusable.is_some()) {
         tell!(
             "ccert: warning: {} ({}): not offered: {}",
-            r.sighting.client,
-            r.sighting.subject_cn,
-            r.unusable.as_deref().unwrap_or_default()
+            safe(&r.sighting.client),
+            safe(&r.sighting.subject_cn),
+            safe(r.unusable.as_deref().unwrap_or_default())
         );
     }
     if candidates.is_empty() {
@@ -355,11 +374,11 @@ fn approve(rows: &[Row], path: &Path, no_compile: bool, ctx: &Context) -> anyhow
     for r in candidates {
         let s = &r.sighting;
         tell!(
-            "\n{} via {}: subject CN {:?}, issuer {:?}, {} connection(s), {} refused recipient(s)",
-            s.client,
-            s.syslog_name,
-            s.subject_cn,
-            s.issuer_cn,
+            "\n{} via {}: subject CN \"{}\", issuer \"{}\", {} connection(s), {} refused recipient(s)",
+            safe(&s.client),
+            safe(&s.syslog_name),
+            safe(&s.subject_cn),
+            safe(&s.issuer_cn),
             s.connections,
             s.rcpt_rejected
         );
@@ -371,9 +390,14 @@ fn approve(rows: &[Row], path: &Path, no_compile: bool, ctx: &Context) -> anyhow
         if !add {
             continue;
         }
-        let name: String = dialoguer::Input::with_theme(&theme)
-            .with_prompt("Name")
-            .default(s.subject_cn.clone())
+        let mut input = dialoguer::Input::<String>::with_theme(&theme).with_prompt("Name");
+        // The CN is offered as the default only when it shows as it is: the
+        // prompt prints the default raw, and a CN from the log could set the
+        // terminal's title or hide part of itself.
+        if s.subject_cn == safe(&s.subject_cn) {
+            input = input.default(s.subject_cn.clone());
+        }
+        let name: String = input
             .validate_with(|n: &String| {
                 crate::source::check_value(n.as_bytes()).map_err(|e| e.to_string())
             })

@@ -21,7 +21,7 @@ use crate::maps::MapType;
 use crate::maps::compile::compile;
 use crate::maps::prepare::DuplicatePolicy;
 use crate::postfix::rewrite::{ChangedLine, rename_table};
-use crate::postfix::{PostfixConfig, restrictions};
+use crate::postfix::{PostfixConfig, TableRef, TableType, restrictions};
 
 use super::{Context, Outcome};
 
@@ -37,16 +37,17 @@ pub fn run(args: &MigrateArgs, ctx: &Context) -> anyhow::Result<Outcome> {
             .effective_for_service(s, "relay_clientcerts")
             .unwrap_or_default();
         for item in restrictions::items(&value) {
-            let item = item.strip_prefix("proxy:").unwrap_or(&item);
-            let Ok(expanded) = cfg.expand(item) else {
+            let Ok(expanded) = cfg.expand(&item) else {
                 continue;
             };
-            if let Some((t, n)) = expanded.split_once(':')
-                && !tables.iter().any(|c| c.type_name == t && c.name == n)
+            let table = crate::postfix::TableRef::parse(&expanded);
+            if table.table_type.is_some()
+                && !tables
+                    .iter()
+                    .any(|c| c.table.table_type == table.table_type && c.table.name == table.name)
             {
                 tables.push(crate::postfix::ConfiguredTable {
-                    type_name: t.to_string(),
-                    name: n.to_string(),
+                    table,
                     setting: format!("{}: relay_clientcerts", s.id()),
                 });
             }
@@ -54,7 +55,12 @@ pub fn run(args: &MigrateArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     }
     let old: Vec<_> = tables
         .into_iter()
-        .filter(|c| matches!(c.type_name.as_str(), "hash" | "btree"))
+        .filter(|c| {
+            c.table
+                .table_type
+                .as_ref()
+                .is_some_and(TableType::is_berkeley_db)
+        })
         .collect();
     if old.is_empty() {
         say!(
@@ -70,7 +76,7 @@ pub fn run(args: &MigrateArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         .collect();
     let mut changes: Vec<(usize, ChangedLine)> = Vec::new();
     for table in &old {
-        let source = PathBuf::from(&table.name);
+        let source = PathBuf::from(&table.table.name);
         // Build first: a source that cannot be compiled leaves the configuration alone.
         let _shared = crate::source::locked::lock_shared(&source)?;
         let report = compile(&source, to, DuplicatePolicy::Warn).with_context(|| {
@@ -86,9 +92,9 @@ pub fn run(args: &MigrateArgs, ctx: &Context) -> anyhow::Result<Outcome> {
             report.records,
             source.display()
         );
-        let expanded = format!("{}:{}", table.type_name, table.name);
+        let expanded = table.table.to_string();
         for from in written_names(cfg, &expanded) {
-            let new = format!("{to}:{}", &from[table.type_name.len() + 1..]);
+            let new = format!("{to}:{}", TableRef::parse(&from).name);
             for (i, text) in texts.iter_mut().enumerate() {
                 if let Some(t) = text {
                     let (renamed, changed) = rename_table(t, &from, &new);
@@ -139,7 +145,7 @@ pub fn run(args: &MigrateArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     say!(
         "now run `postfix reload`; the old tables ({}) are left in place for the running Postfix, delete them afterwards",
         old.iter()
-            .map(|t| format!("{}:{}", t.type_name, t.name))
+            .map(|t| t.table.to_string())
             .collect::<Vec<_>>()
             .join(", ")
     );
@@ -166,11 +172,11 @@ fn written_names(cfg: &PostfixConfig, expanded: &str) -> Vec<String> {
                 .map(restrictions::items)
                 .unwrap_or_else(|| vec![item.clone()]);
             for candidate in inner {
-                let candidate = candidate.strip_prefix("proxy:").unwrap_or(&candidate);
-                if cfg.expand(candidate).is_ok_and(|e| e == expanded)
-                    && !out.iter().any(|o| o == candidate)
+                // As written, without `proxy:` (kept around the renamed name).
+                let candidate = TableRef::parse(&candidate).to_string();
+                if cfg.expand(&candidate).is_ok_and(|e| e == expanded) && !out.contains(&candidate)
                 {
-                    out.push(candidate.to_string());
+                    out.push(candidate);
                 }
             }
         }

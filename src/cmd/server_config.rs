@@ -2,8 +2,13 @@
 //! workstations relay with a client certificate, adapted to the
 //! configuration at hand (table type, source path, digest, an existing
 //! submission service), with a note on what is already set.
+//!
+//! Only the services that permit certificates ask for them (`-o
+//! smtpd_tls_ask_ccert=yes` on submission): a global `smtpd_tls_ask_ccert =
+//! yes` would make the public port-25 service ask every sending MTA too.
 
 use crate::cli::ServerConfigArgs;
+use crate::maps::MapType;
 use crate::postfix::PostfixConfig;
 use crate::postfix::master_cf::{Service, brace_if_needed};
 use crate::postfix::restrictions::{self, PERMIT_CERTS, PERMIT_SASL, first_refusing};
@@ -37,39 +42,61 @@ pub fn render(cfg: &PostfixConfig, source: &str) -> String {
 fn header(cfg: &PostfixConfig) -> String {
     format!(
         "# Client-certificate relaying for the Postfix configuration in {}{}.\n\
+         # For {}.\n\
          # Review, put the lines into main.cf and master.cf, then run: postfix reload\n\n",
         cfg.config_dir.display(),
         if cfg.present {
             ""
         } else {
             " (no main.cf there: Postfix defaults assumed)"
-        }
+        },
+        cfg.describe()
     )
 }
 
 // ---- main.cf ----
 
-/// The main.cf settings: the table, the digest, asking for a certificate,
-/// and a server certificate when there is none.
+/// The main.cf settings: the table, the digest, logging the fingerprints
+/// clients present (for `ccert log`), and a server certificate when there
+/// is none. Asking for a certificate is the submission service's (below).
 fn main_cf_lines(cfg: &PostfixConfig, out: &mut String, source: &str) {
     relay_clientcerts_line(cfg, out, source);
     let (digest, note) = suggested_digest(cfg);
     main_line(cfg, out, "smtpd_tls_fingerprint_digest", &digest, note);
-    main_line(
-        cfg,
-        out,
-        "smtpd_tls_ask_ccert",
-        "yes",
-        Some("ask clients for a certificate (the submission service below asks anyway)".into()),
-    );
+    if let Some(line) = cfg.main_cf_line("smtpd_tls_ask_ccert")
+        && cfg
+            .get("smtpd_tls_ask_ccert")
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("yes"))
+    {
+        out.push_str(&format!(
+            "# main.cf line {line} has smtpd_tls_ask_ccert = yes: every smtpd service asks, also the public\n\
+             # port-25 one (every sending MTA); the submission service below asks on its own, so remove it\n"
+        ));
+    }
+    let level = cfg.get("smtpd_tls_loglevel").unwrap_or_default();
+    if !crate::doctor::shows_fingerprints(&level) {
+        main_line(
+            cfg,
+            out,
+            "smtpd_tls_loglevel",
+            crate::doctor::LOGS_FINGERPRINTS,
+            Some("log the fingerprints clients present, which `ccert log` lists (the level-1 summary plus one line per certificate)".into()),
+        );
+    }
     if !has_server_certificate(cfg) {
         let host = cfg.get("myhostname").unwrap_or_default();
+        let file = format!("{}/{host}.pem", cfg.config_dir.display());
         main_line(
             cfg,
             out,
             "smtpd_tls_chain_files",
-            &format!("{}/{host}.pem", cfg.config_dir.display()),
-            Some("smtpd needs a server certificate for STARTTLS: private key, then certificate chain, in one PEM file".into()),
+            &file,
+            Some(format!(
+                "smtpd needs a server certificate for STARTTLS: private key, then certificate chain, in one PEM file\n\
+                 # (mode 0600): from your CA (certbot: cat privkey.pem fullchain.pem > {file}), or self-signed for a test:\n\
+                 #   (umask 077 && openssl req -x509 -nodes -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -days 365 \
+                 -subj /CN={host} -keyout /dev/stdout -out /dev/stdout 2>/dev/null > {file})"
+            )),
         );
     }
 }
@@ -78,20 +105,39 @@ fn main_cf_lines(cfg: &PostfixConfig, out: &mut String, source: &str) {
 fn relay_clientcerts_line(cfg: &PostfixConfig, out: &mut String, source: &str) {
     let current_tables = cfg.get("relay_clientcerts").unwrap_or_default();
     if current_tables.trim().is_empty() {
-        let kind = table_type(cfg);
+        let (kind, why) = match built_type(cfg, source) {
+            Some(kind) => (kind, "the table built beside the source"),
+            None => (table_type(cfg), "default_database_type"),
+        };
         main_line(
             cfg,
             out,
             "relay_clientcerts",
             &format!("{kind}:{source}"),
             Some(format!(
-                "the table permit_tls_clientcerts consults ({kind} = default_database_type); build it with `ccert add` or `ccert compile {kind}:{source}`"
+                "the table permit_tls_clientcerts consults ({kind}: {why}); `ccert add` builds it, or `ccert compile {kind}:{source}`"
             )),
         );
     } else {
         let raw = cfg.raw("relay_clientcerts").unwrap_or_default();
         main_line(cfg, out, "relay_clientcerts", raw.trim(), None);
     }
+}
+
+/// The type of a table already built from `source` that this Postfix
+/// opens (the quick start's `ccert compile lmdb:…`): default_database_type's
+/// when that one exists, else lmdb, cdb, hash in that order. sqlite tables
+/// are named by their `.sqlite.cf` file and are left to the admin.
+fn built_type(cfg: &PostfixConfig, source: &str) -> Option<String> {
+    let source = std::path::Path::new(source);
+    let default = cfg.get("default_database_type").unwrap_or_default();
+    let mut types = vec![MapType::Lmdb, MapType::Cdb, MapType::Hash];
+    types.sort_by_key(|t| t.name() != default.trim());
+    types
+        .into_iter()
+        .filter(|t| cfg.supports_type(t.name()) && t.table_path(source).exists())
+        .map(|t| t.name().to_string())
+        .next()
 }
 
 /// The table type to suggest: default_database_type, unless this Postfix
@@ -103,7 +149,7 @@ fn table_type(cfg: &PostfixConfig) -> String {
         .map(|k| k.trim().to_string())
         .filter(|k| !k.is_empty())
         .unwrap_or_else(|| "hash".into());
-    let off_bdb = matches!(kind.as_str(), "hash" | "btree")
+    let off_bdb = crate::postfix::TableType::from_name(&kind).is_berkeley_db()
         && (cfg.bdb_deprecated() || crate::postfix::redirect::migration_level(cfg).is_some());
     if cfg.supports_type(&kind) && !off_bdb {
         return kind;

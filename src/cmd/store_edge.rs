@@ -9,7 +9,7 @@
 //! module only turns command-line arguments into store calls and the
 //! results into output and exit codes.
 
-use std::io::{BufRead as _, Write as _};
+use std::io::{BufRead as _, IsTerminal as _, Write as _};
 
 use anyhow::{Context as _, bail};
 use serde::Serialize;
@@ -19,6 +19,7 @@ use time::format_description::well_known::Rfc3339;
 use crate::cert::{Certificate, DigestAlgorithm, Fingerprint};
 use crate::cli::{DumpArgs, ListArgs, ListFormat, QueryArgs, RehashArgs};
 use crate::fleet::{self, ListStore, NewEntry, Selector};
+use crate::text::terminal_safe;
 
 use super::{Outcome, Shown, finish_output, table_layout};
 
@@ -49,9 +50,29 @@ impl Addition {
 /// Opens the store `map` names (the caller checked it is one).
 pub(crate) fn open(map: &str) -> anyhow::Result<Box<dyn ListStore>> {
     match fleet::open(map) {
-        Some(result) => Ok(result?),
+        Some(result) => {
+            let mut store = result?;
+            announce_waits(store.as_mut());
+            Ok(store)
+        }
         None => bail!("{map} is not a database list (pgsql:CF)"),
     }
+}
+
+/// On a terminal, says so when an edit has to wait for another session
+/// holding the list (it waits up to lock_timeout, then gives up).
+pub(crate) fn announce_waits(store: &mut dyn ListStore) {
+    if !std::io::stderr().is_terminal() {
+        return;
+    }
+    let name = store.postfix_name();
+    store.on_wait(Box::new(move || {
+        tell!(
+            "ccert: waiting for another edit of {name} to finish (up to {} unless PGOPTIONS \
+             sets lock_timeout)…",
+            fleet::pgsql::connect::LOCK_TIMEOUT
+        )
+    }));
 }
 
 /// `ccert add` on a database list: one transaction for all certificates,
@@ -94,7 +115,11 @@ pub(crate) fn remove(
             if matching.len() == 1 { "es" } else { "" },
         );
         for e in matching {
-            tell!("  {} {}", e.fingerprint, e.name);
+            tell!(
+                "  {} {}",
+                terminal_safe(&e.fingerprint),
+                terminal_safe(&e.name)
+            );
         }
         if yes {
             return true;

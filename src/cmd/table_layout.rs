@@ -55,7 +55,7 @@ pub(crate) fn clip(text: &[u8]) -> (&[u8], usize) {
 /// how many more there are), control and bidi characters escaped.
 pub(crate) fn cell(text: &[u8]) -> String {
     let (head, left_out) = clip(text);
-    let mut cell = crate::cert::name::terminal_safe(&String::from_utf8_lossy(head)).into_owned();
+    let mut cell = crate::text::terminal_safe(&String::from_utf8_lossy(head)).into_owned();
     if left_out > 0 {
         cell.push_str(&format!("… (+{left_out} bytes; --format plain shows all)"));
     }

@@ -14,7 +14,7 @@ use crate::source::annotation::Annotation;
 use crate::source::repeated::RepeatedKeys;
 use crate::source::{CommentsAbove, Item, RecordReader};
 
-use super::{DigestUse, Doctor, Finding, Severity};
+use super::{DigestUse, Doctor, Finding, Origin, Severity};
 
 /// How many line numbers a finding about many entries names.
 const SHOWN_LINES: usize = 10;
@@ -174,7 +174,7 @@ impl Doctor {
         }
         if records == 0 {
             self.add(
-                Finding::warning("the clientcerts source has no entries: no client can relay with a certificate yet")
+                Finding::warning("the clientcerts source has no entries yet (a fresh setup): add the first client")
                     .file(path)
                     .fix("ccert add HOST.pem --name HOST"),
             );
@@ -216,11 +216,55 @@ impl Doctor {
                     cfg.release()
                 ));
             }
-            self.add(Finding::error(message).file(path).line(lines.first.first().copied()).fix(format!(
-                    "ccert rehash --digest {want}   (re-fingerprints the entries; needs the certificates ccert keeps)\nor keep the entries and add to main.cf: smtpd_tls_fingerprint_digest = {alg}"
-                )));
+            let rehash = format!(
+                "ccert --map {} rehash --digest {want}   (re-fingerprints the entries; needs the certificates ccert keeps)",
+                path.display()
+            );
+            let keep = digest_fix(cfg, usage, alg);
+            // Rehashing would break the services that match these entries
+            // today: then the digest moves, not the entries.
+            let other_uses_alg = algorithms
+                .iter()
+                .any(|(a, u)| *a == alg && !std::ptr::eq(*u, usage));
+            let fix = if other_uses_alg {
+                format!("{keep}\nor {rehash}")
+            } else {
+                format!("{rehash}\nor keep the entries: {keep}")
+            };
+            self.add(
+                Finding::error(message)
+                    .file(path)
+                    .line(lines.first.first().copied())
+                    .fix(fix),
+            );
         }
     }
+}
+
+/// The settings that make the services of `usage` use `alg`, each where
+/// their digest is decided: a per-service `-o` override wins over main.cf,
+/// so a main.cf line alone would not do.
+fn digest_fix(cfg: &PostfixConfig, usage: &DigestUse, alg: DigestAlgorithm) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    for (service, origin, _) in &usage.origins {
+        let line = match (origin, service) {
+            (Origin::Override { service, .. }, _) => format!(
+                "add to service {service} in master.cf: -o smtpd_tls_fingerprint_digest={alg}"
+            ),
+            (Origin::Main { name, .. }, _) if name == "smtpd_tls_fingerprint_digest" => {
+                format!("change that main.cf line to: smtpd_tls_fingerprint_digest = {alg}")
+            }
+            (Origin::Main { .. }, Some(service)) => format!(
+                "add to service {service} in master.cf: -o smtpd_tls_fingerprint_digest={alg}"
+            ),
+            _ => format!("add to main.cf: smtpd_tls_fingerprint_digest = {alg}"),
+        };
+        if !lines.contains(&line) {
+            lines.push(line);
+        }
+    }
+    let _ = cfg;
+    lines.join("\n")
 }
 
 /// A finding for an entry whose certificate expired or expires within 30 days.
@@ -238,13 +282,17 @@ fn expiry(
         "issue or obtain a new certificate, `ccert add NEW.pem`, then `ccert remove --fingerprint {key}`"
     );
     if not_after <= now {
+        // Postfix's fingerprint match never looks at the dates: the client
+        // keeps relaying until the entry goes.
         Some(
             Finding::error(format!(
-                "the certificate of this entry ({who}) expired on {date}"
+                "the certificate of this entry ({who}) expired on {date} and still relays: fingerprint matching ignores expiry"
             ))
             .file(path)
             .at(line)
-            .fix(fix),
+            .fix(format!(
+                "ccert remove --fingerprint {key} (and give the client a new certificate: ccert add NEW.pem)"
+            )),
         )
     } else if not_after - now <= time::Duration::days(30) {
         let days = (not_after - now).whole_days();

@@ -15,10 +15,10 @@ use crate::postfix::PostfixConfig;
 use super::{Doctor, Finding, Origin, Scope};
 
 /// The setting doctor recommends.
-pub(super) const NARROWEST: &str = "1, peercert";
+pub const NARROWEST: &str = "1, peercert";
 
 /// Whether a `smtpd_tls_loglevel` value makes smtpd log client fingerprints.
-pub(super) fn shows_fingerprints(level: &str) -> bool {
+pub fn shows_fingerprints(level: &str) -> bool {
     level
         .split([',', ' ', '\t', '\n'])
         .filter(|w| !w.is_empty())

@@ -8,14 +8,26 @@
 //! * [`entries`]: the source entries (digest length, duplicates, expiry).
 //! * [`logging`]: whether smtpd logs the client fingerprints `ccert log` reads.
 //! * [`pgsql`]: the checks for `pgsql:` tables (the `.cf` file, the database).
+//! * [`relay`]: the verdict per service — can a client with a listed
+//!   certificate relay here? — following smtpd's own decision.
+//!
+//! How doctor is checked: `tests/doctor_live.rs` generates configurations
+//! with a fixed seed, starts a throwaway Postfix, and requires that every
+//! verdict matches what smtpd answers to swaks presenting a client
+//! certificate, and that the concrete fixes, applied, make relaying work.
 
+mod access;
 mod entries;
 mod logging;
 pub mod pgsql;
+mod relay;
 mod settings;
 mod tables;
 
-use std::collections::HashSet;
+/// The narrowest `smtpd_tls_loglevel` that logs client fingerprints
+/// (for server-config, which proposes it).
+pub use logging::{NARROWEST as LOGS_FINGERPRINTS, shows_fingerprints};
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use serde::Serialize;
@@ -62,6 +74,10 @@ pub struct Finding {
     pub message: String,
     /// What to do (the exact line to write, or the command to run).
     pub fix: Option<String>,
+    /// The verdict for the service: whether a client with a listed
+    /// certificate can relay through it (set on one finding per service).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub relay: Option<bool>,
 }
 
 impl Finding {
@@ -74,6 +90,7 @@ impl Finding {
             service: None,
             message: message.into(),
             fix: None,
+            relay: None,
         }
     }
 
@@ -118,6 +135,12 @@ impl Finding {
     /// What to do.
     pub fn fix(mut self, fix: impl Into<String>) -> Self {
         self.fix = Some(fix.into());
+        self
+    }
+
+    /// The service's verdict (see [`Finding::relay`]).
+    pub fn relay(mut self, relay: bool) -> Self {
+        self.relay = Some(relay);
         self
     }
 }
@@ -178,23 +201,42 @@ impl Scope<'_> {
         .unwrap_or_default()
     }
 
-    /// Why `permit_tls_clientcerts` can never match in this service, if so:
-    /// the port-25 `smtp` service that does not ask for certificates, or TLS
-    /// turned off.
+    /// Why the certificate restrictions of this service are not meant for
+    /// certificate clients, if so: the port-25 `smtp` service that does not
+    /// ask for certificates or has TLS off (a public MX must accept mail
+    /// without them, RFC 3207), and a service that turns TLS off for itself
+    /// while inheriting main.cf's lists (a content-filter re-injection
+    /// service). A submission service, or one that names a certificate
+    /// restriction itself, is meant for them: TLS off there is an error.
     fn inert(&self, cfg: &PostfixConfig) -> Option<String> {
-        let asks =
-            self.is_yes(cfg, "smtpd_tls_ask_ccert") || self.is_yes(cfg, "smtpd_tls_req_ccert");
-        if self.service.is_some_and(is_port_25) && !asks {
-            return Some(
-                "the port-25 smtp service does not ask for client certificates, and must not require TLS"
-                    .to_string(),
-            );
-        }
+        let asks = self.is_yes(cfg, "smtpd_tls_ask_ccert");
         let level = self.value(cfg, "smtpd_tls_security_level");
-        if self
-            .service
-            .is_some_and(|s| s.override_for("smtpd_tls_security_level").is_some())
-            && level.trim() == "none"
+        let level = level.trim();
+        if self.service.is_some_and(is_port_25) {
+            if !asks {
+                return Some(
+                    "the port-25 smtp service does not ask for client certificates, and must not require TLS"
+                        .to_string(),
+                );
+            }
+            if level == "none" {
+                return Some(
+                    "smtpd_tls_security_level = none on the port-25 smtp service".to_string(),
+                );
+            }
+            return None;
+        }
+        let s = self.service?;
+        let port = s.name.rsplit(':').next().unwrap_or(&s.name);
+        let submission = matches!(port, "submission" | "submissions" | "smtps" | "587" | "465");
+        let own_certs = LISTS.iter().any(|l| {
+            s.override_for(l)
+                .is_some_and(|o| relay_items(&restrictions::items(&o.value)))
+        });
+        if s.override_for("smtpd_tls_security_level").is_some()
+            && level == "none"
+            && !submission
+            && !own_certs
         {
             return Some("smtpd_tls_security_level = none".to_string());
         }
@@ -239,11 +281,19 @@ impl Scope<'_> {
     }
 }
 
+/// Whether a list names a restriction that lets a certificate client pass:
+/// `permit_tls_clientcerts`, `check_ccert_access` or `permit_tls_all_clientcerts`.
+fn relay_items(items: &[String]) -> bool {
+    restrictions::permits_certs(items) || items.iter().any(|i| i == relay::PERMIT_ALL)
+}
+
 #[derive(Default)]
 struct Doctor {
     findings: Vec<Finding>,
     /// Keys of findings already reported (a main.cf list inherited by several services).
     reported: HashSet<String>,
+    /// Tables read for the verdicts, by their name in the configuration.
+    tables: HashMap<String, relay::TableInfo>,
 }
 
 /// Effective digests of the services that use permit_tls_clientcerts.
@@ -252,6 +302,8 @@ struct DigestUse {
     services: Vec<String>,
     /// Whether it is the built-in (compatibility-level) default nowhere overridden.
     default: bool,
+    /// Where each service's digest is set: the fix changes it there.
+    origins: Vec<(Option<String>, Origin, Option<usize>)>,
 }
 
 impl Doctor {
@@ -283,16 +335,13 @@ impl Doctor {
             smtpd.iter().map(|s| Scope { service: Some(s) }).collect()
         };
         let mut digests: Vec<DigestUse> = Vec::new();
-        let mut any_certs = false;
+        let mut verdicts = 0usize;
         let mut inert_only: Vec<String> = Vec::new();
+        let mut asks_only: Vec<String> = Vec::new();
         for scope in &scopes {
             let permits = LISTS
                 .iter()
-                .any(|l| restrictions::permits_certs(&restrictions::items(&scope.value(cfg, l))));
-            // Where no certificate can arrive, permit_tls_clientcerts is
-            // inert: the public MX (port 25 must accept mail without TLS and
-            // without client certificates, RFC 3207) unless it asks for
-            // them, and a service that turns TLS off.
+                .any(|l| relay_items(&restrictions::items(&scope.value(cfg, l))));
             if permits && let Some(why) = scope.inert(cfg) {
                 let id = scope.id().unwrap_or_default();
                 self.add(
@@ -301,31 +350,76 @@ impl Doctor {
                     ))
                     .file(&cfg.master_cf_path())
                     .line(scope.service.map(|s| s.line))
-                    .service(scope.id()),
+                    .service(scope.id())
+                    .relay(false),
                 );
                 inert_only.push(id);
                 continue;
             }
-            let uses_certs = permits;
-            any_certs |= uses_certs;
-            self.check_lists(cfg, scope, uses_certs);
-            if uses_certs {
-                self.check_tls(cfg, scope);
-                self.check_loglevel(cfg, scope);
-                let digest = scope.value(cfg, "smtpd_tls_fingerprint_digest");
-                let default = scope.origin(cfg, "smtpd_tls_fingerprint_digest") == Origin::Default;
-                let id = scope.id().unwrap_or_else(|| "main.cf".to_string());
-                match digests.iter_mut().find(|d| d.digest == digest) {
-                    Some(d) => d.services.push(id),
-                    None => digests.push(DigestUse {
-                        digest,
-                        services: vec![id],
-                        default,
-                    }),
+            let before = self.findings.len();
+            self.check_lists(cfg, scope, permits);
+            if !permits {
+                if self.findings.len() == before && self.check_asks_only(cfg, scope) {
+                    asks_only.push(scope.id().unwrap_or_else(|| "main.cf".to_string()));
                 }
+                continue;
             }
+            self.check_tls(cfg, scope);
+            self.check_loglevel(cfg, scope);
+            let digest = scope.value(cfg, "smtpd_tls_fingerprint_digest");
+            let origin = scope.origin(cfg, "smtpd_tls_fingerprint_digest");
+            let default = origin == Origin::Default;
+            let id = scope.id().unwrap_or_else(|| "main.cf".to_string());
+            let at = (scope.id(), origin, scope.service.map(|s| s.line));
+            match digests.iter_mut().find(|d| d.digest == digest) {
+                Some(d) => {
+                    d.services.push(id);
+                    d.default &= default;
+                    d.origins.push(at);
+                }
+                None => digests.push(DigestUse {
+                    digest,
+                    services: vec![id],
+                    default,
+                    origins: vec![at],
+                }),
+            }
+            let verdict = self.verdict(cfg, scope);
+            verdicts += 1;
+            let finding = if verdict.relay {
+                Finding::note(format!(
+                    "a client with a listed certificate can relay here: {}",
+                    verdict.why
+                ))
+            } else if verdict.only_empty {
+                Finding::warning(format!(
+                    "no client can relay with a certificate here yet: the table has no entries ({})",
+                    verdict.why
+                ))
+            } else {
+                Finding::error(format!(
+                    "no client can relay with a certificate here: {}",
+                    verdict.why
+                ))
+            };
+            let mut finding = finding
+                .file(&cfg.master_cf_path())
+                .line(scope.service.map(|s| s.line))
+                .service(scope.id())
+                .relay(verdict.relay);
+            finding.fix = verdict.fix;
+            self.add(finding);
         }
-        if !any_certs {
+        if verdicts == 0 && !asks_only.is_empty() {
+            // The warnings above name the list to change.
+            self.add(
+                Finding::error(format!(
+                    "no client can relay with a certificate: {} ask(s) for client certificates, but no restriction list lets them relay (see above)",
+                    asks_only.join(", ")
+                ))
+                .file(&cfg.master_cf_path()),
+            );
+        } else if verdicts == 0 {
             let message = if inert_only.is_empty() {
                 format!(
                     "no smtpd service has {PERMIT_CERTS} (or {CHECK_CCERT}) in a restriction list: no client can relay with a certificate"
@@ -346,10 +440,12 @@ impl Doctor {
             );
         }
         if digests.is_empty() {
+            let main = Scope { service: None };
             digests.push(DigestUse {
                 digest: cfg.get("smtpd_tls_fingerprint_digest").unwrap_or_default(),
                 services: vec!["main.cf".to_string()],
                 default: !cfg.is_set("smtpd_tls_fingerprint_digest"),
+                origins: vec![(None, main.origin(cfg, "smtpd_tls_fingerprint_digest"), None)],
             });
         }
         let mut algorithms = Vec::new();
@@ -372,5 +468,6 @@ impl Doctor {
         for source in sources {
             self.check_source(cfg, &source, &algorithms);
         }
+        self.check_access_values(cfg);
     }
 }

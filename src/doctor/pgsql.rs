@@ -7,7 +7,7 @@ use std::os::unix::fs::MetadataExt as _;
 use std::path::Path;
 
 use crate::doctor::{Finding, Severity};
-use crate::fleet::pgsql::cf::PgsqlCf;
+use crate::fleet::pgsql::cf::{HostSpec, PgsqlCf};
 use crate::fleet::pgsql::connect;
 use crate::postfix::PostfixConfig;
 
@@ -25,6 +25,7 @@ fn finding(
         service: None,
         message,
         fix,
+        relay: None,
     }
 }
 
@@ -47,8 +48,77 @@ pub fn audit(cfg: &PostfixConfig) -> Vec<Finding> {
             check_proxy(cfg, item, &mut out);
         }
         check_cf(&cf_path, has_local, item.starts_with("proxy:"), &mut out);
+        check_postfix_waits(cfg, &cf_path, &mut out);
     }
     out
+}
+
+/// How Postfix itself (libpq inside smtpd or proxymap) connects to the
+/// `.cf`'s hosts, which ccert's own deadlines do not cover:
+/// - a plain host item gets no connect timeout (Postfix sets none, and its
+///   daemons see PGCONNECT_TIMEOUT only through import_environment): a
+///   server that accepts and never answers holds every lookup (postmap 3.7
+///   waited past 25 s; with PGCONNECT_TIMEOUT=2 it gave up after 5 s);
+/// - a URI without connect_timeout the same;
+/// - Postfix names a URI host in its connection warnings as written, so a
+///   password inside it reaches the mail log whenever a connection fails.
+fn check_postfix_waits(cfg: &PostfixConfig, cf_path: &Path, out: &mut Vec<Finding>) {
+    let Ok(cf) = PgsqlCf::read(cf_path) else {
+        return;
+    };
+    let imported = cfg
+        .get("import_environment")
+        .unwrap_or_default()
+        .split([',', ' ', '\t', '\n'])
+        .any(|v| v.starts_with("PGCONNECT_TIMEOUT="));
+    let count = cf.hosts.len();
+    for (i, host) in cf.hosts.iter().enumerate() {
+        let unbounded = match host {
+            HostSpec::Uri(uri) => uri.connect_timeout.is_none() && !imported,
+            HostSpec::Inet { .. } => !imported,
+            HostSpec::Unix(_) => false,
+        };
+        if unbounded {
+            out.push(finding(
+                Severity::Warning,
+                cf_path,
+                cf.line_of("hosts"),
+                format!(
+                    "hosts item {} of {count} ({}): Postfix connects to it without a timeout; a \
+                     database server that accepts connections and never answers stalls every \
+                     lookup",
+                    i + 1,
+                    host.shown()
+                ),
+                Some(match host {
+                    HostSpec::Uri(_) => "add connect_timeout=10 to the URI".to_string(),
+                    _ => "postconf -e 'import_environment = $import_environment \
+                          PGCONNECT_TIMEOUT=10' && postfix reload"
+                        .to_string(),
+                }),
+            ));
+        }
+        if let HostSpec::Uri(uri) = host
+            && uri.password.is_some()
+        {
+            out.push(finding(
+                Severity::Note,
+                cf_path,
+                cf.line_of("hosts"),
+                format!(
+                    "hosts item {} of {count} holds the password in its URI: Postfix writes the \
+                     URI as it is, password included, into its warning when a connection to it \
+                     fails, so the mail log then holds the password",
+                    i + 1
+                ),
+                Some(
+                    "keep the mail log readable by root only, or use a plain host with \
+                     `password =` (Postfix logs only the host)"
+                        .into(),
+                ),
+            ));
+        }
+    }
 }
 
 fn check_proxy(cfg: &PostfixConfig, item: &str, out: &mut Vec<Finding>) {
@@ -147,6 +217,29 @@ fn check_cf(cf_path: &Path, has_local: bool, proxied: bool, out: &mut Vec<Findin
             ));
         }
     }
+    if cf.dbname.is_none() {
+        out.push(finding(
+            Severity::Error,
+            cf_path,
+            None,
+            "no dbname: Postfix needs it even when every hosts item is a URI naming the \
+             database (Postfix 3.7 stops with \"bad string length 0 < 1: dbname\")"
+                .into(),
+            Some("dbname = <the database the URI names>".into()),
+        ));
+    }
+    for warning in cf.transport_warnings() {
+        out.push(finding(
+            Severity::Warning,
+            cf_path,
+            cf.line_of("hosts"),
+            warning,
+            Some(
+                "hosts = postgresql://HOST/DB?sslmode=verify-full&sslrootcert=/etc/postfix/pg-ca.pem"
+                    .into(),
+            ),
+        ));
+    }
     let query = cf.get("query").unwrap_or_default().to_string();
     if query.is_empty() {
         out.push(finding(
@@ -210,9 +303,10 @@ fn check_cf(cf_path: &Path, has_local: bool, proxied: bool, out: &mut Vec<Findin
             cf_path.display()
         )),
     ));
+    check_privileges(&mut client, cf_path, &mut *out);
     match client.query_opt("SELECT count(*) FILTER (WHERE fingerprint <> lower(fingerprint)), min(fingerprint) FROM ccert_clientcerts", &[]) {
         Ok(Some(row)) => {
-            let upper: i64 = row.get(0);
+            let upper: i64 = row.try_get(0).unwrap_or(0);
             if upper > 0 {
                 out.push(finding(
                     Severity::Error,
@@ -222,7 +316,7 @@ fn check_cf(cf_path: &Path, has_local: bool, proxied: bool, out: &mut Vec<Findin
                     Some("UPDATE ccert_clientcerts SET fingerprint = lower(fingerprint)".into()),
                 ));
             }
-            let sample: Option<String> = row.get(1);
+            let sample: Option<String> = row.try_get(1).ok().flatten();
             if let Some(key) = sample
                 && query.contains("'%s'")
             {
@@ -268,7 +362,7 @@ fn check_query(
         )
         .ok()
         .flatten()
-        .map(|r| r.get(0));
+        .and_then(|r| r.try_get(0).ok());
     match client.query(&sql, &[&key]) {
         Ok(rows) => {
             let got: Vec<String> = rows.iter().filter_map(|r| r.try_get(0).ok()).collect();
@@ -294,12 +388,51 @@ fn check_query(
 
 /// The uid and gid of the `postfix` user, if there is one.
 fn postfix_ids() -> Option<(u32, u32)> {
-    let name = std::ffi::CString::new("postfix").ok()?;
-    // SAFETY: getpwnam takes a NUL-terminated name; the result is read at once.
-    let pw = unsafe { libc::getpwnam(name.as_ptr()) };
-    if pw.is_null() {
-        return None;
+    crate::sys::user_ids("postfix")
+}
+
+/// Warns when the `.cf` Postfix reads lets its user change the list:
+/// smtpd and proxymap only look names up, and a user that can INSERT,
+/// UPDATE, DELETE or TRUNCATE turns any hole in them (or a leaked `.cf`)
+/// into a way to make any certificate relay. Asked with
+/// has_table_privilege in a READ ONLY transaction that is rolled back, so
+/// the audit itself changes nothing.
+fn check_privileges(client: &mut postgres::Client, cf_path: &Path, out: &mut Vec<Finding>) {
+    let Ok(mut tx) = client.build_transaction().read_only(true).start() else {
+        return;
+    };
+    let row = tx.query_one(
+        "SELECT current_user::text,
+                array_remove(ARRAY[
+                    CASE WHEN has_table_privilege('ccert_clientcerts', 'INSERT') THEN 'INSERT' END,
+                    CASE WHEN has_table_privilege('ccert_clientcerts', 'UPDATE') THEN 'UPDATE' END,
+                    CASE WHEN has_table_privilege('ccert_clientcerts', 'DELETE') THEN 'DELETE' END,
+                    CASE WHEN has_table_privilege('ccert_clientcerts', 'TRUNCATE') THEN 'TRUNCATE' END
+                ], NULL)::text[]",
+        &[],
+    );
+    let _ = tx.rollback();
+    let Ok(row) = row else { return };
+    let user: String = row.try_get(0).unwrap_or_default();
+    let rights: Vec<String> = row.try_get(1).unwrap_or_default();
+    if rights.is_empty() {
+        return;
     }
-    // SAFETY: a non-null result of getpwnam points to a valid passwd record.
-    Some(unsafe { ((*pw).pw_uid, (*pw).pw_gid) })
+    out.push(finding(
+        Severity::Warning,
+        cf_path,
+        None,
+        format!(
+            "Postfix looks names up as the database user {}, which may also {} \
+             ccert_clientcerts: a compromised smtpd or proxymap, or a copy of this file, can \
+             make any certificate relay",
+            crate::cert::name::terminal_safe(&user),
+            rights.join(", ")
+        ),
+        Some(format!(
+            "give Postfix a read-only user: ccert db init pgsql:{} --lookup-user postfix_lookup \
+             (then relay_clientcerts = pgsql:<the lookup .cf>)",
+            cf_path.display()
+        )),
+    ));
 }

@@ -7,6 +7,8 @@
 //! * [`defaults`]: Postfix 3.7's built-in defaults of the parameters ccert reads.
 //! * [`release`]: the built-in defaults of other releases and builds.
 //! * [`postconf`]: asking the installed Postfix (`postconf -d/-x/-P/-m`).
+//! * [`table_ref`]: a `type:name` table reference, read once as `dict_open` reads it,
+//!   and the table Postfix opens for it.
 //! * [`redirect`]: the table Postfix really opens (3.11's Berkeley DB migration).
 //! * [`restrictions`]: smtpd restriction lists and where `permit_tls_clientcerts` belongs.
 //!
@@ -24,6 +26,7 @@ pub mod redirect;
 pub mod release;
 pub mod restrictions;
 pub mod rewrite;
+pub mod table_ref;
 mod tokens;
 
 use std::collections::HashMap;
@@ -31,6 +34,7 @@ use std::path::{Path, PathBuf};
 
 use crate::cert::DigestAlgorithm;
 pub use release::{Flavour, Release};
+pub use table_ref::{OpenTableError, OpenedTable, TableRef, TableType};
 
 pub use expand::ExpandError;
 pub use main_cf::{LineWarning, MainCf, Param};
@@ -89,10 +93,8 @@ pub enum ConfigError {
 /// A table a Postfix setting names: `relay_clientcerts` or a `check_ccert_access`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfiguredTable {
-    /// The type as written in the configuration (`hash`, `btree`, `lmdb` …).
-    pub type_name: String,
-    /// The name after the type (a path for file-based types).
-    pub name: String,
+    /// The table as written (`proxy:` peeled; see [`TableRef`]).
+    pub table: TableRef,
     /// Where it is named (`relay_clientcerts`, `submission/inet: smtpd_relay_restrictions`).
     pub setting: String,
 }
@@ -151,6 +153,9 @@ pub struct PostfixConfig {
     builtin: HashMap<String, String>,
     /// Things to tell the user once (postconf failed …).
     pub notices: Vec<String>,
+    /// Why the built-in defaults of an assumed release are used, when no
+    /// postconf was found (see [`Self::assumed`]).
+    assumed: Option<String>,
 }
 
 fn read_optional(path: &Path) -> Result<Option<String>, ConfigError> {
@@ -220,9 +225,11 @@ impl PostfixConfig {
                 } else {
                     "no postconf found".to_string()
                 };
+                // Not said here: most answers are the same for every
+                // release. A command says it where the assumption decides
+                // an answer ([`Self::assumed`]); doctor names it in its first line.
                 if choice.lookup != postconf::Lookup::Disabled {
-                    cfg.notices
-                        .push(format!("{}; using built-in defaults", assumed(&why)));
+                    cfg.assumed = Some(why.clone());
                 }
                 cfg.use_builtin(Release::ASSUMED, flavour, why);
             }
@@ -240,6 +247,61 @@ impl PostfixConfig {
             flavour,
             why,
         };
+    }
+
+    /// The notice for an answer that depends on the assumed release: `None`
+    /// unless no postconf was found (postconf's own values, a named
+    /// `--postfix-version` and `CCERT_POSTCONF=none` assume nothing), or
+    /// when `answer` is the same under the built-in defaults of every
+    /// release and build ccert knows (from main.cf's compatibility_level on). `what` names the answer
+    /// (`smtpd_tls_fingerprint_digest = sha256`).
+    pub fn assumed<T: PartialEq>(
+        &self,
+        what: &str,
+        answer: impl Fn(&PostfixConfig) -> T,
+    ) -> Option<String> {
+        let why = self.assumed.as_deref()?;
+        let Source::BuiltIn {
+            release, flavour, ..
+        } = &self.source
+        else {
+            return None;
+        };
+        let here = answer(self);
+        // A main.cf with `compatibility_level = 3.6` is written for 3.6 or
+        // later (the level names the release whose defaults it keeps): an
+        // older release's answer is no alternative.
+        let oldest = self
+            .main
+            .get("compatibility_level")
+            .and_then(|p| p.value.trim().parse::<Release>().ok());
+        let differs = Release::DISTINCT
+            .into_iter()
+            .filter(|r| {
+                oldest.is_none_or(|o| {
+                    // The release of the span the level falls in counts.
+                    Release::DISTINCT
+                        .iter()
+                        .rev()
+                        .find(|d| **d <= o)
+                        .is_none_or(|d| r >= d)
+                })
+            })
+            .any(|r| {
+                [Flavour::Upstream, Flavour::Debian, Flavour::NoBdb]
+                    .into_iter()
+                    .any(|f| {
+                        let mut other = self.clone();
+                        other.use_builtin(r, f, String::new());
+                        answer(&other) != here
+                    })
+            });
+        differs.then(|| {
+            format!(
+                "{why}: {what} is the built-in default of Postfix {release} ({flavour} build), \
+                 and other releases differ; set it in main.cf or give --postfix-version"
+            )
+        })
     }
 
     /// Where the values come from.
@@ -566,15 +628,10 @@ impl PostfixConfig {
     pub fn configured_tables(&self) -> Vec<ConfiguredTable> {
         let mut out: Vec<ConfiguredTable> = Vec::new();
         let mut push = |item: &str, setting: String| {
-            let item = item.strip_prefix("proxy:").unwrap_or(item);
-            if let Some((t, n)) = item.split_once(':')
-                && !out.iter().any(|c| c.type_name == t && c.name == n)
-            {
-                out.push(ConfiguredTable {
-                    type_name: t.to_string(),
-                    name: n.to_string(),
-                    setting,
-                });
+            let mut table = TableRef::parse(item);
+            table.proxy = false;
+            if table.table_type.is_some() && !out.iter().any(|c| c.table == table) {
+                out.push(ConfiguredTable { table, setting });
             }
         };
         for item in restrictions::items(&self.get("relay_clientcerts").unwrap_or_default()) {

@@ -33,6 +33,16 @@ impl Release {
     /// Debian 12's 3.7, the release ccert was first proven against.
     pub const ASSUMED: Release = Release { major: 3, minor: 7 };
 
+    /// One release of each span whose built-in defaults differ (3.5;
+    /// 3.6–3.8; 3.9–3.10; 3.11), for telling whether an answer depends on
+    /// the release ([`super::PostfixConfig::assumed`]).
+    pub const DISTINCT: [Release; 4] = [
+        Release::new(3, 5),
+        Release::new(3, 6),
+        Release::new(3, 9),
+        Release::new(3, 11),
+    ];
+
     /// `major.minor`.
     pub const fn new(major: u32, minor: u32) -> Self {
         Self { major, minor }

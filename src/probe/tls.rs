@@ -89,3 +89,46 @@ pub fn client_config(
         .with_client_cert_resolver(Arc::new(presenter));
     Ok((config, requested))
 }
+
+/// Presents no certificate (an empty Certificate message when asked), and
+/// remembers whether the server asked: the probe's second try, which tells
+/// whether the certificate is what made the server relay.
+#[derive(Debug)]
+struct Absent {
+    requested: Arc<Mutex<Requested>>,
+}
+
+impl ResolvesClientCert for Absent {
+    fn resolve(
+        &self,
+        root_hint_subjects: &[&[u8]],
+        _sigschemes: &[SignatureScheme],
+    ) -> Option<Arc<CertifiedKey>> {
+        if let Ok(mut r) = self.requested.lock() {
+            r.asked = true;
+            r.ca_names = root_hint_subjects.iter().map(|s| s.to_vec()).collect();
+        }
+        None
+    }
+
+    fn has_certs(&self) -> bool {
+        false
+    }
+}
+
+/// A client configuration that presents no certificate.
+pub fn anonymous_config() -> Result<rustls::ClientConfig, rustls::Error> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let absent = Absent {
+        requested: Arc::new(Mutex::new(Requested::default())),
+    };
+    Ok(
+        rustls::ClientConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()?
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(crate::tls::AnyServerCertificate::new(
+                provider,
+            )))
+            .with_client_cert_resolver(Arc::new(absent)),
+    )
+}

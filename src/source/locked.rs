@@ -76,6 +76,9 @@ pub enum SourceError {
 #[derive(Debug)]
 pub struct LockedSource {
     path: PathBuf,
+    /// The file this run created (`path`, or the target of a dangling
+    /// symlink at `path`), removed again when nothing was committed.
+    created_at: Option<PathBuf>,
     /// The content, once [`LockedSource::source`] has read it.
     original: Option<Vec<u8>>,
     created: bool,
@@ -92,27 +95,34 @@ impl LockedSource {
             path: path.to_path_buf(),
             source,
         };
+        // Where this run created the file (the link's target for a dangling link).
+        let mut created_at = None;
         loop {
             // Before opening: a FIFO would block the open, a device never ends.
             check_regular(path)?;
             let (file, created) = match OpenOptions::new().read(true).open(path) {
                 Ok(f) => (f, false),
                 Err(e) if e.kind() == io::ErrorKind::NotFound && create => {
-                    let dir = fsutil::parent_dir(path);
+                    // A dangling symlink (`clientcerts -> /srv/list`): the
+                    // file is created where the link points, as an editor
+                    // writing through the link does. `O_EXCL` on the link
+                    // itself would fail with EEXIST for ever.
+                    let target = link_target(path).map_err(io_err)?;
+                    let dir = fsutil::parent_dir(&target).to_path_buf();
                     if !dir.is_dir() {
-                        return Err(SourceError::NoDirectory {
-                            path: path.to_path_buf(),
-                            dir: dir.to_path_buf(),
-                        });
+                        return Err(SourceError::NoDirectory { path: target, dir });
                     }
                     match OpenOptions::new()
                         .read(true)
                         .write(true)
                         .create_new(true)
                         .mode(0o644)
-                        .open(path)
+                        .open(&target)
                     {
-                        Ok(f) => (f, true),
+                        Ok(f) => {
+                            created_at = Some(target);
+                            (f, true)
+                        }
                         // Someone else created it meanwhile: open theirs.
                         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
                         Err(e) => return Err(io_err(e)),
@@ -134,6 +144,7 @@ impl LockedSource {
             }
             return Ok(Self {
                 path: path.to_path_buf(),
+                created_at: if created { created_at } else { None },
                 original: None,
                 created,
                 committed: false,
@@ -404,6 +415,24 @@ fn first_line_ending(file: &fs::File) -> io::Result<&'static [u8]> {
     }
 }
 
+/// The path a missing `path` would be created at: `path` itself, or for a
+/// dangling symlink the file it points to (following a chain of links, a
+/// relative target read from the link's directory). More than 40 links is
+/// ELOOP, as the kernel counts.
+fn link_target(path: &Path) -> io::Result<PathBuf> {
+    let mut at = path.to_path_buf();
+    for _ in 0..40 {
+        match fs::symlink_metadata(&at) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let next = fs::read_link(&at)?;
+                at = fsutil::parent_dir(&at).join(next);
+            }
+            _ => return Ok(at),
+        }
+    }
+    Err(io::Error::from_raw_os_error(libc::ELOOP))
+}
+
 /// Refuses a source that exists but is not a regular file (a FIFO would
 /// block the open, a device such as /dev/zero never ends); a missing file
 /// is left to the caller.
@@ -458,11 +487,81 @@ impl Drop for LockedSource {
         // A file this run created but never filled goes away again, so a
         // failed `add` leaves no trace. (Still locked here: no one else
         // has written to it.)
-        if self.created
+        if let Some(created) = &self.created_at
             && !self.committed
-            && fs::metadata(&self.path).is_ok_and(|meta| meta.len() == 0)
+            && fs::symlink_metadata(created).is_ok_and(|meta| meta.is_file() && meta.len() == 0)
         {
-            let _ = fs::remove_file(&self.path);
+            let _ = fs::remove_file(created);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    /// A dangling symlink at the source path (issue 17 item 1): the file is
+    /// created where the link points (relative to the link's directory, and
+    /// through a chain of links), the link stays a link, and an edit that
+    /// commits nothing removes the created file again but not the link.
+    #[test]
+    fn a_dangling_symlink_is_created_through() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir(dir.path().join("real")).unwrap();
+        let link = dir.path().join("clientcerts");
+        symlink("middle", &link).unwrap();
+        symlink("real/list", dir.path().join("middle")).unwrap();
+        let target = dir.path().join("real/list");
+
+        let mut locked = LockedSource::open(&link, true).unwrap();
+        assert!(locked.created());
+        assert!(target.is_file());
+        locked.commit_append(["key value"]).unwrap();
+        drop(locked);
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(fs::read(&target).unwrap(), b"key value\n");
+
+        // Created but not committed: the target goes, the links stay.
+        fs::remove_file(&target).unwrap();
+        drop(LockedSource::open(&link, true).unwrap());
+        assert!(!target.exists());
+        assert!(fs::symlink_metadata(&link).is_ok());
+
+        // Without `create`: missing, naming the link.
+        assert!(matches!(
+            LockedSource::open(&link, false),
+            Err(SourceError::Missing { .. })
+        ));
+    }
+
+    /// A link into a missing directory names that directory; a loop of
+    /// links is ELOOP; neither spins.
+    #[test]
+    fn dangling_links_that_cannot_be_created_through_fail() {
+        let dir = tempfile::tempdir().unwrap();
+        let link = dir.path().join("clientcerts");
+        symlink(dir.path().join("nowhere/list"), &link).unwrap();
+        match LockedSource::open(&link, true) {
+            Err(SourceError::NoDirectory { path, dir: missing }) => {
+                assert!(path.ends_with("nowhere/list"));
+                assert!(missing.ends_with("nowhere"));
+            }
+            other => panic!("{other:?}"),
+        }
+        let a = dir.path().join("a");
+        symlink("b", &a).unwrap();
+        symlink("a", dir.path().join("b")).unwrap();
+        match LockedSource::open(&a, true) {
+            Err(SourceError::Io { source, .. }) => {
+                assert_eq!(source.raw_os_error(), Some(libc::ELOOP), "{source}")
+            }
+            other => panic!("{other:?}"),
         }
     }
 }

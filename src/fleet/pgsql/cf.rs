@@ -59,10 +59,29 @@ impl std::fmt::Debug for HostSpec {
 }
 
 impl HostSpec {
-    /// Parses one `hosts` item as Postfix's pgsql client does.
+    /// Parses one `hosts` item as Postfix's pgsql client does. The error
+    /// never repeats the item: a password can end up in `hosts` (a URI split
+    /// at a space or comma, an indented `password = …` line read as a
+    /// continuation), so it says what is wrong and where, not what is there.
     pub fn parse(item: &str) -> Result<Self, String> {
         if is_uri(item) {
             return ConnUri::parse(item).map(Self::Uri);
+        }
+        if item.contains('=') {
+            return Err(
+                "it holds `=`: is a `name = value` line indented below `hosts`? A line \
+                        that starts with white space continues the line before it \
+                        (pgsql_table(5)); remove the indentation"
+                    .into(),
+            );
+        }
+        if item.contains(['@', '?', '&', '#']) || item.contains("://") {
+            return Err(
+                "it is neither a host, an address, a socket directory nor a URI (a \
+                        postgresql:// URI with a space or comma in it? hosts is split at both: \
+                        percent-encode them as %20 and %2C)"
+                    .into(),
+            );
         }
         let rest = item
             .strip_prefix("unix:")
@@ -72,7 +91,14 @@ impl HostSpec {
             return Ok(Self::Unix(PathBuf::from(rest)));
         }
         if rest.is_empty() {
-            return Err(format!("{item:?} names no host"));
+            return Err("it names no host".into());
+        }
+        if rest.contains('/') || rest.chars().any(|c| c.is_control() || !c.is_ascii()) {
+            return Err(
+                "it is not a host name or address (a `/` belongs only at the start of a \
+                        socket directory)"
+                    .into(),
+            );
         }
         // Postfix splits at the rightmost colon; brackets allow IPv6 with a port.
         let (host, port) = if let Some(inner) = rest.strip_prefix('[') {
@@ -80,9 +106,9 @@ impl HostSpec {
                 Some((h, "")) => (h, None),
                 Some((h, p)) => match p.strip_prefix(':') {
                     Some(p) => (h, Some(p)),
-                    None => return Err(format!("{item:?}: text after `]` must be :PORT")),
+                    None => return Err("text after `]` must be :PORT".into()),
                 },
-                None => return Err(format!("{item:?}: missing `]`")),
+                None => return Err("a `[` without its `]`".into()),
             }
         } else {
             match rest.rsplit_once(':') {
@@ -95,7 +121,7 @@ impl HostSpec {
                 p.parse::<u16>()
                     .ok()
                     .filter(|&p| p > 0)
-                    .ok_or_else(|| format!("{item:?}: {p:?} is not a port number"))?,
+                    .ok_or_else(|| "the port is not a number from 1 to 65535".to_string())?,
             ),
             None => None,
         };
@@ -105,10 +131,30 @@ impl HostSpec {
         })
     }
 
+    /// Whether this host is on this machine (a socket directory, a loopback
+    /// address or `localhost`): the password does not cross a network.
+    pub fn is_local(&self) -> bool {
+        fn local(host: &str) -> bool {
+            host.starts_with('/')
+                || host.eq_ignore_ascii_case("localhost")
+                || host
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+        }
+        match self {
+            Self::Unix(_) => true,
+            Self::Inet { host, .. } => local(host),
+            Self::Uri(uri) => uri.hosts.iter().all(|(h, _)| h.is_empty() || local(h)),
+        }
+    }
+
     /// The item for messages, with any password in a URI replaced by `***`.
     pub fn shown(&self) -> String {
         match self {
-            Self::Unix(dir) => format!("unix:{}", dir.display()),
+            Self::Unix(dir) => format!(
+                "unix:{}",
+                crate::cert::name::terminal_safe(&dir.display().to_string())
+            ),
             Self::Inet { host, port: None } => format!("inet:{host}"),
             Self::Inet {
                 host,
@@ -223,15 +269,20 @@ impl PgsqlCf {
         };
         let mut hosts = Vec::new();
         let host_line = settings.get("hosts").map(|(_, l)| *l);
-        for item in get("hosts")
+        let items: Vec<String> = get("hosts")
             .unwrap_or_default()
             .split([',', ' ', '\t'])
             .filter(|s| !s.is_empty())
-        {
-            hosts.push(
-                HostSpec::parse(item)
-                    .map_err(|m| invalid(host_line, format!("hosts: {m}; see pgsql_table(5)")))?,
-            );
+            .map(str::to_string)
+            .collect();
+        let count = items.len();
+        for (i, item) in items.iter().enumerate() {
+            hosts.push(HostSpec::parse(item).map_err(|m| {
+                invalid(
+                    host_line,
+                    format!("hosts item {} of {count}: {m}; see pgsql_table(5)", i + 1),
+                )
+            })?);
         }
         if hosts.is_empty() {
             hosts.push(HostSpec::Inet {
@@ -250,12 +301,54 @@ impl PgsqlCf {
         if cf.dbname.is_none() && cf.hosts.iter().any(|h| !matches!(h, HostSpec::Uri(_))) {
             return Err(invalid(
                 None,
-                "no dbname: Postfix needs `dbname = …` unless every hosts item is a \
-                 postgresql:// URI"
+                "no dbname: Postfix needs `dbname = …` (ccert reads a file whose every \
+                 hosts item is a URI naming the database without it, but Postfix does not)"
                     .into(),
             ));
         }
         Ok(cf)
+    }
+
+    /// One sentence per `hosts` item that reaches a server over the network
+    /// without a verified TLS certificate (`sslmode` below `verify-ca`; a
+    /// plain host gets libpq's default, `prefer`, in Postfix, whose
+    /// environment has no PGSSLMODE): the password (with password or md5
+    /// authentication), and every row, go to whichever server answers on
+    /// that address.
+    pub fn transport_warnings(&self) -> Vec<String> {
+        let count = self.hosts.len();
+        let mut out = Vec::new();
+        for (i, host) in self.hosts.iter().enumerate() {
+            if host.is_local() {
+                continue;
+            }
+            let mode = match host {
+                HostSpec::Uri(uri) if uri.sslmode.verifies() => continue,
+                HostSpec::Uri(uri) => uri.sslmode,
+                _ => super::uri::SslMode::Prefer,
+            };
+            out.push(format!(
+                "hosts item {} of {count} ({}) crosses the network with sslmode={}: {}",
+                i + 1,
+                host.shown(),
+                mode.name(),
+                match mode {
+                    super::uri::SslMode::Disable => {
+                        "the password and every row travel unencrypted"
+                    }
+                    super::uri::SslMode::Prefer => {
+                        "the server's certificate is not checked, so the password goes to \
+                         whichever server answers on that address (and prefer falls back to \
+                         no TLS at all)"
+                    }
+                    _ => {
+                        "the server's certificate is not checked, so the password goes to \
+                         whichever server answers on that address"
+                    }
+                }
+            ));
+        }
+        out
     }
 
     /// A setting's value, if set.
@@ -324,7 +417,10 @@ mod tests {
     #[test]
     fn rejects_bad_lines_with_their_number() {
         let err = PgsqlCf::parse(Path::new("/x.cf"), "dbname = d\nhosts = db:x\n").unwrap_err();
-        assert!(err.to_string().starts_with("/x.cf:2: hosts:"), "{err}");
+        assert!(
+            err.to_string().starts_with("/x.cf:2: hosts item 1 of 1:"),
+            "{err}"
+        );
         let err = PgsqlCf::parse(Path::new("/x.cf"), "dbname d\n").unwrap_err();
         assert!(err.to_string().starts_with("/x.cf:1:"), "{err}");
     }

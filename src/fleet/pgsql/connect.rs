@@ -21,9 +21,29 @@ use rustls::{DigitallySignedStruct, SignatureScheme};
 use super::cf::{HostSpec, PgsqlCf};
 use super::uri::SslMode;
 
-/// How long one host may take to answer (Postfix relies on libpq's
-/// default, which waits for the operating system's TCP timeout).
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long one host may take to accept the connection and to finish the
+/// startup (TLS, authentication, the first ReadyForQuery). Postfix relies
+/// on libpq's default, which waits for the operating system's TCP timeout
+/// for the connect and forever for a server that accepts and never
+/// answers; ccert's whole attempt per host has this deadline.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long an edit waits for the `ccert_state` row another session holds
+/// (an edit from another host, or a psql session left in a transaction)
+/// before it gives up with nothing changed. `PGOPTIONS='-c lock_timeout=…'`
+/// sets another.
+pub const LOCK_TIMEOUT: &str = "30s";
+
+/// The longest any one ccert statement may run on the server (import's
+/// statements over a million rows take tens of seconds; a hung statement
+/// must not hold a sync timer forever). `PGOPTIONS` can set another.
+pub const STATEMENT_TIMEOUT: &str = "5min";
+
+/// TCP keepalives: a server that vanishes mid-statement (a partition, a
+/// dead host) is noticed after about idle + interval × retries = 30 s.
+const KEEPALIVE_IDLE: Duration = Duration::from_secs(15);
+const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(5);
+const KEEPALIVE_RETRIES: u32 = 3;
 
 /// One place to try, fully resolved.
 struct Target {
@@ -38,8 +58,17 @@ struct Target {
 pub fn connect(cf: &PgsqlCf) -> Result<Client, String> {
     let mut failures = Vec::new();
     for target in targets(cf)? {
-        match open(&target) {
-            Ok(client) => return Ok(client),
+        match open_with_deadline(&target) {
+            Ok(mut client) => {
+                session_settings(&mut client).map_err(|e| {
+                    format!(
+                        "{}: setting the session's timeouts: {}",
+                        target.shown,
+                        explain(&e)
+                    )
+                })?;
+                return Ok(client);
+            }
             Err(why) => failures.push(format!("{}: {why}", target.shown)),
         }
     }
@@ -49,10 +78,66 @@ pub fn connect(cf: &PgsqlCf) -> Result<Client, String> {
     ))
 }
 
+/// Runs [`open`] with the deadline [`CONNECT_TIMEOUT`] (or the URI's
+/// `connect_timeout`) for the whole startup. The client library bounds
+/// only the TCP connect, so the attempt runs on a thread that is left
+/// behind (blocked on its socket) when the deadline passes; the process
+/// ends soon after, which closes it.
+fn open_with_deadline(target: &Target) -> Result<Client, String> {
+    let deadline = target
+        .config
+        .get_connect_timeout()
+        .copied()
+        .unwrap_or(CONNECT_TIMEOUT);
+    let (tx, rx) = std::sync::mpsc::channel();
+    let config = target.config.clone();
+    let sslmode = target.sslmode;
+    let rootcert = target.rootcert.clone();
+    std::thread::Builder::new()
+        .name("pg-connect".into())
+        .spawn(move || {
+            let _ = tx.send(open(config, sslmode, rootcert.as_deref()));
+        })
+        .map_err(|e| format!("cannot start the connection: {e}"))?;
+    match rx.recv_timeout(deadline) {
+        Ok(result) => result,
+        Err(_) => Err(format!(
+            "no answer within {} s (the server accepted the connection but did not finish \
+             the startup and authentication); is it a PostgreSQL server, and is it overloaded?",
+            deadline.as_secs()
+        )),
+    }
+}
+
+/// `lock_timeout` and `statement_timeout` for every ccert statement, unless
+/// `PGOPTIONS` sets them (libpq's convention, kept so an admin can lengthen
+/// them for one big import).
+fn session_settings(client: &mut Client) -> Result<(), postgres::Error> {
+    let options = std::env::var("PGOPTIONS").unwrap_or_default();
+    let mut sql = String::new();
+    for (name, value) in [
+        ("lock_timeout", LOCK_TIMEOUT),
+        ("statement_timeout", STATEMENT_TIMEOUT),
+    ] {
+        if !options.contains(name) {
+            sql.push_str(&format!("SET {name} = '{value}';"));
+        }
+    }
+    if sql.is_empty() {
+        return Ok(());
+    }
+    client.batch_execute(&sql)
+}
+
 fn default_user() -> String {
     std::env::var("PGUSER")
         .or_else(|_| std::env::var("USER"))
         .unwrap_or_else(|_| "postgres".to_string())
+}
+
+/// `PGPASSWORD`, as libpq takes it when the `.cf` (or URI) has no password.
+fn env_password() -> Option<String> {
+    std::env::var("PGPASSWORD").ok().filter(|p| !p.is_empty())
 }
 
 fn env_port() -> u16 {
@@ -70,14 +155,14 @@ fn targets(cf: &PgsqlCf) -> Result<Vec<Target>, String> {
                 dir,
                 env_port(),
                 cf.user.clone(),
-                cf.password.clone(),
+                cf.password.clone().or_else(env_password),
                 cf.dbname.clone(),
                 spec.shown(),
             )),
             HostSpec::Inet { host, port } => {
                 let mut config = base_config(
                     cf.user.clone(),
-                    cf.password.clone(),
+                    cf.password.clone().or_else(env_password),
                     cf.dbname.clone(),
                     None,
                 );
@@ -102,7 +187,7 @@ fn targets(cf: &PgsqlCf) -> Result<Vec<Target>, String> {
                             Path::new(&host),
                             port.unwrap_or_else(env_port),
                             uri.user.clone(),
-                            uri.password.clone(),
+                            uri.password.clone().or_else(env_password),
                             uri.dbname.clone(),
                             shown,
                         ));
@@ -110,7 +195,7 @@ fn targets(cf: &PgsqlCf) -> Result<Vec<Target>, String> {
                     }
                     let mut config = base_config(
                         uri.user.clone(),
-                        uri.password.clone(),
+                        uri.password.clone().or_else(env_password),
                         uri.dbname.clone(),
                         uri.connect_timeout,
                     );
@@ -133,10 +218,10 @@ fn targets(cf: &PgsqlCf) -> Result<Vec<Target>, String> {
 
 fn env_sslmode() -> Result<SslMode, String> {
     match std::env::var("PGSSLMODE") {
-        Ok(v) => match super::uri::ConnUri::parse(&format!("postgresql:///?sslmode={v}")) {
-            Ok(u) => Ok(u.sslmode),
-            Err(_) => Err(format!("PGSSLMODE={v} is not a libpq sslmode")),
-        },
+        Ok(v) => SslMode::parse(&v).ok_or_else(|| {
+            "PGSSLMODE is not one of disable, allow, prefer, require, verify-ca, verify-full"
+                .to_string()
+        }),
         Err(_) => Ok(SslMode::Prefer),
     }
 }
@@ -155,6 +240,16 @@ fn base_config(
         config.password(pw);
     }
     config.connect_timeout(timeout.map_or(CONNECT_TIMEOUT, Duration::from_secs));
+    config
+        .keepalives(true)
+        .keepalives_idle(KEEPALIVE_IDLE)
+        .keepalives_interval(KEEPALIVE_INTERVAL)
+        .keepalives_retries(KEEPALIVE_RETRIES);
+    if let Ok(options) = std::env::var("PGOPTIONS")
+        && !options.is_empty()
+    {
+        config.options(&options);
+    }
     config.application_name("ccert");
     config
 }
@@ -177,9 +272,12 @@ fn unix_target(
     }
 }
 
-fn open(target: &Target) -> Result<Client, String> {
-    let mut config = target.config.clone();
-    let result = match target.sslmode {
+fn open(
+    mut config: postgres::Config,
+    sslmode: SslMode,
+    rootcert: Option<&str>,
+) -> Result<Client, String> {
+    let result = match sslmode {
         SslMode::Disable => {
             config.ssl_mode(PgSslMode::Disable);
             config.connect(postgres::NoTls)
@@ -190,7 +288,7 @@ fn open(target: &Target) -> Result<Client, String> {
             } else {
                 PgSslMode::Require
             });
-            let tls = tls_config(mode, target.rootcert.as_deref())?;
+            let tls = tls_config(mode, rootcert)?;
             config.connect(tokio_postgres_rustls::MakeRustlsConnect::new(tls))
         }
     };
@@ -210,9 +308,26 @@ pub fn explain(e: &postgres::Error) -> String {
             "; allow this user in pg_hba.conf or fix user in the .cf file"
         } else if *code == SqlState::UNDEFINED_TABLE {
             "; create the schema with `ccert db init`"
+        } else if *code == SqlState::LOCK_NOT_AVAILABLE {
+            return format!(
+                "another session held the list (the ccert_state row) for longer than \
+                 lock_timeout ({LOCK_TIMEOUT} unless PGOPTIONS sets it): another ccert edit, or \
+                 a psql session left inside a transaction; nothing changed. Try again, or find \
+                 it with: SELECT pid, usename, client_addr, state, xact_start FROM \
+                 pg_stat_activity WHERE state LIKE 'idle in transaction%'"
+            );
+        } else if *code == SqlState::QUERY_CANCELED {
+            return format!(
+                "{}; the statement ran longer than statement_timeout (ccert sets \
+                 {STATEMENT_TIMEOUT} unless PGOPTIONS='-c statement_timeout=…' sets another), \
+                 or was cancelled",
+                db.message()
+            );
         } else if *code == SqlState::INSUFFICIENT_PRIVILEGE {
             "; grant the .cf file's user that privilege (db init needs CREATE on schema \
-             public, which PostgreSQL 15 gives only to the database owner)"
+             public, which PostgreSQL 15 gives only to the database owner), or, when this is \
+             Postfix's read-only lookup .cf, edit with --map pgsql:<the .cf db init wrote \
+             first>"
         } else {
             ""
         };
@@ -289,8 +404,8 @@ fn load_roots(rootcert: Option<&str>) -> Result<rustls::RootCertStore, String> {
                 crate::report::describe_io(&e)
             )
         })?;
-    let certs =
-        crate::cert::parse_certificates(&bytes, &path).map_err(|e| format!("sslrootcert: {e}"))?;
+    let certs = crate::cert::parse_certificates(&bytes, &path, &crate::cert::NoPassword)
+        .map_err(|e| format!("sslrootcert: {e}"))?;
     let mut roots = rustls::RootCertStore::empty();
     for c in certs {
         roots

@@ -19,10 +19,12 @@ pub mod uri;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use postgres::{Client, GenericClient, Row};
+use postgres::{Client, Row};
 use time::OffsetDateTime;
 
-use super::{ListStore, NewEntry, Outcome, RehashReport, Selector, StoreError, StoredEntry, who};
+use super::{
+    ApplyReport, ListStore, NewEntry, Outcome, RehashReport, Selector, StoreError, StoredEntry, who,
+};
 use crate::cert::{DigestAlgorithm, Fingerprint};
 use crate::source::edit::decide;
 use cf::PgsqlCf;
@@ -35,6 +37,9 @@ const COLUMNS: &str =
 pub struct PgsqlStore {
     cf: PgsqlCf,
     client: Client,
+    /// Called once when an edit finds the list locked by another session
+    /// and starts to wait (the command edge prints a notice on a terminal).
+    on_wait: Option<Box<dyn FnMut()>>,
 }
 
 /// What [`PgsqlStore::import`] did.
@@ -72,7 +77,14 @@ impl PgsqlStore {
             }
             schema::Found::Version(_) => {}
         }
-        Ok(Self { cf, client })
+        schema::check_shape(&mut client)
+            .map_err(|e| sql_err(cf_path, &e))?
+            .map_err(|m| db_err(cf_path, m))?;
+        Ok(Self {
+            cf,
+            client,
+            on_wait: None,
+        })
     }
 
     /// The parsed `.cf` file.
@@ -90,9 +102,10 @@ impl PgsqlStore {
     /// present are left as they are, so importing twice changes nothing.
     pub fn import(&mut self, entries: &[NewEntry]) -> Result<ImportReport, StoreError> {
         let path = self.cf.path.clone();
+        check_entries(&path, entries)?;
         let err = |e: postgres::Error| sql_err(&path, &e);
         let mut tx = self.client.transaction().map_err(err)?;
-        lock(&mut tx).map_err(err)?;
+        lock(&mut tx, &mut self.on_wait).map_err(err)?;
         tx.batch_execute(
             "CREATE TEMP TABLE ccert_import (
                 ord bigint, fingerprint text, name text, digest text, kind text,
@@ -226,26 +239,171 @@ fn sql_err(cf: &Path, e: &postgres::Error) -> StoreError {
     db_err(cf, connect::explain(e))
 }
 
-/// Locks the state row: editors take turns from here to commit.
-fn lock(tx: &mut impl GenericClient) -> Result<(), postgres::Error> {
+/// Locks the state row: editors take turns from here to commit. With
+/// `on_wait`, a lock held by another session is first tried without
+/// waiting, so the wait can be announced; the wait itself ends at
+/// `lock_timeout` (connect::LOCK_TIMEOUT) with nothing changed.
+fn lock(
+    tx: &mut postgres::Transaction<'_>,
+    on_wait: &mut Option<Box<dyn FnMut()>>,
+) -> Result<(), postgres::Error> {
+    if let Some(notice) = on_wait {
+        tx.batch_execute("SAVEPOINT ccert_lock")?;
+        match tx.execute("SELECT 1 FROM ccert_state FOR UPDATE NOWAIT", &[]) {
+            Ok(_) => return tx.batch_execute("RELEASE SAVEPOINT ccert_lock"),
+            Err(e) if e.code() == Some(&postgres::error::SqlState::LOCK_NOT_AVAILABLE) => {
+                tx.batch_execute("ROLLBACK TO SAVEPOINT ccert_lock")?;
+                notice();
+            }
+            Err(e) => return Err(e),
+        }
+    }
     tx.execute("SELECT 1 FROM ccert_state FOR UPDATE", &[])
         .map(drop)
 }
 
-fn entry_from_row(row: &Row) -> StoredEntry {
-    let digest: String = row.get(2);
-    let kind: String = row.get(3);
-    StoredEntry {
-        fingerprint: row.get(0),
-        name: row.get(1),
+/// Puts `entries` into the list inside `tx` (locked) by the rule every list
+/// shares ([`decide`]), one outcome each; an entry under another name
+/// without `replace` is left as it is ([`Outcome::OtherName`]) and the
+/// caller rolls back.
+fn put_rows(
+    tx: &mut postgres::Transaction<'_>,
+    entries: &[NewEntry],
+    replace: bool,
+) -> Result<Vec<Outcome>, postgres::Error> {
+    let by = who();
+    let mut outcomes = Vec::new();
+    for e in entries {
+        let key = e.fingerprint.to_map_key();
+        let existing: Option<String> = tx
+            .query_opt(
+                "SELECT name FROM ccert_clientcerts WHERE fingerprint = $1",
+                &[&key],
+            )?
+            .map(|r| r.get(0));
+        let cert = e.certificate.as_ref();
+        let not_after = cert.and_then(|c| c.not_after).or(e.not_after);
+        let subject = cert
+            .map(|c| c.subject.clone())
+            .or_else(|| e.subject.clone());
+        let der = cert.map(|c| c.der.clone());
+        let outcome = decide(
+            existing.as_ref().map(|old| (None, old.as_bytes())),
+            &e.name,
+            replace,
+        );
+        match &outcome {
+            Outcome::Unchanged { .. } => {
+                // Keep the certificate when the row had none yet (rehash needs it).
+                if der.is_some() {
+                    tx.execute(
+                        "UPDATE ccert_clientcerts SET certificate = $2
+                         WHERE fingerprint = $1 AND certificate IS NULL",
+                        &[&key, &der],
+                    )?;
+                }
+            }
+            Outcome::OtherName { .. } => {}
+            Outcome::Renamed { .. } => {
+                tx.execute(
+                    "UPDATE ccert_clientcerts SET name = $2,
+                       certificate = coalesce($3, certificate),
+                       not_after = coalesce($4, not_after), subject = coalesce($5, subject)
+                     WHERE fingerprint = $1",
+                    &[&key, &e.name, &der, &not_after, &subject],
+                )?;
+            }
+            Outcome::Added => {
+                tx.execute(
+                    "INSERT INTO ccert_clientcerts
+                       (fingerprint, name, digest, kind, not_after, subject, certificate,
+                        added_by, added_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9, now()))",
+                    &[
+                        &key,
+                        &e.name,
+                        &e.fingerprint.algorithm.name(),
+                        &kind(e.pubkey),
+                        &not_after,
+                        &subject,
+                        &der,
+                        &by,
+                        &e.added_at,
+                    ],
+                )?;
+            }
+        }
+        outcomes.push(outcome);
+    }
+    Ok(outcomes)
+}
+
+/// Column `i` of `row`, or why not (a schema altered by hand: another type,
+/// a NULL where ccert writes none) as one sentence instead of a panic.
+fn col<'a, T: postgres::types::FromSql<'a>>(
+    row: &'a Row,
+    i: usize,
+    table: &str,
+) -> Result<T, String> {
+    row.try_get(i).map_err(|e| {
+        let name = row.columns().get(i).map_or("?", |c| c.name());
+        let ty = row
+            .columns()
+            .get(i)
+            .map_or_else(String::new, |c| c.type_().name().to_string());
+        let what = if e.to_string().to_lowercase().contains("null") {
+            "is NULL".to_string()
+        } else {
+            format!("has type {ty}")
+        };
+        format!(
+            "column {table}.{name} {what}, which ccert never writes (was the schema altered by \
+             hand?); restore it as docs/fleet.md#schema describes"
+        )
+    })
+}
+
+fn entry_from_row(row: &Row) -> Result<StoredEntry, String> {
+    const T: &str = "ccert_clientcerts";
+    let digest: String = col(row, 2, T)?;
+    let kind: String = col(row, 3, T)?;
+    Ok(StoredEntry {
+        fingerprint: col(row, 0, T)?,
+        name: col(row, 1, T)?,
         digest: digest.parse().ok(),
         pubkey: Some(kind == "pubkey"),
-        not_after: row.get(4),
-        subject: row.get(5),
-        certificate: row.get(6),
-        added_by: row.get(7),
-        added_at: row.get(8),
+        not_after: col(row, 4, T)?,
+        subject: col(row, 5, T)?,
+        certificate: col(row, 6, T)?,
+        added_by: col(row, 7, T)?,
+        added_at: col(row, 8, T)?,
+    })
+}
+
+/// Every row as a [`StoredEntry`], or the first column ccert cannot read.
+fn entries_from_rows(cf: &Path, rows: &[Row]) -> Result<Vec<StoredEntry>, StoreError> {
+    rows.iter()
+        .map(|r| entry_from_row(r).map_err(|m| db_err(cf, m)))
+        .collect()
+}
+
+/// [`super::check_entry`] for each entry, before the transaction starts.
+fn check_entries(cf: &Path, entries: &[NewEntry]) -> Result<(), StoreError> {
+    for e in entries {
+        super::check_entry(e).map_err(|why| StoreError::Refused {
+            cf: cf.to_path_buf(),
+            message: format!("{}: {why}; nothing changed", e.fingerprint),
+        })?;
     }
+    Ok(())
+}
+
+/// `(database_id, generation)` from `ccert_state`.
+fn state_from_row(cf: &Path, row: &Row) -> Result<(String, i64), StoreError> {
+    Ok((
+        col(row, 0, "ccert_state").map_err(|m| db_err(cf, m))?,
+        col(row, 1, "ccert_state").map_err(|m| db_err(cf, m))?,
+    ))
 }
 
 impl ListStore for PgsqlStore {
@@ -259,84 +417,50 @@ impl ListStore for PgsqlStore {
 
     fn add(&mut self, entries: &[NewEntry], replace: bool) -> Result<Vec<Outcome>, StoreError> {
         let path = self.cf.path.clone();
+        check_entries(&path, entries)?;
         let err = |e: postgres::Error| sql_err(&path, &e);
-        let by = who();
         let mut tx = self.client.transaction().map_err(err)?;
-        lock(&mut tx).map_err(err)?;
-        let mut outcomes = Vec::new();
-        let mut refused = false;
-        for e in entries {
-            let key = e.fingerprint.to_map_key();
-            let existing: Option<String> = tx
-                .query_opt(
-                    "SELECT name FROM ccert_clientcerts WHERE fingerprint = $1",
-                    &[&key],
-                )
-                .map_err(err)?
-                .map(|r| r.get(0));
-            let cert = e.certificate.as_ref();
-            let not_after = cert.and_then(|c| c.not_after).or(e.not_after);
-            let subject = cert
-                .map(|c| c.subject.clone())
-                .or_else(|| e.subject.clone());
-            let der = cert.map(|c| c.der.clone());
-            let outcome = decide(
-                existing.as_ref().map(|old| (None, old.as_bytes())),
-                &e.name,
-                replace,
-            );
-            match &outcome {
-                Outcome::Unchanged { .. } => {
-                    // Keep the certificate when the row had none yet (rehash needs it).
-                    if der.is_some() {
-                        tx.execute(
-                            "UPDATE ccert_clientcerts SET certificate = $2
-                             WHERE fingerprint = $1 AND certificate IS NULL",
-                            &[&key, &der],
-                        )
-                        .map_err(err)?;
-                    }
-                }
-                Outcome::OtherName { .. } => refused = true,
-                Outcome::Renamed { .. } => {
-                    tx.execute(
-                        "UPDATE ccert_clientcerts SET name = $2,
-                           certificate = coalesce($3, certificate),
-                           not_after = coalesce($4, not_after), subject = coalesce($5, subject)
-                         WHERE fingerprint = $1",
-                        &[&key, &e.name, &der, &not_after, &subject],
-                    )
-                    .map_err(err)?;
-                }
-                Outcome::Added => {
-                    tx.execute(
-                        "INSERT INTO ccert_clientcerts
-                           (fingerprint, name, digest, kind, not_after, subject, certificate,
-                            added_by, added_at)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9, now()))",
-                        &[
-                            &key,
-                            &e.name,
-                            &e.fingerprint.algorithm.name(),
-                            &kind(e.pubkey),
-                            &not_after,
-                            &subject,
-                            &der,
-                            &by,
-                            &e.added_at,
-                        ],
-                    )
-                    .map_err(err)?;
-                }
-            }
-            outcomes.push(outcome);
-        }
-        if refused {
+        lock(&mut tx, &mut self.on_wait).map_err(err)?;
+        let outcomes = put_rows(&mut tx, entries, replace).map_err(err)?;
+        if outcomes
+            .iter()
+            .any(|o| matches!(o, Outcome::OtherName { .. }))
+        {
             // Dropping the transaction rolls it back: nothing changed.
             return Ok(outcomes);
         }
         tx.commit().map_err(err)?;
         Ok(outcomes)
+    }
+
+    fn apply(&mut self, entries: &[NewEntry], check: bool) -> Result<ApplyReport, StoreError> {
+        let path = self.cf.path.clone();
+        let err = |e: postgres::Error| sql_err(&path, &e);
+        let mut tx = self.client.transaction().map_err(err)?;
+        lock(&mut tx, &mut self.on_wait).map_err(err)?;
+        let outcomes = put_rows(&mut tx, entries, true).map_err(err)?;
+        let keep: Vec<String> = entries.iter().map(|e| e.fingerprint.to_map_key()).collect();
+        let rows = tx
+            .query(
+                &format!(
+                    "DELETE FROM ccert_clientcerts WHERE NOT (fingerprint = ANY($1))
+                     RETURNING {COLUMNS}"
+                ),
+                &[&keep],
+            )
+            .map_err(err)?;
+        let removed = entries_from_rows(&path, &rows)?;
+        let changed = !removed.is_empty() || outcomes.iter().any(Outcome::changes);
+        if check || !changed {
+            // Rolled back when dropped: nothing changes (and an unchanged
+            // list keeps its generation, so `sync` has nothing to do).
+            drop(tx);
+        } else {
+            tx.commit().map_err(err)?;
+        }
+        let mut removed = removed;
+        removed.sort_by(|a, b| a.fingerprint.cmp(&b.fingerprint));
+        Ok(ApplyReport { outcomes, removed })
     }
 
     fn remove(
@@ -347,7 +471,7 @@ impl ListStore for PgsqlStore {
         let path = self.cf.path.clone();
         let err = |e: postgres::Error| sql_err(&path, &e);
         let mut tx = self.client.transaction().map_err(err)?;
-        lock(&mut tx).map_err(err)?;
+        lock(&mut tx, &mut self.on_wait).map_err(err)?;
         let rows = match selector {
             Selector::Name(name) => tx.query(
                 &format!(
@@ -367,7 +491,7 @@ impl ListStore for PgsqlStore {
             }
         }
         .map_err(err)?;
-        let matching: Vec<StoredEntry> = rows.iter().map(entry_from_row).collect();
+        let matching = entries_from_rows(&path, &rows)?;
         if matching.is_empty() || !confirm(&matching) {
             return Ok(Vec::new());
         }
@@ -389,18 +513,19 @@ impl ListStore for PgsqlStore {
                 &[],
             )
             .map_err(|e| sql_err(&self.cf.path, &e))?;
-        Ok(rows.iter().map(entry_from_row).collect())
+        entries_from_rows(&self.cf.path, &rows)
     }
 
     fn lookup(&mut self, key: &str) -> Result<Option<String>, StoreError> {
-        Ok(self
-            .client
+        self.client
             .query_opt(
                 "SELECT name FROM ccert_clientcerts WHERE fingerprint = $1",
                 &[&key],
             )
             .map_err(|e| sql_err(&self.cf.path, &e))?
-            .map(|r| r.get(0)))
+            .map(|r| col(&r, 0, "ccert_clientcerts"))
+            .transpose()
+            .map_err(|m| db_err(&self.cf.path, m))
     }
 
     fn rehash(
@@ -411,7 +536,7 @@ impl ListStore for PgsqlStore {
         let path = self.cf.path.clone();
         let err = |e: postgres::Error| sql_err(&path, &e);
         let mut tx = self.client.transaction().map_err(err)?;
-        lock(&mut tx).map_err(err)?;
+        lock(&mut tx, &mut self.on_wait).map_err(err)?;
         let rows = tx
             .query(
                 "SELECT fingerprint, name, certificate FROM ccert_clientcerts ORDER BY fingerprint",
@@ -421,13 +546,18 @@ impl ListStore for PgsqlStore {
         let mut plan = Vec::new();
         let mut missing = Vec::new();
         for r in &rows {
-            let old: String = r.get(0);
-            let name: String = r.get(1);
-            let der: Option<Vec<u8>> = r.get(2);
+            let old: String = col(r, 0, "ccert_clientcerts").map_err(|m| db_err(&path, m))?;
+            let name: String = col(r, 1, "ccert_clientcerts").map_err(|m| db_err(&path, m))?;
+            let der: Option<Vec<u8>> =
+                col(r, 2, "ccert_clientcerts").map_err(|m| db_err(&path, m))?;
             let cert = der.and_then(|d| {
-                crate::cert::parse_certificates(&d, Path::new("(database)"))
-                    .ok()
-                    .and_then(|mut v| (!v.is_empty()).then(|| v.remove(0)))
+                crate::cert::parse_certificates(
+                    &d,
+                    Path::new("(database)"),
+                    &crate::cert::NoPassword,
+                )
+                .ok()
+                .and_then(|mut v| (!v.is_empty()).then(|| v.remove(0)))
             });
             match cert {
                 Some(c) => plan.push((old, c.fingerprint(digest, pubkey).to_map_key())),
@@ -492,12 +622,16 @@ impl ListStore for PgsqlStore {
         })
     }
 
+    fn on_wait(&mut self, notice: Box<dyn FnMut()>) {
+        self.on_wait = Some(notice);
+    }
+
     fn generation(&mut self) -> Result<(String, i64), StoreError> {
         let row = self
             .client
             .query_one("SELECT database_id, generation FROM ccert_state", &[])
             .map_err(|e| sql_err(&self.cf.path, &e))?;
-        Ok((row.get(0), row.get(1)))
+        state_from_row(&self.cf.path, &row)
     }
 }
 
@@ -525,8 +659,8 @@ impl PgsqlStore {
             .map_err(err)?;
         tx.commit().map_err(err)?;
         Ok((
-            (state.get(0), state.get(1)),
-            rows.iter().map(entry_from_row).collect(),
+            state_from_row(&path, &state)?,
+            entries_from_rows(&path, &rows)?,
         ))
     }
 }

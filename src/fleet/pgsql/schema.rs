@@ -81,10 +81,12 @@ pub fn found(client: &mut impl GenericClient) -> Result<Found, postgres::Error> 
     if !exists {
         return Ok(Found::Missing);
     }
-    let version: i32 = client
-        .query_one("SELECT schema_version FROM ccert_state", &[])?
+    // Cast: a column altered by hand to bigint or text must not panic here;
+    // check_shape names it afterwards.
+    let version: Option<i32> = client
+        .query_one("SELECT max(schema_version::integer) FROM ccert_state", &[])?
         .get(0);
-    Ok(Found::Version(version))
+    Ok(Found::Version(version.unwrap_or(0)))
 }
 
 /// Creates the schema or migrates it to [`CURRENT`] in one transaction;
@@ -125,4 +127,80 @@ pub fn migrate_to(
     }
     tx.commit()?;
     Ok(Ok(before))
+}
+
+/// The columns ccert reads, with the type and nullability it wrote them
+/// with (information_schema's names).
+const SHAPE: [(&str, &str, &str, bool); 12] = [
+    ("ccert_state", "schema_version", "integer", false),
+    ("ccert_state", "generation", "bigint", false),
+    ("ccert_state", "database_id", "text", false),
+    ("ccert_clientcerts", "fingerprint", "text", false),
+    ("ccert_clientcerts", "name", "text", false),
+    ("ccert_clientcerts", "digest", "text", false),
+    ("ccert_clientcerts", "kind", "text", false),
+    (
+        "ccert_clientcerts",
+        "not_after",
+        "timestamp with time zone",
+        true,
+    ),
+    ("ccert_clientcerts", "subject", "text", true),
+    ("ccert_clientcerts", "certificate", "bytea", true),
+    ("ccert_clientcerts", "added_by", "text", false),
+    (
+        "ccert_clientcerts",
+        "added_at",
+        "timestamp with time zone",
+        false,
+    ),
+];
+
+/// Checks that every column ccert reads still has the type and the NOT NULL
+/// it was created with: a schema altered by hand (generation as integer, a
+/// timestamp without time zone, a nullable name) is one clear error naming
+/// the column and the statement that restores it, before any row is read.
+pub fn check_shape(client: &mut impl GenericClient) -> Result<Result<(), String>, postgres::Error> {
+    let rows = client.query(
+        "SELECT table_name::text, column_name::text, data_type::text, is_nullable = 'YES'
+         FROM information_schema.columns
+         WHERE table_schema = current_schema()
+           AND table_name IN ('ccert_state', 'ccert_clientcerts')",
+        &[],
+    )?;
+    let found: Vec<(String, String, String, bool)> = rows
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+        .collect();
+    let mut wrong = Vec::new();
+    for (table, column, ty, nullable) in SHAPE {
+        let Some((_, _, has_ty, has_null)) =
+            found.iter().find(|(t, c, _, _)| t == table && c == column)
+        else {
+            wrong.push(format!("{table}.{column} is missing"));
+            continue;
+        };
+        // varchar reads as text; every other change does not.
+        let same = has_ty == ty || (ty == "text" && has_ty == "character varying");
+        if !same {
+            wrong.push(format!(
+                "{table}.{column} is {has_ty}, not {ty} (ALTER TABLE {table} ALTER COLUMN \
+                 {column} TYPE {ty})"
+            ));
+        }
+        if *has_null && !nullable {
+            wrong.push(format!(
+                "{table}.{column} allows NULL (fill the NULL rows, then ALTER TABLE {table} \
+                 ALTER COLUMN {column} SET NOT NULL)"
+            ));
+        }
+    }
+    if wrong.is_empty() {
+        return Ok(Ok(()));
+    }
+    Ok(Err(format!(
+        "the ccert tables were altered by hand: {}; ccert reads nothing from them until they \
+         are restored",
+        wrong.join("; ")
+    )))
 }
