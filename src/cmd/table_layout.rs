@@ -34,7 +34,7 @@ pub(crate) fn shorten(key: &str) -> String {
 /// may be 1 MiB long, and laying out (wrapping) a cell costs time and
 /// memory that grow faster than its length; `--format plain` and `json`
 /// print everything.
-pub(crate) const MAX_CELL: usize = 160;
+pub(crate) const MAX_CELL: usize = 256;
 
 /// The first [`MAX_CELL`] bytes of `text` (cut on a UTF-8 character
 /// boundary when it is UTF-8) and how many bytes were left out. Cheap on
