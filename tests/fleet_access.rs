@@ -751,8 +751,8 @@ fn a_second_sync_leaves_at_once_while_one_writes() {
     )
     .unwrap();
     let held = fs::File::open(&copy).unwrap();
-    // SAFETY: flock on a valid descriptor; released when `held` is dropped.
     assert_eq!(
+        // SAFETY: flock on a valid descriptor; released when `held` is dropped.
         unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&held), libc::LOCK_EX) },
         0
     );
