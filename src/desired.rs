@@ -209,13 +209,7 @@ fn check(
                 ));
             };
             let fingerprint = cert.fingerprint(digest, pubkey);
-            let annotation = Annotation::new(
-                &fingerprint,
-                pubkey,
-                cert.not_after,
-                &cert.subject,
-                rules.today,
-            );
+            let annotation = Annotation::for_certificate(&cert, &fingerprint, pubkey, rules.today);
             Ok(Client {
                 index,
                 name,

@@ -364,3 +364,42 @@ fn idempotent_on_ten_thousand_entries() {
     assert!(!now.contains(&fp(4321)));
     apply(&dir, &["fewer.toml"]).any_stderr().run();
 }
+
+/// On a check_ccert_access table each entry's value is the action OK and
+/// the client's name goes into ccert's comment, as `add` writes it.
+#[test]
+fn an_access_table_gets_actions() {
+    let t = Test::new();
+    let dir = t.dir().to_path_buf();
+    let done = t
+        .file(
+            "postfix-config/main.cf",
+            format!(
+                "compatibility_level = 3.6\nsmtpd_relay_restrictions = check_ccert_access cdb:{}/access, reject\n",
+                dir.display()
+            ),
+        )
+        .file("clients.toml", toml(&[("laptop", &format!("fingerprint = \"{}\"", fp(1)))]))
+        .args(["--version"])
+        .run();
+    let dir = done.path("");
+    let run = Test::at(&dir)
+        .config_dir(dir.join("postfix-config"))
+        .args(["--map", "access", "apply", "clients.toml"])
+        .status(2)
+        .any_stderr()
+        .run();
+    assert!(
+        run.stderr.contains("check_ccert_access table"),
+        "{}",
+        run.stderr
+    );
+    let text = std::fs::read_to_string(dir.join("access")).unwrap();
+    assert!(text.contains(&format!("{} OK\n", fp(1))), "{text}");
+    assert!(text.contains("name=laptop"), "{text}");
+    Test::at(&dir)
+        .config_dir(dir.join("postfix-config"))
+        .args(["--map", "access", "apply", "clients.toml"])
+        .any_stderr()
+        .run();
+}

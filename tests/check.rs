@@ -4,12 +4,12 @@
 
 use std::fs;
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::{Duration, SystemTime};
 
 use crate::oracle;
 use crate::pg::{self, Cluster};
-use crate::test::fixtures;
+use crate::test::{Test, fixtures};
 
 /// A scratch Postfix configuration whose relay_clientcerts is a cdb table.
 struct Setup {
@@ -36,20 +36,22 @@ impl Setup {
         self.dir.path().join(name)
     }
 
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(crate::test::ccert_bin())
-            .arg("-c")
-            .arg(self.dir.path())
-            .args(args)
+    /// `ccert -c DIR ARGS` without postconf, any exit status; the
+    /// status, standard output and standard error.
+    fn run(&self, args: &[&str]) -> (i32, String, String) {
+        let done = Test::at(self.dir.path())
+            .config_dir(self.dir.path())
             .env("CCERT_POSTCONF", "none")
-            .env("NO_COLOR", "1")
-            .output()
-            .unwrap()
+            .args(args)
+            .status_among(&[0, 1, 2, 3])
+            .any_stderr()
+            .run();
+        (done.status, done.stdout, done.stderr)
     }
 
     fn ok(&self, args: &[&str]) {
-        let out = self.run(args);
-        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        let (status, _, stderr) = self.run(args);
+        assert_eq!(status, 0, "{args:?}: {stderr}");
     }
 
     /// Issues a certificate valid for `days` and adds it as `name`.
@@ -70,8 +72,8 @@ impl Setup {
     fn check(&self, args: &[&str]) -> (i32, String) {
         let mut all = vec!["check"];
         all.extend_from_slice(args);
-        let out = self.run(&all);
-        (out.status.code().unwrap(), text(&out.stdout))
+        let (status, stdout, _) = self.run(&all);
+        (status, stdout)
     }
 }
 
@@ -116,8 +118,7 @@ fn each_state_has_the_plugin_exit_code_and_first_line() {
 
     // An expired certificate still relays (fingerprint matching ignores expiry).
     let expired = fixtures().join("expired.pem");
-    let out = s.run(&["add", expired.to_str().unwrap(), "--name", "gone"]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    s.ok(&["add", expired.to_str().unwrap(), "--name", "gone"]);
     let (code, out) = s.check(&[]);
     assert_eq!(code, 2, "{out}");
     assert!(
@@ -138,9 +139,9 @@ fn each_state_has_the_plugin_exit_code_and_first_line() {
     let (code, out) = s.check(&["--warning", "30"]);
     assert_eq!(code, 2, "{out}");
     let missing = s.path("nothing-here");
-    let out = s.run(&["--map", missing.to_str().unwrap(), "check"]);
-    assert_eq!(out.status.code(), Some(3));
-    assert!(text(&out.stdout).starts_with("CCERT UNKNOWN - reading the clientcerts source"));
+    let (status, stdout, _) = s.run(&["--map", missing.to_str().unwrap(), "check"]);
+    assert_eq!(status, 3);
+    assert!(stdout.starts_with("CCERT UNKNOWN - reading the clientcerts source"));
 }
 
 #[test]
@@ -298,12 +299,8 @@ fn the_prometheus_exposition_parses_and_the_textfile_is_replaced_atomically() {
         "--textfile",
         s.path("nope").to_str().unwrap(),
     ]);
-    assert_eq!(out.status.code(), Some(3));
-    assert!(
-        text(&out.stderr).starts_with("ccert: error: "),
-        "{}",
-        text(&out.stderr)
-    );
+    assert_eq!(out.0, 3);
+    assert!(out.2.starts_with("ccert: error: "), "{}", out.2);
 }
 
 #[test]
@@ -332,46 +329,38 @@ fn a_pgsql_list_is_checked_in_the_database() {
     let pw = s.path("pw");
     fs::write(&pw, format!("{}\n", pg::PASSWORD)).unwrap();
     let hosts = pg.inet_host();
-    let run = |args: &[&str]| -> Output {
-        Command::new(crate::test::ccert_bin())
-            .arg("-c")
-            .arg(s.dir.path())
-            .args(["--map", &map])
-            .args(args)
-            .env("CCERT_POSTCONF", "none")
-            .env_remove("PGPASSWORD")
-            .output()
-            .unwrap()
+    let run = |args: &[&str]| {
+        let mut all = vec!["--map", map.as_str()];
+        all.extend_from_slice(args);
+        s.run(&all)
     };
-    let out = Command::new(crate::test::ccert_bin())
-        .arg("-c")
-        .arg(s.dir.path())
-        .args([
-            "db", "init", &map, "--hosts", &hosts, "--dbname", "mail", "--user", "ccert",
-        ])
-        .args(["--password-file", pw.to_str().unwrap()])
-        .env("CCERT_POSTCONF", "none")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    let (status, _, stderr) = s.run(&[
+        "db",
+        "init",
+        &map,
+        "--hosts",
+        &hosts,
+        "--dbname",
+        "mail",
+        "--user",
+        "ccert",
+        "--password-file",
+        pw.to_str().unwrap(),
+    ]);
+    assert_eq!(status, 0, "{stderr}");
     let expired = fixtures().join("expired.pem");
-    let out = run(&["add", expired.to_str().unwrap(), "--name", "gone"]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let out = run(&["check"]);
-    let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(2), "{stdout}{}", text(&out.stderr));
+    let (status, _, stderr) = run(&["add", expired.to_str().unwrap(), "--name", "gone"]);
+    assert_eq!(status, 0, "{stderr}");
+    let (status, stdout, stderr) = run(&["check"]);
+    assert_eq!(status, 2, "{stdout}{stderr}");
     assert!(
         stdout.starts_with("CCERT CRITICAL - 1 expired certificate still listed"),
         "{stdout}"
     );
-    assert!(!stdout.contains(pg::PASSWORD) && !text(&out.stderr).contains(pg::PASSWORD));
+    assert!(!stdout.contains(pg::PASSWORD) && !stderr.contains(pg::PASSWORD));
     // The database down: UNKNOWN, not an error exit.
     drop(pg);
-    let out = run(&["check"]);
-    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stdout));
-    assert!(
-        text(&out.stdout).starts_with("CCERT UNKNOWN - "),
-        "{}",
-        text(&out.stdout)
-    );
+    let (status, stdout, _) = run(&["check"]);
+    assert_eq!(status, 3, "{stdout}");
+    assert!(stdout.starts_with("CCERT UNKNOWN - "), "{stdout}");
 }

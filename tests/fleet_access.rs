@@ -751,11 +751,9 @@ fn a_second_sync_leaves_at_once_while_one_writes() {
     )
     .unwrap();
     let held = fs::File::open(&copy).unwrap();
-    assert_eq!(
-        // SAFETY: flock on a valid descriptor; released when `held` is dropped.
-        unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&held), libc::LOCK_EX) },
-        0
-    );
+    // SAFETY: flock on a valid descriptor; released when `held` is dropped.
+    let rc = unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&held), libc::LOCK_EX) };
+    assert_eq!(rc, 0);
     let out = Test::at(dir.path())
         .config_dir(dir.path().join("conf"))
         .args([

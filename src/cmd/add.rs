@@ -15,8 +15,8 @@ use crate::source::edit::{self, Put};
 use crate::source::locked::LockedSource;
 
 use super::{
-    Context, Outcome, Shown, missing_table, rebuild_then_unlock, say_after_commit,
-    say_before_commit,
+    Context, Outcome, Shown, access_table, as_access_entry, missing_table, rebuild_then_unlock,
+    say_after_commit, say_before_commit,
 };
 
 /// One entry to add.
@@ -179,31 +179,6 @@ fn add_fingerprint(
     Ok(Outcome::Success)
 }
 
-/// The access(5) action a check_ccert_access entry gets: Postfix reads any
-/// value that is not an action as a restriction name, and a name such as
-/// `laptop` makes smtpd answer 451 4.3.5 (Server configuration error).
-pub(crate) const ACCESS_ACTION: &str = "OK";
-
-/// Whether a check_ccert_access restriction names a table of `source`
-/// (then each entry's value must be an action), said once when so.
-fn access_table(ctx: &Context, source: &Path) -> anyhow::Result<bool> {
-    let access = ctx.is_access_source(source)?;
-    if access && !ctx.quiet {
-        tell!(
-            "ccert: notice: {} is a check_ccert_access table: each entry's value is the action {ACCESS_ACTION}, and the client's name is kept in ccert's comment",
-            source.display()
-        );
-    }
-    Ok(access)
-}
-
-/// Makes `put` an access-table entry: the value becomes the action and the
-/// name moves into ccert's comment.
-fn as_access_entry(put: &mut Put) {
-    let name = std::mem::replace(&mut put.name, ACCESS_ACTION.to_string());
-    put.annotation.name = Some(name);
-}
-
 /// Reads a certificate file and decides the entry for it.
 fn plan(
     cert_path: &Path,
@@ -253,13 +228,7 @@ fn plan(
     };
     warn_validity(cert, &shown, now);
     let fingerprint = cert.fingerprint(digest, pubkey);
-    let annotation = Annotation::new(
-        &fingerprint,
-        pubkey,
-        cert.not_after,
-        &cert.subject,
-        now.date(),
-    );
+    let annotation = Annotation::for_certificate(cert, &fingerprint, pubkey, now.date());
     Ok(Planned {
         cert: cert.clone(),
         cert_path: shown,

@@ -31,7 +31,10 @@ use crate::source::annotation::Annotation;
 use crate::source::edit::{self, Message, Outcome as EditOutcome, Put};
 use crate::source::locked::LockedSource;
 
-use super::{Context, Outcome, finish_output, missing_table, rebuild_then_unlock};
+use super::{
+    Context, Outcome, access_table, as_access_entry, finish_output, missing_table,
+    rebuild_then_unlock,
+};
 
 /// What apply changed (or would change), for the output.
 #[derive(Debug, Default, Serialize)]
@@ -89,12 +92,21 @@ pub fn run(args: &ApplyArgs, ctx: &Context) -> anyhow::Result<Outcome> {
 fn apply_file(args: &ApplyArgs, ctx: &Context, clients: &[Client]) -> anyhow::Result<Report> {
     let path = ctx.source_path()?;
     let list = path.display().to_string();
+    // A check_ccert_access table holds actions: each entry's value is the
+    // action and the client's name goes into ccert's comment, as `add` does.
+    let access = access_table(ctx, &path)?;
     let puts: Vec<Put> = clients
         .iter()
-        .map(|c| Put {
-            fingerprint: c.fingerprint.clone(),
-            name: c.name.clone(),
-            annotation: c.annotation.clone(),
+        .map(|c| {
+            let mut put = Put {
+                fingerprint: c.fingerprint.clone(),
+                name: c.name.clone(),
+                annotation: c.annotation.clone(),
+            };
+            if access {
+                as_access_entry(&mut put);
+            }
+            put
         })
         .collect();
     let keys: HashSet<Vec<u8>> = clients
@@ -159,16 +171,9 @@ fn apply_file(args: &ApplyArgs, ctx: &Context, clients: &[Client]) -> anyhow::Re
             String::from_utf8_lossy(&r.key).into_owned(),
             String::from_utf8_lossy(&r.value).into_owned(),
         );
-        report.said.push(format!(
-            "{} {} {} from {list}",
-            if args.check {
-                "would remove"
-            } else {
-                "removed"
-            },
-            terminal_safe(&fingerprint),
-            terminal_safe(&name)
-        ));
+        report
+            .said
+            .push(removed_line(&fingerprint, &name, &list, args.check));
         report.removed.push(Named { name, fingerprint });
     }
     if args.diff {
@@ -236,6 +241,16 @@ fn note(report: &mut Report, c: &Client, outcome: &EditOutcome, list: &str, chec
     }
 }
 
+/// What apply says of an entry it removed (or, with --check, would remove).
+fn removed_line(fingerprint: &str, name: &str, list: &str, check: bool) -> String {
+    format!(
+        "{} {} {} from {list}",
+        if check { "would remove" } else { "removed" },
+        terminal_safe(fingerprint),
+        terminal_safe(name)
+    )
+}
+
 /// `apply` on a database list: one transaction (rolled back with --check).
 fn apply_store(args: &ApplyArgs, map: &str, clients: &[Client]) -> anyhow::Result<Report> {
     let entries: Vec<NewEntry> = clients
@@ -272,16 +287,9 @@ fn apply_store(args: &ApplyArgs, map: &str, clients: &[Client]) -> anyhow::Resul
         }
     }
     for e in &done.removed {
-        report.said.push(format!(
-            "{} {} {} from {list}",
-            if args.check {
-                "would remove"
-            } else {
-                "removed"
-            },
-            e.fingerprint,
-            terminal_safe(&e.name)
-        ));
+        report
+            .said
+            .push(removed_line(&e.fingerprint, &e.name, &list, args.check));
         diff.push_str(&format!(
             "-{} {}\n",
             terminal_safe(&e.fingerprint),

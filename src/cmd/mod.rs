@@ -397,6 +397,31 @@ pub(crate) fn ask_removal(count: usize) -> Option<dialoguer::Result<bool>> {
     )
 }
 
+/// The access(5) action a check_ccert_access entry gets: Postfix reads any
+/// value that is not an action as a restriction name, and a name such as
+/// `laptop` makes smtpd answer 451 4.3.5 (Server configuration error).
+pub(crate) const ACCESS_ACTION: &str = "OK";
+
+/// Whether a check_ccert_access restriction names a table of `source`
+/// (then each entry's value must be an action), said once when so.
+pub(crate) fn access_table(ctx: &Context, source: &Path) -> anyhow::Result<bool> {
+    let access = ctx.is_access_source(source)?;
+    if access && !ctx.quiet {
+        tell!(
+            "ccert: notice: {} is a check_ccert_access table: each entry's value is the action {ACCESS_ACTION}, and the client's name is kept in ccert's comment",
+            source.display()
+        );
+    }
+    Ok(access)
+}
+
+/// Makes `put` an access-table entry: the value becomes the action and the
+/// name moves into ccert's comment.
+pub(crate) fn as_access_entry(put: &mut crate::source::edit::Put) {
+    let name = std::mem::replace(&mut put.name, ACCESS_ACTION.to_string());
+    put.annotation.name = Some(name);
+}
+
 /// Whether a table the configuration names for `source` is missing (`add`
 /// and `apply` build it even when the source did not change: the entry may
 /// have been added by hand).

@@ -110,6 +110,16 @@ impl Annotation {
         }
     }
 
+    /// The annotation for a new entry of `cert` (its notAfter and subject).
+    pub fn for_certificate(
+        cert: &crate::cert::Certificate,
+        fingerprint: &Fingerprint,
+        pubkey: bool,
+        added: Date,
+    ) -> Self {
+        Self::new(fingerprint, pubkey, cert.not_after, &cert.subject, added)
+    }
+
     /// The annotation for an entry added from a fingerprint alone: no
     /// certificate dates; `subject` when known (from the mail log).
     pub fn for_fingerprint(
