@@ -201,7 +201,7 @@ fn read_source(
 ) -> anyhow::Result<()> {
     crate::source::locked::before_reading(path)?;
     let reading = || format!("reading the clientcerts source {}", path.display());
-    let file = std::fs::File::open(path).with_context(reading)?;
+    let file = crate::fsutil::open_regular(path).with_context(reading)?;
     let mut comments = CommentsAbove::default();
     for item in RecordReader::new(BufReader::with_capacity(1 << 16, file)).with_comments() {
         match item.with_context(reading)? {

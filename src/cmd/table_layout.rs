@@ -34,7 +34,7 @@ pub(crate) fn shorten(key: &str) -> String {
 /// may be 1 MiB long, and laying out (wrapping) a cell costs time and
 /// memory that grow faster than its length; `--format plain` and `json`
 /// print everything.
-pub(crate) const MAX_CELL: usize = 160;
+pub(crate) const MAX_CELL: usize = 256;
 
 /// The first [`MAX_CELL`] bytes of `text` (cut on a UTF-8 character
 /// boundary when it is UTF-8) and how many bytes were left out. Cheap on
@@ -55,7 +55,7 @@ pub(crate) fn clip(text: &[u8]) -> (&[u8], usize) {
 /// how many more there are), control and bidi characters escaped.
 pub(crate) fn cell(text: &[u8]) -> String {
     let (head, left_out) = clip(text);
-    let mut cell = crate::cert::name::terminal_safe(&String::from_utf8_lossy(head)).into_owned();
+    let mut cell = crate::text::terminal_safe(&String::from_utf8_lossy(head)).into_owned();
     if left_out > 0 {
         cell.push_str(&format!("… (+{left_out} bytes; --format plain shows all)"));
     }
