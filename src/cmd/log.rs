@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::io::{IsTerminal as _, Write as _};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
 use serde::Serialize;
@@ -43,6 +43,9 @@ fn digest_name<S: serde::Serializer>(d: &DigestAlgorithm, s: S) -> Result<S::Ok,
     s.serialize_str(d.name())
 }
 
+/// Stands for the system journal among the files to read.
+const JOURNAL: &str = "journal:";
+
 /// Runs `ccert log`.
 pub fn run(args: &LogArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let cfg = ctx.postfix()?;
@@ -66,15 +69,20 @@ pub fn run(args: &LogArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         let maillog = cfg.present.then(|| cfg.get("maillog_file")).flatten();
         let files = maillog::sources::default_files(maillog.as_deref());
         if files.is_empty() {
-            bail!(
-                "no mail log found ({}); name the log file, or pipe it: \
-                 journalctl -u postfix -o short | ccert log -",
-                maillog
-                    .filter(|m| !m.trim().is_empty())
-                    .unwrap_or_else(|| "/var/log/mail.log".to_string())
-            );
+            // No log file (Debian 12 logs to the journal only): the journal.
+            if maillog::sources::journalctl().is_none() {
+                bail!(
+                    "no mail log found ({}) and no journalctl to read the journal; name the log \
+                     file, or pipe it: journalctl _COMM=smtpd -o short | ccert log -",
+                    maillog
+                        .filter(|m| !m.trim().is_empty())
+                        .unwrap_or_else(|| "/var/log/mail.log".to_string())
+                );
+            }
+            vec![PathBuf::from(JOURNAL)]
+        } else {
+            files
         }
-        files
     } else {
         args.files.clone()
     };
@@ -113,6 +121,24 @@ fn read_one(
     now: OffsetDateTime,
     offset: UtcOffset,
 ) -> anyhow::Result<()> {
+    if file == Path::new(JOURNAL) || maillog::sources::is_journal_file(file) {
+        let program = maillog::sources::journalctl()
+            .context("reading the journal needs journalctl, which is not on PATH")?;
+        let of = if file == Path::new(JOURNAL) {
+            None
+        } else {
+            Some(file)
+        };
+        let what = of.map_or_else(
+            || "the journal".to_string(),
+            |f| format!("the journal file {}", f.display()),
+        );
+        let mut journal = maillog::sources::Journal::open(&program, of)
+            .with_context(|| format!("running {}", program.display()))?;
+        maillog::read_into(&mut journal, collector, since, now, offset)
+            .with_context(|| format!("reading {what}"))?;
+        return journal.finish().with_context(|| format!("reading {what}"));
+    }
     if file == Path::new("-") {
         let mut input = std::io::stdin().lock();
         return maillog::read_into(&mut input, collector, since, now, offset)
