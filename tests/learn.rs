@@ -171,6 +171,7 @@ fn log_then_add_by_fingerprint() {
     assert_eq!(o["rcpt_rejected"], 1);
     // Unknown clients make `ccert log` exit 1.
     inst.ccert(&["log", inst.path("log/postfix.log").to_str().unwrap()])
+        .env("COLUMNS", "200")
         .status(1)
         .stdout_contains(&pkfp)
         .run();
@@ -837,6 +838,34 @@ fn log_reads_the_journal() {
             .stderr_contains("does not exist yet: every client is unknown")
             .run(),
     );
+    // The table fits the terminal as list's does: fingerprints shortened
+    // below 150 columns, whole from there.
+    for (columns, fingerprint) in [
+        (80, "B3:6D:99:77:…1E:FB"),
+        (100, "B3:6D:99:77:…1E:FB"),
+        (
+            200,
+            "B3:6D:99:77:D7:EB:F0:7E:3C:25:19:B9:88:2C:0F:6D:5D:81:60:CD:FF:5E:4A:A7:66:92:05:B6:FE:22:1E:FB",
+        ),
+    ] {
+        let out = Test::new()
+            .file("postfix-config/main.cf", main)
+            .env("TZ", "UTC")
+            .env("COLUMNS", columns.to_string())
+            .args(["log"])
+            .arg(journal.to_str().unwrap())
+            .status(1)
+            .any_stderr()
+            .stdout_contains(fingerprint)
+            .run();
+        for line in out.stdout.lines() {
+            assert!(
+                line.chars().count() <= columns,
+                "wider than {columns}: {line:?}\n{}",
+                out.stdout
+            );
+        }
+    }
     // No log file: `journalctl _COMM=smtpd` (this one reads the file).
     let bin = dir.path().join("bin");
     std::fs::create_dir(&bin).unwrap();

@@ -278,9 +278,22 @@ fn print(rows: &[Row], format: LogFormat, all: bool, offset: UtcOffset) -> anyho
                 );
                 return Ok(());
             }
+            // Fitted to the terminal as `list` is: full fingerprints only
+            // where they leave room for the other columns.
+            let width = super::table_layout::width();
+            let full = width >= super::table_layout::FULL_FINGERPRINTS_FROM;
+            let shown = |f: &str| {
+                if full {
+                    f.to_string()
+                } else {
+                    super::table_layout::shorten(f)
+                }
+            };
             let mut table = comfy_table::Table::new();
             table
                 .load_preset(comfy_table::presets::UTF8_HORIZONTAL_ONLY)
+                .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
+                .set_width(width)
                 .set_header([
                     "CLIENT",
                     "SUBJECT CN",
@@ -295,11 +308,11 @@ fn print(rows: &[Row], format: LogFormat, all: bool, offset: UtcOffset) -> anyho
                 let s = &r.sighting;
                 let mut fps = Vec::new();
                 if let Some(f) = &s.cert_fingerprint {
-                    fps.push(format!("cert {f}"));
+                    fps.push(format!("cert {}", shown(f)));
                 }
                 if let Some(f) = &s.pkey_fingerprint {
                     let kind = if s.raw_public_key { "raw key" } else { "pkey" };
-                    fps.push(format!("{kind} {f}"));
+                    fps.push(format!("{kind} {}", shown(f)));
                 }
                 fps.push(match r.digest_from {
                     "service" => format!("({}, the service's digest)", r.digest),
@@ -326,6 +339,20 @@ fn print(rows: &[Row], format: LogFormat, all: bool, offset: UtcOffset) -> anyho
                     s.rcpt_rejected.to_string(),
                     listed,
                 ]);
+            }
+            // A fingerprint is never wrapped (it is copied from here into
+            // `ccert add --fingerprint`): the other columns give way.
+            let widest = rows
+                .iter()
+                .flat_map(|r| [&r.sighting.cert_fingerprint, &r.sighting.pkey_fingerprint])
+                .flatten()
+                .map(|f| shown(f).chars().count() + "raw key ".len())
+                .max()
+                .unwrap_or(0);
+            if let Some(column) = table.column_mut(3) {
+                column.set_constraint(comfy_table::ColumnConstraint::LowerBoundary(
+                    comfy_table::Width::Fixed(u16::try_from(widest).unwrap_or(u16::MAX)),
+                ));
             }
             writeln!(out, "{table}")?;
         }
