@@ -51,6 +51,8 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('db', 'db', [CompletionResultType]::ParameterValue, 'Create or migrate the client-certificate database (pgsql:) and its .cf file')
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Load a clientcerts source file into a pgsql: list (idempotent)')
             [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Write a local table from a pgsql: list when the database changed')
+            [CompletionResult]::new('apply', 'apply', [CompletionResultType]::ParameterValue, 'Make the list match a desired-state file (TOML or JSON); exit 0 unchanged, 2 changed')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Monitoring check: expired and expiring certificates, stale tables (Nagios/Icinga, Prometheus)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -291,7 +293,7 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'The server''s smtpd_tls_fingerprint_digest [default: from -c DIR when present, else sha256]')
             [CompletionResult]::new('--digest', '--digest', [CompletionResultType]::ParameterName, 'The server''s smtpd_tls_fingerprint_digest [default: from -c DIR when present, else sha256]')
             [CompletionResult]::new('--helo', '--helo', [CompletionResultType]::ParameterName, 'The name sent in EHLO')
-            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for each reply')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds the whole dialogue may take (connecting, TLS and every reply together)')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
@@ -375,6 +377,41 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'ccert;apply' {
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
+            [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf')
+            [CompletionResult]::new('--postfix-version', '--postfix-version', [CompletionResultType]::ParameterName, 'Use the built-in defaults of this Postfix release instead of asking postconf')
+            [CompletionResult]::new('--postfix-build', '--postfix-build', [CompletionResultType]::ParameterName, 'The build of the Postfix assumed with built-in defaults')
+            [CompletionResult]::new('--pkcs12-password-file', '--pkcs12-password-file', [CompletionResultType]::ParameterName, 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE')
+            [CompletionResult]::new('--check', '--check', [CompletionResultType]::ParameterName, 'Change nothing; exit 2 when something would change')
+            [CompletionResult]::new('--diff', '--diff', [CompletionResultType]::ParameterName, 'Show the source lines that change (`-` old, `+` new)')
+            [CompletionResult]::new('--no-compile', '--no-compile', [CompletionResultType]::ParameterName, 'Do not rebuild the compiled tables next to the source file')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show no progress bar, and say nothing about tables built or rebuilt')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'ccert;check' {
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'WARNING when a certificate expires within DAYS')
+            [CompletionResult]::new('--warning', '--warning', [CompletionResultType]::ParameterName, 'WARNING when a certificate expires within DAYS')
+            [CompletionResult]::new('--critical', '--critical', [CompletionResultType]::ParameterName, 'CRITICAL when a certificate expires within DAYS (no -c: that is the configuration directory)')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--textfile', '--textfile', [CompletionResultType]::ParameterName, 'With --format prometheus: write DIR/ccert.prom atomically instead of printing')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
+            [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf')
+            [CompletionResult]::new('--postfix-version', '--postfix-version', [CompletionResultType]::ParameterName, 'Use the built-in defaults of this Postfix release instead of asking postconf')
+            [CompletionResult]::new('--postfix-build', '--postfix-build', [CompletionResultType]::ParameterName, 'The build of the Postfix assumed with built-in defaults')
+            [CompletionResult]::new('--pkcs12-password-file', '--pkcs12-password-file', [CompletionResultType]::ParameterName, 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show no progress bar, and say nothing about tables built or rebuilt')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'ccert;help' {
             [CompletionResult]::new('fingerprint', 'fingerprint', [CompletionResultType]::ParameterValue, 'Print certificate or public-key fingerprints as Postfix computes them')
             [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Add certificates to the clientcerts source file (and recompile its tables)')
@@ -395,6 +432,8 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('db', 'db', [CompletionResultType]::ParameterValue, 'Create or migrate the client-certificate database (pgsql:) and its .cf file')
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Load a clientcerts source file into a pgsql: list (idempotent)')
             [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Write a local table from a pgsql: list when the database changed')
+            [CompletionResult]::new('apply', 'apply', [CompletionResultType]::ParameterValue, 'Make the list match a desired-state file (TOML or JSON); exit 0 unchanged, 2 changed')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Monitoring check: expired and expiring certificates, stale tables (Nagios/Icinga, Prometheus)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -457,6 +496,12 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             break
         }
         'ccert;help;sync' {
+            break
+        }
+        'ccert;help;apply' {
+            break
+        }
+        'ccert;help;check' {
             break
         }
         'ccert;help;help' {

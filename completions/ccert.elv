@@ -48,6 +48,8 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand db 'Create or migrate the client-certificate database (pgsql:) and its .cf file'
             cand import 'Load a clientcerts source file into a pgsql: list (idempotent)'
             cand sync 'Write a local table from a pgsql: list when the database changed'
+            cand apply 'Make the list match a desired-state file (TOML or JSON); exit 0 unchanged, 2 changed'
+            cand check 'Monitoring check: expired and expiring certificates, stale tables (Nagios/Icinga, Prometheus)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ccert;fingerprint'= {
@@ -273,7 +275,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand -d 'The server''s smtpd_tls_fingerprint_digest [default: from -c DIR when present, else sha256]'
             cand --digest 'The server''s smtpd_tls_fingerprint_digest [default: from -c DIR when present, else sha256]'
             cand --helo 'The name sent in EHLO'
-            cand --timeout 'Seconds to wait for each reply'
+            cand --timeout 'Seconds the whole dialogue may take (connecting, TLS and every reply together)'
             cand -f 'Output format'
             cand --format 'Output format'
             cand -c 'Postfix configuration directory (as postmap -c)'
@@ -351,6 +353,39 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'ccert;apply'= {
+            cand -f 'Output format'
+            cand --format 'Output format'
+            cand -c 'Postfix configuration directory (as postmap -c)'
+            cand --config-dir 'Postfix configuration directory (as postmap -c)'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
+            cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
+            cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
+            cand --pkcs12-password-file 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE'
+            cand --check 'Change nothing; exit 2 when something would change'
+            cand --diff 'Show the source lines that change (`-` old, `+` new)'
+            cand --no-compile 'Do not rebuild the compiled tables next to the source file'
+            cand --quiet 'Show no progress bar, and say nothing about tables built or rebuilt'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'ccert;check'= {
+            cand -w 'WARNING when a certificate expires within DAYS'
+            cand --warning 'WARNING when a certificate expires within DAYS'
+            cand --critical 'CRITICAL when a certificate expires within DAYS (no -c: that is the configuration directory)'
+            cand -f 'Output format'
+            cand --format 'Output format'
+            cand --textfile 'With --format prometheus: write DIR/ccert.prom atomically instead of printing'
+            cand -c 'Postfix configuration directory (as postmap -c)'
+            cand --config-dir 'Postfix configuration directory (as postmap -c)'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
+            cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
+            cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
+            cand --pkcs12-password-file 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE'
+            cand --quiet 'Show no progress bar, and say nothing about tables built or rebuilt'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'ccert;help'= {
             cand fingerprint 'Print certificate or public-key fingerprints as Postfix computes them'
             cand add 'Add certificates to the clientcerts source file (and recompile its tables)'
@@ -371,6 +406,8 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand db 'Create or migrate the client-certificate database (pgsql:) and its .cf file'
             cand import 'Load a clientcerts source file into a pgsql: list (idempotent)'
             cand sync 'Write a local table from a pgsql: list when the database changed'
+            cand apply 'Make the list match a desired-state file (TOML or JSON); exit 0 unchanged, 2 changed'
+            cand check 'Monitoring check: expired and expiring certificates, stale tables (Nagios/Icinga, Prometheus)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ccert;help;fingerprint'= {
@@ -413,6 +450,10 @@ set edit:completion:arg-completer[ccert] = {|@words|
         &'ccert;help;import'= {
         }
         &'ccert;help;sync'= {
+        }
+        &'ccert;help;apply'= {
+        }
+        &'ccert;help;check'= {
         }
         &'ccert;help;help'= {
         }

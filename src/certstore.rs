@@ -140,8 +140,10 @@ fn pem_files(dir: &Path) -> Vec<PathBuf> {
 
 /// The certificates in one store file and its size, or why it cannot be read.
 fn read_file(path: &Path) -> Result<(Vec<Certificate>, u64), String> {
-    let bytes = fs::read(path).map_err(|e| e.to_string())?;
-    let certs = parse_certificates(&bytes, path).map_err(|e| e.to_string())?;
+    let bytes = crate::fsutil::read_bounded(path, crate::cert::MAX_INPUT)
+        .map_err(|e| crate::report::describe_io(&e))?;
+    let certs =
+        parse_certificates(&bytes, path, &crate::cert::NoPassword).map_err(|e| e.to_string())?;
     Ok((certs, bytes.len() as u64))
 }
 

@@ -137,6 +137,10 @@ pub enum Command {
     Import(ImportArgs),
     /// Write a local table from a pgsql: list when the database changed.
     Sync(SyncArgs),
+    /// Make the list match a desired-state file (TOML or JSON); exit 0 unchanged, 2 changed.
+    Apply(ApplyArgs),
+    /// Monitoring check: expired and expiring certificates, stale tables (Nagios/Icinga, Prometheus).
+    Check(CheckArgs),
 }
 
 impl Command {
@@ -155,6 +159,7 @@ impl Command {
                 | Self::Db(_)
                 | Self::Import(_)
                 | Self::Sync(_)
+                | Self::Apply(_)
         ) || matches!(self, Self::Log(args) if args.approve)
     }
 }
@@ -574,6 +579,9 @@ pub enum LogFormat {
                   none exists (Debian 12 logs to the journal only), the systemd journal's \
                   smtpd messages (journalctl _COMM=smtpd). A FILE ending in .journal is read \
                   with journalctl --file.\n\n\
+                  A named FILE must be a regular file (a FIFO or device is refused: pipe it \
+                  into `ccert log -`). Lines longer than 8 KiB (after decompression) are \
+                  skipped and counted; docs/limits.md lists every limit.\n\n\
                   Exit status: 0 when every client seen is listed (with --approve: when \
                   something was added or nothing was left to add), 1 otherwise.\n\n\
                   Examples:\n  ccert log\n  ccert log --all --since 7d /var/log/mail.log\n  \
@@ -625,8 +633,11 @@ pub enum ProbeFormat {
                   refused in a second session without the certificate), \
                   permitted-without-certificate (250 also without it: mynetworks, SASL, an \
                   open relay), refused (5xx, or 4xx Relay access denied), temporary failure \
-                  (other 4xx), no certificate requested, or TLS refused; each refusal names \
-                  its likely cause from the reply text.\n\n\
+                  (other 4xx), no certificate requested, TLS refused, timed out (--timeout bounds the \
+                  whole dialogue, however slowly the server sends), or reply too long (a line \
+                  over 2048 bytes, or a reply over 100 lines or 32 KiB); each refusal names \
+                  its likely cause from the reply text. --helo, --from and --to must not hold \
+                  control characters.\n\n\
                   Exit status: 0 only when relaying is permitted because of the certificate.\n\n\
                   Examples:\n  ccert probe mail.example.com:587 --cert host.pem --key host.key\n  \
                   ccert probe mail.example.com:465 --cert host.pem --key host.key --format json"
@@ -660,7 +671,7 @@ pub struct ProbeArgs {
     /// The name sent in EHLO
     #[arg(long, value_name = "NAME", default_value = "ccert-probe.invalid")]
     pub helo: String,
-    /// Seconds to wait for each reply
+    /// Seconds the whole dialogue may take (connecting, TLS and every reply together)
     #[arg(long, value_name = "SECONDS", default_value_t = 30)]
     pub timeout: u64,
     /// Output format
@@ -855,4 +866,103 @@ mod tests {
     fn command_definition_is_consistent() {
         super::command().debug_assert();
     }
+}
+
+/// Output formats of `ccert apply`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ApplyFormat {
+    /// One line per change, as `add` and `remove` print them
+    #[default]
+    Text,
+    /// `{"changed": ..., "added": [...], "removed": [...], "renamed": [...]}` (and "diff" with --diff),
+    /// for configuration management
+    Json,
+}
+
+/// Arguments of `ccert apply`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "The file lists every client the list should hold (TOML; the same \
+                  schema as JSON when the file starts with `{`):\n\n  \
+                  [[client]]\n  name = \"chinacat\"\n  \
+                  certificate = \"/etc/postfix/clients/chinacat.pem\"   # or: fingerprint = \"AB:CD:...\"\n  \
+                  pubkey = false                                      # optional\n\n\
+                  ccert changes only the entries it wrote (those under its `# ccert:` comment): \
+                  missing clients are added, renamed ones renamed, and entries ccert wrote that \
+                  the file no longer names are removed; lines written by hand stay as they are. \
+                  The tables are rebuilt once, and not at all when nothing changed. A relative \
+                  certificate path is relative to the file's directory.\n\n\
+                  Exit status: 0 nothing changed, 2 changed (with --check: would change), \
+                  1 error (nothing changed), as `terraform plan -detailed-exitcode`.\n\n\
+                  Examples:\n  ccert apply /etc/postfix/clients.toml\n  \
+                  ccert apply --check --diff clients.toml\n  \
+                  ccert --map pgsql:/etc/postfix/clientcerts.pgsql.cf apply --format json clients.json"
+)]
+pub struct ApplyArgs {
+    /// The desired-state file (TOML, or JSON)
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Change nothing; exit 2 when something would change
+    #[arg(long)]
+    pub check: bool,
+    /// Show the source lines that change (`-` old, `+` new)
+    #[arg(long)]
+    pub diff: bool,
+    /// Output format
+    #[arg(short, long, value_enum, default_value_t, ignore_case = true)]
+    pub format: ApplyFormat,
+    /// Do not rebuild the compiled tables next to the source file
+    #[arg(long)]
+    pub no_compile: bool,
+}
+
+/// Output formats of `ccert check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum CheckFormat {
+    /// The Nagios/Icinga plugin API: `CCERT STATUS - summary | perfdata`, exit 0 to 3
+    #[default]
+    Nagios,
+    /// The Prometheus text exposition format (see --textfile)
+    Prometheus,
+    /// One JSON object, for scripts
+    Json,
+}
+
+/// Arguments of `ccert check`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Checks what Postfix answers from: the list relay_clientcerts names (or \
+                  --map), its certificates' expiry as ccert recorded it when adding them, and \
+                  whether each table built from the source is at least as new as the source. \
+                  Postfix's fingerprint match ignores expiry: an expired certificate that is \
+                  still listed still relays, so it is CRITICAL. Entries added by fingerprint \
+                  have no recorded expiry and are counted, not judged.\n\n\
+                  Exit status follows the monitoring plugin API: 0 OK, 1 WARNING (a \
+                  certificate expires within --warning days), 2 CRITICAL (expired, within \
+                  --critical days, or a table stale or missing), 3 UNKNOWN (the list cannot be \
+                  read). The first line is `CCERT STATUS - summary | perfdata`; the lines after \
+                  it name the certificates.\n\n\
+                  --format prometheus prints the text exposition format: \
+                  ccert_certificate_not_after_seconds per certificate (labels list, name, \
+                  fingerprint), ccert_table_up_to_date and ccert_table_built_timestamp_seconds \
+                  per table, counts, ccert_check_status. --textfile DIR replaces DIR/ccert.prom \
+                  atomically for node_exporter's textfile collector; the packages ship a \
+                  disabled ccert-check.timer that does this every 5 minutes.\n\n\
+                  Examples:\n  ccert check\n  ccert check --warning 30 --critical 7\n  \
+                  ccert check --format prometheus --textfile /var/lib/prometheus/node-exporter\n  \
+                  ccert --map pgsql:/etc/postfix/clientcerts.pgsql.cf check --format json"
+)]
+pub struct CheckArgs {
+    /// WARNING when a certificate expires within DAYS
+    #[arg(short, long, value_name = "DAYS", default_value_t = 30.0)]
+    pub warning: f64,
+    /// CRITICAL when a certificate expires within DAYS (no -c: that is the configuration directory)
+    #[arg(long, value_name = "DAYS", default_value_t = 7.0)]
+    pub critical: f64,
+    /// Output format
+    #[arg(short, long, value_enum, default_value_t)]
+    pub format: CheckFormat,
+    /// With --format prometheus: write DIR/ccert.prom atomically instead of printing
+    #[arg(long, value_name = "DIR", requires = "format")]
+    pub textfile: Option<PathBuf>,
 }

@@ -8,9 +8,10 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
-use std::os::fd::AsRawFd;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+
+use crate::sys::{self, Flock};
 
 /// Prefix of every temp file ccert creates, so a later run can recognise and
 /// remove leftovers of a killed run (`.ccert-<target>.<random>`).
@@ -137,34 +138,11 @@ impl Permissions {
     pub fn apply(&self, file: &File) -> io::Result<()> {
         if let Some((uid, gid)) = self.owner {
             let meta = file.metadata()?;
-            // SAFETY: geteuid has no preconditions.
-            let euid = unsafe { libc::geteuid() };
-            if euid == 0 && (meta.uid() != uid || meta.gid() != gid) {
+            if crate::sys::is_root() && (meta.uid() != uid || meta.gid() != gid) {
                 std::os::unix::fs::fchown(file, Some(uid), Some(gid))?;
             }
         }
         file.set_permissions(fs::Permissions::from_mode(self.mode))
-    }
-}
-
-/// An I/O error in the words an administrator acts on, said once: the
-/// OS's text without the "(os error N)" suffix, starting in lower case
-/// ("no space left on device", "read-only file system", "permission denied").
-pub fn describe(e: &io::Error) -> String {
-    // Wrapped errors (tempfile adds the temp path) carry no raw code but
-    // the same text, followed by that path, which is cut as well.
-    let text = match e.raw_os_error() {
-        Some(code) => io::Error::from_raw_os_error(code).to_string(),
-        None => e.to_string(),
-    };
-    let text = match text.find(" (os error") {
-        Some(cut) => &text[..cut],
-        None => &text,
-    };
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_lowercase().chain(chars).collect(),
-        None => String::new(),
     }
 }
 
@@ -188,6 +166,107 @@ pub fn file_kind(t: &fs::FileType) -> &'static str {
     } else {
         "special file"
     }
+}
+
+/// A path that names something other than a regular file (a FIFO, a
+/// device, a directory, a socket): the one error ccert gives for it,
+/// wherever an admin-given path is read. Opening a FIFO waits for a writer
+/// and a device such as /dev/zero never ends, so neither is ever read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("is a {kind}, not a regular file")]
+pub struct NotRegular {
+    /// What it is instead ("FIFO", "character device" …).
+    pub kind: &'static str,
+}
+
+/// A file larger than the bound its reader allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("is larger than {}, more than such a file ever holds; is it the right file?", human_size(*.limit))]
+pub struct TooLarge {
+    /// The bound, in bytes.
+    pub limit: u64,
+}
+
+/// `n` bytes in words (`64 MiB`, `4 KiB`, `100 bytes`).
+pub fn human_size(n: u64) -> String {
+    if n >= 1 << 20 && n % (1 << 20) == 0 {
+        format!("{} MiB", n >> 20)
+    } else if n >= 1 << 10 && n % (1 << 10) == 0 {
+        format!("{} KiB", n >> 10)
+    } else {
+        format!("{n} bytes")
+    }
+}
+
+/// Bounds for the files an admin names, each far above any real file of
+/// its kind (see docs/limits.md).
+pub mod limits {
+    /// A password file (`--password-file`, `--pkcs12-password-file`).
+    pub const PASSWORD_FILE: u64 = 64 * 1024;
+    /// A configuration file (`main.cf`, `master.cf`, a pgsql_table(5) `.cf`).
+    pub const CONFIG_FILE: u64 = 16 * 1024 * 1024;
+    /// A PEM private key (`probe --key`, `client-config --key`).
+    pub const KEY_FILE: u64 = 1024 * 1024;
+    /// A CA bundle (`sslrootcert=`).
+    pub const CA_BUNDLE: u64 = 64 * 1024 * 1024;
+    /// A clientcerts source read whole (`import`).
+    pub const SOURCE_FILE: u64 = 1024 * 1024 * 1024;
+}
+
+/// Refuses a path that exists but is not a regular file (following
+/// symlinks, as a read would). A missing file is left to the caller's open.
+pub fn check_regular(path: &Path) -> Result<(), NotRegular> {
+    match fs::metadata(path) {
+        Ok(meta) if !meta.is_file() => Err(NotRegular {
+            kind: file_kind(&meta.file_type()),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Opens an admin-given file for reading, refusing anything but a regular
+/// file: `O_NONBLOCK` keeps a FIFO (or one swapped in after a check) from
+/// blocking the open, and the open file's type is checked. The errors are
+/// `io::Error`s (kind `InvalidInput`) whose text is [`NotRegular`]'s, so
+/// callers report them like any read error.
+pub fn open_regular(path: &Path) -> io::Result<File> {
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            NotRegular {
+                kind: file_kind(&meta.file_type()),
+            },
+        ));
+    }
+    Ok(file)
+}
+
+/// Reads a whole admin-given file of at most `limit` bytes: refuses FIFOs
+/// and devices ([`open_regular`]) and stops at `limit` + 1 bytes (a file
+/// that grows while read is bounded too).
+pub fn read_bounded(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let file = open_regular(path)?;
+    let mut bytes = Vec::new();
+    file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            TooLarge { limit },
+        ));
+    }
+    Ok(bytes)
+}
+
+/// [`read_bounded`] as UTF-8 text (an `InvalidData` error otherwise).
+pub fn read_to_string_bounded(path: &Path, limit: u64) -> io::Result<String> {
+    String::from_utf8(read_bounded(path, limit)?)
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "is not UTF-8 text"))
 }
 
 /// The directory a path lives in (`.` for a bare file name).
@@ -237,9 +316,7 @@ pub fn remove_stale_temps_in(dir: &Path, prefix: &str) {
         if !file.metadata().is_ok_and(|m| m.is_file()) {
             continue;
         }
-        // SAFETY: the descriptor is valid and owned by `file`.
-        let free = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0;
-        if free {
+        if sys::flock(&file, Flock::ExclusiveNow).is_ok() {
             // Still holding the lock, so no writer can have claimed it meanwhile.
             let _ = fs::remove_file(&path);
         }
@@ -283,61 +360,25 @@ impl Drop for ExclusiveLock {
 
 /// Waits for a lock (exclusive or shared) of `kind` on `file`.
 pub fn lock(file: &File, kind: LockKind, exclusive: bool) -> io::Result<()> {
-    let fd = file.as_raw_fd();
     loop {
-        let rc = match kind {
-            LockKind::Flock => {
-                let op = if exclusive {
-                    libc::LOCK_EX
-                } else {
-                    libc::LOCK_SH
-                };
-                // SAFETY: fd is a valid open descriptor owned by `file`.
-                unsafe { libc::flock(fd, op) }
-            }
-            LockKind::Fcntl => {
-                let lock_type = if exclusive {
-                    libc::F_WRLCK
-                } else {
-                    libc::F_RDLCK
-                };
-                fcntl_setlkw(fd, lock_type as libc::c_short)
-            }
+        let result = match kind {
+            LockKind::Flock if exclusive => sys::flock(file, Flock::Exclusive),
+            LockKind::Flock => sys::flock(file, Flock::Shared),
+            LockKind::Fcntl => sys::fcntl_lock(file, Some(exclusive)),
         };
-        if rc == 0 {
-            return Ok(());
-        }
-        let err = io::Error::last_os_error();
-        if err.kind() != io::ErrorKind::Interrupted {
-            return Err(err);
+        match result {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            other => return other,
         }
     }
 }
 
 /// Releases a lock of `kind` on `file`.
 pub fn unlock(file: &File, kind: LockKind) -> io::Result<()> {
-    let fd = file.as_raw_fd();
-    let rc = match kind {
-        // SAFETY: fd is a valid open descriptor owned by `file`.
-        LockKind::Flock => unsafe { libc::flock(fd, libc::LOCK_UN) },
-        LockKind::Fcntl => fcntl_setlkw(fd, libc::F_UNLCK as libc::c_short),
-    };
-    if rc == 0 {
-        Ok(())
-    } else {
-        Err(io::Error::last_os_error())
+    match kind {
+        LockKind::Flock => sys::flock(file, Flock::Unlock),
+        LockKind::Fcntl => sys::fcntl_lock(file, None),
     }
-}
-
-fn fcntl_setlkw(fd: libc::c_int, lock_type: libc::c_short) -> libc::c_int {
-    // SAFETY: an all-zero `flock` struct is valid; we set the fields we need.
-    let mut fl: libc::flock = unsafe { std::mem::zeroed() };
-    fl.l_type = lock_type;
-    fl.l_whence = libc::SEEK_SET as libc::c_short;
-    fl.l_start = 0;
-    fl.l_len = 0; // whole file, as Postfix's myflock(MYFLOCK_STYLE_FCNTL)
-    // SAFETY: fd is valid and `fl` is a properly initialised flock struct.
-    unsafe { libc::fcntl(fd, libc::F_SETLKW, &fl) }
 }
 
 #[cfg(test)]

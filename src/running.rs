@@ -20,16 +20,12 @@ use std::path::Path;
 /// each time); works for any user, as the pid file is world-readable and
 /// signal 0 to another user's process still tells that it exists.
 pub fn postfix_running(queue_dir: &Path) -> bool {
-    let Ok(text) = std::fs::read_to_string(queue_dir.join("pid/master.pid")) else {
+    let pid_file = queue_dir.join("pid/master.pid");
+    let Ok(text) = crate::fsutil::read_to_string_bounded(&pid_file, 4096) else {
         return false;
     };
-    let Ok(pid) = text.trim().parse::<libc::pid_t>() else {
+    let Ok(pid) = text.trim().parse::<i32>() else {
         return false;
     };
-    if pid <= 1 {
-        return false;
-    }
-    // SAFETY: signal 0 sends nothing; it only checks that `pid` exists.
-    let rc = unsafe { libc::kill(pid, 0) };
-    rc == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+    pid > 1 && crate::sys::process_exists(pid)
 }

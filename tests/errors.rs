@@ -77,44 +77,10 @@ fn bad_digest_and_any_case() {
         .run();
 }
 
-/// The arguments that run ccert as `nobody` when the tests run as root
-/// (root is never denied); empty when they run as another user already.
-fn unprivileged() -> Option<Vec<&'static str>> {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    if unsafe { libc::geteuid() } != 0 {
-        return Some(Vec::new());
-    }
-    oracle::require("setpriv", "permission tests as root")?;
-    let wrapper = vec![
-        "setpriv",
-        "--reuid=65534",
-        "--regid=65534",
-        "--clear-groups",
-        "--",
-    ];
-    // nobody must be able to run the binary (a checkout under /root is not
-    // reachable): asked of test(1), so that every ccert run is a Test.
-    let runs = Command::new(wrapper[0])
-        .args(&wrapper[1..])
-        .arg("test")
-        .arg("-x")
-        .arg(crate::test::ccert_bin())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !runs {
-        eprintln!(
-            "skipping permission tests: user nobody cannot run {}",
-            crate::test::ccert_bin().display()
-        );
-        return None;
-    }
-    Some(wrapper)
-}
-
 #[test]
 fn permission_denied_reading_and_writing() {
     use std::os::unix::fs::PermissionsExt as _;
-    let Some(wrapper) = unprivileged() else {
+    let Some(wrapper) = oracle::unprivileged() else {
         return;
     };
     let t = Test::new().fixture("rsa.pem").file("clientcerts", "");

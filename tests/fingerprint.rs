@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
-use ccert::cert::{DigestAlgorithm, Fingerprint, parse_certificates};
+use ccert::cert::{DigestAlgorithm, Fingerprint, NoPassword, parse_certificates};
 use proptest::prelude::*;
 
 use crate::oracle;
@@ -743,7 +743,7 @@ fn library_reads_every_fixture_like_openssl() {
     let exp = expected();
     for (file, count) in CERT_FIXTURES {
         let bytes = fs::read(fixtures().join(file)).unwrap();
-        let certs = parse_certificates(&bytes, Path::new(file)).unwrap();
+        let certs = parse_certificates(&bytes, Path::new(file), &NoPassword).unwrap();
         assert_eq!(certs.len(), *count, "{file}");
         for (i, cert) in certs.iter().enumerate() {
             for d in DigestAlgorithm::ALL {
@@ -760,7 +760,7 @@ fn library_reads_every_fixture_like_openssl() {
     }
     for (file, message) in BAD_FIXTURES {
         let bytes = fs::read(fixtures().join(file)).unwrap();
-        let err = parse_certificates(&bytes, Path::new(file)).unwrap_err();
+        let err = parse_certificates(&bytes, Path::new(file), &NoPassword).unwrap_err();
         assert!(err.to_string().starts_with(message), "{file}: {err}");
     }
 }
@@ -784,7 +784,7 @@ proptest! {
     /// Arbitrary bytes never panic the reader.
     #[test]
     fn reader_never_panics_on_arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..4096)) {
-        let _ = parse_certificates(&bytes, Path::new("fuzz"));
+        let _ = parse_certificates(&bytes, Path::new("fuzz"), &NoPassword);
     }
 
     /// Arbitrary bytes behind a DER-looking start or inside a PEM frame never panic either.
@@ -797,9 +797,9 @@ proptest! {
         let mut der = vec![0x30, 0x82];
         der.extend(len.to_be_bytes());
         der.extend(&body);
-        let _ = parse_certificates(&der, Path::new("fuzz.der"));
+        let _ = parse_certificates(&der, Path::new("fuzz.der"), &NoPassword);
         let pem = pem_block(label, &der);
-        let _ = parse_certificates(pem.as_bytes(), Path::new("fuzz.pem"));
+        let _ = parse_certificates(pem.as_bytes(), Path::new("fuzz.pem"), &NoPassword);
     }
 
     /// Damaged real certificates (bytes changed, cut short) never panic, and a
@@ -815,9 +815,9 @@ proptest! {
             let i = at.index(bytes.len());
             bytes[i] = value;
         }
-        let _ = parse_certificates(&bytes, Path::new("damaged"));
+        let _ = parse_certificates(&bytes, Path::new("damaged"), &NoPassword);
         let cut = cut.index(bytes.len());
-        if let Ok(certs) = parse_certificates(&bytes[..cut], Path::new("cut")) {
+        if let Ok(certs) = parse_certificates(&bytes[..cut], Path::new("cut"), &NoPassword) {
             for c in certs {
                 prop_assert!(c.der.len() <= cut);
             }
@@ -865,7 +865,7 @@ fn ber_outer_fields_hash_the_der_openssl_reencodes() {
     let ber = fs::read(fixtures().join("ber-outer.der")).unwrap();
     let der = fs::read(fixtures().join("rsa.der")).unwrap();
     assert_ne!(ber, der);
-    let certs = parse_certificates(&ber, Path::new("ber-outer.der")).unwrap();
+    let certs = parse_certificates(&ber, Path::new("ber-outer.der"), &NoPassword).unwrap();
     assert_eq!(certs[0].der, der);
 }
 
@@ -1151,12 +1151,12 @@ fn odd_names_warn_and_are_escaped() {
         .run();
     // An invalid UTF8String is refused, as OpenSSL refuses it.
     let der = fs::read(fixtures().join("utf8.pem")).unwrap();
-    let certs = parse_certificates(&der, Path::new("utf8.pem")).unwrap();
+    let certs = parse_certificates(&der, Path::new("utf8.pem"), &NoPassword).unwrap();
     let mut broken = certs[0].der.clone();
     while let Some(at) = broken.windows(2).position(|w| w == b"\xc3\xbc") {
         broken[at..at + 2].copy_from_slice(b"\xff\xfe");
     }
-    let err = parse_certificates(&broken, Path::new("x.der")).unwrap_err();
+    let err = parse_certificates(&broken, Path::new("x.der"), &NoPassword).unwrap_err();
     assert!(err.to_string().contains("malformed string"), "{err}");
 }
 

@@ -850,3 +850,100 @@ fn concurrent_editors_lose_nothing() {
     let want: Vec<String> = (0..8).map(|i| format!("keep{i}")).collect();
     assert_eq!(names, want.join(" "));
 }
+
+/// `ccert apply` on a pgsql: list: one transaction, exit 2 then 0, --check
+/// changes nothing, rows no client names are removed, a bad file changes
+/// nothing.
+#[test]
+fn apply_makes_the_pgsql_list_match_the_file() {
+    let Some(f) = Fleet::new("apply_makes_the_pgsql_list_match_the_file") else {
+        return;
+    };
+    let a = f.cert("alpha");
+    let b = f.cert("beta");
+    let fa = fingerprint(&f, &a);
+    let fb = fingerprint(&f, &b);
+    let desired = f.path("clients.toml");
+    fs::write(
+        &desired,
+        format!(
+            "[[client]]\nname = \"alpha\"\ncertificate = \"{}\"\n\n[[client]]\nname = \"beta\"\ncertificate = \"{}\"\n",
+            a.display(),
+            b.display()
+        ),
+    )
+    .unwrap();
+    let map = f.map();
+    let apply = |extra: &[&str]| {
+        let mut args = vec!["--map", map.as_str(), "apply", "--format", "json"];
+        args.extend_from_slice(extra);
+        args.push(desired.to_str().unwrap());
+        f.ccert(&args)
+    };
+    let rows = || {
+        f.pg.psql(
+            "mail",
+            "SELECT string_agg(name, ',' ORDER BY name) FROM ccert_clientcerts",
+        )
+    };
+    let generation = || f.pg.psql("mail", "SELECT generation FROM ccert_state");
+
+    let check = apply(&["--check"]).status(2).run();
+    let json: serde_json::Value = serde_json::from_str(&check.stdout).unwrap();
+    assert_eq!(
+        json["added"].as_array().unwrap().len(),
+        2,
+        "{}",
+        check.stdout
+    );
+    assert_eq!(rows(), "");
+    let run = apply(&[]).status(2).run();
+    assert!(
+        run.stdout.contains(&fa) && run.stdout.contains(&fb),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(rows(), "alpha,beta");
+    let gen_after = generation();
+    apply(&[])
+        .stdout("{\n  \"changed\": false,\n  \"added\": [],\n  \"removed\": [],\n  \"renamed\": []\n}\n")
+        .run();
+    assert_eq!(
+        generation(),
+        gen_after,
+        "an unchanged apply must not bump the generation"
+    );
+
+    // beta renamed, alpha gone.
+    fs::write(
+        &desired,
+        format!(
+            "[[client]]\nname = \"gamma\"\ncertificate = \"{}\"\n",
+            b.display()
+        ),
+    )
+    .unwrap();
+    let run = apply(&["--diff"]).status(2).run();
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["removed"][0]["name"], "alpha");
+    assert_eq!(json["renamed"][0]["to"], "gamma");
+    assert!(
+        json["diff"].as_str().unwrap().contains(" gamma\n"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(rows(), "gamma");
+
+    // A bad file: one error naming the entry; the list untouched.
+    fs::write(
+        &desired,
+        "[[client]]\nname = \"x\"\ncertificate = \"/nonexistent.pem\"\n",
+    )
+    .unwrap();
+    let err = f.fails(&["--map", &map, "apply", desired.to_str().unwrap()]);
+    assert!(
+        err.contains("clients.toml: [[client]] 1 (\"x\"): "),
+        "{err}"
+    );
+    assert_eq!(rows(), "gamma");
+}

@@ -192,6 +192,8 @@ fn deb_installs_on_debian_11() {
         "/usr/share/doc/ccert/changelog.gz",
         "/usr/share/doc/ccert/changelog.Debian.gz",
         "/usr/share/doc/ccert/copyright",
+        "/usr/lib/systemd/system/ccert-check.service",
+        "/usr/lib/systemd/system/ccert-check.timer",
     ] {
         assert!(
             files.lines().any(|l| l == path),
@@ -220,6 +222,8 @@ fn rpm_has_fedora_paths() {
         "/usr/share/doc/ccert/README.md",
         "/usr/share/licenses/ccert/LICENSE-MIT",
         "/usr/share/licenses/ccert/LICENSE-APACHE",
+        "/usr/lib/systemd/system/ccert-check.service",
+        "/usr/lib/systemd/system/ccert-check.timer",
     ] {
         assert!(
             files.lines().any(|l| l == path),

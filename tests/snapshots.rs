@@ -70,7 +70,7 @@ impl Script {
         let dir = done.dir.path().to_string_lossy().into_owned();
         let clean = |s: &str| scrub(s, &dir);
         self.record
-            .push_str(&format!("$ ccert {}\n", args.join(" ")));
+            .push_str(&clean(&format!("$ ccert {}\n", args.join(" "))));
         self.record.push_str(&clean(&done.stdout));
         if !done.stderr.is_empty() {
             self.record.push_str("--- stderr\n");
@@ -187,10 +187,10 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
 fn scrub(text: &str, dir: &str) -> String {
     let today = time::OffsetDateTime::now_utc().date();
     let fmt = time::macros::format_description!("[year]-[month]-[day]");
-    // The repository's fixtures/ differs per checkout (worktrees, CI).
     let mut out = text
         .replace(dir, "$DIR")
-        .replace(fixtures().to_str().unwrap(), "$FIXTURES")
+        // The checkout's own path differs between clones and worktrees.
+        .replace(&fixtures().display().to_string(), "$FIXTURES")
         .replace(&today.format(&fmt).unwrap(), "$TODAY");
     // Backups are named after the time they were made.
     while let Some(at) = out.find(".ccert-1") {

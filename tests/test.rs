@@ -526,7 +526,9 @@ impl Test {
         }
     }
 
-    /// Runs ccert and checks the expectations.
+    /// Runs ccert and checks the expectations. A failed expectation is
+    /// reported at the test's line (`#[track_caller]` down to the check).
+    #[track_caller]
     pub fn run(self) -> Finished {
         self.spawn().wait()
     }
@@ -551,6 +553,7 @@ impl Running {
 
     /// Waits for ccert to exit (killing it and failing the test after the
     /// [`Test::timeout`], if any) and checks the expectations.
+    #[track_caller]
     pub fn wait(mut self) -> Finished {
         let status = match self.test.timeout {
             None => self.child.wait().unwrap(),
@@ -571,6 +574,7 @@ impl Running {
 
     /// SIGKILLs ccert. `None` when the kill ended it; when it had already
     /// exited by itself, that run is checked and returned.
+    #[track_caller]
     pub fn kill(mut self) -> Option<Finished> {
         let _ = self.child.kill();
         let status = self.child.wait().unwrap();
@@ -591,6 +595,7 @@ impl Running {
         (out.unwrap_or_default(), err.unwrap_or_default())
     }
 
+    #[track_caller]
     fn finish(mut self, status: ExitStatus) -> Finished {
         let (stdout_bytes, stderr) = self.collect();
         let test = self.test;

@@ -18,7 +18,9 @@ fuzz_target!(|data: &[u8]| {
     for line in text.lines() {
         if let Some(parsed) = parse_line(line) {
             match parsed.event {
-                Event::Certificate { cert_fp, pkey_fp, .. } => {
+                Event::Certificate {
+                    cert_fp, pkey_fp, ..
+                } => {
                     assert!(cert_fp.is_none_or(hex_pairs) && pkey_fp.is_none_or(hex_pairs));
                 }
                 Event::RawKey { pkey_fp, .. } => assert!(hex_pairs(pkey_fp)),
@@ -29,8 +31,14 @@ fuzz_target!(|data: &[u8]| {
     }
     let mut collector = Collector::default();
     let now = time::OffsetDateTime::UNIX_EPOCH + time::Duration::days(20_000);
-    read_into(&mut &data[..], &mut collector, None, now, time::UtcOffset::UTC)
-        .expect("reading from memory cannot fail");
+    read_into(
+        &mut &data[..],
+        &mut collector,
+        None,
+        now,
+        time::UtcOffset::UTC,
+    )
+    .expect("reading from memory cannot fail");
     for row in collector.finish() {
         assert!(row.connections >= 1);
         assert!(row.first_seen <= row.last_seen);

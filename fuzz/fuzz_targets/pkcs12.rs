@@ -8,8 +8,16 @@ fuzz_target!(|data: &[u8]| {
     let mut ask = || Some("secret".to_string());
     if let Ok(certs) = ccert::cert::pkcs12::certificates(data, &mut ask) {
         for der in certs {
-            let _ = ccert::cert::parse_certificates(&der, std::path::Path::new("bag.der"));
+            let _ = ccert::cert::parse_certificates(
+                &der,
+                std::path::Path::new("bag.der"),
+                &ccert::cert::NoPassword,
+            );
         }
     }
-    let _ = ccert::cert::parse_certificates(data, std::path::Path::new("fuzz.p12"));
+    let _ = ccert::cert::parse_certificates(
+        data,
+        std::path::Path::new("fuzz.p12"),
+        &ccert::cert::NoPassword,
+    );
 });

@@ -10,5 +10,5 @@ fuzz_target!(|data: &[u8]| {
             let _ = ccert::cert::x509::parse(der);
         }
     }
-    let _ = ccert::cert::parse_certificates(data, Path::new("fuzz.p7b"));
+    let _ = ccert::cert::parse_certificates(data, Path::new("fuzz.p7b"), &ccert::cert::NoPassword);
 });

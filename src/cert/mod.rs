@@ -22,7 +22,6 @@ pub use digest::{DigestAlgorithm, Fingerprint};
 
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
 /// The largest input ccert reads (a certificate bundle is a few hundred kilobytes).
 pub const MAX_INPUT: u64 = 64 * 1024 * 1024;
@@ -105,8 +104,13 @@ pub enum CertError {
     Container(#[from] ContainerError),
     /// A well-framed DER object that is not a valid X.509 certificate.
     #[error(
-        "{}{}: not a valid X.509 certificate: {reason}{}",
+        "{}{}: {}{reason}{}",
         shown(path), at_line(*line),
+        if [x509::IS_CRL, x509::IS_CSR].contains(&reason.as_str()) {
+            ""
+        } else {
+            "not a valid X.509 certificate: "
+        },
         if line.is_none() && reason.starts_with(x509::NOT_THREE_PARTS) {
             "; is this DER file a key or a request?"
         } else {
@@ -181,23 +185,23 @@ impl std::fmt::Display for CertWarning {
 }
 
 /// Where the password of a PKCS#12 file comes from (the command line,
-/// the environment, a prompt): installed once per process with
-/// [`set_password_source`], so every command that reads certificates
-/// opens PKCS#12 files the same way.
-pub trait PasswordSource: Send + Sync {
+/// the environment, a prompt). The caller passes it to
+/// [`read_certificates`] and [`parse_certificates`]; it is asked only when
+/// a PKCS#12 file needs a password.
+pub trait PasswordSource {
     /// The password for `path`, or `None` when there is none to give.
     fn password(&self, path: &Path) -> Option<String>;
 }
 
-static PASSWORDS: OnceLock<Box<dyn PasswordSource>> = OnceLock::new();
+/// No password: a PKCS#12 file that needs one is an error. For readers of
+/// files that are never PKCS#12 (stored PEM copies, a server's chain).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoPassword;
 
-/// Installs the password source for PKCS#12 files (the first call wins).
-pub fn set_password_source(source: Box<dyn PasswordSource>) {
-    let _ = PASSWORDS.set(source);
-}
-
-fn ask_password(path: &Path) -> Option<String> {
-    PASSWORDS.get().and_then(|s| s.password(path))
+impl PasswordSource for NoPassword {
+    fn password(&self, _path: &Path) -> Option<String> {
+        None
+    }
 }
 
 /// How a path appears in messages: `-` is standard input.
@@ -276,14 +280,18 @@ impl Certificate {
 
 /// Reads every certificate in `bytes` (PEM with any text around blocks,
 /// DER, a PKCS#7 bundle or a PKCS#12 file), in order. `path` is only used
-/// in error messages (and to ask for a PKCS#12 password).
+/// in error messages and to ask `passwords` for a PKCS#12 password.
 ///
 /// PEM blocks `CERTIFICATE`, `X509 CERTIFICATE` and `TRUSTED CERTIFICATE`
 /// (whose trust data after the certificate is not hashed) and `PKCS7`
 /// bundles are read; other blocks (keys, requests, CRLs, parameters) are
 /// skipped. A DER file may hold several certificates back to back, and
 /// trailing newlines or zero bytes (which OpenSSL ignores too).
-pub fn parse_certificates(bytes: &[u8], path: &Path) -> Result<Vec<Certificate>, CertError> {
+pub fn parse_certificates(
+    bytes: &[u8],
+    path: &Path,
+    passwords: &dyn PasswordSource,
+) -> Result<Vec<Certificate>, CertError> {
     if bytes.trim_ascii().is_empty() {
         return Err(CertError::Empty {
             path: path.to_path_buf(),
@@ -291,7 +299,7 @@ pub fn parse_certificates(bytes: &[u8], path: &Path) -> Result<Vec<Certificate>,
     }
     if der::looks_like_der(bytes) {
         if pkcs12::looks_like_pkcs12(bytes) {
-            return parse_pkcs12(bytes, path);
+            return parse_pkcs12(bytes, path, passwords);
         }
         if pkcs7::looks_like_pkcs7(bytes) {
             return parse_pkcs7(bytes, path, None);
@@ -307,8 +315,12 @@ pub fn parse_certificates(bytes: &[u8], path: &Path) -> Result<Vec<Certificate>,
     })
 }
 
-/// Reads every certificate in a file; `-` reads standard input.
-pub fn read_certificates(path: &Path) -> Result<Vec<Certificate>, CertError> {
+/// Reads every certificate in a file; `-` reads standard input. A PKCS#12
+/// file's password comes from `passwords`.
+pub fn read_certificates(
+    path: &Path,
+    passwords: &dyn PasswordSource,
+) -> Result<Vec<Certificate>, CertError> {
     let io = |source| CertError::Io {
         path: path.to_path_buf(),
         source,
@@ -321,7 +333,7 @@ pub fn read_certificates(path: &Path) -> Result<Vec<Certificate>, CertError> {
             .read_to_end(&mut bytes)
             .map_err(io)?;
     } else {
-        std::fs::File::open(path)
+        crate::fsutil::open_regular(path)
             .map_err(io)?
             .take(MAX_INPUT + 1)
             .read_to_end(&mut bytes)
@@ -332,21 +344,26 @@ pub fn read_certificates(path: &Path) -> Result<Vec<Certificate>, CertError> {
             path: path.to_path_buf(),
         });
     }
-    parse_certificates(&bytes, path)
+    parse_certificates(&bytes, path, passwords)
 }
 
-fn parse_pkcs12(bytes: &[u8], path: &Path) -> Result<Vec<Certificate>, CertError> {
+fn parse_pkcs12(
+    bytes: &[u8],
+    path: &Path,
+    passwords: &dyn PasswordSource,
+) -> Result<Vec<Certificate>, CertError> {
     let owned = || path.to_path_buf();
-    let found = pkcs12::certificates(bytes, &mut || ask_password(path)).map_err(|e| match e {
-        pkcs12::Pkcs12Error::NeedsPassword => ContainerError::NeedsPassword { path: owned() },
-        pkcs12::Pkcs12Error::WrongPassword => ContainerError::WrongPassword { path: owned() },
-        pkcs12::Pkcs12Error::Malformed(reason) => ContainerError::Malformed {
-            path: owned(),
-            line: None,
-            kind: "PKCS#12",
-            reason,
-        },
-    })?;
+    let found =
+        pkcs12::certificates(bytes, &mut || passwords.password(path)).map_err(|e| match e {
+            pkcs12::Pkcs12Error::NeedsPassword => ContainerError::NeedsPassword { path: owned() },
+            pkcs12::Pkcs12Error::WrongPassword => ContainerError::WrongPassword { path: owned() },
+            pkcs12::Pkcs12Error::Malformed(reason) => ContainerError::Malformed {
+                path: owned(),
+                line: None,
+                kind: "PKCS#12",
+                reason,
+            },
+        })?;
     let certs = found
         .iter()
         .map(|der| from_der(der))
@@ -502,7 +519,7 @@ mod tests {
     use super::*;
 
     fn parse(bytes: &[u8]) -> Result<Vec<Certificate>, CertError> {
-        parse_certificates(bytes, Path::new("f.pem"))
+        parse_certificates(bytes, Path::new("f.pem"), &NoPassword)
     }
 
     #[test]
@@ -614,7 +631,7 @@ mod tests {
 
     #[test]
     fn stdin_is_named_in_messages() {
-        let err = parse_certificates(b"x", Path::new("-")).unwrap_err();
+        let err = parse_certificates(b"x", Path::new("-"), &NoPassword).unwrap_err();
         assert!(err.to_string().starts_with("standard input: "), "{err}");
     }
 }

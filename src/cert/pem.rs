@@ -10,6 +10,12 @@
 //!
 //! The scanner works on bytes (the text around blocks need not be UTF-8),
 //! never recurses and allocates at most a small amount per block line.
+//!
+//! Why not the `pem` crate: it silently drops a truncated last block (a
+//! certificate cut short by a copy and paste must be an error naming the
+//! line), it requires canonical base64 padding where OpenSSL accepts
+//! unpadded bodies and non-zero trailing bits, and its errors carry no line
+//! numbers, which every message about a damaged file here gives.
 
 use base64::Engine as _;
 use base64::alphabet;

@@ -26,6 +26,32 @@ use super::der::{self, Element};
 /// The most key-derivation iterations ccert performs (OpenSSL writes 2048;
 /// a hostile file must not keep ccert busy for minutes).
 const MAX_ITERATIONS: u64 = 1_000_000;
+/// The most key-derivation work one file may ask for, in hash
+/// iterations (iteration count × output blocks, summed over every MAC
+/// check and every encrypted safe, every password tried): the per-derivation
+/// cap alone let 2,000 encrypted safes of 10^6 iterations each take
+/// minutes. A file OpenSSL writes needs about 10^4; one derivation at the
+/// cap, tried with the three passwords, still fits.
+pub const WORK_BUDGET: u64 = 8_000_000;
+
+/// What is left of a file's [`WORK_BUDGET`].
+struct Budget(u64);
+
+impl Budget {
+    /// Takes `iterations` × `blocks` from the budget, or refuses the file.
+    fn charge(&mut self, iterations: u64, blocks: usize) -> Result<()> {
+        let cost = iterations.saturating_mul(blocks as u64);
+        if cost > self.0 {
+            return Err(Pkcs12Error::Malformed(format!(
+                "it asks for more than {WORK_BUDGET} key-derivation iterations in total, \
+                 where a real file needs a few thousand; ccert does not do that work"
+            )));
+        }
+        self.0 -= cost;
+        Ok(())
+    }
+}
+
 /// How deep `safeContentsBag`s may nest.
 const MAX_NESTING: usize = 4;
 
@@ -110,18 +136,31 @@ pub fn certificates(data: &[u8], ask: &mut dyn FnMut() -> Option<String>) -> Res
         return malformed("public-key integrity mode (signed contents) is not supported");
     }
     let safe_bytes = octets(&explicit(&content)?)?;
+    let safes_elem =
+        der::read(&safe_bytes, 0).map_err(|e| Pkcs12Error::Malformed(e.to_string()))?;
+    let safes = kids(&safes_elem)?;
+    // The work the file declares, refused before any of it is done: the
+    // MAC with each of the three passwords, each encrypted safe once.
+    let declared = safes
+        .iter()
+        .map(safe_work)
+        .chain(mac.map(|m| mac_work(m).saturating_mul(3)))
+        .fold(0u64, u64::saturating_add);
+    Budget(WORK_BUDGET).charge(declared, 1)?;
+    // What is done is charged as it is done (a retried password too).
+    let budget = &mut Budget(WORK_BUDGET);
     // Which password opens the file: the empty ones first, then the given one.
     let mut asked = false;
     let mut password: Option<String> = match mac {
         Some(mac) => {
-            if verify_mac(mac, &safe_bytes, Some(""))? {
+            if verify_mac(budget, mac, &safe_bytes, Some(""))? {
                 Some(String::new())
-            } else if verify_mac(mac, &safe_bytes, None)? {
+            } else if verify_mac(budget, mac, &safe_bytes, None)? {
                 None
             } else {
                 asked = true;
                 let given = ask().ok_or(Pkcs12Error::NeedsPassword)?;
-                if !verify_mac(mac, &safe_bytes, Some(&given))? {
+                if !verify_mac(budget, mac, &safe_bytes, Some(&given))? {
                     return Err(Pkcs12Error::WrongPassword);
                 }
                 Some(given)
@@ -129,10 +168,8 @@ pub fn certificates(data: &[u8], ask: &mut dyn FnMut() -> Option<String>) -> Res
         }
         None => Some(String::new()),
     };
-    let safes_elem =
-        der::read(&safe_bytes, 0).map_err(|e| Pkcs12Error::Malformed(e.to_string()))?;
     let mut certs = Vec::new();
-    for safe in kids(&safes_elem)? {
+    for safe in safes {
         let [kind, content] = kids(&safe)?[..] else {
             return malformed("a safe without contents");
         };
@@ -142,18 +179,18 @@ pub fn certificates(data: &[u8], ask: &mut dyn FnMut() -> Option<String>) -> Res
             let encrypted = explicit(&content)?;
             // Decrypted with a wrong password, the padding may still check out
             // by chance; the bags then do not parse: that is a wrong password too.
-            let open = |password: Option<&str>, certs: &mut Vec<Vec<u8>>| {
-                collect_bags(&decrypt_safe(&encrypted, password)?, certs, 0)
+            let open = |budget: &mut Budget, password: Option<&str>, certs: &mut Vec<Vec<u8>>| {
+                collect_bags(&decrypt_safe(budget, &encrypted, password)?, certs, 0)
             };
             let mut found = Vec::new();
-            match open(password.as_deref(), &mut found) {
+            match open(budget, password.as_deref(), &mut found) {
                 Ok(()) => {}
                 // Without a MAC only decryption tells a wrong password.
                 Err(Pkcs12Error::WrongPassword) if mac.is_none() && !asked => {
                     asked = true;
                     password = Some(ask().ok_or(Pkcs12Error::NeedsPassword)?);
                     found.clear();
-                    open(password.as_deref(), &mut found)?;
+                    open(budget, password.as_deref(), &mut found)?;
                 }
                 Err(e) => return Err(e),
             }
@@ -162,6 +199,68 @@ pub fn certificates(data: &[u8], ask: &mut dyn FnMut() -> Option<String>) -> Res
         // envelopedData (public-key privacy mode) holds keys, not certificates here.
     }
     Ok(certs)
+}
+
+/// The key-derivation work (iterations × output blocks) an encrypted
+/// safe declares, read without deriving anything; 0 for a plain safe or
+/// one the decryption will refuse anyway.
+fn safe_work(safe: &Element<'_>) -> u64 {
+    let work = || -> Result<u64> {
+        let [kind, content] = kids(safe)?[..] else {
+            return Ok(0);
+        };
+        if kind.content != OID_ENCRYPTED_DATA {
+            return Ok(0);
+        }
+        let encrypted = explicit(&content)?;
+        let parts = kids(&encrypted)?;
+        let [_version, info, ..] = parts.as_slice() else {
+            return Ok(0);
+        };
+        let info = kids(info)?;
+        let [_type, alg, _content] = info.as_slice() else {
+            return Ok(0);
+        };
+        let [oid, params] = kids(alg)?[..] else {
+            return Ok(0);
+        };
+        Ok(match oid.content {
+            OID_PBES2 => {
+                let [kdf_alg, _scheme] = kids(&params)?[..] else {
+                    return Ok(0);
+                };
+                let [_, kdf_params] = kids(&kdf_alg)?[..] else {
+                    return Ok(0);
+                };
+                match kids(&kdf_params)?.as_slice() {
+                    // Up to a 32-byte key: two SHA-1 blocks.
+                    [_, i, ..] => integer(i)?.saturating_mul(2),
+                    _ => 0,
+                }
+            }
+            OID_PBE_SHA_RC2_40 | OID_PBE_SHA_RC2_128 | OID_PBE_SHA_3DES => {
+                match kids(&params)?.as_slice() {
+                    [_, i] => integer(i)?.saturating_mul(3),
+                    _ => 0,
+                }
+            }
+            _ => 0,
+        })
+    };
+    // A malformed safe is reported where it is decrypted; an iteration
+    // count over the cap counts as the cap.
+    work().unwrap_or_else(|e| match e {
+        Pkcs12Error::Malformed(m) if m.starts_with("iteration count") => MAX_ITERATIONS,
+        _ => 0,
+    })
+}
+
+/// The iterations of one MAC check, read without deriving anything.
+fn mac_work(mac_data: &Element<'_>) -> u64 {
+    match kids(mac_data).as_deref() {
+        Ok([_, _, i]) => integer(i).unwrap_or(MAX_ITERATIONS),
+        _ => 1,
+    }
 }
 
 fn kids<'a>(element: &Element<'a>) -> Result<Vec<Element<'a>>> {
@@ -215,7 +314,12 @@ fn integer(element: &Element<'_>) -> Result<u64> {
 }
 
 /// Checks the MAC with `password`.
-fn verify_mac(mac_data: &Element<'_>, data: &[u8], password: Password<'_>) -> Result<bool> {
+fn verify_mac(
+    budget: &mut Budget,
+    mac_data: &Element<'_>,
+    data: &[u8],
+    password: Password<'_>,
+) -> Result<bool> {
     let parts = kids(mac_data)?;
     let (digest_info, salt, iterations) = match parts.as_slice() {
         [d, s] => (d, s, 1),
@@ -231,6 +335,7 @@ fn verify_mac(mac_data: &Element<'_>, data: &[u8], password: Password<'_>) -> Re
     let pass = bmp(password);
     macro_rules! check {
         ($d:ty) => {{
+            budget.charge(iterations, 1)?;
             let key = kdf::<$d>(&pass, &salt, 3, iterations, <$d as Digest>::output_size());
             let mut mac = <Hmac<$d> as Mac>::new_from_slice(&key).expect("any key length");
             mac.update(data);
@@ -248,7 +353,11 @@ fn verify_mac(mac_data: &Element<'_>, data: &[u8], password: Password<'_>) -> Re
 }
 
 /// Decrypts an EncryptedData safe.
-fn decrypt_safe(encrypted: &Element<'_>, password: Password<'_>) -> Result<Vec<u8>> {
+fn decrypt_safe(
+    budget: &mut Budget,
+    encrypted: &Element<'_>,
+    password: Password<'_>,
+) -> Result<Vec<u8>> {
     let parts = kids(encrypted)?;
     let [_version, info, ..] = parts.as_slice() else {
         return malformed("bad encrypted safe");
@@ -266,13 +375,15 @@ fn decrypt_safe(encrypted: &Element<'_>, password: Password<'_>) -> Result<Vec<u
         return malformed("bad encryption algorithm");
     };
     match oid.content {
-        OID_PBES2 => pbes2(params, password.unwrap_or(""), ciphertext),
+        OID_PBES2 => pbes2(budget, params, password.unwrap_or(""), ciphertext),
         OID_PBE_SHA_RC2_40 | OID_PBE_SHA_RC2_128 | OID_PBE_SHA_3DES => {
             let [salt, iterations] = kids(params)?[..] else {
                 return malformed("bad PBE parameters");
             };
             let (salt, iterations) = (octets(&salt)?, integer(&iterations)?);
             let pass = bmp(password);
+            // The IV and a key of up to 24 bytes: three SHA-1 blocks at most.
+            budget.charge(iterations, 3)?;
             let iv = kdf::<Sha1>(&pass, &salt, 2, iterations, 8);
             match oid.content {
                 OID_PBE_SHA_3DES => {
@@ -303,7 +414,12 @@ fn decrypt_safe(encrypted: &Element<'_>, password: Password<'_>) -> Result<Vec<u
 }
 
 /// PBES2 (RFC 8018) with PBKDF2 and AES-CBC or 3DES-CBC.
-fn pbes2(params: &Element<'_>, password: &str, ciphertext: Vec<u8>) -> Result<Vec<u8>> {
+fn pbes2(
+    budget: &mut Budget,
+    params: &Element<'_>,
+    password: &str,
+    ciphertext: Vec<u8>,
+) -> Result<Vec<u8>> {
     let [kdf_alg, scheme] = kids(params)?[..] else {
         return malformed("bad PBES2 parameters");
     };
@@ -343,6 +459,8 @@ fn pbes2(params: &Element<'_>, password: &str, ciphertext: Vec<u8>) -> Result<Ve
         _ => return malformed("unsupported cipher"),
     };
     let mut key = vec![0u8; key_len];
+    // PBKDF2 runs the iterations once per output block (SHA-1: 20 bytes).
+    budget.charge(iterations, key_len.div_ceil(20))?;
     let rounds = u32::try_from(iterations).expect("bounded by MAX_ITERATIONS");
     let pass = password.as_bytes();
     match prf {

@@ -26,6 +26,7 @@ const BIT_STRING: u8 = 0x03;
 const UTC_TIME: u8 = 0x17;
 const GENERALIZED_TIME: u8 = 0x18;
 const VERSION: u8 = 0xa0;
+const ATTRIBUTES: u8 = 0xa0;
 
 /// The reason for a SEQUENCE that is not shaped like a certificate at all.
 pub const NOT_THREE_PARTS: &str = "a certificate has three parts: data, algorithm, signature";
@@ -53,6 +54,7 @@ pub fn parse(raw: &[u8]) -> Result<Certificate, String> {
     if tbs.tag != SEQUENCE || sig_alg.tag != SEQUENCE || signature.tag != BIT_STRING {
         return Err(bad(NOT_THREE_PARTS));
     }
+    check_algorithm(sig_alg)?;
     let mut body = tbs.raw.to_vec();
     algorithm_der(sig_alg, &mut body)?;
     bit_string_der(signature, &mut body)?;
@@ -60,6 +62,10 @@ pub fn parse(raw: &[u8]) -> Result<Certificate, String> {
     der::encode(SEQUENCE, &body, &mut canonical);
 
     let fields = elements(tbs.content)?;
+    if let Some(kind) = other_kind(&fields) {
+        return Err(kind.to_string());
+    }
+    check_tbs(&fields)?;
     let mut fields = fields.as_slice();
     if let [first, rest @ ..] = fields
         && first.tag == VERSION
@@ -108,6 +114,246 @@ pub fn parse(raw: &[u8]) -> Result<Certificate, String> {
         serial: serial.content.to_vec(),
         warnings,
     })
+}
+
+/// The reason given for a DER certificate revocation list.
+pub const IS_CRL: &str = "this is a certificate revocation list (CRL), not a certificate";
+/// The reason given for a DER certificate request.
+pub const IS_CSR: &str = "this is a certificate request (CSR), not a certificate";
+
+/// What a well-framed SEQUENCE of three parts is when it is not a
+/// certificate: a CRL (`TBSCertList`: [version], algorithm, issuer,
+/// thisUpdate …) or a CSR (`CertificationRequestInfo`: version, subject,
+/// public key, [0] attributes).
+fn other_kind(fields: &[Element<'_>]) -> Option<&'static str> {
+    let tags: Vec<u8> = fields.iter().map(|f| f.tag).collect();
+    let after_version = match tags.as_slice() {
+        [INTEGER, rest @ ..] => rest,
+        rest => rest,
+    };
+    if let [SEQUENCE, SEQUENCE, UTC_TIME | GENERALIZED_TIME, ..] = after_version {
+        return Some(IS_CRL);
+    }
+    if let [INTEGER, SEQUENCE, SEQUENCE, ATTRIBUTES] = tags.as_slice() {
+        return Some(IS_CSR);
+    }
+    None
+}
+
+/// Checks the TBSCertificate the way OpenSSL's template decoder does
+/// (`d2i_X509`), so that ccert refuses exactly what `openssl x509` (and
+/// so Postfix) refuses: every field's type and order, nothing after the
+/// extensions, and the contents of the values it decodes — INTEGERs
+/// without padding, object identifiers well formed, algorithm parameters
+/// valid for their type, name values of a string type X509_NAME takes,
+/// extensions shaped as `{OID, [BOOLEAN], OCTET STRING}`. OpenSSL does not
+/// check the version's value nor compare the inner signature algorithm
+/// with the outer one (checked against 3.0.22), so neither does ccert.
+fn check_tbs(fields: &[Element<'_>]) -> Result<(), String> {
+    let mut rest = fields;
+    if let [version, tail @ ..] = rest
+        && version.tag == VERSION
+    {
+        match elements(version.content)?.as_slice() {
+            [v] if v.tag == INTEGER && integer_ok(v.content) => {}
+            _ => return Err(bad("the version is not an INTEGER")),
+        }
+        rest = tail;
+    }
+    let [serial, alg, issuer, _validity, subject, spki, tail @ ..] = rest else {
+        return Err(bad("the certificate data is incomplete"));
+    };
+    if serial.tag != INTEGER || !integer_ok(serial.content) {
+        return Err(bad("the serial number is not a well-formed INTEGER"));
+    }
+    check_algorithm(alg)?;
+    check_name(issuer)?;
+    check_name(subject)?;
+    match elements(spki.content)?.as_slice() {
+        [alg, key] if alg.tag == SEQUENCE && key.tag == BIT_STRING => {
+            check_algorithm(alg)?;
+            if !bit_string_ok(key.content) {
+                return Err(bad("malformed public key"));
+            }
+        }
+        _ => return Err(bad("malformed public key")),
+    }
+    // [1] issuerUniqueID, [2] subjectUniqueID, [3] extensions, each at most once, in order.
+    let mut next = 0;
+    for field in tail {
+        let (order, ok) = match field.tag {
+            0x81 => (1, bit_string_ok(field.content)),
+            0x82 => (2, bit_string_ok(field.content)),
+            0xa3 => (3, extensions_ok(field)?),
+            _ => (0, false),
+        };
+        if order <= next || !ok {
+            return Err(bad(
+                "unexpected or malformed data after the public key (unique IDs or extensions)",
+            ));
+        }
+        next = order;
+    }
+    Ok(())
+}
+
+/// `[3] EXPLICIT SEQUENCE OF Extension`, each `{OID, BOOLEAN DEFAULT FALSE,
+/// OCTET STRING}`.
+fn extensions_ok(field: &Element<'_>) -> Result<bool, String> {
+    let lists = elements(field.content)?;
+    let [list] = lists.as_slice() else {
+        return Ok(false);
+    };
+    if list.tag != SEQUENCE {
+        return Ok(false);
+    }
+    for ext in elements(list.content)? {
+        if ext.tag != SEQUENCE {
+            return Ok(false);
+        }
+        let parts = elements(ext.content)?;
+        let ok = match parts.as_slice() {
+            [oid, value] => oid_ok(oid) && octet_string_ok(value),
+            [oid, critical, value] => {
+                oid_ok(oid)
+                    && critical.tag == 0x01
+                    && critical.content.len() == 1
+                    && octet_string_ok(value)
+            }
+            _ => false,
+        };
+        if !ok {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// An OCTET STRING, primitive or (BER) constructed of OCTET STRINGs.
+fn octet_string_ok(value: &Element<'_>) -> bool {
+    match value.tag {
+        0x04 => true,
+        0x24 => der::children(value.content).all(|c| c.is_ok_and(|c| octet_string_ok(&c))),
+        _ => false,
+    }
+}
+
+/// An AlgorithmIdentifier: `SEQUENCE { OID, ANY OPTIONAL }`, the parameter
+/// valid for its type.
+fn check_algorithm(alg: &Element<'_>) -> Result<(), String> {
+    let ok = alg.tag == SEQUENCE
+        && match elements(alg.content)?.as_slice() {
+            [oid] => oid_ok(oid),
+            [oid, param] => oid_ok(oid) && any_ok(param),
+            _ => false,
+        };
+    if ok {
+        Ok(())
+    } else {
+        Err(bad("malformed algorithm identifier"))
+    }
+}
+
+/// A Name: `SEQUENCE OF SET OF SEQUENCE { OID, value }`, each value of a
+/// type X509_NAME takes (its `ASN1_PRINTABLE` string types, or a SEQUENCE).
+fn check_name(name: &Element<'_>) -> Result<(), String> {
+    let malformed = || bad("a name is malformed, so OpenSSL (and Postfix) rejects it");
+    if name.tag != SEQUENCE {
+        return Err(malformed());
+    }
+    for rdn in elements(name.content)? {
+        if rdn.tag != 0x31 {
+            return Err(malformed());
+        }
+        for attribute in elements(rdn.content)? {
+            let parts = elements(attribute.content)?;
+            let [oid, value] = parts.as_slice() else {
+                return Err(malformed());
+            };
+            let value_ok = match value.tag {
+                0x03 => bit_string_ok(value.content),
+                0x07..=0x09 | 0x0b..=0x0f | 0x12..=0x14 | 0x16 | 0x1d | 0x30 => true,
+                0x1c => value.content.len() % 4 == 0,
+                0x1e => value.content.len() % 2 == 0,
+                _ => false,
+            };
+            if attribute.tag != SEQUENCE || !oid_ok(oid) || !value_ok {
+                return Err(malformed());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// An `ASN1_ANY` as OpenSSL decodes it: any class and tag, but a universal
+/// type's contents must be valid for that type.
+fn any_ok(value: &Element<'_>) -> bool {
+    if value.tag & 0xc0 != 0 {
+        return true;
+    }
+    let content = value.content;
+    match value.tag {
+        0x01 => content.len() == 1,
+        0x02 | 0x0a => integer_ok(content),
+        0x03 => bit_string_ok(content),
+        0x05 => content.is_empty(),
+        0x06 => oid_content_ok(content),
+        0x1c => content.len() % 4 == 0,
+        0x1e => content.len() % 2 == 0,
+        // `00 00` reads as end-of-contents (a tag 0 with contents passes).
+        0x00 => !content.is_empty(),
+        // SEQUENCE or SET not constructed.
+        0x10 | 0x11 => false,
+        // Constructed forms of types that have none.
+        0x21 | 0x22 | 0x25 | 0x26 | 0x2a => false,
+        // A constructed BIT STRING of nothing has no unused-bits byte.
+        0x23 => !content.is_empty(),
+        _ => true,
+    }
+}
+
+fn oid_ok(oid: &Element<'_>) -> bool {
+    oid.tag == 0x06 && oid_content_ok(oid.content)
+}
+
+/// OpenSSL's rule for an OBJECT IDENTIFIER: not empty, the last byte ends
+/// a subidentifier, and no subidentifier starts with a 0x80 padding byte.
+fn oid_content_ok(content: &[u8]) -> bool {
+    let Some(last) = content.last() else {
+        return false;
+    };
+    if last & 0x80 != 0 {
+        return false;
+    }
+    let mut starts = true;
+    for &b in content {
+        if starts && b == 0x80 {
+            return false;
+        }
+        starts = b & 0x80 == 0;
+    }
+    true
+}
+
+/// OpenSSL's rule for an INTEGER (`c2i_ibuf`): not empty, and no padding
+/// byte the next byte makes redundant (`00 0x` with x < 8, `FF 8x`; a
+/// lone `FF` followed by zeros is the minimal form of −2^n).
+fn integer_ok(content: &[u8]) -> bool {
+    match content {
+        [] => false,
+        [_] => true,
+        [0x00, second, ..] => second & 0x80 != 0,
+        [0xff, second, rest @ ..] => {
+            let pads = *second != 0 || rest.iter().any(|b| *b != 0);
+            !(pads && second & 0x80 != 0)
+        }
+        _ => true,
+    }
+}
+
+/// A BIT STRING's contents: the unused-bits byte (at most 7) first.
+fn bit_string_ok(content: &[u8]) -> bool {
+    matches!(content.first(), Some(unused) if *unused <= 7)
 }
 
 /// The children of a constructed element's contents.
@@ -330,6 +576,54 @@ mod tests {
             assert_eq!(time(UTC_TIME, bad), None, "{bad}");
         }
         assert_eq!(time(0x04, "200101000000Z"), None);
+    }
+
+    /// The value rules OpenSSL 3.0's decoder applies (found with the
+    /// differential test in tests/hostile.rs, which needs openssl; these
+    /// hold without it).
+    #[test]
+    fn value_rules_follow_openssl() {
+        assert!(integer_ok(&[0x00]) && integer_ok(&[0xff]) && integer_ok(&[0x00, 0x80]));
+        assert!(
+            integer_ok(&[0xff, 0x7f]) && integer_ok(&[0xff, 0x00]) && integer_ok(&[0x01, 0x00])
+        );
+        assert!(!integer_ok(&[]) && !integer_ok(&[0x00, 0x7f]) && !integer_ok(&[0xff, 0x80]));
+        assert!(oid_content_ok(&[0x55, 0x04, 0x03]) && oid_content_ok(&[0x2a, 0x86, 0x48]));
+        assert!(!oid_content_ok(&[]) && !oid_content_ok(&[0x55, 0x84]));
+        assert!(!oid_content_ok(&[0x80, 0x01]) && !oid_content_ok(&[0x2a, 0x80, 0x01]));
+        assert!(bit_string_ok(&[0]) && bit_string_ok(&[7, 0x80]) && !bit_string_ok(&[8, 0]));
+        assert!(!bit_string_ok(&[]));
+        let any = |raw: &[u8]| any_ok(&der::read(raw, 0).unwrap());
+        assert!(any(&[0x05, 0x00]) && any(&[0x80, 0x00]) && any(&[0x24, 0x00]));
+        assert!(any(&[0x00, 0x01, 0x00]));
+        assert!(!any(&[0x05, 0x01, 0x00]) && !any(&[0x00, 0x00]) && !any(&[0x01, 0x00]));
+        assert!(!any(&[0x02, 0x00]) && !any(&[0x10, 0x00]) && !any(&[0x25, 0x00]));
+    }
+
+    /// Damage OpenSSL refuses is refused: an attribute value of a type
+    /// X509_NAME does not take, an unterminated OID in the inner algorithm,
+    /// a serial with a padding byte, data after the extensions.
+    #[test]
+    fn damaged_fixture_certificates_are_refused() {
+        let good = include_bytes!("../../fixtures/rsa.der");
+        let at = |offset: usize, byte: u8| {
+            let mut v = good.to_vec();
+            v[offset] = byte;
+            v
+        };
+        // (rsa.der: serial at 8, inner algorithm OID 32..43, issuer O value tag at 56.)
+        assert!(parse(good).is_ok());
+        assert!(parse(&at(10, 0xff)).is_err(), "serial FF AE…");
+        assert!(parse(&at(42, 0x8b)).is_err(), "unterminated OID");
+        assert!(
+            parse(&at(42, 0x0c)).is_ok(),
+            "another algorithm: OpenSSL takes it"
+        );
+        assert!(
+            parse(&at(56, 0x04)).is_err(),
+            "OCTET STRING as a name value"
+        );
+        assert!(parse(&at(56, 0x13)).is_ok(), "PrintableString");
     }
 
     #[test]

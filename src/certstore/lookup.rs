@@ -255,9 +255,10 @@ mod tests {
         let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
         let mut certs = Vec::new();
         for name in ["rsa.pem", "ecdsa.pem", "ed25519.pem"] {
-            let cert = crate::cert::read_certificates(&fixtures.join(name))
-                .unwrap()
-                .remove(0);
+            let cert =
+                crate::cert::read_certificates(&fixtures.join(name), &crate::cert::NoPassword)
+                    .unwrap()
+                    .remove(0);
             store.save(&cert).unwrap();
             certs.push(cert);
         }

@@ -14,7 +14,10 @@ use crate::source::check_value;
 use crate::source::edit::{self, Put};
 use crate::source::locked::LockedSource;
 
-use super::{Context, Outcome, Shown, rebuild_then_unlock, say_after_commit, say_before_commit};
+use super::{
+    Context, Outcome, Shown, missing_table, rebuild_then_unlock, say_after_commit,
+    say_before_commit,
+};
 
 /// One entry to add.
 struct Planned {
@@ -44,7 +47,7 @@ pub fn run(args: &AddArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let now = OffsetDateTime::now_utc();
     let mut planned = Vec::new();
     for cert_path in &args.certs {
-        planned.push(plan(cert_path, args, digest, pubkey, now)?);
+        planned.push(plan(cert_path, args, digest, pubkey, now, ctx)?);
     }
     if let Some(map) = ctx.store_map()? {
         let entries = planned.into_iter().map(|p| {
@@ -59,15 +62,22 @@ pub fn run(args: &AddArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         return super::store_edge::add(&map, entries.collect(), args.replace);
     }
     let path = ctx.source_path()?;
+    let access = access_table(ctx, &path)?;
 
     let mut locked = LockedSource::open(&path, true)
         .with_context(|| format!("opening the clientcerts source {}", path.display()))?;
     let puts: Vec<Put> = planned
         .iter()
-        .map(|p| Put {
-            fingerprint: p.fingerprint.clone(),
-            name: p.name.clone(),
-            annotation: p.annotation.clone(),
+        .map(|p| {
+            let mut put = Put {
+                fingerprint: p.fingerprint.clone(),
+                name: p.name.clone(),
+                annotation: p.annotation.clone(),
+            };
+            if access {
+                as_access_entry(&mut put);
+            }
+            put
         })
         .collect();
     let shown: Vec<Shown<'_>> = planned
@@ -142,11 +152,14 @@ fn add_fingerprint(
     }
     let path = &ctx.source_path()?;
     let today = OffsetDateTime::now_utc().date();
-    let put = Put {
+    let mut put = Put {
         annotation: Annotation::for_fingerprint(&fp, args.pubkey, None, today),
         fingerprint: fp,
         name: name.to_string(),
     };
+    if access_table(ctx, path)? {
+        as_access_entry(&mut put);
+    }
     let shown = [Shown {
         fingerprint: &put.fingerprint,
         name,
@@ -166,6 +179,31 @@ fn add_fingerprint(
     Ok(Outcome::Success)
 }
 
+/// The access(5) action a check_ccert_access entry gets: Postfix reads any
+/// value that is not an action as a restriction name, and a name such as
+/// `laptop` makes smtpd answer 451 4.3.5 (Server configuration error).
+pub(crate) const ACCESS_ACTION: &str = "OK";
+
+/// Whether a check_ccert_access restriction names a table of `source`
+/// (then each entry's value must be an action), said once when so.
+fn access_table(ctx: &Context, source: &Path) -> anyhow::Result<bool> {
+    let access = ctx.is_access_source(source)?;
+    if access && !ctx.quiet {
+        tell!(
+            "ccert: notice: {} is a check_ccert_access table: each entry's value is the action {ACCESS_ACTION}, and the client's name is kept in ccert's comment",
+            source.display()
+        );
+    }
+    Ok(access)
+}
+
+/// Makes `put` an access-table entry: the value becomes the action and the
+/// name moves into ccert's comment.
+fn as_access_entry(put: &mut Put) {
+    let name = std::mem::replace(&mut put.name, ACCESS_ACTION.to_string());
+    put.annotation.name = Some(name);
+}
+
 /// Reads a certificate file and decides the entry for it.
 fn plan(
     cert_path: &Path,
@@ -173,10 +211,11 @@ fn plan(
     digest: DigestAlgorithm,
     pubkey: bool,
     now: OffsetDateTime,
+    ctx: &Context,
 ) -> anyhow::Result<Planned> {
     let shown = cert_path.display().to_string();
     // The error names the file and says what is wrong.
-    let certs = crate::cert::read_certificates(cert_path)?;
+    let certs = crate::cert::read_certificates(cert_path, &ctx.passwords)?;
     let Some(cert) = certs.first() else {
         bail!("{shown}: no certificate found; give a PEM or DER certificate file");
     };
@@ -270,12 +309,4 @@ fn check_server_digest(digest: DigestAlgorithm, ctx: &Context, strict: bool) -> 
     }
     tell!("ccert: warning: {what}; adding it anyway (--strict refuses)");
     Ok(())
-}
-
-/// Whether a table the configuration names for `source` is missing.
-fn missing_table(ctx: &Context, source: &Path) -> anyhow::Result<bool> {
-    Ok(ctx
-        .tables_of_source(source)?
-        .iter()
-        .any(|t| !t.table_path(source).exists()))
 }

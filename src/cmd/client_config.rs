@@ -15,7 +15,7 @@ use super::{Context, Outcome};
 /// Runs `ccert client-config`.
 pub fn run(args: &ClientConfigArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let relay = Relay::parse(&args.relay)?;
-    let cert = read_certificates(&args.cert)?
+    let cert = read_certificates(&args.cert, &ctx.passwords)?
         .into_iter()
         .next()
         .with_context(|| format!("{}: no certificate found", args.cert.display()))?;
@@ -102,8 +102,14 @@ impl Relay {
 
 /// The key must be a readable PEM private key that others cannot read.
 fn check_key(path: &Path) -> anyhow::Result<()> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("{}: cannot read the key", path.display()))?;
+    let text = crate::fsutil::read_to_string_bounded(path, crate::fsutil::limits::KEY_FILE)
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "{}: cannot read the key: {}",
+                path.display(),
+                crate::report::describe_io(&e)
+            )
+        })?;
     if !text.contains("PRIVATE KEY-----") {
         bail!(
             "{}: not a PEM private key (expected a -----BEGIN ... PRIVATE KEY----- block)",

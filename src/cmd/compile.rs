@@ -8,6 +8,7 @@ use crate::cli::CompileArgs;
 use crate::maps::MapType;
 use crate::maps::compile::compile_with_progress;
 use crate::maps::prepare::DuplicatePolicy;
+use crate::postfix::{TableRef, TableType};
 
 use super::{Context, Outcome, print_warnings};
 
@@ -24,7 +25,7 @@ pub fn run(args: &CompileArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let specs = if args.maps.is_empty() {
         configured_specs(ctx)?
     } else {
-        args.maps.clone()
+        args.maps.iter().map(|m| TableRef::parse(m)).collect()
     };
     if let [only] = specs.as_slice() {
         compile_one(only, explicit, policy, ctx)?;
@@ -53,7 +54,7 @@ pub fn run(args: &CompileArgs, ctx: &Context) -> anyhow::Result<Outcome> {
 }
 
 fn compile_one(
-    spec: &str,
+    spec: &TableRef,
     explicit: Option<MapType>,
     policy: DuplicatePolicy,
     ctx: &Context,
@@ -94,12 +95,12 @@ fn compile_one(
 
 /// Specs of tables of one source, each with its type (`None`: the spec
 /// does not resolve).
-type Group = Vec<(String, Option<MapType>)>;
+type Group = Vec<(TableRef, Option<MapType>)>;
 
 /// `specs` grouped by the source file they are built from (in the order
 /// of their first spec), each with its type; a spec that does not resolve
 /// is a group of its own (compiling it reports the error).
-fn group_by_source(specs: &[String], explicit: Option<MapType>, ctx: &Context) -> Vec<Group> {
+fn group_by_source(specs: &[TableRef], explicit: Option<MapType>, ctx: &Context) -> Vec<Group> {
     let mut groups: Vec<(Option<std::path::PathBuf>, Group)> = Vec::new();
     for spec in specs {
         let Ok(table) = ctx.table(spec, explicit) else {
@@ -124,7 +125,7 @@ fn group_by_source(specs: &[String], explicit: Option<MapType>, ctx: &Context) -
 /// each. Any failure is returned quietly: the caller compiles the group's
 /// tables one by one to report it.
 fn compile_group(
-    group: &[(String, Option<MapType>)],
+    group: &[(TableRef, Option<MapType>)],
     policy: DuplicatePolicy,
     ctx: &Context,
 ) -> anyhow::Result<()> {
@@ -147,17 +148,16 @@ fn compile_group(
 
 /// `ccert compile` without FILE: every file-based table relay_clientcerts
 /// and check_ccert_access name (texthash: needs no compiling).
-fn configured_specs(ctx: &Context) -> anyhow::Result<Vec<String>> {
-    let specs: Vec<String> = ctx
+fn configured_specs(ctx: &Context) -> anyhow::Result<Vec<TableRef>> {
+    let specs: Vec<TableRef> = ctx
         .configured_tables()?
         .into_iter()
-        .filter(|c| {
-            matches!(
-                c.type_name.as_str(),
-                "hash" | "btree" | "lmdb" | "cdb" | "sqlite"
-            )
+        .map(|c| c.table)
+        .filter(|t| {
+            t.table_type
+                .as_ref()
+                .is_some_and(TableType::is_built_from_source)
         })
-        .map(|c| format!("{}:{}", c.type_name, c.name))
         .collect();
     if specs.is_empty() {
         bail!(

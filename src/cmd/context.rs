@@ -6,11 +6,11 @@ use std::cell::{OnceCell, RefCell};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, bail};
+use anyhow::Context as _;
 
 use crate::cert::DigestAlgorithm;
-use crate::maps::{MapName, MapType, same_file, source_of};
-use crate::postfix::{Choice, ConfiguredTable, PostfixConfig, redirect};
+use crate::maps::{MapType, same_file, source_of};
+use crate::postfix::{Choice, ConfiguredTable, PostfixConfig, TableRef, restrictions};
 
 /// Global options, with the Postfix configuration loaded on first use.
 #[derive(Debug)]
@@ -23,6 +23,9 @@ pub struct Context {
     pub quiet: bool,
     /// Which Postfix to take values from (`--postfix-version`, `CCERT_POSTCONF`).
     pub choice: Choice,
+    /// Where a PKCS#12 file's password comes from (`--pkcs12-password-file`,
+    /// `CCERT_PASSWORD`, a prompt).
+    pub(crate) passwords: super::Passwords,
     config: OnceCell<PostfixConfig>,
     /// Notices already printed (each is said once per run).
     told: RefCell<HashSet<String>>,
@@ -47,6 +50,7 @@ impl Context {
             map,
             choice,
             quiet: false,
+            passwords: Default::default(),
             config: OnceCell::new(),
             told: RefCell::default(),
         }
@@ -125,9 +129,11 @@ impl Context {
             return Ok(map.clone());
         }
         if let Some(value) = self.postfix()?.get("relay_clientcerts")
-            && let Some(source) = crate::maps::tables_in_list(&value)
-                .into_iter()
-                .find_map(|n| source_of(n.map_type?.name(), &n.path))
+            && let Some(source) = restrictions::items(&value).iter().find_map(|item| {
+                let table = TableRef::parse(item);
+                table.ccert_type().ok()??;
+                table.source()
+            })
         {
             return Ok(source);
         }
@@ -149,9 +155,9 @@ impl Context {
             }
         } else {
             let value = self.postfix()?.get("relay_clientcerts").unwrap_or_default();
-            let first = value.split([',', ' ', '\t', '\n']).find(|s| !s.is_empty());
+            let first = restrictions::items(&value).into_iter().next();
             if let Some(item) = first.filter(|item| crate::fleet::store_config(item).is_some()) {
-                return Ok(Some(item.to_string()));
+                return Ok(Some(item));
             }
         }
         let file = self.source_path()?;
@@ -169,98 +175,18 @@ impl Context {
         Ok(self.postfix()?.configured_tables())
     }
 
-    /// The table a name from the command line (or the configuration) stands
-    /// for, as Postfix opens it: the `TYPE:` prefix, else `explicit` (-t),
-    /// else the type a configured table of this file has, else
-    /// default_database_type (when a main.cf exists), else lmdb; then
-    /// Postfix 3.11's hash:/btree: redirect (said once), then a check that
-    /// this Postfix can open the type.
-    pub fn table(&self, spec: &str, explicit: Option<MapType>) -> anyhow::Result<Table> {
-        let cfg = self.postfix()?;
-        let (written_type, path) = match spec.split_once(':') {
-            Some(("btree", rest)) => (Some("btree".to_string()), rest.into()),
-            _ => {
-                let name = MapName::parse(spec)?;
-                (name.map_type.map(|t| t.name().to_string()), name.path)
-            }
-        };
-        let path: PathBuf = path;
-        let type_name = match written_type.or(explicit.map(|t| t.name().to_string())) {
-            Some(t) => t,
-            None => match self.configured_type_of(&path)? {
-                Some(t) => t,
-                None if cfg.present => {
-                    let default = |c: &PostfixConfig| {
-                        c.get("default_database_type")
-                            .map(|t| t.trim().to_string())
-                            .unwrap_or_else(|| "lmdb".to_string())
-                    };
-                    let kind = default(cfg);
-                    if let Some(notice) =
-                        cfg.assumed(&format!("default_database_type = {kind}"), default)
-                    {
-                        self.notice(&notice);
-                    }
-                    kind
-                }
-                None => "lmdb".to_string(),
-            },
-        };
-        // A sqlite table may be named on the command line by its source
-        // (`compile sqlite:SOURCE`) as well as by its `.sqlite.cf` file.
-        let source = source_of(&type_name, &path).unwrap_or(path);
-        let mut opened = type_name.clone();
-        if matches!(type_name.as_str(), "hash" | "btree")
-            && let Some((setting, line)) = redirect::ignored_setting(cfg)
-        {
-            self.notice(&format!(
-                "{}:{line}: {setting} is unknown to Postfix {} and has no effect; writing {type_name}:{} as this Postfix opens it",
-                cfg.main_cf_path().display(),
-                cfg.release(),
-                source.display()
-            ));
+    /// The table a reference from the command line (or the configuration)
+    /// stands for, as Postfix opens it ([`PostfixConfig::open_table`]); its
+    /// notices (a redirect, an ignored setting) are said once each.
+    pub fn table(&self, table: &TableRef, explicit: Option<MapType>) -> anyhow::Result<Table> {
+        let opened = self.postfix()?.open_table(table, explicit)?;
+        for notice in &opened.notices {
+            self.notice(notice);
         }
-        if let Some(r) = redirect::redirect(cfg, &type_name, &source.display().to_string())? {
-            self.notice(&format!(
-                "{type_name}:{} is read as {}:{} ({})",
-                source.display(),
-                r.to,
-                source.display(),
-                r.why
-            ));
-            opened = r.to;
-        }
-        if !cfg.supports_type(&opened) {
-            bail!(
-                "{opened}:{}: this Postfix cannot open {opened} tables ({}: {}); use another type, \
-                 e.g. `ccert migrate --to lmdb` or `ccert compile lmdb:{}`",
-                source.display(),
-                if cfg.facts().is_some() {
-                    "postconf -m lists"
-                } else {
-                    "built-in list of the assumed build"
-                },
-                cfg.table_types().join(" "),
-                source.display()
-            );
-        }
-        // The parse error already says which types ccert writes: add the
-        // file and the way out, not the same fact again.
-        let map_type: MapType = opened.parse().map_err(|unknown| {
-            anyhow::anyhow!(
-                "{opened}:{}: {unknown}; name the type with -t TYPE or TYPE:FILE{}",
-                source.display(),
-                if written_type_is_default(cfg, &type_name) {
-                    format!(
-                        " (default_database_type = {type_name} in {})",
-                        cfg.main_cf_path().display()
-                    )
-                } else {
-                    String::new()
-                }
-            )
-        })?;
-        Ok(Table { map_type, source })
+        Ok(Table {
+            map_type: opened.map_type,
+            source: opened.source,
+        })
     }
 
     /// The table a read-only command (query, dump) opens for `spec`, as
@@ -274,28 +200,25 @@ impl Context {
     /// as new as the source (each holds what the source says, so the answer
     /// is the same whichever one a redirect makes Postfix open).
     pub fn table_to_read(&self, spec: &str) -> anyhow::Result<Table> {
-        if let Ok(MapName {
-            map_type: Some(map_type),
-            path,
-        }) = MapName::parse(spec)
-        {
-            let source = source_of(map_type.name(), &path).unwrap_or(path);
+        let table = TableRef::parse(spec);
+        if let Ok(Some(map_type)) = table.ccert_type() {
+            let source = source_of(map_type.name(), Path::new(&table.name))
+                .unwrap_or_else(|| table.name.clone().into());
             if map_type != MapType::Hash || hash_answer_is_postfixs(&source) {
                 return Ok(Table { map_type, source });
             }
         }
-        self.table(spec, None)
+        self.table(&table, None)
     }
 
-    /// The type of the configured table whose source is `path`, if any.
-    fn configured_type_of(&self, path: &Path) -> anyhow::Result<Option<String>> {
-        Ok(self
-            .configured_tables()?
-            .into_iter()
-            .find(|c| {
-                source_of(&c.type_name, Path::new(&c.name)).is_some_and(|s| same_file(&s, path))
-            })
-            .map(|c| c.type_name))
+    /// Whether a `check_ccert_access` restriction (main.cf or a master.cf
+    /// service) names a table built from `source`: its values are then
+    /// access(5) actions, not names.
+    pub fn is_access_source(&self, source: &Path) -> anyhow::Result<bool> {
+        Ok(self.configured_tables()?.iter().any(|c| {
+            c.setting != "relay_clientcerts"
+                && c.table.source().is_some_and(|s| same_file(&s, source))
+        }))
     }
 
     /// The tables to keep in step with `source` after an edit: those that
@@ -308,30 +231,19 @@ impl Context {
             .filter(|t| t.table_path(source).exists())
             .collect();
         for c in self.configured_tables()? {
-            let Some(src) = source_of(&c.type_name, Path::new(&c.name)) else {
+            let Some(src) = c.table.source() else {
                 continue;
             };
-            let buildable = matches!(
-                c.type_name.as_str(),
-                "hash" | "btree" | "lmdb" | "cdb" | "sqlite"
-            );
-            if !buildable || !same_file(&src, source) {
+            if !same_file(&src, source) {
                 continue;
             }
-            let spec = format!("{}:{}", c.type_name, src.display());
-            let table = self.table(&spec, None)?;
+            let table = self.table(&c.table, None)?;
             if !types.contains(&table.map_type) {
                 types.push(table.map_type);
             }
         }
         Ok(types)
     }
-}
-
-/// Whether the type came from default_database_type rather than the name.
-fn written_type_is_default(cfg: &PostfixConfig, type_name: &str) -> bool {
-    cfg.get("default_database_type")
-        .is_some_and(|d| d.trim() == type_name)
 }
 
 /// Whether the `hash:` table of `source` answers as the table Postfix opens

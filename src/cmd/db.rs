@@ -59,8 +59,15 @@ fn run_init(args: &DbInitArgs) -> anyhow::Result<Outcome> {
 /// The password: --password-file, else PGPASSWORD, else a prompt on a terminal.
 fn password(args: &DbInitArgs) -> anyhow::Result<Option<String>> {
     if let Some(file) = &args.password_file {
-        let text = std::fs::read_to_string(file)
-            .with_context(|| format!("reading the password file {}", file.display()))?;
+        let text =
+            crate::fsutil::read_to_string_bounded(file, crate::fsutil::limits::PASSWORD_FILE)
+                .map_err(|e| {
+                    anyhow::anyhow!(
+                        "{}: cannot read the password file: {}",
+                        file.display(),
+                        crate::report::describe_io(&e)
+                    )
+                })?;
         let first = text.lines().next().unwrap_or_default().to_string();
         if first.is_empty() {
             bail!(

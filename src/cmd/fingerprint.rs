@@ -54,7 +54,7 @@ pub fn run(args: &FingerprintArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         Ok(())
     };
     for file in &args.files {
-        let certs = match cert::read_certificates(file) {
+        let certs = match cert::read_certificates(file, &ctx.passwords) {
             Ok(certs) => certs,
             Err(err) => {
                 report(&mut out, err.to_string())?;
@@ -150,7 +150,7 @@ fn map_value(cert: &Certificate) -> Result<String, &'static str> {
     if cn.chars().any(char::is_control) {
         return Err("the subject commonName (CN) contains control characters");
     }
-    if cn.chars().any(crate::cert::name::is_unsafe_char) {
+    if cn.chars().any(crate::text::is_unsafe_char) {
         return Err("the subject commonName (CN) contains bidirectional-text controls");
     }
     // postmap strips whitespace around the value, and an empty value is a Postfix error.

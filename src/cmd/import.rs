@@ -24,8 +24,14 @@ pub fn run(args: &ImportArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     };
     let cf = crate::fleet::store_config(&map).context("not a pgsql: list")?;
     let path = &args.source;
-    let bytes = std::fs::read(path)
-        .with_context(|| format!("reading the clientcerts source {}", path.display()))?;
+    let bytes =
+        crate::fsutil::read_bounded(path, crate::fsutil::limits::SOURCE_FILE).map_err(|e| {
+            anyhow::anyhow!(
+                "{}: cannot read the clientcerts source: {}",
+                path.display(),
+                crate::report::describe_io(&e)
+            )
+        })?;
     let source = SourceFile::parse(&bytes);
     let (records, problems) = source.records();
     for p in &problems {

@@ -58,7 +58,7 @@ fn finish(
     cert_pem: &str,
 ) -> anyhow::Result<Outcome> {
     let digest = ctx.default_digest()?;
-    let cert = parse_certificates(cert_pem.as_bytes(), cert_path)?
+    let cert = parse_certificates(cert_pem.as_bytes(), cert_path, &crate::cert::NoPassword)?
         .into_iter()
         .next()
         .context("the generated certificate could not be read back")?;
@@ -114,7 +114,7 @@ fn write_new(path: &Path, bytes: &[u8], mode: u32) -> anyhow::Result<()> {
         anyhow::anyhow!(
             "{}: cannot create: {}",
             path.display(),
-            crate::fsutil::describe(&e)
+            crate::report::describe_io(&e)
         )
     };
     let mut temp = AtomicFile::new(path).map_err(fail)?;

@@ -8,7 +8,6 @@ use serde::{Serialize, Serializer as _};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::cert::name::terminal_safe;
 use crate::cert::{DigestAlgorithm, Fingerprint};
 use crate::cli::{ListArgs, ListFormat};
 use crate::maps::prepare::fold_key;
@@ -68,7 +67,7 @@ pub fn run(args: &ListArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     // Refuses a FIFO or device; sweeps killed edits' temp files.
     crate::source::locked::before_reading(&path)?;
     let open = || {
-        std::fs::File::open(&path)
+        crate::fsutil::open_regular(&path)
             .map(|f| RecordReader::new(BufReader::with_capacity(1 << 16, f)).with_comments())
             .with_context(|| {
                 format!(
@@ -218,7 +217,7 @@ impl Widest {
         if comment.is_some() || !r.key.iter().all(u8::is_ascii_graphic) {
             return self.measure(&entry(r, comment, None));
         }
-        let width = r.key.len();
+        let width = r.key.len().min(table_layout::MAX_CELL);
         self.key = self.key.max(width);
         let fingerprint = std::str::from_utf8(&r.key)
             .ok()
@@ -238,8 +237,7 @@ impl Widest {
     /// Takes `e`'s cells into account.
     /// (Without a copy of the cells where it can: this runs on every entry.)
     fn measure(&mut self, e: &Entry) {
-        let text = String::from_utf8_lossy(&e.key);
-        let key = terminal_safe(&text);
+        let key = visible(&e.key);
         let width = key.chars().count();
         self.key = self.key.max(width);
         let short = match e.digest {
@@ -321,13 +319,22 @@ fn table(
         .set_width(width)
         .set_header(HEADER);
     let full = width >= table_layout::FULL_FINGERPRINTS_FROM;
+    let mut widest_key = 0;
     for e in entries {
-        table.add_row(cells(e, full, server_digest, now));
+        let row = cells(e, full, server_digest, now);
+        widest_key = widest_key.max(row[0].chars().count());
+        table.add_row(row);
     }
-    // Short columns never wrap; NAME and NOTE take what is left.
+    // Short columns never wrap; NAME and NOTE take what is left. A key
+    // wider than half the table (not a fingerprint) wraps instead.
     for index in [0, 2, 3, 4] {
         if let Some(column) = table.column_mut(index) {
-            column.set_constraint(comfy_table::ColumnConstraint::ContentWidth);
+            let half = width / 2;
+            column.set_constraint(if index == 0 && widest_key > usize::from(half) {
+                comfy_table::ColumnConstraint::UpperBoundary(comfy_table::Width::Fixed(half))
+            } else {
+                comfy_table::ColumnConstraint::ContentWidth
+            });
         }
     }
     table
@@ -501,8 +508,10 @@ fn note(e: &Entry, server_digest: Option<DigestAlgorithm>, now: OffsetDateTime) 
 /// Text for a table cell: control and bidi characters escaped (a CR kept
 /// inside a joined value, a TAB in a quoted key, a right-to-left override
 /// in a certificate name) so they cannot garble the table or the terminal.
+/// A cell longer than [`table_layout::MAX_CELL`] bytes is cut there and
+/// says how much is left out, so a 1 MiB entry costs what a short one does.
 fn visible(text: &[u8]) -> String {
-    terminal_safe(&String::from_utf8_lossy(text)).into_owned()
+    table_layout::cell(text)
 }
 
 #[cfg(test)]

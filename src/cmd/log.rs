@@ -17,6 +17,7 @@ use crate::source::SourceFile;
 use crate::source::annotation::Annotation;
 use crate::source::edit::{self, Put};
 use crate::source::locked::LockedSource;
+use crate::text::terminal_safe as safe;
 
 use super::{Context, Outcome, Shown, rebuild_then_unlock};
 
@@ -91,6 +92,15 @@ pub fn run(args: &LogArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         read_one(file, &mut collector, since, now, offset)?;
     }
 
+    if collector.dropped() > 0 {
+        tell!(
+            "ccert: warning: more than {} distinct client certificates in the log: {} later \
+             connection{} not shown; narrow the log with --since",
+            maillog::collect::MAX_ROWS,
+            collector.dropped(),
+            if collector.dropped() == 1 { "" } else { "s" }
+        );
+    }
     let source_path = ctx.source_path()?;
     let listed = listed_keys(&source_path)?;
     let mut rows: Vec<Row> = collector
@@ -121,7 +131,7 @@ fn read_one(
     now: OffsetDateTime,
     offset: UtcOffset,
 ) -> anyhow::Result<()> {
-    if file == Path::new(JOURNAL) || maillog::sources::is_journal_file(file) {
+    let stats = if file == Path::new(JOURNAL) || maillog::sources::is_journal_file(file) {
         let program = maillog::sources::journalctl()
             .context("reading the journal needs journalctl, which is not on PATH")?;
         let of = if file == Path::new(JOURNAL) {
@@ -135,24 +145,41 @@ fn read_one(
         );
         let mut journal = maillog::sources::Journal::open(&program, of)
             .with_context(|| format!("running {}", program.display()))?;
-        maillog::read_into(&mut journal, collector, since, now, offset)
+        let stats = maillog::read_into(&mut journal, collector, since, now, offset)
             .with_context(|| format!("reading {what}"))?;
-        return journal.finish().with_context(|| format!("reading {what}"));
-    }
-    if file == Path::new("-") {
+        journal
+            .finish()
+            .with_context(|| format!("reading {what}"))?;
+        stats
+    } else if file == Path::new("-") {
         let mut input = std::io::stdin().lock();
-        return maillog::read_into(&mut input, collector, since, now, offset)
-            .context("reading the log from standard input");
+        maillog::read_into(&mut input, collector, since, now, offset)
+            .context("reading the log from standard input")?
+    } else {
+        let mut input =
+            maillog::sources::open(file).with_context(|| format!("reading {}", file.display()))?;
+        maillog::read_into(&mut input, collector, since, now, offset)
+            .with_context(|| format!("reading {}", file.display()))?
+    };
+    if stats.long_lines > 0 {
+        tell!(
+            "ccert: notice: {}: skipped {} line{} longer than {} bytes (no smtpd line is that long)",
+            if file == Path::new("-") {
+                "standard input".into()
+            } else {
+                file.display().to_string()
+            },
+            stats.long_lines,
+            if stats.long_lines == 1 { "" } else { "s" },
+            maillog::MAX_LINE
+        );
     }
-    let mut input =
-        maillog::sources::open(file).with_context(|| format!("reading {}", file.display()))?;
-    maillog::read_into(&mut input, collector, since, now, offset)
-        .with_context(|| format!("reading {}", file.display()))
+    Ok(())
 }
 
 /// The source's keys (folded) and names; empty when the source does not exist yet.
 fn listed_keys(path: &Path) -> anyhow::Result<HashMap<String, String>> {
-    let bytes = match std::fs::read(path) {
+    let bytes = match crate::fsutil::read_bounded(path, crate::fsutil::limits::SOURCE_FILE) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             tell!(
@@ -233,16 +260,33 @@ fn parse_since(
         return Ok(date.midnight().assume_offset(offset));
     }
     let unit = t.chars().last().unwrap_or(' ');
-    if let Ok(n) = t[..t.len() - unit.len_utf8().min(t.len())].parse::<i64>() {
-        let age = match unit {
-            'm' => Some(time::Duration::minutes(n)),
-            'h' => Some(time::Duration::hours(n)),
-            'd' => Some(time::Duration::days(n)),
-            _ => None,
+    let seconds: i64 = match unit {
+        'm' => 60,
+        'h' => 3600,
+        'd' => 86400,
+        _ => 0,
+    };
+    let number = &t[..t.len() - unit.len_utf8().min(t.len())];
+    if seconds > 0 && number.starts_with('-') {
+        bail!(
+            "--since {text:?}: an age counts back from now and is never negative; give 7d, 12h or 90m"
+        );
+    }
+    if seconds > 0 && !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()) {
+        // Checked all the way: a huge age must not overflow (it panicked).
+        let at = number
+            .parse::<i64>()
+            .ok()
+            .and_then(|n| n.checked_mul(seconds))
+            .and_then(|s| now.checked_sub(time::Duration::seconds(s)))
+            .filter(|at| at.year() >= 1);
+        return match at {
+            Some(at) => Ok(at),
+            None => bail!(
+                "--since {text:?}: that age reaches back before the year 1; give a shorter one \
+                 (or omit --since to read the whole log)"
+            ),
         };
-        if let Some(age) = age {
-            return Ok(now - age);
-        }
     }
     bail!("--since {text:?}: give a date (2026-11-25), an RFC 3339 time or an age (90m, 12h, 7d)")
 }
@@ -308,11 +352,11 @@ fn print(rows: &[Row], format: LogFormat, all: bool, offset: UtcOffset) -> anyho
                 let s = &r.sighting;
                 let mut fps = Vec::new();
                 if let Some(f) = &s.cert_fingerprint {
-                    fps.push(format!("cert {}", shown(f)));
+                    fps.push(format!("cert {}", shown(&safe(f))));
                 }
                 if let Some(f) = &s.pkey_fingerprint {
                     let kind = if s.raw_public_key { "raw key" } else { "pkey" };
-                    fps.push(format!("{kind} {}", shown(f)));
+                    fps.push(format!("{kind} {}", shown(&safe(f))));
                 }
                 fps.push(match r.digest_from {
                     "service" => format!("({}, the service's digest)", r.digest),
@@ -320,15 +364,15 @@ fn print(rows: &[Row], format: LogFormat, all: bool, offset: UtcOffset) -> anyho
                     _ => format!("({}, assumed: no main.cf)", r.digest),
                 });
                 let listed = match (&r.listed_as, r.listed_by_pubkey, &r.unusable) {
-                    (_, _, Some(why)) => format!("unusable: {why}"),
-                    (Some(name), Some(true), _) => format!("{name} (pkey)"),
-                    (Some(name), _, _) => name.clone(),
+                    (_, _, Some(why)) => format!("unusable: {}", safe(why)),
+                    (Some(name), Some(true), _) => format!("{} (pkey)", safe(name)),
+                    (Some(name), _, _) => safe(name).into_owned(),
                     (None, _, _) => "no".to_string(),
                 };
                 table.add_row([
-                    format!("{}\n{}", s.client, s.syslog_name),
-                    visible(&s.subject_cn),
-                    visible(&s.issuer_cn),
+                    format!("{}\n{}", safe(&s.client), safe(&s.syslog_name)),
+                    safe(&s.subject_cn).into_owned(),
+                    safe(&s.issuer_cn).into_owned(),
                     fps.join("\n"),
                     format!(
                         "{}\n{}",
@@ -346,7 +390,8 @@ fn print(rows: &[Row], format: LogFormat, all: bool, offset: UtcOffset) -> anyho
                 .iter()
                 .flat_map(|r| [&r.sighting.cert_fingerprint, &r.sighting.pkey_fingerprint])
                 .flatten()
-                .map(|f| shown(f).chars().count() + "raw key ".len())
+                // comfy-table counts the padding of one space each side.
+                .map(|f| shown(f).chars().count() + "raw key ".len() + 2)
                 .max()
                 .unwrap_or(0);
             if let Some(column) = table.column_mut(3) {
@@ -361,12 +406,6 @@ fn print(rows: &[Row], format: LogFormat, all: bool, offset: UtcOffset) -> anyho
     Ok(())
 }
 
-fn visible(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() { '?' } else { c })
-        .collect()
-}
-
 /// Asks per unknown client whether to add it, then adds the accepted ones in one edit.
 fn approve(rows: &[Row], path: &Path, no_compile: bool, ctx: &Context) -> anyhow::Result<Outcome> {
     let candidates: Vec<&Row> = rows
@@ -376,9 +415,9 @@ fn approve(rows: &[Row], path: &Path, no_compile: bool, ctx: &Context) -> anyhow
     for r in rows.iter().filter(|r| r.unusable.is_some()) {
         tell!(
             "ccert: warning: {} ({}): not offered: {}",
-            r.sighting.client,
-            r.sighting.subject_cn,
-            r.unusable.as_deref().unwrap_or_default()
+            safe(&r.sighting.client),
+            safe(&r.sighting.subject_cn),
+            safe(r.unusable.as_deref().unwrap_or_default())
         );
     }
     if candidates.is_empty() {
@@ -391,11 +430,11 @@ fn approve(rows: &[Row], path: &Path, no_compile: bool, ctx: &Context) -> anyhow
     for r in candidates {
         let s = &r.sighting;
         tell!(
-            "\n{} via {}: subject CN {:?}, issuer {:?}, {} connection(s), {} refused recipient(s)",
-            s.client,
-            s.syslog_name,
-            s.subject_cn,
-            s.issuer_cn,
+            "\n{} via {}: subject CN \"{}\", issuer \"{}\", {} connection(s), {} refused recipient(s)",
+            safe(&s.client),
+            safe(&s.syslog_name),
+            safe(&s.subject_cn),
+            safe(&s.issuer_cn),
             s.connections,
             s.rcpt_rejected
         );
@@ -407,9 +446,14 @@ fn approve(rows: &[Row], path: &Path, no_compile: bool, ctx: &Context) -> anyhow
         if !add {
             continue;
         }
-        let name: String = dialoguer::Input::with_theme(&theme)
-            .with_prompt("Name")
-            .default(s.subject_cn.clone())
+        let mut input = dialoguer::Input::<String>::with_theme(&theme).with_prompt("Name");
+        // The CN is offered as the default only when it shows as it is: the
+        // prompt prints the default raw, and a CN from the log could set the
+        // terminal's title or hide part of itself.
+        if s.subject_cn == safe(&s.subject_cn) {
+            input = input.default(s.subject_cn.clone());
+        }
+        let name: String = input
             .validate_with(|n: &String| {
                 crate::source::check_value(n.as_bytes()).map_err(|e| e.to_string())
             })

@@ -3,6 +3,13 @@
 //! table from its source, then prints (or with --apply writes, atomically and
 //! with a backup) the main.cf and master.cf lines naming it. The old table
 //! stays: the running Postfix reads it until `postfix reload`.
+//!
+//! `--apply` writes master.cf before main.cf, and finds the tables to move
+//! in both (main.cf's settings and every smtpd service's `-o` overrides): a
+//! run killed between the two writes, or a master.cf that still names a
+//! `hash:` table main.cf no longer does, is finished by the next run. The
+//! temp files of killed runs are swept first; comment lines are never
+//! rewritten.
 
 use std::path::{Path, PathBuf};
 
@@ -14,7 +21,7 @@ use crate::maps::MapType;
 use crate::maps::compile::compile;
 use crate::maps::prepare::DuplicatePolicy;
 use crate::postfix::rewrite::{ChangedLine, rename_table};
-use crate::postfix::{PostfixConfig, restrictions};
+use crate::postfix::{PostfixConfig, TableRef, TableType, restrictions};
 
 use super::{Context, Outcome};
 
@@ -22,10 +29,38 @@ use super::{Context, Outcome};
 pub fn run(args: &MigrateArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let to = MapType::from(args.to);
     let cfg = ctx.postfix()?;
-    let old: Vec<_> = ctx
-        .configured_tables()?
+    let mut tables = ctx.configured_tables()?;
+    // A service's own relay_clientcerts (`-o relay_clientcerts=…`), which
+    // main.cf's may no longer match (a run killed between the two writes).
+    for s in cfg.services().iter().filter(|s| s.is_smtpd()) {
+        let value = cfg
+            .effective_for_service(s, "relay_clientcerts")
+            .unwrap_or_default();
+        for item in restrictions::items(&value) {
+            let Ok(expanded) = cfg.expand(&item) else {
+                continue;
+            };
+            let table = crate::postfix::TableRef::parse(&expanded);
+            if table.table_type.is_some()
+                && !tables
+                    .iter()
+                    .any(|c| c.table.table_type == table.table_type && c.table.name == table.name)
+            {
+                tables.push(crate::postfix::ConfiguredTable {
+                    table,
+                    setting: format!("{}: relay_clientcerts", s.id()),
+                });
+            }
+        }
+    }
+    let old: Vec<_> = tables
         .into_iter()
-        .filter(|c| matches!(c.type_name.as_str(), "hash" | "btree"))
+        .filter(|c| {
+            c.table
+                .table_type
+                .as_ref()
+                .is_some_and(TableType::is_berkeley_db)
+        })
         .collect();
     if old.is_empty() {
         say!(
@@ -37,11 +72,11 @@ pub fn run(args: &MigrateArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let files = [cfg.main_cf_path(), cfg.master_cf_path()];
     let mut texts: Vec<Option<String>> = files
         .iter()
-        .map(|f| std::fs::read_to_string(f).ok())
+        .map(|f| crate::fsutil::read_to_string_bounded(f, crate::fsutil::limits::CONFIG_FILE).ok())
         .collect();
     let mut changes: Vec<(usize, ChangedLine)> = Vec::new();
     for table in &old {
-        let source = PathBuf::from(&table.name);
+        let source = PathBuf::from(&table.table.name);
         // Build first: a source that cannot be compiled leaves the configuration alone.
         let _shared = crate::source::locked::lock_shared(&source)?;
         let report = compile(&source, to, DuplicatePolicy::Warn).with_context(|| {
@@ -57,9 +92,9 @@ pub fn run(args: &MigrateArgs, ctx: &Context) -> anyhow::Result<Outcome> {
             report.records,
             source.display()
         );
-        let expanded = format!("{}:{}", table.type_name, table.name);
+        let expanded = table.table.to_string();
         for from in written_names(cfg, &expanded) {
-            let new = format!("{to}:{}", &from[table.type_name.len() + 1..]);
+            let new = format!("{to}:{}", TableRef::parse(&from).name);
             for (i, text) in texts.iter_mut().enumerate() {
                 if let Some(t) = text {
                     let (renamed, changed) = rename_table(t, &from, &new);
@@ -92,7 +127,13 @@ pub fn run(args: &MigrateArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Success);
     }
     let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
-    for (i, file) in files.iter().enumerate() {
+    for file in &files {
+        // Temp files of a killed run (of the files and of their backups).
+        crate::fsutil::remove_stale_temps(file);
+    }
+    // master.cf first: until main.cf is written too, the next run still
+    // sees the old table there and finishes the job.
+    for (i, file) in files.iter().enumerate().rev() {
         if !changes.iter().any(|(j, _)| *j == i) {
             continue;
         }
@@ -104,7 +145,7 @@ pub fn run(args: &MigrateArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     say!(
         "now run `postfix reload`; the old tables ({}) are left in place for the running Postfix, delete them afterwards",
         old.iter()
-            .map(|t| format!("{}:{}", t.type_name, t.name))
+            .map(|t| t.table.to_string())
             .collect::<Vec<_>>()
             .join(", ")
     );
@@ -131,11 +172,11 @@ fn written_names(cfg: &PostfixConfig, expanded: &str) -> Vec<String> {
                 .map(restrictions::items)
                 .unwrap_or_else(|| vec![item.clone()]);
             for candidate in inner {
-                let candidate = candidate.strip_prefix("proxy:").unwrap_or(&candidate);
-                if cfg.expand(candidate).is_ok_and(|e| e == expanded)
-                    && !out.iter().any(|o| o == candidate)
+                // As written, without `proxy:` (kept around the renamed name).
+                let candidate = TableRef::parse(&candidate).to_string();
+                if cfg.expand(&candidate).is_ok_and(|e| e == expanded) && !out.contains(&candidate)
                 {
-                    out.push(candidate.to_string());
+                    out.push(candidate);
                 }
             }
         }
@@ -155,7 +196,8 @@ fn backup_path(file: &Path, stamp: i64) -> PathBuf {
 fn write_with_backup(file: &Path, backup: &Path, text: &str) -> anyhow::Result<()> {
     let perms = Permissions::of_existing(file)
         .with_context(|| format!("{}: cannot read its owner and mode", file.display()))?;
-    let old = std::fs::read(file).with_context(|| format!("{}: cannot read", file.display()))?;
+    let old = crate::fsutil::read_bounded(file, crate::fsutil::limits::CONFIG_FILE)
+        .with_context(|| format!("{}: cannot read", file.display()))?;
     write_atomic(backup, &old, &perms)
         .with_context(|| format!("{}: cannot write the backup", backup.display()))?;
     write_atomic(file, text.as_bytes(), &perms)

@@ -26,6 +26,8 @@ macro_rules! tell {
 }
 
 pub mod add;
+pub mod apply;
+pub mod check;
 pub mod client_config;
 pub mod compile;
 pub mod completions;
@@ -70,6 +72,9 @@ pub enum Outcome {
     /// Exit 1 without an error message: a `query` miss, `doctor` findings,
     /// `list --expiring` hits, or some files of several failing (each already reported).
     Failure,
+    /// Another exit code, where an ecosystem's convention rules (the
+    /// monitoring plugin API's 0–3 for `check`).
+    Exit(u8),
 }
 
 impl Outcome {
@@ -78,15 +83,13 @@ impl Outcome {
         match self {
             Self::Success => ExitCode::SUCCESS,
             Self::Failure => ExitCode::from(1),
+            Self::Exit(code) => ExitCode::from(code),
         }
     }
 }
 
 /// Runs the parsed command line.
 pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
-    crate::cert::set_password_source(Box::new(Passwords::new(
-        cli.pkcs12_password_file.as_deref(),
-    )?));
     let choice = crate::postfix::Choice {
         release: cli.postfix_version,
         flavour: cli.postfix_build,
@@ -94,6 +97,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
     };
     let mut ctx = Context::new(&cli.config_dir, cli.map.clone(), choice);
     ctx.quiet = cli.quiet;
+    ctx.passwords = Passwords::new(cli.pkcs12_password_file.as_deref())?;
     match &cli.command {
         Command::Fingerprint(args) => fingerprint::run(args, &ctx),
         Command::Add(args) => add::run(args, &ctx),
@@ -120,12 +124,15 @@ pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
         Command::Db(args) => db::run(args, &ctx),
         Command::Import(args) => import::run(args, &ctx),
         Command::Sync(args) => sync::run(args, &ctx),
+        Command::Apply(args) => apply::run(args, &ctx),
+        Command::Check(args) => check::run(args, &ctx),
     }
 }
 
 /// PKCS#12 passwords from `--password-file`, else `CCERT_PASSWORD`, else a
 /// prompt when standard input is a terminal.
-struct Passwords {
+#[derive(Debug, Default)]
+pub(crate) struct Passwords {
     from_file: Option<String>,
 }
 
@@ -134,7 +141,11 @@ impl Passwords {
         let from_file = match file {
             None => None,
             Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|e| {
+                let text = crate::fsutil::read_to_string_bounded(
+                    path,
+                    crate::fsutil::limits::PASSWORD_FILE,
+                )
+                .map_err(|e| {
                     anyhow::anyhow!(
                         "{}: cannot read the password file: {}",
                         path.display(),
@@ -384,6 +395,16 @@ pub(crate) fn ask_removal(count: usize) -> Option<dialoguer::Result<bool>> {
             .default(false)
             .interact(),
     )
+}
+
+/// Whether a table the configuration names for `source` is missing (`add`
+/// and `apply` build it even when the source did not change: the entry may
+/// have been added by hand).
+fn missing_table(ctx: &Context, source: &Path) -> anyhow::Result<bool> {
+    Ok(ctx
+        .tables_of_source(source)?
+        .iter()
+        .any(|t| !t.table_path(source).exists()))
 }
 
 /// One wanted entry as the edit commands show it: its key and name, and

@@ -10,13 +10,24 @@ use rustls::pki_types::pem::PemObject as _;
 use crate::cert::DigestAlgorithm;
 use crate::cli::{ProbeArgs, ProbeFormat};
 use crate::probe::{self, Options, Report, Verdict};
+use crate::text::terminal_safe as safe;
 
 use super::{Context, Outcome};
 
 /// Runs `ccert probe`.
 pub fn run(args: &ProbeArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let (host, port) = split_server(&args.server)?;
-    let chain = crate::cert::read_certificates(&args.cert)
+    // Before anything is read or sent: a line break in an argument would
+    // end the command and send the rest as commands of their own.
+    for (option, value) in [
+        ("--helo", &args.helo),
+        ("--from", &args.from),
+        ("--to", &args.to),
+    ] {
+        probe::smtp::one_line(value)
+            .map_err(|e| anyhow::anyhow!("{option} \"{}\": {e}", safe(value)))?;
+    }
+    let chain = crate::cert::read_certificates(&args.cert, &ctx.passwords)
         .with_context(|| format!("reading the certificate {}", args.cert.display()))?;
     if chain.is_empty() {
         bail!(
@@ -24,7 +35,15 @@ pub fn run(args: &ProbeArgs, ctx: &Context) -> anyhow::Result<Outcome> {
             args.cert.display()
         );
     }
-    let key = PrivateKeyDer::from_pem_file(&args.key).map_err(|e| {
+    let key_pem =
+        crate::fsutil::read_bounded(&args.key, crate::fsutil::limits::KEY_FILE).map_err(|e| {
+            anyhow::anyhow!(
+                "{}: cannot read the key: {}",
+                args.key.display(),
+                crate::report::describe_io(&e)
+            )
+        })?;
+    let key = PrivateKeyDer::from_pem_slice(&key_pem).map_err(|e| {
         anyhow::anyhow!(
             "{}: no usable private key ({e}); give the PEM key (PKCS#8, RSA or EC) of {}",
             args.key.display(),
@@ -92,18 +111,27 @@ fn split_server(text: &str) -> anyhow::Result<(String, u16)> {
     Ok((host.to_string(), port))
 }
 
+/// Text from the server (replies, names, the diagnosis quoting them),
+/// escaped line by line, its lines under each other in the value column.
+fn shown(text: &str) -> String {
+    text.split('\n')
+        .map(|line| safe(line).into_owned())
+        .collect::<Vec<_>>()
+        .join("\n               ")
+}
+
 fn print_text(r: &Report, digest_from: &str) {
     let mode = if r.implicit_tls {
         "implicit TLS"
     } else {
         "STARTTLS"
     };
-    say!("server:        {} ({mode})", r.server);
+    say!("server:        {} ({mode})", shown(&r.server));
     if let (Some(v), Some(c)) = (&r.tls_version, &r.cipher) {
         say!("TLS:           {v}, {c}");
     }
     if let Some(s) = &r.server_subject {
-        say!("server cert:   {s}");
+        say!("server cert:   {}", shown(s));
     }
     if let Some(f) = &r.server_fingerprint {
         say!("               {} {f}", r.digest);
@@ -114,7 +142,14 @@ fn print_text(r: &Report, digest_from: &str) {
             match (r.client_cert_requested, r.ca_names.is_empty()) {
                 (false, _) => "not requested by the server".to_string(),
                 (true, true) => "requested (no CA names sent)".to_string(),
-                (true, false) => format!("requested; CA names: {}", r.ca_names.join("; ")),
+                (true, false) => format!(
+                    "requested; CA names: {}",
+                    r.ca_names
+                        .iter()
+                        .map(|n| shown(n))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ),
             }
         );
     }
@@ -132,10 +167,10 @@ fn print_text(r: &Report, digest_from: &str) {
         }
     );
     if let Some(m) = &r.mail_reply {
-        say!("MAIL FROM:     {} {}", m.code, m.text);
+        say!("MAIL FROM:     {} {}", m.code, shown(&m.text));
     }
     if let Some(m) = &r.rcpt_reply {
-        say!("RCPT TO:       {} {}", m.code, m.text);
+        say!("RCPT TO:       {} {}", m.code, shown(&m.text));
     }
     if let Some(m) = &r.rcpt_without_certificate {
         say!("without cert:  {} {}", m.code, m.text);
@@ -144,7 +179,7 @@ fn print_text(r: &Report, digest_from: &str) {
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default();
-    say!("verdict:       {verdict}: {}", r.diagnosis);
+    say!("verdict:       {verdict}: {}", shown(&r.diagnosis));
 }
 
 #[cfg(test)]

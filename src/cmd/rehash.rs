@@ -362,7 +362,9 @@ mod tests {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("fixtures")
             .join(name);
-        crate::cert::read_certificates(&path).unwrap().remove(0)
+        crate::cert::read_certificates(&path, &crate::cert::NoPassword)
+            .unwrap()
+            .remove(0)
     }
 
     /// Sources with continuation lines, CRLF, no final newline, ccert's

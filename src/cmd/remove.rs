@@ -37,7 +37,7 @@ impl Matcher {
 
 /// Runs `ccert remove`.
 pub fn run(args: &RemoveArgs, ctx: &Context) -> anyhow::Result<Outcome> {
-    let (matcher, wanted) = matcher(args)?;
+    let (matcher, wanted) = matcher(args, ctx)?;
     if let Some(map) = ctx.store_map()? {
         let selector = match matcher {
             Matcher::Name(name) => Selector::Name(String::from_utf8_lossy(&name).into_owned()),
@@ -72,8 +72,8 @@ pub fn run(args: &RemoveArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         tell!(
             "  line {}: {} {}",
             r.line,
-            String::from_utf8_lossy(&r.key),
-            String::from_utf8_lossy(&r.value)
+            crate::text::terminal_safe_bytes(&r.key),
+            crate::text::terminal_safe_bytes(&r.value)
         );
     }
     if !args.yes {
@@ -116,7 +116,7 @@ pub fn run(args: &RemoveArgs, ctx: &Context) -> anyhow::Result<Outcome> {
 
 /// Builds the matcher (reading certificates and parsing the fingerprint
 /// before the source is opened) and a description for messages.
-fn matcher(args: &RemoveArgs) -> anyhow::Result<(Matcher, String)> {
+fn matcher(args: &RemoveArgs, ctx: &Context) -> anyhow::Result<(Matcher, String)> {
     if let Some(name) = &args.name {
         return Ok((
             Matcher::Name(name.as_bytes().to_vec()),
@@ -140,7 +140,7 @@ fn matcher(args: &RemoveArgs) -> anyhow::Result<(Matcher, String)> {
     let mut shown = Vec::new();
     for cert_path in &args.certs {
         // The error names the file and says what is wrong.
-        let certs = crate::cert::read_certificates(cert_path)?;
+        let certs = crate::cert::read_certificates(cert_path, &ctx.passwords)?;
         if certs.is_empty() {
             bail!(
                 "{}: no certificate found; give a PEM or DER certificate file",

@@ -149,7 +149,7 @@ fn table_type(cfg: &PostfixConfig) -> String {
         .map(|k| k.trim().to_string())
         .filter(|k| !k.is_empty())
         .unwrap_or_else(|| "hash".into());
-    let off_bdb = matches!(kind.as_str(), "hash" | "btree")
+    let off_bdb = crate::postfix::TableType::from_name(&kind).is_berkeley_db()
         && (cfg.bdb_deprecated() || crate::postfix::redirect::migration_level(cfg).is_some());
     if cfg.supports_type(&kind) && !off_bdb {
         return kind;

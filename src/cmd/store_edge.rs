@@ -16,10 +16,10 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::cert::name::terminal_safe;
 use crate::cert::{Certificate, DigestAlgorithm, Fingerprint};
 use crate::cli::{DumpArgs, ListArgs, ListFormat, QueryArgs, RehashArgs};
 use crate::fleet::{self, ListStore, NewEntry, Selector};
+use crate::text::terminal_safe;
 
 use super::{Outcome, Shown, finish_output, table_layout};
 
@@ -95,7 +95,11 @@ pub(crate) fn remove(
             if matching.len() == 1 { "es" } else { "" },
         );
         for e in matching {
-            tell!("  {} {}", e.fingerprint, e.name);
+            tell!(
+                "  {} {}",
+                terminal_safe(&e.fingerprint),
+                terminal_safe(&e.name)
+            );
         }
         if yes {
             return true;
@@ -194,7 +198,7 @@ pub(crate) fn list(args: &ListArgs, map: &str) -> anyhow::Result<Outcome> {
                     } else {
                         table_layout::shorten(&e.fingerprint)
                     },
-                    terminal_safe(&e.name).into_owned(),
+                    table_layout::cell(e.name.as_bytes()),
                     match (e.digest, e.pubkey) {
                         (Some(d), Some(true)) => format!("{d} (pubkey)"),
                         (Some(d), _) => d.to_string(),

@@ -14,8 +14,8 @@ use anyhow::{Context as _, bail};
 use crate::cli::SyncArgs;
 use crate::fleet::pgsql::PgsqlStore;
 use crate::fleet::{ListStore, StoredEntry};
-use crate::maps::MapName;
 use crate::maps::prepare::DuplicatePolicy;
+use crate::postfix::TableRef;
 use crate::source::SourceFile;
 use crate::source::annotation::Annotation;
 use crate::source::locked::LockedSource;
@@ -29,15 +29,15 @@ pub fn run(args: &SyncArgs, _ctx: &Context) -> anyhow::Result<Outcome> {
     let Some(cf) = crate::fleet::store_config(&args.from) else {
         bail!("--from {}: name the database list as pgsql:CF", args.from);
     };
-    let to = MapName::parse(&args.to)?;
-    let Some(map_type) = to.map_type else {
+    let to = TableRef::parse(&args.to);
+    let Some(map_type) = to.ccert_type()? else {
         bail!(
             "--to {}: give the table type, e.g. --to cdb:{} (or lmdb:)",
             args.to,
-            to.path.display()
+            to.name
         );
     };
-    let file = &to.path;
+    let file = &std::path::PathBuf::from(&to.name);
     // Connect before touching FILE: with the database down nothing is created.
     let mut store = PgsqlStore::open(&cf)?;
     let (id, generation) = store.generation()?;
@@ -125,6 +125,7 @@ fn source_text(header: &str, entries: &[StoredEntry]) -> String {
             subject: e.subject.clone(),
             // A row without a certificate was added by fingerprint.
             by_fingerprint: e.certificate.is_none(),
+            name: None,
         };
         out.push_str(&note.to_line());
         out.push('\n');

@@ -30,6 +30,38 @@ pub(crate) fn shorten(key: &str) -> String {
     format!("{}…{}", &key[..SHORT_HEAD], &key[key.len() - SHORT_TAIL..])
 }
 
+/// The most bytes of a key or name a table cell shows: a logical line
+/// may be 1 MiB long, and laying out (wrapping) a cell costs time and
+/// memory that grow faster than its length; `--format plain` and `json`
+/// print everything.
+pub(crate) const MAX_CELL: usize = 160;
+
+/// The first [`MAX_CELL`] bytes of `text` (cut on a UTF-8 character
+/// boundary when it is UTF-8) and how many bytes were left out. Cheap on
+/// any length: nothing past the cut is looked at.
+pub(crate) fn clip(text: &[u8]) -> (&[u8], usize) {
+    if text.len() <= MAX_CELL {
+        return (text, 0);
+    }
+    let mut cut = MAX_CELL;
+    // Back off over UTF-8 continuation bytes (at most three).
+    while cut > MAX_CELL - 4 && text[cut] & 0xc0 == 0x80 {
+        cut -= 1;
+    }
+    (&text[..cut], text.len() - cut)
+}
+
+/// Text for a table cell: at most [`MAX_CELL`] bytes of `text` (then
+/// how many more there are), control and bidi characters escaped.
+pub(crate) fn cell(text: &[u8]) -> String {
+    let (head, left_out) = clip(text);
+    let mut cell = crate::cert::name::terminal_safe(&String::from_utf8_lossy(head)).into_owned();
+    if left_out > 0 {
+        cell.push_str(&format!("… (+{left_out} bytes; --format plain shows all)"));
+    }
+    cell
+}
+
 /// Fingerprints longer than this (in bytes, all ASCII) are shortened.
 pub(crate) const SHORTEN_FROM: usize = 24;
 /// A shortened fingerprint's first and last bytes.

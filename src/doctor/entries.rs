@@ -62,7 +62,7 @@ impl Doctor {
                 .fix(format!("check the permissions of {}", path.display()))
         };
         let open = || {
-            std::fs::File::open(path)
+            crate::fsutil::open_regular(path)
                 .map(|f| RecordReader::new(BufReader::with_capacity(1 << 16, f)).with_comments())
         };
         let mut records = 0usize;

@@ -9,6 +9,7 @@
 //! * [`logging`]: whether smtpd logs the client fingerprints `ccert log` reads.
 //! * [`pgsql`]: the checks for `pgsql:` tables (the `.cf` file, the database).
 
+mod access;
 mod entries;
 mod logging;
 pub mod pgsql;
@@ -375,5 +376,6 @@ impl Doctor {
         for source in sources {
             self.check_source(cfg, &source, &algorithms);
         }
+        self.check_access_values(cfg);
     }
 }

@@ -294,12 +294,5 @@ fn check_query(
 
 /// The uid and gid of the `postfix` user, if there is one.
 fn postfix_ids() -> Option<(u32, u32)> {
-    let name = std::ffi::CString::new("postfix").ok()?;
-    // SAFETY: getpwnam takes a NUL-terminated name; the result is read at once.
-    let pw = unsafe { libc::getpwnam(name.as_ptr()) };
-    if pw.is_null() {
-        return None;
-    }
-    // SAFETY: a non-null result of getpwnam points to a valid passwd record.
-    Some(unsafe { ((*pw).pw_uid, (*pw).pw_gid) })
+    crate::sys::user_ids("postfix")
 }

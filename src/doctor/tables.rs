@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::postfix::restrictions::{self, PERMIT_CERTS};
-use crate::postfix::{PostfixConfig, redirect};
+use crate::postfix::{PostfixConfig, TableType, redirect};
 
 use super::{Doctor, Finding};
 
@@ -48,9 +48,14 @@ impl Doctor {
         for table in tables {
             let line = cfg.main_cf_line(&table.setting);
             let setting = &table.setting;
-            let name = table.name.as_str();
-            let mut kind = table.type_name.clone();
-            if matches!(kind.as_str(), "hash" | "btree") {
+            let name = table.table.name.as_str();
+            let written = table
+                .table
+                .table_type
+                .clone()
+                .unwrap_or(TableType::Other(String::new()));
+            let mut kind = written.name().to_string();
+            if written.is_berkeley_db() {
                 match redirect::redirect(cfg, &kind, name) {
                     Ok(Some(r)) => {
                         self.add(
@@ -107,13 +112,7 @@ impl Doctor {
                 continue;
             }
             let source = PathBuf::from(name);
-            let suffix = match kind {
-                "hash" | "btree" => Some(".db"),
-                "lmdb" => Some(".lmdb"),
-                "cdb" => Some(".cdb"),
-                "dbm" | "sdbm" => Some(".pag"),
-                _ => None,
-            };
+            let suffix = TableType::from_name(kind).file_suffix();
             match (kind, suffix) {
                 (_, Some(suffix)) => {
                     let mut t = source.clone().into_os_string();

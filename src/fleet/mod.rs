@@ -90,6 +90,15 @@ impl StoredEntry {
     }
 }
 
+/// What [`ListStore::apply`] did (or would do).
+#[derive(Debug, Clone, Default)]
+pub struct ApplyReport {
+    /// One outcome per wanted entry.
+    pub outcomes: Vec<Outcome>,
+    /// The rows removed, by fingerprint.
+    pub removed: Vec<StoredEntry>,
+}
+
 /// Which entries to remove.
 #[derive(Debug, Clone)]
 pub enum Selector {
@@ -149,6 +158,13 @@ pub trait ListStore {
     /// changes.
     fn add(&mut self, entries: &[NewEntry], replace: bool) -> Result<Vec<Outcome>, StoreError>;
 
+    /// Makes the list hold exactly `entries` (`ccert apply`), in one
+    /// transaction: missing ones added, others renamed (the rule of
+    /// [`Self::add`] with replacing), rows no entry names removed. Every row
+    /// of a database list is ccert's. With `check` the transaction is rolled
+    /// back: the report says what would change.
+    fn apply(&mut self, entries: &[NewEntry], check: bool) -> Result<ApplyReport, StoreError>;
+
     /// Removes the selected entries in one transaction, after `confirm`
     /// approved the list (returning `false` changes nothing). Returns what
     /// was removed; an empty selection is an error.
@@ -196,8 +212,7 @@ pub trait ListStore {
 /// Recognises a map name that is a store, not a file: `pgsql:/path.cf`,
 /// also behind `proxy:`. Returns the configuration file.
 pub fn store_config(map: &str) -> Option<PathBuf> {
-    let inner = map.strip_prefix("proxy:").unwrap_or(map);
-    inner.strip_prefix("pgsql:").map(PathBuf::from)
+    crate::postfix::TableRef::parse(map).pgsql_cf()
 }
 
 /// Opens the store named `map` (see [`store_config`]).
@@ -225,7 +240,7 @@ pub fn synced_from(path: &Path) -> Option<String> {
         return None;
     }
     let mut head = Vec::new();
-    std::fs::File::open(path)
+    crate::fsutil::open_regular(path)
         .ok()?
         .take(4096)
         .read_to_end(&mut head)
@@ -241,19 +256,8 @@ pub fn who() -> String {
     let user = std::env::var("SUDO_USER")
         .or_else(|_| std::env::var("USER"))
         .or_else(|_| std::env::var("LOGNAME"))
-        .unwrap_or_else(|_| {
-            // SAFETY: geteuid has no preconditions.
-            format!("uid{}", unsafe { libc::geteuid() })
-        });
-    let mut buf = [0u8; 256];
-    // SAFETY: buf is writable for its length; gethostname NUL-terminates within it or truncates.
-    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len() - 1) };
-    let host = if rc == 0 {
-        let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
-        String::from_utf8_lossy(&buf[..end]).into_owned()
-    } else {
-        "unknown".to_string()
-    };
+        .unwrap_or_else(|_| format!("uid{}", crate::sys::euid()));
+    let host = crate::sys::hostname().unwrap_or_else(|| "unknown".to_string());
     format!("{user}@{host}")
 }
 
@@ -272,6 +276,9 @@ mod tests {
             Path::new("/test.cf")
         }
         fn add(&mut self, _: &[NewEntry], _: bool) -> Result<Vec<Outcome>, StoreError> {
+            unreachable!("not used by these tests")
+        }
+        fn apply(&mut self, _: &[NewEntry], _: bool) -> Result<ApplyReport, StoreError> {
             unreachable!("not used by these tests")
         }
         fn remove(

@@ -46,9 +46,24 @@ struct RowKey {
     pkey_fp: Option<String>,
 }
 
+/// The most rows (distinct client and credential pairs) kept. Client
+/// certificates are for a site's own workstations: hundreds, not tens of
+/// thousands. A log made to hold more (each row up to a whole line) would
+/// otherwise grow without bound; the rest are counted in
+/// [`Collector::dropped`].
+pub const MAX_ROWS: usize = 10_000;
+
+/// The most open sessions remembered for attributing refusals. A session
+/// ends with its `disconnect` line; a log without them (cut, or made up)
+/// would grow the map for ever, so a full map is emptied, and refusals of
+/// the sessions forgotten then are not counted.
+pub const MAX_SESSIONS: usize = 10_000;
+
 /// Collects lines in log order.
 #[derive(Debug, Default)]
 pub struct Collector {
+    /// Sightings not kept because [`MAX_ROWS`] were already kept.
+    dropped: u64,
     rows: Vec<Sighting>,
     index: HashMap<RowKey, usize>,
     /// The row of the last credential seen per (syslog name, pid, client
@@ -104,6 +119,10 @@ impl Collector {
             cert_fp: cert_fp.map(str::to_string),
             pkey_fp: pkey_fp.map(str::to_string),
         };
+        if !self.index.contains_key(&key) && self.rows.len() >= MAX_ROWS {
+            self.dropped += 1;
+            return;
+        }
         let row = *self.index.entry(key).or_insert_with(|| {
             self.rows.push(Sighting {
                 client: client_of(peer),
@@ -126,10 +145,19 @@ impl Collector {
             s.first_seen = Some(s.first_seen.map_or(t, |f| f.min(t)));
             s.last_seen = Some(s.last_seen.map_or(t, |l| l.max(t)));
         }
+        if self.sessions.len() >= MAX_SESSIONS {
+            self.sessions.clear();
+        }
         self.sessions.insert(
             (env.syslog_name.to_string(), env.pid, session_of(peer)),
             row,
         );
+    }
+
+    /// Connections not counted because [`MAX_ROWS`] distinct rows were
+    /// already kept.
+    pub fn dropped(&self) -> u64 {
+        self.dropped
     }
 
     /// The rows, in order of first appearance.

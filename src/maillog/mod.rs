@@ -19,33 +19,87 @@ use crate::cert::{DigestAlgorithm, Fingerprint};
 use crate::postfix::{ConfigError, PostfixConfig};
 
 pub use collect::{Collector, Sighting};
+pub use sources::NotRegular;
+
+/// The longest log line read, in bytes (without its line end). smtpd's
+/// certificate and refusal lines are far shorter (Postfix's TLS code sizes
+/// peer names by `CCERT_BUFSIZ`, 256 bytes; a fingerprint is 191 characters); rsyslog's default
+/// message size is 8 KiB. Longer lines are skipped and counted, as Postfix's
+/// `line_length_limit` bounds what it stores of a line, so a log of one
+/// endless line (a gzip of zeros, /dev/zero on standard input) is read in
+/// this much memory whatever its size.
+pub const MAX_LINE: usize = 8 * 1024;
+
+/// What reading skipped.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ReadStats {
+    /// Lines longer than [`MAX_LINE`], skipped unread.
+    pub long_lines: u64,
+}
 
 /// Reads every line of `input` into `collector`, skipping lines before
-/// `since`. Lines that are not valid UTF-8 are read lossily (a CN may hold anything).
+/// `since` and lines longer than [`MAX_LINE`] (counted in the result).
+/// Lines that are not valid UTF-8 are read lossily (a CN may hold anything).
 pub fn read_into(
     input: &mut dyn BufRead,
     collector: &mut Collector,
     since: Option<OffsetDateTime>,
     now: OffsetDateTime,
     offset: UtcOffset,
-) -> std::io::Result<()> {
-    let mut buf = Vec::new();
-    loop {
-        buf.clear();
-        if input.read_until(b'\n', &mut buf)? == 0 {
-            return Ok(());
-        }
-        let text = String::from_utf8_lossy(&buf);
+) -> std::io::Result<ReadStats> {
+    let mut stats = ReadStats::default();
+    let mut take = |line: &[u8]| {
+        let text = String::from_utf8_lossy(line);
         let Some(line) = parse::parse_line(&text) else {
-            continue;
+            return;
         };
         let at = line.envelope.stamp.resolve(now, offset);
         if let (Some(since), Some(at)) = (since, at)
             && at < since
         {
-            continue;
+            return;
         }
         collector.push(&line, at);
+    };
+    let mut line: Vec<u8> = Vec::with_capacity(1024);
+    // Past MAX_LINE the rest of the line is consumed without being kept.
+    let mut skipping = false;
+    loop {
+        let chunk = match input.fill_buf() {
+            Ok(chunk) => chunk,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if chunk.is_empty() {
+            // The last line may lack its line end.
+            if skipping {
+                stats.long_lines += 1;
+            } else if !line.is_empty() {
+                take(&line);
+            }
+            return Ok(stats);
+        }
+        let end = memchr::memchr(b'\n', chunk);
+        let piece = &chunk[..end.unwrap_or(chunk.len())];
+        if !skipping {
+            if line.len() + piece.len() > MAX_LINE {
+                skipping = true;
+                line.clear();
+            } else {
+                line.extend_from_slice(piece);
+            }
+        }
+        let used = end.map_or(chunk.len(), |i| i + 1);
+        input.consume(used);
+        if end.is_some() {
+            if skipping {
+                stats.long_lines += 1;
+                skipping = false;
+            } else {
+                take(&line);
+            }
+            line.clear();
+        }
     }
 }
 
@@ -116,4 +170,42 @@ pub fn fingerprint_in(text: &str, digest: DigestAlgorithm) -> Result<Fingerprint
         ));
     }
     Ok(fp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CERT: &str = "Nov 25 19:05:58 mx postfix/smtpd[8240]: c[192.0.2.1]: subject_CN=ws, issuer=ws, fingerprint=B3:6D, pkey_fingerprint=9A:EA";
+
+    fn read(input: &[u8]) -> (ReadStats, usize) {
+        let mut collector = Collector::default();
+        let now = OffsetDateTime::UNIX_EPOCH + time::Duration::days(20_000);
+        // A small buffer: lines cross many reads.
+        let mut reader = std::io::BufReader::with_capacity(7, input);
+        let stats = read_into(&mut reader, &mut collector, None, now, UtcOffset::UTC).unwrap();
+        (stats, collector.finish().len())
+    }
+
+    /// Lines over MAX_LINE are skipped and counted, whatever their length
+    /// and wherever they end; the lines around them are read.
+    #[test]
+    fn long_lines_are_skipped_and_counted() {
+        let mut input = Vec::new();
+        input.extend(std::iter::repeat_n(0u8, 3 * MAX_LINE));
+        input.push(b'\n');
+        input.extend_from_slice(CERT.as_bytes());
+        input.extend_from_slice(b"\r\n");
+        input.extend(std::iter::repeat_n(b'x', MAX_LINE + 1));
+        input.push(b'\n');
+        // Exactly MAX_LINE: kept (and not a log line).
+        input.extend(std::iter::repeat_n(b'y', MAX_LINE));
+        input.push(b'\n');
+        // The last line, without its line end, over the limit.
+        input.extend(std::iter::repeat_n(0u8, MAX_LINE * 2));
+        assert_eq!(read(&input), (ReadStats { long_lines: 3 }, 1));
+        // A last line without its line end is read.
+        assert_eq!(read(CERT.as_bytes()), (ReadStats::default(), 1));
+        assert_eq!(read(b""), (ReadStats::default(), 0));
+    }
 }

@@ -1,6 +1,5 @@
 //! Which log files to read, and reading them (plain or gzip-compressed).
 
-use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
@@ -48,24 +47,65 @@ pub fn with_rotated(base: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// A log file named on the command line (or found beside the log) that is
+/// not a regular file: a FIFO would wait for a writer for ever, a device
+/// such as /dev/zero never ends. Standard input (`-`) is the way to read
+/// those on purpose.
+#[derive(Debug, thiserror::Error)]
+// Without the path: the caller's context ("reading PATH") names it.
+#[error("is a {kind}, not a regular file; to read a pipe, pipe it into `ccert log -`")]
+pub struct NotRegular {
+    /// The file.
+    pub path: PathBuf,
+    /// What it is instead (`FIFO`, `character device`, …).
+    pub kind: &'static str,
+}
+
+/// The read buffer: large enough that skipping an endless line costs a
+/// few system calls per megabyte.
+const BUFFER: usize = 64 * 1024;
+
 /// Opens a log file for line reading, decompressing `.gz` files (and any
-/// file that starts with the gzip magic, as rotated logs sometimes lose their suffix).
+/// file that starts with the gzip magic, as rotated logs sometimes lose their
+/// suffix). Anything but a regular file is refused, checked on the opened
+/// file itself (opened without waiting, so a FIFO cannot block the open).
 pub fn open(path: &Path) -> std::io::Result<Box<dyn BufRead>> {
-    let mut file = File::open(path)?;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            NotRegular {
+                path: path.to_path_buf(),
+                kind: crate::fsutil::file_kind(&meta.file_type()),
+            },
+        ));
+    }
+    reader(file)
+}
+
+/// Line reading of a log's bytes, decompressed when they start with the
+/// gzip magic: what [`open`] reads a file with, and the fuzzers bytes in memory.
+pub fn reader(mut input: impl Read + 'static) -> std::io::Result<Box<dyn BufRead>> {
     let mut magic = [0u8; 2];
-    let n = read_up_to(&mut file, &mut magic)?;
+    let n = read_up_to(&mut input, &mut magic)?;
     let head = std::io::Cursor::new(magic[..n].to_vec());
-    let whole = head.chain(file);
+    let whole = head.chain(input);
     if n == 2 && magic == [0x1f, 0x8b] {
-        Ok(Box::new(BufReader::new(flate2::read::MultiGzDecoder::new(
-            whole,
-        ))))
+        Ok(Box::new(BufReader::with_capacity(
+            BUFFER,
+            flate2::read::MultiGzDecoder::new(whole),
+        )))
     } else {
-        Ok(Box::new(BufReader::new(whole)))
+        Ok(Box::new(BufReader::with_capacity(BUFFER, whole)))
     }
 }
 
-fn read_up_to(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
+fn read_up_to(file: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut filled = 0;
     while filled < buf.len() {
         match file.read(&mut buf[filled..])? {

@@ -130,7 +130,9 @@ fn read_source<T>(
     if !meta.is_file() {
         return Err(MapError::NotRegular {
             path: source.to_path_buf(),
-            kind: crate::fsutil::file_kind(&meta.file_type()),
+            not: crate::fsutil::NotRegular {
+                kind: crate::fsutil::file_kind(&meta.file_type()),
+            },
         });
     }
     let file = Counting {
@@ -174,7 +176,9 @@ pub fn check_source(source: &Path) -> Result<(), MapError> {
     } else {
         Err(MapError::NotRegular {
             path: source.to_path_buf(),
-            kind: crate::fsutil::file_kind(&meta.file_type()),
+            not: crate::fsutil::NotRegular {
+                kind: crate::fsutil::file_kind(&meta.file_type()),
+            },
         })
     }
 }

@@ -20,8 +20,13 @@ pub struct Mapped {
 impl Mapped {
     /// Maps the first `len` bytes of `file` (`len` > 0, at most its size).
     pub fn new(file: &File, len: usize) -> io::Result<Self> {
-        // SAFETY: a fresh private mapping of a descriptor we own; the kernel
-        // checks the arguments, and the result is checked for MAP_FAILED.
+        // SAFETY: a fresh read-only mapping (PROT_READ) of a descriptor we
+        // own; the kernel checks the arguments, and the result is checked for
+        // MAP_FAILED. It is MAP_SHARED, as tinycdb and LMDB map their tables:
+        // nothing is ever written through it, so a private mapping would read
+        // the same page-cache pages; either kind would see a change made to
+        // the file in place, which is why tables are only replaced by rename
+        // (see the module doc) and reads are bounded by the mapped length.
         let ptr = unsafe {
             libc::mmap(
                 std::ptr::null_mut(),

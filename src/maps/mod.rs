@@ -28,7 +28,7 @@ use std::str::FromStr;
 pub enum MapError {
     /// An I/O error on a table file (said in words, without the OS error
     /// number: "no space left on the device", not "os error 28").
-    #[error("{path}: {}", crate::fsutil::describe(source))]
+    #[error("{path}: {}", crate::report::describe_io(source))]
     Io {
         /// The file.
         path: PathBuf,
@@ -55,12 +55,12 @@ pub enum MapError {
     },
     /// The source is not a regular file (a FIFO, device, directory …);
     /// refused before anything is read or created.
-    #[error("{path}: is a {kind}, not a regular file; a map source must be a regular file")]
+    #[error("{path}: {not}; a map source must be a regular file")]
     NotRegular {
         /// The source.
         path: PathBuf,
         /// What it is instead.
-        kind: &'static str,
+        not: crate::fsutil::NotRegular,
     },
     /// A backend-specific failure (LMDB, SQLite) with its message.
     #[error("{path}: {message}")]
@@ -186,49 +186,6 @@ impl FromStr for MapType {
     }
 }
 
-/// A map named on the command line: `[type:]path`, as postmap takes it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MapName {
-    /// The type, when the name had a `type:` prefix.
-    pub map_type: Option<MapType>,
-    /// The path after the prefix.
-    pub path: PathBuf,
-}
-
-impl MapName {
-    /// Splits `type:path`. A prefix is only taken when it is made of letters
-    /// (so `./a:b` stays a path); an unknown type is an error.
-    pub fn parse(text: &str) -> Result<Self, UnknownMapType> {
-        if let Some((prefix, rest)) = text.split_once(':')
-            && !prefix.is_empty()
-            && prefix.bytes().all(|b| b.is_ascii_alphanumeric())
-        {
-            return Ok(Self {
-                map_type: Some(prefix.parse()?),
-                path: PathBuf::from(rest),
-            });
-        }
-        Ok(Self {
-            map_type: None,
-            path: PathBuf::from(text),
-        })
-    }
-}
-
-/// The tables ccert can build named in a Postfix table list such as the
-/// value of `relay_clientcerts` (`hash:/etc/postfix/clientcerts,
-/// proxy:lmdb:/x`): separators are commas and whitespace, a `proxy:` wrapper
-/// (proxymap) is looked through, and names of other types are skipped.
-pub fn tables_in_list(value: &str) -> Vec<MapName> {
-    value
-        .split([',', ' ', '\t', '\n'])
-        .filter(|s| !s.is_empty())
-        .map(|item| item.strip_prefix("proxy:").unwrap_or(item))
-        .filter_map(|item| MapName::parse(item).ok())
-        .filter(|name| name.map_type.is_some())
-        .collect()
-}
-
 /// The source file of the table Postfix's configuration names `type:path`:
 /// the one rule for "which source does this table come from".
 ///
@@ -243,17 +200,6 @@ pub fn source_of(type_name: &str, path: &Path) -> Option<PathBuf> {
     }
     let cf = path.to_str()?;
     cf.strip_suffix(".sqlite.cf").map(PathBuf::from)
-}
-
-/// The type a Postfix table list (such as the value of `relay_clientcerts`)
-/// uses for tables built from `source`, if it names one.
-pub fn configured_type(list: &str, source: &Path) -> Option<MapType> {
-    tables_in_list(list).into_iter().find_map(|configured| {
-        let t = configured.map_type?;
-        source_of(t.name(), &configured.path)
-            .is_some_and(|s| same_file(&s, source))
-            .then_some(t)
-    })
 }
 
 /// Whether two paths name the same file (resolved when both exist, else
@@ -360,11 +306,8 @@ mod tests {
 
     #[test]
     fn parses_map_names() {
-        let n = MapName::parse("hash:/etc/postfix/clientcerts").unwrap();
-        assert_eq!(n.map_type, Some(MapType::Hash));
-        assert_eq!(n.path, PathBuf::from("/etc/postfix/clientcerts"));
-        assert_eq!(MapName::parse("/etc/x").unwrap().map_type, None);
-        assert!(MapName::parse("btreex:/x").is_err());
+        assert_eq!("hash".parse::<MapType>().unwrap(), MapType::Hash);
+        assert!("btreex".parse::<MapType>().is_err());
         assert_eq!(
             MapType::Sqlite.postfix_name(Path::new("/e/c")),
             "sqlite:/e/c.sqlite.cf"

@@ -278,7 +278,8 @@ fn write_cf(source: &Path, db: &Path, perms: &Permissions) -> Result<(), MapErro
     if std::fs::symlink_metadata(&cf).is_ok_and(|m| m.file_type().is_symlink()) {
         return Ok(());
     }
-    let perms = match std::fs::read_to_string(&cf) {
+    let perms = match crate::fsutil::read_to_string_bounded(&cf, crate::fsutil::limits::CONFIG_FILE)
+    {
         Ok(old) if old == wanted => return Ok(()),
         Ok(old) if !old.starts_with(CF_MARKER) => return Ok(()),
         Ok(_) => Permissions::of_existing(&cf).map_err(|e| io_err(&cf, e))?,
@@ -375,7 +376,7 @@ impl Table for SqliteTable {
 /// instead of failing.
 fn check_size(path: &Path) -> Result<(), MapError> {
     use std::io::Read;
-    let mut file = std::fs::File::open(path).map_err(|e| io_err(path, e))?;
+    let mut file = crate::fsutil::open_regular(path).map_err(|e| io_err(path, e))?;
     let len = file.metadata().map_err(|e| io_err(path, e))?.len();
     let mut header = [0u8; 100];
     if len < 100 || file.read_exact(&mut header).is_err() {

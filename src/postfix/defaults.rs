@@ -78,22 +78,9 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     ("multi_instance_name", ""),
 ];
 
-/// The default text of `name`, if ccert knows it (not for computed ones).
-pub fn default_text(name: &str) -> Option<&'static str> {
-    DEFAULTS.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
-}
-
 /// The machine's host name (`gethostname`), as Postfix's `get_hostname`.
 fn host_name() -> String {
-    let mut buf = [0u8; 256];
-    // SAFETY: the buffer is valid for its length; gethostname NUL-terminates
-    // or truncates within it, and we stop at the first NUL.
-    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
-    if rc != 0 {
-        return "localhost".to_string();
-    }
-    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
-    String::from_utf8_lossy(&buf[..end]).into_owned()
+    crate::sys::hostname().unwrap_or_else(|| "localhost".to_string())
 }
 
 /// Defaults that depend on the machine or on other settings, as

@@ -7,6 +7,8 @@
 //! * [`defaults`]: Postfix 3.7's built-in defaults of the parameters ccert reads.
 //! * [`release`]: the built-in defaults of other releases and builds.
 //! * [`postconf`]: asking the installed Postfix (`postconf -d/-x/-P/-m`).
+//! * [`table_ref`]: a `type:name` table reference, read once as `dict_open` reads it,
+//!   and the table Postfix opens for it.
 //! * [`redirect`]: the table Postfix really opens (3.11's Berkeley DB migration).
 //! * [`restrictions`]: smtpd restriction lists and where `permit_tls_clientcerts` belongs.
 //!
@@ -24,6 +26,7 @@ pub mod redirect;
 pub mod release;
 pub mod restrictions;
 pub mod rewrite;
+pub mod table_ref;
 mod tokens;
 
 use std::collections::HashMap;
@@ -31,6 +34,7 @@ use std::path::{Path, PathBuf};
 
 use crate::cert::DigestAlgorithm;
 pub use release::{Flavour, Release};
+pub use table_ref::{OpenTableError, OpenedTable, TableRef, TableType};
 
 pub use expand::ExpandError;
 pub use main_cf::{LineWarning, MainCf, Param};
@@ -89,10 +93,8 @@ pub enum ConfigError {
 /// A table a Postfix setting names: `relay_clientcerts` or a `check_ccert_access`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfiguredTable {
-    /// The type as written in the configuration (`hash`, `btree`, `lmdb` …).
-    pub type_name: String,
-    /// The name after the type (a path for file-based types).
-    pub name: String,
+    /// The table as written (`proxy:` peeled; see [`TableRef`]).
+    pub table: TableRef,
     /// Where it is named (`relay_clientcerts`, `submission/inet: smtpd_relay_restrictions`).
     pub setting: String,
 }
@@ -157,7 +159,7 @@ pub struct PostfixConfig {
 }
 
 fn read_optional(path: &Path) -> Result<Option<String>, ConfigError> {
-    match std::fs::read(path) {
+    match crate::fsutil::read_bounded(path, crate::fsutil::limits::CONFIG_FILE) {
         Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(source) => Err(ConfigError::Io {
@@ -626,15 +628,10 @@ impl PostfixConfig {
     pub fn configured_tables(&self) -> Vec<ConfiguredTable> {
         let mut out: Vec<ConfiguredTable> = Vec::new();
         let mut push = |item: &str, setting: String| {
-            let item = item.strip_prefix("proxy:").unwrap_or(item);
-            if let Some((t, n)) = item.split_once(':')
-                && !out.iter().any(|c| c.type_name == t && c.name == n)
-            {
-                out.push(ConfiguredTable {
-                    type_name: t.to_string(),
-                    name: n.to_string(),
-                    setting,
-                });
+            let mut table = TableRef::parse(item);
+            table.proxy = false;
+            if table.table_type.is_some() && !out.iter().any(|c| c.table == table) {
+                out.push(ConfiguredTable { table, setting });
             }
         };
         for item in restrictions::items(&self.get("relay_clientcerts").unwrap_or_default()) {

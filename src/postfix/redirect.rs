@@ -72,7 +72,7 @@ pub fn redirect(
     map_type: &str,
     name: &str,
 ) -> Result<Option<Redirect>, UnreadableMapping> {
-    if !matches!(map_type, "hash" | "btree") {
+    if !super::TableType::from_name(map_type).is_berkeley_db() {
         return Ok(None);
     }
     let Some(level) = migration_level(cfg) else {

@@ -13,13 +13,20 @@ pub struct ChangedLine {
 }
 
 /// Replaces every `from` table name (`hash:/etc/postfix/x`, also inside
-/// `proxy:`) that ends at a separator (end, `,`, whitespace, `}`) by `to`.
-/// Returns the new text and the changed lines.
+/// `proxy:`) that ends at a separator (end, `,`, whitespace, `}`) by `to`,
+/// except in comment lines (first non-blank character `#`, which Postfix
+/// ignores in main.cf and master.cf alike): they stay as the admin wrote
+/// them. Returns the new text and the changed lines.
 pub fn rename_table(text: &str, from: &str, to: &str) -> (String, Vec<ChangedLine>) {
     let mut out = String::with_capacity(text.len());
     let mut changed = Vec::new();
     for (index, line) in text.split_inclusive('\n').enumerate() {
-        let new = rename_in_line(line, from, to);
+        let comment = line.trim_start().starts_with('#');
+        let new = if comment {
+            line.to_string()
+        } else {
+            rename_in_line(line, from, to)
+        };
         if new != line {
             changed.push(ChangedLine {
                 line: index + 1,
@@ -65,9 +72,9 @@ mod tests {
         assert_eq!(
             new,
             "relay_clientcerts = lmdb:/etc/postfix/cc, proxy:lmdb:/etc/postfix/cc\n\
-             x = hash:/etc/postfix/cc2 lmdb:/etc/postfix/cc}\n# lmdb:/etc/postfix/cc\n"
+             x = hash:/etc/postfix/cc2 lmdb:/etc/postfix/cc}\n# hash:/etc/postfix/cc\n"
         );
-        assert_eq!(changed.len(), 3);
+        assert_eq!(changed.len(), 2);
         assert_eq!(changed[1].line, 2);
     }
 }

@@ -8,14 +8,14 @@
 pub mod smtp;
 pub mod tls;
 
-use std::net::{TcpStream, ToSocketAddrs};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
 use crate::cert::{Certificate, DigestAlgorithm};
-use smtp::{Reply, SmtpError, command, read_reply};
+use smtp::{Deadline, Reply, SmtpError, command, read_reply};
 
 /// What to probe and with which identity.
 #[derive(Debug)]
@@ -40,7 +40,8 @@ pub struct Options {
     pub from: String,
     /// Recipient outside the server's domains.
     pub to: String,
-    /// Per-step timeout.
+    /// How long the whole dialogue may take: resolving, connecting, the TLS
+    /// handshake and every reply together.
     pub timeout: Duration,
 }
 
@@ -66,6 +67,12 @@ pub enum Verdict {
     TlsRefused,
     /// Something else stopped the dialogue (connection, MAIL FROM refused, …).
     Failed,
+    /// The whole dialogue did not finish within the timeout (a slow or
+    /// stalling server).
+    TimedOut,
+    /// A reply was longer than any SMTP server sends (a line, or a
+    /// multi-line reply, over the limits in [`smtp`]).
+    ReplyTooLong,
 }
 
 /// Everything the probe learnt.
@@ -257,7 +264,45 @@ fn cause(reply: &Reply, fps: &str, digest: &str) -> Option<String> {
 type Stop = (Verdict, String);
 
 fn failed(what: &str) -> impl Fn(SmtpError) -> Stop + '_ {
-    move |e| (Verdict::Failed, format!("{what}: {e}"))
+    stopped(what, Verdict::Failed)
+}
+
+/// A dialogue error at `what` as the verdict it means: a timeout or an
+/// over-long reply is that, whatever step it happened at; anything else is
+/// `otherwise`.
+fn stopped(what: &str, otherwise: Verdict) -> impl Fn(SmtpError) -> Stop + '_ {
+    move |e| match e {
+        SmtpError::TimedOut => (
+            Verdict::TimedOut,
+            format!("{what}: timed out: the server did not finish the dialogue within --timeout"),
+        ),
+        SmtpError::TooLong { .. } => (Verdict::ReplyTooLong, format!("{what}: {e}")),
+        e => (otherwise, format!("{what}: {e}")),
+    }
+}
+
+/// The first address of `host`, resolved within the time left: the
+/// resolver has no timeout of its own, so it runs in a thread that is
+/// abandoned (and ends with the process) when the deadline passes first.
+fn resolve(host: &str, port: u16, deadline: Instant) -> Result<SocketAddr, Stop> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let name = host.to_string();
+    std::thread::spawn(move || {
+        let _ = tx.send(
+            (name.as_str(), port)
+                .to_socket_addrs()
+                .map(|mut a| a.next()),
+        );
+    });
+    match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+        Ok(Ok(Some(addr))) => Ok(addr),
+        Ok(Ok(None)) => Err((Verdict::Failed, format!("{host} has no address"))),
+        Ok(Err(e)) => Err((Verdict::Failed, format!("resolving {host}: {e}"))),
+        Err(_) => Err((
+            Verdict::TimedOut,
+            format!("resolving {host}: timed out within --timeout"),
+        )),
+    }
 }
 
 /// The SMTP dialogue up to RCPT TO, then QUIT.
@@ -266,15 +311,27 @@ fn dialogue(
     config: Arc<rustls::ClientConfig>,
     report: &mut Report,
 ) -> Result<(), Stop> {
-    let addr = (opts.host.as_str(), opts.port)
-        .to_socket_addrs()
-        .map_err(|e| (Verdict::Failed, format!("resolving {}: {e}", opts.host)))?
-        .next()
-        .ok_or_else(|| (Verdict::Failed, format!("{} has no address", opts.host)))?;
-    let mut tcp = TcpStream::connect_timeout(&addr, opts.timeout)
-        .map_err(|e| (Verdict::Failed, format!("connecting to {addr}: {e}")))?;
-    let _ = tcp.set_read_timeout(Some(opts.timeout));
-    let _ = tcp.set_write_timeout(Some(opts.timeout));
+    // One deadline for everything: a server that answers each read just in
+    // time (one byte every few seconds) must not stretch the dialogue.
+    let now = Instant::now();
+    // A huge --timeout is "no hurry", not an overflow.
+    let deadline = now
+        .checked_add(opts.timeout)
+        .unwrap_or_else(|| now + Duration::from_secs(u64::from(u32::MAX)));
+    let addr = resolve(&opts.host, opts.port, deadline)?;
+    let left = deadline.saturating_duration_since(Instant::now());
+    let tcp =
+        TcpStream::connect_timeout(&addr, left.max(Duration::from_millis(1))).map_err(|e| {
+            if smtp::is_timeout(&e) {
+                (
+                    Verdict::TimedOut,
+                    format!("connecting to {addr}: timed out within --timeout"),
+                )
+            } else {
+                (Verdict::Failed, format!("connecting to {addr}: {e}"))
+            }
+        })?;
+    let mut tcp = Deadline::new(tcp, deadline);
     let server_name = rustls::pki_types::ServerName::try_from(opts.host.clone())
         .map_err(|e| (Verdict::Failed, format!("{}: {e}", opts.host)))?;
     let tls_refused = |e: &dyn std::fmt::Display| {
@@ -315,6 +372,9 @@ fn dialogue(
     let mut tls = rustls::StreamOwned::new(conn, tcp);
     while tls.conn.is_handshaking() {
         tls.conn.complete_io(&mut tls.sock).map_err(|e| {
+            if smtp::is_timeout(&e) {
+                return stopped("the TLS handshake", Verdict::TlsRefused)(SmtpError::TimedOut);
+            }
             let (verdict, mut why) = tls_refused(&e);
             if opts.rpk {
                 // A server that cannot take a raw key does not echo the
@@ -337,8 +397,11 @@ fn dialogue(
             .map_or_else(|| format!("{:?}", c.suite()), str::to_string)
     });
     if let Some(server) = tls.conn.peer_certificates().and_then(|c| c.first())
-        && let Ok(certs) =
-            crate::cert::parse_certificates(server.as_ref(), std::path::Path::new("server"))
+        && let Ok(certs) = crate::cert::parse_certificates(
+            server.as_ref(),
+            std::path::Path::new("server"),
+            &crate::cert::NoPassword,
+        )
         && let Some(cert) = certs.first()
     {
         report.server_subject = Some(cert.subject.clone());
@@ -346,7 +409,10 @@ fn dialogue(
     }
     let mut stream = &mut tls;
     if opts.implicit_tls {
-        let greeting = read_reply(&mut stream).map_err(|e| tls_refused(&e))?;
+        let greeting = read_reply(&mut stream).map_err(|e| match e {
+            SmtpError::Io(e) => tls_refused(&e),
+            e => stopped("reading the greeting", Verdict::TlsRefused)(e),
+        })?;
         if greeting.code != 220 {
             return Err((
                 Verdict::Failed,
@@ -357,7 +423,11 @@ fn dialogue(
             ));
         }
     }
-    let ehlo = command(&mut stream, &format!("EHLO {}", opts.helo)).map_err(|e| tls_refused(&e))?;
+    let ehlo = command(&mut stream, &format!("EHLO {}", opts.helo)).map_err(|e| match e {
+        // A TLS alert (the server refused the certificate) arrives here in TLS 1.3.
+        SmtpError::Io(e) => tls_refused(&e),
+        e => stopped("EHLO after TLS", Verdict::TlsRefused)(e),
+    })?;
     if !ehlo.is_positive() {
         return Err((
             Verdict::Failed,
@@ -461,11 +531,13 @@ fn judge(r: &mut Report) {
     r.diagnosis = diagnosis;
 }
 
-/// A DER X.501 name as text (`CN=Example CA, O=Example`), or hex when it does not parse.
+/// A DER X.501 name as text (`CN=Example CA, O=Example`, control and bidi
+/// characters escaped as in every certificate name), or hex when it does
+/// not parse.
 fn name_text(der: &[u8]) -> String {
     use x509_parser::prelude::FromDer as _;
     match x509_parser::x509::X509Name::from_der(der) {
-        Ok((_, name)) => name.to_string(),
+        Ok((_, name)) => crate::cert::name::format_name(&name),
         Err(_) => der.iter().map(|b| format!("{b:02x}")).collect(),
     }
 }

@@ -19,8 +19,50 @@ use crate::cert::{DigestAlgorithm, Fingerprint};
 /// The marker that starts a ccert comment (after `#` and blanks).
 pub const MARKER: &str = "ccert:";
 
+/// The most characters of a subject the comment records (a real subject
+/// is a few hundred; a hostile one can be megabytes, and the comment must
+/// stay a line ccert reads back).
+pub const MAX_SUBJECT_CHARS: usize = 1024;
+
+/// What ends a subject cut at [`MAX_SUBJECT_CHARS`].
+pub const SUBJECT_CUT: &str = "…(cut)";
+
 /// How many fingerprint bytes the `fp=` field records.
 const FP_PREFIX_BYTES: usize = 4;
+
+/// `name` as one `name=` field: `%`, spaces and control characters as
+/// `%XX`, so the field ends at the next space and the comment stays one line.
+fn encode_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        if c == '%' || c == ' ' || c.is_control() {
+            let mut buf = [0; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The name [`encode_name`] wrote; `None` when it is not valid.
+fn decode_name(text: &str) -> Option<String> {
+    let mut bytes = Vec::with_capacity(text.len());
+    let mut rest = text.as_bytes();
+    while let Some((&b, tail)) = rest.split_first() {
+        if b == b'%' {
+            let hex = std::str::from_utf8(tail.get(..2)?).ok()?;
+            bytes.push(u8::from_str_radix(hex, 16).ok()?);
+            rest = &tail[2..];
+        } else {
+            bytes.push(b);
+            rest = tail;
+        }
+    }
+    String::from_utf8(bytes).ok()
+}
 
 /// What ccert recorded about an entry.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -40,6 +82,9 @@ pub struct Annotation {
     /// Added from a fingerprint alone (`ccert add --fingerprint`, `ccert log
     /// --approve`): no certificate was seen, so the entry cannot be re-fingerprinted.
     pub by_fingerprint: bool,
+    /// The client's name, recorded when the entry's value is an access(5)
+    /// action instead (a check_ccert_access table says `OK`, not who).
+    pub name: Option<String>,
 }
 
 impl Annotation {
@@ -61,6 +106,7 @@ impl Annotation {
             not_after,
             subject: Some(subject.to_string()),
             by_fingerprint: false,
+            name: None,
         }
     }
 
@@ -81,6 +127,7 @@ impl Annotation {
             not_after: None,
             subject: subject.map(str::to_string),
             by_fingerprint: true,
+            name: None,
         }
     }
 
@@ -107,6 +154,9 @@ impl Annotation {
         if self.by_fingerprint {
             out.push_str(" from=fingerprint");
         }
+        if let Some(name) = &self.name {
+            out.push_str(&format!(" name={}", encode_name(name)));
+        }
         if let Some(t) = self.not_after
             && let Ok(s) = t.to_offset(time::UtcOffset::UTC).format(&Rfc3339)
         {
@@ -114,10 +164,15 @@ impl Annotation {
         }
         if let Some(s) = &self.subject {
             // One line, printable: control characters would end the comment.
-            let clean: String = s
+            // A subject can be megabytes long; the comment keeps its start.
+            let mut clean: String = s
                 .chars()
+                .take(MAX_SUBJECT_CHARS)
                 .map(|c| if c.is_control() { '?' } else { c })
                 .collect();
+            if s.chars().nth(MAX_SUBJECT_CHARS).is_some() {
+                clean.push_str(SUBJECT_CUT);
+            }
             out.push_str(&format!(" subject={clean}"));
         }
         out
@@ -153,6 +208,7 @@ impl Annotation {
                 "fp" => out.fp_prefix = Some(value.to_string()),
                 "from" => out.by_fingerprint = value == "fingerprint",
                 "notAfter" => out.not_after = OffsetDateTime::parse(value, &Rfc3339).ok(),
+                "name" => out.name = decode_name(value),
                 _ => {}
             }
         }
@@ -178,6 +234,21 @@ impl Annotation {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_with_spaces_and_percent_round_trips() {
+        let a = Annotation {
+            name: Some("Jo's laptop 100%".into()),
+            subject: Some("CN=x".into()),
+            ..Default::default()
+        };
+        let line = a.to_line();
+        assert!(
+            line.contains(" name=Jo's%20laptop%20100%25 subject=CN=x"),
+            "{line}"
+        );
+        assert_eq!(Annotation::parse(line.as_bytes()).unwrap().name, a.name);
+    }
 
     #[test]
     fn round_trips() {

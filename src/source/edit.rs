@@ -227,6 +227,17 @@ pub fn plan(
     Ok(decide_all(puts, &keys, found, replace))
 }
 
+/// [`plan`] for a source that does not exist yet (`apply --check` before
+/// the first run): every wanted entry is new.
+pub fn plan_empty(puts: &[Put], replace: bool) -> Plan {
+    let keys: Vec<Vec<u8>> = puts.iter().map(|p| folded_key(&p.fingerprint)).collect();
+    let found = Found {
+        existing: HashMap::new(),
+        removed: Vec::new(),
+    };
+    decide_all(puts, &keys, found, replace)
+}
+
 /// What one streamed read of the records found: the first staying record
 /// of each wanted key, and the records to remove.
 struct Found {
@@ -400,6 +411,94 @@ impl Plan {
             keys[i].is_some_and(|key| Annotation::parse(above).is_some_and(|a| a.describes(key)))
         })?;
         Ok(true)
+    }
+}
+
+impl Plan {
+    /// The source lines the plan changes, in file order, as a diff for
+    /// people: a `@@ line N @@` header per edit, `-` for lines that go
+    /// (a removed entry with ccert's comment describing it), `-` and `+`
+    /// for a renamed entry, then `@@ end @@` and `+` for the lines appended.
+    /// Lines are made terminal-safe. Reads the source once more, holding
+    /// only the changed lines (`None`: a source that does not exist yet).
+    pub fn diff(&self, locked: Option<&LockedSource>) -> Result<String, SourceError> {
+        let mut wanted: Vec<usize> = Vec::new();
+        for r in &self.removed {
+            wanted.extend(r.lines.start.saturating_sub(1)..r.lines.end);
+        }
+        for (lines, _) in &self.renames {
+            wanted.extend(lines.clone());
+        }
+        wanted.sort_unstable();
+        wanted.dedup();
+        let mut held: HashMap<usize, Vec<u8>> = HashMap::new();
+        if let Some(locked) = locked.filter(|_| !wanted.is_empty()) {
+            let mut input = io::BufReader::with_capacity(1 << 16, locked.bytes()?);
+            let mut line = Vec::new();
+            let mut index = 0;
+            let mut next = wanted.iter().peekable();
+            while next.peek().is_some() {
+                line.clear();
+                let read = super::read_line(&mut input, &mut line, usize::MAX)
+                    .map_err(|e| locked.io_err(e))?;
+                if read.unwrap_or(0) == 0 {
+                    break;
+                }
+                if next.peek() == Some(&&index) {
+                    held.insert(index, std::mem::take(&mut line));
+                    next.next();
+                }
+                index += 1;
+            }
+        }
+        let text = |bytes: &[u8]| {
+            let bytes = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+            let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+            terminal_safe(&String::from_utf8_lossy(bytes)).into_owned()
+        };
+        let mut edits: Vec<(usize, String)> = Vec::new();
+        for r in &self.removed {
+            let mut out = String::new();
+            let mut start = r.lines.start;
+            if let Some(above) = r.lines.start.checked_sub(1).and_then(|i| held.get(&i))
+                && Annotation::parse(above).is_some_and(|a| a.describes(&r.key))
+            {
+                start -= 1;
+                out.push_str(&format!("-{}\n", text(above)));
+            }
+            for i in r.lines.clone() {
+                out.push_str(&format!("-{}\n", text(held.get(&i).map_or(&[][..], |l| l))));
+            }
+            edits.push((start, format!("@@ line {} @@\n{out}", start + 1)));
+        }
+        for (lines, value) in &self.renames {
+            let mut record = Vec::new();
+            let mut out = String::new();
+            for i in lines.clone() {
+                let line = held.get(&i).map_or(&[][..], |l| l);
+                out.push_str(&format!("-{}\n", text(line)));
+                record.extend_from_slice(line);
+            }
+            let mut one = super::SourceFile::parse(&record);
+            if one.replace_value(0..lines.len(), value).is_ok() {
+                for i in 0..one.line_count() {
+                    out.push_str(&format!("+{}\n", text(one.line(i))));
+                }
+            }
+            edits.push((
+                lines.start,
+                format!("@@ line {} @@\n{out}", lines.start + 1),
+            ));
+        }
+        edits.sort_by_key(|(start, _)| *start);
+        let mut out: String = edits.into_iter().map(|(_, hunk)| hunk).collect();
+        if !self.appended.is_empty() {
+            out.push_str("@@ end @@\n");
+            for line in self.appended_lines() {
+                out.push_str(&format!("+{}\n", terminal_safe(line)));
+            }
+        }
+        Ok(out)
     }
 }
 

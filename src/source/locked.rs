@@ -40,12 +40,23 @@ pub enum SourceError {
         path: PathBuf,
     },
     /// The source is a FIFO, device or directory, not a regular file.
-    #[error("{path}: is a {kind}, not a regular file; a map source must be a regular file")]
+    #[error("{path}: {not}; a map source must be a regular file")]
     NotRegular {
         /// The file.
         path: PathBuf,
         /// What it is instead.
-        kind: &'static str,
+        not: fsutil::NotRegular,
+    },
+    /// A line ccert was about to write is longer than it reads back.
+    #[error(
+        "{path}: refusing to write a line of {len} bytes, longer than the 1 MiB logical line \
+         ccert reads back; nothing was changed"
+    )]
+    LineTooLong {
+        /// The file.
+        path: PathBuf,
+        /// The line's length.
+        len: usize,
     },
     /// The directory for a new source file does not exist.
     #[error(
@@ -65,6 +76,9 @@ pub enum SourceError {
 #[derive(Debug)]
 pub struct LockedSource {
     path: PathBuf,
+    /// The file this run created (`path`, or the target of a dangling
+    /// symlink at `path`), removed again when nothing was committed.
+    created_at: Option<PathBuf>,
     /// The content, once [`LockedSource::source`] has read it.
     original: Option<Vec<u8>>,
     created: bool,
@@ -81,27 +95,34 @@ impl LockedSource {
             path: path.to_path_buf(),
             source,
         };
+        // Where this run created the file (the link's target for a dangling link).
+        let mut created_at = None;
         loop {
             // Before opening: a FIFO would block the open, a device never ends.
             check_regular(path)?;
             let (file, created) = match OpenOptions::new().read(true).open(path) {
                 Ok(f) => (f, false),
                 Err(e) if e.kind() == io::ErrorKind::NotFound && create => {
-                    let dir = fsutil::parent_dir(path);
+                    // A dangling symlink (`clientcerts -> /srv/list`): the
+                    // file is created where the link points, as an editor
+                    // writing through the link does. `O_EXCL` on the link
+                    // itself would fail with EEXIST for ever.
+                    let target = link_target(path).map_err(io_err)?;
+                    let dir = fsutil::parent_dir(&target).to_path_buf();
                     if !dir.is_dir() {
-                        return Err(SourceError::NoDirectory {
-                            path: path.to_path_buf(),
-                            dir: dir.to_path_buf(),
-                        });
+                        return Err(SourceError::NoDirectory { path: target, dir });
                     }
                     match OpenOptions::new()
                         .read(true)
                         .write(true)
                         .create_new(true)
                         .mode(0o644)
-                        .open(path)
+                        .open(&target)
                     {
-                        Ok(f) => (f, true),
+                        Ok(f) => {
+                            created_at = Some(target);
+                            (f, true)
+                        }
                         // Someone else created it meanwhile: open theirs.
                         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
                         Err(e) => return Err(io_err(e)),
@@ -123,6 +144,7 @@ impl LockedSource {
             }
             return Ok(Self {
                 path: path.to_path_buf(),
+                created_at: if created { created_at } else { None },
                 original: None,
                 created,
                 committed: false,
@@ -141,6 +163,26 @@ impl LockedSource {
         SourceError::Io {
             path: self.path.clone(),
             source,
+        }
+    }
+
+    /// The lines to add, each checked to be readable back (the writer's
+    /// own check: the callers bound names and comments already).
+    fn readable<I, S>(&self, lines: I) -> Result<Vec<S>, SourceError>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<[u8]>,
+    {
+        let lines: Vec<S> = lines.into_iter().collect();
+        match lines
+            .iter()
+            .find(|l| !super::readable_line(l.as_ref().len()))
+        {
+            Some(long) => Err(SourceError::LineTooLong {
+                path: self.path.clone(),
+                len: long.as_ref().len(),
+            }),
+            None => Ok(lines),
         }
     }
 
@@ -188,6 +230,7 @@ impl LockedSource {
         I: IntoIterator<Item = S>,
         S: AsRef<[u8]>,
     {
+        let lines = self.readable(lines)?;
         self.committed = true;
         let file = self.rewound()?;
         let len = file.metadata().map_err(|e| self.io_err(e))?.len();
@@ -219,6 +262,18 @@ impl LockedSource {
         I: IntoIterator<Item = S>,
         S: AsRef<[u8]>,
     {
+        let lines = self.readable(lines)?;
+        for (_, edit) in edits {
+            // A renamed record's line is its key, a blank and the value.
+            if let super::copy::LineEdit::Rename(value) = edit
+                && !super::readable_line(value.len() + 200)
+            {
+                return Err(SourceError::LineTooLong {
+                    path: self.path.clone(),
+                    len: value.len(),
+                });
+            }
+        }
         self.committed = true;
         let file = self.rewound()?;
         let eol = first_line_ending(&file).map_err(|e| self.io_err(e))?;
@@ -360,17 +415,32 @@ fn first_line_ending(file: &fs::File) -> io::Result<&'static [u8]> {
     }
 }
 
+/// The path a missing `path` would be created at: `path` itself, or for a
+/// dangling symlink the file it points to (following a chain of links, a
+/// relative target read from the link's directory). More than 40 links is
+/// ELOOP, as the kernel counts.
+fn link_target(path: &Path) -> io::Result<PathBuf> {
+    let mut at = path.to_path_buf();
+    for _ in 0..40 {
+        match fs::symlink_metadata(&at) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let next = fs::read_link(&at)?;
+                at = fsutil::parent_dir(&at).join(next);
+            }
+            _ => return Ok(at),
+        }
+    }
+    Err(io::Error::from_raw_os_error(libc::ELOOP))
+}
+
 /// Refuses a source that exists but is not a regular file (a FIFO would
 /// block the open, a device such as /dev/zero never ends); a missing file
 /// is left to the caller.
 fn check_regular(path: &Path) -> Result<(), SourceError> {
-    match fs::metadata(path) {
-        Ok(meta) if !meta.is_file() => Err(SourceError::NotRegular {
-            path: path.to_path_buf(),
-            kind: fsutil::file_kind(&meta.file_type()),
-        }),
-        _ => Ok(()),
-    }
+    fsutil::check_regular(path).map_err(|not| SourceError::NotRegular {
+        path: path.to_path_buf(),
+        not,
+    })
 }
 
 /// Before a command reads the source without editing it (`compile`,
@@ -417,11 +487,81 @@ impl Drop for LockedSource {
         // A file this run created but never filled goes away again, so a
         // failed `add` leaves no trace. (Still locked here: no one else
         // has written to it.)
-        if self.created
+        if let Some(created) = &self.created_at
             && !self.committed
-            && fs::metadata(&self.path).is_ok_and(|meta| meta.len() == 0)
+            && fs::symlink_metadata(created).is_ok_and(|meta| meta.is_file() && meta.len() == 0)
         {
-            let _ = fs::remove_file(&self.path);
+            let _ = fs::remove_file(created);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    /// A dangling symlink at the source path (issue 17 item 1): the file is
+    /// created where the link points (relative to the link's directory, and
+    /// through a chain of links), the link stays a link, and an edit that
+    /// commits nothing removes the created file again but not the link.
+    #[test]
+    fn a_dangling_symlink_is_created_through() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir(dir.path().join("real")).unwrap();
+        let link = dir.path().join("clientcerts");
+        symlink("middle", &link).unwrap();
+        symlink("real/list", dir.path().join("middle")).unwrap();
+        let target = dir.path().join("real/list");
+
+        let mut locked = LockedSource::open(&link, true).unwrap();
+        assert!(locked.created());
+        assert!(target.is_file());
+        locked.commit_append(["key value"]).unwrap();
+        drop(locked);
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(fs::read(&target).unwrap(), b"key value\n");
+
+        // Created but not committed: the target goes, the links stay.
+        fs::remove_file(&target).unwrap();
+        drop(LockedSource::open(&link, true).unwrap());
+        assert!(!target.exists());
+        assert!(fs::symlink_metadata(&link).is_ok());
+
+        // Without `create`: missing, naming the link.
+        assert!(matches!(
+            LockedSource::open(&link, false),
+            Err(SourceError::Missing { .. })
+        ));
+    }
+
+    /// A link into a missing directory names that directory; a loop of
+    /// links is ELOOP; neither spins.
+    #[test]
+    fn dangling_links_that_cannot_be_created_through_fail() {
+        let dir = tempfile::tempdir().unwrap();
+        let link = dir.path().join("clientcerts");
+        symlink(dir.path().join("nowhere/list"), &link).unwrap();
+        match LockedSource::open(&link, true) {
+            Err(SourceError::NoDirectory { path, dir: missing }) => {
+                assert!(path.ends_with("nowhere/list"));
+                assert!(missing.ends_with("nowhere"));
+            }
+            other => panic!("{other:?}"),
+        }
+        let a = dir.path().join("a");
+        symlink("b", &a).unwrap();
+        symlink("a", dir.path().join("b")).unwrap();
+        match LockedSource::open(&a, true) {
+            Err(SourceError::Io { source, .. }) => {
+                assert_eq!(source.raw_os_error(), Some(libc::ELOOP), "{source}")
+            }
+            other => panic!("{other:?}"),
         }
     }
 }

@@ -335,16 +335,36 @@ where
     out
 }
 
+/// The longest value ccert writes (an entry's name, an access action):
+/// far below the 1 MiB logical line it reads back, so a certificate with
+/// a huge subject CN can never make a source ccert cannot read.
+pub const MAX_VALUE: usize = 4096;
+
+/// Whether a line of `len` bytes (line ending excluded) can be read back
+/// ([`MAX_LOGICAL_LINE`]); the writers check every line they add.
+pub fn readable_line(len: usize) -> bool {
+    len < MAX_LOGICAL_LINE
+}
+
 /// Checks that postmap would store `value` exactly as given when it is
 /// written after a key and a space: not empty, no leading or trailing
 /// whitespace, no line breaks, NUL or other control characters, valid UTF-8.
 pub fn check_value(value: &[u8]) -> Result<(), EditError> {
     let bad = |reason| {
+        // The error quotes at most the start of a long value.
+        let shown = &value[..value.len().min(64)];
+        let mut quoted = String::from_utf8_lossy(shown).into_owned();
+        if shown.len() < value.len() {
+            quoted.push('…');
+        }
         Err(EditError::BadValue {
-            value: String::from_utf8_lossy(value).into_owned(),
+            value: quoted,
             reason,
         })
     };
+    if value.len() > MAX_VALUE {
+        return bad("a value longer than 4096 bytes; an entry's name is a host or a person");
+    }
     if value.iter().all(|&b| rules::is_space(b)) {
         return bad("a Postfix table value must not be empty or only whitespace");
     }

@@ -166,10 +166,11 @@ impl std::fmt::Debug for PgsqlCf {
 impl PgsqlCf {
     /// Reads and checks `path`.
     pub fn read(path: &Path) -> Result<Self, CfError> {
-        let text = std::fs::read_to_string(path).map_err(|source| CfError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text = crate::fsutil::read_to_string_bounded(path, crate::fsutil::limits::CONFIG_FILE)
+            .map_err(|source| CfError::Read {
+                path: path.to_path_buf(),
+                source,
+            })?;
         Self::parse(path, &text)
     }
 

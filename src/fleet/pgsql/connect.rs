@@ -280,16 +280,17 @@ fn load_roots(rootcert: Option<&str>) -> Result<rustls::RootCertStore, String> {
             Path::new(&home).join(".postgresql/root.crt")
         }
     };
-    let bytes = std::fs::read(&path).map_err(|e| {
-        format!(
-            "sslmode verify-ca/verify-full needs the CA certificate: cannot read {} ({}); \
+    let bytes =
+        crate::fsutil::read_bounded(&path, crate::fsutil::limits::CA_BUNDLE).map_err(|e| {
+            format!(
+                "sslmode verify-ca/verify-full needs the CA certificate: cannot read {} ({}); \
              name it with sslrootcert= in the URI",
-            path.display(),
-            e.kind()
-        )
-    })?;
-    let certs =
-        crate::cert::parse_certificates(&bytes, &path).map_err(|e| format!("sslrootcert: {e}"))?;
+                path.display(),
+                crate::report::describe_io(&e)
+            )
+        })?;
+    let certs = crate::cert::parse_certificates(&bytes, &path, &crate::cert::NoPassword)
+        .map_err(|e| format!("sslrootcert: {e}"))?;
     let mut roots = rustls::RootCertStore::empty();
     for c in certs {
         roots

@@ -138,20 +138,12 @@ pub fn init(cf_path: &Path, new: Option<&NewCf>, force: bool) -> Result<InitRepo
 /// or the running user's own group when there is no postfix group or
 /// ccert does not run as root.
 pub fn cf_permissions() -> Permissions {
-    // SAFETY: geteuid has no preconditions.
-    let root = unsafe { libc::geteuid() } == 0;
+    let root = crate::sys::is_root();
     let owner = root.then(|| (0, postfix_gid().unwrap_or(0)));
     Permissions { mode: 0o640, owner }
 }
 
 /// The gid of the `postfix` group, if there is one.
 pub fn postfix_gid() -> Option<u32> {
-    let name = std::ffi::CString::new("postfix").ok()?;
-    // SAFETY: getgrnam takes a NUL-terminated name; the result is read at once.
-    let group = unsafe { libc::getgrnam(name.as_ptr()) };
-    if group.is_null() {
-        return None;
-    }
-    // SAFETY: non-null result of getgrnam points to a valid group record.
-    Some(unsafe { (*group).gr_gid })
+    crate::sys::group_id("postfix")
 }

@@ -22,7 +22,9 @@ use std::path::{Path, PathBuf};
 use postgres::{Client, GenericClient, Row};
 use time::OffsetDateTime;
 
-use super::{ListStore, NewEntry, Outcome, RehashReport, Selector, StoreError, StoredEntry, who};
+use super::{
+    ApplyReport, ListStore, NewEntry, Outcome, RehashReport, Selector, StoreError, StoredEntry, who,
+};
 use crate::cert::{DigestAlgorithm, Fingerprint};
 use crate::source::edit::decide;
 use cf::PgsqlCf;
@@ -232,6 +234,82 @@ fn lock(tx: &mut impl GenericClient) -> Result<(), postgres::Error> {
         .map(drop)
 }
 
+/// Puts `entries` into the list inside `tx` (locked) by the rule every list
+/// shares ([`decide`]), one outcome each; an entry under another name
+/// without `replace` is left as it is ([`Outcome::OtherName`]) and the
+/// caller rolls back.
+fn put_rows(
+    tx: &mut postgres::Transaction<'_>,
+    entries: &[NewEntry],
+    replace: bool,
+) -> Result<Vec<Outcome>, postgres::Error> {
+    let by = who();
+    let mut outcomes = Vec::new();
+    for e in entries {
+        let key = e.fingerprint.to_map_key();
+        let existing: Option<String> = tx
+            .query_opt(
+                "SELECT name FROM ccert_clientcerts WHERE fingerprint = $1",
+                &[&key],
+            )?
+            .map(|r| r.get(0));
+        let cert = e.certificate.as_ref();
+        let not_after = cert.and_then(|c| c.not_after).or(e.not_after);
+        let subject = cert
+            .map(|c| c.subject.clone())
+            .or_else(|| e.subject.clone());
+        let der = cert.map(|c| c.der.clone());
+        let outcome = decide(
+            existing.as_ref().map(|old| (None, old.as_bytes())),
+            &e.name,
+            replace,
+        );
+        match &outcome {
+            Outcome::Unchanged { .. } => {
+                // Keep the certificate when the row had none yet (rehash needs it).
+                if der.is_some() {
+                    tx.execute(
+                        "UPDATE ccert_clientcerts SET certificate = $2
+                         WHERE fingerprint = $1 AND certificate IS NULL",
+                        &[&key, &der],
+                    )?;
+                }
+            }
+            Outcome::OtherName { .. } => {}
+            Outcome::Renamed { .. } => {
+                tx.execute(
+                    "UPDATE ccert_clientcerts SET name = $2,
+                       certificate = coalesce($3, certificate),
+                       not_after = coalesce($4, not_after), subject = coalesce($5, subject)
+                     WHERE fingerprint = $1",
+                    &[&key, &e.name, &der, &not_after, &subject],
+                )?;
+            }
+            Outcome::Added => {
+                tx.execute(
+                    "INSERT INTO ccert_clientcerts
+                       (fingerprint, name, digest, kind, not_after, subject, certificate,
+                        added_by, added_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9, now()))",
+                    &[
+                        &key,
+                        &e.name,
+                        &e.fingerprint.algorithm.name(),
+                        &kind(e.pubkey),
+                        &not_after,
+                        &subject,
+                        &der,
+                        &by,
+                        &e.added_at,
+                    ],
+                )?;
+            }
+        }
+        outcomes.push(outcome);
+    }
+    Ok(outcomes)
+}
+
 fn entry_from_row(row: &Row) -> StoredEntry {
     let digest: String = row.get(2);
     let kind: String = row.get(3);
@@ -260,83 +338,50 @@ impl ListStore for PgsqlStore {
     fn add(&mut self, entries: &[NewEntry], replace: bool) -> Result<Vec<Outcome>, StoreError> {
         let path = self.cf.path.clone();
         let err = |e: postgres::Error| sql_err(&path, &e);
-        let by = who();
         let mut tx = self.client.transaction().map_err(err)?;
         lock(&mut tx).map_err(err)?;
-        let mut outcomes = Vec::new();
-        let mut refused = false;
-        for e in entries {
-            let key = e.fingerprint.to_map_key();
-            let existing: Option<String> = tx
-                .query_opt(
-                    "SELECT name FROM ccert_clientcerts WHERE fingerprint = $1",
-                    &[&key],
-                )
-                .map_err(err)?
-                .map(|r| r.get(0));
-            let cert = e.certificate.as_ref();
-            let not_after = cert.and_then(|c| c.not_after).or(e.not_after);
-            let subject = cert
-                .map(|c| c.subject.clone())
-                .or_else(|| e.subject.clone());
-            let der = cert.map(|c| c.der.clone());
-            let outcome = decide(
-                existing.as_ref().map(|old| (None, old.as_bytes())),
-                &e.name,
-                replace,
-            );
-            match &outcome {
-                Outcome::Unchanged { .. } => {
-                    // Keep the certificate when the row had none yet (rehash needs it).
-                    if der.is_some() {
-                        tx.execute(
-                            "UPDATE ccert_clientcerts SET certificate = $2
-                             WHERE fingerprint = $1 AND certificate IS NULL",
-                            &[&key, &der],
-                        )
-                        .map_err(err)?;
-                    }
-                }
-                Outcome::OtherName { .. } => refused = true,
-                Outcome::Renamed { .. } => {
-                    tx.execute(
-                        "UPDATE ccert_clientcerts SET name = $2,
-                           certificate = coalesce($3, certificate),
-                           not_after = coalesce($4, not_after), subject = coalesce($5, subject)
-                         WHERE fingerprint = $1",
-                        &[&key, &e.name, &der, &not_after, &subject],
-                    )
-                    .map_err(err)?;
-                }
-                Outcome::Added => {
-                    tx.execute(
-                        "INSERT INTO ccert_clientcerts
-                           (fingerprint, name, digest, kind, not_after, subject, certificate,
-                            added_by, added_at)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9, now()))",
-                        &[
-                            &key,
-                            &e.name,
-                            &e.fingerprint.algorithm.name(),
-                            &kind(e.pubkey),
-                            &not_after,
-                            &subject,
-                            &der,
-                            &by,
-                            &e.added_at,
-                        ],
-                    )
-                    .map_err(err)?;
-                }
-            }
-            outcomes.push(outcome);
-        }
-        if refused {
+        let outcomes = put_rows(&mut tx, entries, replace).map_err(err)?;
+        if outcomes
+            .iter()
+            .any(|o| matches!(o, Outcome::OtherName { .. }))
+        {
             // Dropping the transaction rolls it back: nothing changed.
             return Ok(outcomes);
         }
         tx.commit().map_err(err)?;
         Ok(outcomes)
+    }
+
+    fn apply(&mut self, entries: &[NewEntry], check: bool) -> Result<ApplyReport, StoreError> {
+        let path = self.cf.path.clone();
+        let err = |e: postgres::Error| sql_err(&path, &e);
+        let mut tx = self.client.transaction().map_err(err)?;
+        lock(&mut tx).map_err(err)?;
+        let outcomes = put_rows(&mut tx, entries, true).map_err(err)?;
+        let keep: Vec<String> = entries.iter().map(|e| e.fingerprint.to_map_key()).collect();
+        let removed: Vec<StoredEntry> = tx
+            .query(
+                &format!(
+                    "DELETE FROM ccert_clientcerts WHERE NOT (fingerprint = ANY($1))
+                     RETURNING {COLUMNS}"
+                ),
+                &[&keep],
+            )
+            .map_err(err)?
+            .iter()
+            .map(entry_from_row)
+            .collect();
+        let changed = !removed.is_empty() || outcomes.iter().any(Outcome::changes);
+        if check || !changed {
+            // Rolled back when dropped: nothing changes (and an unchanged
+            // list keeps its generation, so `sync` has nothing to do).
+            drop(tx);
+        } else {
+            tx.commit().map_err(err)?;
+        }
+        let mut removed = removed;
+        removed.sort_by(|a, b| a.fingerprint.cmp(&b.fingerprint));
+        Ok(ApplyReport { outcomes, removed })
     }
 
     fn remove(
@@ -425,9 +470,13 @@ impl ListStore for PgsqlStore {
             let name: String = r.get(1);
             let der: Option<Vec<u8>> = r.get(2);
             let cert = der.and_then(|d| {
-                crate::cert::parse_certificates(&d, Path::new("(database)"))
-                    .ok()
-                    .and_then(|mut v| (!v.is_empty()).then(|| v.remove(0)))
+                crate::cert::parse_certificates(
+                    &d,
+                    Path::new("(database)"),
+                    &crate::cert::NoPassword,
+                )
+                .ok()
+                .and_then(|mut v| (!v.is_empty()).then(|| v.remove(0)))
             });
             match cert {
                 Some(c) => plan.push((old, c.fingerprint(digest, pubkey).to_map_key())),

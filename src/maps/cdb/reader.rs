@@ -22,7 +22,7 @@ pub struct CdbTable {
 impl CdbTable {
     /// Opens `path` (the `.cdb` file), checking the header against the file size.
     pub fn open(path: &Path) -> Result<Self, MapError> {
-        let file = File::open(path).map_err(|e| io_err(path, e))?;
+        let file = crate::fsutil::open_regular(path).map_err(|e| io_err(path, e))?;
         let len = file.metadata().map_err(|e| io_err(path, e))?.len();
         let corrupt = |message: String| MapError::Corrupt {
             path: path.to_path_buf(),

@@ -62,7 +62,7 @@ impl HashTable {
             path: path.to_path_buf(),
             source,
         };
-        let file = File::open(path).map_err(io)?;
+        let file = crate::fsutil::open_regular(path).map_err(io)?;
         let len = file.metadata().map_err(io)?.len();
         let corrupt = |message: String| MapError::Corrupt {
             path: path.to_path_buf(),

@@ -476,28 +476,6 @@ impl From<io::Error> for BuildError {
     }
 }
 
-/// Asks the kernel to start writing a finished range back now (Linux), so
-/// the final fsync has little left to do. Purely an optimisation.
-fn start_writeback(file: &File, offset: u64, len: usize) {
-    #[cfg(target_os = "linux")]
-    {
-        use std::os::fd::AsRawFd;
-        // SAFETY: the descriptor is valid for the borrow of `file`; the call
-        // only schedules I/O of pages already written, and its result does not
-        // matter for correctness (fsync follows).
-        unsafe {
-            libc::sync_file_range(
-                file.as_raw_fd(),
-                offset as libc::off64_t,
-                len as libc::off64_t,
-                libc::SYNC_FILE_RANGE_WRITE,
-            );
-        }
-    }
-    #[cfg(not(target_os = "linux"))]
-    let _ = (file, offset, len);
-}
-
 /// Smallest power of two ≥ 2 with buckets at most [`TARGET_FILL`] full on average.
 pub fn bucket_count(pair_bytes: u64, pagesize: usize) -> u32 {
     let per_bucket = (pagesize - PAGE_HEADER) as f64 * TARGET_FILL;
@@ -644,7 +622,8 @@ impl<'f> PageSink<'f> {
         if !self.buf.is_empty() {
             let offset = self.start * self.pagesize as u64;
             self.file.write_all_at(&self.buf, offset)?;
-            start_writeback(self.file, offset, self.buf.len());
+            // Early writeback (a hint): the final fsync has little left to do.
+            crate::maps::writeback::start(self.file, offset, self.buf.len() as u64);
             self.buf.clear();
         }
         Ok(())

@@ -29,13 +29,11 @@ pub(crate) use writer::LmdbFill;
 use writer::write_table;
 
 use super::prepare::{Duplicate, DuplicatePolicy};
+use super::sorted::RUN_BYTES;
 use super::{Backend, Entry, MapError, MapType, Table};
 
 /// Largest key LMDB 0.9 stores (`MDB_MAXKEYSIZE`), trailing NUL included.
 pub const MAX_KEY_SIZE: usize = 511;
-
-/// Entry bytes sorted in memory before a run is spilled to a temp file.
-const RUN_BYTES: usize = 16 << 20;
 
 /// Entry bytes appended per write transaction. The batch is kept until it is
 /// committed so it can be replayed after growing the map on `MDB_MAP_FULL`.

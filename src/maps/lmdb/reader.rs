@@ -571,7 +571,7 @@ pub struct LmdbTable {
 impl LmdbTable {
     /// Opens `path` (the `.lmdb` file) read-only, checking its meta pages.
     pub fn open(path: &Path) -> Result<Self, MapError> {
-        let mut file = File::open(path).map_err(|e| io_err(path, e))?;
+        let mut file = fsutil::open_regular(path).map_err(|e| io_err(path, e))?;
         fsutil::lock(&file, LockKind::Fcntl, false).map_err(|e| io_err(path, e))?;
         let layout = check_header(path, &mut file)?;
         Ok(Self {

@@ -188,7 +188,7 @@ struct Builder {
 
 impl Builder {
     fn open(temp: &Path, target: &Path, estimate: usize, file: File) -> Result<Self, MapError> {
-        let page = page_size();
+        let page = crate::sys::page_size();
         let map_size = estimate
             .saturating_add(MIN_MAP_SIZE)
             .div_ceil(page)
@@ -294,12 +294,6 @@ impl Builder {
         self.env.take();
     }
 }
-fn page_size() -> usize {
-    // SAFETY: sysconf has no preconditions.
-    let n = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-    if n > 0 { n as usize } else { 4096 }
-}
-
 fn backend_err(path: &Path, e: heed::Error) -> MapError {
     match e {
         heed::Error::Io(source) => io_err(path, source),
