@@ -69,7 +69,7 @@ mod tests {
                 let path = Path::new(env!("CARGO_MANIFEST_DIR"))
                     .join("fixtures")
                     .join(n);
-                crate::cert::read_certificates(&path).unwrap()
+                crate::cert::read_certificates(&path, &crate::cert::NoPassword).unwrap()
             })
             .collect()
     }

@@ -298,8 +298,8 @@ fn any_ok(value: &Element<'_>) -> bool {
         0x03 => bit_string_ok(content),
         0x05 => content.is_empty(),
         0x06 => oid_content_ok(content),
-        0x1c => content.len() % 4 == 0,
-        0x1e => content.len() % 2 == 0,
+        0x1c => content.len().is_multiple_of(4),
+        0x1e => content.len().is_multiple_of(2),
         // `00 00` reads as end-of-contents (a tag 0 with contents passes).
         0x00 => !content.is_empty(),
         // SEQUENCE or SET not constructed.

@@ -116,39 +116,6 @@ fn read_up_to(file: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
     Ok(filled)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rotated_siblings_oldest_first() {
-        let dir = tempfile::tempdir().unwrap();
-        for f in [
-            "mail.log",
-            "mail.log.1",
-            "mail.log.2.gz",
-            "mail.log.10.gz",
-            "mail.log.old",
-            "mail.err",
-        ] {
-            std::fs::write(dir.path().join(f), "").unwrap();
-        }
-        let base = dir.path().join("mail.log");
-        let names: Vec<String> = default_files(base.to_str())
-            .iter()
-            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
-            .collect();
-        assert_eq!(
-            names,
-            ["mail.log.10.gz", "mail.log.2.gz", "mail.log.1", "mail.log"]
-        );
-        assert_eq!(
-            default_files(Some("/dev/stdout")),
-            with_rotated(Path::new("/var/log/mail.log"))
-        );
-    }
-}
-
 /// The systemd journal as a log source: what `journalctl` prints of smtpd's
 /// messages in its syslog-like `short` format, which [`super::read_into`]
 /// reads as it reads /var/log/mail.log.
@@ -231,5 +198,38 @@ impl Drop for Journal {
             let _ = self.child.kill();
             let _ = self.child.wait();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rotated_siblings_oldest_first() {
+        let dir = tempfile::tempdir().unwrap();
+        for f in [
+            "mail.log",
+            "mail.log.1",
+            "mail.log.2.gz",
+            "mail.log.10.gz",
+            "mail.log.old",
+            "mail.err",
+        ] {
+            std::fs::write(dir.path().join(f), "").unwrap();
+        }
+        let base = dir.path().join("mail.log");
+        let names: Vec<String> = default_files(base.to_str())
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            names,
+            ["mail.log.10.gz", "mail.log.2.gz", "mail.log.1", "mail.log"]
+        );
+        assert_eq!(
+            default_files(Some("/dev/stdout")),
+            with_rotated(Path::new("/var/log/mail.log"))
+        );
     }
 }
