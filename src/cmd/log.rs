@@ -324,7 +324,13 @@ fn print(rows: &[Row], format: LogFormat, all: bool, offset: UtcOffset) -> anyho
             }
             // Fitted to the terminal as `list` is: full fingerprints only
             // where they leave room for the other columns.
-            let width = super::table_layout::width();
+            // Into a pipe or a file without COLUMNS, whole lines (for grep).
+            let fit = std::io::stdout().is_terminal() || std::env::var_os("COLUMNS").is_some();
+            let width = if fit {
+                super::table_layout::width()
+            } else {
+                u16::MAX
+            };
             let full = width >= super::table_layout::FULL_FINGERPRINTS_FROM;
             let shown = |f: &str| {
                 if full {
@@ -336,7 +342,11 @@ fn print(rows: &[Row], format: LogFormat, all: bool, offset: UtcOffset) -> anyho
             let mut table = comfy_table::Table::new();
             table
                 .load_preset(comfy_table::presets::UTF8_HORIZONTAL_ONLY)
-                .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
+                .set_content_arrangement(if fit {
+                    comfy_table::ContentArrangement::Dynamic
+                } else {
+                    comfy_table::ContentArrangement::Disabled
+                })
                 .set_width(width)
                 .set_header([
                     "CLIENT",
