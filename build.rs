@@ -24,6 +24,10 @@ const TOOLS: &[(&str, &[&str])] = &[
     ("sqlite3", &["sqlite3"]),
     ("groff", &["groff"]),
     ("postgresql", &["initdb", "pg_ctl"]),
+    (
+        "systemd-journal-remote",
+        &["systemd-journal-remote", "journalctl"],
+    ),
 ];
 
 /// Python modules from PyPI the tests use (.ci/run installs them), by the
@@ -75,8 +79,9 @@ fn main() {
     }
 }
 
-/// `program` on PATH, in /usr/sbin or /sbin (as tests/oracle.rs `find`), or
-/// for PostgreSQL in a version directory under /usr/lib/postgresql.
+/// `program` on PATH, in /usr/sbin or /sbin (as tests/oracle.rs `find`),
+/// for PostgreSQL in a version directory under /usr/lib/postgresql, for
+/// systemd's helpers in /lib/systemd.
 fn find(program: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     let versions = std::fs::read_dir(POSTGRESQL)
@@ -87,6 +92,7 @@ fn find(program: &str) -> Option<PathBuf> {
     std::env::split_paths(&path)
         .chain([PathBuf::from("/usr/sbin"), PathBuf::from("/sbin")])
         .chain(versions)
+        .chain([PathBuf::from("/lib/systemd")])
         .map(|dir| dir.join(program))
         .find(|p| p.is_file())
 }

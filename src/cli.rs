@@ -575,14 +575,17 @@ pub enum LogFormat {
                   the line (else main.cf's); fingerprints of another length are shown as \
                   unusable and never added.\n\n\
                   Without FILE: maillog_file when Postfix logs there itself, else \
-                  /var/log/mail.log, each with its rotated siblings (.1, .2.gz, ...).\n\n\
+                  /var/log/mail.log, each with its rotated siblings (.1, .2.gz, ...); when \
+                  none exists (Debian 12 logs to the journal only), the systemd journal's \
+                  smtpd messages (journalctl _COMM=smtpd). A FILE ending in .journal is read \
+                  with journalctl --file.\n\n\
                   A named FILE must be a regular file (a FIFO or device is refused: pipe it \
                   into `ccert log -`). Lines longer than 8 KiB (after decompression) are \
                   skipped and counted; docs/limits.md lists every limit.\n\n\
                   Exit status: 0 when every client seen is listed (with --approve: when \
                   something was added or nothing was left to add), 1 otherwise.\n\n\
                   Examples:\n  ccert log\n  ccert log --all --since 7d /var/log/mail.log\n  \
-                  journalctl -u postfix -o short --since today | ccert log -\n  \
+                  journalctl _COMM=smtpd -o short --since today | ccert log -\n  \
                   ccert log --approve"
 )]
 pub struct LogArgs {

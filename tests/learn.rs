@@ -171,6 +171,7 @@ fn log_then_add_by_fingerprint() {
     assert_eq!(o["rcpt_rejected"], 1);
     // Unknown clients make `ccert log` exit 1.
     inst.ccert(&["log", inst.path("log/postfix.log").to_str().unwrap()])
+        .env("COLUMNS", "200")
         .status(1)
         .stdout_contains(&pkfp)
         .run();
@@ -744,4 +745,156 @@ fn add_by_fingerprint_then_rehash() {
     let after = String::from_utf8(done.read("clientcerts")).unwrap();
     assert_ne!(before, after.as_bytes());
     assert!(after.contains(&format!("{PK_A} other")), "{after}");
+}
+
+/// A journal file as systemd writes it: `systemd-journal-remote` turns an
+/// export-format stream into one. smtpd's sighting of a client certificate
+/// (under a submission syslog_name, as Debian 12's `postfix@-.service`
+/// logs it), a line of another daemon, and the time they happened.
+fn journal_file(dir: &std::path::Path) -> std::path::PathBuf {
+    let message = "localhost[127.0.0.1]: subject_CN=laptop, issuer=laptop, \
+        fingerprint=B3:6D:99:77:D7:EB:F0:7E:3C:25:19:B9:88:2C:0F:6D:5D:81:60:CD:FF:5E:4A:A7:66:92:\
+        05:B6:FE:22:1E:FB, pkey_fingerprint=9A:EA:D9:91:62:0C:D0:C4:FF:61:8A:DF:0B:ED:59:02:5B:C6:\
+        89:47:30:0C:E0:C9:C4:2C:95:DA:12:EB:73:C7";
+    let entry = |usec: u64, mono: u64, ident: &str, comm: &str, msg: &str| {
+        format!(
+            "__REALTIME_TIMESTAMP={usec}\n__MONOTONIC_TIMESTAMP={mono}\n\
+             _BOOT_ID=0123456789abcdef0123456789abcdef\n_HOSTNAME=mx\n\
+             SYSLOG_IDENTIFIER={ident}\n_PID=8240\n_COMM={comm}\nMESSAGE={msg}\n\n"
+        )
+    };
+    // 2026-11-25 19:05:58 UTC, and a second later.
+    let export = entry(
+        1_764_097_558_000_000,
+        1000,
+        "postfix/submission/smtpd",
+        "smtpd",
+        message,
+    ) + &entry(
+        1_764_097_559_000_000,
+        2000,
+        "postfix/qmgr",
+        "qmgr",
+        "ABC123: removed",
+    );
+    let file = dir.join("system.journal");
+    let mut child = Command::new(JOURNAL_REMOTE)
+        .arg("-o")
+        .arg(&file)
+        .arg("-")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("running systemd-journal-remote");
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), export.as_bytes()).unwrap();
+    assert!(child.wait().unwrap().success(), "systemd-journal-remote");
+    file
+}
+
+/// Where Debian's systemd-journal-remote package puts the program.
+const JOURNAL_REMOTE: &str = "/lib/systemd/systemd-journal-remote";
+
+/// `ccert log` reads the journal itself: a journal file named on the
+/// command line (`journalctl --file`), and, when no log file exists (Debian
+/// 12 has no /var/log/mail.log), the system journal, here a journalctl on
+/// PATH that reads that file. Only smtpd's lines (`_COMM=smtpd`) are read.
+#[test]
+#[cfg_attr(
+    ccert_missing = "systemd-journal-remote",
+    ignore = "needs systemd-journal-remote"
+)]
+fn log_reads_the_journal() {
+    if crate::oracle::require("journalctl", "log_reads_the_journal").is_none()
+        || (!std::path::Path::new(JOURNAL_REMOTE).is_file()
+            && crate::oracle::require("systemd-journal-remote", "log_reads_the_journal").is_none())
+    {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let journal = journal_file(dir.path());
+    let main = "compatibility_level = 3.6\nmaillog_file = /nonexistent/mail.log\n";
+    let check = |out: crate::test::Finished| {
+        let rows: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        let rows = rows.as_array().unwrap();
+        assert_eq!(rows.len(), 1, "{}", out.stdout);
+        assert_eq!(rows[0]["client"], "localhost[127.0.0.1]");
+        assert_eq!(rows[0]["syslog_name"], "postfix/submission");
+        assert_eq!(rows[0]["first_seen"], "2026-11-25T19:05:58Z");
+        assert!(
+            rows[0]["cert_fingerprint"]
+                .as_str()
+                .unwrap()
+                .starts_with("B3:6D:99")
+        );
+    };
+    check(
+        Test::new()
+            .file("postfix-config/main.cf", main)
+            .env("TZ", "UTC")
+            .args(["log", "--format", "json"])
+            .arg(journal.to_str().unwrap())
+            .status(1)
+            .stderr_contains("does not exist yet: every client is unknown")
+            .run(),
+    );
+    // The table fits the terminal as list's does: fingerprints shortened
+    // below 150 columns, whole from there.
+    for (columns, fingerprint) in [
+        (80, "B3:6D:99:77:…1E:FB"),
+        (100, "B3:6D:99:77:…1E:FB"),
+        (
+            200,
+            "B3:6D:99:77:D7:EB:F0:7E:3C:25:19:B9:88:2C:0F:6D:5D:81:60:CD:FF:5E:4A:A7:66:92:05:B6:FE:22:1E:FB",
+        ),
+    ] {
+        let out = Test::new()
+            .file("postfix-config/main.cf", main)
+            .env("TZ", "UTC")
+            .env("COLUMNS", columns.to_string())
+            .args(["log"])
+            .arg(journal.to_str().unwrap())
+            .status(1)
+            .any_stderr()
+            .stdout_contains(fingerprint)
+            .run();
+        for line in out.stdout.lines() {
+            assert!(
+                line.chars().count() <= columns,
+                "wider than {columns}: {line:?}\n{}",
+                out.stdout
+            );
+        }
+    }
+    // No log file: `journalctl _COMM=smtpd` (this one reads the file).
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let real = crate::oracle::find("journalctl").unwrap();
+    std::fs::write(
+        bin.join("journalctl"),
+        format!(
+            "#!/bin/sh\nexec {} --file {} \"$@\"\n",
+            real.display(),
+            journal.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        bin.join("journalctl"),
+        <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o755),
+    )
+    .unwrap();
+    check(
+        Test::new()
+            .file("postfix-config/main.cf", main)
+            .env("TZ", "UTC")
+            .env(
+                "PATH",
+                format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()),
+            )
+            .args(["log", "--format", "json"])
+            .status(1)
+            .stderr_contains("does not exist yet: every client is unknown")
+            .run(),
+    );
 }

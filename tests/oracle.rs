@@ -1,8 +1,12 @@
 //! The real tools ccert is checked against (postmap, openssl, db5.3_verify, …).
 //!
-//! A test that needs one calls [`require`]: when the tool is missing it prints
-//! why the test is skipped and returns `None`, unless `CCERT_INTEROP=1`, where
-//! a missing tool fails the test.
+//! A test that needs one says so for libtest, so that a machine without it
+//! reports the test as `ignored, needs postfix` rather than `ok`:
+//! `#[cfg_attr(ccert_missing = "postfix", ignore = "needs postfix")]`
+//! (build.rs sets `ccert_missing` per absent package; nothing under
+//! `CCERT_INTEROP=1`). Inside, it calls [`require`]: when the tool is missing
+//! anyway (a binary built where it was) it prints why the test is skipped and
+//! returns `None`, unless `CCERT_INTEROP=1`, where a missing tool fails the test.
 
 #![allow(dead_code)]
 

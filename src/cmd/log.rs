@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::io::{IsTerminal as _, Write as _};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
 use serde::Serialize;
@@ -44,6 +44,9 @@ fn digest_name<S: serde::Serializer>(d: &DigestAlgorithm, s: S) -> Result<S::Ok,
     s.serialize_str(d.name())
 }
 
+/// Stands for the system journal among the files to read.
+const JOURNAL: &str = "journal:";
+
 /// Runs `ccert log`.
 pub fn run(args: &LogArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let cfg = ctx.postfix()?;
@@ -67,15 +70,20 @@ pub fn run(args: &LogArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         let maillog = cfg.present.then(|| cfg.get("maillog_file")).flatten();
         let files = maillog::sources::default_files(maillog.as_deref());
         if files.is_empty() {
-            bail!(
-                "no mail log found ({}); name the log file, or pipe it: \
-                 journalctl -u postfix -o short | ccert log -",
-                maillog
-                    .filter(|m| !m.trim().is_empty())
-                    .unwrap_or_else(|| "/var/log/mail.log".to_string())
-            );
+            // No log file (Debian 12 logs to the journal only): the journal.
+            if maillog::sources::journalctl().is_none() {
+                bail!(
+                    "no mail log found ({}) and no journalctl to read the journal; name the log \
+                     file, or pipe it: journalctl _COMM=smtpd -o short | ccert log -",
+                    maillog
+                        .filter(|m| !m.trim().is_empty())
+                        .unwrap_or_else(|| "/var/log/mail.log".to_string())
+                );
+            }
+            vec![PathBuf::from(JOURNAL)]
+        } else {
+            files
         }
-        files
     } else {
         args.files.clone()
     };
@@ -123,7 +131,27 @@ fn read_one(
     now: OffsetDateTime,
     offset: UtcOffset,
 ) -> anyhow::Result<()> {
-    let stats = if file == Path::new("-") {
+    let stats = if file == Path::new(JOURNAL) || maillog::sources::is_journal_file(file) {
+        let program = maillog::sources::journalctl()
+            .context("reading the journal needs journalctl, which is not on PATH")?;
+        let of = if file == Path::new(JOURNAL) {
+            None
+        } else {
+            Some(file)
+        };
+        let what = of.map_or_else(
+            || "the journal".to_string(),
+            |f| format!("the journal file {}", f.display()),
+        );
+        let mut journal = maillog::sources::Journal::open(&program, of)
+            .with_context(|| format!("running {}", program.display()))?;
+        let stats = maillog::read_into(&mut journal, collector, since, now, offset)
+            .with_context(|| format!("reading {what}"))?;
+        journal
+            .finish()
+            .with_context(|| format!("reading {what}"))?;
+        stats
+    } else if file == Path::new("-") {
         let mut input = std::io::stdin().lock();
         maillog::read_into(&mut input, collector, since, now, offset)
             .context("reading the log from standard input")?
@@ -294,9 +322,32 @@ fn print(rows: &[Row], format: LogFormat, all: bool, offset: UtcOffset) -> anyho
                 );
                 return Ok(());
             }
+            // Fitted to the terminal as `list` is: full fingerprints only
+            // where they leave room for the other columns.
+            // Into a pipe or a file without COLUMNS, whole lines (for grep).
+            let fit = std::io::stdout().is_terminal() || std::env::var_os("COLUMNS").is_some();
+            let width = if fit {
+                super::table_layout::width()
+            } else {
+                u16::MAX
+            };
+            let full = width >= super::table_layout::FULL_FINGERPRINTS_FROM;
+            let shown = |f: &str| {
+                if full {
+                    f.to_string()
+                } else {
+                    super::table_layout::shorten(f)
+                }
+            };
             let mut table = comfy_table::Table::new();
             table
                 .load_preset(comfy_table::presets::UTF8_HORIZONTAL_ONLY)
+                .set_content_arrangement(if fit {
+                    comfy_table::ContentArrangement::Dynamic
+                } else {
+                    comfy_table::ContentArrangement::Disabled
+                })
+                .set_width(width)
                 .set_header([
                     "CLIENT",
                     "SUBJECT CN",
@@ -311,11 +362,11 @@ fn print(rows: &[Row], format: LogFormat, all: bool, offset: UtcOffset) -> anyho
                 let s = &r.sighting;
                 let mut fps = Vec::new();
                 if let Some(f) = &s.cert_fingerprint {
-                    fps.push(format!("cert {}", safe(f)));
+                    fps.push(format!("cert {}", shown(&safe(f))));
                 }
                 if let Some(f) = &s.pkey_fingerprint {
                     let kind = if s.raw_public_key { "raw key" } else { "pkey" };
-                    fps.push(format!("{kind} {}", safe(f)));
+                    fps.push(format!("{kind} {}", shown(&safe(f))));
                 }
                 fps.push(match r.digest_from {
                     "service" => format!("({}, the service's digest)", r.digest),
@@ -342,6 +393,21 @@ fn print(rows: &[Row], format: LogFormat, all: bool, offset: UtcOffset) -> anyho
                     s.rcpt_rejected.to_string(),
                     listed,
                 ]);
+            }
+            // A fingerprint is never wrapped (it is copied from here into
+            // `ccert add --fingerprint`): the other columns give way.
+            let widest = rows
+                .iter()
+                .flat_map(|r| [&r.sighting.cert_fingerprint, &r.sighting.pkey_fingerprint])
+                .flatten()
+                // comfy-table counts the padding of one space each side.
+                .map(|f| shown(f).chars().count() + "raw key ".len() + 2)
+                .max()
+                .unwrap_or(0);
+            if let Some(column) = table.column_mut(3) {
+                column.set_constraint(comfy_table::ColumnConstraint::LowerBoundary(
+                    comfy_table::Width::Fixed(u16::try_from(widest).unwrap_or(u16::MAX)),
+                ));
             }
             writeln!(out, "{table}")?;
         }

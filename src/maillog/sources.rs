@@ -101,6 +101,91 @@ fn read_up_to(file: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
     Ok(filled)
 }
 
+/// The systemd journal as a log source: what `journalctl` prints of smtpd's
+/// messages in its syslog-like `short` format, which [`super::read_into`]
+/// reads as it reads /var/log/mail.log.
+///
+/// Debian 12 keeps no /var/log/mail.log by default, and runs smtpd under
+/// `postfix@-.service`, not postfix.service; the journal's trusted `_COMM`
+/// field is `smtpd` whatever the unit or the service's syslog_name
+/// (`postfix/submission/smtpd`), so `_COMM=smtpd` selects exactly the lines
+/// ccert reads. `file`: a journal file (`journalctl --file`), else the
+/// system journal. The output is streamed (journalctl's pipe, read line by
+/// line), and journalctl is stopped when the reader is dropped.
+pub struct Journal {
+    child: std::process::Child,
+    out: BufReader<std::process::ChildStdout>,
+}
+
+/// Whether `path` names a journal file (`system.journal`, `*.journal~`).
+pub fn is_journal_file(path: &Path) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    name.ends_with(".journal") || name.ends_with(".journal~")
+}
+
+/// The `journalctl` program on PATH, if any.
+pub fn journalctl() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join("journalctl"))
+        .find(|p| p.is_file())
+}
+
+impl Journal {
+    /// Starts `journalctl --no-pager -q -o short [--file FILE] _COMM=smtpd`.
+    pub fn open(program: &Path, file: Option<&Path>) -> std::io::Result<Journal> {
+        let mut cmd = std::process::Command::new(program);
+        cmd.args(["--no-pager", "--quiet", "--output=short"]);
+        if let Some(file) = file {
+            cmd.arg("--file").arg(file);
+        }
+        let mut child = cmd
+            .arg("_COMM=smtpd")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .spawn()?;
+        let out = BufReader::new(child.stdout.take().expect("a piped stdout"));
+        Ok(Journal { child, out })
+    }
+
+    /// Waits for journalctl; an error when it failed (its message went to
+    /// standard error already).
+    pub fn finish(mut self) -> std::io::Result<()> {
+        let status = self.child.wait()?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(std::io::Error::other(format!("journalctl {status}")))
+        }
+    }
+}
+
+impl Read for Journal {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.out.read(buf)
+    }
+}
+
+impl BufRead for Journal {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        self.out.fill_buf()
+    }
+
+    fn consume(&mut self, amount: usize) {
+        self.out.consume(amount);
+    }
+}
+
+impl Drop for Journal {
+    fn drop(&mut self) {
+        // Stopped early (an error while reading): do not leave it running.
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
