@@ -126,8 +126,15 @@ where
         }
         out.write_all(&text)?;
     }
-    let added = super::appended_bytes(out.terminated(), out.line_ending(), append);
-    out.write_all(&added)
+    // One entry at a time (ccert's comment and the entry line), each with
+    // the line ending the file has when it is appended, as one
+    // `SourceFile::append_lines` per entry sees it.
+    let lines: Vec<S> = append.into_iter().collect();
+    for entry in lines.chunks(2) {
+        let added = super::appended_bytes(out.terminated(), out.line_ending(), entry);
+        out.write_all(&added)?;
+    }
+    Ok(())
 }
 
 /// A writer that remembers what [`super::SourceFile`] would ask of the

@@ -317,3 +317,34 @@ fn folded_prefixes_agree_for_keys_equal_but_for_case() {
     assert_ne!(folded_prefix(b"ab:cd:e0:01"), folded_prefix(b"ab:cd:e1:01"));
     assert_eq!(folded_prefix(b"Ab"), folded_prefix(b"aB"));
 }
+
+/// Found by the property test in CI: a CRLF source without a final newline
+/// whose last entry is removed while two are appended. Removal leaves the
+/// first line's CR (so that add then remove restores the bytes); the second
+/// entry appended then sees a CRLF file, as the in-memory editor does.
+#[test]
+fn entries_appended_after_removing_the_end_of_an_unterminated_crlf_source() {
+    let input = render(&[Piece::Hand(2, 0), Piece::Owned(1, 0, false)], true, false);
+    let puts: Vec<Put> = [3, 0]
+        .into_iter()
+        .map(|k| {
+            let fingerprint = key(k);
+            Put {
+                annotation: note(&fingerprint),
+                fingerprint,
+                name: "name0".into(),
+            }
+        })
+        .collect();
+    let (want, _) = oracle(&input, &puts, false, Removal::OwnedOdd);
+    let (got, _) = run_engine(&input, &puts, false, Removal::OwnedOdd);
+    assert_eq!(
+        String::from_utf8_lossy(&got),
+        String::from_utf8_lossy(&want)
+    );
+    assert!(
+        !got.windows(2).any(|w| w == b"\r#"),
+        "{:?}",
+        String::from_utf8_lossy(&got)
+    );
+}
