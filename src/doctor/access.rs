@@ -10,50 +10,19 @@ use std::path::{Path, PathBuf};
 use crate::postfix::PostfixConfig;
 use crate::source::{Item, RecordReader};
 
+use super::relay::{Action, action};
 use super::{Doctor, Finding};
 
 /// How many bad values are reported one by one per table; the rest are
 /// counted, so a broken million-line table gives a readable report.
 const REPORTED: usize = 10;
 
-/// access(5)'s actions, compared case-insensitively with a value's first word.
-const ACTIONS: &[&str] = &[
-    "OK",
-    "REJECT",
-    "DEFER",
-    "DEFER_IF_REJECT",
-    "DEFER_IF_PERMIT",
-    "BCC",
-    "DISCARD",
-    "DUNNO",
-    "FILTER",
-    "HOLD",
-    "PREPEND",
-    "REDIRECT",
-    "INFO",
-    "WARN",
-];
-
-/// Prefixes of smtpd's restriction names, which a value may also be.
-const RESTRICTION_PREFIXES: &[&str] = &[
-    "permit",
-    "reject",
-    "defer",
-    "check_",
-    "warn_if_reject",
-    "sleep",
-];
-
 /// Whether smtpd reads `value` as an action or a restriction it knows
-/// (`classes`: the smtpd_restriction_classes names).
+/// (`classes`: the smtpd_restriction_classes names), by the one reading of
+/// access(5) values the relay verdict uses ([`super::relay::action`]).
 pub fn is_action(value: &str, classes: &[String]) -> bool {
     let first = value.split_whitespace().next().unwrap_or("");
-    let lower = first.to_ascii_lowercase();
-    ACTIONS.iter().any(|a| a.eq_ignore_ascii_case(first))
-        // all-numerical: OK; 4NN/5NN text: that reply.
-        || first.bytes().all(|b| b.is_ascii_digit()) && !first.is_empty()
-        || RESTRICTION_PREFIXES.iter().any(|p| lower.starts_with(p))
-        || classes.iter().any(|c| c.eq_ignore_ascii_case(first))
+    classes.iter().any(|c| c.eq_ignore_ascii_case(first)) || action(value) != Action::Bogus
 }
 
 impl Doctor {
@@ -134,6 +103,7 @@ mod tests {
         let classes = vec!["workstations".to_string()];
         for ok in [
             "OK",
+            "RELAY",
             "ok",
             "REJECT revoked by ccert",
             "554 5.7.1 go away",

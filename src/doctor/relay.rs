@@ -528,8 +528,9 @@ impl Doctor {
                                     ));
                                     break;
                                 }
+                                // Each such value is reported with its line by
+                                // the access-table check (access.rs).
                                 if let Some((_, v)) = has(Action::Bogus) {
-                                    self.bogus_action(&t, v);
                                     return no(format!(
                                         "{CHECK_CCERT} {t}: the value \"{v}\" is not an access action: smtpd answers 451 4.3.5 Server configuration error"
                                     ));
@@ -675,23 +676,6 @@ impl Doctor {
             ),
         };
         self.add(finding.file(&file).line(line).service(service).fix(fix));
-    }
-
-    fn bogus_action(&mut self, table: &str, value: &str) {
-        if !self.reported.insert(format!("bogus|{table}|{value}")) {
-            return;
-        }
-        let source = table
-            .split_once(':')
-            .map(|(_, n)| n.to_string())
-            .unwrap_or_default();
-        self.add(
-            Finding::error(format!(
-                "{CHECK_CCERT} {table}: the value \"{value}\" is neither an access(5) action nor a restriction: smtpd answers 451 4.3.5 Server configuration error to every client with that certificate"
-            ))
-            .file(Path::new(&source))
-            .fix("give the entries an action as their value: OK to let the client relay (REJECT to refuse it)"),
-        );
     }
 
     /// The fix that writes `list = items` where the service's value comes
