@@ -77,7 +77,7 @@ fn check(
 ) -> anyhow::Result<crate::monitor::Status> {
     // What Postfix reads: the database list, or the source file and its
     // tables. Known before the first entry, so each output is one pass.
-    let database = database_list(ctx)?;
+    let database = ctx.database_list()?;
     let source = match &database {
         Some(_) => None,
         None => Some(ctx.source_path()?),
@@ -177,20 +177,6 @@ fn check(
         }
     }
     Ok(status)
-}
-
-/// The pgsql: list to check, if the list is one.
-fn database_list(ctx: &Context) -> anyhow::Result<Option<String>> {
-    if let Some(map) = &ctx.map {
-        let text = map.to_string_lossy();
-        return Ok(crate::fleet::store_config(&text).map(|_| text.into_owned()));
-    }
-    let value = ctx.postfix()?.get("relay_clientcerts").unwrap_or_default();
-    Ok(value
-        .split([',', ' ', '\t', '\n'])
-        .find(|s| !s.is_empty())
-        .filter(|item| crate::fleet::store_config(item).is_some())
-        .map(str::to_string))
 }
 
 /// Streams the entries of a source file, with what ccert's comment above

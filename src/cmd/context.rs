@@ -148,17 +148,8 @@ impl Context {
     /// copied from: edits go to the database (a local edit would be lost at
     /// the next sync).
     pub fn store_map(&self) -> anyhow::Result<Option<String>> {
-        if let Some(map) = &self.map {
-            let text = map.to_string_lossy();
-            if crate::fleet::store_config(&text).is_some() {
-                return Ok(Some(text.into_owned()));
-            }
-        } else {
-            let value = self.postfix()?.get("relay_clientcerts").unwrap_or_default();
-            let first = restrictions::items(&value).into_iter().next();
-            if let Some(item) = first.filter(|item| crate::fleet::store_config(item).is_some()) {
-                return Ok(Some(item));
-            }
+        if let Some(map) = self.database_list()? {
+            return Ok(Some(map));
         }
         let file = self.source_path()?;
         Ok(crate::fleet::synced_from(&file).inspect(|from| {
@@ -167,6 +158,20 @@ impl Context {
                 file.display()
             )
         }))
+    }
+
+    /// The database list named as such: `--map pgsql:CF` (also
+    /// `proxy:pgsql:CF`), else the first table of relay_clientcerts when that
+    /// is a pgsql: one. Unlike [`Context::store_map`], a `ccert sync` copy
+    /// stays the file it is (what `check` watches is what Postfix reads).
+    pub fn database_list(&self) -> anyhow::Result<Option<String>> {
+        if let Some(map) = &self.map {
+            let text = map.to_string_lossy();
+            return Ok(crate::fleet::store_config(&text).map(|_| text.into_owned()));
+        }
+        let value = self.postfix()?.get("relay_clientcerts").unwrap_or_default();
+        let first = restrictions::items(&value).into_iter().next();
+        Ok(first.filter(|item| crate::fleet::store_config(item).is_some()))
     }
 
     /// Every table `relay_clientcerts` and `check_ccert_access` name (see
