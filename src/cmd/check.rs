@@ -9,13 +9,13 @@
 //! reads exit 1 as WARNING.
 
 use std::io::{BufReader, Write as _};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::Context as _;
 use time::OffsetDateTime;
 
 use crate::cli::{CheckArgs, CheckFormat};
-use crate::monitor::{Exposition, Freshness, Listed, TableState, Tally, Thresholds};
+use crate::monitor::{Exposition, Freshness, Listed, Tally, Thresholds};
 use crate::source::annotation::Annotation;
 use crate::source::{CommentsAbove, Item, RecordReader};
 
@@ -124,7 +124,7 @@ fn check(
             read_source(source, &mut offer)?;
             let modified = modified(source)
                 .with_context(|| format!("reading the clientcerts source {}", source.display()))?;
-            (tables(ctx, source, modified)?, Some(modified))
+            (super::table_states(source, modified, ctx)?, Some(modified))
         }
         (None, None) => unreachable!("one of the two is set"),
     };
@@ -212,30 +212,6 @@ fn read_source(
 
 fn modified(path: &Path) -> std::io::Result<OffsetDateTime> {
     Ok(path.metadata()?.modified()?.into())
-}
-
-/// The tables built from `source` and whether each is current.
-fn tables(
-    ctx: &Context,
-    source: &Path,
-    source_modified: OffsetDateTime,
-) -> anyhow::Result<Vec<TableState>> {
-    let mut out = Vec::new();
-    for map_type in ctx.tables_of_source(source)? {
-        let path: PathBuf = map_type.table_path(source);
-        let built = modified(&path).ok();
-        let freshness = match built {
-            None => Freshness::Missing,
-            Some(b) if b < source_modified => Freshness::Stale,
-            Some(_) => Freshness::Current,
-        };
-        out.push(TableState {
-            table: format!("{}:{}", map_type.name(), source.display()),
-            freshness,
-            built,
-        });
-    }
-    Ok(out)
 }
 
 /// Replaces `DIR/ccert.prom` atomically, as node_exporter's textfile

@@ -276,14 +276,41 @@ fn rebuild_then_unlock(
 /// re-running an edit interrupted between writing the source and building
 /// its tables (killed, full disk, `--no-compile`) repairs them.
 fn tables_behind(source: &Path, ctx: &Context) -> anyhow::Result<bool> {
-    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
-    let Some(source_time) = modified(source) else {
+    let Some(source_time) = std::fs::metadata(source).and_then(|m| m.modified()).ok() else {
         return Ok(false);
     };
-    Ok(ctx
-        .tables_of_source(source)?
+    Ok(table_states(source, source_time.into(), ctx)?
         .iter()
-        .any(|t| modified(&t.table_path(source)).is_none_or(|t| t < source_time)))
+        .any(|t| t.freshness != crate::monitor::Freshness::Current))
+}
+
+/// Each table kept in step with `source` ([`Context::tables_of_source`])
+/// and whether it says what the source, last changed at `source_time`,
+/// says: missing, older (Postfix answers from the old entries) or current.
+pub(crate) fn table_states(
+    source: &Path,
+    source_time: time::OffsetDateTime,
+    ctx: &Context,
+) -> anyhow::Result<Vec<crate::monitor::TableState>> {
+    use crate::monitor::{Freshness, TableState};
+    let mut out = Vec::new();
+    for map_type in ctx.tables_of_source(source)? {
+        let built = std::fs::metadata(map_type.table_path(source))
+            .and_then(|m| m.modified())
+            .ok()
+            .map(time::OffsetDateTime::from);
+        let freshness = match built {
+            None => Freshness::Missing,
+            Some(b) if b < source_time => Freshness::Stale,
+            Some(_) => Freshness::Current,
+        };
+        out.push(TableState {
+            table: format!("{}:{}", map_type.name(), source.display()),
+            freshness,
+            built,
+        });
+    }
+    Ok(out)
 }
 
 /// Builds a table of each of `types` from one read of `source`, with a
