@@ -828,7 +828,9 @@ pub struct ImportArgs {
                   (--force); a list with less than half of FILE's entries, e.g. an emptied \
                   database or row-level security hiding rows (--allow-shrink), unless at most \
                   10 went and the generation shows edits since the copy (`ccert remove` of the \
-                  last clients of a small list).\n\n\
+                  last clients of a small list), or ccert itself removed them after the copy \
+                  (`remove` or `apply` of more than half the list records that in the \
+                  database).\n\n\
                   Exit status: 0 when FILE is up to date (written or not), 1 on errors and \
                   refusals (the old table stays in place).\n\n\
                   Example:\n  ccert sync --from pgsql:/etc/postfix/clientcerts.pgsql.cf \

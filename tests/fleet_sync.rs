@@ -414,3 +414,114 @@ fn a_logical_replication_subscriber_is_followed_by_its_content() {
     );
     f.pg.psql("replica", "DROP SUBSCRIPTION ccert_sub");
 }
+
+/// A removal of most of the list made by ccert itself (`remove --name`,
+/// confirmed with --yes) records itself in the state row, so every sync
+/// server takes it without --allow-shrink; a shrink nobody recorded
+/// (row-level security after it, a restored dump) is still refused.
+#[test]
+#[cfg_attr(ccert_missing = "postgresql", ignore = "needs postgresql")]
+fn a_deliberate_bulk_removal_reaches_every_sync_server() {
+    let Some(f) = Fleet::new("a_deliberate_bulk_removal_reaches_every_sync_server") else {
+        return;
+    };
+    insert_rows(&f, "ee", 30);
+    // The backup, of 30 entries and no recorded removal.
+    let dump = f.pg.path("sock/mail.dump");
+    let mut args: Vec<String> = vec!["pg_dump".into()];
+    args.extend(f.pg.socket_args());
+    args.extend(["-Fc", "-f", dump.to_str().unwrap(), "mail"].map(String::from));
+    f.pg.tool(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    // 70 clients of a closed office, all named alike.
+    f.pg.psql(
+        "mail",
+        "INSERT INTO ccert_clientcerts (fingerprint, name, digest, kind, added_by) \
+         SELECT 'ef:' || lpad(i::text, 6, '0'), 'closed-office', 'sha256', 'cert', 'psql' \
+         FROM generate_series(1, 70) i",
+    );
+    fs::create_dir(f.path("local")).unwrap();
+    let map = f.map();
+    let to = |server: &str| format!("cdb:{}", f.path(&format!("local/{server}")).display());
+    let (a, b) = (to("a"), to("b"));
+    let sync = |to: &str| f.ok(&["sync", "--from", &map, "--to", to]);
+    let refused = |to: &str| f.fails(&["sync", "--from", &map, "--to", to]);
+    assert!(sync(&a).contains("100 entries"));
+    assert!(sync(&b).contains("100 entries"));
+    assert_eq!(
+        f.pg.psql("mail", "SELECT shrink_generation IS NULL FROM ccert_state"),
+        "t"
+    );
+
+    // The admin removes the 70 (more than half): recorded with the removal.
+    let out = f.stdout(
+        f.ccert(&["--map", &map, "remove", "--name", "closed-office", "--yes"])
+            .stderr_contains(format!("ccert: 70 entries in {map} match")),
+    );
+    assert!(out.contains("removed 70 entries"), "{out}");
+    assert_eq!(
+        f.pg.psql(
+            "mail",
+            "SELECT shrink_generation = generation, shrink_entries FROM ccert_state"
+        ),
+        "t|30"
+    );
+    // Server a takes it at its next timer run, without a flag.
+    let out = sync(&a);
+    assert!(out.contains("wrote") && out.contains("30 entries"), "{out}");
+    f.ccert(&["query", "ef:000001", &a])
+        .status(1)
+        .stdout("")
+        .run();
+    assert!(sync(&a).contains("up to date (30 entries"));
+
+    // Row-level security hiding every row from the .cf's user after the
+    // removal: judged from the 30 the removal left, refused.
+    let good = fs::read_to_string(&f.cf).unwrap();
+    f.pg.psql(
+        "mail",
+        &format!(
+            "CREATE ROLE reader LOGIN PASSWORD '{}'; \
+             GRANT SELECT ON ccert_state, ccert_clientcerts TO reader; \
+             ALTER TABLE ccert_clientcerts ENABLE ROW LEVEL SECURITY",
+            pg::PASSWORD
+        ),
+    );
+    fs::write(&f.cf, good.replace("user = ccert", "user = reader")).unwrap();
+    let before = fs::read(f.path("local/a.cdb")).unwrap();
+    let err = refused(&a);
+    assert!(
+        err.contains("the list has 0 entries") && err.contains("has 30"),
+        "{err}"
+    );
+    assert_eq!(fs::read(f.path("local/a.cdb")).unwrap(), before);
+    fs::write(&f.cf, &good).unwrap();
+    f.pg.psql(
+        "mail",
+        "ALTER TABLE ccert_clientcerts DISABLE ROW LEVEL SECURITY",
+    );
+
+    // A restore of the older dump (30 entries, its own state row without
+    // the record): server b, still at 100, refuses it, the old table stays.
+    f.pg.psql("postgres", "DROP DATABASE mail WITH (FORCE)");
+    f.pg.psql("postgres", "CREATE DATABASE mail");
+    let mut args: Vec<String> = vec!["pg_restore".into()];
+    args.extend(f.pg.socket_args());
+    args.extend(["-d", "mail", dump.to_str().unwrap()].map(String::from));
+    f.pg.tool(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let before = fs::read(f.path("local/b.cdb")).unwrap();
+    let err = refused(&b);
+    assert!(
+        err.contains("the list has 30 entries")
+            && err.contains("has 100: this sync would remove 70")
+            && err.contains("--allow-shrink"),
+        "{err}"
+    );
+    assert_eq!(fs::read(f.path("local/b.cdb")).unwrap(), before);
+    assert_eq!(f.ok(&["query", "ef:000001", &b]), "closed-office\n");
+    // A DELETE by hand of most of the list is not recorded either.
+    f.pg.psql(
+        "mail",
+        "DELETE FROM ccert_clientcerts WHERE fingerprint > 'ee:000010'",
+    );
+    assert!(refused(&a).contains("the list has 10 entries"));
+}

@@ -25,7 +25,9 @@ use anyhow::{Context as _, bail};
 
 use crate::cli::SyncArgs;
 use crate::fleet::pgsql::PgsqlStore;
-use crate::fleet::{EntryOrder, ListState, ListStore, StoreError, StoredEntry, SyncHeader};
+use crate::fleet::{
+    DeliberateShrink, EntryOrder, ListState, ListStore, StoreError, StoredEntry, SyncHeader,
+};
 use crate::maps::prepare::DuplicatePolicy;
 use crate::maps::same_file;
 use crate::postfix::TableRef;
@@ -226,10 +228,17 @@ fn refuse_unlikely(
             old.database
         );
     }
-    let before = match old.entries {
+    let copied = match old.entries {
         Some(n) => n,
         // A copy from an older ccert: count its entries (streamed).
         None => count_entries(locked).with_context(|| format!("reading {}", file.display()))?,
+    };
+    // A removal of most of the list that ccert made after this copy (and
+    // recorded with it) is the admin's intent: what follows is judged from
+    // the entries it left, so a later emptying is still refused.
+    let before = match deliberate_since(old, state) {
+        Some(shrink) => copied.min(shrink.entries),
+        None => copied,
     };
     // The generation moved on since the copy: edits recorded by the
     // triggers, such as `ccert remove`, explain a small shrink.
@@ -247,6 +256,18 @@ fn refuse_unlikely(
         );
     }
     Ok(())
+}
+
+/// The deliberate shrink recorded in `state` ([`ListState::deliberate_shrink`])
+/// when it was made in the copy's database after the copy and is part of
+/// the history `state` continues (its generation not beyond the current
+/// one: a restored dump carries an older state row and an older record).
+fn deliberate_since(old: &SyncHeader, state: &ListState) -> Option<DeliberateShrink> {
+    state.deliberate_shrink.filter(|shrink| {
+        old.database == state.database_id
+            && shrink.generation > old.generation
+            && shrink.generation <= state.generation
+    })
 }
 
 /// Removals up to this many are a revocation, not an accident, when the
@@ -309,6 +330,42 @@ fn write_entry(w: &mut impl Write, e: &StoredEntry) -> std::io::Result<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_shrink_recorded_after_the_copy_is_deliberate() {
+        let old = SyncHeader::parse(
+            "# ccert sync: database=db1 generation=10 entries=100 digest=x from=pgsql:/a.cf",
+        )
+        .unwrap();
+        let state = |database: &str, generation, shrink: Option<(i64, u64)>| ListState {
+            database_id: database.into(),
+            generation,
+            entries: 5,
+            digest: "y".into(),
+            deliberate_shrink: shrink.map(|(generation, entries)| DeliberateShrink {
+                generation,
+                entries,
+            }),
+        };
+        let after = deliberate_since(&old, &state("db1", 12, Some((11, 5))));
+        assert_eq!(after.map(|s| s.entries), Some(5));
+        // Made before the copy (the copy already has it), in another
+        // database, or beyond the generation (an older state row restored
+        // under a newer record cannot be): not this copy's business.
+        assert_eq!(
+            deliberate_since(&old, &state("db1", 12, Some((10, 5)))),
+            None
+        );
+        assert_eq!(
+            deliberate_since(&old, &state("db2", 12, Some((11, 5)))),
+            None
+        );
+        assert_eq!(
+            deliberate_since(&old, &state("db1", 9, Some((11, 5)))),
+            None
+        );
+        assert_eq!(deliberate_since(&old, &state("db1", 12, None)), None);
+    }
 
     #[test]
     fn a_shrink_is_refused_unless_small_and_recorded() {

@@ -362,6 +362,21 @@ pub struct ListState {
     /// A digest of every entry's fingerprint, name and the facts a copy's
     /// comment lines record, independent of row order.
     pub digest: String,
+    /// The last removal of most of the list that ccert itself made (`remove`,
+    /// `apply`): the generation it left and how many entries it left. `sync`
+    /// takes such a shrink without `--allow-shrink` when it happened after
+    /// its copy (docs/fleet.md, "What sync refuses and why").
+    pub deliberate_shrink: Option<DeliberateShrink>,
+}
+
+/// A removal of more than half the list made by ccert, recorded in the
+/// database in the same transaction (see [`ListState::deliberate_shrink`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeliberateShrink {
+    /// The generation right after the removal.
+    pub generation: i64,
+    /// The entries left.
+    pub entries: u64,
 }
 
 /// The list a file was copied from by `ccert sync` (`pgsql:CF`), read from
@@ -479,6 +494,7 @@ mod tests {
             generation: 42,
             entries: 3,
             digest: "0123abcd".into(),
+            deliberate_shrink: None,
         };
         let header = SyncHeader::new(&state, "pgsql:/etc/postfix/my lists/a.cf");
         let line = header.to_string();

@@ -23,8 +23,8 @@ use postgres::{Client, GenericClient, Row};
 use time::OffsetDateTime;
 
 use super::{
-    ApplyReport, EntryOrder, ListState, ListStore, NewEntry, Outcome, RehashReport, Selector,
-    StoreError, StoredEntry, who,
+    ApplyReport, DeliberateShrink, EntryOrder, ListState, ListStore, NewEntry, Outcome,
+    RehashReport, Selector, StoreError, StoredEntry, who,
 };
 use crate::cert::{DigestAlgorithm, Fingerprint};
 use crate::source::edit::decide;
@@ -426,6 +426,51 @@ fn check_entries(cf: &Path, entries: &[NewEntry]) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Records in the state row, inside the editing transaction `tx` that
+/// has just removed `removed` rows, when they were more than half of the
+/// list: the generation the removal left and the entries left. `sync`
+/// reads it as the admin's intent and takes the shrink without
+/// `--allow-shrink`, while a shrink nobody recorded (a restored dump, rows
+/// hidden by row-level security, a `DELETE` by hand, a new database) is
+/// still refused. Only a ccert edit writes it: its confirmation (or
+/// `--yes`) and its list of what was removed are the intent.
+fn record_shrink(tx: &mut postgres::Transaction<'_>, removed: u64) -> Result<(), postgres::Error> {
+    if removed == 0 {
+        return Ok(());
+    }
+    let left: i64 = tx
+        .query_one("SELECT count(*) FROM ccert_clientcerts", &[])?
+        .get(0);
+    if removed <= u64::try_from(left).unwrap_or(0) {
+        return Ok(());
+    }
+    // The triggers bumped the generation at the end of the DELETE, in this
+    // transaction: the state row holds the generation the removal left.
+    tx.execute(
+        "UPDATE ccert_state SET shrink_generation = generation, shrink_entries = $1",
+        &[&left],
+    )
+    .map(drop)
+}
+
+/// The recorded deliberate shrink in columns `at` and `at + 1` of a state
+/// row (NULL before the first one).
+fn shrink_from_row(
+    cf: &Path,
+    row: &Row,
+    at: usize,
+) -> Result<Option<DeliberateShrink>, StoreError> {
+    let generation: Option<i64> = col(row, at, "ccert_state").map_err(|m| db_err(cf, m))?;
+    let entries: Option<i64> = col(row, at + 1, "ccert_state").map_err(|m| db_err(cf, m))?;
+    Ok(match (generation, entries) {
+        (Some(generation), Some(entries)) => Some(DeliberateShrink {
+            generation,
+            entries: u64::try_from(entries).unwrap_or_default(),
+        }),
+        _ => None,
+    })
+}
+
 /// `(database_id, generation)` from `ccert_state`.
 fn state_from_row(cf: &Path, row: &Row) -> Result<(String, i64), StoreError> {
     Ok((
@@ -484,6 +529,7 @@ impl ListStore for PgsqlStore {
             // list keeps its generation, so `sync` has nothing to do).
             drop(tx);
         } else {
+            record_shrink(&mut tx, removed.len() as u64).map_err(err)?;
             tx.commit().map_err(err)?;
         }
         let mut removed = removed;
@@ -524,11 +570,13 @@ impl ListStore for PgsqlStore {
             return Ok(Vec::new());
         }
         let keys: Vec<&str> = matching.iter().map(|e| e.fingerprint.as_str()).collect();
-        tx.execute(
-            "DELETE FROM ccert_clientcerts WHERE fingerprint = ANY($1)",
-            &[&keys],
-        )
-        .map_err(err)?;
+        let removed = tx
+            .execute(
+                "DELETE FROM ccert_clientcerts WHERE fingerprint = ANY($1)",
+                &[&keys],
+            )
+            .map_err(err)?;
+        record_shrink(&mut tx, removed).map_err(err)?;
         tx.commit().map_err(err)?;
         Ok(matching)
     }
@@ -683,7 +731,7 @@ impl ListStore for PgsqlStore {
 /// unchanged copy; what must never happen, two different lists with the
 /// same digest, needs a 128-bit collision.
 const STATE: &str = "
-    SELECT s.database_id, s.generation, c.n, c.digest
+    SELECT s.database_id, s.generation, c.n, c.digest, s.shrink_generation, s.shrink_entries
     FROM ccert_state s, (
         SELECT count(*) AS n,
                md5(coalesce(sum(hashtextextended(t, 0)), 0)::text || ':' ||
@@ -764,6 +812,7 @@ impl PgsqlStore {
             generation,
             entries: u64::try_from(count).unwrap_or_default(),
             digest: col(&row, 3, "ccert_state").map_err(|m| db_err(&cf, m))?,
+            deliberate_shrink: shrink_from_row(&cf, &row, 4)?,
         };
         Ok(Snapshot { tx, cf, state })
     }

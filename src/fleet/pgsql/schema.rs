@@ -9,7 +9,7 @@
 use postgres::GenericClient;
 
 /// The schema version this ccert writes.
-pub const CURRENT: i32 = 2;
+pub const CURRENT: i32 = 3;
 
 /// Step `i` moves the schema from version `i` to `i + 1`.
 const STEPS: [&str; CURRENT as usize] = [
@@ -59,6 +59,12 @@ const STEPS: [&str; CURRENT as usize] = [
     "#,
     // 1 → 2: `remove --name` and `list` look entries up by name.
     "CREATE INDEX ccert_clientcerts_name ON ccert_clientcerts (name);",
+    // 2 → 3: a removal of most of the list that ccert itself made (`remove`,
+    // `apply`), so that `sync` takes it without --allow-shrink: the
+    // generation it left and how many entries it left (docs/fleet.md, "What
+    // sync refuses and why"). NULL until the first such removal.
+    "ALTER TABLE ccert_state ADD COLUMN IF NOT EXISTS shrink_generation bigint, \
+     ADD COLUMN IF NOT EXISTS shrink_entries bigint;",
 ];
 
 /// Serialises schema changes of concurrent ccert runs (an arbitrary constant).
@@ -131,10 +137,12 @@ pub fn migrate_to(
 
 /// The columns ccert reads, with the type and nullability it wrote them
 /// with (information_schema's names).
-const SHAPE: [(&str, &str, &str, bool); 12] = [
+const SHAPE: [(&str, &str, &str, bool); 14] = [
     ("ccert_state", "schema_version", "integer", false),
     ("ccert_state", "generation", "bigint", false),
     ("ccert_state", "database_id", "text", false),
+    ("ccert_state", "shrink_generation", "bigint", true),
+    ("ccert_state", "shrink_entries", "bigint", true),
     ("ccert_clientcerts", "fingerprint", "text", false),
     ("ccert_clientcerts", "name", "text", false),
     ("ccert_clientcerts", "digest", "text", false),
