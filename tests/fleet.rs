@@ -952,3 +952,89 @@ fn apply_makes_the_pgsql_list_match_the_file() {
     );
     assert_eq!(rows(), "gamma");
 }
+
+/// A list longer than one laid-out table (2000 rows) is streamed by
+/// `list --format table` in chunks with fixed widths, by `--format json`
+/// as an array, and by `check` (its JSON spooled): every row is there,
+/// the table reads as one, and a hand-written hostile row stays escaped.
+#[test]
+#[cfg_attr(ccert_missing = "postgresql", ignore = "needs postgresql")]
+fn large_lists_stream_in_table_json_and_check() {
+    let Some(f) = Fleet::new("large_lists_stream_in_table_json_and_check") else {
+        return;
+    };
+    let n = 4500;
+    f.pg.psql(
+        "mail",
+        &format!(
+            "INSERT INTO ccert_clientcerts (fingerprint, name, digest, kind, added_by, not_after) \
+             SELECT 'ab:' || lpad(i::text, 6, '0'), 'host' || lpad(i::text, 5, '0'), 'sha256', \
+                    'cert', 'psql', now() + interval '400 days' \
+             FROM generate_series(1, {n}) i; \
+             INSERT INTO ccert_clientcerts (fingerprint, name, digest, kind, added_by) \
+             VALUES (E'zz:\\x1b[31m', E'zzz-evil\\u202egpj.exe', 'sha512', 'pubkey', 'psql')"
+        ),
+    );
+    let map = f.map();
+    for columns in ["80", "200"] {
+        let table = f.stdout(f.ccert(&["--map", &map, "list"]).env("COLUMNS", columns));
+        let width: usize = columns.parse().unwrap();
+        let lines: Vec<&str> = table.lines().collect();
+        assert_eq!(table.matches("FINGERPRINT").count(), 1, "COLUMNS={columns}");
+        for line in &lines {
+            assert!(line.chars().count() <= width, "COLUMNS={columns}: {line:?}");
+        }
+        for i in [1, 2000, 2001, 4500] {
+            assert_eq!(
+                table.matches(&format!("host{i:05}")).count(),
+                1,
+                "COLUMNS={columns}: host{i:05}"
+            );
+        }
+        // Chunks join without a doubled rule, and every NAME starts in the
+        // same column.
+        let rule = |l: &str| l.trim().chars().all(|c| c == '─');
+        assert!(lines.windows(2).all(|w| !(rule(w[0]) && rule(w[1]))));
+        let starts: std::collections::HashSet<usize> = lines
+            .iter()
+            .filter_map(|l| l.find("host").map(|b| l[..b].chars().count()))
+            .collect();
+        assert_eq!(starts.len(), 1, "COLUMNS={columns}: {starts:?}");
+        assert!(!table.contains('\u{1b}') && !table.contains('\u{202e}'));
+        let tail: Vec<&str> = lines.iter().rev().take(8).rev().copied().collect();
+        assert!(
+            table.contains("zzz-evil")
+                && (columns == "80" || table.contains("zzz-evil\\u{202E}gpj.exe")),
+            "COLUMNS={columns}:\n{}",
+            tail.join("\n")
+        );
+    }
+    let json = f.ok(&["--map", &map, "list", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let rows = doc.as_array().unwrap();
+    assert_eq!(rows.len(), n + 1);
+    assert_eq!(rows[0]["name"], "host00001");
+    assert_eq!(rows[n]["fingerprint"], "zz:\u{1b}[31m");
+    assert_eq!(rows[n]["pubkey"], true);
+    // check: streamed rows, the certificates array spooled.
+    let out = f.stdout(
+        f.ccert(&["--map", &map, "check", "--format", "json"])
+            .status(0),
+    );
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["status"], "OK");
+    assert_eq!(doc["entries"], n + 1);
+    assert_eq!(doc["without_expiry"], 1);
+    let certs = doc["certificates"].as_array().unwrap();
+    assert_eq!(certs.len(), n + 1);
+    assert_eq!(certs[n - 1]["name"], "host04500");
+    let out = f.stdout(
+        f.ccert(&["--map", &map, "check", "--format", "prometheus"])
+            .status(0),
+    );
+    assert_eq!(
+        out.matches("ccert_certificate_not_after_seconds{").count(),
+        n
+    );
+    assert!(out.contains(&format!("ccert_entries{{list=\"{map}\"}} {}", n + 1)));
+}

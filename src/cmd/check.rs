@@ -88,21 +88,33 @@ fn check(
         (None, None) => unreachable!("one of the two is set"),
     };
     let mut tally = Tally::new(now, limits);
-    let mut prometheus =
-        (args.format == CheckFormat::Prometheus).then(|| Exposition::new(Vec::new(), &list));
-    let mut json_entries = Vec::new();
+    // The per-entry part of JSON and Prometheus output goes to a spool file
+    // as entries stream in, so memory stays small whatever the list's size,
+    // and nothing reaches standard output (or the textfile) before the list
+    // was read whole: a failure half-way is one UNKNOWN, not half a document.
+    let mut spool = match args.format {
+        CheckFormat::Json => Some(Spool::new()?),
+        _ => None,
+    };
+    let mut prometheus = match args.format {
+        CheckFormat::Prometheus => Some(Exposition::new(Spool::new()?.out, &list)),
+        _ => None,
+    };
+    let mut json_entries = 0u64;
     let mut offer = |e: Listed| -> anyhow::Result<()> {
         tally.offer(&e);
         if let Some(p) = prometheus.as_mut() {
             p.entry(&e)?;
         }
-        if args.format == CheckFormat::Json {
-            json_entries.push(serde_json::json!({
+        if let Some(spool) = spool.as_mut() {
+            let entry = serde_json::json!({
                 "name": e.name,
                 "fingerprint": e.fingerprint,
                 "not_after": e.not_after.map(|t| t.unix_timestamp()),
                 "days_left": e.not_after.map(|t| (tally.days_left(t) * 100.0).round() / 100.0),
-            }));
+            });
+            spool.json_element(json_entries, &entry)?;
+            json_entries += 1;
         }
         Ok(())
     };
@@ -111,12 +123,19 @@ fn check(
             let mut store = crate::fleet::open(map)
                 .expect("a pgsql: map opens as a database list")
                 .with_context(|| format!("reading the database list {map}"))?;
-            for e in store.entries()? {
-                offer(Listed {
+            // Streamed: one row at a time, in the order `list` shows.
+            let mut failed = None;
+            store.each_entry(crate::fleet::EntryOrder::Name, &mut |e| {
+                let offered = offer(Listed {
                     name: e.name,
                     fingerprint: e.fingerprint,
                     not_after: e.not_after,
-                })?;
+                });
+                failed = offered.err();
+                failed.is_none()
+            })?;
+            if let Some(e) = failed {
+                return Err(e);
             }
             (Vec::new(), None)
         }
@@ -161,22 +180,95 @@ fn check(
                     "days_left": (d * 100.0).round() / 100.0,
                 })),
                 "tables": tables,
-                "certificates": json_entries,
+                "certificates": Spool::PLACEHOLDER,
             });
+            let text = serde_json::to_string_pretty(&doc)?;
+            let spool = spool.take().expect("made for this format");
             let mut out = std::io::stdout().lock();
-            serde_json::to_writer_pretty(&mut out, &doc)?;
+            spool.json_into(&text, &mut out)?;
             let _ = writeln!(out);
         }
         CheckFormat::Prometheus => {
             let p = prometheus.take().expect("made for this format");
-            let bytes = p.finish(&tally, &tables, source_modified, now)?;
+            let spool = Spool {
+                out: p.finish(&tally, &tables, source_modified, now)?,
+            };
             match &args.textfile {
-                Some(dir) => write_textfile(dir, &bytes)?,
-                None => std::io::stdout().lock().write_all(&bytes)?,
+                Some(dir) => write_textfile(dir, spool)?,
+                None => spool.copy_to(&mut std::io::stdout().lock())?,
             }
         }
     }
     Ok(status)
+}
+
+/// An unnamed temp file (removed by the system when closed) holding the
+/// per-entry part of an output until the list has been read whole.
+struct Spool {
+    out: std::io::BufWriter<std::fs::File>,
+}
+
+impl Spool {
+    /// What the JSON document holds in place of the certificates until
+    /// [`Spool::json_into`] puts the spooled array there.
+    const PLACEHOLDER: &'static str = "ccert-spooled-certificates";
+
+    fn new() -> anyhow::Result<Self> {
+        let file = tempfile::tempfile()
+            .context("creating a temporary file for the output (TMPDIR or /tmp)")?;
+        Ok(Self {
+            out: std::io::BufWriter::with_capacity(1 << 16, file),
+        })
+    }
+
+    /// Spools element `index` of the certificates array, laid out as
+    /// `to_string_pretty` lays out an array two levels down.
+    fn json_element(&mut self, index: u64, value: &serde_json::Value) -> anyhow::Result<()> {
+        let text = serde_json::to_string_pretty(value)?;
+        self.out
+            .write_all(if index == 0 { b"\n" } else { b",\n" })?;
+        for (i, line) in text.lines().enumerate() {
+            if i > 0 {
+                self.out.write_all(b"\n")?;
+            }
+            self.out.write_all(b"    ")?;
+            self.out.write_all(line.as_bytes())?;
+        }
+        Ok(())
+    }
+
+    /// Writes `doc` (pretty JSON) with the spooled array in place of its
+    /// `"certificates"` placeholder. The key is found as a key: a string
+    /// value holding the same words has its quotes escaped.
+    fn json_into(self, doc: &str, out: &mut impl std::io::Write) -> anyhow::Result<()> {
+        let key = format!("\"certificates\": \"{}\"", Self::PLACEHOLDER);
+        let (head, tail) = doc
+            .split_once(&key)
+            .context("the JSON document lost its certificates")?;
+        let mut file = self.into_file()?;
+        let spooled = file.metadata()?.len() > 0;
+        out.write_all(head.as_bytes())?;
+        out.write_all(b"\"certificates\": [")?;
+        std::io::copy(&mut file, out)?;
+        out.write_all(if spooled { b"\n  ]" } else { b"]" })?;
+        out.write_all(tail.as_bytes())?;
+        Ok(())
+    }
+
+    /// Copies what was spooled to `out`.
+    fn copy_to(self, out: &mut impl std::io::Write) -> anyhow::Result<()> {
+        std::io::copy(&mut self.into_file()?, out)?;
+        out.flush()?;
+        Ok(())
+    }
+
+    /// The spool, flushed and rewound for reading.
+    fn into_file(self) -> anyhow::Result<std::fs::File> {
+        use std::io::Seek as _;
+        let mut file = self.out.into_inner().map_err(|e| e.into_error())?;
+        file.rewind()?;
+        Ok(file)
+    }
 }
 
 /// Streams the entries of a source file, with what ccert's comment above
@@ -216,13 +308,37 @@ fn modified(path: &Path) -> std::io::Result<OffsetDateTime> {
 
 /// Replaces `DIR/ccert.prom` atomically, as node_exporter's textfile
 /// collector requires (it may read at any moment).
-fn write_textfile(dir: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+fn write_textfile(dir: &Path, content: impl Textfile) -> anyhow::Result<()> {
     let target = dir.join("ccert.prom");
     // World-readable: node_exporter runs as its own user.
     let perms = crate::fsutil::Permissions {
         mode: 0o644,
         owner: None,
     };
-    crate::fsutil::write_atomic(&target, bytes, &perms)
-        .with_context(|| format!("writing {}", target.display()))
+    let write = || -> anyhow::Result<()> {
+        let mut file = crate::fsutil::AtomicFile::new(&target)?;
+        content.write_to(file.file())?;
+        file.commit(&perms)?;
+        Ok(())
+    };
+    write().with_context(|| format!("writing {}", target.display()))
+}
+
+/// What a textfile is written from: the spooled exposition, or the few
+/// lines of an UNKNOWN.
+trait Textfile {
+    fn write_to(self, out: &mut std::fs::File) -> anyhow::Result<()>;
+}
+
+impl Textfile for Spool {
+    fn write_to(self, out: &mut std::fs::File) -> anyhow::Result<()> {
+        self.copy_to(out)
+    }
+}
+
+impl Textfile for &[u8] {
+    fn write_to(self, out: &mut std::fs::File) -> anyhow::Result<()> {
+        out.write_all(self)?;
+        Ok(())
+    }
 }

@@ -253,10 +253,9 @@ impl Widest {
     }
 }
 
-/// Tables with more rows than this are streamed with fixed column widths
-/// ([`streamed_table`]) instead of laid out whole: comfy-table holds every
-/// cell of the table it lays out (3.4 GB for a million entries).
-const STREAM_ROWS_FROM: usize = 2000;
+// Tables with more rows than this are streamed with fixed column widths
+// (streamed_table) instead of laid out whole.
+use table_layout::STREAM_ROWS_FROM;
 
 /// Prints the entries as they come (the table, which must measure its
 /// columns, once they are all read, or its first rows when there are many);
@@ -407,47 +406,18 @@ fn streamed_table(
 ) -> std::io::Result<usize> {
     let full = layout.width >= table_layout::FULL_FINGERPRINTS_FROM;
     let row = |e: &Entry| cells(e, full, layout.server_digest, layout.now);
-    let mut widths = fixed_widths(first.iter().map(row), layout);
-    // The preset draws no outer border but keeps a blank between columns.
-    let used: usize = widths.iter().map(|w| w + PADDING).sum::<usize>() + widths.len() - 1;
-    // NAME and NOTE get at least 4 columns each; on a narrow terminal the
-    // fingerprints wrap to make room.
-    let short = (used + 2 * 4).saturating_sub(usize::from(layout.width));
-    widths[0] = widths[0].saturating_sub(short).max(4);
-    let left = usize::from(layout.width).saturating_sub(used - short.min(used));
-    widths[1] = (left / 2).max(4);
-    widths[5] = (left - left / 2).max(4);
-
+    let widths = table_layout::fixed_widths(
+        fixed_widths(first.iter().map(row), layout),
+        [1, 5],
+        layout.width,
+    );
     let mut count = 0;
     let mut chunk = first;
     let mut index = 0;
     loop {
         count += chunk.len();
-        let mut table = comfy_table::Table::new();
-        table
-            .load_preset(comfy_table::presets::UTF8_HORIZONTAL_ONLY)
-            .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
-            .set_width(layout.width);
-        if index == 0 {
-            table.set_header(HEADER);
-        }
-        for e in &chunk {
-            table.add_row(row(e));
-        }
-        for (i, w) in widths.iter().enumerate() {
-            if let Some(column) = table.column_mut(i) {
-                let w = u16::try_from(*w + PADDING).unwrap_or(u16::MAX);
-                column.set_constraint(comfy_table::ColumnConstraint::Absolute(
-                    comfy_table::Width::Fixed(w),
-                ));
-            }
-        }
-        let text = table.to_string();
-        // A later chunk's top border would double the line that closes the
-        // chunk before it, which reads as the rule between two rows.
-        for line in text.lines().skip(usize::from(index > 0)) {
-            writeln!(out, "{line}")?;
-        }
+        let rows: Vec<[String; 6]> = chunk.iter().map(row).collect();
+        table_layout::write_chunk(out, &HEADER, &rows, &widths, layout.width, index)?;
         chunk = (&mut *rest).take(STREAM_ROWS_FROM).collect();
         if chunk.is_empty() {
             return Ok(count);
@@ -455,9 +425,6 @@ fn streamed_table(
         index += 1;
     }
 }
-
-/// A cell's padding: one blank each side.
-const PADDING: usize = 2;
 
 const HEADER: [&str; 6] = ["FINGERPRINT", "NAME", "DIGEST", "NOT AFTER", "LINE", "NOTE"];
 

@@ -194,77 +194,161 @@ pub(crate) fn list(args: &ListArgs, map: &str) -> anyhow::Result<Outcome> {
             Outcome::Success
         });
     }
-    let mut entries = store.entries()?;
-    entries.retain(wanted);
     let text = |t: Option<OffsetDateTime>| t.and_then(|t| t.format(&Rfc3339).ok());
+    let mut shown = 0u64;
     let written = match args.format {
-        ListFormat::Plain => entries
-            .iter()
-            .try_for_each(|e| writeln!(out, "{} {}", e.fingerprint, e.name)),
+        ListFormat::Plain => unreachable!("streamed above"),
         ListFormat::Json => {
-            let json: Vec<JsonEntry> = entries
-                .iter()
-                .map(|e| JsonEntry {
-                    fingerprint: &e.fingerprint,
-                    name: &e.name,
-                    digest: e.digest.map(DigestAlgorithm::name),
-                    pubkey: e.pubkey,
-                    not_after: text(e.not_after),
-                    subject: e.subject.as_deref(),
-                    certificate_stored: e.certificate.is_some(),
-                    added_by: e.added_by.as_deref(),
-                    added_at: text(e.added_at),
-                })
-                .collect();
-            serde_json::to_writer_pretty(&mut out, &json)
-                .map_err(std::io::Error::other)
+            // A streamed array, one element per row as it arrives.
+            use serde::ser::{SerializeSeq as _, Serializer as _};
+            let mut serializer = serde_json::Serializer::pretty(&mut out);
+            let mut seq = serializer
+                .serialize_seq(None)
+                .map_err(std::io::Error::other)?;
+            let mut written = Ok(());
+            store.each_entry(EntryOrder::Name, &mut |e| {
+                if !wanted(&e) {
+                    return true;
+                }
+                shown += 1;
+                written = seq
+                    .serialize_element(&JsonEntry {
+                        fingerprint: &e.fingerprint,
+                        name: &e.name,
+                        digest: e.digest.map(DigestAlgorithm::name),
+                        pubkey: e.pubkey,
+                        not_after: text(e.not_after),
+                        subject: e.subject.as_deref(),
+                        certificate_stored: e.certificate.is_some(),
+                        added_by: e.added_by.as_deref(),
+                        added_at: text(e.added_at),
+                    })
+                    .map_err(std::io::Error::other);
+                written.is_ok()
+            })?;
+            written
+                .and_then(|()| seq.end().map_err(std::io::Error::other))
                 .and_then(|()| writeln!(out))
         }
         ListFormat::Table => {
-            // Fitted to the terminal as a file list's table is.
-            let width = table_layout::width();
-            let full = width >= table_layout::FULL_FINGERPRINTS_FROM;
-            let mut table = comfy_table::Table::new();
-            table
-                .load_preset(comfy_table::presets::UTF8_HORIZONTAL_ONLY)
-                .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
-                .set_width(width)
-                .set_header(["FINGERPRINT", "NAME", "DIGEST", "NOT AFTER", "ADDED BY"]);
-            for e in &entries {
-                table.add_row([
-                    if full || !e.fingerprint.is_ascii() {
-                        e.fingerprint.clone()
-                    } else {
-                        table_layout::shorten(&e.fingerprint)
-                    },
-                    table_layout::cell(e.name.as_bytes()),
-                    match (e.digest, e.pubkey) {
-                        (Some(d), Some(true)) => format!("{d} (pubkey)"),
-                        (Some(d), _) => d.to_string(),
-                        (None, _) => "-".into(),
-                    },
-                    // The day, as a file list's table shows it (json: the time).
-                    e.not_after
-                        .map_or_else(|| "-".into(), |t| t.date().to_string()),
-                    e.added_by.clone().unwrap_or_else(|| "-".into()),
-                ]);
-            }
-            // FINGERPRINT, DIGEST and NOT AFTER never wrap; NAME and ADDED
-            // BY take what is left.
-            for index in [0, 2, 3] {
-                if let Some(column) = table.column_mut(index) {
-                    column.set_constraint(comfy_table::ColumnConstraint::ContentWidth);
-                }
-            }
-            writeln!(out, "{table}")
+            let (count, written) = table(store.as_mut(), &wanted, &mut out)?;
+            shown = count;
+            written
         }
     };
     finish_output(written.and_then(|()| out.flush()))?;
-    Ok(if args.expiring.is_some() && !entries.is_empty() {
+    Ok(if args.expiring.is_some() && shown > 0 {
         Outcome::Failure
     } else {
         Outcome::Success
     })
+}
+
+/// The columns of a database list's table.
+const TABLE_HEADER: [&str; 5] = ["FINGERPRINT", "NAME", "DIGEST", "NOT AFTER", "ADDED BY"];
+
+/// `list`'s table of a database list, fitted to the terminal as a file
+/// list's is. Up to [`table_layout::STREAM_ROWS_FROM`] rows are laid out
+/// whole from one pass; a longer list is read twice: a first pass measures
+/// the widest FINGERPRINT, DIGEST and NOT AFTER cells (keeping only the
+/// first rows), the second prints chunks of rows with those fixed widths,
+/// so memory stays that of one chunk whatever the list's size. Returns the
+/// rows shown and how writing went.
+fn table(
+    store: &mut dyn ListStore,
+    wanted: &dyn Fn(&fleet::StoredEntry) -> bool,
+    out: &mut impl std::io::Write,
+) -> anyhow::Result<(u64, std::io::Result<()>)> {
+    let width = table_layout::width();
+    let full = width >= table_layout::FULL_FINGERPRINTS_FROM;
+    let limit = table_layout::STREAM_ROWS_FROM;
+    let mut first: Vec<[String; 5]> = Vec::new();
+    let mut widths = TABLE_HEADER.map(|h| h.chars().count());
+    let mut count = 0u64;
+    store.each_entry(EntryOrder::Name, &mut |e| {
+        if !wanted(&e) {
+            return true;
+        }
+        count += 1;
+        let row = row(&e, full);
+        for i in [0, 2, 3] {
+            widths[i] = widths[i].max(row[i].chars().count());
+        }
+        if first.len() <= limit {
+            first.push(row);
+        }
+        true
+    })?;
+    if first.len() <= limit {
+        let mut table = comfy_table::Table::new();
+        table
+            .load_preset(comfy_table::presets::UTF8_HORIZONTAL_ONLY)
+            .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
+            .set_width(width)
+            .set_header(TABLE_HEADER);
+        for row in first {
+            table.add_row(row);
+        }
+        // FINGERPRINT, DIGEST and NOT AFTER never wrap; NAME and ADDED
+        // BY take what is left.
+        for index in [0, 2, 3] {
+            if let Some(column) = table.column_mut(index) {
+                column.set_constraint(comfy_table::ColumnConstraint::ContentWidth);
+            }
+        }
+        return Ok((count, writeln!(out, "{table}")));
+    }
+    drop(first);
+    let widths = table_layout::fixed_widths(widths, [1, 4], width);
+    let mut chunk = Vec::with_capacity(limit);
+    let mut index = 0;
+    let mut shown = 0u64;
+    let mut written = Ok(());
+    store.each_entry(EntryOrder::Name, &mut |e| {
+        if !wanted(&e) {
+            return true;
+        }
+        chunk.push(row(&e, full));
+        if chunk.len() == limit {
+            shown += chunk.len() as u64;
+            written = table_layout::write_chunk(out, &TABLE_HEADER, &chunk, &widths, width, index);
+            chunk.clear();
+            index += 1;
+        }
+        written.is_ok()
+    })?;
+    if written.is_ok() && (!chunk.is_empty() || index == 0) {
+        shown += chunk.len() as u64;
+        written = table_layout::write_chunk(out, &TABLE_HEADER, &chunk, &widths, width, index);
+    }
+    Ok((shown, written))
+}
+
+/// One row of a database list's table.
+fn row(e: &fleet::StoredEntry, full: bool) -> [String; 5] {
+    [
+        {
+            // Escaped first: a row written by hand may hold anything.
+            let key = table_layout::cell(e.fingerprint.as_bytes());
+            if full || !key.is_ascii() {
+                key
+            } else {
+                table_layout::shorten(&key)
+            }
+        },
+        table_layout::cell(e.name.as_bytes()),
+        match (e.digest, e.pubkey) {
+            (Some(d), Some(true)) => format!("{d} (pubkey)"),
+            (Some(d), _) => d.to_string(),
+            (None, _) => "-".into(),
+        },
+        // The day, as a file list's table shows it (json: the time).
+        e.not_after
+            .map_or_else(|| "-".into(), |t| t.date().to_string()),
+        e.added_by
+            .as_deref()
+            .map_or_else(|| "-".into(), |by| table_layout::cell(by.as_bytes())),
+    ]
 }
 
 /// `ccert rehash` on a database list.
