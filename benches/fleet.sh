@@ -8,7 +8,8 @@
 #      with LOOKUPS keys, one process, so the figure is per lookup), the cdb
 #      table written by `ccert sync` from the same database;
 #   4. the whole list at N entries: `ccert sync` (first copy, unchanged,
-#      after one edit), `list --format plain` and `dump` of the pgsql: list,
+#      after one edit), `list` (plain, table, json), `dump` and `check`
+#      (nagios, json, prometheus) of the pgsql: list,
 #      next to the manual pipeline (`psql \copy … TO` a file, `postmap cdb:`).
 #
 #   benches/fleet.sh                          # N=1000000, ADDS=50, LOOKUPS=2000
@@ -128,6 +129,12 @@ psql -d mail -c "UPDATE ccert_clientcerts SET name = 'renamed' WHERE fingerprint
 measure "ccert sync (after one edit)" "$ccert" sync --from "pgsql:$cf" --to "cdb:$work/copy"
 measure "ccert list --format plain" "$ccert" --map "pgsql:$cf" list --format plain
 measure "ccert dump pgsql:" "$ccert" dump "pgsql:$cf"
+measure "ccert list (table, COLUMNS=120)" env COLUMNS=120 "$ccert" --map "pgsql:$cf" list
+measure "ccert list --format json" "$ccert" --map "pgsql:$cf" list --format json
+# check exits 0-3 by the plugin conventions; only its cost counts here.
+measure "ccert check (nagios)" sh -c "'$ccert' --map 'pgsql:$cf' check; true"
+measure "ccert check --format json" sh -c "'$ccert' --map 'pgsql:$cf' check --format json; true"
+measure "ccert check --format prometheus" sh -c "'$ccert' --map 'pgsql:$cf' check --format prometheus; true"
 measure "manual: psql \\copy (SELECT …) TO file" env PGPASSWORD=$pw "$pgbin/psql" -X -q -h 127.0.0.1 \
     -p "$port" -U ccert -d mail -c "\\copy (SELECT fingerprint, name FROM ccert_clientcerts ORDER BY fingerprint) TO '$work/manual' WITH (DELIMITER ' ')"
 measure "manual: postmap cdb: of that file" postmap -c "$work/conf" "cdb:$work/manual"

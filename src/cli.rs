@@ -736,9 +736,12 @@ pub enum DbCommand {
                   HOST forms (pgsql_table(5)): inet:db.example.com:5432, db.example.com, \
                   unix:/run/postgresql (a socket directory), or a URI \
                   postgresql://db.example.com/mail?sslmode=verify-full (Postfix 3.10+; \
-                  3.7-3.9 take postgresql: URIs only). With a URI, --user, the password and \
-                  --dbname are written into the URI (percent-encoded), because Postfix hands \
-                  the URI to libpq and ignores the file's user, password and dbname for it.\n\n\
+                  3.7-3.9 take postgresql: URIs only). With a URI, --user and --dbname are \
+                  written into the URI (percent-encoded), because Postfix hands the URI to \
+                  libpq and ignores the file's user, password and dbname for it; the \
+                  password goes into the password file CF.pgpass (0600, owned by postfix) \
+                  that the URI names with passfile=, never into the URI, which Postfix writes \
+                  into the mail log when it cannot connect.\n\n\
                   TLS: use a URI with sslmode=verify-full (and sslrootcert=FILE, the CA that \
                   signed the server's certificate) for any server across a network. libpq's \
                   default, sslmode=prefer, and require check no certificate: the password \

@@ -8,6 +8,7 @@
 use std::fs;
 use std::io::Write as _;
 use std::net::TcpListener;
+use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -216,8 +217,9 @@ fn secrets_never_reach_any_output() {
             assert_eq!(out.status, 0, "{args:?}: {}", out.stderr);
         }
     }
-    // db init with the password in a file and a URI host writes it
-    // percent-encoded into the URI; raw forms on the command line are refused.
+    // db init with the password in a file and a URI host writes it into
+    // the password file the URI names, never into the URI (Postfix logs
+    // it); raw forms, and any password inside a --hosts URI, are refused.
     fs::write(site.path("leaky.pw"), format!("{secret}\n")).unwrap();
     let new_cf = site.path("conf/new.pgsql.cf");
     let new_map = format!("pgsql:{}", new_cf.display());
@@ -235,13 +237,26 @@ fn secrets_never_reach_any_output() {
     ]);
     assert_no_secret(&out, "db init with a URI host");
     assert_eq!(out.status, 0, "{}", out.stderr);
-    assert!(fs::read_to_string(&new_cf).unwrap().contains(encoded));
+    let text = fs::read_to_string(&new_cf).unwrap();
+    assert!(
+        !text.contains(encoded) && text.contains("postgresql://leaky@127.0.0.1:"),
+        "{text}"
+    );
+    for piece in secret.as_bytes().chunks(5) {
+        assert!(
+            !text.contains(std::str::from_utf8(piece).unwrap()),
+            "{text}"
+        );
+    }
+    let pgpass = fs::read_to_string(format!("{}.pgpass", new_cf.display())).unwrap();
+    assert_eq!(pgpass, format!("*:*:*:leaky:{secret}\n"));
     let out = site.run(&["--map", &new_map, "list"]);
     assert_no_secret(&out, "list through db init's URI");
     assert!(out.stdout.contains("leak-test"), "{}", out.stdout);
     for hosts in [
         format!("postgresql://leaky:{secret}@127.0.0.1:{port}/mail"),
         format!("postgresql://leaky:Kq4Tz/Wm7Ry@127.0.0.1:{port}/mail"),
+        format!("postgresql://leaky:{encoded}@127.0.0.1:{port}/mail"),
         "127.0.0.1\n  password = Kq4TzWm7Ry".to_string(),
     ] {
         let out = site.run(&["db", "init", &new_map, "--force", "--hosts", &hosts]);
@@ -284,7 +299,8 @@ fn the_readme_fleet_example_runs_as_written() {
     assert!(out.stderr.is_empty(), "{}", out.stderr);
     let out = site.run(&["add", "--fingerprint", FP, "--name", "readme"]);
     assert_eq!(out.status, 0, "{}", out.stderr);
-    // Postfix's own libpq reads the URI db init wrote (credentials inside it).
+    // Postfix's own libpq reads the URI db init wrote (the password from the
+    // password file it names).
     if let Some(postmap) = oracle::find("postmap")
         && crate::fleet::postfix_has_pgsql(&site.path("conf"))
     {
@@ -319,9 +335,18 @@ fn the_readme_fleet_example_runs_as_written() {
         fs::read_to_string(&cf).unwrap(),
         fs::read_to_string(&cf2).unwrap(),
     ] {
-        assert!(text.contains("postgresql://ccert:"), "{text}");
-        assert!(text.contains("&connect_timeout=10\n"), "{text}");
+        // The user in the URI, the password in the password file it names.
+        assert!(text.contains("postgresql://ccert@"), "{text}");
+        assert!(
+            text.contains("&connect_timeout=10&passfile=") && !text.contains(pg::PASSWORD),
+            "{text}"
+        );
         assert!(!text.contains("\nuser ="), "{text}");
+    }
+    for cf in [&cf, &cf2] {
+        let pgpass = format!("{}.pgpass", cf.display());
+        let meta = fs::metadata(&pgpass).unwrap();
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600, "{pgpass}");
     }
     // A URI without a password takes PGPASSWORD when ccert connects.
     let cf3 = site.path("conf/nopw.pgsql.cf");

@@ -8,6 +8,7 @@
 use std::fs;
 
 use crate::fleet::Fleet;
+use crate::oracle;
 use crate::pg;
 
 /// Inserts `n` rows `PREFIX:000001 host1` … by hand (psql), as a large
@@ -524,4 +525,124 @@ fn a_deliberate_bulk_removal_reaches_every_sync_server() {
         "DELETE FROM ccert_clientcerts WHERE fingerprint > 'ee:000010'",
     );
     assert!(refused(&a).contains("the list has 10 entries"));
+}
+
+/// `ccert --map MAP list --format plain` until it shows `want` entries
+/// (a standby replays asynchronously), for at most 60 s.
+fn wait_for_entries(f: &Fleet, map: &str, want: usize) {
+    let start = std::time::Instant::now();
+    loop {
+        let got = f
+            .ok(&["--map", map, "list", "--format", "plain"])
+            .lines()
+            .count();
+        if got == want {
+            return;
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(60),
+            "{map}: {got} entries, not {want}, after 60 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
+
+/// The `.cf` pointing at a hot standby (a streaming replica made with
+/// pg_basebackup from the suite's cluster): Postfix's lookups, `list` and
+/// `sync` read from it; `add` and `remove` fail with one line that says
+/// the database is read-only and to edit on the primary, and change
+/// nothing; doctor says it is a standby. (docs/fleet.md, the failure table.)
+#[test]
+#[cfg_attr(ccert_missing = "postgresql", ignore = "needs postgresql")]
+fn a_hot_standby_serves_reads_and_refuses_edits() {
+    let Some(f) = Fleet::new("a_hot_standby_serves_reads_and_refuses_edits") else {
+        return;
+    };
+    insert_rows(&f, "ff", 5);
+    let alpha = f.cert("alpha");
+    f.with_map(&["add", alpha.to_str().unwrap()]);
+    let standby = f.pg.start_standby();
+    let cf = f.path("conf/standby.pgsql.cf");
+    let primary_host = format!("127.0.0.1:{}", f.pg.port);
+    let text = fs::read_to_string(&f.cf).unwrap();
+    assert!(text.contains(&primary_host), "{text}");
+    fs::write(
+        &cf,
+        text.replace(&primary_host, &format!("127.0.0.1:{}", standby.port)),
+    )
+    .unwrap();
+    fs::set_permissions(&cf, std::os::unix::fs::PermissionsExt::from_mode(0o640)).unwrap();
+    let map = format!("pgsql:{}", cf.display());
+    wait_for_entries(&f, &map, 6);
+
+    // Reads: list, query, sync.
+    let list = f.ok(&["--map", &map, "list", "--format", "plain"]);
+    assert!(
+        list.contains(" alpha\n") && list.contains("ff:000003 host3\n"),
+        "{list}"
+    );
+    assert_eq!(f.ok(&["query", "ff:000002", &map]), "host2\n");
+    fs::create_dir(f.path("local")).unwrap();
+    let to = format!("cdb:{}", f.path("local/clientcerts").display());
+    let sync = || f.ok(&["sync", "--from", &map, "--to", &to]);
+    let out = sync();
+    assert!(out.contains("wrote") && out.contains("6 entries"), "{out}");
+    assert!(sync().contains("up to date (6 entries"));
+    // Postfix's own pgsql client reads the standby as well.
+    if let Some(postmap) = oracle::find("postmap")
+        && crate::fleet::postfix_has_pgsql(&f.path("conf"))
+    {
+        let conf = f.path("conf");
+        let got = oracle::run_ok(
+            &postmap,
+            &["-c", conf.to_str().unwrap(), "-q", "ff:000004", &map],
+        );
+        assert_eq!(got, "host4\n");
+    } else if oracle::interop_required() {
+        panic!("CCERT_INTEROP=1 but postmap has no pgsql support (apt install postfix-pgsql)");
+    }
+
+    // Edits: refused by the standby, one line, nothing changed anywhere.
+    let beta = f.cert("beta");
+    let count = "SELECT count(*) FROM ccert_clientcerts";
+    let generation = f.pg.psql("mail", "SELECT generation FROM ccert_state");
+    let err = f.fails(&["--map", &map, "add", beta.to_str().unwrap()]);
+    assert!(
+        err.contains("read-only")
+            && err.contains("hot standby")
+            && err.contains("nothing changed")
+            && err.contains("Edit on the primary"),
+        "{err}"
+    );
+    let err = f.fails(&["--map", &map, "remove", "--name", "alpha", "--yes"]);
+    assert!(
+        err.contains("read-only") && err.contains("Edit on the primary"),
+        "{err}"
+    );
+    assert_eq!(f.pg.psql("mail", count), "6");
+    assert_eq!(
+        f.pg.psql("mail", "SELECT generation FROM ccert_state"),
+        generation
+    );
+
+    // doctor names the standby and where to edit.
+    fs::write(
+        f.path("conf/main.cf"),
+        format!("relay_clientcerts = {map}\n"),
+    )
+    .unwrap();
+    let text = f.stdout(f.ccert(&["doctor"]).status_among(&[0, 1]));
+    assert!(
+        text.contains("the database is a hot standby")
+            && text.contains("edit through a .cf whose hosts name the primary"),
+        "{text}"
+    );
+
+    // An edit on the primary reaches the standby, and the next sync from it.
+    f.with_map(&["add", beta.to_str().unwrap()]);
+    wait_for_entries(&f, &map, 7);
+    let out = sync();
+    assert!(out.contains("wrote") && out.contains("7 entries"), "{out}");
+    assert_eq!(f.ok(&["query", "ff:000001", &to]), "host1\n");
+    drop(standby);
 }

@@ -375,6 +375,107 @@ impl Cluster {
     }
 }
 
+/// A hot standby of a [`Cluster`]: a streaming replica made with
+/// `pg_basebackup -R` from the cluster, running on its own port and socket
+/// directory. [`Drop`] stops it (`pg_ctl -m immediate`), also when the
+/// test fails; drop it before its primary.
+pub struct Standby {
+    data: PathBuf,
+    sock: PathBuf,
+    bin: PathBuf,
+    as_postgres: bool,
+    /// The TCP port on 127.0.0.1.
+    pub port: u16,
+}
+
+impl Cluster {
+    /// Copies the running cluster with `pg_basebackup` (over its socket,
+    /// WAL streamed) into a new data directory with `standby.signal` and
+    /// `primary_conninfo`, and starts it as a hot standby on a free port.
+    pub fn start_standby(&self) -> Standby {
+        let data = self.path("standby");
+        let sock = self.path("standby-sock");
+        fs::create_dir(&sock).unwrap();
+        self.give_to_postgres(&sock);
+        fs::create_dir(&data).unwrap();
+        fs::set_permissions(&data, fs::Permissions::from_mode(0o700)).unwrap();
+        self.give_to_postgres(&data);
+        let mut args: Vec<String> = vec!["pg_basebackup".into()];
+        args.extend(self.socket_args());
+        args.extend(
+            [
+                "-D",
+                data.to_str().unwrap(),
+                "-R",
+                "-X",
+                "stream",
+                "--no-sync",
+            ]
+            .map(String::from),
+        );
+        self.run_ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let standby = Standby {
+            data,
+            sock,
+            bin: self.bin.clone(),
+            as_postgres: self.as_postgres,
+            port,
+        };
+        let opts = format!(
+            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c hot_standby=on",
+            standby.sock.display()
+        );
+        let log = standby.sock.join("server.log");
+        // -w waits until the standby accepts read-only connections.
+        self.run_ok(&[
+            "pg_ctl",
+            "-D",
+            standby.data.to_str().unwrap(),
+            "-l",
+            log.to_str().unwrap(),
+            "-o",
+            &opts,
+            "-t",
+            "60",
+            "-w",
+            "start",
+        ]);
+        standby
+    }
+}
+
+impl Drop for Standby {
+    fn drop(&mut self) {
+        let tool = self.bin.join("pg_ctl");
+        let mut cmd = if self.as_postgres {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(tool);
+            c
+        } else {
+            Command::new(tool)
+        };
+        let out = cmd
+            .arg("-D")
+            .arg(&self.data)
+            .args(["-m", "immediate", "-t", "30", "-w", "stop"])
+            .stdin(Stdio::null())
+            .output();
+        match out {
+            Ok(out) if out.status.success() => {}
+            Ok(out) => eprintln!(
+                "pg_ctl stop (standby): {}",
+                String::from_utf8_lossy(&out.stderr)
+            ),
+            Err(e) => eprintln!("pg_ctl stop (standby): {e}"),
+        }
+    }
+}
+
 impl Drop for Cluster {
     fn drop(&mut self) {
         self.stop_server();

@@ -113,13 +113,72 @@ fn check_postfix_waits(cfg: &PostfixConfig, cf_path: &Path, out: &mut Vec<Findin
                      fails, so the mail log then holds the password",
                     i + 1
                 ),
-                Some(
-                    "keep the mail log readable by root only, or use a plain host with \
-                     `password =` (Postfix logs only the host)"
-                        .into(),
-                ),
+                Some(format!(
+                    "move the password into a password file the URI names: ccert db init \
+                     pgsql:{} --hosts '<the URI without the password>' --user USER \
+                     --password-file FILE --force (writes passfile=…{} into the URI and the \
+                     password into that file, 0600 postfix)",
+                    cf_path.display(),
+                    crate::fleet::pgsql::passfile::beside(cf_path).display()
+                )),
             ));
         }
+        if let HostSpec::Uri(uri) = host
+            && uri.password.is_none()
+            && let Some(file) = &uri.passfile
+        {
+            check_passfile(Path::new(file), i + 1, count, cf_path, &cf, out);
+        }
+    }
+}
+
+/// A URI's `passfile=` must be a regular file that Postfix's libpq reads:
+/// owned by the postfix user and readable by nobody else (libpq ignores a
+/// file its group or others may read). Otherwise the connection has no
+/// password and every lookup fails with a temporary error.
+fn check_passfile(
+    file: &Path,
+    item: usize,
+    count: usize,
+    cf_path: &Path,
+    cf: &PgsqlCf,
+    out: &mut Vec<Finding>,
+) {
+    let fix = Some(format!(
+        "chown postfix: {0} && chmod 0600 {0}",
+        file.display()
+    ));
+    let problem = match std::fs::metadata(file) {
+        Err(e) => Some(format!(
+            "cannot be read ({})",
+            crate::report::describe_io(&e)
+        )),
+        Ok(meta) if !meta.is_file() => Some("is not a regular file".to_string()),
+        Ok(meta) if meta.mode() & 0o077 != 0 => Some(format!(
+            "may be read by its group or others (mode {:04o}), so libpq ignores it",
+            meta.mode() & 0o7777
+        )),
+        Ok(meta) => match postfix_ids() {
+            Some((uid, _)) if meta.uid() != uid => Some(format!(
+                "is owned by uid {}, not by the postfix user, so smtpd and proxymap cannot \
+                 read it",
+                meta.uid()
+            )),
+            _ => None,
+        },
+    };
+    if let Some(problem) = problem {
+        out.push(finding(
+            Severity::Error,
+            cf_path,
+            cf.line_of("hosts"),
+            format!(
+                "hosts item {item} of {count} takes its password from {}, which {problem}: \
+                 Postfix connects without a password and every lookup fails (451 4.3.0)",
+                file.display()
+            ),
+            fix,
+        ));
     }
 }
 
@@ -328,6 +387,9 @@ fn check_cf(cf_path: &Path, has_local: bool, proxied: bool, out: &mut Vec<Findin
         }
     };
     if let Ok(mut check) = tx.transaction() {
+        check_standby(&mut check, cf_path, out);
+    }
+    if let Ok(mut check) = tx.transaction() {
         check_triggers(&mut check, cf_path, out);
     }
     let sample = match tx.transaction() {
@@ -469,6 +531,29 @@ fn check_triggers(client: &mut impl GenericClient, cf_path: &Path, out: &mut Vec
             )),
             Some(_) => {}
         }
+    }
+}
+
+/// Says so when the database is a hot standby (a streaming replica in
+/// recovery): Postfix's lookups and every read work there, edits do not.
+fn check_standby(client: &mut impl GenericClient, cf_path: &Path, out: &mut Vec<Finding>) {
+    let standby = client
+        .query_one("SELECT pg_is_in_recovery()", &[])
+        .ok()
+        .and_then(|r| r.try_get::<_, bool>(0).ok())
+        .unwrap_or(false);
+    if standby {
+        out.push(finding(
+            Severity::Note,
+            cf_path,
+            None,
+            "the database is a hot standby (a replica in recovery): Postfix's lookups, ccert              list, check and sync read from it, and follow the primary as it replays; ccert              add, remove, import, rehash and apply fail here (read-only)"
+                .into(),
+            Some(format!(
+                "edit through a .cf whose hosts name the primary: ccert --map pgsql:<that .cf>                  add …; or keep pgsql:{} for reading only",
+                cf_path.display()
+            )),
+        ));
     }
 }
 

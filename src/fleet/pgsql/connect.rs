@@ -19,7 +19,7 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
 
 use super::cf::{HostSpec, PgsqlCf};
-use super::uri::SslMode;
+use super::uri::{ConnUri, SslMode};
 
 /// How long one host may take to accept the connection and to finish the
 /// startup (TLS, authentication, the first ReadyForQuery). Postfix relies
@@ -183,19 +183,28 @@ fn targets(cf: &PgsqlCf) -> Result<Vec<Target>, String> {
                 for (host, port) in hosts {
                     let shown = spec.shown();
                     if host.starts_with('/') {
+                        let port = port.unwrap_or_else(env_port);
+                        let password = match uri.password.clone().or_else(env_password) {
+                            Some(pw) => Some(pw),
+                            None => from_passfile(uri, "localhost", port)?,
+                        };
                         out.push(unix_target(
                             Path::new(&host),
-                            port.unwrap_or_else(env_port),
+                            port,
                             uri.user.clone(),
-                            uri.password.clone().or_else(env_password),
+                            password,
                             uri.dbname.clone(),
                             shown,
                         ));
                         continue;
                     }
+                    let password = match uri.password.clone().or_else(env_password) {
+                        Some(pw) => Some(pw),
+                        None => from_passfile(uri, &host, port.unwrap_or_else(env_port))?,
+                    };
                     let mut config = base_config(
                         uri.user.clone(),
-                        uri.password.clone().or_else(env_password),
+                        password,
                         uri.dbname.clone(),
                         uri.connect_timeout,
                     );
@@ -214,6 +223,19 @@ fn targets(cf: &PgsqlCf) -> Result<Vec<Target>, String> {
         }
     }
     Ok(out)
+}
+
+/// The password for `host`:`port` from the URI's `passfile=`, as libpq
+/// looks it up there (PGPASSWORD and a password in the URI come first).
+/// A socket directory is looked up as `localhost`, libpq's name for the
+/// default one.
+fn from_passfile(uri: &ConnUri, host: &str, port: u16) -> Result<Option<String>, String> {
+    let Some(file) = &uri.passfile else {
+        return Ok(None);
+    };
+    let user = uri.user.clone().unwrap_or_else(default_user);
+    let database = uri.dbname.clone().unwrap_or_else(|| user.clone());
+    super::passfile::lookup(Path::new(file), host, port, &database, &user)
 }
 
 fn env_sslmode() -> Result<SslMode, String> {
@@ -321,6 +343,11 @@ pub fn explain(e: &postgres::Error) -> String {
                 "{}; the statement ran longer than statement_timeout (ccert sets \
                  {STATEMENT_TIMEOUT} unless PGOPTIONS='-c statement_timeout=…' sets another), \
                  or was cancelled",
+                db.message()
+            );
+        } else if *code == SqlState::READ_ONLY_SQL_TRANSACTION {
+            return format!(
+                "{}: the database is read-only (a hot standby in recovery, or                  default_transaction_read_only); nothing changed. Edit on the primary, through a                  .cf whose hosts name it (reads, sync and Postfix's lookups work on a standby)",
                 db.message()
             );
         } else if *code == SqlState::INSUFFICIENT_PRIVILEGE {

@@ -93,10 +93,15 @@ pub fn check_new(new: &NewCf) -> Result<(), String> {
 
 /// The `.cf` text for `new` (checked with [`check_new`]). Postfix hands a
 /// URI item to libpq as it is and ignores the file's user, password and
-/// dbname for it, so they go into each URI that lacks them
-/// (percent-encoded); the `user`/`password`/`dbname` lines are written
-/// only when some item is not a URI.
-pub fn cf_text(new: &NewCf) -> Result<String, String> {
+/// dbname for it, so user and database go into each URI that lacks them
+/// (percent-encoded), and the password into the password file `passfile`
+/// that each URI then names (`passfile=`): Postfix writes a URI as it is
+/// into the mail log when a connection fails ([`super::passfile`]). With
+/// `passfile` `None` the password goes into the URIs instead: only for the
+/// connection `db init` makes before anything is written, never into a
+/// file. The `user`/`password` lines are written only when some item is
+/// not a URI.
+pub fn cf_text(new: &NewCf, passfile: Option<&Path>) -> Result<String, String> {
     let mut out = String::from(
         "# pgsql_table(5) for relay_clientcerts, written by `ccert db init`.\n\
          # Postfix and ccert both read it; it holds a password: keep it 0640 root:postfix.\n",
@@ -105,10 +110,23 @@ pub fn cf_text(new: &NewCf) -> Result<String, String> {
     let mut all_uris = !new.hosts.is_empty();
     for h in &new.hosts {
         if super::uri::scheme_of(h).is_some() {
+            if super::uri::ConnUri::parse(h)?.password.is_some() {
+                return Err(
+                    "a --hosts URI holds a password: Postfix writes the URI as it is \
+                            into the mail log whenever it cannot connect. Give the URI without \
+                            it and the password with --password-file (or PGPASSWORD); db init \
+                            writes it to a password file the URI names"
+                        .into(),
+                );
+            }
             let mut uri = super::uri::with_credentials(
                 h,
                 new.user.as_deref(),
-                new.password.as_deref(),
+                if passfile.is_some() {
+                    None
+                } else {
+                    new.password.as_deref()
+                },
                 new.dbname.as_deref(),
             )?;
             // libpq's connect_timeout bounds Postfix's whole connection
@@ -120,6 +138,9 @@ pub fn cf_text(new: &NewCf) -> Result<String, String> {
                     "connect_timeout={}",
                     super::connect::CONNECT_TIMEOUT.as_secs()
                 ));
+            }
+            if let (Some(path), Some(_)) = (passfile, &new.password) {
+                uri = super::uri::with_passfile(&uri, path);
             }
             hosts.push(uri);
         } else {
@@ -212,13 +233,14 @@ fn random_password() -> String {
 
 /// Creates the lookup role (or, when it exists, checks that a password was
 /// given for it), grants it SELECT on ccert_clientcerts, and returns the
-/// text of its `.cf`: the admin `.cf`'s hosts and dbname with the role's
-/// user and password.
+/// text of its `.cf` (the admin `.cf`'s hosts and dbname with the role's
+/// user; its password on the `password =` line for plain hosts, and in the
+/// password file beside it that its URIs name) and that file's text.
 fn create_lookup_role(
     client: &mut postgres::Client,
     admin: &PgsqlCf,
     role: &LookupRole,
-) -> Result<String, String> {
+) -> Result<(String, String), String> {
     if role.user.is_empty()
         || role
             .user
@@ -297,7 +319,11 @@ fn create_lookup_role(
                     .nth(hosts.len())
                     .unwrap_or_default()
                     .to_string();
-                super::uri::with_other_credentials(&raw, &role.user, &password)?
+                super::uri::with_other_credentials(
+                    &raw,
+                    &role.user,
+                    &super::passfile::beside(&role.cf),
+                )?
             }
             HostSpec::Unix(dir) => format!("unix:{}", dir.display()),
             other => other.shown(),
@@ -316,7 +342,7 @@ fn create_lookup_role(
         "query = {QUERY}\n# One certificate, one name: more rows would be a temporary error.\n\
          expansion_limit = 1\n"
     ));
-    Ok(text)
+    Ok((text, super::passfile::line(&role.user, &password)))
 }
 
 /// Runs `db init` for `cf_path`: with `new`, writes a new `.cf` (refusing
@@ -338,6 +364,7 @@ pub fn init(
         ));
     }
     let exists = cf_path.symlink_metadata().is_ok();
+    let pgpass = super::passfile::beside(cf_path);
     let (cf, text) = match new {
         Some(_) if exists && !force => {
             return Err(refused(
@@ -349,8 +376,11 @@ pub fn init(
         }
         Some(new) => {
             check_new(new).map_err(|m| refused(cf_path, format!("{m}; nothing changed")))?;
-            let text = cf_text(new).map_err(|m| refused(cf_path, m))?;
-            (PgsqlCf::parse(cf_path, &text)?, Some(text))
+            let text = cf_text(new, Some(&pgpass)).map_err(|m| refused(cf_path, m))?;
+            // Connected to with the password in memory: the password file
+            // is written only after the database accepted it.
+            let connecting = cf_text(new, None).map_err(|m| refused(cf_path, m))?;
+            (PgsqlCf::parse(cf_path, &connecting)?, Some(text))
         }
         None if !exists => {
             return Err(refused(
@@ -389,6 +419,14 @@ pub fn init(
             None => None,
         };
     let wrote_cf = if let Some(text) = text {
+        // The password file first, so the .cf never names a missing one.
+        if let Some(new) = new
+            && let Some(password) = &new.password
+            && new.hosts.iter().any(|h| super::uri::scheme_of(h).is_some())
+        {
+            let user = new.user.as_deref().unwrap_or("*");
+            write_pgpass(&pgpass, &super::passfile::line(user, password))?;
+        }
         write_atomic(cf_path, text.as_bytes(), &cf_permissions()).map_err(|e| {
             StoreError::Database {
                 cf: cf_path.to_path_buf(),
@@ -399,7 +437,8 @@ pub fn init(
     } else {
         false
     };
-    if let (Some(role), Some(text)) = (lookup, lookup_text) {
+    if let (Some(role), Some((text, pgpass))) = (lookup, lookup_text) {
+        write_pgpass(&super::passfile::beside(&role.cf), &pgpass)?;
         write_atomic(&role.cf, text.as_bytes(), &cf_permissions()).map_err(|e| {
             StoreError::Database {
                 cf: role.cf.clone(),
@@ -412,6 +451,22 @@ pub fn init(
         after: schema::CURRENT,
         wrote_cf,
         warnings: cf.transport_warnings(),
+    })
+}
+
+/// Writes a password file: 0600 and owned by the postfix user when ccert
+/// runs as root (libpq, inside smtpd and proxymap, reads it as that user
+/// and ignores a file its group or others may read; root reads it anyway).
+fn write_pgpass(path: &Path, text: &str) -> Result<(), StoreError> {
+    let owner = if crate::sys::is_root() {
+        crate::sys::user_ids("postfix")
+    } else {
+        None
+    };
+    let perms = Permissions { mode: 0o600, owner };
+    write_atomic(path, text.as_bytes(), &perms).map_err(|e| StoreError::Database {
+        cf: path.to_path_buf(),
+        message: format!("cannot write it: {e}"),
     })
 }
 
@@ -444,21 +499,41 @@ mod tests {
 
     #[test]
     fn uri_hosts_carry_the_credentials_and_the_file_keeps_dbname() {
-        let text = cf_text(&new(
+        let uri = new(
             &["postgresql://db.example.com/mail?sslmode=verify-full"],
             Some("postfix"),
             None,
-        ))
-        .unwrap();
-        assert!(text.contains(
+        );
+        let text = cf_text(&uri, Some(Path::new("/etc/postfix/c.cf.pgpass"))).unwrap();
+        assert!(
+            text.contains(
+                "hosts = postgresql://postfix@db.example.com/mail?\
+                 sslmode=verify-full&connect_timeout=10&passfile=/etc/postfix/c.cf.pgpass\n"
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("p%2Fw") && !text.contains("p/w"), "{text}");
+        // Only for db init's own first connection, in memory.
+        let connecting = cf_text(&uri, None).unwrap();
+        assert!(connecting.contains(
             "hosts = postgresql://postfix:p%2Fw%3Fx%2Cy%20z@db.example.com/mail?\
              sslmode=verify-full&connect_timeout=10\n"
         ));
+        // A password written into a --hosts URI is refused, never shown.
+        let err = cf_text(
+            &new(&["postgresql://u:s3cr3t@db/mail"], None, None),
+            Some(Path::new("/p")),
+        )
+        .unwrap_err();
+        assert!(
+            err.contains("--password-file") && !err.contains("s3cr3t"),
+            "{err}"
+        );
         assert!(text.contains("\ndbname = mail\n"), "{text}");
         assert!(!text.contains("\nuser ="), "{text}");
         assert!(!text.contains("\npassword ="), "{text}");
         // A plain host keeps the settings as lines.
-        let text = cf_text(&new(&["db1"], Some("postfix"), Some("mail"))).unwrap();
+        let text = cf_text(&new(&["db1"], Some("postfix"), Some("mail")), None).unwrap();
         assert!(text.contains("user = postfix\npassword = p/w?x,y z\ndbname = mail\n"));
     }
 
@@ -473,6 +548,6 @@ mod tests {
             assert!(check_new(&bad).is_err());
         }
         let hidden = new(&["postgresql://h/mail%0Aquery%3Dx"], Some("u"), None);
-        assert!(check_new(&hidden).is_ok() && cf_text(&hidden).is_err());
+        assert!(check_new(&hidden).is_ok() && cf_text(&hidden, None).is_err());
     }
 }

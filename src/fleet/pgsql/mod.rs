@@ -4,7 +4,8 @@
 //! * [`cf`]: the `.cf` file, shared with Postfix; [`uri`]: its URI hosts.
 //! * [`connect`]: the connection (hosts in order, TLS per `sslmode`).
 //! * [`schema`]: tables, generation triggers, migrations.
-//! * [`init`]: `ccert db init` (schema and `.cf`).
+//! * [`init`]: `ccert db init` (schema and `.cf`); [`passfile`]: the
+//!   password file a URI host names instead of holding the password.
 //!
 //! Every statement is parameterised; every edit is one transaction that
 //! first locks the `ccert_state` row, so edits from many hosts take turns
@@ -13,6 +14,7 @@
 pub mod cf;
 pub mod connect;
 pub mod init;
+pub mod passfile;
 pub mod schema;
 pub mod uri;
 

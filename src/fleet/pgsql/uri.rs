@@ -9,6 +9,8 @@
 //! that is wrong, never its text (a password written with a raw `/`, `?` or
 //! `&` would otherwise land in the "bad port" or "unknown parameter" text).
 
+use std::path::Path;
+
 use crate::cert::name::terminal_safe;
 
 /// What ccert does with TLS (libpq's `sslmode`).
@@ -62,8 +64,9 @@ impl SslMode {
 }
 
 /// The parameters ccert takes from a URI.
-const SUPPORTED: [&str; 9] = [
+const SUPPORTED: [&str; 10] = [
     "sslmode",
+    "passfile",
     "sslrootcert",
     "host",
     "port",
@@ -77,9 +80,8 @@ const SUPPORTED: [&str; 9] = [
 /// libpq's other connection parameters: refused by name (their values are
 /// never shown). Any other name is not shown at all: it may be a piece of a
 /// password written with a raw `&`.
-const LIBPQ_OTHER: [&str; 36] = [
+const LIBPQ_OTHER: [&str; 35] = [
     "hostaddr",
-    "passfile",
     "channel_binding",
     "client_encoding",
     "options",
@@ -138,6 +140,9 @@ pub struct ConnUri {
     pub connect_timeout: Option<u64>,
     /// `application_name`.
     pub application_name: Option<String>,
+    /// `passfile`: libpq's password file, read when there is no password
+    /// (see [`super::passfile`]).
+    pub passfile: Option<String>,
 }
 
 impl std::fmt::Debug for ConnUri {
@@ -213,6 +218,7 @@ impl ConnUri {
             sslrootcert: None,
             connect_timeout: None,
             application_name: None,
+            passfile: None,
         };
         if let Some(u) = userinfo {
             let (user, pw) = match u.split_once(':') {
@@ -272,6 +278,7 @@ impl ConnUri {
                         })?)
                 }
                 "application_name" => uri.application_name = Some(v),
+                "passfile" => uri.passfile = non_empty(v),
                 other if LIBPQ_OTHER.contains(&other) => {
                     return Err(format!(
                         "ccert does not support the URI parameter {other} (supported: {})",
@@ -405,9 +412,24 @@ pub fn with_credentials(
     Ok(out)
 }
 
-/// `raw` (a URI that parsed) with its user and password replaced by
-/// `user` and `password` (the lookup `.cf` of `db init --lookup-user`).
-pub fn with_other_credentials(raw: &str, user: &str, password: &str) -> Result<String, String> {
+/// `raw` (a URI that parsed) with `passfile=PATH` added: the password
+/// then lives in that file, never in the URI, which Postfix writes into the
+/// mail log when a connection fails (see [`super::passfile`]).
+pub fn with_passfile(raw: &str, path: &Path) -> String {
+    let mut out = raw.to_string();
+    out.push(if raw.contains('?') { '&' } else { '?' });
+    out.push_str("passfile=");
+    // Slashes may stay as they are in a query value; the rest is encoded.
+    let path = path.to_string_lossy();
+    let encoded: Vec<String> = path.split('/').map(encode).collect();
+    out.push_str(&encoded.join("/"));
+    out
+}
+
+/// `raw` (a URI that parsed) with its user replaced by `user` and its
+/// password (in the URI or a `passfile=`) by the password file `passfile`
+/// (the lookup `.cf` of `db init --lookup-user`).
+pub fn with_other_credentials(raw: &str, user: &str, passfile: &Path) -> Result<String, String> {
     let parsed = ConnUri::parse(raw)?;
     let scheme = parsed.scheme;
     let rest = &raw[scheme.len() + 3..];
@@ -417,18 +439,19 @@ pub fn with_other_credentials(raw: &str, user: &str, password: &str) -> Result<S
     let (before_query, query) = after.split_once('?').unwrap_or((after, ""));
     let kept: Vec<&str> = query
         .split('&')
-        .filter(|p| !p.is_empty() && !p.starts_with("user=") && !p.starts_with("password="))
+        .filter(|p| {
+            !p.is_empty()
+                && !p.starts_with("user=")
+                && !p.starts_with("password=")
+                && !p.starts_with("passfile=")
+        })
         .collect();
-    let mut out = format!(
-        "{scheme}://{}:{}@{before_query}",
-        encode(user),
-        encode(password)
-    );
+    let mut out = format!("{scheme}://{}@{before_query}", encode(user));
     if !kept.is_empty() {
         out.push('?');
         out.push_str(&kept.join("&"));
     }
-    Ok(out)
+    Ok(with_passfile(&out, passfile))
 }
 
 /// Percent-encodes everything but RFC 3986's unreserved characters.
