@@ -228,8 +228,8 @@ fn a_uri_password_never_reaches_the_mail_log() {
     assert!(!ours.is_empty(), "no connection warning logged:\n{log}");
     assert!(
         ours.iter().any(|l| {
-            l.contains("connect to pgsql server postgresql://ccert@127.0.0.1:")
-                && l.contains("passfile=")
+            // "connect to pgsql server URI" or "… fatal error from host URI".
+            l.contains(" postgresql://ccert@127.0.0.1:") && l.contains("passfile=")
         }),
         "{ours:?}"
     );
