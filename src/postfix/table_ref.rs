@@ -219,11 +219,14 @@ pub enum OpenTableError {
     Mapping(#[from] redirect::UnreadableMapping),
     /// This Postfix cannot open the type.
     #[error(
-        "{opened}:{file}: this Postfix cannot open {opened} tables ({listed}: {types}); use another type, \
+        "{opened}:{file}: this Postfix cannot open {opened} tables ({listed}: {types}){why}; use another type, \
          e.g. `ccert migrate --to lmdb` or `ccert compile lmdb:{file}`",
         file = .file.display()
     )]
     Unsupported {
+        /// For hash and btree: why Berkeley DB is missing and whether a
+        /// package brings it back (`; ` + [`super::BdbAbsence`]), else empty.
+        why: String,
         /// The type Postfix would open.
         opened: String,
         /// The source file.
@@ -318,7 +321,15 @@ impl PostfixConfig {
             opened = r.to;
         }
         if !self.supports_type(&opened) {
+            let why = match TableType::from_name(&opened).is_berkeley_db() {
+                true => self
+                    .bdb_absence()
+                    .map(|a| format!("; {a}"))
+                    .unwrap_or_default(),
+                false => String::new(),
+            };
             return Err(OpenTableError::Unsupported {
+                why,
                 opened,
                 file: source,
                 listed: if self.facts().is_some() {
