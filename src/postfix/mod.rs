@@ -126,25 +126,24 @@ impl std::fmt::Display for BdbAbsence {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Surrogate => f.write_str(
-                "this Postfix is built without Berkeley DB (postconf -m lists hash and btree only as stand-ins \
-                 that fail every lookup: \"Berkeley DB support ... is not available for this OS distribution\"); \
-                 no package brings it back: move the tables off it with `ccert migrate`",
+                "this Postfix is built without Berkeley DB (its hash and btree are stand-ins that fail \
+                 every lookup); no package brings it back: move the tables off it with `ccert migrate --to lmdb`",
             ),
             Self::PluginMissing { dynamicmaps } => write!(
                 f,
                 "this Postfix loads Berkeley DB as a plug-in, and {} (with dynamicmaps.cf.d) names no hash: \
                  installing the distribution's Berkeley DB map plug-in package brings hash: and btree: back; \
-                 or move the tables off it with `ccert migrate`",
+                 or move the tables off it with `ccert migrate --to lmdb`",
                 dynamicmaps.display()
             ),
             Self::NotBuilt { release } if !release.bdb_plugin() => write!(
                 f,
                 "this Postfix ({release}) is built without Berkeley DB, which before 3.12 cannot be added \
-                 as a plug-in: no package brings hash: back; move the tables off it with `ccert migrate`"
+                 as a plug-in: no package brings hash: back; move the tables off it with `ccert migrate --to lmdb`"
             ),
             Self::NotBuilt { .. } => f.write_str(
                 "this Postfix is built without Berkeley DB and loads no map plug-ins (no dynamicmaps.cf): \
-                 no package brings hash: back; move the tables off it with `ccert migrate`",
+                 no package brings hash: back; move the tables off it with `ccert migrate --to lmdb`",
             ),
         }
     }
