@@ -6,7 +6,10 @@
 //! * [`settings`]: restriction lists and TLS prerequisites per smtpd service.
 //! * [`tables`]: relay_clientcerts tables (type, presence, age).
 //! * [`entries`]: the source entries (digest length, duplicates, expiry).
-//! * [`logging`]: whether smtpd logs the client fingerprints `ccert log` reads.
+//! * [`logging`]: whether smtpd logs the client fingerprints `ccert log` reads
+//!   (3.12: per client network with `smtpd_tls_loglevel_maps`).
+//! * [`tls`]: postscreen's fingerprint digest, `tls_trust_server_ccerts`,
+//!   obsolete TLS settings, session tickets shared between services.
 //! * [`pgsql`]: the checks for `pgsql:` tables (the `.cf` file, the database).
 //! * [`relay`]: the verdict per service — can a client with a listed
 //!   certificate relay here? — following smtpd's own decision.

@@ -425,7 +425,10 @@ impl PostfixConfig {
             return None;
         }
         let release = self.release();
-        if self.facts().is_some_and(|f| f.bdb_surrogate) {
+        // The built-in no-bdb build is a -DNO_DB one, which registers the
+        // stand-ins from 3.11 (nbdb_util.c) as the recorded 3.12 build does.
+        let builtin_no_db = matches!(self.source, Source::BuiltIn { .. }) && release.has_non_bdb();
+        if builtin_no_db || self.facts().is_some_and(|f| f.bdb_surrogate) {
             return Some(BdbAbsence::Surrogate);
         }
         if release.bdb_plugin()
