@@ -103,11 +103,22 @@ fn builtin_312_defaults_match_the_recorded_build() {
     }
     assert!(compared > 50, "compared {compared}");
     // What 3.12 dropped or added, as the built-ins say it.
-    for gone in ["tls_legacy_public_key_fingerprints"] {
-        assert!(!recorded.contains_key(gone), "{gone}");
-        assert!(!ccert::postfix::release::knows(release, gone));
-        assert!(ccert::postfix::release::knows(Release::new(3, 10), gone));
-    }
+    let gone = "tls_legacy_public_key_fingerprints";
+    assert!(!recorded.contains_key(gone));
+    assert!(!ccert::postfix::release::knows(release, gone));
+    assert!(ccert::postfix::release::knows(Release::new(3, 10), gone));
+    // The built-ins, expanded, as a configuration sees them.
+    let dir = conf("compatibility_level = 3.6\n", "");
+    let cfg = PostfixConfig::open(dir.path(), &builtin("3.12", Flavour::NoBdb)).unwrap();
+    assert_eq!(
+        cfg.get("postscreen_tls_fingerprint_digest").unwrap(),
+        "sha256"
+    );
+    assert_eq!(cfg.get("default_database_type").unwrap(), "lmdb");
+    assert_eq!(cfg.bdb_absence(), Some(BdbAbsence::Surrogate));
+    let debian = PostfixConfig::open(dir.path(), &builtin("3.12", Flavour::Debian)).unwrap();
+    assert_eq!(debian.get("default_database_type").unwrap(), "cdb");
+    assert_eq!(debian.bdb_absence(), None);
     for new in [
         "postscreen_tls_fingerprint_digest",
         "postscreen_tls_ask_ccert",
@@ -425,7 +436,7 @@ fn per_peer_log_level_on_312() {
         let t = Test::new()
             .file(
                 "postfix-config/main.cf",
-                &format!("{MAIN}smtpd_tls_loglevel_maps = cidr:$config_directory/ll.cidr\n"),
+                format!("{MAIN}smtpd_tls_loglevel_maps = cidr:$config_directory/ll.cidr\n"),
             )
             .file("postfix-config/master.cf", MASTER)
             .file("postfix-config/mx.pem", "x\n")

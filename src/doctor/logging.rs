@@ -69,9 +69,7 @@ pub fn logging_hint(cfg: &PostfixConfig) -> String {
 fn maps_show_fingerprints(value: &str) -> Option<bool> {
     let mut judged = false;
     for t in crate::postfix::restrictions::items(value) {
-        let Some((kind, path)) = t.split_once(':') else {
-            return None;
-        };
+        let (kind, path) = t.split_once(':')?;
         if !matches!(kind, "cidr" | "texthash") {
             return None;
         }
