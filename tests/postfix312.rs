@@ -497,6 +497,19 @@ fn per_peer_log_level_on_312() {
             .stderr_contains(hint)
             .run();
     }
+    // Already set: the hint names the table to check.
+    Test::new()
+        .file(
+            "postfix-config/main.cf",
+            format!("{MAIN}smtpd_tls_loglevel_maps = cidr:/etc/postfix/ll.cidr\n"),
+        )
+        .file("mail.log", "")
+        .env("CCERT_POSTCONF", "none")
+        .args(["--postfix-version", "3.12", "log", "--all", "mail.log"])
+        .stderr_contains(
+            "smtpd_tls_loglevel_maps = cidr:/etc/postfix/ll.cidr sets the level per client",
+        )
+        .run();
 }
 
 /// Item 3: permit_tls_all_clientcerts and the EKU: before 3.12 the note

@@ -50,7 +50,16 @@ pub const LOGLEVEL_CIDR_EXAMPLE: &str = "192.0.2.0/24    1, peercert";
 /// What `ccert log` says when the log has no client fingerprints: the
 /// setting that makes smtpd log them on this release.
 pub fn logging_hint(cfg: &PostfixConfig) -> String {
-    if cfg.release().has_loglevel_maps() {
+    let maps = cfg
+        .get("smtpd_tls_loglevel_maps")
+        .filter(|m| cfg.knows("smtpd_tls_loglevel_maps") && !m.trim().is_empty());
+    if let Some(maps) = maps {
+        format!(
+            "smtpd_tls_loglevel_maps = {} sets the level per client: it must list the workstations' \
+             networks with a level that logs them, e.g. \"{LOGLEVEL_CIDR_EXAMPLE}\"",
+            maps.trim()
+        )
+    } else if cfg.release().has_loglevel_maps() {
         format!(
             "smtpd logs them at smtpd_tls_loglevel = {NARROWEST}, or on Postfix 3.12 only for the workstations' \
              networks: smtpd_tls_loglevel_maps = cidr:{} with lines such as \"{LOGLEVEL_CIDR_EXAMPLE}\"",
