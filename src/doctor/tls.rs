@@ -270,9 +270,16 @@ impl Doctor {
     /// session tickets the others issue (3.12 binds a ticket to its
     /// service, HISTORY 20260805). A client that resumes, on a service that
     /// asks for certificates, a session made on one that does not, sends no
-    /// certificate there. Reported only for that pair, with tickets on at
-    /// both (`tls_session_ticket_cipher` set, `smtpd_tls_session_cache_timeout`
-    /// above 0, no `NO_TICKET` in `tls_ssl_options`: tls_server.c).
+    /// certificate there: reproduced on 3.7 (the resumed session of a listed
+    /// workstation gets 554, a fresh one 250; on 3.12 the ticket is refused).
+    /// Reported only for that pair, with tickets on at both: the service's
+    /// own `tls_session_ticket_cipher` set and no `NO_TICKET` in its
+    /// `tls_ssl_options`, and tlsmgr's `smtpd_tls_session_cache_timeout`
+    /// above 0 (tls_server.c asks tlsmgr for the timeout, so a service's
+    /// own `-o smtpd_tls_session_cache_timeout=0` changes nothing: checked
+    /// on 3.7). The fix, `-o tls_session_ticket_cipher=` on the asking
+    /// service, was checked there too (the resumption becomes a full
+    /// handshake with the certificate, 250).
     /// `relaying` are the services whose certificates decide relaying.
     pub(super) fn check_shared_tickets(&mut self, cfg: &PostfixConfig, relaying: &[&Service]) {
         if cfg.release().binds_tickets_to_service() {
@@ -280,9 +287,17 @@ impl Doctor {
         }
         let value = |s: &Service, n: &str| cfg.effective_for_service(s, n).unwrap_or_default();
         let yes = |s: &Service, n: &str| value(s, n).trim().eq_ignore_ascii_case("yes");
+        // tlsmgr's timeout: its service's value, else main.cf's.
+        let timeout = match cfg.services().iter().find(|s| s.command == "tlsmgr") {
+            Some(t) => value(t, "smtpd_tls_session_cache_timeout"),
+            None => cfg
+                .get("smtpd_tls_session_cache_timeout")
+                .unwrap_or_default(),
+        };
+        let cache = seconds(&timeout).is_some_and(|t| t > 0);
         let tickets = |s: &Service| {
-            !value(s, "tls_session_ticket_cipher").trim().is_empty()
-                && seconds(&value(s, "smtpd_tls_session_cache_timeout")).is_some_and(|t| t > 0)
+            cache
+                && !value(s, "tls_session_ticket_cipher").trim().is_empty()
                 && !value(s, "tls_ssl_options")
                     .split([',', ' ', '\t'])
                     .any(|o| o.eq_ignore_ascii_case("no_ticket"))
@@ -319,7 +334,7 @@ impl Doctor {
                 .at(asking.line)
                 .service(asking.id())
                 .fix(format!(
-                    "add to service {} in master.cf: -o smtpd_tls_session_cache_timeout=0 (no resumption there, so every connection sends its certificate)",
+                    "add to service {} in master.cf: -o tls_session_ticket_cipher= (it then takes no session tickets, so every client sends its certificate; a service's own smtpd_tls_session_cache_timeout does not turn tickets off, tlsmgr's does)",
                     asking.id()
                 )),
             );
