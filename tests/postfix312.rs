@@ -543,6 +543,20 @@ fn trust_server_ccerts_is_explained_with_permit_all() {
             "{release} {extra}: {f:?}"
         );
     }
+    // A 3.12 setting on 3.11 is ignored, and said so.
+    let f = doctor(
+        &format!("{MAIN}tls_trust_server_ccerts = yes\n"),
+        MASTER,
+        "3.11",
+    );
+    let m = messages(&f, "is a Postfix 3.12 setting");
+    assert!(
+        m.len() == 1
+            && m[0].contains(
+                "tls_trust_server_ccerts is a Postfix 3.12 setting: this Postfix (3.11) ignores it"
+            ),
+        "{f:?}"
+    );
     // Without permit_tls_all_clientcerts, no EKU note.
     assert!(messages(&doctor(MAIN, MASTER, "3.12"), "EKU").is_empty());
 }

@@ -360,6 +360,7 @@ impl Doctor {
             smtpd.iter().map(|s| Scope { service: Some(s) }).collect()
         };
         self.check_legacy_fingerprints(cfg);
+        self.check_later_settings(cfg);
         let mut digests: Vec<DigestUse> = Vec::new();
         let mut verdicts = 0usize;
         let mut relaying: Vec<&Service> = Vec::new();

@@ -209,6 +209,37 @@ impl Doctor {
         self.add(finding.service(scope.id()));
     }
 
+    /// 3.12's TLS settings in a main.cf read by an older Postfix: it ignores
+    /// them (postconf warns "unused parameter"), and so does doctor.
+    pub(super) fn check_later_settings(&mut self, cfg: &PostfixConfig) {
+        let release = cfg.release();
+        if release.has_postscreen_tls() {
+            return;
+        }
+        let later: Vec<(String, usize)> = cfg
+            .main_cf()
+            .params
+            .iter()
+            .filter(|p| {
+                p.name == "tls_trust_server_ccerts"
+                    || p.name.ends_with("_tls_loglevel_maps")
+                    || (p.name.starts_with("postscreen_tls_")
+                        && p.name != "postscreen_tls_security_level")
+            })
+            .filter(|p| !cfg.knows(&p.name))
+            .map(|p| (p.name.clone(), p.line))
+            .collect();
+        for (name, line) in later {
+            self.add(
+                Finding::note(format!(
+                    "{name} is a Postfix 3.12 setting: this Postfix ({release}) ignores it (postconf warns \"unused parameter\"), and so does ccert"
+                ))
+                .file(&cfg.main_cf_path())
+                .at(line),
+            );
+        }
+    }
+
     /// `tls_legacy_public_key_fingerprints` still set: without effect
     /// from 3.9, unknown from 3.11 (postconf warns); through 3.8, `yes`
     /// makes smtpd compute public-key fingerprints with Postfix
