@@ -5,7 +5,7 @@
 //! * [`expand`]: `$name`, `${name?…}`, `${{a} <level {b} ? {…} : {…}}` …
 //!   evaluated as `postconf -x` does.
 //! * [`defaults`]: Postfix 3.7's built-in defaults of the parameters ccert reads.
-//! * [`release`]: the built-in defaults of other releases and builds.
+//! * [`release`]: the built-in defaults of other releases (3.5–3.12) and builds.
 //! * [`postconf`]: asking the installed Postfix (`postconf -d/-x/-P/-m`).
 //! * [`table_ref`]: a `type:name` table reference, read once as `dict_open` reads it,
 //!   and the table Postfix opens for it.

@@ -39,7 +39,7 @@ impl Release {
     pub const ASSUMED: Release = Release { major: 3, minor: 7 };
 
     /// One release of each span whose built-in defaults differ (3.5;
-    /// 3.6–3.8; 3.9–3.10; 3.11), for telling whether an answer depends on
+    /// 3.6–3.8; 3.9–3.10; 3.11; 3.12), for telling whether an answer depends on
     /// the release ([`super::PostfixConfig::assumed`]).
     pub const DISTINCT: [Release; 5] = [
         Release::new(3, 5),
