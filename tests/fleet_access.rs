@@ -348,6 +348,26 @@ fn the_readme_fleet_example_runs_as_written() {
         let meta = fs::metadata(&pgpass).unwrap();
         assert_eq!(meta.permissions().mode() & 0o777, 0o600, "{pgpass}");
     }
+    // A password file the group may read: libpq (Postfix) ignores it, so
+    // ccert refuses it and doctor names the fix; the password never shows.
+    let pgpass = format!("{}.pgpass", cf.display());
+    fs::set_permissions(&pgpass, fs::Permissions::from_mode(0o640)).unwrap();
+    let err = site.error(site.ccert(&["--map", &map, "list"]));
+    assert!(
+        err.contains("may be read by its group or others") && err.contains("chmod 0600"),
+        "{err}"
+    );
+    let out = site.run(&["doctor"]);
+    assert!(
+        out.stdout.contains(&format!(
+            "takes its password from {pgpass}, which may be read"
+        )) && out.stdout.contains(&format!("chmod 0600 {pgpass}"))
+            && !out.stdout.contains(pg::PASSWORD),
+        "{}",
+        out.stdout
+    );
+    fs::set_permissions(&pgpass, fs::Permissions::from_mode(0o600)).unwrap();
+    assert_eq!(site.run(&["--map", &map, "list"]).status, 0);
     // A URI without a password takes PGPASSWORD when ccert connects.
     let cf3 = site.path("conf/nopw.pgsql.cf");
     fs::write(
