@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::io::{IsTerminal as _, Write as _};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context as _, bail};
 use serde::Serialize;
@@ -44,9 +44,6 @@ fn digest_name<S: serde::Serializer>(d: &DigestAlgorithm, s: S) -> Result<S::Ok,
     s.serialize_str(d.name())
 }
 
-/// Stands for the system journal among the files to read.
-const JOURNAL: &str = "journal:";
-
 /// Runs `ccert log`.
 pub fn run(args: &LogArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let cfg = ctx.postfix()?;
@@ -66,30 +63,11 @@ pub fn run(args: &LogArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         );
     }
 
-    let files = if args.files.is_empty() {
-        let maillog = cfg.present.then(|| cfg.get("maillog_file")).flatten();
-        let files = maillog::sources::default_files(maillog.as_deref());
-        if files.is_empty() {
-            // No log file (Debian 12 logs to the journal only): the journal.
-            if maillog::sources::journalctl().is_none() {
-                bail!(
-                    "no mail log found ({}) and no journalctl to read the journal; name the log \
-                     file, or pipe it: journalctl _COMM=smtpd -o short | ccert log -",
-                    maillog
-                        .filter(|m| !m.trim().is_empty())
-                        .unwrap_or_else(|| "/var/log/mail.log".to_string())
-                );
-            }
-            vec![PathBuf::from(JOURNAL)]
-        } else {
-            files
-        }
-    } else {
-        args.files.clone()
-    };
+    let maillog = cfg.present.then(|| cfg.get("maillog_file")).flatten();
+    let inputs = maillog::inputs(&args.files, maillog.as_deref())?;
     let mut collector = Collector::default();
-    for file in &files {
-        read_one(file, &mut collector, since, now, offset)?;
+    for input in &inputs {
+        read_one(input, &mut collector, since, now, offset)?;
     }
 
     if collector.dropped() > 0 {
@@ -125,50 +103,16 @@ pub fn run(args: &LogArgs, ctx: &Context) -> anyhow::Result<Outcome> {
 }
 
 fn read_one(
-    file: &Path,
+    input: &maillog::Input,
     collector: &mut Collector,
     since: Option<OffsetDateTime>,
     now: OffsetDateTime,
     offset: UtcOffset,
 ) -> anyhow::Result<()> {
-    let stats = if file == Path::new(JOURNAL) || maillog::sources::is_journal_file(file) {
-        let program = maillog::sources::journalctl()
-            .context("reading the journal needs journalctl, which is not on PATH")?;
-        let of = if file == Path::new(JOURNAL) {
-            None
-        } else {
-            Some(file)
-        };
-        let what = of.map_or_else(
-            || "the journal".to_string(),
-            |f| format!("the journal file {}", f.display()),
-        );
-        let mut journal = maillog::sources::Journal::open(&program, of)
-            .with_context(|| format!("running {}", program.display()))?;
-        let stats = maillog::read_into(&mut journal, collector, since, now, offset)
-            .with_context(|| format!("reading {what}"))?;
-        journal
-            .finish()
-            .with_context(|| format!("reading {what}"))?;
-        stats
-    } else if file == Path::new("-") {
-        let mut input = std::io::stdin().lock();
-        maillog::read_into(&mut input, collector, since, now, offset)
-            .context("reading the log from standard input")?
-    } else {
-        let mut input =
-            maillog::sources::open(file).with_context(|| format!("reading {}", file.display()))?;
-        maillog::read_into(&mut input, collector, since, now, offset)
-            .with_context(|| format!("reading {}", file.display()))?
-    };
+    let stats = maillog::read_input(input, collector, since, now, offset)?;
     if stats.long_lines > 0 {
         tell!(
-            "ccert: notice: {}: skipped {} line{} longer than {} bytes (no smtpd line is that long)",
-            if file == Path::new("-") {
-                "standard input".into()
-            } else {
-                file.display().to_string()
-            },
+            "ccert: notice: {input}: skipped {} line{} longer than {} bytes (no smtpd line is that long)",
             stats.long_lines,
             if stats.long_lines == 1 { "" } else { "s" },
             maillog::MAX_LINE

@@ -1,0 +1,400 @@
+//! The life of a listed certificate over time: `rotate` lists the new
+//! certificate beside the old one (both relay, proved against a live
+//! smtpd), `prune` retires the old one once the mail log shows the new one
+//! in use or the overlap has ended, `prune --expired` removes expired
+//! certificates, and `issue --renew` keeps the public key.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::live::{self, Instance};
+use crate::oracle;
+use crate::test::{Finished, Test, fixtures};
+
+/// A scratch Postfix configuration whose relay_clientcerts is a cdb table
+/// of `clientcerts`, read without postconf (no Postfix needed).
+struct Setup {
+    dir: tempfile::TempDir,
+}
+
+impl Setup {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Self { dir };
+        fs::write(
+            s.path("main.cf"),
+            format!(
+                "compatibility_level = 3.6\nrelay_clientcerts = cdb:{}\n",
+                s.path("clientcerts").display()
+            ),
+        )
+        .unwrap();
+        for f in ["expired.pem", "rsa.pem", "ecdsa.pem", "ed25519.pem"] {
+            fs::copy(fixtures().join(f), s.path(f)).unwrap();
+        }
+        oracle::settle(s.dir.path());
+        s
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// `ccert -c DIR ARGS` without postconf.
+    fn ccert(&self, args: &[&str]) -> Test {
+        Test::at(self.dir.path())
+            .config_dir(self.dir.path())
+            .env("CCERT_POSTCONF", "none")
+            .current_dir(self.dir.path())
+            .args(args)
+    }
+
+    fn source(&self) -> String {
+        fs::read_to_string(self.path("clientcerts")).unwrap()
+    }
+
+    /// The sha256 fingerprint of a certificate file, as ccert prints it.
+    fn fingerprint(&self, file: &str, pubkey: bool) -> String {
+        let mut args = vec!["fingerprint", "--format", "map"];
+        if pubkey {
+            args.push("--pubkey");
+        }
+        args.push(file);
+        let out = self.ccert(&args).run();
+        out.stdout.split_whitespace().next().unwrap().to_string()
+    }
+}
+
+/// A line smtpd logs for a client certificate at smtpd_tls_loglevel 2 (the
+/// form `ccert log` reads).
+fn smtpd_line(fingerprint: &str, pkey: &str) -> String {
+    format!(
+        "Dec  7 10:00:00 mx postfix/smtpd[4242]: Verified TLS connection established from \
+         ws.example[192.0.2.7]:40000: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)\n\
+         Dec  7 10:00:00 mx postfix/smtpd[4242]: ws.example[192.0.2.7]: subject_CN=ws, \
+         issuer=ws, fingerprint={fingerprint}, pkey_fingerprint={pkey}\n"
+    )
+}
+
+fn entry_lines(text: &str) -> Vec<&str> {
+    text.lines().filter(|l| !l.starts_with('#')).collect()
+}
+
+#[test]
+fn prune_expired_removes_expired_certificates_and_reports_those_without_expiry() {
+    let s = Setup::new();
+    s.ccert(&["add", "expired.pem", "--name", "gone"])
+        .any_stderr()
+        .run();
+    s.ccert(&["add", "rsa.pem", "--name", "kept"])
+        .any_stderr()
+        .run();
+    let blind = "AB:".repeat(31) + "AB";
+    s.ccert(&["add", "--fingerprint", &blind, "--name", "unknown"])
+        .any_stderr()
+        .run();
+    let before = s.source();
+    assert_eq!(
+        fs::read_dir(s.path("clientcerts.d")).unwrap().count(),
+        2,
+        "two stored copies"
+    );
+
+    // Not on a terminal and without --yes: refused, nothing changes.
+    s.ccert(&["prune", "--expired"])
+        .status(1)
+        .stderr_contains("refusing to remove without confirmation")
+        .run();
+    assert_eq!(s.source(), before);
+    // --dry-run names what would go and why, and what is kept unjudged.
+    let expired_fp = s.fingerprint("expired.pem", false);
+    s.ccert(&["prune", "--expired", "--dry-run"])
+        .stdout_contains("would remove 1 entry from ")
+        .stderr_contains(&format!("{expired_fp} gone: expired 2021-01-01"))
+        .stderr_contains(
+            "1 entry without a known expiry (added by fingerprint, no stored certificate) kept",
+        )
+        .stderr_contains(&format!("{blind} unknown"))
+        .run();
+    assert_eq!(s.source(), before);
+    // Without --expired nothing expired goes (only finished rotations).
+    s.ccert(&["prune", "--yes"])
+        .stdout_contains("nothing to prune")
+        .run();
+    assert_eq!(s.source(), before);
+
+    s.ccert(&["prune", "--expired", "--yes"])
+        .stdout_contains("removed 1 entry from ")
+        .any_stderr()
+        .run();
+    let after = s.source();
+    assert!(!after.contains(&expired_fp), "{after}");
+    assert!(
+        !after.contains("expired.example"),
+        "its comment went too: {after}"
+    );
+    assert_eq!(entry_lines(&after).len(), 2, "{after}");
+    assert_eq!(
+        fs::read_dir(s.path("clientcerts.d")).unwrap().count(),
+        1,
+        "the expired certificate's copy is gone"
+    );
+    // The table was rebuilt from the pruned source.
+    let table = format!("cdb:{}", s.path("clientcerts").display());
+    s.ccert(&["query", &expired_fp, &table])
+        .status(1)
+        .any_stderr()
+        .run();
+    s.ccert(&["prune", "--expired", "--yes"])
+        .stdout_contains("nothing to prune")
+        .any_stderr()
+        .run();
+}
+
+#[test]
+fn rotate_lists_both_and_prune_retires_the_old_one_once_the_log_shows_the_new() {
+    let s = Setup::new();
+    s.ccert(&["add", "rsa.pem", "--name", "ws"])
+        .any_stderr()
+        .run();
+    let old = s.fingerprint("rsa.pem", false);
+    let new = s.fingerprint("ecdsa.pem", false);
+    s.ccert(&["rotate", "ws", "ecdsa.pem"])
+        .stdout_contains(&format!("added {new} ws to "))
+        .stdout_contains(&format!(
+            "rotating \"ws\": the old {old} (line 2) relays until"
+        ))
+        .any_stderr()
+        .run();
+    let text = s.source();
+    let until = (time::OffsetDateTime::now_utc() + time::Duration::days(30)).date();
+    assert!(
+        text.contains(&format!(" replaces={old} until={until} ")),
+        "{text}"
+    );
+    assert_eq!(
+        entry_lines(&text),
+        [format!("{old} ws"), format!("{new} ws")],
+        "both relay: {text}"
+    );
+    // list shows the rotation on both sides.
+    let listed = s.ccert(&["list", "--format", "json"]).run();
+    let json: serde_json::Value = serde_json::from_str(&listed.stdout).unwrap();
+    assert_eq!(json[0]["rotating_out_until"], until.to_string());
+    assert_eq!(json[0]["successor_line"], 4);
+    assert_eq!(json[1]["replaces"], old.as_str());
+    // A second rotation of the same client waits for this one.
+    s.ccert(&["rotate", "ws", "ed25519.pem"])
+        .status(1)
+        .stderr_contains("\"ws\" is already rotating (line 4 succeeds ")
+        .any_stderr()
+        .run();
+
+    // The log shows only the old certificate: the rotation keeps running.
+    let old_pkey = s.fingerprint("rsa.pem", true);
+    fs::write(s.path("mail.log"), smtpd_line(&old, &old_pkey)).unwrap();
+    s.ccert(&["prune", "--log", "mail.log", "--yes"])
+        .stdout_contains("nothing to prune")
+        .stderr_contains(&format!("rotation of {old} still running"))
+        .run();
+    assert_eq!(s.source(), text);
+
+    // Once it shows the new one in use, the old entry goes.
+    let new_pkey = s.fingerprint("ecdsa.pem", true);
+    fs::write(
+        s.path("mail.log"),
+        smtpd_line(&old, &old_pkey) + &smtpd_line(&new, &new_pkey),
+    )
+    .unwrap();
+    s.ccert(&["prune", "--log", "mail.log", "--dry-run"])
+        .stdout_contains("would remove 1 entry")
+        .stderr_contains(&format!(
+            "{old} ws: rotated: its successor (line 4) is in use (mail log)"
+        ))
+        .run();
+    s.ccert(&["prune", "--log", "mail.log", "--yes"])
+        .stdout_contains("removed 1 entry")
+        .any_stderr()
+        .run();
+    let text = s.source();
+    assert_eq!(entry_lines(&text), [format!("{new} ws")], "{text}");
+    // Finished: nothing more to do, and a new rotation may start.
+    s.ccert(&["prune", "--log", "mail.log", "--yes"])
+        .stdout_contains("nothing to prune")
+        .run();
+}
+
+#[test]
+fn an_ended_overlap_retires_even_a_hand_written_old_entry() {
+    let s = Setup::new();
+    let old = s.fingerprint("rsa.pem", false);
+    let new = s.fingerprint("ecdsa.pem", false);
+    // The old entry was written by hand (no ccert comment); the successor's
+    // comment is what `rotate` writes, with an overlap that ended long ago.
+    let prefix: String = new.chars().take(11).collect();
+    fs::write(
+        s.path("clientcerts"),
+        format!(
+            "# the office printer\n{old} printer\n\
+             # ccert: added=2019-12-01 digest=sha256 type=cert fp={prefix} replaces={old} until=2020-01-01 subject=CN=printer\n\
+             {new} printer\n"
+        ),
+    )
+    .unwrap();
+    // No log is needed (none is read) once every overlap has ended.
+    s.ccert(&["prune", "--yes"])
+        .stdout_contains("removed 1 entry")
+        .stderr_contains(&format!(
+            "{old} printer: rotated: the overlap with its successor (line 4) ended 2020-01-01"
+        ))
+        .any_stderr()
+        .run();
+    let text = s.source();
+    assert!(
+        text.starts_with("# the office printer\n# ccert: "),
+        "{text}"
+    );
+    assert_eq!(entry_lines(&text), [format!("{new} printer")]);
+}
+
+#[test]
+fn rotate_refuses_what_add_would_and_names_the_problem() {
+    let s = Setup::new();
+    s.ccert(&["add", "rsa.pem", "--name", "ws"])
+        .any_stderr()
+        .run();
+    let before = s.source();
+    s.ccert(&["rotate", "nobody", "ecdsa.pem"])
+        .status(1)
+        .stderr_contains("no entry is named \"nobody\"")
+        .run();
+    s.ccert(&["rotate", "ws", "expired.pem"])
+        .status(1)
+        .stderr_contains("expired.pem: the new certificate expired on 2021-01-01")
+        .run();
+    // The same certificate again: already listed, nothing to rotate.
+    s.ccert(&["rotate", "ws", "rsa.pem"])
+        .stdout_contains("nothing to rotate")
+        .run();
+    assert_eq!(s.source(), before);
+}
+
+/// `issue --renew`: a new certificate from the key `issue` wrote, so a
+/// public-key entry still matches; a certificate entry needs a rotation.
+#[test]
+fn issue_renew_keeps_the_public_key_fingerprint() {
+    let s = Setup::new();
+    fs::create_dir(s.path("ws")).unwrap();
+    s.ccert(&["issue", "ws", "--out", "ws", "--days", "30"])
+        .run();
+    let cert_before = s.fingerprint("ws/ws.pem", false);
+    let pkey_before = s.fingerprint("ws/ws.pem", true);
+    let key_before = fs::read(s.path("ws/ws.key")).unwrap();
+    s.ccert(&["add", "ws/ws.pem", "--pubkey"])
+        .any_stderr()
+        .run();
+    let listed = s.source();
+
+    let out = s
+        .ccert(&["issue", "ws", "--out", "ws", "--renew"])
+        .stdout_contains(&format!(
+            "public-key fingerprint (unchanged): {pkey_before}"
+        ))
+        .stdout_contains("ccert rotate ws ws/ws.pem")
+        .run();
+    let cert_after = s.fingerprint("ws/ws.pem", false);
+    assert_ne!(cert_before, cert_after, "{}", out.stdout);
+    assert_eq!(s.fingerprint("ws/ws.pem", true), pkey_before);
+    assert_eq!(
+        fs::read(s.path("ws/ws.key")).unwrap(),
+        key_before,
+        "the key is kept"
+    );
+    // The renewed certificate is valid for the default term again.
+    let renewed = fs::read_to_string(s.path("ws/ws.pem")).unwrap();
+    assert!(renewed.starts_with("-----BEGIN CERTIFICATE-----"));
+    // The public-key entry matches it as it is: nothing to rotate.
+    s.ccert(&["rotate", "ws", "ws/ws.pem"])
+        .stdout_contains("already lists the public-key fingerprint")
+        .run();
+    assert_eq!(s.source(), listed);
+    // Without a key to renew: one clear line.
+    s.ccert(&["issue", "nokey", "--out", "ws", "--renew"])
+        .status(1)
+        .stderr_contains("nokey.key")
+        .run();
+}
+
+/// Runs `prune` in a live instance's configuration.
+fn prune(inst: &Instance, log: &Path) -> Finished {
+    inst.ccert(&["prune", "--log", log.to_str().unwrap(), "--yes"])
+        .any_stderr()
+        .run()
+}
+
+#[test]
+#[cfg_attr(
+    any(
+        ccert_missing = "postfix",
+        ccert_missing = "swaks",
+        ccert_missing = "openssl"
+    ),
+    ignore = "needs postfix, swaks and openssl"
+)]
+fn during_a_rotation_both_relay_and_after_prune_only_the_new_one() {
+    let test = "lifecycle::during_a_rotation_both_relay_and_after_prune_only_the_new_one";
+    let Some(tools) = live::tools(test) else {
+        return;
+    };
+    let mut inst = Instance::new(&tools, test);
+    let relay = inst.table("cdb");
+    // Level 2 logs each client certificate's fingerprints: what prune reads.
+    let port = inst.listener("rotate", &relay, &["smtpd_tls_loglevel=2"]);
+    inst.write_config();
+    let old = live::make_cert(&tools.openssl, &inst.path("certs"), "ws-old", &live::EC);
+    let new = live::make_cert(&tools.openssl, &inst.path("certs"), "ws-new", &live::EC);
+    inst.ccert(&["add", old.cert.to_str().unwrap(), "--name", "ws"])
+        .any_stderr()
+        .run();
+    inst.ccert(&["rotate", "ws", new.cert.to_str().unwrap()])
+        .stdout_contains("rotating \"ws\"")
+        .any_stderr()
+        .run();
+    inst.start();
+    let log = inst.path("log/postfix.log");
+    // The old certificate relays, and smtpd's own log shows only it in use:
+    // prune keeps the rotation running.
+    let reply = live::rcpt(&tools.swaks, port, Some(&old));
+    assert_eq!(reply.code, 250, "{}", reply.transcript);
+    let done = prune(&inst, &log);
+    assert!(
+        done.stdout.contains("nothing to prune"),
+        "{}{}",
+        done.stdout,
+        done.stderr
+    );
+    // The new one relays too; now smtpd's log shows it in use.
+    let reply = live::rcpt(&tools.swaks, port, Some(&new));
+    assert_eq!(reply.code, 250, "{}", reply.transcript);
+    let done = prune(&inst, &log);
+    assert!(
+        done.stdout.contains("removed 1 entry"),
+        "{}{}",
+        done.stdout,
+        done.stderr
+    );
+    assert!(
+        done.stderr
+            .contains("rotated: its successor (line 4) is in use (mail log)"),
+        "{}",
+        done.stderr
+    );
+    let refused = live::rcpt(&tools.swaks, port, Some(&old));
+    assert!(
+        (400..600).contains(&refused.code),
+        "the old certificate still relays: {}",
+        refused.transcript
+    );
+    let relayed = live::rcpt(&tools.swaks, port, Some(&new));
+    assert_eq!(relayed.code, 250, "{}", relayed.transcript);
+}
