@@ -437,6 +437,10 @@ pub struct DoctorArgs {
     /// Exit 1 on warnings too
     #[arg(long)]
     pub strict: bool,
+    /// Test hook: the file that says whether the kernel runs in FIPS mode
+    /// (docs/lifecycle.md); hidden, as no administrator needs another one
+    #[arg(long, hide = true, value_name = "FILE", default_value = crate::doctor::fips::FIPS_ENABLED)]
+    pub fips_file: PathBuf,
 }
 
 /// Arguments of `ccert rehash`.

@@ -398,3 +398,106 @@ fn during_a_rotation_both_relay_and_after_prune_only_the_new_one() {
     let relayed = live::rcpt(&tools.swaks, port, Some(&new));
     assert_eq!(relayed.code, 250, "{}", relayed.transcript);
 }
+
+/// doctor: FIPS mode (the kernel's flag file, set through the hidden test
+/// hook `--fips-file`) with an md5 digest is an error naming the line; with
+/// FIPS off, or sha256, or no such file (this kernel), there is none.
+#[test]
+fn doctor_reports_md5_in_fips_mode() {
+    let s = Setup::new();
+    let main_cf = fs::read_to_string(s.path("main.cf")).unwrap();
+    fs::write(
+        s.path("main.cf"),
+        format!("{main_cf}smtpd_tls_fingerprint_digest = md5\n"),
+    )
+    .unwrap();
+    oracle::settle(&s.path(""));
+    fs::write(s.path("fips-on"), "1\n").unwrap();
+    fs::write(s.path("fips-off"), "0\n").unwrap();
+    let doctor = |flag: &str| {
+        s.ccert(&["doctor", "--fips-file", flag])
+            .status_among(&[0, 1])
+            .any_stderr()
+            .run()
+            .stdout
+    };
+    let on = doctor("fips-on");
+    let main_cf = s.path("main.cf");
+    assert!(
+        on.contains(&format!(
+            "error: {}:3: FIPS mode is on (fips-on = 1) and smtpd_tls_fingerprint_digest is md5",
+            main_cf.display()
+        )),
+        "{on}"
+    );
+    assert!(
+        on.contains(
+            "fix: smtpd_tls_fingerprint_digest = sha256, then `ccert rehash --digest sha256`"
+        ),
+        "{on}"
+    );
+    for off in ["fips-off", "no-such-file"] {
+        let out = doctor(off);
+        assert!(!out.contains("FIPS"), "{off}: {out}");
+    }
+    // sha256 in FIPS mode is fine.
+    let text = fs::read_to_string(&main_cf)
+        .unwrap()
+        .replace("= md5", "= sha256");
+    fs::write(&main_cf, text).unwrap();
+    oracle::settle(&s.path(""));
+    let out = doctor("fips-on");
+    assert!(!out.contains("FIPS"), "{out}");
+}
+
+/// A check_ccert_access table: `list` shows each client's name (kept in
+/// ccert's comment) with the action apart, and `rotate` finds the client by
+/// that name and gives the new entry the action too.
+#[test]
+fn list_shows_access_table_names_and_rotate_keeps_the_action() {
+    let s = Setup::new();
+    let access = s.path("access");
+    let main_cf = fs::read_to_string(s.path("main.cf")).unwrap();
+    fs::write(
+        s.path("main.cf"),
+        format!(
+            "{main_cf}smtpd_relay_restrictions = check_ccert_access cdb:{}, reject\n",
+            access.display()
+        ),
+    )
+    .unwrap();
+    oracle::settle(&s.path(""));
+    let map = access.to_str().unwrap();
+    s.ccert(&["--map", map, "add", "rsa.pem", "--name", "laptop"])
+        .any_stderr()
+        .run();
+    s.ccert(&["--map", map, "rotate", "laptop", "ecdsa.pem"])
+        .stdout_contains("rotating \"laptop\"")
+        .any_stderr()
+        .run();
+    let text = fs::read_to_string(&access).unwrap();
+    let entries = entry_lines(&text);
+    assert_eq!(entries.len(), 2, "{text}");
+    assert!(entries.iter().all(|l| l.ends_with(" OK")), "{text}");
+    let json = s
+        .ccert(&["--map", map, "list", "--format", "json"])
+        .run()
+        .stdout;
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    for i in 0..2 {
+        assert_eq!(json[i]["name"], "laptop", "{json}");
+        assert_eq!(json[i]["value"], "OK", "{json}");
+    }
+    let table = s
+        .ccert(&["--map", map, "list"])
+        .env("COLUMNS", "250")
+        .run()
+        .stdout;
+    assert!(table.contains(" laptop "), "{table}");
+    assert!(table.contains("action OK"), "{table}");
+    assert!(
+        table.contains("rotating out: line 4 replaces it, through "),
+        "{table}"
+    );
+    assert!(table.contains("rotating in: replaces "), "{table}");
+}

@@ -18,6 +18,7 @@
 
 mod access;
 mod entries;
+pub mod fips;
 mod logging;
 pub mod pgsql;
 mod relay;
