@@ -177,3 +177,43 @@ fn ed25519_pkcs8_v1_pem(v2_der: &[u8]) -> Result<String, IssueError> {
         "-----BEGIN PRIVATE KEY-----\n{b64}\n-----END PRIVATE KEY-----\n"
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cert::{DigestAlgorithm, NoPassword, parse_certificates};
+
+    /// Each key type `issue` writes renews into a new certificate with the
+    /// same public key (so the same public-key fingerprint).
+    #[test]
+    fn renew_keeps_the_public_key_of_every_key_type() {
+        for algorithm in [
+            KeyAlgorithm::EcdsaP256,
+            KeyAlgorithm::Ed25519,
+            KeyAlgorithm::Rsa2048,
+        ] {
+            let issued = issue("ws", algorithm, 30).unwrap();
+            let renewed = renew("ws", &issued.key_pem, 60).unwrap();
+            let read = |pem: &str| {
+                parse_certificates(pem.as_bytes(), std::path::Path::new("x"), &NoPassword)
+                    .unwrap()
+                    .remove(0)
+            };
+            let (old, new) = (read(&issued.cert_pem), read(&renewed));
+            let fp = |c: &crate::cert::Certificate, pubkey| {
+                c.fingerprint(DigestAlgorithm::Sha256, pubkey)
+            };
+            assert_eq!(fp(&old, true), fp(&new, true), "{algorithm:?}");
+            assert_ne!(fp(&old, false), fp(&new, false), "{algorithm:?}");
+            assert!(new.not_after > old.not_after, "{algorithm:?}");
+        }
+        assert!(matches!(
+            renew(
+                "ws",
+                "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+                1
+            ),
+            Err(IssueError::Key(_))
+        ));
+    }
+}

@@ -501,3 +501,94 @@ fn list_shows_access_table_names_and_rotate_keeps_the_action() {
     );
     assert!(table.contains("rotating in: replaces "), "{table}");
 }
+
+/// A certificate and key that expired yesterday (rcgen: OpenSSL 3.0's
+/// `req` cannot date a certificate in the past).
+fn expired_client(dir: &Path, name: &str) -> live::Client {
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    params.distinguished_name = rcgen::DistinguishedName::new();
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, name);
+    let now = time::OffsetDateTime::now_utc();
+    params.not_before = now - time::Duration::days(400);
+    params.not_after = now - time::Duration::days(1);
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = params.self_signed(&key).unwrap();
+    let client = live::Client {
+        cert: dir.join(format!("{name}.pem")),
+        key: dir.join(format!("{name}.key")),
+    };
+    fs::write(&client.cert, cert.pem()).unwrap();
+    fs::write(&client.key, key.serialize_pem()).unwrap();
+    client
+}
+
+/// Against a live smtpd: an expired listed certificate relays (Postfix
+/// ignores expiry) until `prune --expired`, then gets 5xx; a certificate
+/// renewed with `issue --renew` relays through its unchanged public-key
+/// entry before and after.
+#[test]
+#[cfg_attr(
+    any(
+        ccert_missing = "postfix",
+        ccert_missing = "swaks",
+        ccert_missing = "openssl"
+    ),
+    ignore = "needs postfix, swaks and openssl"
+)]
+fn prune_expired_stops_an_expired_certificate_and_a_renewed_one_keeps_relaying() {
+    let test =
+        "lifecycle::prune_expired_stops_an_expired_certificate_and_a_renewed_one_keeps_relaying";
+    let Some(tools) = live::tools(test) else {
+        return;
+    };
+    let mut inst = Instance::new(&tools, test);
+    let relay = inst.table("cdb");
+    let port = inst.listener("prune", &relay, &[]);
+    inst.write_config();
+    let certs = inst.path("certs");
+    let expired = expired_client(&certs, "gone");
+    inst.ccert(&["add", expired.cert.to_str().unwrap(), "--name", "gone"])
+        .any_stderr()
+        .run();
+    inst.ccert(&["issue", "ws", "--out", certs.to_str().unwrap()])
+        .run();
+    let renewed = live::Client {
+        cert: certs.join("ws.pem"),
+        key: certs.join("ws.key"),
+    };
+    inst.ccert(&["add", renewed.cert.to_str().unwrap(), "--pubkey"])
+        .any_stderr()
+        .run();
+    inst.ccert(&["issue", "ws", "--out", certs.to_str().unwrap(), "--renew"])
+        .stdout_contains("public-key fingerprint (unchanged)")
+        .run();
+    inst.start();
+    let reply = live::rcpt(&tools.swaks, port, Some(&expired));
+    assert_eq!(
+        reply.code, 250,
+        "expired, listed: relays: {}",
+        reply.transcript
+    );
+    let reply = live::rcpt(&tools.swaks, port, Some(&renewed));
+    assert_eq!(reply.code, 250, "renewed: {}", reply.transcript);
+
+    inst.ccert(&["prune", "--expired", "--yes"])
+        .stdout_contains("removed 1 entry")
+        .stderr_contains(" gone: expired ")
+        .any_stderr()
+        .run();
+    let reply = live::rcpt(&tools.swaks, port, Some(&expired));
+    assert!(
+        (500..600).contains(&reply.code),
+        "pruned: {}",
+        reply.transcript
+    );
+    let reply = live::rcpt(&tools.swaks, port, Some(&renewed));
+    assert_eq!(
+        reply.code, 250,
+        "renewed, after prune: {}",
+        reply.transcript
+    );
+}
