@@ -592,3 +592,59 @@ fn prune_expired_stops_an_expired_certificate_and_a_renewed_one_keeps_relaying()
         reply.transcript
     );
 }
+
+/// `prune --expired` on a `pgsql:` list: the expired row goes in one
+/// transaction, a row without a recorded expiry is named and kept.
+#[test]
+#[cfg_attr(ccert_missing = "postgresql", ignore = "needs postgresql")]
+fn prune_expired_on_a_pgsql_list() {
+    let Some(f) = crate::fleet::Fleet::new("lifecycle::prune_expired_on_a_pgsql_list") else {
+        return;
+    };
+    let map = f.map();
+    let expired = fixtures().join("expired.pem");
+    f.ccert(&[
+        "--map",
+        &map,
+        "add",
+        expired.to_str().unwrap(),
+        "--name",
+        "gone",
+    ])
+    .any_stderr()
+    .run();
+    let fresh = f.cert("fresh");
+    f.ccert(&["--map", &map, "add", fresh.to_str().unwrap()])
+        .run();
+    let blind = "ab:".repeat(31) + "ab";
+    f.ccert(&[
+        "--map",
+        &map,
+        "add",
+        "--fingerprint",
+        &blind,
+        "--name",
+        "blind",
+    ])
+    .run();
+    let count = || f.pg.psql("mail", "SELECT count(*) FROM ccert_clientcerts");
+    f.ccert(&["--map", &map, "prune", "--expired", "--dry-run"])
+        .stdout_contains("would remove 1 entry")
+        .stderr_contains(" gone: expired 2021-01-01")
+        .stderr_contains(&format!("{blind} blind"))
+        .run();
+    f.ccert(&["--map", &map, "prune", "--expired"])
+        .status(1)
+        .stderr_contains("refusing to remove without confirmation")
+        .run();
+    assert_eq!(count(), "3");
+    f.ccert(&["--map", &map, "prune", "--expired", "--yes"])
+        .stdout_contains("removed 1 entry")
+        .any_stderr()
+        .run();
+    assert_eq!(count(), "2");
+    f.ccert(&["--map", &map, "prune", "--expired", "--yes"])
+        .stdout_contains("nothing to prune")
+        .any_stderr()
+        .run();
+}

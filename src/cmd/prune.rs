@@ -25,11 +25,8 @@ const SHOWN_UNKNOWN: usize = 20;
 
 /// Runs `ccert prune`.
 pub fn run(args: &PruneArgs, ctx: &Context) -> anyhow::Result<Outcome> {
-    if ctx.store_map()?.is_some() {
-        bail!(
-            "prune works on a clientcerts source file; a pgsql: list is not supported yet \
-             (`ccert check` names its expired entries; remove them with `ccert remove`)"
-        );
+    if let Some(map) = ctx.store_map()? {
+        return prune_store(args, &map);
     }
     let path = ctx.source_path()?;
     let list = path.display().to_string();
@@ -218,4 +215,120 @@ fn seen_in_log(
         maillog::read_input(input, &mut collector, None, now, offset)?;
     }
     Ok(lifecycle::seen_in_log(&collector.finish(), wanted))
+}
+
+/// `prune` on a `pgsql:` list: its expired rows (by the stored
+/// certificate's notAfter, which the `not_after` column holds) go in one
+/// transaction. Rotations are not recorded in a database list (`rotate`
+/// works on files), so there are none to finish.
+fn prune_store(args: &PruneArgs, map: &str) -> anyhow::Result<Outcome> {
+    use crate::fleet::Selector;
+    let mut store = super::store_edge::open(map)?;
+    let shown = store.postfix_name();
+    if !args.expired {
+        say!(
+            "nothing to prune in {shown} (rotations are not recorded in a database list; --expired removes expired certificates)"
+        );
+        return Ok(Outcome::Success);
+    }
+    let now = OffsetDateTime::now_utc();
+    let entries = store.entries()?;
+    let unknown: Vec<_> = entries.iter().filter(|e| e.not_after.is_none()).collect();
+    if !unknown.is_empty() {
+        tell!(
+            "ccert: {shown}: {} entr{} without a known expiry (added by fingerprint) kept:",
+            unknown.len(),
+            if unknown.len() == 1 { "y" } else { "ies" }
+        );
+        for e in unknown.iter().take(SHOWN_UNKNOWN) {
+            tell!(
+                "  {} {}",
+                crate::text::terminal_safe(&e.fingerprint),
+                crate::text::terminal_safe(&e.name)
+            );
+        }
+        if unknown.len() > SHOWN_UNKNOWN {
+            tell!("  … and {} more", unknown.len() - SHOWN_UNKNOWN);
+        }
+    }
+    let expired: Vec<_> = entries
+        .iter()
+        .filter(|e| e.not_after.is_some_and(|t| t < now))
+        .collect();
+    if expired.is_empty() {
+        say!("nothing to prune in {shown}");
+        return Ok(Outcome::Success);
+    }
+    let count = expired.len();
+    let noun = if count == 1 { "entry" } else { "entries" };
+    tell!("ccert: {count} {noun} in {shown} to remove:");
+    for e in &expired {
+        tell!(
+            "  {} {}: expired {}",
+            crate::text::terminal_safe(&e.fingerprint),
+            crate::text::terminal_safe(&e.name),
+            e.not_after
+                .map(|t| t.date().to_string())
+                .unwrap_or_default()
+        );
+    }
+    if args.dry_run {
+        say!("would remove {count} {noun} from {shown} (dry run: nothing changed)");
+        return Ok(Outcome::Success);
+    }
+    let fingerprints: Vec<Fingerprint> = expired
+        .iter()
+        .filter_map(|e| Fingerprint::parse(&e.fingerprint))
+        .collect();
+    let mut refused = false;
+    let mut changed = false;
+    let mut declined = false;
+    // The rows are selected again inside the transaction; only expired ones go.
+    let removed = store.remove(&Selector::Fingerprints(fingerprints), &mut |matching| {
+        if matching
+            .iter()
+            .any(|e| !e.not_after.is_some_and(|t| t < now))
+        {
+            // Changed since it was read (re-added with a new certificate).
+            changed = true;
+            return false;
+        }
+        if args.yes {
+            return true;
+        }
+        match super::ask_removal(matching.len()) {
+            None => {
+                refused = true;
+                false
+            }
+            Some(answer) => {
+                let yes = answer.unwrap_or(false);
+                declined = !yes;
+                yes
+            }
+        }
+    })?;
+    if declined {
+        tell!("ccert: nothing removed");
+        return Ok(Outcome::Failure);
+    }
+    if changed {
+        bail!("{shown}: the list changed while prune read it; nothing removed (run prune again)");
+    }
+    if refused {
+        bail!(
+            "{shown}: refusing to remove without confirmation: standard input is not a \
+             terminal; pass --yes to remove these entries (--dry-run only shows them)"
+        );
+    }
+    say!(
+        "removed {} {} from {shown}",
+        removed.len(),
+        if removed.len() == 1 {
+            "entry"
+        } else {
+            "entries"
+        }
+    );
+    Ok(Outcome::Success)
 }
