@@ -110,11 +110,11 @@ fn prune_expired_removes_expired_certificates_and_reports_those_without_expiry()
     let expired_fp = s.fingerprint("expired.pem", false);
     s.ccert(&["prune", "--expired", "--dry-run"])
         .stdout_contains("would remove 1 entry from ")
-        .stderr_contains(&format!("{expired_fp} gone: expired 2021-01-01"))
+        .stderr_contains(format!("{expired_fp} gone: expired 2021-01-01"))
         .stderr_contains(
             "1 entry without a known expiry (added by fingerprint, no stored certificate) kept",
         )
-        .stderr_contains(&format!("{blind} unknown"))
+        .stderr_contains(format!("{blind} unknown"))
         .run();
     assert_eq!(s.source(), before);
     // Without --expired nothing expired goes (only finished rotations).
@@ -160,8 +160,8 @@ fn rotate_lists_both_and_prune_retires_the_old_one_once_the_log_shows_the_new() 
     let old = s.fingerprint("rsa.pem", false);
     let new = s.fingerprint("ecdsa.pem", false);
     s.ccert(&["rotate", "ws", "ecdsa.pem"])
-        .stdout_contains(&format!("added {new} ws to "))
-        .stdout_contains(&format!(
+        .stdout_contains(format!("added {new} ws to "))
+        .stdout_contains(format!(
             "rotating \"ws\": the old {old} (line 2) relays until"
         ))
         .any_stderr()
@@ -195,7 +195,7 @@ fn rotate_lists_both_and_prune_retires_the_old_one_once_the_log_shows_the_new() 
     fs::write(s.path("mail.log"), smtpd_line(&old, &old_pkey)).unwrap();
     s.ccert(&["prune", "--log", "mail.log", "--yes"])
         .stdout_contains("nothing to prune")
-        .stderr_contains(&format!("rotation of {old} still running"))
+        .stderr_contains(format!("rotation of {old} still running"))
         .run();
     assert_eq!(s.source(), text);
 
@@ -208,7 +208,7 @@ fn rotate_lists_both_and_prune_retires_the_old_one_once_the_log_shows_the_new() 
     .unwrap();
     s.ccert(&["prune", "--log", "mail.log", "--dry-run"])
         .stdout_contains("would remove 1 entry")
-        .stderr_contains(&format!(
+        .stderr_contains(format!(
             "{old} ws: rotated: its successor (line 4) is in use (mail log)"
         ))
         .run();
@@ -244,7 +244,7 @@ fn an_ended_overlap_retires_even_a_hand_written_old_entry() {
     // No log is needed (none is read) once every overlap has ended.
     s.ccert(&["prune", "--yes"])
         .stdout_contains("removed 1 entry")
-        .stderr_contains(&format!(
+        .stderr_contains(format!(
             "{old} printer: rotated: the overlap with its successor (line 4) ended 2020-01-01"
         ))
         .any_stderr()
@@ -297,9 +297,7 @@ fn issue_renew_keeps_the_public_key_fingerprint() {
 
     let out = s
         .ccert(&["issue", "ws", "--out", "ws", "--renew"])
-        .stdout_contains(&format!(
-            "public-key fingerprint (unchanged): {pkey_before}"
-        ))
+        .stdout_contains(format!("public-key fingerprint (unchanged): {pkey_before}"))
         .stdout_contains("ccert rotate ws ws/ws.pem")
         .run();
     let cert_after = s.fingerprint("ws/ws.pem", false);
@@ -631,7 +629,7 @@ fn prune_expired_on_a_pgsql_list() {
     f.ccert(&["--map", &map, "prune", "--expired", "--dry-run"])
         .stdout_contains("would remove 1 entry")
         .stderr_contains(" gone: expired 2021-01-01")
-        .stderr_contains(&format!("{blind} blind"))
+        .stderr_contains(format!("{blind} blind"))
         .run();
     f.ccert(&["--map", &map, "prune", "--expired"])
         .status(1)

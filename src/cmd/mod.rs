@@ -508,31 +508,6 @@ fn say_after_commit(outcomes: &[crate::source::edit::Outcome], shown: &[Shown<'_
     }
 }
 
-#[cfg(test)]
-mod add_command_tests {
-    use super::*;
-
-    #[test]
-    fn suggested_add_commands_parse() {
-        assert_eq!(
-            add_command(Path::new("./laptop.pem"), Some("laptop")),
-            "ccert add ./laptop.pem --name laptop"
-        );
-        assert_eq!(
-            add_command(Path::new("./-dash.pem"), Some("-dash")),
-            "ccert add ./-dash.pem --name=-dash"
-        );
-        assert_eq!(
-            add_command(Path::new("/tmp/my host.pem"), Some("it's")),
-            "ccert add '/tmp/my host.pem' --name 'it'\\''s'"
-        );
-        assert_eq!(
-            add_command(Path::new("my cert.pem"), None),
-            "ccert add 'my cert.pem' --name NAME"
-        );
-    }
-}
-
 /// After entries were removed from `source` (still locked): drops the
 /// stored copies of certificates no remaining entry refers to.
 pub(crate) fn prune_store_copies(locked: &LockedSource, source: &Path) -> anyhow::Result<()> {
@@ -583,4 +558,29 @@ fn remaining_stored(
         }
     }
     Ok(kept)
+}
+
+#[cfg(test)]
+mod add_command_tests {
+    use super::*;
+
+    #[test]
+    fn suggested_add_commands_parse() {
+        assert_eq!(
+            add_command(Path::new("./laptop.pem"), Some("laptop")),
+            "ccert add ./laptop.pem --name laptop"
+        );
+        assert_eq!(
+            add_command(Path::new("./-dash.pem"), Some("-dash")),
+            "ccert add ./-dash.pem --name=-dash"
+        );
+        assert_eq!(
+            add_command(Path::new("/tmp/my host.pem"), Some("it's")),
+            "ccert add '/tmp/my host.pem' --name 'it'\\''s'"
+        );
+        assert_eq!(
+            add_command(Path::new("my cert.pem"), None),
+            "ccert add 'my cert.pem' --name NAME"
+        );
+    }
 }

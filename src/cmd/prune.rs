@@ -287,7 +287,7 @@ fn prune_store(args: &PruneArgs, map: &str) -> anyhow::Result<Outcome> {
     let removed = store.remove(&Selector::Fingerprints(fingerprints), &mut |matching| {
         if matching
             .iter()
-            .any(|e| !e.not_after.is_some_and(|t| t < now))
+            .any(|e| e.not_after.is_none_or(|t| t >= now))
         {
             // Changed since it was read (re-added with a new certificate).
             changed = true;
