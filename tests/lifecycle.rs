@@ -646,3 +646,30 @@ fn prune_expired_on_a_pgsql_list() {
         .any_stderr()
         .run();
 }
+
+/// `apply` removing an entry also drops its certificate copy from the
+/// store, as `remove` and `prune` do (a leftover of issue 23).
+#[test]
+fn apply_drops_the_copies_of_certificates_it_removes() {
+    let s = Setup::new();
+    let both = "[[client]]\nname = \"a\"\ncertificate = \"rsa.pem\"\n\n\
+                [[client]]\nname = \"b\"\ncertificate = \"ecdsa.pem\"\n";
+    fs::write(s.path("clients.toml"), both).unwrap();
+    s.ccert(&["apply", "clients.toml"])
+        .status(2)
+        .any_stderr()
+        .run();
+    let copies = || fs::read_dir(s.path("clientcerts.d")).unwrap().count();
+    assert_eq!(copies(), 2);
+    fs::write(
+        s.path("clients.toml"),
+        "[[client]]\nname = \"b\"\ncertificate = \"ecdsa.pem\"\n",
+    )
+    .unwrap();
+    s.ccert(&["apply", "clients.toml"])
+        .status(2)
+        .any_stderr()
+        .run();
+    assert_eq!(copies(), 1, "the removed client's copy is gone");
+    assert!(!s.source().contains("rsa.example"));
+}

@@ -212,6 +212,10 @@ fn apply_file(args: &ApplyArgs, ctx: &Context, clients: &[Client]) -> anyhow::Re
         }
         plan.commit(&mut locked)
             .with_context(|| format!("writing {list}"))?;
+        if !plan.removed.is_empty() {
+            // As `remove`: the copies of certificates no entry names any more go.
+            super::prune_store_copies(&locked, &path)?;
+        }
     }
     rebuild_then_unlock(locked, report.changed && !args.no_compile, &path, ctx)?;
     Ok(report)

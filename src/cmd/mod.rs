@@ -560,6 +560,30 @@ fn remaining_stored(
     Ok(kept)
 }
 
+/// An entry of another digest than the server's can never match: a
+/// warning, or with `--strict` an error.
+pub(crate) fn check_server_digest(
+    digest: crate::cert::DigestAlgorithm,
+    ctx: &Context,
+    strict: bool,
+) -> anyhow::Result<()> {
+    let Some(server) = ctx.postfix()?.fingerprint_digest()? else {
+        return Ok(());
+    };
+    if server == digest {
+        return Ok(());
+    }
+    let what = format!(
+        "the server compares {server} fingerprints (smtpd_tls_fingerprint_digest), \
+         so a {digest} entry can never match"
+    );
+    if strict {
+        anyhow::bail!("{what}; use --digest {server}");
+    }
+    tell!("ccert: warning: {what}; adding it anyway (--strict refuses)");
+    Ok(())
+}
+
 #[cfg(test)]
 mod add_command_tests {
     use super::*;

@@ -25,6 +25,8 @@ pub fn run(args: &RotateArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         Some(d) => d,
         None => ctx.default_digest()?,
     };
+    // A rotation to an entry that can never match would end in an outage.
+    super::check_server_digest(digest, ctx, true)?;
     // Everything about the new certificate is checked before the source is opened.
     let shown = args.cert.display().to_string();
     let certs = crate::cert::read_certificates(&args.cert, &ctx.passwords)?;
