@@ -108,12 +108,12 @@ impl std::fmt::Display for Retire {
     }
 }
 
-/// Every rotation recorded in the locked source, in one streamed read
-/// (memory grows with the rotations, not with the source). Rotations whose
-/// old entry is no longer listed are finished and left out.
+/// Every rotation recorded in the locked source whose old entry is still
+/// listed (the others are finished). One streamed read finds the
+/// successors, and, only when there are any, a second one their old
+/// entries: memory grows with the rotations, not with the source.
 pub fn rotations(locked: &LockedSource) -> Result<Vec<Rotation>, SourceError> {
     let mut found = Vec::new();
-    let mut present = HashSet::new();
     let mut comments = CommentsAbove::default();
     for item in locked.records()?.with_comments() {
         match item.map_err(|e| locked.io_err(e))? {
@@ -124,13 +124,22 @@ pub fn rotations(locked: &LockedSource) -> Result<Vec<Rotation>, SourceError> {
                 if let Some(r) = Rotation::of(&record, note.as_ref()) {
                     found.push(r);
                 }
-                if let Some(fp) = std::str::from_utf8(&record.key)
-                    .ok()
-                    .and_then(Fingerprint::parse)
-                {
-                    present.insert(fp);
-                }
             }
+        }
+    }
+    if found.is_empty() {
+        return Ok(found);
+    }
+    let wanted: HashSet<&Fingerprint> = found.iter().map(|r| &r.predecessor).collect();
+    let mut present = HashSet::new();
+    for item in locked.records()? {
+        if let Item::Record(record) = item.map_err(|e| locked.io_err(e))?
+            && let Some(fp) = std::str::from_utf8(&record.key)
+                .ok()
+                .and_then(Fingerprint::parse)
+            && wanted.contains(&fp)
+        {
+            present.insert(fp);
         }
     }
     found.retain(|r| present.contains(&r.predecessor));
