@@ -673,3 +673,29 @@ fn apply_drops_the_copies_of_certificates_it_removes() {
     assert_eq!(copies(), 1, "the removed client's copy is gone");
     assert!(!s.source().contains("rsa.example"));
 }
+
+/// On a terminal, prune asks first (as `remove` does): `n` keeps the
+/// entry (exit 1), `y` removes it.
+#[test]
+fn prune_on_a_terminal_asks_first() {
+    if oracle::require("script", "lifecycle::prune_on_a_terminal_asks_first").is_none() {
+        return;
+    }
+    let s = Setup::new();
+    s.ccert(&["add", "expired.pem", "--name", "gone"])
+        .any_stderr()
+        .run();
+    let before = s.source();
+    let prune = |answer: &str, status: i32| {
+        s.ccert(&["prune", "--expired"])
+            .pty()
+            .stdin(answer)
+            .status(status)
+            .stdout_contains("Remove it?")
+            .run()
+    };
+    prune("n", 1);
+    assert_eq!(s.source(), before);
+    prune("y", 0);
+    assert_eq!(entry_lines(&s.source()).len(), 0);
+}
