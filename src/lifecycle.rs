@@ -113,10 +113,19 @@ impl std::fmt::Display for Retire {
 /// successors, and, only when there are any, a second one their old
 /// entries: memory grows with the rotations, not with the source.
 pub fn rotations(locked: &LockedSource) -> Result<Vec<Rotation>, SourceError> {
+    rotations_in(|| locked.records(), |e| locked.io_err(e))
+}
+
+/// [`rotations`] of the records `open` reads (each call from the start),
+/// for readers that take no lock (`doctor` only reads).
+pub fn rotations_in<R: std::io::BufRead, E>(
+    mut open: impl FnMut() -> Result<crate::source::RecordReader<R>, E>,
+    io_err: impl Fn(std::io::Error) -> E,
+) -> Result<Vec<Rotation>, E> {
     let mut found = Vec::new();
     let mut comments = CommentsAbove::default();
-    for item in locked.records()?.with_comments() {
-        match item.map_err(|e| locked.io_err(e))? {
+    for item in open()?.with_comments() {
+        match item.map_err(&io_err)? {
             Item::Comment(index, text) => comments.note(index, text),
             Item::Problem(_) => {}
             Item::Record(record) => {
@@ -132,8 +141,8 @@ pub fn rotations(locked: &LockedSource) -> Result<Vec<Rotation>, SourceError> {
     }
     let wanted: HashSet<&Fingerprint> = found.iter().map(|r| &r.predecessor).collect();
     let mut present = HashSet::new();
-    for item in locked.records()? {
-        if let Item::Record(record) = item.map_err(|e| locked.io_err(e))?
+    for item in open()? {
+        if let Item::Record(record) = item.map_err(&io_err)?
             && let Some(fp) = std::str::from_utf8(&record.key)
                 .ok()
                 .and_then(Fingerprint::parse)

@@ -241,6 +241,21 @@ fn an_ended_overlap_retires_even_a_hand_written_old_entry() {
         ),
     )
     .unwrap();
+    // doctor warns: the old certificate still relays past the overlap.
+    let audit = s
+        .ccert(&["doctor"])
+        .status_among(&[0, 1])
+        .any_stderr()
+        .run()
+        .stdout;
+    assert!(
+        audit.contains(&format!(
+            "warning: {}:4: the rotation to this entry ended 2020-01-01 (its overlap), but the old entry {old} is still listed and still relays",
+            s.path("clientcerts").display()
+        )),
+        "{audit}"
+    );
+    assert!(audit.contains("fix: ccert prune"), "{audit}");
     // No log is needed (none is read) once every overlap has ended.
     s.ccert(&["prune", "--yes"])
         .stdout_contains("removed 1 entry")
@@ -255,6 +270,13 @@ fn an_ended_overlap_retires_even_a_hand_written_old_entry() {
         "{text}"
     );
     assert_eq!(entry_lines(&text), [format!("{new} printer")]);
+    let audit = s
+        .ccert(&["doctor"])
+        .status_among(&[0, 1])
+        .any_stderr()
+        .run()
+        .stdout;
+    assert!(!audit.contains("rotation"), "{audit}");
 }
 
 #[test]

@@ -22,6 +22,7 @@ pub mod fips;
 mod logging;
 pub mod pgsql;
 mod relay;
+mod rotation;
 mod settings;
 mod tables;
 
@@ -468,6 +469,7 @@ impl Doctor {
         }
         for source in sources {
             self.check_source(cfg, &source, &algorithms);
+            self.check_rotations(&source);
         }
         self.check_access_values(cfg);
     }
