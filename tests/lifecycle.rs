@@ -520,6 +520,16 @@ fn list_shows_access_table_names_and_rotate_keeps_the_action() {
         "{table}"
     );
     assert!(table.contains("rotating in: replaces "), "{table}");
+    // `log --all` names the client the same way, not by its action.
+    let new = s.fingerprint("ecdsa.pem", false);
+    let pkey = s.fingerprint("ecdsa.pem", true);
+    fs::write(s.path("mail.log"), smtpd_line(&new, &pkey)).unwrap();
+    let json = s
+        .ccert(&["--map", map, "log", "--all", "--format", "json", "mail.log"])
+        .run()
+        .stdout;
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(json[0]["listed_as"], "laptop", "{json}");
 }
 
 /// A certificate and key that expired yesterday (rcgen: OpenSSL 3.0's

@@ -13,7 +13,6 @@ use time::{OffsetDateTime, UtcOffset};
 use crate::cert::{DigestAlgorithm, Fingerprint};
 use crate::cli::{LogArgs, LogFormat};
 use crate::maillog::{self, Collector, DigestSource, Sighting};
-use crate::source::SourceFile;
 use crate::source::annotation::Annotation;
 use crate::source::edit::{self, Put};
 use crate::source::locked::LockedSource;
@@ -137,12 +136,25 @@ fn listed_keys(path: &Path) -> anyhow::Result<HashMap<String, String>> {
                 .with_context(|| format!("reading the clientcerts source {}", path.display()));
         }
     };
-    let (records, _) = SourceFile::parse(&bytes).records();
     let mut out = HashMap::new();
-    for r in records {
+    let mut comments = crate::source::CommentsAbove::default();
+    for item in crate::source::RecordReader::new(bytes.as_slice()).with_comments() {
+        let r = match item.with_context(|| format!("reading {}", path.display()))? {
+            crate::source::Item::Record(r) => r,
+            crate::source::Item::Comment(index, text) => {
+                comments.note(index, text);
+                continue;
+            }
+            crate::source::Item::Problem(_) => continue,
+        };
+        // A check_ccert_access entry's value is an action: the client's
+        // name is in ccert's comment.
+        let name = crate::lifecycle::note_above(&mut comments, &r)
+            .and_then(|a| a.name)
+            .unwrap_or_else(|| String::from_utf8_lossy(&r.value).into_owned());
         // postmap keeps the first of duplicate keys.
         out.entry(String::from_utf8_lossy(&r.key).to_ascii_lowercase())
-            .or_insert_with(|| String::from_utf8_lossy(&r.value).into_owned());
+            .or_insert(name);
     }
     Ok(out)
 }
