@@ -33,12 +33,14 @@ pub fn run(args: &PruneArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let reading = || format!("reading {list}");
     let now = OffsetDateTime::now_utc();
     let today = now.date();
-    let mut locked = LockedSource::open(&path, false)
-        .with_context(|| format!("opening the clientcerts source {list}"))?;
-
-    // Rotations first: the mail log is read only when one is still running.
-    let rotations = lifecycle::rotations(&locked).with_context(reading)?;
-    let running: Vec<Fingerprint> = rotations
+    let open = || {
+        LockedSource::open(&path, false)
+            .with_context(|| format!("opening the clientcerts source {list}"))
+    };
+    // Rotations first: the mail log is read only when one is still running,
+    // and without holding the source's lock (the journal can take a while).
+    let running: Vec<Fingerprint> = lifecycle::rotations(&open()?)
+        .with_context(reading)?
         .iter()
         .filter(|r| !r.overlap_over(today))
         .map(|r| r.successor.clone())
@@ -48,6 +50,10 @@ pub fn run(args: &PruneArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     } else {
         seen_in_log(args, ctx, &running, now)?
     };
+    // Decided again under the lock: a rotation changed meanwhile (its new
+    // entry removed) retires nothing.
+    let mut locked = open()?;
+    let rotations = lifecycle::rotations(&locked).with_context(reading)?;
     let retire = lifecycle::finished(&rotations, &seen, today);
     for r in &rotations {
         if !retire.contains_key(&r.predecessor) {
