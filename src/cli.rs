@@ -1068,7 +1068,9 @@ pub struct RotateArgs {
                   successor the mail log shows in use (the files of --log, else the log `ccert \
                   log` reads: maillog_file, /var/log/mail.log, or the journal), or whose overlap \
                   ended. Entries without a known expiry (added by fingerprint, no stored \
-                  certificate) are reported and kept.\n\n\
+                  certificate) are reported and kept. On a pgsql: list, --expired removes the \
+                  expired rows in one transaction (rotations are recorded in source files \
+                  only).\n\n\
                   Examples:\n  ccert prune --expired --dry-run\n  \
                   ccert prune --expired --yes --log /var/log/mail.log"
 )]
