@@ -731,3 +731,48 @@ fn prune_on_a_terminal_asks_first() {
     prune("y", 0);
     assert_eq!(entry_lines(&s.source()).len(), 0);
 }
+
+/// `apply` understands a rotation: a desired file naming the new
+/// certificate keeps the old entry while the overlap runs (unchanged, exit
+/// 0), and drops it once the overlap has ended.
+#[test]
+fn apply_keeps_the_old_entry_of_a_running_rotation() {
+    let s = Setup::new();
+    fs::write(
+        s.path("clients.toml"),
+        "[[client]]\nname = \"ws\"\ncertificate = \"rsa.pem\"\n",
+    )
+    .unwrap();
+    s.ccert(&["apply", "clients.toml"])
+        .status(2)
+        .any_stderr()
+        .run();
+    s.ccert(&["rotate", "ws", "ecdsa.pem"]).any_stderr().run();
+    let rotating = s.source();
+    // The desired state is the new certificate: the rotation is kept.
+    fs::write(
+        s.path("clients.toml"),
+        "[[client]]\nname = \"ws\"\ncertificate = \"ecdsa.pem\"\n",
+    )
+    .unwrap();
+    s.ccert(&["apply", "clients.toml"]).any_stderr().run();
+    assert_eq!(s.source(), rotating);
+    // Past the overlap, apply drops the old entry as prune would.
+    let ended = rotating.replace(
+        &format!(
+            " until={} ",
+            (time::OffsetDateTime::now_utc() + time::Duration::days(30)).date()
+        ),
+        " until=2020-01-01 ",
+    );
+    assert_ne!(ended, rotating);
+    fs::write(s.path("clientcerts"), &ended).unwrap();
+    s.ccert(&["apply", "clients.toml"])
+        .status(2)
+        .any_stderr()
+        .run();
+    let old = s.fingerprint("rsa.pem", false);
+    let new = s.fingerprint("ecdsa.pem", false);
+    assert_eq!(entry_lines(&s.source()), [format!("{new} ws")]);
+    assert!(!s.source().contains(&format!("{old} ws")));
+}
