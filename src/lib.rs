@@ -22,6 +22,7 @@
 //! * [`running`]: whether a Postfix master runs for a configuration.
 //! * [`selfsigned`]: self-signed client certificates for `ccert issue`.
 //! * [`source`]: the lossless model of a postmap source file and its edit engine.
+//! * [`subprocess`]: helper programs (postconf, postmap) run with a deadline and bounded output.
 //! * [`sys`]: the operating-system calls `std` lacks, each in one place.
 //! * [`text`]: text from outside made safe to show on a terminal.
 //! * [`tls`]: the TLS pieces the probe and the PostgreSQL connection share.
@@ -35,6 +36,7 @@ pub mod docs;
 pub mod doctor;
 pub mod fleet;
 pub mod fsutil;
+pub mod lifecycle;
 pub mod maillog;
 pub mod maps;
 pub mod monitor;
@@ -44,6 +46,7 @@ pub mod report;
 pub mod running;
 pub mod selfsigned;
 pub mod source;
+pub mod subprocess;
 pub mod sys;
 pub mod text;
 pub mod tls;
