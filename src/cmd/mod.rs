@@ -46,6 +46,7 @@ pub mod progress;
 pub mod query;
 pub mod rehash;
 pub mod remove;
+pub mod revoke;
 pub mod server_config;
 mod store_edge;
 pub mod sync;
@@ -126,6 +127,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
         Command::Sync(args) => sync::run(args, &ctx),
         Command::Apply(args) => apply::run(args, &ctx),
         Command::Check(args) => check::run(args, &ctx),
+        Command::Revoke(args) => revoke::run(args, &ctx),
     }
 }
 
@@ -434,6 +436,62 @@ pub(crate) fn ask_removal(count: usize) -> Option<dialoguer::Result<bool>> {
                 "Remove it?"
             } else {
                 "Remove them?"
+            })
+            .default(false)
+            .interact(),
+    )
+}
+
+/// The fingerprints of the (now edited) source that a stored certificate
+/// matches: what [`CertStore::prune`] must keep. Streams the source; memory
+/// grows with the store, not with the source.
+pub(crate) fn remaining_stored(
+    locked: &LockedSource,
+    store: &crate::certstore::CertStore,
+) -> anyhow::Result<Vec<crate::cert::Fingerprint>> {
+    let stored: std::collections::HashSet<crate::cert::Fingerprint> = store
+        .load(&mut |_| {})
+        .iter()
+        .flat_map(|s| {
+            crate::cert::DigestAlgorithm::ALL
+                .into_iter()
+                .flat_map(move |digest| {
+                    [false, true]
+                        .into_iter()
+                        .map(move |pubkey| s.cert.fingerprint(digest, pubkey))
+                })
+        })
+        .collect();
+    let mut kept = Vec::new();
+    if stored.is_empty() {
+        return Ok(kept);
+    }
+    for item in locked.records()? {
+        if let crate::source::Item::Record(r) = item?
+            && let Some(fp) = std::str::from_utf8(&r.key)
+                .ok()
+                .and_then(crate::cert::Fingerprint::parse)
+            && stored.contains(&fp)
+        {
+            kept.push(fp);
+        }
+    }
+    Ok(kept)
+}
+
+/// Asks on the terminal whether to revoke `count` certificates (default
+/// no); `None` when standard input is not a terminal (see [`ask_removal`]).
+pub(crate) fn ask_revocation(count: usize) -> Option<dialoguer::Result<bool>> {
+    use std::io::IsTerminal as _;
+    if !std::io::stdin().is_terminal() {
+        return None;
+    }
+    Some(
+        dialoguer::Confirm::new()
+            .with_prompt(if count == 1 {
+                "Revoke it?"
+            } else {
+                "Revoke them?"
             })
             .default(false)
             .interact(),

@@ -17,6 +17,7 @@
 //! certificate, and that the concrete fixes, applied, make relaying work.
 
 mod access;
+mod deny;
 mod entries;
 mod logging;
 pub mod pgsql;
@@ -294,6 +295,10 @@ struct Doctor {
     reported: HashSet<String>,
     /// Tables read for the verdicts, by their name in the configuration.
     tables: HashMap<String, relay::TableInfo>,
+    /// Source keys read for the deny-table checks, by source.
+    keys: HashMap<std::path::PathBuf, Option<(HashMap<String, usize>, bool)>>,
+    /// The clientcerts source named with `--map`.
+    map: Option<std::path::PathBuf>,
 }
 
 /// Effective digests of the services that use permit_tls_clientcerts.
@@ -311,6 +316,7 @@ impl Doctor {
         self.findings.push(finding);
     }
     fn run(&mut self, cfg: &PostfixConfig, map: Option<&Path>) {
+        self.map = map.map(Path::to_path_buf);
         for (file, w) in cfg.warnings() {
             self.add(
                 Finding::note(format!("Postfix warns: {}", w.message))
@@ -409,6 +415,7 @@ impl Doctor {
                 .relay(verdict.relay);
             finding.fix = verdict.fix;
             self.add(finding);
+            self.check_deny(cfg, scope);
         }
         if verdicts == 0 && !asks_only.is_empty() {
             // The warnings above name the list to change.
