@@ -44,6 +44,7 @@ mod matrix_packages;
 mod postfix_config;
 mod readme;
 mod rehash;
+mod revoke;
 mod server_config;
 mod snapshots;
 mod source_model;

@@ -82,10 +82,11 @@ impl Doctor {
         revocation::walk(&|n: &str| scope.value(cfg, n), &allow)
     }
 
-    /// Whether `table` is a deny table: its entries all refuse, and none of
-    /// them is a fingerprint the service's allow list holds (which holds
-    /// some). smtpd then goes on to the next restriction for every listed
-    /// certificate, so the relay verdict walks past it.
+    /// Whether `table` is a deny table: its entries all refuse, and the
+    /// service's allow list holds fingerprints it does not deny. smtpd goes
+    /// on to the next restriction for those listed certificates, so the
+    /// relay verdict walks past it (the denied ones are dead entries,
+    /// reported by [`Doctor::check_deny`]).
     pub(super) fn is_pure_deny(&mut self, cfg: &PostfixConfig, scope: &Scope, table: &str) -> bool {
         let Some(source) = source_of(table) else {
             return false;
@@ -93,17 +94,14 @@ impl Doctor {
         let Some((denied, true)) = self.keys(&source) else {
             return false;
         };
-        let mut allowed_any = false;
+        let mut not_denied = false;
         for allow in self.allow_sources(cfg, scope) {
             let Some((allowed, _)) = self.keys(&allow) else {
                 return false;
             };
-            allowed_any |= !allowed.is_empty();
-            if allowed.keys().any(|k| denied.contains_key(k)) {
-                return false;
-            }
+            not_denied |= allowed.keys().any(|k| !denied.contains_key(k));
         }
-        allowed_any
+        not_denied
     }
 
     /// The deny-table findings for one service that admits certificates.
