@@ -219,17 +219,17 @@ fn without_a_deny_table_revoke_removes_and_says_what_to_add() {
         .stderr_contains(
             "ccert: warning: submission/inet has no check_ccert_access deny table before permit_tls_clientcerts: the removal does not stick there",
         )
-        .stderr_contains(&format!(
+        .stderr_contains(format!(
             "  {}/master.cf, line 4 (submission/inet): -o smtpd_relay_restrictions=permit_sasl_authenticated,check_ccert_access,cdb:{}/revoked_clientcerts,permit_tls_clientcerts,reject\n",
             conf.display(),
             conf.display()
         ))
-        .stderr_contains(&format!(
+        .stderr_contains(format!(
             "  then: touch {c}/revoked_clientcerts && ccert compile cdb:{c}/revoked_clientcerts && postfix reload\n",
             c = conf.display()
         ))
-        .stderr_contains(&format!("    ccert revoke --fingerprint {fp} --yes\n"))
-        .stderr_contains(&format!("    ccert revoke --fingerprint {pkfp} --yes\n"))
+        .stderr_contains(format!("    ccert revoke --fingerprint {fp} --yes\n"))
+        .stderr_contains(format!("    ccert revoke --fingerprint {pkfp} --yes\n"))
         .any_stderr()
         .run();
     let list = fs::read_to_string(out.path("postfix-config/clientcerts")).unwrap();
@@ -455,11 +455,11 @@ fn doctor_reports_a_misplaced_or_missing_deny_table_and_dead_entries() {
         .then()
         .args(["doctor"])
         .status(1)
-        .stdout_contains(&format!(
+        .stdout_contains(format!(
             "error: {c}/main.cf:4: smtpd_relay_restrictions: the deny table check_ccert_access texthash:{c}/revoked_clientcerts comes after permit_tls_clientcerts, which ends the list for every listed certificate",
             c = conf.display()
         ))
-        .stdout_contains(&format!(
+        .stdout_contains(format!(
             "    fix: move it before the permit: change that main.cf line to: smtpd_relay_restrictions = check_ccert_access, texthash:{c}/revoked_clientcerts, permit_tls_clientcerts, reject",
             c = conf.display()
         ))
@@ -482,11 +482,11 @@ fn doctor_reports_a_misplaced_or_missing_deny_table_and_dead_entries() {
         .then()
         .args(["doctor"])
         .status_among(&[0, 1])
-        .stdout_contains(&format!(
+        .stdout_contains(format!(
             "warning: {c}/clientcerts:1: {fp} is listed here but REJECTed by the deny table texthash:{c}/revoked_clientcerts: smtpd refuses it, the entry is dead",
             c = conf.display()
         ))
-        .stdout_contains(&format!(
+        .stdout_contains(format!(
             "fix: remove it: ccert --map {c}/clientcerts remove --fingerprint {fp} --yes",
             c = conf.display()
         ))
@@ -502,15 +502,15 @@ fn doctor_reports_a_misplaced_or_missing_deny_table_and_dead_entries() {
     out.then()
         .args(["doctor"])
         .status_among(&[0, 1])
-        .stdout_contains(&format!(
+        .stdout_contains(format!(
             "warning: {c}/main.cf:4: smtpd_relay_restrictions: no check_ccert_access deny table comes before permit_tls_clientcerts",
             c = conf.display()
         ))
-        .stdout_contains(&format!(
+        .stdout_contains(format!(
             "fix: change that main.cf line to: smtpd_relay_restrictions = check_ccert_access, cdb:{c}/revoked_clientcerts, permit_tls_clientcerts, reject",
             c = conf.display()
         ))
-        .stdout_contains(&format!(
+        .stdout_contains(format!(
             "touch {c}/revoked_clientcerts && ccert compile cdb:{c}/revoked_clientcerts",
             c = conf.display()
         ))

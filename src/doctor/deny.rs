@@ -33,7 +33,7 @@ const REPORTED: usize = 10;
 /// The keys (lower case) of a source's records, with their lines, and
 /// whether every value refuses (`REJECT`, `5xx`…): `None` when it cannot be
 /// read.
-type Keys = Option<(HashMap<String, usize>, bool)>;
+pub(super) type Keys = Option<(HashMap<String, usize>, bool)>;
 
 fn read_keys(source: &Path) -> Keys {
     let file = crate::fsutil::open_regular(source).ok()?;

@@ -296,7 +296,7 @@ struct Doctor {
     /// Tables read for the verdicts, by their name in the configuration.
     tables: HashMap<String, relay::TableInfo>,
     /// Source keys read for the deny-table checks, by source.
-    keys: HashMap<std::path::PathBuf, Option<(HashMap<String, usize>, bool)>>,
+    keys: HashMap<std::path::PathBuf, deny::Keys>,
     /// The clientcerts source named with `--map`.
     map: Option<std::path::PathBuf>,
 }
