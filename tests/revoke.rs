@@ -604,3 +604,99 @@ fn a_revoked_certificate_gets_5xx_even_from_a_stale_list() {
         .stdout_contains("a client with a listed certificate can relay here")
         .run();
 }
+
+/// The deny table of every service that admits certificates gets the
+/// fingerprints in each digest its services use (two services, sha256 and
+/// sha1, one texthash deny table: four entries); an access-table allow list
+/// (values `OK`) is matched by the name kept in ccert's comment.
+#[test]
+#[cfg_attr(ccert_missing = "openssl", ignore = "needs openssl")]
+fn each_service_digest_is_denied_and_access_lists_match_by_comment_name() {
+    let Some(openssl) = oracle::require("openssl", "each_service_digest") else {
+        return;
+    };
+    let deny = "check_ccert_access,texthash:$config_directory/deny";
+    let master = format!(
+        "submission inet n - y - - smtpd\n  -o smtpd_tls_security_level=encrypt\n  \
+         -o smtpd_tls_ask_ccert=yes\n  \
+         -o smtpd_relay_restrictions={deny},check_ccert_access,cdb:$config_directory/allowed,reject\n\
+         2525 inet n - y - - smtpd\n  -o smtpd_tls_security_level=encrypt\n  \
+         -o smtpd_tls_ask_ccert=yes\n  -o smtpd_tls_fingerprint_digest=sha1\n  \
+         -o smtpd_relay_restrictions={deny},check_ccert_access,cdb:$config_directory/allowed,reject\n"
+    );
+    let t = Test::new()
+        .file(
+            "postfix-config/main.cf",
+            "compatibility_level = 3.6\nrelay_clientcerts =\n",
+        )
+        .file("postfix-config/master.cf", master);
+    let conf = t.dir().join("postfix-config");
+    let laptop = cert(&openssl, t.dir(), "laptop");
+    let allowed = conf.join("allowed");
+    let out = t
+        .args([
+            "--map",
+            allowed.to_str().unwrap(),
+            "add",
+            laptop.to_str().unwrap(),
+            "--name",
+            "laptop",
+        ])
+        .stderr_contains("is a check_ccert_access table")
+        .any_stderr()
+        .run();
+    let list = fs::read_to_string(&allowed).unwrap();
+    assert!(list.contains(" name=laptop "), "{list}");
+    let done = out
+        .then()
+        .args([
+            "--map",
+            allowed.to_str().unwrap(),
+            "revoke",
+            "--name",
+            "laptop",
+            "--yes",
+        ])
+        .stdout_contains("denied 4 fingerprints in ")
+        .stdout_contains("removed 1 entry from ")
+        .stderr_contains("run `postfix reload` after revoking")
+        .any_stderr()
+        .run();
+    let denied = fs::read_to_string(conf.join("deny"))
+        .unwrap_or_else(|e| panic!("{e}: {}\n{}", done.stdout, done.stderr));
+    let rejects: Vec<&str> = denied
+        .lines()
+        .filter(|l| l.ends_with(" REJECT client certificate revoked"))
+        .collect();
+    assert_eq!(rejects.len(), 4, "{denied}");
+    // 32-byte (sha256) and 20-byte (sha1) keys, two of each.
+    for bytes in [32, 20] {
+        assert_eq!(
+            rejects
+                .iter()
+                .filter(|l| l.split(' ').next().unwrap().len() == bytes * 3 - 1)
+                .count(),
+            2,
+            "{denied}"
+        );
+    }
+    assert!(!fs::read_to_string(&allowed).unwrap().contains(" OK"));
+}
+
+/// A database list: revoke refuses before touching anything and says what
+/// to do by hand (revocations as rows are not there yet).
+#[test]
+fn revoke_on_a_database_list_refuses() {
+    Test::new()
+        .args([
+            "--map",
+            "pgsql:/nonexistent/clientcerts.pgsql.cf",
+            "revoke",
+            "--name",
+            "laptop",
+            "--yes",
+        ])
+        .status(1)
+        .stderr_contains("revocations in a pgsql: list are not supported yet")
+        .run();
+}

@@ -396,18 +396,44 @@ fn deny_tables<'a>(
             missing.push(t);
             continue;
         };
-        let table = ctx
-            .table(&crate::postfix::TableRef::parse(spec), None)
-            .with_context(|| {
-                format!(
-                    "the deny table {spec} (check_ccert_access of {})",
-                    t.service.as_deref().unwrap_or("main.cf")
-                )
-            })?;
+        let what = || {
+            format!(
+                "the deny table {spec} (check_ccert_access of {})",
+                t.service.as_deref().unwrap_or("main.cf")
+            )
+        };
+        let reference = crate::postfix::TableRef::parse(spec);
+        let source = match &reference.table_type {
+            // smtpd reads a texthash table's source itself: nothing to build.
+            Some(crate::postfix::TableType::Other(kind)) if kind == "texthash" => {
+                ctx.notice(&format!(
+                    "{spec}: smtpd reads a texthash: table when it starts; run `postfix reload` after revoking"
+                ));
+                PathBuf::from(&reference.name)
+            }
+            Some(kind) if kind.is_built_from_source() => {
+                ctx.table(&reference, None).with_context(what)?.source
+            }
+            _ => bail!(
+                "{}: ccert does not write this type of table; nothing changed (add the \
+                 `FINGERPRINT {}` entries there by hand, or make the deny table a hash:, lmdb:, \
+                 cdb: or texthash: file)",
+                what(),
+                revocation::REJECT
+            ),
+        };
+        // Postfix opens tables from its queue directory (or a chroot): a
+        // relative name, or a `$name` left unexpanded, is no file to write.
+        if !source.is_absolute() {
+            bail!(
+                "{}: not an absolute path; nothing changed (name the table by its full path)",
+                what()
+            );
+        }
         let service = t.service.clone().unwrap_or_else(|| "main.cf".into());
         match tables
             .iter_mut()
-            .find(|d| crate::maps::same_file(&d.source, &table.source) || d.source == table.source)
+            .find(|d| crate::maps::same_file(&d.source, &source) || d.source == source)
         {
             Some(d) => {
                 if !d.digests.contains(&t.digest) {
@@ -417,7 +443,7 @@ fn deny_tables<'a>(
             }
             None => tables.push(DenyTable {
                 spec: spec.to_string(),
-                source: table.source,
+                source,
                 digests: vec![t.digest],
                 services: vec![service],
             }),
