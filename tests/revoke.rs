@@ -700,3 +700,44 @@ fn revoke_on_a_database_list_refuses() {
         .stderr_contains("revocations in a pgsql: list are not supported yet")
         .run();
 }
+
+/// On a terminal revoke asks first, as remove does: "n" changes nothing
+/// (exit 1), "y" revokes.
+#[test]
+#[cfg_attr(ccert_missing = "openssl", ignore = "needs openssl")]
+fn revoke_on_a_terminal_asks_first() {
+    let Some(openssl) = oracle::require("openssl", "revoke_on_a_terminal_asks_first") else {
+        return;
+    };
+    if oracle::require("script", "revoke_on_a_terminal_asks_first").is_none() {
+        return;
+    }
+    let t = Test::new().file("postfix-config/main.cf", main_cf(WITH_DENY));
+    let conf = t.dir().join("postfix-config");
+    let laptop = cert(&openssl, t.dir(), "laptop");
+    let added = t.args(["add", laptop.to_str().unwrap()]).any_stderr().run();
+    let before = fs::read(conf.join("clientcerts")).unwrap();
+    // On the terminal, standard error shows up with standard output.
+    let no = added
+        .then()
+        .args(["revoke", "--name", "laptop.example"])
+        .pty()
+        .stdin("n")
+        .status(1)
+        .stdout_contains("Revoke it?")
+        .run();
+    assert_eq!(fs::read(conf.join("clientcerts")).unwrap(), before);
+    assert!(!conf.join("revoked_clientcerts").exists());
+    let yes = no
+        .then()
+        .args(["revoke", "--name", "laptop.example"])
+        .pty()
+        .stdin("y")
+        .stdout_contains("removed 1 entry")
+        .run();
+    assert!(
+        conf.join("revoked_clientcerts").exists(),
+        "{}",
+        yes.stdout
+    );
+}
