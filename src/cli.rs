@@ -298,7 +298,10 @@ pub struct RemoveArgs {
                   before permit_tls_clientcerts in each service's restrictions, so it stays \
                   refused where a stale copy of the list still names it. Without such a \
                   table the entries are removed and ccert prints the line to add \
-                  (`ccert server-config` proposes $config_directory/revoked_clientcerts).\n\n\
+                  (`ccert server-config` proposes $config_directory/revoked_clientcerts). \
+                  Exit 0 when revoked (also without a deny table, with that warning) and when a \
+                  CRL names no listed certificate; 1 on errors, when no entry has the name, or \
+                  when the question is answered no.\n\n\
                   Examples:\n  ccert revoke --name old-laptop --yes\n  \
                   ccert revoke stolen.pem --reason 'stolen 2026-12-07' --yes\n  \
                   ccert revoke --crl ca.crl --dry-run"

@@ -735,9 +735,5 @@ fn revoke_on_a_terminal_asks_first() {
         .stdin("y")
         .stdout_contains("removed 1 entry")
         .run();
-    assert!(
-        conf.join("revoked_clientcerts").exists(),
-        "{}",
-        yes.stdout
-    );
+    assert!(conf.join("revoked_clientcerts").exists(), "{}", yes.stdout);
 }
