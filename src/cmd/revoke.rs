@@ -316,12 +316,16 @@ pub fn run(args: &RevokeArgs, ctx: &Context) -> anyhow::Result<Outcome> {
             .commit(&mut deny)
             .with_context(|| format!("writing {}", t.source.display()))?;
         let added = plan.outcomes.iter().filter(|o| o.changes()).count();
-        say!(
-            "denied {} fingerprint{} in {}",
-            added,
-            if added == 1 { "" } else { "s" },
-            t.source.display()
-        );
+        if added == 0 {
+            say!("already denied in {}", t.source.display());
+        } else {
+            say!(
+                "denied {} fingerprint{} in {}",
+                added,
+                if added == 1 { "" } else { "s" },
+                t.source.display()
+            );
+        }
         let rebuild = !args.no_compile && (changed || super::tables_behind(&t.source, ctx)?);
         rebuild_then_unlock(deny, rebuild, &t.source, ctx)?;
     }
