@@ -13,9 +13,10 @@
 //!
 //! * [`walk`] reads one service's restriction lists as smtpd evaluates them
 //!   (client, helo, sender, relay, recipient) and finds the certificate
-//!   permit, the deny tables that are reached (any `check_ccert_access`
-//!   table other than the allow list that no permit or refusal ends its list
-//!   before), and those that come after the permit in its own list (never
+//!   permit, the deny tables before it (any `check_ccert_access` table other
+//!   than the allow list that smtpd reaches before the permit: earlier in
+//!   its list, or in an earlier list), and those that come after the permit
+//!   in its own list (never
 //!   reached for a listed certificate: doctor calls them an error).
 //! * [`targets`] does that for every smtpd service that asks for client
 //!   certificates, from the effective configuration (main.cf plus master.cf
@@ -95,7 +96,7 @@ pub struct Walk {
     /// The permit's index in [`Walk::permit_items`].
     pub permit_at: usize,
     /// The `check_ccert_access` tables (other than the allow list) smtpd
-    /// reaches: a REJECT there refuses the certificate.
+    /// reaches before the permit: a REJECT there refuses the certificate.
     pub deny: Vec<String>,
     /// The `check_ccert_access` tables after the permit in its own list:
     /// never reached for a certificate the permit admits.
@@ -182,7 +183,10 @@ pub fn walk(value: &dyn Fn(&str) -> String, allow: &[PathBuf]) -> Walk {
                 let table = access_table(arg.unwrap_or(""));
                 if permit_here {
                     out.after.push(table);
-                } else if !out.deny.contains(&table) {
+                } else if out.permit_list.is_none() && !out.deny.contains(&table) {
+                    // Only a table before the permit is a deny table: one in
+                    // a later list is some other access check, not ours to
+                    // write REJECTs into.
                     out.deny.push(table);
                 }
                 continue;

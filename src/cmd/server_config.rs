@@ -75,7 +75,34 @@ fn main_cf_lines(cfg: &PostfixConfig, out: &mut String, source: &str) {
         ));
     }
     let level = cfg.get("smtpd_tls_loglevel").unwrap_or_default();
-    if !crate::doctor::shows_fingerprints(&level) {
+    let maps = if cfg.knows("smtpd_tls_loglevel_maps") {
+        cfg.get("smtpd_tls_loglevel_maps")
+    } else {
+        None
+    };
+    if let Some(maps) = maps.filter(|_| !crate::doctor::shows_fingerprints(&level)) {
+        // 3.12: raise the level only for the workstations, not for every
+        // MTA that connects to port 25.
+        let cidr = crate::doctor::loglevel_cidr(cfg);
+        if maps.trim().is_empty() {
+            main_line(
+                cfg,
+                out,
+                "smtpd_tls_loglevel_maps",
+                &format!("cidr:{cidr}"),
+                Some(format!(
+                    "log the fingerprints the workstations present, which `ccert log` lists, and only theirs\n\
+                     # (Postfix 3.12: the level per client address); {cidr} lists their networks, e.g.\n\
+                     #   {}\n\
+                     # (or for every client: smtpd_tls_loglevel = {})",
+                    crate::doctor::LOGLEVEL_CIDR_EXAMPLE,
+                    crate::doctor::LOGS_FINGERPRINTS
+                )),
+            );
+        } else {
+            main_line(cfg, out, "smtpd_tls_loglevel_maps", maps.trim(), None);
+        }
+    } else if !crate::doctor::shows_fingerprints(&level) {
         main_line(
             cfg,
             out,
@@ -382,13 +409,22 @@ fn other_arguments(service: &Service) -> Vec<&str> {
 /// when a check_ccert_access table cannot be opened.
 fn deny_advice(cfg: &PostfixConfig, source: &str) -> String {
     let deny = deny_table(cfg, cfg.service("submission/inet"), source);
-    let source = deny.split_once(':').map_or(deny.as_str(), |(_, p)| p);
-    format!(
+    let table = crate::postfix::TableRef::parse(&deny);
+    let mut out = String::from(
         "\n# The check_ccert_access table before permit_tls_clientcerts is the deny table `ccert revoke`\n\
          # writes (FINGERPRINT REJECT …): a revoked certificate stays refused where a stale copy of the\n\
-         # list still names it. smtpd answers 451 when it cannot open it, so create it first:\n\
-         #   touch {source} && ccert compile {deny}\n"
-    )
+         # list still names it.",
+    );
+    match table.source() {
+        // An existing table (the service already consults it) needs nothing.
+        Some(file) if !file.exists() => out.push_str(&format!(
+            " smtpd answers 451 when it cannot open it, so create it first:\n\
+             #   touch {} && ccert compile {table}\n",
+            file.display()
+        )),
+        _ => out.push('\n'),
+    }
+    out
 }
 
 /// When to prefer public-key entries (`--pubkey`), for this Postfix.
