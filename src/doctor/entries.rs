@@ -153,7 +153,11 @@ impl Doctor {
                 .and_then(|text| Annotation::parse(&text))
                 .filter(|a| a.describes(&r.key))
             {
-                if let Some(finding) = expiry(path, r.line, &key, &a, now) {
+                // A deny entry (`REJECT …`, written by `ccert revoke`)
+                // refuses its certificate: its expiry changes nothing.
+                let refuses = super::relay::action(&String::from_utf8_lossy(&r.value))
+                    == super::relay::Action::Refuse;
+                if let Some(finding) = expiry(path, r.line, &key, &a, now).filter(|_| !refuses) {
                     per_entry.push(finding);
                 }
                 if rpk && a.pubkey == Some(false) {
@@ -173,7 +177,11 @@ impl Doctor {
         for finding in problems {
             self.add(finding);
         }
-        if records == 0 {
+        // An empty deny table is the normal state: nothing revoked yet.
+        let deny = path
+            .file_name()
+            .is_some_and(|n| n == crate::revocation::DENY_TABLE);
+        if records == 0 && !deny {
             self.add(
                 Finding::warning("the clientcerts source has no entries yet (a fresh setup): add the first client")
                     .file(path)
