@@ -236,8 +236,8 @@ for f in p(sys.stdin.read()):\n    for s in f.samples:\n        print(f.type, s.
 
 #[test]
 #[cfg_attr(
-    ccert_missing = "prometheus-client",
-    ignore = "needs the Python module prometheus_client (pip install prometheus-client)"
+    any(ccert_missing = "prometheus-client", ccert_missing = "python3"),
+    ignore = "needs prometheus-client and python3"
 )]
 fn the_prometheus_exposition_parses_and_the_textfile_is_replaced_atomically() {
     let s = Setup::new();

@@ -778,6 +778,7 @@ fn a_missing_table_names_the_one_built_instead() {
 /// The per-service verdict: a note with `relay: true` where a listed client
 /// relays, an error with `relay: false` where none can; one per service.
 #[test]
+#[cfg_attr(ccert_missing = "postfix", ignore = "needs postfix")]
 fn verdict_per_service() {
     let Some(t) = with_table(
         "verdict_per_service",
@@ -800,6 +801,7 @@ fn verdict_per_service() {
 
 /// Issue 20's hand-found misjudgements, one configuration each.
 #[test]
+#[cfg_attr(ccert_missing = "postfix", ignore = "needs postfix")]
 fn misjudgements_found_by_hand() {
     let sub = |opts: &str| {
         format!(

@@ -90,6 +90,7 @@ fn list_as_dump(dir: &Path) -> Vec<Vec<u8>> {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "postfix", ignore = "needs postfix")]
 fn add_keeps_every_byte_agrees_with_postmap_and_remove_restores() {
     let postmap = oracle::require(
         "postmap",
@@ -368,6 +369,7 @@ fn remove_without_terminal_refuses_unless_yes() {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "bsdutils", ignore = "needs bsdutils")]
 fn remove_on_a_terminal_asks_first() {
     // util-linux `script` runs ccert on a pseudo-terminal and feeds it our answer.
     if oracle::require("script", "remove_on_a_terminal_asks_first").is_none() {

@@ -424,6 +424,7 @@ fn add_builds_the_missing_configured_table() {
 /// `migrate` builds the new table, prints the lines, and with --apply
 /// rewrites main.cf (with a backup), leaving the old table.
 #[test]
+#[cfg_attr(ccert_missing = "postfix", ignore = "needs postfix")]
 fn migrate_moves_tables_off_berkeley_db() {
     let main =
         "compatibility_level = 3.6\nrelay_clientcerts = hash:$config_directory/clientcerts\n";

@@ -78,6 +78,7 @@ fn bad_digest_and_any_case() {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "util-linux", ignore = "needs util-linux")]
 fn permission_denied_reading_and_writing() {
     use std::os::unix::fs::PermissionsExt as _;
     let Some(wrapper) = oracle::unprivileged() else {

@@ -131,6 +131,7 @@ fn assert_failed(test: Test, what: &str, dir: &Path, before: &[String], label: &
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "util-linux", ignore = "needs util-linux")]
 fn full_read_only_and_denied_filesystems_leave_tables_intact() {
     const TEST: &str = "full_disk";
     let Some(fs_) = Tmpfs::mount(TEST, 4 << 20) else {

@@ -47,4 +47,5 @@ mod rehash;
 mod server_config;
 mod snapshots;
 mod source_model;
+mod tool_skips;
 mod untrusted;
