@@ -52,9 +52,20 @@ fn main() {
             println!("cargo::rustc-cfg=ccert_missing=\"{package}\"");
         }
     }
-    // A map type's plugin, as the installed Postfix lists it (postconf -m).
+    // A map type's plugin, as the installed Postfix lists it (postconf -m,
+    // with an empty main.cf of our own: /etc/postfix may have none).
+    let conf = Path::new(&std::env::var_os("OUT_DIR").expect("OUT_DIR")).join("postconf");
+    std::fs::create_dir_all(&conf).expect("creating OUT_DIR/postconf");
+    std::fs::write(conf.join("main.cf"), "").expect("writing OUT_DIR/postconf/main.cf");
     let types = find("postconf")
-        .and_then(|p| std::process::Command::new(p).arg("-m").output().ok())
+        .and_then(|p| {
+            std::process::Command::new(p)
+                .arg("-c")
+                .arg(&conf)
+                .arg("-m")
+                .output()
+                .ok()
+        })
         .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
         .unwrap_or_default();
     for (package, kind) in MAP_TYPES {

@@ -40,7 +40,10 @@ pub struct Cluster {
 /// found them; a test that runs without them fails (oracle::require).
 fn find_bin(test: &str) -> PathBuf {
     oracle::require("initdb", test).unwrap();
+    // Debian's programs are in /usr/lib/postgresql/N/bin (psql too); a
+    // pg_ctl on PATH may be a link to there.
     let pg_ctl = oracle::require("pg_ctl", test).unwrap();
+    let pg_ctl = fs::canonicalize(&pg_ctl).unwrap_or(pg_ctl);
     pg_ctl.parent().unwrap().to_path_buf()
 }
 
