@@ -8,14 +8,14 @@
 //! * install: the man-page and completion lines into a scratch root standing
 //!   for /usr/local; the package files and scripts they name exist.
 //! * fleet: against the suite's throwaway PostgreSQL cluster.
-//! * the `ccert log` and `ccert probe` console examples: run as written
+//! * the `ccert check`, `ccert log` and `ccert probe` console examples: run as written
 //!   (a scratch mail log, the suite's live Postfix), their printed output
 //!   compared with the README's.
 //! * blocks that cannot run here (dpkg -i, systemd units) are checked with
 //!   `bash -n` and for the paths and options they name.
 //!
-//! `every_shell_block_is_run_or_checked` fails when a block appears that no
-//! test here claims.
+//! `every_shell_block_is_run_or_checked` fails when a `sh` or `console`
+//! block appears that no test here claims.
 
 use crate::oracle;
 use crate::test::Test;
@@ -97,6 +97,17 @@ const CLAIMED: &[(&str, &str)] = &[
     ("cargo test\n", ".ci/run (the suite itself)"),
 ];
 
+/// What identifies each `console` block (commands with their output), and
+/// which test runs it.
+const CLAIMED_CONSOLE: &[(&str, &str)] = &[
+    (
+        "$ ccert check --warning 30 --critical 7",
+        "readme_check_example",
+    ),
+    ("$ ccert log --since 7d", "readme_log_example"),
+    ("$ ccert probe ", "readme_probe_example"),
+];
+
 #[test]
 fn every_shell_block_is_run_or_checked() {
     for block in blocks().iter().filter(|b| b.lang == "sh") {
@@ -105,6 +116,15 @@ fn every_shell_block_is_run_or_checked() {
                 .iter()
                 .any(|(marker, _)| block.code.contains(marker)),
             "README.md has a sh block no test in tests/readme.rs runs or checks:\n{}",
+            block.code
+        );
+    }
+    for block in blocks().iter().filter(|b| b.lang == "console") {
+        assert!(
+            CLAIMED_CONSOLE
+                .iter()
+                .any(|(marker, _)| block.code.contains(marker)),
+            "README.md has a console block no test in tests/readme.rs runs:\n{}",
             block.code
         );
     }
@@ -690,5 +710,80 @@ fn readme_probe_example() {
         fingerprints(&shown.join("\n")),
         "the README's `ccert probe` output differs from the real one:\n{real}\n--- log\n{}",
         inst.log()
+    );
+}
+
+/// The `ccert check` example, run as written on a list like the one it
+/// shows: a certificate that expired (fixtures/expired.pem, `old-laptop`),
+/// one valid for a year, and an entry added by fingerprint. The status line
+/// and the long output must be the README's but for the days to the
+/// soonest expiry, which grow every day. The textfile line runs with a
+/// scratch directory for /var/lib/prometheus/node-exporter; the timer it
+/// enables is the one the packages ship.
+#[test]
+fn readme_check_example() {
+    let steps = console_block("$ ccert check --warning 30 --critical 7");
+    assert_eq!(steps.len(), 3, "{steps:?}");
+    let (check, shown) = &steps[0];
+    let (textfile, _) = &steps[1];
+    let (enable, _) = &steps[2];
+    assert_eq!(check, "ccert check --warning 30 --critical 7");
+    let exporter = "/var/lib/prometheus/node-exporter";
+    assert!(textfile.contains(exporter), "{textfile}");
+    assert!(
+        enable.starts_with("systemctl enable --now ccert-check.timer"),
+        "{enable}"
+    );
+    let unit = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/contrib/systemd/ccert-check.timer"
+    );
+    assert!(std::path::Path::new(unit).is_file(), "{unit}");
+    let script = format!(
+        r#"root=$(pwd)
+mkdir etc textfiles
+printf '%s\n' 'compatibility_level = 3.6' "relay_clientcerts = cdb:$root/etc/clientcerts" > etc/main.cf
+touch -d '-5 seconds' etc/main.cf
+export MAIL_CONFIG=$root/etc
+cp {fixtures}/expired.pem old-laptop.pem
+ccert issue desktop --days 365 --out . > /dev/null
+ccert add desktop.pem --name desktop > /dev/null 2>&1
+ccert add old-laptop.pem --name old-laptop > /dev/null 2>&1
+ccert add --fingerprint AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89 --name phone > /dev/null 2>&1
+# Exit 2 (CRITICAL) from both: the expired entry.
+status=0
+{check} > check.out || status=$?
+test "$status" = 2
+status=0
+{{ {textfile}
+}} || status=$?
+test "$status" = 2
+test -s textfiles/ccert.prom
+cat check.out
+"#,
+        fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures"),
+        textfile = textfile.replace(exporter, "$root/textfiles"),
+    );
+    let out = bash(&script).note("the README's ccert check example").run();
+    // soonest_expiry_days=-2166.51;30;7;; : the number changes daily.
+    let days = |text: &str| -> Vec<String> {
+        text.lines()
+            .map(|l| {
+                let Some(at) = l.find("soonest_expiry_days=") else {
+                    return l.trim_end().to_string();
+                };
+                let rest = &l[at..];
+                let end = rest.find(';').unwrap_or(rest.len());
+                format!("{}soonest_expiry_days=N{}", &l[..at], &rest[end..])
+                    .trim_end()
+                    .to_string()
+            })
+            .collect()
+    };
+    assert_eq!(
+        days(&out.stdout),
+        days(&shown.join("\n")),
+        "the README's `ccert check` output differs from the real one:\n{}",
+        out.stdout
     );
 }
