@@ -20,7 +20,7 @@ use std::path::Path;
 mod tools {
     include!("build/tools.rs");
 }
-use tools::{MAP_TYPES, POSTGRESQL, PYTHON_MODULES, TOOLS, find};
+use tools::{MAP_TYPES, POSTGRESQL, PYTHON_MODULES, ROOT, TOOLS, find};
 
 fn main() {
     let values: Vec<String> = TOOLS
@@ -28,6 +28,7 @@ fn main() {
         .map(|(p, _)| p)
         .chain(MAP_TYPES.iter().map(|(p, _)| p))
         .chain(PYTHON_MODULES.iter().map(|(p, _)| p))
+        .chain([&ROOT])
         .map(|p| format!("\"{p}\""))
         .collect();
     println!(
@@ -72,6 +73,14 @@ fn main() {
         if !types.lines().any(|l| l == *kind) {
             println!("cargo::rustc-cfg=ccert_missing=\"{package}\"");
         }
+    }
+    // The effective user, as id(1) says (build.rs has no libc).
+    let root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.trim_ascii() == b"0");
+    if !root {
+        println!("cargo::rustc-cfg=ccert_missing=\"{ROOT}\"");
     }
     for (package, module) in PYTHON_MODULES {
         let imports = std::process::Command::new("python3")

@@ -39,6 +39,12 @@ pub const MAP_TYPES: &[(&str, &str)] = &[("postfix-pgsql", "pgsql")];
 /// package name and the module to import.
 pub const PYTHON_MODULES: &[(&str, &str)] = &[("prometheus-client", "prometheus_client")];
 
+/// Not a tool but a condition, marked the same way: the tests run as root
+/// (a throwaway Postfix, tmpfs mounts, chroots). build.rs marks
+/// `ccert_missing = "root"` when the build does not run as root; the tests
+/// are run by the user who builds them.
+pub const ROOT: &str = "root";
+
 /// Where Debian installs the PostgreSQL server programs (not on PATH).
 pub const POSTGRESQL: &str = "/usr/lib/postgresql";
 

@@ -719,11 +719,12 @@ fn rpk_reports_certificate_entries() {
 #[test]
 #[cfg_attr(
     any(
+        ccert_missing = "openssl",
         ccert_missing = "postfix",
-        ccert_missing = "swaks",
-        ccert_missing = "openssl"
+        ccert_missing = "root",
+        ccert_missing = "swaks"
     ),
-    ignore = "needs postfix, swaks and openssl"
+    ignore = "needs openssl, postfix, root and swaks"
 )]
 fn live_harness_layout_is_sound() {
     use crate::live::{self, EC, Instance, make_cert, rcpt};

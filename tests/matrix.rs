@@ -316,9 +316,10 @@ fn live_relay(name: &str) {
     any(
         ccert_missing = "debootstrap",
         ccert_missing = "openssl",
-        ccert_missing = "postfix"
+        ccert_missing = "postfix",
+        ccert_missing = "root"
     ),
-    ignore = "needs debootstrap, openssl and postfix"
+    ignore = "needs debootstrap, openssl, postfix and root"
 )]
 fn effective_values_host() {
     effective_values("host");
@@ -329,9 +330,10 @@ fn effective_values_host() {
     any(
         ccert_missing = "debootstrap",
         ccert_missing = "openssl",
-        ccert_missing = "postfix"
+        ccert_missing = "postfix",
+        ccert_missing = "root"
     ),
-    ignore = "needs debootstrap, openssl and postfix"
+    ignore = "needs debootstrap, openssl, postfix and root"
 )]
 fn effective_values_bullseye() {
     effective_values("bullseye");
@@ -342,9 +344,10 @@ fn effective_values_bullseye() {
     any(
         ccert_missing = "debootstrap",
         ccert_missing = "openssl",
-        ccert_missing = "postfix"
+        ccert_missing = "postfix",
+        ccert_missing = "root"
     ),
-    ignore = "needs debootstrap, openssl and postfix"
+    ignore = "needs debootstrap, openssl, postfix and root"
 )]
 fn effective_values_trixie() {
     effective_values("trixie");
@@ -355,9 +358,10 @@ fn effective_values_trixie() {
     any(
         ccert_missing = "debootstrap",
         ccert_missing = "openssl",
-        ccert_missing = "postfix"
+        ccert_missing = "postfix",
+        ccert_missing = "root"
     ),
-    ignore = "needs debootstrap, openssl and postfix"
+    ignore = "needs debootstrap, openssl, postfix and root"
 )]
 fn effective_values_forky() {
     effective_values("forky");
@@ -365,8 +369,12 @@ fn effective_values_forky() {
 
 #[test]
 #[cfg_attr(
-    any(ccert_missing = "debootstrap", ccert_missing = "postfix"),
-    ignore = "needs debootstrap and postfix"
+    any(
+        ccert_missing = "debootstrap",
+        ccert_missing = "postfix",
+        ccert_missing = "root"
+    ),
+    ignore = "needs debootstrap, postfix and root"
 )]
 fn tables_both_ways_host() {
     tables_both_ways("host");
@@ -374,8 +382,12 @@ fn tables_both_ways_host() {
 
 #[test]
 #[cfg_attr(
-    any(ccert_missing = "debootstrap", ccert_missing = "postfix"),
-    ignore = "needs debootstrap and postfix"
+    any(
+        ccert_missing = "debootstrap",
+        ccert_missing = "postfix",
+        ccert_missing = "root"
+    ),
+    ignore = "needs debootstrap, postfix and root"
 )]
 fn tables_both_ways_bullseye() {
     tables_both_ways("bullseye");
@@ -383,8 +395,12 @@ fn tables_both_ways_bullseye() {
 
 #[test]
 #[cfg_attr(
-    any(ccert_missing = "debootstrap", ccert_missing = "postfix"),
-    ignore = "needs debootstrap and postfix"
+    any(
+        ccert_missing = "debootstrap",
+        ccert_missing = "postfix",
+        ccert_missing = "root"
+    ),
+    ignore = "needs debootstrap, postfix and root"
 )]
 fn tables_both_ways_trixie() {
     tables_both_ways("trixie");
@@ -392,8 +408,12 @@ fn tables_both_ways_trixie() {
 
 #[test]
 #[cfg_attr(
-    any(ccert_missing = "debootstrap", ccert_missing = "postfix"),
-    ignore = "needs debootstrap and postfix"
+    any(
+        ccert_missing = "debootstrap",
+        ccert_missing = "postfix",
+        ccert_missing = "root"
+    ),
+    ignore = "needs debootstrap, postfix and root"
 )]
 fn tables_both_ways_forky() {
     tables_both_ways("forky");
@@ -405,9 +425,10 @@ fn tables_both_ways_forky() {
         ccert_missing = "debootstrap",
         ccert_missing = "openssl",
         ccert_missing = "postfix",
+        ccert_missing = "root",
         ccert_missing = "swaks"
     ),
-    ignore = "needs debootstrap, openssl, postfix and swaks"
+    ignore = "needs debootstrap, openssl, postfix, root and swaks"
 )]
 fn live_relay_host() {
     live_relay("host");
@@ -419,9 +440,10 @@ fn live_relay_host() {
         ccert_missing = "debootstrap",
         ccert_missing = "openssl",
         ccert_missing = "postfix",
+        ccert_missing = "root",
         ccert_missing = "swaks"
     ),
-    ignore = "needs debootstrap, openssl, postfix and swaks"
+    ignore = "needs debootstrap, openssl, postfix, root and swaks"
 )]
 fn live_relay_bullseye() {
     live_relay("bullseye");
@@ -433,9 +455,10 @@ fn live_relay_bullseye() {
         ccert_missing = "debootstrap",
         ccert_missing = "openssl",
         ccert_missing = "postfix",
+        ccert_missing = "root",
         ccert_missing = "swaks"
     ),
-    ignore = "needs debootstrap, openssl, postfix and swaks"
+    ignore = "needs debootstrap, openssl, postfix, root and swaks"
 )]
 fn live_relay_trixie() {
     live_relay("trixie");
@@ -447,9 +470,10 @@ fn live_relay_trixie() {
         ccert_missing = "debootstrap",
         ccert_missing = "openssl",
         ccert_missing = "postfix",
+        ccert_missing = "root",
         ccert_missing = "swaks"
     ),
-    ignore = "needs debootstrap, openssl, postfix and swaks"
+    ignore = "needs debootstrap, openssl, postfix, root and swaks"
 )]
 fn live_relay_forky() {
     live_relay("forky");
@@ -464,9 +488,10 @@ fn live_relay_forky() {
         ccert_missing = "debootstrap",
         ccert_missing = "openssl",
         ccert_missing = "postfix",
+        ccert_missing = "root",
         ccert_missing = "swaks"
     ),
-    ignore = "needs debootstrap, openssl, postfix and swaks"
+    ignore = "needs debootstrap, openssl, postfix, root and swaks"
 )]
 fn migration_redirect_forky() {
     let test = "matrix::migration_redirect_forky";
@@ -542,9 +567,10 @@ fn s_client_rcpt_code(transcript: &str) -> u16 {
         ccert_missing = "debootstrap",
         ccert_missing = "openssl",
         ccert_missing = "postfix",
+        ccert_missing = "root",
         ccert_missing = "swaks"
     ),
-    ignore = "needs debootstrap, openssl, postfix and swaks"
+    ignore = "needs debootstrap, openssl, postfix, root and swaks"
 )]
 fn raw_public_key_trixie() {
     let test = "matrix::raw_public_key_trixie";

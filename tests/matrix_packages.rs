@@ -65,9 +65,10 @@ fn glibc_versions(bin: &Path) -> Vec<(u32, u32, String)> {
     any(
         ccert_missing = "binutils",
         ccert_missing = "debootstrap",
-        ccert_missing = "postfix"
+        ccert_missing = "postfix",
+        ccert_missing = "root"
     ),
-    ignore = "needs binutils, debootstrap and postfix"
+    ignore = "needs binutils, debootstrap, postfix and root"
 )]
 fn portable_binary_needs_glibc_2_28_and_runs_on_debian_11() {
     let test = "matrix_packages::portable_binary";
@@ -139,8 +140,12 @@ impl Drop for Overlay {
 
 #[test]
 #[cfg_attr(
-    any(ccert_missing = "debootstrap", ccert_missing = "postfix"),
-    ignore = "needs debootstrap and postfix"
+    any(
+        ccert_missing = "debootstrap",
+        ccert_missing = "postfix",
+        ccert_missing = "root"
+    ),
+    ignore = "needs debootstrap, postfix and root"
 )]
 fn deb_installs_on_debian_11() {
     let test = "matrix_packages::deb_installs_on_debian_11";

@@ -63,6 +63,21 @@ pub fn require(tool: &str, test: &str) -> Option<PathBuf> {
     }
 }
 
+/// Asserts that the tests run as root, as `require` does for a tool: a
+/// test that needs root and runs without it lacks
+/// `#[cfg_attr(ccert_missing = "root", ignore = "needs root")]` (build.rs
+/// marks it where the build is not run as root).
+#[track_caller]
+pub fn require_root(test: &str) {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let root = unsafe { libc::geteuid() } == 0;
+    assert!(
+        root,
+        "{test}: runs as a user other than root, yet the test needs root: it needs \
+         #[cfg_attr(ccert_missing = \"root\", ignore = \"needs root\")]"
+    );
+}
+
 /// Asserts that the installed Postfix opens map type `kind` (a plugin
 /// package such as postfix-pgsql, build/tools.rs MAP_TYPES), as `require`
 /// does for a program: a test that runs without it fails, naming the

@@ -304,6 +304,9 @@ fn resolve(
 
 /// What a lookup call needs: the package, or why it cannot be checked.
 fn lookup(name: &str, literal: Option<&str>) -> Option<Result<&'static str, String>> {
+    if name == "require_root" {
+        return Some(Ok(tools::ROOT));
+    }
     let kind = match name {
         "require" | "find" => "program",
         "require_map_type" => "map type",
