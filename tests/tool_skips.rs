@@ -7,13 +7,13 @@
 //!
 //! * a lookup is a call of `oracle::require`, `oracle::find` or
 //!   `oracle::require_map_type` with a literal name, which must be in
-//!   build/tools.rs (so that build.rs detects it);
+//!   build/tools.rs (so that build.rs detects it), or of
+//!   `oracle::require_root` (the condition `root`);
 //! * a test needs the packages of its own lookups and, transitively, of the
 //!   functions it calls or names (passes as a value): free functions of its
 //!   file, `module::function` of another test file, and `Type::function` /
-//!   `Self::function`
-//!   (methods called with `.` are not followed: helpers that look tools up
-//!   are free or associated functions);
+//!   `Self::function` (methods called with `.` are not followed: helpers
+//!   that look tools up are free or associated functions);
 //! * each `#[test]` must name each such package in a
 //!   `cfg_attr(ccert_missing = "PACKAGE", ignore = …)` of its own.
 
