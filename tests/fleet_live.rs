@@ -14,12 +14,13 @@ use crate::pg::{self, Cluster};
 #[test]
 #[cfg_attr(
     any(
-        ccert_missing = "postfix",
-        ccert_missing = "swaks",
         ccert_missing = "openssl",
-        ccert_missing = "postgresql"
+        ccert_missing = "postfix",
+        ccert_missing = "postgresql",
+        ccert_missing = "root",
+        ccert_missing = "swaks"
     ),
-    ignore = "needs postfix, swaks, openssl and postgresql"
+    ignore = "needs openssl, postfix, postgresql, root and swaks"
 )]
 fn two_servers_share_one_database_list() {
     let test = "two_servers_share_one_database_list";
@@ -126,12 +127,14 @@ fn two_servers_share_one_database_list() {
 #[test]
 #[cfg_attr(
     any(
-        ccert_missing = "postfix",
-        ccert_missing = "swaks",
         ccert_missing = "openssl",
-        ccert_missing = "postgresql"
+        ccert_missing = "postfix",
+        ccert_missing = "postfix-pgsql",
+        ccert_missing = "postgresql",
+        ccert_missing = "root",
+        ccert_missing = "swaks"
     ),
-    ignore = "needs postfix, swaks, openssl and postgresql"
+    ignore = "needs openssl, postfix, postfix-pgsql, postgresql, root and swaks"
 )]
 fn a_uri_password_never_reaches_the_mail_log() {
     let test = "a_uri_password_never_reaches_the_mail_log";

@@ -33,6 +33,7 @@ fn copy_and_table(f: &Fleet) -> (Vec<u8>, Vec<u8>) {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "postgresql", ignore = "needs postgresql")]
 fn sync_refuses_another_database_another_list_and_a_shrink() {
     let Some(f) = Fleet::new("sync_refuses_another_database_another_list_and_a_shrink") else {
         return;
@@ -156,6 +157,7 @@ fn sync_refuses_another_database_another_list_and_a_shrink() {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "postgresql", ignore = "needs postgresql")]
 fn sync_notices_a_restore_and_disabled_triggers_the_generation_misses() {
     let Some(f) = Fleet::new("sync_notices_a_restore_and_disabled_triggers_the_generation_misses")
     else {
@@ -267,6 +269,7 @@ fn sync_notices_a_restore_and_disabled_triggers_the_generation_misses() {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "postgresql", ignore = "needs postgresql")]
 fn doctor_runs_the_cf_query_read_only() {
     let Some(f) = Fleet::new("doctor_runs_the_cf_query_read_only") else {
         return;
@@ -320,6 +323,7 @@ fn wait_for(f: &Fleet, db: &str, sql: &str, want: &str) {
 /// triggers, so its generation never moves; sync follows its content all
 /// the same, and doctor says why the generation stands still.
 #[test]
+#[cfg_attr(ccert_missing = "postgresql", ignore = "needs postgresql")]
 fn a_logical_replication_subscriber_is_followed_by_its_content() {
     let Some(mut f) = Fleet::new("a_logical_replication_subscriber_is_followed_by_its_content")
     else {
@@ -553,7 +557,14 @@ fn wait_for_entries(f: &Fleet, map: &str, want: usize) {
 /// the database is read-only and to edit on the primary, and change
 /// nothing; doctor says it is a standby. (docs/fleet.md, the failure table.)
 #[test]
-#[cfg_attr(ccert_missing = "postgresql", ignore = "needs postgresql")]
+#[cfg_attr(
+    any(
+        ccert_missing = "postfix",
+        ccert_missing = "postfix-pgsql",
+        ccert_missing = "postgresql"
+    ),
+    ignore = "needs postfix, postfix-pgsql and postgresql"
+)]
 fn a_hot_standby_serves_reads_and_refuses_edits() {
     let Some(f) = Fleet::new("a_hot_standby_serves_reads_and_refuses_edits") else {
         return;
@@ -589,17 +600,16 @@ fn a_hot_standby_serves_reads_and_refuses_edits() {
     assert!(out.contains("wrote") && out.contains("6 entries"), "{out}");
     assert!(sync().contains("up to date (6 entries"));
     // Postfix's own pgsql client reads the standby as well.
-    if let Some(postmap) = oracle::find("postmap")
-        && crate::fleet::postfix_has_pgsql(&f.path("conf"))
     {
+        let test = "a_hot_standby_serves_reads_and_refuses_edits";
+        oracle::require_map_type("pgsql", test);
+        let postmap = oracle::require("postmap", test).unwrap();
         let conf = f.path("conf");
         let got = oracle::run_ok(
             &postmap,
             &["-c", conf.to_str().unwrap(), "-q", "ff:000004", &map],
         );
         assert_eq!(got, "host4\n");
-    } else if oracle::interop_required() {
-        panic!("CCERT_INTEROP=1 but postmap has no pgsql support (apt install postfix-pgsql)");
     }
 
     // Edits: refused by the standby, one line, nothing changed anywhere.
