@@ -54,8 +54,8 @@ pub enum IssueError {
         short: String,
     },
     /// Key or certificate generation failed.
-    #[error("generating the certificate: {0}")]
-    Generate(String),
+    #[error("cannot generate the certificate")]
+    Generate(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 /// A generated certificate and its private key, both PEM.
@@ -91,38 +91,31 @@ pub fn issue(name: &str, algorithm: KeyAlgorithm, days: u32) -> Result<Issued, I
     if !valid_name {
         return Err(IssueError::InvalidName(name.to_string()));
     }
-    let gen_err = |e: &dyn std::fmt::Display| IssueError::Generate(e.to_string());
     let key = match algorithm {
         KeyAlgorithm::EcdsaP256 => {
-            KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(|e| gen_err(&e))?
+            KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(gen_err)?
         }
-        KeyAlgorithm::Ed25519 => {
-            KeyPair::generate_for(&rcgen::PKCS_ED25519).map_err(|e| gen_err(&e))?
-        }
+        KeyAlgorithm::Ed25519 => KeyPair::generate_for(&rcgen::PKCS_ED25519).map_err(gen_err)?,
         KeyAlgorithm::Rsa2048 => {
             use rsa::pkcs8::EncodePrivateKey;
-            let rsa =
-                rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048).map_err(|e| gen_err(&e))?;
+            let rsa = rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048).map_err(gen_err)?;
             let pem = rsa
                 .to_pkcs8_pem(rsa::pkcs8::LineEnding::LF)
-                .map_err(|e| gen_err(&e))?;
-            KeyPair::from_pem_and_sign_algo(&pem, &rcgen::PKCS_RSA_SHA256)
-                .map_err(|e| gen_err(&e))?
+                .map_err(gen_err)?;
+            KeyPair::from_pem_and_sign_algo(&pem, &rcgen::PKCS_RSA_SHA256).map_err(gen_err)?
         }
     };
-    let mut params = CertificateParams::new(vec![name.to_string()]).map_err(|e| gen_err(&e))?;
+    let mut params = CertificateParams::new(vec![name.to_string()]).map_err(gen_err)?;
     let mut dn = DistinguishedName::new();
     dn.push(DnType::CommonName, name);
     params.distinguished_name = dn;
-    params.subject_alt_names = vec![SanType::DnsName(
-        name.try_into().map_err(|e: rcgen::Error| gen_err(&e))?,
-    )];
+    params.subject_alt_names = vec![SanType::DnsName(name.try_into().map_err(gen_err)?)];
     params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
     params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
     let now = OffsetDateTime::now_utc();
     params.not_before = now - Duration::hours(1);
     params.not_after = now + Duration::days(i64::from(days.max(1)));
-    let cert = params.self_signed(&key).map_err(|e| gen_err(&e))?;
+    let cert = params.self_signed(&key).map_err(gen_err)?;
     let key_pem = match algorithm {
         KeyAlgorithm::Ed25519 => ed25519_pkcs8_v1_pem(&key.serialize_der())?,
         _ => key.serialize_pem(),
@@ -131,6 +124,11 @@ pub fn issue(name: &str, algorithm: KeyAlgorithm, days: u32) -> Result<Issued, I
         cert_pem: cert.pem(),
         key_pem,
     })
+}
+
+/// A library's failure to make the key or certificate, kept as the cause.
+fn gen_err(e: impl std::error::Error + Send + Sync + 'static) -> IssueError {
+    IssueError::Generate(Box::new(e))
 }
 
 /// Re-encodes an Ed25519 key as PKCS#8 version 1 (RFC 8410 without the

@@ -117,10 +117,7 @@ fn apply_file(args: &ApplyArgs, ctx: &Context, clients: &[Client]) -> anyhow::Re
     let mut locked = if args.check && std::fs::symlink_metadata(&path).is_err() {
         None
     } else {
-        Some(
-            LockedSource::open(&path, true)
-                .with_context(|| format!("opening the clientcerts source {list}"))?,
-        )
+        Some(LockedSource::open(&path, true)?)
     };
     // The first record of each wanted key (the one Postfix finds) and
     // whether ccert wrote it: a hand-written one is never renamed.
@@ -141,8 +138,7 @@ fn apply_file(args: &ApplyArgs, ctx: &Context, clients: &[Client]) -> anyhow::Re
                     Entry::Vacant(_) => owned,
                 }
             };
-            edit::plan(locked, &puts, true, Some(&mut select))
-                .with_context(|| format!("reading {list}"))?
+            edit::plan(locked, &puts, true, Some(&mut select))?
         }
     };
     for (c, outcome) in clients.iter().zip(&plan.outcomes) {
@@ -177,10 +173,7 @@ fn apply_file(args: &ApplyArgs, ctx: &Context, clients: &[Client]) -> anyhow::Re
         report.removed.push(Named { name, fingerprint });
     }
     if args.diff {
-        report.diff = Some(
-            plan.diff(locked.as_ref())
-                .with_context(|| format!("reading {list}"))?,
-        );
+        report.diff = Some(plan.diff(locked.as_ref())?);
     }
     // A table that is missing or older than the source (an interrupted
     // edit) is built (and counts as a change), as `add` builds it.
@@ -210,8 +203,7 @@ fn apply_file(args: &ApplyArgs, ctx: &Context, clients: &[Client]) -> anyhow::Re
                 })?;
             }
         }
-        plan.commit(&mut locked)
-            .with_context(|| format!("writing {list}"))?;
+        plan.commit(&mut locked)?;
     }
     rebuild_then_unlock(locked, report.changed && !args.no_compile, &path, ctx)?;
     Ok(report)

@@ -108,9 +108,8 @@ fn check(
     };
     let (tables, source_modified) = match (&database, &source) {
         (Some(map), _) => {
-            let mut store = crate::fleet::open(map)
-                .expect("a pgsql: map opens as a database list")
-                .with_context(|| format!("reading the database list {map}"))?;
+            let mut store =
+                crate::fleet::open(map).expect("a pgsql: map opens as a database list")?;
             for e in store.entries()? {
                 offer(Listed {
                     name: e.name,

@@ -44,8 +44,9 @@ pub fn run(args: &ImportArgs, ctx: &Context) -> anyhow::Result<Outcome> {
                 Ok(item) => item,
                 Err(e) => {
                     return Some(Err(format!(
-                        "reading the clientcerts source {}: {e}; nothing was imported",
-                        path.display()
+                        "reading the clientcerts source {}: {}; nothing was imported",
+                        path.display(),
+                        crate::report::describe_io(&e)
                     )));
                 }
             };
@@ -55,12 +56,7 @@ pub fn run(args: &ImportArgs, ctx: &Context) -> anyhow::Result<Outcome> {
                     continue;
                 }
                 Item::Problem(p) => {
-                    tell!(
-                        "ccert: warning: {}, line {}: {}",
-                        path.display(),
-                        p.line,
-                        p.message
-                    );
+                    tell!("ccert: warning: {}", p.warning(path));
                     continue;
                 }
                 Item::Record(r) => r,
@@ -93,8 +89,9 @@ pub fn run(args: &ImportArgs, ctx: &Context) -> anyhow::Result<Outcome> {
                 }
                 Err(e) => {
                     return Some(Err(format!(
-                        "{}: reading the stored certificates: {e}; nothing was imported",
-                        path.display()
+                        "{}: reading the stored certificates: {}; nothing was imported",
+                        path.display(),
+                        crate::report::describe_io(&e)
                     )));
                 }
             }

@@ -228,10 +228,7 @@ fn print_warnings(source: &Path, report: &Report) {
     let mut warnings: Vec<(usize, String)> = report
         .problems
         .iter()
-        .map(|p| {
-            let text = format!("{}, line {}: {}", source.display(), p.line, p.message);
-            (p.line, text)
-        })
+        .map(|p| (p.line, p.warning(source)))
         .chain(report.duplicates.iter().map(|d| {
             let text = format!(
                 "{}: duplicate entry: \"{}\" ({}, line {}: the first value is kept)",
@@ -343,16 +340,15 @@ fn build_tables(
 /// `ccert compile` does) once: every table is built from the same source, so
 /// its skipped lines and duplicates are the same for each.
 fn rebuild_tables(source: &Path, ctx: &Context) -> anyhow::Result<()> {
-    let failed = |e: &dyn std::fmt::Display| {
-        anyhow::anyhow!(
-            "{} was updated, but rebuilding its tables failed: {e}; fix the problem and run `ccert compile {}`",
+    let failed = |e: anyhow::Error| {
+        e.context(format!(
+            "{} was updated, but rebuilding its tables failed (fix the problem and run \
+             `ccert compile {}`)",
             source.display(),
             source.display()
-        )
+        ))
     };
-    let types = ctx
-        .tables_of_source(source)
-        .map_err(|e| failed(&format!("{e:#}")))?;
+    let types = ctx.tables_of_source(source).map_err(failed)?;
     if types.is_empty() {
         return Ok(());
     }
@@ -369,7 +365,7 @@ fn rebuild_tables(source: &Path, ctx: &Context) -> anyhow::Result<()> {
         "rebuilding",
         ctx,
     )
-    .map_err(|e| failed(&e))?;
+    .map_err(|e| failed(e.into()))?;
     if ctx.quiet {
         return Ok(());
     }

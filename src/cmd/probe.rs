@@ -25,10 +25,9 @@ pub fn run(args: &ProbeArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         ("--to", &args.to),
     ] {
         probe::smtp::one_line(value)
-            .map_err(|e| anyhow::anyhow!("{option} \"{}\": {e}", safe(value)))?;
+            .map_err(|e| anyhow::Error::new(e).context(format!("{option} \"{}\"", safe(value))))?;
     }
-    let chain = crate::cert::read_certificates(&args.cert, &ctx.passwords)
-        .with_context(|| format!("reading the certificate {}", args.cert.display()))?;
+    let chain = crate::cert::read_certificates(&args.cert, &ctx.passwords)?;
     if chain.is_empty() {
         bail!(
             "{}: no certificate found; give a PEM certificate file",

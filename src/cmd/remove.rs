@@ -10,7 +10,7 @@ use crate::cli::RemoveArgs;
 use crate::fleet::Selector;
 use crate::source::annotation::Annotation;
 use crate::source::edit;
-use crate::source::locked::LockedSource;
+use crate::source::locked::{LockedSource, SourceError};
 use crate::source::{Item, Record};
 
 use super::{Context, Outcome, rebuild_then_unlock};
@@ -47,13 +47,11 @@ pub fn run(args: &RemoveArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     }
     let path = ctx.source_path()?;
 
-    let mut locked = LockedSource::open(&path, false)
-        .with_context(|| format!("opening the clientcerts source {}", path.display()))?;
+    let mut locked = LockedSource::open(&path, false)?;
     // One streamed pass finds the matching entries; the file is then copied
     // without them, so memory stays small whatever the source's size.
-    let reading = || format!("reading {}", path.display());
     let mut select = |record: &Record, _: Option<&Annotation>| matcher.matches(record);
-    let plan = edit::plan(&locked, &[], false, Some(&mut select)).with_context(reading)?;
+    let plan = edit::plan(&locked, &[], false, Some(&mut select))?;
     let matching = &plan.removed;
     if matching.is_empty() {
         bail!(
@@ -93,11 +91,10 @@ pub fn run(args: &RemoveArgs, ctx: &Context) -> anyhow::Result<Outcome> {
 
     // Each entry goes with the ccert comment right above it, when that
     // comment describes it.
-    plan.commit(&mut locked)
-        .with_context(|| format!("writing {}", path.display()))?;
+    plan.commit(&mut locked)?;
     // Drop the stored copies of certificates no remaining entry refers to.
     let store = CertStore::for_source(&path);
-    let remaining = remaining_stored(&locked, &store).with_context(reading)?;
+    let remaining = remaining_stored(&locked, &store)?;
     store.prune(&remaining).with_context(|| {
         format!(
             "{}: removing unused certificate copies",
@@ -166,7 +163,10 @@ fn matcher(args: &RemoveArgs, ctx: &Context) -> anyhow::Result<(Matcher, String)
 /// The fingerprints of the (now edited) source that a stored certificate
 /// matches: what [`CertStore::prune`] must keep. Streams the source; memory
 /// grows with the store, not with the source.
-fn remaining_stored(locked: &LockedSource, store: &CertStore) -> anyhow::Result<Vec<Fingerprint>> {
+fn remaining_stored(
+    locked: &LockedSource,
+    store: &CertStore,
+) -> Result<Vec<Fingerprint>, SourceError> {
     let stored: HashSet<Fingerprint> = store
         .load(&mut |_| {})
         .iter()
@@ -183,7 +183,7 @@ fn remaining_stored(locked: &LockedSource, store: &CertStore) -> anyhow::Result<
         return Ok(kept);
     }
     for item in locked.records()? {
-        if let Item::Record(r) = item?
+        if let Item::Record(r) = item.map_err(|e| locked.io_err(e))?
             && let Some(fp) = std::str::from_utf8(&r.key)
                 .ok()
                 .and_then(Fingerprint::parse)

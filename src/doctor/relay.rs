@@ -181,7 +181,7 @@ impl TableInfo {
         }
         let mut table = match maps::backend(map_type).open(&source) {
             Ok(t) => t,
-            Err(e) => return TableInfo::Unreadable(format!("{}: {e}", file.display())),
+            Err(e) => return TableInfo::Unreadable(crate::report::chain_line(&e)),
         };
         let mut entries: HashMap<usize, Vec<(Action, String)>> = HashMap::new();
         let mut seen = 0usize;
@@ -198,7 +198,7 @@ impl TableInfo {
         });
         match read {
             Ok(()) => TableInfo::Entries(entries),
-            Err(e) => TableInfo::Unreadable(format!("{}: {e}", file.display())),
+            Err(e) => TableInfo::Unreadable(crate::report::chain_line(&e)),
         }
     }
 
@@ -209,7 +209,13 @@ impl TableInfo {
             f.take(64 << 20).read_to_string(&mut s).map(|_| s)
         }) {
             Ok(t) => t,
-            Err(e) => return TableInfo::Unreadable(format!("{}: {e}", path.display())),
+            Err(e) => {
+                return TableInfo::Unreadable(format!(
+                    "{}: {}",
+                    path.display(),
+                    crate::report::describe_io(&e)
+                ));
+            }
         };
         let mut entries = HashMap::new();
         for line in text.lines() {
