@@ -21,7 +21,7 @@ pub fn run(args: &DoctorArgs, ctx: &Context) -> anyhow::Result<Outcome> {
             findings.extend(crate::doctor::pgsql::audit(cfg));
             findings
         }
-        Err(e) => vec![Finding::error(format!("{e:#}"))],
+        Err(e) => vec![Finding::error(crate::report::one_line(&e))],
     };
     match args.format {
         DoctorFormat::Json => println!("{}", serde_json::to_string_pretty(&findings)?),
