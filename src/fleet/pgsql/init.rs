@@ -392,7 +392,7 @@ pub fn init(
         write_atomic(cf_path, text.as_bytes(), &cf_permissions()).map_err(|e| {
             StoreError::Database {
                 cf: cf_path.to_path_buf(),
-                message: format!("cannot write it: {e}"),
+                message: format!("cannot write it: {}", crate::report::describe_io(&e)),
             }
         })?;
         true
@@ -403,7 +403,7 @@ pub fn init(
         write_atomic(&role.cf, text.as_bytes(), &cf_permissions()).map_err(|e| {
             StoreError::Database {
                 cf: role.cf.clone(),
-                message: format!("cannot write it: {e}"),
+                message: format!("cannot write it: {}", crate::report::describe_io(&e)),
             }
         })?;
     }
