@@ -236,6 +236,19 @@ fn read_only_file_system() {
             source.display()
         ))
         .run();
+    // Without a certificate to keep, the source's own write is what fails.
+    Test::new()
+        .args(["--map", &source.display().to_string()])
+        .args(["add", "--no-compile", "--name", "x", "--fingerprint"])
+        .arg("1A:22:04:9F:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00")
+        .status(1)
+        .stdout("")
+        .stderr(format!(
+            "ccert: error: {}: cannot write: read-only file system \
+             (remount it read-write or use a file elsewhere)\n",
+            source.display()
+        ))
+        .run();
 }
 
 #[test]
