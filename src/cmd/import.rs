@@ -27,11 +27,10 @@ pub fn run(args: &ImportArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     // source's size (docs/fleet.md#memory-at-fleet-scale).
     // A regular file only: a FIFO or a device would never end.
     let file = crate::fsutil::open_regular(path).map_err(|e| {
-        anyhow::anyhow!(
-            "{}: cannot read the clientcerts source: {}",
-            path.display(),
-            crate::report::describe_io(&e)
-        )
+        anyhow::Error::new(e).context(format!(
+            "{}: cannot read the clientcerts source",
+            path.display()
+        ))
     })?;
     let mut reader =
         RecordReader::new(std::io::BufReader::with_capacity(1 << 16, file)).with_comments();

@@ -111,11 +111,7 @@ fn cert_path(args: &IssueArgs) -> PathBuf {
 /// Creates `path` with `bytes` and `mode`, never replacing an existing file.
 fn write_new(path: &Path, bytes: &[u8], mode: u32) -> anyhow::Result<()> {
     let fail = |e: std::io::Error| {
-        anyhow::anyhow!(
-            "{}: cannot create: {}",
-            path.display(),
-            crate::report::describe_io(&e)
-        )
+        anyhow::Error::new(e).context(format!("{}: cannot create", path.display()))
     };
     let mut temp = AtomicFile::new(path).map_err(fail)?;
     temp.file().write_all(bytes).map_err(fail)?;

@@ -146,11 +146,8 @@ impl Passwords {
                     crate::fsutil::limits::PASSWORD_FILE,
                 )
                 .map_err(|e| {
-                    anyhow::anyhow!(
-                        "{}: cannot read the password file: {}",
-                        path.display(),
-                        crate::report::describe_io(&e)
-                    )
+                    anyhow::Error::new(e)
+                        .context(format!("{}: cannot read the password file", path.display()))
                 })?;
                 // The first line, without its line end (`echo secret > file` adds one).
                 Some(text.lines().next().unwrap_or_default().to_string())

@@ -36,11 +36,7 @@ pub fn run(args: &ProbeArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     }
     let key_pem =
         crate::fsutil::read_bounded(&args.key, crate::fsutil::limits::KEY_FILE).map_err(|e| {
-            anyhow::anyhow!(
-                "{}: cannot read the key: {}",
-                args.key.display(),
-                crate::report::describe_io(&e)
-            )
+            anyhow::Error::new(e).context(format!("{}: cannot read the key", args.key.display()))
         })?;
     let key = PrivateKeyDer::from_pem_slice(&key_pem).map_err(|e| {
         anyhow::anyhow!(
