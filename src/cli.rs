@@ -70,7 +70,9 @@ pub struct Cli {
     /// environment variable CCERT_POSTCONF names another postconf, or `none`
     /// for none). Without one it assumes 3.7 (Debian build) and says so.
     /// Known differences: 3.5 (md5 digest whatever compatibility_level says),
-    /// 3.6-3.8, 3.9-3.10 (raw public keys), 3.11 (Berkeley DB migration).
+    /// 3.6-3.8, 3.9-3.10 (raw public keys), 3.11 (Berkeley DB migration),
+    /// 3.12 (postscreen's own TLS settings, smtpd_tls_loglevel_maps,
+    /// tls_trust_server_ccerts).
     #[arg(long = "postfix-version", global = true, value_name = "X.Y")]
     pub postfix_version: Option<Release>,
 

@@ -146,6 +146,47 @@ impl Permissions {
     }
 }
 
+/// postmap's 3.12 ownership warning (postmap.c, HISTORY 20260820): a
+/// root-owned source in a directory root does not own. Root's postmap
+/// (and ccert run as root) then creates root-owned tables in a directory
+/// whose owner can rename or replace them: a privilege-escalation risk.
+/// The source, its tables and the directory should have one owner.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{file} is owned by root but its directory {dir} by uid {dir_uid}: root-owned tables built there \
+     can be replaced by that user (a privilege-escalation risk; postmap warns the same from Postfix 3.12); \
+     give {file}, its tables and {dir} one owner",
+    file = .file.display(),
+    dir = .dir.display()
+)]
+pub struct RootSourceInUserDir {
+    /// The source file.
+    pub file: PathBuf,
+    /// Its directory.
+    pub dir: PathBuf,
+    /// The directory's owner.
+    pub dir_uid: u32,
+}
+
+/// Whether `source` has the layout postmap warns about (see
+/// [`RootSourceInUserDir`]), whoever runs this; `None` also when either
+/// cannot be looked at (the write itself reports that).
+pub fn root_source_in_user_dir(source: &Path) -> Option<RootSourceInUserDir> {
+    let meta = fs::metadata(source).ok()?;
+    if meta.uid() != 0 {
+        return None;
+    }
+    let dir = parent_dir(source);
+    // postmap takes the directory as written (sane_dirname): a relative
+    // source's directory is the working directory.
+    let dir_meta = fs::metadata(dir).ok()?;
+    (dir_meta.uid() != 0).then(|| RootSourceInUserDir {
+        file: source.to_path_buf(),
+        dir: dir.to_path_buf(),
+        dir_uid: dir_meta.uid(),
+    })
+}
+
 /// A file type in words, for errors ("FIFO", "character device" …).
 pub fn file_kind(t: &fs::FileType) -> &'static str {
     use std::os::unix::fs::FileTypeExt;

@@ -43,6 +43,20 @@ pub fn user_ids(name: &str) -> Option<(u32, u32)> {
     Some(unsafe { ((*pw).pw_uid, (*pw).pw_gid) })
 }
 
+/// The name of the user `uid` (`getpwuid`), if there is one.
+pub fn user_name(uid: u32) -> Option<String> {
+    // SAFETY: getpwuid has no preconditions; the record it returns is
+    // read at once, before any other call could overwrite it.
+    let pw = unsafe { libc::getpwuid(uid) };
+    if pw.is_null() {
+        return None;
+    }
+    // SAFETY: a non-null result points to a valid passwd record whose
+    // pw_name is a NUL-terminated string.
+    let name = unsafe { std::ffi::CStr::from_ptr((*pw).pw_name) };
+    Some(name.to_string_lossy().into_owned())
+}
+
 /// The gid of the group `name` (`getgrnam`), if there is one.
 pub fn group_id(name: &str) -> Option<u32> {
     let name = std::ffi::CString::new(name).ok()?;

@@ -41,6 +41,7 @@ mod maps_interop;
 mod matrix;
 mod matrix_env;
 mod matrix_packages;
+mod postfix312;
 mod postfix_config;
 mod readme;
 mod rehash;

@@ -116,7 +116,8 @@ pub fn run(args: &LogArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     if args.approve {
         return approve(&rows, &source_path, args.no_compile, ctx);
     }
-    print(&rows, args.format, args.all, offset)?;
+    let hint = crate::doctor::logging_hint(cfg);
+    print(&rows, args.format, args.all, offset, &hint)?;
     Ok(if unknown == 0 {
         Outcome::Success
     } else {
@@ -303,7 +304,14 @@ fn stamp(t: Option<OffsetDateTime>, offset: UtcOffset) -> String {
     .unwrap_or_else(|| "-".to_string())
 }
 
-fn print(rows: &[Row], format: LogFormat, all: bool, offset: UtcOffset) -> anyhow::Result<()> {
+/// `hint` says which setting makes smtpd log fingerprints (for an empty log).
+fn print(
+    rows: &[Row],
+    format: LogFormat,
+    all: bool,
+    offset: UtcOffset,
+    hint: &str,
+) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     match format {
         LogFormat::Json => {
@@ -312,14 +320,13 @@ fn print(rows: &[Row], format: LogFormat, all: bool, offset: UtcOffset) -> anyho
         }
         LogFormat::Table => {
             if rows.is_empty() {
-                tell!(
-                    "ccert: {}",
-                    if all {
-                        "no client certificates in the log (smtpd logs them at smtpd_tls_loglevel 2)"
-                    } else {
-                        "no unknown client certificates in the log (--all shows the known ones)"
-                    }
-                );
+                if all {
+                    tell!("ccert: no client certificates in the log ({hint})");
+                } else {
+                    tell!(
+                        "ccert: no unknown client certificates in the log (--all shows the known ones)"
+                    );
+                }
                 return Ok(());
             }
             // Fitted to the terminal as `list` is: full fingerprints only

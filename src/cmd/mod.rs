@@ -238,6 +238,9 @@ fn print_warnings(source: &Path, report: &Report) {
         }))
         .collect();
     warnings.sort_by_key(|(line, _)| *line);
+    if let Some(risk) = &report.ownership {
+        warnings.insert(0, (0, risk.to_string()));
+    }
     // eprintln! would panic on a closed standard error (`2>&1 | head`),
     // which hostile sources with thousands of warnings make likely.
     let mut err = std::io::stderr().lock();

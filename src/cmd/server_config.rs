@@ -74,7 +74,34 @@ fn main_cf_lines(cfg: &PostfixConfig, out: &mut String, source: &str) {
         ));
     }
     let level = cfg.get("smtpd_tls_loglevel").unwrap_or_default();
-    if !crate::doctor::shows_fingerprints(&level) {
+    let maps = if cfg.knows("smtpd_tls_loglevel_maps") {
+        cfg.get("smtpd_tls_loglevel_maps")
+    } else {
+        None
+    };
+    if let Some(maps) = maps.filter(|_| !crate::doctor::shows_fingerprints(&level)) {
+        // 3.12: raise the level only for the workstations, not for every
+        // MTA that connects to port 25.
+        let cidr = crate::doctor::loglevel_cidr(cfg);
+        if maps.trim().is_empty() {
+            main_line(
+                cfg,
+                out,
+                "smtpd_tls_loglevel_maps",
+                &format!("cidr:{cidr}"),
+                Some(format!(
+                    "log the fingerprints the workstations present, which `ccert log` lists, and only theirs\n\
+                     # (Postfix 3.12: the level per client address); {cidr} lists their networks, e.g.\n\
+                     #   {}\n\
+                     # (or for every client: smtpd_tls_loglevel = {})",
+                    crate::doctor::LOGLEVEL_CIDR_EXAMPLE,
+                    crate::doctor::LOGS_FINGERPRINTS
+                )),
+            );
+        } else {
+            main_line(cfg, out, "smtpd_tls_loglevel_maps", maps.trim(), None);
+        }
+    } else if !crate::doctor::shows_fingerprints(&level) {
         main_line(
             cfg,
             out,

@@ -143,6 +143,7 @@ impl Doctor {
                     )).file(path).at(r.line).fix("replace it with the output of: ccert fingerprint --format map HOST.pem".to_string()));
                 continue;
             };
+            self.entry_digests.insert(fp.algorithm);
             for (i, (a, _)) in algorithms.iter().enumerate() {
                 if *a != fp.algorithm {
                     mismatched

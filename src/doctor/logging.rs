@@ -9,6 +9,12 @@
 //! narrowest level that shows it: the level-1 summary plus the one
 //! fingerprint line (checked on Postfix 3.7 by the live test
 //! `learn::log_then_add_by_fingerprint`), without level 2's handshake trace.
+//!
+//! From 3.12 `smtpd_tls_loglevel_maps` (HISTORY 20260428) sets the level per
+//! client name or address (a `cidr:` table: `192.0.2.0/24 1, peercert`), so
+//! the fingerprints of the workstations' networks can be logged without
+//! raising the level for every MTA that connects; doctor and server-config
+//! propose that there instead of a global `smtpd_tls_loglevel`.
 
 use crate::postfix::PostfixConfig;
 
@@ -31,12 +37,86 @@ pub fn shows_fingerprints(level: &str) -> bool {
         })
 }
 
+/// The `cidr:` file doctor and server-config propose for
+/// `smtpd_tls_loglevel_maps`.
+pub fn loglevel_cidr(cfg: &PostfixConfig) -> String {
+    format!("{}/tls_loglevel.cidr", cfg.config_dir.display())
+}
+
+/// The example line of that file: a documentation network (RFC 5737) the
+/// admin replaces with the workstations' networks.
+pub const LOGLEVEL_CIDR_EXAMPLE: &str = "192.0.2.0/24    1, peercert";
+
+/// What `ccert log` says when the log has no client fingerprints: the
+/// setting that makes smtpd log them on this release.
+pub fn logging_hint(cfg: &PostfixConfig) -> String {
+    let maps = cfg
+        .get("smtpd_tls_loglevel_maps")
+        .filter(|m| cfg.knows("smtpd_tls_loglevel_maps") && !m.trim().is_empty());
+    if let Some(maps) = maps {
+        format!(
+            "smtpd_tls_loglevel_maps = {} sets the level per client: it must list the workstations' \
+             networks with a level that logs them, e.g. \"{LOGLEVEL_CIDR_EXAMPLE}\"",
+            maps.trim()
+        )
+    } else if cfg.release().has_loglevel_maps() {
+        format!(
+            "smtpd logs them at smtpd_tls_loglevel = {NARROWEST}, or on Postfix 3.12 only for the workstations' \
+             networks: smtpd_tls_loglevel_maps = cidr:{} with lines such as \"{LOGLEVEL_CIDR_EXAMPLE}\"",
+            loglevel_cidr(cfg)
+        )
+    } else {
+        format!("smtpd logs them at smtpd_tls_loglevel = {NARROWEST} (or 2)")
+    }
+}
+
+/// Whether `smtpd_tls_loglevel_maps = value` raises the level to one that
+/// logs fingerprints for some clients: `Some(true)` when a `cidr:` or
+/// `texthash:` file of it has such a value, `Some(false)` when every such
+/// file was read and none has, `None` when it names tables ccert does not
+/// read (then ccert cannot tell).
+fn maps_show_fingerprints(value: &str) -> Option<bool> {
+    let mut judged = false;
+    for t in crate::postfix::restrictions::items(value) {
+        let (kind, path) = t.split_once(':')?;
+        if !matches!(kind, "cidr" | "texthash") {
+            return None;
+        }
+        let text = crate::fsutil::read_to_string_bounded(
+            std::path::Path::new(path),
+            crate::fsutil::limits::CONFIG_FILE,
+        )
+        .ok()?;
+        judged = true;
+        let shows = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .filter_map(|l| l.split_once([' ', '\t']).map(|(_, v)| v.trim()))
+            .any(shows_fingerprints);
+        if shows {
+            return Some(true);
+        }
+    }
+    judged.then_some(false)
+}
+
 impl Doctor {
     pub(super) fn check_loglevel(&mut self, cfg: &PostfixConfig, scope: &Scope) {
         let ask =
             scope.is_yes(cfg, "smtpd_tls_ask_ccert") || scope.is_yes(cfg, "smtpd_tls_req_ccert");
         let level = scope.value(cfg, "smtpd_tls_loglevel");
         if !ask || shows_fingerprints(&level) {
+            return;
+        }
+        let per_peer = cfg.knows("smtpd_tls_loglevel_maps");
+        let maps = if per_peer {
+            scope.value(cfg, "smtpd_tls_loglevel_maps")
+        } else {
+            String::new()
+        };
+        if !maps.trim().is_empty() && maps_show_fingerprints(&maps) != Some(false) {
+            // Raised for some clients (or in a table ccert does not read).
             return;
         }
         // One note for every service that inherits main.cf's level.
@@ -53,15 +133,42 @@ impl Doctor {
             Origin::Override { .. } => scope,
             _ => &main_scope,
         };
-        let (file, line, fix) = self.fix_setting(cfg, target, "smtpd_tls_loglevel", NARROWEST);
+        let (file, line, fix) = if per_peer {
+            let cidr = loglevel_cidr(cfg);
+            let (file, line, fix) = self.fix_setting(
+                cfg,
+                target,
+                "smtpd_tls_loglevel_maps",
+                &format!("cidr:{cidr}"),
+            );
+            let (_, _, global) = self.fix_setting(cfg, target, "smtpd_tls_loglevel", NARROWEST);
+            (
+                file,
+                line,
+                format!(
+                    "{fix}\nand list the workstations' networks in {cidr}, e.g.: {LOGLEVEL_CIDR_EXAMPLE}\n\
+                     (Postfix 3.12 raises the level only for them; or for every client: {global})"
+                ),
+            )
+        } else {
+            self.fix_setting(cfg, target, "smtpd_tls_loglevel", NARROWEST)
+        };
         self.add(
             Finding::note(format!(
-                "smtpd_tls_loglevel = {}: smtpd does not log the fingerprints of client \
+                "smtpd_tls_loglevel = {}{}: smtpd does not log the fingerprints of client \
                  certificates, so `ccert log` cannot show them",
                 if level.trim().is_empty() {
                     "0"
                 } else {
                     level.trim()
+                },
+                if maps.trim().is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " and smtpd_tls_loglevel_maps = {} raises it for no client",
+                        maps.trim()
+                    )
                 }
             ))
             .file(&file)

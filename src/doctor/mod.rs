@@ -6,7 +6,10 @@
 //! * [`settings`]: restriction lists and TLS prerequisites per smtpd service.
 //! * [`tables`]: relay_clientcerts tables (type, presence, age).
 //! * [`entries`]: the source entries (digest length, duplicates, expiry).
-//! * [`logging`]: whether smtpd logs the client fingerprints `ccert log` reads.
+//! * [`logging`]: whether smtpd logs the client fingerprints `ccert log` reads
+//!   (3.12: per client network with `smtpd_tls_loglevel_maps`).
+//! * [`tls`]: postscreen's fingerprint digest, `tls_trust_server_ccerts`,
+//!   obsolete TLS settings, session tickets shared between services.
 //! * [`pgsql`]: the checks for `pgsql:` tables (the `.cf` file, the database).
 //! * [`relay`]: the verdict per service — can a client with a listed
 //!   certificate relay here? — following smtpd's own decision.
@@ -23,10 +26,14 @@ pub mod pgsql;
 mod relay;
 mod settings;
 mod tables;
+mod tls;
 
 /// The narrowest `smtpd_tls_loglevel` that logs client fingerprints
 /// (for server-config, which proposes it).
-pub use logging::{NARROWEST as LOGS_FINGERPRINTS, shows_fingerprints};
+pub use logging::{
+    LOGLEVEL_CIDR_EXAMPLE, NARROWEST as LOGS_FINGERPRINTS, logging_hint, loglevel_cidr,
+    shows_fingerprints,
+};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
@@ -294,6 +301,8 @@ struct Doctor {
     reported: HashSet<String>,
     /// Tables read for the verdicts, by their name in the configuration.
     tables: HashMap<String, relay::TableInfo>,
+    /// The digests of the fingerprints in the audited sources.
+    entry_digests: std::collections::BTreeSet<DigestAlgorithm>,
 }
 
 /// Effective digests of the services that use permit_tls_clientcerts.
@@ -309,6 +318,22 @@ struct DigestUse {
 impl Doctor {
     fn add(&mut self, finding: Finding) {
         self.findings.push(finding);
+    }
+
+    /// The layout postmap warns about from Postfix 3.12 (and ccert's table
+    /// writer, run as root, on every release): a root-owned source in a
+    /// directory another user owns, who can replace the root-owned tables
+    /// built there. Reported whoever runs doctor: the tables are built as root.
+    fn check_ownership(&mut self, source: &Path) {
+        let Some(risk) = crate::fsutil::root_source_in_user_dir(source) else {
+            return;
+        };
+        let owner = crate::sys::user_name(risk.dir_uid).unwrap_or_else(|| risk.dir_uid.to_string());
+        self.add(Finding::warning(risk.to_string()).file(source).fix(format!(
+            "chown root {}   (if the directory is root's), or: chown {owner} {} and its tables",
+            risk.dir.display(),
+            source.display()
+        )));
     }
     fn run(&mut self, cfg: &PostfixConfig, map: Option<&Path>) {
         for (file, w) in cfg.warnings() {
@@ -334,8 +359,11 @@ impl Doctor {
         } else {
             smtpd.iter().map(|s| Scope { service: Some(s) }).collect()
         };
+        self.check_legacy_fingerprints(cfg);
+        self.check_later_settings(cfg);
         let mut digests: Vec<DigestUse> = Vec::new();
         let mut verdicts = 0usize;
+        let mut relaying: Vec<&Service> = Vec::new();
         let mut inert_only: Vec<String> = Vec::new();
         let mut asks_only: Vec<String> = Vec::new();
         for scope in &scopes {
@@ -386,6 +414,7 @@ impl Doctor {
             }
             let verdict = self.verdict(cfg, scope);
             verdicts += 1;
+            relaying.extend(scope.service);
             let finding = if verdict.relay {
                 Finding::note(format!(
                     "a client with a listed certificate can relay here: {}",
@@ -439,6 +468,8 @@ impl Doctor {
                     ),
             );
         }
+        self.check_trust_server_ccerts(cfg, &scopes);
+        self.check_shared_tickets(cfg, &relaying);
         if digests.is_empty() {
             let main = Scope { service: None };
             digests.push(DigestUse {
@@ -467,7 +498,10 @@ impl Doctor {
         }
         for source in sources {
             self.check_source(cfg, &source, &algorithms);
+            self.check_ownership(&source);
         }
+        let smtpd_digests: Vec<DigestAlgorithm> = algorithms.iter().map(|(a, _)| *a).collect();
+        self.check_postscreen_digest(cfg, &smtpd_digests);
         self.check_access_values(cfg);
     }
 }

@@ -71,8 +71,11 @@ impl Doctor {
                     Ok(None) if !cfg.supports_type(&kind) => {
                         self.add(
                             Finding::error(format!(
-                                "{setting}: {kind}:{name} is a Berkeley DB table, and this Postfix is built without Berkeley DB (postconf -m: {}): smtpd answers 451 temporary lookup failure",
-                                types.join(" ")
+                                "{setting}: {kind}:{name} is a Berkeley DB table, which this Postfix cannot open (postconf -m: {}): smtpd answers 451 temporary lookup failure; {}",
+                                types.join(" "),
+                                cfg.bdb_absence()
+                                    .map(|a| a.to_string())
+                                    .unwrap_or_default()
                             ))
                             .file(&main)
                             .line(line)

@@ -27,6 +27,20 @@ pub struct Report {
     pub problems: Vec<Problem>,
     /// Duplicate keys (only collected under [`DuplicatePolicy::Warn`]).
     pub duplicates: Vec<Duplicate>,
+    /// Run as root on a root-owned source in a directory another user
+    /// owns: the layout postmap warns about from Postfix 3.12. The table is
+    /// still built (postmap's "don't break PROD"); the warning is the caller's.
+    pub ownership: Option<crate::fsutil::RootSourceInUserDir>,
+}
+
+/// The ownership warning for a build of `source` by this process: only
+/// root creates root-owned tables.
+fn ownership_risk(source: &Path) -> Option<crate::fsutil::RootSourceInUserDir> {
+    if crate::sys::is_root() {
+        crate::fsutil::root_source_in_user_dir(source)
+    } else {
+        None
+    }
 }
 
 /// Compiles `source` into a table of `map_type` next to it, streaming.
@@ -62,6 +76,7 @@ pub fn compile_with_progress(
         records: read - dropped,
         problems,
         duplicates,
+        ownership: ownership_risk(source),
     })
 }
 
@@ -89,9 +104,11 @@ pub fn compile_together(
     let (built, read, problems) = read_source(source, progress, &mut |entries| {
         super::together::build(source, &types, entries, policy)
     })?;
+    let ownership = ownership_risk(source);
     Ok(built
         .into_iter()
         .map(|b| Report {
+            ownership: ownership.clone(),
             table: b.table,
             records: read - b.duplicates.len(),
             problems: problems.clone(),

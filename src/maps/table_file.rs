@@ -67,10 +67,17 @@ impl NewTable {
         fsutil::remove_stale_temps(&target);
         let perms = match existing {
             // postmap rewrites an existing hash or lmdb file in place, so its
-            // owner and mode stay; an administrator's narrower mode survives.
+            // mode stays; an administrator's narrower mode survives. Its
+            // owner stays too, unless the source belongs to another user
+            // than root: root's postmap then runs as the source's owner
+            // (postmap.c, every release), and what it writes is theirs.
             Existing::Regular(meta) => Permissions {
                 mode: meta.mode() & 0o7777,
-                owner: Some((meta.uid(), meta.gid())),
+                owner: Some(
+                    Some(source_owner(source)?)
+                        .filter(|(uid, _)| *uid != 0)
+                        .unwrap_or((meta.uid(), meta.gid())),
+                ),
             },
             // A link is never asked: its target may be anyone's file.
             Existing::Symlink | Existing::Missing => from_source(source)?,
@@ -168,6 +175,12 @@ fn from_source(source: &Path) -> Result<Permissions, MapError> {
         mode: 0o644 & !umask,
         owner: Some((meta.uid(), meta.gid())),
     })
+}
+
+/// The source's owner (uid, gid).
+fn source_owner(source: &Path) -> Result<(u32, u32), MapError> {
+    let meta = fs::metadata(source).map_err(|e| io_err(source, e))?;
+    Ok((meta.uid(), meta.gid()))
 }
 
 /// Takes `kind` exclusively on the old table, if there is one. A symlink

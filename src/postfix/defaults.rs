@@ -21,6 +21,14 @@ pub const DEFAULTS: &[(&str, &str)] = &[
         "tlsproxy_tls_fingerprint_digest",
         "$smtpd_tls_fingerprint_digest",
     ),
+    ("tlsproxy_tls_security_level", "$smtpd_tls_security_level"),
+    ("tlsproxy_tls_ask_ccert", "$smtpd_tls_ask_ccert"),
+    ("tlsproxy_tls_loglevel", "$smtpd_tls_loglevel"),
+    // Session tickets: on while the cipher is set and the cache timeout
+    // is above zero (tls_server.c); the same from 3.0 through 3.12.
+    ("tls_session_ticket_cipher", "aes-256-cbc"),
+    ("smtpd_tls_session_cache_timeout", "3600s"),
+    ("tls_ssl_options", ""),
     ("relay_clientcerts", ""),
     ("default_database_type", "hash"),
     ("smtpd_tls_ask_ccert", "no"),

@@ -5,7 +5,7 @@
 //! * [`expand`]: `$name`, `${name?…}`, `${{a} <level {b} ? {…} : {…}}` …
 //!   evaluated as `postconf -x` does.
 //! * [`defaults`]: Postfix 3.7's built-in defaults of the parameters ccert reads.
-//! * [`release`]: the built-in defaults of other releases and builds.
+//! * [`release`]: the built-in defaults of other releases (3.5–3.12) and builds.
 //! * [`postconf`]: asking the installed Postfix (`postconf -d/-x/-P/-m`).
 //! * [`table_ref`]: a `type:name` table reference, read once as `dict_open` reads it,
 //!   and the table Postfix opens for it.
@@ -98,6 +98,56 @@ pub struct ConfiguredTable {
     pub table: TableRef,
     /// Where it is named (`relay_clientcerts`, `submission/inet: smtpd_relay_restrictions`).
     pub setting: String,
+}
+
+/// Why a Postfix cannot open Berkeley DB tables (`hash:`, `btree:`), and
+/// whether a package brings them back (docs/postfix-releases.md).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BdbAbsence {
+    /// Built without Berkeley DB (`-DNO_DB`): from 3.11 `postconf -m`
+    /// still lists hash and btree, as stand-ins that fail every lookup.
+    Surrogate,
+    /// 3.12+ loads Berkeley DB as a dynamic-map plug-in (HISTORY
+    /// 20260316), and neither dynamicmaps.cf nor dynamicmaps.cf.d names it:
+    /// the distribution's plug-in package is not installed.
+    PluginMissing {
+        /// The dynamicmaps.cf that was read.
+        dynamicmaps: PathBuf,
+    },
+    /// Built without Berkeley DB and without a plug-in for it (before 3.12
+    /// Berkeley DB could not be a plug-in; without dynamicmaps.cf no
+    /// plug-in is loaded at all).
+    NotBuilt {
+        /// The release, for the wording.
+        release: Release,
+    },
+}
+
+impl std::fmt::Display for BdbAbsence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Surrogate => f.write_str(
+                "this Postfix is built without Berkeley DB (its hash and btree are stand-ins that fail \
+                 every lookup); no package brings it back: move the tables off it with `ccert migrate --to lmdb`",
+            ),
+            Self::PluginMissing { dynamicmaps } => write!(
+                f,
+                "this Postfix loads Berkeley DB as a plug-in, and {} (with dynamicmaps.cf.d) names no hash: \
+                 installing the distribution's Berkeley DB map plug-in package brings hash: and btree: back; \
+                 or move the tables off it with `ccert migrate --to lmdb`",
+                dynamicmaps.display()
+            ),
+            Self::NotBuilt { release } if !release.bdb_plugin() => write!(
+                f,
+                "this Postfix ({release}) is built without Berkeley DB, which before 3.12 cannot be added \
+                 as a plug-in: no package brings hash: back; move the tables off it with `ccert migrate --to lmdb`"
+            ),
+            Self::NotBuilt { .. } => f.write_str(
+                "this Postfix is built without Berkeley DB and loads no map plug-ins (no dynamicmaps.cf): \
+                 no package brings hash: back; move the tables off it with `ccert migrate --to lmdb`",
+            ),
+        }
+    }
 }
 
 /// Which Postfix to take the values from.
@@ -366,6 +416,36 @@ impl PostfixConfig {
             Source::Postconf(f) => f.table_types.clone(),
             Source::BuiltIn { flavour, .. } => release::table_types(*flavour),
         }
+    }
+
+    /// Why this Postfix cannot open `hash:` tables, or `None` when it can.
+    /// From 3.12 Berkeley DB may be a plug-in: a `dynamicmaps.cf` in
+    /// `meta_directory` means plug-ins are loaded, so a package can add it.
+    pub fn bdb_absence(&self) -> Option<BdbAbsence> {
+        if self.supports_type("hash") {
+            return None;
+        }
+        let release = self.release();
+        // The built-in no-bdb build is a -DNO_DB one, which registers the
+        // stand-ins from 3.11 (nbdb_util.c) as the recorded 3.12 build does.
+        let builtin_no_db = matches!(self.source, Source::BuiltIn { .. }) && release.has_non_bdb();
+        if builtin_no_db || self.facts().is_some_and(|f| f.bdb_surrogate) {
+            return Some(BdbAbsence::Surrogate);
+        }
+        if release.bdb_plugin()
+            && let Source::Postconf(_) = &self.source
+        {
+            let meta = self
+                .get("meta_directory")
+                .map(|d| d.trim().to_string())
+                .filter(|d| !d.is_empty())
+                .unwrap_or_else(|| self.config_dir.display().to_string());
+            let dynamicmaps = Path::new(&meta).join("dynamicmaps.cf");
+            if dynamicmaps.is_file() {
+                return Some(BdbAbsence::PluginMissing { dynamicmaps });
+            }
+        }
+        Some(BdbAbsence::NotBuilt { release })
     }
 
     /// Whether this Postfix can open tables of type `name`.

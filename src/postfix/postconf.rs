@@ -64,8 +64,36 @@ pub struct Facts {
     pub effective: HashMap<String, String>,
     /// `postconf -P -x`: `service/type` → parameter → effective override value.
     pub services: HashMap<String, HashMap<String, String>>,
-    /// `postconf -m`: the table types it can open.
+    /// `postconf -m`: the table types it can open (without `hash` and
+    /// `btree` when they are only Berkeley DB stand-ins, see [`Self::bdb_surrogate`]).
     pub table_types: Vec<String>,
+    /// Whether `postconf -m` lists `hash` and `btree` although this Postfix
+    /// is built without Berkeley DB: from 3.11 such a build registers
+    /// stand-ins (nbdb_surrogate.c) that fail every lookup with "Berkeley DB
+    /// support for 'hash:…' is not available for this OS distribution".
+    /// Found by asking postmap beside postconf to read a hash: table.
+    pub bdb_surrogate: bool,
+}
+
+/// The text Postfix's Berkeley DB stand-ins print (nbdb_surrogate.c, 3.11+).
+pub const SURROGATE_TEXT: &str = "is not available for this OS distribution";
+
+/// Whether the hash: type `postconf -m` lists is a stand-in: runs
+/// `postmap -c DIR -q ccert-probe hash:/nonexistent/…` (read only, a file
+/// that cannot exist) with the postmap beside `program` and looks for the
+/// stand-in's message. A postmap that cannot be run proves nothing (false).
+fn hash_is_surrogate(program: &Path, dir: &Path) -> bool {
+    let postmap = program.with_file_name("postmap");
+    let Ok(out) = Command::new(&postmap)
+        .arg("-c")
+        .arg(dir)
+        .args(["-q", "ccert-probe", "hash:/nonexistent/ccert-bdb-probe"])
+        .stdin(std::process::Stdio::null())
+        .output()
+    else {
+        return false;
+    };
+    String::from_utf8_lossy(&out.stderr).contains(SURROGATE_TEXT)
 }
 
 /// postconf could not be run or failed; the message says why, once.
@@ -170,11 +198,21 @@ pub fn query(program: &Path, dir: &Path) -> Result<Facts, PostconfError> {
             }
         }
     }
-    let table_types = run(program, dir, &["-m"])?
+    let mut table_types: Vec<String> = run(program, dir, &["-m"])?
         .split_ascii_whitespace()
         .map(str::to_string)
         .collect();
     let version = defaults.get("mail_version").cloned().unwrap_or_default();
+    // Only a 3.11+ built without Berkeley DB lists stand-ins; ask no
+    // other postmap.
+    let bdb_surrogate = version
+        .parse::<super::Release>()
+        .is_ok_and(|r| r.has_non_bdb())
+        && table_types.iter().any(|t| t == "hash")
+        && hash_is_surrogate(program, dir);
+    if bdb_surrogate {
+        table_types.retain(|t| t != "hash" && t != "btree");
+    }
     Ok(Facts {
         program: program.to_path_buf(),
         version,
@@ -182,6 +220,7 @@ pub fn query(program: &Path, dir: &Path) -> Result<Facts, PostconfError> {
         effective,
         services,
         table_types,
+        bdb_surrogate,
     })
 }
 

@@ -9,7 +9,12 @@
 //! * 3.6–3.8: the digest follows the level (md5 below 3.6, sha256 from 3.6).
 //! * 3.9+: raw public keys (`smtpd_tls_enable_rpk`, default `no`).
 //! * 3.11: the Berkeley DB migration (`non_bdb_migration_level`,
-//!   `non_bdb_custom_mapping`, `default_cache_db_type`).
+//!   `non_bdb_custom_mapping`, `default_cache_db_type`);
+//!   `tls_legacy_public_key_fingerprints` is gone (no effect since 3.9).
+//! * 3.12 (snapshot 3.12-20260821): postscreen's own TLS settings
+//!   (`postscreen_tls_*`, each defaulting to its `smtpd_tls_*`), per-peer
+//!   TLS log levels (`smtpd_tls_loglevel_maps`), `tls_trust_server_ccerts`,
+//!   session tickets bound to their master.cf service.
 //! * `default_database_type` is a build setting: upstream `hash`; Debian's
 //!   3.11 package `cdb`; builds without Berkeley DB (RHEL 10) `lmdb`, and
 //!   they cannot open `hash:` or `btree:` at all.
@@ -34,13 +39,14 @@ impl Release {
     pub const ASSUMED: Release = Release { major: 3, minor: 7 };
 
     /// One release of each span whose built-in defaults differ (3.5;
-    /// 3.6–3.8; 3.9–3.10; 3.11), for telling whether an answer depends on
+    /// 3.6–3.8; 3.9–3.10; 3.11; 3.12), for telling whether an answer depends on
     /// the release ([`super::PostfixConfig::assumed`]).
-    pub const DISTINCT: [Release; 4] = [
+    pub const DISTINCT: [Release; 5] = [
         Release::new(3, 5),
         Release::new(3, 6),
         Release::new(3, 9),
         Release::new(3, 11),
+        Release::new(3, 12),
     ];
 
     /// `major.minor`.
@@ -56,6 +62,41 @@ impl Release {
     /// Whether this release has the Berkeley DB migration parameters (3.11+).
     pub fn has_non_bdb(self) -> bool {
         self >= Self::new(3, 11)
+    }
+
+    /// Whether postscreen has its own TLS settings (`postscreen_tls_*`,
+    /// 3.12+); before, postscreen's STARTTLS used tlsproxy's (`tlsproxy_tls_*`).
+    pub fn has_postscreen_tls(self) -> bool {
+        self >= Self::new(3, 12)
+    }
+
+    /// Whether Berkeley DB can be a dynamic-map plug-in (3.12+: dynamicmaps.cf
+    /// gains `hash` and `btree` lines, HISTORY 20260316).
+    pub fn bdb_plugin(self) -> bool {
+        self >= Self::new(3, 12)
+    }
+
+    /// Whether `smtpd_tls_loglevel_maps` (per-peer TLS log level) exists (3.12+).
+    pub fn has_loglevel_maps(self) -> bool {
+        self >= Self::new(3, 12)
+    }
+
+    /// Whether `tls_trust_server_ccerts` exists (3.12+).
+    pub fn has_trust_server_ccerts(self) -> bool {
+        self >= Self::new(3, 12)
+    }
+
+    /// Whether smtpd binds a TLS session ticket to the master.cf service
+    /// that issued it (3.12+, HISTORY 20260805); before, a ticket issued by
+    /// one smtpd service is accepted by every other of the same master.cf.
+    pub fn binds_tickets_to_service(self) -> bool {
+        self >= Self::new(3, 12)
+    }
+
+    /// Whether `tls_legacy_public_key_fingerprints` is still a parameter
+    /// (through 3.10; without effect from 3.9, removed in 3.11.0).
+    pub fn has_legacy_pubkey_fingerprints(self) -> bool {
+        self < Self::new(3, 11)
     }
 
     /// Whether the fingerprint digest follows compatibility_level (3.6+).
@@ -238,6 +279,21 @@ pub fn defaults(release: Release, flavour: Flavour) -> Vec<(&'static str, String
     if release.has_rpk() {
         set("smtpd_tls_enable_rpk", "no".to_string());
     }
+    if release.has_legacy_pubkey_fingerprints() {
+        set("tls_legacy_public_key_fingerprints", "no".to_string());
+    }
+    if release.has_postscreen_tls() {
+        // postconf -d of 3.12-20260821: each is its smtpd_tls_* counterpart.
+        for (name, default) in POSTSCREEN_TLS {
+            set(name, (*default).to_string());
+        }
+        set(
+            "postscreen_tls_loglevel_maps",
+            "$smtpd_tls_loglevel_maps".to_string(),
+        );
+        set("smtpd_tls_loglevel_maps", String::new());
+        set("tls_trust_server_ccerts", "no".to_string());
+    }
     if release.has_non_bdb() {
         set("non_bdb_migration_level", "disable".to_string());
         set("non_bdb_custom_mapping", String::new());
@@ -249,10 +305,35 @@ pub fn defaults(release: Release, flavour: Flavour) -> Vec<(&'static str, String
     out
 }
 
+/// postscreen's own TLS settings that ccert reads, with their 3.12
+/// defaults (`postconf -d` of 3.12-20260821: each is its `smtpd_tls_*`).
+const POSTSCREEN_TLS: &[(&str, &str)] = &[
+    (
+        "postscreen_tls_fingerprint_digest",
+        "$smtpd_tls_fingerprint_digest",
+    ),
+    ("postscreen_tls_ask_ccert", "$smtpd_tls_ask_ccert"),
+    ("postscreen_tls_req_ccert", "$smtpd_tls_req_ccert"),
+    ("postscreen_tls_loglevel", "$smtpd_tls_loglevel"),
+    ("postscreen_tls_enable_rpk", "$smtpd_tls_enable_rpk"),
+    ("postscreen_tls_CAfile", "$smtpd_tls_CAfile"),
+    ("postscreen_tls_chain_files", "$smtpd_tls_chain_files"),
+    ("postscreen_tls_cert_file", "$smtpd_tls_cert_file"),
+];
+
 /// Whether `release` knows the parameter `name` (for the ones ccert cares about
-/// that came with a release: raw public keys, the Berkeley DB migration).
+/// that came or went with a release: raw public keys, the Berkeley DB
+/// migration, 3.12's TLS settings, the legacy public-key fingerprints).
 pub fn knows(release: Release, name: &str) -> bool {
     match name {
+        "tls_legacy_public_key_fingerprints" => release.has_legacy_pubkey_fingerprints(),
+        "smtpd_tls_loglevel_maps" | "smtp_tls_loglevel_maps" | "postscreen_tls_loglevel_maps" => {
+            release.has_loglevel_maps()
+        }
+        "tls_trust_server_ccerts" => release.has_trust_server_ccerts(),
+        n if n.starts_with("postscreen_tls_") && n != "postscreen_tls_security_level" => {
+            release.has_postscreen_tls()
+        }
         "smtpd_tls_enable_rpk" | "smtp_tls_enable_rpk" => release.has_rpk(),
         "non_bdb_migration_level"
         | "non_bdb_custom_mapping"

@@ -219,11 +219,17 @@ pub enum OpenTableError {
     Mapping(#[from] redirect::UnreadableMapping),
     /// This Postfix cannot open the type.
     #[error(
-        "{opened}:{file}: this Postfix cannot open {opened} tables ({listed}: {types}); use another type, \
-         e.g. `ccert migrate --to lmdb` or `ccert compile lmdb:{file}`",
+        "{opened}:{file}: this Postfix cannot open {opened} tables ({listed}: {types}); {}",
+        match .why {
+            Some(why) => why.clone(),
+            None => format!("use another type, e.g. `ccert migrate --to lmdb` or `ccert compile lmdb:{}`", .file.display()),
+        },
         file = .file.display()
     )]
     Unsupported {
+        /// For hash and btree: why Berkeley DB is missing and whether a
+        /// package brings it back ([`super::BdbAbsence`]), with the way out.
+        why: Option<String>,
         /// The type Postfix would open.
         opened: String,
         /// The source file.
@@ -318,7 +324,13 @@ impl PostfixConfig {
             opened = r.to;
         }
         if !self.supports_type(&opened) {
+            let why = if TableType::from_name(&opened).is_berkeley_db() {
+                self.bdb_absence().map(|a| a.to_string())
+            } else {
+                None
+            };
             return Err(OpenTableError::Unsupported {
+                why,
                 opened,
                 file: source,
                 listed: if self.facts().is_some() {
