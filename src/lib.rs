@@ -22,6 +22,7 @@
 //! * [`running`]: whether a Postfix master runs for a configuration.
 //! * [`selfsigned`]: self-signed client certificates for `ccert issue`.
 //! * [`source`]: the lossless model of a postmap source file and its edit engine.
+//! * [`subprocess`]: helper programs (postconf, postmap) run with a deadline and bounded output.
 //! * [`sys`]: the operating-system calls `std` lacks, each in one place.
 //! * [`text`]: text from outside made safe to show on a terminal.
 //! * [`tls`]: the TLS pieces the probe and the PostgreSQL connection share.
@@ -44,6 +45,7 @@ pub mod report;
 pub mod running;
 pub mod selfsigned;
 pub mod source;
+pub mod subprocess;
 pub mod sys;
 pub mod text;
 pub mod tls;
