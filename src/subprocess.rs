@@ -78,7 +78,7 @@ pub fn run(cmd: &mut Command, deadline: Duration, limit: u64) -> Result<Output, 
     // A finished child's pipes close, so both readers end; a grandchild that
     // kept a pipe open is waited for only until the deadline, then the
     // readers are abandoned and the output counts as unfinished.
-    let mut collect = |h: JoinHandle<Option<Vec<u8>>>| {
+    let collect = |h: JoinHandle<Option<Vec<u8>>>| {
         while !h.is_finished() {
             if start.elapsed() >= deadline {
                 return Err(RunError::Deadline(deadline));
