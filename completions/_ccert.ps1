@@ -53,6 +53,8 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Write a local table from a pgsql: list when the database changed')
             [CompletionResult]::new('apply', 'apply', [CompletionResultType]::ParameterValue, 'Make the list match a desired-state file (TOML or JSON); exit 0 unchanged, 2 changed')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Monitoring check: expired and expiring certificates, stale tables (Nagios/Icinga, Prometheus)')
+            [CompletionResult]::new('rotate', 'rotate', [CompletionResultType]::ParameterValue, 'List a client''s new certificate beside its old one; `prune` retires the old one later')
+            [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Retire finished rotations and (with --expired) expired certificates, then rebuild')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -175,6 +177,7 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
         'ccert;doctor' {
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--fips-file', '--fips-file', [CompletionResultType]::ParameterName, 'Test hook: the file that says whether the kernel runs in FIPS mode (docs/lifecycle.md); hidden, as no administrator needs another one')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
             [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf')
@@ -218,6 +221,7 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('--postfix-build', '--postfix-build', [CompletionResultType]::ParameterName, 'The build of the Postfix assumed with built-in defaults')
             [CompletionResult]::new('--pkcs12-password-file', '--pkcs12-password-file', [CompletionResultType]::ParameterName, 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE')
             [CompletionResult]::new('--add', '--add', [CompletionResultType]::ParameterName, 'Also add the certificate to the clientcerts source file')
+            [CompletionResult]::new('--renew', '--renew', [CompletionResultType]::ParameterName, 'Re-issue OUT/NAME.pem from the existing OUT/NAME.key (public-key entries stay valid)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show no progress bar, and say nothing about tables built or rebuilt')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -418,6 +422,42 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'ccert;rotate' {
+            [CompletionResult]::new('--overlap', '--overlap', [CompletionResultType]::ParameterName, 'Days both certificates relay when the new one is never seen in the mail log')
+            [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Digest [default: the effective smtpd_tls_fingerprint_digest, else sha256]')
+            [CompletionResult]::new('--digest', '--digest', [CompletionResultType]::ParameterName, 'Digest [default: the effective smtpd_tls_fingerprint_digest, else sha256]')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
+            [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf')
+            [CompletionResult]::new('--postfix-version', '--postfix-version', [CompletionResultType]::ParameterName, 'Use the built-in defaults of this Postfix release instead of asking postconf')
+            [CompletionResult]::new('--postfix-build', '--postfix-build', [CompletionResultType]::ParameterName, 'The build of the Postfix assumed with built-in defaults')
+            [CompletionResult]::new('--pkcs12-password-file', '--pkcs12-password-file', [CompletionResultType]::ParameterName, 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE')
+            [CompletionResult]::new('--pubkey', '--pubkey', [CompletionResultType]::ParameterName, 'List the new public-key fingerprint [default: as the old entry, else as add]')
+            [CompletionResult]::new('--no-compile', '--no-compile', [CompletionResultType]::ParameterName, 'Do not rebuild the compiled tables next to the source file')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show no progress bar, and say nothing about tables built or rebuilt')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'ccert;prune' {
+            [CompletionResult]::new('--log', '--log', [CompletionResultType]::ParameterName, 'Mail log to look for rotated certificates in use (repeatable; `-` is standard input)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
+            [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf')
+            [CompletionResult]::new('--postfix-version', '--postfix-version', [CompletionResultType]::ParameterName, 'Use the built-in defaults of this Postfix release instead of asking postconf')
+            [CompletionResult]::new('--postfix-build', '--postfix-build', [CompletionResultType]::ParameterName, 'The build of the Postfix assumed with built-in defaults')
+            [CompletionResult]::new('--pkcs12-password-file', '--pkcs12-password-file', [CompletionResultType]::ParameterName, 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE')
+            [CompletionResult]::new('--expired', '--expired', [CompletionResultType]::ParameterName, 'Also remove entries whose certificate has expired (stored copy, else ccert''s comment)')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Show what would be removed; change nothing')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show what would be removed; change nothing')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (required when standard input is not a terminal)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (required when standard input is not a terminal)')
+            [CompletionResult]::new('--no-compile', '--no-compile', [CompletionResultType]::ParameterName, 'Do not rebuild the compiled tables next to the source file')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show no progress bar, and say nothing about tables built or rebuilt')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'ccert;help' {
             [CompletionResult]::new('fingerprint', 'fingerprint', [CompletionResultType]::ParameterValue, 'Print certificate or public-key fingerprints as Postfix computes them')
             [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Add certificates to the clientcerts source file (and recompile its tables)')
@@ -440,6 +480,8 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Write a local table from a pgsql: list when the database changed')
             [CompletionResult]::new('apply', 'apply', [CompletionResultType]::ParameterValue, 'Make the list match a desired-state file (TOML or JSON); exit 0 unchanged, 2 changed')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Monitoring check: expired and expiring certificates, stale tables (Nagios/Icinga, Prometheus)')
+            [CompletionResult]::new('rotate', 'rotate', [CompletionResultType]::ParameterValue, 'List a client''s new certificate beside its old one; `prune` retires the old one later')
+            [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Retire finished rotations and (with --expired) expired certificates, then rebuild')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -508,6 +550,12 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             break
         }
         'ccert;help;check' {
+            break
+        }
+        'ccert;help;rotate' {
+            break
+        }
+        'ccert;help;prune' {
             break
         }
         'ccert;help;help' {

@@ -67,6 +67,9 @@ _ccert() {
             ccert,probe)
                 cmd="ccert__subcmd__probe"
                 ;;
+            ccert,prune)
+                cmd="ccert__subcmd__prune"
+                ;;
             ccert,query)
                 cmd="ccert__subcmd__query"
                 ;;
@@ -75,6 +78,9 @@ _ccert() {
                 ;;
             ccert,remove)
                 cmd="ccert__subcmd__remove"
+                ;;
+            ccert,rotate)
+                cmd="ccert__subcmd__rotate"
                 ;;
             ccert,server-config)
                 cmd="ccert__subcmd__server__subcmd__config"
@@ -136,6 +142,9 @@ _ccert() {
             ccert__subcmd__help,probe)
                 cmd="ccert__subcmd__help__subcmd__probe"
                 ;;
+            ccert__subcmd__help,prune)
+                cmd="ccert__subcmd__help__subcmd__prune"
+                ;;
             ccert__subcmd__help,query)
                 cmd="ccert__subcmd__help__subcmd__query"
                 ;;
@@ -144,6 +153,9 @@ _ccert() {
                 ;;
             ccert__subcmd__help,remove)
                 cmd="ccert__subcmd__help__subcmd__remove"
+                ;;
+            ccert__subcmd__help,rotate)
+                cmd="ccert__subcmd__help__subcmd__rotate"
                 ;;
             ccert__subcmd__help,server-config)
                 cmd="ccert__subcmd__help__subcmd__server__subcmd__config"
@@ -161,7 +173,7 @@ _ccert() {
 
     case "${cmd}" in
         ccert)
-            opts="-c -h -V --config-dir --map --quiet --postfix-version --postfix-build --pkcs12-password-file --help --version fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync apply check help"
+            opts="-c -h -V --config-dir --map --quiet --postfix-version --postfix-build --pkcs12-password-file --help --version fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync apply check rotate prune help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -607,7 +619,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__doctor)
-            opts="-f -c -h --format --strict --config-dir --map --quiet --postfix-version --postfix-build --pkcs12-password-file --help"
+            opts="-f -c -h --format --strict --fips-file --config-dir --map --quiet --postfix-version --postfix-build --pkcs12-password-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -619,6 +631,10 @@ _ccert() {
                     ;;
                 -f)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --fips-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --config-dir)
@@ -745,7 +761,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__help)
-            opts="fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync apply check help"
+            opts="fingerprint add remove list compile query dump doctor rehash issue client-config server-config migrate log probe completions db import sync apply check rotate prune help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1010,6 +1026,20 @@ _ccert() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ccert__subcmd__help__subcmd__prune)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ccert__subcmd__help__subcmd__query)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1039,6 +1069,20 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__help__subcmd__remove)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccert__subcmd__help__subcmd__rotate)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1119,7 +1163,7 @@ _ccert() {
             return 0
             ;;
         ccert__subcmd__issue)
-            opts="-k -o -c -h --key-type --days --out --add --config-dir --map --quiet --postfix-version --postfix-build --pkcs12-password-file --help"
+            opts="-k -o -c -h --key-type --days --out --add --renew --config-dir --map --quiet --postfix-version --postfix-build --pkcs12-password-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1396,6 +1440,48 @@ _ccert() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ccert__subcmd__prune)
+            opts="-n -y -c -h --expired --log --dry-run --yes --no-compile --config-dir --map --quiet --postfix-version --postfix-build --pkcs12-password-file --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --log)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --map)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --postfix-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --postfix-build)
+                    COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
+                    return 0
+                    ;;
+                --pkcs12-password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ccert__subcmd__query)
             opts="-c -h --config-dir --map --quiet --postfix-version --postfix-build --pkcs12-password-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1496,6 +1582,56 @@ _ccert() {
                     return 0
                     ;;
                 --fingerprint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --digest)
+                    COMPREPLY=($(compgen -W "md5 sha1 sha224 sha256 sha384 sha512" -- "${cur}"))
+                    return 0
+                    ;;
+                -d)
+                    COMPREPLY=($(compgen -W "md5 sha1 sha224 sha256 sha384 sha512" -- "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --map)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --postfix-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --postfix-build)
+                    COMPREPLY=($(compgen -W "upstream debian no-bdb" -- "${cur}"))
+                    return 0
+                    ;;
+                --pkcs12-password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccert__subcmd__rotate)
+            opts="-d -c -h --overlap --digest --pubkey --no-compile --config-dir --map --quiet --postfix-version --postfix-build --pkcs12-password-file --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --overlap)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -50,6 +50,8 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand sync 'Write a local table from a pgsql: list when the database changed'
             cand apply 'Make the list match a desired-state file (TOML or JSON); exit 0 unchanged, 2 changed'
             cand check 'Monitoring check: expired and expiring certificates, stale tables (Nagios/Icinga, Prometheus)'
+            cand rotate 'List a client''s new certificate beside its old one; `prune` retires the old one later'
+            cand prune 'Retire finished rotations and (with --expired) expired certificates, then rebuild'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ccert;fingerprint'= {
@@ -164,6 +166,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
         &'ccert;doctor'= {
             cand -f 'Output format'
             cand --format 'Output format'
+            cand --fips-file 'Test hook: the file that says whether the kernel runs in FIPS mode (docs/lifecycle.md); hidden, as no administrator needs another one'
             cand -c 'Postfix configuration directory (as postmap -c)'
             cand --config-dir 'Postfix configuration directory (as postmap -c)'
             cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
@@ -205,6 +208,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
             cand --pkcs12-password-file 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE'
             cand --add 'Also add the certificate to the clientcerts source file'
+            cand --renew 'Re-issue OUT/NAME.pem from the existing OUT/NAME.key (public-key entries stay valid)'
             cand --quiet 'Show no progress bar, and say nothing about tables built or rebuilt'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -392,6 +396,40 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'ccert;rotate'= {
+            cand --overlap 'Days both certificates relay when the new one is never seen in the mail log'
+            cand -d 'Digest [default: the effective smtpd_tls_fingerprint_digest, else sha256]'
+            cand --digest 'Digest [default: the effective smtpd_tls_fingerprint_digest, else sha256]'
+            cand -c 'Postfix configuration directory (as postmap -c)'
+            cand --config-dir 'Postfix configuration directory (as postmap -c)'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
+            cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
+            cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
+            cand --pkcs12-password-file 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE'
+            cand --pubkey 'List the new public-key fingerprint [default: as the old entry, else as add]'
+            cand --no-compile 'Do not rebuild the compiled tables next to the source file'
+            cand --quiet 'Show no progress bar, and say nothing about tables built or rebuilt'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'ccert;prune'= {
+            cand --log 'Mail log to look for rotated certificates in use (repeatable; `-` is standard input)'
+            cand -c 'Postfix configuration directory (as postmap -c)'
+            cand --config-dir 'Postfix configuration directory (as postmap -c)'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
+            cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
+            cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
+            cand --pkcs12-password-file 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE'
+            cand --expired 'Also remove entries whose certificate has expired (stored copy, else ccert''s comment)'
+            cand -n 'Show what would be removed; change nothing'
+            cand --dry-run 'Show what would be removed; change nothing'
+            cand -y 'Do not ask for confirmation (required when standard input is not a terminal)'
+            cand --yes 'Do not ask for confirmation (required when standard input is not a terminal)'
+            cand --no-compile 'Do not rebuild the compiled tables next to the source file'
+            cand --quiet 'Show no progress bar, and say nothing about tables built or rebuilt'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'ccert;help'= {
             cand fingerprint 'Print certificate or public-key fingerprints as Postfix computes them'
             cand add 'Add certificates to the clientcerts source file (and recompile its tables)'
@@ -414,6 +452,8 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand sync 'Write a local table from a pgsql: list when the database changed'
             cand apply 'Make the list match a desired-state file (TOML or JSON); exit 0 unchanged, 2 changed'
             cand check 'Monitoring check: expired and expiring certificates, stale tables (Nagios/Icinga, Prometheus)'
+            cand rotate 'List a client''s new certificate beside its old one; `prune` retires the old one later'
+            cand prune 'Retire finished rotations and (with --expired) expired certificates, then rebuild'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ccert;help;fingerprint'= {
@@ -460,6 +500,10 @@ set edit:completion:arg-completer[ccert] = {|@words|
         &'ccert;help;apply'= {
         }
         &'ccert;help;check'= {
+        }
+        &'ccert;help;rotate'= {
+        }
+        &'ccert;help;prune'= {
         }
         &'ccert;help;help'= {
         }

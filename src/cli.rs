@@ -143,6 +143,10 @@ pub enum Command {
     Apply(ApplyArgs),
     /// Monitoring check: expired and expiring certificates, stale tables (Nagios/Icinga, Prometheus).
     Check(CheckArgs),
+    /// List a client's new certificate beside its old one; `prune` retires the old one later.
+    Rotate(RotateArgs),
+    /// Retire finished rotations and (with --expired) expired certificates, then rebuild.
+    Prune(PruneArgs),
 }
 
 impl Command {
@@ -162,6 +166,8 @@ impl Command {
                 | Self::Import(_)
                 | Self::Sync(_)
                 | Self::Apply(_)
+                | Self::Rotate(_)
+                | Self::Prune(_)
         ) || matches!(self, Self::Log(args) if args.approve)
     }
 }
@@ -433,6 +439,10 @@ pub struct DoctorArgs {
     /// Exit 1 on warnings too
     #[arg(long)]
     pub strict: bool,
+    /// Test hook: the file that says whether the kernel runs in FIPS mode
+    /// (docs/lifecycle.md); hidden, as no administrator needs another one
+    #[arg(long, hide = true, value_name = "FILE", default_value = crate::doctor::fips::FIPS_ENABLED)]
+    pub fips_file: PathBuf,
 }
 
 /// Arguments of `ccert rehash`.
@@ -460,7 +470,13 @@ pub struct RehashArgs {
 
 /// Arguments of `ccert issue`.
 #[derive(Debug, Args)]
-#[command(after_help = "Example:\n  ccert issue chinacat --out /root/chinacat --add")]
+#[command(
+    after_help = "--renew replaces NAME.pem with a new certificate for the key in NAME.key: \
+                  an entry by public-key fingerprint matches it unchanged; an entry by \
+                  certificate fingerprint needs `ccert rotate NAME NAME.pem`.\n\n\
+                  Examples:\n  ccert issue chinacat --out /root/chinacat --add\n  \
+                  ccert issue chinacat --out /root/chinacat --renew"
+)]
 pub struct IssueArgs {
     /// Host name; becomes the certificate CN and the file names
     pub name: String,
@@ -476,6 +492,9 @@ pub struct IssueArgs {
     /// Also add the certificate to the clientcerts source file
     #[arg(long)]
     pub add: bool,
+    /// Re-issue OUT/NAME.pem from the existing OUT/NAME.key (public-key entries stay valid)
+    #[arg(long, conflicts_with_all = ["add", "key_type"])]
+    pub renew: bool,
 }
 
 /// Arguments of `ccert client-config`.
@@ -1010,4 +1029,67 @@ pub struct CheckArgs {
     /// With --format prometheus: write DIR/ccert.prom atomically instead of printing
     #[arg(long, value_name = "DIR", requires = "format")]
     pub textfile: Option<PathBuf>,
+}
+
+/// Arguments of `ccert rotate`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Both certificates relay during the rotation. The new entry's ccert comment \
+                  records it (replaces=OLD-FINGERPRINT until=LAST-DAY); `ccert prune` removes the \
+                  old entry once the mail log shows the new fingerprint in use, or after the \
+                  overlap's last day. `ccert list` shows both sides.\n\n\
+                  Examples:\n  ccert rotate chinacat /root/chinacat/chinacat.pem\n  \
+                  ccert rotate chinacat new.pem --overlap 7\n  ccert prune --log /var/log/mail.log"
+)]
+pub struct RotateArgs {
+    /// The client's name (its entry's value, or the name ccert keeps for a
+    /// check_ccert_access entry)
+    pub name: String,
+    /// The client's new certificate (PEM, DER, PKCS#7 or PKCS#12)
+    #[arg(value_name = "NEW_CERT")]
+    pub cert: PathBuf,
+    /// Days both certificates relay when the new one is never seen in the mail log
+    #[arg(long, value_name = "DAYS", default_value_t = crate::lifecycle::DEFAULT_OVERLAP_DAYS,
+          value_parser = clap::value_parser!(u32).range(0..=i64::from(crate::lifecycle::MAX_OVERLAP_DAYS)))]
+    pub overlap: u32,
+    /// Digest [default: the effective smtpd_tls_fingerprint_digest, else sha256]
+    #[arg(short, long, value_enum, ignore_case = true)]
+    pub digest: Option<DigestAlgorithm>,
+    /// List the new public-key fingerprint [default: as the old entry, else as add]
+    #[arg(long)]
+    pub pubkey: bool,
+    /// Do not rebuild the compiled tables next to the source file
+    #[arg(long)]
+    pub no_compile: bool,
+}
+
+/// Arguments of `ccert prune`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Without --expired, only finished rotations go: an old entry whose \
+                  successor the mail log shows in use (the files of --log, else the log `ccert \
+                  log` reads: maillog_file, /var/log/mail.log, or the journal), or whose overlap \
+                  ended. Entries without a known expiry (added by fingerprint, no stored \
+                  certificate) are reported and kept. On a pgsql: list, --expired removes the \
+                  expired rows in one transaction (rotations are recorded in source files \
+                  only).\n\n\
+                  Examples:\n  ccert prune --expired --dry-run\n  \
+                  ccert prune --expired --yes --log /var/log/mail.log"
+)]
+pub struct PruneArgs {
+    /// Also remove entries whose certificate has expired (stored copy, else ccert's comment)
+    #[arg(long)]
+    pub expired: bool,
+    /// Mail log to look for rotated certificates in use (repeatable; `-` is standard input)
+    #[arg(long, value_name = "FILE")]
+    pub log: Vec<PathBuf>,
+    /// Show what would be removed; change nothing
+    #[arg(short = 'n', long)]
+    pub dry_run: bool,
+    /// Do not ask for confirmation (required when standard input is not a terminal)
+    #[arg(short, long)]
+    pub yes: bool,
+    /// Do not rebuild the compiled tables next to the source file
+    #[arg(long)]
+    pub no_compile: bool,
 }

@@ -36,6 +36,7 @@ pub mod docs;
 pub mod doctor;
 pub mod fleet;
 pub mod fsutil;
+pub mod lifecycle;
 pub mod maillog;
 pub mod maps;
 pub mod monitor;

@@ -53,6 +53,11 @@ pub enum IssueError {
         /// Its first label, as a suggestion.
         short: String,
     },
+    /// The key to renew with cannot be used.
+    #[error(
+        "the private key cannot be used; renew only keys `ccert issue` wrote (PKCS#8 EC P-256, RSA or Ed25519)"
+    )]
+    Key(#[source] rcgen::Error),
     /// Key or certificate generation failed.
     #[error("cannot generate the certificate")]
     Generate(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -70,6 +75,40 @@ pub struct Issued {
 /// Generates a self-signed client certificate for `name`, valid from one
 /// hour ago (tolerating clock skew) for `days` days.
 pub fn issue(name: &str, algorithm: KeyAlgorithm, days: u32) -> Result<Issued, IssueError> {
+    check_name(name)?;
+    let key = match algorithm {
+        KeyAlgorithm::EcdsaP256 => {
+            KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(gen_err)?
+        }
+        KeyAlgorithm::Ed25519 => KeyPair::generate_for(&rcgen::PKCS_ED25519).map_err(gen_err)?,
+        KeyAlgorithm::Rsa2048 => {
+            use rsa::pkcs8::EncodePrivateKey;
+            let rsa = rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048).map_err(gen_err)?;
+            let pem = rsa
+                .to_pkcs8_pem(rsa::pkcs8::LineEnding::LF)
+                .map_err(gen_err)?;
+            KeyPair::from_pem_and_sign_algo(&pem, &rcgen::PKCS_RSA_SHA256).map_err(gen_err)?
+        }
+    };
+    let cert_pem = sign(name, &key, days)?;
+    let key_pem = match algorithm {
+        KeyAlgorithm::Ed25519 => ed25519_pkcs8_v1_pem(&key.serialize_der())?,
+        _ => key.serialize_pem(),
+    };
+    Ok(Issued { cert_pem, key_pem })
+}
+
+/// A new certificate for `name` signed by the private key `key_pem` (PEM
+/// PKCS#8, as [`issue`] wrote it), valid from one hour ago for `days` days:
+/// its public key, and so its public-key fingerprint, is the old one's.
+pub fn renew(name: &str, key_pem: &str, days: u32) -> Result<String, IssueError> {
+    check_name(name)?;
+    let key = KeyPair::from_pem(key_pem).map_err(IssueError::Key)?;
+    sign(name, &key, days)
+}
+
+/// Checks that `name` can be a certificate's CN and DNS name.
+fn check_name(name: &str) -> Result<(), IssueError> {
     if name.len() > 64 {
         let short: String = name
             .split('.')
@@ -91,20 +130,11 @@ pub fn issue(name: &str, algorithm: KeyAlgorithm, days: u32) -> Result<Issued, I
     if !valid_name {
         return Err(IssueError::InvalidName(name.to_string()));
     }
-    let key = match algorithm {
-        KeyAlgorithm::EcdsaP256 => {
-            KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(gen_err)?
-        }
-        KeyAlgorithm::Ed25519 => KeyPair::generate_for(&rcgen::PKCS_ED25519).map_err(gen_err)?,
-        KeyAlgorithm::Rsa2048 => {
-            use rsa::pkcs8::EncodePrivateKey;
-            let rsa = rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048).map_err(gen_err)?;
-            let pem = rsa
-                .to_pkcs8_pem(rsa::pkcs8::LineEnding::LF)
-                .map_err(gen_err)?;
-            KeyPair::from_pem_and_sign_algo(&pem, &rcgen::PKCS_RSA_SHA256).map_err(gen_err)?
-        }
-    };
+    Ok(())
+}
+
+/// The self-signed client certificate for `name` with `key`, PEM.
+fn sign(name: &str, key: &KeyPair, days: u32) -> Result<String, IssueError> {
     let mut params = CertificateParams::new(vec![name.to_string()]).map_err(gen_err)?;
     let mut dn = DistinguishedName::new();
     dn.push(DnType::CommonName, name);
@@ -115,15 +145,8 @@ pub fn issue(name: &str, algorithm: KeyAlgorithm, days: u32) -> Result<Issued, I
     let now = OffsetDateTime::now_utc();
     params.not_before = now - Duration::hours(1);
     params.not_after = now + Duration::days(i64::from(days.max(1)));
-    let cert = params.self_signed(&key).map_err(gen_err)?;
-    let key_pem = match algorithm {
-        KeyAlgorithm::Ed25519 => ed25519_pkcs8_v1_pem(&key.serialize_der())?,
-        _ => key.serialize_pem(),
-    };
-    Ok(Issued {
-        cert_pem: cert.pem(),
-        key_pem,
-    })
+    let cert = params.self_signed(key).map_err(gen_err)?;
+    Ok(cert.pem())
 }
 
 /// A library's failure to make the key or certificate, kept as the cause.
@@ -150,4 +173,44 @@ fn ed25519_pkcs8_v1_pem(v2_der: &[u8]) -> Result<String, IssueError> {
     Ok(format!(
         "-----BEGIN PRIVATE KEY-----\n{b64}\n-----END PRIVATE KEY-----\n"
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cert::{DigestAlgorithm, NoPassword, parse_certificates};
+
+    /// Each key type `issue` writes renews into a new certificate with the
+    /// same public key (so the same public-key fingerprint).
+    #[test]
+    fn renew_keeps_the_public_key_of_every_key_type() {
+        for algorithm in [
+            KeyAlgorithm::EcdsaP256,
+            KeyAlgorithm::Ed25519,
+            KeyAlgorithm::Rsa2048,
+        ] {
+            let issued = issue("ws", algorithm, 30).unwrap();
+            let renewed = renew("ws", &issued.key_pem, 60).unwrap();
+            let read = |pem: &str| {
+                parse_certificates(pem.as_bytes(), std::path::Path::new("x"), &NoPassword)
+                    .unwrap()
+                    .remove(0)
+            };
+            let (old, new) = (read(&issued.cert_pem), read(&renewed));
+            let fp = |c: &crate::cert::Certificate, pubkey| {
+                c.fingerprint(DigestAlgorithm::Sha256, pubkey)
+            };
+            assert_eq!(fp(&old, true), fp(&new, true), "{algorithm:?}");
+            assert_ne!(fp(&old, false), fp(&new, false), "{algorithm:?}");
+            assert!(new.not_after > old.not_after, "{algorithm:?}");
+        }
+        assert!(matches!(
+            renew(
+                "ws",
+                "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+                1
+            ),
+            Err(IssueError::Key(_))
+        ));
+    }
 }

@@ -34,6 +34,7 @@ mod hardening;
 mod hash_interop;
 mod hostile;
 mod learn;
+mod lifecycle;
 mod live;
 mod live_rebuild;
 mod map_props;

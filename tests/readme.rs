@@ -92,6 +92,8 @@ const CLAIMED: &[(&str, &str)] = &[
     ("ccert db init pgsql:", "readme_fleet_block"),
     ("systemctl daemon-reload", "readme_systemd_blocks"),
     ("cargo test\n", ".ci/run (the suite itself)"),
+    ("ccert rotate chinacat", "readme_rotation_block"),
+    ("ccert prune --expired --dry-run", "readme_prune_block"),
 ];
 
 #[test]
@@ -474,4 +476,92 @@ fn readme_systemd_blocks() {
             "{section} {key}"
         );
     }
+}
+
+/// A scratch configuration directory standing for /etc/postfix (exported
+/// as MAIL_CONFIG) whose relay_clientcerts is a cdb table, with chinacat
+/// issued and added as the quick start leaves it.
+const LIFECYCLE_SETUP: &str = r#"root=$(pwd)
+mkdir etc
+printf '%s\n' 'compatibility_level = 3.6' "relay_clientcerts = cdb:$root/etc/clientcerts" > etc/main.cf
+touch -d '-5 seconds' etc/main.cf
+export MAIL_CONFIG=$root/etc
+ccert issue chinacat --out "$MAIL_CONFIG" > /dev/null
+ccert add "$MAIL_CONFIG/chinacat.pem" --name chinacat > /dev/null
+"#;
+
+/// The Rotation block as written (/etc/postfix standing for the scratch
+/// directory): up to prune, then a mail log with the line smtpd writes for
+/// the renewed certificate (at /var/log/mail.log's place), then prune,
+/// which must retire the old entry, leaving the renewed one.
+#[test]
+fn readme_rotation_block() {
+    let block = sh_block("ccert rotate chinacat");
+    let (before, prune) = block
+        .split_once("ccert prune --log /var/log/mail.log")
+        .expect("the block ends with prune");
+    let script = format!(
+        r#"{LIFECYCLE_SETUP}{before}
+fp=$(ccert fingerprint --format map "$MAIL_CONFIG/chinacat.pem" | cut -d' ' -f1)
+pk=$(ccert fingerprint --pubkey --format map "$MAIL_CONFIG/chinacat.pem" | cut -d' ' -f1)
+printf '%s\n' "Dec  7 10:00:00 mx postfix/smtpd[4242]: chinacat[192.0.2.7]: subject_CN=chinacat, issuer=chinacat, fingerprint=$fp, pkey_fingerprint=$pk" > mail.log
+ccert prune --log "$root/mail.log"{prune}
+grep -vc '^#' etc/clientcerts
+"#,
+        before = before.replace("/etc/postfix", "$MAIL_CONFIG"),
+    );
+    let out = bash(&script)
+        .note("the README's Rotation block")
+        .any_stderr()
+        .run();
+    assert!(
+        out.stdout.contains("rotating \"chinacat\""),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("rotating out: line 4"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("removed 1 entry"), "{}", out.stdout);
+    assert!(
+        out.stdout.ends_with("\n1\n"),
+        "one entry left: {}",
+        out.stdout
+    );
+}
+
+/// The Expiry block as written, on a list with an expired certificate
+/// and a valid one: the dry run names it and changes nothing, then it goes.
+#[test]
+fn readme_prune_block() {
+    let block = sh_block("ccert prune --expired --dry-run");
+    let expired = crate::test::fixtures().join("expired.pem");
+    let script = format!(
+        r#"{LIFECYCLE_SETUP}ccert add {} --name old-laptop 2> /dev/null > /dev/null
+{block}grep -vc '^#' etc/clientcerts
+"#,
+        expired.display()
+    );
+    let out = bash(&script)
+        .note("the README's Expiry block")
+        .any_stderr()
+        .run();
+    assert!(
+        out.stdout.contains("would remove 1 entry"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("removed 1 entry"), "{}", out.stdout);
+    assert!(
+        out.stderr.contains("old-laptop: expired 2021-01-01"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stdout.ends_with("\n1\n"),
+        "one entry left: {}",
+        out.stdout
+    );
 }

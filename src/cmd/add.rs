@@ -15,8 +15,8 @@ use crate::source::edit::{self, Put};
 use crate::source::locked::LockedSource;
 
 use super::{
-    Context, Outcome, Shown, access_table, as_access_entry, rebuild_then_unlock, say_after_commit,
-    say_before_commit,
+    Context, Outcome, Shown, access_table, as_access_entry, check_server_digest,
+    rebuild_then_unlock, say_after_commit, say_before_commit,
 };
 
 /// One entry to add.
@@ -251,24 +251,4 @@ fn warn_validity(cert: &Certificate, shown: &str, now: OffsetDateTime) {
             not_before.format(fmt).unwrap_or_default()
         );
     }
-}
-
-/// An entry of another digest than the server's can never match: a
-/// warning, or with `--strict` an error.
-fn check_server_digest(digest: DigestAlgorithm, ctx: &Context, strict: bool) -> anyhow::Result<()> {
-    let Some(server) = ctx.postfix()?.fingerprint_digest()? else {
-        return Ok(());
-    };
-    if server == digest {
-        return Ok(());
-    }
-    let what = format!(
-        "the server compares {server} fingerprints (smtpd_tls_fingerprint_digest), \
-         so a {digest} entry can never match"
-    );
-    if strict {
-        bail!("{what}; use --digest {server}");
-    }
-    tell!("ccert: warning: {what}; adding it anyway (--strict refuses)");
-    Ok(())
 }

@@ -125,6 +125,24 @@ fn apply_file(args: &ApplyArgs, ctx: &Context, clients: &[Client]) -> anyhow::Re
     let plan = match &locked {
         None => edit::plan_empty(&puts, true),
         Some(locked) => {
+            // A rotation (`ccert rotate`) to a wanted certificate keeps its
+            // old entry until it is finished: `prune` retires it, or apply
+            // once the overlap has ended.
+            let today = time::OffsetDateTime::now_utc().date();
+            let rotating: HashSet<crate::cert::Fingerprint> = crate::lifecycle::rotations(locked)?
+                .into_iter()
+                .filter(|r| {
+                    !r.overlap_over(today) && keys.contains(r.successor.to_map_key().as_bytes())
+                })
+                .map(|r| r.predecessor)
+                .collect();
+            let rotating_out = |r: &Record| {
+                !rotating.is_empty()
+                    && std::str::from_utf8(&r.key)
+                        .ok()
+                        .and_then(crate::cert::Fingerprint::parse)
+                        .is_some_and(|fp| rotating.contains(&fp))
+            };
             let mut select = |r: &Record, above: Option<&Annotation>| {
                 let owned = above.is_some();
                 match first.entry(r.key.to_ascii_lowercase()) {
@@ -134,8 +152,9 @@ fn apply_file(args: &ApplyArgs, ctx: &Context, clients: &[Client]) -> anyhow::Re
                         v.insert(owned);
                         false
                     }
-                    // Not wanted: ccert's goes, a hand-written one stays.
-                    Entry::Vacant(_) => owned,
+                    // Not wanted: ccert's goes (unless a wanted one is
+                    // rotating in for it), a hand-written one stays.
+                    Entry::Vacant(_) => owned && !rotating_out(r),
                 }
             };
             edit::plan(locked, &puts, true, Some(&mut select))?
@@ -204,6 +223,10 @@ fn apply_file(args: &ApplyArgs, ctx: &Context, clients: &[Client]) -> anyhow::Re
             }
         }
         plan.commit(&mut locked)?;
+        if !plan.removed.is_empty() {
+            // As `remove`: the copies of certificates no entry names any more go.
+            super::prune_store_copies(&locked, &path)?;
+        }
     }
     rebuild_then_unlock(locked, report.changed && !args.no_compile, &path, ctx)?;
     Ok(report)

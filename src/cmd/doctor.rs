@@ -19,6 +19,7 @@ pub fn run(args: &DoctorArgs, ctx: &Context) -> anyhow::Result<Outcome> {
                 .filter(|m| crate::fleet::store_config(&m.to_string_lossy()).is_none());
             let mut findings = audit(cfg, source);
             findings.extend(crate::doctor::pgsql::audit(cfg));
+            findings.extend(crate::doctor::fips::audit(cfg, &args.fips_file));
             findings
         }
         Err(e) => vec![Finding::error(crate::report::one_line(&e))],

@@ -17,6 +17,9 @@ use super::{Context, Outcome};
 pub fn run(args: &IssueArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let cert_path = cert_path(args);
     let key_path = args.out.join(format!("{}.key", args.name));
+    if args.renew {
+        return renew(args, ctx, &cert_path, &key_path);
+    }
     for path in [&cert_path, &key_path] {
         if path.exists() || path.is_symlink() {
             bail!(
@@ -47,6 +50,65 @@ pub fn run(args: &IssueArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     // Nothing half-done stays behind when a later step fails: the retry
     // starts clean.
     finish(args, ctx, &cert_path, &key_path, &issued.cert_pem).map_err(|e| undo(args, e))
+}
+
+/// `issue --renew`: a new certificate for the key `issue` wrote, replacing
+/// the old certificate atomically; the key is only read.
+fn renew(
+    args: &IssueArgs,
+    ctx: &Context,
+    cert_path: &Path,
+    key_path: &Path,
+) -> anyhow::Result<Outcome> {
+    let key_pem = crate::fsutil::read_to_string_bounded(key_path, crate::fsutil::limits::KEY_FILE)
+        .map_err(|e| {
+            anyhow::Error::new(e).context(format!(
+                "{}: cannot read the key to renew with (--renew needs the key `ccert issue {}` \
+                 wrote, or issue a new one without --renew)",
+                key_path.display(),
+                args.name
+            ))
+        })?;
+    let cert_pem = crate::selfsigned::renew(&args.name, &key_pem, args.days)
+        .with_context(|| format!("{}", key_path.display()))?;
+    crate::fsutil::remove_stale_temps(cert_path);
+    crate::fsutil::write_atomic(
+        cert_path,
+        cert_pem.as_bytes(),
+        &Permissions {
+            mode: 0o644,
+            owner: None,
+        },
+    )
+    .map_err(|e| anyhow::Error::new(e).context(format!("{}: cannot write", cert_path.display())))?;
+    let digest = ctx.default_digest()?;
+    let cert = parse_certificates(cert_pem.as_bytes(), cert_path, &crate::cert::NoPassword)?
+        .into_iter()
+        .next()
+        .context("the renewed certificate could not be read back")?;
+    say!(
+        "certificate: {} (renewed{})",
+        cert_path.display(),
+        cert.not_after
+            .map(|t| format!(", valid through {}", t.date()))
+            .unwrap_or_default()
+    );
+    say!("private key: {} (unchanged)", key_path.display());
+    say!(
+        "{digest} public-key fingerprint (unchanged): {}",
+        cert.fingerprint(digest, true)
+    );
+    say!(
+        "{digest} certificate fingerprint (new): {}",
+        cert.fingerprint(digest, false)
+    );
+    say!(
+        "an entry by public-key fingerprint matches the renewed certificate as it is; \
+         an entry by certificate fingerprint needs: ccert rotate {} {}",
+        super::shell_word(&args.name),
+        super::shell_word(&cert_path.display().to_string())
+    );
+    Ok(Outcome::Success)
 }
 
 /// Prints the new certificate's details.

@@ -23,8 +23,11 @@ struct Entry {
     /// The key as written (postmap folds it to lower case when compiling).
     #[serde(rename = "fingerprint", serialize_with = "lossy")]
     key: Vec<u8>,
-    /// The value.
-    #[serde(rename = "name", serialize_with = "lossy")]
+    /// The client's name: the value, or for a check_ccert_access entry
+    /// (whose value is an action) the name ccert keeps in its comment.
+    name: String,
+    /// The value as written (`OK` for a check_ccert_access entry).
+    #[serde(serialize_with = "lossy")]
     value: Vec<u8>,
     /// The digest the key's length implies, when the key is a fingerprint.
     digest: Option<&'static str>,
@@ -41,7 +44,31 @@ struct Entry {
     duplicate: bool,
     /// The line of that earlier entry.
     duplicate_of: Option<usize>,
+    /// A rotation's new entry: the fingerprint it replaces (`ccert rotate`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    replaces: Option<String>,
+    /// A rotation's new entry: the last day both relay.
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "day")]
+    until: Option<time::Date>,
+    /// A rotation's old entry: the last day it relays unless `prune`
+    /// retires it sooner.
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "day")]
+    rotating_out_until: Option<time::Date>,
+    /// A rotation's old entry: its successor's line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    successor_line: Option<usize>,
 }
+
+fn day<S: serde::Serializer>(d: &Option<time::Date>, s: S) -> Result<S::Ok, S::Error> {
+    match d {
+        Some(d) => s.serialize_str(&d.to_string()),
+        None => s.serialize_none(),
+    }
+}
+
+/// Rotations in progress, by the old entry's fingerprint: the overlap's
+/// last day and the new entry's line.
+type Successors = std::collections::HashMap<Fingerprint, (Option<time::Date>, usize)>;
 
 fn lossy<S: serde::Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&String::from_utf8_lossy(bytes))
@@ -84,6 +111,7 @@ pub fn run(args: &ListArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let mut widest = Widest::default();
     let measure = args.format == ListFormat::Table;
     let mut comments = CommentsAbove::default();
+    let mut successors = Successors::new();
     let mut repeated = if args.format == ListFormat::Plain {
         RepeatedKeys::default()
     } else {
@@ -93,13 +121,22 @@ pub fn run(args: &ListArgs, ctx: &Context) -> anyhow::Result<Outcome> {
                 .filter_map(|item| match item {
                     Item::Record(r) => {
                         let key = fold_key(&r.key);
+                        let comment = comments.above(r.lines.start);
+                        if let Some(rotation) = comment.as_deref().and_then(|c| {
+                            let note = Annotation::parse(c).filter(|a| a.describes(&r.key));
+                            crate::lifecycle::Rotation::of(&r, note.as_ref())
+                        }) {
+                            successors.insert(
+                                rotation.predecessor,
+                                (rotation.until, rotation.successor_line),
+                            );
+                        }
                         if measure {
-                            let comment = comments.above(r.lines.start);
                             widest.offer(r, comment);
                         }
                         Some(key)
                     }
-                    Item::Comment(index, text) if measure => {
+                    Item::Comment(index, text) => {
                         comments.note(index, text);
                         None
                     }
@@ -137,7 +174,16 @@ pub fn run(args: &ListArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         };
         let earlier = repeated.first_line(&fold_key(&r.key), r.line);
         let comment = comments.above(r.lines.start);
-        let entry = entry(r, comment, Some(earlier));
+        let mut entry = entry(r, comment, Some(earlier));
+        if !successors.is_empty()
+            && let Some((until, line)) = std::str::from_utf8(&entry.key)
+                .ok()
+                .and_then(Fingerprint::parse)
+                .and_then(|fp| successors.get(&fp))
+        {
+            entry.rotating_out_until = *until;
+            entry.successor_line = Some(*line);
+        }
         match cutoff {
             Some(cutoff) if entry.not_after.is_none_or(|t| t > cutoff) => None,
             _ => Some(entry),
@@ -174,8 +220,13 @@ fn entry(r: Record, comment: Option<Vec<u8>>, earlier: Option<usize>) -> Entry {
         .ok()
         .and_then(Fingerprint::parse)
         .map(|f| f.algorithm.name());
+    let name = annotation
+        .name
+        .clone()
+        .unwrap_or_else(|| String::from_utf8_lossy(&r.value).into_owned());
     Entry {
         key: r.key,
+        name,
         value: r.value,
         digest,
         pubkey: annotation.pubkey,
@@ -184,6 +235,10 @@ fn entry(r: Record, comment: Option<Vec<u8>>, earlier: Option<usize>) -> Entry {
         line: r.line,
         duplicate: earlier != r.line,
         duplicate_of: (earlier != r.line).then_some(earlier),
+        replaces: annotation.replaces.as_ref().map(ToString::to_string),
+        until: annotation.until.filter(|_| annotation.replaces.is_some()),
+        rotating_out_until: None,
+        successor_line: None,
     }
 }
 
@@ -344,7 +399,7 @@ fn cells(
 ) -> [String; 6] {
     [
         key_cell(e, full),
-        visible(&e.value),
+        visible(e.name.as_bytes()),
         digest_cell(e).into_owned(),
         not_after_cell(e),
         e.line.to_string(),
@@ -497,6 +552,21 @@ fn note(e: &Entry, server_digest: Option<DigestAlgorithm>, now: OffsetDateTime) 
     if let Some(t) = e.not_after.filter(|t| *t < now) {
         notes.push(format!("expired {}", t.date()));
     }
+    if e.name.as_bytes() != e.value.as_slice() {
+        notes.push(format!("action {}", visible(&e.value)));
+    }
+    if let Some(line) = e.successor_line {
+        notes.push(match e.rotating_out_until {
+            Some(until) => format!("rotating out: line {line} replaces it, through {until}"),
+            None => format!("rotating out: line {line} replaces it"),
+        });
+    }
+    if let Some(old) = &e.replaces {
+        notes.push(format!(
+            "rotating in: replaces {}",
+            table_layout::shorten(old)
+        ));
+    }
     notes.join("; ")
 }
 
@@ -516,6 +586,7 @@ mod tests {
     fn entry(key: &str, value: &str, line: usize) -> Entry {
         Entry {
             key: key.as_bytes().to_vec(),
+            name: value.to_string(),
             value: value.as_bytes().to_vec(),
             digest: Fingerprint::parse(key).map(|f| f.algorithm.name()),
             pubkey: None,
@@ -524,6 +595,10 @@ mod tests {
             line,
             duplicate: false,
             duplicate_of: None,
+            replaces: None,
+            until: None,
+            rotating_out_until: None,
+            successor_line: None,
         }
     }
 

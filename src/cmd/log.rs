@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::io::{IsTerminal as _, Write as _};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context as _, bail};
 use serde::Serialize;
@@ -13,7 +13,6 @@ use time::{OffsetDateTime, UtcOffset};
 use crate::cert::{DigestAlgorithm, Fingerprint};
 use crate::cli::{LogArgs, LogFormat};
 use crate::maillog::{self, Collector, DigestSource, Sighting};
-use crate::source::SourceFile;
 use crate::source::annotation::Annotation;
 use crate::source::edit::{self, Put};
 use crate::source::locked::LockedSource;
@@ -44,9 +43,6 @@ fn digest_name<S: serde::Serializer>(d: &DigestAlgorithm, s: S) -> Result<S::Ok,
     s.serialize_str(d.name())
 }
 
-/// Stands for the system journal among the files to read.
-const JOURNAL: &str = "journal:";
-
 /// Runs `ccert log`.
 pub fn run(args: &LogArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let cfg = ctx.postfix()?;
@@ -66,30 +62,11 @@ pub fn run(args: &LogArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         );
     }
 
-    let files = if args.files.is_empty() {
-        let maillog = cfg.present.then(|| cfg.get("maillog_file")).flatten();
-        let files = maillog::sources::default_files(maillog.as_deref());
-        if files.is_empty() {
-            // No log file (Debian 12 logs to the journal only): the journal.
-            if maillog::sources::journalctl().is_none() {
-                bail!(
-                    "no mail log found ({}) and no journalctl to read the journal; name the log \
-                     file, or pipe it: journalctl _COMM=smtpd -o short | ccert log -",
-                    maillog
-                        .filter(|m| !m.trim().is_empty())
-                        .unwrap_or_else(|| "/var/log/mail.log".to_string())
-                );
-            }
-            vec![PathBuf::from(JOURNAL)]
-        } else {
-            files
-        }
-    } else {
-        args.files.clone()
-    };
+    let maillog = cfg.present.then(|| cfg.get("maillog_file")).flatten();
+    let inputs = maillog::inputs(&args.files, maillog.as_deref())?;
     let mut collector = Collector::default();
-    for file in &files {
-        read_one(file, &mut collector, since, now, offset)?;
+    for input in &inputs {
+        read_one(input, &mut collector, since, now, offset)?;
     }
 
     if collector.dropped() > 0 {
@@ -126,50 +103,16 @@ pub fn run(args: &LogArgs, ctx: &Context) -> anyhow::Result<Outcome> {
 }
 
 fn read_one(
-    file: &Path,
+    input: &maillog::Input,
     collector: &mut Collector,
     since: Option<OffsetDateTime>,
     now: OffsetDateTime,
     offset: UtcOffset,
 ) -> anyhow::Result<()> {
-    let stats = if file == Path::new(JOURNAL) || maillog::sources::is_journal_file(file) {
-        let program = maillog::sources::journalctl()
-            .context("reading the journal needs journalctl, which is not on PATH")?;
-        let of = if file == Path::new(JOURNAL) {
-            None
-        } else {
-            Some(file)
-        };
-        let what = of.map_or_else(
-            || "the journal".to_string(),
-            |f| format!("the journal file {}", f.display()),
-        );
-        let mut journal = maillog::sources::Journal::open(&program, of)
-            .with_context(|| format!("running {}", program.display()))?;
-        let stats = maillog::read_into(&mut journal, collector, since, now, offset)
-            .with_context(|| format!("reading {what}"))?;
-        journal
-            .finish()
-            .with_context(|| format!("reading {what}"))?;
-        stats
-    } else if file == Path::new("-") {
-        let mut input = std::io::stdin().lock();
-        maillog::read_into(&mut input, collector, since, now, offset)
-            .context("reading the log from standard input")?
-    } else {
-        let mut input =
-            maillog::sources::open(file).with_context(|| format!("reading {}", file.display()))?;
-        maillog::read_into(&mut input, collector, since, now, offset)
-            .with_context(|| format!("reading {}", file.display()))?
-    };
+    let stats = maillog::read_input(input, collector, since, now, offset)?;
     if stats.long_lines > 0 {
         tell!(
-            "ccert: notice: {}: skipped {} line{} longer than {} bytes (no smtpd line is that long)",
-            if file == Path::new("-") {
-                "standard input".into()
-            } else {
-                file.display().to_string()
-            },
+            "ccert: notice: {input}: skipped {} line{} longer than {} bytes (no smtpd line is that long)",
             stats.long_lines,
             if stats.long_lines == 1 { "" } else { "s" },
             maillog::MAX_LINE
@@ -194,12 +137,25 @@ fn listed_keys(path: &Path) -> anyhow::Result<HashMap<String, String>> {
                 .with_context(|| format!("reading the clientcerts source {}", path.display()));
         }
     };
-    let (records, _) = SourceFile::parse(&bytes).records();
     let mut out = HashMap::new();
-    for r in records {
+    let mut comments = crate::source::CommentsAbove::default();
+    for item in crate::source::RecordReader::new(bytes.as_slice()).with_comments() {
+        let r = match item.with_context(|| format!("reading {}", path.display()))? {
+            crate::source::Item::Record(r) => r,
+            crate::source::Item::Comment(index, text) => {
+                comments.note(index, text);
+                continue;
+            }
+            crate::source::Item::Problem(_) => continue,
+        };
+        // A check_ccert_access entry's value is an action: the client's
+        // name is in ccert's comment.
+        let name = crate::lifecycle::note_above(&mut comments, &r)
+            .and_then(|a| a.name)
+            .unwrap_or_else(|| String::from_utf8_lossy(&r.value).into_owned());
         // postmap keeps the first of duplicate keys.
         out.entry(String::from_utf8_lossy(&r.key).to_ascii_lowercase())
-            .or_insert_with(|| String::from_utf8_lossy(&r.value).into_owned());
+            .or_insert(name);
     }
     Ok(out)
 }

@@ -43,9 +43,11 @@ pub mod log;
 pub mod migrate;
 pub mod probe;
 pub mod progress;
+pub mod prune;
 pub mod query;
 pub mod rehash;
 pub mod remove;
+pub mod rotate;
 pub mod server_config;
 mod store_edge;
 pub mod sync;
@@ -126,6 +128,8 @@ pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
         Command::Sync(args) => sync::run(args, &ctx),
         Command::Apply(args) => apply::run(args, &ctx),
         Command::Check(args) => check::run(args, &ctx),
+        Command::Rotate(args) => rotate::run(args, &ctx),
+        Command::Prune(args) => prune::run(args, &ctx),
     }
 }
 
@@ -498,6 +502,81 @@ fn say_after_commit(outcomes: &[crate::source::edit::Outcome], shown: &[Shown<'_
             say!("{text}");
         }
     }
+}
+
+/// After entries were removed from `source` (still locked): drops the
+/// stored copies of certificates no remaining entry refers to.
+pub(crate) fn prune_store_copies(locked: &LockedSource, source: &Path) -> anyhow::Result<()> {
+    let store = crate::certstore::CertStore::for_source(source);
+    let remaining = remaining_stored(locked, &store)?;
+    store.prune(&remaining).with_context(|| {
+        format!(
+            "{}: removing unused certificate copies",
+            store.dir().display()
+        )
+    })?;
+    Ok(())
+}
+
+/// The fingerprints of the (now edited) source that a stored certificate
+/// matches: what [`crate::certstore::CertStore::prune`] must keep. Streams the source; memory
+/// grows with the store, not with the source.
+fn remaining_stored(
+    locked: &LockedSource,
+    store: &crate::certstore::CertStore,
+) -> Result<Vec<crate::cert::Fingerprint>, crate::source::locked::SourceError> {
+    let stored: std::collections::HashSet<crate::cert::Fingerprint> = store
+        .load(&mut |_| {})
+        .iter()
+        .flat_map(|s| {
+            crate::cert::DigestAlgorithm::ALL
+                .into_iter()
+                .flat_map(move |digest| {
+                    [false, true]
+                        .into_iter()
+                        .map(move |pubkey| s.cert.fingerprint(digest, pubkey))
+                })
+        })
+        .collect();
+    let mut kept = Vec::new();
+    if stored.is_empty() {
+        return Ok(kept);
+    }
+    for item in locked.records()? {
+        if let crate::source::Item::Record(r) = item.map_err(|e| locked.io_err(e))?
+            && let Some(fp) = std::str::from_utf8(&r.key)
+                .ok()
+                .and_then(crate::cert::Fingerprint::parse)
+            && stored.contains(&fp)
+        {
+            kept.push(fp);
+        }
+    }
+    Ok(kept)
+}
+
+/// An entry of another digest than the server's can never match: a
+/// warning, or with `--strict` an error.
+pub(crate) fn check_server_digest(
+    digest: crate::cert::DigestAlgorithm,
+    ctx: &Context,
+    strict: bool,
+) -> anyhow::Result<()> {
+    let Some(server) = ctx.postfix()?.fingerprint_digest()? else {
+        return Ok(());
+    };
+    if server == digest {
+        return Ok(());
+    }
+    let what = format!(
+        "the server compares {server} fingerprints (smtpd_tls_fingerprint_digest), \
+         so a {digest} entry can never match"
+    );
+    if strict {
+        anyhow::bail!("{what}; use --digest {server}");
+    }
+    tell!("ccert: warning: {what}; adding it anyway (--strict refuses)");
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,17 +1,14 @@
 //! `ccert remove`.
 
-use std::collections::HashSet;
-
 use anyhow::{Context as _, bail};
 
 use crate::cert::{DigestAlgorithm, Fingerprint};
-use crate::certstore::CertStore;
 use crate::cli::RemoveArgs;
 use crate::fleet::Selector;
+use crate::source::Record;
 use crate::source::annotation::Annotation;
 use crate::source::edit;
-use crate::source::locked::{LockedSource, SourceError};
-use crate::source::{Item, Record};
+use crate::source::locked::LockedSource;
 
 use super::{Context, Outcome, rebuild_then_unlock};
 
@@ -93,14 +90,7 @@ pub fn run(args: &RemoveArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     // comment describes it.
     plan.commit(&mut locked)?;
     // Drop the stored copies of certificates no remaining entry refers to.
-    let store = CertStore::for_source(&path);
-    let remaining = remaining_stored(&locked, &store)?;
-    store.prune(&remaining).with_context(|| {
-        format!(
-            "{}: removing unused certificate copies",
-            store.dir().display()
-        )
-    })?;
+    super::prune_store_copies(&locked, &path)?;
     say!(
         "removed {} entr{} from {}",
         matching.len(),
@@ -158,39 +148,4 @@ fn matcher(args: &RemoveArgs, ctx: &Context) -> anyhow::Result<(Matcher, String)
         None => format!("the fingerprints of {}", shown.join(", ")),
     };
     Ok((Matcher::Fingerprints(fps), what))
-}
-
-/// The fingerprints of the (now edited) source that a stored certificate
-/// matches: what [`CertStore::prune`] must keep. Streams the source; memory
-/// grows with the store, not with the source.
-fn remaining_stored(
-    locked: &LockedSource,
-    store: &CertStore,
-) -> Result<Vec<Fingerprint>, SourceError> {
-    let stored: HashSet<Fingerprint> = store
-        .load(&mut |_| {})
-        .iter()
-        .flat_map(|s| {
-            DigestAlgorithm::ALL.into_iter().flat_map(move |digest| {
-                [false, true]
-                    .into_iter()
-                    .map(move |pubkey| s.cert.fingerprint(digest, pubkey))
-            })
-        })
-        .collect();
-    let mut kept = Vec::new();
-    if stored.is_empty() {
-        return Ok(kept);
-    }
-    for item in locked.records()? {
-        if let Item::Record(r) = item.map_err(|e| locked.io_err(e))?
-            && let Some(fp) = std::str::from_utf8(&r.key)
-                .ok()
-                .and_then(Fingerprint::parse)
-            && stored.contains(&fp)
-        {
-            kept.push(fp);
-        }
-    }
-    Ok(kept)
 }

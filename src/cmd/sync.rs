@@ -295,7 +295,7 @@ fn write_entry(w: &mut impl Write, e: &StoredEntry) -> std::io::Result<bool> {
         subject: e.subject.clone(),
         // A row without a certificate was added by fingerprint.
         by_fingerprint: e.certificate.is_none(),
-        name: None,
+        ..Annotation::default()
     };
     writeln!(w, "{}", note.to_line())?;
     writeln!(w, "{} {}", e.fingerprint, e.name)?;

@@ -21,9 +21,11 @@
 
 mod access;
 mod entries;
+pub mod fips;
 mod logging;
 pub mod pgsql;
 mod relay;
+mod rotation;
 mod settings;
 mod tables;
 mod tls;
@@ -498,6 +500,7 @@ impl Doctor {
         }
         for source in sources {
             self.check_source(cfg, &source, &algorithms);
+            self.check_rotations(&source);
             self.check_ownership(&source);
         }
         let smtpd_digests: Vec<DigestAlgorithm> = algorithms.iter().map(|(a, _)| *a).collect();

@@ -102,6 +102,140 @@ pub fn read_into(
     }
 }
 
+/// One place a log is read from: a file (plain, rotated or gzip), standard
+/// input (`-`), or the systemd journal (the system's, or a journal file).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    /// A log file.
+    File(std::path::PathBuf),
+    /// Standard input.
+    Stdin,
+    /// The journal: the system's (`None`) or a journal file.
+    Journal(Option<std::path::PathBuf>),
+}
+
+impl std::fmt::Display for Input {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::File(p) => write!(f, "{}", p.display()),
+            Self::Stdin => f.write_str("standard input"),
+            Self::Journal(None) => f.write_str("the journal"),
+            Self::Journal(Some(p)) => write!(f, "the journal file {}", p.display()),
+        }
+    }
+}
+
+/// Why a log could not be found or read.
+#[derive(Debug, thiserror::Error)]
+pub enum LogError {
+    /// No log file exists and there is no journalctl.
+    #[error(
+        "no mail log found ({wanted}) and no journalctl to read the journal; name the log \
+         file, or pipe it: journalctl _COMM=smtpd -o short | ccert log -"
+    )]
+    NoLog {
+        /// The file looked for.
+        wanted: String,
+    },
+    /// A journal was named, but journalctl is not on PATH.
+    #[error("reading the journal needs journalctl, which is not on PATH")]
+    NoJournalctl,
+    /// journalctl could not be started.
+    #[error("running {}", program.display())]
+    Spawn {
+        /// The program.
+        program: std::path::PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Reading failed.
+    #[error("reading {input}")]
+    Read {
+        /// What was read.
+        input: Input,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Where `ccert log` reads (and `ccert prune` looks for rotated
+/// certificates in use): the `named` files (`-` is standard input; a
+/// `*.journal` file, or `journal:`, the journal), else the default log
+/// files ([`sources::default_files`] of `maillog_file`), else, where there
+/// are none (Debian 12 logs to the journal only), the system journal.
+pub fn inputs(
+    named: &[std::path::PathBuf],
+    maillog_file: Option<&str>,
+) -> Result<Vec<Input>, LogError> {
+    use std::path::Path;
+    if named.is_empty() {
+        let files = sources::default_files(maillog_file);
+        if !files.is_empty() {
+            return Ok(files.into_iter().map(Input::File).collect());
+        }
+        if sources::journalctl().is_none() {
+            return Err(LogError::NoLog {
+                wanted: maillog_file
+                    .filter(|m| !m.trim().is_empty())
+                    .unwrap_or("/var/log/mail.log")
+                    .to_string(),
+            });
+        }
+        return Ok(vec![Input::Journal(None)]);
+    }
+    Ok(named
+        .iter()
+        .map(|f| {
+            if f == Path::new(JOURNAL) {
+                Input::Journal(None)
+            } else if sources::is_journal_file(f) {
+                Input::Journal(Some(f.clone()))
+            } else if f == Path::new("-") {
+                Input::Stdin
+            } else {
+                Input::File(f.clone())
+            }
+        })
+        .collect())
+}
+
+/// Names the system journal among the files to read.
+pub const JOURNAL: &str = "journal:";
+
+/// Reads one [`Input`] into `collector` (see [`read_into`]).
+pub fn read_input(
+    input: &Input,
+    collector: &mut Collector,
+    since: Option<OffsetDateTime>,
+    now: OffsetDateTime,
+    offset: UtcOffset,
+) -> Result<ReadStats, LogError> {
+    let read_err = |source| LogError::Read {
+        input: input.clone(),
+        source,
+    };
+    match input {
+        Input::Journal(file) => {
+            let program = sources::journalctl().ok_or(LogError::NoJournalctl)?;
+            let mut journal = sources::Journal::open(&program, file.as_deref())
+                .map_err(|source| LogError::Spawn { program, source })?;
+            let stats = read_into(&mut journal, collector, since, now, offset).map_err(read_err)?;
+            journal.finish().map_err(read_err)?;
+            Ok(stats)
+        }
+        Input::Stdin => {
+            let mut stdin = std::io::stdin().lock();
+            read_into(&mut stdin, collector, since, now, offset).map_err(read_err)
+        }
+        Input::File(path) => {
+            let mut file = sources::open(path).map_err(read_err)?;
+            read_into(&mut file, collector, since, now, offset).map_err(read_err)
+        }
+    }
+}
+
 /// The digest a sighting's fingerprints are in, by the service that logged it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DigestSource {

@@ -64,6 +64,11 @@ fn decode_name(text: &str) -> Option<String> {
     String::from_utf8(bytes).ok()
 }
 
+/// `2026-11-23`.
+fn day(d: Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
 /// What ccert recorded about an entry.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Annotation {
@@ -85,6 +90,15 @@ pub struct Annotation {
     /// The client's name, recorded when the entry's value is an access(5)
     /// action instead (a check_ccert_access table says `OK`, not who).
     pub name: Option<String>,
+    /// The entry this one succeeds in a rotation (`ccert rotate`): the
+    /// predecessor's whole fingerprint (`replaces=`). The predecessor's own
+    /// lines are never touched, so a hand-written entry can be rotated and
+    /// an older ccert still reads both entries as ordinary ones.
+    pub replaces: Option<Fingerprint>,
+    /// The last day (UTC) of the rotation's overlap (`until=`): from the
+    /// day after, `ccert prune` retires the predecessor even when the mail
+    /// log never showed this entry in use.
+    pub until: Option<Date>,
 }
 
 impl Annotation {
@@ -107,6 +121,8 @@ impl Annotation {
             subject: Some(subject.to_string()),
             by_fingerprint: false,
             name: None,
+            replaces: None,
+            until: None,
         }
     }
 
@@ -138,6 +154,8 @@ impl Annotation {
             subject: subject.map(str::to_string),
             by_fingerprint: true,
             name: None,
+            replaces: None,
+            until: None,
         }
     }
 
@@ -145,12 +163,7 @@ impl Annotation {
     pub fn to_line(&self) -> String {
         let mut out = format!("# {MARKER}");
         if let Some(d) = self.added {
-            out.push_str(&format!(
-                " added={:04}-{:02}-{:02}",
-                d.year(),
-                u8::from(d.month()),
-                d.day()
-            ));
+            out.push_str(&format!(" added={}", day(d)));
         }
         if let Some(d) = self.digest {
             out.push_str(&format!(" digest={d}"));
@@ -166,6 +179,12 @@ impl Annotation {
         }
         if let Some(name) = &self.name {
             out.push_str(&format!(" name={}", encode_name(name)));
+        }
+        if let Some(fp) = &self.replaces {
+            out.push_str(&format!(" replaces={fp}"));
+        }
+        if let Some(d) = self.until {
+            out.push_str(&format!(" until={}", day(d)));
         }
         if let Some(t) = self.not_after
             && let Ok(s) = t.to_offset(time::UtcOffset::UTC).format(&Rfc3339)
@@ -208,11 +227,11 @@ impl Annotation {
             let Some((name, value)) = field.split_once('=') else {
                 continue;
             };
+            let fmt = time::macros::format_description!("[year]-[month]-[day]");
             match name {
-                "added" => {
-                    let fmt = time::macros::format_description!("[year]-[month]-[day]");
-                    out.added = Date::parse(value, &fmt).ok();
-                }
+                "added" => out.added = Date::parse(value, &fmt).ok(),
+                "replaces" => out.replaces = Fingerprint::parse(value),
+                "until" => out.until = Date::parse(value, &fmt).ok(),
                 "digest" => out.digest = value.parse().ok(),
                 "type" => out.pubkey = Some(value == "pubkey"),
                 "fp" => out.fp_prefix = Some(value.to_string()),
@@ -258,6 +277,34 @@ mod tests {
             "{line}"
         );
         assert_eq!(Annotation::parse(line.as_bytes()).unwrap().name, a.name);
+    }
+
+    /// A successor's fields round-trip, and an older comment (without
+    /// them) still reads as before: the fields are only ever added.
+    #[test]
+    fn a_rotation_round_trips_and_older_comments_still_read() {
+        let old = Fingerprint::compute(DigestAlgorithm::Sha256, b"old");
+        let new = Fingerprint::compute(DigestAlgorithm::Sha256, b"new");
+        let mut a = Annotation::new(
+            &new,
+            false,
+            None,
+            "CN=ws",
+            time::macros::date!(2026 - 12 - 07),
+        );
+        a.replaces = Some(old.clone());
+        a.until = Some(time::macros::date!(2027 - 01 - 06));
+        let line = a.to_line();
+        assert!(
+            line.contains(&format!(" replaces={old} until=2027-01-06 subject=CN=ws")),
+            "{line}"
+        );
+        assert_eq!(Annotation::parse(line.as_bytes()), Some(a));
+        let older = Annotation::parse(
+            b"# ccert: added=2026-11-23 digest=sha256 type=cert fp=AB:CD:EF:01 subject=CN=x",
+        )
+        .unwrap();
+        assert_eq!((older.replaces, older.until), (None, None));
     }
 
     #[test]
