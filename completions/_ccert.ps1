@@ -55,6 +55,7 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Monitoring check: expired and expiring certificates, stale tables (Nagios/Icinga, Prometheus)')
             [CompletionResult]::new('rotate', 'rotate', [CompletionResultType]::ParameterValue, 'List a client''s new certificate beside its old one; `prune` retires the old one later')
             [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Retire finished rotations and (with --expired) expired certificates, then rebuild')
+            [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Revoke certificates: remove their entries and deny them in the deny table (also by CRL)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -458,6 +459,27 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'ccert;revoke' {
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Revoke every entry whose name is NAME')
+            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'Revoke every entry whose name is NAME')
+            [CompletionResult]::new('--fingerprint', '--fingerprint', [CompletionResultType]::ParameterName, 'Revoke the entry with this fingerprint (any case, colons optional); denied even when the list no longer has it')
+            [CompletionResult]::new('--crl', '--crl', [CompletionResultType]::ParameterName, 'Revoke every entry whose stored certificate this CRL (DER or PEM) names by issuer and serial number; entries added by fingerprint alone are reported')
+            [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Text added to the REJECT reply (printable ASCII, at most 200 bytes)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
+            [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Postfix configuration directory (as postmap -c)')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf')
+            [CompletionResult]::new('--postfix-version', '--postfix-version', [CompletionResultType]::ParameterName, 'Use the built-in defaults of this Postfix release instead of asking postconf')
+            [CompletionResult]::new('--postfix-build', '--postfix-build', [CompletionResultType]::ParameterName, 'The build of the Postfix assumed with built-in defaults')
+            [CompletionResult]::new('--pkcs12-password-file', '--pkcs12-password-file', [CompletionResultType]::ParameterName, 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (required when standard input is not a terminal)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (required when standard input is not a terminal)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show what would be removed and denied; change nothing')
+            [CompletionResult]::new('--no-compile', '--no-compile', [CompletionResultType]::ParameterName, 'Do not rebuild the compiled tables (of the list and the deny table)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show no progress bar, and say nothing about tables built or rebuilt')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'ccert;help' {
             [CompletionResult]::new('fingerprint', 'fingerprint', [CompletionResultType]::ParameterValue, 'Print certificate or public-key fingerprints as Postfix computes them')
             [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Add certificates to the clientcerts source file (and recompile its tables)')
@@ -482,6 +504,7 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Monitoring check: expired and expiring certificates, stale tables (Nagios/Icinga, Prometheus)')
             [CompletionResult]::new('rotate', 'rotate', [CompletionResultType]::ParameterValue, 'List a client''s new certificate beside its old one; `prune` retires the old one later')
             [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Retire finished rotations and (with --expired) expired certificates, then rebuild')
+            [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Revoke certificates: remove their entries and deny them in the deny table (also by CRL)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -556,6 +579,9 @@ Register-ArgumentCompleter -Native -CommandName 'ccert' -ScriptBlock {
             break
         }
         'ccert;help;prune' {
+            break
+        }
+        'ccert;help;revoke' {
             break
         }
         'ccert;help;help' {

@@ -52,6 +52,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand check 'Monitoring check: expired and expiring certificates, stale tables (Nagios/Icinga, Prometheus)'
             cand rotate 'List a client''s new certificate beside its old one; `prune` retires the old one later'
             cand prune 'Retire finished rotations and (with --expired) expired certificates, then rebuild'
+            cand revoke 'Revoke certificates: remove their entries and deny them in the deny table (also by CRL)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ccert;fingerprint'= {
@@ -430,6 +431,26 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'ccert;revoke'= {
+            cand -n 'Revoke every entry whose name is NAME'
+            cand --name 'Revoke every entry whose name is NAME'
+            cand --fingerprint 'Revoke the entry with this fingerprint (any case, colons optional); denied even when the list no longer has it'
+            cand --crl 'Revoke every entry whose stored certificate this CRL (DER or PEM) names by issuer and serial number; entries added by fingerprint alone are reported'
+            cand --reason 'Text added to the REJECT reply (printable ASCII, at most 200 bytes)'
+            cand -c 'Postfix configuration directory (as postmap -c)'
+            cand --config-dir 'Postfix configuration directory (as postmap -c)'
+            cand --map 'The clientcerts source file that add, remove, list and rehash edit, or a database list as Postfix names it: pgsql:/etc/postfix/clientcerts.pgsql.cf'
+            cand --postfix-version 'Use the built-in defaults of this Postfix release instead of asking postconf'
+            cand --postfix-build 'The build of the Postfix assumed with built-in defaults'
+            cand --pkcs12-password-file 'Read the password of PKCS#12 (.p12/.pfx) files from the first line of FILE'
+            cand -y 'Do not ask for confirmation (required when standard input is not a terminal)'
+            cand --yes 'Do not ask for confirmation (required when standard input is not a terminal)'
+            cand --dry-run 'Show what would be removed and denied; change nothing'
+            cand --no-compile 'Do not rebuild the compiled tables (of the list and the deny table)'
+            cand --quiet 'Show no progress bar, and say nothing about tables built or rebuilt'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'ccert;help'= {
             cand fingerprint 'Print certificate or public-key fingerprints as Postfix computes them'
             cand add 'Add certificates to the clientcerts source file (and recompile its tables)'
@@ -454,6 +475,7 @@ set edit:completion:arg-completer[ccert] = {|@words|
             cand check 'Monitoring check: expired and expiring certificates, stale tables (Nagios/Icinga, Prometheus)'
             cand rotate 'List a client''s new certificate beside its old one; `prune` retires the old one later'
             cand prune 'Retire finished rotations and (with --expired) expired certificates, then rebuild'
+            cand revoke 'Revoke certificates: remove their entries and deny them in the deny table (also by CRL)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ccert;help;fingerprint'= {
@@ -504,6 +526,8 @@ set edit:completion:arg-completer[ccert] = {|@words|
         &'ccert;help;rotate'= {
         }
         &'ccert;help;prune'= {
+        }
+        &'ccert;help;revoke'= {
         }
         &'ccert;help;help'= {
         }

@@ -147,6 +147,8 @@ pub enum Command {
     Rotate(RotateArgs),
     /// Retire finished rotations and (with --expired) expired certificates, then rebuild.
     Prune(PruneArgs),
+    /// Revoke certificates: remove their entries and deny them in the deny table (also by CRL).
+    Revoke(RevokeArgs),
 }
 
 impl Command {
@@ -168,6 +170,7 @@ impl Command {
                 | Self::Apply(_)
                 | Self::Rotate(_)
                 | Self::Prune(_)
+                | Self::Revoke(_)
         ) || matches!(self, Self::Log(args) if args.approve)
     }
 }
@@ -290,6 +293,53 @@ pub struct RemoveArgs {
     #[arg(short, long)]
     pub yes: bool,
     /// Do not rebuild the compiled tables next to the source file
+    #[arg(long)]
+    pub no_compile: bool,
+}
+
+/// Arguments of `ccert revoke`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "A revoked certificate is removed from the list and denied: \
+                  `FINGERPRINT REJECT client certificate revoked` entries (certificate and \
+                  public-key fingerprint) go into the check_ccert_access table that comes \
+                  before permit_tls_clientcerts in each service's restrictions, so it stays \
+                  refused where a stale copy of the list still names it. Without such a \
+                  table the entries are removed and ccert prints the line to add \
+                  (`ccert server-config` proposes $config_directory/revoked_clientcerts). \
+                  Exit 0 when revoked (also without a deny table, with that warning) and when a \
+                  CRL names no listed certificate; 1 on errors, when no entry has the name, or \
+                  when the question is answered no.\n\n\
+                  Examples:\n  ccert revoke --name old-laptop --yes\n  \
+                  ccert revoke stolen.pem --reason 'stolen 2026-12-07' --yes\n  \
+                  ccert revoke --crl ca.crl --dry-run"
+)]
+pub struct RevokeArgs {
+    /// Revoke every entry whose name is NAME
+    #[arg(short, long, conflicts_with_all = ["fingerprint", "certs", "crl"])]
+    pub name: Option<String>,
+    /// Revoke the entry with this fingerprint (any case, colons optional); denied
+    /// even when the list no longer has it
+    #[arg(long, conflicts_with_all = ["certs", "crl"], value_name = "FP")]
+    pub fingerprint: Option<String>,
+    /// Revoke every entry whose stored certificate this CRL (DER or PEM) names by
+    /// issuer and serial number; entries added by fingerprint alone are reported
+    #[arg(long, value_name = "FILE", conflicts_with = "certs")]
+    pub crl: Option<PathBuf>,
+    /// Revoke these certificates (PEM, DER, PKCS#7 or PKCS#12); denied even when
+    /// the list no longer has them
+    #[arg(value_name = "CERT", required_unless_present_any = ["name", "fingerprint", "crl"])]
+    pub certs: Vec<PathBuf>,
+    /// Text added to the REJECT reply (printable ASCII, at most 200 bytes)
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+    /// Do not ask for confirmation (required when standard input is not a terminal)
+    #[arg(short, long)]
+    pub yes: bool,
+    /// Show what would be removed and denied; change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not rebuild the compiled tables (of the list and the deny table)
     #[arg(long)]
     pub no_compile: bool,
 }

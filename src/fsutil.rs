@@ -252,6 +252,9 @@ pub mod limits {
     pub const CA_BUNDLE: u64 = 64 * 1024 * 1024;
     /// A clientcerts source read whole (`import`).
     pub const SOURCE_FILE: u64 = 1024 * 1024 * 1024;
+    /// A certificate revocation list (`revoke --crl`), read whole: a large
+    /// CA's CRL with a million serials is about 40 MB.
+    pub const CRL_FILE: u64 = 256 * 1024 * 1024;
 }
 
 /// Refuses a path that exists but is not a regular file (following

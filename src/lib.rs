@@ -43,6 +43,7 @@ pub mod monitor;
 pub mod postfix;
 pub mod probe;
 pub mod report;
+pub mod revocation;
 pub mod running;
 pub mod selfsigned;
 pub mod source;

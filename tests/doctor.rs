@@ -74,6 +74,21 @@ fn postmap(postmap: &Path, conf: &Path) {
     );
 }
 
+/// Writes `<conf>/revoked_clientcerts` (the deny table `ccert revoke`
+/// writes) with `source` and builds its hash: table with the real postmap.
+fn deny_table(postmap: &Path, conf: &Path, source: &str) {
+    let deny = conf.join("revoked_clientcerts");
+    std::fs::write(&deny, source).unwrap();
+    oracle::run_ok(
+        postmap,
+        &[
+            "-c",
+            conf.to_str().unwrap(),
+            &format!("hash:{}", deny.display()),
+        ],
+    );
+}
+
 /// Runs doctor --format json in an existing scratch dir; returns the findings.
 fn doctor_json(test: Test, status: i32) -> (Finished, Vec<Value>) {
     let out = test
@@ -114,14 +129,25 @@ fn sound_configuration_exits_0() {
         annotated("chinacat", "chinacat", 400),
         entry(DigestAlgorithm::Sha256, "laptop", "laptop")
     );
-    let Some(t) = with_table(
-        "sound_configuration_exits_0",
-        SOUND_MAIN,
-        SOUND_MASTER,
-        &source,
-    ) else {
+    // With the deny table `ccert revoke` writes, before the permit; its
+    // REJECT entry is a revoked certificate, not one of the listed ones.
+    let master = SOUND_MASTER.replace(
+        "smtpd_relay_restrictions=permit_tls_clientcerts",
+        "smtpd_relay_restrictions=check_ccert_access,hash:$config_directory/revoked_clientcerts,permit_tls_clientcerts",
+    );
+    let Some(t) = with_table("sound_configuration_exits_0", SOUND_MAIN, &master, &source) else {
         return;
     };
+    let tool = oracle::require("postmap", "sound_configuration_exits_0").unwrap();
+    deny_table(
+        &tool,
+        &t.dir().join("postfix-config"),
+        &entry(
+            DigestAlgorithm::Sha256,
+            "gone",
+            "REJECT client certificate revoked",
+        ),
+    );
     let out = t.arg("doctor").status(0).run();
     assert!(out.stdout.contains("looks sound"), "{}", out.stdout);
     let (_, findings) = doctor_json(out.then(), 0);
@@ -386,9 +412,8 @@ submission inet n       -       y       -       -       smtpd
         .stdout_contains("smtpd_tls_fingerprint_digest = sha256")
         .stdout_contains("# master.cf line 2 already defines submission/inet")
         .stdout_contains("  -o smtpd_tls_security_level=encrypt\n")
-        .stdout_contains(
-            "  -o smtpd_relay_restrictions=permit_sasl_authenticated,permit_tls_clientcerts,reject\n",
-        )
+        .stdout_contains("  -o smtpd_relay_restrictions=permit_sasl_authenticated,check_ccert_access,hash:")
+        .stdout_contains("/revoked_clientcerts,permit_tls_clientcerts,reject\n")
         .stdout_contains(
             "  -o smtpd_recipient_restrictions=permit_sasl_authenticated,permit_tls_clientcerts,reject\n",
         )
@@ -436,7 +461,17 @@ fn server_config_output_passes_doctor() {
     std::fs::write(conf.join("master.cf"), format!("{base_master}{master}")).unwrap();
     crate::oracle::settle(&conf);
     postmap(&tool, &conf);
-    out.then().arg("doctor").status(0).run();
+    // The empty deny table, as server-config's comment says to create it.
+    let create = out
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("#   touch "))
+        .expect("server-config says how to create the deny table");
+    let (file, table) = create.split_once(" && ccert compile ").unwrap();
+    let table = table.to_string();
+    std::fs::write(file, "").unwrap();
+    let built = out.then().args(["compile", &table]).run();
+    built.then().arg("doctor").status(0).run();
 }
 
 #[test]
@@ -469,7 +504,7 @@ smtpd_tls_chain_files = $config_directory/mx.pem
 smtpd_tls_security_level = may
 smtpd_tls_ask_ccert = yes
 relay_clientcerts = proxy:hash:$config_directory/clientcerts
-smtpd_relay_restrictions = permit_mynetworks, permit_tls_clientcerts, reject_unauth_destination
+smtpd_relay_restrictions = permit_mynetworks, check_ccert_access proxy:hash:$config_directory/revoked_clientcerts, permit_tls_clientcerts, reject_unauth_destination
 ";
     let master = "\
 smtp      inet  n       -       y       -       -       smtpd
@@ -484,6 +519,8 @@ smtp      inet  n       -       y       -       -       smtpd
     ) else {
         return;
     };
+    let tool = oracle::require("postmap", "port_25_setup").unwrap();
+    deny_table(&tool, &t.dir().join("postfix-config"), "");
     t.arg("doctor")
         .status(0)
         .stdout_contains("looks sound")
@@ -595,6 +632,11 @@ fn warnings_exit_0_unless_strict() {
     };
     let (out, findings) = doctor_json(t, 0);
     find(&findings, "warning", "has no entries yet");
+    find(
+        &findings,
+        "warning",
+        "no check_ccert_access deny table comes before permit_tls_clientcerts",
+    );
     let v = find(
         &findings,
         "warning",
@@ -608,7 +650,7 @@ fn warnings_exit_0_unless_strict() {
     out.then()
         .args(["doctor", "--strict"])
         .status(1)
-        .stdout_contains("2 warning(s)")
+        .stdout_contains("3 warning(s)")
         .run();
 }
 
@@ -739,7 +781,11 @@ fn live_harness_layout_is_sound() {
     inst.ccert(&["add", client.cert.to_str().unwrap(), "--name", "client"])
         .stderr(inst.rebuilt(&["hash"]))
         .run();
-    inst.ccert(&["doctor"]).stdout_contains("looks sound").run();
+    // Sound but for the deny table the harness does not configure.
+    inst.ccert(&["doctor"])
+        .stdout_contains("1 warning(s), no errors")
+        .stdout_contains("no check_ccert_access deny table comes before permit_tls_clientcerts")
+        .run();
     inst.start();
     assert_eq!(rcpt(&tools.swaks, port, Some(&client)).code, 250);
 }

@@ -46,6 +46,7 @@ mod postfix312;
 mod postfix_config;
 mod readme;
 mod rehash;
+mod revoke;
 mod server_config;
 mod snapshots;
 mod source_model;

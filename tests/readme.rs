@@ -90,6 +90,10 @@ const CLAIMED: &[(&str, &str)] = &[
         "readme_quick_start",
     ),
     ("ccert db init pgsql:", "readme_fleet_block"),
+    (
+        "ccert revoke --name old-laptop --dry-run",
+        "readme_revocation_block",
+    ),
     ("systemctl daemon-reload", "readme_systemd_blocks"),
     ("cargo test\n", ".ci/run (the suite itself)"),
     ("ccert rotate chinacat", "readme_rotation_block"),
@@ -255,6 +259,9 @@ sed -n '/^# ---- master.cf ----$/,/^$/{{/^#/d;/^$/d;p;}}' server-config.out >> e
 sed -n 's/^#   \((umask 077 && openssl .*)\)$/\1/p' server-config.out > make-server-cert
 test -s make-server-cert
 sh make-server-cert
+sed -n 's/^#   \(touch .* && ccert compile .*\)$/\1/p' server-config.out > make-deny-table
+test -s make-deny-table
+sh make-deny-table
 touch -d '-5 seconds' etc/main.cf etc/master.cf
 {add}"#,
         workstation = workstation.replace("/etc/postfix", "$root/workstation"),
@@ -564,4 +571,77 @@ fn readme_prune_block() {
         "one entry left: {}",
         out.stdout
     );
+}
+
+/// The Revocation block as written, with `MAIL_CONFIG` naming a scratch
+/// configuration (as in try-it-now, with the deny table before the permit)
+/// that lists `old-laptop`, `stolen` and a certificate `ca.crl` revokes;
+/// `stolen.pem` and `ca.crl` are in the working directory, as the block
+/// names them. Each command exits 0 (doctor: the setup is sound), and
+/// afterwards only the unrevoked client is listed and the deny table
+/// holds both fingerprints of each of the three.
+#[test]
+#[cfg_attr(ccert_missing = "openssl", ignore = "needs openssl")]
+fn readme_revocation_block() {
+    if oracle::require("openssl", "readme_revocation_block").is_none() {
+        return;
+    }
+    let block = sh_block("ccert revoke --name old-laptop --dry-run");
+    let script = format!(
+        r#"cfg=$(pwd)/etc
+mkdir -p "$cfg" ca
+export MAIL_CONFIG=$cfg
+openssl req -x509 -nodes -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -days 30 \
+    -subj /CN=mail.example -keyout "$cfg/server.key" -out "$cfg/server.crt" 2>/dev/null
+cat > "$cfg/main.cf" <<EOF
+compatibility_level = 3.6
+smtpd_tls_cert_file = $cfg/server.crt
+smtpd_tls_key_file = $cfg/server.key
+smtpd_tls_security_level = may
+smtpd_tls_ask_ccert = yes
+smtpd_tls_loglevel = 1, peercert
+smtpd_relay_restrictions = permit_mynetworks, check_ccert_access cdb:$cfg/revoked_clientcerts,
+    permit_tls_clientcerts, reject_unauth_destination
+relay_clientcerts = cdb:$cfg/clientcerts
+EOF
+touch -d '-5 seconds' "$cfg/main.cf"
+touch "$cfg/revoked_clientcerts"
+ccert compile cdb:"$cfg/revoked_clientcerts"
+ccert issue old-laptop --out . >/dev/null
+ccert issue stolen --out . >/dev/null
+ccert issue keeper --out . >/dev/null
+(cd ca && printf '[ca]\ndefault_ca = d\n[d]\ndatabase = index.txt\ncrlnumber = crlnumber\ndefault_md = sha256\ndefault_crl_days = 30\n' > ca.cnf
+ touch index.txt && echo 01 > crlnumber
+ openssl req -x509 -nodes -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -days 30 \
+     -subj /CN=Example-CA -keyout ca.key -out ca.pem 2>/dev/null
+ openssl req -nodes -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -subj /CN=left \
+     -keyout left.key -out left.csr 2>/dev/null
+ openssl x509 -req -in left.csr -CA ca.pem -CAkey ca.key -days 30 -set_serial 0x2a -out left.pem 2>/dev/null
+ openssl ca -config ca.cnf -keyfile ca.key -cert ca.pem -revoke left.pem 2>/dev/null
+ openssl ca -config ca.cnf -keyfile ca.key -cert ca.pem -gencrl -out ../ca.crl 2>/dev/null)
+ccert add old-laptop.pem stolen.pem keeper.pem ca/left.pem 2>/dev/null
+{block}
+echo "--- list"
+ccert list --format plain
+echo "--- deny"
+grep -c ' REJECT client certificate revoked' "$cfg/revoked_clientcerts"
+grep -c ' REJECT client certificate revoked: stolen 2026-12-07$' "$cfg/revoked_clientcerts"
+"#
+    );
+    let out = bash(&script)
+        .note("the README's Revocation block")
+        .any_stderr()
+        .run();
+    assert!(
+        out.stdout.contains("dry run: nothing changed"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("looks sound"), "{}", out.stdout);
+    let list = out.stdout.split("--- list\n").nth(1).unwrap();
+    let list = list.split("--- deny\n").next().unwrap();
+    assert_eq!(list.lines().count(), 1, "{list}");
+    assert!(list.ends_with(" keeper\n"), "{list}");
+    let deny = out.stdout.split("--- deny\n").nth(1).unwrap();
+    assert_eq!(deny, "6\n2\n", "{}", out.stdout);
 }

@@ -62,7 +62,12 @@ submission inet n       -       y       -       -       smtpd
   -o syslog_name=postfix/submission
   -o smtpd_tls_security_level=encrypt
   -o smtpd_tls_ask_ccert=yes
-  -o smtpd_relay_restrictions=permit_tls_clientcerts,reject
+  -o smtpd_relay_restrictions=check_ccert_access,hash:$CONF/revoked_clientcerts,permit_tls_clientcerts,reject
+
+# The check_ccert_access table before permit_tls_clientcerts is the deny table `ccert revoke`
+# writes (FINGERPRINT REJECT …): a revoked certificate stays refused where a stale copy of the
+# list still names it. smtpd answers 451 when it cannot open it, so create it first:
+#   touch $CONF/revoked_clientcerts && ccert compile hash:$CONF/revoked_clientcerts
 
 # Public-key entries (ccert add --pubkey, ccert rehash --pubkey) match as long as the
 # client keeps its key: a renewed certificate with the same key needs no new entry.
@@ -116,9 +121,14 @@ submission inet n - n - 20 smtpd
   -o smtpd_tls_security_level=encrypt
   -o {smtpd_client_restrictions=permit_sasl_authenticated, reject}
   -o smtpd_tls_ask_ccert=yes
-  -o smtpd_relay_restrictions=permit_sasl_authenticated,permit_tls_clientcerts,reject
+  -o smtpd_relay_restrictions=permit_sasl_authenticated,check_ccert_access,lmdb:$CONF/revoked_clientcerts,permit_tls_clientcerts,reject
   -o smtpd_recipient_restrictions=permit_tls_clientcerts,reject_unauth_destination
 # (keep the other arguments of line 2: -v)
+
+# The check_ccert_access table before permit_tls_clientcerts is the deny table `ccert revoke`
+# writes (FINGERPRINT REJECT …): a revoked certificate stays refused where a stale copy of the
+# list still names it. smtpd answers 451 when it cannot open it, so create it first:
+#   touch $CONF/revoked_clientcerts && ccert compile lmdb:$CONF/revoked_clientcerts
 
 # Public-key entries (ccert add --pubkey, ccert rehash --pubkey) match as long as the
 # client keeps its key: a renewed certificate with the same key needs no new entry.
@@ -156,7 +166,12 @@ submission inet n       -       y       -       -       smtpd
   -o syslog_name=postfix/submission
   -o smtpd_tls_security_level=encrypt
   -o smtpd_tls_ask_ccert=yes
-  -o smtpd_relay_restrictions=permit_tls_clientcerts,reject
+  -o smtpd_relay_restrictions=check_ccert_access,hash:$CONF/revoked_clientcerts,permit_tls_clientcerts,reject
+
+# The check_ccert_access table before permit_tls_clientcerts is the deny table `ccert revoke`
+# writes (FINGERPRINT REJECT …): a revoked certificate stays refused where a stale copy of the
+# list still names it. smtpd answers 451 when it cannot open it, so create it first:
+#   touch $CONF/revoked_clientcerts && ccert compile hash:$CONF/revoked_clientcerts
 
 # Public-key entries (ccert add --pubkey, ccert rehash --pubkey) match as long as the
 # client keeps its key: a renewed certificate with the same key needs no new entry.
@@ -194,7 +209,12 @@ submission inet n       -       y       -       -       smtpd
   -o syslog_name=postfix/submission
   -o smtpd_tls_security_level=encrypt
   -o smtpd_tls_ask_ccert=yes
-  -o smtpd_relay_restrictions=permit_tls_clientcerts,reject
+  -o smtpd_relay_restrictions=check_ccert_access,hash:$CONF/revoked_clientcerts,permit_tls_clientcerts,reject
+
+# The check_ccert_access table before permit_tls_clientcerts is the deny table `ccert revoke`
+# writes (FINGERPRINT REJECT …): a revoked certificate stays refused where a stale copy of the
+# list still names it. smtpd answers 451 when it cannot open it, so create it first:
+#   touch $CONF/revoked_clientcerts && ccert compile hash:$CONF/revoked_clientcerts
 
 # Public-key entries (ccert add --pubkey, ccert rehash --pubkey) match as long as the
 # client keeps its key: a renewed certificate with the same key needs no new entry.
@@ -233,7 +253,12 @@ submission inet n       -       y       -       -       smtpd
   -o syslog_name=postfix/submission
   -o smtpd_tls_security_level=encrypt
   -o smtpd_tls_ask_ccert=yes
-  -o smtpd_relay_restrictions=permit_tls_clientcerts,reject
+  -o smtpd_relay_restrictions=check_ccert_access,hash:$CONF/revoked_clientcerts,permit_tls_clientcerts,reject
+
+# The check_ccert_access table before permit_tls_clientcerts is the deny table `ccert revoke`
+# writes (FINGERPRINT REJECT …): a revoked certificate stays refused where a stale copy of the
+# list still names it. smtpd answers 451 when it cannot open it, so create it first:
+#   touch $CONF/revoked_clientcerts && ccert compile hash:$CONF/revoked_clientcerts
 
 # Public-key entries (ccert add --pubkey, ccert rehash --pubkey) match as long as the
 # client keeps its key: a renewed certificate with the same key needs no new entry.
@@ -273,7 +298,12 @@ submission inet n       -       y       -       -       smtpd
   -o syslog_name=postfix/submission
   -o smtpd_tls_security_level=encrypt
   -o smtpd_tls_ask_ccert=yes
-  -o smtpd_relay_restrictions=permit_tls_clientcerts,reject
+  -o smtpd_relay_restrictions=check_ccert_access,cdb:$CONF/revoked_clientcerts,permit_tls_clientcerts,reject
+
+# The check_ccert_access table before permit_tls_clientcerts is the deny table `ccert revoke`
+# writes (FINGERPRINT REJECT …): a revoked certificate stays refused where a stale copy of the
+# list still names it. smtpd answers 451 when it cannot open it, so create it first:
+#   touch $CONF/revoked_clientcerts && ccert compile cdb:$CONF/revoked_clientcerts
 
 # Public-key entries (ccert add --pubkey, ccert rehash --pubkey) match as long as the
 # client keeps its key: a renewed certificate with the same key needs no new entry.
@@ -313,7 +343,12 @@ submission inet n       -       y       -       -       smtpd
   -o syslog_name=postfix/submission
   -o smtpd_tls_security_level=encrypt
   -o smtpd_tls_ask_ccert=yes
-  -o smtpd_relay_restrictions=permit_tls_clientcerts,reject
+  -o smtpd_relay_restrictions=check_ccert_access,lmdb:$CONF/revoked_clientcerts,permit_tls_clientcerts,reject
+
+# The check_ccert_access table before permit_tls_clientcerts is the deny table `ccert revoke`
+# writes (FINGERPRINT REJECT …): a revoked certificate stays refused where a stale copy of the
+# list still names it. smtpd answers 451 when it cannot open it, so create it first:
+#   touch $CONF/revoked_clientcerts && ccert compile lmdb:$CONF/revoked_clientcerts
 
 # Public-key entries (ccert add --pubkey, ccert rehash --pubkey) match as long as the
 # client keeps its key: a renewed certificate with the same key needs no new entry.

@@ -47,6 +47,7 @@ pub mod prune;
 pub mod query;
 pub mod rehash;
 pub mod remove;
+pub mod revoke;
 pub mod rotate;
 pub mod server_config;
 mod store_edge;
@@ -130,6 +131,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
         Command::Check(args) => check::run(args, &ctx),
         Command::Rotate(args) => rotate::run(args, &ctx),
         Command::Prune(args) => prune::run(args, &ctx),
+        Command::Revoke(args) => revoke::run(args, &ctx),
     }
 }
 
@@ -434,6 +436,25 @@ pub(crate) fn ask_removal(count: usize) -> Option<dialoguer::Result<bool>> {
                 "Remove it?"
             } else {
                 "Remove them?"
+            })
+            .default(false)
+            .interact(),
+    )
+}
+
+/// Asks on the terminal whether to revoke `count` certificates (default
+/// no); `None` when standard input is not a terminal (see [`ask_removal`]).
+pub(crate) fn ask_revocation(count: usize) -> Option<dialoguer::Result<bool>> {
+    use std::io::IsTerminal as _;
+    if !std::io::stdin().is_terminal() {
+        return None;
+    }
+    Some(
+        dialoguer::Confirm::new()
+            .with_prompt(if count == 1 {
+                "Revoke it?"
+            } else {
+                "Revoke them?"
             })
             .default(false)
             .interact(),

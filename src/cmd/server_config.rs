@@ -11,7 +11,7 @@ use crate::cli::ServerConfigArgs;
 use crate::maps::MapType;
 use crate::postfix::PostfixConfig;
 use crate::postfix::master_cf::{Service, brace_if_needed};
-use crate::postfix::restrictions::{self, PERMIT_CERTS, PERMIT_SASL, first_refusing};
+use crate::postfix::restrictions::{self, CHECK_CCERT, PERMIT_CERTS, PERMIT_SASL, first_refusing};
 
 use super::{Context, Outcome};
 
@@ -30,7 +30,8 @@ pub fn render(cfg: &PostfixConfig, source: &str) -> String {
     out.push_str("# ---- main.cf ----\n");
     main_cf_lines(cfg, &mut out, source);
     out.push_str("\n# ---- master.cf ----\n");
-    submission_service(cfg, &mut out);
+    submission_service(cfg, &mut out, source);
+    out.push_str(&deny_advice(cfg, source));
     out.push_str(&pubkey_advice(cfg));
     out.push_str(
         "\n# Then: ccert add WORKSTATION.pem --name WORKSTATION; postfix reload; ccert doctor\n",
@@ -244,10 +245,10 @@ fn main_line(cfg: &PostfixConfig, out: &mut String, name: &str, value: &str, not
 /// The submission service: the existing one made to ask for and accept
 /// client certificates (keeping its other overrides and arguments), or a
 /// new one.
-fn submission_service(cfg: &PostfixConfig, out: &mut String) {
+fn submission_service(cfg: &PostfixConfig, out: &mut String, source: &str) {
     let existing = cfg.service("submission/inet");
     out.push_str(&service_line(existing));
-    let wanted = wanted_overrides(cfg, existing);
+    let wanted = wanted_overrides(cfg, existing, source);
     for (n, v) in merged_overrides(existing, wanted) {
         out.push_str(&format!("  -o {}\n", brace_if_needed(&format!("{n}={v}"))));
     }
@@ -284,7 +285,11 @@ fn service_line(existing: Option<&Service>) -> String {
 }
 
 /// The `-o` overrides certificate relaying needs on the service.
-fn wanted_overrides(cfg: &PostfixConfig, existing: Option<&Service>) -> Vec<(String, String)> {
+fn wanted_overrides(
+    cfg: &PostfixConfig,
+    existing: Option<&Service>,
+    source: &str,
+) -> Vec<(String, String)> {
     let mut wanted: Vec<(String, String)> = vec![
         ("smtpd_tls_security_level".into(), "encrypt".into()),
         ("smtpd_tls_ask_ccert".into(), "yes".into()),
@@ -293,16 +298,46 @@ fn wanted_overrides(cfg: &PostfixConfig, existing: Option<&Service>) -> Vec<(Str
     let sasl = existing
         .and_then(|s| cfg.effective_for_service(s, "smtpd_sasl_auth_enable"))
         .is_some_and(|v| v.trim().eq_ignore_ascii_case("yes"));
+    // The deny table `ccert revoke` writes, before the permit: a revoked
+    // certificate stays refused where a stale copy of the list names it.
+    let deny = deny_table(cfg, existing, source);
     let relay = if sasl {
-        format!("{PERMIT_SASL},{PERMIT_CERTS},reject")
+        format!("{PERMIT_SASL},{CHECK_CCERT},{deny},{PERMIT_CERTS},reject")
     } else {
-        format!("{PERMIT_CERTS},reject")
+        format!("{CHECK_CCERT},{deny},{PERMIT_CERTS},reject")
     };
     wanted.push(("smtpd_relay_restrictions".into(), relay));
     if let Some(recipient) = recipient_restrictions_fix(cfg, existing) {
         wanted.push(("smtpd_recipient_restrictions".into(), recipient));
     }
     wanted
+}
+
+/// The deny table for the service: the one its lists already consult
+/// before the permit, else `$config_directory/revoked_clientcerts`
+/// ([`crate::revocation::proposed`]).
+fn deny_table(cfg: &PostfixConfig, existing: Option<&Service>, source: &str) -> String {
+    let relay = cfg.get("relay_clientcerts").unwrap_or_default();
+    let allow: Vec<std::path::PathBuf> = restrictions::items(&relay)
+        .iter()
+        .filter_map(|i| crate::postfix::TableRef::parse(i).source())
+        .collect();
+    // The type the allow list has or gets (relay_clientcerts_line).
+    let kind = match restrictions::items(&relay).first() {
+        Some(first) => crate::postfix::TableRef::parse(first)
+            .table_type
+            .map(|t| t.name().to_string()),
+        None => Some(built_type(cfg, source).unwrap_or_else(|| table_type(cfg))),
+    };
+    existing
+        .map(|s| {
+            crate::revocation::walk(
+                &|n: &str| cfg.effective_for_service(s, n).unwrap_or_default(),
+                &allow,
+            )
+        })
+        .and_then(|w| w.deny_table().map(str::to_string))
+        .unwrap_or_else(|| crate::revocation::proposed_as(cfg, kind.as_deref()))
 }
 
 /// A recipient list that refuses relaying would refuse certificate
@@ -369,6 +404,28 @@ fn other_arguments(service: &Service) -> Vec<&str> {
 }
 
 // ---- notes ----
+
+/// How the deny table comes to exist: smtpd answers 451 to every client
+/// when a check_ccert_access table cannot be opened.
+fn deny_advice(cfg: &PostfixConfig, source: &str) -> String {
+    let deny = deny_table(cfg, cfg.service("submission/inet"), source);
+    let table = crate::postfix::TableRef::parse(&deny);
+    let mut out = String::from(
+        "\n# The check_ccert_access table before permit_tls_clientcerts is the deny table `ccert revoke`\n\
+         # writes (FINGERPRINT REJECT …): a revoked certificate stays refused where a stale copy of the\n\
+         # list still names it.",
+    );
+    match table.source() {
+        // An existing table (the service already consults it) needs nothing.
+        Some(file) if !file.exists() => out.push_str(&format!(
+            " smtpd answers 451 when it cannot open it, so create it first:\n\
+             #   touch {} && ccert compile {table}\n",
+            file.display()
+        )),
+        _ => out.push('\n'),
+    }
+    out
+}
 
 /// When to prefer public-key entries (`--pubkey`), for this Postfix.
 fn pubkey_advice(cfg: &PostfixConfig) -> String {

@@ -156,7 +156,19 @@ impl Doctor {
                 .and_then(|text| Annotation::parse(&text))
                 .filter(|a| a.describes(&r.key))
             {
-                if let Some(finding) = expiry(path, r.line, &key, &a, now) {
+                // A deny entry (`REJECT …`, written by `ccert revoke`)
+                // refuses its certificate: its expiry changes nothing.
+                let refuses = super::relay::action(&String::from_utf8_lossy(&r.value))
+                    == super::relay::Action::Refuse;
+                // The client's name: the value, or for an access action the
+                // name ccert's comment keeps.
+                let name = a
+                    .name
+                    .clone()
+                    .unwrap_or_else(|| String::from_utf8_lossy(&r.value).into_owned());
+                if let Some(finding) =
+                    expiry(path, r.line, &key, &name, &a, now).filter(|_| !refuses)
+                {
                     per_entry.push(finding);
                 }
                 if rpk && a.pubkey == Some(false) {
@@ -176,7 +188,11 @@ impl Doctor {
         for finding in problems {
             self.add(finding);
         }
-        if records == 0 {
+        // An empty deny table is the normal state: nothing revoked yet.
+        let deny = path
+            .file_name()
+            .is_some_and(|n| n == crate::revocation::DENY_TABLE);
+        if records == 0 && !deny {
             self.add(
                 Finding::warning("the clientcerts source has no entries yet (a fresh setup): add the first client")
                     .file(path)
@@ -276,14 +292,18 @@ fn expiry(
     path: &Path,
     line: usize,
     key: &str,
+    name: &str,
     a: &Annotation,
     now: OffsetDateTime,
 ) -> Option<Finding> {
     let not_after = a.not_after?;
     let who = a.subject.clone().unwrap_or_else(|| key.to_string());
     let date = not_after.date();
+    // A renewal goes through a rotation, so that the client relays with the
+    // old certificate until it uses the new one.
+    let name = crate::text::terminal_safe(name);
     let fix = format!(
-        "issue or obtain a new certificate, `ccert add NEW.pem`, then `ccert remove --fingerprint {key}`"
+        "issue or obtain a new certificate, then `ccert rotate {name} NEW.pem` (both relay until `ccert prune` retires this one)"
     );
     if not_after <= now {
         // Postfix's fingerprint match never looks at the dates: the client
@@ -295,7 +315,7 @@ fn expiry(
             .file(path)
             .at(line)
             .fix(format!(
-                "ccert remove --fingerprint {key} (and give the client a new certificate: ccert add NEW.pem)"
+                "ccert prune --expired (removes every expired entry), or ccert remove --fingerprint {key}; give the client a new certificate and add it"
             )),
         )
     } else if not_after - now <= time::Duration::days(30) {

@@ -20,6 +20,7 @@
 //! certificate, and that the concrete fixes, applied, make relaying work.
 
 mod access;
+mod deny;
 mod entries;
 pub mod fips;
 mod logging;
@@ -303,6 +304,10 @@ struct Doctor {
     reported: HashSet<String>,
     /// Tables read for the verdicts, by their name in the configuration.
     tables: HashMap<String, relay::TableInfo>,
+    /// Source keys read for the deny-table checks, by source.
+    keys: HashMap<std::path::PathBuf, deny::Keys>,
+    /// The clientcerts source named with `--map`.
+    map: Option<std::path::PathBuf>,
     /// The digests of the fingerprints in the audited sources.
     entry_digests: std::collections::BTreeSet<DigestAlgorithm>,
 }
@@ -338,6 +343,7 @@ impl Doctor {
         )));
     }
     fn run(&mut self, cfg: &PostfixConfig, map: Option<&Path>) {
+        self.map = map.map(Path::to_path_buf);
         for (file, w) in cfg.warnings() {
             self.add(
                 Finding::note(format!("Postfix warns: {}", w.message))
@@ -440,6 +446,7 @@ impl Doctor {
                 .relay(verdict.relay);
             finding.fix = verdict.fix;
             self.add(finding);
+            self.check_deny(cfg, scope);
         }
         if verdicts == 0 && !asks_only.is_empty() {
             // The warnings above name the list to change.

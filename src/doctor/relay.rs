@@ -341,7 +341,7 @@ fn has_required(items: &[String]) -> bool {
 }
 
 impl Doctor {
-    fn table_info(&mut self, cfg: &PostfixConfig, spec: &str) -> TableInfo {
+    pub(super) fn table_info(&mut self, cfg: &PostfixConfig, spec: &str) -> TableInfo {
         if let Some(t) = self.tables.get(spec) {
             return t.clone();
         }
@@ -540,6 +540,14 @@ impl Doctor {
                                     return no(format!(
                                         "{CHECK_CCERT} {t}: the value \"{v}\" is not an access action: smtpd answers 451 4.3.5 Server configuration error"
                                     ));
+                                }
+                                // A deny table (`ccert revoke`): its REJECTs are
+                                // for certificates no longer listed, so smtpd
+                                // goes on to the permit for the listed ones.
+                                if has(Action::Refuse).is_some()
+                                    && self.is_pure_deny(cfg, scope, &t)
+                                {
+                                    continue;
                                 }
                                 if let Some((_, v)) = has(Action::Refuse) {
                                     return Verdict {
