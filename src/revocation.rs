@@ -402,7 +402,7 @@ pub struct Crl {
 #[derive(Debug, thiserror::Error)]
 pub enum CrlError {
     /// It could not be read (or is too large, or not a regular file).
-    #[error("{}: cannot read the CRL: {}", path.display(), crate::report::describe_io(source))]
+    #[error("{}: cannot read the CRL", path.display())]
     Io {
         /// The file.
         path: PathBuf,
@@ -410,7 +410,7 @@ pub enum CrlError {
         source: std::io::Error,
     },
     /// A PEM file whose blocks are damaged.
-    #[error("{}, line {}: {source}", path.display(), source.line())]
+    #[error("{}, line {}", path.display(), source.line())]
     Pem {
         /// The file.
         path: PathBuf,
