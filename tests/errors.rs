@@ -358,7 +358,7 @@ fn each_fact_once(what: &str, err: &anyhow::Error) -> String {
 
 /// The chains of representative failures of each library error type that
 /// has a cause (certificates, the source, tables, main.cf, a .cf file, a
-/// desired-state file) and of the command edge's contexts around them.
+/// desired-state file, a CRL) and of the command edge's contexts around them.
 #[test]
 fn error_chains_say_each_fact_once() {
     let t = tempfile::tempdir().unwrap();
@@ -469,6 +469,18 @@ fn error_chains_say_each_fact_once() {
                 "list".into(),
             ],
             "nosuch.cf: cannot read the pgsql_table(5) file: no such file or directory",
+        ),
+        (
+            "a missing certificate revocation list",
+            dir,
+            vec![
+                "--map".into(),
+                map.clone(),
+                "revoke".into(),
+                "--crl".into(),
+                at("nosuch.crl"),
+            ],
+            "nosuch.crl: cannot read the CRL: no such file or directory",
         ),
         (
             "a missing desired-state file",
