@@ -9,40 +9,26 @@
 //!
 //! The detection reruns when PATH, CCERT_INTEROP or CCERT_BARE (set by
 //! scripts/bare) change, or when a program is installed into or removed
-//! from /usr/bin, /usr/sbin or /usr/lib/postgresql. The library and the
-//! binary do not read these cfgs.
+//! from /usr/bin, /usr/sbin, /usr/lib/postfix (map plugins) or
+//! /usr/lib/postgresql. The library and the binary do not read these cfgs.
+//! The list of tools is build/tools.rs, shared with the tests.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-/// The Debian package and the programs of it the tests run.
-const TOOLS: &[(&str, &[&str])] = &[
-    ("postfix", &["postconf", "postmap", "postfix"]),
-    ("swaks", &["swaks"]),
-    ("db5.3-util", &["db5.3_verify", "db5.3_load"]),
-    ("lmdb-utils", &["mdb_stat"]),
-    ("openssl", &["openssl"]),
-    ("sqlite3", &["sqlite3"]),
-    ("groff", &["groff"]),
-    ("postgresql", &["initdb", "pg_ctl"]),
-    (
-        "systemd-journal-remote",
-        &["systemd-journal-remote", "journalctl"],
-    ),
-];
-
-/// Python modules from PyPI the tests use (.ci/run installs them), by the
-/// package name and the module to import. Checked once per build: a module
-/// installed later counts from the next build that reruns this script.
-const PYTHON_MODULES: &[(&str, &str)] = &[("prometheus-client", "prometheus_client")];
-
-/// Where Debian installs the PostgreSQL server programs (not on PATH).
-const POSTGRESQL: &str = "/usr/lib/postgresql";
+/// TOOLS, MAP_TYPES, PYTHON_MODULES and `find`, shared with tests/oracle.rs.
+#[allow(dead_code)]
+mod tools {
+    include!("build/tools.rs");
+}
+use tools::{MAP_TYPES, POSTGRESQL, PYTHON_MODULES, ROOT, TOOLS, find};
 
 fn main() {
     let values: Vec<String> = TOOLS
         .iter()
         .map(|(p, _)| p)
+        .chain(MAP_TYPES.iter().map(|(p, _)| p))
         .chain(PYTHON_MODULES.iter().map(|(p, _)| p))
+        .chain([&ROOT])
         .map(|p| format!("\"{p}\""))
         .collect();
     println!(
@@ -52,12 +38,13 @@ fn main() {
     for var in ["PATH", "CCERT_INTEROP", "CCERT_BARE"] {
         println!("cargo::rerun-if-env-changed={var}");
     }
-    for dir in ["/usr/bin", "/usr/sbin", POSTGRESQL] {
+    for dir in ["/usr/bin", "/usr/sbin", "/usr/lib/postfix", POSTGRESQL] {
         if Path::new(dir).is_dir() {
             println!("cargo::rerun-if-changed={dir}");
         }
     }
     println!("cargo::rerun-if-changed=build.rs");
+    println!("cargo::rerun-if-changed=build/tools.rs");
     if std::env::var("CCERT_INTEROP").is_ok_and(|v| v == "1") {
         return;
     }
@@ -65,6 +52,35 @@ fn main() {
         if !programs.iter().all(|p| find(p).is_some()) {
             println!("cargo::rustc-cfg=ccert_missing=\"{package}\"");
         }
+    }
+    // A map type's plugin, as the installed Postfix lists it (postconf -m,
+    // with an empty main.cf of our own: /etc/postfix may have none).
+    let conf = Path::new(&std::env::var_os("OUT_DIR").expect("OUT_DIR")).join("postconf");
+    std::fs::create_dir_all(&conf).expect("creating OUT_DIR/postconf");
+    std::fs::write(conf.join("main.cf"), "").expect("writing OUT_DIR/postconf/main.cf");
+    let types = find("postconf")
+        .and_then(|p| {
+            std::process::Command::new(p)
+                .arg("-c")
+                .arg(&conf)
+                .arg("-m")
+                .output()
+                .ok()
+        })
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    for (package, kind) in MAP_TYPES {
+        if !types.lines().any(|l| l == *kind) {
+            println!("cargo::rustc-cfg=ccert_missing=\"{package}\"");
+        }
+    }
+    // The effective user, as id(1) says (build.rs has no libc).
+    let root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.trim_ascii() == b"0");
+    if !root {
+        println!("cargo::rustc-cfg=ccert_missing=\"{ROOT}\"");
     }
     for (package, module) in PYTHON_MODULES {
         let imports = std::process::Command::new("python3")
@@ -77,22 +93,4 @@ fn main() {
             println!("cargo::rustc-cfg=ccert_missing=\"{package}\"");
         }
     }
-}
-
-/// `program` on PATH, in /usr/sbin or /sbin (as tests/oracle.rs `find`),
-/// for PostgreSQL in a version directory under /usr/lib/postgresql, for
-/// systemd's helpers in /lib/systemd.
-fn find(program: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let versions = std::fs::read_dir(POSTGRESQL)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path().join("bin"));
-    std::env::split_paths(&path)
-        .chain([PathBuf::from("/usr/sbin"), PathBuf::from("/sbin")])
-        .chain(versions)
-        .chain([PathBuf::from("/lib/systemd")])
-        .map(|dir| dir.join(program))
-        .find(|p| p.is_file())
 }

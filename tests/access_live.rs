@@ -10,11 +10,12 @@ use crate::live::{self, Instance};
 #[test]
 #[cfg_attr(
     any(
+        ccert_missing = "openssl",
         ccert_missing = "postfix",
-        ccert_missing = "swaks",
-        ccert_missing = "openssl"
+        ccert_missing = "root",
+        ccert_missing = "swaks"
     ),
-    ignore = "needs postfix, swaks and openssl"
+    ignore = "needs openssl, postfix, root and swaks"
 )]
 fn an_access_table_built_by_add_answers_250_never_451() {
     let test = "access_live::an_access_table_built_by_add_answers_250_never_451";

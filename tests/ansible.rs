@@ -59,6 +59,7 @@ fn read(path: PathBuf) -> String {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "ansible-core", ignore = "needs ansible-core")]
 fn ansible_module_is_idempotent_and_honours_check_and_diff() {
     let test = "ansible_module_is_idempotent_and_honours_check_and_diff";
     let Some(tool) = oracle::require("ansible-playbook", test) else {

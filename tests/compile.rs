@@ -385,6 +385,7 @@ fn unwritable_target_is_an_error_and_leaves_no_temp_file() {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "util-linux", ignore = "needs util-linux")]
 fn read_only_directory_is_an_error() {
     // Root may write anywhere: as root the run is made as `nobody`.
     let Some(wrapper) = crate::oracle::unprivileged() else {

@@ -761,11 +761,12 @@ fn rpk_reports_certificate_entries() {
 #[test]
 #[cfg_attr(
     any(
+        ccert_missing = "openssl",
         ccert_missing = "postfix",
-        ccert_missing = "swaks",
-        ccert_missing = "openssl"
+        ccert_missing = "root",
+        ccert_missing = "swaks"
     ),
-    ignore = "needs postfix, swaks and openssl"
+    ignore = "needs openssl, postfix, root and swaks"
 )]
 fn live_harness_layout_is_sound() {
     use crate::live::{self, EC, Instance, make_cert, rcpt};
@@ -824,6 +825,7 @@ fn a_missing_table_names_the_one_built_instead() {
 /// The per-service verdict: a note with `relay: true` where a listed client
 /// relays, an error with `relay: false` where none can; one per service.
 #[test]
+#[cfg_attr(ccert_missing = "postfix", ignore = "needs postfix")]
 fn verdict_per_service() {
     let Some(t) = with_table(
         "verdict_per_service",
@@ -846,6 +848,7 @@ fn verdict_per_service() {
 
 /// Issue 20's hand-found misjudgements, one configuration each.
 #[test]
+#[cfg_attr(ccert_missing = "postfix", ignore = "needs postfix")]
 fn misjudgements_found_by_hand() {
     let sub = |opts: &str| {
         format!(

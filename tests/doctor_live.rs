@@ -774,6 +774,15 @@ postlog unix-dgram n - n - 1 postlogd
 ";
 
 #[test]
+#[cfg_attr(
+    any(
+        ccert_missing = "openssl",
+        ccert_missing = "postfix",
+        ccert_missing = "root",
+        ccert_missing = "swaks"
+    ),
+    ignore = "needs openssl, postfix, root and swaks"
+)]
 fn doctor_agrees_with_live_smtpd() {
     let Some(tools) = live::tools(TEST) else {
         return;

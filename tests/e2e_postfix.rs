@@ -48,11 +48,12 @@ fn compile_all(inst: &Instance) {
 #[test]
 #[cfg_attr(
     any(
+        ccert_missing = "openssl",
         ccert_missing = "postfix",
-        ccert_missing = "swaks",
-        ccert_missing = "openssl"
+        ccert_missing = "root",
+        ccert_missing = "swaks"
     ),
-    ignore = "needs postfix, swaks and openssl"
+    ignore = "needs openssl, postfix, root and swaks"
 )]
 fn e2e_postfix() {
     let Some(tools) = live::tools(TEST) else {

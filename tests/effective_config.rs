@@ -425,6 +425,24 @@ fn add_builds_the_missing_configured_table() {
 /// rewrites main.cf (with a backup), leaving the old table.
 #[test]
 fn migrate_moves_tables_off_berkeley_db() {
+    migrated();
+}
+
+/// Postfix reads the lmdb table `migrate` built (and main.cf now names).
+#[test]
+#[cfg_attr(ccert_missing = "postfix", ignore = "needs postfix")]
+fn postmap_reads_the_table_migrate_built() {
+    let out = migrated();
+    let postmap = oracle::require("postmap", "postmap_reads_the_table_migrate_built").unwrap();
+    let conf = out.path("postfix-config");
+    let table = format!("lmdb:{}/clientcerts", conf.display());
+    let args = ["-c", conf.to_str().unwrap(), "-q", "aa:bb", &table];
+    assert_eq!(oracle::run_ok(&postmap, &args), "x\n");
+}
+
+/// The migration of a hash: table to lmdb, checked as ccert sees it; the
+/// scratch directory it leaves.
+fn migrated() -> crate::test::Finished {
     let main =
         "compatibility_level = 3.6\nrelay_clientcerts = hash:$config_directory/clientcerts\n";
     let master =
@@ -466,12 +484,7 @@ fn migrate_moves_tables_off_berkeley_db() {
         .collect();
     assert_eq!(backups.len(), 1);
     assert_eq!(std::fs::read_to_string(backups[0].path()).unwrap(), main);
-    if let Some(postmap) = oracle::require("postmap", "migrate_moves_tables_off_berkeley_db") {
-        let conf = out.path("postfix-config");
-        let table = format!("lmdb:{}/clientcerts", conf.display());
-        let args = ["-c", conf.to_str().unwrap(), "-q", "aa:bb", &table];
-        assert_eq!(oracle::run_ok(&postmap, &args), "x\n");
-    }
+    out
 }
 
 /// Raw public keys on: `add` and `issue --add` write public-key fingerprints, with a notice.

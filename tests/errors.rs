@@ -78,6 +78,7 @@ fn bad_digest_and_any_case() {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "util-linux", ignore = "needs util-linux")]
 fn permission_denied_reading_and_writing() {
     use std::os::unix::fs::PermissionsExt as _;
     let Some(wrapper) = oracle::unprivileged() else {
@@ -147,6 +148,7 @@ struct Tmpfs {
 
 impl Tmpfs {
     fn mount(test: &str) -> Option<Self> {
+        oracle::require_root(test);
         let dir = tempfile::tempdir().unwrap();
         let point = dir.path().join("fs");
         std::fs::create_dir(&point).unwrap();
@@ -195,6 +197,7 @@ impl Drop for Tmpfs {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "root", ignore = "needs root")]
 fn no_space_left() {
     let Some(fs) = Tmpfs::mount("no_space_left") else {
         return;
@@ -218,6 +221,7 @@ fn no_space_left() {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "root", ignore = "needs root")]
 fn read_only_file_system() {
     let Some(fs) = Tmpfs::mount("read_only_file_system") else {
         return;

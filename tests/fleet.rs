@@ -201,22 +201,6 @@ fn init_writes_the_cf_once_and_never_prints_the_password() {
     assert_eq!(fs::read_to_string(&f.cf).unwrap(), text);
 }
 
-/// Whether this Postfix has the pgsql map type (package postfix-pgsql).
-pub fn postfix_has_pgsql(conf: &Path) -> bool {
-    oracle::find("postconf").is_some_and(|postconf| {
-        Command::new(postconf)
-            .arg("-c")
-            .arg(conf)
-            .arg("-m")
-            .output()
-            .is_ok_and(|o| {
-                String::from_utf8_lossy(&o.stdout)
-                    .lines()
-                    .any(|l| l == "pgsql")
-            })
-    })
-}
-
 fn group_id(name: &str) -> Option<u32> {
     let out = Command::new("getent").args(["group", name]).output().ok()?;
     String::from_utf8_lossy(&out.stdout)
@@ -228,7 +212,10 @@ fn group_id(name: &str) -> Option<u32> {
 }
 
 #[test]
-#[cfg_attr(ccert_missing = "postgresql", ignore = "needs postgresql")]
+#[cfg_attr(
+    any(ccert_missing = "postfix-pgsql", ccert_missing = "postgresql"),
+    ignore = "needs postfix-pgsql and postgresql"
+)]
 fn edits_work_on_pgsql_as_on_a_file() {
     let Some(f) = Fleet::new("edits_work_on_pgsql_as_on_a_file") else {
         return;
@@ -317,17 +304,15 @@ fn edits_work_on_pgsql_as_on_a_file() {
         .stdout("")
         .run();
     // Postfix's own pgsql client reads the same .cf and finds the same name.
-    if let Some(postmap) = oracle::find("postmap")
-        && postfix_has_pgsql(&f.path("conf"))
     {
+        oracle::require_map_type("pgsql", "edits_work_on_pgsql_as_on_a_file");
+        let postmap = oracle::require("postmap", "edits_work_on_pgsql_as_on_a_file").unwrap();
         let conf = f.path("conf");
         let got = oracle::run_ok(
             &postmap,
             &["-c", conf.to_str().unwrap(), "-q", &fa.to_lowercase(), &map],
         );
         assert_eq!(got, "other\n");
-    } else if oracle::interop_required() {
-        panic!("CCERT_INTEROP=1 but postmap has no pgsql support (apt install postfix-pgsql)");
     }
     let dump = f.ok(&["dump", &map]);
     assert_eq!(dump.lines().count(), 2);
@@ -474,16 +459,7 @@ fn sync_writes_a_local_table_only_when_the_database_changed() {
     );
     let fa = fingerprint(&f, &a).to_lowercase();
     assert_eq!(f.ok(&["query", &fa, &to]), "zeta\n");
-    if let Some(postmap) = oracle::require(
-        "postmap",
-        "sync_writes_a_local_table_only_when_the_database_changed",
-    ) {
-        let conf = f.path("conf");
-        assert_eq!(
-            oracle::run_ok(&postmap, &["-c", conf.to_str().unwrap(), "-q", &fa, &to]),
-            "zeta\n"
-        );
-    }
+    // (Postfix reading that copy: postmap_reads_the_table_sync_wrote.)
     // Nothing changed: nothing written.
     let before = fs::metadata(local.with_extension("cdb"))
         .unwrap()
@@ -564,6 +540,31 @@ fn sync_writes_a_local_table_only_when_the_database_changed() {
         "{err}"
     );
     assert!(local.with_extension("cdb").exists());
+}
+
+/// Postfix's own cdb client reads the copy `ccert sync` wrote.
+#[test]
+#[cfg_attr(
+    any(ccert_missing = "postfix", ccert_missing = "postgresql"),
+    ignore = "needs postfix and postgresql"
+)]
+fn postmap_reads_the_table_sync_wrote() {
+    let test = "postmap_reads_the_table_sync_wrote";
+    let Some(f) = Fleet::new(test) else {
+        return;
+    };
+    let a = f.cert("zeta");
+    f.with_map(&["add", a.to_str().unwrap()]);
+    fs::create_dir(f.path("local")).unwrap();
+    let to = format!("cdb:{}", f.path("local/clientcerts").display());
+    f.ok(&["sync", "--from", &f.map(), "--to", &to]);
+    let fa = fingerprint(&f, &a).to_lowercase();
+    let postmap = oracle::require("postmap", test).unwrap();
+    let conf = f.path("conf");
+    assert_eq!(
+        oracle::run_ok(&postmap, &["-c", conf.to_str().unwrap(), "-q", &fa, &to]),
+        "zeta\n"
+    );
 }
 
 #[test]
@@ -860,6 +861,7 @@ fn concurrent_editors_lose_nothing() {
 /// changes nothing, rows no client names are removed, a bad file changes
 /// nothing.
 #[test]
+#[cfg_attr(ccert_missing = "postgresql", ignore = "needs postgresql")]
 fn apply_makes_the_pgsql_list_match_the_file() {
     let Some(f) = Fleet::new("apply_makes_the_pgsql_list_match_the_file") else {
         return;

@@ -115,6 +115,7 @@ fn assert_no_secret(out: &Finished, what: &str) {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "postgresql", ignore = "needs postgresql")]
 fn secrets_never_reach_any_output() {
     let Some(site) = Site::new("secrets_never_reach_any_output") else {
         return;
@@ -251,21 +252,27 @@ fn secrets_never_reach_any_output() {
 }
 
 #[test]
+#[cfg_attr(
+    any(
+        ccert_missing = "openssl",
+        ccert_missing = "postfix-pgsql",
+        ccert_missing = "postgresql"
+    ),
+    ignore = "needs openssl, postfix-pgsql and postgresql"
+)]
 fn the_readme_fleet_example_runs_as_written() {
     let Some(mut site) = Site::new("the_readme_fleet_example_runs_as_written") else {
         return;
     };
     let port = site.pg.port;
-    // The README's form: a URI host, --user and --password-file. With
-    // openssl, as written (verify-full, with the test CA); else without TLS.
-    let tls = oracle::find("openssl").map(|o| site.pg.enable_tls(&o));
-    let uri = match &tls {
-        Some(ca) => format!(
-            "postgresql://localhost:{port}/mail?sslmode=verify-full&sslrootcert={}",
-            ca.display()
-        ),
-        None => format!("postgresql://127.0.0.1:{port}/mail?sslmode=disable"),
-    };
+    // The README's form: a URI host, --user and --password-file, as
+    // written (verify-full, with the test CA).
+    let openssl = oracle::require("openssl", "the_readme_fleet_example_runs_as_written").unwrap();
+    let ca = site.pg.enable_tls(&openssl);
+    let uri = format!(
+        "postgresql://localhost:{port}/mail?sslmode=verify-full&sslrootcert={}",
+        ca.display()
+    );
     let cf = site.path("conf/readme.pgsql.cf");
     let map = format!("pgsql:{}", cf.display());
     site.main_cf(&cf);
@@ -285,9 +292,10 @@ fn the_readme_fleet_example_runs_as_written() {
     let out = site.run(&["add", "--fingerprint", FP, "--name", "readme"]);
     assert_eq!(out.status, 0, "{}", out.stderr);
     // Postfix's own libpq reads the URI db init wrote (credentials inside it).
-    if let Some(postmap) = oracle::find("postmap")
-        && crate::fleet::postfix_has_pgsql(&site.path("conf"))
     {
+        let test = "the_readme_fleet_example_runs_as_written";
+        oracle::require_map_type("pgsql", test);
+        let postmap = oracle::require("postmap", test).unwrap();
         let q = Command::new(postmap)
             .args(["-c", site.path("conf").to_str().unwrap(), "-q", FP])
             .arg(&map)
@@ -452,6 +460,7 @@ impl Drop for HeldLock {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "postgresql", ignore = "needs postgresql")]
 fn a_held_row_lock_ends_in_a_clear_error() {
     let Some(site) = Site::new("a_held_row_lock_ends_in_a_clear_error") else {
         return;
@@ -507,6 +516,7 @@ fn a_held_row_lock_ends_in_a_clear_error() {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "postgresql", ignore = "needs postgresql")]
 fn a_schema_altered_by_hand_is_one_error() {
     let Some(site) = Site::new("a_schema_altered_by_hand_is_one_error") else {
         return;
@@ -560,6 +570,7 @@ fn a_schema_altered_by_hand_is_one_error() {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "postgresql", ignore = "needs postgresql")]
 fn every_path_into_the_list_validates_alike() {
     let Some(site) = Site::new("every_path_into_the_list_validates_alike") else {
         return;
@@ -601,6 +612,10 @@ fn every_path_into_the_list_validates_alike() {
 }
 
 #[test]
+#[cfg_attr(
+    any(ccert_missing = "postfix-pgsql", ccert_missing = "postgresql"),
+    ignore = "needs postfix-pgsql and postgresql"
+)]
 fn postfix_can_look_up_with_a_read_only_role() {
     let Some(site) = Site::new("postfix_can_look_up_with_a_read_only_role") else {
         return;
@@ -650,10 +665,11 @@ fn postfix_can_look_up_with_a_read_only_role() {
     site.main_cf(&lookup_cf);
     let out = site.ccert(&["doctor"]).run();
     assert!(!out.stdout.contains("may also"), "{}", out.stdout);
-    // Postfix's real lookup through the read-only .cf, when postfix-pgsql is here.
-    if let Some(postmap) = oracle::find("postmap")
-        && crate::fleet::postfix_has_pgsql(&site.path("conf"))
+    // Postfix's real lookup through the read-only .cf.
     {
+        let test = "postfix_can_look_up_with_a_read_only_role";
+        oracle::require_map_type("pgsql", test);
+        let postmap = oracle::require("postmap", test).unwrap();
         let q = Command::new(postmap)
             .args(["-c", site.path("conf").to_str().unwrap(), "-q", FP])
             .arg(&lookup)

@@ -13,12 +13,13 @@ use crate::pg::{self, Cluster};
 #[test]
 #[cfg_attr(
     any(
-        ccert_missing = "postfix",
-        ccert_missing = "swaks",
         ccert_missing = "openssl",
-        ccert_missing = "postgresql"
+        ccert_missing = "postfix",
+        ccert_missing = "postgresql",
+        ccert_missing = "root",
+        ccert_missing = "swaks"
     ),
-    ignore = "needs postfix, swaks, openssl and postgresql"
+    ignore = "needs openssl, postfix, postgresql, root and swaks"
 )]
 fn two_servers_share_one_database_list() {
     let test = "two_servers_share_one_database_list";

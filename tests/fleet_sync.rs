@@ -32,6 +32,7 @@ fn copy_and_table(f: &Fleet) -> (Vec<u8>, Vec<u8>) {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "postgresql", ignore = "needs postgresql")]
 fn sync_refuses_another_database_another_list_and_a_shrink() {
     let Some(f) = Fleet::new("sync_refuses_another_database_another_list_and_a_shrink") else {
         return;
@@ -155,6 +156,7 @@ fn sync_refuses_another_database_another_list_and_a_shrink() {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "postgresql", ignore = "needs postgresql")]
 fn sync_notices_a_restore_and_disabled_triggers_the_generation_misses() {
     let Some(f) = Fleet::new("sync_notices_a_restore_and_disabled_triggers_the_generation_misses")
     else {
@@ -266,6 +268,7 @@ fn sync_notices_a_restore_and_disabled_triggers_the_generation_misses() {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "postgresql", ignore = "needs postgresql")]
 fn doctor_runs_the_cf_query_read_only() {
     let Some(f) = Fleet::new("doctor_runs_the_cf_query_read_only") else {
         return;
@@ -319,6 +322,7 @@ fn wait_for(f: &Fleet, db: &str, sql: &str, want: &str) {
 /// triggers, so its generation never moves; sync follows its content all
 /// the same, and doctor says why the generation stands still.
 #[test]
+#[cfg_attr(ccert_missing = "postgresql", ignore = "needs postgresql")]
 fn a_logical_replication_subscriber_is_followed_by_its_content() {
     let Some(mut f) = Fleet::new("a_logical_replication_subscriber_is_followed_by_its_content")
     else {

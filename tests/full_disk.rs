@@ -26,6 +26,7 @@ struct Tmpfs {
 impl Tmpfs {
     /// Mounts `size` bytes of tmpfs, or `None` after printing why not.
     fn mount(test: &str, size: usize) -> Option<Tmpfs> {
+        oracle::require_root(test);
         let dir = tempfile::tempdir().unwrap();
         let out = Command::new("mount")
             .args([
@@ -131,6 +132,10 @@ fn assert_failed(test: Test, what: &str, dir: &Path, before: &[String], label: &
 }
 
 #[test]
+#[cfg_attr(
+    any(ccert_missing = "root", ccert_missing = "util-linux"),
+    ignore = "needs root and util-linux"
+)]
 fn full_read_only_and_denied_filesystems_leave_tables_intact() {
     const TEST: &str = "full_disk";
     let Some(fs_) = Tmpfs::mount(TEST, 4 << 20) else {

@@ -682,6 +682,7 @@ fn sorted_lines(bytes: &[u8]) -> Vec<String> {
 /// compiles running alongside: no entry is lost and, once all finished,
 /// every table holds exactly what the source says.
 #[test]
+#[cfg_attr(ccert_missing = "postfix", ignore = "needs postfix")]
 fn concurrent_add_remove_and_compile_lose_nothing() {
     let scratch = scratch();
     let dir = scratch.path();
@@ -1042,6 +1043,7 @@ fn sqlite_journal_symlink_is_never_followed() {
 /// and warns about (same lines), without a panic and within the memory
 /// limit; `list` and `add` on them neither panic nor lose a byte.
 #[test]
+#[cfg_attr(ccert_missing = "postfix", ignore = "needs postfix")]
 fn hostile_sources_are_read_as_postmap_reads_them() {
     let scratch = scratch();
     let dir = scratch.path();

@@ -449,6 +449,7 @@ fn damaged(cert: &[u8]) -> Vec<Variant> {
 /// them. The variants are generated deterministically; a plain `cargo
 /// test` checks a seeded sample, `CCERT_INTEROP=1` every one.
 #[test]
+#[cfg_attr(ccert_missing = "openssl", ignore = "needs openssl")]
 fn damaged_certificates_are_refused_exactly_when_openssl_refuses_them() {
     let Some(openssl) = crate::oracle::require("openssl", "damaged certificates") else {
         return;

@@ -103,11 +103,12 @@ fn by_cn<'a>(rows: &'a [serde_json::Value], cn: &str) -> Option<&'a serde_json::
 #[test]
 #[cfg_attr(
     any(
+        ccert_missing = "openssl",
         ccert_missing = "postfix",
-        ccert_missing = "swaks",
-        ccert_missing = "openssl"
+        ccert_missing = "root",
+        ccert_missing = "swaks"
     ),
-    ignore = "needs postfix, swaks and openssl"
+    ignore = "needs openssl, postfix, root and swaks"
 )]
 fn log_then_add_by_fingerprint() {
     let Some(tools) = live::tools(TEST) else {
@@ -293,11 +294,12 @@ fn approve_in_pty(inst: &Instance, keys: &[&str]) {
 #[test]
 #[cfg_attr(
     any(
+        ccert_missing = "openssl",
         ccert_missing = "postfix",
-        ccert_missing = "swaks",
-        ccert_missing = "openssl"
+        ccert_missing = "root",
+        ccert_missing = "swaks"
     ),
-    ignore = "needs postfix, swaks and openssl"
+    ignore = "needs openssl, postfix, root and swaks"
 )]
 fn probe_verdicts() {
     let Some(tools) = live::tools("probe_verdicts") else {

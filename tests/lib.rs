@@ -50,4 +50,5 @@ mod revoke;
 mod server_config;
 mod snapshots;
 mod source_model;
+mod tool_skips;
 mod untrusted;

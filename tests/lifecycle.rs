@@ -355,11 +355,12 @@ fn prune(inst: &Instance, log: &Path) -> Finished {
 #[test]
 #[cfg_attr(
     any(
+        ccert_missing = "openssl",
         ccert_missing = "postfix",
-        ccert_missing = "swaks",
-        ccert_missing = "openssl"
+        ccert_missing = "root",
+        ccert_missing = "swaks"
     ),
-    ignore = "needs postfix, swaks and openssl"
+    ignore = "needs openssl, postfix, root and swaks"
 )]
 fn during_a_rotation_both_relay_and_after_prune_only_the_new_one() {
     let test = "lifecycle::during_a_rotation_both_relay_and_after_prune_only_the_new_one";
@@ -561,11 +562,12 @@ fn expired_client(dir: &Path, name: &str) -> live::Client {
 #[test]
 #[cfg_attr(
     any(
+        ccert_missing = "openssl",
         ccert_missing = "postfix",
-        ccert_missing = "swaks",
-        ccert_missing = "openssl"
+        ccert_missing = "root",
+        ccert_missing = "swaks"
     ),
-    ignore = "needs postfix, swaks and openssl"
+    ignore = "needs openssl, postfix, root and swaks"
 )]
 fn prune_expired_stops_an_expired_certificate_and_a_renewed_one_keeps_relaying() {
     let test =
@@ -709,6 +711,7 @@ fn apply_drops_the_copies_of_certificates_it_removes() {
 /// On a terminal, prune asks first (as `remove` does): `n` keeps the
 /// entry (exit 1), `y` removes it.
 #[test]
+#[cfg_attr(ccert_missing = "bsdutils", ignore = "needs bsdutils")]
 fn prune_on_a_terminal_asks_first() {
     if oracle::require("script", "lifecycle::prune_on_a_terminal_asks_first").is_none() {
         return;

@@ -58,10 +58,8 @@ pub fn tools(test: &str) -> Option<Tools> {
     let postfix = oracle::require("postfix", test)?;
     let swaks = oracle::require("swaks", test)?;
     let openssl = oracle::require("openssl", test)?;
-    // SAFETY: geteuid has no preconditions.
-    let problem = if unsafe { libc::geteuid() } != 0 {
-        Some("it must run as root to start a Postfix instance")
-    } else if !Command::new("id")
+    oracle::require_root(test);
+    let problem = if !Command::new("id")
         .args(["-u", "postfix"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())

@@ -40,11 +40,12 @@ fn lookup_trouble(log: &str) -> Vec<String> {
 #[test]
 #[cfg_attr(
     any(
+        ccert_missing = "openssl",
         ccert_missing = "postfix",
-        ccert_missing = "swaks",
-        ccert_missing = "openssl"
+        ccert_missing = "root",
+        ccert_missing = "swaks"
     ),
-    ignore = "needs postfix, swaks and openssl"
+    ignore = "needs openssl, postfix, root and swaks"
 )]
 fn rebuilds_under_load_never_fail_a_relay() {
     let Some(tools) = live::tools(TEST) else {

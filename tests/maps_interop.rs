@@ -372,7 +372,10 @@ fn line_warnings(stderr: &[u8], prefix: &str, file: &str) -> BTreeSet<String> {
 }
 
 #[test]
-#[cfg_attr(ccert_missing = "postfix", ignore = "needs postfix")]
+#[cfg_attr(
+    any(ccert_missing = "lmdb-utils", ccert_missing = "postfix"),
+    ignore = "needs lmdb-utils and postfix"
+)]
 fn lmdb_tables_match_postmap() {
     let Some(lab) = Lab::new("lmdb_tables_match_postmap") else {
         return;
@@ -481,7 +484,10 @@ fn over_long_lmdb_keys_are_refused_like_postmap() {
 }
 
 #[test]
-#[cfg_attr(ccert_missing = "postfix", ignore = "needs postfix")]
+#[cfg_attr(
+    any(ccert_missing = "lmdb-utils", ccert_missing = "postfix"),
+    ignore = "needs lmdb-utils and postfix"
+)]
 fn large_maps_match_postmap() {
     let Some(lab) = Lab::new("large_maps_match_postmap") else {
         return;

@@ -312,61 +312,169 @@ fn live_relay(name: &str) {
 
 // One test per check and member, so each reports on its own.
 #[test]
+#[cfg_attr(
+    any(
+        ccert_missing = "debootstrap",
+        ccert_missing = "openssl",
+        ccert_missing = "postfix",
+        ccert_missing = "root"
+    ),
+    ignore = "needs debootstrap, openssl, postfix and root"
+)]
 fn effective_values_host() {
     effective_values("host");
 }
 
 #[test]
+#[cfg_attr(
+    any(
+        ccert_missing = "debootstrap",
+        ccert_missing = "openssl",
+        ccert_missing = "postfix",
+        ccert_missing = "root"
+    ),
+    ignore = "needs debootstrap, openssl, postfix and root"
+)]
 fn effective_values_bullseye() {
     effective_values("bullseye");
 }
 
 #[test]
+#[cfg_attr(
+    any(
+        ccert_missing = "debootstrap",
+        ccert_missing = "openssl",
+        ccert_missing = "postfix",
+        ccert_missing = "root"
+    ),
+    ignore = "needs debootstrap, openssl, postfix and root"
+)]
 fn effective_values_trixie() {
     effective_values("trixie");
 }
 
 #[test]
+#[cfg_attr(
+    any(
+        ccert_missing = "debootstrap",
+        ccert_missing = "openssl",
+        ccert_missing = "postfix",
+        ccert_missing = "root"
+    ),
+    ignore = "needs debootstrap, openssl, postfix and root"
+)]
 fn effective_values_forky() {
     effective_values("forky");
 }
 
 #[test]
+#[cfg_attr(
+    any(
+        ccert_missing = "debootstrap",
+        ccert_missing = "postfix",
+        ccert_missing = "root"
+    ),
+    ignore = "needs debootstrap, postfix and root"
+)]
 fn tables_both_ways_host() {
     tables_both_ways("host");
 }
 
 #[test]
+#[cfg_attr(
+    any(
+        ccert_missing = "debootstrap",
+        ccert_missing = "postfix",
+        ccert_missing = "root"
+    ),
+    ignore = "needs debootstrap, postfix and root"
+)]
 fn tables_both_ways_bullseye() {
     tables_both_ways("bullseye");
 }
 
 #[test]
+#[cfg_attr(
+    any(
+        ccert_missing = "debootstrap",
+        ccert_missing = "postfix",
+        ccert_missing = "root"
+    ),
+    ignore = "needs debootstrap, postfix and root"
+)]
 fn tables_both_ways_trixie() {
     tables_both_ways("trixie");
 }
 
 #[test]
+#[cfg_attr(
+    any(
+        ccert_missing = "debootstrap",
+        ccert_missing = "postfix",
+        ccert_missing = "root"
+    ),
+    ignore = "needs debootstrap, postfix and root"
+)]
 fn tables_both_ways_forky() {
     tables_both_ways("forky");
 }
 
 #[test]
+#[cfg_attr(
+    any(
+        ccert_missing = "debootstrap",
+        ccert_missing = "openssl",
+        ccert_missing = "postfix",
+        ccert_missing = "root",
+        ccert_missing = "swaks"
+    ),
+    ignore = "needs debootstrap, openssl, postfix, root and swaks"
+)]
 fn live_relay_host() {
     live_relay("host");
 }
 
 #[test]
+#[cfg_attr(
+    any(
+        ccert_missing = "debootstrap",
+        ccert_missing = "openssl",
+        ccert_missing = "postfix",
+        ccert_missing = "root",
+        ccert_missing = "swaks"
+    ),
+    ignore = "needs debootstrap, openssl, postfix, root and swaks"
+)]
 fn live_relay_bullseye() {
     live_relay("bullseye");
 }
 
 #[test]
+#[cfg_attr(
+    any(
+        ccert_missing = "debootstrap",
+        ccert_missing = "openssl",
+        ccert_missing = "postfix",
+        ccert_missing = "root",
+        ccert_missing = "swaks"
+    ),
+    ignore = "needs debootstrap, openssl, postfix, root and swaks"
+)]
 fn live_relay_trixie() {
     live_relay("trixie");
 }
 
 #[test]
+#[cfg_attr(
+    any(
+        ccert_missing = "debootstrap",
+        ccert_missing = "openssl",
+        ccert_missing = "postfix",
+        ccert_missing = "root",
+        ccert_missing = "swaks"
+    ),
+    ignore = "needs debootstrap, openssl, postfix, root and swaks"
+)]
 fn live_relay_forky() {
     live_relay("forky");
 }
@@ -375,6 +483,16 @@ fn live_relay_forky() {
 /// opened as `$default_database_type:`; `ccert add` and `ccert compile hash:…`
 /// must leave the table that smtpd really opens.
 #[test]
+#[cfg_attr(
+    any(
+        ccert_missing = "debootstrap",
+        ccert_missing = "openssl",
+        ccert_missing = "postfix",
+        ccert_missing = "root",
+        ccert_missing = "swaks"
+    ),
+    ignore = "needs debootstrap, openssl, postfix, root and swaks"
+)]
 fn migration_redirect_forky() {
     let test = "matrix::migration_redirect_forky";
     let Some(member) = matrix_env::chroot("forky", test) else {
@@ -444,6 +562,16 @@ fn s_client_rcpt_code(transcript: &str) -> u16 {
 /// key (trixie's `openssl s_client -enable_client_rpk`) is admitted by a
 /// `--pubkey` entry and refused by a certificate entry for the same key.
 #[test]
+#[cfg_attr(
+    any(
+        ccert_missing = "debootstrap",
+        ccert_missing = "openssl",
+        ccert_missing = "postfix",
+        ccert_missing = "root",
+        ccert_missing = "swaks"
+    ),
+    ignore = "needs debootstrap, openssl, postfix, root and swaks"
+)]
 fn raw_public_key_trixie() {
     let test = "matrix::raw_public_key_trixie";
     let Some(member) = matrix_env::chroot("trixie", test) else {

@@ -73,12 +73,9 @@ pub fn is_root() -> bool {
 fn chroots_ready() -> &'static Result<(), String> {
     static READY: OnceLock<Result<(), String>> = OnceLock::new();
     READY.get_or_init(|| {
-        if !is_root() {
-            return Err("the Debian chroots need root (chroot, debootstrap)".into());
-        }
-        if oracle::find("debootstrap").is_none() {
-            return Err("`debootstrap` is not installed".into());
-        }
+        // chroot and debootstrap: the test's ignore names both.
+        oracle::require_root("the Debian chroots");
+        oracle::require("debootstrap", "the Debian chroots");
         let script = repo().join("scripts/chroots");
         let mut cmd = Command::new(&script);
         if !oracle::interop_required() {

@@ -61,6 +61,15 @@ fn glibc_versions(bin: &Path) -> Vec<(u32, u32, String)> {
 }
 
 #[test]
+#[cfg_attr(
+    any(
+        ccert_missing = "binutils",
+        ccert_missing = "debootstrap",
+        ccert_missing = "postfix",
+        ccert_missing = "root"
+    ),
+    ignore = "needs binutils, debootstrap, postfix and root"
+)]
 fn portable_binary_needs_glibc_2_28_and_runs_on_debian_11() {
     let test = "matrix_packages::portable_binary";
     let Some(bin) = matrix_env::portable(test) else {
@@ -130,6 +139,14 @@ impl Drop for Overlay {
 }
 
 #[test]
+#[cfg_attr(
+    any(
+        ccert_missing = "debootstrap",
+        ccert_missing = "postfix",
+        ccert_missing = "root"
+    ),
+    ignore = "needs debootstrap, postfix and root"
+)]
 fn deb_installs_on_debian_11() {
     let test = "matrix_packages::deb_installs_on_debian_11";
     let Some(deb) = package("target/debian", "deb", test) else {
@@ -203,6 +220,7 @@ fn deb_installs_on_debian_11() {
 }
 
 #[test]
+#[cfg_attr(ccert_missing = "rpm", ignore = "needs rpm")]
 fn rpm_has_fedora_paths() {
     let test = "matrix_packages::rpm_has_fedora_paths";
     let Some(rpm) = package("target/generate-rpm", "rpm", test) else {
@@ -247,6 +265,7 @@ fn rpm_has_fedora_paths() {
 /// the upstream changelog is changelog.gz, the package has its
 /// changelog.Debian.gz.
 #[test]
+#[cfg_attr(ccert_missing = "lintian", ignore = "needs lintian")]
 fn deb_passes_lintian_but_for_the_maintainer_address() {
     let test = "matrix_packages::deb_passes_lintian_but_for_the_maintainer_address";
     let Some(deb) = package("target/debian", "deb", test) else {

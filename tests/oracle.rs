@@ -4,9 +4,10 @@
 //! reports the test as `ignored, needs postfix` rather than `ok`:
 //! `#[cfg_attr(ccert_missing = "postfix", ignore = "needs postfix")]`
 //! (build.rs sets `ccert_missing` per absent package; nothing under
-//! `CCERT_INTEROP=1`). Inside, it calls [`require`]: when the tool is missing
-//! anyway (a binary built where it was) it prints why the test is skipped and
-//! returns `None`, unless `CCERT_INTEROP=1`, where a missing tool fails the test.
+//! `CCERT_INTEROP=1`). Inside, it calls [`require`], which fails the test
+//! when the tool is missing anyway: the test then lacks its `ignore` (or the
+//! binary was built where the tool was). No test passes without its check;
+//! tests/tool_skips.rs checks the `ignore`s against the lookups.
 
 #![allow(dead_code)]
 
@@ -25,30 +26,79 @@ pub fn size(heavy: usize, light: usize) -> usize {
     if interop_required() { heavy } else { light }
 }
 
-/// Finds `tool` on PATH or in /usr/sbin and /sbin (postmap lives there).
-pub fn find(tool: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain([PathBuf::from("/usr/sbin"), PathBuf::from("/sbin")])
-        .map(|dir| dir.join(tool))
-        .find(|p| p.is_file())
+/// The tools the tests look up and their packages, shared with build.rs.
+#[allow(dead_code)]
+pub mod tools {
+    include!(concat!(env!("CARGO_MANIFEST_DIR"), "/build/tools.rs"));
 }
 
-/// The path of `tool`, or `None` after printing why the calling test is
-/// skipped. Panics instead when `CCERT_INTEROP=1`.
+/// Finds `tool` where build.rs looks for it: PATH, /usr/sbin and /sbin
+/// (postmap lives there), PostgreSQL's and systemd's program directories.
+pub fn find(tool: &str) -> Option<PathBuf> {
+    tools::find(tool)
+}
+
+/// The path of `tool`. It is never `None`: a test runs only where build.rs
+/// found the tool (the test's `ignore` says which package it needs), so a
+/// missing tool here means the test lacks that `ignore`, and the test fails
+/// saying so, instead of passing without the check. Under
+/// `CCERT_INTEROP=1` a missing tool is a failure too. A tool build.rs does
+/// not know (build/tools.rs) fails the test as well.
+///
+/// (The `Option` keeps the callers' `let Some(x) = require(..) else`.)
+#[track_caller]
 pub fn require(tool: &str, test: &str) -> Option<PathBuf> {
+    let Some(package) = tools::package_of(tool) else {
+        panic!("{test}: `{tool}` is not in build/tools.rs; add it with its package there")
+    };
     match find(tool) {
         Some(p) => Some(p),
         None if interop_required() => {
-            panic!("{test}: CCERT_INTEROP=1 but `{tool}` is not installed")
+            panic!("{test}: CCERT_INTEROP=1 but `{tool}` ({package}) is not installed")
         }
-        None => {
-            eprintln!(
-                "skipping {test}: `{tool}` is not installed (set CCERT_INTEROP=1 to make this a failure)"
-            );
-            None
-        }
+        None => panic!(
+            "{test}: `{tool}` is not installed, yet the test runs: it needs \
+             #[cfg_attr(ccert_missing = \"{package}\", ignore = \"needs {package}\")]"
+        ),
     }
+}
+
+/// Asserts that the tests run as root, as `require` does for a tool: a
+/// test that needs root and runs without it lacks
+/// `#[cfg_attr(ccert_missing = "root", ignore = "needs root")]` (build.rs
+/// marks it where the build is not run as root).
+#[track_caller]
+pub fn require_root(test: &str) {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let root = unsafe { libc::geteuid() } == 0;
+    assert!(
+        root,
+        "{test}: runs as a user other than root, yet the test needs root: it needs \
+         #[cfg_attr(ccert_missing = \"root\", ignore = \"needs root\")]"
+    );
+}
+
+/// Asserts that the installed Postfix opens map type `kind` (a plugin
+/// package such as postfix-pgsql, build/tools.rs MAP_TYPES), as `require`
+/// does for a program: a test that runs without it fails, naming the
+/// `ignore` it lacks.
+#[track_caller]
+pub fn require_map_type(kind: &str, test: &str) {
+    let Some((package, _)) = tools::MAP_TYPES.iter().find(|(_, k)| *k == kind) else {
+        panic!("{test}: map type {kind} is not in build/tools.rs MAP_TYPES")
+    };
+    let postconf = require("postconf", test).unwrap();
+    // postconf needs a main.cf, which /etc/postfix may lack.
+    let conf = tempfile::tempdir().unwrap();
+    std::fs::write(conf.path().join("main.cf"), "").unwrap();
+    let listed = run_ok(&postconf, &["-c", conf.path().to_str().unwrap(), "-m"])
+        .lines()
+        .any(|l| l == kind);
+    assert!(
+        listed,
+        "{test}: postconf -m lacks {kind}: the test needs \
+         #[cfg_attr(ccert_missing = \"{package}\", ignore = \"needs {package}\")]"
+    );
 }
 
 /// Runs a tool and returns its output; panics when it cannot be started.

@@ -9,8 +9,9 @@
 //! root, which initdb refuses to be), a private unix socket directory and
 //! 127.0.0.1 (and 127.0.0.2, for host-name checks) on a free port, password (SCRAM) authentication over TCP and
 //! trust on the socket. [`Drop`] stops the server (`pg_ctl -m immediate`),
-//! also when the test fails. Skipped with a printed reason when the server
-//! binaries are missing, unless `CCERT_INTEROP=1`.
+//! also when the test fails. A test that starts one carries
+//! `#[cfg_attr(ccert_missing = "postgresql", ignore = "needs postgresql")]`;
+//! without the server programs it fails (tests/oracle.rs `require`).
 
 #![allow(dead_code)]
 
@@ -21,13 +22,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use crate::oracle;
-
-/// Where Debian installs the server binaries.
-const BIN_DIRS: [&str; 3] = [
-    "/usr/lib/postgresql/17/bin",
-    "/usr/lib/postgresql/16/bin",
-    "/usr/lib/postgresql/15/bin",
-];
 
 /// The password of the `ccert` database user the tests connect as.
 pub const PASSWORD: &str = "Pg-s3cret-for-tests";
@@ -42,12 +36,15 @@ pub struct Cluster {
     as_postgres: bool,
 }
 
-fn find_bin() -> Option<PathBuf> {
-    BIN_DIRS
-        .iter()
-        .map(PathBuf::from)
-        .chain(oracle::find("pg_ctl").and_then(|p| p.parent().map(Path::to_path_buf)))
-        .find(|d| d.join("initdb").is_file() && d.join("pg_ctl").is_file())
+/// The directory of the server programs (initdb, pg_ctl): where build.rs
+/// found them; a test that runs without them fails (oracle::require).
+fn find_bin(test: &str) -> PathBuf {
+    oracle::require("initdb", test).unwrap();
+    // Debian's programs are in /usr/lib/postgresql/N/bin (psql too); a
+    // pg_ctl on PATH may be a link to there.
+    let pg_ctl = oracle::require("pg_ctl", test).unwrap();
+    let pg_ctl = fs::canonicalize(&pg_ctl).unwrap_or(pg_ctl);
+    pg_ctl.parent().unwrap().to_path_buf()
 }
 
 fn is_root() -> bool {
@@ -56,20 +53,11 @@ fn is_root() -> bool {
 }
 
 impl Cluster {
-    /// Starts a cluster, or returns `None` after printing why `test` is skipped.
+    /// Starts a cluster, or returns `None` after printing why `test` is
+    /// skipped: only when the tests run as root and there is no `postgres`
+    /// user (initdb refuses root); missing programs fail the test.
     pub fn start(test: &str) -> Option<Cluster> {
-        let Some(bin) = find_bin() else {
-            if oracle::interop_required() {
-                panic!(
-                    "{test}: CCERT_INTEROP=1 but the PostgreSQL server (initdb, pg_ctl) is not installed"
-                );
-            }
-            eprintln!(
-                "skipping {test}: the PostgreSQL server (initdb, pg_ctl) is not installed \
-                 (set CCERT_INTEROP=1 to make this a failure)"
-            );
-            return None;
-        };
+        let bin = find_bin(test);
         let as_postgres = is_root();
         if as_postgres
             && !Command::new("id")

@@ -8,11 +8,14 @@
 //! * install: the man-page and completion lines into a scratch root standing
 //!   for /usr/local; the package files and scripts they name exist.
 //! * fleet: against the suite's throwaway PostgreSQL cluster.
+//! * the `ccert check`, `ccert log` and `ccert probe` console examples: run as written
+//!   (a scratch mail log, the suite's live Postfix), their printed output
+//!   compared with the README's.
 //! * blocks that cannot run here (dpkg -i, systemd units) are checked with
 //!   `bash -n` and for the paths and options they name.
 //!
-//! `every_shell_block_is_run_or_checked` fails when a block appears that no
-//! test here claims.
+//! `every_shell_block_is_run_or_checked` fails when a `sh` or `console`
+//! block appears that no test here claims.
 
 use crate::oracle;
 use crate::test::Test;
@@ -100,6 +103,17 @@ const CLAIMED: &[(&str, &str)] = &[
     ("ccert prune --expired --dry-run", "readme_prune_block"),
 ];
 
+/// What identifies each `console` block (commands with their output), and
+/// which test runs it.
+const CLAIMED_CONSOLE: &[(&str, &str)] = &[
+    (
+        "$ ccert check --warning 30 --critical 7",
+        "readme_check_example",
+    ),
+    ("$ ccert log --since 7d", "readme_log_example"),
+    ("$ ccert probe ", "readme_probe_example"),
+];
+
 #[test]
 fn every_shell_block_is_run_or_checked() {
     for block in blocks().iter().filter(|b| b.lang == "sh") {
@@ -108,6 +122,15 @@ fn every_shell_block_is_run_or_checked() {
                 .iter()
                 .any(|(marker, _)| block.code.contains(marker)),
             "README.md has a sh block no test in tests/readme.rs runs or checks:\n{}",
+            block.code
+        );
+    }
+    for block in blocks().iter().filter(|b| b.lang == "console") {
+        assert!(
+            CLAIMED_CONSOLE
+                .iter()
+                .any(|(marker, _)| block.code.contains(marker)),
+            "README.md has a console block no test in tests/readme.rs runs:\n{}",
             block.code
         );
     }
@@ -319,6 +342,21 @@ fn readme_try_it_now_block_runs() {
         "{}",
         out.stderr
     );
+    // Only the submission service asks for client certificates (as
+    // server-config proposes): not main.cf, which every service, port 25
+    // included, inherits. doctor sees it relay there.
+    let block = try_it_now_block();
+    let main_cf = &block[block.find("main.cf\" <<EOF").unwrap()..];
+    let main_cf = &main_cf[..main_cf.find("\nEOF\n").unwrap()];
+    assert!(!main_cf.contains("smtpd_tls_ask_ccert"), "{main_cf}");
+    assert!(block.contains("  -o smtpd_tls_ask_ccert=yes\n"), "{block}");
+    assert!(
+        out.stdout.contains(
+            "master.cf:2 (service submission/inet): a client with a listed certificate can relay here"
+        ),
+        "{}",
+        out.stdout
+    );
     // query printed the name; doctor (exit 0 under set -e) found the setup sound.
     assert!(
         out.stdout.lines().any(|l| l == "chinacat"),
@@ -483,6 +521,281 @@ fn readme_systemd_blocks() {
             "{section} {key}"
         );
     }
+}
+
+/// A `console` block of README.md (the one whose text contains `marker`):
+/// each `$ ` command with the lines it prints, trailing blanks trimmed.
+fn console_block(marker: &str) -> Vec<(String, Vec<String>)> {
+    let found: Vec<Block> = blocks()
+        .into_iter()
+        .filter(|b| b.lang == "console" && b.code.contains(marker))
+        .collect();
+    assert_eq!(
+        found.len(),
+        1,
+        "README.md: one console block with {marker:?}"
+    );
+    let mut steps: Vec<(String, Vec<String>)> = Vec::new();
+    for line in found[0].code.lines() {
+        match line.strip_prefix("$ ") {
+            Some(command) => steps.push((command.to_string(), Vec::new())),
+            None => steps
+                .last_mut()
+                .expect("a console block starts with a command")
+                .1
+                .push(line.trim_end().to_string()),
+        }
+    }
+    steps
+}
+
+/// `text` with each date and time (`2026-12-04 17:41:40`) as
+/// `YYYY-MM-DD hh:mm:ss`, the same width, and trailing blanks trimmed.
+fn dates_masked(text: &str) -> Vec<String> {
+    const SHAPE: &[u8] = b"0000-00-00 00:00:00";
+    text.lines()
+        .map(|line| {
+            let mut b = line.as_bytes().to_vec();
+            let mut i = 0;
+            while i + SHAPE.len() <= b.len() {
+                let fits = SHAPE.iter().zip(&b[i..]).all(|(s, c)| {
+                    if *s == b'0' {
+                        c.is_ascii_digit()
+                    } else {
+                        s == c
+                    }
+                });
+                if fits {
+                    b[i..i + SHAPE.len()].copy_from_slice(b"YYYY-MM-DD hh:mm:ss");
+                    i += SHAPE.len();
+                } else {
+                    i += 1;
+                }
+            }
+            String::from_utf8(b).unwrap().trim_end().to_string()
+        })
+        .collect()
+}
+
+/// The `ccert log` example, run as written against a mail log that holds
+/// what the example shows: twelve sessions of `laptop[192.0.2.7]` on the
+/// submission service within the last week, each presenting its
+/// certificate (Postfix 3.7's format) and refused. The configuration is a
+/// scratch directory standing for /etc/postfix (`MAIL_CONFIG`) whose
+/// `maillog_file` names that log; the terminal is 130 columns. The table
+/// must be the README's but for the dates (the log's are recent, so that
+/// `--since 7d` keeps them). Then the example's `add` line runs as
+/// written, and `ccert log --since 7d` finds every client listed (exit 0).
+#[test]
+fn readme_log_example() {
+    let steps = console_block("$ ccert log --since 7d");
+    assert_eq!(steps.len(), 2, "{steps:?}");
+    let (log, shown) = &steps[0];
+    let (add, _) = &steps[1];
+    assert_eq!(log, "ccert log --since 7d");
+    assert!(
+        add.starts_with("ccert add --fingerprint 9A:EA:D9:91:"),
+        "{add}"
+    );
+    let setup = r#"root=$(pwd)
+mkdir etc
+printf '%s\n' 'compatibility_level = 3.6' "maillog_file = $root/mail.log" \
+    "relay_clientcerts = hash:$root/etc/clientcerts" > etc/main.cf
+touch -d '-5 seconds' etc/main.cf
+: > etc/clientcerts
+fp=B3:6D:99:77:D7:EB:F0:7E:3C:25:19:B9:88:2C:0F:6D:5D:81:60:CD:FF:5E:4A:A7:66:92:05:B6:FE:22:1E:FB
+pk=9A:EA:D9:91:62:0C:D0:C4:FF:61:8A:DF:0B:ED:59:02:5B:C6:89:47:30:0C:E0:C9:C4:2C:95:DA:12:EB:73:C7
+for i in $(seq 1 12); do
+    at=$(date -u -d "-$((72 - i * 3)) hours" '+%b %e %H:%M:%S')
+    echo "$at mx postfix/submission/smtpd[$((8000 + i))]: laptop[192.0.2.7]: subject_CN=laptop, issuer=Example CA, fingerprint=$fp, pkey_fingerprint=$pk"
+    echo "$at mx postfix/submission/smtpd[$((8000 + i))]: NOQUEUE: reject: RCPT from laptop[192.0.2.7]: 554 5.7.1 <friend@example.net>: Relay access denied; from=<me@example.com> to=<friend@example.net> proto=ESMTP helo=<laptop>"
+done > mail.log
+"#;
+    let run = |script: String, status: i32| {
+        bash(&format!("{setup}export MAIL_CONFIG=$root/etc\n{script}"))
+            .env("TZ", "UTC")
+            .env("COLUMNS", "130")
+            .note("the README's ccert log example")
+            .status(status)
+            .any_stderr()
+            .run()
+    };
+    // Exit 1: a client whose certificate is not listed was seen.
+    let out = run(format!("{log}\n"), 1);
+    assert_eq!(
+        dates_masked(&out.stdout),
+        dates_masked(&shown.join("\n")),
+        "the README's `ccert log` output differs from the real one:\n{}",
+        out.stdout
+    );
+    assert_eq!(out.stderr, "", "{}", out.stderr);
+    // The README's add line, then nobody is unknown any more.
+    let out = run(format!("{add}\n{log}\n"), 0);
+    assert!(
+        !out.stdout.contains("laptop[192.0.2.7]"),
+        "listed now, so not shown:\n{}",
+        out.stdout
+    );
+}
+
+/// The `ccert probe` example, run as written against a live smtpd: a
+/// submission-like listener that asks for a certificate and relays only for
+/// listed ones (`permit_tls_clientcerts, reject`), and the workstation's
+/// `laptop.pem`/`laptop.key`, which are not listed. `mail.example.com:587`
+/// stands for the listener's 127.0.0.1 port and the server certificate's
+/// `CN=server.example` for `CN=mail.example.com` (the only substitutions);
+/// the fingerprints, new for each run, are compared by shape. The printed
+/// report must be the README's.
+#[test]
+#[cfg_attr(
+    any(
+        ccert_missing = "openssl",
+        ccert_missing = "postfix",
+        ccert_missing = "root",
+        ccert_missing = "swaks"
+    ),
+    ignore = "needs openssl, postfix, root and swaks"
+)]
+fn readme_probe_example() {
+    let steps = console_block("$ ccert probe ");
+    assert_eq!(steps.len(), 1, "{steps:?}");
+    let (probe, shown) = &steps[0];
+    let Some(tools) = crate::live::tools("readme_probe_example") else {
+        return;
+    };
+    let mut inst = crate::live::Instance::new(&tools, "readme_probe_example");
+    let table = inst.table("hash");
+    let port = inst.listener("submission", &table, &[]);
+    let laptop = crate::live::make_cert(
+        &tools.openssl,
+        &inst.path("certs"),
+        "laptop",
+        &crate::live::EC,
+    );
+    // The list is empty: laptop is not in it.
+    std::fs::write(inst.source(), "").unwrap();
+    inst.ccert(&["compile", &table]).run();
+    inst.start();
+    let here = format!("127.0.0.1:{port}");
+    assert!(probe.contains("mail.example.com:587"), "{probe}");
+    let command = probe.replace("mail.example.com:587", &here);
+    let script = format!(
+        "cp {cert} laptop.pem && cp {key} laptop.key\nexport MAIL_CONFIG={conf}\n{command}\n",
+        cert = laptop.cert.display(),
+        key = laptop.key.display(),
+        conf = inst.conf().display(),
+    );
+    // Exit 1: every verdict but `permitted`.
+    let out = bash(&script)
+        .note("the README's ccert probe example")
+        .status(1)
+        .run();
+    let fingerprints = |text: &str| -> Vec<String> {
+        text.lines()
+            .map(|l| {
+                l.split(' ')
+                    .map(|w| {
+                        if w.matches(':').count() >= 2
+                            && w.chars()
+                                .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '…')
+                        {
+                            "FINGERPRINT"
+                        } else {
+                            w
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    .trim_end()
+                    .to_string()
+            })
+            .collect()
+    };
+    let real = out
+        .stdout
+        .replace(&here, "mail.example.com:587")
+        .replace("CN=server.example", "CN=mail.example.com");
+    assert_eq!(
+        fingerprints(&real),
+        fingerprints(&shown.join("\n")),
+        "the README's `ccert probe` output differs from the real one:\n{real}\n--- log\n{}",
+        inst.log()
+    );
+}
+
+/// The `ccert check` example, run as written on a list like the one it
+/// shows: a certificate that expired (fixtures/expired.pem, `old-laptop`),
+/// one valid for a year, and an entry added by fingerprint. The status line
+/// and the long output must be the README's but for the days to the
+/// soonest expiry, which grow every day. The textfile line runs with a
+/// scratch directory for /var/lib/prometheus/node-exporter; the timer it
+/// enables is the one the packages ship.
+#[test]
+fn readme_check_example() {
+    let steps = console_block("$ ccert check --warning 30 --critical 7");
+    assert_eq!(steps.len(), 3, "{steps:?}");
+    let (check, shown) = &steps[0];
+    let (textfile, _) = &steps[1];
+    let (enable, _) = &steps[2];
+    assert_eq!(check, "ccert check --warning 30 --critical 7");
+    let exporter = "/var/lib/prometheus/node-exporter";
+    assert!(textfile.contains(exporter), "{textfile}");
+    assert!(
+        enable.starts_with("systemctl enable --now ccert-check.timer"),
+        "{enable}"
+    );
+    let unit = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/contrib/systemd/ccert-check.timer"
+    );
+    assert!(std::path::Path::new(unit).is_file(), "{unit}");
+    let script = format!(
+        r#"root=$(pwd)
+mkdir etc textfiles
+printf '%s\n' 'compatibility_level = 3.6' "relay_clientcerts = cdb:$root/etc/clientcerts" > etc/main.cf
+touch -d '-5 seconds' etc/main.cf
+export MAIL_CONFIG=$root/etc
+cp {fixtures}/expired.pem old-laptop.pem
+ccert issue desktop --days 365 --out . > /dev/null
+ccert add desktop.pem --name desktop > /dev/null 2>&1
+ccert add old-laptop.pem --name old-laptop > /dev/null 2>&1
+ccert add --fingerprint AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89 --name phone > /dev/null 2>&1
+# Exit 2 (CRITICAL) from both: the expired entry.
+status=0
+{check} > check.out || status=$?
+test "$status" = 2
+status=0
+{{ {textfile}
+}} || status=$?
+test "$status" = 2
+test -s textfiles/ccert.prom
+cat check.out
+"#,
+        fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures"),
+        textfile = textfile.replace(exporter, "$root/textfiles"),
+    );
+    let out = bash(&script).note("the README's ccert check example").run();
+    // soonest_expiry_days=-2166.51;30;7;; : the number changes daily.
+    let days = |text: &str| -> Vec<String> {
+        text.lines()
+            .map(|l| {
+                let Some(at) = l.find("soonest_expiry_days=") else {
+                    return l.trim_end().to_string();
+                };
+                let rest = &l[at..];
+                let end = rest.find(';').unwrap_or(rest.len());
+                format!("{}soonest_expiry_days=N{}", &l[..at], &rest[end..])
+                    .trim_end()
+                    .to_string()
+            })
+            .collect()
+    };
+    assert_eq!(
+        days(&out.stdout),
+        days(&shown.join("\n")),
+        "the README's `ccert check` output differs from the real one:\n{}",
+        out.stdout
+    );
 }
 
 /// A scratch configuration directory standing for /etc/postfix (exported

@@ -523,11 +523,12 @@ fn doctor_reports_a_misplaced_or_missing_deny_table_and_dead_entries() {
 #[test]
 #[cfg_attr(
     any(
+        ccert_missing = "openssl",
         ccert_missing = "postfix",
-        ccert_missing = "swaks",
-        ccert_missing = "openssl"
+        ccert_missing = "root",
+        ccert_missing = "swaks"
     ),
-    ignore = "needs postfix, swaks and openssl"
+    ignore = "needs openssl, postfix, root and swaks"
 )]
 fn a_revoked_certificate_gets_5xx_even_from_a_stale_list() {
     let test = "revoke::a_revoked_certificate_gets_5xx_even_from_a_stale_list";
@@ -704,7 +705,10 @@ fn revoke_on_a_database_list_refuses() {
 /// On a terminal revoke asks first, as remove does: "n" changes nothing
 /// (exit 1), "y" revokes.
 #[test]
-#[cfg_attr(ccert_missing = "openssl", ignore = "needs openssl")]
+#[cfg_attr(
+    any(ccert_missing = "bsdutils", ccert_missing = "openssl"),
+    ignore = "needs bsdutils and openssl"
+)]
 fn revoke_on_a_terminal_asks_first() {
     let Some(openssl) = oracle::require("openssl", "revoke_on_a_terminal_asks_first") else {
         return;

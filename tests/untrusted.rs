@@ -220,6 +220,7 @@ fn log_table_escapes_terminal_sequences() {
 /// escapes shown, the CN is not offered as the default name (the prompt
 /// would print it raw), and the name typed instead is added.
 #[test]
+#[cfg_attr(ccert_missing = "bsdutils", ignore = "needs bsdutils")]
 fn log_approve_prompt_escapes_terminal_sequences() {
     if oracle::require("script", "log_approve_prompt_escapes_terminal_sequences").is_none() {
         return;
