@@ -296,34 +296,12 @@ pub(super) struct Verdict {
 }
 
 /// An item of a restriction list with its table argument, if any.
+/// (Owned, as the verdicts keep them; the pairing is [`restrictions::with_args`].)
 pub(super) fn with_args(items: &[String]) -> Vec<(String, Option<String>)> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < items.len() {
-        let item = items[i].clone();
-        let takes_arg = item.starts_with("check_") && item.ends_with("_access")
-            || item == "check_policy_service"
-            || item.starts_with("reject_rbl")
-            || item.starts_with("reject_rhsbl")
-            || item.starts_with("permit_dnswl")
-            || item.starts_with("permit_rhswl");
-        if takes_arg && i + 1 < items.len() {
-            out.push((item, Some(items[i + 1].clone())));
-            i += 2;
-        } else {
-            out.push((item, None));
-            i += 1;
-        }
-    }
-    out
-}
-
-/// The table a `check_ccert_access` argument names (`{ type:name, {…} }` too).
-fn access_table(arg: &str) -> String {
-    restrictions::ccert_access_tables(&format!("{CHECK_CCERT} {arg}"))
+    restrictions::with_args(items)
         .into_iter()
-        .next()
-        .unwrap_or_else(|| arg.to_string())
+        .map(|(_, item, arg)| (item.to_string(), arg.map(str::to_string)))
+        .collect()
 }
 
 /// Whether a list has one of the restrictions smtpd requires before a bare
@@ -511,7 +489,7 @@ impl Doctor {
                         }
                     }
                     CHECK_CCERT => {
-                        let t = access_table(arg.as_deref().unwrap_or(""));
+                        let t = restrictions::access_table(arg.as_deref().unwrap_or(""));
                         match self.table_info(cfg, &t) {
                             TableInfo::Unreadable(why) => {
                                 return no(format!(

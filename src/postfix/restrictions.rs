@@ -43,6 +43,40 @@ pub fn items(value: &str) -> Vec<String> {
         .collect()
 }
 
+/// The items of a restriction list, each with its index and the argument it
+/// takes, if any: a table (`check_*_access`), a policy service, or a DNS
+/// list domain (`reject_rbl_client`, `permit_dnswl_client`, …), so that an
+/// argument is never read as a restriction of its own.
+pub fn with_args(items: &[String]) -> Vec<(usize, &str, Option<&str>)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < items.len() {
+        let item = items[i].as_str();
+        let takes_arg = item.starts_with("check_") && item.ends_with("_access")
+            || item == "check_policy_service"
+            || item.starts_with("reject_rbl")
+            || item.starts_with("reject_rhsbl")
+            || item.starts_with("permit_dnswl")
+            || item.starts_with("permit_rhswl");
+        if takes_arg && i + 1 < items.len() {
+            out.push((i, item, Some(items[i + 1].as_str())));
+            i += 2;
+        } else {
+            out.push((i, item, None));
+            i += 1;
+        }
+    }
+    out
+}
+
+/// The table a `check_ccert_access` argument names (`{ type:name, {…} }` too).
+pub fn access_table(arg: &str) -> String {
+    ccert_access_tables(&format!("{CHECK_CCERT} {arg}"))
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| arg.to_string())
+}
+
 /// The tables `check_ccert_access` names in a list value, in order.
 pub fn ccert_access_tables(value: &str) -> Vec<String> {
     let items = items(value);
