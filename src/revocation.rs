@@ -44,17 +44,7 @@ pub const REJECT: &str = "REJECT client certificate revoked";
 /// come first.
 pub const MAX_REASON: usize = 200;
 
-/// The restriction that admits every certificate the CA file trusts.
-const PERMIT_ALL: &str = "permit_tls_all_clientcerts";
-
-/// The lists smtpd evaluates up to RCPT TO, in that order.
-const RCPT_LISTS: [&str; 5] = [
-    "smtpd_client_restrictions",
-    "smtpd_helo_restrictions",
-    "smtpd_sender_restrictions",
-    "smtpd_relay_restrictions",
-    "smtpd_recipient_restrictions",
-];
+use crate::postfix::restrictions::{PERMIT_ALL, RCPT_LISTS};
 
 /// Why a `--reason` cannot go into a deny entry.
 #[derive(Debug, thiserror::Error)]

@@ -39,17 +39,7 @@ use crate::postfix::{PostfixConfig, redirect};
 
 use super::{Doctor, Finding, Origin, Scope, Severity};
 
-/// The restriction that admits every certificate the CA file trusts.
-pub(super) const PERMIT_ALL: &str = "permit_tls_all_clientcerts";
-
-/// The lists smtpd evaluates up to RCPT TO, in that order.
-const RCPT_LISTS: [&str; 5] = [
-    "smtpd_client_restrictions",
-    "smtpd_helo_restrictions",
-    "smtpd_sender_restrictions",
-    "smtpd_relay_restrictions",
-    "smtpd_recipient_restrictions",
-];
+pub(super) use crate::postfix::restrictions::{PERMIT_ALL, RCPT_LISTS};
 
 /// The restrictions smtpd requires in the relay or recipient list (one of).
 const REQUIRED: [&str; 6] = [

@@ -13,6 +13,19 @@ pub const LISTS: [&str; 8] = [
     "smtpd_etrn_restrictions",
 ];
 
+/// The lists smtpd evaluates up to RCPT TO, in that order: where a client
+/// certificate decides whether a client may relay.
+pub const RCPT_LISTS: [&str; 5] = [
+    "smtpd_client_restrictions",
+    "smtpd_helo_restrictions",
+    "smtpd_sender_restrictions",
+    "smtpd_relay_restrictions",
+    "smtpd_recipient_restrictions",
+];
+
+/// The restriction that admits every certificate the CA file trusts.
+pub const PERMIT_ALL: &str = "permit_tls_all_clientcerts";
+
 /// The restriction that lets a client with a listed certificate relay.
 pub const PERMIT_CERTS: &str = "permit_tls_clientcerts";
 
