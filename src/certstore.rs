@@ -90,7 +90,7 @@ impl CertStore {
                     path: path.clone(),
                     cert,
                 })),
-                Err(e) => warn(format!("{}: skipped: {e}", path.display())),
+                Err(e) => warn(format!("{e}; skipped")),
             }
         }
         out
@@ -139,11 +139,17 @@ fn pem_files(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// The certificates in one store file and its size, or why it cannot be read.
+/// Reads one stored file; the error is one line that names the file.
 fn read_file(path: &Path) -> Result<(Vec<Certificate>, u64), String> {
-    let bytes = crate::fsutil::read_bounded(path, crate::cert::MAX_INPUT)
-        .map_err(|e| crate::report::describe_io(&e))?;
-    let certs =
-        parse_certificates(&bytes, path, &crate::cert::NoPassword).map_err(|e| e.to_string())?;
+    let bytes = crate::fsutil::read_bounded(path, crate::cert::MAX_INPUT).map_err(|e| {
+        format!(
+            "{}: cannot read: {}",
+            path.display(),
+            crate::report::describe_io(&e)
+        )
+    })?;
+    let certs = parse_certificates(&bytes, path, &crate::cert::NoPassword)
+        .map_err(|e| crate::report::chain_line(&e))?;
     Ok((certs, bytes.len() as u64))
 }
 

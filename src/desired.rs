@@ -72,7 +72,7 @@ pub struct Client {
 #[derive(Debug, thiserror::Error)]
 pub enum DesiredError {
     /// The file cannot be read.
-    #[error("{}: cannot read: {}", path.display(), crate::report::describe_io(source))]
+    #[error("{}: cannot read", path.display())]
     Io {
         /// The file.
         path: PathBuf,
@@ -200,8 +200,8 @@ fn check(
             } else {
                 cert_path
             };
-            let certs =
-                crate::cert::read_certificates(&cert_path, passwords).map_err(|e| e.to_string())?;
+            let certs = crate::cert::read_certificates(&cert_path, passwords)
+                .map_err(|e| crate::report::chain_line(&e))?;
             let Some(cert) = certs.into_iter().next() else {
                 return Err(format!(
                     "{}: no certificate found; give a PEM or DER certificate file",

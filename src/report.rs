@@ -1,11 +1,13 @@
 //! Errors as one line, each fact once.
 //!
-//! `std::io::Error` displays as `No such file or directory (os error 2)`;
-//! wrapped in typed errors and `anyhow` context, the same path and the
-//! same OS message came out two or three times, and the tempfile crate
-//! adds the name of its internal temp file. [`one_line`] walks the chain
-//! and says each fact once; [`describe_io`] gives the OS reason in lower
-//! case, without the error number, as Postfix's own messages read.
+//! The rule every error of the library follows: its message says only its
+//! own fact (the file and line, what is wrong, what to do), and its cause is
+//! reachable only through `source()`, never repeated in its text. A context
+//! at the command edge adds only what the error under it does not say.
+//! [`one_line`] then joins the chain as it is, `context: error: cause`,
+//! without guessing at repeats; [`describe_io`] gives an OS reason in lower
+//! case, without the error number or the tempfile crate's temp-file name, as
+//! Postfix's own messages read.
 
 use std::io;
 
@@ -64,69 +66,39 @@ fn io_advice(err: &io::Error) -> Option<&'static str> {
     }
 }
 
-/// The whole chain of `err` on one line: every layer's own words, without
-/// the text it repeats from its cause or a path an outer layer already
-/// named, OS errors in words ([`describe_io`]) with what to do.
+/// The whole chain of `err` on one line, `context: error: cause`: every
+/// layer says its own fact once, because no library error repeats its
+/// cause's text in its own message (the cause is only its `source()`) and
+/// no context at the command edge repeats what the error under it names.
+/// An OS error ends the line, in words ([`describe_io`]), with what to do.
 pub fn one_line(err: &anyhow::Error) -> String {
-    let layers: Vec<&(dyn std::error::Error + 'static)> = err.chain().collect();
+    chain_line(err.as_ref())
+}
+
+/// [`one_line`] for any error: `err` and its causes, joined by `: `.
+pub fn chain_line(err: &(dyn std::error::Error + 'static)) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut advice = None;
-    for (i, layer) in layers.iter().enumerate() {
-        if let Some(io) = layer.downcast_ref::<io::Error>() {
-            let text = describe_io(io);
+    let mut layer = Some(err);
+    while let Some(error) = layer {
+        if let Some(io) = error.downcast_ref::<io::Error>() {
+            // The OS reason is the end of the chain: an io::Error's Display
+            // already is its inner error's, which its source() would repeat.
+            parts.push(describe_io(io));
             advice = io_advice(io);
-            if !parts.iter().any(|p| p.contains(&text)) {
-                parts.push(text);
-            }
             break;
         }
-        let mut own = layer.to_string();
-        // thiserror messages end with their cause's text: keep only their own words.
-        if let Some(cause) = layers.get(i + 1) {
-            let cause = cause.to_string();
-            if !cause.is_empty()
-                && let Some(head) = own.strip_suffix(&cause)
-            {
-                own = head.trim_end_matches([':', ' ', ';']).to_string();
-            }
+        let own = error.to_string();
+        if !own.is_empty() {
+            parts.push(own);
         }
-        // A leading `PATH: ` an outer layer already named (as a word of its own:
-        // `hash:clientcerts` names a table, not the file `clientcerts`).
-        let said = parts.join(": ");
-        if let Some((head, rest)) = own.split_once(": ")
-            && names(&said, head)
-        {
-            own = rest.to_string();
-        }
-        // A path alone is said when it is a word of what was said; a phrase when it is in it.
-        let repeated = if own.contains(' ') {
-            said.contains(&own)
-        } else {
-            names(&said, &own)
-        };
-        if own.is_empty() || repeated {
-            continue;
-        }
-        parts.push(own);
+        layer = error.source();
     }
     let mut line = parts.join(": ");
-    if let Some(advice) = advice
-        && !line.contains(advice)
-    {
+    if let Some(advice) = advice {
         line.push_str(&format!(" ({advice})"));
     }
     line
-}
-
-/// Whether `text` has `word` as a word of its own (punctuation and quotes
-/// around it aside): `writing /etc/x: …` names `/etc/x`, `hash:x` does not name `x`.
-fn names(text: &str, word: &str) -> bool {
-    text.split_whitespace().any(|w| {
-        w.trim_end_matches([':', ';', ',', ')'])
-            .trim_start_matches('(')
-            .trim_matches(['`', '"', '\''])
-            == word
-    })
 }
 
 /// The candidate closest to `word` (case-insensitive, optimal string
@@ -169,34 +141,25 @@ fn edit_distance(a: &str, b: &str) -> usize {
 mod tests {
     use super::*;
 
+    /// A library error as they all are: its own fact, the cause as source().
     #[derive(Debug, thiserror::Error)]
-    #[error("{path}: {source}")]
+    #[error("{path}: cannot write")]
     struct Typed {
         path: String,
         source: io::Error,
     }
 
     #[test]
-    fn chains_say_each_fact_once() {
-        let io = io::Error::from_raw_os_error(libc::EACCES);
+    fn chains_are_joined_each_layer_once() {
         let err = anyhow::Error::new(Typed {
             path: "/etc/postfix/clientcerts".into(),
-            source: io,
+            source: io::Error::from_raw_os_error(libc::EACCES),
         })
-        .context("writing /etc/postfix/clientcerts");
+        .context("nothing changed");
         assert_eq!(
             one_line(&err),
-            "writing /etc/postfix/clientcerts: permission denied \
+            "nothing changed: /etc/postfix/clientcerts: cannot write: permission denied \
              (run as root or as the owner of the file)"
-        );
-        let table = anyhow::Error::new(Typed {
-            path: "clientcerts".into(),
-            source: io::Error::from_raw_os_error(libc::ENOENT),
-        })
-        .context("hash:clientcerts was not compiled");
-        assert_eq!(
-            one_line(&table),
-            "hash:clientcerts was not compiled: clientcerts: no such file or directory"
         );
         let plain = anyhow::anyhow!("unknown map type 'hahs' (did you mean hash?)");
         assert_eq!(
@@ -207,6 +170,15 @@ mod tests {
         assert_eq!(
             one_line(&full),
             "f.db: no space left on device (free some space and run again)"
+        );
+        // Without anyhow: a typed error and its cause.
+        let typed = Typed {
+            path: "f".into(),
+            source: io::Error::from_raw_os_error(libc::ENOENT),
+        };
+        assert_eq!(
+            chain_line(&typed),
+            "f: cannot write: no such file or directory"
         );
     }
 

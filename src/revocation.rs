@@ -44,17 +44,7 @@ pub const REJECT: &str = "REJECT client certificate revoked";
 /// come first.
 pub const MAX_REASON: usize = 200;
 
-/// The restriction that admits every certificate the CA file trusts.
-const PERMIT_ALL: &str = "permit_tls_all_clientcerts";
-
-/// The lists smtpd evaluates up to RCPT TO, in that order.
-const RCPT_LISTS: [&str; 5] = [
-    "smtpd_client_restrictions",
-    "smtpd_helo_restrictions",
-    "smtpd_sender_restrictions",
-    "smtpd_relay_restrictions",
-    "smtpd_recipient_restrictions",
-];
+use crate::postfix::restrictions::{PERMIT_ALL, RCPT_LISTS};
 
 /// Why a `--reason` cannot go into a deny entry.
 #[derive(Debug, thiserror::Error)]
@@ -126,33 +116,6 @@ pub fn is_deny_name(spec: &str) -> bool {
         .is_some_and(|s| s.file_name().is_some_and(|n| n == DENY_TABLE))
 }
 
-/// Restriction items and their table argument (`check_ccert_access TYPE:NAME`).
-fn with_args(items: &[String]) -> Vec<(usize, &str, Option<&str>)> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < items.len() {
-        let item = items[i].as_str();
-        let takes_arg = (item.starts_with("check_") && item.ends_with("_access"))
-            || item == "check_policy_service";
-        if takes_arg && i + 1 < items.len() {
-            out.push((i, item, Some(items[i + 1].as_str())));
-            i += 2;
-        } else {
-            out.push((i, item, None));
-            i += 1;
-        }
-    }
-    out
-}
-
-/// The table a `check_ccert_access` argument names.
-fn access_table(arg: &str) -> String {
-    restrictions::ccert_access_tables(&format!("{CHECK_CCERT} {arg}"))
-        .into_iter()
-        .next()
-        .unwrap_or_else(|| arg.to_string())
-}
-
 /// Walks one service's lists; `value` gives the effective value of a
 /// parameter for it, `allow` the allow-list sources (a `check_ccert_access`
 /// on one of them is a permit, not a deny table).
@@ -166,10 +129,11 @@ pub fn walk(value: &dyn Fn(&str) -> String, allow: &[PathBuf]) -> Walk {
     for list in RCPT_LISTS {
         let items = restrictions::items(&value(list));
         let mut permit_here = false;
-        for (at, item, arg) in with_args(&items) {
+        for (at, item, arg) in restrictions::with_args(&items) {
             let cert_permit = item == PERMIT_CERTS
                 || item == PERMIT_ALL
-                || (item == CHECK_CCERT && arg.is_some_and(|a| is_allow(&access_table(a))));
+                || (item == CHECK_CCERT
+                    && arg.is_some_and(|a| is_allow(&restrictions::access_table(a))));
             if cert_permit {
                 if out.permit_list.is_none() {
                     out.permit_list = Some(list.to_string());
@@ -180,7 +144,7 @@ pub fn walk(value: &dyn Fn(&str) -> String, allow: &[PathBuf]) -> Walk {
                 continue;
             }
             if item == CHECK_CCERT {
-                let table = access_table(arg.unwrap_or(""));
+                let table = restrictions::access_table(arg.unwrap_or(""));
                 if permit_here {
                     out.after.push(table);
                 } else if out.permit_list.is_none() && !out.deny.contains(&table) {
@@ -210,7 +174,11 @@ pub fn with_deny(items: &[String], at: usize, table: &str) -> Vec<String> {
             out.push(CHECK_CCERT.to_string());
             out.push(table.to_string());
         }
-        if items[i] == CHECK_CCERT && items.get(i + 1).is_some_and(|a| access_table(a) == table) {
+        if items[i] == CHECK_CCERT
+            && items
+                .get(i + 1)
+                .is_some_and(|a| restrictions::access_table(a) == table)
+        {
             i += 2;
             continue;
         }
@@ -402,7 +370,7 @@ pub struct Crl {
 #[derive(Debug, thiserror::Error)]
 pub enum CrlError {
     /// It could not be read (or is too large, or not a regular file).
-    #[error("{}: cannot read the CRL: {}", path.display(), crate::report::describe_io(source))]
+    #[error("{}: cannot read the CRL", path.display())]
     Io {
         /// The file.
         path: PathBuf,
@@ -410,7 +378,7 @@ pub enum CrlError {
         source: std::io::Error,
     },
     /// A PEM file whose blocks are damaged.
-    #[error("{}, line {}: {source}", path.display(), source.line())]
+    #[error("{}, line {}", path.display(), source.line())]
     Pem {
         /// The file.
         path: PathBuf,

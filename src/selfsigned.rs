@@ -55,12 +55,12 @@ pub enum IssueError {
     },
     /// The key to renew with cannot be used.
     #[error(
-        "the private key cannot be used: {0}; renew only keys `ccert issue` wrote (PKCS#8 EC P-256, RSA or Ed25519)"
+        "the private key cannot be used; renew only keys `ccert issue` wrote (PKCS#8 EC P-256, RSA or Ed25519)"
     )]
-    Key(String),
+    Key(#[source] rcgen::Error),
     /// Key or certificate generation failed.
-    #[error("generating the certificate: {0}")]
-    Generate(String),
+    #[error("cannot generate the certificate")]
+    Generate(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 /// A generated certificate and its private key, both PEM.
@@ -76,23 +76,18 @@ pub struct Issued {
 /// hour ago (tolerating clock skew) for `days` days.
 pub fn issue(name: &str, algorithm: KeyAlgorithm, days: u32) -> Result<Issued, IssueError> {
     check_name(name)?;
-    let gen_err = |e: &dyn std::fmt::Display| IssueError::Generate(e.to_string());
     let key = match algorithm {
         KeyAlgorithm::EcdsaP256 => {
-            KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(|e| gen_err(&e))?
+            KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(gen_err)?
         }
-        KeyAlgorithm::Ed25519 => {
-            KeyPair::generate_for(&rcgen::PKCS_ED25519).map_err(|e| gen_err(&e))?
-        }
+        KeyAlgorithm::Ed25519 => KeyPair::generate_for(&rcgen::PKCS_ED25519).map_err(gen_err)?,
         KeyAlgorithm::Rsa2048 => {
             use rsa::pkcs8::EncodePrivateKey;
-            let rsa =
-                rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048).map_err(|e| gen_err(&e))?;
+            let rsa = rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048).map_err(gen_err)?;
             let pem = rsa
                 .to_pkcs8_pem(rsa::pkcs8::LineEnding::LF)
-                .map_err(|e| gen_err(&e))?;
-            KeyPair::from_pem_and_sign_algo(&pem, &rcgen::PKCS_RSA_SHA256)
-                .map_err(|e| gen_err(&e))?
+                .map_err(gen_err)?;
+            KeyPair::from_pem_and_sign_algo(&pem, &rcgen::PKCS_RSA_SHA256).map_err(gen_err)?
         }
     };
     let cert_pem = sign(name, &key, days)?;
@@ -108,7 +103,7 @@ pub fn issue(name: &str, algorithm: KeyAlgorithm, days: u32) -> Result<Issued, I
 /// its public key, and so its public-key fingerprint, is the old one's.
 pub fn renew(name: &str, key_pem: &str, days: u32) -> Result<String, IssueError> {
     check_name(name)?;
-    let key = KeyPair::from_pem(key_pem).map_err(|e| IssueError::Key(e.to_string()))?;
+    let key = KeyPair::from_pem(key_pem).map_err(IssueError::Key)?;
     sign(name, &key, days)
 }
 
@@ -140,21 +135,23 @@ fn check_name(name: &str) -> Result<(), IssueError> {
 
 /// The self-signed client certificate for `name` with `key`, PEM.
 fn sign(name: &str, key: &KeyPair, days: u32) -> Result<String, IssueError> {
-    let gen_err = |e: &dyn std::fmt::Display| IssueError::Generate(e.to_string());
-    let mut params = CertificateParams::new(vec![name.to_string()]).map_err(|e| gen_err(&e))?;
+    let mut params = CertificateParams::new(vec![name.to_string()]).map_err(gen_err)?;
     let mut dn = DistinguishedName::new();
     dn.push(DnType::CommonName, name);
     params.distinguished_name = dn;
-    params.subject_alt_names = vec![SanType::DnsName(
-        name.try_into().map_err(|e: rcgen::Error| gen_err(&e))?,
-    )];
+    params.subject_alt_names = vec![SanType::DnsName(name.try_into().map_err(gen_err)?)];
     params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
     params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
     let now = OffsetDateTime::now_utc();
     params.not_before = now - Duration::hours(1);
     params.not_after = now + Duration::days(i64::from(days.max(1)));
-    let cert = params.self_signed(key).map_err(|e| gen_err(&e))?;
+    let cert = params.self_signed(key).map_err(gen_err)?;
     Ok(cert.pem())
+}
+
+/// A library's failure to make the key or certificate, kept as the cause.
+fn gen_err(e: impl std::error::Error + Send + Sync + 'static) -> IssueError {
+    IssueError::Generate(Box::new(e))
 }
 
 /// Re-encodes an Ed25519 key as PKCS#8 version 1 (RFC 8410 without the

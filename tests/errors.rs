@@ -240,6 +240,19 @@ fn read_only_file_system() {
             source.display()
         ))
         .run();
+    // Without a certificate to keep, the source's own write is what fails.
+    Test::new()
+        .args(["--map", &source.display().to_string()])
+        .args(["add", "--no-compile", "--name", "x", "--fingerprint"])
+        .arg("1A:22:04:9F:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00")
+        .status(1)
+        .stdout("")
+        .stderr(format!(
+            "ccert: error: {}: cannot write: read-only file system \
+             (remount it read-write or use a file elsewhere)\n",
+            source.display()
+        ))
+        .run();
 }
 
 #[test]
@@ -282,4 +295,215 @@ fn add_with_another_digest_than_the_server_warns_or_refuses() {
             warning.strip_prefix("ccert: warning: ").unwrap()
         ))
         .run();
+}
+
+/// Runs `ccert ARGS` in this process (configuration directory `dir`, the
+/// built-in defaults of Postfix 3.7) and returns the error it ends with.
+fn failure(dir: &Path, args: &[&str]) -> anyhow::Error {
+    use clap::FromArgMatches as _;
+    let matches = ccert::cli::command()
+        .try_get_matches_from(
+            [
+                "ccert",
+                "-c",
+                &dir.display().to_string(),
+                "--postfix-version",
+                "3.7",
+            ]
+            .iter()
+            .copied()
+            .chain(args.iter().copied()),
+        )
+        .unwrap_or_else(|e| panic!("{args:?}: {e}"));
+    let cli = ccert::cli::Cli::from_arg_matches(&matches).unwrap();
+    match ccert::cmd::run(&cli) {
+        Ok(outcome) => panic!("{args:?} succeeded: {outcome:?}"),
+        Err(e) => e,
+    }
+}
+
+/// Every layer of `err`'s chain says only its own fact: its message does not
+/// hold its cause's (an OS error's in either wording); and the one line
+/// printed from the chain says no fact twice.
+#[track_caller]
+fn each_fact_once(what: &str, err: &anyhow::Error) -> String {
+    let layers: Vec<&(dyn std::error::Error + 'static)> = err.chain().collect();
+    for pair in layers.windows(2) {
+        let (own, cause) = (pair[0].to_string(), pair[1]);
+        let mut cause_texts = vec![cause.to_string()];
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            cause_texts.push(ccert::report::describe_io(io));
+        }
+        for text in cause_texts.iter().filter(|t| !t.is_empty()) {
+            // A cause that is a bare name (a file) repeats only as a word of
+            // its own: `cdb:/x was not compiled` names the table, `/x` the file.
+            let repeats = if text.contains(char::is_whitespace) {
+                own.contains(text.as_str())
+            } else {
+                own.split_whitespace().any(|w| {
+                    w.trim_end_matches([':', ';', ',', ')'])
+                        .trim_start_matches('(')
+                        .trim_matches(['`', '"', '\''])
+                        == text
+                })
+            };
+            assert!(
+                !repeats,
+                "{what}: {own:?} repeats its cause {text:?} (chain: {layers:?})"
+            );
+        }
+    }
+    let line = ccert::report::one_line(err);
+    if let Some(repeated) = crate::test::repeated_fact(&format!("ccert: error: {line}")) {
+        panic!("{what}: {line:?} says {repeated:?} twice");
+    }
+    line
+}
+
+/// The chains of representative failures of each library error type that
+/// has a cause (certificates, the source, tables, main.cf, a .cf file, a
+/// desired-state file, a CRL) and of the command edge's contexts around them.
+#[test]
+fn error_chains_say_each_fact_once() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path();
+    let at = |name: &str| dir.join(name).display().to_string();
+    let fixtures = crate::test::fixtures();
+    for name in ["truncated.der", "badbase64.pem", "rsa.pem"] {
+        std::fs::copy(fixtures.join(name), dir.join(name)).unwrap();
+    }
+    std::fs::write(dir.join("clientcerts"), "").unwrap();
+    std::fs::write(dir.join("a-file"), "").unwrap();
+    std::fs::create_dir(dir.join("a-dir")).unwrap();
+    let conf = dir.join("conf");
+    std::fs::create_dir(&conf).unwrap();
+    std::fs::write(
+        conf.join("main.cf"),
+        "smtpd_tls_fingerprint_digest = ${unclosed\n",
+    )
+    .unwrap();
+    let map = at("clientcerts");
+    let fp = "1A:22:04:9F:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00";
+    let cases: Vec<(&str, &Path, Vec<String>, &str)> = vec![
+        (
+            "a missing certificate",
+            dir,
+            vec!["--map".into(), map.clone(), "add".into(), at("nosuch.pem")],
+            "nosuch.pem: cannot read: no such file or directory",
+        ),
+        (
+            "a truncated DER certificate",
+            dir,
+            vec![
+                "--map".into(),
+                map.clone(),
+                "add".into(),
+                at("truncated.der"),
+            ],
+            "truncated.der: the file is damaged or cut short: truncated DER",
+        ),
+        (
+            "broken base64",
+            dir,
+            vec![
+                "--map".into(),
+                map.clone(),
+                "add".into(),
+                at("badbase64.pem"),
+            ],
+            "badbase64.pem:3: the `CERTIFICATE` block is not valid base64",
+        ),
+        (
+            "a source under a file",
+            dir,
+            vec![
+                "--map".into(),
+                at("a-file/clientcerts"),
+                "add".into(),
+                "--fingerprint".into(),
+                fp.into(),
+                "--name".into(),
+                "x".into(),
+                "--no-compile".into(),
+            ],
+            "a-file/clientcerts: cannot open: not a directory",
+        ),
+        (
+            "a source that is a directory",
+            dir,
+            vec!["--map".into(), at("a-dir"), "list".into()],
+            "a-dir: is a directory, not a regular file",
+        ),
+        (
+            "a missing source",
+            dir,
+            vec![
+                "--map".into(),
+                at("nosuch"),
+                "rehash".into(),
+                "-d".into(),
+                "sha256".into(),
+            ],
+            "nosuch: no such file",
+        ),
+        (
+            "a table that was never built",
+            dir,
+            vec!["query".into(), "key".into(), format!("hash:{map}")],
+            "clientcerts.db: no such file or directory",
+        ),
+        (
+            "a source to compile that is missing",
+            dir,
+            vec!["compile".into(), format!("cdb:{}", at("nosuch"))],
+            "was not compiled",
+        ),
+        (
+            "a value Postfix cannot expand",
+            &conf,
+            vec!["fingerprint".into(), at("rsa.pem")],
+            "main.cf:1: smtpd_tls_fingerprint_digest: Postfix cannot expand the value",
+        ),
+        (
+            "a missing pgsql_table(5) file",
+            dir,
+            vec![
+                "--map".into(),
+                format!("pgsql:{}", at("nosuch.cf")),
+                "list".into(),
+            ],
+            "nosuch.cf: cannot read the pgsql_table(5) file: no such file or directory",
+        ),
+        (
+            "a missing certificate revocation list",
+            dir,
+            vec![
+                "--map".into(),
+                map.clone(),
+                "revoke".into(),
+                "--crl".into(),
+                at("nosuch.crl"),
+            ],
+            "nosuch.crl: cannot read the CRL: no such file or directory",
+        ),
+        (
+            "a missing desired-state file",
+            dir,
+            vec![
+                "--map".into(),
+                map.clone(),
+                "apply".into(),
+                at("nosuch.toml"),
+            ],
+            "nosuch.toml: cannot read: no such file or directory",
+        ),
+    ];
+    for (what, config, args, expected) in cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let line = each_fact_once(what, &failure(config, &args));
+        assert!(
+            line.contains(expected),
+            "{what}: {line:?} lacks {expected:?}"
+        );
+    }
 }

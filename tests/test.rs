@@ -620,6 +620,12 @@ impl Running {
             }
             shown
         };
+        // Whatever else the test expects: every error line says each fact once.
+        for line in stderr.lines() {
+            if let Some(repeated) = repeated_fact(line) {
+                panic!("an error line says {repeated:?} twice\n{}", show());
+            }
+        }
         if test.allowed_statuses.is_empty() {
             assert_eq!(
                 code,
@@ -674,6 +680,71 @@ impl Running {
             stderr,
             status: code,
         }
+    }
+}
+
+/// What `line`, when it is a `ccert: error: ` line, says twice: a
+/// `: `-separated segment, or a file that a segment starts with (`FILE: …`,
+/// `FILE:LINE: …`) which an earlier segment named already. Errors are one
+/// line built from a chain of causes (`context: error: cause`); a layer that
+/// repeats another's fact shows here. (A file named again inside a command
+/// to run, `give the name: ccert add FILE --name NAME`, is no repeat.)
+pub fn repeated_fact(line: &str) -> Option<String> {
+    let line = line.strip_prefix("ccert: error: ")?;
+    let segments: Vec<&str> = line.split(": ").map(str::trim).collect();
+    let is_file = |word: &str| {
+        word.contains('/')
+            || word.split_once('.').is_some_and(|(stem, ext)| {
+                !stem.is_empty() && ext.len() > 1 && ext.chars().all(|c| c.is_ascii_alphabetic())
+            })
+    };
+    let mut named: Vec<&str> = Vec::new();
+    for (i, segment) in segments.iter().enumerate() {
+        if !segment.is_empty() && segments[..i].contains(segment) {
+            return Some(segment.to_string());
+        }
+        // `FILE:3` names FILE.
+        let leading = segment
+            .rsplit_once(':')
+            .filter(|(_, n)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+            .map_or(*segment, |(file, _)| file);
+        if i > 0 && !leading.contains(' ') && is_file(leading) && named.contains(&leading) {
+            return Some(leading.to_string());
+        }
+        named.extend(
+            segment
+                .split_whitespace()
+                .map(|w| {
+                    w.trim_end_matches([':', ';', ',', ')', '.'])
+                        .trim_start_matches('(')
+                        .trim_matches(['`', '"', '\''])
+                })
+                .filter(|w| is_file(w)),
+        );
+    }
+    None
+}
+
+#[test]
+fn repeated_facts_are_found() {
+    let bad = [
+        "ccert: error: writing /etc/x: /etc/x: permission denied",
+        "ccert: error: a: permission denied: permission denied",
+        "ccert: error: rsa.pem: cannot read: rsa.pem: no such file or directory",
+        "ccert: error: reading the source /etc/x (or --map): /etc/x:3: bad line",
+    ];
+    for line in bad {
+        assert!(repeated_fact(line).is_some(), "{line}");
+    }
+    let good = [
+        "ccert: error: /etc/x: cannot write: permission denied (run as root or as the owner of the file)",
+        "ccert: error: hash:x was not compiled: x: no such file or directory",
+        "ccert: warning: x: x: not an error line",
+        "ccert: error: cannot create /a/b/c: directory /a/b does not exist",
+        "ccert: error: nocn.pem: no CN; give the name yourself: ccert add nocn.pem --name NAME",
+    ];
+    for line in good {
+        assert_eq!(repeated_fact(line), None, "{line}");
     }
 }
 

@@ -34,7 +34,7 @@ const EXPECTED: &str = "expected a PEM or DER certificate, a PKCS#7 bundle or a 
 #[derive(Debug, thiserror::Error)]
 pub enum CertError {
     /// The file could not be read.
-    #[error("{}: cannot read: {}", shown(path), crate::report::describe_io(source))]
+    #[error("{}: cannot read", shown(path))]
     Io {
         /// The file.
         path: PathBuf,
@@ -66,7 +66,7 @@ pub enum CertError {
         found: Vec<String>,
     },
     /// Broken PEM structure or base64.
-    #[error("{}:{}: {source}", shown(path), source.line())]
+    #[error("{}:{}", shown(path), source.line())]
     Pem {
         /// The file.
         path: PathBuf,
@@ -74,7 +74,7 @@ pub enum CertError {
         source: pem::PemError,
     },
     /// A DER certificate (in a DER file, or decoded from a PEM block) whose header is broken.
-    #[error("{}{}: {source}; the file is damaged or cut short", shown(path), at_line(*line))]
+    #[error("{}{}: the file is damaged or cut short", shown(path), at_line(*line))]
     Der {
         /// The file.
         path: PathBuf,

@@ -64,8 +64,7 @@ pub fn run(args: &AddArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let path = ctx.source_path()?;
     let access = access_table(ctx, &path)?;
 
-    let mut locked = LockedSource::open(&path, true)
-        .with_context(|| format!("opening the clientcerts source {}", path.display()))?;
+    let mut locked = LockedSource::open(&path, true)?;
     let puts: Vec<Put> = planned
         .iter()
         .map(|p| {
@@ -89,8 +88,7 @@ pub fn run(args: &AddArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         })
         .collect();
     let list = path.display().to_string();
-    let plan = edit::plan(&locked, &puts, args.replace, None)
-        .with_context(|| format!("reading {list}"))?;
+    let plan = edit::plan(&locked, &puts, args.replace, None)?;
     say_before_commit(&plan.outcomes, &shown, &list, true)?;
     // Keep each certificate so `ccert rehash` can re-fingerprint it later,
     // before the source names it: a run killed in between leaves an unused
@@ -105,9 +103,7 @@ pub fn run(args: &AddArgs, ctx: &Context) -> anyhow::Result<Outcome> {
             )
         })?;
     }
-    let changed = plan
-        .commit(&mut locked)
-        .with_context(|| format!("writing {list}"))?;
+    let changed = plan.commit(&mut locked)?;
     // Only now is it true.
     say_after_commit(&plan.outcomes, &shown, &list);
     // A table that is missing or older than the source is built even when
@@ -166,14 +162,10 @@ fn add_fingerprint(
         from: None,
     }];
     let list = path.display().to_string();
-    let mut locked = LockedSource::open(path, true)
-        .with_context(|| format!("opening the clientcerts source {list}"))?;
-    let plan = edit::plan(&locked, std::slice::from_ref(&put), args.replace, None)
-        .with_context(|| format!("reading {list}"))?;
+    let mut locked = LockedSource::open(path, true)?;
+    let plan = edit::plan(&locked, std::slice::from_ref(&put), args.replace, None)?;
     say_before_commit(&plan.outcomes, &shown, &list, true)?;
-    let changed = plan
-        .commit(&mut locked)
-        .with_context(|| format!("writing {list}"))?;
+    let changed = plan.commit(&mut locked)?;
     say_after_commit(&plan.outcomes, &shown, &list);
     let rebuild = !args.no_compile && (changed || super::tables_behind(path, ctx)?);
     rebuild_then_unlock(locked, rebuild, path, ctx)?;

@@ -117,10 +117,7 @@ fn apply_file(args: &ApplyArgs, ctx: &Context, clients: &[Client]) -> anyhow::Re
     let mut locked = if args.check && std::fs::symlink_metadata(&path).is_err() {
         None
     } else {
-        Some(
-            LockedSource::open(&path, true)
-                .with_context(|| format!("opening the clientcerts source {list}"))?,
-        )
+        Some(LockedSource::open(&path, true)?)
     };
     // The first record of each wanted key (the one Postfix finds) and
     // whether ccert wrote it: a hand-written one is never renamed.
@@ -132,8 +129,7 @@ fn apply_file(args: &ApplyArgs, ctx: &Context, clients: &[Client]) -> anyhow::Re
             // old entry until it is finished: `prune` retires it, or apply
             // once the overlap has ended.
             let today = time::OffsetDateTime::now_utc().date();
-            let rotating: HashSet<crate::cert::Fingerprint> = crate::lifecycle::rotations(locked)
-                .with_context(|| format!("reading {list}"))?
+            let rotating: HashSet<crate::cert::Fingerprint> = crate::lifecycle::rotations(locked)?
                 .into_iter()
                 .filter(|r| {
                     !r.overlap_over(today) && keys.contains(r.successor.to_map_key().as_bytes())
@@ -161,8 +157,7 @@ fn apply_file(args: &ApplyArgs, ctx: &Context, clients: &[Client]) -> anyhow::Re
                     Entry::Vacant(_) => owned && !rotating_out(r),
                 }
             };
-            edit::plan(locked, &puts, true, Some(&mut select))
-                .with_context(|| format!("reading {list}"))?
+            edit::plan(locked, &puts, true, Some(&mut select))?
         }
     };
     for (c, outcome) in clients.iter().zip(&plan.outcomes) {
@@ -197,10 +192,7 @@ fn apply_file(args: &ApplyArgs, ctx: &Context, clients: &[Client]) -> anyhow::Re
         report.removed.push(Named { name, fingerprint });
     }
     if args.diff {
-        report.diff = Some(
-            plan.diff(locked.as_ref())
-                .with_context(|| format!("reading {list}"))?,
-        );
+        report.diff = Some(plan.diff(locked.as_ref())?);
     }
     // A table that is missing or older than the source (an interrupted
     // edit) is built (and counts as a change), as `add` builds it.
@@ -230,8 +222,7 @@ fn apply_file(args: &ApplyArgs, ctx: &Context, clients: &[Client]) -> anyhow::Re
                 })?;
             }
         }
-        plan.commit(&mut locked)
-            .with_context(|| format!("writing {list}"))?;
+        plan.commit(&mut locked)?;
         if !plan.removed.is_empty() {
             // As `remove`: the copies of certificates no entry names any more go.
             super::prune_store_copies(&locked, &path)?;

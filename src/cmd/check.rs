@@ -120,9 +120,8 @@ fn check(
     };
     let (tables, source_modified) = match (&database, &source) {
         (Some(map), _) => {
-            let mut store = crate::fleet::open(map)
-                .expect("a pgsql: map opens as a database list")
-                .with_context(|| format!("reading the database list {map}"))?;
+            let mut store =
+                crate::fleet::open(map).expect("a pgsql: map opens as a database list")?;
             // Streamed: one row at a time, in the order `list` shows.
             let mut failed = None;
             store.each_entry(crate::fleet::EntryOrder::Name, &mut |e| {

@@ -104,11 +104,7 @@ impl Relay {
 fn check_key(path: &Path) -> anyhow::Result<()> {
     let text = crate::fsutil::read_to_string_bounded(path, crate::fsutil::limits::KEY_FILE)
         .map_err(|e| {
-            anyhow::anyhow!(
-                "{}: cannot read the key: {}",
-                path.display(),
-                crate::report::describe_io(&e)
-            )
+            anyhow::Error::new(e).context(format!("{}: cannot read the key", path.display()))
         })?;
     if !text.contains("PRIVATE KEY-----") {
         bail!(

@@ -41,7 +41,11 @@ pub fn run(args: &CompileArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         }
         for (spec, _) in &group {
             if let Err(err) = compile_one(spec, explicit, policy, ctx) {
-                let _ = writeln!(std::io::stderr(), "ccert: error: {err:#}");
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "ccert: error: {}",
+                    crate::report::one_line(&err)
+                );
                 failed = true;
             }
         }

@@ -6,8 +6,6 @@ use std::cell::{OnceCell, RefCell};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use anyhow::Context as _;
-
 use crate::cert::DigestAlgorithm;
 use crate::maps::{MapType, same_file, source_of};
 use crate::postfix::{Choice, ConfiguredTable, PostfixConfig, TableRef, TableType, restrictions};
@@ -68,12 +66,8 @@ impl Context {
         if let Some(cfg) = self.config.get() {
             return Ok(cfg);
         }
-        let cfg = PostfixConfig::open(&self.config_dir, &self.choice).with_context(|| {
-            format!(
-                "reading the Postfix configuration in {}",
-                self.config_dir.display()
-            )
-        })?;
+        // Every ConfigError names its file (and line): no context to add.
+        let cfg = PostfixConfig::open(&self.config_dir, &self.choice)?;
         for n in &cfg.notices {
             self.notice(n);
         }

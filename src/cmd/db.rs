@@ -109,11 +109,8 @@ fn lookup_cf_beside(cf: &std::path::Path) -> std::path::PathBuf {
 fn first_line(file: &std::path::Path) -> anyhow::Result<String> {
     let text = crate::fsutil::read_to_string_bounded(file, crate::fsutil::limits::PASSWORD_FILE)
         .map_err(|e| {
-            anyhow::anyhow!(
-                "{}: cannot read the password file: {}",
-                file.display(),
-                crate::report::describe_io(&e)
-            )
+            anyhow::Error::new(e)
+                .context(format!("{}: cannot read the password file", file.display()))
         })?;
     let first = text.lines().next().unwrap_or_default().to_string();
     if first.is_empty() {

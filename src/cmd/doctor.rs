@@ -22,7 +22,7 @@ pub fn run(args: &DoctorArgs, ctx: &Context) -> anyhow::Result<Outcome> {
             findings.extend(crate::doctor::fips::audit(cfg, &args.fips_file));
             findings
         }
-        Err(e) => vec![Finding::error(format!("{e:#}"))],
+        Err(e) => vec![Finding::error(crate::report::one_line(&e))],
     };
     match args.format {
         DoctorFormat::Json => println!("{}", serde_json::to_string_pretty(&findings)?),

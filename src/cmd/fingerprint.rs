@@ -57,7 +57,7 @@ pub fn run(args: &FingerprintArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         let certs = match cert::read_certificates(file, &ctx.passwords) {
             Ok(certs) => certs,
             Err(err) => {
-                report(&mut out, err.to_string())?;
+                report(&mut out, crate::report::chain_line(&err))?;
                 continue;
             }
         };

@@ -27,11 +27,10 @@ pub fn run(args: &ImportArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     // source's size (docs/fleet.md#memory-at-fleet-scale).
     // A regular file only: a FIFO or a device would never end.
     let file = crate::fsutil::open_regular(path).map_err(|e| {
-        anyhow::anyhow!(
-            "{}: cannot read the clientcerts source: {}",
-            path.display(),
-            crate::report::describe_io(&e)
-        )
+        anyhow::Error::new(e).context(format!(
+            "{}: cannot read the clientcerts source",
+            path.display()
+        ))
     })?;
     let mut reader =
         RecordReader::new(std::io::BufReader::with_capacity(1 << 16, file)).with_comments();
@@ -44,8 +43,9 @@ pub fn run(args: &ImportArgs, ctx: &Context) -> anyhow::Result<Outcome> {
                 Ok(item) => item,
                 Err(e) => {
                     return Some(Err(format!(
-                        "reading the clientcerts source {}: {e}; nothing was imported",
-                        path.display()
+                        "reading the clientcerts source {}: {}; nothing was imported",
+                        path.display(),
+                        crate::report::describe_io(&e)
                     )));
                 }
             };
@@ -55,12 +55,7 @@ pub fn run(args: &ImportArgs, ctx: &Context) -> anyhow::Result<Outcome> {
                     continue;
                 }
                 Item::Problem(p) => {
-                    tell!(
-                        "ccert: warning: {}, line {}: {}",
-                        path.display(),
-                        p.line,
-                        p.message
-                    );
+                    tell!("ccert: warning: {}", p.warning(path));
                     continue;
                 }
                 Item::Record(r) => r,
@@ -93,8 +88,9 @@ pub fn run(args: &ImportArgs, ctx: &Context) -> anyhow::Result<Outcome> {
                 }
                 Err(e) => {
                     return Some(Err(format!(
-                        "{}: reading the stored certificates: {e}; nothing was imported",
-                        path.display()
+                        "{}: reading the stored certificates: {}; nothing was imported",
+                        path.display(),
+                        crate::report::describe_io(&e)
                     )));
                 }
             }

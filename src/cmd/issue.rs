@@ -62,13 +62,12 @@ fn renew(
 ) -> anyhow::Result<Outcome> {
     let key_pem = crate::fsutil::read_to_string_bounded(key_path, crate::fsutil::limits::KEY_FILE)
         .map_err(|e| {
-            anyhow::anyhow!(
-                "{}: cannot read the key to renew with: {}; --renew needs the key `ccert \
-                     issue {}` wrote (or issue a new one without --renew)",
+            anyhow::Error::new(e).context(format!(
+                "{}: cannot read the key to renew with (--renew needs the key `ccert issue {}` \
+                 wrote, or issue a new one without --renew)",
                 key_path.display(),
-                crate::report::describe_io(&e),
                 args.name
-            )
+            ))
         })?;
     let cert_pem = crate::selfsigned::renew(&args.name, &key_pem, args.days)
         .with_context(|| format!("{}", key_path.display()))?;
@@ -81,13 +80,7 @@ fn renew(
             owner: None,
         },
     )
-    .map_err(|e| {
-        anyhow::anyhow!(
-            "{}: cannot write: {}",
-            cert_path.display(),
-            crate::report::describe_io(&e)
-        )
-    })?;
+    .map_err(|e| anyhow::Error::new(e).context(format!("{}: cannot write", cert_path.display())))?;
     let digest = ctx.default_digest()?;
     let cert = parse_certificates(cert_pem.as_bytes(), cert_path, &crate::cert::NoPassword)?
         .into_iter()
@@ -180,11 +173,7 @@ fn cert_path(args: &IssueArgs) -> PathBuf {
 /// Creates `path` with `bytes` and `mode`, never replacing an existing file.
 fn write_new(path: &Path, bytes: &[u8], mode: u32) -> anyhow::Result<()> {
     let fail = |e: std::io::Error| {
-        anyhow::anyhow!(
-            "{}: cannot create: {}",
-            path.display(),
-            crate::report::describe_io(&e)
-        )
+        anyhow::Error::new(e).context(format!("{}: cannot create", path.display()))
     };
     let mut temp = AtomicFile::new(path).map_err(fail)?;
     temp.file().write_all(bytes).map_err(fail)?;

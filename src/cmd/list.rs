@@ -164,12 +164,7 @@ pub fn run(args: &ListArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         let r = match item {
             Item::Record(r) => r,
             Item::Problem(p) => {
-                tell!(
-                    "ccert: warning: {}, line {}: {}",
-                    path.display(),
-                    p.line,
-                    p.message
-                );
+                tell!("ccert: warning: {}", p.warning(&path));
                 return None;
             }
             Item::Comment(index, text) => {

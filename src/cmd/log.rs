@@ -473,14 +473,10 @@ fn approve(rows: &[Row], path: &Path, no_compile: bool, ctx: &Context) -> anyhow
         })
         .collect();
     let list = path.display().to_string();
-    let mut locked = LockedSource::open(path, true)
-        .with_context(|| format!("opening the clientcerts source {list}"))?;
-    let plan =
-        edit::plan(&locked, &puts, false, None).with_context(|| format!("reading {list}"))?;
+    let mut locked = LockedSource::open(path, true)?;
+    let plan = edit::plan(&locked, &puts, false, None)?;
     super::say_before_commit(&plan.outcomes, &shown, &list, false)?;
-    let changed = plan
-        .commit(&mut locked)
-        .with_context(|| format!("writing {list}"))?;
+    let changed = plan.commit(&mut locked)?;
     super::say_after_commit(&plan.outcomes, &shown, &list);
     rebuild_then_unlock(locked, changed && !no_compile, path, ctx)?;
     Ok(Outcome::Success)

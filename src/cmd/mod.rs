@@ -152,11 +152,8 @@ impl Passwords {
                     crate::fsutil::limits::PASSWORD_FILE,
                 )
                 .map_err(|e| {
-                    anyhow::anyhow!(
-                        "{}: cannot read the password file: {}",
-                        path.display(),
-                        crate::report::describe_io(&e)
-                    )
+                    anyhow::Error::new(e)
+                        .context(format!("{}: cannot read the password file", path.display()))
                 })?;
                 // The first line, without its line end (`echo secret > file` adds one).
                 Some(text.lines().next().unwrap_or_default().to_string())
@@ -234,10 +231,7 @@ fn print_warnings(source: &Path, report: &Report) {
     let mut warnings: Vec<(usize, String)> = report
         .problems
         .iter()
-        .map(|p| {
-            let text = format!("{}, line {}: {}", source.display(), p.line, p.message);
-            (p.line, text)
-        })
+        .map(|p| (p.line, p.warning(source)))
         .chain(report.duplicates.iter().map(|d| {
             let text = format!(
                 "{}: duplicate entry: \"{}\" ({}, line {}: the first value is kept)",
@@ -352,16 +346,15 @@ fn build_tables(
 /// `ccert compile` does) once: every table is built from the same source, so
 /// its skipped lines and duplicates are the same for each.
 fn rebuild_tables(source: &Path, ctx: &Context) -> anyhow::Result<()> {
-    let failed = |e: &dyn std::fmt::Display| {
-        anyhow::anyhow!(
-            "{} was updated, but rebuilding its tables failed: {e}; fix the problem and run `ccert compile {}`",
+    let failed = |e: anyhow::Error| {
+        e.context(format!(
+            "{} was updated, but rebuilding its tables failed (fix the problem and run \
+             `ccert compile {}`)",
             source.display(),
             source.display()
-        )
+        ))
     };
-    let types = ctx
-        .tables_of_source(source)
-        .map_err(|e| failed(&format!("{e:#}")))?;
+    let types = ctx.tables_of_source(source).map_err(failed)?;
     if types.is_empty() {
         return Ok(());
     }
@@ -378,7 +371,7 @@ fn rebuild_tables(source: &Path, ctx: &Context) -> anyhow::Result<()> {
         "rebuilding",
         ctx,
     )
-    .map_err(|e| failed(&e))?;
+    .map_err(|e| failed(e.into()))?;
     if ctx.quiet {
         return Ok(());
     }
@@ -536,8 +529,7 @@ fn say_after_commit(outcomes: &[crate::source::edit::Outcome], shown: &[Shown<'_
 /// stored copies of certificates no remaining entry refers to.
 pub(crate) fn prune_store_copies(locked: &LockedSource, source: &Path) -> anyhow::Result<()> {
     let store = crate::certstore::CertStore::for_source(source);
-    let remaining = remaining_stored(locked, &store)
-        .with_context(|| format!("reading {}", source.display()))?;
+    let remaining = remaining_stored(locked, &store)?;
     store.prune(&remaining).with_context(|| {
         format!(
             "{}: removing unused certificate copies",
@@ -553,7 +545,7 @@ pub(crate) fn prune_store_copies(locked: &LockedSource, source: &Path) -> anyhow
 fn remaining_stored(
     locked: &LockedSource,
     store: &crate::certstore::CertStore,
-) -> anyhow::Result<Vec<crate::cert::Fingerprint>> {
+) -> Result<Vec<crate::cert::Fingerprint>, crate::source::locked::SourceError> {
     let stored: std::collections::HashSet<crate::cert::Fingerprint> = store
         .load(&mut |_| {})
         .iter()
@@ -572,7 +564,7 @@ fn remaining_stored(
         return Ok(kept);
     }
     for item in locked.records()? {
-        if let crate::source::Item::Record(r) = item?
+        if let crate::source::Item::Record(r) = item.map_err(|e| locked.io_err(e))?
             && let Some(fp) = std::str::from_utf8(&r.key)
                 .ok()
                 .and_then(crate::cert::Fingerprint::parse)

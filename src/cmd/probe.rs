@@ -25,10 +25,9 @@ pub fn run(args: &ProbeArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         ("--to", &args.to),
     ] {
         probe::smtp::one_line(value)
-            .map_err(|e| anyhow::anyhow!("{option} \"{}\": {e}", safe(value)))?;
+            .map_err(|e| anyhow::Error::new(e).context(format!("{option} \"{}\"", safe(value))))?;
     }
-    let chain = crate::cert::read_certificates(&args.cert, &ctx.passwords)
-        .with_context(|| format!("reading the certificate {}", args.cert.display()))?;
+    let chain = crate::cert::read_certificates(&args.cert, &ctx.passwords)?;
     if chain.is_empty() {
         bail!(
             "{}: no certificate found; give a PEM certificate file",
@@ -37,11 +36,7 @@ pub fn run(args: &ProbeArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     }
     let key_pem =
         crate::fsutil::read_bounded(&args.key, crate::fsutil::limits::KEY_FILE).map_err(|e| {
-            anyhow::anyhow!(
-                "{}: cannot read the key: {}",
-                args.key.display(),
-                crate::report::describe_io(&e)
-            )
+            anyhow::Error::new(e).context(format!("{}: cannot read the key", args.key.display()))
         })?;
     let key = PrivateKeyDer::from_pem_slice(&key_pem).map_err(|e| {
         anyhow::anyhow!(

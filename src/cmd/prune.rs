@@ -30,17 +30,12 @@ pub fn run(args: &PruneArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     }
     let path = ctx.source_path()?;
     let list = path.display().to_string();
-    let reading = || format!("reading {list}");
     let now = OffsetDateTime::now_utc();
     let today = now.date();
-    let open = || {
-        LockedSource::open(&path, false)
-            .with_context(|| format!("opening the clientcerts source {list}"))
-    };
+    let open = || LockedSource::open(&path, false);
     // Rotations first: the mail log is read only when one is still running,
     // and without holding the source's lock (the journal can take a while).
-    let running: Vec<Fingerprint> = lifecycle::rotations(&open()?)
-        .with_context(reading)?
+    let running: Vec<Fingerprint> = lifecycle::rotations(&open()?)?
         .iter()
         .filter(|r| !r.overlap_over(today))
         .map(|r| r.successor.clone())
@@ -53,7 +48,7 @@ pub fn run(args: &PruneArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     // Decided again under the lock: a rotation changed meanwhile (its new
     // entry removed) retires nothing.
     let mut locked = open()?;
-    let rotations = lifecycle::rotations(&locked).with_context(reading)?;
+    let rotations = lifecycle::rotations(&locked)?;
     let retire = lifecycle::finished(&rotations, &seen, today);
     for r in &rotations {
         if !retire.contains_key(&r.predecessor) {
@@ -122,7 +117,7 @@ pub fn run(args: &PruneArgs, ctx: &Context) -> anyhow::Result<Outcome> {
             }
         }
     };
-    let plan = edit::plan(&locked, &[], false, Some(&mut select)).with_context(reading)?;
+    let plan = edit::plan(&locked, &[], false, Some(&mut select))?;
     if let Some(e) = lookup_error {
         return Err(e).with_context(|| {
             format!(
@@ -187,8 +182,7 @@ pub fn run(args: &PruneArgs, ctx: &Context) -> anyhow::Result<Outcome> {
             return Ok(Outcome::Failure);
         }
     }
-    plan.commit(&mut locked)
-        .with_context(|| format!("writing {list}"))?;
+    plan.commit(&mut locked)?;
     super::prune_store_copies(&locked, &path)?;
     say!("removed {count} {entries} from {list}");
     rebuild_then_unlock(locked, !args.no_compile, &path, ctx)?;

@@ -13,7 +13,7 @@
 
 use std::io;
 
-use anyhow::{Context as _, bail};
+use anyhow::bail;
 use time::{Date, OffsetDateTime};
 
 use crate::cert::{DigestAlgorithm, Fingerprint};
@@ -38,8 +38,7 @@ pub fn run(args: &RehashArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         None => ctx.default_digest()?,
     };
     let store = CertStore::for_source(&path);
-    let mut locked = LockedSource::open(&path, false)
-        .with_context(|| format!("opening the clientcerts source {}", path.display()))?;
+    let mut locked = LockedSource::open(&path, false)?;
     let index = store.index(&mut |w| tell!("ccert: warning: {w}"));
     let today = OffsetDateTime::now_utc().date();
     let mut rehash = Rehash::new(index, digest, args.pubkey, today);
@@ -68,11 +67,9 @@ pub fn run(args: &RehashArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         }
         tell!("{line}");
     };
-    locked
-        .copy_rewriting(&mut io::sink(), |record, first, above| {
-            rehash.rewrite(record, first, above, &mut report)
-        })
-        .with_context(|| format!("reading {}", path.display()))?;
+    locked.copy_rewriting(&mut io::sink(), |record, first, above| {
+        rehash.rewrite(record, first, above, &mut report)
+    })?;
     if rehash.missing > 0 && !args.skip_unknown {
         // The error is out already, entry by entry.
         return Ok(Outcome::Failure);
@@ -86,11 +83,9 @@ pub fn run(args: &RehashArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let (found, changed) = (rehash.found, rehash.changed);
     if changed > 0 {
         rehash.reset();
-        locked
-            .commit_rewritten(|record, first, above| {
-                rehash.rewrite(record, first, above, &mut |_, _| {})
-            })
-            .with_context(|| format!("writing {}", path.display()))?;
+        locked.commit_rewritten(|record, first, above| {
+            rehash.rewrite(record, first, above, &mut |_, _| {})
+        })?;
     }
     let kind = if args.pubkey {
         "public-key"

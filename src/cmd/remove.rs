@@ -44,13 +44,11 @@ pub fn run(args: &RemoveArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     }
     let path = ctx.source_path()?;
 
-    let mut locked = LockedSource::open(&path, false)
-        .with_context(|| format!("opening the clientcerts source {}", path.display()))?;
+    let mut locked = LockedSource::open(&path, false)?;
     // One streamed pass finds the matching entries; the file is then copied
     // without them, so memory stays small whatever the source's size.
-    let reading = || format!("reading {}", path.display());
     let mut select = |record: &Record, _: Option<&Annotation>| matcher.matches(record);
-    let plan = edit::plan(&locked, &[], false, Some(&mut select)).with_context(reading)?;
+    let plan = edit::plan(&locked, &[], false, Some(&mut select))?;
     let matching = &plan.removed;
     if matching.is_empty() {
         bail!(
@@ -90,8 +88,7 @@ pub fn run(args: &RemoveArgs, ctx: &Context) -> anyhow::Result<Outcome> {
 
     // Each entry goes with the ccert comment right above it, when that
     // comment describes it.
-    plan.commit(&mut locked)
-        .with_context(|| format!("writing {}", path.display()))?;
+    plan.commit(&mut locked)?;
     // Drop the stored copies of certificates no remaining entry refers to.
     super::prune_store_copies(&locked, &path)?;
     say!(

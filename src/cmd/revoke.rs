@@ -78,10 +78,7 @@ pub fn run(args: &RevokeArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let mut locked = if given && !path.exists() {
         None
     } else {
-        Some(
-            LockedSource::open(&path, false)
-                .with_context(|| format!("opening the clientcerts source {}", path.display()))?,
-        )
+        Some(LockedSource::open(&path, false)?)
     };
 
     // One streamed pass selects the entries and notes each one's
@@ -142,10 +139,7 @@ pub fn run(args: &RevokeArgs, ctx: &Context) -> anyhow::Result<Outcome> {
                 }
                 hit
             };
-            Some(
-                edit::plan(l, &[], false, Some(&mut select))
-                    .with_context(|| format!("reading {}", path.display()))?,
-            )
+            Some(edit::plan(l, &[], false, Some(&mut select))?)
         }
     };
     if let Some(e) = failed {
@@ -308,13 +302,9 @@ pub fn run(args: &RevokeArgs, ctx: &Context) -> anyhow::Result<Outcome> {
 
     // The deny tables first (see the module comment).
     for (t, puts) in tables.iter().zip(&puts) {
-        let mut deny = LockedSource::open(&t.source, true)
-            .with_context(|| format!("opening the deny table source {}", t.source.display()))?;
-        let plan = edit::plan(&deny, puts, true, None)
-            .with_context(|| format!("reading {}", t.source.display()))?;
-        let changed = plan
-            .commit(&mut deny)
-            .with_context(|| format!("writing {}", t.source.display()))?;
+        let mut deny = LockedSource::open(&t.source, true)?;
+        let plan = edit::plan(&deny, puts, true, None)?;
+        let changed = plan.commit(&mut deny)?;
         let added = plan.outcomes.iter().filter(|o| o.changes()).count();
         if added == 0 {
             say!("already denied in {}", t.source.display());
@@ -332,8 +322,7 @@ pub fn run(args: &RevokeArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     if let (Some(mut locked), Some(plan)) = (locked.take(), plan)
         && !plan.removed.is_empty()
     {
-        plan.commit(&mut locked)
-            .with_context(|| format!("writing {}", path.display()))?;
+        plan.commit(&mut locked)?;
         super::prune_store_copies(&locked, &path)?;
         say!(
             "removed {} entr{} from {}",
@@ -409,7 +398,15 @@ fn deny_tables<'a>(
                 PathBuf::from(&reference.name)
             }
             Some(kind) if kind.is_built_from_source() => {
-                ctx.table(&reference, None).with_context(what)?.source
+                // Its errors name the table (TYPE:FILE): the context says its role.
+                ctx.table(&reference, None)
+                    .with_context(|| {
+                        format!(
+                            "the deny table (check_ccert_access of {})",
+                            t.service.as_deref().unwrap_or("main.cf")
+                        )
+                    })?
+                    .source
             }
             _ => bail!(
                 "{}: ccert does not write this type of table; nothing changed (add the \

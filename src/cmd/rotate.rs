@@ -56,9 +56,8 @@ pub fn run(args: &RotateArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let path = ctx.source_path()?;
     let list = path.display().to_string();
     let access = access_table(ctx, &path)?;
-    let mut locked = LockedSource::open(&path, false)
-        .with_context(|| format!("opening the clientcerts source {list}"))?;
-    let named = lifecycle::named(&locked, &args.name).with_context(|| format!("reading {list}"))?;
+    let mut locked = LockedSource::open(&path, false)?;
+    let named = lifecycle::named(&locked, &args.name)?;
     let name = terminal_safe(&args.name);
     let (old, old_note) = match named.as_slice() {
         [] => bail!(
@@ -66,8 +65,7 @@ pub fn run(args: &RotateArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         ),
         [one] => one.clone(),
         several => {
-            let running =
-                lifecycle::rotations(&locked).with_context(|| format!("reading {list}"))?;
+            let running = lifecycle::rotations(&locked)?;
             let lines: Vec<String> = several.iter().map(|(r, _)| r.line.to_string()).collect();
             if let Some(r) = running
                 .iter()
@@ -127,8 +125,7 @@ pub fn run(args: &RotateArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         name: &args.name,
         from: Some(&shown),
     }];
-    let plan = edit::plan(&locked, std::slice::from_ref(&put), false, None)
-        .with_context(|| format!("reading {list}"))?;
+    let plan = edit::plan(&locked, std::slice::from_ref(&put), false, None)?;
     say_before_commit(&plan.outcomes, &shown_entry, &list, false)?;
     if !plan.changes() {
         // The new fingerprint is listed already under this name.
@@ -143,8 +140,7 @@ pub fn run(args: &RotateArgs, ctx: &Context) -> anyhow::Result<Outcome> {
             store.dir().display()
         )
     })?;
-    plan.commit(&mut locked)
-        .with_context(|| format!("writing {list}"))?;
+    plan.commit(&mut locked)?;
     say_after_commit(&plan.outcomes, &shown_entry, &list);
     say!(
         "rotating {name:?}: the old {old_fp} (line {}) relays until `ccert prune` sees the new \

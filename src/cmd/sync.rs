@@ -67,10 +67,8 @@ pub fn run(args: &SyncArgs, _ctx: &Context) -> anyhow::Result<Outcome> {
     let source_name = store.postfix_name();
     // The source-file lock every ccert edit takes: concurrent syncs (a timer
     // and a manual run) take turns, and each sees the other's result.
-    let mut locked =
-        LockedSource::open(file, true).with_context(|| format!("opening {}", file.display()))?;
-    let reading = || format!("reading {}", file.display());
-    let first = first_line(&locked, file).with_context(reading)?;
+    let mut locked = LockedSource::open(file, true)?;
+    let first = first_line(&locked, file)?;
     let old = match first {
         None => None,
         Some(line) => match SyncHeader::parse(&line) {
@@ -139,10 +137,7 @@ pub fn run(args: &SyncArgs, _ctx: &Context) -> anyhow::Result<Outcome> {
         )));
     }
     committed.map_err(|e: SourceError| {
-        anyhow::Error::new(e).context(format!(
-            "writing {}; nothing changed, the old table stays in place",
-            file.display()
-        ))
+        anyhow::Error::new(e).context("the copy was not written; the old table stays in place")
     })?;
     // The snapshot's transaction ends here (read only: rolled back).
     drop(snapshot);
@@ -173,6 +168,7 @@ fn first_line(locked: &LockedSource, file: &Path) -> Result<Option<String>, Sour
         .read_to_end(&mut head)
         .map_err(|source| SourceError::Io {
             path: file.to_path_buf(),
+            action: "read",
             source,
         })?;
     if head.is_empty() {
@@ -231,7 +227,7 @@ fn refuse_unlikely(
     let copied = match old.entries {
         Some(n) => n,
         // A copy from an older ccert: count its entries (streamed).
-        None => count_entries(locked).with_context(|| format!("reading {}", file.display()))?,
+        None => count_entries(locked)?,
     };
     // A removal of most of the list that ccert made after this copy (and
     // recorded with it) is the admin's intent: what follows is judged from
@@ -287,10 +283,10 @@ fn shrink_refused(before: u64, after: u64, recorded: bool) -> bool {
 }
 
 /// The entries of the old FILE.
-fn count_entries(locked: &LockedSource) -> Result<u64, anyhow::Error> {
+fn count_entries(locked: &LockedSource) -> Result<u64, SourceError> {
     let mut n = 0;
     for item in locked.records()? {
-        if let Item::Record(_) = item? {
+        if let Item::Record(_) = item.map_err(|e| locked.io_err(e))? {
             n += 1;
         }
     }

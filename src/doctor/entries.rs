@@ -57,9 +57,12 @@ impl Doctor {
         algorithms: &[(DigestAlgorithm, &DigestUse)],
     ) {
         let cannot_read = |e: std::io::Error| {
-            Finding::error(format!("cannot read the clientcerts source: {e}"))
-                .file(path)
-                .fix(format!("check the permissions of {}", path.display()))
+            Finding::error(format!(
+                "cannot read the clientcerts source: {}",
+                crate::report::describe_io(&e)
+            ))
+            .file(path)
+            .fix(format!("check the permissions of {}", path.display()))
         };
         let open = || {
             crate::fsutil::open_regular(path)

@@ -208,7 +208,7 @@ fn check_cf(cf_path: &Path, has_local: bool, proxied: bool, out: &mut Vec<Findin
                 Severity::Error,
                 cf_path,
                 None,
-                format!("{e}"),
+                crate::report::chain_line(&e),
                 Some(format!(
                     "create it with: ccert db init pgsql:{} --hosts HOST --dbname DB --user USER",
                     cf_path.display()

@@ -39,17 +39,7 @@ use crate::postfix::{PostfixConfig, redirect};
 
 use super::{Doctor, Finding, Origin, Scope, Severity};
 
-/// The restriction that admits every certificate the CA file trusts.
-pub(super) const PERMIT_ALL: &str = "permit_tls_all_clientcerts";
-
-/// The lists smtpd evaluates up to RCPT TO, in that order.
-const RCPT_LISTS: [&str; 5] = [
-    "smtpd_client_restrictions",
-    "smtpd_helo_restrictions",
-    "smtpd_sender_restrictions",
-    "smtpd_relay_restrictions",
-    "smtpd_recipient_restrictions",
-];
+pub(super) use crate::postfix::restrictions::{PERMIT_ALL, RCPT_LISTS};
 
 /// The restrictions smtpd requires in the relay or recipient list (one of).
 const REQUIRED: [&str; 6] = [
@@ -181,7 +171,7 @@ impl TableInfo {
         }
         let mut table = match maps::backend(map_type).open(&source) {
             Ok(t) => t,
-            Err(e) => return TableInfo::Unreadable(format!("{}: {e}", file.display())),
+            Err(e) => return TableInfo::Unreadable(crate::report::chain_line(&e)),
         };
         let mut entries: HashMap<usize, Vec<(Action, String)>> = HashMap::new();
         let mut seen = 0usize;
@@ -198,7 +188,7 @@ impl TableInfo {
         });
         match read {
             Ok(()) => TableInfo::Entries(entries),
-            Err(e) => TableInfo::Unreadable(format!("{}: {e}", file.display())),
+            Err(e) => TableInfo::Unreadable(crate::report::chain_line(&e)),
         }
     }
 
@@ -209,7 +199,13 @@ impl TableInfo {
             f.take(64 << 20).read_to_string(&mut s).map(|_| s)
         }) {
             Ok(t) => t,
-            Err(e) => return TableInfo::Unreadable(format!("{}: {e}", path.display())),
+            Err(e) => {
+                return TableInfo::Unreadable(format!(
+                    "{}: {}",
+                    path.display(),
+                    crate::report::describe_io(&e)
+                ));
+            }
         };
         let mut entries = HashMap::new();
         for line in text.lines() {
@@ -290,34 +286,12 @@ pub(super) struct Verdict {
 }
 
 /// An item of a restriction list with its table argument, if any.
+/// (Owned, as the verdicts keep them; the pairing is [`restrictions::with_args`].)
 pub(super) fn with_args(items: &[String]) -> Vec<(String, Option<String>)> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < items.len() {
-        let item = items[i].clone();
-        let takes_arg = item.starts_with("check_") && item.ends_with("_access")
-            || item == "check_policy_service"
-            || item.starts_with("reject_rbl")
-            || item.starts_with("reject_rhsbl")
-            || item.starts_with("permit_dnswl")
-            || item.starts_with("permit_rhswl");
-        if takes_arg && i + 1 < items.len() {
-            out.push((item, Some(items[i + 1].clone())));
-            i += 2;
-        } else {
-            out.push((item, None));
-            i += 1;
-        }
-    }
-    out
-}
-
-/// The table a `check_ccert_access` argument names (`{ type:name, {…} }` too).
-fn access_table(arg: &str) -> String {
-    restrictions::ccert_access_tables(&format!("{CHECK_CCERT} {arg}"))
+    restrictions::with_args(items)
         .into_iter()
-        .next()
-        .unwrap_or_else(|| arg.to_string())
+        .map(|(_, item, arg)| (item.to_string(), arg.map(str::to_string)))
+        .collect()
 }
 
 /// Whether a list has one of the restrictions smtpd requires before a bare
@@ -505,7 +479,7 @@ impl Doctor {
                         }
                     }
                     CHECK_CCERT => {
-                        let t = access_table(arg.as_deref().unwrap_or(""));
+                        let t = restrictions::access_table(arg.as_deref().unwrap_or(""));
                         match self.table_info(cfg, &t) {
                             TableInfo::Unreadable(why) => {
                                 return no(format!(

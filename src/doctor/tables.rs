@@ -94,7 +94,7 @@ impl Doctor {
                     ),
                     Ok(None) => {}
                     Err(e) => {
-                        self.add(Finding::error(e.to_string()));
+                        self.add(Finding::error(crate::report::chain_line(&e)));
                         continue;
                     }
                 }

@@ -26,9 +26,10 @@ use std::str::FromStr;
 /// Errors writing or reading a table. Every variant names the file.
 #[derive(Debug, thiserror::Error)]
 pub enum MapError {
-    /// An I/O error on a table file (said in words, without the OS error
-    /// number: "no space left on the device", not "os error 28").
-    #[error("{path}: {}", crate::report::describe_io(source))]
+    /// An I/O error on a table file: the message names the file, the OS
+    /// error is the source (said in words by [`crate::report::one_line`]:
+    /// "no space left on device", not "os error 28").
+    #[error("{path}")]
     Io {
         /// The file.
         path: PathBuf,

@@ -222,39 +222,68 @@ struct Run {
     items: Vec<Item>,
 }
 
+/// Where one entry lies in a buffer of entries packed back to back, its
+/// value right after its key: the layout of a sort run and of an LMDB batch.
+#[derive(Clone, Copy)]
+pub(super) struct Span {
+    start: usize,
+    key_len: u32,
+    value_len: u32,
+}
+
+impl Span {
+    /// Appends `key` and `value` to `data`, each followed by `end` (LMDB
+    /// tables store Postfix's NUL with both).
+    pub(super) fn push(data: &mut Vec<u8>, key: &[u8], value: &[u8], end: &[u8]) -> Self {
+        let start = data.len();
+        for part in [key, end, value, end] {
+            data.extend_from_slice(part);
+        }
+        // Source lines are far shorter than 4 GiB (they are read into memory).
+        Self {
+            start,
+            key_len: (key.len() + end.len()) as u32,
+            value_len: (value.len() + end.len()) as u32,
+        }
+    }
+
+    /// The key (with its `end`) in `data`.
+    pub(super) fn key(self, data: &[u8]) -> &[u8] {
+        &data[self.start..self.start + self.key_len as usize]
+    }
+
+    /// The value (with its `end`) in `data`.
+    pub(super) fn value(self, data: &[u8]) -> &[u8] {
+        let start = self.start + self.key_len as usize;
+        &data[start..start + self.value_len as usize]
+    }
+}
+
 #[derive(Clone, Copy)]
 struct Item {
     /// The first 8 key bytes, big-endian (zero-padded): most comparisons
     /// while sorting are decided by it without touching the scattered data.
     prefix: u64,
-    start: usize,
-    key_len: u32,
-    value_len: u32,
+    span: Span,
     line: usize,
 }
 
 impl Run {
     fn push(&mut self, key: &[u8], value: &[u8], line: usize) {
-        let start = self.data.len();
-        self.data.extend_from_slice(key);
-        self.data.extend_from_slice(value);
+        let span = Span::push(&mut self.data, key, value, b"");
         self.items.push(Item {
             prefix: prefix(key),
-            start,
-            // Source lines are far shorter than 4 GiB (they are read into memory).
-            key_len: key.len() as u32,
-            value_len: value.len() as u32,
+            span,
             line,
         });
     }
 
     fn key(&self, item: &Item) -> &[u8] {
-        &self.data[item.start..item.start + item.key_len as usize]
+        item.span.key(&self.data)
     }
 
     fn value(&self, item: &Item) -> &[u8] {
-        let start = item.start + item.key_len as usize;
-        &self.data[start..start + item.value_len as usize]
+        item.span.value(&self.data)
     }
 
     /// Sorts by key; equal keys stay in source order (their data is stored
@@ -265,7 +294,7 @@ impl Run {
             a.prefix
                 .cmp(&b.prefix)
                 .then_with(|| self.key(a).cmp(self.key(b)))
-                .then(a.start.cmp(&b.start))
+                .then(a.span.start.cmp(&b.span.start))
         });
         self.items = items;
     }
@@ -281,8 +310,8 @@ impl Run {
         let file = tempfile::tempfile_in(dir)?;
         let mut out = BufWriter::with_capacity(1 << 16, file);
         for item in &self.items {
-            out.write_all(&item.key_len.to_le_bytes())?;
-            out.write_all(&item.value_len.to_le_bytes())?;
+            out.write_all(&item.span.key_len.to_le_bytes())?;
+            out.write_all(&item.span.value_len.to_le_bytes())?;
             out.write_all(&(item.line as u64).to_le_bytes())?;
             out.write_all(self.key(item))?;
             out.write_all(self.value(item))?;

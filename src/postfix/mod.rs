@@ -44,7 +44,7 @@ pub use master_cf::{MasterCf, Override, Service};
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// A configuration file exists but cannot be read.
-    #[error("{path}: {source}")]
+    #[error("{path}: cannot read")]
     Io {
         /// The file.
         path: PathBuf,
@@ -62,7 +62,8 @@ pub enum ConfigError {
         message: String,
     },
     /// A value whose `$` expressions Postfix cannot evaluate.
-    #[error("{path}{}: {name}: {source} (correct the value; `postconf -x {name}` reports the same)",
+    #[error("{path}{}: {name}: Postfix cannot expand the value; correct it \
+             (`postconf -x {name}` reports the same)",
         line.map(|l| format!(":{l}")).unwrap_or_default())]
     Expand {
         /// The file the value comes from.
@@ -263,7 +264,7 @@ impl PostfixConfig {
             Some(program) => match postconf::query(&program, config_dir) {
                 Ok(facts) => cfg.source = Source::Postconf(Box::new(facts)),
                 Err(e) => {
-                    let why = format!("postconf failed ({e})");
+                    let why = format!("postconf failed ({})", crate::report::chain_line(&e));
                     cfg.notices
                         .push(format!("{}; using built-in defaults", assumed(&why)));
                     cfg.use_builtin(Release::ASSUMED, flavour, why);

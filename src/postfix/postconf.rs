@@ -102,8 +102,11 @@ fn hash_is_surrogate(program: &Path, dir: &Path) -> bool {
 pub struct PostconfError {
     /// The program.
     pub program: PathBuf,
-    /// What went wrong (its first error line, or the OS error).
+    /// What went wrong (postconf's error line, or what could not be done).
     pub message: String,
+    /// The OS error, when one stopped it.
+    #[source]
+    pub cause: Option<std::io::Error>,
 }
 
 /// Runs `program -c DIR ARGS` and returns its standard output.
@@ -115,7 +118,8 @@ fn run(program: &Path, dir: &Path, args: &[&str]) -> Result<String, PostconfErro
         .output()
         .map_err(|e| PostconfError {
             program: program.to_path_buf(),
-            message: e.to_string(),
+            message: "cannot run it".to_string(),
+            cause: Some(e),
         })?;
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
@@ -134,6 +138,7 @@ fn run(program: &Path, dir: &Path, args: &[&str]) -> Result<String, PostconfErro
                 dir.display(),
                 args.join(" ")
             ),
+            cause: None,
         });
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
@@ -159,7 +164,8 @@ pub fn query(program: &Path, dir: &Path) -> Result<Facts, PostconfError> {
     } else {
         stand_in = tempfile::tempdir().map_err(|e| PostconfError {
             program: program.to_path_buf(),
-            message: format!("creating an empty configuration directory: {e}"),
+            message: "cannot create an empty configuration directory".to_string(),
+            cause: Some(e),
         })?;
         let main_cf = stand_in.path().join("main.cf");
         // Postfix waits (300 ms at a time) for a configuration file modified
@@ -169,7 +175,8 @@ pub fn query(program: &Path, dir: &Path) -> Result<Facts, PostconfError> {
             .and_then(|f| f.set_modified(settled))
             .map_err(|e| PostconfError {
                 program: program.to_path_buf(),
-                message: format!("creating an empty main.cf: {e}"),
+                message: "cannot create an empty main.cf".to_string(),
+                cause: Some(e),
             })?;
         (stand_in.path(), false)
     };

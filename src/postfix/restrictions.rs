@@ -13,6 +13,19 @@ pub const LISTS: [&str; 8] = [
     "smtpd_etrn_restrictions",
 ];
 
+/// The lists smtpd evaluates up to RCPT TO, in that order: where a client
+/// certificate decides whether a client may relay.
+pub const RCPT_LISTS: [&str; 5] = [
+    "smtpd_client_restrictions",
+    "smtpd_helo_restrictions",
+    "smtpd_sender_restrictions",
+    "smtpd_relay_restrictions",
+    "smtpd_recipient_restrictions",
+];
+
+/// The restriction that admits every certificate the CA file trusts.
+pub const PERMIT_ALL: &str = "permit_tls_all_clientcerts";
+
 /// The restriction that lets a client with a listed certificate relay.
 pub const PERMIT_CERTS: &str = "permit_tls_clientcerts";
 
@@ -41,6 +54,40 @@ pub fn items(value: &str) -> Vec<String> {
         .into_iter()
         .map(|(_, item)| item)
         .collect()
+}
+
+/// The items of a restriction list, each with its index and the argument it
+/// takes, if any: a table (`check_*_access`), a policy service, or a DNS
+/// list domain (`reject_rbl_client`, `permit_dnswl_client`, …), so that an
+/// argument is never read as a restriction of its own.
+pub fn with_args(items: &[String]) -> Vec<(usize, &str, Option<&str>)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < items.len() {
+        let item = items[i].as_str();
+        let takes_arg = item.starts_with("check_") && item.ends_with("_access")
+            || item == "check_policy_service"
+            || item.starts_with("reject_rbl")
+            || item.starts_with("reject_rhsbl")
+            || item.starts_with("permit_dnswl")
+            || item.starts_with("permit_rhswl");
+        if takes_arg && i + 1 < items.len() {
+            out.push((i, item, Some(items[i + 1].as_str())));
+            i += 2;
+        } else {
+            out.push((i, item, None));
+            i += 1;
+        }
+    }
+    out
+}
+
+/// The table a `check_ccert_access` argument names (`{ type:name, {…} }` too).
+pub fn access_table(arg: &str) -> String {
+    ccert_access_tables(&format!("{CHECK_CCERT} {arg}"))
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| arg.to_string())
 }
 
 /// The tables `check_ccert_access` names in a list value, in order.

@@ -290,6 +290,21 @@ fn stopped(what: &str, otherwise: Verdict) -> impl Fn(SmtpError) -> Stop + '_ {
     }
 }
 
+/// A greeting other than 220 (a busy or refusing server) ends the probe,
+/// before or after TLS alike.
+fn greeted(greeting: &Reply) -> Result<(), Stop> {
+    if greeting.code == 220 {
+        return Ok(());
+    }
+    Err((
+        Verdict::Failed,
+        format!(
+            "the server greeted with {}: {}",
+            greeting.code, greeting.text
+        ),
+    ))
+}
+
 /// The first address of `host`, resolved within the time left: the
 /// resolver has no timeout of its own, so it runs in a thread that is
 /// abandoned (and ends with the process) when the deadline passes first.
@@ -345,15 +360,7 @@ fn dialogue(
     };
     if !opts.implicit_tls {
         let greeting = read_reply(&mut tcp).map_err(failed("reading the greeting"))?;
-        if greeting.code != 220 {
-            return Err((
-                Verdict::Failed,
-                format!(
-                    "the server greeted with {}: {}",
-                    greeting.code, greeting.text
-                ),
-            ));
-        }
+        greeted(&greeting)?;
         let ehlo = command(&mut tcp, &format!("EHLO {}", opts.helo)).map_err(failed("EHLO"))?;
         if !ehlo.is_positive() || !ehlo.has_extension("STARTTLS") {
             return Err((
@@ -416,15 +423,7 @@ fn dialogue(
             SmtpError::Io(e) => tls_refused(&e),
             e => stopped("reading the greeting", Verdict::TlsRefused)(e),
         })?;
-        if greeting.code != 220 {
-            return Err((
-                Verdict::Failed,
-                format!(
-                    "the server greeted with {}: {}",
-                    greeting.code, greeting.text
-                ),
-            ));
-        }
+        greeted(&greeting)?;
     }
     let ehlo = command(&mut stream, &format!("EHLO {}", opts.helo)).map_err(|e| match e {
         // A TLS alert (the server refused the certificate) arrives here in TLS 1.3.

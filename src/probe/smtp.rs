@@ -55,7 +55,7 @@ impl Reply {
 #[derive(Debug, thiserror::Error)]
 pub enum SmtpError {
     /// The connection failed or timed out.
-    #[error("{0}")]
+    #[error(transparent)]
     Io(#[from] io::Error),
     /// The server said something that is not an SMTP reply.
     #[error("the server's reply is not SMTP: {0:?}")]

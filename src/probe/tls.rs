@@ -24,6 +24,15 @@ pub struct Requested {
     pub ca_names: Vec<Vec<u8>>,
 }
 
+/// Records that the server asked for a certificate, and the CA names it
+/// sent; both resolvers do, whatever they present.
+fn note_request(requested: &Mutex<Requested>, root_hint_subjects: &[&[u8]]) {
+    if let Ok(mut r) = requested.lock() {
+        r.asked = true;
+        r.ca_names = root_hint_subjects.iter().map(|s| s.to_vec()).collect();
+    }
+}
+
 /// Presents one identity and remembers whether the server asked for it.
 #[derive(Debug)]
 struct Presenter {
@@ -38,10 +47,7 @@ impl ResolvesClientCert for Presenter {
         root_hint_subjects: &[&[u8]],
         _sigschemes: &[SignatureScheme],
     ) -> Option<Arc<CertifiedKey>> {
-        if let Ok(mut r) = self.requested.lock() {
-            r.asked = true;
-            r.ca_names = root_hint_subjects.iter().map(|s| s.to_vec()).collect();
-        }
+        note_request(&self.requested, root_hint_subjects);
         Some(self.key.clone())
     }
 
@@ -104,10 +110,7 @@ impl ResolvesClientCert for Absent {
         root_hint_subjects: &[&[u8]],
         _sigschemes: &[SignatureScheme],
     ) -> Option<Arc<CertifiedKey>> {
-        if let Ok(mut r) = self.requested.lock() {
-            r.asked = true;
-            r.ca_names = root_hint_subjects.iter().map(|s| s.to_vec()).collect();
-        }
+        note_request(&self.requested, root_hint_subjects);
         None
     }
 

@@ -385,7 +385,10 @@ impl Plan {
             return Ok(!self.appended.is_empty());
         }
         for (_, name) in &self.renames {
-            check_value(name)?;
+            check_value(name).map_err(|source| CommitError::Value {
+                path: locked.path().to_path_buf(),
+                source,
+            })?;
         }
         let mut edits: Vec<(Range<usize>, LineEdit)> = self
             .renames
@@ -512,8 +515,13 @@ pub enum CommitError {
         index: usize,
     },
     /// A new name cannot be stored.
-    #[error(transparent)]
-    Value(#[from] super::EditError),
+    #[error("{}: a new name cannot be stored; nothing changed", path.display())]
+    Value {
+        /// The source.
+        path: std::path::PathBuf,
+        /// What is wrong with the name.
+        source: super::EditError,
+    },
     /// Reading or writing the source failed.
     #[error(transparent)]
     Source(#[from] SourceError),

@@ -23,11 +23,13 @@ use crate::fsutil::{self, ExclusiveLock, LockKind, Permissions};
 /// Errors opening, locking or writing the source file.
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
-    /// An I/O error on the source file.
-    #[error("{path}: {source}")]
+    /// An I/O error on the source file (the OS reason is its source).
+    #[error("{path}: cannot {action}")]
     Io {
         /// The file.
         path: PathBuf,
+        /// What failed: `open`, `create`, `read` or `write`.
+        action: &'static str,
         /// The I/O error.
         source: io::Error,
     },
@@ -93,6 +95,7 @@ impl LockedSource {
     pub fn open(path: &Path, create: bool) -> Result<Self, SourceError> {
         let io_err = |source| SourceError::Io {
             path: path.to_path_buf(),
+            action: "open",
             source,
         };
         // Where this run created the file (the link's target for a dangling link).
@@ -125,7 +128,13 @@ impl LockedSource {
                         }
                         // Someone else created it meanwhile: open theirs.
                         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-                        Err(e) => return Err(io_err(e)),
+                        Err(source) => {
+                            return Err(SourceError::Io {
+                                path: target,
+                                action: "create",
+                                source,
+                            });
+                        }
                     }
                 }
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {
@@ -153,15 +162,30 @@ impl LockedSource {
         }
     }
 
+    /// The source file, as it was named.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// Whether this run created the (empty) file.
     pub fn created(&self) -> bool {
         self.created
     }
 
-    /// An I/O error on this source, naming it.
+    /// An error reading this source, naming it.
     pub(crate) fn io_err(&self, source: io::Error) -> SourceError {
         SourceError::Io {
             path: self.path.clone(),
+            action: "read",
+            source,
+        }
+    }
+
+    /// An error writing this source's replacement, naming the source.
+    fn write_err(&self, source: io::Error) -> SourceError {
+        SourceError::Io {
+            path: self.path.clone(),
+            action: "write",
             source,
         }
     }
@@ -321,16 +345,16 @@ impl LockedSource {
         &mut self,
         write: impl FnOnce(&mut fs::File) -> io::Result<()>,
     ) -> Result<(), SourceError> {
-        let target = fs::canonicalize(&self.path).map_err(|e| self.io_err(e))?;
+        let target = fs::canonicalize(&self.path).map_err(|e| self.write_err(e))?;
         fsutil::remove_stale_temps(&target);
-        let perms = Permissions::of_existing(&target).map_err(|e| self.io_err(e))?;
-        let mut temp = fsutil::AtomicFile::new(&target).map_err(|e| self.io_err(e))?;
-        write(temp.file()).map_err(|e| self.io_err(e))?;
+        let perms = Permissions::of_existing(&target).map_err(|e| self.write_err(e))?;
+        let mut temp = fsutil::AtomicFile::new(&target).map_err(|e| self.write_err(e))?;
+        write(temp.file()).map_err(|e| self.write_err(e))?;
         // The new file is locked before it becomes the source and stays
         // locked until this edit is done (tables rebuilt, store pruned):
         // a run that opens the new file waits, as one on the old file does.
-        let file = temp.commit(&perms).map_err(|e| self.io_err(e))?;
-        self.lock = ExclusiveLock::on(file, LockKind::Flock).map_err(|e| self.io_err(e))?;
+        let file = temp.commit(&perms).map_err(|e| self.write_err(e))?;
+        self.lock = ExclusiveLock::on(file, LockKind::Flock).map_err(|e| self.write_err(e))?;
         Ok(())
     }
 
@@ -475,6 +499,7 @@ pub fn before_reading(path: &Path) -> Result<(), SourceError> {
 pub fn lock_shared(path: &Path) -> Result<Option<fs::File>, SourceError> {
     let io_err = |source| SourceError::Io {
         path: path.to_path_buf(),
+        action: "open",
         source,
     };
     loop {

@@ -60,6 +60,11 @@ impl Problem {
     pub fn skips_line(&self) -> bool {
         self.message != ALIAS_FORMAT_WARNING
     }
+
+    /// The warning as postmap words it for `source`: `FILE, line N: message`.
+    pub fn warning(&self, source: &std::path::Path) -> String {
+        format!("{}, line {}: {}", source.display(), self.line, self.message)
+    }
 }
 
 /// Errors of the editing API.

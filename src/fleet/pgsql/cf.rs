@@ -17,7 +17,7 @@ use super::uri::ConnUri;
 #[derive(Debug, thiserror::Error)]
 pub enum CfError {
     /// The file cannot be read.
-    #[error("{path}: cannot read the pgsql_table(5) file: {source}")]
+    #[error("{path}: cannot read the pgsql_table(5) file")]
     Read {
         /// The `.cf` file.
         path: PathBuf,

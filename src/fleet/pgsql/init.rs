@@ -430,7 +430,7 @@ pub fn init(
         write_atomic(cf_path, text.as_bytes(), &cf_permissions()).map_err(|e| {
             StoreError::Database {
                 cf: cf_path.to_path_buf(),
-                message: format!("cannot write it: {e}"),
+                message: format!("cannot write it: {}", crate::report::describe_io(&e)),
             }
         })?;
         true
@@ -442,7 +442,7 @@ pub fn init(
         write_atomic(&role.cf, text.as_bytes(), &cf_permissions()).map_err(|e| {
             StoreError::Database {
                 cf: role.cf.clone(),
-                message: format!("cannot write it: {e}"),
+                message: format!("cannot write it: {}", crate::report::describe_io(&e)),
             }
         })?;
     }

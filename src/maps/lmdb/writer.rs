@@ -11,7 +11,7 @@ use heed::{Database, Env, EnvFlags, EnvOpenOptions, MdbError, PutFlags};
 
 use super::super::io_err;
 use super::super::prepare::{Duplicate, DuplicatePolicy};
-use super::super::sorted::{SortedFill, build_one};
+use super::super::sorted::{SortedFill, Span, build_one};
 use super::super::table_file::{NewTable, ReaderLock};
 use super::super::{Entry, MapError, MapType, writeback};
 use super::{BATCH_BYTES, MAX_KEY_SIZE, MIN_MAP_SIZE};
@@ -130,38 +130,22 @@ fn page_bytes(key: usize, value: usize) -> usize {
 #[derive(Default)]
 struct Batch {
     data: Vec<u8>,
-    items: Vec<Item>,
-}
-
-#[derive(Clone, Copy)]
-struct Item {
-    start: usize,
-    key_len: u32,
-    value_len: u32,
+    items: Vec<Span>,
 }
 
 impl Batch {
     /// Adds a key and value, appending their NULs.
     fn push(&mut self, key: &[u8], value: &[u8]) {
-        let start = self.data.len();
-        self.data.extend_from_slice(key);
-        self.data.push(0);
-        self.data.extend_from_slice(value);
-        self.data.push(0);
-        self.items.push(Item {
-            start,
-            key_len: key.len() as u32 + 1,
-            value_len: value.len() as u32 + 1,
-        });
+        self.items
+            .push(Span::push(&mut self.data, key, value, b"\0"));
     }
 
-    fn key(&self, item: &Item) -> &[u8] {
-        &self.data[item.start..item.start + item.key_len as usize]
+    fn key(&self, item: &Span) -> &[u8] {
+        item.key(&self.data)
     }
 
-    fn value(&self, item: &Item) -> &[u8] {
-        let start = item.start + item.key_len as usize;
-        &self.data[start..start + item.value_len as usize]
+    fn value(&self, item: &Span) -> &[u8] {
+        item.value(&self.data)
     }
 
     fn clear(&mut self) {
