@@ -622,3 +622,28 @@ fn probe_refuses_line_breaks_in_arguments() {
     }
     assert_eq!(server.accepted.load(Ordering::SeqCst), 0);
 }
+
+/// A postconf that never stops printing (a broken or hostile program named
+/// by CCERT_POSTCONF, or one looping on a damaged configuration) is stopped
+/// at the output bound, and ccert goes on with its built-in defaults,
+/// saying why, as for a postconf that fails. The deadline for one that hangs silently is tested in the library
+/// (`subprocess::tests`), where it can be short.
+#[test]
+fn a_postconf_that_never_stops_printing_is_stopped() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let test =
+        crate::test::Test::new().file("postfix-config/main.cf", "compatibility_level = 3.6\n");
+    let postconf = test.dir().join("postconf");
+    fs::write(
+        &postconf,
+        "#!/bin/sh\nexec yes 'smtpd_tls_fingerprint_digest = sha256'\n",
+    )
+    .unwrap();
+    fs::set_permissions(&postconf, fs::Permissions::from_mode(0o755)).unwrap();
+    test.env("CCERT_POSTCONF", postconf.to_str().unwrap())
+        .args(["server-config"])
+        // As for any postconf that fails: the built-in defaults, and why.
+        .stdout_contains("postconf: printed more than 16 MiB and was stopped)")
+        .any_stderr()
+        .run();
+}

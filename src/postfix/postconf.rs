@@ -13,6 +13,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::subprocess::RunError;
+
 /// Where to look for `postconf`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Lookup {
@@ -84,13 +86,15 @@ pub const SURROGATE_TEXT: &str = "is not available for this OS distribution";
 /// stand-in's message. A postmap that cannot be run proves nothing (false).
 fn hash_is_surrogate(program: &Path, dir: &Path) -> bool {
     let postmap = program.with_file_name("postmap");
-    let Ok(out) = Command::new(&postmap)
-        .arg("-c")
-        .arg(dir)
-        .args(["-q", "ccert-probe", "hash:/nonexistent/ccert-bdb-probe"])
-        .stdin(std::process::Stdio::null())
-        .output()
-    else {
+    let Ok(out) = crate::subprocess::run(
+        Command::new(&postmap).arg("-c").arg(dir).args([
+            "-q",
+            "ccert-probe",
+            "hash:/nonexistent/ccert-bdb-probe",
+        ]),
+        crate::subprocess::DEADLINE,
+        crate::subprocess::MAX_OUTPUT,
+    ) else {
         return false;
     };
     String::from_utf8_lossy(&out.stderr).contains(SURROGATE_TEXT)
@@ -111,16 +115,26 @@ pub struct PostconfError {
 
 /// Runs `program -c DIR ARGS` and returns its standard output.
 fn run(program: &Path, dir: &Path, args: &[&str]) -> Result<String, PostconfError> {
-    let out = Command::new(program)
-        .arg("-c")
-        .arg(dir)
-        .args(args)
-        .output()
-        .map_err(|e| PostconfError {
+    // A deadline and a bound on its output: a postconf that hangs (a
+    // configuration directory on a dead NFS server) or loops must not hold
+    // every command, and a monitoring check, with it (docs/limits.md).
+    let out = crate::subprocess::run(
+        Command::new(program).arg("-c").arg(dir).args(args),
+        crate::subprocess::DEADLINE,
+        crate::subprocess::MAX_OUTPUT,
+    )
+    .map_err(|e| {
+        let message = e.to_string();
+        let cause = match e {
+            RunError::Spawn(io) | RunError::Wait(io) => Some(io),
+            RunError::Deadline(_) | RunError::TooLong(_) => None,
+        };
+        PostconfError {
             program: program.to_path_buf(),
-            message: "cannot run it".to_string(),
-            cause: Some(e),
-        })?;
+            message,
+            cause,
+        }
+    })?;
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         // postconf's last line is its fatal error; the warnings before it are noise here.
