@@ -685,10 +685,9 @@ fn postfix_can_look_up_with_a_read_only_role() {
         "postfix_lookup",
         "--print-sql",
     ]);
-    assert!(
-        out.stdout
-            .contains("GRANT SELECT ON ccert_clientcerts, ccert_state TO \"postfix_lookup\"")
-    );
+    assert!(out.stdout.contains(
+        "GRANT SELECT ON ccert_clientcerts, ccert_state, ccert_revocations TO \"postfix_lookup\""
+    ));
     assert_eq!(
         site.pg.psql(
             "mail",

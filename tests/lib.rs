@@ -28,6 +28,7 @@ mod fingerprint;
 mod fleet;
 mod fleet_access;
 mod fleet_live;
+mod fleet_revoke;
 mod fleet_sync;
 mod full_disk;
 mod hardening;

@@ -239,13 +239,13 @@ fn without_a_deny_table_revoke_removes_and_says_what_to_add() {
 
 /// A small CA made with the openssl CLI: `openssl ca` keeps its database
 /// and signs the CRL.
-struct Ca {
+pub(crate) struct Ca {
     dir: PathBuf,
     openssl: PathBuf,
 }
 
 impl Ca {
-    fn new(openssl: &Path, dir: &Path, subject: &str) -> Ca {
+    pub(crate) fn new(openssl: &Path, dir: &Path, subject: &str) -> Ca {
         let dir = dir.join("ca");
         fs::create_dir_all(&dir).unwrap();
         fs::write(dir.join("index.txt"), "").unwrap();
@@ -289,7 +289,7 @@ impl Ca {
     }
 
     /// Issues `<name>.pem` with serial `serial` (hex).
-    fn issue(&self, name: &str, serial: &str) -> PathBuf {
+    pub(crate) fn issue(&self, name: &str, serial: &str) -> PathBuf {
         self.run(&[
             "req",
             "-nodes",
@@ -324,7 +324,7 @@ impl Ca {
     }
 
     /// Revokes `cert` in the CA's database.
-    fn revoke(&self, cert: &Path) {
+    pub(crate) fn revoke(&self, cert: &Path) {
         self.run(&[
             "ca",
             "-config",
@@ -339,7 +339,7 @@ impl Ca {
     }
 
     /// Writes the CRL as PEM (`ca.crl`) and DER (`ca.crl.der`).
-    fn crl(&self) -> (PathBuf, PathBuf) {
+    pub(crate) fn crl(&self) -> (PathBuf, PathBuf) {
         self.run(&[
             "ca", "-config", "ca.cnf", "-keyfile", "ca.key", "-cert", "ca.pem", "-gencrl", "-out",
             "ca.crl",
@@ -684,10 +684,10 @@ fn each_service_digest_is_denied_and_access_lists_match_by_comment_name() {
     assert!(!fs::read_to_string(&allowed).unwrap().contains(" OK"));
 }
 
-/// A database list: revoke refuses before touching anything and says what
-/// to do by hand (revocations as rows are not there yet).
+/// A database list whose `.cf` is missing: one error naming it, nothing
+/// written (tests/fleet_revoke.rs has revocations in a real database).
 #[test]
-fn revoke_on_a_database_list_refuses() {
+fn revoke_on_a_missing_database_list_is_one_error() {
     Test::new()
         .args([
             "--map",
@@ -698,7 +698,7 @@ fn revoke_on_a_database_list_refuses() {
             "--yes",
         ])
         .status(1)
-        .stderr_contains("revocations in a pgsql: list are not supported yet")
+        .stderr_contains("/nonexistent/clientcerts.pgsql.cf")
         .run();
 }
 

@@ -89,6 +89,14 @@ fn run_init(args: &DbInitArgs) -> anyhow::Result<Outcome> {
             cf.display()
         );
     }
+    if let Some(revoked) = &report.revoked_cf {
+        say!(
+            "wrote {} (mode 0640) for revoked certificates (`ccert revoke`); in main.cf, before \
+             permit_tls_clientcerts:\n  check_ccert_access pgsql:{}",
+            revoked.display(),
+            revoked.display()
+        );
+    }
     Ok(Outcome::Success)
 }
 

@@ -33,6 +33,7 @@ pub mod compile;
 pub mod completions;
 pub mod context;
 pub mod db;
+mod deny;
 pub mod doctor;
 pub mod dump;
 pub mod fingerprint;

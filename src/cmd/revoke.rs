@@ -22,6 +22,7 @@ use crate::source::edit::{self, Put};
 use crate::source::locked::LockedSource;
 use crate::text::terminal_safe_bytes;
 
+use super::deny::deny_tables;
 use super::{Context, Outcome, rebuild_then_unlock};
 
 /// What to revoke.
@@ -47,24 +48,12 @@ struct Revoked {
     cert: Option<Certificate>,
 }
 
-/// One deny table and what goes into it.
-struct DenyTable {
-    spec: String,
-    source: PathBuf,
-    digests: Vec<DigestAlgorithm>,
-    services: Vec<String>,
-}
-
 /// Runs `ccert revoke`.
 pub fn run(args: &RevokeArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let value = revocation::reject_value(args.reason.as_deref()).context("--reason")?;
     let selection = selection(args, ctx)?;
     if let Some(map) = ctx.store_map()? {
-        bail!(
-            "{}: revoke works on a source file; revocations in a pgsql: list are not supported yet: \
-             remove the entry with `ccert remove` and add `FINGERPRINT {value}` to the local deny table",
-            crate::text::terminal_safe(&map)
-        );
+        return run_store(&map, args, &selection, &value);
     }
     let path = ctx.source_path()?;
     let cfg = ctx.postfix()?;
@@ -369,83 +358,6 @@ fn selection(args: &RevokeArgs, ctx: &Context) -> anyhow::Result<Selection> {
     Ok(Selection::Certs(certs))
 }
 
-/// The deny tables of the services (each once, with the digests of the
-/// services that consult it), and the services that have none.
-fn deny_tables<'a>(
-    targets: &'a [Target],
-    ctx: &Context,
-) -> anyhow::Result<(Vec<DenyTable>, Vec<&'a Target>)> {
-    let mut tables: Vec<DenyTable> = Vec::new();
-    let mut missing = Vec::new();
-    for t in targets {
-        let Some(spec) = t.walk.deny_table() else {
-            missing.push(t);
-            continue;
-        };
-        let what = || {
-            format!(
-                "the deny table {spec} (check_ccert_access of {})",
-                t.service.as_deref().unwrap_or("main.cf")
-            )
-        };
-        let reference = crate::postfix::TableRef::parse(spec);
-        let source = match &reference.table_type {
-            // smtpd reads a texthash table's source itself: nothing to build.
-            Some(crate::postfix::TableType::Other(kind)) if kind == "texthash" => {
-                ctx.notice(&format!(
-                    "{spec}: smtpd reads a texthash: table when it starts; run `postfix reload` after revoking"
-                ));
-                PathBuf::from(&reference.name)
-            }
-            Some(kind) if kind.is_built_from_source() => {
-                // Its errors name the table (TYPE:FILE): the context says its role.
-                ctx.table(&reference, None)
-                    .with_context(|| {
-                        format!(
-                            "the deny table (check_ccert_access of {})",
-                            t.service.as_deref().unwrap_or("main.cf")
-                        )
-                    })?
-                    .source
-            }
-            _ => bail!(
-                "{}: ccert does not write this type of table; nothing changed (add the \
-                 `FINGERPRINT {}` entries there by hand, or make the deny table a hash:, lmdb:, \
-                 cdb: or texthash: file)",
-                what(),
-                revocation::REJECT
-            ),
-        };
-        // Postfix opens tables from its queue directory (or a chroot): a
-        // relative name, or a `$name` left unexpanded, is no file to write.
-        if !source.is_absolute() {
-            bail!(
-                "{}: not an absolute path; nothing changed (name the table by its full path)",
-                what()
-            );
-        }
-        let service = t.service.clone().unwrap_or_else(|| "main.cf".into());
-        match tables
-            .iter_mut()
-            .find(|d| crate::maps::same_file(&d.source, &source) || d.source == source)
-        {
-            Some(d) => {
-                if !d.digests.contains(&t.digest) {
-                    d.digests.push(t.digest);
-                }
-                d.services.push(service);
-            }
-            None => tables.push(DenyTable {
-                spec: spec.to_string(),
-                source,
-                digests: vec![t.digest],
-                services: vec![service],
-            }),
-        }
-    }
-    Ok((tables, missing))
-}
-
 /// The deny entries for `revoked`: the certificate and public-key
 /// fingerprint in each digest when the certificate is known, else the one
 /// fingerprint known.
@@ -534,4 +446,208 @@ fn say_missing(
     for p in &puts {
         tell!("    ccert revoke --fingerprint {} --yes", p.fingerprint);
     }
+}
+
+/// `ccert revoke` on a database list: the entries removed and the
+/// revocation rows inserted in one transaction (see
+/// [`crate::fleet::ListStore::revoke`]). Postfix servers querying the
+/// database deny through the revocations `.cf` `db init` writes; sync
+/// servers copy the rows into their local deny table.
+fn run_store(
+    map: &str,
+    args: &RevokeArgs,
+    selection: &Selection,
+    value: &str,
+) -> anyhow::Result<Outcome> {
+    use crate::fleet::{Revocation, StoredEntry};
+    let mut store = super::store_edge::open(map)?;
+    let shown = store.postfix_name();
+    let reason = value
+        .strip_prefix(revocation::REJECT)
+        .and_then(|r| r.strip_prefix(": "))
+        .map(str::to_string);
+    let stored_cert = |e: &StoredEntry| -> Option<Certificate> {
+        e.certificate
+            .as_deref()
+            .and_then(|der| crate::cert::x509::parse(der).ok())
+    };
+    let mut unchecked: Vec<String> = Vec::new();
+    let mut select = |e: &StoredEntry| -> bool {
+        let Some(fp) = Fingerprint::parse(&e.fingerprint) else {
+            return false;
+        };
+        match selection {
+            Selection::Name(n) => e.name == *n,
+            Selection::Fingerprint(f) => *f == fp,
+            Selection::Certs(certs) => certs.iter().any(|c| {
+                [false, true]
+                    .into_iter()
+                    .any(|pk| c.fingerprint(fp.algorithm, pk) == fp)
+            }),
+            Selection::Crl(crl, _) => match stored_cert(e) {
+                Some(cert) => crl.names(&cert),
+                None => {
+                    unchecked.push(e.fingerprint.clone());
+                    false
+                }
+            },
+        }
+    };
+    let mut deny = |matching: &[StoredEntry]| -> Vec<Revocation> {
+        let mut out: Vec<Revocation> = Vec::new();
+        let mut push = |fp: Fingerprint, name: &str| {
+            let fingerprint = fp.to_map_key();
+            if !out.iter().any(|r| r.fingerprint == fingerprint) {
+                out.push(Revocation {
+                    fingerprint,
+                    name: name.to_string(),
+                    reason: reason.clone(),
+                });
+            }
+        };
+        let mut digests: Vec<DigestAlgorithm> = Vec::new();
+        for e in matching {
+            let Some(fp) = Fingerprint::parse(&e.fingerprint) else {
+                continue;
+            };
+            if !digests.contains(&fp.algorithm) {
+                digests.push(fp.algorithm);
+            }
+            // The certificate's and its public key's fingerprint: a stale
+            // copy may list either.
+            match stored_cert(e) {
+                Some(cert) => {
+                    for pk in [false, true] {
+                        push(cert.fingerprint(fp.algorithm, pk), &e.name);
+                    }
+                }
+                None => push(fp, &e.name),
+            }
+        }
+        // A fingerprint or certificate given is denied even when the list
+        // no longer has it.
+        match selection {
+            Selection::Fingerprint(f) => push(f.clone(), "revoked"),
+            Selection::Certs(certs) => {
+                if digests.is_empty() {
+                    digests.push(DigestAlgorithm::Sha256);
+                }
+                for c in certs {
+                    let name = c.common_name.clone().unwrap_or_else(|| "revoked".into());
+                    for &d in &digests {
+                        for pk in [false, true] {
+                            push(c.fingerprint(d, pk), &name);
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        out
+    };
+    let mut not_confirmed = false;
+    let mut declined = false;
+    let mut confirm = |matching: &[StoredEntry], revocations: &[Revocation]| -> bool {
+        if !matching.is_empty() {
+            tell!(
+                "ccert: {} entr{} of {shown} to remove:",
+                matching.len(),
+                if matching.len() == 1 { "y" } else { "ies" },
+            );
+            for e in matching {
+                tell!(
+                    "  {} {}",
+                    crate::text::terminal_safe(&e.fingerprint),
+                    crate::text::terminal_safe(&e.name)
+                );
+            }
+        }
+        tell!(
+            "ccert: {} fingerprint{} to deny in {shown} (revocation rows):",
+            revocations.len(),
+            if revocations.len() == 1 { "" } else { "s" },
+        );
+        for r in revocations {
+            tell!(
+                "  {} {}",
+                crate::text::terminal_safe(&r.fingerprint),
+                crate::text::terminal_safe(&r.action())
+            );
+        }
+        if args.dry_run {
+            return false;
+        }
+        if args.yes {
+            return true;
+        }
+        let Some(answer) = super::ask_revocation(matching.len().max(1)) else {
+            not_confirmed = true;
+            return false;
+        };
+        let confirmed = answer.unwrap_or(false);
+        declined = !confirmed;
+        confirmed
+    };
+    let done = store.revoke(&mut select, &mut deny, &mut confirm)?;
+    if let Selection::Crl(crl, crl_path) = selection {
+        tell!(
+            "ccert: {}: {} revoked serial number{} of \"{}\"",
+            crl_path.display(),
+            crl.len(),
+            if crl.len() == 1 { "" } else { "s" },
+            crate::cert::name::terminal_safe(&crl.issuer)
+        );
+        if !unchecked.is_empty() {
+            tell!(
+                "ccert: warning: {} entr{} of {shown} ha{} no stored certificate (added by \
+                 fingerprint): the CRL cannot say whether {} revoked; check by hand (`ccert \
+                 revoke --fingerprint FP`):",
+                unchecked.len(),
+                if unchecked.len() == 1 { "y" } else { "ies" },
+                if unchecked.len() == 1 { "s" } else { "ve" },
+                if unchecked.len() == 1 {
+                    "it is"
+                } else {
+                    "they are"
+                },
+            );
+            for fp in unchecked.iter().take(20) {
+                tell!("  {}", crate::text::terminal_safe(fp));
+            }
+            if unchecked.len() > 20 {
+                tell!("  … and {} more", unchecked.len() - 20);
+            }
+        }
+    }
+    if args.dry_run {
+        say!("dry run: nothing changed");
+        return Ok(Outcome::Success);
+    }
+    if not_confirmed {
+        bail!(
+            "{shown}: refusing to revoke without confirmation: standard input is not a \
+             terminal; pass --yes to revoke these entries"
+        );
+    }
+    if declined {
+        tell!("ccert: nothing revoked");
+        return Ok(Outcome::Failure);
+    }
+    let Some((removed, revocations)) = done else {
+        if let Selection::Crl(..) = selection {
+            say!("{shown}: no entry matches a certificate the CRL revokes; nothing revoked");
+            return Ok(Outcome::Success);
+        }
+        bail!("{shown}: no entry matches; nothing revoked (see `ccert list`)");
+    };
+    say!(
+        "removed {} entr{} from {shown} and denied {} fingerprint{} there (servers querying the \
+         database deny them through the revocations .cf; `ccert sync` copies them into each \
+         server's deny table)",
+        removed.len(),
+        if removed.len() == 1 { "y" } else { "ies" },
+        revocations.len(),
+        if revocations.len() == 1 { "" } else { "s" },
+    );
+    Ok(Outcome::Success)
 }

@@ -41,7 +41,7 @@ use super::{Context, Outcome};
 use crate::fleet::SYNC_HEADER as HEADER;
 
 /// Runs `ccert sync`.
-pub fn run(args: &SyncArgs, _ctx: &Context) -> anyhow::Result<Outcome> {
+pub fn run(args: &SyncArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let Some(cf) = crate::fleet::store_config(&args.from) else {
         bail!("--from {}: name the database list as pgsql:CF", args.from);
     };
@@ -80,6 +80,20 @@ pub fn run(args: &SyncArgs, _ctx: &Context) -> anyhow::Result<Outcome> {
             ),
         },
     };
+    // The revocations first, before any refusal of the list copy: they
+    // only ever add deny entries (docs/fleet.md, "Revocations"), so a
+    // database that lost rows cannot take one back, and a revoked
+    // certificate is denied here even while the old copy still lists it.
+    // A failure to write them is reported after the list copy, which
+    // removes the revoked entries.
+    let revocations = store.revocations()?;
+    let deny_failed = super::deny::copy_revocations(&revocations, file, ctx).err();
+    let deny_result = || match &deny_failed {
+        Some(e) => Err(anyhow::anyhow!(
+            "{e:#}; the revocations of {source_name} were not copied into the local deny table"
+        )),
+        None => Ok(Outcome::Success),
+    };
     let mut snapshot = store.snapshot()?;
     let state = snapshot.state.clone();
     let table = map_type.table_path(file);
@@ -94,7 +108,7 @@ pub fn run(args: &SyncArgs, _ctx: &Context) -> anyhow::Result<Outcome> {
                 state.entries,
                 state.generation
             );
-            return Ok(Outcome::Success);
+            return deny_result();
         }
         refuse_unlikely(old, &state, &from, args, file, &locked)?;
     }
@@ -155,7 +169,7 @@ pub fn run(args: &SyncArgs, _ctx: &Context) -> anyhow::Result<Outcome> {
         report.records,
         state.generation
     );
-    Ok(Outcome::Success)
+    deny_result()
 }
 
 /// FILE's first line, when FILE is not empty (at most 4 KiB are read: a

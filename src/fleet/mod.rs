@@ -42,6 +42,29 @@ pub struct StoredEntry {
     pub added_at: Option<OffsetDateTime>,
 }
 
+/// A revoked fingerprint in a database list (`ccert revoke`): Postfix
+/// servers querying the database answer REJECT for it, and `sync` copies
+/// it into the local deny table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revocation {
+    /// The key, lower case as Postfix queries it.
+    pub fingerprint: String,
+    /// The name of the entry it was (for ccert's comment).
+    pub name: String,
+    /// The reason (`--reason`), already checked for an SMTP reply.
+    pub reason: Option<String>,
+}
+
+impl Revocation {
+    /// The access(5) action the deny table holds for it.
+    pub fn action(&self) -> String {
+        match &self.reason {
+            Some(r) => format!("{}: {r}", crate::revocation::REJECT),
+            None => crate::revocation::REJECT.to_string(),
+        }
+    }
+}
+
 /// An entry to add.
 #[derive(Debug, Clone)]
 pub struct NewEntry {
@@ -176,6 +199,30 @@ pub trait ListStore {
 
     /// Every entry, ordered by name then fingerprint.
     fn entries(&mut self) -> Result<Vec<StoredEntry>, StoreError>;
+
+    /// `ccert revoke` in one transaction: the entries `select` picks are
+    /// removed and the revocations `deny` makes of them are recorded
+    /// (an existing revocation of a fingerprint is kept as it is), after
+    /// `confirm` approved both (returning `false` changes nothing and
+    /// gives `None`). A list that keeps no revocations refuses.
+    fn revoke(
+        &mut self,
+        select: &mut dyn FnMut(&StoredEntry) -> bool,
+        deny: &mut dyn FnMut(&[StoredEntry]) -> Vec<Revocation>,
+        confirm: &mut dyn FnMut(&[StoredEntry], &[Revocation]) -> bool,
+    ) -> Result<Option<(Vec<StoredEntry>, Vec<Revocation>)>, StoreError> {
+        let _ = (select, deny, confirm);
+        Err(StoreError::Refused {
+            cf: self.config_path().to_path_buf(),
+            message: "this list keeps no revocations".into(),
+        })
+    }
+
+    /// Every revocation, by fingerprint (`sync` copies them into the local
+    /// deny table).
+    fn revocations(&mut self) -> Result<Vec<Revocation>, StoreError> {
+        Ok(Vec::new())
+    }
 
     /// The name stored for a (folded) key.
     fn lookup(&mut self, key: &str) -> Result<Option<String>, StoreError>;

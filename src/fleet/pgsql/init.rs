@@ -31,6 +31,8 @@ pub struct InitReport {
     pub before: i32,
     /// Schema version now.
     pub after: i32,
+    /// The revocations `.cf` written (see [`revoked_cf`]).
+    pub revoked_cf: Option<PathBuf>,
     /// Whether the `.cf` was (re)written.
     pub wrote_cf: bool,
     /// Hosts reached without a verified TLS certificate ([`PgsqlCf::transport_warnings`]).
@@ -40,6 +42,49 @@ pub struct InitReport {
 /// The query Postfix runs: Postfix folds the fingerprint to lower case and
 /// escapes it before it replaces `%s`, inside the quotes written here.
 pub const QUERY: &str = "SELECT name FROM ccert_clientcerts WHERE fingerprint = '%s'";
+
+/// The query of the revocations `.cf` (`check_ccert_access` before
+/// `permit_tls_clientcerts`): an access(5) action for a revoked fingerprint.
+pub const REVOKED_QUERY: &str = "SELECT 'REJECT client certificate revoked' || coalesce(': ' || reason, '') FROM ccert_revocations WHERE fingerprint = '%s'";
+
+/// Where `db init` writes the revocations `.cf` for the `.cf` `cf`: beside
+/// it, `-revoked` before the first dot (`clientcerts.pgsql.cf` →
+/// `clientcerts-revoked.pgsql.cf`).
+pub fn revoked_cf(cf: &Path) -> PathBuf {
+    let name = cf
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "clientcerts.cf".into());
+    let name = match name.split_once('.') {
+        Some((stem, rest)) => format!("{stem}-revoked.{rest}"),
+        None => format!("{name}-revoked.cf"),
+    };
+    cf.with_file_name(name)
+}
+
+/// The revocations `.cf` text from a lookup `.cf` text: the same
+/// connection (hosts, user, password file), the revocations query.
+fn revoked_text(text: &str) -> String {
+    let mut out = String::from(
+        "# pgsql_table(5) for the check_ccert_access deny table before permit_tls_clientcerts:\n\
+         # revoked certificates, written by `ccert db init`. Use it as\n\
+         #   check_ccert_access pgsql:/etc/postfix/THIS-FILE, permit_tls_clientcerts\n",
+    );
+    for line in text.lines() {
+        if line.starts_with('#') {
+            continue;
+        }
+        if line.starts_with("query = ") {
+            out.push_str(&format!("query = {REVOKED_QUERY}\n"));
+        } else if line.starts_with("expansion_limit") {
+            out.push_str("# One fingerprint, one action.\nexpansion_limit = 1\n");
+        } else {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
 
 /// Checks what `db init` is about to write into a `.cf`: each value ends
 /// up on a `name = value` line, so a line break (or any control character)
@@ -217,7 +262,7 @@ pub fn lookup_role_sql(user: &str) -> String {
     format!(
         "CREATE ROLE {role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE;\n\
          GRANT USAGE ON SCHEMA public TO {role};\n\
-         GRANT SELECT ON ccert_clientcerts, ccert_state TO {role};\n\
+         GRANT SELECT ON ccert_clientcerts, ccert_state, ccert_revocations TO {role};\n\
          -- then, in psql: \\password {user}\n"
     )
 }
@@ -288,8 +333,8 @@ fn create_lookup_role(
     };
     let grants = format!(
         "GRANT USAGE ON SCHEMA public TO {ident}; GRANT SELECT ON ccert_clientcerts, \
-         ccert_state TO {ident}; REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ccert_clientcerts, \
-         ccert_state FROM {ident}"
+         ccert_state, ccert_revocations TO {ident}; REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON \
+         ccert_clientcerts, ccert_state, ccert_revocations FROM {ident}"
     );
     let hint = |e: postgres::Error| {
         let why = connect::explain(&e);
@@ -418,6 +463,22 @@ pub fn init(
             })?),
             None => None,
         };
+    // The revocations .cf goes with the .cf Postfix reads: the lookup
+    // role's when there is one, else a new admin .cf.
+    let revoked = match (&lookup, &lookup_text, &text) {
+        (Some(role), Some((t, _)), _) => Some((revoked_cf(&role.cf), revoked_text(t))),
+        (None, _, Some(t)) => Some((revoked_cf(cf_path), revoked_text(t))),
+        _ => None,
+    };
+    if let Some((path, _)) = &revoked
+        && path.symlink_metadata().is_ok()
+        && !force
+    {
+        return Err(refused(
+            path,
+            "already exists; nothing changed. Add --force to replace it".into(),
+        ));
+    }
     let wrote_cf = if let Some(text) = text {
         // The password file first, so the .cf never names a missing one.
         if let Some(new) = new
@@ -446,7 +507,16 @@ pub fn init(
             }
         })?;
     }
+    if let Some((path, text)) = &revoked {
+        write_atomic(path, text.as_bytes(), &cf_permissions()).map_err(|e| {
+            StoreError::Database {
+                cf: path.clone(),
+                message: format!("cannot write it: {}", crate::report::describe_io(&e)),
+            }
+        })?;
+    }
     Ok(InitReport {
+        revoked_cf: revoked.map(|(p, _)| p),
         before,
         after: schema::CURRENT,
         wrote_cf,

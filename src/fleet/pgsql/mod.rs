@@ -26,7 +26,7 @@ use time::OffsetDateTime;
 
 use super::{
     ApplyReport, DeliberateShrink, EntryOrder, ListState, ListStore, NewEntry, Outcome,
-    RehashReport, Selector, StoreError, StoredEntry, who,
+    RehashReport, Revocation, Selector, StoreError, StoredEntry, who,
 };
 use crate::cert::{DigestAlgorithm, Fingerprint};
 use crate::source::edit::decide;
@@ -581,6 +581,92 @@ impl ListStore for PgsqlStore {
         record_shrink(&mut tx, removed).map_err(err)?;
         tx.commit().map_err(err)?;
         Ok(matching)
+    }
+
+    fn revoke(
+        &mut self,
+        select: &mut dyn FnMut(&StoredEntry) -> bool,
+        deny: &mut dyn FnMut(&[StoredEntry]) -> Vec<Revocation>,
+        confirm: &mut dyn FnMut(&[StoredEntry], &[Revocation]) -> bool,
+    ) -> Result<Option<(Vec<StoredEntry>, Vec<Revocation>)>, StoreError> {
+        let path = self.cf.path.clone();
+        let err = |e: postgres::Error| sql_err(&path, &e);
+        let mut tx = self.client.transaction().map_err(err)?;
+        lock(&mut tx, &mut self.on_wait).map_err(err)?;
+        // The selection can be any test of an entry (a CRL reads each
+        // stored certificate): the rows are read inside the locked
+        // transaction, so what is removed is what was shown.
+        let rows = tx
+            .query(
+                &format!("SELECT {COLUMNS} FROM ccert_clientcerts ORDER BY name, fingerprint"),
+                &[],
+            )
+            .map_err(err)?;
+        let matching: Vec<StoredEntry> = entries_from_rows(&path, &rows)?
+            .into_iter()
+            .filter(|e| select(e))
+            .collect();
+        drop(rows);
+        let revocations = deny(&matching);
+        if revocations.is_empty() || !confirm(&matching, &revocations) {
+            return Ok(None);
+        }
+        // The revocations first, then the removal: the generation the
+        // removal leaves is the last one, as record_shrink needs.
+        let fps: Vec<&str> = revocations.iter().map(|r| r.fingerprint.as_str()).collect();
+        let names: Vec<&str> = revocations.iter().map(|r| r.name.as_str()).collect();
+        let reasons: Vec<Option<&str>> = revocations.iter().map(|r| r.reason.as_deref()).collect();
+        tx.execute(
+            "INSERT INTO ccert_revocations (fingerprint, name, reason) \
+             SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) \
+             ON CONFLICT (fingerprint) DO NOTHING",
+            &[&fps, &names, &reasons],
+        )
+        .map_err(err)?;
+        let keys: Vec<&str> = matching.iter().map(|e| e.fingerprint.as_str()).collect();
+        let removed = tx
+            .execute(
+                "DELETE FROM ccert_clientcerts WHERE fingerprint = ANY($1)",
+                &[&keys],
+            )
+            .map_err(err)?;
+        record_shrink(&mut tx, removed).map_err(err)?;
+        tx.commit().map_err(err)?;
+        Ok(Some((matching, revocations)))
+    }
+
+    fn revocations(&mut self) -> Result<Vec<Revocation>, StoreError> {
+        let path = self.cf.path.clone();
+        // A database not yet migrated to schema 4 has none.
+        let exists: bool = self
+            .client
+            .query_one("SELECT to_regclass('ccert_revocations') IS NOT NULL", &[])
+            .map_err(|e| sql_err(&path, &e))?
+            .get(0);
+        if !exists {
+            return Ok(Vec::new());
+        }
+        let rows = self
+            .client
+            .query(
+                "SELECT fingerprint, name, reason FROM ccert_revocations ORDER BY fingerprint",
+                &[],
+            )
+            .map_err(|e| sql_err(&path, &e))?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let fingerprint: String =
+                col(row, 0, "ccert_revocations").map_err(|m| db_err(&path, m))?;
+            let name: String = col(row, 1, "ccert_revocations").map_err(|m| db_err(&path, m))?;
+            let reason: Option<String> =
+                col(row, 2, "ccert_revocations").map_err(|m| db_err(&path, m))?;
+            out.push(Revocation {
+                fingerprint,
+                name,
+                reason,
+            });
+        }
+        Ok(out)
     }
 
     fn entries(&mut self) -> Result<Vec<StoredEntry>, StoreError> {

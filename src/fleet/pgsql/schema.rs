@@ -9,7 +9,7 @@
 use postgres::GenericClient;
 
 /// The schema version this ccert writes.
-pub const CURRENT: i32 = 3;
+pub const CURRENT: i32 = 4;
 
 /// Step `i` moves the schema from version `i` to `i + 1`.
 const STEPS: [&str; CURRENT as usize] = [
@@ -65,6 +65,29 @@ const STEPS: [&str; CURRENT as usize] = [
     // sync refuses and why"). NULL until the first such removal.
     "ALTER TABLE ccert_state ADD COLUMN IF NOT EXISTS shrink_generation bigint, \
      ADD COLUMN IF NOT EXISTS shrink_entries bigint;",
+    // 3 → 4: revocations (`ccert revoke`): Postfix servers that query the
+    // database deny these fingerprints through the second .cf `db init`
+    // writes, and `sync` copies them into the local deny table. A change
+    // bumps the generation as an edit of the list does, so `sync` sees it.
+    r#"
+    CREATE TABLE ccert_revocations (
+        fingerprint text PRIMARY KEY CHECK (fingerprint = lower(fingerprint)),
+        reason text,
+        revoked_at timestamptz NOT NULL DEFAULT now(),
+        name text NOT NULL
+    );
+    CREATE TRIGGER ccert_revocations_inserted AFTER INSERT ON ccert_revocations
+        REFERENCING NEW TABLE AS changed
+        FOR EACH STATEMENT EXECUTE FUNCTION ccert_bump_if_rows();
+    CREATE TRIGGER ccert_revocations_updated AFTER UPDATE ON ccert_revocations
+        REFERENCING NEW TABLE AS changed
+        FOR EACH STATEMENT EXECUTE FUNCTION ccert_bump_if_rows();
+    CREATE TRIGGER ccert_revocations_deleted AFTER DELETE ON ccert_revocations
+        REFERENCING OLD TABLE AS changed
+        FOR EACH STATEMENT EXECUTE FUNCTION ccert_bump_if_rows();
+    CREATE TRIGGER ccert_revocations_truncated AFTER TRUNCATE ON ccert_revocations
+        FOR EACH STATEMENT EXECUTE FUNCTION ccert_bump_generation();
+    "#,
 ];
 
 /// Serialises schema changes of concurrent ccert runs (an arbitrary constant).
@@ -137,7 +160,7 @@ pub fn migrate_to(
 
 /// The columns ccert reads, with the type and nullability it wrote them
 /// with (information_schema's names).
-const SHAPE: [(&str, &str, &str, bool); 14] = [
+const SHAPE: [(&str, &str, &str, bool); 18] = [
     ("ccert_state", "schema_version", "integer", false),
     ("ccert_state", "generation", "bigint", false),
     ("ccert_state", "database_id", "text", false),
@@ -162,6 +185,15 @@ const SHAPE: [(&str, &str, &str, bool); 14] = [
         "timestamp with time zone",
         false,
     ),
+    ("ccert_revocations", "fingerprint", "text", false),
+    ("ccert_revocations", "reason", "text", true),
+    (
+        "ccert_revocations",
+        "revoked_at",
+        "timestamp with time zone",
+        false,
+    ),
+    ("ccert_revocations", "name", "text", false),
 ];
 
 /// Checks that every column ccert reads still has the type and the NOT NULL
@@ -173,7 +205,7 @@ pub fn check_shape(client: &mut impl GenericClient) -> Result<Result<(), String>
         "SELECT table_name::text, column_name::text, data_type::text, is_nullable = 'YES'
          FROM information_schema.columns
          WHERE table_schema = current_schema()
-           AND table_name IN ('ccert_state', 'ccert_clientcerts')",
+           AND table_name IN ('ccert_state', 'ccert_clientcerts', 'ccert_revocations')",
         &[],
     )?;
     let found: Vec<(String, String, String, bool)> = rows
