@@ -181,7 +181,7 @@ fn init_writes_the_cf_once_and_never_prints_the_password() {
     );
     assert_eq!(fs::read_to_string(&f.cf).unwrap(), text);
     let out = f.ok(&["db", "init", &f.map()]);
-    assert!(out.contains("up to date (schema version 3)"), "{out}");
+    assert!(out.contains("up to date (schema version 4)"), "{out}");
     // PGPASSWORD is taken when there is no password file.
     f.stdout(
         f.ccert(&[
@@ -718,7 +718,7 @@ fn unix_socket_hosts_and_schema_migration() {
     f.ccert(&["--map", &f.map(), "list", "--format", "plain"])
         .env("PGPORT", &port)
         .run();
-    // Migration in place: a version-1 schema is brought to version 3 on first use.
+    // Migration in place: a version-1 schema is brought to version 4 on first use.
     f.pg.psql(
         "mail",
         "DROP INDEX ccert_clientcerts_name; UPDATE ccert_state SET schema_version = 1",
@@ -728,7 +728,7 @@ fn unix_socket_hosts_and_schema_migration() {
         .run();
     assert_eq!(
         f.pg.psql("mail", "SELECT schema_version FROM ccert_state"),
-        "3"
+        "4"
     );
     assert_eq!(
         f.pg.psql(

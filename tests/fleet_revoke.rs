@@ -362,6 +362,43 @@ fn a_crl_revokes_stored_certificates_and_sync_without_a_deny_table_warns() {
         site.sql("SELECT string_agg(DISTINCT name, ',' ORDER BY name) FROM ccert_clientcerts"),
         "byhand,kept"
     );
+    // doctor on a server that reads the database list: the revocations
+    // are not enforced without a deny table before the permit.
+    let doctor_with = |relay: &str| {
+        fs::write(
+            site.path("conf/main.cf"),
+            format!(
+                "compatibility_level = 3.6\nsmtpd_tls_security_level = may\n\
+                 smtpd_tls_ask_ccert = yes\nsmtpd_relay_restrictions = {relay}\n\
+                 relay_clientcerts = {map}\n"
+            ),
+        )
+        .unwrap();
+        site.run("conf", &["doctor"])
+    };
+    let out = doctor_with("permit_tls_clientcerts, reject");
+    assert!(
+        out.stdout.contains("the list has 2 revoked fingerprint(s)"),
+        "{}",
+        out.stdout
+    );
+    let revoked_cf = site.path("conf/clientcerts-revoked.pgsql.cf");
+    assert!(
+        out.stdout
+            .contains(&format!("pgsql:{}", revoked_cf.display())),
+        "{}",
+        out.stdout
+    );
+    let out = doctor_with(&format!(
+        "check_ccert_access pgsql:{}, permit_tls_clientcerts, reject",
+        revoked_cf.display()
+    ));
+    assert!(
+        !out.stdout.contains("revoked fingerprint(s)"),
+        "{}",
+        out.stdout
+    );
+
     // A server without a deny table: the copy follows, one warning.
     fs::write(
         site.path("conf2/main.cf"),

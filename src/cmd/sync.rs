@@ -86,7 +86,16 @@ pub fn run(args: &SyncArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     // certificate is denied here even while the old copy still lists it.
     // A failure to write them is reported after the list copy, which
     // removes the revoked entries.
-    let revocations = store.revocations()?;
+    // A role that may read the list but not its revocations (granted
+    // before schema 4) still gets the list: a warning, not a refusal.
+    let revocations = store.revocations().unwrap_or_else(|e| {
+        tell!(
+            "ccert: warning: {:#}; the revocations were not copied (GRANT SELECT ON \
+             ccert_revocations to the .cf's user, or run `ccert db init` again)",
+            anyhow::Error::new(e)
+        );
+        Vec::new()
+    });
     let deny_failed = super::deny::copy_revocations(&revocations, file, ctx).err();
     let deny_result = || match &deny_failed {
         Some(e) => Err(anyhow::anyhow!(

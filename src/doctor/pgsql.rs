@@ -51,8 +51,69 @@ pub fn audit(cfg: &PostfixConfig) -> Vec<Finding> {
         }
         check_cf(&cf_path, has_local, item.starts_with("proxy:"), &mut out);
         check_postfix_waits(cfg, &cf_path, &mut out);
+        check_revocations_enforced(cfg, &cf_path, &mut out);
     }
     out
+}
+
+/// The list has revocation rows (`ccert revoke`) but a service that admits
+/// certificates consults no check_ccert_access deny table before the
+/// permit (neither the revocations `.cf` nor a local deny table filled by
+/// `ccert sync`): there a revoked certificate relays from any stale copy
+/// of the list. Read only, in a read-only transaction; a database that
+/// cannot be read is check_cf's finding, not this one's.
+fn check_revocations_enforced(cfg: &PostfixConfig, cf_path: &Path, out: &mut Vec<Finding>) {
+    let targets = crate::revocation::targets(cfg, cf_path);
+    let missing: Vec<&crate::revocation::Target> =
+        targets.iter().filter(|t| t.walk.deny.is_empty()).collect();
+    if missing.is_empty() {
+        return;
+    }
+    let Ok(cf) = PgsqlCf::read(cf_path) else {
+        return;
+    };
+    let Ok(mut client) = connect::connect(&cf) else {
+        return;
+    };
+    let Ok(mut tx) = client.build_transaction().read_only(true).start() else {
+        return;
+    };
+    let count: i64 = match tx.query_one(
+        "SELECT CASE WHEN to_regclass('ccert_revocations') IS NULL THEN 0 \
+         ELSE (SELECT count(*) FROM ccert_revocations) END",
+        &[],
+    ) {
+        Ok(row) => row.try_get(0).unwrap_or(0),
+        Err(_) => return,
+    };
+    if count == 0 {
+        return;
+    }
+    let revoked_cf = crate::fleet::pgsql::init::revoked_cf(cf_path);
+    let services: Vec<&str> = missing
+        .iter()
+        .map(|t| t.service.as_deref().unwrap_or("main.cf"))
+        .collect();
+    out.push(finding(
+        Severity::Warning,
+        cf_path,
+        None,
+        format!(
+            "the list has {count} revoked fingerprint(s) (`ccert revoke`), but {} consult{} no \
+             check_ccert_access deny table before permit_tls_clientcerts: a revoked certificate \
+             still relays here wherever a stale copy of the list names it",
+            services.join(", "),
+            if services.len() == 1 { "s" } else { "" }
+        ),
+        Some(
+            missing
+                .first()
+                .map(|t| t.fix(&format!("pgsql:{}", revoked_cf.display())))
+                .unwrap_or_default()
+                + " (the revocations .cf `ccert db init` writes; a sync server can use a local \
+                   deny table that `ccert sync` fills instead)",
+        ),
+    ));
 }
 
 /// How Postfix itself (libpq inside smtpd or proxymap) connects to the

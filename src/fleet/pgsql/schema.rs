@@ -69,22 +69,39 @@ const STEPS: [&str; CURRENT as usize] = [
     // database deny these fingerprints through the second .cf `db init`
     // writes, and `sync` copies them into the local deny table. A change
     // bumps the generation as an edit of the list does, so `sync` sees it.
+    // Idempotent, as step 3: a state row set back by hand re-runs it.
     r#"
-    CREATE TABLE ccert_revocations (
+    CREATE TABLE IF NOT EXISTS ccert_revocations (
         fingerprint text PRIMARY KEY CHECK (fingerprint = lower(fingerprint)),
         reason text,
         revoked_at timestamptz NOT NULL DEFAULT now(),
         name text NOT NULL
     );
+    -- Whoever reads the list (Postfix's lookup role, a sync server's
+    -- role) reads its revocations too.
+    DO $$
+    DECLARE r text;
+    BEGIN
+        FOR r IN SELECT DISTINCT grantee::text FROM information_schema.role_table_grants
+                 WHERE table_schema = current_schema() AND table_name = 'ccert_clientcerts'
+                   AND privilege_type = 'SELECT' AND grantee::text NOT IN ('PUBLIC', current_user)
+        LOOP
+            EXECUTE format('GRANT SELECT ON ccert_revocations TO %I', r);
+        END LOOP;
+    END $$;
+    DROP TRIGGER IF EXISTS ccert_revocations_inserted ON ccert_revocations;
     CREATE TRIGGER ccert_revocations_inserted AFTER INSERT ON ccert_revocations
         REFERENCING NEW TABLE AS changed
         FOR EACH STATEMENT EXECUTE FUNCTION ccert_bump_if_rows();
+    DROP TRIGGER IF EXISTS ccert_revocations_updated ON ccert_revocations;
     CREATE TRIGGER ccert_revocations_updated AFTER UPDATE ON ccert_revocations
         REFERENCING NEW TABLE AS changed
         FOR EACH STATEMENT EXECUTE FUNCTION ccert_bump_if_rows();
+    DROP TRIGGER IF EXISTS ccert_revocations_deleted ON ccert_revocations;
     CREATE TRIGGER ccert_revocations_deleted AFTER DELETE ON ccert_revocations
         REFERENCING OLD TABLE AS changed
         FOR EACH STATEMENT EXECUTE FUNCTION ccert_bump_if_rows();
+    DROP TRIGGER IF EXISTS ccert_revocations_truncated ON ccert_revocations;
     CREATE TRIGGER ccert_revocations_truncated AFTER TRUNCATE ON ccert_revocations
         FOR EACH STATEMENT EXECUTE FUNCTION ccert_bump_generation();
     "#,
@@ -213,7 +230,13 @@ pub fn check_shape(client: &mut impl GenericClient) -> Result<Result<(), String>
         .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
         .collect();
     let mut wrong = Vec::new();
+    // A database of schema 3 or older (read before `db init` migrates it)
+    // has no revocations table: its columns are checked once it exists.
+    let has_revocations = found.iter().any(|(t, ..)| t == "ccert_revocations");
     for (table, column, ty, nullable) in SHAPE {
+        if table == "ccert_revocations" && !has_revocations {
+            continue;
+        }
         let Some((_, _, has_ty, has_null)) =
             found.iter().find(|(t, c, _, _)| t == table && c == column)
         else {
