@@ -825,6 +825,10 @@ pub enum DbCommand {
                   first dot). Point relay_clientcerts at that file and edit with --map \
                   pgsql:CF. Creating a role needs CREATEROLE; --print-sql prints the \
                   statements for a database administrator instead and changes nothing.\n\n\
+                  Revocations (`ccert revoke`): beside the file Postfix reads (the lookup \
+                  file, else a new CF) db init writes one with -revoked before the first \
+                  dot, whose query answers REJECT for a revoked fingerprint: name it in \
+                  check_ccert_access before permit_tls_clientcerts.\n\n\
                   Examples:\n  ccert db init pgsql:/etc/postfix/clientcerts.pgsql.cf \\\n      \
                   --hosts 'postgresql://db.example.com/mail?sslmode=verify-full&sslrootcert=\
                   /etc/postfix/pg-ca.pem' \\\n      --user postfix --password-file /root/pg.pw \

@@ -94,6 +94,10 @@ const CLAIMED: &[(&str, &str)] = &[
     ),
     ("ccert db init pgsql:", "readme_fleet_block"),
     (
+        "revoke --name laptop --yes  # every server denies it",
+        "readme_fleet_block",
+    ),
+    (
         "ccert revoke --name old-laptop --dry-run",
         "readme_revocation_block",
     ),
@@ -448,8 +452,11 @@ ccert add desktop.pem --name desktop --no-compile
 printf '%s\n' '{password}' > pg-ccert.pw
 {block}
 ccert list --format plain
+{revoke}
 "#,
         password = crate::pg::PASSWORD,
+        revoke = sh_block("revoke --name laptop --yes  # every server denies it")
+            .replace("/etc/postfix", "$MAIL_CONFIG"),
     );
     let out = bash(&script)
         .note("the README's fleet block")
@@ -487,10 +494,21 @@ ccert list --format plain
         "imported and added, both in the database list:\n{}",
         out.stdout
     );
+    // The README's revocation on the database list: the entry gone, its
+    // certificate and public-key fingerprints revoked.
+    assert!(out.stdout.contains("removed 1 entry"), "{}", out.stdout);
     assert_eq!(
         pg.psql("mail", "SELECT count(*) FROM ccert_clientcerts"),
+        "1"
+    );
+    assert_eq!(
+        pg.psql(
+            "mail",
+            "SELECT count(*) FROM ccert_revocations WHERE name = 'laptop'"
+        ),
         "2"
     );
+    assert!(out.path("etc/clientcerts-lookup-revoked.pgsql.cf").exists());
 }
 
 /// The systemd units and their commands cannot run here: the shell block
