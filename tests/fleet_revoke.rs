@@ -425,3 +425,103 @@ fn a_crl_revokes_stored_certificates_and_sync_without_a_deny_table_warns() {
         out.stderr
     );
 }
+
+/// A live smtpd whose relay restrictions consult the revocations `.cf`
+/// (`check_ccert_access pgsql:…-revoked.pgsql.cf`) before
+/// permit_tls_clientcerts on the database list: the listed certificate
+/// relays (250); after `ccert revoke` it gets 5xx, and still 5xx when its
+/// row is put back into ccert_clientcerts by hand (a stale or restored list).
+#[test]
+#[cfg_attr(
+    any(
+        ccert_missing = "openssl",
+        ccert_missing = "postfix",
+        ccert_missing = "postfix-pgsql",
+        ccert_missing = "postgresql",
+        ccert_missing = "root",
+        ccert_missing = "swaks"
+    ),
+    ignore = "needs openssl, postfix, postfix-pgsql, postgresql, root and swaks"
+)]
+fn a_revoked_certificate_gets_5xx_through_the_database_deny_cf() {
+    let test = "fleet_revoke::a_revoked_certificate_gets_5xx_through_the_database_deny_cf";
+    let Some(tools) = live::tools(test) else {
+        return;
+    };
+    let Some(db) = Cluster::start(test) else {
+        return;
+    };
+    oracle::require_map_type("pgsql", test);
+    let mut inst = live::Instance::new(&tools, "fleet-revoke");
+    let cf = inst.path("conf/clientcerts.pgsql.cf");
+    let pw = inst.path("pw");
+    fs::write(&pw, pg::PASSWORD).unwrap();
+    let map = format!("pgsql:{}", cf.display());
+    inst.ccert(&[
+        "db",
+        "init",
+        &map,
+        "--hosts",
+        &db.inet_host(),
+        "--dbname",
+        "mail",
+        "--user",
+        "ccert",
+        "--password-file",
+        pw.to_str().unwrap(),
+    ])
+    .run();
+    let revoked_cf = inst.path("conf/clientcerts-revoked.pgsql.cf");
+    assert!(revoked_cf.exists());
+    let port = inst.listener(
+        "revoke",
+        &map,
+        &[&format!(
+            "smtpd_relay_restrictions=check_ccert_access,pgsql:{},permit_tls_clientcerts,reject",
+            revoked_cf.display()
+        )],
+    );
+    inst.start();
+    let client = live::make_cert(&tools.openssl, &inst.path("certs"), "laptop", &live::EC);
+    let show = |r: &live::Reply, inst: &live::Instance| {
+        format!("{}\n--- log\n{}", r.transcript, inst.log())
+    };
+    inst.ccert(&["--map", &map, "add", client.cert.to_str().unwrap()])
+        .run();
+    let r = live::rcpt(&tools.swaks, port, Some(&client));
+    assert_eq!(r.code, 250, "{}", show(&r, &inst));
+    let listed = db.psql(
+        "mail",
+        "SELECT fingerprint || ',' || name || ',' || digest || ',' || kind || ',' || added_by FROM ccert_clientcerts",
+    );
+    inst.ccert(&[
+        "--map",
+        &map,
+        "revoke",
+        client.cert.to_str().unwrap(),
+        "--yes",
+    ])
+    .any_stderr()
+    .stdout_contains("removed 1 entry")
+    .run();
+    let r = live::rcpt(&tools.swaks, port, Some(&client));
+    assert!((500..600).contains(&r.code), "{}", show(&r, &inst));
+    assert!(
+        r.transcript.contains("client certificate revoked"),
+        "{}",
+        show(&r, &inst)
+    );
+    // The entry back by hand: the revocation row still refuses it.
+    let (fp, rest) = listed.split_once(',').unwrap();
+    let parts: Vec<&str> = rest.split(',').collect();
+    db.psql(
+        "mail",
+        &format!(
+            "INSERT INTO ccert_clientcerts (fingerprint, name, digest, kind, added_by) \
+             VALUES ('{fp}', '{}', '{}', '{}', '{}')",
+            parts[0], parts[1], parts[2], parts[3]
+        ),
+    );
+    let r = live::rcpt(&tools.swaks, port, Some(&client));
+    assert!((500..600).contains(&r.code), "{}", show(&r, &inst));
+}
