@@ -287,6 +287,24 @@ fn a_revocation_reaches_the_database_its_lookups_and_every_sync_copy() {
             String::from_utf8_lossy(&q.stderr)
         );
     }
+    // A row written by hand whose reason holds a line break: denied with
+    // the plain action, nothing injected into the deny source.
+    let hostile = format!("{}ab", "ab:".repeat(31));
+    site.sql(&format!(
+        "INSERT INTO ccert_revocations (fingerprint, name, reason) VALUES \
+         ('{hostile}', 'by-hand', E'x\\n{} OK')",
+        upper(&format!("{}cd", "cd:".repeat(31)))
+    ));
+    let out = site.run("conf2", &["sync", "--from", &map, "--to", &to]);
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    assert!(out.stderr.contains("cannot go into an SMTP reply"), "{}", out.stderr);
+    let denied = fs::read_to_string(&deny).unwrap();
+    assert!(
+        denied.contains(&format!("{hostile} REJECT client certificate revoked\n"))
+            || denied.contains(&format!("{} REJECT client certificate revoked\n", upper(&hostile))),
+        "{denied}"
+    );
+    assert!(!denied.contains(" OK"), "{denied}");
     // A database that lost its revocation rows (a restore, a DELETE by
     // hand): the local deny entries stay.
     site.sql("DELETE FROM ccert_revocations");

@@ -149,6 +149,7 @@ pub(crate) fn copy_revocations(
     let today = time::OffsetDateTime::now_utc().date();
     for t in &tables {
         let mut other_digest = 0usize;
+        let mut bad_reason = 0usize;
         let puts: Vec<Put> = revocations
             .iter()
             .filter_map(|r| {
@@ -159,9 +160,16 @@ pub(crate) fn copy_revocations(
                 }
                 let mut annotation = Annotation::for_fingerprint(&fp, false, None, today);
                 annotation.name = Some(r.name.clone());
+                // A row edited by hand is text from outside: a reason that
+                // is no part of an SMTP reply (a line break, a control
+                // character, too long) still denies, with the plain action.
+                let action = revocation::reject_value(r.reason.as_deref()).unwrap_or_else(|_| {
+                    bad_reason += 1;
+                    revocation::REJECT.to_string()
+                });
                 Some(Put {
                     fingerprint: fp,
-                    name: r.action(),
+                    name: action,
                     annotation,
                 })
             })
@@ -179,6 +187,15 @@ pub(crate) fn copy_revocations(
                     .map(|d| d.to_string())
                     .collect::<Vec<_>>()
                     .join(", ")
+            );
+        }
+        if bad_reason > 0 {
+            tell!(
+                "ccert: warning: {bad_reason} revocation reason{} in the database cannot go into \
+                 an SMTP reply (control characters, or longer than {} bytes): denied with `{}` alone",
+                if bad_reason == 1 { "" } else { "s" },
+                revocation::MAX_REASON,
+                revocation::REJECT
             );
         }
         if puts.is_empty() {
