@@ -297,11 +297,18 @@ fn a_revocation_reaches_the_database_its_lookups_and_every_sync_copy() {
     ));
     let out = site.run("conf2", &["sync", "--from", &map, "--to", &to]);
     assert_eq!(out.status, 0, "{}", out.stderr);
-    assert!(out.stderr.contains("cannot go into an SMTP reply"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("cannot go into an SMTP reply"),
+        "{}",
+        out.stderr
+    );
     let denied = fs::read_to_string(&deny).unwrap();
     assert!(
         denied.contains(&format!("{hostile} REJECT client certificate revoked\n"))
-            || denied.contains(&format!("{} REJECT client certificate revoked\n", upper(&hostile))),
+            || denied.contains(&format!(
+                "{} REJECT client certificate revoked\n",
+                upper(&hostile)
+            )),
         "{denied}"
     );
     assert!(!denied.contains(" OK"), "{denied}");

@@ -65,6 +65,10 @@ impl Revocation {
     }
 }
 
+/// What [`ListStore::revoke`] did: the entries removed and the
+/// revocations recorded.
+pub type Revoked = (Vec<StoredEntry>, Vec<Revocation>);
+
 /// An entry to add.
 #[derive(Debug, Clone)]
 pub struct NewEntry {
@@ -210,7 +214,7 @@ pub trait ListStore {
         select: &mut dyn FnMut(&StoredEntry) -> bool,
         deny: &mut dyn FnMut(&[StoredEntry]) -> Vec<Revocation>,
         confirm: &mut dyn FnMut(&[StoredEntry], &[Revocation]) -> bool,
-    ) -> Result<Option<(Vec<StoredEntry>, Vec<Revocation>)>, StoreError> {
+    ) -> Result<Option<Revoked>, StoreError> {
         let _ = (select, deny, confirm);
         Err(StoreError::Refused {
             cf: self.config_path().to_path_buf(),

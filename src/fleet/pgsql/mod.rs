@@ -26,7 +26,7 @@ use time::OffsetDateTime;
 
 use super::{
     ApplyReport, DeliberateShrink, EntryOrder, ListState, ListStore, NewEntry, Outcome,
-    RehashReport, Revocation, Selector, StoreError, StoredEntry, who,
+    RehashReport, Revocation, Revoked, Selector, StoreError, StoredEntry, who,
 };
 use crate::cert::{DigestAlgorithm, Fingerprint};
 use crate::source::edit::decide;
@@ -588,7 +588,7 @@ impl ListStore for PgsqlStore {
         select: &mut dyn FnMut(&StoredEntry) -> bool,
         deny: &mut dyn FnMut(&[StoredEntry]) -> Vec<Revocation>,
         confirm: &mut dyn FnMut(&[StoredEntry], &[Revocation]) -> bool,
-    ) -> Result<Option<(Vec<StoredEntry>, Vec<Revocation>)>, StoreError> {
+    ) -> Result<Option<Revoked>, StoreError> {
         let path = self.cf.path.clone();
         let err = |e: postgres::Error| sql_err(&path, &e);
         let mut tx = self.client.transaction().map_err(err)?;
