@@ -131,7 +131,7 @@ where
     // `SourceFile::append_lines` per entry sees it.
     let lines: Vec<S> = append.into_iter().collect();
     for entry in lines.chunks(2) {
-        let added = super::appended_bytes(out.terminated(), out.line_ending(), entry);
+        let added = super::appended_bytes(out.terminated(), out.line_ending(eol), entry);
         out.write_all(&added)?;
     }
     Ok(())
@@ -160,11 +160,13 @@ impl<'a, W: Write> Tracked<'a, W> {
         self.last.is_none_or(|b| b == b'\n')
     }
 
-    fn line_ending(&self) -> &'static [u8] {
-        if self.crlf == Some(true) {
-            b"\r\n"
-        } else {
-            b"\n"
+    /// The line ending of what was written, or `read` (the input's) while
+    /// no line break was written, as [`super::SourceFile::line_ending`].
+    fn line_ending<'e>(&self, read: &'e [u8]) -> &'e [u8] {
+        match self.crlf {
+            Some(true) => b"\r\n",
+            Some(false) => b"\n",
+            None => read,
         }
     }
 

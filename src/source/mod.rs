@@ -92,6 +92,10 @@ pub struct SourceFile {
     bytes: Vec<u8>,
     /// Byte offset where each physical line starts.
     starts: Vec<usize>,
+    /// The line ending the file had when it was read: what lines added
+    /// later take once edits left no line break to go by (a CRLF file stays
+    /// CRLF).
+    read_ending: &'static [u8],
 }
 
 impl SourceFile {
@@ -100,8 +104,10 @@ impl SourceFile {
         let mut file = Self {
             bytes: bytes.to_vec(),
             starts: Vec::new(),
+            read_ending: b"\n",
         };
         file.reindex();
+        file.read_ending = file.line_ending();
         file
     }
 
@@ -156,11 +162,12 @@ impl SourceFile {
     }
 
     /// The file's line ending: CRLF when its first terminated line ends with
-    /// `\r\n`, else LF.
+    /// `\r\n`, else LF; with no line break left, the one it was read with.
     pub fn line_ending(&self) -> &'static [u8] {
         match memchr_nl(&self.bytes) {
             Some(i) if i > 0 && self.bytes[i - 1] == b'\r' => b"\r\n",
-            _ => b"\n",
+            Some(_) => b"\n",
+            None => self.read_ending,
         }
     }
 
